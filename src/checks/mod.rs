@@ -1,0 +1,232 @@
+//! The check registry: every check is a record of data (id, title, the scenarios it applies to,
+//! whether it needs the running system, its documentation) and a pure function from facts to a
+//! [`Finding`]. Which checks run, and the skips for scenario, mode and `--online`, are decided
+//! here once, not inside each check.
+
+pub mod os;
+
+use std::path::PathBuf;
+
+use crate::facts::Facts;
+use crate::matrix::LoadedMatrix;
+use crate::scenario::Scenario;
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    Fail,
+    Error,
+    Warn,
+    Skip,
+    Pass,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::Skip => "skip",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// What a check found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub status: Status,
+    pub summary: String,
+    pub details: Vec<String>,
+    pub remediation: Option<String>,
+}
+
+impl Finding {
+    fn new(status: Status, summary: impl Into<String>) -> Finding {
+        Finding {
+            status,
+            summary: summary.into(),
+            details: Vec::new(),
+            remediation: None,
+        }
+    }
+    pub fn pass(s: impl Into<String>) -> Finding {
+        Finding::new(Status::Pass, s)
+    }
+    pub fn warn(s: impl Into<String>) -> Finding {
+        Finding::new(Status::Warn, s)
+    }
+    pub fn fail(s: impl Into<String>) -> Finding {
+        Finding::new(Status::Fail, s)
+    }
+    pub fn skip(s: impl Into<String>) -> Finding {
+        Finding::new(Status::Skip, s)
+    }
+    pub fn error(s: impl Into<String>) -> Finding {
+        Finding::new(Status::Error, s)
+    }
+    pub fn detail(mut self, d: impl Into<String>) -> Finding {
+        self.details.push(d.into());
+        self
+    }
+    pub fn details<I: IntoIterator<Item = S>, S: Into<String>>(mut self, ds: I) -> Finding {
+        self.details.extend(ds.into_iter().map(Into::into));
+        self
+    }
+    pub fn fix(mut self, r: impl Into<String>) -> Finding {
+        self.remediation = Some(r.into());
+        self
+    }
+}
+
+/// Which scenarios a check is meaningful in.
+#[derive(Debug, Clone, Copy)]
+pub enum Applies {
+    All,
+    Only(&'static [Scenario]),
+}
+
+impl Applies {
+    pub fn includes(self, s: Scenario) -> bool {
+        match self {
+            Applies::All => true,
+            Applies::Only(list) => list.contains(&s),
+        }
+    }
+
+    pub fn names(self) -> Vec<&'static str> {
+        match self {
+            Applies::All => Scenario::ALL.iter().map(|s| s.as_str()).collect(),
+            Applies::Only(list) => list.iter().map(|s| s.as_str()).collect(),
+        }
+    }
+}
+
+/// A check's documentation, shown by `explain` (clippy's what / why / how to fix).
+#[derive(Debug, Clone, Copy)]
+pub struct Doc {
+    /// The requirement, in our own words.
+    pub requirement: &'static str,
+    /// Why Site Recovery needs it, and what happens otherwise.
+    pub why: &'static str,
+    /// How an administrator fixes it.
+    pub fix: &'static str,
+    /// Source document and section.
+    pub reference: &'static str,
+    /// Site Recovery error codes and installer error names this check prevents.
+    pub prevents: &'static [&'static str],
+}
+
+/// Options that change what checks conclude.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    pub multi_vm: bool,
+    pub online: bool,
+    pub install_dir: PathBuf,
+    pub scan: Option<Vec<PathBuf>>,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            multi_vm: false,
+            online: false,
+            install_dir: PathBuf::from("/usr/local/ASR"),
+            scan: None,
+        }
+    }
+}
+
+/// What a check function sees.
+pub struct Context<'a> {
+    pub facts: &'a Facts,
+    pub scenario: Scenario,
+    pub matrix: &'a LoadedMatrix,
+    /// The built-in matrices, to say when another one would accept the system.
+    pub all_matrices: &'a [LoadedMatrix],
+    pub options: &'a CheckOptions,
+}
+
+/// One registered check.
+pub struct CheckDef {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub applies: Applies,
+    /// Needs the running system: `skip` with `--root`.
+    pub live_only: bool,
+    /// Sends traffic: runs only with `--online`.
+    pub online_only: bool,
+    pub doc: Doc,
+    pub run: fn(&Context<'_>) -> Finding,
+}
+
+/// Every check, in report order.
+pub fn registry() -> Vec<&'static CheckDef> {
+    let areas: &[&[CheckDef]] = &[os::CHECKS];
+    areas.iter().flat_map(|a| a.iter()).collect()
+}
+
+/// Looks a check up by id.
+pub fn find(id: &str) -> Option<&'static CheckDef> {
+    registry().into_iter().find(|c| c.id == id)
+}
+
+/// Runs one check with the central skips applied.
+pub fn evaluate(def: &CheckDef, ctx: &Context<'_>) -> Finding {
+    if !def.applies.includes(ctx.scenario) {
+        return Finding::skip(format!(
+            "not applicable to {} (applies to {})",
+            ctx.scenario.as_str(),
+            def.applies.names().join(", ")
+        ));
+    }
+    if def.live_only && !ctx.facts.is_live() {
+        return Finding::skip("needs the running system; not evaluable against --root");
+    }
+    if def.online_only && !ctx.options.online {
+        return Finding::skip("makes network connections; run with --online to include it");
+    }
+    (def.run)(ctx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    /// Ids are unique, kebab/dot shaped, and every check is documented with a reference.
+    #[test]
+    fn registry_invariants() {
+        let mut seen = HashSet::new();
+        for c in registry() {
+            assert!(seen.insert(c.id), "duplicate id {}", c.id);
+            assert!(
+                c.id.chars().all(|ch| ch.is_ascii_lowercase()
+                    || ch.is_ascii_digit()
+                    || ch == '.'
+                    || ch == '-'),
+                "bad id {}",
+                c.id
+            );
+            assert!(c.id.contains('.'), "{} has no area prefix", c.id);
+            assert!(!c.title.is_empty(), "{} has no title", c.id);
+            assert!(
+                c.doc.requirement.len() > 20,
+                "{} requirement too short",
+                c.id
+            );
+            assert!(c.doc.why.len() > 20, "{} why too short", c.id);
+            assert!(c.doc.fix.len() > 10, "{} fix too short", c.id);
+            assert!(!c.doc.reference.is_empty(), "{} has no reference", c.id);
+        }
+    }
+
+    /// Every check id of the product contract that this build implements appears in SPEC order.
+    #[test]
+    fn contract_ids_present() {
+        for id in ["os.arch", "os.supported", "os.kernel"] {
+            assert!(find(id).is_some(), "{id} missing");
+        }
+    }
+}

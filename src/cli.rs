@@ -1,0 +1,236 @@
+//! The command line (clap derive). Clap's types stop here: [`Cli::into_command`] turns them into
+//! a plain, validated [`Command`] before any work starts, so a usage error is caught before a
+//! single file is read.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::checks::{self, CheckOptions};
+use crate::report::Format;
+use crate::scenario::Scenario;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "asr-preflight",
+    version,
+    about = "Checks a Linux machine, or a mounted image of one, against the Azure Site Recovery prerequisites. Reads only; changes nothing.",
+    args_conflicts_with_subcommands = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Sub>,
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Sub {
+    /// Run the checks (the default command)
+    Check(CheckArgs),
+    /// List every check: id, title, scenarios, live-only or not
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+    /// What a check checks, why, the source requirement, and how to fix it
+    Explain {
+        /// A check id, e.g. os.supported
+        check_id: String,
+    },
+    /// Show the support matrix in use
+    Matrix {
+        /// A built-in matrix (asr-2016, asr-2026) or a TOML/JSON file
+        #[arg(long, default_value = crate::matrix::DEFAULT)]
+        matrix: String,
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+    /// Version, build target and commit
+    Version {
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Human,
+    Json,
+    Junit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScenarioArg {
+    #[value(name = "vmware-to-azure")]
+    VmwareToAzure,
+    #[value(name = "physical-to-azure")]
+    PhysicalToAzure,
+    #[value(name = "hyperv-to-azure")]
+    HypervToAzure,
+    #[value(name = "hyperv-vmm-to-azure")]
+    HypervVmmToAzure,
+    #[value(name = "hyperv-vmm-to-site")]
+    HypervVmmToSite,
+    #[value(name = "azure-to-azure")]
+    AzureToAzure,
+}
+
+impl From<ScenarioArg> for Scenario {
+    fn from(s: ScenarioArg) -> Scenario {
+        match s {
+            ScenarioArg::VmwareToAzure => Scenario::VmwareToAzure,
+            ScenarioArg::PhysicalToAzure => Scenario::PhysicalToAzure,
+            ScenarioArg::HypervToAzure => Scenario::HypervToAzure,
+            ScenarioArg::HypervVmmToAzure => Scenario::HypervVmmToAzure,
+            ScenarioArg::HypervVmmToSite => Scenario::HypervVmmToSite,
+            ScenarioArg::AzureToAzure => Scenario::AzureToAzure,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Evaluate the root filesystem mounted at DIR instead of the running system
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Site Recovery scenario (default: detected from DMI, else physical-to-azure)
+    #[arg(long, value_enum)]
+    pub scenario: Option<ScenarioArg>,
+    /// Support matrix: asr-2016 (the seed), asr-2026 (newest facts), or a TOML/JSON file
+    #[arg(long, value_name = "NAME|FILE", default_value = crate::matrix::DEFAULT)]
+    pub matrix: String,
+    /// Report format
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    pub format: FormatArg,
+    /// Write the report to FILE (atomically) instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Run only these checks (comma-separated ids)
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Leave out these checks (comma-separated ids)
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    pub skip: Vec<String>,
+    /// Warnings also make the machine not ready
+    #[arg(long)]
+    pub strict: bool,
+    /// Multi-VM consistency is wanted: port 20004 problems fail instead of warn
+    #[arg(long)]
+    pub multi_vm: bool,
+    /// Also run the outbound connectivity checks (no network traffic without it)
+    #[arg(long)]
+    pub online: bool,
+    /// Path to scan for non-ASCII names; repeatable; replaces the default set
+    #[arg(long, value_name = "PATH")]
+    pub scan: Vec<PathBuf>,
+    /// Where the agent will be installed, for the free-space check
+    #[arg(long, value_name = "DIR", default_value = "/usr/local/ASR")]
+    pub install_dir: PathBuf,
+    /// Colour in human output (NO_COLOR is honoured unless always)
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+/// A validated `check` invocation.
+#[derive(Debug, Clone)]
+pub struct CheckConfig {
+    pub root: Option<PathBuf>,
+    pub scenario: Option<Scenario>,
+    pub matrix: String,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    /// Check ids to run, in registry order.
+    pub selected: Vec<&'static str>,
+    pub strict: bool,
+    pub color: ColorArg,
+    pub options: CheckOptions,
+}
+
+/// A validated command.
+#[derive(Debug, Clone)]
+pub enum Command {
+    Check(CheckConfig),
+    List(ListFormat),
+    Explain(String),
+    Matrix { matrix: String, format: ListFormat },
+    Version(ListFormat),
+}
+
+/// A usage error found after parsing (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+impl Cli {
+    pub fn into_command(self) -> Result<Command, UsageError> {
+        match self.command {
+            None => self.check.into_config().map(Command::Check),
+            Some(Sub::Check(a)) => a.into_config().map(Command::Check),
+            Some(Sub::List { format }) => Ok(Command::List(format)),
+            Some(Sub::Explain { check_id }) => Ok(Command::Explain(check_id)),
+            Some(Sub::Matrix { matrix, format }) => Ok(Command::Matrix { matrix, format }),
+            Some(Sub::Version { format }) => Ok(Command::Version(format)),
+        }
+    }
+}
+
+impl CheckArgs {
+    fn into_config(self) -> Result<CheckConfig, UsageError> {
+        let registry = checks::registry();
+        for id in self.only.iter().chain(self.skip.iter()) {
+            if !registry.iter().any(|c| c.id == id) {
+                return Err(UsageError(format!(
+                    "unknown check id '{id}' (asr-preflight list shows them all)"
+                )));
+            }
+        }
+        let selected: Vec<&'static str> = registry
+            .iter()
+            .map(|c| c.id)
+            .filter(|id| self.only.is_empty() || self.only.iter().any(|o| o == id))
+            .filter(|id| !self.skip.iter().any(|s| s == id))
+            .collect();
+        if selected.is_empty() {
+            return Err(UsageError("--only and --skip leave no check to run".into()));
+        }
+        Ok(CheckConfig {
+            root: self.root,
+            scenario: self.scenario.map(Into::into),
+            matrix: self.matrix,
+            format: match self.format {
+                FormatArg::Human => Format::Human,
+                FormatArg::Json => Format::Json,
+                FormatArg::Junit => Format::Junit,
+            },
+            output: self.output,
+            selected,
+            strict: self.strict,
+            color: self.color,
+            options: CheckOptions {
+                multi_vm: self.multi_vm,
+                online: self.online,
+                install_dir: self.install_dir,
+                scan: if self.scan.is_empty() {
+                    None
+                } else {
+                    Some(self.scan)
+                },
+            },
+        })
+    }
+}

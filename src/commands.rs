@@ -1,0 +1,149 @@
+//! The informational commands: `list`, `explain`, `matrix`, `version`. Each returns the text to
+//! print, so that tests can call them without a process.
+
+use std::fmt::Write;
+
+use serde_json::json;
+
+use crate::checks::{self, CheckDef};
+use crate::cli::ListFormat;
+use crate::matrix::{self, MatrixError};
+
+pub fn list(format: ListFormat) -> String {
+    let reg = checks::registry();
+    match format {
+        ListFormat::Json => {
+            let v: Vec<_> = reg
+                .iter()
+                .map(|c| {
+                    json!({
+                        "id": c.id,
+                        "title": c.title,
+                        "scenarios": c.applies.names(),
+                        "live_only": c.live_only,
+                        "online_only": c.online_only,
+                    })
+                })
+                .collect();
+            serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+        }
+        ListFormat::Human => {
+            let mut out = String::new();
+            for c in reg {
+                let mut flags = Vec::new();
+                if c.live_only {
+                    flags.push("live only");
+                }
+                if c.online_only {
+                    flags.push("--online");
+                }
+                let scen = match c.applies {
+                    checks::Applies::All => "all scenarios".to_string(),
+                    a => a.names().join(", "),
+                };
+                let _ = writeln!(
+                    out,
+                    "{:<24} {}  [{}{}]",
+                    c.id,
+                    c.title,
+                    scen,
+                    if flags.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; {}", flags.join(", "))
+                    }
+                );
+            }
+            out
+        }
+    }
+}
+
+/// The `explain` text of one check.
+pub fn explain(def: &CheckDef) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}: {}\n", def.id, def.title);
+    let _ = writeln!(out, "What it checks\n  {}\n", def.doc.requirement);
+    let _ = writeln!(out, "Why\n  {}\n", def.doc.why);
+    let _ = writeln!(out, "How to fix\n  {}\n", def.doc.fix);
+    let _ = writeln!(out, "Source\n  {}", def.doc.reference);
+    if !def.doc.prevents.is_empty() {
+        let _ = writeln!(out, "\nPrevents\n  {}", def.doc.prevents.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        "\nApplies to: {}{}",
+        def.applies.names().join(", "),
+        if def.live_only {
+            "; needs the running system (skipped with --root)"
+        } else {
+            ""
+        }
+    );
+    out
+}
+
+pub fn matrix(spec: &str, format: ListFormat) -> Result<String, MatrixError> {
+    let m = matrix::load(spec)?;
+    let d = &m.data;
+    Ok(match format {
+        ListFormat::Json => serde_json::to_string_pretty(d).unwrap_or_default() + "\n",
+        ListFormat::Human => {
+            let mut out = String::new();
+            let _ = writeln!(out, "{}: {}\nsource: {}\n", d.name, d.description, d.source);
+            let _ = writeln!(out, "architectures: {}", d.arch.join(", "));
+            for (name, rule) in &d.scenarios {
+                let policy = match rule.policy {
+                    matrix::model::Policy::Listed => "the operating systems listed below",
+                    matrix::model::Policy::AnyAzureSupported => "any guest Azure supports",
+                    matrix::model::Policy::NotCovered => "no list in this matrix",
+                };
+                let _ = writeln!(out, "scenario {name}: {policy}");
+            }
+            for os in &d.os {
+                let scen = if os.scenarios.is_empty() {
+                    "every listed scenario".to_string()
+                } else {
+                    os.scenarios.join(", ")
+                };
+                let _ = writeln!(
+                    out,
+                    "\n{} ({}): {}\n  scenarios: {scen}",
+                    os.name,
+                    os.id,
+                    os.versions.join(", ")
+                );
+                if let Some(n) = &os.note {
+                    let _ = writeln!(out, "  note: {n}");
+                }
+                for k in &os.kernels {
+                    let _ = writeln!(out, "  kernel: {}", k.description);
+                }
+            }
+            out
+        }
+    })
+}
+
+pub fn version(format: ListFormat) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    let target = env!("ASR_BUILD_TARGET");
+    let commit = env!("ASR_BUILD_COMMIT");
+    let profile = env!("ASR_BUILD_PROFILE");
+    match format {
+        ListFormat::Json => {
+            json!({
+                "name": "asr-preflight",
+                "version": version,
+                "target": target,
+                "commit": commit,
+                "profile": profile,
+            })
+            .to_string()
+                + "\n"
+        }
+        ListFormat::Human => {
+            format!("asr-preflight {version} ({target}, commit {commit}, {profile} build)\n")
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! Facts about the target, each subject gathered at most once and only when a selected check
+//! asks for it (the ASCII scan of /usr must not run for `--only os.supported`). Checks read
+//! facts; only this layer touches the [`Root`] and the [`Probe`].
+
+pub mod arch;
+pub mod dmi;
+pub mod hostname;
+pub mod kernel;
+pub mod os;
+
+use std::cell::OnceCell;
+
+use crate::probe::Probe;
+use crate::root::Root;
+
+/// Where facts come from: the file view, and the running system when there is one.
+pub struct Sources {
+    pub root: Root,
+    /// `None` in `--root` mode: nothing may be asked of the host then.
+    pub probe: Option<Box<dyn Probe>>,
+}
+
+impl Sources {
+    pub fn probe(&self) -> Option<&dyn Probe> {
+        self.probe.as_deref()
+    }
+}
+
+/// The lazily gathered facts of one run.
+pub struct Facts {
+    sources: Sources,
+    os: OnceCell<os::OsFacts>,
+    kernel: OnceCell<kernel::KernelFacts>,
+    arch: OnceCell<arch::ArchFacts>,
+    dmi: OnceCell<dmi::DmiFacts>,
+    hostname: OnceCell<hostname::HostnameFacts>,
+}
+
+impl Facts {
+    pub fn new(sources: Sources) -> Facts {
+        Facts {
+            sources,
+            os: OnceCell::new(),
+            kernel: OnceCell::new(),
+            arch: OnceCell::new(),
+            dmi: OnceCell::new(),
+            hostname: OnceCell::new(),
+        }
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.sources.probe.is_some()
+    }
+
+    pub fn root(&self) -> &Root {
+        &self.sources.root
+    }
+
+    pub fn os(&self) -> &os::OsFacts {
+        self.os.get_or_init(|| os::gather(&self.sources.root))
+    }
+
+    pub fn kernel(&self) -> &kernel::KernelFacts {
+        self.kernel
+            .get_or_init(|| kernel::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    pub fn arch(&self) -> &arch::ArchFacts {
+        self.arch
+            .get_or_init(|| arch::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    pub fn dmi(&self) -> &dmi::DmiFacts {
+        self.dmi.get_or_init(|| dmi::gather(&self.sources.root))
+    }
+
+    pub fn hostname(&self) -> &hostname::HostnameFacts {
+        self.hostname
+            .get_or_init(|| hostname::gather(&self.sources.root, self.sources.probe()))
+    }
+}

@@ -1,0 +1,25 @@
+//! asr-preflight: checks a Linux machine, or a mounted image of one, against the Azure Site
+//! Recovery prerequisites. Data flows one way: [`root`]/[`probe`] -> [`facts`] -> [`checks`] ->
+//! [`report`]. The binary's `main` only parses the command line and maps outcomes to exit codes.
+
+pub mod checks;
+pub mod cli;
+pub mod commands;
+pub mod facts;
+pub mod matrix;
+pub mod output;
+pub mod parse;
+pub mod probe;
+pub mod report;
+pub mod root;
+pub mod run;
+pub mod scenario;
+pub mod text;
+
+/// The frozen exit codes of SPEC.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Ready = 0,
+    NotReady = 1,
+    Usage = 2,
+}

@@ -1,0 +1,101 @@
+//! The `asr-preflight` binary: parse the command line, call the library, map the outcome to one
+//! of the frozen exit codes (0 ready, 1 not ready, 2 usage error or could not run).
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use asr_preflight::cli::{Cli, ColorArg, Command};
+use asr_preflight::report::{self, Format, RenderOptions};
+use asr_preflight::{Exit, checks, commands, output, run};
+use clap::Parser;
+
+fn main() -> ExitCode {
+    ExitCode::from(real_main() as u8)
+}
+
+fn usage(msg: impl std::fmt::Display) -> Exit {
+    eprintln!("asr-preflight: {msg}");
+    Exit::Usage
+}
+
+fn print(text: &str, status: Exit) -> Exit {
+    match output::write_stdout(text.as_bytes()) {
+        Ok(_) => status,
+        Err(e) => usage(format!("cannot write to standard output: {e}")),
+    }
+}
+
+fn real_main() -> Exit {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Ready
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let command = match cli.into_command() {
+        Ok(c) => c,
+        Err(e) => return usage(e),
+    };
+    match command {
+        Command::List(f) => print(&commands::list(f), Exit::Ready),
+        Command::Explain(id) => match checks::find(&id) {
+            Some(def) => print(&commands::explain(def), Exit::Ready),
+            None => usage(format!(
+                "unknown check id '{id}' (asr-preflight list shows them all)"
+            )),
+        },
+        Command::Matrix { matrix, format } => match commands::matrix(&matrix, format) {
+            Ok(text) => print(&text, Exit::Ready),
+            Err(e) => usage(e),
+        },
+        Command::Version(f) => print(&commands::version(f), Exit::Ready),
+        Command::Check(cfg) => {
+            let sources = match run::sources_for(&cfg) {
+                Ok(s) => s,
+                Err(e) => return usage(e),
+            };
+            let report = match run::run(&cfg, sources) {
+                Ok(r) => r,
+                Err(e) => return usage(e),
+            };
+            let status = if report.ready {
+                Exit::Ready
+            } else {
+                Exit::NotReady
+            };
+            let to_terminal = cfg.output.is_none() && std::io::stdout().is_terminal();
+            let color = match cfg.color {
+                ColorArg::Always => true,
+                ColorArg::Never => false,
+                ColorArg::Auto => {
+                    to_terminal
+                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                        && std::env::var("TERM").map(|t| t != "dumb").unwrap_or(true)
+                }
+            };
+            let opts = RenderOptions {
+                color: color && cfg.format == Format::Human,
+                strict: cfg.strict,
+            };
+            let text = report::render(&report, cfg.format, opts);
+            match &cfg.output {
+                Some(path) => match output::write_atomic(path, text.as_bytes()) {
+                    Ok(()) => status,
+                    Err(e) => usage(format!(
+                        "--output {}: {e}",
+                        asr_preflight::text::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(
+                            path.as_os_str()
+                        ))
+                    )),
+                },
+                None => print(&text, status),
+            }
+        }
+    }
+}

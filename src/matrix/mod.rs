@@ -1,0 +1,174 @@
+//! The support matrix: data files embedded in the binary (`asr-2016`, `asr-2026`) or a user's
+//! TOML/JSON file in the same format, validated on load, and the lookups the checks make.
+
+pub mod lookup;
+pub mod model;
+
+use std::path::Path;
+
+pub use model::Matrix;
+use regex::Regex;
+
+/// The matrices built into the binary, with their file text.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("asr-2016", include_str!("data/asr-2016.toml")),
+    ("asr-2026", include_str!("data/asr-2026.toml")),
+];
+
+pub const DEFAULT: &str = "asr-2016";
+
+/// A matrix could not be loaded; the message names the file and the field.
+#[derive(Debug, thiserror::Error)]
+pub enum MatrixError {
+    #[error(
+        "--matrix {0}: no such built-in matrix and no such file (built-in: asr-2016, asr-2026)"
+    )]
+    Unknown(String),
+    #[error("--matrix {path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+/// A matrix with its kernel patterns compiled.
+#[derive(Debug, Clone)]
+pub struct LoadedMatrix {
+    pub data: Matrix,
+    /// Compiled patterns, by os entry and kernel rule index.
+    pub patterns: Vec<Vec<Option<Regex>>>,
+}
+
+impl LoadedMatrix {
+    pub fn name(&self) -> &str {
+        &self.data.name
+    }
+}
+
+/// Loads a built-in matrix by name, or a file by path (`.json` is JSON, anything else TOML).
+pub fn load(spec: &str) -> Result<LoadedMatrix, MatrixError> {
+    if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == spec) {
+        return parse_toml(spec, text);
+    }
+    let path = Path::new(spec);
+    let text = match std::fs::read(path) {
+        Ok(b) => String::from_utf8(b).map_err(|_| MatrixError::Invalid {
+            path: spec.into(),
+            message: "not valid UTF-8".into(),
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(MatrixError::Unknown(spec.into()));
+        }
+        Err(e) => {
+            return Err(MatrixError::Invalid {
+                path: spec.into(),
+                message: e.to_string(),
+            });
+        }
+    };
+    if spec.ends_with(".json") {
+        let data: Matrix = serde_json::from_str(&text).map_err(|e| MatrixError::Invalid {
+            path: spec.into(),
+            message: format!("line {} column {}: {e}", e.line(), e.column()),
+        })?;
+        compile(spec, data)
+    } else {
+        parse_toml(spec, &text)
+    }
+}
+
+/// Every built-in matrix (they are tested to load).
+pub fn builtins() -> Vec<LoadedMatrix> {
+    BUILTIN
+        .iter()
+        .filter_map(|(name, text)| parse_toml(name, text).ok())
+        .collect()
+}
+
+fn parse_toml(path: &str, text: &str) -> Result<LoadedMatrix, MatrixError> {
+    let data: Matrix = toml::from_str(text).map_err(|e| MatrixError::Invalid {
+        path: path.into(),
+        message: e.to_string().trim_end().to_string(),
+    })?;
+    compile(path, data)
+}
+
+fn compile(path: &str, data: Matrix) -> Result<LoadedMatrix, MatrixError> {
+    let invalid = |message: String| MatrixError::Invalid {
+        path: path.into(),
+        message,
+    };
+    for (name, _) in &data.scenarios {
+        if crate::scenario::Scenario::parse(name).is_none() {
+            return Err(invalid(format!("scenarios.{name}: unknown scenario")));
+        }
+    }
+    let mut patterns = Vec::new();
+    for (i, os) in data.os.iter().enumerate() {
+        for v in &os.versions {
+            if lookup::VersionSpec::parse(v).is_none() {
+                return Err(invalid(format!(
+                    "os[{i}].versions: '{v}' is not X, X.Y or X.A..X.B"
+                )));
+            }
+        }
+        for s in &os.scenarios {
+            if !data.scenarios.contains_key(s) {
+                return Err(invalid(format!(
+                    "os[{i}].scenarios: '{s}' is not a scenario of this matrix"
+                )));
+            }
+        }
+        let mut compiled = Vec::new();
+        for (k, rule) in os.kernels.iter().enumerate() {
+            match &rule.pattern {
+                Some(p) => compiled
+                    .push(Some(Regex::new(p).map_err(|e| {
+                        invalid(format!("os[{i}].kernels[{k}].pattern: {e}"))
+                    })?)),
+                None => compiled.push(None),
+            }
+            if rule.pattern.is_none() && rule.flavor.is_none() {
+                return Err(invalid(format!(
+                    "os[{i}].kernels[{k}]: needs a pattern or a flavor"
+                )));
+            }
+        }
+        patterns.push(compiled);
+    }
+    Ok(LoadedMatrix { data, patterns })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every built-in matrix parses, compiles and covers every scenario.
+    #[test]
+    fn builtins_load_and_cover_every_scenario() {
+        for (name, text) in BUILTIN {
+            let m = parse_toml(name, text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(m.data.name, *name);
+            for s in crate::scenario::Scenario::ALL {
+                assert!(m.data.scenarios.contains_key(s.as_str()), "{name}: {s:?}");
+            }
+        }
+    }
+
+    /// A user's matrix with a bad field gets an error naming the field.
+    #[test]
+    fn errors_name_the_field() {
+        let bad = "name='x'\ndescription='d'\nsource='s'\n[scenarios.vmware-to-azure]\npolicy='listed'\nsource='s'\n[[os]]\nid='rhel'\nname='R'\nversions=['6.x']\n";
+        let e = parse_toml("m.toml", bad).unwrap_err().to_string();
+        assert!(e.contains("os[0].versions"), "{e}");
+        let typo = "name='x'\ndescription='d'\nsource='s'\nscenaros={}\n";
+        let e = parse_toml("m.toml", typo).unwrap_err().to_string();
+        assert!(e.contains("scenaros"), "{e}");
+        let regex = "name='x'\ndescription='d'\nsource='s'\n[scenarios.vmware-to-azure]\npolicy='listed'\nsource='s'\n[[os]]\nid='rhel'\nname='R'\nversions=['6']\nkernels=[{pattern='(', description='d'}]\n";
+        let e = parse_toml("m.toml", regex).unwrap_err().to_string();
+        assert!(e.contains("os[0].kernels[0].pattern"), "{e}");
+    }
+
+    /// An unknown name that is not a file either is reported as such.
+    #[test]
+    fn unknown_matrix() {
+        assert!(matches!(load("asr-1999"), Err(MatrixError::Unknown(_))));
+    }
+}

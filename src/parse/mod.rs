@@ -1,0 +1,8 @@
+//! Pure parsers: text in, types out. None of them knows where its text came from; callers add the
+//! path to any error. Line numbers in errors are 1-based.
+
+pub mod grub;
+pub mod kernel_release;
+pub mod release_files;
+pub mod shell_vars;
+pub mod version;

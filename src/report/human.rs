@@ -1,0 +1,133 @@
+//! The report for a person at a terminal: problems first, each with its details and the fix
+//! under it, passes last and brief, then a one-line verdict. Everything taken from the inspected
+//! system is sanitised so that a hostile name cannot drive the terminal.
+
+use std::fmt::Write;
+
+use super::{CheckResult, RenderOptions, Report};
+use crate::checks::Status;
+use crate::text::sanitize_terminal as clean;
+
+/// Details shown per check before the rest is summarised (JSON has them all).
+const MAX_DETAILS: usize = 12;
+
+const ORDER: [Status; 5] = [
+    Status::Fail,
+    Status::Error,
+    Status::Warn,
+    Status::Skip,
+    Status::Pass,
+];
+
+fn label(s: Status) -> &'static str {
+    match s {
+        Status::Fail => "FAIL",
+        Status::Error => "ERROR",
+        Status::Warn => "WARN",
+        Status::Skip => "SKIP",
+        Status::Pass => "PASS",
+    }
+}
+
+fn paint(s: Status, text: &str, color: bool) -> String {
+    if !color {
+        return text.to_string();
+    }
+    let code = match s {
+        Status::Fail | Status::Error => "1;31",
+        Status::Warn => "1;33",
+        Status::Skip => "2",
+        Status::Pass => "32",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+pub fn render(r: &Report, opts: RenderOptions) -> String {
+    let mut out = String::new();
+    let os = &r.system.os;
+    let _ = writeln!(
+        out,
+        "asr-preflight {}: {} ({}), {} {}, kernel {}, {}",
+        r.tool.version,
+        clean(
+            r.system
+                .hostname
+                .as_deref()
+                .unwrap_or("(host name unknown)")
+        ),
+        if r.mode == "root" {
+            format!("image at {}", clean(&r.root))
+        } else {
+            "this machine".to_string()
+        },
+        clean(os.id.as_deref().unwrap_or("unknown OS")),
+        clean(os.version.as_deref().unwrap_or("")),
+        clean(r.system.kernel.release.as_deref().unwrap_or("unknown")),
+        r.system.arch.as_deref().unwrap_or("unknown arch"),
+    );
+    let _ = writeln!(
+        out,
+        "scenario {} ({}), matrix {}\n",
+        r.scenario,
+        match r.scenario_source.as_str() {
+            "option" => "from --scenario",
+            "dmi" => "detected from DMI",
+            _ => "default; pass --scenario to choose",
+        },
+        r.matrix
+    );
+    for status in ORDER {
+        let group: Vec<&CheckResult> = r.checks.iter().filter(|c| c.status == status).collect();
+        for c in group {
+            write_check(&mut out, c, opts);
+        }
+    }
+    let s = &r.summary;
+    let verdict = if r.ready { "READY" } else { "NOT READY" };
+    let verdict_status = if r.ready { Status::Pass } else { Status::Fail };
+    let _ = writeln!(
+        out,
+        "\n{}: {} failed, {} errors, {} warnings, {} skipped, {} passed{}",
+        paint(verdict_status, verdict, opts.color),
+        s.fail,
+        s.error,
+        s.warn,
+        s.skip,
+        s.pass,
+        if opts.strict && s.warn > 0 {
+            " (--strict: warnings count)"
+        } else {
+            ""
+        }
+    );
+    out
+}
+
+fn write_check(out: &mut String, c: &CheckResult, opts: RenderOptions) {
+    let tag = format!("{:<5}", label(c.status));
+    let _ = writeln!(
+        out,
+        "{} {}  {}",
+        paint(c.status, &tag, opts.color),
+        c.id,
+        clean(&c.summary)
+    );
+    if c.status == Status::Pass {
+        return;
+    }
+    for d in c.details.iter().take(MAX_DETAILS) {
+        let _ = writeln!(out, "        {}", clean(d));
+    }
+    if c.details.len() > MAX_DETAILS {
+        let _ = writeln!(
+            out,
+            "        ... and {} more (all of them in --format json)",
+            c.details.len() - MAX_DETAILS
+        );
+    }
+    if let Some(fix) = &c.remediation {
+        if matches!(c.status, Status::Fail | Status::Error | Status::Warn) {
+            let _ = writeln!(out, "        fix: {}", clean(fix));
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! JUnit XML for CI systems: one testsuite, one testcase per check. `fail` becomes a
+//! `<failure>`, `error` an `<error>`, `skip` a `<skipped>`; a `warn` is a passing testcase with
+//! its text in `<system-out>`, or a failure under `--strict`.
+
+use std::fmt::Write;
+
+use super::{RenderOptions, Report};
+use crate::checks::Status;
+
+/// Escapes text for XML 1.0, dropping the characters XML 1.0 cannot carry at all.
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn body(c: &super::CheckResult) -> String {
+    let mut b = String::new();
+    for d in &c.details {
+        b.push_str(d);
+        b.push('\n');
+    }
+    if let Some(fix) = &c.remediation {
+        let _ = writeln!(b, "fix: {fix}");
+    }
+    let _ = write!(b, "reference: {}", c.reference);
+    b
+}
+
+pub fn render(r: &Report, opts: RenderOptions) -> String {
+    let s = &r.summary;
+    let strict_warn = if opts.strict { s.warn } else { 0 };
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let suite = format!(
+        "asr-preflight {} {}",
+        r.scenario,
+        r.system.hostname.as_deref().unwrap_or("")
+    );
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"asr-preflight\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
+        r.checks.len(),
+        s.fail + strict_warn,
+        s.error,
+        s.skip
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\">",
+        xml_escape(suite.trim()),
+        r.checks.len(),
+        s.fail + strict_warn,
+        s.error,
+        s.skip
+    );
+    let _ = writeln!(out, "    <properties>");
+    for (k, v) in [
+        ("matrix", r.matrix.as_str()),
+        ("mode", r.mode.as_str()),
+        ("root", r.root.as_str()),
+        ("scenario_source", r.scenario_source.as_str()),
+        ("ready", if r.ready { "true" } else { "false" }),
+    ] {
+        let _ = writeln!(
+            out,
+            "      <property name=\"{k}\" value=\"{}\"/>",
+            xml_escape(v)
+        );
+    }
+    let _ = writeln!(out, "    </properties>");
+    for c in &r.checks {
+        let area = c.id.split('.').next().unwrap_or("check");
+        let _ = write!(
+            out,
+            "    <testcase classname=\"asr-preflight.{}\" name=\"{}\" time=\"0\">",
+            xml_escape(area),
+            xml_escape(&c.id)
+        );
+        let msg = xml_escape(&c.summary);
+        let text = xml_escape(&body(c));
+        match c.status {
+            Status::Fail => {
+                let _ = write!(
+                    out,
+                    "\n      <failure message=\"{msg}\" type=\"fail\">{text}</failure>\n    "
+                );
+            }
+            Status::Error => {
+                let _ = write!(
+                    out,
+                    "\n      <error message=\"{msg}\" type=\"error\">{text}</error>\n    "
+                );
+            }
+            Status::Skip => {
+                let _ = write!(out, "\n      <skipped message=\"{msg}\"/>\n    ");
+            }
+            Status::Warn if opts.strict => {
+                let _ = write!(
+                    out,
+                    "\n      <failure message=\"{msg}\" type=\"warn\">{text}</failure>\n    "
+                );
+            }
+            Status::Warn => {
+                let _ = write!(
+                    out,
+                    "\n      <system-out>WARN: {msg}\n{text}</system-out>\n    "
+                );
+            }
+            Status::Pass => {
+                let _ = write!(out, "\n      <system-out>PASS: {msg}</system-out>\n    ");
+            }
+        }
+        let _ = writeln!(out, "</testcase>");
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Markup and control characters cannot break the XML.
+    #[test]
+    fn escaping() {
+        assert_eq!(xml_escape("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&apos;");
+        assert_eq!(xml_escape("x\u{1b}y"), "x\\x1by");
+    }
+}

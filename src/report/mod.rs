@@ -1,0 +1,123 @@
+//! The report model of SPEC.md's JSON schema version 1, and its three renderers. Renderers only
+//! present; statuses and readiness are decided before a report reaches them.
+
+pub mod human;
+pub mod junit;
+
+use serde::Serialize;
+
+use crate::checks::Status;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub scenario: String,
+    pub scenario_source: String,
+    pub matrix: String,
+    pub mode: String,
+    pub root: String,
+    pub system: System,
+    pub ready: bool,
+    pub summary: Summary,
+    pub checks: Vec<CheckResult>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct System {
+    pub hostname: Option<String>,
+    pub os: OsInfo,
+    pub kernel: KernelInfo,
+    pub arch: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OsInfo {
+    pub id: Option<String>,
+    pub version: Option<String>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KernelInfo {
+    pub release: Option<String>,
+    pub flavor: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub pass: usize,
+    pub warn: usize,
+    pub fail: usize,
+    pub skip: usize,
+    pub error: usize,
+}
+
+impl Summary {
+    pub fn count(results: &[CheckResult]) -> Summary {
+        let mut s = Summary::default();
+        for r in results {
+            match r.status {
+                Status::Pass => s.pass += 1,
+                Status::Warn => s.warn += 1,
+                Status::Fail => s.fail += 1,
+                Status::Skip => s.skip += 1,
+                Status::Error => s.error += 1,
+            }
+        }
+        s
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub id: String,
+    pub title: String,
+    #[serde(serialize_with = "ser_status")]
+    pub status: Status,
+    pub summary: String,
+    pub details: Vec<String>,
+    pub remediation: Option<String>,
+    pub reference: String,
+}
+
+fn ser_status<S: serde::Serializer>(s: &Status, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(s.as_str())
+}
+
+/// The output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+    Junit,
+}
+
+/// Rendering options that do not change content.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions {
+    pub color: bool,
+    pub strict: bool,
+}
+
+pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
+    match format {
+        Format::Human => human::render(report, opts),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(report).unwrap_or_else(|e| {
+                format!("{{\"error\": \"report could not be serialised: {e}\"}}")
+            });
+            s.push('\n');
+            s
+        }
+        Format::Junit => junit::render(report, opts),
+    }
+}

@@ -1,0 +1,123 @@
+//! One `check` run: open the target, load the matrix, gather facts on demand, evaluate the
+//! selected checks and assemble the report (readiness is decided here, not by a renderer).
+
+use crate::checks::{self, Context, Status};
+use crate::cli::CheckConfig;
+use crate::facts::{Facts, Sources};
+use crate::matrix::{self, MatrixError};
+use crate::probe::LiveProbe;
+use crate::report::{self, CheckResult, Report, Summary};
+use crate::root::{Root, RootError};
+use crate::scenario;
+
+/// The run could not start at all (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Root(#[from] RootError),
+    #[error(transparent)]
+    Matrix(#[from] MatrixError),
+}
+
+/// The sources a configuration asks for: the image alone, or the live system with its probe.
+pub fn sources_for(cfg: &CheckConfig) -> Result<Sources, RunError> {
+    Ok(match &cfg.root {
+        Some(dir) => Sources {
+            root: Root::image(dir)?,
+            probe: None,
+        },
+        None => Sources {
+            root: Root::live(),
+            probe: Some(Box::new(LiveProbe)),
+        },
+    })
+}
+
+/// Runs the selected checks against `sources`.
+pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
+    let matrix = matrix::load(&cfg.matrix)?;
+    let all = matrix::builtins();
+    let live = sources.probe.is_some();
+    let root_shown = crate::text::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(
+        sources.root.base().as_os_str(),
+    ));
+    let facts = Facts::new(sources);
+    let (scenario, scenario_source) = scenario::choose(cfg.scenario, facts.dmi());
+    let ctx = Context {
+        facts: &facts,
+        scenario,
+        matrix: &matrix,
+        all_matrices: &all,
+        options: &cfg.options,
+    };
+    let mut results = Vec::new();
+    for def in checks::registry() {
+        if !cfg.selected.contains(&def.id) {
+            continue;
+        }
+        let f = checks::evaluate(def, &ctx);
+        results.push(CheckResult {
+            id: def.id.to_string(),
+            title: def.title.to_string(),
+            status: f.status,
+            summary: f.summary,
+            details: f.details,
+            remediation: f.remediation,
+            reference: reference_text(def),
+        });
+    }
+    let summary = Summary::count(&results);
+    let ready = is_ready(&results, cfg.strict);
+    let os = facts.os();
+    let kernel = facts.kernel();
+    Ok(Report {
+        schema_version: report::SCHEMA_VERSION,
+        tool: report::Tool {
+            name: "asr-preflight".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        scenario: scenario.as_str().into(),
+        scenario_source: scenario_source.as_str().into(),
+        matrix: matrix.name().into(),
+        mode: if live { "live" } else { "root" }.into(),
+        root: root_shown,
+        system: report::System {
+            hostname: facts.hostname().display(),
+            os: report::OsInfo {
+                id: os.id.clone(),
+                version: os.version.clone(),
+                name: os.name.clone(),
+            },
+            kernel: report::KernelInfo {
+                release: kernel.release.clone(),
+                flavor: kernel.flavor.clone(),
+            },
+            arch: facts.arch().arch.clone(),
+        },
+        ready,
+        summary,
+        checks: results,
+    })
+}
+
+/// The reference line of a check: its source, and the error codes it prevents.
+pub fn reference_text(def: &checks::CheckDef) -> String {
+    if def.doc.prevents.is_empty() {
+        def.doc.reference.to_string()
+    } else {
+        format!(
+            "{}; prevents: {}",
+            def.doc.reference,
+            def.doc.prevents.join(", ")
+        )
+    }
+}
+
+/// Ready: nothing failed or errored, and with `--strict` nothing warned either.
+pub fn is_ready(results: &[CheckResult], strict: bool) -> bool {
+    !results.iter().any(|r| match r.status {
+        Status::Fail | Status::Error => true,
+        Status::Warn => strict,
+        Status::Pass | Status::Skip => false,
+    })
+}
