@@ -1,0 +1,154 @@
+//! Shared helpers of the integration tests: fixture roots built in temporary directories, the
+//! binary run as a user would run it, and validation of its JSON against the published schema.
+#![allow(dead_code)]
+
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// The binary under test.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_asr-preflight"))
+}
+
+/// The repository's directory.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fake root tree in a temporary directory.
+pub struct Tree {
+    pub dir: tempfile::TempDir,
+}
+
+impl Tree {
+    pub fn new() -> Tree {
+        Tree {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn host(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p.trim_start_matches('/'))
+    }
+
+    /// Writes a file, creating its directories.
+    pub fn file(&self, p: &str, content: impl AsRef<[u8]>) -> &Tree {
+        let h = self.host(p);
+        std::fs::create_dir_all(h.parent().unwrap()).unwrap();
+        std::fs::write(h, content).unwrap();
+        self
+    }
+
+    pub fn dir(&self, p: &str) -> &Tree {
+        std::fs::create_dir_all(self.host(p)).unwrap();
+        self
+    }
+
+    pub fn symlink(&self, p: &str, target: &str) -> &Tree {
+        let h = self.host(p);
+        std::fs::create_dir_all(h.parent().unwrap()).unwrap();
+        symlink(target, h).unwrap();
+        self
+    }
+
+    /// A minimal x86_64 ELF header at /bin/sh, so the image's architecture is known.
+    pub fn x86_64(&self) -> &Tree {
+        let mut h = vec![0u8; 64];
+        h[..4].copy_from_slice(b"\x7fELF");
+        h[4] = 2;
+        h[5] = 1;
+        h[18] = 62;
+        self.file("/bin/sh", h)
+    }
+}
+
+/// What one run of the binary produced.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr: {}", self.stdout, self.stderr))
+    }
+}
+
+pub fn run<I, S>(args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out: Output = Command::new(bin())
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run asr-preflight");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs `check --root DIR --format json` plus `extra`, validates the report against the schema
+/// and returns it with the exit code.
+pub fn check_root(root: &Path, extra: &[&str]) -> (i32, Value) {
+    let mut args: Vec<String> = vec![
+        "check".into(),
+        "--root".into(),
+        root.display().to_string(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let r = run(&args);
+    assert!(
+        r.code == 0 || r.code == 1,
+        "exit {}: {}\n{}",
+        r.code,
+        r.stderr,
+        r.stdout
+    );
+    let v = r.json();
+    validate(&v);
+    (r.code, v)
+}
+
+/// Asserts that a report validates against schema/report.schema.json.
+pub fn validate(report: &Value) {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("schema/report.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "schema errors: {errors:#?}\n{report:#}");
+}
+
+/// The check with `id` in a report.
+pub fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id} in report"))
+}
+
+/// The status of check `id`.
+pub fn status(report: &Value, id: &str) -> String {
+    check(report, id)["status"].as_str().unwrap().to_string()
+}
