@@ -3,12 +3,14 @@
 //! [`Finding`]. Which checks run, and the skips for scenario, mode and `--online`, are decided
 //! here once, not inside each check.
 
+pub mod network;
 pub mod os;
 
 use std::path::PathBuf;
 
 use crate::facts::Facts;
 use crate::matrix::LoadedMatrix;
+use crate::parse::glob::Glob;
 use crate::scenario::Scenario;
 
 /// The outcome of one check.
@@ -125,6 +127,8 @@ pub struct CheckOptions {
     pub online: bool,
     pub install_dir: PathBuf,
     pub scan: Option<Vec<PathBuf>>,
+    /// `--ignore-interface`: more interfaces hosts.nic-addresses does not count.
+    pub ignore_interfaces: Vec<Glob>,
 }
 
 impl Default for CheckOptions {
@@ -134,6 +138,7 @@ impl Default for CheckOptions {
             online: false,
             install_dir: PathBuf::from("/usr/local/ASR"),
             scan: None,
+            ignore_interfaces: Vec::new(),
         }
     }
 }
@@ -163,7 +168,7 @@ pub struct CheckDef {
 
 /// Every check, in report order.
 pub fn registry() -> Vec<&'static CheckDef> {
-    let areas: &[&[CheckDef]] = &[os::CHECKS];
+    let areas: &[&[CheckDef]] = &[os::CHECKS, network::CHECKS];
     areas.iter().flat_map(|a| a.iter()).collect()
 }
 
@@ -225,7 +230,13 @@ mod tests {
     /// Every check id of the product contract that this build implements appears in SPEC order.
     #[test]
     fn contract_ids_present() {
-        for id in ["os.arch", "os.supported", "os.kernel"] {
+        for id in [
+            "os.arch",
+            "os.supported",
+            "os.kernel",
+            "hostname.valid",
+            "hosts.nic-addresses",
+        ] {
             assert!(find(id).is_some(), "{id} missing");
         }
     }

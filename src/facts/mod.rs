@@ -6,6 +6,7 @@ pub mod arch;
 pub mod dmi;
 pub mod hostname;
 pub mod kernel;
+pub mod network;
 pub mod os;
 
 use std::cell::OnceCell;
@@ -34,6 +35,8 @@ pub struct Facts {
     arch: OnceCell<arch::ArchFacts>,
     dmi: OnceCell<dmi::DmiFacts>,
     hostname: OnceCell<hostname::HostnameFacts>,
+    network: OnceCell<network::NetworkFacts>,
+    hosts: OnceCell<network::HostsFacts>,
 }
 
 impl Facts {
@@ -45,6 +48,8 @@ impl Facts {
             arch: OnceCell::new(),
             dmi: OnceCell::new(),
             hostname: OnceCell::new(),
+            network: OnceCell::new(),
+            hosts: OnceCell::new(),
         }
     }
 
@@ -77,5 +82,15 @@ impl Facts {
     pub fn hostname(&self) -> &hostname::HostnameFacts {
         self.hostname
             .get_or_init(|| hostname::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    pub fn network(&self) -> &network::NetworkFacts {
+        self.network
+            .get_or_init(|| network::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    pub fn hosts(&self) -> &network::HostsFacts {
+        self.hosts
+            .get_or_init(|| network::gather_hosts(&self.sources.root))
     }
 }

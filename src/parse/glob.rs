@@ -50,7 +50,10 @@ impl Glob {
 
     /// Whether the pattern has any wildcard at all.
     pub fn is_literal(&self) -> bool {
-        !self.pattern.iter().any(|b| matches!(b, b'*' | b'?' | b'[' | b'\\'))
+        !self
+            .pattern
+            .iter()
+            .any(|b| matches!(b, b'*' | b'?' | b'[' | b'\\'))
     }
 }
 

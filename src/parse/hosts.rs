@@ -58,6 +58,16 @@ pub struct Skipped {
     pub line: usize,
     /// The first field, which is not an address.
     pub field: Vec<u8>,
+    /// The other fields.
+    pub rest: Vec<Vec<u8>>,
+}
+
+impl Skipped {
+    /// Whether `name` appears anywhere on the line (ASCII case ignored).
+    pub fn mentions(&self, name: &[u8]) -> bool {
+        self.field.eq_ignore_ascii_case(name)
+            || self.rest.iter().any(|n| n.eq_ignore_ascii_case(name))
+    }
 }
 
 /// A parsed hosts file.
@@ -83,24 +93,14 @@ impl Hosts {
     /// What an IPv4 lookup of `name` returns, in file order (duplicates kept).
     pub fn ipv4_answers(&self, name: &[u8]) -> Vec<Answer<Ipv4Addr>> {
         self.lines_naming(name)
-            .filter_map(|e| {
-                e.ipv4().map(|addr| Answer {
-                    addr,
-                    line: e.line,
-                })
-            })
+            .filter_map(|e| e.ipv4().map(|addr| Answer { addr, line: e.line }))
             .collect()
     }
 
     /// What an IPv6 lookup of `name` returns, in file order.
     pub fn ipv6_answers(&self, name: &[u8]) -> Vec<Answer<Ipv6Addr>> {
         self.lines_naming(name)
-            .filter_map(|e| {
-                e.ipv6().map(|addr| Answer {
-                    addr,
-                    line: e.line,
-                })
-            })
+            .filter_map(|e| e.ipv6().map(|addr| Answer { addr, line: e.line }))
             .collect()
     }
 }
@@ -135,6 +135,7 @@ pub fn parse(text: &[u8]) -> Hosts {
             None => out.skipped.push(Skipped {
                 line,
                 field: first.to_vec(),
+                rest: fields.map(<[u8]>::to_vec).collect(),
             }),
         }
     }
@@ -232,6 +233,8 @@ mod tests {
         assert!(h.ipv4_answers(b"web01").is_empty());
         assert_eq!(h.skipped.len(), 7);
         assert_eq!(h.skipped[4].field, b"web01");
+        assert!(h.skipped[4].mentions(b"WEB01") && h.skipped[0].mentions(b"web01"));
+        assert!(!h.skipped[0].mentions(b"web0"));
         assert_eq!(h.ipv4_answers(b"zero")[0].addr, Ipv4Addr::UNSPECIFIED);
     }
 
@@ -259,7 +262,12 @@ mod tests {
         assert_eq!(answers(t, "x").len(), 0);
         assert_eq!(parse(t).ipv4_answers(b"caf\xe9").len(), 1);
         // \xc9 is not the ASCII upper case of \xe9: only ASCII case is folded.
-        assert_eq!(parse(b"198.51.100.1 CAF\xc9\n").ipv4_answers(b"caf\xe9").len(), 0);
+        assert_eq!(
+            parse(b"198.51.100.1 CAF\xc9\n")
+                .ipv4_answers(b"caf\xe9")
+                .len(),
+            0
+        );
     }
 
     /// An empty file and a file of comments map nothing.

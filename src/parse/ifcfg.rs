@@ -28,11 +28,17 @@ pub fn is_config_file(file_name: &str) -> bool {
 }
 
 fn yes(v: &str) -> bool {
-    matches!(v.to_ascii_lowercase().as_str(), "yes" | "y" | "true" | "1" | "on")
+    matches!(
+        v.to_ascii_lowercase().as_str(),
+        "yes" | "y" | "true" | "1" | "on"
+    )
 }
 
 fn no(v: &str) -> bool {
-    matches!(v.to_ascii_lowercase().as_str(), "no" | "n" | "false" | "0" | "off")
+    matches!(
+        v.to_ascii_lowercase().as_str(),
+        "no" | "n" | "false" | "0" | "off"
+    )
 }
 
 fn last<'a>(vars: &'a [Assignment], key: &str) -> Option<&'a Assignment> {
@@ -110,9 +116,7 @@ fn redhat_addresses(vars: &[Assignment], cfg: &mut IfaceConfig) {
         let n = &key[6..];
         let prefix = last(vars, &format!("PREFIX{n}"))
             .and_then(|p| p.value.parse::<u8>().ok())
-            .or_else(|| {
-                last(vars, &format!("NETMASK{n}")).and_then(|m| netmask_prefix(&m.value))
-            });
+            .or_else(|| last(vars, &format!("NETMASK{n}")).and_then(|m| netmask_prefix(&m.value)));
         match a.value.parse::<std::net::Ipv4Addr>() {
             Ok(ip) => cfg.addresses.push(StaticAddr {
                 addr: ip.into(),
@@ -173,9 +177,9 @@ fn push_cidr(cfg: &mut IfaceConfig, key: &str, value: &str, line: usize, any_fam
         Some((addr, prefix)) if any_family || addr.is_ipv6() => {
             cfg.addresses.push(StaticAddr { addr, prefix, line })
         }
-        _ => cfg.problems.push(format!(
-            "line {line}: {key}={value} is not an address"
-        )),
+        _ => cfg
+            .problems
+            .push(format!("line {line}: {key}={value} is not an address")),
     }
 }
 
@@ -243,7 +247,11 @@ mod tests {
         let c = parse("eth0", "IPADDR=198.51.100.300\n", Dialect::RedHat);
         assert!(c.addresses.is_empty());
         assert_eq!(c.problems.len(), 1);
-        assert!(c.problems[0].starts_with("line 1: IPADDR="), "{:?}", c.problems);
+        assert!(
+            c.problems[0].starts_with("line 1: IPADDR="),
+            "{:?}",
+            c.problems
+        );
     }
 
     /// SUSE: IPADDR with /prefix, IPADDR_x labels, PREFIXLEN, STARTMODE, dhcp4.
@@ -259,7 +267,11 @@ mod tests {
             vec!["198.51.100.10/24", "203.0.113.8/26", "2001:db8::5/64"]
         );
         assert!(c.on_boot && !c.dhcp4);
-        let d = parse("eth1", "BOOTPROTO='dhcp4'\nSTARTMODE='off'\n", Dialect::Suse);
+        let d = parse(
+            "eth1",
+            "BOOTPROTO='dhcp4'\nSTARTMODE='off'\n",
+            Dialect::Suse,
+        );
         assert!(d.dhcp4 && !d.dhcp6 && !d.on_boot);
         let both = parse("eth1", "BOOTPROTO=dhcp\n", Dialect::Suse);
         assert!(both.dhcp4 && both.dhcp6);

@@ -127,11 +127,9 @@ pub fn parse(text: &str) -> Interfaces {
                 let cfg = &mut out.ifaces[idx];
                 for a in args {
                     match parse_cidr(a) {
-                        Some((addr, prefix)) => cfg.addresses.push(StaticAddr {
-                            addr,
-                            prefix,
-                            line,
-                        }),
+                        Some((addr, prefix)) => {
+                            cfg.addresses.push(StaticAddr { addr, prefix, line })
+                        }
                         None => cfg
                             .problems
                             .push(format!("line {line}: address {a} is not an address")),
@@ -140,7 +138,9 @@ pub fn parse(text: &str) -> Interfaces {
             }
             // A `netmask` line applies to the stanza's addresses written without a length.
             "netmask" => {
-                let Some((idx, inet6)) = current else { continue };
+                let Some((idx, inet6)) = current else {
+                    continue;
+                };
                 let Some(m) = args.first() else { continue };
                 let prefix = if inet6 {
                     m.parse::<u8>().ok()

@@ -78,7 +78,13 @@ pub fn interfaces(files: &[Vec<Device>]) -> Vec<IfaceConfig> {
 }
 
 fn device_config(m: &Device, ports: &[(String, String)]) -> IfaceConfig {
-    let get = |k: &str| m.settings.iter().rev().find(|(sk, _)| sk == k).map(|(_, v)| v);
+    let get = |k: &str| {
+        m.settings
+            .iter()
+            .rev()
+            .find(|(sk, _)| sk == k)
+            .map(|(_, v)| v)
+    };
     let set_name = get("set-name").and_then(Node::as_str);
     let mut cfg = IfaceConfig {
         // An id with a `match:` block is only a label; set-name gives the real name.

@@ -40,7 +40,10 @@ fn address_value(v: &str) -> Option<(std::net::IpAddr, Option<u8>)> {
         return Some((addr, prefix));
     }
     // Old form: ADDR;PREFIX;GATEWAY
-    let p = v.split(';').nth(1).and_then(|p| p.trim().parse::<u8>().ok());
+    let p = v
+        .split(';')
+        .nth(1)
+        .and_then(|p| p.trim().parse::<u8>().ok());
     Some((addr, p))
 }
 
@@ -118,10 +121,18 @@ mod tests {
         );
         assert_eq!(c.name.as_deref(), Some("eth0"));
         assert_eq!(c.label, None);
-        let a: Vec<String> = c.addresses.iter().map(|a| format!("{}/{:?}", a.addr, a.prefix)).collect();
+        let a: Vec<String> = c
+            .addresses
+            .iter()
+            .map(|a| format!("{}/{:?}", a.addr, a.prefix))
+            .collect();
         assert_eq!(
             a,
-            vec!["198.51.100.10/Some(24)", "203.0.113.10/Some(24)", "2001:db8::10/Some(64)"]
+            vec![
+                "198.51.100.10/Some(24)",
+                "203.0.113.10/Some(24)",
+                "2001:db8::10/Some(64)"
+            ]
         );
         assert!(!c.dhcp4 && c.on_boot);
         assert_eq!(c.addresses[0].line, 8);
@@ -130,12 +141,21 @@ mod tests {
     /// DHCP by default, autoconnect=false, ports of a bond, the old addresses1 form.
     #[test]
     fn dhcp_ports_and_old_form() {
-        let d = parse("Wired", "[connection]\nid=Wired connection 1\ntype=ethernet\nautoconnect=false\n");
+        let d = parse(
+            "Wired",
+            "[connection]\nid=Wired connection 1\ntype=ethernet\nautoconnect=false\n",
+        );
         assert!(d.dhcp4 && !d.on_boot && d.name.is_none());
         assert_eq!(d.label.as_deref(), Some("Wired connection 1"));
-        let p = parse("p", "[connection]\ninterface-name=eth2\nmaster=bond0\nslave-type=bond\n");
+        let p = parse(
+            "p",
+            "[connection]\ninterface-name=eth2\nmaster=bond0\nslave-type=bond\n",
+        );
         assert_eq!(p.port_of.as_deref(), Some("bond0"));
-        let o = parse("o", "[ipv4]\nmethod=manual\naddresses1=198.51.100.4;24;198.51.100.1;\n");
+        let o = parse(
+            "o",
+            "[ipv4]\nmethod=manual\naddresses1=198.51.100.4;24;198.51.100.1;\n",
+        );
         assert_eq!(o.addresses[0].prefix, Some(24));
         let bad = parse("b", "[ipv4]\nmethod=manual\naddress1=nope\n");
         assert_eq!(bad.problems.len(), 1);

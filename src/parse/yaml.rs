@@ -193,10 +193,12 @@ fn key_colon(s: &str) -> Option<usize> {
             b'\\' if double => i += 1,
             b'[' | b'{' if !single && !double => depth += 1,
             b']' | b'}' if !single && !double => depth -= 1,
-            b':' if !single && !double && depth == 0 => {
-                if i + 1 == b.len() || b[i + 1] == b' ' || b[i + 1] == b'\t' {
-                    return Some(i);
-                }
+            b':' if !single
+                && !double
+                && depth == 0
+                && (i + 1 == b.len() || b[i + 1] == b' ' || b[i + 1] == b'\t') =>
+            {
+                return Some(i);
             }
             _ => {}
         }
@@ -228,8 +230,7 @@ impl Parser {
         let (no, text) = (l.no, l.text.clone());
         if is_seq_item(&text) {
             self.sequence(indent)
-        } else if key_colon(&text).is_some() && !text.starts_with('[') && !text.starts_with('{')
-        {
+        } else if key_colon(&text).is_some() && !text.starts_with('[') && !text.starts_with('{') {
             self.mapping(indent)
         } else {
             self.pos += 1;
@@ -295,7 +296,9 @@ impl Parser {
             self.pos += 1;
             let node = if value.is_empty() {
                 match self.peek() {
-                    Some(n) if n.indent > indent || (n.indent == indent && is_seq_item(&n.text)) => {
+                    Some(n)
+                        if n.indent > indent || (n.indent == indent && is_seq_item(&n.text)) =>
+                    {
                         let i = n.indent;
                         self.block(i)?
                     }
@@ -561,7 +564,10 @@ impl Flow<'_> {
             }
             if key
                 && c == b':'
-                && matches!(self.s.get(self.i + 1), None | Some(b' ' | b'\t' | b',' | b'}'))
+                && matches!(
+                    self.s.get(self.i + 1),
+                    None | Some(b' ' | b'\t' | b',' | b'}')
+                )
             {
                 break;
             }
@@ -644,8 +650,17 @@ mod tests {
         let eths = y.get("network").unwrap().get("ethernets").unwrap();
         let eth0 = eths.get("eth0").unwrap();
         assert_eq!(s(eth0.get("dhcp4").unwrap()), "no");
-        let addrs: Vec<&str> = eth0.get("addresses").unwrap().items().iter().map(s).collect();
-        assert_eq!(addrs, vec!["198.51.100.10/24", "2001:db8::10/64", "203.0.113.5/24"]);
+        let addrs: Vec<&str> = eth0
+            .get("addresses")
+            .unwrap()
+            .items()
+            .iter()
+            .map(s)
+            .collect();
+        assert_eq!(
+            addrs,
+            vec!["198.51.100.10/24", "2001:db8::10/64", "203.0.113.5/24"]
+        );
         assert_eq!(eth0.get("addresses").unwrap().items()[0].line, 8);
         assert_eq!(s(eths.get("eth1").unwrap().get("dhcp4").unwrap()), "true");
     }
@@ -662,7 +677,10 @@ mod tests {
         assert_eq!(s(eth0.get("dhcp4").unwrap()), "false");
         assert_eq!(eth0.get("addresses").unwrap().items().len(), 2);
         let eth1 = n.get("ethernets").unwrap().get("eth1").unwrap();
-        assert_eq!(s(&eth1.get("addresses").unwrap().items()[1]), "198.51.100.21/24");
+        assert_eq!(
+            s(&eth1.get("addresses").unwrap().items()[1]),
+            "198.51.100.21/24"
+        );
         let bond = n.get("bonds").unwrap().get("bond0").unwrap();
         assert_eq!(bond.get("interfaces").unwrap().items().len(), 2);
         let a = bond.get("addresses").unwrap().items();
