@@ -50,7 +50,7 @@ pub const CHECKS: &[CheckDef] = &[
         online_only: false,
         doc: Doc {
             requirement: "Looking the machine's own host name up in /etc/hosts, the way the C library does, returns each IPv4 address of each network adapter that is up (loopback and container or virtual-bridge interfaces aside). With --root, the adapters are the static addresses of the image's network configuration.",
-            why: "The Mobility service identifies the machine to the configuration and process servers by resolving its own name; when that name resolves to a loopback address or to only some adapters, registration picks the wrong address or none, and replication traffic cannot reach the machine.",
+            why: "The seed lists it among the prerequisites of Linux machines protected with the Mobility service. When a machine's own name resolves, on the machine itself, to a loopback address or to only some of its adapters, software that looks the name up to learn the machine's address gets one that other machines cannot reach. Newer Site Recovery documents no longer state the rule (reference/asr-matrix.md section 5); it is checked as the seed gives it.",
             fix: "Add one line per adapter address to /etc/hosts, for example `198.51.100.10  web01.example.com web01`, and take the host name off loopback lines such as Debian's `127.0.1.1`.",
             reference: "seeds/000 (2016-12-11), section \"Disaster Recovery of VMware virtual machines or physical Windows/Linux servers to Azure\", Replicated machine prerequisites, row \"Linux machines (physical or VMware)\"; reference/asr-matrix.md section 5 (rule only in 2016-2017 documents); reference/asr-errors.md section 3 (IPv4 on every NIC)",
             prevents: &[
@@ -321,7 +321,7 @@ fn lines_list(lines: &[usize]) -> String {
 fn names_for_line(name: &[u8], hosts: &Hosts) -> String {
     let short = first_label(name);
     if short.len() < name.len() {
-        return format!("{}  {}", escape_bytes(name), escape_bytes(short));
+        return format!("{} {}", escape_bytes(name), escape_bytes(short));
     }
     // A short host name: reuse an FQDN written for it on an existing line (Debian's 127.0.1.1).
     let mut prefix = name.to_vec();
@@ -392,6 +392,10 @@ fn check_hosts(ctx: &Context<'_>) -> Finding {
         }
         if nic.dhcp4 {
             dhcp.push(format!("{nic_name} ({})", nic.described_at()));
+            details.push(format!(
+                "{nic_name}: DHCP ({}); its address cannot be known from the image",
+                nic.described_at()
+            ));
         }
         for a in &nic.addrs {
             let w = Wanted {
