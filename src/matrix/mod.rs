@@ -95,7 +95,7 @@ fn compile(path: &str, data: Matrix) -> Result<LoadedMatrix, MatrixError> {
         path: path.into(),
         message,
     };
-    for (name, _) in &data.scenarios {
+    for name in data.scenarios.keys() {
         if crate::scenario::Scenario::parse(name).is_none() {
             return Err(invalid(format!("scenarios.{name}: unknown scenario")));
         }
