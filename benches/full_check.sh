@@ -13,7 +13,7 @@ measure() {
     local best="" peak=0
     for _ in $(seq "$runs"); do
         /usr/bin/time -f '%e %M' -o /tmp/asr-bench.$$ "$bin" "$@" --format json >/dev/null || true
-        read -r secs kb < /tmp/asr-bench.$$
+        read -r secs kb < <(tail -n 1 /tmp/asr-bench.$$)
         if [ -z "$best" ] || awk "BEGIN{exit !($secs < $best)}"; then best=$secs; fi
         [ "$kb" -gt "$peak" ] && peak=$kb
     done
