@@ -1,6 +1,7 @@
 //! The few facts only a running system has, behind a trait so tests can substitute them:
-//! the kernel's uname, the host name it holds, its network interfaces and their addresses.
-//! More live-only facts (sockets, file system space) join here as their checks need them. In `--root` mode there is no probe at all,
+//! the kernel's uname, the host name it holds, its network interfaces and their addresses, the
+//! processes running now. More live-only facts (sockets, file system space) join here as their
+//! checks need them. In `--root` mode there is no probe at all,
 //! which is how the host running the tool is kept out of an image's report.
 
 use std::ffi::OsString;
@@ -50,6 +51,14 @@ impl Interface {
     }
 }
 
+/// One running process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Process {
+    pub pid: u32,
+    /// The kernel's short command name (`/proc/PID/comm`, at most 15 bytes), as bytes.
+    pub comm: Vec<u8>,
+}
+
 /// A live-only fact could not be had.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{what}: {cause}")]
@@ -65,6 +74,8 @@ pub trait Probe {
     fn hostname(&self) -> Result<OsString, ProbeError>;
     /// Every interface with every address it holds, in the kernel's order.
     fn interfaces(&self) -> Result<Vec<Interface>, ProbeError>;
+    /// The processes running now, by pid. Processes that exit while being listed are left out.
+    fn processes(&self) -> Result<Vec<Process>, ProbeError>;
 }
 
 /// The running system.
@@ -139,6 +150,38 @@ impl Probe for LiveProbe {
         }
         Ok(out)
     }
+
+    fn processes(&self) -> Result<Vec<Process>, ProbeError> {
+        use std::io::Read;
+        let dir = std::fs::read_dir("/proc").map_err(|e| ProbeError {
+            what: "/proc",
+            cause: e.to_string(),
+        })?;
+        let mut out = Vec::new();
+        for entry in dir.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            // comm is readable by everyone; a process gone meanwhile is simply skipped.
+            let mut comm = Vec::new();
+            let Ok(f) = std::fs::File::open(entry.path().join("comm")) else {
+                continue;
+            };
+            if f.take(64).read_to_end(&mut comm).is_err() {
+                continue;
+            }
+            if comm.last() == Some(&b'\n') {
+                comm.pop();
+            }
+            out.push(Process { pid, comm });
+        }
+        out.sort_by_key(|p| p.pid);
+        Ok(out)
+    }
 }
 
 /// The byte name of an interface whose name nix converted lossily.
@@ -159,6 +202,7 @@ pub struct FakeProbe {
     pub uname: Result<Uname, ProbeError>,
     pub hostname: Result<OsString, ProbeError>,
     pub interfaces: Result<Vec<Interface>, ProbeError>,
+    pub processes: Result<Vec<Process>, ProbeError>,
 }
 
 impl FakeProbe {
@@ -174,6 +218,7 @@ impl FakeProbe {
             }),
             hostname: Ok(hostname.into()),
             interfaces: Ok(vec![Interface::new("lo", &["127.0.0.1/8", "::1/128"])]),
+            processes: Ok(Vec::new()),
         }
     }
 }
@@ -187,6 +232,9 @@ impl Probe for FakeProbe {
     }
     fn interfaces(&self) -> Result<Vec<Interface>, ProbeError> {
         self.interfaces.clone()
+    }
+    fn processes(&self) -> Result<Vec<Process>, ProbeError> {
+        self.processes.clone()
     }
 }
 

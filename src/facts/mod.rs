@@ -8,6 +8,8 @@ pub mod hostname;
 pub mod kernel;
 pub mod network;
 pub mod os;
+pub mod processes;
+pub mod services;
 
 use std::cell::OnceCell;
 
@@ -37,6 +39,8 @@ pub struct Facts {
     hostname: OnceCell<hostname::HostnameFacts>,
     network: OnceCell<network::NetworkFacts>,
     hosts: OnceCell<network::HostsFacts>,
+    services: OnceCell<services::ServiceFacts>,
+    processes: OnceCell<processes::ProcessFacts>,
 }
 
 impl Facts {
@@ -50,6 +54,8 @@ impl Facts {
             hostname: OnceCell::new(),
             network: OnceCell::new(),
             hosts: OnceCell::new(),
+            services: OnceCell::new(),
+            processes: OnceCell::new(),
         }
     }
 
@@ -92,5 +98,22 @@ impl Facts {
     pub fn hosts(&self) -> &network::HostsFacts {
         self.hosts
             .get_or_init(|| network::gather_hosts(&self.sources.root))
+    }
+
+    /// The init system and what the boot starts (gathered once; see [`Facts::service`]).
+    pub fn services(&self) -> &services::ServiceFacts {
+        self.services
+            .get_or_init(|| services::gather(&self.sources.root))
+    }
+
+    /// Whether the service known by any of `names` (`["sshd", "ssh"]`) starts at boot.
+    pub fn service(&self, names: &[&str]) -> services::ServiceEnablement {
+        self.services().enablement(&self.sources.root, names)
+    }
+
+    /// The processes running now (live only; in `--root` mode they are not known).
+    pub fn processes(&self) -> &processes::ProcessFacts {
+        self.processes
+            .get_or_init(|| processes::gather(self.sources.probe()))
     }
 }
