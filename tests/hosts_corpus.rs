@@ -17,14 +17,17 @@ use asr_preflight::parse::hosts;
 use common::netns::{Netns, is_root};
 use serde_json::Value;
 
+/// The corpus directory, and each file's name and bytes.
+type Corpus = (PathBuf, Vec<(String, Vec<u8>)>);
+
 /// Downloads (or finds in the cache) the corpus once per test process; a failed download
 /// fails the test.
-fn corpus() -> (PathBuf, Vec<(String, Vec<u8>)>) {
-    static ONCE: OnceLock<(PathBuf, Vec<(String, Vec<u8>)>)> = OnceLock::new();
+fn corpus() -> Corpus {
+    static ONCE: OnceLock<Corpus> = OnceLock::new();
     ONCE.get_or_init(fetch).clone()
 }
 
-fn fetch() -> (PathBuf, Vec<(String, Vec<u8>)>) {
+fn fetch() -> Corpus {
     let script = common::repo().join("tests/data/fetch-hosts-corpus.sh");
     let out = Command::new("bash")
         .arg(&script)

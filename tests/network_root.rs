@@ -343,3 +343,23 @@ fn hosts_symlink_stays_in_image() {
     assert_eq!(code, 0, "{r:#}");
     assert_eq!(status(&r, "hosts.nic-addresses"), "pass");
 }
+
+/// No /etc/hosts at all: every address is unmapped (fail), the detail says the file is
+/// missing, and the fix gives the lines that create it.
+#[test]
+fn missing_hosts_file_fails() {
+    let t = Tree::new();
+    t.file("/etc/hostname", "nohosts\n").file(
+        "/etc/sysconfig/network-scripts/ifcfg-eth0",
+        "IPADDR=198.51.100.80\nPREFIX=24\n",
+    );
+    let (code, r) = check_root(t.path(), &["--only", "hosts.nic-addresses"]);
+    assert_eq!(code, 1);
+    let id = "hosts.nic-addresses";
+    assert_eq!(status(&r, id), "fail");
+    assert!(has_detail(&r, id, "/etc/hosts does not exist"));
+    assert_eq!(
+        text(&r, id, "remediation"),
+        "Add to /etc/hosts of the image:\n198.51.100.80  nohosts"
+    );
+}
