@@ -1,9 +1,12 @@
 //! The few facts only a running system has, behind a trait so tests can substitute them:
-//! the kernel's uname, the host name it holds. More live-only facts (interfaces, sockets, file
+//! the kernel's uname, the host name it holds, the tool's own environment, and what the network
+//! answers when the endpoints are tried (`--online` only; see [`crate::outbound`]). More live-only facts (interfaces, sockets, file
 //! system space) join here as their checks need them. In `--root` mode there is no probe at all,
 //! which is how the host running the tool is kept out of an image's report.
 
 use std::ffi::OsString;
+
+use crate::outbound::{Outcome, Plan};
 
 /// What `uname(2)` says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +31,10 @@ pub trait Probe {
     fn uname(&self) -> Result<Uname, ProbeError>;
     /// The kernel's host name, as bytes (it may be anything the administrator set).
     fn hostname(&self) -> Result<OsString, ProbeError>;
+    /// The environment this run was started with (proxy variables, the test CA override).
+    fn env_vars(&self) -> Vec<(OsString, OsString)>;
+    /// Tries the endpoints of `plan` over the network, all under the plan's one deadline.
+    fn outbound(&self, plan: &Plan) -> Vec<Outcome>;
 }
 
 /// The running system.
@@ -56,6 +63,14 @@ impl Probe for LiveProbe {
             cause: e.desc().to_string(),
         })
     }
+
+    fn env_vars(&self) -> Vec<(OsString, OsString)> {
+        std::env::vars_os().collect()
+    }
+
+    fn outbound(&self, plan: &Plan) -> Vec<Outcome> {
+        crate::outbound::run(plan)
+    }
 }
 
 /// Canned answers for tests.
@@ -63,6 +78,9 @@ impl Probe for LiveProbe {
 pub struct FakeProbe {
     pub uname: Result<Uname, ProbeError>,
     pub hostname: Result<OsString, ProbeError>,
+    pub env: Vec<(OsString, OsString)>,
+    /// Returned by `outbound` whatever the plan (tests of the verdicts, no traffic).
+    pub outbound: Vec<Outcome>,
 }
 
 impl FakeProbe {
@@ -77,7 +95,15 @@ impl FakeProbe {
                 machine: "x86_64".into(),
             }),
             hostname: Ok(hostname.into()),
+            env: Vec::new(),
+            outbound: Vec::new(),
         }
+    }
+
+    /// The same probe with these environment variables.
+    pub fn with_env(mut self, vars: &[(&str, &str)]) -> FakeProbe {
+        self.env = vars.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        self
     }
 }
 
@@ -87,5 +113,11 @@ impl Probe for FakeProbe {
     }
     fn hostname(&self) -> Result<OsString, ProbeError> {
         self.hostname.clone()
+    }
+    fn env_vars(&self) -> Vec<(OsString, OsString)> {
+        self.env.clone()
+    }
+    fn outbound(&self, _plan: &Plan) -> Vec<Outcome> {
+        self.outbound.clone()
     }
 }

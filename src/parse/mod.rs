@@ -3,6 +3,9 @@
 
 pub mod grub;
 pub mod kernel_release;
+pub mod proxy_info;
+pub mod proxy_url;
 pub mod release_files;
 pub mod shell_vars;
 pub mod version;
+pub mod x509_name;
