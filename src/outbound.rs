@@ -369,11 +369,15 @@ impl Job {
             io::ErrorKind::ConnectionRefused => (
                 FailureKind::Refused,
                 format!(
-                    "connection refused by {} (nothing listens on port {}, or a firewall rejects it)",
+                    "connection {}refused by {} (nothing listens on port {}, or a firewall rejects it)",
+                    if self.proxy.is_some() { "to the proxy " } else { "" },
                     addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", "),
                     addrs[0].port()
                 ),
             ),
+            _ if self.proxy.is_some() => {
+                (FailureKind::Network, format!("cannot connect to the proxy: {e}"))
+            }
             _ => (FailureKind::Network, format!("cannot connect: {e}")),
         };
         Err(Stop(Stage::Connect, Failure { kind, message }))

@@ -527,8 +527,9 @@ fn check_outbound(ctx: &Context<'_>) -> Finding {
     }
     let trust = ctx.facts.trust();
     let (choice, why) = ctx.facts.proxy().outbound_choice();
+    // `why` explains a direct route; a proxy's own line names its variable and source.
     let route = match &choice {
-        Some(p) => format!("route: through the proxy {} ({}: {} in {})", p.url, why, p.var, p.source),
+        Some(p) => format!("route: through the proxy {} ({} in {})", p.url, p.var, p.source),
         None => format!("route: {why}"),
     };
     let hop = choice.as_ref().map(|p| ProxyHop {
