@@ -28,7 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Sub {
     /// Run the checks (the default command)
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every check: id, title, scenarios, live-only or not
     List {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]

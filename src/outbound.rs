@@ -16,11 +16,14 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{
+    CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore,
+    SignatureScheme,
+};
 
 use crate::parse::proxy_url::{bypass_matches, host_port};
 use crate::parse::x509_name;
@@ -230,7 +233,9 @@ pub fn run_with(plan: &Plan, resolver: Resolver) -> Vec<Outcome> {
 fn timeout_failure(stage: Stage, timeout: Duration) -> Failure {
     let what = match stage {
         Stage::Resolve => "the name did not resolve",
-        Stage::Connect => "no answer to the connection attempt (packets dropped: a firewall or a black hole)",
+        Stage::Connect => {
+            "no answer to the connection attempt (packets dropped: a firewall or a black hole)"
+        }
         Stage::Proxy => "the proxy did not answer the CONNECT request",
         Stage::Tls => "the server did not complete the TLS handshake",
         Stage::Done => "timed out",
@@ -272,7 +277,10 @@ impl Job {
     fn left(&self, stage: Stage) -> Result<Duration, Stop> {
         let left = self.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(Stop(stage, timeout_failure(stage, self.deadline - self.start)));
+            return Err(Stop(
+                stage,
+                timeout_failure(stage, self.deadline - self.start),
+            ));
         }
         Ok(left)
     }
@@ -370,14 +378,23 @@ impl Job {
                 FailureKind::Refused,
                 format!(
                     "connection {}refused by {} (nothing listens on port {}, or a firewall rejects it)",
-                    if self.proxy.is_some() { "to the proxy " } else { "" },
-                    addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", "),
+                    if self.proxy.is_some() {
+                        "to the proxy "
+                    } else {
+                        ""
+                    },
+                    addrs
+                        .iter()
+                        .map(|a| a.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     addrs[0].port()
                 ),
             ),
-            _ if self.proxy.is_some() => {
-                (FailureKind::Network, format!("cannot connect to the proxy: {e}"))
-            }
+            _ if self.proxy.is_some() => (
+                FailureKind::Network,
+                format!("cannot connect to the proxy: {e}"),
+            ),
             _ => (FailureKind::Network, format!("cannot connect: {e}")),
         };
         Err(Stop(Stage::Connect, Failure { kind, message }))
@@ -443,7 +460,9 @@ impl Job {
                 }
                 Ok(_) => head.push(byte[0]),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.io_stop(Stage::Proxy, e, "reading the proxy's answer failed")),
+                Err(e) => {
+                    return Err(self.io_stop(Stage::Proxy, e, "reading the proxy's answer failed"));
+                }
             }
         }
         let text = String::from_utf8_lossy(&head);
@@ -508,7 +527,10 @@ impl Job {
         let name = ServerName::try_from(self.target.host.clone()).map_err(|_| {
             stop(
                 FailureKind::Tls,
-                format!("'{}' is not a valid TLS server name", sanitize_terminal(&self.target.host)),
+                format!(
+                    "'{}' is not a valid TLS server name",
+                    sanitize_terminal(&self.target.host)
+                ),
             )
         })?;
         let mut conn = ClientConnection::new(Arc::new(config), name)
@@ -552,10 +574,16 @@ impl Job {
     }
 
     /// Drives the handshake with every read and write bounded by the deadline.
-    fn drive(&self, conn: &mut ClientConnection, stream: &mut TcpStream) -> Result<(), HandshakeError> {
+    fn drive(
+        &self,
+        conn: &mut ClientConnection,
+        stream: &mut TcpStream,
+    ) -> Result<(), HandshakeError> {
         while conn.is_handshaking() {
             while conn.wants_write() {
-                let left = self.left(Stage::Tls).map_err(|_| HandshakeError::timeout())?;
+                let left = self
+                    .left(Stage::Tls)
+                    .map_err(|_| HandshakeError::timeout())?;
                 let _ = stream.set_write_timeout(Some(left));
                 conn.write_tls(stream).map_err(HandshakeError::Io)?;
             }
@@ -563,7 +591,9 @@ impl Job {
                 break;
             }
             if conn.wants_read() {
-                let left = self.left(Stage::Tls).map_err(|_| HandshakeError::timeout())?;
+                let left = self
+                    .left(Stage::Tls)
+                    .map_err(|_| HandshakeError::timeout())?;
                 let _ = stream.set_read_timeout(Some(left));
                 match conn.read_tls(stream) {
                     Ok(0) => return Err(HandshakeError::Eof),
@@ -624,7 +654,9 @@ impl ServerCertVerifier for Recorder {
             *g = Some(end_entity.as_ref().to_vec());
         }
         match &self.inner {
-            Some(v) => v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now),
+            Some(v) => {
+                v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+            }
             None => Err(rustls::Error::General(NO_TRUST.into())),
         }
     }
@@ -698,17 +730,32 @@ mod tests {
         let started = Instant::now();
         let out = run_with(
             &plan(
-                vec![t("hang.example", 443), t("nx.example", 443), t("hang.example", 8443)],
+                vec![
+                    t("hang.example", 443),
+                    t("nx.example", 443),
+                    t("hang.example", 8443),
+                ],
                 Duration::from_millis(600),
             ),
             resolver,
         );
-        assert!(started.elapsed() < Duration::from_millis(1500), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_millis(1500),
+            "{:?}",
+            started.elapsed()
+        );
         assert_eq!(out[0].stage, Stage::Resolve);
         assert_eq!(out[0].failure.as_ref().unwrap().kind, FailureKind::Timeout);
         assert_eq!(out[2].failure.as_ref().unwrap().kind, FailureKind::Timeout);
         assert_eq!(out[1].failure.as_ref().unwrap().kind, FailureKind::Resolve);
-        assert!(out[1].failure.as_ref().unwrap().message.contains("nx.example"));
+        assert!(
+            out[1]
+                .failure
+                .as_ref()
+                .unwrap()
+                .message
+                .contains("nx.example")
+        );
         assert!(out[1].elapsed < Duration::from_millis(500));
     }
 
@@ -733,7 +780,10 @@ mod tests {
         let out = run(&p);
         assert_eq!(out[0].stage, Stage::Proxy);
         assert!(out[0].via_proxy);
-        assert_eq!(out[0].failure.as_ref().unwrap().kind, FailureKind::ProxyUnusable);
+        assert_eq!(
+            out[0].failure.as_ref().unwrap().kind,
+            FailureKind::ProxyUnusable
+        );
     }
 
     /// A server that accepts but never speaks TLS times out in the TLS stage; one that closes

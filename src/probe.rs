@@ -1,7 +1,7 @@
 //! The few facts only a running system has, behind a trait so tests can substitute them:
 //! the kernel's uname, the host name it holds, the tool's own environment, and what the network
-//! answers when the endpoints are tried (`--online` only; see [`crate::outbound`]). More live-only facts (interfaces, sockets, file
-//! system space) join here as their checks need them. In `--root` mode there is no probe at all,
+//! answers when the endpoints are tried (`--online` only; see [`crate::outbound`]). More
+//! live-only facts (interfaces, sockets, file system space) join here as their checks need them. In `--root` mode there is no probe at all,
 //! which is how the host running the tool is kept out of an image's report.
 
 use std::ffi::OsString;
@@ -102,7 +102,10 @@ impl FakeProbe {
 
     /// The same probe with these environment variables.
     pub fn with_env(mut self, vars: &[(&str, &str)]) -> FakeProbe {
-        self.env = vars.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        self.env = vars
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
         self
     }
 }

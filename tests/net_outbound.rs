@@ -34,17 +34,30 @@ fn run_env(args: &[String], env: &[(&str, String)]) -> Run {
 
 /// `check --only net.outbound --online --format json` with endpoints and extra arguments.
 fn outbound(endpoints: &[String], extra: &[&str], env: &[(&str, String)]) -> (i32, Value) {
-    let mut args: Vec<String> = ["check", "--only", "net.outbound", "--online", "--format", "json"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut args: Vec<String> = [
+        "check",
+        "--only",
+        "net.outbound",
+        "--online",
+        "--format",
+        "json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     for e in endpoints {
         args.push("--endpoint".into());
         args.push(e.clone());
     }
     args.extend(extra.iter().map(|s| s.to_string()));
     let r = run_env(&args, env);
-    assert!(r.code == 0 || r.code == 1, "exit {}: {}\n{}", r.code, r.stderr, r.stdout);
+    assert!(
+        r.code == 0 || r.code == 1,
+        "exit {}: {}\n{}",
+        r.code,
+        r.stderr,
+        r.stdout
+    );
     let v = r.json();
     validate(&v);
     (r.code, v)
@@ -88,12 +101,21 @@ fn verified_https_endpoint_passes() {
     for e in &eps {
         let l = line_for(&lines, e);
         assert!(l.contains("TLS verified"), "{l}");
-        assert!(l.contains("CN=asr-preflight test CA, O=asr-preflight tests"), "{l}");
+        assert!(
+            l.contains("CN=asr-preflight test CA, O=asr-preflight tests"),
+            "{l}"
+        );
         assert!(l.contains(" ms") || l.contains(" s"), "{l}");
         assert!(!l.contains("via proxy"), "{l}");
     }
-    assert!(lines.iter().any(|l| l.contains("test CA only")), "{lines:#?}");
-    assert!(lines.iter().any(|l| l.starts_with("route: direct")), "{lines:#?}");
+    assert!(
+        lines.iter().any(|l| l.contains("test CA only")),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("route: direct")),
+        "{lines:#?}"
+    );
 }
 
 /// A certificate from a CA the system does not trust fails at the TLS stage and names its
@@ -104,7 +126,7 @@ fn untrusted_issuer_fails_and_is_named() {
     let trusted = TestCa::new("asr-preflight tests", "asr-preflight test CA");
     let port = netsrv::https_server(server_ca.server.clone());
     let ep = format!("127.0.0.1:{port}");
-    let (code, v) = outbound(&[ep.clone()], &[], &direct_env(&trusted));
+    let (code, v) = outbound(std::slice::from_ref(&ep), &[], &direct_env(&trusted));
     assert_eq!(code, 1);
     let c = check(&v, "net.outbound");
     assert_eq!(c["status"], "fail", "{c:#}");
@@ -113,7 +135,13 @@ fn untrusted_issuer_fails_and_is_named() {
     assert!(l.contains("failed at TLS handshake"), "{l}");
     assert!(l.contains("Contoso Web Filter CA"), "{l}");
     assert!(l.contains("does not trust"), "{l}");
-    assert!(c["remediation"].as_str().unwrap().contains("intercepts TLS"), "{c:#}");
+    assert!(
+        c["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("intercepts TLS"),
+        "{c:#}"
+    );
 }
 
 /// A trusted certificate from an issuer the matrix does not expect warns of interception;
@@ -144,7 +172,10 @@ fn unexpected_issuer_from_matrix_warns() {
     assert_eq!(c["status"], "warn", "{c:#}");
     let l = line_for(&details(&v), &format!("localhost:{port}")).to_string();
     assert!(l.contains("TLS interception"), "{l}");
-    assert!(l.contains("a stand-in for login.microsoftonline.com"), "{l}");
+    assert!(
+        l.contains("a stand-in for login.microsoftonline.com"),
+        "{l}"
+    );
 }
 
 /// Through an HTTP CONNECT proxy from the environment: the proxy is asked for the endpoint,
@@ -159,10 +190,13 @@ fn through_connect_proxy() {
         (TEST_CA_VAR, ca.ca_file.display().to_string()),
         ("https_proxy", format!("http://127.0.0.1:{proxy}")),
     ];
-    let (code, v) = outbound(&[ep.clone()], &[], &env);
+    let (code, v) = outbound(std::slice::from_ref(&ep), &[], &env);
     assert_eq!(code, 0, "{v:#}");
     let l = line_for(&details(&v), &ep).to_string();
-    assert!(l.contains("TLS verified") && l.contains(&format!("via proxy http://127.0.0.1:{proxy}")), "{l}");
+    assert!(
+        l.contains("TLS verified") && l.contains(&format!("via proxy http://127.0.0.1:{proxy}")),
+        "{l}"
+    );
     assert_eq!(*seen.lock().unwrap(), vec![ep]);
 }
 
@@ -176,25 +210,49 @@ fn proxy_407_and_redaction_in_every_format() {
     let ep = format!("localhost:{port}");
     let env = vec![
         (TEST_CA_VAR, ca.ca_file.display().to_string()),
-        ("https_proxy", format!("http://alice:S3cr3t-Pw0rd@127.0.0.1:{proxy}")),
+        (
+            "https_proxy",
+            format!("http://alice:S3cr3t-Pw0rd@127.0.0.1:{proxy}"),
+        ),
     ];
-    let (code, v) = outbound(&[ep.clone()], &[], &env);
+    let (code, v) = outbound(std::slice::from_ref(&ep), &[], &env);
     assert_eq!(code, 1);
     let l = line_for(&details(&v), &ep).to_string();
-    assert!(l.contains("failed at proxy CONNECT") && l.contains("407"), "{l}");
+    assert!(
+        l.contains("failed at proxy CONNECT") && l.contains("407"),
+        "{l}"
+    );
     assert!(l.contains("authenticated proxy"), "{l}");
     for format in ["human", "json", "junit"] {
         let args: Vec<String> = [
-            "check", "--only", "net.proxy,net.outbound", "--online", "--endpoint", &ep, "--format", format,
+            "check",
+            "--only",
+            "net.proxy,net.outbound",
+            "--online",
+            "--endpoint",
+            &ep,
+            "--format",
+            format,
         ]
         .iter()
         .map(|s| s.to_string())
         .collect();
         let r = run_env(&args, &env);
         assert_eq!(r.code, 1, "{format}: {}", r.stderr);
-        assert!(!r.stdout.contains("S3cr3t"), "{format} leaks the password:\n{}", r.stdout);
-        assert!(!r.stderr.contains("S3cr3t"), "{format} leaks the password on stderr");
-        assert!(r.stdout.contains("alice:***@127.0.0.1"), "{format} does not show the redacted URL:\n{}", r.stdout);
+        assert!(
+            !r.stdout.contains("S3cr3t"),
+            "{format} leaks the password:\n{}",
+            r.stdout
+        );
+        assert!(
+            !r.stderr.contains("S3cr3t"),
+            "{format} leaks the password on stderr"
+        );
+        assert!(
+            r.stdout.contains("alice:***@127.0.0.1"),
+            "{format} does not show the redacted URL:\n{}",
+            r.stdout
+        );
         assert!(r.stdout.contains("407"), "{format}:\n{}", r.stdout);
     }
 }
@@ -230,20 +288,41 @@ fn one_deadline_for_everything() {
     assert_eq!(code, 1);
     // A correctness bound on concurrency, not a speed figure: sequential tries would need
     // at least 2 x timeout for the two endpoints that hang.
-    assert!(took < 2 * timeout, "took {took:?} for a {timeout:?} deadline");
-    assert!(took >= timeout - Duration::from_millis(200), "the hanging endpoints did not hang: {took:?}");
+    assert!(
+        took < 2 * timeout,
+        "took {took:?} for a {timeout:?} deadline"
+    );
+    assert!(
+        took >= timeout - Duration::from_millis(200),
+        "the hanging endpoints did not hang: {took:?}"
+    );
     let lines = details(&v);
     let l = line_for(&lines, &eps[0]);
     assert!(l.contains("TLS verified") && l.contains("via proxy"), "{l}");
     let l = line_for(&lines, &eps[1]);
-    assert!(l.contains("TLS verified") && !l.contains("via proxy"), "{l}");
+    assert!(
+        l.contains("TLS verified") && !l.contains("via proxy"),
+        "{l}"
+    );
     let l = line_for(&lines, &eps[2]);
-    assert!(l.contains("failed at TCP connect") && l.contains("deadline"), "{l}");
+    assert!(
+        l.contains("failed at TCP connect") && l.contains("deadline"),
+        "{l}"
+    );
     let l = line_for(&lines, &eps[3]);
-    assert!(l.contains("failed at TLS handshake") && l.contains("deadline"), "{l}");
+    assert!(
+        l.contains("failed at TLS handshake") && l.contains("deadline"),
+        "{l}"
+    );
     let l = line_for(&lines, &eps[4]);
-    assert!(l.contains("failed at TCP connect") && l.contains("refused"), "{l}");
-    assert!(lines.iter().any(|l| l.contains("one 3.0 s deadline")), "{lines:#?}");
+    assert!(
+        l.contains("failed at TCP connect") && l.contains("refused"),
+        "{l}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("one 3.0 s deadline")),
+        "{lines:#?}"
+    );
 }
 
 /// Without --online the check makes no connection and says how to include it; with --root it
@@ -252,21 +331,42 @@ fn one_deadline_for_everything() {
 fn skipped_without_online_and_with_root() {
     let closed = netsrv::closed_port();
     let ep = format!("127.0.0.1:{closed}");
-    let args: Vec<String> = ["check", "--only", "net.outbound", "--endpoint", &ep, "--format", "json"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let args: Vec<String> = [
+        "check",
+        "--only",
+        "net.outbound",
+        "--endpoint",
+        &ep,
+        "--format",
+        "json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let r = run_env(&args, &[("no_proxy", "*".into())]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v = r.json();
     assert_eq!(check(&v, "net.outbound")["status"], "skip");
-    assert!(check(&v, "net.outbound")["summary"].as_str().unwrap().contains("--online"));
+    assert!(
+        check(&v, "net.outbound")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("--online")
+    );
     let t = Tree::new();
     t.x86_64();
-    let (code, v) = common::check_root(t.path(), &["--only", "net.outbound", "--online", "--endpoint", &ep]);
+    let (code, v) = common::check_root(
+        t.path(),
+        &["--only", "net.outbound", "--online", "--endpoint", &ep],
+    );
     assert_eq!(code, 0);
     assert_eq!(check(&v, "net.outbound")["status"], "skip");
-    assert!(check(&v, "net.outbound")["summary"].as_str().unwrap().contains("running system"));
+    assert!(
+        check(&v, "net.outbound")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("running system")
+    );
 }
 
 /// Bad --endpoint, --storage-account and --timeout values are usage errors (exit 2), and a
@@ -288,7 +388,11 @@ fn option_usage_errors() {
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
         assert!(!r.stderr.is_empty());
         if !must_not_contain.is_empty() {
-            assert!(!r.stderr.contains(must_not_contain), "{args:?} echoed: {}", r.stderr);
+            assert!(
+                !r.stderr.contains(must_not_contain),
+                "{args:?} echoed: {}",
+                r.stderr
+            );
         }
     }
 }

@@ -15,12 +15,23 @@ const PROXY_INFO: &str = "/usr/local/InMage/config/ProxyInfo.conf";
 /// Each source, with a proxy URL written in its own syntax.
 fn source_file(source: &str, url: &str) -> (&'static str, String) {
     match source {
-        "environment" => ("/etc/environment", format!("PATH=/usr/bin\nhttp_proxy=\"{url}\"\n")),
-        "profile" => ("/etc/profile", format!("if [ -x /bin/true ]; then\n  :\nfi\nexport http_proxy={url}\n")),
-        "profile.d" => ("/etc/profile.d/corp-proxy.sh", format!("https_proxy='{url}'\nexport https_proxy\n")),
+        "environment" => (
+            "/etc/environment",
+            format!("PATH=/usr/bin\nhttp_proxy=\"{url}\"\n"),
+        ),
+        "profile" => (
+            "/etc/profile",
+            format!("if [ -x /bin/true ]; then\n  :\nfi\nexport http_proxy={url}\n"),
+        ),
+        "profile.d" => (
+            "/etc/profile.d/corp-proxy.sh",
+            format!("https_proxy='{url}'\nexport https_proxy\n"),
+        ),
         "sysconfig" => (
             "/etc/sysconfig/proxy",
-            format!("PROXY_ENABLED=\"yes\"\nHTTP_PROXY=\"{url}\"\nNO_PROXY=\"localhost, 127.0.0.1\"\n"),
+            format!(
+                "PROXY_ENABLED=\"yes\"\nHTTP_PROXY=\"{url}\"\nNO_PROXY=\"localhost, 127.0.0.1\"\n"
+            ),
         ),
         "agent" => (PROXY_INFO, format!("[proxy]\nAddress={url}\nPort=3128\n")),
         _ => unreachable!(),
@@ -69,7 +80,12 @@ fn no_proxy_passes() {
     let c = proxy_check(&root_with(&[]));
     assert_eq!(c["status"], "pass", "{c:#}");
     let t = text(&c);
-    for p in ["/etc/environment", "/etc/profile", "/etc/sysconfig/proxy", PROXY_INFO] {
+    for p in [
+        "/etc/environment",
+        "/etc/profile",
+        "/etc/sysconfig/proxy",
+        PROXY_INFO,
+    ] {
         assert!(t.contains(p), "{p} not named: {t}");
     }
 }
@@ -97,7 +113,10 @@ fn https_proxy_fails_in_every_source() {
         let (path, content) = source_file(source, "https://proxy.corp:8443");
         let c = proxy_check(&root_with(&[(path, content)]));
         assert_eq!(c["status"], "fail", "{source}: {c:#}");
-        assert!(c["summary"].as_str().unwrap().contains("HTTPS"), "{source}: {c:#}");
+        assert!(
+            c["summary"].as_str().unwrap().contains("HTTPS"),
+            "{source}: {c:#}"
+        );
     }
 }
 
@@ -108,7 +127,10 @@ fn plain_proxy_passes_in_every_source() {
         let (path, content) = source_file(source, "http://proxy.corp:3128");
         let c = proxy_check(&root_with(&[(path, content)]));
         assert_eq!(c["status"], "pass", "{source}: {c:#}");
-        assert!(c["summary"].as_str().unwrap().contains("proxy.corp:3128"), "{source}: {c:#}");
+        assert!(
+            c["summary"].as_str().unwrap().contains("proxy.corp:3128"),
+            "{source}: {c:#}"
+        );
     }
 }
 
@@ -146,7 +168,10 @@ fn wildcard_bypass_warns() {
     ] {
         let c = proxy_check(&root_with(&[(path, content.to_string())]));
         assert_eq!(c["status"], "warn", "{path}: {c:#}");
-        assert!(c["remediation"].as_str().unwrap().contains(fixed), "{path}: {c:#}");
+        assert!(
+            c["remediation"].as_str().unwrap().contains(fixed),
+            "{path}: {c:#}"
+        );
     }
 }
 
@@ -155,15 +180,27 @@ fn wildcard_bypass_warns() {
 #[test]
 fn disagreeing_sources_warn() {
     let c = proxy_check(&root_with(&[
-        ("/etc/environment", "http_proxy=http://proxy-a.corp:3128\n".into()),
-        (PROXY_INFO, "[proxy]\nAddress=http://proxy-b.corp\nPort=8080\n".into()),
+        (
+            "/etc/environment",
+            "http_proxy=http://proxy-a.corp:3128\n".into(),
+        ),
+        (
+            PROXY_INFO,
+            "[proxy]\nAddress=http://proxy-b.corp\nPort=8080\n".into(),
+        ),
     ]));
     assert_eq!(c["status"], "warn", "{c:#}");
     let t = text(&c);
     assert!(t.contains("disagree"), "{t}");
-    assert!(t.contains("proxy-a.corp:3128") && t.contains("proxy-b.corp:8080"), "{t}");
+    assert!(
+        t.contains("proxy-a.corp:3128") && t.contains("proxy-b.corp:8080"),
+        "{t}"
+    );
     let c = proxy_check(&root_with(&[
-        ("/etc/environment", "http_proxy=http://proxy-a.corp:3128\n".into()),
+        (
+            "/etc/environment",
+            "http_proxy=http://proxy-a.corp:3128\n".into(),
+        ),
         (PROXY_INFO, "[proxy]\nBypassList=corp\n".into()),
     ]));
     assert_eq!(c["status"], "warn", "{c:#}");
@@ -187,7 +224,15 @@ fn root_mode_ignores_the_environment() {
     let t = root_with(&[]);
     let root = t.path().display().to_string();
     let r = run_env(
-        &["check", "--root", &root, "--only", "net.proxy", "--format", "json"],
+        &[
+            "check",
+            "--root",
+            &root,
+            "--only",
+            "net.proxy",
+            "--format",
+            "json",
+        ],
         &[("https_proxy", "http://u:EnvSecret@proxy.corp:3128")],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -213,7 +258,10 @@ fn live_environment_is_a_source() {
     let c = check(&v, "net.proxy");
     assert_eq!(c["status"], "fail", "{c:#}");
     let t = text(c);
-    assert!(t.contains("the environment of this run: HTTPS_PROXY=http://u:***@proxy.corp:3128"), "{t}");
+    assert!(
+        t.contains("the environment of this run: HTTPS_PROXY=http://u:***@proxy.corp:3128"),
+        "{t}"
+    );
     assert!(!t.contains("EnvSecret"));
     let r = run_env(
         &["check", "--only", "net.proxy", "--format", "json"],
@@ -233,36 +281,97 @@ fn live_environment_is_a_source() {
 /// output format: human, JSON and JUnit, file output included.
 #[test]
 fn redaction_in_every_format() {
-    let secrets = ["pa@ss/w:rd1", "Zx9!secret2", "tok3n-only-3", "sles%40pw4", "agent-pw5"];
+    let secrets = [
+        "pa@ss/w:rd1",
+        "Zx9!secret2",
+        "tok3n-only-3",
+        "sles%40pw4",
+        "agent-pw5",
+    ];
     let t = root_with(&[
-        ("/etc/environment", format!("http_proxy=http://u1:{}@p1.corp:3128\n", secrets[0])),
-        ("/etc/profile", format!("export https_proxy=\"http://u2:{}@p2.corp:3128\"\n", secrets[1])),
-        ("/etc/profile.d/x.sh", format!("export http_proxy=http://{}@p3.corp:3128\n", secrets[2])),
+        (
+            "/etc/environment",
+            format!("http_proxy=http://u1:{}@p1.corp:3128\n", secrets[0]),
+        ),
+        (
+            "/etc/profile",
+            format!(
+                "export https_proxy=\"http://u2:{}@p2.corp:3128\"\n",
+                secrets[1]
+            ),
+        ),
+        (
+            "/etc/profile.d/x.sh",
+            format!("export http_proxy=http://{}@p3.corp:3128\n", secrets[2]),
+        ),
         (
             "/etc/sysconfig/proxy",
-            format!("PROXY_ENABLED=\"yes\"\nHTTPS_PROXY=\"http://u4:{}@p4.corp:3128\"\n", secrets[3]),
+            format!(
+                "PROXY_ENABLED=\"yes\"\nHTTPS_PROXY=\"http://u4:{}@p4.corp:3128\"\n",
+                secrets[3]
+            ),
         ),
-        (PROXY_INFO, format!("[proxy]\nAddress=http://u5:{}@p5.corp\nPort=3128\n", secrets[4])),
+        (
+            PROXY_INFO,
+            format!(
+                "[proxy]\nAddress=http://u5:{}@p5.corp\nPort=3128\n",
+                secrets[4]
+            ),
+        ),
     ]);
     let root = t.path().display().to_string();
     let out_file = t.path().join("report.out");
     let out = out_file.display().to_string();
     for format in ["human", "json", "junit"] {
-        let r = run_env(&["check", "--root", &root, "--only", "net.proxy", "--format", format], &[]);
+        let r = run_env(
+            &[
+                "check",
+                "--root",
+                &root,
+                "--only",
+                "net.proxy",
+                "--format",
+                format,
+            ],
+            &[],
+        );
         assert_eq!(r.code, 1, "{format}: {}", r.stderr);
         let r2 = run_env(
-            &["check", "--root", &root, "--only", "net.proxy", "--format", format, "--output", &out],
+            &[
+                "check",
+                "--root",
+                &root,
+                "--only",
+                "net.proxy",
+                "--format",
+                format,
+                "--output",
+                &out,
+            ],
             &[],
         );
         assert_eq!(r2.code, 1, "{format}: {}", r2.stderr);
         let written = std::fs::read_to_string(&out_file).unwrap();
-        for (what, output) in [("stdout", &r.stdout), ("stderr", &r.stderr), ("--output", &written)] {
+        for (what, output) in [
+            ("stdout", &r.stdout),
+            ("stderr", &r.stderr),
+            ("--output", &written),
+        ] {
             for s in secrets {
                 assert!(!output.contains(s), "{format} {what} leaks {s}:\n{output}");
             }
-            for shown in ["u1:***@p1.corp", "u2:***@p2.corp", "***@p3.corp", "u4:***@p4.corp", "u5:***@p5.corp"] {
+            for shown in [
+                "u1:***@p1.corp",
+                "u2:***@p2.corp",
+                "***@p3.corp",
+                "u4:***@p4.corp",
+                "u5:***@p5.corp",
+            ] {
                 if what != "stderr" {
-                    assert!(output.contains(shown), "{format} {what} lacks {shown}:\n{output}");
+                    assert!(
+                        output.contains(shown),
+                        "{format} {what} lacks {shown}:\n{output}"
+                    );
                 }
             }
         }

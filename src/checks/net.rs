@@ -192,7 +192,11 @@ fn judge_proxies(facts: &ProxyFacts) -> Vec<Problem> {
             continue; // the agent never reads this run's environment
         }
         for b in &s.bypass {
-            let wild: Vec<&String> = b.entries.iter().filter(|e| proxy_url::is_wildcard(e)).collect();
+            let wild: Vec<&String> = b
+                .entries
+                .iter()
+                .filter(|e| proxy_url::is_wildcard(e))
+                .collect();
             if wild.is_empty() {
                 continue;
             }
@@ -244,7 +248,10 @@ fn judge_proxies(facts: &ProxyFacts) -> Vec<Problem> {
         .or_else(|| given.iter().find(|(s, _)| s.kind == SourceKind::SystemFile))
         .map(|(_, u)| *u);
     if keys.len() > 1 {
-        let listed: Vec<String> = given.iter().map(|(s, u)| format!("{}: {u}", s.name)).collect();
+        let listed: Vec<String> = given
+            .iter()
+            .map(|(s, u)| format!("{}: {u}", s.name))
+            .collect();
         let target = agent_proxy.or(given.first().map(|(_, u)| *u));
         problems.push(Problem {
             status: Status::Warn,
@@ -278,7 +285,9 @@ fn judge_proxies(facts: &ProxyFacts) -> Vec<Problem> {
             ),
         });
     }
-    if let Some((_, u)) = given.iter().find(|(s, _)| s.kind == SourceKind::Environment)
+    if let Some((_, u)) = given
+        .iter()
+        .find(|(s, _)| s.kind == SourceKind::Environment)
         && files_with_proxy.is_empty()
     {
         let bypass: Vec<String> = facts
@@ -349,13 +358,19 @@ fn check_proxy(ctx: &Context<'_>) -> Finding {
         Some("--root: the image's files only; the environment of this run is not part of the image")
     };
     let finish = |f: Finding| {
-        let f = f.details(problems.iter().map(|p| p.text.clone())).details(sources.clone());
+        let f = f
+            .details(problems.iter().map(|p| p.text.clone()))
+            .details(sources.clone());
         let f = match mode_note {
             Some(n) => f.detail(n),
             None => f,
         };
         let fixes: Vec<String> = dedup(problems.iter().map(|p| p.fix.clone()));
-        if fixes.is_empty() { f } else { f.fix(fixes.join(" ")) }
+        if fixes.is_empty() {
+            f
+        } else {
+            f.fix(fixes.join(" "))
+        }
     };
     if worst == Some(Status::Fail) {
         let n = problems.iter().filter(|p| p.status == Status::Fail).count();
@@ -374,7 +389,11 @@ fn check_proxy(ctx: &Context<'_>) -> Finding {
     if !errors.is_empty() {
         return finish(Finding::error(format!(
             "could not read every proxy source ({})",
-            errors.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+            errors
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
     if worst == Some(Status::Warn) {
@@ -529,7 +548,10 @@ fn check_outbound(ctx: &Context<'_>) -> Finding {
     let (choice, why) = ctx.facts.proxy().outbound_choice();
     // `why` explains a direct route; a proxy's own line names its variable and source.
     let route = match &choice {
-        Some(p) => format!("route: through the proxy {} ({} in {})", p.url, p.var, p.source),
+        Some(p) => format!(
+            "route: through the proxy {} ({} in {})",
+            p.url, p.var, p.source
+        ),
         None => format!("route: {why}"),
     };
     let hop = choice.as_ref().map(|p| ProxyHop {
@@ -609,7 +631,11 @@ fn check_outbound(ctx: &Context<'_>) -> Finding {
         secs(ctx.options.timeout)
     ));
     let fixes = dedup(fixes.into_iter());
-    if fixes.is_empty() { f } else { f.fix(fixes.join(" ")) }
+    if fixes.is_empty() {
+        f
+    } else {
+        f.fix(fixes.join(" "))
+    }
 }
 
 /// One endpoint's status, detail line and fix.
@@ -620,12 +646,17 @@ fn judge_endpoint(
     proxy: Option<&ProxyHop>,
 ) -> (Status, String, Option<String>) {
     let via = if o.via_proxy {
-        proxy.map(|p| format!(" via proxy {}", p.shown)).unwrap_or_default()
+        proxy
+            .map(|p| format!(" via proxy {}", p.shown))
+            .unwrap_or_default()
     } else {
         String::new()
     };
     let about = match item.entry {
-        Some(e) if item.representative => format!(" [{}, tried as this representative name: {}]", e.url, e.purpose),
+        Some(e) if item.representative => format!(
+            " [{}, tried as this representative name: {}]",
+            e.url, e.purpose
+        ),
         Some(e) => format!(" [{}: {}]", e.url, e.purpose),
         None => String::new(),
     };
@@ -645,7 +676,10 @@ fn judge_endpoint(
                 let shown = issuer.unwrap_or_else(|| "unknown".into());
                 return (
                     Status::Warn,
-                    format!("{line} -- not an issuer this endpoint uses ({}): TLS interception?", expected.join(", ")),
+                    format!(
+                        "{line} -- not an issuer this endpoint uses ({}): TLS interception?",
+                        expected.join(", ")
+                    ),
                     Some(format!(
                         "The certificate of {} was issued by '{shown}', not by {}: a proxy or firewall re-signs the TLS traffic (TLS inspection). Exempt the Site Recovery URLs from inspection.",
                         o.target,
@@ -722,7 +756,11 @@ fn judge_endpoint(
                 && status == Status::Fail
             {
                 status = Status::Warn;
-                return (status, format!("{line} (needed only when {when})"), Some(fix));
+                return (
+                    status,
+                    format!("{line} (needed only when {when})"),
+                    Some(fix),
+                );
             }
             (status, line, Some(fix))
         }
@@ -777,11 +815,22 @@ mod tests {
     fn proxy_finding(files: &[(&str, &str)], env: &[(&str, &str)]) -> Finding {
         let dir = tree(files);
         let probe = FakeProbe::new("5.14.0", "h").with_env(env);
-        run("net.proxy", &dir, Some(probe), CheckOptions::default(), Scenario::AzureToAzure)
+        run(
+            "net.proxy",
+            &dir,
+            Some(probe),
+            CheckOptions::default(),
+            Scenario::AzureToAzure,
+        )
     }
 
     fn all_text(f: &Finding) -> String {
-        format!("{} {} {}", f.summary, f.details.join("\n"), f.remediation.clone().unwrap_or_default())
+        format!(
+            "{} {} {}",
+            f.summary,
+            f.details.join("\n"),
+            f.remediation.clone().unwrap_or_default()
+        )
     }
 
     /// No proxy anywhere passes and names every source it looked at.
@@ -790,7 +839,13 @@ mod tests {
         let f = proxy_finding(&[], &[]);
         assert_eq!(f.status, Status::Pass, "{f:?}");
         let t = all_text(&f);
-        for src in [proxy::ENV_NAME, "/etc/environment", "/etc/profile", "/etc/sysconfig/proxy", proxy::PROXY_INFO] {
+        for src in [
+            proxy::ENV_NAME,
+            "/etc/environment",
+            "/etc/profile",
+            "/etc/sysconfig/proxy",
+            proxy::PROXY_INFO,
+        ] {
             assert!(t.contains(src), "{src} not named: {t}");
         }
     }
@@ -798,7 +853,13 @@ mod tests {
     /// Credentials fail, are never shown, and the fix writes the URL without them.
     #[test]
     fn credentials_fail_redacted() {
-        let f = proxy_finding(&[("/etc/environment", "http_proxy=http://alice:Tr0ub4dor@p:3128\n")], &[]);
+        let f = proxy_finding(
+            &[(
+                "/etc/environment",
+                "http_proxy=http://alice:Tr0ub4dor@p:3128\n",
+            )],
+            &[],
+        );
         assert_eq!(f.status, Status::Fail, "{f:?}");
         let t = all_text(&f);
         assert!(!t.contains("Tr0ub4dor"), "{t}");
@@ -809,11 +870,17 @@ mod tests {
     /// An https:// proxy fails; a disabled sysconfig proxy is shown but not judged.
     #[test]
     fn https_proxy_fails_disabled_ignored() {
-        let f = proxy_finding(&[("/etc/profile.d/p.sh", "export https_proxy=https://p:8443\n")], &[]);
+        let f = proxy_finding(
+            &[("/etc/profile.d/p.sh", "export https_proxy=https://p:8443\n")],
+            &[],
+        );
         assert_eq!(f.status, Status::Fail);
         assert!(f.summary.contains("HTTPS"), "{}", f.summary);
         let f = proxy_finding(
-            &[("/etc/sysconfig/proxy", "PROXY_ENABLED=\"no\"\nHTTP_PROXY=\"https://u:pw@p:1\"\n")],
+            &[(
+                "/etc/sysconfig/proxy",
+                "PROXY_ENABLED=\"no\"\nHTTP_PROXY=\"https://u:pw@p:1\"\n",
+            )],
             &[],
         );
         assert_eq!(f.status, Status::Pass, "{f:?}");
@@ -831,7 +898,11 @@ mod tests {
             &[],
         );
         assert_eq!(f.status, Status::Warn, "{f:?}");
-        assert!(f.remediation.unwrap().contains("BypassList=windows.net,login.microsoftonline.com"));
+        assert!(
+            f.remediation
+                .unwrap()
+                .contains("BypassList=windows.net,login.microsoftonline.com")
+        );
     }
 
     /// Sources naming different proxies warn and are all listed.
@@ -846,7 +917,10 @@ mod tests {
         );
         assert_eq!(f.status, Status::Warn, "{f:?}");
         let t = all_text(&f);
-        assert!(t.contains("disagree") && t.contains("http://a:3128") && t.contains("http://b:3128"), "{t}");
+        assert!(
+            t.contains("disagree") && t.contains("http://a:3128") && t.contains("http://b:3128"),
+            "{t}"
+        );
         // The same proxy written differently is agreement.
         let f = proxy_finding(
             &[
@@ -861,11 +935,18 @@ mod tests {
     /// A proxy only in this run's environment warns that the agent would not see it.
     #[test]
     fn environment_only_warns() {
-        let f = proxy_finding(&[], &[("https_proxy", "http://p:3128"), ("no_proxy", "*.corp")]);
+        let f = proxy_finding(
+            &[],
+            &[("https_proxy", "http://p:3128"), ("no_proxy", "*.corp")],
+        );
         assert_eq!(f.status, Status::Warn, "{f:?}");
         let t = all_text(&f);
         assert!(t.contains("only in the environment of this run"), "{t}");
-        assert!(f.remediation.unwrap().contains("http_proxy=http://p:3128` and `no_proxy=corp` to /etc/environment"));
+        assert!(
+            f.remediation
+                .unwrap()
+                .contains("http_proxy=http://p:3128` and `no_proxy=corp` to /etc/environment")
+        );
         // Environment and files agreeing is fine.
         let f = proxy_finding(
             &[("/etc/environment", "http_proxy=http://p:3128\n")],
@@ -879,17 +960,29 @@ mod tests {
     fn unreadable_is_error() {
         let dir = tree(&[]);
         fs::create_dir_all(dir.path().join("etc/environment")).unwrap();
-        let f = run("net.proxy", &dir, None, CheckOptions::default(), Scenario::AzureToAzure);
+        let f = run(
+            "net.proxy",
+            &dir,
+            None,
+            CheckOptions::default(),
+            Scenario::AzureToAzure,
+        );
         assert_eq!(f.status, Status::Error, "{f:?}");
     }
 
     fn outcome(host: &str, stage: Stage, kind: Option<FailureKind>) -> Outcome {
         Outcome {
-            target: Target { host: host.into(), port: 443 },
+            target: Target {
+                host: host.into(),
+                port: 443,
+            },
             via_proxy: false,
             stage,
             elapsed: Duration::from_millis(42),
-            failure: kind.map(|k| Failure { kind: k, message: "words".into() }),
+            failure: kind.map(|k| Failure {
+                kind: k,
+                message: "words".into(),
+            }),
             issuer: None,
             peer: None,
         }
@@ -899,7 +992,10 @@ mod tests {
         let dir = tree(&[]);
         let mut probe = FakeProbe::new("5.14.0", "h");
         probe.outbound = outcomes;
-        let options = CheckOptions { online: true, ..options };
+        let options = CheckOptions {
+            online: true,
+            ..options
+        };
         run("net.outbound", &dir, Some(probe), options, scenario)
     }
 
@@ -911,21 +1007,52 @@ mod tests {
         let mut ok = outcome("login.microsoftonline.com", Stage::Done, None);
         ok.issuer = Some(name("Microsoft Corporation"));
         let outcomes = vec![
-            outcome("azurecliprod.blob.core.windows.net", Stage::Resolve, Some(FailureKind::Resolve)),
+            outcome(
+                "azurecliprod.blob.core.windows.net",
+                Stage::Resolve,
+                Some(FailureKind::Resolve),
+            ),
             ok.clone(),
-            outcome("pod01-srs1.eus.hypervrecoverymanager.windowsazure.com", Stage::Done, None),
-            outcome("asr-monitoring.servicebus.windows.net", Stage::Connect, Some(FailureKind::Timeout)),
-            outcome("asr-keys.vault.azure.net", Stage::Connect, Some(FailureKind::Refused)),
+            outcome(
+                "pod01-srs1.eus.hypervrecoverymanager.windowsazure.com",
+                Stage::Done,
+                None,
+            ),
+            outcome(
+                "asr-monitoring.servicebus.windows.net",
+                Stage::Connect,
+                Some(FailureKind::Timeout),
+            ),
+            outcome(
+                "asr-keys.vault.azure.net",
+                Stage::Connect,
+                Some(FailureKind::Refused),
+            ),
             outcome("eus.automation.ext.azure.com", Stage::Done, None),
         ];
         let f = outbound(outcomes, CheckOptions::default(), Scenario::AzureToAzure);
         assert_eq!(f.status, Status::Fail, "{f:?}");
         assert!(f.details[0].contains("representative"), "{}", f.details[0]);
         assert!(f.details[1].contains("TLS verified") && f.details[1].contains("42 ms"));
-        assert!(f.details[3].contains("failed at TCP connect"), "{}", f.details[3]);
-        assert!(f.details[4].contains("needed only when"), "{}", f.details[4]);
+        assert!(
+            f.details[3].contains("failed at TCP connect"),
+            "{}",
+            f.details[3]
+        );
+        assert!(
+            f.details[4].contains("needed only when"),
+            "{}",
+            f.details[4]
+        );
         // Only the blocked required endpoint fails; the rest warn or pass.
-        let f = outbound(vec![ok.clone()], CheckOptions { endpoints: vec![ok.target.clone()], ..Default::default() }, Scenario::VmwareToAzure);
+        let f = outbound(
+            vec![ok.clone()],
+            CheckOptions {
+                endpoints: vec![ok.target.clone()],
+                ..Default::default()
+            },
+            Scenario::VmwareToAzure,
+        );
         assert_eq!(f.status, Status::Pass, "{f:?}");
     }
 
@@ -934,7 +1061,10 @@ mod tests {
     fn unexpected_issuer_warns() {
         let mut o = outcome("login.microsoftonline.com", Stage::Done, None);
         o.issuer = Some(x509_issuer("Contoso Web Filter"));
-        let opts = CheckOptions { storage_account: None, ..Default::default() };
+        let opts = CheckOptions {
+            storage_account: None,
+            ..Default::default()
+        };
         let f = outbound(vec![o; 6], opts, Scenario::AzureToAzure);
         assert_eq!(f.status, Status::Warn, "{f:?}");
         assert!(f.remediation.unwrap().contains("TLS inspection"));
@@ -948,10 +1078,22 @@ mod tests {
         assert_eq!(f.status, Status::Skip);
         assert!(f.summary.contains("--endpoint"));
         let dir = tree(&[]);
-        let facts = Facts::new(Sources { root: Root::image(dir.path()).unwrap(), probe: None });
+        let facts = Facts::new(Sources {
+            root: Root::image(dir.path()).unwrap(),
+            probe: None,
+        });
         let m = matrix::load("asr-2016").unwrap();
-        let opts = CheckOptions { storage_account: Some("mycache".into()), ..Default::default() };
-        let ctx = Context { facts: &facts, scenario: Scenario::AzureToAzure, matrix: &m, all_matrices: &[], options: &opts };
+        let opts = CheckOptions {
+            storage_account: Some("mycache".into()),
+            ..Default::default()
+        };
+        let ctx = Context {
+            facts: &facts,
+            scenario: Scenario::AzureToAzure,
+            matrix: &m,
+            all_matrices: &[],
+            options: &opts,
+        };
         let p = planned(&ctx);
         assert_eq!(p.len(), 4);
         assert_eq!(p[0].target.host, "mycache.blob.core.windows.net");
@@ -959,12 +1101,21 @@ mod tests {
         assert!(p[2].representative);
         let opts = CheckOptions {
             storage_account: Some("mycache".into()),
-            endpoints: vec![Target { host: "127.0.0.1".into(), port: 8443 }],
+            endpoints: vec![Target {
+                host: "127.0.0.1".into(),
+                port: 8443,
+            }],
             ..Default::default()
         };
-        let ctx = Context { options: &opts, ..ctx };
+        let ctx = Context {
+            options: &opts,
+            ..ctx
+        };
         let hosts: Vec<String> = planned(&ctx).iter().map(|p| p.target.to_string()).collect();
-        assert_eq!(hosts, ["127.0.0.1:8443", "mycache.blob.core.windows.net:443"]);
+        assert_eq!(
+            hosts,
+            ["127.0.0.1:8443", "mycache.blob.core.windows.net:443"]
+        );
     }
 
     fn x509_issuer(org: &str) -> crate::parse::x509_name::Name {

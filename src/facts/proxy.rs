@@ -352,7 +352,12 @@ fn sysconfig(root: &Root) -> ProxySource {
     dedup_last(&mut s);
     match shell_vars::get(&vars, "PROXY_ENABLED") {
         Some(v) if v.eq_ignore_ascii_case("yes") => {}
-        Some(v) => s.disabled = Some(format!("PROXY_ENABLED=\"{}\"", crate::text::sanitize_terminal(v))),
+        Some(v) => {
+            s.disabled = Some(format!(
+                "PROXY_ENABLED=\"{}\"",
+                crate::text::sanitize_terminal(v)
+            ))
+        }
         None => s.disabled = Some("PROXY_ENABLED is not set".into()),
     }
     s
@@ -441,15 +446,24 @@ mod tests {
     #[test]
     fn every_file_source() {
         let (_d, root) = root_with(&[
-            ("/etc/environment", "http_proxy=\"http://p1:3128\"\nno_proxy=localhost,.corp\n"),
+            (
+                "/etc/environment",
+                "http_proxy=\"http://p1:3128\"\nno_proxy=localhost,.corp\n",
+            ),
             (
                 "/etc/profile",
                 "if [ x ]; then\n  export http_proxy=http://old:1\nfi\nexport http_proxy=http://p2:3128;\nexport https_proxy=$http_proxy\n",
             ),
             ("/etc/profile.d/proxy.sh", "HTTPS_PROXY=${http_proxy}\n"),
             ("/etc/profile.d/notes.txt", "http_proxy=http://ignored:1\n"),
-            ("/etc/sysconfig/proxy", "PROXY_ENABLED=\"no\"\nHTTP_PROXY=\"http://p3:8080\"\nNO_PROXY=\"localhost, 127.0.0.1\"\n"),
-            ("/usr/local/InMage/config/ProxyInfo.conf", "[proxy]\nAddress=http://p4\nPort=567\nBypassList=windows.net\n"),
+            (
+                "/etc/sysconfig/proxy",
+                "PROXY_ENABLED=\"no\"\nHTTP_PROXY=\"http://p3:8080\"\nNO_PROXY=\"localhost, 127.0.0.1\"\n",
+            ),
+            (
+                "/usr/local/InMage/config/ProxyInfo.conf",
+                "[proxy]\nAddress=http://p4\nPort=567\nBypassList=windows.net\n",
+            ),
         ]);
         let f = gather(&root, None);
         assert!(f.sources.iter().all(|s| s.kind != SourceKind::Environment));
@@ -458,8 +472,15 @@ mod tests {
         assert_eq!(env.bypass_entries(), ["localhost", ".corp"]);
         let prof = source(&f, ETC_PROFILE);
         let http = prof.proxies.iter().find(|p| p.var == "http_proxy").unwrap();
-        assert_eq!((http.line, http.parsed.as_ref().unwrap().host.as_str()), (Some(4), "p2"));
-        let https = prof.proxies.iter().find(|p| p.var == "https_proxy").unwrap();
+        assert_eq!(
+            (http.line, http.parsed.as_ref().unwrap().host.as_str()),
+            (Some(4), "p2")
+        );
+        let https = prof
+            .proxies
+            .iter()
+            .find(|p| p.var == "https_proxy")
+            .unwrap();
         assert_eq!(https.parsed.as_ref().unwrap().host, "p2");
         // The reference to a variable of another file is left alone, so it does not parse.
         let d = source(&f, "/etc/profile.d/proxy.sh");
@@ -493,7 +514,10 @@ mod tests {
         assert!(!format!("{:?}", env).contains("pw@"));
         let (p, _) = f.outbound_choice();
         let p = p.unwrap();
-        assert_eq!((p.url.host.as_str(), p.bypass.clone()), ("envproxy", vec!["127.0.0.1".to_string()]));
+        assert_eq!(
+            (p.url.host.as_str(), p.bypass.clone()),
+            ("envproxy", vec!["127.0.0.1".to_string()])
+        );
         // no_proxy alone in the environment means direct, whatever the files say.
         let probe = FakeProbe::new("5.14.0", "h").with_env(&[("no_proxy", "*")]);
         let (p, why) = gather(&root, Some(&probe)).outbound_choice();
@@ -510,7 +534,10 @@ mod tests {
         let (d, root) = root_with(&[]);
         fs::create_dir_all(d.path().join("etc/environment")).unwrap();
         let f = gather(&root, None);
-        assert!(matches!(source(&f, ETC_ENVIRONMENT).state, SourceState::Unreadable(_)));
+        assert!(matches!(
+            source(&f, ETC_ENVIRONMENT).state,
+            SourceState::Unreadable(_)
+        ));
         assert_eq!(source(&f, PROXY_INFO).state, SourceState::Absent);
     }
 }

@@ -53,7 +53,9 @@ pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> TrustFacts {
                 facts.certs = pem_certs(&bytes);
                 facts.source = Some(format!("{TEST_CA_VAR}={shown} (test CA only)"));
                 if facts.certs.is_empty() {
-                    facts.errors.push(format!("{shown}: no PEM certificate in it"));
+                    facts
+                        .errors
+                        .push(format!("{shown}: no PEM certificate in it"));
                 }
             }
             Err(e) => facts.errors.push(format!("{TEST_CA_VAR}={shown}: {e}")),
@@ -65,7 +67,9 @@ pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> TrustFacts {
             Ok(bytes) => {
                 let certs = pem_certs(&bytes);
                 if certs.is_empty() {
-                    facts.errors.push(format!("{bundle}: no PEM certificate in it"));
+                    facts
+                        .errors
+                        .push(format!("{bundle}: no PEM certificate in it"));
                     continue;
                 }
                 facts.certs = certs;
@@ -129,10 +133,16 @@ mod tests {
         fs::create_dir_all(dir.path().join("etc/ssl/certs")).unwrap();
         fs::write(dir.path().join("etc/ssl/certs/a.pem"), pem()).unwrap();
         let f = gather(&root, None);
-        assert_eq!((f.certs.len(), f.source.as_deref()), (1, Some("/etc/ssl/certs/*.pem")));
+        assert_eq!(
+            (f.certs.len(), f.source.as_deref()),
+            (1, Some("/etc/ssl/certs/*.pem"))
+        );
         fs::write(dir.path().join("etc/ssl/ca-bundle.pem"), pem() + &pem()).unwrap();
         let f = gather(&root, None);
-        assert_eq!((f.certs.len(), f.source.as_deref()), (2, Some("/etc/ssl/ca-bundle.pem")));
+        assert_eq!(
+            (f.certs.len(), f.source.as_deref()),
+            (2, Some("/etc/ssl/ca-bundle.pem"))
+        );
     }
 
     /// The test override replaces the system store and says so.

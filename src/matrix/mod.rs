@@ -142,7 +142,10 @@ fn compile(path: &str, data: Matrix) -> Result<LoadedMatrix, MatrixError> {
             }
         }
         if crate::parse::proxy_url::parse_host_port(&e.host).is_err() || e.host.contains(':') {
-            return Err(invalid(format!("endpoints[{i}].host: '{}' is not a host name", e.host)));
+            return Err(invalid(format!(
+                "endpoints[{i}].host: '{}' is not a host name",
+                e.host
+            )));
         }
         let suffix = e.url.trim_start_matches("*.");
         if e.host != suffix && !e.host.ends_with(&format!(".{suffix}")) {
@@ -155,7 +158,9 @@ fn compile(path: &str, data: Matrix) -> Result<LoadedMatrix, MatrixError> {
             return Err(invalid(format!("endpoints[{i}].port: 0 is not a port")));
         }
         if let Some(r) = e.role.as_deref().filter(|r| *r != "storage") {
-            return Err(invalid(format!("endpoints[{i}].role: '{r}' is not 'storage'")));
+            return Err(invalid(format!(
+                "endpoints[{i}].role: '{r}' is not 'storage'"
+            )));
         }
     }
     Ok(LoadedMatrix { data, patterns })
@@ -195,14 +200,20 @@ mod tests {
     #[test]
     fn endpoint_validation() {
         let head = "name='x'\ndescription='d'\nsource='s'\n[scenarios.azure-to-azure]\npolicy='not-covered'\nsource='s'\n";
-        let ok = format!("{head}[[endpoints]]\nurl='*.blob.core.windows.net'\nhost='a.blob.core.windows.net'\npurpose='p'\n");
+        let ok = format!(
+            "{head}[[endpoints]]\nurl='*.blob.core.windows.net'\nhost='a.blob.core.windows.net'\npurpose='p'\n"
+        );
         let m = parse_toml("m.toml", &ok).unwrap();
         assert_eq!(m.data.endpoints[0].port, 443);
         assert!(m.data.endpoints[0].is_representative());
-        let bad = format!("{head}[[endpoints]]\nurl='*.blob.core.windows.net'\nhost='evil.example'\npurpose='p'\n");
+        let bad = format!(
+            "{head}[[endpoints]]\nurl='*.blob.core.windows.net'\nhost='evil.example'\npurpose='p'\n"
+        );
         let e = parse_toml("m.toml", &bad).unwrap_err().to_string();
         assert!(e.contains("endpoints[0].host"), "{e}");
-        let bad = format!("{head}[[endpoints]]\nurl='h.example'\nhost='h.example'\npurpose='p'\nscenarios=['mars']\n");
+        let bad = format!(
+            "{head}[[endpoints]]\nurl='h.example'\nhost='h.example'\npurpose='p'\nscenarios=['mars']\n"
+        );
         let e = parse_toml("m.toml", &bad).unwrap_err().to_string();
         assert!(e.contains("endpoints[0].scenarios"), "{e}");
     }
@@ -227,7 +238,11 @@ mod tests {
                 assert!(urls.contains(&u), "{}: {u}", m.name());
             }
             assert_eq!(
-                m.data.endpoints.iter().filter(|e| e.role.as_deref() == Some("storage")).count(),
+                m.data
+                    .endpoints
+                    .iter()
+                    .filter(|e| e.role.as_deref() == Some("storage"))
+                    .count(),
                 1
             );
         }

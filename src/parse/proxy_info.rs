@@ -77,7 +77,9 @@ mod tests {
     /// Other sections, comments, CRLF, case and quotes do not confuse it.
     #[test]
     fn sections_case_quotes() {
-        let p = parse("; c\r\n[other]\r\nAddress=http://wrong\r\n[Proxy]\r\naddress = \"http://right:1\"\r\n");
+        let p = parse(
+            "; c\r\n[other]\r\nAddress=http://wrong\r\n[Proxy]\r\naddress = \"http://right:1\"\r\n",
+        );
         assert_eq!(p.address.unwrap().value, "http://right:1");
         assert!(p.port.is_none());
         assert_eq!(parse("Address=http://x\n"), ProxyInfo::default());

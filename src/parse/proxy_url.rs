@@ -203,10 +203,7 @@ pub fn parse(raw: &str) -> Result<ProxyUrl, ProxyUrlError> {
         }
         None => (Credentials::None, rest),
     };
-    let authority = after_user
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or_default();
+    let authority = after_user.split(['/', '?', '#']).next().unwrap_or_default();
     let (host, port) = split_host_port(authority).map_err(err)?;
     Ok(ProxyUrl {
         scheme,
@@ -308,7 +305,11 @@ pub fn bypass_matches(entries: &[String], host: &str) -> bool {
         if let (Some((net, bits)), Ok(addr)) = (e.split_once('/'), host.parse::<Ipv4Addr>()) {
             return match (net.parse::<Ipv4Addr>(), bits.parse::<u32>()) {
                 (Ok(net), Ok(bits)) if bits <= 32 => {
-                    let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+                    let mask = if bits == 0 {
+                        0
+                    } else {
+                        u32::MAX << (32 - bits)
+                    };
                     u32::from(addr) & mask == u32::from(net) & mask
                 }
                 _ => false,
@@ -349,7 +350,10 @@ mod tests {
     #[test]
     fn parses_common_forms() {
         let u = parse("http://proxy.corp:3128/").unwrap();
-        assert_eq!((u.scheme.as_str(), u.host.as_str(), u.port), ("http", "proxy.corp", Some(3128)));
+        assert_eq!(
+            (u.scheme.as_str(), u.host.as_str(), u.port),
+            ("http", "proxy.corp", Some(3128))
+        );
         assert!(!u.has_credentials());
         let u = parse("10.0.0.1:8080").unwrap();
         assert!(!u.scheme_given);
@@ -382,10 +386,22 @@ mod tests {
         assert!(!e.to_string().contains("topsecret"), "{e}");
         assert!(e.to_string().contains("u:***@"), "{e}");
         assert_eq!(parse("").unwrap_err().kind, ProxyUrlErrorKind::Empty);
-        assert_eq!(parse("$http_proxy").unwrap_err().kind, ProxyUrlErrorKind::ShellExpansion);
-        assert_eq!(parse("http://p:99999").unwrap_err().kind, ProxyUrlErrorKind::BadPort);
-        assert_eq!(parse("http://p:+80").unwrap_err().kind, ProxyUrlErrorKind::BadPort);
-        assert!(matches!(parse("1http://p").unwrap_err().kind, ProxyUrlErrorKind::BadScheme(_)));
+        assert_eq!(
+            parse("$http_proxy").unwrap_err().kind,
+            ProxyUrlErrorKind::ShellExpansion
+        );
+        assert_eq!(
+            parse("http://p:99999").unwrap_err().kind,
+            ProxyUrlErrorKind::BadPort
+        );
+        assert_eq!(
+            parse("http://p:+80").unwrap_err().kind,
+            ProxyUrlErrorKind::BadPort
+        );
+        assert!(matches!(
+            parse("1http://p").unwrap_err().kind,
+            ProxyUrlErrorKind::BadScheme(_)
+        ));
         let e = parse_host_port("user:pw@host").unwrap_err();
         assert!(!e.to_string().contains("pw"), "{e}");
     }
@@ -393,8 +409,14 @@ mod tests {
     /// HOST[:PORT] for --endpoint, with IPv6 in brackets.
     #[test]
     fn host_port_forms() {
-        assert_eq!(parse_host_port("a.example:8443").unwrap(), ("a.example".into(), Some(8443)));
-        assert_eq!(parse_host_port("a.example").unwrap(), ("a.example".into(), None));
+        assert_eq!(
+            parse_host_port("a.example:8443").unwrap(),
+            ("a.example".into(), Some(8443))
+        );
+        assert_eq!(
+            parse_host_port("a.example").unwrap(),
+            ("a.example".into(), None)
+        );
         assert_eq!(parse_host_port("[::1]:9").unwrap(), ("::1".into(), Some(9)));
         assert!(parse_host_port("a b").is_err());
         assert!(parse_host_port("host:0").is_err());

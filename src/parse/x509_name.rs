@@ -51,7 +51,9 @@ fn tlv(input: &[u8]) -> Result<(u8, &[u8], &[u8]), DerError> {
         if n == 0 || n > 4 || rest.len() < n {
             return Err(DerError("bad length"));
         }
-        let len = rest[..n].iter().fold(0usize, |acc, b| (acc << 8) | *b as usize);
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | *b as usize);
         (len, &rest[n..])
     };
     if rest.len() < len {
@@ -60,7 +62,11 @@ fn tlv(input: &[u8]) -> Result<(u8, &[u8], &[u8]), DerError> {
     Ok((tag, &rest[..len], &rest[len..]))
 }
 
-fn expect<'a>(input: &'a [u8], tag: u8, what: &'static str) -> Result<(&'a [u8], &'a [u8]), DerError> {
+fn expect<'a>(
+    input: &'a [u8],
+    tag: u8,
+    what: &'static str,
+) -> Result<(&'a [u8], &'a [u8]), DerError> {
     let (t, content, rest) = tlv(input)?;
     if t != tag {
         return Err(DerError(what));
@@ -147,7 +153,10 @@ mod tests {
         let name = issuer(leaf_cert.der()).unwrap();
         assert_eq!(name.get("O"), Some("Example Corp"));
         assert_eq!(name.get("CN"), Some("Example Issuing CA 07"));
-        assert_eq!(name.to_string(), "CN=Example Issuing CA 07, O=Example Corp, C=US");
+        assert_eq!(
+            name.to_string(),
+            "CN=Example Issuing CA 07, O=Example Corp, C=US"
+        );
         // A self-signed certificate is its own issuer.
         assert_eq!(issuer(ca_cert.der()).unwrap(), name);
     }

@@ -151,8 +151,7 @@ pub fn connect_proxy() -> (u16, Arc<Mutex<Vec<String>>>) {
                     let _ = client.write_all(b"HTTP/1.1 403 Forbidden\r\n\r\n");
                     return;
                 };
-                let Ok(upstream) =
-                    TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port)))
+                let Ok(upstream) = TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port)))
                 else {
                     let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n");
                     return;
