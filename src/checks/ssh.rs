@@ -141,3 +141,76 @@ fn check_autostart(ctx: &Context<'_>) -> Finding {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::CheckOptions;
+    use crate::facts::{Facts, Sources};
+    use crate::probe::{FakeProbe, Process};
+    use crate::root::Root;
+    use std::os::unix::fs::symlink;
+
+    fn run_with(probe: FakeProbe, enabled: bool) -> Finding {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("sbin")).unwrap();
+        std::fs::create_dir_all(d.join("lib/systemd/system")).unwrap();
+        std::fs::create_dir_all(d.join("etc/systemd/system/multi-user.target.wants")).unwrap();
+        symlink("/lib/systemd/systemd", d.join("sbin/init")).unwrap();
+        std::fs::write(
+            d.join("lib/systemd/system/sshd.service"),
+            "[Install]\nWantedBy=multi-user.target\n",
+        )
+        .unwrap();
+        if enabled {
+            symlink(
+                "/lib/systemd/system/sshd.service",
+                d.join("etc/systemd/system/multi-user.target.wants/sshd.service"),
+            )
+            .unwrap();
+        }
+        let facts = Facts::new(Sources {
+            root: Root::image(d).unwrap(),
+            probe: Some(Box::new(probe)),
+        });
+        let matrix = crate::matrix::load(crate::matrix::DEFAULT).unwrap();
+        let options = CheckOptions::default();
+        let ctx = Context {
+            facts: &facts,
+            scenario: Scenario::PhysicalToAzure,
+            matrix: &matrix,
+            all_matrices: &[],
+            options: &options,
+        };
+        check_autostart(&ctx)
+    }
+
+    /// Live, the details say whether sshd runs now, with its pid; it does not change the
+    /// verdict, which is about the next boot.
+    #[test]
+    fn live_details_say_whether_sshd_runs() {
+        let mut probe = FakeProbe::new("3.10.0-327.el7.x86_64", "host");
+        probe.processes = Ok(vec![Process {
+            pid: 1234,
+            comm: b"sshd".to_vec(),
+        }]);
+        let f = run_with(probe.clone(), true);
+        assert_eq!(f.status, crate::checks::Status::Pass, "{f:?}");
+        assert!(
+            f.details.iter().any(|d| d == "sshd runs now (pid 1234)"),
+            "{f:?}"
+        );
+        let f = run_with(probe, false);
+        assert_eq!(f.status, crate::checks::Status::Fail, "{f:?}");
+        assert!(
+            f.details.iter().any(|d| d.contains("sshd runs now")),
+            "{f:?}"
+        );
+        let f = run_with(FakeProbe::new("3.10.0-327.el7.x86_64", "host"), true);
+        assert!(
+            f.details.iter().any(|d| d == "sshd does not run now"),
+            "{f:?}"
+        );
+    }
+}
