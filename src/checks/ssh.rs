@@ -10,7 +10,7 @@ use crate::scenario::Scenario;
 /// The names the OpenSSH server goes by: RHEL and SLES `sshd`, Debian and Ubuntu `ssh`.
 const SSHD_NAMES: &[&str] = &["sshd", "ssh"];
 
-const SEED_SSH: &str = "seeds/000 (Prerequisites for replication using Azure Site Recovery, 2016-12-11), section \"Disaster Recovery of VMware virtual machines or physical Windows/Linux servers to Azure\", Replicated machine prerequisites, row \"Linux machines (physical or VMware)\"; reference/asr-errors.md (95117, 97118, 95108)";
+const SEED_SSH: &str = "seeds/000 (Prerequisites for replication using Azure Site Recovery, 2016-12-11), section \"Disaster Recovery of VMware virtual machines or physical Windows/Linux servers to Azure\", Replicated machine prerequisites, row \"Linux machines (physical or VMware)\"; reference/asr-errors.md (push installation errors)";
 
 pub const CHECKS: &[CheckDef] = &[CheckDef {
     id: "ssh.autostart",
