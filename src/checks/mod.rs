@@ -5,6 +5,7 @@
 
 pub mod net;
 pub mod os;
+pub mod ssh;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -177,7 +178,7 @@ pub struct CheckDef {
 
 /// Every check, in report order.
 pub fn registry() -> Vec<&'static CheckDef> {
-    let areas: &[&[CheckDef]] = &[os::CHECKS, net::CHECKS];
+    let areas: &[&[CheckDef]] = &[os::CHECKS, ssh::CHECKS, net::CHECKS];
     areas.iter().flat_map(|a| a.iter()).collect()
 }
 
@@ -243,6 +244,7 @@ mod tests {
             "os.arch",
             "os.supported",
             "os.kernel",
+            "ssh.autostart",
             "net.proxy",
             "net.outbound",
         ] {

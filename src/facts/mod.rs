@@ -7,7 +7,9 @@ pub mod dmi;
 pub mod hostname;
 pub mod kernel;
 pub mod os;
+pub mod processes;
 pub mod proxy;
+pub mod services;
 pub mod trust;
 
 use std::cell::OnceCell;
@@ -40,6 +42,8 @@ pub struct Facts {
     proxy: OnceCell<proxy::ProxyFacts>,
     trust: OnceCell<trust::TrustFacts>,
     outbound: OnceCell<Option<Vec<Outcome>>>,
+    services: OnceCell<services::ServiceFacts>,
+    processes: OnceCell<processes::ProcessFacts>,
 }
 
 impl Facts {
@@ -54,6 +58,8 @@ impl Facts {
             proxy: OnceCell::new(),
             trust: OnceCell::new(),
             outbound: OnceCell::new(),
+            services: OnceCell::new(),
+            processes: OnceCell::new(),
         }
     }
 
@@ -103,5 +109,22 @@ impl Facts {
         self.outbound
             .get_or_init(|| self.sources.probe().map(|p| p.outbound(plan)))
             .as_deref()
+    }
+
+    /// The init system and what the boot starts (gathered once; see [`Facts::service`]).
+    pub fn services(&self) -> &services::ServiceFacts {
+        self.services
+            .get_or_init(|| services::gather(&self.sources.root))
+    }
+
+    /// Whether the service known by any of `names` (`["sshd", "ssh"]`) starts at boot.
+    pub fn service(&self, names: &[&str]) -> services::ServiceEnablement {
+        self.services().enablement(&self.sources.root, names)
+    }
+
+    /// The processes running now (live only; in `--root` mode they are not known).
+    pub fn processes(&self) -> &processes::ProcessFacts {
+        self.processes
+            .get_or_init(|| processes::gather(self.sources.probe()))
     }
 }
