@@ -29,7 +29,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Sub {
     /// Run the checks (the default command)
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every check: id, title, scenarios, live-only or not
     List {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
@@ -48,10 +48,40 @@ pub enum Sub {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
     },
+    /// Multi-VM consistency: test TCP 20004 between the machines of a replication group
+    Mvc {
+        #[command(subcommand)]
+        action: MvcAction,
+    },
     /// Version, build target and commit
     Version {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MvcAction {
+    /// Accept connections on the port until the timeout, printing each peer that reached it
+    Listen {
+        /// TCP port to listen on
+        #[arg(long, default_value_t = crate::mvc::DEFAULT_PORT, value_parser = clap::value_parser!(u16).range(1..))]
+        port: u16,
+        /// How long to listen, in seconds
+        #[arg(long, value_name = "SECS", default_value = "60")]
+        timeout: f64,
+    },
+    /// Connect to each peer on the port; exit 0 when every peer answered
+    Probe {
+        /// Peers: host names or IP addresses
+        #[arg(required = true, value_name = "HOST")]
+        hosts: Vec<String>,
+        /// TCP port to connect to
+        #[arg(long, default_value_t = crate::mvc::DEFAULT_PORT, value_parser = clap::value_parser!(u16).range(1..))]
+        port: u16,
+        /// How long to wait for each peer, in seconds
+        #[arg(long, value_name = "SECS", default_value = "5")]
+        timeout: f64,
     },
 }
 
@@ -146,6 +176,15 @@ pub struct CheckArgs {
     /// Where the agent will be installed, for the free-space check
     #[arg(long, value_name = "DIR", default_value = "/usr/local/ASR")]
     pub install_dir: PathBuf,
+    /// With --online: also try the cache storage account NAME.blob.core.windows.net
+    #[arg(long, value_name = "NAME")]
+    pub storage_account: Option<String>,
+    /// With --online: try HOST[:PORT] (default port 443) instead of the matrix's endpoints; repeatable
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub endpoint: Vec<String>,
+    /// With --online: one deadline in seconds for all outbound connections together
+    #[arg(long, value_name = "SECS", default_value = "10")]
+    pub timeout: f64,
     /// Colour in human output (NO_COLOR is honoured unless always)
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
@@ -174,6 +213,8 @@ pub enum Command {
     Explain(String),
     Matrix { matrix: String, format: ListFormat },
     Version(ListFormat),
+    MvcListen(crate::mvc::ListenConfig),
+    MvcProbe(crate::mvc::ProbeConfig),
 }
 
 /// A usage error found after parsing (exit code 2).
@@ -190,7 +231,35 @@ impl Cli {
             Some(Sub::Explain { check_id }) => Ok(Command::Explain(check_id)),
             Some(Sub::Matrix { matrix, format }) => Ok(Command::Matrix { matrix, format }),
             Some(Sub::Version { format }) => Ok(Command::Version(format)),
+            Some(Sub::Mvc { action }) => match action {
+                MvcAction::Listen { port, timeout } => {
+                    Ok(Command::MvcListen(crate::mvc::ListenConfig {
+                        port,
+                        timeout: seconds(timeout)?,
+                    }))
+                }
+                MvcAction::Probe {
+                    hosts,
+                    port,
+                    timeout,
+                } => Ok(Command::MvcProbe(crate::mvc::ProbeConfig {
+                    hosts,
+                    port,
+                    timeout: seconds(timeout)?,
+                })),
+            },
         }
+    }
+}
+
+/// A `--timeout` value: positive seconds, fractions allowed, at most a day.
+fn seconds(v: f64) -> Result<std::time::Duration, UsageError> {
+    if v.is_finite() && v > 0.0 && v <= 86_400.0 {
+        Ok(std::time::Duration::from_secs_f64(v))
+    } else {
+        Err(UsageError(format!(
+            "--timeout {v}: give a number of seconds above 0 and at most 86400"
+        )))
     }
 }
 
@@ -218,6 +287,27 @@ impl CheckArgs {
             .iter()
             .map(|p| Glob::new(p).map_err(|e| UsageError(format!("--ignore-interface {e}"))))
             .collect::<Result<Vec<_>, _>>()?;
+        let endpoints = self
+            .endpoint
+            .iter()
+            .map(|raw| {
+                crate::parse::proxy_url::parse_host_port(raw)
+                    .map(|(host, port)| crate::outbound::Target {
+                        host,
+                        port: port.unwrap_or(443),
+                    })
+                    .map_err(|e| UsageError(format!("--endpoint {e}; expected HOST[:PORT]")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(name) = &self.storage_account
+            && !valid_storage_account(name)
+        {
+            return Err(UsageError(format!(
+                "--storage-account '{}': a storage account name is 3 to 24 lower-case letters and digits",
+                crate::text::sanitize_terminal(name)
+            )));
+        }
+        let timeout = seconds(self.timeout)?;
         Ok(CheckConfig {
             root: self.root,
             scenario: self.scenario.map(Into::into),
@@ -241,7 +331,18 @@ impl CheckArgs {
                 } else {
                     Some(self.scan)
                 },
+                storage_account: self.storage_account,
+                endpoints,
+                timeout,
             },
         })
     }
+}
+
+/// Azure's rule for storage account names.
+fn valid_storage_account(name: &str) -> bool {
+    (3..=24).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
 }

@@ -1,11 +1,15 @@
 //! The few facts only a running system has, behind a trait so tests can substitute them:
 //! the kernel's uname, the host name it holds, its network interfaces and their addresses, the
-//! processes running now. More live-only facts (sockets, file system space) join here as their
-//! checks need them. In `--root` mode there is no probe at all,
+//! processes running now, the tool's own environment, and what the network answers when the
+//! endpoints are tried (`--online` only; see [`crate::outbound`]). More live-only facts
+//! (sockets, file system space) join here as their checks need them. In `--root` mode there is
+//! no probe at all,
 //! which is how the host running the tool is kept out of an image's report.
 
 use std::ffi::OsString;
 use std::net::IpAddr;
+
+use crate::outbound::{Outcome, Plan};
 
 /// What `uname(2)` says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +80,10 @@ pub trait Probe {
     fn interfaces(&self) -> Result<Vec<Interface>, ProbeError>;
     /// The processes running now, by pid. Processes that exit while being listed are left out.
     fn processes(&self) -> Result<Vec<Process>, ProbeError>;
+    /// The environment this run was started with (proxy variables, the test CA override).
+    fn env_vars(&self) -> Vec<(OsString, OsString)>;
+    /// Tries the endpoints of `plan` over the network, all under the plan's one deadline.
+    fn outbound(&self, plan: &Plan) -> Vec<Outcome>;
 }
 
 /// The running system.
@@ -182,6 +190,14 @@ impl Probe for LiveProbe {
         out.sort_by_key(|p| p.pid);
         Ok(out)
     }
+
+    fn env_vars(&self) -> Vec<(OsString, OsString)> {
+        std::env::vars_os().collect()
+    }
+
+    fn outbound(&self, plan: &Plan) -> Vec<Outcome> {
+        crate::outbound::run(plan)
+    }
 }
 
 /// The byte name of an interface whose name nix converted lossily.
@@ -203,6 +219,9 @@ pub struct FakeProbe {
     pub hostname: Result<OsString, ProbeError>,
     pub interfaces: Result<Vec<Interface>, ProbeError>,
     pub processes: Result<Vec<Process>, ProbeError>,
+    pub env: Vec<(OsString, OsString)>,
+    /// Returned by `outbound` whatever the plan (tests of the verdicts, no traffic).
+    pub outbound: Vec<Outcome>,
 }
 
 impl FakeProbe {
@@ -219,7 +238,18 @@ impl FakeProbe {
             hostname: Ok(hostname.into()),
             interfaces: Ok(vec![Interface::new("lo", &["127.0.0.1/8", "::1/128"])]),
             processes: Ok(Vec::new()),
+            env: Vec::new(),
+            outbound: Vec::new(),
         }
+    }
+
+    /// The same probe with these environment variables.
+    pub fn with_env(mut self, vars: &[(&str, &str)]) -> FakeProbe {
+        self.env = vars
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
+        self
     }
 }
 
@@ -235,6 +265,12 @@ impl Probe for FakeProbe {
     }
     fn processes(&self) -> Result<Vec<Process>, ProbeError> {
         self.processes.clone()
+    }
+    fn env_vars(&self) -> Vec<(OsString, OsString)> {
+        self.env.clone()
+    }
+    fn outbound(&self, _plan: &Plan) -> Vec<Outcome> {
+        self.outbound.clone()
     }
 }
 

@@ -9,10 +9,13 @@ pub mod kernel;
 pub mod network;
 pub mod os;
 pub mod processes;
+pub mod proxy;
 pub mod services;
+pub mod trust;
 
 use std::cell::OnceCell;
 
+use crate::outbound::{Outcome, Plan};
 use crate::probe::Probe;
 use crate::root::Root;
 
@@ -39,6 +42,9 @@ pub struct Facts {
     hostname: OnceCell<hostname::HostnameFacts>,
     network: OnceCell<network::NetworkFacts>,
     hosts: OnceCell<network::HostsFacts>,
+    proxy: OnceCell<proxy::ProxyFacts>,
+    trust: OnceCell<trust::TrustFacts>,
+    outbound: OnceCell<Option<Vec<Outcome>>>,
     services: OnceCell<services::ServiceFacts>,
     processes: OnceCell<processes::ProcessFacts>,
 }
@@ -54,6 +60,9 @@ impl Facts {
             hostname: OnceCell::new(),
             network: OnceCell::new(),
             hosts: OnceCell::new(),
+            proxy: OnceCell::new(),
+            trust: OnceCell::new(),
+            outbound: OnceCell::new(),
             services: OnceCell::new(),
             processes: OnceCell::new(),
         }
@@ -98,6 +107,23 @@ impl Facts {
     pub fn hosts(&self) -> &network::HostsFacts {
         self.hosts
             .get_or_init(|| network::gather_hosts(&self.sources.root))
+    }
+
+    pub fn proxy(&self) -> &proxy::ProxyFacts {
+        self.proxy
+            .get_or_init(|| proxy::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    pub fn trust(&self) -> &trust::TrustFacts {
+        self.trust
+            .get_or_init(|| trust::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    /// What the network answered for `plan` (asked once per run); `None` without a live probe.
+    pub fn outbound(&self, plan: &Plan) -> Option<&[Outcome]> {
+        self.outbound
+            .get_or_init(|| self.sources.probe().map(|p| p.outbound(plan)))
+            .as_deref()
     }
 
     /// The init system and what the boot starts (gathered once; see [`Facts::service`]).
