@@ -208,6 +208,12 @@ impl CheckArgs {
         if selected.is_empty() {
             return Err(UsageError("--only and --skip leave no check to run".into()));
         }
+        if !self.install_dir.is_absolute() {
+            return Err(UsageError(format!(
+                "--install-dir {}: must be an absolute path (where the agent will be installed)",
+                self.install_dir.display()
+            )));
+        }
         Ok(CheckConfig {
             root: self.root,
             scenario: self.scenario.map(Into::into),

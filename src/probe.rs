@@ -1,9 +1,11 @@
 //! The few facts only a running system has, behind a trait so tests can substitute them:
-//! the kernel's uname, the host name it holds. More live-only facts (interfaces, sockets, file
-//! system space) join here as their checks need them. In `--root` mode there is no probe at all,
+//! the kernel's uname, the host name it holds, the free space of a mounted file system. More
+//! live-only facts (interfaces, sockets) join here as their checks need them. In `--root` mode there is no probe at all,
 //! which is how the host running the tool is kept out of an image's report.
 
 use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 /// What `uname(2)` says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +15,28 @@ pub struct Uname {
     pub release: String,
     pub version: String,
     pub machine: String,
+}
+
+/// The size and free space of a mounted file system, as statvfs(2) reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FsSpace {
+    /// Fragment size (`f_frsize`): the unit of the block counts.
+    pub fragment_size: u64,
+    pub blocks: u64,
+    /// Free blocks for anyone (`f_bfree`), the reserved ones included.
+    pub blocks_free: u64,
+    /// Free blocks for unprivileged users (`f_bavail`): what `df` calls available.
+    pub blocks_available: u64,
+}
+
+impl FsSpace {
+    /// Available bytes, as `df` reports them.
+    pub fn available_bytes(&self) -> u64 {
+        self.blocks_available.saturating_mul(self.fragment_size)
+    }
+    pub fn total_bytes(&self) -> u64 {
+        self.blocks.saturating_mul(self.fragment_size)
+    }
 }
 
 /// A live-only fact could not be had.
@@ -28,6 +52,8 @@ pub trait Probe {
     fn uname(&self) -> Result<Uname, ProbeError>;
     /// The kernel's host name, as bytes (it may be anything the administrator set).
     fn hostname(&self) -> Result<OsString, ProbeError>;
+    /// statvfs(2) of the file system holding `path`.
+    fn statvfs(&self, path: &Path) -> Result<FsSpace, ProbeError>;
 }
 
 /// The running system.
@@ -56,6 +82,28 @@ impl Probe for LiveProbe {
             cause: e.desc().to_string(),
         })
     }
+
+    fn statvfs(&self, path: &Path) -> Result<FsSpace, ProbeError> {
+        let s = nix::sys::statvfs::statvfs(path).map_err(|e| ProbeError {
+            what: "statvfs",
+            cause: format!(
+                "{}: {}",
+                crate::text::escape_bytes(path.as_os_str().as_bytes()),
+                e.desc()
+            ),
+        })?;
+        // f_frsize is 0 on some old file systems; statvfs(3) then means f_bsize.
+        let frsize = match s.fragment_size() {
+            0 => s.block_size(),
+            f => f,
+        };
+        Ok(FsSpace {
+            fragment_size: frsize as u64,
+            blocks: s.blocks() as u64,
+            blocks_free: s.blocks_free() as u64,
+            blocks_available: s.blocks_available() as u64,
+        })
+    }
 }
 
 /// Canned answers for tests.
@@ -63,6 +111,8 @@ impl Probe for LiveProbe {
 pub struct FakeProbe {
     pub uname: Result<Uname, ProbeError>,
     pub hostname: Result<OsString, ProbeError>,
+    /// statvfs answers by exact path; any other path is an error.
+    pub space: Vec<(PathBuf, FsSpace)>,
 }
 
 impl FakeProbe {
@@ -77,6 +127,7 @@ impl FakeProbe {
                 machine: "x86_64".into(),
             }),
             hostname: Ok(hostname.into()),
+            space: Vec::new(),
         }
     }
 }
@@ -87,5 +138,15 @@ impl Probe for FakeProbe {
     }
     fn hostname(&self) -> Result<OsString, ProbeError> {
         self.hostname.clone()
+    }
+    fn statvfs(&self, path: &Path) -> Result<FsSpace, ProbeError> {
+        self.space
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, s)| *s)
+            .ok_or_else(|| ProbeError {
+                what: "statvfs",
+                cause: format!("{}: no such file system in the fake", path.display()),
+            })
     }
 }

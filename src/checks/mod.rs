@@ -4,6 +4,7 @@
 //! here once, not inside each check.
 
 pub mod os;
+pub mod storage;
 
 use std::path::PathBuf;
 
@@ -163,7 +164,7 @@ pub struct CheckDef {
 
 /// Every check, in report order.
 pub fn registry() -> Vec<&'static CheckDef> {
-    let areas: &[&[CheckDef]] = &[os::CHECKS];
+    let areas: &[&[CheckDef]] = &[os::CHECKS, storage::CHECKS];
     areas.iter().flat_map(|a| a.iter()).collect()
 }
 

@@ -3,12 +3,21 @@
 //! facts; only this layer touches the [`Root`] and the [`Probe`].
 
 pub mod arch;
+pub mod boot;
 pub mod dmi;
+pub mod firmware;
 pub mod hostname;
 pub mod kernel;
+pub mod locale;
+pub mod mounts;
 pub mod os;
+pub mod programs;
+pub mod runlevel;
+pub mod space;
+pub mod storage;
 
 use std::cell::OnceCell;
+use std::path::Path;
 
 use crate::probe::Probe;
 use crate::root::Root;
@@ -34,6 +43,15 @@ pub struct Facts {
     arch: OnceCell<arch::ArchFacts>,
     dmi: OnceCell<dmi::DmiFacts>,
     hostname: OnceCell<hostname::HostnameFacts>,
+    storage: OnceCell<storage::StorageFacts>,
+    mounts: OnceCell<mounts::MountFacts>,
+    firmware: OnceCell<firmware::FirmwareFacts>,
+    programs: OnceCell<programs::ProgramFacts>,
+    locale: OnceCell<locale::LocaleFacts>,
+    boot: OnceCell<boot::BootFacts>,
+    runlevel: OnceCell<runlevel::RunlevelFacts>,
+    root_space: OnceCell<Option<space::SpaceAt>>,
+    install_space: OnceCell<Option<space::SpaceAt>>,
 }
 
 impl Facts {
@@ -45,6 +63,15 @@ impl Facts {
             arch: OnceCell::new(),
             dmi: OnceCell::new(),
             hostname: OnceCell::new(),
+            storage: OnceCell::new(),
+            mounts: OnceCell::new(),
+            firmware: OnceCell::new(),
+            programs: OnceCell::new(),
+            locale: OnceCell::new(),
+            boot: OnceCell::new(),
+            runlevel: OnceCell::new(),
+            root_space: OnceCell::new(),
+            install_space: OnceCell::new(),
         }
     }
 
@@ -77,5 +104,63 @@ impl Facts {
     pub fn hostname(&self) -> &hostname::HostnameFacts {
         self.hostname
             .get_or_init(|| hostname::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    pub fn storage(&self) -> &storage::StorageFacts {
+        self.storage
+            .get_or_init(|| storage::gather(&self.sources.root))
+    }
+
+    pub fn mounts(&self) -> &mounts::MountFacts {
+        self.mounts.get_or_init(|| mounts::gather(&self.sources.root))
+    }
+
+    pub fn firmware(&self) -> &firmware::FirmwareFacts {
+        self.firmware
+            .get_or_init(|| firmware::gather(&self.sources.root))
+    }
+
+    pub fn programs(&self) -> &programs::ProgramFacts {
+        self.programs
+            .get_or_init(|| programs::gather(&self.sources.root))
+    }
+
+    pub fn locale(&self) -> &locale::LocaleFacts {
+        self.locale.get_or_init(|| locale::gather(&self.sources.root))
+    }
+
+    pub fn boot(&self) -> &boot::BootFacts {
+        self.boot.get_or_init(|| boot::gather(&self.sources.root))
+    }
+
+    pub fn runlevel(&self) -> &runlevel::RunlevelFacts {
+        self.runlevel.get_or_init(|| {
+            runlevel::gather(&self.sources.root, self.programs().path("systemctl"))
+        })
+    }
+
+    /// Free space of the root file system (running system only).
+    pub fn root_space(&self) -> Option<&space::SpaceAt> {
+        self.root_space
+            .get_or_init(|| self.measure(Path::new("/")))
+            .as_ref()
+    }
+
+    /// Free space where the agent will be installed (running system only). A run has one
+    /// install directory: the first one asked about is measured and kept.
+    pub fn install_space(&self, dir: &Path) -> Option<&space::SpaceAt> {
+        self.install_space
+            .get_or_init(|| self.measure(dir))
+            .as_ref()
+    }
+
+    fn measure(&self, dir: &Path) -> Option<space::SpaceAt> {
+        let probe = self.sources.probe()?;
+        Some(space::measure(
+            &self.sources.root,
+            probe,
+            self.mounts(),
+            dir,
+        ))
     }
 }

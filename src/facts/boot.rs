@@ -1,0 +1,115 @@
+//! What the boot configuration tells about devices and kernel arguments: the `root=` and
+//! `resume=` devices of every kernel line in the GRUB files the agent's installer reads
+//! (`/boot/grub/grub.cfg`, `/boot/grub2/grub.cfg`, `/boot/grub/menu.lst`) and in
+//! `/etc/default/grub` (which the next `grub2-mkconfig` turns into kernel lines), the LVM volumes
+//! named with `rd.lvm.lv=`, and, on a running system, the kernel command line it booted with.
+
+use std::path::Path;
+
+use crate::parse::{cmdline, grub, shell_vars};
+use crate::root::Root;
+
+/// The GRUB files the installer looks at, in its order (it reads the first that exists).
+pub const INSTALLER_GRUB_FILES: &[&str] = &[
+    "/boot/grub/grub.cfg",
+    "/boot/grub2/grub.cfg",
+    "/boot/grub/menu.lst",
+];
+pub const DEFAULT_GRUB: &str = "/etc/default/grub";
+
+/// A device named on a kernel line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRef {
+    pub file: &'static str,
+    pub line: usize,
+    /// Entry title, or the variable of /etc/default/grub.
+    pub context: String,
+    /// `root` or `resume`.
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BootFacts {
+    /// `/proc/cmdline` of the running system (`None` in `--root` mode).
+    pub cmdline: Option<String>,
+    /// The GRUB files that exist, in the order above.
+    pub files_read: Vec<&'static str>,
+    pub refs: Vec<DeviceRef>,
+    /// Values of `rd.lvm.lv=` / `rd_LVM_LV=` seen anywhere.
+    pub lvm_volumes: Vec<String>,
+    pub errors: Vec<String>,
+}
+
+impl BootFacts {
+    /// The GRUB file the installer itself reads: the first of its list that exists.
+    pub fn installer_file(&self) -> Option<&'static str> {
+        self.files_read
+            .iter()
+            .copied()
+            .find(|f| INSTALLER_GRUB_FILES.contains(f))
+    }
+}
+
+pub fn gather(root: &Root) -> BootFacts {
+    let mut facts = BootFacts::default();
+    if root.is_live() {
+        match root.read_text(Path::new("/proc/cmdline")) {
+            Ok(t) => facts.cmdline = Some(t.trim_end().to_string()),
+            Err(e) => facts.errors.push(e.to_string()),
+        }
+    }
+    for file in INSTALLER_GRUB_FILES {
+        let text = match root.read_optional(Path::new(file)) {
+            Ok(Some(t)) => t,
+            Ok(None) => continue,
+            Err(e) => {
+                facts.errors.push(e.to_string());
+                continue;
+            }
+        };
+        facts.files_read.push(file);
+        let cfg = if file.ends_with("menu.lst") {
+            grub::parse_legacy(&text)
+        } else {
+            grub::parse_grub2(&text)
+        };
+        for entry in &cfg.entries {
+            collect(&mut facts, file, entry.line, entry.title(), &entry.args);
+        }
+    }
+    match root.read_optional(Path::new(DEFAULT_GRUB)) {
+        Ok(Some(text)) => {
+            facts.files_read.push(DEFAULT_GRUB);
+            for a in shell_vars::parse(&text) {
+                if a.key.starts_with("GRUB_CMDLINE_LINUX") {
+                    collect(&mut facts, DEFAULT_GRUB, a.line, &a.key, &a.value);
+                }
+            }
+        }
+        Ok(None) => {}
+        Err(e) => facts.errors.push(e.to_string()),
+    }
+    facts
+}
+
+fn collect(facts: &mut BootFacts, file: &'static str, line: usize, context: &str, args: &str) {
+    for arg in cmdline::parse(args) {
+        let Some(value) = arg.value else { continue };
+        match arg.key.as_str() {
+            "root" | "resume" => facts.refs.push(DeviceRef {
+                file,
+                line,
+                context: context.to_string(),
+                key: arg.key.clone(),
+                value,
+            }),
+            "rd.lvm.lv" | "rd_LVM_LV" => {
+                if !facts.lvm_volumes.contains(&value) {
+                    facts.lvm_volumes.push(value)
+                }
+            }
+            _ => {}
+        }
+    }
+}
