@@ -38,6 +38,7 @@ fn nearest_existing(root: &Root, path: &Path) -> PathBuf {
     for p in path.ancestors() {
         match root.kind(p) {
             Ok(None) => continue,
+            Err(e) if e.is_not_found() => continue,
             // Present, or not even checkable: statvfs there says what is wrong.
             _ => return p.to_path_buf(),
         }
