@@ -3,6 +3,7 @@
 //! [`Finding`]. Which checks run, and the skips for scenario, mode and `--online`, are decided
 //! here once, not inside each check.
 
+pub mod agent;
 pub mod os;
 pub mod storage;
 
@@ -164,7 +165,7 @@ pub struct CheckDef {
 
 /// Every check, in report order.
 pub fn registry() -> Vec<&'static CheckDef> {
-    let areas: &[&[CheckDef]] = &[os::CHECKS, storage::CHECKS];
+    let areas: &[&[CheckDef]] = &[os::CHECKS, storage::CHECKS, agent::CHECKS];
     areas.iter().flat_map(|a| a.iter()).collect()
 }
 

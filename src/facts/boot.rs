@@ -4,10 +4,12 @@
 //! `/etc/default/grub` (which the next `grub2-mkconfig` turns into kernel lines), the LVM volumes
 //! named with `rd.lvm.lv=`, and, on a running system, the kernel command line it booted with.
 
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use crate::parse::{cmdline, grub, shell_vars};
 use crate::root::Root;
+use crate::text::escape_bytes;
 
 /// The GRUB files the installer looks at, in its order (it reads the first that exists).
 pub const INSTALLER_GRUB_FILES: &[&str] = &[
@@ -38,10 +40,21 @@ pub struct BootFacts {
     pub refs: Vec<DeviceRef>,
     /// Values of `rd.lvm.lv=` / `rd_LVM_LV=` seen anywhere.
     pub lvm_volumes: Vec<String>,
+    /// File system UUIDs by kernel device name, from the `/dev/disk/by-uuid` links (a running
+    /// system has them; an image's /dev is empty).
+    pub uuids: Vec<(String, String)>,
     pub errors: Vec<String>,
 }
 
 impl BootFacts {
+    /// The UUID of the file system on kernel device `name` (`sda2`), when known.
+    pub fn uuid_of(&self, name: &str) -> Option<&str> {
+        self.uuids
+            .iter()
+            .find(|(dev, _)| dev == name)
+            .map(|(_, u)| u.as_str())
+    }
+
     /// The GRUB file the installer itself reads: the first of its list that exists.
     pub fn installer_file(&self) -> Option<&'static str> {
         self.files_read
@@ -57,6 +70,19 @@ pub fn gather(root: &Root) -> BootFacts {
         match root.read_text(Path::new("/proc/cmdline")) {
             Ok(t) => facts.cmdline = Some(t.trim_end().to_string()),
             Err(e) => facts.errors.push(e.to_string()),
+        }
+    }
+    let by_uuid = Path::new("/dev/disk/by-uuid");
+    if let Ok(links) = root.read_dir_optional(by_uuid) {
+        for l in links {
+            if let Ok(target) = root.read_link(&by_uuid.join(&l.name)) {
+                if let (Some(dev), Some(uuid)) = (target.file_name(), l.name.to_str()) {
+                    facts.uuids.push((
+                        escape_bytes(dev.as_bytes()),
+                        uuid.to_string(),
+                    ));
+                }
+            }
         }
     }
     for file in INSTALLER_GRUB_FILES {
