@@ -201,7 +201,8 @@ fn check_c_locale(ctx: &Context<'_>) -> Finding {
     with_rules(ctx, |_| {
         let loc = ctx.facts.locale();
         let mut details = vec![
-            "glibc's `locale -a` always lists C and POSIX: they are compiled in, not files".to_string(),
+            "glibc's `locale -a` always lists C and POSIX: they are compiled in, not files"
+                .to_string(),
         ];
         if loc.c_locales.is_empty() {
             details.push("no C.* locale directory under /usr/lib/locale".into());
@@ -332,9 +333,13 @@ fn check_filesystems(ctx: &Context<'_>) -> Finding {
             let f = if ctx.facts.is_live() {
                 Finding::error("the mount table does not show what is mounted on /")
             } else if mounts.fstab.is_some() {
-                Finding::skip("/etc/fstab has no entry for /, so the root file system type is not known")
+                Finding::skip(
+                    "/etc/fstab has no entry for /, so the root file system type is not known",
+                )
             } else {
-                Finding::skip("the image has no /etc/fstab, so the root file system type is not known")
+                Finding::skip(
+                    "the image has no /etc/fstab, so the root file system type is not known",
+                )
             };
             return f.details(mounts.errors.clone());
         };
@@ -523,10 +528,7 @@ fn check_dhcp_client(ctx: &Context<'_>) -> Finding {
             Some(p) => Finding::pass(format!("{p} is installed")).detail(what),
             None => Finding::fail(format!("{program} is not installed"))
                 .detail(what)
-                .fix(format!(
-                    "{}",
-                    install_cmd(ctx, package, package, package)
-                )),
+                .fix(install_cmd(ctx, package, package, package)),
         }
     })
 }
@@ -584,7 +586,10 @@ fn root_on_lv(ctx: &Context<'_>) -> (Option<bool>, String) {
         .map(|a| a.text())
         .collect();
     if !lv_args.is_empty() {
-        return (Some(true), format!("{how}; boot arguments: {}", lv_args.join(" ")));
+        return (
+            Some(true),
+            format!("{how}; boot arguments: {}", lv_args.join(" ")),
+        );
     }
     (
         Some(false),
@@ -594,7 +599,11 @@ fn root_on_lv(ctx: &Context<'_>) -> (Option<bool>, String) {
 
 fn check_lvm_tools(ctx: &Context<'_>) -> Finding {
     with_rules(ctx, |_| {
-        let vg = ctx.facts.programs().path("vgdisplay").map(|p| p.display().to_string());
+        let vg = ctx
+            .facts
+            .programs()
+            .path("vgdisplay")
+            .map(|p| p.display().to_string());
         let (on_lv, how) = root_on_lv(ctx);
         match (on_lv, vg) {
             (_, Some(p)) => Finding::pass(format!("{p} is present")).detail(how),
@@ -602,12 +611,14 @@ fn check_lvm_tools(ctx: &Context<'_>) -> Finding {
                 Finding::pass("/ is not on a logical volume, so the LVM tools are not needed")
                     .detail(how)
             }
-            (Some(true), None) => Finding::fail("/ is on a logical volume but vgdisplay is not installed")
-                .detail(how)
-                .fix(format!(
-                    "{}, then reboot before protecting the machine again.",
-                    install_cmd(ctx, "lvm2", "lvm2", "lvm2")
-                )),
+            (Some(true), None) => {
+                Finding::fail("/ is on a logical volume but vgdisplay is not installed")
+                    .detail(how)
+                    .fix(format!(
+                        "{}, then reboot before protecting the machine again.",
+                        install_cmd(ctx, "lvm2", "lvm2", "lvm2")
+                    ))
+            }
             (None, None) => {
                 if ctx.facts.is_live() {
                     Finding::error("could not tell whether / is on a logical volume").detail(how)

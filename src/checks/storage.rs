@@ -4,9 +4,9 @@
 use std::os::unix::ffi::OsStrExt;
 
 use super::{Applies, CheckDef, Context, Doc, Finding};
+use crate::facts::Facts;
 use crate::facts::firmware::Firmware;
 use crate::facts::storage::{BlockDevice, StorageFacts};
-use crate::facts::Facts;
 use crate::matrix::model::Limits;
 use crate::scenario::Scenario;
 use crate::text::escape_bytes;
@@ -88,7 +88,10 @@ fn os_disks<'a>(facts: &'a Facts, st: &'a StorageFacts) -> (Vec<&'a BlockDevice>
         .mounted_now(b"/")
         .or_else(|| mounts.mounted_at_boot(b"/"));
     let Some(root) = root else {
-        return (Vec::new(), "the mount table does not say what is mounted on /".into());
+        return (
+            Vec::new(),
+            "the mount table does not say what is mounted on /".into(),
+        );
     };
     let dev = root
         .devnum
@@ -229,7 +232,9 @@ fn limits_line(ctx: &Context<'_>, l: &Limits) -> String {
 fn no_disks(st: &StorageFacts, facts: &Facts) -> Option<Finding> {
     if !st.available {
         return Some(if facts.is_live() {
-            Finding::error("/sys/block is missing: sysfs is not mounted, so the disks cannot be seen")
+            Finding::error(
+                "/sys/block is missing: sysfs is not mounted, so the disks cannot be seen",
+            )
         } else {
             Finding::skip(
                 "the image has no sys/block: disks are known only on the running machine (or in a captured tree with sys/)",
@@ -341,7 +346,9 @@ fn check_size(ctx: &Context<'_>) -> Finding {
             names.join(", ")
         ))
         .details(details)
-        .fix("Make sure the disk the machine boots from is within the OS disk limit of the matrix.");
+        .fix(
+            "Make sure the disk the machine boots from is within the OS disk limit of the matrix.",
+        );
     }
     let size_limits: Vec<String> = l
         .describe()
@@ -556,6 +563,10 @@ mod tests {
             size_bytes: 512 << 20,
             ..disk("sdc", 0)
         };
-        assert!(judge(&new, &[&tiny], &[], Firmware::Bios)[0].problem.is_some());
+        assert!(
+            judge(&new, &[&tiny], &[], Firmware::Bios)[0]
+                .problem
+                .is_some()
+        );
     }
 }

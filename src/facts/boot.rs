@@ -1,8 +1,9 @@
 //! What the boot configuration tells about devices and kernel arguments: the `root=` and
 //! `resume=` devices of every kernel line in the GRUB files the agent's installer reads
 //! (`/boot/grub/grub.cfg`, `/boot/grub2/grub.cfg`, `/boot/grub/menu.lst`) and in
-//! `/etc/default/grub` (which the next `grub2-mkconfig` turns into kernel lines), the LVM volumes
-//! named with `rd.lvm.lv=`, and, on a running system, the kernel command line it booted with.
+//! `/etc/default/grub` (which the next `grub2-mkconfig` turns into kernel lines), the UUIDs of
+//! the file systems (`/dev/disk/by-uuid`), and, on a running system, the kernel command line
+//! it booted with.
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -38,8 +39,6 @@ pub struct BootFacts {
     /// The GRUB files that exist, in the order above.
     pub files_read: Vec<&'static str>,
     pub refs: Vec<DeviceRef>,
-    /// Values of `rd.lvm.lv=` / `rd_LVM_LV=` seen anywhere.
-    pub lvm_volumes: Vec<String>,
     /// File system UUIDs by kernel device name, from the `/dev/disk/by-uuid` links (a running
     /// system has them; an image's /dev is empty).
     pub uuids: Vec<(String, String)>,
@@ -77,10 +76,9 @@ pub fn gather(root: &Root) -> BootFacts {
         for l in links {
             if let Ok(target) = root.read_link(&by_uuid.join(&l.name)) {
                 if let (Some(dev), Some(uuid)) = (target.file_name(), l.name.to_str()) {
-                    facts.uuids.push((
-                        escape_bytes(dev.as_bytes()),
-                        uuid.to_string(),
-                    ));
+                    facts
+                        .uuids
+                        .push((escape_bytes(dev.as_bytes()), uuid.to_string()));
                 }
             }
         }
@@ -122,20 +120,14 @@ pub fn gather(root: &Root) -> BootFacts {
 fn collect(facts: &mut BootFacts, file: &'static str, line: usize, context: &str, args: &str) {
     for arg in cmdline::parse(args) {
         let Some(value) = arg.value else { continue };
-        match arg.key.as_str() {
-            "root" | "resume" => facts.refs.push(DeviceRef {
+        if arg.key == "root" || arg.key == "resume" {
+            facts.refs.push(DeviceRef {
                 file,
                 line,
                 context: context.to_string(),
                 key: arg.key.clone(),
                 value,
-            }),
-            "rd.lvm.lv" | "rd_LVM_LV" => {
-                if !facts.lvm_volumes.contains(&value) {
-                    facts.lvm_volumes.push(value)
-                }
-            }
-            _ => {}
+            });
         }
     }
 }

@@ -45,7 +45,10 @@ pub fn gather(root: &Root) -> FirmwareFacts {
     let efivarfs = format!("/sys/firmware/efi/efivars/{var}");
     let legacy = format!("/sys/firmware/efi/vars/{var}/data");
     for (path, decode) in [
-        (efivarfs.as_str(), efivar::efivarfs_byte as fn(&[u8]) -> Option<u8>),
+        (
+            efivarfs.as_str(),
+            efivar::efivarfs_byte as fn(&[u8]) -> Option<u8>,
+        ),
         (legacy.as_str(), efivar::sysfs_data_byte),
     ] {
         match root.read_bytes_capped(Path::new(path), 4096) {
@@ -53,7 +56,9 @@ pub fn gather(root: &Root) -> FirmwareFacts {
                 facts.source = path.to_string();
                 match decode(&b) {
                     Some(v) => facts.secure_boot = Some(v == 1),
-                    None => facts.errors.push(format!("{path}: too short ({} bytes)", b.len())),
+                    None => facts
+                        .errors
+                        .push(format!("{path}: too short ({} bytes)", b.len())),
                 }
                 return facts;
             }

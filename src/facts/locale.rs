@@ -23,7 +23,9 @@ pub fn gather(root: &Root) -> LocaleFacts {
         Ok(entries) => {
             for e in entries {
                 let name = e.name.as_bytes();
-                if name.len() > 2 && name[..2].eq_ignore_ascii_case(b"c.") && e.kind == FileKind::Dir
+                if name.len() > 2
+                    && name[..2].eq_ignore_ascii_case(b"c.")
+                    && e.kind == FileKind::Dir
                 {
                     facts.c_locales.push(escape_bytes(name));
                 }

@@ -112,7 +112,8 @@ impl Facts {
     }
 
     pub fn mounts(&self) -> &mounts::MountFacts {
-        self.mounts.get_or_init(|| mounts::gather(&self.sources.root))
+        self.mounts
+            .get_or_init(|| mounts::gather(&self.sources.root))
     }
 
     pub fn firmware(&self) -> &firmware::FirmwareFacts {
@@ -126,7 +127,8 @@ impl Facts {
     }
 
     pub fn locale(&self) -> &locale::LocaleFacts {
-        self.locale.get_or_init(|| locale::gather(&self.sources.root))
+        self.locale
+            .get_or_init(|| locale::gather(&self.sources.root))
     }
 
     pub fn boot(&self) -> &boot::BootFacts {
@@ -134,9 +136,8 @@ impl Facts {
     }
 
     pub fn runlevel(&self) -> &runlevel::RunlevelFacts {
-        self.runlevel.get_or_init(|| {
-            runlevel::gather(&self.sources.root, self.programs().path("systemctl"))
-        })
+        self.runlevel
+            .get_or_init(|| runlevel::gather(&self.sources.root, self.programs().path("systemctl")))
     }
 
     /// Free space of the root file system (running system only).

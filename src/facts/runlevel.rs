@@ -91,7 +91,10 @@ pub fn runlevel_of_target(target: &str) -> Option<char> {
         "poweroff.target" | "runlevel0.target" => Some('0'),
         "rescue.target" | "runlevel1.target" => Some('1'),
         "multi-user.target" | "runlevel2.target" | "runlevel3.target" | "runlevel4.target" => {
-            target.strip_prefix("runlevel").and_then(|r| r.chars().next()).or(Some('3'))
+            target
+                .strip_prefix("runlevel")
+                .and_then(|r| r.chars().next())
+                .or(Some('3'))
         }
         "graphical.target" | "runlevel5.target" => Some('5'),
         "reboot.target" | "runlevel6.target" => Some('6'),

@@ -86,7 +86,9 @@ impl BlockDevice {
     /// Whether this is a logical volume (LVM2) or another linear/crypt mapping the installer
     /// treats as an LV.
     pub fn is_lvm(&self) -> bool {
-        self.dm_uuid.as_deref().is_some_and(|u| u.starts_with("LVM-"))
+        self.dm_uuid
+            .as_deref()
+            .is_some_and(|u| u.starts_with("LVM-"))
     }
 }
 
@@ -121,12 +123,11 @@ impl StorageFacts {
     }
 
     fn owner_of_name(&self, name: &str) -> Option<&BlockDevice> {
-        self.by_name(name)
-            .or_else(|| {
-                self.devices
-                    .iter()
-                    .find(|d| d.partitions.iter().any(|p| p.name == name))
-            })
+        self.by_name(name).or_else(|| {
+            self.devices
+                .iter()
+                .find(|d| d.partitions.iter().any(|p| p.name == name))
+        })
     }
 
     /// The block device with device-mapper name `name` (`/dev/mapper/NAME`).

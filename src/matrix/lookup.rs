@@ -222,16 +222,34 @@ mod tests {
     #[test]
     fn scenario_limits_replace_the_default() {
         let old = load("asr-2016").unwrap();
-        assert_eq!(old.limits_for(Scenario::VmwareToAzure).disk_max_gib, Some(1023));
+        assert_eq!(
+            old.limits_for(Scenario::VmwareToAzure).disk_max_gib,
+            Some(1023)
+        );
         assert_eq!(old.limits_for(Scenario::VmwareToAzure).disk_count_max, None);
-        assert_eq!(old.limits_for(Scenario::HypervVmmToAzure).disk_count_max, Some(16));
+        assert_eq!(
+            old.limits_for(Scenario::HypervVmmToAzure).disk_count_max,
+            Some(16)
+        );
         assert_eq!(old.limits_for(Scenario::HypervVmmToSite).disk_max_gib, None);
         assert_eq!(old.limits_for(Scenario::AzureToAzure).disk_max_gib, None);
         let new = load("asr-2026").unwrap();
-        assert_eq!(new.limits_for(Scenario::HypervToAzure).data_disk_count_max, Some(16));
-        assert_eq!(new.limits_for(Scenario::HypervToAzure).os_disk_max_gib_uefi, Some(300));
-        assert_eq!(new.limits_for(Scenario::AzureToAzure).os_disk_max_gib_bios, Some(4095));
-        assert_eq!(new.limits_for(Scenario::VmwareToAzure).disk_max_gib, Some(32767));
+        assert_eq!(
+            new.limits_for(Scenario::HypervToAzure).data_disk_count_max,
+            Some(16)
+        );
+        assert_eq!(
+            new.limits_for(Scenario::HypervToAzure).os_disk_max_gib_uefi,
+            Some(300)
+        );
+        assert_eq!(
+            new.limits_for(Scenario::AzureToAzure).os_disk_max_gib_bios,
+            Some(4095)
+        );
+        assert_eq!(
+            new.limits_for(Scenario::VmwareToAzure).disk_max_gib,
+            Some(32767)
+        );
     }
 
     /// The installer's prerequisites are enforced by asr-2026 and advisory in asr-2016.

@@ -78,7 +78,9 @@ impl Limits {
             out.push(format!("disks up to {v} GiB"));
         }
         match (self.os_disk_max_gib_bios, self.os_disk_max_gib_uefi) {
-            (Some(b), Some(u)) => out.push(format!("OS disk up to {b} GiB (BIOS) / {u} GiB (UEFI)")),
+            (Some(b), Some(u)) => {
+                out.push(format!("OS disk up to {b} GiB (BIOS) / {u} GiB (UEFI)"))
+            }
             (Some(b), None) => out.push(format!("OS disk up to {b} GiB (BIOS)")),
             (None, Some(u)) => out.push(format!("OS disk up to {u} GiB (UEFI)")),
             (None, None) => {}

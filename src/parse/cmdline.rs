@@ -84,7 +84,13 @@ mod tests {
         assert_eq!(a.len(), 6);
         assert_eq!(value(&a, "root"), Some("UUID=1234"));
         assert_eq!(value(&a, "x"), Some("a b"));
-        assert_eq!(a[0], KernelArg { key: "ro".into(), value: None });
+        assert_eq!(
+            a[0],
+            KernelArg {
+                key: "ro".into(),
+                value: None
+            }
+        );
         assert!(!a.iter().any(|x| x.key == "single"));
         assert_eq!(a[4].text(), "acpi=0");
     }

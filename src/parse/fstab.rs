@@ -72,10 +72,16 @@ LABEL=data\t/srv/my\\040data\text4\tnoauto,nofail 0 2\n\
 proc /proc proc\n";
         let e = parse(text);
         assert_eq!(e.len(), 5);
-        assert_eq!(mounted_at(&e, b"/").unwrap().spec, b"/dev/mapper/centos-root");
+        assert_eq!(
+            mounted_at(&e, b"/").unwrap().spec,
+            b"/dev/mapper/centos-root"
+        );
         assert_eq!(mounted_at(&e, b"/boot").unwrap().vfstype, "xfs");
         assert_eq!(e[3].file, b"/srv/my data");
-        assert!(mounted_at(&e, b"/srv/my data").is_none(), "noauto is not mounted at boot");
+        assert!(
+            mounted_at(&e, b"/srv/my data").is_none(),
+            "noauto is not mounted at boot"
+        );
         assert_eq!(e[4].options, "defaults");
         assert_eq!(e[0].line, 6);
     }

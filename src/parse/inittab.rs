@@ -35,7 +35,9 @@ mod tests {
     #[test]
     fn other_layouts() {
         assert_eq!(
-            default_runlevel("#id:5:initdefault:\nid:3:initdefault:\nsi::bootwait:/etc/init.d/boot\n"),
+            default_runlevel(
+                "#id:5:initdefault:\nid:3:initdefault:\nsi::bootwait:/etc/init.d/boot\n"
+            ),
             Some(('3', 2))
         );
         assert_eq!(default_runlevel("si::sysinit:/etc/rc.d/rc.sysinit\n"), None);

@@ -77,9 +77,8 @@ pub fn containing<'a>(mounts: &'a [MountInfo], path: &[u8]) -> Option<&'a MountI
     let mut best: Option<&MountInfo> = None;
     for m in mounts {
         let mp = m.mount_point.as_slice();
-        let covers = mp == b"/"
-            || path == mp
-            || (path.starts_with(mp) && path.get(mp.len()) == Some(&b'/'));
+        let covers =
+            mp == b"/" || path == mp || (path.starts_with(mp) && path.get(mp.len()) == Some(&b'/'));
         if covers && best.is_none_or(|b| mp.len() >= b.mount_point.len()) {
             best = Some(m);
         }
@@ -94,7 +93,9 @@ pub fn unescape_octal(field: &[u8]) -> Vec<u8> {
     while i < field.len() {
         if field[i] == b'\\'
             && i + 3 < field.len()
-            && field[i + 1..i + 4].iter().all(|d| (b'0'..=b'7').contains(d))
+            && field[i + 1..i + 4]
+                .iter()
+                .all(|d| (b'0'..=b'7').contains(d))
         {
             let v = (field[i + 1] - b'0') as u32 * 64
                 + (field[i + 2] - b'0') as u32 * 8
@@ -140,7 +141,10 @@ mod tests {
         let m = parse(SAMPLE).unwrap();
         assert_eq!(containing(&m, b"/boot/grub").unwrap().fstype, "xfs");
         assert_eq!(containing(&m, b"/bootx").unwrap().fstype, "ext4");
-        assert_eq!(containing(&m, b"/usr/local/ASR").unwrap().source, b"/dev/vda");
+        assert_eq!(
+            containing(&m, b"/usr/local/ASR").unwrap().source,
+            b"/dev/vda"
+        );
         assert_eq!(containing(&m, b"/proc").unwrap().fstype, "proc");
     }
 

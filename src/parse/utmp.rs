@@ -17,7 +17,11 @@ pub fn runlevel(data: &[u8]) -> Option<(char, char)> {
             let cur = (pid & 0xff) as u8;
             let prev = ((pid >> 8) & 0xff) as u8;
             if cur.is_ascii_graphic() {
-                let prev = if prev.is_ascii_graphic() { prev as char } else { 'N' };
+                let prev = if prev.is_ascii_graphic() {
+                    prev as char
+                } else {
+                    'N'
+                };
                 found = Some((cur as char, prev));
             }
         }
