@@ -1,7 +1,8 @@
 //! The few facts only a running system has, behind a trait so tests can substitute them:
-//! the kernel's uname, the host name it holds, the free space of a mounted file system. More
-//! live-only facts (interfaces, sockets) join here as their checks need them. In `--root` mode there is no probe at all,
-//! which is how the host running the tool is kept out of an image's report.
+//! the kernel's uname, the host name it holds, the processes running now, the free space of a
+//! mounted file system. More live-only facts (interfaces, sockets) join here as their checks
+//! need them. In `--root` mode there is no probe at all, which is how the host running the
+//! tool is kept out of an image's report.
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
@@ -39,6 +40,14 @@ impl FsSpace {
     }
 }
 
+/// One running process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Process {
+    pub pid: u32,
+    /// The kernel's short command name (`/proc/PID/comm`, at most 15 bytes), as bytes.
+    pub comm: Vec<u8>,
+}
+
 /// A live-only fact could not be had.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{what}: {cause}")]
@@ -54,6 +63,8 @@ pub trait Probe {
     fn hostname(&self) -> Result<OsString, ProbeError>;
     /// statvfs(2) of the file system holding `path`.
     fn statvfs(&self, path: &Path) -> Result<FsSpace, ProbeError>;
+    /// The processes running now, by pid. Processes that exit while being listed are left out.
+    fn processes(&self) -> Result<Vec<Process>, ProbeError>;
 }
 
 /// The running system.
@@ -104,6 +115,38 @@ impl Probe for LiveProbe {
             blocks_available: s.blocks_available() as u64,
         })
     }
+
+    fn processes(&self) -> Result<Vec<Process>, ProbeError> {
+        use std::io::Read;
+        let dir = std::fs::read_dir("/proc").map_err(|e| ProbeError {
+            what: "/proc",
+            cause: e.to_string(),
+        })?;
+        let mut out = Vec::new();
+        for entry in dir.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            // comm is readable by everyone; a process gone meanwhile is simply skipped.
+            let mut comm = Vec::new();
+            let Ok(f) = std::fs::File::open(entry.path().join("comm")) else {
+                continue;
+            };
+            if f.take(64).read_to_end(&mut comm).is_err() {
+                continue;
+            }
+            if comm.last() == Some(&b'\n') {
+                comm.pop();
+            }
+            out.push(Process { pid, comm });
+        }
+        out.sort_by_key(|p| p.pid);
+        Ok(out)
+    }
 }
 
 /// Canned answers for tests.
@@ -113,6 +156,7 @@ pub struct FakeProbe {
     pub hostname: Result<OsString, ProbeError>,
     /// statvfs answers by exact path; any other path is an error.
     pub space: Vec<(PathBuf, FsSpace)>,
+    pub processes: Result<Vec<Process>, ProbeError>,
 }
 
 impl FakeProbe {
@@ -128,6 +172,7 @@ impl FakeProbe {
             }),
             hostname: Ok(hostname.into()),
             space: Vec::new(),
+            processes: Ok(Vec::new()),
         }
     }
 }
@@ -148,5 +193,8 @@ impl Probe for FakeProbe {
                 what: "statvfs",
                 cause: format!("{}: no such file system in the fake", path.display()),
             })
+    }
+    fn processes(&self) -> Result<Vec<Process>, ProbeError> {
+        self.processes.clone()
     }
 }

@@ -95,7 +95,7 @@ pub const CHECKS: &[CheckDef] = &[
         "agent.grub-device-names",
         "GRUB names root and resume devices by UUID, label or LVM",
         false,
-        "In the GRUB configuration (/boot/grub/grub.cfg, /boot/grub2/grub.cfg, /boot/grub/menu.lst, and /etc/default/grub for the next regeneration), root= and resume= must name devices by UUID=, LABEL=, /dev/disk/by-uuid, /dev/disk/by-label or an LVM/device-mapper name, never a kernel name such as /dev/sda2.",
+        "In the GRUB configuration (/boot/grub/grub.cfg, /boot/grub2/grub.cfg, /boot/grub/menu.lst or grub.conf, and /etc/default/grub for the next regeneration), root= and resume= must name devices by UUID=, LABEL=, /dev/disk/by-uuid, /dev/disk/by-label or an LVM/device-mapper name, never a kernel name such as /dev/sda2.",
         "After failover the disks may come up under other kernel names in Azure, and a machine whose boot loader names /dev/sdX may not boot; the installer refuses such a configuration.",
         "Replace each raw device name with its UUID (`blkid -s UUID -o value /dev/sda2`), in /etc/default/grub then regenerate (`grub2-mkconfig -o /boot/grub2/grub.cfg`, or `update-grub` on Debian and Ubuntu), or directly in grub.conf/menu.lst on GRUB legacy systems.",
         &["95320", "151126", "ASRMobilityServiceGrubDeviceNameChange"],
@@ -418,7 +418,7 @@ fn check_grub_device_names(ctx: &Context<'_>) -> Finding {
         let boot = ctx.facts.boot();
         if boot.files_read.is_empty() {
             return Finding::skip(
-                "no GRUB configuration (/boot/grub/grub.cfg, /boot/grub2/grub.cfg, /boot/grub/menu.lst, /etc/default/grub): the installer skips this test too",
+                "no GRUB configuration (/boot/grub/grub.cfg, /boot/grub2/grub.cfg, /boot/grub/menu.lst, /boot/grub/grub.conf, /etc/default/grub): the installer skips this test too",
             )
             .details(boot.errors.clone());
         }
@@ -444,8 +444,12 @@ fn check_grub_device_names(ctx: &Context<'_>) -> Finding {
             .details(details)
             .details(boot.refs.iter().map(ref_line));
         }
-        let mut devices: Vec<&str> = bad.iter().map(|r| r.value.as_str()).collect();
-        devices.dedup();
+        let mut devices: Vec<&str> = Vec::new();
+        for r in &bad {
+            if !devices.contains(&r.value.as_str()) {
+                devices.push(&r.value);
+            }
+        }
         let replacements: Vec<String> = devices
             .iter()
             .map(|d| {
@@ -464,7 +468,7 @@ fn check_grub_device_names(ctx: &Context<'_>) -> Finding {
         };
         let in_default = bad.iter().any(|r| r.file == DEFAULT_GRUB);
         Finding::fail(format!(
-            "GRUB names {} by kernel device name",
+            "GRUB names {} by device path, not by UUID, label or LVM name",
             devices.join(", ")
         ))
         .details(details)
@@ -701,7 +705,7 @@ fn check_runlevel(ctx: &Context<'_>) -> Finding {
             }
         } else {
             match &r.default {
-                Some((c, s)) => (*c, format!("default runlevel, {s}")),
+                Some((c, s)) => (*c, format!("default {s}")),
                 None => {
                     return Finding::skip(
                         "the image names no default runlevel (no initdefault in /etc/inittab, no upstart DEFAULT_RUNLEVEL) and has no systemctl",

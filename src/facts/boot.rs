@@ -1,6 +1,7 @@
 //! What the boot configuration tells about devices and kernel arguments: the `root=` and
 //! `resume=` devices of every kernel line in the GRUB files the agent's installer reads
-//! (`/boot/grub/grub.cfg`, `/boot/grub2/grub.cfg`, `/boot/grub/menu.lst`) and in
+//! (`/boot/grub/grub.cfg`, `/boot/grub2/grub.cfg`, `/boot/grub/menu.lst`), in GRUB legacy's
+//! `/boot/grub/grub.conf` (RHEL 6; menu.lst usually links to it) and in
 //! `/etc/default/grub` (which the next `grub2-mkconfig` turns into kernel lines), the UUIDs of
 //! the file systems (`/dev/disk/by-uuid`), and, on a running system, the kernel command line
 //! it booted with.
@@ -18,6 +19,8 @@ pub const INSTALLER_GRUB_FILES: &[&str] = &[
     "/boot/grub2/grub.cfg",
     "/boot/grub/menu.lst",
 ];
+/// GRUB legacy's own file on RHEL 6 and Oracle Linux 6 (menu.lst is normally a link to it).
+pub const LEGACY_GRUB_CONF: &str = "/boot/grub/grub.conf";
 pub const DEFAULT_GRUB: &str = "/etc/default/grub";
 
 /// A device named on a kernel line.
@@ -83,7 +86,8 @@ pub fn gather(root: &Root) -> BootFacts {
             }
         }
     }
-    for file in INSTALLER_GRUB_FILES {
+    let mut legacy_text: Option<String> = None;
+    for file in INSTALLER_GRUB_FILES.iter().chain([&LEGACY_GRUB_CONF]) {
         let text = match root.read_optional(Path::new(file)) {
             Ok(Some(t)) => t,
             Ok(None) => continue,
@@ -92,8 +96,15 @@ pub fn gather(root: &Root) -> BootFacts {
                 continue;
             }
         };
+        // menu.lst is normally a link to grub.conf: the same file is read once.
+        if *file == LEGACY_GRUB_CONF && legacy_text.as_ref() == Some(&text) {
+            continue;
+        }
+        if file.ends_with("menu.lst") {
+            legacy_text = Some(text.clone());
+        }
         facts.files_read.push(file);
-        let cfg = if file.ends_with("menu.lst") {
+        let cfg = if file.ends_with("menu.lst") || file.ends_with("grub.conf") {
             grub::parse_legacy(&text)
         } else {
             grub::parse_grub2(&text)

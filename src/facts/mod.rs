@@ -11,8 +11,10 @@ pub mod kernel;
 pub mod locale;
 pub mod mounts;
 pub mod os;
+pub mod processes;
 pub mod programs;
 pub mod runlevel;
+pub mod services;
 pub mod space;
 pub mod storage;
 
@@ -52,6 +54,8 @@ pub struct Facts {
     runlevel: OnceCell<runlevel::RunlevelFacts>,
     root_space: OnceCell<Option<space::SpaceAt>>,
     install_space: OnceCell<Option<space::SpaceAt>>,
+    services: OnceCell<services::ServiceFacts>,
+    processes: OnceCell<processes::ProcessFacts>,
 }
 
 impl Facts {
@@ -72,6 +76,8 @@ impl Facts {
             runlevel: OnceCell::new(),
             root_space: OnceCell::new(),
             install_space: OnceCell::new(),
+            services: OnceCell::new(),
+            processes: OnceCell::new(),
         }
     }
 
@@ -136,8 +142,13 @@ impl Facts {
     }
 
     pub fn runlevel(&self) -> &runlevel::RunlevelFacts {
-        self.runlevel
-            .get_or_init(|| runlevel::gather(&self.sources.root, self.programs().path("systemctl")))
+        self.runlevel.get_or_init(|| {
+            runlevel::gather(
+                &self.sources.root,
+                self.programs().path("systemctl"),
+                self.services(),
+            )
+        })
     }
 
     /// Free space of the root file system (running system only).
@@ -163,5 +174,22 @@ impl Facts {
             self.mounts(),
             dir,
         ))
+    }
+
+    /// The init system and what the boot starts (gathered once; see [`Facts::service`]).
+    pub fn services(&self) -> &services::ServiceFacts {
+        self.services
+            .get_or_init(|| services::gather(&self.sources.root))
+    }
+
+    /// Whether the service known by any of `names` (`["sshd", "ssh"]`) starts at boot.
+    pub fn service(&self, names: &[&str]) -> services::ServiceEnablement {
+        self.services().enablement(&self.sources.root, names)
+    }
+
+    /// The processes running now (live only; in `--root` mode they are not known).
+    pub fn processes(&self) -> &processes::ProcessFacts {
+        self.processes
+            .get_or_init(|| processes::gather(self.sources.probe()))
     }
 }

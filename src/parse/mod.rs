@@ -10,5 +10,7 @@ pub mod kernel_release;
 pub mod mountinfo;
 pub mod release_files;
 pub mod shell_vars;
+pub mod systemd_unit;
+pub mod upstart;
 pub mod utmp;
 pub mod version;
