@@ -730,6 +730,50 @@ fn check_runlevel(ctx: &Context<'_>) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::CheckOptions;
+    use crate::facts::{Facts, Sources};
+    use crate::matrix;
+    use crate::probe::{FakeProbe, FsSpace};
+    use crate::root::Root;
+
+    /// agent.root-free-space compares statvfs's available blocks with the installer's
+    /// 1,048,576 KiB: one 4 KiB block short fails (enforced by asr-2026, a warning with
+    /// asr-2016), exactly enough passes.
+    #[test]
+    fn root_free_space_threshold() {
+        let dir = tempfile::tempdir().unwrap();
+        let judge = |blocks: u64, m: &str| {
+            let mut probe = FakeProbe::new("5.10.0", "h");
+            probe.space.push((
+                std::path::PathBuf::from("/"),
+                FsSpace {
+                    fragment_size: 4096,
+                    blocks: 1 << 30,
+                    blocks_free: blocks + 1000,
+                    blocks_available: blocks,
+                },
+            ));
+            let facts = Facts::new(Sources {
+                root: Root::image(dir.path()).unwrap(),
+                probe: Some(Box::new(probe)),
+            });
+            let m = matrix::load(m).unwrap();
+            let all = matrix::builtins();
+            let options = CheckOptions::default();
+            let ctx = Context {
+                facts: &facts,
+                scenario: Scenario::VmwareToAzure,
+                matrix: &m,
+                all_matrices: &all,
+                options: &options,
+            };
+            check_root_free_space(&ctx).status
+        };
+        let enough = 1_048_576 / 4;
+        assert_eq!(judge(enough, "asr-2026"), Status::Pass);
+        assert_eq!(judge(enough - 1, "asr-2026"), Status::Fail);
+        assert_eq!(judge(enough - 1, "asr-2016"), Status::Warn);
+    }
 
     /// The installer's accepted forms pass; kernel names and other /dev aliases do not.
     #[test]
