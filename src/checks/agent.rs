@@ -108,7 +108,10 @@ pub const CHECKS: &[CheckDef] = &[
         "The DHCP client the installer looks for on this distribution must be installed: dhclient on RHEL, CentOS, Oracle Linux, Ubuntu and Debian, dhcpcd on SLES 11, dhclient (dhcp-client) on SLES 12, wicked's DHCPv4 supervisor on SLES 15.",
         "After failover the machine takes its address in Azure from DHCP; the installer refuses a machine that would come up without a DHCP client.",
         "Install the package named in the finding (for example `yum install dhclient`, `zypper install dhcp-client`, `apt-get install isc-dhcp-client`).",
-        &["ASRMobilityServiceDhcpClientNotAvailable"],
+        &[
+            "ASRMobilityServiceDhcpClientNotAvailable",
+            "170010 (hydration: no dhclient or dhcpcd)",
+        ],
         check_dhcp_client
     ),
     agent_check!(

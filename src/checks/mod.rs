@@ -6,6 +6,7 @@
 pub mod agent;
 pub mod os;
 pub mod storage;
+pub mod vmware;
 
 use std::path::PathBuf;
 
@@ -165,7 +166,7 @@ pub struct CheckDef {
 
 /// Every check, in report order.
 pub fn registry() -> Vec<&'static CheckDef> {
-    let areas: &[&[CheckDef]] = &[os::CHECKS, storage::CHECKS, agent::CHECKS];
+    let areas: &[&[CheckDef]] = &[os::CHECKS, storage::CHECKS, vmware::CHECKS, agent::CHECKS];
     areas.iter().flat_map(|a| a.iter()).collect()
 }
 
@@ -227,7 +228,15 @@ mod tests {
     /// Every check id of the product contract that this build implements appears in SPEC order.
     #[test]
     fn contract_ids_present() {
-        for id in ["os.arch", "os.supported", "os.kernel"] {
+        for id in [
+            "os.arch",
+            "os.supported",
+            "os.kernel",
+            "disk.size",
+            "disk.count",
+            "disk.install-space",
+            "vmware.tools",
+        ] {
             assert!(find(id).is_some(), "{id} missing");
         }
     }

@@ -17,6 +17,7 @@ pub mod runlevel;
 pub mod services;
 pub mod space;
 pub mod storage;
+pub mod vmtools;
 
 use std::cell::OnceCell;
 use std::path::Path;
@@ -54,6 +55,7 @@ pub struct Facts {
     runlevel: OnceCell<runlevel::RunlevelFacts>,
     root_space: OnceCell<Option<space::SpaceAt>>,
     install_space: OnceCell<Option<space::SpaceAt>>,
+    vmtools: OnceCell<vmtools::VmToolsFacts>,
     services: OnceCell<services::ServiceFacts>,
     processes: OnceCell<processes::ProcessFacts>,
 }
@@ -76,6 +78,7 @@ impl Facts {
             runlevel: OnceCell::new(),
             root_space: OnceCell::new(),
             install_space: OnceCell::new(),
+            vmtools: OnceCell::new(),
             services: OnceCell::new(),
             processes: OnceCell::new(),
         }
@@ -174,6 +177,11 @@ impl Facts {
             self.mounts(),
             dir,
         ))
+    }
+
+    pub fn vmtools(&self) -> &vmtools::VmToolsFacts {
+        self.vmtools
+            .get_or_init(|| vmtools::gather(&self.sources.root, self.programs().path("vmtoolsd")))
     }
 
     /// The init system and what the boot starts (gathered once; see [`Facts::service`]).
