@@ -70,7 +70,7 @@ pub const CHECKS: &[CheckDef] = &[
             why: "The installer unpacks the agent and its driver there; without room the push installation fails and the machine cannot be protected.",
             fix: "Free space on that file system (package caches, old kernels, logs), grow it (e.g. `lvextend -r -L +2G` on LVM), or install the agent on another file system (the installer's -d option) and pass the same directory as --install-dir.",
             reference: SEED_VMWARE,
-            prevents: &["95524", "ASRMobilityServiceFreeSpaceOnRootNotSufficient"],
+            prevents: &["95524"],
         },
         run: check_install_space,
     },

@@ -159,6 +159,8 @@ mod tests {
     /// Non-UTF-8 bytes survive untouched; a lone backslash is kept.
     #[test]
     fn raw_bytes_survive() {
+        let m = parse(b"30 27 8:3 / /srv/d\xe9j\xe0 rw - xfs /dev/sda3 rw\n").unwrap();
+        assert_eq!(m[0].mount_point, b"/srv/d\xe9j\xe0");
         assert_eq!(unescape_octal(b"/m\xff\\0"), b"/m\xff\\0");
         assert_eq!(unescape_octal(b"a\\011b\\012"), b"a\tb\n");
     }
