@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod os;
+pub mod ssh;
 pub mod storage;
 pub mod vmware;
 
@@ -166,7 +167,13 @@ pub struct CheckDef {
 
 /// Every check, in report order.
 pub fn registry() -> Vec<&'static CheckDef> {
-    let areas: &[&[CheckDef]] = &[os::CHECKS, storage::CHECKS, vmware::CHECKS, agent::CHECKS];
+    let areas: &[&[CheckDef]] = &[
+        os::CHECKS,
+        ssh::CHECKS,
+        storage::CHECKS,
+        vmware::CHECKS,
+        agent::CHECKS,
+    ];
     areas.iter().flat_map(|a| a.iter()).collect()
 }
 
@@ -232,6 +239,7 @@ mod tests {
             "os.arch",
             "os.supported",
             "os.kernel",
+            "ssh.autostart",
             "disk.size",
             "disk.count",
             "disk.install-space",
