@@ -4,12 +4,14 @@
 //! here once, not inside each check.
 
 pub mod agent;
+pub mod net;
 pub mod os;
 pub mod ssh;
 pub mod storage;
 pub mod vmware;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::facts::Facts;
 use crate::matrix::LoadedMatrix;
@@ -129,7 +131,16 @@ pub struct CheckOptions {
     pub online: bool,
     pub install_dir: PathBuf,
     pub scan: Option<Vec<PathBuf>>,
+    /// `--storage-account NAME`: the real cache account, tried as NAME.blob.core.windows.net.
+    pub storage_account: Option<String>,
+    /// `--endpoint HOST[:PORT]`: replaces the matrix's endpoints.
+    pub endpoints: Vec<crate::outbound::Target>,
+    /// `--timeout SECS`: the one deadline of the outbound connections.
+    pub timeout: Duration,
 }
+
+/// The default deadline of the outbound connections.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Default for CheckOptions {
     fn default() -> Self {
@@ -138,6 +149,9 @@ impl Default for CheckOptions {
             online: false,
             install_dir: PathBuf::from("/usr/local/ASR"),
             scan: None,
+            storage_account: None,
+            endpoints: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
         }
     }
 }
@@ -172,6 +186,7 @@ pub fn registry() -> Vec<&'static CheckDef> {
         ssh::CHECKS,
         storage::CHECKS,
         vmware::CHECKS,
+        net::CHECKS,
         agent::CHECKS,
     ];
     areas.iter().flat_map(|a| a.iter()).collect()
@@ -244,6 +259,8 @@ mod tests {
             "disk.count",
             "disk.install-space",
             "vmware.tools",
+            "net.proxy",
+            "net.outbound",
         ] {
             assert!(find(id).is_some(), "{id} missing");
         }

@@ -13,15 +13,18 @@ pub mod mounts;
 pub mod os;
 pub mod processes;
 pub mod programs;
+pub mod proxy;
 pub mod runlevel;
 pub mod services;
 pub mod space;
 pub mod storage;
+pub mod trust;
 pub mod vmtools;
 
 use std::cell::OnceCell;
 use std::path::Path;
 
+use crate::outbound::{Outcome, Plan};
 use crate::probe::Probe;
 use crate::root::Root;
 
@@ -56,6 +59,9 @@ pub struct Facts {
     root_space: OnceCell<Option<space::SpaceAt>>,
     install_space: OnceCell<Option<space::SpaceAt>>,
     vmtools: OnceCell<vmtools::VmToolsFacts>,
+    proxy: OnceCell<proxy::ProxyFacts>,
+    trust: OnceCell<trust::TrustFacts>,
+    outbound: OnceCell<Option<Vec<Outcome>>>,
     services: OnceCell<services::ServiceFacts>,
     processes: OnceCell<processes::ProcessFacts>,
 }
@@ -79,6 +85,9 @@ impl Facts {
             root_space: OnceCell::new(),
             install_space: OnceCell::new(),
             vmtools: OnceCell::new(),
+            proxy: OnceCell::new(),
+            trust: OnceCell::new(),
+            outbound: OnceCell::new(),
             services: OnceCell::new(),
             processes: OnceCell::new(),
         }
@@ -182,6 +191,23 @@ impl Facts {
     pub fn vmtools(&self) -> &vmtools::VmToolsFacts {
         self.vmtools
             .get_or_init(|| vmtools::gather(&self.sources.root, self.programs().path("vmtoolsd")))
+    }
+
+    pub fn proxy(&self) -> &proxy::ProxyFacts {
+        self.proxy
+            .get_or_init(|| proxy::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    pub fn trust(&self) -> &trust::TrustFacts {
+        self.trust
+            .get_or_init(|| trust::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    /// What the network answered for `plan` (asked once per run); `None` without a live probe.
+    pub fn outbound(&self, plan: &Plan) -> Option<&[Outcome]> {
+        self.outbound
+            .get_or_init(|| self.sources.probe().map(|p| p.outbound(plan)))
+            .as_deref()
     }
 
     /// The init system and what the boot starts (gathered once; see [`Facts::service`]).
