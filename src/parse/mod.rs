@@ -1,8 +1,11 @@
 //! Pure parsers: text in, types out. None of them knows where its text came from; callers add the
 //! path to any error. Line numbers in errors are 1-based.
 
+pub mod fstab;
 pub mod grub;
 pub mod kernel_release;
+pub mod lvm_metadata;
+pub mod mountinfo;
 pub mod release_files;
 pub mod shell_vars;
 pub mod version;
