@@ -6,9 +6,11 @@ pub mod arch;
 pub mod dmi;
 pub mod hostname;
 pub mod kernel;
+pub mod names;
 pub mod os;
 
 use std::cell::OnceCell;
+use std::path::PathBuf;
 
 use crate::probe::Probe;
 use crate::root::Root;
@@ -34,6 +36,8 @@ pub struct Facts {
     arch: OnceCell<arch::ArchFacts>,
     dmi: OnceCell<dmi::DmiFacts>,
     hostname: OnceCell<hostname::HostnameFacts>,
+    names: OnceCell<names::NamesFacts>,
+    system_paths: OnceCell<names::SystemPaths>,
 }
 
 impl Facts {
@@ -45,6 +49,8 @@ impl Facts {
             arch: OnceCell::new(),
             dmi: OnceCell::new(),
             hostname: OnceCell::new(),
+            names: OnceCell::new(),
+            system_paths: OnceCell::new(),
         }
     }
 
@@ -77,5 +83,17 @@ impl Facts {
     pub fn hostname(&self) -> &hostname::HostnameFacts {
         self.hostname
             .get_or_init(|| hostname::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    /// Mount points and device names.
+    pub fn names(&self) -> &names::NamesFacts {
+        self.names.get_or_init(|| names::gather(&self.sources.root))
+    }
+
+    /// The walk of the system directories (`--scan` paths when given). The first caller's
+    /// `scan` decides; there is one set of options per run.
+    pub fn system_paths(&self, scan: Option<&[PathBuf]>) -> &names::SystemPaths {
+        self.system_paths
+            .get_or_init(|| names::gather_system_paths(&self.sources.root, scan))
     }
 }
