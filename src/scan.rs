@@ -20,7 +20,7 @@
 //!   `fstatfs`, `setrlimit`): nothing numbered 299 or above on x86_64.
 //! - A directory that cannot be read is recorded with its cause and the walk goes on.
 
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 use std::ffi::CStr;
 use std::io::{IsTerminal, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -57,6 +57,11 @@ pub struct ScanConfig {
     pub keep: usize,
     /// Show a progress line on standard error when the walk takes long.
     pub progress: bool,
+    /// Every mount point of the running system (host paths) with its device number, when the
+    /// caller has read them from mountinfo. Then a directory is compared with its start's
+    /// device only when it is a mount point, which saves an `fstat` per directory (and never
+    /// opens an automount point). `None`: every directory is checked with `fstat`.
+    pub mounts: Option<Arc<HashMap<Vec<u8>, u64>>>,
 }
 
 impl ScanConfig {
@@ -154,11 +159,19 @@ pub struct ScanOutcome {
     pub dirs: u64,
 }
 
+/// The file system a walk stays on.
+#[derive(Debug, Clone, Copy)]
+struct Fs {
+    dev: u64,
+    /// The mount table is known for this walk (see [`ScanConfig::mounts`]).
+    mounts_known: bool,
+}
+
 /// A directory whose subdirectories are still to be walked.
 struct Frame {
     fd: Arc<OwnedFd>,
     path: Arc<[u8]>,
-    dev: u64,
+    fs: Fs,
     /// Pending subdirectory names, each followed by its NUL.
     names: Vec<u8>,
     pos: usize,
@@ -185,7 +198,7 @@ enum Job {
     Child {
         parent: Arc<OwnedFd>,
         parent_path: Arc<[u8]>,
-        dev: u64,
+        fs: Fs,
         /// With its NUL.
         name: Box<[u8]>,
     },
@@ -206,6 +219,7 @@ struct Shared {
     entries: AtomicU64,
     dirs: AtomicU64,
     noatime: bool,
+    mounts: Option<Arc<HashMap<Vec<u8>, u64>>>,
 }
 
 impl Shared {
@@ -252,6 +266,7 @@ struct Worker<'a> {
     walked: Vec<Vec<u8>>,
     not_walked: Vec<(Vec<u8>, String)>,
     noatime: bool,
+    mounts: Option<Arc<HashMap<Vec<u8>, u64>>>,
 }
 
 fn join_path(parent: &[u8], name: &[u8]) -> Vec<u8> {
@@ -284,6 +299,8 @@ fn fstat(fd: RawFd) -> Result<libc::stat, i32> {
         }
     }
 }
+
+const BTRFS_MAGIC: i64 = 0x9123_683e;
 
 /// Why a start directory's file system is not walked: pseudo file systems (their content is
 /// made up by the kernel) and network file systems (slow, and not this machine's names).
@@ -331,6 +348,7 @@ impl<'a> Worker<'a> {
             walked: Vec::new(),
             not_walked: Vec::new(),
             noatime: shared.noatime,
+            mounts: shared.mounts.clone(),
         }
     }
 
@@ -343,9 +361,9 @@ impl<'a> Worker<'a> {
                 Job::Child {
                     parent,
                     parent_path,
-                    dev,
+                    fs,
                     name,
-                } => self.open_child(&parent, &parent_path, dev, &name),
+                } => self.open_child(&parent, &parent_path, fs, &name),
             };
             stack.extend(first);
             while let Some(top) = stack.last_mut() {
@@ -354,7 +372,7 @@ impl<'a> Worker<'a> {
                     continue;
                 }
                 top.take_next(&mut name);
-                let (fd, path, dev) = (top.fd.clone(), top.path.clone(), top.dev);
+                let (fd, path, fs) = (top.fd.clone(), top.path.clone(), top.fs);
                 if top.exhausted() {
                     // Nothing else needs this directory: let its descriptor go before descending.
                     stack.pop();
@@ -362,7 +380,7 @@ impl<'a> Worker<'a> {
                 if self.shared.waiting.load(Ordering::Relaxed) > 0 {
                     self.share(&mut stack);
                 }
-                if let Some(child) = self.open_child(&fd, &path, dev, &name) {
+                if let Some(child) = self.open_child(&fd, &path, fs, &name) {
                     stack.push(child);
                 }
             }
@@ -381,7 +399,7 @@ impl<'a> Worker<'a> {
             jobs.push(Job::Child {
                 parent: frame.fd.clone(),
                 parent_path: frame.path.clone(),
-                dev: frame.dev,
+                fs: frame.fs,
                 name: name.clone().into_boxed_slice(),
             });
         }
@@ -429,21 +447,35 @@ impl<'a> Worker<'a> {
                 return None;
             }
         };
+        // btrfs subvolumes have device numbers of their own that mountinfo does not show:
+        // there, every directory is checked with fstat.
+        let mounts_known = self.mounts.is_some() && fs_type != Some(BTRFS_MAGIC) && {
+            // The mount table names real paths: only a start that is its own real path can use it.
+            std::fs::canonicalize(&start.host).is_ok_and(|c| c == start.host)
+        };
         self.walked.push(shown.clone());
-        self.read_dir(fd, shown.into(), dev)
+        self.read_dir(fd, shown.into(), Fs { dev, mounts_known })
     }
 
     fn open_child(
         &mut self,
         parent: &OwnedFd,
         parent_path: &[u8],
-        dev: u64,
+        fs: Fs,
         name_nul: &[u8],
     ) -> Option<Frame> {
         let Ok(cname) = CStr::from_bytes_with_nul(name_nul) else {
             return None;
         };
         let path = join_path(parent_path, cname.to_bytes());
+        if fs.mounts_known {
+            if let Some(&mdev) = self.mounts.as_ref().and_then(|m| m.get(&path)) {
+                if mdev != fs.dev {
+                    self.other_fs.add(path);
+                    return None;
+                }
+            }
+        }
         let fd = match self.open_at(parent.as_raw_fd(), cname, libc::O_NOFOLLOW) {
             Ok(fd) => fd,
             // Replaced by a link or a file since it was listed: not a directory to walk any more.
@@ -453,12 +485,15 @@ impl<'a> Worker<'a> {
                 return None;
             }
         };
+        if fs.mounts_known {
+            return self.read_dir(fd, path.into(), fs);
+        }
         match fstat(fd.as_raw_fd()) {
-            Ok(st) if st.st_dev != dev => {
+            Ok(st) if st.st_dev != fs.dev => {
                 self.other_fs.add(path);
                 None
             }
-            Ok(_) => self.read_dir(fd, path.into(), dev),
+            Ok(_) => self.read_dir(fd, path.into(), fs),
             Err(e) => {
                 self.unreadable.add((path, errno_text(e)));
                 None
@@ -502,7 +537,7 @@ impl<'a> Worker<'a> {
 
     /// Reads every entry of an open directory, judging each name, and returns the pending
     /// subdirectories (`None` when there are none).
-    fn read_dir(&mut self, fd: OwnedFd, path: Arc<[u8]>, dev: u64) -> Option<Frame> {
+    fn read_dir(&mut self, fd: OwnedFd, path: Arc<[u8]>, fs: Fs) -> Option<Frame> {
         let raw = fd.as_raw_fd();
         let mut names: Vec<u8> = Vec::new();
         let mut entries = 0u64;
@@ -572,7 +607,7 @@ impl<'a> Worker<'a> {
         Some(Frame {
             fd: Arc::new(fd),
             path,
-            dev,
+            fs,
             names,
             pos: 0,
         })
@@ -655,6 +690,7 @@ pub fn scan(cfg: &ScanConfig) -> ScanOutcome {
         entries: AtomicU64::new(0),
         dirs: AtomicU64::new(0),
         noatime: root_user,
+        mounts: cfg.mounts.clone(),
     };
     let progress = Progress {
         shared: &shared,
@@ -722,6 +758,7 @@ mod tests {
             threads,
             keep,
             progress: false,
+            mounts: None,
         }
     }
 
@@ -782,6 +819,7 @@ mod tests {
             threads: 1,
             keep: 10,
             progress: false,
+            mounts: None,
         });
         assert!(out.walked.is_empty());
         assert_eq!(out.not_walked.len(), 1);

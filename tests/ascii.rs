@@ -466,6 +466,13 @@ mount -t tmpfs tmpfs "$base/Data"
 mount -t tmpfs tmpfs "$base/data"
 "$bin" check --only ascii.mount-points,ascii.device-names --format json > "$out/report.json" || true
 findmnt -rn -o TARGET > "$out/findmnt.txt"
+mkdir -p "$base/walk/inner" "$base/walk/plain"
+mount -t tmpfs tmpfs "$base/walk/inner"
+: > "$base/walk/inner/$(printf 'hid\303\251')"
+: > "$base/walk/plain/$(printf 'vu\303\251')"
+"$bin" check --only ascii.system-paths --scan "$base/walk" --format json > "$out/live-walk.json" || true
+"$bin" check --root "$base/walk" --only ascii.system-paths --scan / --format json > "$out/root-walk.json" || true
+LC_ALL=C find "$base/walk" -xdev -name '*[! -~]*' > "$out/find-xdev.txt"
 "#;
     let mut cmd = Command::new("unshare");
     cmd.args(["-m", "--propagation", "private", "sh", "-c", script, "sh"])
@@ -515,6 +522,28 @@ findmnt -rn -o TARGET > "$out/findmnt.txt"
     let d = check(&v, "ascii.device-names");
     assert_eq!(d["status"], "fail", "{d:#}");
     assert!(d["details"].to_string().contains("/dev/dönn"), "{d:#}");
+
+    // The walk does not cross into the tmpfs mounted inside the scanned tree, live (where the
+    // mount table is known) and in --root mode (where st_dev is compared): as find -xdev.
+    let find_xdev = fs::read_to_string(out_dir.join("find-xdev.txt")).unwrap();
+    assert_eq!(find_xdev.lines().count(), 1, "{find_xdev}");
+    assert!(find_xdev.contains("/walk/plain/vué"));
+    for (file, shown) in [
+        ("live-walk.json", format!("{}/walk", base.display())),
+        ("root-walk.json", String::new()),
+    ] {
+        let v: Value = serde_json::from_slice(&fs::read(out_dir.join(file)).unwrap()).unwrap();
+        validate(&v);
+        let c = check(&v, "ascii.system-paths");
+        assert_eq!(c["status"], "fail", "{file}: {c:#}");
+        let details: Vec<&str> = c["details"].as_array().unwrap().iter().filter_map(|d| d.as_str()).collect();
+        assert!(details.contains(&format!("{shown}/plain/vué").as_str()), "{file}: {details:#?}");
+        assert!(!c.to_string().contains("hidé"), "{file} crossed into the tmpfs: {c:#}");
+        assert!(
+            details.iter().any(|d| d.starts_with("1 directories not entered") && d.ends_with(&format!("{shown}/inner"))),
+            "{file}: {details:#?}"
+        );
+    }
 }
 
 /// The host name of the running system is judged too (this machine's is ASCII).

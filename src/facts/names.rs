@@ -8,9 +8,11 @@
 //! and from the metadata backups in `/etc/lvm/backup` (both modes). Everything is read through
 //! [`Root`].
 
+use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use crate::parse::{fstab, lvm_metadata, mountinfo};
 use crate::root::{FileKind, Root};
@@ -440,6 +442,19 @@ fn normalise(root: &Root, p: &Path) -> PathBuf {
     out
 }
 
+/// The running system's mount points and their device numbers, for the walk (see
+/// [`ScanConfig::mounts`]); `None` when mountinfo cannot be read, and the walk then checks
+/// every directory itself.
+fn live_mount_table(root: &Root) -> Option<Arc<HashMap<Vec<u8>, u64>>> {
+    let bytes = root.read_bytes(Path::new(MOUNTINFO)).ok()?;
+    let list = mountinfo::parse(&bytes).ok()?;
+    Some(Arc::new(
+        list.into_iter()
+            .map(|m| (m.mount_point, nix::libc::makedev(m.major, m.minor)))
+            .collect(),
+    ))
+}
+
 /// Judges the names at the top of `/` (default set) and walks the system directories.
 pub fn gather_system_paths(root: &Root, scan_opt: Option<&[PathBuf]>) -> SystemPaths {
     let from_option = scan_opt.is_some();
@@ -504,6 +519,7 @@ pub fn gather_system_paths(root: &Root, scan_opt: Option<&[PathBuf]>) -> SystemP
         threads: ScanConfig::default_threads(),
         keep: KEEP,
         progress: ScanConfig::progress_if_terminal(),
+        mounts: if root.is_live() { live_mount_table(root) } else { None },
     });
     if !extra_offenders.is_empty() {
         outcome.offenders.total += extra_offenders.len() as u64;

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Benchmark of the ascii.system-paths walk against what a user would run instead and against
+# the floor (benches/floor_walker.c: a single-threaded getdents64 walk that does nothing else).
+#
+#   benches/ascii_scan.sh            # /usr and /etc, then the synthetic million-entry tree
+#   RUNS=20 benches/ascii_scan.sh    # more runs per command (default 10)
+#   SKIP_SYNTHETIC=1 / SKIP_BUILD=1  # leave out the synthetic tree / the release build
+#
+# Uses hyperfine when installed (apt-get install hyperfine), else a loop timed with date; fd
+# (apt-get install fd-find) is measured when installed. Every command runs once before timing,
+# so all of them see a warm cache. Figures are printed, never asserted: the machine is shared.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-10}
+WORK=${BENCH_DIR:-/tmp/asr-ascii-bench}
+mkdir -p "$WORK"
+
+FLOOR="$WORK/floor_walker"
+cc -O2 -o "$FLOOR" benches/floor_walker.c
+if [ -z "${SKIP_BUILD:-}" ]; then
+    cargo build --release --quiet
+fi
+BIN="${CARGO_TARGET_DIR:-target}/release/asr-preflight"
+[ -x "$BIN" ] || { echo "no release binary at $BIN" >&2; exit 2; }
+FD=$(command -v fdfind || command -v fd || true)
+HF=$(command -v hyperfine || true)
+
+# measure LABEL COMMAND: prints "LABEL  mean  min  cpu" (seconds); cpu (user+sys) only with hyperfine.
+FLOOR_MEAN=""
+measure() {
+    local label="$1" cmd="$2" mean min cpu
+    if [ -n "$HF" ]; then
+        "$HF" -N --warmup 1 --runs "$RUNS" --style none -i --export-json "$WORK/hf.json" -- "$cmd" >/dev/null
+        read -r mean min cpu < <(python3 -c '
+import json,sys
+r=json.load(open(sys.argv[1]))["results"][0]
+print("%.3f %.3f %.3f" % (r["mean"], r["min"], r["user"]+r["system"]))' "$WORK/hf.json")
+    else
+        bash -c "$cmd" >/dev/null 2>&1 || true
+        local total=0 best=999 s e d
+        for _ in $(seq "$RUNS"); do
+            s=$(date +%s.%N); bash -c "$cmd" >/dev/null 2>&1 || true; e=$(date +%s.%N)
+            d=$(echo "$e - $s" | bc -l); total=$(echo "$total + $d" | bc -l)
+            best=$(echo "if ($d < $best) $d else $best" | bc -l)
+        done
+        mean=$(printf '%.3f' "$(echo "$total / $RUNS" | bc -l)"); min=$(printf '%.3f' "$best"); cpu="-"
+    fi
+    [ -z "$FLOOR_MEAN" ] && FLOOR_MEAN=$mean
+    printf '%-58s %8s %8s %8s %7s\n' "$label" "$mean" "$min" "$cpu" \
+        "$(python3 -c "print('%.2fx' % ($mean / $FLOOR_MEAN))")"
+}
+
+header() {
+    echo
+    echo "== $1 ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $RUNS runs each$([ -n "$HF" ] && echo ', hyperfine'))"
+    printf '%-58s %8s %8s %8s %7s\n' "command" "mean s" "min s" "cpu s" "/floor"
+}
+
+bench_dirs() {
+    local title="$1"; shift
+    local dirs="$*" scans=""
+    for d in "$@"; do scans="$scans --scan $d"; done
+    FLOOR_MEAN=""
+    header "$title: $("$FLOOR" "$@")"
+    measure "floor: getdents64 walker in C, 1 thread" "$FLOOR $dirs"
+    measure "LC_ALL=C find $dirs -xdev -name '*[! -~]*'" "env LC_ALL=C find $dirs -xdev -name '*[! -~]*'"
+    if [ -n "$FD" ]; then
+        measure "fd -HI --one-file-system '[^\\x20-\\x7e]' $dirs" "$FD -HI --one-file-system '[^\\x20-\\x7e]' $dirs"
+    fi
+    measure "asr-preflight check --only ascii.system-paths$scans" "$BIN check --only ascii.system-paths --format json$scans"
+    measure "  the same, ASR_PREFLIGHT_SCAN_THREADS=1" "env ASR_PREFLIGHT_SCAN_THREADS=1 $BIN check --only ascii.system-paths --format json$scans"
+}
+
+bench_dirs "this machine's /usr and /etc" /usr /etc
+
+if [ -z "${SKIP_SYNTHETIC:-}" ]; then
+    # 10 top directories x 100 x 10 directories x 100 files: 1,011,100 entries, a few of them
+    # non-ASCII. Made once; kept for later runs.
+    SYN="$WORK/synthetic"
+    if [ ! -e "$SYN/.complete" ]; then
+        echo "making the synthetic tree under $SYN (once, about a minute)..."
+        rm -rf "$SYN"
+        python3 - "$SYN" <<'PY'
+import os, sys
+base = sys.argv[1]
+for t in range(10):
+    for d in range(100):
+        for e in range(10):
+            p = os.path.join(base, "s%d" % t, "d%02d" % d, "e%d" % e)
+            os.makedirs(p)
+            for f in range(100):
+                open(os.path.join(p, "file%03d" % f), "w").close()
+    os.makedirs(os.path.join(base, "s%d" % t, "r\u00e9pertoire-%d" % t))
+    open(os.path.join(base.encode(), b"s%d" % t, b"d00", b"latin\xe9"), "w").close()
+open(os.path.join(base, ".complete"), "w").close()
+PY
+    fi
+    bench_dirs "synthetic, 1 of 10 parts" "$SYN/s0"
+    bench_dirs "synthetic, 5 of 10 parts" "$SYN/s0" "$SYN/s1" "$SYN/s2" "$SYN/s3" "$SYN/s4"
+    bench_dirs "synthetic, all" "$SYN"
+fi
