@@ -30,7 +30,7 @@ FLOOR_MEAN=""
 measure() {
     local label="$1" cmd="$2" mean min cpu
     if [ -n "$HF" ]; then
-        "$HF" -N --warmup 1 --runs "$RUNS" --style none -i --export-json "$WORK/hf.json" -- "$cmd" >/dev/null
+        "$HF" -N --warmup 1 --runs "$RUNS" --style none -i --export-json "$WORK/hf.json" -- "$cmd" >/dev/null 2>&1
         read -r mean min cpu < <(python3 -c '
 import json,sys
 r=json.load(open(sys.argv[1]))["results"][0]
@@ -46,14 +46,14 @@ print("%.3f %.3f %.3f" % (r["mean"], r["min"], r["user"]+r["system"]))' "$WORK/h
         mean=$(printf '%.3f' "$(echo "$total / $RUNS" | bc -l)"); min=$(printf '%.3f' "$best"); cpu="-"
     fi
     [ -z "$FLOOR_MEAN" ] && FLOOR_MEAN=$mean
-    printf '%-58s %8s %8s %8s %7s\n' "$label" "$mean" "$min" "$cpu" \
+    printf '%-66s %8s %8s %8s %7s\n' "$label" "$mean" "$min" "$cpu" \
         "$(python3 -c "print('%.2fx' % ($mean / $FLOOR_MEAN))")"
 }
 
 header() {
     echo
     echo "== $1 ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $RUNS runs each$([ -n "$HF" ] && echo ', hyperfine'))"
-    printf '%-58s %8s %8s %8s %7s\n' "command" "mean s" "min s" "cpu s" "/floor"
+    printf '%-66s %8s %8s %8s %7s\n' "command" "mean s" "min s" "cpu s" "/floor"
 }
 
 bench_dirs() {

@@ -562,3 +562,27 @@ fn live_hostname_is_judged() {
     assert_eq!(status(&v, "ascii.hostname"), expected);
 }
 
+
+/// On a terminal a long scan shows its progress on standard error (here "long" is shortened to
+/// zero with ASR_PREFLIGHT_PROGRESS_AFTER_MS and a pseudo-terminal comes from script(1)); the
+/// pipe case, where nothing extra may be printed, is asserted by every other scan test.
+#[test]
+fn progress_on_a_terminal_only() {
+    let cmd = format!(
+        "{} check --only ascii.system-paths --scan /usr --format json >/dev/null",
+        bin().display()
+    );
+    let out = output_within(
+        {
+            let mut c = Command::new("script");
+            c.args(["-qec", &cmd, "/dev/null"])
+                .env("ASR_PREFLIGHT_PROGRESS_AFTER_MS", "0")
+                .env("ASR_PREFLIGHT_SCAN_THREADS", "1");
+            c
+        },
+        Duration::from_secs(120),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("entries in"), "no progress line on the terminal: {text:?}");
+    assert!(text.contains("\r\x1b[K"), "the progress line is not cleared: {text:?}");
+}

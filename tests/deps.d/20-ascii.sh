@@ -1,4 +1,5 @@
 # ascii.* tests: ca-certificates ships this machine's real non-ASCII names (the NetLock
 # certificate); find is the oracle for the scan; findmnt, unshare and setpriv (util-linux,
-# mount) build and read the private mount namespace and run the scan as nobody.
-apt_need ca-certificates findutils util-linux mount
+# mount) build and read the private mount namespace and run the scan as nobody; script
+# (bsdutils) gives the progress test a terminal.
+apt_need ca-certificates findutils util-linux mount bsdutils
