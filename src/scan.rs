@@ -185,7 +185,10 @@ impl Frame {
     /// The next pending name with its NUL, advancing past it.
     fn take_next(&mut self, out: &mut Vec<u8>) {
         let rest = &self.names[self.pos..];
-        let len = rest.iter().position(|b| *b == 0).map_or(rest.len(), |p| p + 1);
+        let len = rest
+            .iter()
+            .position(|b| *b == 0)
+            .map_or(rest.len(), |p| p + 1);
         out.clear();
         out.extend_from_slice(&rest[..len]);
         self.pos += len;
@@ -451,7 +454,7 @@ impl<'a> Worker<'a> {
         // there, every directory is checked with fstat.
         let mounts_known = self.mounts.is_some() && fs_type != Some(BTRFS_MAGIC) && {
             // The mount table names real paths: only a start that is its own real path can use it.
-            std::fs::canonicalize(&start.host).is_ok_and(|c| c == start.host)
+            is_real_path(&start.host)
         };
         self.walked.push(shown.clone());
         self.read_dir(fd, shown.into(), Fs { dev, mounts_known })
@@ -612,6 +615,27 @@ impl<'a> Worker<'a> {
             pos: 0,
         })
     }
+}
+
+/// Whether an absolute path has no symbolic link, `.` or `..` in it (it is its own real path),
+/// checked with `lstat` on each prefix.
+fn is_real_path(path: &std::path::Path) -> bool {
+    use std::path::Component;
+    let mut prefix = PathBuf::from("/");
+    for c in path.components() {
+        match c {
+            Component::RootDir => {}
+            Component::Normal(n) => {
+                prefix.push(n);
+                match std::fs::symlink_metadata(&prefix) {
+                    Ok(m) if !m.file_type().is_symlink() => {}
+                    _ => return false,
+                }
+            }
+            _ => return false,
+        }
+    }
+    path.is_absolute()
 }
 
 /// For file systems that do not fill `d_type`: one `fstatat` that does not follow links.
@@ -811,6 +835,19 @@ mod tests {
             .map(|p| String::from_utf8_lossy(p).into_owned())
             .collect();
         assert_eq!(got, ["/t/00é", "/t/01é", "/t/02é", "/t/03é", "/t/04é"]);
+    }
+
+    /// A path through a symbolic link is not its own real path (the mount table cannot be
+    /// trusted for it); a plain directory is.
+    #[test]
+    fn real_paths() {
+        let d = tempfile::tempdir().unwrap();
+        let real = std::fs::canonicalize(d.path()).unwrap();
+        fs::create_dir(real.join("dir")).unwrap();
+        symlink("dir", real.join("link")).unwrap();
+        assert!(is_real_path(&real.join("dir")));
+        assert!(!is_real_path(&real.join("link")));
+        assert!(!is_real_path(&real.join("dir/../dir")));
     }
 
     /// A start on a pseudo file system is not walked, and says why.

@@ -100,7 +100,13 @@ mod tests {
         let allowed: Vec<u8> = (0u8..=255).filter(|&b| is_allowed_byte(b)).collect();
         assert_eq!(allowed, (0x20u8..=0x7e).collect::<Vec<u8>>());
         assert!(is_ascii_name(b"NetLock_Arany_=Class_Gold= ~"));
-        for bad in [&b"tab\there"[..], b"new\nline", b"del\x7f", "F\u{151}".as_bytes(), b"caf\xe9"] {
+        for bad in [
+            &b"tab\there"[..],
+            b"new\nline",
+            b"del\x7f",
+            "F\u{151}".as_bytes(),
+            b"caf\xe9",
+        ] {
             assert!(!is_ascii_name(bad), "{bad:?}");
         }
     }

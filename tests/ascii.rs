@@ -63,9 +63,9 @@ fn find_oracle(dir: &Path, user: Option<&str>) -> Vec<String> {
     paths.sort();
     let mut top: Vec<Vec<u8>> = Vec::new();
     for p in paths {
-        let inside = top.iter().any(|t| {
-            p.len() > t.len() && p.starts_with(t) && p[t.len()] == b'/'
-        });
+        let inside = top
+            .iter()
+            .any(|t| p.len() > t.len() && p.starts_with(t) && p[t.len()] == b'/');
         if !inside {
             top.push(p);
         }
@@ -91,7 +91,11 @@ fn scan_report(dirs: &[&Path], user: Option<&str>) -> (i32, Value) {
     }
     let out = output_within(cmd, Duration::from_secs(120));
     let code = out.status.code().unwrap_or(-1);
-    assert!(code == 0 || code == 1, "exit {code}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        code == 0 || code == 1,
+        "exit {code}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(
         out.stderr.is_empty(),
         "nothing may reach stderr when it is not a terminal: {}",
@@ -146,15 +150,19 @@ fn hostile(p: &Path) {
     )
     .unwrap();
     // A socket.
-    let _sock = std::os::unix::net::UnixListener::bind(p.join(name("plain/s\u{f8}ck".as_bytes())))
-        .unwrap();
+    let _sock =
+        std::os::unix::net::UnixListener::bind(p.join(name("plain/s\u{f8}ck".as_bytes()))).unwrap();
     // Links: loops, a link to the parent, dangling, and one to a non-ASCII tree outside.
     mk(b"links");
     symlink("b", p.join("links/a")).unwrap();
     symlink("a", p.join("links/b")).unwrap();
     symlink("self", p.join("links/self")).unwrap();
     symlink("..", p.join("links/up")).unwrap();
-    symlink("/nonexistent/\u{e9}", p.join(name("links/dangl\u{e9}".as_bytes()))).unwrap();
+    symlink(
+        "/nonexistent/\u{e9}",
+        p.join(name("links/dangl\u{e9}".as_bytes())),
+    )
+    .unwrap();
     symlink("/usr/share/ca-certificates", p.join("links/to-usr")).unwrap();
     // 600 levels deep, an offender at the bottom.
     let mut deep = p.join("deep");
@@ -174,7 +182,10 @@ fn hostile_tree_equals_find() {
     let t = Tree::new();
     hostile(t.path());
     let expected = find_oracle(t.path(), None);
-    assert!(expected.len() >= 12, "the tree is not hostile enough: {expected:?}");
+    assert!(
+        expected.len() >= 12,
+        "the tree is not hostile enough: {expected:?}"
+    );
     let (code, report) = scan_report(&[t.path()], None);
     assert_eq!(code, 1);
     assert_eq!(status(&report, "ascii.system-paths"), "fail");
@@ -182,14 +193,20 @@ fn hostile_tree_equals_find() {
     assert_eq!(got, expected);
     let c = check(&report, "ascii.system-paths");
     assert!(
-        c["summary"].as_str().unwrap().starts_with(&format!("{} names", expected.len())),
+        c["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{} names", expected.len())),
         "{}",
         c["summary"]
     );
     // The escapes keep a terminal safe: no raw control or bidi character in any detail.
     for d in c["details"].as_array().unwrap() {
         let d = d.as_str().unwrap();
-        assert!(!d.chars().any(asr_preflight::text::is_deceptive), "raw in {d:?}");
+        assert!(
+            !d.chars().any(asr_preflight::text::is_deceptive),
+            "raw in {d:?}"
+        );
     }
     // Nothing below the non-ASCII directory, and the deepest offender found.
     assert!(got.iter().any(|p| p.ends_with("/répertoire")));
@@ -206,7 +223,11 @@ fn unreadable_directory_makes_the_scan_incomplete() {
     fs::set_permissions(t.path(), fs::Permissions::from_mode(0o755)).unwrap();
     fs::create_dir_all(t.path().join("open/sub")).unwrap();
     fs::create_dir_all(t.path().join("locked/inner")).unwrap();
-    fs::write(t.path().join(name("locked/inner/hidden\u{e9}".as_bytes())), b"x").unwrap();
+    fs::write(
+        t.path().join(name("locked/inner/hidden\u{e9}".as_bytes())),
+        b"x",
+    )
+    .unwrap();
     for d in ["open", "open/sub", "locked/inner"] {
         fs::set_permissions(t.path().join(d), fs::Permissions::from_mode(0o755)).unwrap();
     }
@@ -218,16 +239,30 @@ fn unreadable_directory_makes_the_scan_incomplete() {
     let c = check(&report, "ascii.system-paths");
     assert_eq!(status(&report, "ascii.system-paths"), "warn", "{c:#}");
     assert_eq!(code, 0, "a warning alone keeps the machine ready");
-    let details: Vec<&str> = c["details"].as_array().unwrap().iter().filter_map(|d| d.as_str()).collect();
-    let locked = format!("could not read {}/locked: Permission denied", t.path().display());
-    assert!(details.iter().any(|d| d.starts_with(&locked)), "{details:#?}");
+    let details: Vec<&str> = c["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d.as_str())
+        .collect();
+    let locked = format!(
+        "could not read {}/locked: Permission denied",
+        t.path().display()
+    );
+    assert!(
+        details.iter().any(|d| d.starts_with(&locked)),
+        "{details:#?}"
+    );
     assert!(c["summary"].as_str().unwrap().contains("incomplete"));
 
     // With an offender in the readable part: fail, incomplete, and equal to find as that user.
     fs::write(t.path().join(name("open/sub/vu\u{e9}".as_bytes())), b"x").unwrap();
     let (_, report) = scan_report(&[t.path()], user);
     assert_eq!(status(&report, "ascii.system-paths"), "fail");
-    let summary = check(&report, "ascii.system-paths")["summary"].as_str().unwrap().to_string();
+    let summary = check(&report, "ascii.system-paths")["summary"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(summary.contains("scan incomplete"), "{summary}");
     assert_eq!(listed_under(&report, t.path()), find_oracle(t.path(), user));
     fs::set_permissions(t.path().join("locked"), fs::Permissions::from_mode(0o755)).unwrap();
@@ -243,7 +278,11 @@ fn very_many_offenders_are_capped_and_counted() {
     }
     let (_, report) = scan_report(&[t.path()], None);
     let c = check(&report, "ascii.system-paths");
-    assert!(c["summary"].as_str().unwrap().starts_with("1500 names"), "{}", c["summary"]);
+    assert!(
+        c["summary"].as_str().unwrap().starts_with("1500 names"),
+        "{}",
+        c["summary"]
+    );
     assert_eq!(listed_under(&report, t.path()).len(), 1000);
     assert!(
         c["details"]
@@ -260,7 +299,10 @@ fn very_many_offenders_are_capped_and_counted() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(text.matches("é\n").count(), 12, "{text}");
-    assert!(text.contains("more (all of them in --format json)"), "{text}");
+    assert!(
+        text.contains("more (all of them in --format json)"),
+        "{text}"
+    );
 }
 
 /// This machine's own non-ASCII names, the NetLock certificate of ca-certificates under
@@ -283,7 +325,10 @@ fn finds_this_machines_netlock_certificate() {
     }
     expected.sort();
     let (_, report) = scan_report(&cert_dirs, None);
-    let mut got: Vec<String> = cert_dirs.iter().flat_map(|d| listed_under(&report, d)).collect();
+    let mut got: Vec<String> = cert_dirs
+        .iter()
+        .flat_map(|d| listed_under(&report, d))
+        .collect();
     got.sort();
     assert_eq!(got, expected);
 
@@ -292,7 +337,10 @@ fn finds_this_machines_netlock_certificate() {
     validate(&v);
     let details = check(&v, "ascii.system-paths")["details"].to_string();
     for want in expected {
-        assert!(details.contains(&want), "default scan missed {want}: {details}");
+        assert!(
+            details.contains(&want),
+            "default scan missed {want}: {details}"
+        );
     }
 }
 
@@ -310,16 +358,31 @@ fn image_paths_are_shown_inside_the_image() {
     let (code, v) = check_root(t.path(), &["--only", "ascii.system-paths"]);
     assert_eq!(code, 1);
     let c = check(&v, "ascii.system-paths");
-    let details: Vec<&str> = c["details"].as_array().unwrap().iter().filter_map(|d| d.as_str()).collect();
+    let details: Vec<&str> = c["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d.as_str())
+        .collect();
     assert!(details.contains(&"/etc/café.conf"), "{details:#?}");
     assert!(details.contains(&"/données"), "{details:#?}");
-    assert!(c["summary"].as_str().unwrap().starts_with("2 names"), "{}", c["summary"]);
+    assert!(
+        c["summary"].as_str().unwrap().starts_with("2 names"),
+        "{}",
+        c["summary"]
+    );
     let host = t.path().display().to_string();
     assert!(!c.to_string().contains(&host), "host path leaked: {c}");
     // --scan inside the image replaces the set: /home is walked, the top of / is not.
-    let (_, v) = check_root(t.path(), &["--only", "ascii.system-paths", "--scan", "/home"]);
+    let (_, v) = check_root(
+        t.path(),
+        &["--only", "ascii.system-paths", "--scan", "/home"],
+    );
     let details = check(&v, "ascii.system-paths")["details"].to_string();
-    assert!(details.contains("/home/user/été") && !details.contains("/données"), "{details}");
+    assert!(
+        details.contains("/home/user/été") && !details.contains("/données"),
+        "{details}"
+    );
 }
 
 /// A --scan path that does not exist is an error (the user asked for it), never a pass.
@@ -361,25 +424,44 @@ fn image_names_from_fstab_lvm_and_sysfs() {
     let t = names_image();
     let (code, v) = check_root(
         t.path(),
-        &["--only", "ascii.hostname,ascii.mount-points,ascii.device-names"],
+        &[
+            "--only",
+            "ascii.hostname,ascii.mount-points,ascii.device-names",
+        ],
     );
     assert_eq!(code, 1);
     assert_eq!(status(&v, "ascii.hostname"), "fail");
     let h = check(&v, "ascii.hostname");
-    assert!(h["remediation"].as_str().unwrap().contains("caf--host"), "{h:#}");
+    assert!(
+        h["remediation"].as_str().unwrap().contains("caf--host"),
+        "{h:#}"
+    );
 
     let m = check(&v, "ascii.mount-points");
     assert_eq!(m["status"], "fail", "{m:#}");
     let md = m["details"].to_string();
     assert!(md.contains("/srv/données (/etc/fstab line 3)"), "{md}");
-    assert!(md.contains("differ only by case: /srv/Data, /srv/data"), "{md}");
+    assert!(
+        md.contains("differ only by case: /srv/Data, /srv/data"),
+        "{md}"
+    );
 
     let d = check(&v, "ascii.device-names");
     assert_eq!(d["status"], "fail", "{d:#}");
     let dd = d["details"].to_string();
-    assert!(dd.contains("LABEL=Données (/etc/fstab line 3 (mount source))"), "{dd}");
-    assert!(dd.contains("LVM logical volume names differ only by case: vg_sys/Home, vg_sys/home"), "{dd}");
-    assert!(d["summary"].as_str().unwrap().starts_with("1 of "), "{}", d["summary"]);
+    assert!(
+        dd.contains("LABEL=Données (/etc/fstab line 3 (mount source))"),
+        "{dd}"
+    );
+    assert!(
+        dd.contains("LVM logical volume names differ only by case: vg_sys/Home, vg_sys/home"),
+        "{dd}"
+    );
+    assert!(
+        d["summary"].as_str().unwrap().starts_with("1 of "),
+        "{}",
+        d["summary"]
+    );
 }
 
 /// The same image made clean: ASCII names everywhere and no case twins pass; case twins alone
@@ -392,20 +474,32 @@ fn clean_image_passes_and_case_twins_warn() {
             "/etc/fstab",
             "UUID=0a1b / ext4 defaults 1 1\nLABEL=data /srv/data xfs defaults 0 0\n",
         )
-        .file("/etc/lvm/backup/vg_sys", "vg_sys {\n\tlogical_volumes {\n\t\tlv_root {\n\t\t}\n\t}\n}\n");
+        .file(
+            "/etc/lvm/backup/vg_sys",
+            "vg_sys {\n\tlogical_volumes {\n\t\tlv_root {\n\t\t}\n\t}\n}\n",
+        );
     let (code, v) = check_root(
         t.path(),
-        &["--only", "ascii.hostname,ascii.mount-points,ascii.device-names"],
+        &[
+            "--only",
+            "ascii.hostname,ascii.mount-points,ascii.device-names",
+        ],
     );
     assert_eq!(code, 0, "{v:#}");
     for id in ["ascii.hostname", "ascii.mount-points", "ascii.device-names"] {
         assert_eq!(status(&v, id), "pass", "{id}: {v:#}");
     }
-    t.file("/sys/block/dm-1/dm/name", "DATA\n").file("/dev/disk/by-label/Data", "");
+    t.file("/sys/block/dm-1/dm/name", "DATA\n")
+        .file("/dev/disk/by-label/Data", "");
     let (_, v) = check_root(t.path(), &["--only", "ascii.device-names"]);
     let d = check(&v, "ascii.device-names");
     assert_eq!(d["status"], "warn", "{d:#}");
-    assert!(d["details"].to_string().contains("file system label names differ only by case: Data, data"), "{d:#}");
+    assert!(
+        d["details"]
+            .to_string()
+            .contains("file system label names differ only by case: Data, data"),
+        "{d:#}"
+    );
 }
 
 /// An image without an fstab has no mount points to judge: skip with the reason.
@@ -423,7 +517,9 @@ fn unhex(s: &[u8]) -> Vec<u8> {
     let mut i = 0;
     while i < s.len() {
         if s[i] == b'\\' && s.get(i + 1) == Some(&b'x') && i + 3 < s.len() {
-            if let Ok(b) = u8::from_str_radix(std::str::from_utf8(&s[i + 2..i + 4]).unwrap_or("zz"), 16) {
+            if let Ok(b) =
+                u8::from_str_radix(std::str::from_utf8(&s[i + 2..i + 4]).unwrap_or("zz"), 16)
+            {
                 out.push(b);
                 i += 4;
                 continue;
@@ -512,13 +608,27 @@ LC_ALL=C find "$base/walk" -xdev -name '*[! -~]*' > "$out/find-xdev.txt"
         .iter()
         .filter_map(|d| d.as_str())
         .filter(|d| d.starts_with(&prefix))
-        .map(|d| d.split(" (/proc/self/mountinfo line").next().unwrap().to_string())
+        .map(|d| {
+            d.split(" (/proc/self/mountinfo line")
+                .next()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     got.sort();
     assert_eq!(got, expected);
-    assert!(m["summary"].as_str().unwrap().starts_with("3 of "), "{}", m["summary"]);
+    assert!(
+        m["summary"].as_str().unwrap().starts_with("3 of "),
+        "{}",
+        m["summary"]
+    );
     let md = m["details"].to_string();
-    assert!(md.contains(&format!("differ only by case: {prefix}/Data, {prefix}/data")), "{md}");
+    assert!(
+        md.contains(&format!(
+            "differ only by case: {prefix}/Data, {prefix}/data"
+        )),
+        "{md}"
+    );
     let d = check(&v, "ascii.device-names");
     assert_eq!(d["status"], "fail", "{d:#}");
     assert!(d["details"].to_string().contains("/dev/dönn"), "{d:#}");
@@ -536,11 +646,25 @@ LC_ALL=C find "$base/walk" -xdev -name '*[! -~]*' > "$out/find-xdev.txt"
         validate(&v);
         let c = check(&v, "ascii.system-paths");
         assert_eq!(c["status"], "fail", "{file}: {c:#}");
-        let details: Vec<&str> = c["details"].as_array().unwrap().iter().filter_map(|d| d.as_str()).collect();
-        assert!(details.contains(&format!("{shown}/plain/vué").as_str()), "{file}: {details:#?}");
-        assert!(!c.to_string().contains("hidé"), "{file} crossed into the tmpfs: {c:#}");
+        let details: Vec<&str> = c["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|d| d.as_str())
+            .collect();
         assert!(
-            details.iter().any(|d| d.starts_with("1 directories not entered") && d.ends_with(&format!("{shown}/inner"))),
+            details.contains(&format!("{shown}/plain/vué").as_str()),
+            "{file}: {details:#?}"
+        );
+        assert!(
+            !c.to_string().contains("hidé"),
+            "{file} crossed into the tmpfs: {c:#}"
+        );
+        assert!(
+            details
+                .iter()
+                .any(|d| d.starts_with("1 directories not entered")
+                    && d.ends_with(&format!("{shown}/inner"))),
             "{file}: {details:#?}"
         );
     }
@@ -552,16 +676,14 @@ fn live_hostname_is_judged() {
     let r = common::run(["check", "--only", "ascii.hostname", "--format", "json"]);
     let v = r.json();
     validate(&v);
-    let expected = if asr_preflight::text::is_ascii_name(
-        nix::unistd::gethostname().unwrap().as_bytes(),
-    ) {
-        "pass"
-    } else {
-        "fail"
-    };
+    let expected =
+        if asr_preflight::text::is_ascii_name(nix::unistd::gethostname().unwrap().as_bytes()) {
+            "pass"
+        } else {
+            "fail"
+        };
     assert_eq!(status(&v, "ascii.hostname"), expected);
 }
-
 
 /// On a terminal a long scan shows its progress on standard error (here "long" is shortened to
 /// zero with ASR_PREFLIGHT_PROGRESS_AFTER_MS and a pseudo-terminal comes from script(1)); the
@@ -583,6 +705,12 @@ fn progress_on_a_terminal_only() {
         Duration::from_secs(120),
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("entries in"), "no progress line on the terminal: {text:?}");
-    assert!(text.contains("\r\x1b[K"), "the progress line is not cleared: {text:?}");
+    assert!(
+        text.contains("entries in"),
+        "no progress line on the terminal: {text:?}"
+    );
+    assert!(
+        text.contains("\r\x1b[K"),
+        "the progress line is not cleared: {text:?}"
+    );
 }

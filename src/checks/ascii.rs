@@ -150,10 +150,12 @@ fn check_hostname(ctx: &Context<'_>) -> Finding {
             h.source.split(' ').next().unwrap_or("/etc/hostname")
         )
     };
-    Finding::fail(format!("host name {shown} has characters outside printable ASCII"))
-        .detail(format!("read from {}", h.source))
-        .detail(offending_chars(name))
-        .fix(fix)
+    Finding::fail(format!(
+        "host name {shown} has characters outside printable ASCII"
+    ))
+    .detail(format!("read from {}", h.source))
+    .detail(offending_chars(name))
+    .fix(fix)
 }
 
 /// `offending: 'é' (U+00E9), byte 0xff` for a name.
@@ -199,7 +201,10 @@ fn check_mount_points(ctx: &Context<'_>) -> Finding {
     let collision_lines = collisions.iter().map(|g| {
         format!(
             "differ only by case: {}",
-            g.iter().map(|p| escape_bytes(p)).collect::<Vec<_>>().join(", ")
+            g.iter()
+                .map(|p| escape_bytes(p))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     });
     if !bad.is_empty() {
@@ -278,7 +283,11 @@ fn check_device_names(ctx: &Context<'_>) -> Finding {
     for d in &n.list {
         seen.entry(d.name.as_slice()).or_insert(d);
     }
-    let bad: Vec<&DeviceName> = seen.values().copied().filter(|d| !is_ascii_name(&d.name)).collect();
+    let bad: Vec<&DeviceName> = seen
+        .values()
+        .copied()
+        .filter(|d| !is_ascii_name(&d.name))
+        .collect();
     let mut by_space: BTreeMap<Namespace, Vec<Vec<u8>>> = BTreeMap::new();
     for d in &n.list {
         if let Some((ns, key)) = &d.key {
@@ -298,7 +307,10 @@ fn check_device_names(ctx: &Context<'_>) -> Finding {
                     Namespace::LvmLv => "LVM logical volume",
                     Namespace::Other => "other",
                 },
-                g.iter().map(|p| escape_bytes(p)).collect::<Vec<_>>().join(", ")
+                g.iter()
+                    .map(|p| escape_bytes(p))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
     }
@@ -313,7 +325,10 @@ fn check_device_names(ctx: &Context<'_>) -> Finding {
             bad.len(),
             seen.len()
         ))
-        .details(bad.iter().map(|d| format!("{} ({})", escape_bytes(&d.name), d.origin)))
+        .details(
+            bad.iter()
+                .map(|d| format!("{} ({})", escape_bytes(&d.name), d.origin)),
+        )
         .details(collision_lines)
         .details(n.errors.iter().map(|e| format!("could not read: {e}")))
         .fix(format!(
@@ -339,7 +354,11 @@ fn check_device_names(ctx: &Context<'_>) -> Finding {
     if seen.is_empty() {
         return Finding::skip(format!(
             "no device names found (looked at {}, /sys/block, /dev/disk/by-label, /etc/lvm/backup)",
-            if ctx.facts.is_live() { "/proc/self/mountinfo" } else { "/etc/fstab" }
+            if ctx.facts.is_live() {
+                "/proc/self/mountinfo"
+            } else {
+                "/etc/fstab"
+            }
         ));
     }
     Finding::pass(format!(
@@ -349,7 +368,11 @@ fn check_device_names(ctx: &Context<'_>) -> Finding {
 }
 
 fn join_shown(paths: &[Vec<u8>]) -> String {
-    paths.iter().map(|p| escape_bytes(p)).collect::<Vec<_>>().join(", ")
+    paths
+        .iter()
+        .map(|p| escape_bytes(p))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn check_system_paths(ctx: &Context<'_>) -> Finding {
@@ -372,13 +395,20 @@ fn check_system_paths(ctx: &Context<'_>) -> Finding {
     if incomplete {
         details.push(format!(
             "scan incomplete: {unreadable} directories could not be read{}",
-            if sp.errors.is_empty() && !user_missing { "" } else { ", and some paths could not be looked at" }
+            if sp.errors.is_empty() && !user_missing {
+                ""
+            } else {
+                ", and some paths could not be looked at"
+            }
         ));
     }
     for p in &o.offenders.items {
         details.push(escape_bytes(p));
     }
-    let unlisted = o.offenders.total.saturating_sub(o.offenders.items.len() as u64);
+    let unlisted = o
+        .offenders
+        .total
+        .saturating_sub(o.offenders.items.len() as u64);
     if unlisted > 0 {
         details.push(format!(
             "... and {unlisted} more not listed (the report keeps the first {} of {})",
@@ -468,13 +498,19 @@ mod tests {
         assert_eq!(shell_quote("/a/Fő t".as_bytes()), "'/a/Fő t'");
         assert_eq!(shell_quote(b"/a/it's"), "'/a/it'\\''s'");
         assert_eq!(shell_quote(b"/a/x\ny\xe9'"), "$'/a/x\\x0ay\\xe9\\''");
-        assert_eq!(shell_quote("rtl\u{202e}x".as_bytes()), "$'rtl\\xe2\\x80\\xaex'");
+        assert_eq!(
+            shell_quote("rtl\u{202e}x".as_bytes()),
+            "$'rtl\\xe2\\x80\\xaex'"
+        );
     }
 
     /// The ASCII stand-in replaces each offending character once.
     #[test]
     fn replacement() {
-        assert_eq!(ascii_replacement("Főtanúsítvány".as_bytes(), '_'), "F_tan_s_tv_ny");
+        assert_eq!(
+            ascii_replacement("Főtanúsítvány".as_bytes(), '_'),
+            "F_tan_s_tv_ny"
+        );
         assert_eq!(ascii_replacement(b"caf\xe9\t", '-'), "caf--");
     }
 }

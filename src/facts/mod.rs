@@ -8,6 +8,8 @@ pub mod hostname;
 pub mod kernel;
 pub mod names;
 pub mod os;
+pub mod processes;
+pub mod services;
 
 use std::cell::OnceCell;
 use std::path::PathBuf;
@@ -38,6 +40,8 @@ pub struct Facts {
     hostname: OnceCell<hostname::HostnameFacts>,
     names: OnceCell<names::NamesFacts>,
     system_paths: OnceCell<names::SystemPaths>,
+    services: OnceCell<services::ServiceFacts>,
+    processes: OnceCell<processes::ProcessFacts>,
 }
 
 impl Facts {
@@ -51,6 +55,8 @@ impl Facts {
             hostname: OnceCell::new(),
             names: OnceCell::new(),
             system_paths: OnceCell::new(),
+            services: OnceCell::new(),
+            processes: OnceCell::new(),
         }
     }
 
@@ -95,5 +101,22 @@ impl Facts {
     pub fn system_paths(&self, scan: Option<&[PathBuf]>) -> &names::SystemPaths {
         self.system_paths
             .get_or_init(|| names::gather_system_paths(&self.sources.root, scan))
+    }
+
+    /// The init system and what the boot starts (gathered once; see [`Facts::service`]).
+    pub fn services(&self) -> &services::ServiceFacts {
+        self.services
+            .get_or_init(|| services::gather(&self.sources.root))
+    }
+
+    /// Whether the service known by any of `names` (`["sshd", "ssh"]`) starts at boot.
+    pub fn service(&self, names: &[&str]) -> services::ServiceEnablement {
+        self.services().enablement(&self.sources.root, names)
+    }
+
+    /// The processes running now (live only; in `--root` mode they are not known).
+    pub fn processes(&self) -> &processes::ProcessFacts {
+        self.processes
+            .get_or_init(|| processes::gather(self.sources.probe()))
     }
 }

@@ -137,9 +137,7 @@ pub fn gather(root: &Root) -> NamesFacts {
                 }
                 Err(e) => MountPoints::Error(format!("{FSTAB}: {e}")),
             },
-            Err(e) if e.is_not_found() => {
-                MountPoints::Absent("the image has no /etc/fstab".into())
-            }
+            Err(e) if e.is_not_found() => MountPoints::Absent("the image has no /etc/fstab".into()),
             Err(e) => MountPoints::Error(e.to_string()),
         }
     };
@@ -291,7 +289,11 @@ pub fn split_dm_lvm_name(name: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
                 let mut j = 0;
                 while j < s.len() {
                     out.push(s[j]);
-                    j += if s[j] == b'-' && s.get(j + 1) == Some(&b'-') { 2 } else { 1 };
+                    j += if s[j] == b'-' && s.get(j + 1) == Some(&b'-') {
+                        2
+                    } else {
+                        1
+                    };
                 }
                 out
             };
@@ -470,7 +472,10 @@ pub fn gather_system_paths(root: &Root, scan_opt: Option<&[PathBuf]>) -> SystemP
         .map(|p| requested.iter().any(|q| q != p && p.starts_with(q)))
         .collect();
     let mut out = SystemPaths {
-        requested: requested.iter().map(|p| p.as_os_str().as_bytes().to_vec()).collect(),
+        requested: requested
+            .iter()
+            .map(|p| p.as_os_str().as_bytes().to_vec())
+            .collect(),
         top_level: !from_option,
         from_option,
         ..SystemPaths::default()
@@ -519,7 +524,11 @@ pub fn gather_system_paths(root: &Root, scan_opt: Option<&[PathBuf]>) -> SystemP
         threads: ScanConfig::default_threads(),
         keep: KEEP,
         progress: ScanConfig::progress_if_terminal(),
-        mounts: if root.is_live() { live_mount_table(root) } else { None },
+        mounts: if root.is_live() {
+            live_mount_table(root)
+        } else {
+            None
+        },
     });
     if !extra_offenders.is_empty() {
         outcome.offenders.total += extra_offenders.len() as u64;
@@ -561,7 +570,14 @@ mod tests {
     /// Names equal but for case form a group; exact repeats do not.
     #[test]
     fn case_groups() {
-        let names: Vec<&[u8]> = vec![b"Data", b"data", b"data", b"boot", "Écrit".as_bytes(), "écrit".as_bytes()];
+        let names: Vec<&[u8]> = vec![
+            b"Data",
+            b"data",
+            b"data",
+            b"boot",
+            "Écrit".as_bytes(),
+            "écrit".as_bytes(),
+        ];
         let g = case_collisions(names);
         assert_eq!(g.len(), 2);
         assert_eq!(g[0], vec![b"Data".to_vec(), b"data".to_vec()]);

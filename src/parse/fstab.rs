@@ -53,7 +53,10 @@ pub fn parse(text: &[u8]) -> Result<Vec<FstabEntry>, ParseError> {
                 reason: "no mount point field",
             });
         };
-        let vfstype = fields.next().map(<[u8]>::to_vec).unwrap_or_else(|| b"auto".to_vec());
+        let vfstype = fields
+            .next()
+            .map(<[u8]>::to_vec)
+            .unwrap_or_else(|| b"auto".to_vec());
         let options = fields
             .next()
             .map(<[u8]>::to_vec)

@@ -3,9 +3,12 @@
 
 pub mod fstab;
 pub mod grub;
+pub mod inittab;
 pub mod kernel_release;
 pub mod lvm_metadata;
 pub mod mountinfo;
 pub mod release_files;
 pub mod shell_vars;
+pub mod systemd_unit;
+pub mod upstart;
 pub mod version;

@@ -69,13 +69,19 @@ pub fn parse(text: &[u8]) -> Result<Vec<MountInfo>, ParseError> {
         if line.iter().all(|b| b.is_ascii_whitespace()) {
             continue;
         }
-        out.push(parse_line(line).map_err(|reason| ParseError { line: n + 1, reason })?);
+        out.push(parse_line(line).map_err(|reason| ParseError {
+            line: n + 1,
+            reason,
+        })?);
     }
     Ok(out)
 }
 
 fn parse_line(line: &[u8]) -> Result<MountInfo, &'static str> {
-    let fields: Vec<&[u8]> = line.split(|b| *b == b' ').filter(|f| !f.is_empty()).collect();
+    let fields: Vec<&[u8]> = line
+        .split(|b| *b == b' ')
+        .filter(|f| !f.is_empty())
+        .collect();
     // Optional fields (shared:N, master:N ...) run until the lone "-" separator.
     let sep = fields
         .iter()
@@ -130,7 +136,8 @@ mod tests {
     /// A line without the separator is an error that names its line number.
     #[test]
     fn malformed_line_is_named() {
-        let err = parse(b"22 27 0:21 / /proc rw - proc proc rw\n\n23 27 0:22 / /sys rw\n").unwrap_err();
+        let err =
+            parse(b"22 27 0:21 / /proc rw - proc proc rw\n\n23 27 0:22 / /sys rw\n").unwrap_err();
         assert_eq!(err.line, 3);
     }
 
