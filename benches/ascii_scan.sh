@@ -56,22 +56,23 @@ header() {
     printf '%-66s %8s %8s %8s %7s\n' "command" "mean s" "min s" "cpu s" "/floor"
 }
 
+# bench_dirs TITLE SHORT DIR...: SHORT names the directories in the labels.
 bench_dirs() {
-    local title="$1"; shift
+    local title="$1" short="$2"; shift 2
     local dirs="$*" scans=""
     for d in "$@"; do scans="$scans --scan $d"; done
     FLOOR_MEAN=""
     header "$title: $("$FLOOR" "$@")"
     measure "floor: getdents64 walker in C, 1 thread" "$FLOOR $dirs"
-    measure "LC_ALL=C find $dirs -xdev -name '*[! -~]*'" "env LC_ALL=C find $dirs -xdev -name '*[! -~]*'"
+    measure "LC_ALL=C find $short -xdev -name '*[! -~]*'" "env LC_ALL=C find $dirs -xdev -name '*[! -~]*'"
     if [ -n "$FD" ]; then
-        measure "fd -HI --one-file-system '[^\\x20-\\x7e]' $dirs" "$FD -HI --one-file-system '[^\\x20-\\x7e]' $dirs"
+        measure "fd -HI --one-file-system '[^\\x20-\\x7e]' $short" "$FD -HI --one-file-system '[^\\x20-\\x7e]' $dirs"
     fi
-    measure "asr-preflight check --only ascii.system-paths$scans" "$BIN check --only ascii.system-paths --format json$scans"
+    measure "asr-preflight check --only ascii.system-paths, --scan each: $short" "$BIN check --only ascii.system-paths --format json$scans"
     measure "  the same, ASR_PREFLIGHT_SCAN_THREADS=1" "env ASR_PREFLIGHT_SCAN_THREADS=1 $BIN check --only ascii.system-paths --format json$scans"
 }
 
-bench_dirs "this machine's /usr and /etc" /usr /etc
+bench_dirs "this machine's /usr and /etc" "/usr /etc" /usr /etc
 
 if [ -z "${SKIP_SYNTHETIC:-}" ]; then
     # 10 top directories x 100 x 10 directories x 100 files: 1,011,100 entries, a few of them
@@ -95,7 +96,7 @@ for t in range(10):
 open(os.path.join(base, ".complete"), "w").close()
 PY
     fi
-    bench_dirs "synthetic, 1 of 10 parts" "$SYN/s0"
-    bench_dirs "synthetic, 5 of 10 parts" "$SYN/s0" "$SYN/s1" "$SYN/s2" "$SYN/s3" "$SYN/s4"
-    bench_dirs "synthetic, all" "$SYN"
+    bench_dirs "synthetic, 1 of 10 parts" "S/s0" "$SYN/s0"
+    bench_dirs "synthetic, 5 of 10 parts" "S/s0..s4" "$SYN/s0" "$SYN/s1" "$SYN/s2" "$SYN/s3" "$SYN/s4"
+    bench_dirs "synthetic, all (S=$SYN)" "S" "$SYN"
 fi

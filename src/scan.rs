@@ -218,6 +218,8 @@ struct Shared {
     wake: Condvar,
     /// Mirror of `Queue::waiting`, read without the lock on every directory.
     waiting: AtomicUsize,
+    /// Mirror of `Queue::jobs.len()`: work is handed over only when nothing is queued.
+    queued: AtomicUsize,
     threads: usize,
     entries: AtomicU64,
     dirs: AtomicU64,
@@ -231,6 +233,7 @@ impl Shared {
         let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
         loop {
             if let Some(j) = q.jobs.pop() {
+                self.queued.store(q.jobs.len(), Ordering::Relaxed);
                 return Some(j);
             }
             if q.done {
@@ -255,6 +258,7 @@ impl Shared {
         }
         let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
         q.jobs.extend(jobs);
+        self.queued.store(q.jobs.len(), Ordering::Relaxed);
         self.wake.notify_all();
     }
 }
@@ -380,7 +384,9 @@ impl<'a> Worker<'a> {
                     // Nothing else needs this directory: let its descriptor go before descending.
                     stack.pop();
                 }
-                if self.shared.waiting.load(Ordering::Relaxed) > 0 {
+                if self.shared.waiting.load(Ordering::Relaxed) > 0
+                    && self.shared.queued.load(Ordering::Relaxed) == 0
+                {
                     self.share(&mut stack);
                 }
                 if let Some(child) = self.open_child(&fd, &path, fs, &name) {
@@ -715,6 +721,7 @@ pub fn scan(cfg: &ScanConfig) -> ScanOutcome {
         }),
         wake: Condvar::new(),
         waiting: AtomicUsize::new(0),
+        queued: AtomicUsize::new(cfg.starts.len()),
         threads,
         entries: AtomicU64::new(0),
         dirs: AtomicU64::new(0),

@@ -372,7 +372,10 @@ fn image_paths_are_shown_inside_the_image() {
         c["summary"]
     );
     let host = t.path().display().to_string();
-    assert!(!c.to_string().contains(&host), "host path leaked: {c}");
+    let shown = c["details"].to_string() + c["summary"].as_str().unwrap();
+    assert!(!shown.contains(&host), "host path in the findings: {c}");
+    let fix = c["remediation"].as_str().unwrap();
+    assert!(fix.contains("inside the image") && fix.contains(&host), "{fix}");
     // --scan inside the image replaces the set: /home is walked, the top of / is not.
     let (_, v) = check_root(
         t.path(),
@@ -385,13 +388,27 @@ fn image_paths_are_shown_inside_the_image() {
     );
 }
 
-/// A --scan path that does not exist is an error (the user asked for it), never a pass.
+/// A --scan path that does not exist, or that cannot be opened at all, is an error (the user
+/// asked for it and nothing was looked at), never a pass.
 #[test]
-fn missing_scan_path_is_an_error() {
+fn missing_or_unopenable_scan_path_is_an_error() {
     let t = Tree::new();
     let (code, v) = scan_report(&[&t.path().join("nope")], None);
     assert_eq!(code, 1);
     assert_eq!(status(&v, "ascii.system-paths"), "error");
+
+    fs::set_permissions(t.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    let locked = t.path().join("locked");
+    fs::create_dir(&locked).unwrap();
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
+    // SAFETY: geteuid has no preconditions.
+    let user = (unsafe { nix::libc::geteuid() } == 0).then_some("nobody");
+    let (code, v) = scan_report(&[&locked], user);
+    assert_eq!(code, 1);
+    let c = check(&v, "ascii.system-paths");
+    assert_eq!(c["status"], "error", "{c:#}");
+    assert!(c["details"].to_string().contains("Permission denied"), "{c:#}");
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 fn names_image() -> Tree {

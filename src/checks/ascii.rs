@@ -449,18 +449,33 @@ fn check_system_paths(ctx: &Context<'_>) -> Finding {
         let parent = &first[..first.len() - base.len()];
         let mut new = parent.to_vec();
         new.extend_from_slice(ascii_replacement(base, '_').as_bytes());
+        let inside = if ctx.facts.is_live() {
+            String::new()
+        } else {
+            format!(
+                " (paths are inside the image: run it in a chroot of {}, or put that directory in front of them)",
+                escape_bytes(ctx.facts.root().base().as_os_str().as_encoded_bytes())
+            )
+        };
         return Finding::fail(format!(
             "{total} names outside printable ASCII under {where_}{}",
             if incomplete { " (scan incomplete)" } else { "" }
         ))
         .details(details)
         .fix(format!(
-            "Rename each listed entry to an ASCII name; for the first: `mv -- {} {}`. First check whether a package owns it (`rpm -qf PATH` or `dpkg -S PATH`): package files are removed or replaced through the package instead (the ca-certificates NetLock certificate, for example, is removed by deselecting it in /etc/ca-certificates.conf and running update-ca-certificates).",
+            "Rename each listed entry to an ASCII name; for the first: `mv -- {} {}`{inside}. First check whether a package owns it (`rpm -qf PATH` or `dpkg -S PATH`): package files are removed or replaced through the package instead (the ca-certificates NetLock certificate, for example, is removed by deselecting it in /etc/ca-certificates.conf and running update-ca-certificates).",
             shell_quote(first),
             shell_quote(&new)
         ));
     }
-    if !sp.errors.is_empty() || user_missing {
+    // A start that could not be opened at all was not looked at: that is an error, not a
+    // partial scan.
+    let start_unreadable = o
+        .unreadable
+        .items
+        .iter()
+        .any(|(p, _)| sp.requested.contains(p));
+    if !sp.errors.is_empty() || user_missing || start_unreadable {
         return Finding::error("some of the paths to scan could not be looked at").details(details);
     }
     if unreadable > 0 {
