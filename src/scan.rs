@@ -660,12 +660,15 @@ fn is_dir_at(dirfd: RawFd, name_nul: &[u8]) -> bool {
 /// Lets a deep tree keep more directories open: the soft descriptor limit is raised to the
 /// hard one (an unprivileged, per-process change that ends with the process).
 fn raise_fd_limit() {
+    // The raw system calls: C libraries implement getrlimit with prlimit64, which 2.6.32 lacks.
     // SAFETY: plain old data in and out of the kernel.
     unsafe {
         let mut rl: libc::rlimit = std::mem::zeroed();
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) == 0 && rl.rlim_cur < rl.rlim_max {
+        if libc::syscall(libc::SYS_getrlimit, libc::RLIMIT_NOFILE, &mut rl) == 0
+            && rl.rlim_cur < rl.rlim_max
+        {
             rl.rlim_cur = rl.rlim_max.min(1 << 20);
-            libc::setrlimit(libc::RLIMIT_NOFILE, &rl);
+            libc::syscall(libc::SYS_setrlimit, libc::RLIMIT_NOFILE, &rl);
         }
     }
 }

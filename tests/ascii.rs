@@ -375,7 +375,10 @@ fn image_paths_are_shown_inside_the_image() {
     let shown = c["details"].to_string() + c["summary"].as_str().unwrap();
     assert!(!shown.contains(&host), "host path in the findings: {c}");
     let fix = c["remediation"].as_str().unwrap();
-    assert!(fix.contains("inside the image") && fix.contains(&host), "{fix}");
+    assert!(
+        fix.contains("inside the image") && fix.contains(&host),
+        "{fix}"
+    );
     // --scan inside the image replaces the set: /home is walked, the top of / is not.
     let (_, v) = check_root(
         t.path(),
@@ -407,7 +410,10 @@ fn missing_or_unopenable_scan_path_is_an_error() {
     assert_eq!(code, 1);
     let c = check(&v, "ascii.system-paths");
     assert_eq!(c["status"], "error", "{c:#}");
-    assert!(c["details"].to_string().contains("Permission denied"), "{c:#}");
+    assert!(
+        c["details"].to_string().contains("Permission denied"),
+        "{c:#}"
+    );
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
 }
 
@@ -730,4 +736,62 @@ fn progress_on_a_terminal_only() {
         text.contains("\r\x1b[K"),
         "the progress line is not cleared: {text:?}"
     );
+}
+
+/// The scan and the other ascii checks work against Linux 2.6.32's system call surface: run
+/// under a seccomp filter that answers ENOSYS to every x86_64 call numbered 299 or above
+/// (tests/support/old_kernel_syscalls.c), the hostile tree still equals find and no check errs.
+#[test]
+fn works_without_system_calls_newer_than_2_6_32() {
+    let t = Tree::new();
+    hostile(t.path());
+    let wrapper = t.path().join("old_kernel_syscalls");
+    let cc = Command::new("cc")
+        .arg("-O2")
+        .arg("-o")
+        .arg(&wrapper)
+        .arg(common::repo().join("tests/support/old_kernel_syscalls.c"))
+        .output()
+        .expect("cc (gcc; tests/deps.d installs it)");
+    assert!(
+        cc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cc.stderr)
+    );
+    let mut cmd = Command::new(&wrapper);
+    cmd.arg(bin())
+        .args([
+            "check",
+            "--only",
+            "ascii.system-paths",
+            "--format",
+            "json",
+            "--scan",
+        ])
+        .arg(t.path());
+    let out = output_within(cmd, Duration::from_secs(120));
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    validate(&v);
+    assert_eq!(status(&v, "ascii.system-paths"), "fail");
+    assert_eq!(listed_under(&v, t.path()), find_oracle(t.path(), None));
+
+    let mut cmd = Command::new(&wrapper);
+    cmd.arg(bin()).args([
+        "check",
+        "--only",
+        "ascii.hostname,ascii.mount-points,ascii.device-names",
+        "--format",
+        "json",
+    ]);
+    let out = output_within(cmd, Duration::from_secs(60));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for id in ["ascii.hostname", "ascii.mount-points", "ascii.device-names"] {
+        let s = status(&v, id);
+        assert!(
+            s == "pass" || s == "warn" || s == "fail",
+            "{id}: {:#}",
+            check(&v, id)
+        );
+    }
 }
