@@ -70,6 +70,14 @@ bench_dirs() {
     fi
     measure "asr-preflight check --only ascii.system-paths, --scan each: $short" "$BIN check --only ascii.system-paths --format json$scans"
     measure "  the same, ASR_PREFLIGHT_SCAN_THREADS=1" "env ASR_PREFLIGHT_SCAN_THREADS=1 $BIN check --only ascii.system-paths --format json$scans"
+    if [ -x /usr/bin/time ]; then
+        # Peak memory must not grow with the tree (GNU time's %M, in KiB).
+        local rss_tool rss_floor rss_find
+        rss_tool=$( { /usr/bin/time -f %M "$BIN" check --only ascii.system-paths --format json $scans >/dev/null || true; } 2>&1 | tail -1)
+        rss_floor=$( { /usr/bin/time -f %M "$FLOOR" "$@" >/dev/null || true; } 2>&1 | tail -1)
+        rss_find=$( { LC_ALL=C /usr/bin/time -f %M find "$@" -xdev -name '*[! -~]*' >/dev/null || true; } 2>&1 | tail -1)
+        echo "peak RSS: asr-preflight ${rss_tool} KiB, floor ${rss_floor} KiB, find ${rss_find} KiB"
+    fi
 }
 
 bench_dirs "this machine's /usr and /etc" "/usr /etc" /usr /etc
