@@ -525,13 +525,50 @@ fn clean_image_passes_and_case_twins_warn() {
     );
 }
 
-/// An image without an fstab has no mount points to judge: skip with the reason.
+/// An image without an fstab has no mount points to judge, and one that names no host (it
+/// gets its name at first boot) has no host name to judge: skip with the reason. An unreadable
+/// /etc/hostname is an error instead (run as nobody, since root reads it anyway).
 #[test]
-fn image_without_fstab_skips_mount_points() {
+fn image_without_fstab_or_hostname_skips() {
     let t = Tree::new();
     t.dir("/etc");
-    let (_, v) = check_root(t.path(), &["--only", "ascii.mount-points"]);
+    let (_, v) = check_root(t.path(), &["--only", "ascii.mount-points,ascii.hostname"]);
     assert_eq!(status(&v, "ascii.mount-points"), "skip");
+    assert_eq!(status(&v, "ascii.hostname"), "skip");
+    assert!(
+        check(&v, "ascii.hostname")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("no host name")
+    );
+
+    fs::set_permissions(t.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(t.path().join("etc"), fs::Permissions::from_mode(0o755)).unwrap();
+    t.file("/etc/hostname", "web01\n");
+    fs::set_permissions(
+        t.path().join("etc/hostname"),
+        fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { nix::libc::geteuid() } == 0 {
+        let out = Command::new("setpriv")
+            .args(["--reuid", "nobody", "--regid", "nogroup", "--clear-groups"])
+            .arg(bin())
+            .args([
+                "check",
+                "--only",
+                "ascii.hostname",
+                "--format",
+                "json",
+                "--root",
+            ])
+            .arg(t.path())
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(status(&v, "ascii.hostname"), "error", "{v:#}");
+    }
 }
 
 /// Decodes findmnt's raw-mode `\xNN` escapes.
