@@ -1,9 +1,13 @@
 //! The few facts only a running system has, behind a trait so tests can substitute them:
-//! the kernel's uname, the host name it holds, the processes running now. More live-only facts (interfaces, sockets, file
-//! system space) join here as their checks need them. In `--root` mode there is no probe at all,
+//! the kernel's uname, the host name it holds, the processes running now, the tool's own
+//! environment, and what the network answers when the endpoints are tried (`--online` only; see
+//! [`crate::outbound`]). More live-only facts (interfaces, sockets, file system space) join here
+//! as their checks need them. In `--root` mode there is no probe at all,
 //! which is how the host running the tool is kept out of an image's report.
 
 use std::ffi::OsString;
+
+use crate::outbound::{Outcome, Plan};
 
 /// What `uname(2)` says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +42,10 @@ pub trait Probe {
     fn hostname(&self) -> Result<OsString, ProbeError>;
     /// The processes running now, by pid. Processes that exit while being listed are left out.
     fn processes(&self) -> Result<Vec<Process>, ProbeError>;
+    /// The environment this run was started with (proxy variables, the test CA override).
+    fn env_vars(&self) -> Vec<(OsString, OsString)>;
+    /// Tries the endpoints of `plan` over the network, all under the plan's one deadline.
+    fn outbound(&self, plan: &Plan) -> Vec<Outcome>;
 }
 
 /// The running system.
@@ -98,6 +106,14 @@ impl Probe for LiveProbe {
         out.sort_by_key(|p| p.pid);
         Ok(out)
     }
+
+    fn env_vars(&self) -> Vec<(OsString, OsString)> {
+        std::env::vars_os().collect()
+    }
+
+    fn outbound(&self, plan: &Plan) -> Vec<Outcome> {
+        crate::outbound::run(plan)
+    }
 }
 
 /// Canned answers for tests.
@@ -106,6 +122,9 @@ pub struct FakeProbe {
     pub uname: Result<Uname, ProbeError>,
     pub hostname: Result<OsString, ProbeError>,
     pub processes: Result<Vec<Process>, ProbeError>,
+    pub env: Vec<(OsString, OsString)>,
+    /// Returned by `outbound` whatever the plan (tests of the verdicts, no traffic).
+    pub outbound: Vec<Outcome>,
 }
 
 impl FakeProbe {
@@ -121,7 +140,18 @@ impl FakeProbe {
             }),
             hostname: Ok(hostname.into()),
             processes: Ok(Vec::new()),
+            env: Vec::new(),
+            outbound: Vec::new(),
         }
+    }
+
+    /// The same probe with these environment variables.
+    pub fn with_env(mut self, vars: &[(&str, &str)]) -> FakeProbe {
+        self.env = vars
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
+        self
     }
 }
 
@@ -134,5 +164,11 @@ impl Probe for FakeProbe {
     }
     fn processes(&self) -> Result<Vec<Process>, ProbeError> {
         self.processes.clone()
+    }
+    fn env_vars(&self) -> Vec<(OsString, OsString)> {
+        self.env.clone()
+    }
+    fn outbound(&self, _plan: &Plan) -> Vec<Outcome> {
+        self.outbound.clone()
     }
 }

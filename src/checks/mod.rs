@@ -4,10 +4,12 @@
 //! here once, not inside each check.
 
 pub mod ascii;
+pub mod net;
 pub mod os;
 pub mod ssh;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::facts::Facts;
 use crate::matrix::LoadedMatrix;
@@ -127,7 +129,16 @@ pub struct CheckOptions {
     pub online: bool,
     pub install_dir: PathBuf,
     pub scan: Option<Vec<PathBuf>>,
+    /// `--storage-account NAME`: the real cache account, tried as NAME.blob.core.windows.net.
+    pub storage_account: Option<String>,
+    /// `--endpoint HOST[:PORT]`: replaces the matrix's endpoints.
+    pub endpoints: Vec<crate::outbound::Target>,
+    /// `--timeout SECS`: the one deadline of the outbound connections.
+    pub timeout: Duration,
 }
+
+/// The default deadline of the outbound connections.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Default for CheckOptions {
     fn default() -> Self {
@@ -136,6 +147,9 @@ impl Default for CheckOptions {
             online: false,
             install_dir: PathBuf::from("/usr/local/ASR"),
             scan: None,
+            storage_account: None,
+            endpoints: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
         }
     }
 }
@@ -165,7 +179,7 @@ pub struct CheckDef {
 
 /// Every check, in report order.
 pub fn registry() -> Vec<&'static CheckDef> {
-    let areas: &[&[CheckDef]] = &[os::CHECKS, ssh::CHECKS, ascii::CHECKS];
+    let areas: &[&[CheckDef]] = &[os::CHECKS, ssh::CHECKS, ascii::CHECKS, net::CHECKS];
     areas.iter().flat_map(|a| a.iter()).collect()
 }
 
@@ -236,6 +250,8 @@ mod tests {
             "ascii.mount-points",
             "ascii.device-names",
             "ascii.system-paths",
+            "net.proxy",
+            "net.outbound",
         ] {
             assert!(find(id).is_some(), "{id} missing");
         }

@@ -9,11 +9,14 @@ pub mod kernel;
 pub mod names;
 pub mod os;
 pub mod processes;
+pub mod proxy;
 pub mod services;
+pub mod trust;
 
 use std::cell::OnceCell;
 use std::path::PathBuf;
 
+use crate::outbound::{Outcome, Plan};
 use crate::probe::Probe;
 use crate::root::Root;
 
@@ -40,6 +43,9 @@ pub struct Facts {
     hostname: OnceCell<hostname::HostnameFacts>,
     names: OnceCell<names::NamesFacts>,
     system_paths: OnceCell<names::SystemPaths>,
+    proxy: OnceCell<proxy::ProxyFacts>,
+    trust: OnceCell<trust::TrustFacts>,
+    outbound: OnceCell<Option<Vec<Outcome>>>,
     services: OnceCell<services::ServiceFacts>,
     processes: OnceCell<processes::ProcessFacts>,
 }
@@ -55,6 +61,9 @@ impl Facts {
             hostname: OnceCell::new(),
             names: OnceCell::new(),
             system_paths: OnceCell::new(),
+            proxy: OnceCell::new(),
+            trust: OnceCell::new(),
+            outbound: OnceCell::new(),
             services: OnceCell::new(),
             processes: OnceCell::new(),
         }
@@ -101,6 +110,23 @@ impl Facts {
     pub fn system_paths(&self, scan: Option<&[PathBuf]>) -> &names::SystemPaths {
         self.system_paths
             .get_or_init(|| names::gather_system_paths(&self.sources.root, scan))
+    }
+
+    pub fn proxy(&self) -> &proxy::ProxyFacts {
+        self.proxy
+            .get_or_init(|| proxy::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    pub fn trust(&self) -> &trust::TrustFacts {
+        self.trust
+            .get_or_init(|| trust::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    /// What the network answered for `plan` (asked once per run); `None` without a live probe.
+    pub fn outbound(&self, plan: &Plan) -> Option<&[Outcome]> {
+        self.outbound
+            .get_or_init(|| self.sources.probe().map(|p| p.outbound(plan)))
+            .as_deref()
     }
 
     /// The init system and what the boot starts (gathered once; see [`Facts::service`]).
