@@ -6,9 +6,12 @@
 #   RUNS=20 benches/ascii_scan.sh    # more runs per command (default 10)
 #   SKIP_SYNTHETIC=1 / SKIP_BUILD=1  # leave out the synthetic tree / the release build
 #
-# Uses hyperfine when installed (apt-get install hyperfine), else a loop timed with date; fd
-# (apt-get install fd-find) is measured when installed. Every command runs once before timing,
-# so all of them see a warm cache. Figures are printed, never asserted: the machine is shared.
+# Timing: by default the commands of one table are interleaved (run 1 of each, then run 2 of
+# each...), timed by python3 with wall time and the child's CPU time (user + system from wait4),
+# so that a shared machine's changing load falls on all of them alike. HYPERFINE=1 uses hyperfine
+# instead (apt-get install hyperfine), one command after the other. fd (apt-get install fd-find)
+# is measured when installed. Every command runs once untimed first, so all see a warm cache.
+# Figures are printed, never asserted: the machine is shared.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-10}
@@ -25,34 +28,54 @@ BIN="${CARGO_TARGET_DIR:-target}/release/asr-preflight"
 FD=$(command -v fdfind || command -v fd || true)
 HF=$(command -v hyperfine || true)
 
-# measure LABEL COMMAND: prints "LABEL  mean  min  cpu" (seconds); cpu (user+sys) only with hyperfine.
-FLOOR_MEAN=""
-measure() {
-    local label="$1" cmd="$2" mean min cpu
-    if [ -n "$HF" ]; then
-        "$HF" -N --warmup 1 --runs "$RUNS" --style none -i --export-json "$WORK/hf.json" -- "$cmd" >/dev/null 2>&1
-        read -r mean min cpu < <(python3 -c '
-import json,sys
-r=json.load(open(sys.argv[1]))["results"][0]
-print("%.3f %.3f %.3f" % (r["mean"], r["min"], r["user"]+r["system"]))' "$WORK/hf.json")
-    else
-        bash -c "$cmd" >/dev/null 2>&1 || true
-        local total=0 best=999 s e d
-        for _ in $(seq "$RUNS"); do
-            s=$(date +%s.%N); bash -c "$cmd" >/dev/null 2>&1 || true; e=$(date +%s.%N)
-            d=$(echo "$e - $s" | bc -l); total=$(echo "$total + $d" | bc -l)
-            best=$(echo "if ($d < $best) $d else $best" | bc -l)
+# The commands of the current table: labels and shell-word command lines.
+LABELS=()
+CMDS=()
+measure() { LABELS+=("$1"); CMDS+=("$2"); }
+
+# run_table: times the queued commands and prints "label mean min cpu /floor" (the first is the floor).
+run_table() {
+    if [ -n "${HYPERFINE:-}" ] && [ -n "$HF" ]; then
+        local i
+        for i in "${!CMDS[@]}"; do
+            "$HF" -N --warmup 1 --runs "$RUNS" --style none -i --export-json "$WORK/hf-$i.json" -- "${CMDS[$i]}" >/dev/null 2>&1
         done
-        mean=$(printf '%.3f' "$(echo "$total / $RUNS" | bc -l)"); min=$(printf '%.3f' "$best"); cpu="-"
     fi
-    [ -z "$FLOOR_MEAN" ] && FLOOR_MEAN=$mean
-    printf '%-66s %8s %8s %8s %7s\n' "$label" "$mean" "$min" "$cpu" \
-        "$(python3 -c "print('%.2fx' % ($mean / $FLOOR_MEAN))")"
+    python3 - "$RUNS" "${HYPERFINE:+$HF}" "$WORK" "${#CMDS[@]}" "${LABELS[@]}" "${CMDS[@]}" <<'PY'
+import json, os, shlex, subprocess, sys, time
+runs, hf, work, n = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+labels, cmds = sys.argv[5:5 + n], sys.argv[5 + n:5 + 2 * n]
+def once(cmd):
+    t0 = time.perf_counter()
+    p = subprocess.Popen(shlex.split(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, ru = os.wait4(p.pid, 0)
+    return time.perf_counter() - t0, ru.ru_utime + ru.ru_stime
+stats = []
+if hf:
+    for i in range(n):
+        r = json.load(open(os.path.join(work, "hf-%d.json" % i)))["results"][0]
+        stats.append((r["mean"], r["min"], r["user"] + r["system"]))
+else:
+    for c in cmds:
+        once(c)
+    samples = [[] for _ in cmds]
+    for _ in range(runs):
+        for i, c in enumerate(cmds):
+            samples[i].append(once(c))
+    for s in samples:
+        walls = [w for w, _ in s]
+        stats.append((sum(walls) / len(walls), min(walls), sum(c for _, c in s) / len(s)))
+floor = stats[0][0]
+for label, (mean, mn, cpu) in zip(labels, stats):
+    print("%-66s %8.3f %8.3f %8.3f %6.2fx" % (label, mean, mn, cpu, mean / floor))
+PY
+    LABELS=()
+    CMDS=()
 }
 
 header() {
     echo
-    echo "== $1 ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $RUNS runs each$([ -n "$HF" ] && echo ', hyperfine'))"
+    echo "== $1 ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $RUNS runs each, $([ -n "${HYPERFINE:-}" ] && [ -n "$HF" ] && echo 'hyperfine' || echo 'interleaved'))"
     printf '%-66s %8s %8s %8s %7s\n' "command" "mean s" "min s" "cpu s" "/floor"
 }
 
@@ -61,7 +84,6 @@ bench_dirs() {
     local title="$1" short="$2"; shift 2
     local dirs="$*" scans=""
     for d in "$@"; do scans="$scans --scan $d"; done
-    FLOOR_MEAN=""
     header "$title: $("$FLOOR" "$@")"
     measure "floor: getdents64 walker in C, 1 thread" "$FLOOR $dirs"
     measure "LC_ALL=C find $short -xdev -name '*[! -~]*'" "env LC_ALL=C find $dirs -xdev -name '*[! -~]*'"
@@ -70,6 +92,7 @@ bench_dirs() {
     fi
     measure "asr-preflight check --only ascii.system-paths, --scan each: $short" "$BIN check --only ascii.system-paths --format json$scans"
     measure "  the same, ASR_PREFLIGHT_SCAN_THREADS=1" "env ASR_PREFLIGHT_SCAN_THREADS=1 $BIN check --only ascii.system-paths --format json$scans"
+    run_table
     if [ -x /usr/bin/time ]; then
         # Peak memory must not grow with the tree (GNU time's %M, in KiB).
         local rss_tool rss_floor rss_find
