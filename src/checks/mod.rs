@@ -5,6 +5,7 @@
 
 pub mod ascii;
 pub mod net;
+pub mod network;
 pub mod os;
 pub mod ssh;
 
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 use crate::facts::Facts;
 use crate::matrix::LoadedMatrix;
+use crate::parse::glob::Glob;
 use crate::scenario::Scenario;
 
 /// The outcome of one check.
@@ -129,6 +131,8 @@ pub struct CheckOptions {
     pub online: bool,
     pub install_dir: PathBuf,
     pub scan: Option<Vec<PathBuf>>,
+    /// `--ignore-interface`: more interfaces hosts.nic-addresses does not count.
+    pub ignore_interfaces: Vec<Glob>,
     /// `--storage-account NAME`: the real cache account, tried as NAME.blob.core.windows.net.
     pub storage_account: Option<String>,
     /// `--endpoint HOST[:PORT]`: replaces the matrix's endpoints.
@@ -147,6 +151,7 @@ impl Default for CheckOptions {
             online: false,
             install_dir: PathBuf::from("/usr/local/ASR"),
             scan: None,
+            ignore_interfaces: Vec::new(),
             storage_account: None,
             endpoints: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
@@ -179,7 +184,13 @@ pub struct CheckDef {
 
 /// Every check, in report order.
 pub fn registry() -> Vec<&'static CheckDef> {
-    let areas: &[&[CheckDef]] = &[os::CHECKS, ssh::CHECKS, ascii::CHECKS, net::CHECKS];
+    let areas: &[&[CheckDef]] = &[
+        os::CHECKS,
+        network::CHECKS,
+        ssh::CHECKS,
+        ascii::CHECKS,
+        net::CHECKS,
+    ];
     areas.iter().flat_map(|a| a.iter()).collect()
 }
 
@@ -245,6 +256,8 @@ mod tests {
             "os.arch",
             "os.supported",
             "os.kernel",
+            "hostname.valid",
+            "hosts.nic-addresses",
             "ssh.autostart",
             "ascii.hostname",
             "ascii.mount-points",

@@ -7,6 +7,7 @@ pub mod dmi;
 pub mod hostname;
 pub mod kernel;
 pub mod names;
+pub mod network;
 pub mod os;
 pub mod processes;
 pub mod proxy;
@@ -43,6 +44,8 @@ pub struct Facts {
     hostname: OnceCell<hostname::HostnameFacts>,
     names: OnceCell<names::NamesFacts>,
     system_paths: OnceCell<names::SystemPaths>,
+    network: OnceCell<network::NetworkFacts>,
+    hosts: OnceCell<network::HostsFacts>,
     proxy: OnceCell<proxy::ProxyFacts>,
     trust: OnceCell<trust::TrustFacts>,
     outbound: OnceCell<Option<Vec<Outcome>>>,
@@ -61,6 +64,8 @@ impl Facts {
             hostname: OnceCell::new(),
             names: OnceCell::new(),
             system_paths: OnceCell::new(),
+            network: OnceCell::new(),
+            hosts: OnceCell::new(),
             proxy: OnceCell::new(),
             trust: OnceCell::new(),
             outbound: OnceCell::new(),
@@ -110,6 +115,16 @@ impl Facts {
     pub fn system_paths(&self, scan: Option<&[PathBuf]>) -> &names::SystemPaths {
         self.system_paths
             .get_or_init(|| names::gather_system_paths(&self.sources.root, scan))
+    }
+
+    pub fn network(&self) -> &network::NetworkFacts {
+        self.network
+            .get_or_init(|| network::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    pub fn hosts(&self) -> &network::HostsFacts {
+        self.hosts
+            .get_or_init(|| network::gather_hosts(&self.sources.root))
     }
 
     pub fn proxy(&self) -> &proxy::ProxyFacts {
