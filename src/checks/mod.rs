@@ -4,6 +4,7 @@
 //! here once, not inside each check.
 
 pub mod agent;
+pub mod ascii;
 pub mod net;
 pub mod network;
 pub mod os;
@@ -194,6 +195,7 @@ pub fn registry() -> Vec<&'static CheckDef> {
         vmware::CHECKS,
         net::CHECKS,
         agent::CHECKS,
+        ascii::CHECKS,
     ];
     areas.iter().flat_map(|a| a.iter()).collect()
 }
@@ -267,6 +269,10 @@ mod tests {
             "disk.count",
             "disk.install-space",
             "vmware.tools",
+            "ascii.hostname",
+            "ascii.mount-points",
+            "ascii.device-names",
+            "ascii.system-paths",
             "net.proxy",
             "net.outbound",
         ] {

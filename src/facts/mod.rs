@@ -10,6 +10,7 @@ pub mod hostname;
 pub mod kernel;
 pub mod locale;
 pub mod mounts;
+pub mod names;
 pub mod network;
 pub mod os;
 pub mod processes;
@@ -23,7 +24,7 @@ pub mod trust;
 pub mod vmtools;
 
 use std::cell::OnceCell;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::outbound::{Outcome, Plan};
 use crate::probe::Probe;
@@ -50,6 +51,8 @@ pub struct Facts {
     arch: OnceCell<arch::ArchFacts>,
     dmi: OnceCell<dmi::DmiFacts>,
     hostname: OnceCell<hostname::HostnameFacts>,
+    names: OnceCell<names::NamesFacts>,
+    system_paths: OnceCell<names::SystemPaths>,
     network: OnceCell<network::NetworkFacts>,
     hosts: OnceCell<network::HostsFacts>,
     storage: OnceCell<storage::StorageFacts>,
@@ -78,6 +81,8 @@ impl Facts {
             arch: OnceCell::new(),
             dmi: OnceCell::new(),
             hostname: OnceCell::new(),
+            names: OnceCell::new(),
+            system_paths: OnceCell::new(),
             network: OnceCell::new(),
             hosts: OnceCell::new(),
             storage: OnceCell::new(),
@@ -127,6 +132,18 @@ impl Facts {
     pub fn hostname(&self) -> &hostname::HostnameFacts {
         self.hostname
             .get_or_init(|| hostname::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    /// Mount points and device names.
+    pub fn names(&self) -> &names::NamesFacts {
+        self.names.get_or_init(|| names::gather(&self.sources.root))
+    }
+
+    /// The walk of the system directories (`--scan` paths when given). The first caller's
+    /// `scan` decides; there is one set of options per run.
+    pub fn system_paths(&self, scan: Option<&[PathBuf]>) -> &names::SystemPaths {
+        self.system_paths
+            .get_or_init(|| names::gather_system_paths(&self.sources.root, scan))
     }
 
     pub fn network(&self) -> &network::NetworkFacts {

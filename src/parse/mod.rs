@@ -11,6 +11,7 @@ pub mod ifcfg;
 pub mod ifupdown;
 pub mod inittab;
 pub mod kernel_release;
+pub mod lvm_metadata;
 pub mod mountinfo;
 pub mod netconf;
 pub mod netplan;
