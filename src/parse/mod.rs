@@ -3,6 +3,8 @@
 
 pub mod grub;
 pub mod kernel_release;
+pub mod proc_net_tcp;
 pub mod release_files;
 pub mod shell_vars;
+pub mod sshd_config;
 pub mod version;
