@@ -12,7 +12,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Action, Base, Cond, Family, Hook, Item, Kind, Origin, Policy, Rule, Ruleset};
+use super::{Action, Base, Cond, Family, Item, Kind, Origin, Policy, Rule, Ruleset};
 
 /// Steps allowed for one question; rule sets with thousands of source-limited rules stop here
 /// and say so instead of exploring every combination.
@@ -278,6 +278,12 @@ impl Walker<'_> {
             return Step::Go;
         };
         match item {
+            Item::Cond(c) if self.later_cond_fails(st, rule) => {
+                // Do not split the walk on a rule that cannot match anyway.
+                let _ = c;
+                self.next_rule(st);
+                Step::Go
+            }
             Item::Cond(c) => match self.decide(st, c, work) {
                 true => {
                     st.item += 1;
@@ -338,6 +344,22 @@ impl Walker<'_> {
                 true
             }
         }
+    }
+
+    /// Whether a condition of the rule's current run of conditions is already known false;
+    /// checked before an open condition splits the walk.
+    fn later_cond_fails(&self, st: &State, rule: &Rule) -> bool {
+        rule.items[st.item..]
+            .iter()
+            .map_while(|it| match it {
+                Item::Cond(c) => Some(c),
+                _ => None,
+            })
+            .any(|c| match self.tri(c) {
+                Tri::False => true,
+                Tri::True => false,
+                Tri::Open { key, neg, .. } => self.lookup(st, &key) == Some(neg),
+            })
     }
 
     fn lookup(&self, st: &State, key: &str) -> Option<bool> {
@@ -465,6 +487,8 @@ impl Walker<'_> {
             Cond::Always => Tri::True,
             Cond::Never(_) => Tri::False,
             Cond::Family(f) => flip(false, *f == self.family),
+            Cond::OnFamily(f, inner) if *f == self.family => self.tri(inner),
+            Cond::OnFamily(..) => Tri::False,
             Cond::Proto { neg, protos } => flip(*neg, protos.contains(&6)),
             Cond::InIface { neg, name } => {
                 let prefix = name.strip_suffix(['+', '*']);

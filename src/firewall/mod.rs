@@ -88,8 +88,10 @@ pub enum Cond {
     Always,
     /// False for a new TCP connection from another host, with the reason.
     Never(String),
-    /// The packet's IP version (nftables `ip saddr` in an inet table implies IPv4).
+    /// The packet's IP version (nftables `meta nfproto ipv4`).
     Family(Family),
+    /// False for the other IP version, else the inner condition (`ip saddr` in an inet table).
+    OnFamily(Family, Box<Cond>),
     /// Layer-4 protocol numbers; TCP is 6.
     Proto { neg: bool, protos: Vec<u8> },
     /// `-i NAME` (a trailing `+` or `*` is a prefix wildcard).
