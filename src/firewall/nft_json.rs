@@ -49,6 +49,9 @@ pub fn from_value(
         }
     }
     for obj in list {
+        if let Some(n) = obj.get("_note").and_then(Value::as_str) {
+            rs.notes.push(n.to_string());
+        }
         if let Some(c) = obj.get("chain") {
             let fam = str_of(c, "family");
             let table = str_of(c, "table");
@@ -219,6 +222,9 @@ fn stmt_item(e: &Value, table: &str, sets: &Sets) -> Item {
             "{}: redirects the connection; not followed",
             render_stmt(e)
         ))),
+        "unparsed" => Item::Cond(unevaluable(
+            val.as_str().map(str::to_string).unwrap_or_else(|| render_stmt(e)),
+        )),
         "xt" => Item::Cond(unevaluable(format!(
             "iptables extension inside nftables: {}",
             render_stmt(e)
@@ -563,8 +569,12 @@ pub fn render_stmt(e: &Value) -> String {
     let Some((k, v)) = e.as_object().and_then(|o| o.iter().next()) else {
         return e.to_string();
     };
+    if let Some(t) = v.get("text").and_then(Value::as_str) {
+        return t.to_string();
+    }
     match (k.as_str(), v) {
         (_, Value::Null) => k.clone(),
+        ("unparsed", Value::String(t)) => t.clone(),
         ("jump" | "goto", _) => format!(
             "{k} {}",
             v.get("target").and_then(Value::as_str).unwrap_or("?")
