@@ -58,7 +58,9 @@ pub fn parse(text: &str, family: Family, firewall: &str) -> Result<Ruleset, Pars
             let mut parts = decl.split_whitespace();
             let name = parts.next().ok_or_else(|| err("empty chain declaration".into()))?;
             let policy = parts.next().unwrap_or("-");
-            rs.chain_mut(&tbl, name);
+            // Declaring a chain flushes it, as iptables-restore does (ufw relies on it).
+            let ci = rs.chain_mut(&tbl, name);
+            rs.chains[ci].rules.clear();
             match policy {
                 "ACCEPT" => policies.push((tbl.clone(), name.to_string(), Policy::Accept)),
                 "DROP" => policies.push((tbl.clone(), name.to_string(), Policy::Drop)),
@@ -160,6 +162,13 @@ pub fn parse(text: &str, family: Family, firewall: &str) -> Result<Ruleset, Pars
     }
     resolve_targets(&mut rs);
     Ok(rs)
+}
+
+/// The items of a rule given as iptables arguments without the chain (`-p tcp --dport 22 -j
+/// ACCEPT`), as firewalld's direct rules are written.
+pub fn rule_items(args: &str, family: Family) -> Result<Vec<Item>, String> {
+    let tokens = tokenize(args).map_err(str::to_string)?;
+    parse_rule(&tokens, family)
 }
 
 /// The rule as shown in reports: the line without counters.
