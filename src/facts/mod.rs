@@ -3,10 +3,14 @@
 //! facts; only this layer touches the [`Root`] and the [`Probe`].
 
 pub mod arch;
+mod boot_services;
 pub mod dmi;
+pub mod firewall;
 pub mod hostname;
 pub mod kernel;
+pub mod listeners;
 pub mod os;
+pub mod sshd_ports;
 
 use std::cell::OnceCell;
 
@@ -34,6 +38,9 @@ pub struct Facts {
     arch: OnceCell<arch::ArchFacts>,
     dmi: OnceCell<dmi::DmiFacts>,
     hostname: OnceCell<hostname::HostnameFacts>,
+    sshd_ports: OnceCell<sshd_ports::SshdPorts>,
+    firewall: OnceCell<firewall::FirewallFacts>,
+    listeners: OnceCell<Option<listeners::ListenerFacts>>,
 }
 
 impl Facts {
@@ -45,6 +52,9 @@ impl Facts {
             arch: OnceCell::new(),
             dmi: OnceCell::new(),
             hostname: OnceCell::new(),
+            sshd_ports: OnceCell::new(),
+            firewall: OnceCell::new(),
+            listeners: OnceCell::new(),
         }
     }
 
@@ -77,5 +87,27 @@ impl Facts {
     pub fn hostname(&self) -> &hostname::HostnameFacts {
         self.hostname
             .get_or_init(|| hostname::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    pub fn sshd_ports(&self) -> &sshd_ports::SshdPorts {
+        self.sshd_ports
+            .get_or_init(|| sshd_ports::gather(&self.sources.root))
+    }
+
+    pub fn firewall(&self) -> &firewall::FirewallFacts {
+        self.firewall
+            .get_or_init(|| firewall::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    /// Listening TCP sockets; `None` in `--root` mode (an image has none).
+    pub fn listeners(&self) -> Option<&listeners::ListenerFacts> {
+        self.listeners
+            .get_or_init(|| {
+                self.sources
+                    .probe
+                    .as_ref()
+                    .map(|_| listeners::gather(&self.sources.root))
+            })
+            .as_ref()
     }
 }
