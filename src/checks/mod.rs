@@ -3,6 +3,7 @@
 //! [`Finding`]. Which checks run, and the skips for scenario, mode and `--online`, are decided
 //! here once, not inside each check.
 
+pub mod firewall;
 pub mod os;
 
 use std::path::PathBuf;
@@ -163,7 +164,7 @@ pub struct CheckDef {
 
 /// Every check, in report order.
 pub fn registry() -> Vec<&'static CheckDef> {
-    let areas: &[&[CheckDef]] = &[os::CHECKS];
+    let areas: &[&[CheckDef]] = &[os::CHECKS, firewall::CHECKS];
     areas.iter().flat_map(|a| a.iter()).collect()
 }
 
@@ -225,7 +226,13 @@ mod tests {
     /// Every check id of the product contract that this build implements appears in SPEC order.
     #[test]
     fn contract_ids_present() {
-        for id in ["os.arch", "os.supported", "os.kernel"] {
+        for id in [
+            "os.arch",
+            "os.supported",
+            "os.kernel",
+            "ssh.firewall",
+            "mvc.port-20004",
+        ] {
             assert!(find(id).is_some(), "{id} missing");
         }
     }
