@@ -100,11 +100,22 @@ fn gather_now(root: &Root, probe: &dyn Probe) -> Side {
                 let is_nft = out.stdout.contains("(nf_tables)")
                     || out.stdout.contains("xtables-save")
                     || out.resolved.to_string_lossy().contains("nft");
+                // iptables-nft prints tables it cannot represent as empty, with a comment:
+                // those are read from nft instead.
+                let incompatible: Vec<String> = out
+                    .stdout
+                    .lines()
+                    .filter(|l| l.starts_with("# Table `") && l.contains("incompatible"))
+                    .filter_map(|l| l.split('`').nth(1)?.split('\'').next().map(str::to_string))
+                    .collect();
                 if is_nft {
                     nft_variant_read = true;
                     for l in out.stdout.lines() {
                         if let Some(t) = l.strip_prefix('*') {
-                            nft_backed.push((nft_family.to_string(), t.trim().to_string()));
+                            let t = t.trim().to_string();
+                            if !incompatible.contains(&t) {
+                                nft_backed.push((nft_family.to_string(), t));
+                            }
                         }
                     }
                 } else {
@@ -119,6 +130,10 @@ fn gather_now(root: &Root, probe: &dyn Probe) -> Side {
                     name: label.clone(),
                     families: vec![family],
                     ruleset: iptables::parse(&out.stdout, family, &label)
+                        .map(|mut rs| {
+                            rs.bases.retain(|b| !incompatible.contains(&rs.chains[b.chain].table));
+                            rs
+                        })
                         .map_err(|e| format!("{prog} output: {e}")),
                 });
             }

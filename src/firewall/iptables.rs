@@ -623,6 +623,11 @@ fn module_conds(module: &str, opts: &[Opt], family: Family) -> Vec<Cond> {
                 }
             }
             ("policy", "--dir") => Cond::Always,
+            // IPv6 extension headers: a plain SYN carries none, so these never match it.
+            ("rt" | "frag" | "hbh" | "dst" | "mh", _) => Cond::Never(format!(
+                "-m {m} {}: the connection's packets carry no such IPv6 extension header",
+                o.show()
+            )),
             _ => unevaluable(&m, &o.show()),
         };
         out.push(c);

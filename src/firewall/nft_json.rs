@@ -218,10 +218,20 @@ fn stmt_item(e: &Value, table: &str, sets: &Sets) -> Item {
             "notrack: the connection is not tracked, later state matches see untracked; not followed"
                 .into(),
         )),
-        "dnat" | "redirect" | "tproxy" | "fwd" => Item::Act(Action::Unknown(format!(
-            "{}: redirects the connection; not followed",
-            render_stmt(e)
-        ))),
+        "dnat" | "redirect" | "tproxy" | "fwd" => {
+            let act = Action::Unknown(format!(
+                "{}: redirects the connection; not followed",
+                render_stmt(e)
+            ));
+            // `dnat to tcp dport map { 1000 : ... }`: a port missing from the map is a lookup
+            // miss, and the rule does not apply to it.
+            let mut keys = Vec::new();
+            if dport_map_keys(val, &mut keys) {
+                Item::Vmap(vec![(Cond::DPort { neg: false, ports: keys }, act)])
+            } else {
+                Item::Act(act)
+            }
+        }
         "unparsed" => Item::Cond(unevaluable(
             val.as_str().map(str::to_string).unwrap_or_else(|| render_stmt(e)),
         )),
@@ -231,6 +241,53 @@ fn stmt_item(e: &Value, table: &str, sets: &Sets) -> Item {
         ))),
         _ => Item::Cond(unevaluable(render_stmt(e))),
     }
+}
+
+/// Collects the keys of maps looked up by TCP destination port anywhere inside `v`; false when
+/// there is none or a key is not a port.
+fn dport_map_keys(v: &Value, keys: &mut Vec<PortRange>) -> bool {
+    let mut found = false;
+    match v {
+        Value::Object(o) => {
+            if let Some(m) = o.get("map") {
+                let is_dport = m
+                    .get("key")
+                    .and_then(|k| k.get("payload"))
+                    .is_some_and(|p| {
+                        matches!(p.get("protocol").and_then(Value::as_str), Some("tcp" | "th"))
+                            && p.get("field").and_then(Value::as_str) == Some("dport")
+                    });
+                let elems = m.get("data").and_then(|d| d.get("set")).and_then(Value::as_array);
+                if let (true, Some(elems)) = (is_dport, elems) {
+                    let ks: Vec<Value> = elems
+                        .iter()
+                        .filter_map(|e| e.as_array().and_then(|a| a.first()).cloned())
+                        .collect();
+                    match port_ranges(&ks) {
+                        Some(r) if ks.len() == elems.len() => {
+                            keys.extend(r);
+                            found = true;
+                        }
+                        _ => return false,
+                    }
+                }
+            }
+            for (k, inner) in o {
+                if k != "map" && dport_map_keys(inner, keys) {
+                    found = true;
+                }
+            }
+        }
+        Value::Array(a) => {
+            for inner in a {
+                if dport_map_keys(inner, keys) {
+                    found = true;
+                }
+            }
+        }
+        _ => {}
+    }
+    found
 }
 
 fn vmap_item(val: &Value, table: &str, sets: &Sets) -> Option<Item> {

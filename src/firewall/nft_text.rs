@@ -859,7 +859,29 @@ fn expr_at(doc: &Doc, toks: &[T], i: usize) -> Option<(Value, usize)> {
         "queue" | "dnat" | "snat" | "redirect" | "tproxy" | "synproxy" | "fwd" | "dup" => {
             // Consumes the rest of the rule: these end it in practice.
             let rest = render(&toks[i..]);
-            return Some((json!({ w: {"text": rest} }), toks.len()));
+            let mut obj = json!({"text": rest});
+            // `dnat tcp dport map { 1000 : addr, ... }`: keep the map's keys.
+            if let Some(k) = (i..toks.len().saturating_sub(3)).find(|&k| {
+                matches!(word_at(toks, k), Some("tcp" | "th"))
+                    && word_at(toks, k + 1) == Some("dport")
+                    && word_at(toks, k + 2) == Some("map")
+            }) {
+                let (set, _) = value_at(doc, toks, k + 3)?;
+                let keys: Vec<Value> = set
+                    .get("set")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .map(|e| json!([e.get(0).cloned().unwrap_or(e.clone()), null]))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                obj["addr"] = json!({"map": {
+                    "key": {"payload": {"protocol": "tcp", "field": "dport"}},
+                    "data": {"set": keys}
+                }});
+            }
+            return Some((json!({ w: obj }), toks.len()));
         }
         "add" | "update" | "delete" if word_at(toks, i + 1).is_some_and(|s| s.starts_with('@')) => {
             let mut j = i + 2;
