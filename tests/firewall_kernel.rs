@@ -548,3 +548,94 @@ fn empty_namespace_is_no_firewall() {
         "{details}"
     );
 }
+
+/// Listens on `port` inside the namespace from a copy of /bin/sleep placed in `dir`, so that
+/// the socket's only holder is a process whose executable lives in `dir`.
+fn hold_port_from(pair: &NetPair, port: u16, dir: &std::path::Path) -> std::process::Child {
+    use std::os::fd::{FromRawFd, IntoRawFd};
+    let sleep = dir.join("sleep");
+    std::fs::copy("/bin/sleep", &sleep).unwrap();
+    let ns = pair.server.clone();
+    let fd = std::thread::spawn(move || {
+        let f = std::fs::File::open(format!("/run/netns/{ns}")).unwrap();
+        nix::sched::setns(f, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+        std::net::TcpListener::bind(("0.0.0.0", port)).unwrap().into_raw_fd()
+    })
+    .join()
+    .unwrap();
+    // Inherited by the child (no close-on-exec), then closed here.
+    let flags = nix::fcntl::fcntl(unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) }, nix::fcntl::FcntlArg::F_GETFD).unwrap();
+    let mut flags = nix::fcntl::FdFlag::from_bits_truncate(flags);
+    flags.remove(nix::fcntl::FdFlag::FD_CLOEXEC);
+    nix::fcntl::fcntl(
+        unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) },
+        nix::fcntl::FcntlArg::F_SETFD(flags),
+    )
+    .unwrap();
+    let child = std::process::Command::new(&sleep).arg("60").spawn().unwrap();
+    drop(unsafe { std::fs::File::from_raw_fd(fd) });
+    child
+}
+
+fn mvc_report(pair: &NetPair, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![bin().to_str().unwrap().to_string(), "check".into(), "--only".into(), "mvc.port-20004".into(), "--format".into(), "json".into()];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = pair.server_cmd(&a).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    common::validate(&v);
+    v
+}
+
+/// A program that is not Site Recovery's listening on 20004 fails the check, naming the
+/// process found through its socket inode; the same program under the agent's install
+/// directory (--install-dir) is recognised as Site Recovery's.
+#[test]
+fn port_20004_held_by_another_program() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let pair = NetPair::new(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = hold_port_from(&pair, 20004, dir.path());
+    let v = mvc_report(&pair, &[]);
+    let c = common::check(&v, "mvc.port-20004");
+    assert_eq!(c["status"], "fail", "{c:#}");
+    let summary = c["summary"].as_str().unwrap();
+    assert!(summary.contains("already held"), "{summary}");
+    assert!(summary.contains(&format!("pid {}", child.id())), "{summary}");
+    assert!(summary.contains("sleep"), "{summary}");
+    let v = mvc_report(&pair, &["--install-dir", dir.path().to_str().unwrap()]);
+    let c = common::check(&v, "mvc.port-20004");
+    assert_eq!(c["status"], "pass", "{c:#}");
+    assert!(c["details"].to_string().contains("Site Recovery, as expected"), "{c:#}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// A DROP of 20004 is a warning without --multi-vm and a failure with it; the remediation
+/// inserts an accept before the rule that drops.
+#[test]
+fn port_20004_blocked_warns_or_fails() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    // Nothing listens on 20004 here (a listener would be "another program" holding it).
+    let pair = NetPair::new(&[22]);
+    let rules = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 20004 -j DROP\nCOMMIT\n";
+    pair.load(&["iptables-restore"], rules).unwrap();
+    let reach = pair.reachable(&["198.51.100.1:20004".parse().unwrap()]);
+    assert_eq!(reach, vec![false]);
+    let v = mvc_report(&pair, &[]);
+    let c = common::check(&v, "mvc.port-20004");
+    assert_eq!(c["status"], "warn", "{c:#}");
+    let fix = c["remediation"].as_str().unwrap();
+    assert!(
+        fix.contains("iptables -I INPUT 2 -p tcp --dport 20004 -m state --state NEW -j ACCEPT"),
+        "{fix}"
+    );
+    let v = mvc_report(&pair, &["--multi-vm"]);
+    assert_eq!(common::status(&v, "mvc.port-20004"), "fail");
+}

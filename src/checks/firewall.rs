@@ -320,7 +320,7 @@ fn port_summary(r: &PortResult) -> String {
 }
 
 /// Commands that open `port` in the firewall that blocked it.
-fn remediation(results: &[PortResult], ssh: bool) -> Option<String> {
+fn remediation(results: &[PortResult], ssh: bool, os_id: Option<&str>) -> Option<String> {
     let mut lines = Vec::new();
     for r in results {
         let mut origins = Vec::new();
@@ -333,7 +333,7 @@ fn remediation(results: &[PortResult], ssh: bool) -> Option<String> {
         }
         let mut seen = Vec::new();
         for o in origins {
-            let fix = fix_for(&o, r.port, ssh);
+            let fix = fix_for(&o, r.port, ssh, os_id);
             if !seen.contains(&fix) {
                 seen.push(fix.clone());
                 lines.push(fix);
@@ -347,7 +347,7 @@ fn remediation(results: &[PortResult], ssh: bool) -> Option<String> {
     }
 }
 
-fn fix_for(o: &Origin, port: u16, ssh: bool) -> String {
+fn fix_for(o: &Origin, port: u16, ssh: bool, os_id: Option<&str>) -> String {
     let fw = o.firewall.as_str();
     if fw.starts_with("firewalld") {
         let zone = o
@@ -392,7 +392,9 @@ fn fix_for(o: &Origin, port: u16, ssh: bool) -> String {
     } else {
         format!("-t {} ", o.table)
     };
-    let save = if fw.contains("netfilter-persistent") || fw.contains("rules.v") {
+    // Make the change survive a reboot the way this system loads its rules.
+    let debian_like = matches!(os_id, Some("debian" | "ubuntu" | "raspbian" | "linuxmint"));
+    let save = if fw.contains("netfilter-persistent") || fw.contains("rules.v") || (debian_like && !fw.contains("/etc/sysconfig")) {
         "netfilter-persistent save".to_string()
     } else {
         format!("service {tool} save")
@@ -455,7 +457,7 @@ fn check_ssh(ctx: &Context<'_>) -> Finding {
         remediation: None,
     };
     if matches!(status, Status::Fail | Status::Warn) {
-        f.remediation = remediation(&results, true);
+        f.remediation = remediation(&results, true, ctx.facts.os().id.as_deref());
     }
     if status == Status::Error {
         f.remediation = Some("Run asr-preflight as root so that it can read the firewall rules (iptables-save and nft need CAP_NET_ADMIN).".into());
@@ -551,7 +553,11 @@ fn check_mvc(ctx: &Context<'_>) -> Finding {
         ));
     }
     if matches!(fw_status, Status::Fail | Status::Warn) {
-        fixes.extend(remediation(std::slice::from_ref(&r), false));
+        fixes.extend(remediation(
+            std::slice::from_ref(&r),
+            false,
+            ctx.facts.os().id.as_deref(),
+        ));
     }
     if status == Status::Error {
         fixes.push("Run asr-preflight as root so that it can read the firewall rules and sockets.".into());
