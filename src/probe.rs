@@ -90,7 +90,10 @@ fn run_with_timeout(path: &Path, program: &str, args: &[&str]) -> Result<ToolOut
             Ok(None) if start.elapsed() > TOOL_TIMEOUT => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(err(format!("no answer within {} s", TOOL_TIMEOUT.as_secs())));
+                return Err(err(format!(
+                    "no answer within {} s",
+                    TOOL_TIMEOUT.as_secs()
+                )));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
             Err(e) => return Err(err(e.to_string())),
@@ -102,7 +105,11 @@ fn run_with_timeout(path: &Path, program: &str, args: &[&str]) -> Result<ToolOut
         let msg = String::from_utf8_lossy(&errs).trim().to_string();
         return Err(err(format!(
             "{status}{}",
-            if msg.is_empty() { String::new() } else { format!(": {msg}") }
+            if msg.is_empty() {
+                String::new()
+            } else {
+                format!(": {msg}")
+            }
         )));
     }
     Ok(ToolOutput {

@@ -11,7 +11,10 @@ use common::{Tree, check, check_root, status};
 fn rhel7(rules: &str) -> Tree {
     let t = Tree::new();
     t.x86_64()
-        .file("/etc/redhat-release", "Red Hat Enterprise Linux Server release 7.2 (Maipo)\n")
+        .file(
+            "/etc/redhat-release",
+            "Red Hat Enterprise Linux Server release 7.2 (Maipo)\n",
+        )
         .file("/usr/lib/systemd/systemd", "")
         .file("/usr/lib/systemd/system/iptables.service", "[Service]\n")
         .symlink(
@@ -22,20 +25,30 @@ fn rhel7(rules: &str) -> Tree {
     t
 }
 
-const ONLY_2222: &str = "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp -m tcp --dport 2222 -j ACCEPT\nCOMMIT\n";
+const ONLY_2222: &str =
+    "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp -m tcp --dport 2222 -j ACCEPT\nCOMMIT\n";
 
 /// The ports come from sshd_config and its Include files; one open port of two is a warning,
 /// all open is a pass, none a failure with the iptables command to fix it.
 #[test]
 fn sshd_ports_from_includes() {
     let t = rhel7(ONLY_2222);
-    t.file("/etc/ssh/sshd_config", "Include /etc/ssh/sshd_config.d/*.conf\n")
-        .file("/etc/ssh/sshd_config.d/50-port.conf", "Port 2222\n");
+    t.file(
+        "/etc/ssh/sshd_config",
+        "Include /etc/ssh/sshd_config.d/*.conf\n",
+    )
+    .file("/etc/ssh/sshd_config.d/50-port.conf", "Port 2222\n");
     let (_, r) = check_root(t.path(), &["--only", "ssh.firewall"]);
     let c = check(&r, "ssh.firewall");
     assert_eq!(c["status"], "pass", "{c:#}");
-    assert!(c["details"][0].as_str().unwrap().contains("TCP 2222"), "{c:#}");
-    assert!(c["details"][0].as_str().unwrap().contains("50-port.conf"), "{c:#}");
+    assert!(
+        c["details"][0].as_str().unwrap().contains("TCP 2222"),
+        "{c:#}"
+    );
+    assert!(
+        c["details"][0].as_str().unwrap().contains("50-port.conf"),
+        "{c:#}"
+    );
     t.file("/etc/ssh/sshd_config.d/60-more.conf", "Port 22\n");
     let (_, r) = check_root(t.path(), &["--only", "ssh.firewall"]);
     assert_eq!(status(&r, "ssh.firewall"), "warn");
@@ -49,13 +62,21 @@ fn sshd_ports_from_includes() {
         fix.contains("iptables -A INPUT -p tcp --dport 22 -m state --state NEW -j ACCEPT && service iptables save"),
         "{fix}"
     );
-    assert!(c["summary"].as_str().unwrap().contains("cannot be known with --root"), "{c:#}");
+    assert!(
+        c["summary"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be known with --root"),
+        "{c:#}"
+    );
 }
 
 /// A file iptables-restore would refuse is an error naming the file and line, never a pass.
 #[test]
 fn broken_rules_file_is_an_error() {
-    let t = rhel7("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT --bogus\nCOMMIT\n");
+    let t = rhel7(
+        "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT --bogus\nCOMMIT\n",
+    );
     let (code, r) = check_root(t.path(), &["--only", "ssh.firewall"]);
     let c = check(&r, "ssh.firewall");
     assert_eq!(c["status"], "error", "{c:#}");
@@ -90,11 +111,22 @@ fn sles11_susefirewall2() {
     let (_, r) = check_root(t.path(), &["--only", "ssh.firewall,mvc.port-20004"]);
     let ssh = check(&r, "ssh.firewall");
     assert_eq!(ssh["status"], "pass", "{ssh:#}");
-    assert!(ssh["summary"].as_str().unwrap().contains("SuSEfirewall2"), "{ssh:#}");
+    assert!(
+        ssh["summary"].as_str().unwrap().contains("SuSEfirewall2"),
+        "{ssh:#}"
+    );
     let mvc = check(&r, "mvc.port-20004");
     assert_eq!(mvc["status"], "warn", "{mvc:#}");
-    assert!(mvc["remediation"].as_str().unwrap().contains("FW_SERVICES_EXT_TCP"));
-    assert!(mvc["details"].to_string().contains("an image has none"), "{mvc:#}");
+    assert!(
+        mvc["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("FW_SERVICES_EXT_TCP")
+    );
+    assert!(
+        mvc["details"].to_string().contains("an image has none"),
+        "{mvc:#}"
+    );
     let (_, r) = check_root(t.path(), &["--only", "mvc.port-20004", "--multi-vm"]);
     assert_eq!(status(&r, "mvc.port-20004"), "fail");
     // The SysV links removed: SuSEfirewall2 does not start, nothing filters.
@@ -124,8 +156,18 @@ fn ubuntu1404_ufw_upstart() {
     assert_eq!(status(&r, "ssh.firewall"), "pass", "{r:#}");
     let mvc = check(&r, "mvc.port-20004");
     assert_eq!(mvc["status"], "warn", "{mvc:#}");
-    assert!(mvc["remediation"].as_str().unwrap().contains("ufw allow 20004/tcp"));
-    assert!(mvc["details"].to_string().contains("upstart job /etc/init/ufw.conf"), "{mvc:#}");
+    assert!(
+        mvc["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("ufw allow 20004/tcp")
+    );
+    assert!(
+        mvc["details"]
+            .to_string()
+            .contains("upstart job /etc/init/ufw.conf"),
+        "{mvc:#}"
+    );
     t.file("/etc/init/ufw.override", "manual\n");
     let (_, r) = check_root(t.path(), &["--only", "mvc.port-20004"]);
     assert_eq!(status(&r, "mvc.port-20004"), "pass");
@@ -160,7 +202,10 @@ fn rhel8_nftables_with_include() {
     let mvc = check(&r, "mvc.port-20004");
     assert_eq!(mvc["status"], "warn", "{mvc:#}");
     let d = mvc["details"].to_string();
-    assert!(d.contains("ip saddr 192.0.2.0/24 tcp dport 20004 accept"), "{d}");
+    assert!(
+        d.contains("ip saddr 192.0.2.0/24 tcp dport 20004 accept"),
+        "{d}"
+    );
     assert!(d.contains("the peer's address"), "{d}");
 }
 

@@ -78,11 +78,20 @@ fn systemd_root(unit: &str, unit_src: &Path) -> Tree {
 /// A root with firewalld from its .deb enabled at boot and `zone` as the default zone.
 fn firewalld_root(zone: &str) -> Tree {
     let d = deb("firewalld");
-    let t = systemd_root("firewalld.service", &d.join("lib/systemd/system/firewalld.service"));
-    copy_tree(&d.join("usr/lib/firewalld"), &t.path().join("usr/lib/firewalld"));
+    let t = systemd_root(
+        "firewalld.service",
+        &d.join("lib/systemd/system/firewalld.service"),
+    );
+    copy_tree(
+        &d.join("usr/lib/firewalld"),
+        &t.path().join("usr/lib/firewalld"),
+    );
     copy_tree(&d.join("etc/firewalld"), &t.path().join("etc/firewalld"));
     let conf = std::fs::read_to_string(d.join("etc/firewalld/firewalld.conf")).unwrap();
-    assert!(conf.contains("\nDefaultZone=public\n"), "firewalld.conf changed shape");
+    assert!(
+        conf.contains("\nDefaultZone=public\n"),
+        "firewalld.conf changed shape"
+    );
     t.file(
         "/etc/firewalld/firewalld.conf",
         conf.replace("\nDefaultZone=public\n", &format!("\nDefaultZone={zone}\n")),
@@ -98,7 +107,9 @@ fn firewalld_shipped_zones() {
     let mut seen = 0;
     for e in std::fs::read_dir(&zones).unwrap() {
         let name = e.unwrap().file_name().into_string().unwrap();
-        let Some(zone) = name.strip_suffix(".xml") else { continue };
+        let Some(zone) = name.strip_suffix(".xml") else {
+            continue;
+        };
         let xml = std::fs::read_to_string(zones.join(&name)).unwrap();
         // What the zone file itself says (read here with plain string tests, not our parser).
         let open = xml.contains("<service name=\"ssh\"/>") || xml.contains("target=\"ACCEPT\"");
@@ -110,11 +121,16 @@ fn firewalld_shipped_zones() {
             if open { "pass" } else { "fail" },
             "zone {zone}: {ssh:#}"
         );
-        assert!(ssh["summary"].as_str().unwrap().contains("firewalld"), "{ssh:#}");
+        assert!(
+            ssh["summary"].as_str().unwrap().contains("firewalld"),
+            "{ssh:#}"
+        );
         if !open {
             let fix = ssh["remediation"].as_str().unwrap();
             assert!(
-                fix.contains(&format!("firewall-cmd --permanent --zone={zone} --add-service=ssh")),
+                fix.contains(&format!(
+                    "firewall-cmd --permanent --zone={zone} --add-service=ssh"
+                )),
                 "{fix}"
             );
         }
@@ -138,10 +154,15 @@ fn firewalld_overrides_and_bindings() {
     let (code, r) = check_root(t.path(), &["--only", "mvc.port-20004", "--multi-vm"]);
     assert_eq!(status(&r, "mvc.port-20004"), "fail");
     assert_eq!(code, 1);
-    let public = std::fs::read_to_string(deb("firewalld").join("usr/lib/firewalld/zones/public.xml")).unwrap();
+    let public =
+        std::fs::read_to_string(deb("firewalld").join("usr/lib/firewalld/zones/public.xml"))
+            .unwrap();
     t.file(
         "/etc/firewalld/zones/public.xml",
-        public.replace("</zone>", "  <port port=\"20004\" protocol=\"tcp\"/>\n</zone>"),
+        public.replace(
+            "</zone>",
+            "  <port port=\"20004\" protocol=\"tcp\"/>\n</zone>",
+        ),
     );
     let (_, r) = check_root(t.path(), &["--only", "mvc.port-20004", "--multi-vm"]);
     assert_eq!(status(&r, "mvc.port-20004"), "pass", "{r:#}");
@@ -165,7 +186,9 @@ fn python_string(src: &str, name: &str) -> String {
         .find(&format!("{name} = \"\"\""))
         .unwrap_or_else(|| panic!("{name} not in test_iptables.py"));
     let body = &src[start + name.len() + 6..];
-    body[..body.find("\"\"\"").unwrap()].trim_start_matches('\n').to_string()
+    body[..body.find("\"\"\"").unwrap()]
+        .trim_start_matches('\n')
+        .to_string()
 }
 
 fn insights() -> String {
@@ -180,48 +203,81 @@ fn rhel6_sysconfig_iptables() {
     let src = insights();
     let t = Tree::new();
     t.x86_64()
-        .file("/etc/redhat-release", "Red Hat Enterprise Linux Server release 6.7 (Santiago)\n")
+        .file(
+            "/etc/redhat-release",
+            "Red Hat Enterprise Linux Server release 6.7 (Santiago)\n",
+        )
         .file("/etc/inittab", "id:3:initdefault:\n")
         .file("/etc/rc.d/init.d/iptables", "#!/bin/sh\n")
         .symlink("/etc/rc.d/rc3.d/S08iptables", "../init.d/iptables")
         .symlink("/etc/rc.d/rc3.d/S08ip6tables", "../init.d/ip6tables")
-        .file("/etc/sysconfig/iptables", python_string(&src, "IPTABLES_SAVE"))
-        .file("/etc/sysconfig/ip6tables", python_string(&src, "IP6TABLES_SAVE"));
+        .file(
+            "/etc/sysconfig/iptables",
+            python_string(&src, "IPTABLES_SAVE"),
+        )
+        .file(
+            "/etc/sysconfig/ip6tables",
+            python_string(&src, "IP6TABLES_SAVE"),
+        );
     let (_, r) = check_root(t.path(), &["--only", "ssh.firewall,mvc.port-20004"]);
     let ssh = check(&r, "ssh.firewall");
     assert_eq!(ssh["status"], "pass", "{ssh:#}");
-    assert!(ssh["details"].to_string().contains("S08iptables"), "{ssh:#}");
+    assert!(
+        ssh["details"].to_string().contains("S08iptables"),
+        "{ssh:#}"
+    );
     let mvc = check(&r, "mvc.port-20004");
     assert_eq!(mvc["status"], "warn", "{mvc:#}");
     let d = mvc["details"].to_string();
     assert!(d.contains("-A INPUT -s 192.168.0.0/24 -j ACCEPT"), "{d}");
     assert!(d.contains("the peer's address"), "{d}");
     // IPv6: fe80::/64 only, also partial.
-    assert!(d.contains("TCP 20004 after reboot, IPv6: accepted only for some peers"), "{d}");
+    assert!(
+        d.contains("TCP 20004 after reboot, IPv6: accepted only for some peers"),
+        "{d}"
+    );
     // The service disabled: nothing loads at boot.
     std::fs::remove_file(t.path().join("etc/rc.d/rc3.d/S08iptables")).unwrap();
     std::fs::remove_file(t.path().join("etc/rc.d/rc3.d/S08ip6tables")).unwrap();
     let (_, r) = check_root(t.path(), &["--only", "mvc.port-20004"]);
     assert_eq!(status(&r, "mvc.port-20004"), "pass");
-    assert!(check(&r, "mvc.port-20004")["summary"].as_str().unwrap().contains("no firewall"));
+    assert!(
+        check(&r, "mvc.port-20004")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("no firewall")
+    );
 }
 
 fn ufw_root(user_rules_extra: &str) -> Tree {
     let d = deb("ufw");
     let t = systemd_root("ufw.service", &d.join("lib/systemd/system/ufw.service"));
-    for f in ["before.rules", "after.rules", "before6.rules", "after6.rules", "user.rules", "user6.rules"] {
+    for f in [
+        "before.rules",
+        "after.rules",
+        "before6.rules",
+        "after6.rules",
+        "user.rules",
+        "user6.rules",
+    ] {
         let mut text = std::fs::read_to_string(d.join("usr/share/ufw").join(f)).unwrap();
         if f == "user.rules" {
-            text = text.replace("### RULES ###\n", &format!("### RULES ###\n{user_rules_extra}"));
+            text = text.replace(
+                "### RULES ###\n",
+                &format!("### RULES ###\n{user_rules_extra}"),
+            );
         }
         t.file(&format!("/etc/ufw/{f}"), text);
     }
     let conf = std::fs::read_to_string(d.join("usr/share/ufw/ufw.conf")).unwrap();
-    t.file("/etc/ufw/ufw.conf", conf.replace("ENABLED=no", "ENABLED=yes"))
-        .file(
-            "/etc/default/ufw",
-            std::fs::read(d.join("etc/default/ufw")).unwrap(),
-        );
+    t.file(
+        "/etc/ufw/ufw.conf",
+        conf.replace("ENABLED=no", "ENABLED=yes"),
+    )
+    .file(
+        "/etc/default/ufw",
+        std::fs::read(d.join("etc/default/ufw")).unwrap(),
+    );
     t
 }
 
@@ -233,7 +289,13 @@ fn ufw_shipped_rules() {
     let (_, r) = check_root(t.path(), &["--only", "ssh.firewall"]);
     let c = check(&r, "ssh.firewall");
     assert_eq!(c["status"], "fail", "{c:#}");
-    assert!(c["remediation"].as_str().unwrap().contains("ufw allow 22/tcp"), "{c:#}");
+    assert!(
+        c["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("ufw allow 22/tcp"),
+        "{c:#}"
+    );
     let t = ufw_root(
         "\n### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in\n-A ufw-user-input -p tcp --dport 22 -j ACCEPT\n",
     );
@@ -267,7 +329,7 @@ fn live_answers(pair: &NetPair) -> BTreeMap<(u16, String), String> {
 
 /// The tool's answer per (port, IP version) on one side of a report.
 fn answers(v: &serde_json::Value, side: &str) -> BTreeMap<(u16, String), String> {
-    let details: Vec<String> = check(&v, "ssh.firewall")["details"]
+    let details: Vec<String> = check(v, "ssh.firewall")["details"]
         .as_array()
         .unwrap()
         .iter()
@@ -320,8 +382,16 @@ fn agree_with_kernel(
             .iter()
             .flat_map(|p| {
                 [
-                    (*p, "IPv4", format!("{}:{p}", netns::SERVER_V4).parse().unwrap()),
-                    (*p, "IPv6", format!("[{}]:{p}", netns::SERVER_V6).parse().unwrap()),
+                    (
+                        *p,
+                        "IPv4",
+                        format!("{}:{p}", netns::SERVER_V4).parse().unwrap(),
+                    ),
+                    (
+                        *p,
+                        "IPv6",
+                        format!("[{}]:{p}", netns::SERVER_V6).parse().unwrap(),
+                    ),
                 ]
             })
             .collect();
@@ -377,15 +447,22 @@ fn real_iptables_dumps_agree_with_kernel() {
         files.push((name, std::fs::read_to_string(&p).unwrap(), v6));
     }
     let src = insights();
-    files.push(("insights IPTABLES_SAVE".into(), python_string(&src, "IPTABLES_SAVE"), false));
-    files.push(("insights IP6TABLES_SAVE".into(), python_string(&src, "IP6TABLES_SAVE"), true));
+    files.push((
+        "insights IPTABLES_SAVE".into(),
+        python_string(&src, "IPTABLES_SAVE"),
+        false,
+    ));
+    files.push((
+        "insights IP6TABLES_SAVE".into(),
+        python_string(&src, "IP6TABLES_SAVE"),
+        true,
+    ));
     files.sort();
     // Which files have source- or interface-limited rules was read off the files themselves.
     let partial_ok = |name: &str| {
-        files
-            .iter()
-            .find(|f| f.0 == name)
-            .is_some_and(|f| f.1.contains(" -s ") || f.1.contains(" -i ") || f.1.contains("--limit"))
+        files.iter().find(|f| f.0 == name).is_some_and(|f| {
+            f.1.contains(" -s ") || f.1.contains(" -i ") || f.1.contains("--limit")
+        })
     };
     let boot = |text: &str, v6: bool| {
         let unit = "[Service]\nExecStart=/usr/libexec/iptables/iptables.init start\n";
@@ -422,15 +499,26 @@ fn ufw_rules_agree_with_kernel() {
     let read = |f: &str| std::fs::read_to_string(d.join(f)).unwrap();
     let mut files = Vec::new();
     for (fam, t) in [(Family::V4, ""), (Family::V6, "6")] {
-        for (label, extra) in [("default", ""), ("allow 22", "-A ufw{t}-user-input -p tcp --dport 22 -j ACCEPT\n")] {
+        for (label, extra) in [
+            ("default", ""),
+            (
+                "allow 22",
+                "-A ufw{t}-user-input -p tcp --dport 22 -j ACCEPT\n",
+            ),
+        ] {
             let extra = extra.replace("{t}", t);
             let f = ufw::Files {
                 input_policy: "DROP".into(),
                 before: read(&format!("before{t}.rules")),
                 after: read(&format!("after{t}.rules")),
-                user: read(&format!("user{t}.rules")).replace("### RULES ###\n", &format!("### RULES ###\n{extra}")),
+                user: read(&format!("user{t}.rules"))
+                    .replace("### RULES ###\n", &format!("### RULES ###\n{extra}")),
             };
-            files.push((format!("ufw {label} {t}"), ufw::assemble(&f, fam), fam == Family::V6));
+            files.push((
+                format!("ufw {label} {t}"),
+                ufw::assemble(&f, fam),
+                fam == Family::V6,
+            ));
         }
     }
     // ufw-init loads its files with --noflush.

@@ -179,7 +179,11 @@ fn gen_case(seed: u64) -> Case {
         policy_drop: rng.chance(50),
         input,
         users,
-        pre_drop: if rng.chance(20) { Some(rng.port()) } else { None },
+        pre_drop: if rng.chance(20) {
+            Some(rng.port())
+        } else {
+            None
+        },
         conditional,
     }
 }
@@ -233,7 +237,9 @@ fn ipt_rule(chain: &str, r: &R, v6: bool) -> String {
 fn iptables_text(c: &Case, v6: bool) -> String {
     let mut s = String::from("*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n");
     if let Some(p) = c.pre_drop {
-        s.push_str(&format!("-A PREROUTING -p tcp -m tcp --dport {p} -j DROP\n"));
+        s.push_str(&format!(
+            "-A PREROUTING -p tcp -m tcp --dport {p} -j DROP\n"
+        ));
     }
     s.push_str("COMMIT\n*filter\n");
     s.push_str(&format!(
@@ -405,8 +411,16 @@ fn root_report(t: &Tree) -> serde_json::Value {
 fn targets() -> Vec<(u16, &'static str, SocketAddr)> {
     let mut v = Vec::new();
     for p in PORTS {
-        v.push((*p, "IPv4", format!("{}:{p}", netns::SERVER_V4).parse().unwrap()));
-        v.push((*p, "IPv6", format!("[{}]:{p}", netns::SERVER_V6).parse().unwrap()));
+        v.push((
+            *p,
+            "IPv4",
+            format!("{}:{p}", netns::SERVER_V4).parse().unwrap(),
+        ));
+        v.push((
+            *p,
+            "IPv6",
+            format!("[{}]:{p}", netns::SERVER_V6).parse().unwrap(),
+        ));
     }
     v
 }
@@ -423,13 +437,14 @@ fn compare(
     for ((p, fam), ok) in got_in {
         let said = &tool[&(*p, *fam)];
         let kind = said.split('|').next().unwrap();
-        *stats.entry(match kind {
-            "accepted" => "accepted",
-            "blocked" => "blocked",
-            "conditional" => "conditional",
-            _ => "undetermined",
-        })
-        .or_default() += 1;
+        *stats
+            .entry(match kind {
+                "accepted" => "accepted",
+                "blocked" => "blocked",
+                "conditional" => "conditional",
+                _ => "undetermined",
+            })
+            .or_default() += 1;
         let fine = match kind {
             "accepted" => *ok,
             "blocked" => !*ok,
@@ -485,7 +500,10 @@ fn run_cases(family: &str, cases: std::ops::Range<u64>) {
             pair.load(&["nft", "-f", "-"], &text)
                 .unwrap_or_else(|e| panic!("case {seed}: nft refused:\n{text}\n{e}"));
             let unit = "[Service]\nExecStart=/usr/sbin/nft -f /etc/nftables.conf\n";
-            (boot_root("nftables.service", unit, "/etc/nftables.conf", &text), text)
+            (
+                boot_root("nftables.service", unit, "/etc/nftables.conf", &text),
+                text,
+            )
         };
         loaded += 1;
         let reach = pair.reachable(&addrs);
@@ -511,7 +529,10 @@ fn run_cases(family: &str, cases: std::ops::Range<u64>) {
     );
     // The generator must exercise every kind of answer.
     for k in ["accepted", "blocked", "conditional"] {
-        assert!(stats.get(k).copied().unwrap_or(0) > 0, "no {k} answers in {stats:?}");
+        assert!(
+            stats.get(k).copied().unwrap_or(0) > 0,
+            "no {k} answers in {stats:?}"
+        );
     }
 }
 
@@ -559,12 +580,18 @@ fn hold_port_from(pair: &NetPair, port: u16, dir: &std::path::Path) -> std::proc
     let fd = std::thread::spawn(move || {
         let f = std::fs::File::open(format!("/run/netns/{ns}")).unwrap();
         nix::sched::setns(f, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
-        std::net::TcpListener::bind(("0.0.0.0", port)).unwrap().into_raw_fd()
+        std::net::TcpListener::bind(("0.0.0.0", port))
+            .unwrap()
+            .into_raw_fd()
     })
     .join()
     .unwrap();
     // Inherited by the child (no close-on-exec), then closed here.
-    let flags = nix::fcntl::fcntl(unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) }, nix::fcntl::FcntlArg::F_GETFD).unwrap();
+    let flags = nix::fcntl::fcntl(
+        unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) },
+        nix::fcntl::FcntlArg::F_GETFD,
+    )
+    .unwrap();
     let mut flags = nix::fcntl::FdFlag::from_bits_truncate(flags);
     flags.remove(nix::fcntl::FdFlag::FD_CLOEXEC);
     nix::fcntl::fcntl(
@@ -572,13 +599,23 @@ fn hold_port_from(pair: &NetPair, port: u16, dir: &std::path::Path) -> std::proc
         nix::fcntl::FcntlArg::F_SETFD(flags),
     )
     .unwrap();
-    let child = std::process::Command::new(&sleep).arg("60").spawn().unwrap();
+    let child = std::process::Command::new(&sleep)
+        .arg("60")
+        .spawn()
+        .unwrap();
     drop(unsafe { std::fs::File::from_raw_fd(fd) });
     child
 }
 
 fn mvc_report(pair: &NetPair, extra: &[&str]) -> serde_json::Value {
-    let mut args = vec![bin().to_str().unwrap().to_string(), "check".into(), "--only".into(), "mvc.port-20004".into(), "--format".into(), "json".into()];
+    let mut args = vec![
+        bin().to_str().unwrap().to_string(),
+        "check".into(),
+        "--only".into(),
+        "mvc.port-20004".into(),
+        "--format".into(),
+        "json".into(),
+    ];
     args.extend(extra.iter().map(|s| s.to_string()));
     let a: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = pair.server_cmd(&a).output().unwrap();
@@ -604,12 +641,20 @@ fn port_20004_held_by_another_program() {
     assert_eq!(c["status"], "fail", "{c:#}");
     let summary = c["summary"].as_str().unwrap();
     assert!(summary.contains("already held"), "{summary}");
-    assert!(summary.contains(&format!("pid {}", child.id())), "{summary}");
+    assert!(
+        summary.contains(&format!("pid {}", child.id())),
+        "{summary}"
+    );
     assert!(summary.contains("sleep"), "{summary}");
     let v = mvc_report(&pair, &["--install-dir", dir.path().to_str().unwrap()]);
     let c = common::check(&v, "mvc.port-20004");
     assert_eq!(c["status"], "pass", "{c:#}");
-    assert!(c["details"].to_string().contains("Site Recovery, as expected"), "{c:#}");
+    assert!(
+        c["details"]
+            .to_string()
+            .contains("Site Recovery, as expected"),
+        "{c:#}"
+    );
     let _ = child.kill();
     let _ = child.wait();
 }

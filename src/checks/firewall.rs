@@ -29,7 +29,11 @@ pub const CHECKS: &[CheckDef] = &[
             why: "After failover the replica boots in Azure with the firewall configuration of the protected machine; if it drops ssh, nobody can log in to the failed-over machine. Push installation of the Mobility service also connects to the machine over ssh.",
             fix: "Allow inbound TCP to sshd's port in the firewall that decides (the report names it) and make it permanent: e.g. `firewall-cmd --permanent --add-service=ssh; firewall-cmd --reload`, `iptables -I INPUT -p tcp --dport 22 -m state --state NEW -j ACCEPT; service iptables save`, `ufw allow 22/tcp`, or FW_SERVICES_EXT_TCP in /etc/sysconfig/SuSEfirewall2.",
             reference: SEED_LINUX_ROW,
-            prevents: &["95117", "97118", "ssh to the failed-over VM refused or timing out"],
+            prevents: &[
+                "95117",
+                "97118",
+                "ssh to the failed-over VM refused or timing out",
+            ],
         },
         run: check_ssh,
     },
@@ -108,7 +112,10 @@ fn evaluate_side(side: &Side, port: u16, family: Family) -> Option<SideResult> {
     let mut accepted = Vec::new();
     let mut notes = Vec::new();
     let mut any_rules = false;
-    for s in sources.iter().filter(|s: &&Source| s.families.contains(&family)) {
+    for s in sources
+        .iter()
+        .filter(|s: &&Source| s.families.contains(&family))
+    {
         let rs = match &s.ruleset {
             Ok(rs) => rs,
             Err(e) => {
@@ -125,9 +132,11 @@ fn evaluate_side(side: &Side, port: u16, family: Family) -> Option<SideResult> {
         match a.verdict {
             Verdict::Accepted => {
                 accepted.extend(a.accepted_by.iter().cloned());
-                notes.extend(a.unknowns.iter().map(|u| {
-                    format!("not evaluated, but the answer is the same either way: {u}")
-                }));
+                notes.extend(
+                    a.unknowns.iter().map(|u| {
+                        format!("not evaluated, but the answer is the same either way: {u}")
+                    }),
+                );
             }
             Verdict::Blocked => blocked.extend(a.blocked_by.iter().cloned()),
             Verdict::Undetermined => undetermined.extend(a.unknowns.iter().cloned()),
@@ -206,7 +215,9 @@ fn describe_origins(o: &[Origin]) -> String {
 fn side_details(label: &str, family: Family, r: &SideResult, out: &mut Vec<String>) {
     let head = format!("{label}, {}:", family.as_str());
     match &r.verdict {
-        SideVerdict::NoFirewall => out.push(format!("{head} accepted: no firewall rules filter inbound connections")),
+        SideVerdict::NoFirewall => out.push(format!(
+            "{head} accepted: no firewall rules filter inbound connections"
+        )),
         SideVerdict::Accepted(o) => out.push(format!("{head} accepted by {}", describe_origins(o))),
         SideVerdict::Blocked(o) => out.push(format!("{head} blocked by {}", describe_origins(o))),
         SideVerdict::Conditional(a) => {
@@ -216,7 +227,11 @@ fn side_details(label: &str, family: Family, r: &SideResult, out: &mut Vec<Strin
                 describe_origins(&a.blocked_by)
             ));
             for c in &a.conditions {
-                out.push(format!("{head} depends on {}: {}", c.kind.describe(), c.origin));
+                out.push(format!(
+                    "{head} depends on {}: {}",
+                    c.kind.describe(),
+                    c.origin
+                ));
             }
         }
         SideVerdict::Undetermined(u) => {
@@ -394,7 +409,10 @@ fn fix_for(o: &Origin, port: u16, ssh: bool, os_id: Option<&str>) -> String {
     };
     // Make the change survive a reboot the way this system loads its rules.
     let debian_like = matches!(os_id, Some("debian" | "ubuntu" | "raspbian" | "linuxmint"));
-    let save = if fw.contains("netfilter-persistent") || fw.contains("rules.v") || (debian_like && !fw.contains("/etc/sysconfig")) {
+    let save = if fw.contains("netfilter-persistent")
+        || fw.contains("rules.v")
+        || (debian_like && !fw.contains("/etc/sysconfig"))
+    {
         "netfilter-persistent save".to_string()
     } else {
         format!("service {tool} save")
@@ -430,7 +448,11 @@ fn check_ssh(ctx: &Context<'_>) -> Finding {
     let ports: Vec<String> = sshd.ports.iter().map(u16::to_string).collect();
     let lines: Vec<String> = results.iter().map(port_summary).collect();
     let summary = match status {
-        Status::Pass => format!("ssh (TCP {}) gets through: {}", ports.join(", "), lines.join("; ")),
+        Status::Pass => format!(
+            "ssh (TCP {}) gets through: {}",
+            ports.join(", "),
+            lines.join("; ")
+        ),
         Status::Warn if results.len() > 1 => format!(
             "ssh is reachable on some of its ports only, or not for every peer: {}",
             lines.join("; ")
@@ -445,10 +467,17 @@ fn check_ssh(ctx: &Context<'_>) -> Finding {
             ports.join(", "),
             sshd.files.join(", ")
         ),
-        None => format!("sshd listens on TCP {} (no sshd_config found)", ports.join(", ")),
+        None => format!(
+            "sshd listens on TCP {} (no sshd_config found)",
+            ports.join(", ")
+        ),
     }];
     details.extend(sshd.notes.iter().cloned());
-    details.extend(sshd.errors.iter().map(|e| format!("sshd configuration: {e}")));
+    details.extend(
+        sshd.errors
+            .iter()
+            .map(|e| format!("sshd configuration: {e}")),
+    );
     details.extend(all_details(ctx, &results));
     let mut f = Finding {
         status,
@@ -532,11 +561,11 @@ fn check_mvc(ctx: &Context<'_>) -> Finding {
     }
     if !holders.is_empty() {
         status = Status::Fail;
-        let list: Vec<String> = holders
-            .iter()
-            .map(|(a, w)| format!("{a}: {w}"))
-            .collect();
-        summary = format!("TCP 20004 is already held by another program ({}); {summary}", list.join("; "));
+        let list: Vec<String> = holders.iter().map(|(a, w)| format!("{a}: {w}")).collect();
+        summary = format!(
+            "TCP 20004 is already held by another program ({}); {summary}",
+            list.join("; ")
+        );
     }
     details.extend(all_details(ctx, std::slice::from_ref(&r)));
     let mut f = Finding {
@@ -549,7 +578,11 @@ fn check_mvc(ctx: &Context<'_>) -> Finding {
     if !holders.is_empty() {
         fixes.push(format!(
             "stop or reconfigure the program listening on TCP 20004 ({})",
-            holders.iter().map(|(_, w)| w.clone()).collect::<Vec<_>>().join("; ")
+            holders
+                .iter()
+                .map(|(_, w)| w.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
         ));
     }
     if matches!(fw_status, Status::Fail | Status::Warn) {
@@ -560,7 +593,9 @@ fn check_mvc(ctx: &Context<'_>) -> Finding {
         ));
     }
     if status == Status::Error {
-        fixes.push("Run asr-preflight as root so that it can read the firewall rules and sockets.".into());
+        fixes.push(
+            "Run asr-preflight as root so that it can read the firewall rules and sockets.".into(),
+        );
     }
     if !fixes.is_empty() {
         f.remediation = Some(fixes.join("\n"));

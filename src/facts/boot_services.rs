@@ -56,7 +56,10 @@ pub fn enabled(root: &Root, unit: &str, sysv: &[&str]) -> Result<Enablement, Str
             if sysv.is_empty() {
                 String::new()
             } else {
-                format!(" and no S link for {} in the default runlevel", sysv.join("/"))
+                format!(
+                    " and no S link for {} in the default runlevel",
+                    sysv.join("/")
+                )
             }
         ),
     })
@@ -82,14 +85,23 @@ fn systemd_enabled(root: &Root, unit: &str) -> Result<Option<Enablement>, String
         return Ok(None);
     }
     for dir in UNIT_DIRS {
-        let entries = root.read_dir_optional(Path::new(dir)).map_err(|e| e.to_string())?;
+        let entries = root
+            .read_dir_optional(Path::new(dir))
+            .map_err(|e| e.to_string())?;
         for e in entries {
-            let Some(name) = e.name.to_str() else { continue };
-            if e.kind != FileKind::Dir || !(name.ends_with(".wants") || name.ends_with(".requires")) {
+            let Some(name) = e.name.to_str() else {
+                continue;
+            };
+            if e.kind != FileKind::Dir || !(name.ends_with(".wants") || name.ends_with(".requires"))
+            {
                 continue;
             }
             let link = Path::new(dir).join(name).join(unit);
-            if root.kind_nofollow(&link).map_err(|e| e.to_string())?.is_some() {
+            if root
+                .kind_nofollow(&link)
+                .map_err(|e| e.to_string())?
+                .is_some()
+            {
                 return Ok(Some(Enablement {
                     enabled: true,
                     how: format!("{unit} is enabled ({})", link.display()),
@@ -130,10 +142,14 @@ fn sysv_enabled(root: &Root, name: &str) -> Result<Option<Enablement>, String> {
         format!("/etc/rc{level}.d"),
         format!("/etc/init.d/rc{level}.d"),
     ] {
-        let entries = root.read_dir_optional(Path::new(&dir)).map_err(|e| e.to_string())?;
+        let entries = root
+            .read_dir_optional(Path::new(&dir))
+            .map_err(|e| e.to_string())?;
         for e in entries {
             let Some(n) = e.name.to_str() else { continue };
-            let start = n.strip_prefix('S').map(|r| r.trim_start_matches(|c: char| c.is_ascii_digit()));
+            let start = n
+                .strip_prefix('S')
+                .map(|r| r.trim_start_matches(|c: char| c.is_ascii_digit()));
             if start == Some(name) {
                 return Ok(Some(Enablement {
                     enabled: true,
@@ -187,7 +203,11 @@ mod tests {
         let p = d.path();
         fs::create_dir_all(p.join("usr/lib/systemd/system")).unwrap();
         fs::write(p.join("usr/lib/systemd/systemd"), "").unwrap();
-        fs::write(p.join("usr/lib/systemd/system/firewalld.service"), "[Unit]\n").unwrap();
+        fs::write(
+            p.join("usr/lib/systemd/system/firewalld.service"),
+            "[Unit]\n",
+        )
+        .unwrap();
         assert!(!enabled(&r, "firewalld.service", &[]).unwrap().enabled);
         fs::create_dir_all(p.join("etc/systemd/system/multi-user.target.wants")).unwrap();
         symlink(
@@ -210,8 +230,16 @@ mod tests {
         fs::create_dir_all(p.join("etc/rc.d/rc5.d")).unwrap();
         fs::write(p.join("etc/inittab"), "id:5:initdefault:\n").unwrap();
         symlink("../init.d/iptables", p.join("etc/rc.d/rc3.d/S08iptables")).unwrap();
-        assert!(!enabled(&r, "iptables.service", &["iptables"]).unwrap().enabled);
+        assert!(
+            !enabled(&r, "iptables.service", &["iptables"])
+                .unwrap()
+                .enabled
+        );
         symlink("../init.d/iptables", p.join("etc/rc.d/rc5.d/S08iptables")).unwrap();
-        assert!(enabled(&r, "iptables.service", &["iptables"]).unwrap().enabled);
+        assert!(
+            enabled(&r, "iptables.service", &["iptables"])
+                .unwrap()
+                .enabled
+        );
     }
 }

@@ -124,14 +124,19 @@ fn gather_now(root: &Root, probe: &dyn Probe) -> Side {
                 let label = format!(
                     "{prog} ({}{})",
                     if is_nft { "nf_tables" } else { "legacy" },
-                    if firewalld { ", loaded by firewalld" } else { "" }
+                    if firewalld {
+                        ", loaded by firewalld"
+                    } else {
+                        ""
+                    }
                 );
                 sources.push(Source {
                     name: label.clone(),
                     families: vec![family],
                     ruleset: iptables::parse(&out.stdout, family, &label)
                         .map(|mut rs| {
-                            rs.bases.retain(|b| !incompatible.contains(&rs.chains[b.chain].table));
+                            rs.bases
+                                .retain(|b| !incompatible.contains(&rs.chains[b.chain].table));
                             rs
                         })
                         .map_err(|e| format!("{prog} output: {e}")),
@@ -177,12 +182,15 @@ fn gather_now(root: &Root, probe: &dyn Probe) -> Side {
         }
     }
     let is_firewalld_table = |_f: &str, t: &str| t == "firewalld";
-    let skip_backed =
-        |f: &str, t: &str| nft_backed.iter().any(|(bf, bt)| bf == f && bt == t);
+    let skip_backed = |f: &str, t: &str| nft_backed.iter().any(|(bf, bt)| bf == f && bt == t);
     match probe.run_tool("nft", &["-j", "list", "ruleset"]) {
-        Ok(Some(out)) => {
-            push_nft_json(&mut sources, &out.stdout, firewalld, &skip_backed, &is_firewalld_table)
-        }
+        Ok(Some(out)) => push_nft_json(
+            &mut sources,
+            &out.stdout,
+            firewalld,
+            &skip_backed,
+            &is_firewalld_table,
+        ),
         Ok(None) => {
             if root.exists(Path::new("/sys/module/nf_tables")) && !nft_variant_read {
                 sources.push(Source {
@@ -207,12 +215,17 @@ fn gather_now(root: &Root, probe: &dyn Probe) -> Side {
                     sources.push(Source {
                         name: "nft list ruleset".into(),
                         families: vec![Family::V4, Family::V6],
-                        ruleset: nft_text::parse("nft list ruleset", &out.stdout, "nftables", &no_include)
-                            .map(|mut rs| {
-                                drop_tables(&mut rs, &|f, t| skip_backed(f, t));
-                                rs
-                            })
-                            .map_err(|x| x.to_string()),
+                        ruleset: nft_text::parse(
+                            "nft list ruleset",
+                            &out.stdout,
+                            "nftables",
+                            &no_include,
+                        )
+                        .map(|mut rs| {
+                            drop_tables(&mut rs, &|f, t| skip_backed(f, t));
+                            rs
+                        })
+                        .map_err(|x| x.to_string()),
                     });
                     notes.push(format!("nft -j failed ({e}); the text listing was read"));
                 }
@@ -281,7 +294,11 @@ fn gather_boot(root: &Root) -> Side {
         Err(m) => Err(m),
     };
     // firewalld
-    match check("firewalld", enabled(root, "firewalld.service", &[]), &mut notes) {
+    match check(
+        "firewalld",
+        enabled(root, "firewalld.service", &[]),
+        &mut notes,
+    ) {
         Ok(true) => sources.push(Source {
             name: "firewalld (permanent configuration)".into(),
             families: vec![Family::V4, Family::V6],
@@ -292,8 +309,18 @@ fn gather_boot(root: &Root) -> Side {
     }
     // RHEL's iptables and ip6tables services.
     for (unit, sysv, path, family) in [
-        ("iptables.service", "iptables", "/etc/sysconfig/iptables", Family::V4),
-        ("ip6tables.service", "ip6tables", "/etc/sysconfig/ip6tables", Family::V6),
+        (
+            "iptables.service",
+            "iptables",
+            "/etc/sysconfig/iptables",
+            Family::V4,
+        ),
+        (
+            "ip6tables.service",
+            "ip6tables",
+            "/etc/sysconfig/ip6tables",
+            Family::V6,
+        ),
     ] {
         match check(sysv, enabled(root, unit, &[sysv]), &mut notes) {
             Ok(true) => push_iptables_file(root, &mut sources, &mut notes, path, family, sysv),
@@ -316,7 +343,14 @@ fn gather_boot(root: &Root) -> Side {
                 ("/etc/iptables/rules.v4", Family::V4),
                 ("/etc/iptables/rules.v6", Family::V6),
             ] {
-                push_iptables_file(root, &mut sources, &mut notes, path, family, "netfilter-persistent");
+                push_iptables_file(
+                    root,
+                    &mut sources,
+                    &mut notes,
+                    path,
+                    family,
+                    "netfilter-persistent",
+                );
             }
         }
         Ok(false) => {}
@@ -362,7 +396,11 @@ fn gather_boot(root: &Root) -> Side {
         }
     }
     // nftables.service with the file its ExecStart loads.
-    match check("nftables", enabled(root, "nftables.service", &[]), &mut notes) {
+    match check(
+        "nftables",
+        enabled(root, "nftables.service", &[]),
+        &mut notes,
+    ) {
         Ok(true) => sources.push(nftables_conf(root)),
         Ok(false) => {}
         Err(e) => sources.push(err_source("nftables", e)),
@@ -406,13 +444,25 @@ fn push_iptables_file(
 }
 
 /// Files of a directory that end in `suffix`, by name.
-fn xml_files(root: &Root, dir: &str, out: &mut BTreeMap<String, (String, String)>) -> Result<(), String> {
-    let entries = root.read_dir_optional(Path::new(dir)).map_err(|e| e.to_string())?;
+fn xml_files(
+    root: &Root,
+    dir: &str,
+    out: &mut BTreeMap<String, (String, String)>,
+) -> Result<(), String> {
+    let entries = root
+        .read_dir_optional(Path::new(dir))
+        .map_err(|e| e.to_string())?;
     for e in entries {
-        let Some(name) = e.name.to_str() else { continue };
-        let Some(stem) = name.strip_suffix(".xml") else { continue };
+        let Some(name) = e.name.to_str() else {
+            continue;
+        };
+        let Some(stem) = name.strip_suffix(".xml") else {
+            continue;
+        };
         let path = format!("{dir}/{name}");
-        let text = root.read_text(Path::new(&path)).map_err(|e| e.to_string())?;
+        let text = root
+            .read_text(Path::new(&path))
+            .map_err(|e| e.to_string())?;
         out.insert(stem.to_string(), (path, text));
     }
     Ok(())
@@ -420,8 +470,14 @@ fn xml_files(root: &Root, dir: &str, out: &mut BTreeMap<String, (String, String)
 
 fn firewalld_config(root: &Root) -> Result<firewalld::Config, String> {
     let mut cfg = firewalld::Config::default();
-    for conf in ["/etc/firewalld/firewalld.conf", "/usr/lib/firewalld/firewalld.conf"] {
-        if let Some(text) = root.read_optional(Path::new(conf)).map_err(|e| e.to_string())? {
+    for conf in [
+        "/etc/firewalld/firewalld.conf",
+        "/usr/lib/firewalld/firewalld.conf",
+    ] {
+        if let Some(text) = root
+            .read_optional(Path::new(conf))
+            .map_err(|e| e.to_string())?
+        {
             let vars = shell_vars::parse(&text);
             if let Some(z) = shell_vars::get(&vars, "DefaultZone") {
                 cfg.default_zone = z.to_string();
@@ -442,9 +498,16 @@ fn firewalld_config(root: &Root) -> Result<firewalld::Config, String> {
     }
     // Interface bindings made by NetworkManager: ifcfg ZONE= and keyfile zone=.
     let ifcfg = "/etc/sysconfig/network-scripts";
-    for e in root.read_dir_optional(Path::new(ifcfg)).map_err(|e| e.to_string())? {
-        let Some(name) = e.name.to_str() else { continue };
-        let Some(dev) = name.strip_prefix("ifcfg-") else { continue };
+    for e in root
+        .read_dir_optional(Path::new(ifcfg))
+        .map_err(|e| e.to_string())?
+    {
+        let Some(name) = e.name.to_str() else {
+            continue;
+        };
+        let Some(dev) = name.strip_prefix("ifcfg-") else {
+            continue;
+        };
         let path = format!("{ifcfg}/{name}");
         if let Ok(Some(text)) = root.read_optional(Path::new(&path)) {
             let vars = shell_vars::parse(&text);
@@ -455,8 +518,13 @@ fn firewalld_config(root: &Root) -> Result<firewalld::Config, String> {
         }
     }
     let keyfiles = "/etc/NetworkManager/system-connections";
-    for e in root.read_dir_optional(Path::new(keyfiles)).map_err(|e| e.to_string())? {
-        let Some(name) = e.name.to_str() else { continue };
+    for e in root
+        .read_dir_optional(Path::new(keyfiles))
+        .map_err(|e| e.to_string())?
+    {
+        let Some(name) = e.name.to_str() else {
+            continue;
+        };
         let path = format!("{keyfiles}/{name}");
         if let Ok(Some(text)) = root.read_optional(Path::new(&path)) {
             let (mut iface, mut zone, mut section) = (None, None, String::new());
@@ -487,7 +555,9 @@ fn port_names(root: &Root) -> BTreeMap<String, u16> {
         for l in text.lines() {
             let l = l.split('#').next().unwrap_or("");
             let mut f = l.split_whitespace();
-            let (Some(name), Some(pp)) = (f.next(), f.next()) else { continue };
+            let (Some(name), Some(pp)) = (f.next(), f.next()) else {
+                continue;
+            };
             let Some(port) = pp.strip_suffix("/tcp").and_then(|p| p.parse().ok()) else {
                 continue;
             };
@@ -505,8 +575,13 @@ fn susefirewall2_config(root: &Root) -> Result<susefirewall2::Config, String> {
         .map_err(|e| e.to_string())?;
     let mut services = BTreeMap::new();
     let dir = "/etc/sysconfig/SuSEfirewall2.d/services";
-    for e in root.read_dir_optional(Path::new(dir)).map_err(|e| e.to_string())? {
-        let Some(name) = e.name.to_str() else { continue };
+    for e in root
+        .read_dir_optional(Path::new(dir))
+        .map_err(|e| e.to_string())?
+    {
+        let Some(name) = e.name.to_str() else {
+            continue;
+        };
         let path = format!("{dir}/{name}");
         if let Ok(text) = root.read_text(Path::new(&path)) {
             services.insert(name.to_string(), (path, text));
@@ -568,7 +643,11 @@ fn push_ufw(root: &Root, sources: &mut Vec<Source>) {
 /// The file nftables.service loads: its ExecStart's `-f FILE`, else the distribution default.
 fn nftables_conf(root: &Root) -> Source {
     let mut file = None;
-    for dir in ["/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"] {
+    for dir in [
+        "/etc/systemd/system",
+        "/usr/lib/systemd/system",
+        "/lib/systemd/system",
+    ] {
         let unit = format!("{dir}/nftables.service");
         if let Ok(Some(text)) = root.read_optional(Path::new(&unit)) {
             for l in text.lines() {

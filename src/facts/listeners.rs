@@ -47,19 +47,21 @@ pub fn gather(root: &Root) -> ListenerFacts {
         match root.read_optional(Path::new(path)) {
             Ok(Some(text)) => {
                 let (sockets, errors) = proc_net_tcp::parse(&text);
-                out.errors.extend(errors.into_iter().map(|e| format!("{path}: {e}")));
-                out.listeners.extend(
-                    sockets
-                        .into_iter()
-                        .filter(|s| s.state == STATE_LISTEN)
-                        .map(|s| Listener {
-                            addr: s.local,
-                            port: s.local_port,
-                            uid: s.uid,
-                            inode: s.inode,
-                            owner: None,
-                        }),
-                );
+                out.errors
+                    .extend(errors.into_iter().map(|e| format!("{path}: {e}")));
+                out.listeners
+                    .extend(
+                        sockets
+                            .into_iter()
+                            .filter(|s| s.state == STATE_LISTEN)
+                            .map(|s| Listener {
+                                addr: s.local,
+                                port: s.local_port,
+                                uid: s.uid,
+                                inode: s.inode,
+                                owner: None,
+                            }),
+                    );
             }
             // tcp6 is absent when IPv6 is disabled.
             Ok(None) if path.ends_with('6') => {}

@@ -39,7 +39,15 @@ pub fn gather(root: &Root) -> SshdPorts {
             .push("no sshd_config found (/etc/ssh, /usr/etc/ssh): sshd's default port 22".into()),
         Some(path) => {
             out.config = Some(path.to_string());
-            read_file(root, Path::new(path), false, 0, &mut out, &mut ports, &mut listen);
+            read_file(
+                root,
+                Path::new(path),
+                false,
+                0,
+                &mut out,
+                &mut ports,
+                &mut listen,
+            );
         }
     }
     let mut result: Vec<u16> = Vec::new();
@@ -57,15 +65,18 @@ pub fn gather(root: &Root) -> SshdPorts {
                 None => result.extend(&base_ports),
             }
             if p.is_some() {
-                out.notes
-                    .push(format!("ListenAddress {addr} sets its own port {}", p.unwrap_or(0)));
+                out.notes.push(format!(
+                    "ListenAddress {addr} sets its own port {}",
+                    p.unwrap_or(0)
+                ));
             }
         }
     }
     result.sort_unstable();
     result.dedup();
     if ports.is_empty() && main.is_some() {
-        out.notes.push("no Port line: sshd's default port 22".into());
+        out.notes
+            .push("no Port line: sshd's default port 22".into());
     }
     out.ports = result;
     out
@@ -82,8 +93,9 @@ fn read_file(
 ) {
     let shown = crate::text::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()));
     if depth > MAX_INCLUDE_DEPTH {
-        out.errors
-            .push(format!("{shown}: Include nested more than {MAX_INCLUDE_DEPTH} deep"));
+        out.errors.push(format!(
+            "{shown}: Include nested more than {MAX_INCLUDE_DEPTH} deep"
+        ));
         return;
     }
     let text = match root.read_text(path) {
@@ -131,7 +143,11 @@ fn expand(root: &Root, pattern: &str, out: &mut SshdPorts) -> Vec<PathBuf> {
         .to_string();
     let dir = full.parent().unwrap_or(Path::new("/")).to_path_buf();
     if !name.contains(['*', '?', '[']) {
-        return if root.exists(&full) { vec![full] } else { Vec::new() };
+        return if root.exists(&full) {
+            vec![full]
+        } else {
+            Vec::new()
+        };
     }
     match root.read_dir_optional(&dir) {
         Ok(entries) => entries
@@ -184,7 +200,10 @@ mod tests {
             ),
             ("/etc/ssh/sshd_config.d/10-a.conf", "Port 2200\n"),
             ("/etc/ssh/sshd_config.d/20-b.conf.disabled", "Port 9999\n"),
-            ("/etc/ssh/sshd_config.d/30-c.conf", "ListenAddress 10.0.0.1:2300\nListenAddress 0.0.0.0\n"),
+            (
+                "/etc/ssh/sshd_config.d/30-c.conf",
+                "ListenAddress 10.0.0.1:2300\nListenAddress 0.0.0.0\n",
+            ),
         ]);
         let p = gather(&r);
         assert_eq!(p.ports, vec![22, 2200, 2300]);
@@ -196,7 +215,10 @@ mod tests {
     #[test]
     fn include_inside_match() {
         let (_d, r) = tree(&[
-            ("/etc/ssh/sshd_config", "Port 2222\nMatch Address 10.0.0.0/8\n Include /etc/ssh/m.conf\n"),
+            (
+                "/etc/ssh/sshd_config",
+                "Port 2222\nMatch Address 10.0.0.0/8\n Include /etc/ssh/m.conf\n",
+            ),
             ("/etc/ssh/m.conf", "Port 3333\n"),
         ]);
         assert_eq!(gather(&r).ports, vec![2222]);

@@ -330,7 +330,10 @@ impl Walker<'_> {
                     origin: origin.clone(),
                 });
                 // In the other branch the condition does not hold.
-                match self.rs.chains[other.chain].rules[other.rule].items.get(other.item) {
+                match self.rs.chains[other.chain].rules[other.rule]
+                    .items
+                    .get(other.item)
+                {
                     Some(Item::Vmap(_)) => other.entry += 1,
                     _ => self.next_rule(&mut other),
                 }

@@ -79,7 +79,11 @@ pub fn compile(cfg: &Config) -> Result<Ruleset, String> {
         if !direct.is_empty() {
             let c = rs.chain_mut(TABLE, "INPUT_direct");
             rs.chains[c].rules = direct;
-            top.push(rule(vec![], Action::Jump("INPUT_direct".into()), "jump INPUT_direct"));
+            top.push(rule(
+                vec![],
+                Action::Jump("INPUT_direct".into()),
+                "jump INPUT_direct",
+            ));
         }
     }
     // Source bindings first, then interfaces, then the default zone.
@@ -109,8 +113,9 @@ pub fn compile(cfg: &Config) -> Result<Ruleset, String> {
     }
     for (iface, zone, from) in &bound {
         if !zones.contains_key(zone) {
-            rs.notes
-                .push(format!("{from}: interface {iface} is bound to zone {zone}, which has no definition"));
+            rs.notes.push(format!(
+                "{from}: interface {iface} is bound to zone {zone}, which has no definition"
+            ));
             continue;
         }
         top.push(rule(
@@ -212,7 +217,10 @@ fn parse_zone(path: &str, xml: &str) -> Result<Zone, String> {
 
 fn parse_rich(n: roxmltree::Node<'_, '_>) -> Rich {
     let mut r = Rich {
-        priority: n.attribute("priority").and_then(|p| p.parse().ok()).unwrap_or(0),
+        priority: n
+            .attribute("priority")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0),
         family: match n.attribute("family") {
             Some("ipv4") => Some(Family::V4),
             Some("ipv6") => Some(Family::V6),
@@ -230,7 +238,11 @@ fn parse_rich(n: roxmltree::Node<'_, '_>) -> Rich {
             .attributes()
             .map(|a| format!("{}=\"{}\"", a.name(), a.value()))
             .collect();
-        text.push(format!("{} {}", c.tag_name().name(), attrs.join(" ")).trim().to_string());
+        text.push(
+            format!("{} {}", c.tag_name().name(), attrs.join(" "))
+                .trim()
+                .to_string(),
+        );
         match c.tag_name().name() {
             "source" | "destination" => {
                 let src = c.tag_name().name() == "source";
@@ -260,7 +272,9 @@ fn parse_rich(n: roxmltree::Node<'_, '_>) -> Rich {
             "reject" => r.action = Some(Action::Reject),
             "drop" => r.action = Some(Action::Drop),
             "mark" | "log" | "audit" | "nflog" => {
-                if c.children().any(|l| l.is_element() && l.tag_name().name() == "limit") {
+                if c.children()
+                    .any(|l| l.is_element() && l.tag_name().name() == "limit")
+                {
                     r.limited = true;
                 }
             }
@@ -271,7 +285,8 @@ fn parse_rich(n: roxmltree::Node<'_, '_>) -> Rich {
                 neg: false,
             }),
         }
-        if c.children().any(|l| l.is_element() && l.tag_name().name() == "limit")
+        if c.children()
+            .any(|l| l.is_element() && l.tag_name().name() == "limit")
             && matches!(c.tag_name().name(), "accept" | "reject" | "drop")
         {
             r.limited = true;
@@ -412,7 +427,11 @@ fn zone_rules(
                 let text = format!(
                     "zone {name} ({}): service {s} ({path}: tcp {})",
                     z.path,
-                    if all { "all".into() } else { super::show_ports(&ports) }
+                    if all {
+                        "all".into()
+                    } else {
+                        super::show_ports(&ports)
+                    }
                 );
                 let mut conds = vec![Cond::Proto {
                     neg: false,
@@ -522,7 +541,10 @@ fn direct_rules(path: &str, xml: &str, notes: &mut Vec<String>) -> Result<Vec<Ru
                 let mut items = super::iptables::rule_items(&args, family)
                     .map_err(|e| format!("{path}: direct rule `{args}`: {e}"))?;
                 items.insert(0, Item::Cond(Cond::Family(family)));
-                let prio = n.attribute("priority").and_then(|p| p.parse().ok()).unwrap_or(0);
+                let prio = n
+                    .attribute("priority")
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(0);
                 out.push((
                     prio,
                     Rule {
@@ -556,10 +578,17 @@ mod tests {
             ..Config::default()
         };
         for (n, x) in zones {
-            c.zones.insert(n.to_string(), (format!("/usr/lib/firewalld/zones/{n}.xml"), x.to_string()));
+            c.zones.insert(
+                n.to_string(),
+                (format!("/usr/lib/firewalld/zones/{n}.xml"), x.to_string()),
+            );
         }
-        c.services.insert("ssh".into(), ("/usr/lib/firewalld/services/ssh.xml".into(), SSH.into()));
-        c.services.insert("dhcpv6-client".into(), ("s".into(), DHCP6.into()));
+        c.services.insert(
+            "ssh".into(),
+            ("/usr/lib/firewalld/services/ssh.xml".into(), SSH.into()),
+        );
+        c.services
+            .insert("dhcpv6-client".into(), ("s".into(), DHCP6.into()));
         c
     }
 
@@ -574,7 +603,11 @@ mod tests {
         assert_eq!(v(&c, 22), Verdict::Accepted);
         assert_eq!(v(&c, 20004), Verdict::Blocked);
         let a = evaluate(&compile(&c).unwrap(), Family::V4, 22);
-        assert!(a.accepted_by[0].text.contains("service ssh"), "{:?}", a.accepted_by);
+        assert!(
+            a.accepted_by[0].text.contains("service ssh"),
+            "{:?}",
+            a.accepted_by
+        );
     }
 
     /// Ports, port ranges and rich rules; a source-limited rich rule is conditional.

@@ -56,7 +56,9 @@ pub fn parse(text: &str, family: Family, firewall: &str) -> Result<Ruleset, Pars
         };
         if let Some(decl) = line.strip_prefix(':') {
             let mut parts = decl.split_whitespace();
-            let name = parts.next().ok_or_else(|| err("empty chain declaration".into()))?;
+            let name = parts
+                .next()
+                .ok_or_else(|| err("empty chain declaration".into()))?;
             let policy = parts.next().unwrap_or("-");
             // Declaring a chain flushes it, as iptables-restore does (ufw relies on it).
             let ci = rs.chain_mut(&tbl, name);
@@ -100,7 +102,9 @@ pub fn parse(text: &str, family: Family, firewall: &str) -> Result<Ruleset, Pars
                 }
             }
             "-N" | "--new-chain" => {
-                let name = tokens.get(1).ok_or_else(|| err("-N without a name".into()))?;
+                let name = tokens
+                    .get(1)
+                    .ok_or_else(|| err("-N without a name".into()))?;
                 rs.chain_mut(&tbl, &name.text);
             }
             "-P" | "--policy" => {
@@ -131,8 +135,9 @@ pub fn parse(text: &str, family: Family, firewall: &str) -> Result<Ruleset, Pars
         }
     }
     if let Some(t) = table {
-        rs.notes
-            .push(format!("table {t} has no COMMIT line: iptables-restore would not load it"));
+        rs.notes.push(format!(
+            "table {t} has no COMMIT line: iptables-restore would not load it"
+        ));
     }
     // The builtin chains of every table present are hooked, declared or not.
     for tbl in tables_seen {
@@ -494,16 +499,15 @@ fn module_conds(module: &str, opts: &[Opt], family: Family) -> Vec<Cond> {
     let m = module.to_ascii_lowercase();
     for o in opts {
         let c = match (m.as_str(), o.name.as_str()) {
-            (
-                "tcp" | "udp" | "sctp" | "dccp" | "udplite",
-                "--dport" | "--destination-port",
-            ) => match parse_port_range(o.arg()) {
-                Some(r) => Cond::DPort {
-                    neg: o.neg,
-                    ports: vec![r],
-                },
-                None => unevaluable(&m, &o.show()),
-            },
+            ("tcp" | "udp" | "sctp" | "dccp" | "udplite", "--dport" | "--destination-port") => {
+                match parse_port_range(o.arg()) {
+                    Some(r) => Cond::DPort {
+                        neg: o.neg,
+                        ports: vec![r],
+                    },
+                    None => unevaluable(&m, &o.show()),
+                }
+            }
             ("tcp" | "udp" | "sctp" | "dccp" | "udplite", "--sport" | "--source-port") => {
                 match parse_port_range(o.arg()) {
                     Some((0, 65535)) if !o.neg => Cond::Always,
@@ -693,8 +697,8 @@ fn target_action(name: &str, opts: &[Opt], goto: bool) -> Action {
         "DROP" => Action::Drop,
         "REJECT" | "TARPIT" => Action::Reject,
         "RETURN" => Action::Return,
-        "LOG" | "ULOG" | "NFLOG" | "TRACE" | "AUDIT" | "MARK" | "CONNMARK" | "CLASSIFY"
-        | "TOS" | "DSCP" | "TCPMSS" | "SECMARK" | "CONNSECMARK" | "CHECKSUM" | "SET" | "TEE"
+        "LOG" | "ULOG" | "NFLOG" | "TRACE" | "AUDIT" | "MARK" | "CONNMARK" | "CLASSIFY" | "TOS"
+        | "DSCP" | "TCPMSS" | "SECMARK" | "CONNSECMARK" | "CHECKSUM" | "SET" | "TEE"
         | "IDLETIMER" | "LED" | "RATEEST" | "TTL" | "HL" | "HMARK" | "ECN" | "TCPOPTSTRIP"
         | "SNAT" | "MASQUERADE" => Action::Continue,
         "CT" if !opts.iter().any(|o| o.name == "--notrack") => Action::Continue,
@@ -706,10 +710,9 @@ fn target_action(name: &str, opts: &[Opt], goto: bool) -> Action {
             "{}: redirects the connection to another address or port; not followed",
             shown()
         )),
-        "QUEUE" | "NFQUEUE" => Action::Unknown(format!(
-            "{}: a user-space program decides",
-            shown()
-        )),
+        "QUEUE" | "NFQUEUE" => {
+            Action::Unknown(format!("{}: a user-space program decides", shown()))
+        }
         "SYNPROXY" => Action::Unknown(format!("{}: not evaluated", shown())),
         chain if goto => Action::Goto(chain.to_string()),
         chain => Action::Jump(chain.to_string()),
@@ -772,7 +775,8 @@ COMMIT
         let t = "*filter\n:INPUT DROP [0:0]\n:u - [0:0]\n-A INPUT -p tcp -j u\n-A INPUT -p tcp -m multiport --dports 80,20000:20010 -j ACCEPT\n-A u -p tcp --dport 22 -j RETURN\n-A u -p tcp -m tcp --dport ! 22 -j RETURN\nCOMMIT\n";
         assert_eq!(verdict(t, 20004), Verdict::Accepted);
         assert_eq!(verdict(t, 22), Verdict::Blocked);
-        let t2 = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp ! --dport 1000:2000 -j DROP\nCOMMIT\n";
+        let t2 =
+            "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp ! --dport 1000:2000 -j DROP\nCOMMIT\n";
         assert_eq!(verdict(t2, 1500), Verdict::Accepted);
         assert_eq!(verdict(t2, 22), Verdict::Blocked);
     }
@@ -842,8 +846,12 @@ COMMIT
         assert_eq!(verdict(t, 22), Verdict::Blocked);
         let t = "*filter\n:INPUT DROP [0:0]\n-A INPUT -j nowhere\nCOMMIT\n";
         assert_eq!(verdict(t, 22), Verdict::Undetermined);
-        let e = parse("*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT \"x\n", Family::V4, "t")
-            .unwrap_err();
+        let e = parse(
+            "*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT \"x\n",
+            Family::V4,
+            "t",
+        )
+        .unwrap_err();
         assert_eq!(e.line, 2);
         assert!(parse("-A INPUT -j ACCEPT\n", Family::V4, "t").is_err());
     }

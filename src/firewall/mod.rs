@@ -93,25 +93,56 @@ pub enum Cond {
     /// False for the other IP version, else the inner condition (`ip saddr` in an inet table).
     OnFamily(Family, Box<Cond>),
     /// Layer-4 protocol numbers; TCP is 6.
-    Proto { neg: bool, protos: Vec<u8> },
+    Proto {
+        neg: bool,
+        protos: Vec<u8>,
+    },
     /// `-i NAME` (a trailing `+` or `*` is a prefix wildcard).
-    InIface { neg: bool, name: String },
-    DPort { neg: bool, ports: Vec<PortRange> },
+    InIface {
+        neg: bool,
+        name: String,
+    },
+    DPort {
+        neg: bool,
+        ports: Vec<PortRange>,
+    },
     /// multiport `--ports`: the source or the destination port.
-    EitherPort { neg: bool, ports: Vec<PortRange> },
+    EitherPort {
+        neg: bool,
+        ports: Vec<PortRange>,
+    },
     /// Connection-tracking states in lower case (`new`, `established`, `untracked`...).
-    CtState { neg: bool, states: Vec<String> },
+    CtState {
+        neg: bool,
+        states: Vec<String>,
+    },
     /// TCP flags: `(flags & mask) == comp` (bits FIN=1 SYN=2 RST=4 PSH=8 ACK=16 URG=32).
-    TcpFlags { neg: bool, mask: u8, comp: u8 },
+    TcpFlags {
+        neg: bool,
+        mask: u8,
+        comp: u8,
+    },
     /// addrtype of the destination (`LOCAL`, `UNICAST`...) in upper case.
-    DstType { neg: bool, types: Vec<String> },
+    DstType {
+        neg: bool,
+        types: Vec<String>,
+    },
     /// addrtype of the source.
-    SrcType { neg: bool, types: Vec<String> },
+    SrcType {
+        neg: bool,
+        types: Vec<String>,
+    },
     /// Reverse-path filter: a peer routed back through the interface it came in on passes.
-    RpFilter { invert: bool },
+    RpFilter {
+        invert: bool,
+    },
     /// Depends on something left open; `key` identifies the fact so that two rules testing the
     /// same fact are answered consistently; `neg` says the rule matches when the fact is false.
-    Depends { kind: Kind, key: String, neg: bool },
+    Depends {
+        kind: Kind,
+        key: String,
+        neg: bool,
+    },
 }
 
 /// What a matching rule does.
@@ -273,7 +304,13 @@ pub fn iptables_priority(table: &str, hook: Hook) -> Option<i32> {
 pub fn show_ports(ports: &[PortRange]) -> String {
     ports
         .iter()
-        .map(|(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") })
+        .map(|(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        })
         .collect::<Vec<_>>()
         .join(",")
 }

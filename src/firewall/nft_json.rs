@@ -15,7 +15,11 @@ type Sets = HashMap<(String, String), Vec<Value>>;
 
 /// Parses `nft -j list ruleset` output. Tables for which `skip(family, table)` holds are left
 /// out (iptables-nft's tables, already read through `iptables-save`).
-pub fn parse(text: &str, firewall: &str, skip: &dyn Fn(&str, &str) -> bool) -> Result<Ruleset, String> {
+pub fn parse(
+    text: &str,
+    firewall: &str,
+    skip: &dyn Fn(&str, &str) -> bool,
+) -> Result<Ruleset, String> {
     let v: Value = serde_json::from_str(text).map_err(|e| format!("not nftables JSON: {e}"))?;
     from_value(&v, firewall, skip)
 }
@@ -254,10 +258,15 @@ fn dport_map_keys(v: &Value, keys: &mut Vec<PortRange>) -> bool {
                     .get("key")
                     .and_then(|k| k.get("payload"))
                     .is_some_and(|p| {
-                        matches!(p.get("protocol").and_then(Value::as_str), Some("tcp" | "th"))
-                            && p.get("field").and_then(Value::as_str) == Some("dport")
+                        matches!(
+                            p.get("protocol").and_then(Value::as_str),
+                            Some("tcp" | "th")
+                        ) && p.get("field").and_then(Value::as_str) == Some("dport")
                     });
-                let elems = m.get("data").and_then(|d| d.get("set")).and_then(Value::as_array);
+                let elems = m
+                    .get("data")
+                    .and_then(|d| d.get("set"))
+                    .and_then(Value::as_array);
                 if let (true, Some(elems)) = (is_dport, elems) {
                     let ks: Vec<Value> = elems
                         .iter()
@@ -422,15 +431,22 @@ fn try_match(m: &Value, table: &str, sets: &Sets, shown: &str) -> Option<Cond> {
             ("ip", "daddr") => family_and(Family::V4, depends(Kind::Destination)),
             ("ip6", "daddr") => family_and(Family::V6, depends(Kind::Destination)),
             ("ip", "protocol") | ("ip6", "nexthdr") if eq_like => {
-                let fam = if proto == "ip" { Family::V4 } else { Family::V6 };
+                let fam = if proto == "ip" {
+                    Family::V4
+                } else {
+                    Family::V6
+                };
                 let protos = proto_list(&values(right, table, sets)?)?;
                 family_and(fam, Cond::Proto { neg, protos })
             }
             ("ip", _) => family_and(Family::V4, unevaluable(shown.to_string())),
             ("ip6", _) => family_and(Family::V6, unevaluable(shown.to_string())),
             // A match on another protocol's header implies that protocol: not TCP.
-            ("udp" | "udplite" | "sctp" | "dccp" | "icmp" | "icmpv6" | "esp" | "ah" | "comp"
-            | "igmp" | "gre" | "arp", _) => Cond::Never(format!("{shown}: not a TCP packet")),
+            (
+                "udp" | "udplite" | "sctp" | "dccp" | "icmp" | "icmpv6" | "esp" | "ah" | "comp"
+                | "igmp" | "gre" | "arp",
+                _,
+            ) => Cond::Never(format!("{shown}: not a TCP packet")),
             _ => return None,
         });
     }
@@ -742,7 +758,11 @@ mod tests {
         let a = evaluate(&rs, Family::V4, 28);
         assert_eq!(a.verdict, Verdict::Conditional);
         assert_eq!(a.conditions[0].kind, Kind::Interface);
-        assert!(a.conditions[0].origin.text.contains("iifname eth0"), "{:?}", a.conditions);
+        assert!(
+            a.conditions[0].origin.text.contains("iifname eth0"),
+            "{:?}",
+            a.conditions
+        );
     }
 
     /// Skipped tables (iptables-nft's) are left out; an `xt` expression is unevaluable.

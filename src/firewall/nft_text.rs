@@ -50,11 +50,23 @@ fn tokenize(text: &str) -> Result<Vec<T>, (usize, String)> {
             let w = std::mem::take(word);
             match w.strip_suffix(':') {
                 Some(v) if !v.is_empty() && !v.contains(':') => {
-                    out.push(T { tok: Tok::Word(v.to_string()), line });
-                    out.push(T { tok: Tok::Colon, line });
+                    out.push(T {
+                        tok: Tok::Word(v.to_string()),
+                        line,
+                    });
+                    out.push(T {
+                        tok: Tok::Colon,
+                        line,
+                    });
                 }
-                _ if w == ":" => out.push(T { tok: Tok::Colon, line }),
-                _ => out.push(T { tok: Tok::Word(w), line }),
+                _ if w == ":" => out.push(T {
+                    tok: Tok::Colon,
+                    line,
+                }),
+                _ => out.push(T {
+                    tok: Tok::Word(w),
+                    line,
+                }),
             }
         }
     };
@@ -65,7 +77,10 @@ fn tokenize(text: &str) -> Result<Vec<T>, (usize, String)> {
                 for n in chars.by_ref() {
                     if n == '\n' {
                         line += 1;
-                        out.push(T { tok: Tok::Newline, line: line - 1 });
+                        out.push(T {
+                            tok: Tok::Newline,
+                            line: line - 1,
+                        });
                         break;
                     }
                 }
@@ -89,11 +104,17 @@ fn tokenize(text: &str) -> Result<Vec<T>, (usize, String)> {
                         Some(x) => s.push(x),
                     }
                 }
-                out.push(T { tok: Tok::Str(s), line });
+                out.push(T {
+                    tok: Tok::Str(s),
+                    line,
+                });
             }
             '\n' => {
                 flush(&mut word, &mut out, line);
-                out.push(T { tok: Tok::Newline, line });
+                out.push(T {
+                    tok: Tok::Newline,
+                    line,
+                });
                 line += 1;
             }
             ' ' | '\t' | '\r' => flush(&mut word, &mut out, line),
@@ -201,7 +222,9 @@ fn parse_file(
                 }
             }
             "define" | "redefine" => {
-                let var = p.word().ok_or_else(|| err(line, "define needs a name".into()))?;
+                let var = p
+                    .word()
+                    .ok_or_else(|| err(line, "define needs a name".into()))?;
                 if p.word().as_deref() != Some("=") {
                     return Err(err(line, format!("define {var}: expected =")));
                 }
@@ -274,7 +297,8 @@ fn parse_file(
             }
             "delete" | "destroy" | "reset" | "list" | "rename" | "replace" => {
                 let shown = format!("{w} ...");
-                doc.objects.push(json!({"_note": format!("{name}: line {line}: `{shown}` not followed")}));
+                doc.objects
+                    .push(json!({"_note": format!("{name}: line {line}: `{shown}` not followed")}));
                 p.skip_statement();
             }
             other => return Err(err(line, format!("unknown command {other}"))),
@@ -351,7 +375,8 @@ fn add_elements(doc: &mut Doc, fam: &str, table: &str, set: &str, elems: Vec<Val
             }
         }
     }
-    doc.objects.push(json!({"set": {"family": fam, "table": table, "name": set, "elem": elems}}));
+    doc.objects
+        .push(json!({"set": {"family": fam, "table": table, "name": set, "elem": elems}}));
 }
 
 struct Parser {
@@ -398,7 +423,9 @@ impl Parser {
     }
     /// `[family] name`, the family defaulting to ip.
     fn family_and_name(&mut self) -> Result<(String, String), ParseError> {
-        let first = self.word().ok_or_else(|| self.err("expected a table".into()))?;
+        let first = self
+            .word()
+            .ok_or_else(|| self.err("expected a table".into()))?;
         if FAMILIES.contains(&first.as_str()) {
             if let Some(Tok::Word(_) | Tok::Str(_)) = self.peek_tok() {
                 let name = self.word().unwrap_or_default();
@@ -540,11 +567,13 @@ impl Parser {
                             "priority" => {
                                 let rest: Vec<&str> = words[i + 1..]
                                     .iter()
-                                    .take_while(|w| !matches!(w.as_str(), "hook" | "device" | "policy"))
+                                    .take_while(|w| {
+                                        !matches!(w.as_str(), "hook" | "device" | "policy")
+                                    })
                                     .map(String::as_str)
                                     .collect();
-                                let n = super::nft_json::named_priority(&rest.join(" "))
-                                    .unwrap_or(0);
+                                let n =
+                                    super::nft_json::named_priority(&rest.join(" ")).unwrap_or(0);
                                 m.insert("prio".into(), json!(n));
                                 i += 1 + rest.len();
                             }
@@ -601,7 +630,8 @@ impl Parser {
                 Some(_) => self.skip_statement(),
             }
         }
-        doc.objects.push(json!({ kind: {"family": fam, "table": table, "name": set, "elem": elems}}));
+        doc.objects
+            .push(json!({ kind: {"family": fam, "table": table, "name": set, "elem": elems}}));
         Ok(())
     }
 }
@@ -742,7 +772,9 @@ const META_BARE: &[&str] = &[
     "iif", "iifname", "oif", "oifname", "iiftype", "oiftype", "l4proto", "nfproto", "mark",
     "skuid", "skgid", "pkttype", "iifgroup", "oifgroup", "cgroup", "length", "priority", "cpu",
 ];
-const OPS: &[&str] = &["==", "!=", "<", ">", "<=", ">=", "eq", "ne", "lt", "gt", "le", "ge"];
+const OPS: &[&str] = &[
+    "==", "!=", "<", ">", "<=", ">=", "eq", "ne", "lt", "gt", "le", "ge",
+];
 
 /// The JSON statements of one rule.
 fn rule_exprs(doc: &Doc, toks: &[T]) -> Vec<Value> {
@@ -847,7 +879,18 @@ fn expr_at(doc: &Doc, toks: &[T], i: usize) -> Option<(Value, usize)> {
             let mut j = i + 1;
             let mut parts = Vec::new();
             while let Some(x) = word_at(toks, j) {
-                if matches!(x, "accept" | "drop" | "reject" | "jump" | "goto" | "return" | "log" | "counter" | "comment") {
+                if matches!(
+                    x,
+                    "accept"
+                        | "drop"
+                        | "reject"
+                        | "jump"
+                        | "goto"
+                        | "return"
+                        | "log"
+                        | "counter"
+                        | "comment"
+                ) {
                     break;
                 }
                 parts.push(x.to_string());
@@ -938,9 +981,15 @@ fn expr_at(doc: &Doc, toks: &[T], i: usize) -> Option<(Value, usize)> {
     if word_at(toks, after) == Some("/") {
         let (mask, after2) = value_at(doc, toks, after + 1)?;
         let l = json!({"&": [left, mask]});
-        return Some((json!({"match": {"op": op, "left": l, "right": right}}), after2));
+        return Some((
+            json!({"match": {"op": op, "left": l, "right": right}}),
+            after2,
+        ));
     }
-    Some((json!({"match": {"op": op, "left": left, "right": right}}), after))
+    Some((
+        json!({"match": {"op": op, "left": left, "right": right}}),
+        after,
+    ))
 }
 
 fn selector(toks: &[T], i: usize) -> Option<(Value, usize)> {
@@ -962,7 +1011,10 @@ fn selector(toks: &[T], i: usize) -> Option<(Value, usize)> {
         if matches!(key.as_str(), "original" | "reply") {
             let mut parts = Vec::new();
             while let Some(x) = word_at(toks, j) {
-                if !matches!(x, "ip" | "ip6" | "saddr" | "daddr" | "proto-src" | "proto-dst") {
+                if !matches!(
+                    x,
+                    "ip" | "ip6" | "saddr" | "daddr" | "proto-src" | "proto-dst"
+                ) {
                     break;
                 }
                 parts.push(x.to_string());
@@ -1154,13 +1206,23 @@ table inet filter {
         let rs = parse("t", t, "nftables", &no_include).unwrap();
         let a = evaluate(&rs, Family::V4, 22);
         assert_eq!(a.verdict, Verdict::Undetermined);
-        assert!(a.unknowns.iter().any(|u| u.contains("osf")), "{:?}", a.unknowns);
+        assert!(
+            a.unknowns.iter().any(|u| u.contains("osf")),
+            "{:?}",
+            a.unknowns
+        );
     }
 
     /// Syntax errors name the file and line.
     #[test]
     fn errors_have_lines() {
-        let e = parse("f.nft", "table ip t {\n chain c {\n", "nftables", &no_include).unwrap_err();
+        let e = parse(
+            "f.nft",
+            "table ip t {\n chain c {\n",
+            "nftables",
+            &no_include,
+        )
+        .unwrap_err();
         assert_eq!(e.file, "f.nft");
         let e = parse("f.nft", "\n\nbogus thing\n", "nftables", &no_include).unwrap_err();
         assert_eq!(e.line, 3);

@@ -56,7 +56,11 @@ pub fn compile(cfg: &Config) -> Ruleset {
             "established connections accepted",
         ),
     ];
-    for (zone, var) in [("int", "FW_DEV_INT"), ("dmz", "FW_DEV_DMZ"), ("ext", "FW_DEV_EXT")] {
+    for (zone, var) in [
+        ("int", "FW_DEV_INT"),
+        ("dmz", "FW_DEV_DMZ"),
+        ("ext", "FW_DEV_EXT"),
+    ] {
         for dev in get(var).split_whitespace() {
             if dev == "any" {
                 continue;
@@ -98,7 +102,13 @@ pub fn compile(cfg: &Config) -> Ruleset {
         }
         if zone == "ext" {
             for entry in get("FW_TRUSTED_NETS").split_whitespace() {
-                rules.push(net_rule("FW_TRUSTED_NETS", entry, Action::Accept, cfg, &mut rs.notes));
+                rules.push(net_rule(
+                    "FW_TRUSTED_NETS",
+                    entry,
+                    Action::Accept,
+                    cfg,
+                    &mut rs.notes,
+                ));
             }
         }
         let var = format!("FW_SERVICES_{upper}_TCP");
@@ -133,7 +143,11 @@ pub fn compile(cfg: &Config) -> Ruleset {
             &format!(
                 "zone {zone}: anything else is {} (FW_REJECT={})",
                 if reject { "rejected" } else { "dropped" },
-                if get("FW_REJECT").is_empty() { "no".into() } else { get("FW_REJECT") }
+                if get("FW_REJECT").is_empty() {
+                    "no".into()
+                } else {
+                    get("FW_REJECT")
+                }
             ),
         ));
         let c = rs.chain_mut(TABLE, &format!("input_{zone}"));
@@ -152,7 +166,11 @@ fn rule(conds: Vec<Cond>, action: Action, text: &str) -> Rule {
 }
 
 fn port(p: &str, cfg: &Config) -> Option<PortRange> {
-    let one = |s: &str| s.parse::<u16>().ok().or_else(|| cfg.port_names.get(s).copied());
+    let one = |s: &str| {
+        s.parse::<u16>()
+            .ok()
+            .or_else(|| cfg.port_names.get(s).copied())
+    };
     match p.split_once(':') {
         Some((a, b)) => Some((one(a)?, one(b)?)),
         None => one(p).map(|x| (x, x)),
@@ -270,7 +288,10 @@ mod tests {
         assert_eq!(v(s, 22), Verdict::Accepted);
         assert_eq!(v(s, 20004), Verdict::Accepted);
         assert_eq!(v(s, 80), Verdict::Blocked);
-        assert_eq!(v("FW_CONFIGURATIONS_EXT=\"nosuch\"\n", 22), Verdict::Undetermined);
+        assert_eq!(
+            v("FW_CONFIGURATIONS_EXT=\"nosuch\"\n", 22),
+            Verdict::Undetermined
+        );
     }
 
     /// An internal interface is trusted unless FW_PROTECT_FROM_INT=yes; trusted nets depend on

@@ -61,7 +61,9 @@ pub fn assemble(files: &Files, family: Family) -> String {
             "-A ufw{t}-track-input -p tcp -m conntrack --ctstate NEW -j ACCEPT\n"
         ));
     }
-    s.push_str(&format!("-A ufw{t}-skip-to-policy-input -j {skip_target}\n"));
+    s.push_str(&format!(
+        "-A ufw{t}-skip-to-policy-input -j {skip_target}\n"
+    ));
     s.push_str("COMMIT\n");
     for part in [&files.before, &files.after] {
         s.push_str(part);

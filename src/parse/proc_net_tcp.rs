@@ -29,7 +29,11 @@ pub fn parse(text: &str) -> (Vec<Socket>, Vec<String>) {
         }
         match parse_fields(&fields) {
             Some(s) => out.push(s),
-            None => errors.push(format!("line {}: not a socket line: {}", idx + 1, line.trim())),
+            None => errors.push(format!(
+                "line {}: not a socket line: {}",
+                idx + 1,
+                line.trim()
+            )),
         }
     }
     (out, errors)

@@ -71,7 +71,7 @@ fn split_line(raw: &str) -> Option<(String, Vec<String>)> {
         return None;
     }
     let end = line
-        .find(|c: char| c == ' ' || c == '\t' || c == '=')
+        .find([' ', '\t', '='])
         .unwrap_or(line.len());
     let keyword = line[..end].to_string();
     let mut rest = line[end..].trim_start_matches([' ', '\t']);
@@ -217,10 +217,22 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                Directive::ListenAddress { address: "0.0.0.0".into(), port: None },
-                Directive::ListenAddress { address: "10.0.0.1".into(), port: Some(2022) },
-                Directive::ListenAddress { address: "::1".into(), port: Some(2200) },
-                Directive::ListenAddress { address: "::".into(), port: None },
+                Directive::ListenAddress {
+                    address: "0.0.0.0".into(),
+                    port: None
+                },
+                Directive::ListenAddress {
+                    address: "10.0.0.1".into(),
+                    port: Some(2022)
+                },
+                Directive::ListenAddress {
+                    address: "::1".into(),
+                    port: Some(2200)
+                },
+                Directive::ListenAddress {
+                    address: "::".into(),
+                    port: None
+                },
             ]
         );
     }
@@ -232,7 +244,10 @@ mod tests {
         let got: Vec<Directive> = parse(t).into_iter().map(|l| l.directive).collect();
         assert_eq!(
             got[0],
-            Directive::Include(vec!["/etc/ssh/sshd_config.d/*.conf".into(), "my file".into()])
+            Directive::Include(vec![
+                "/etc/ssh/sshd_config.d/*.conf".into(),
+                "my file".into()
+            ])
         );
         assert!(matches!(&got[1], Directive::Invalid(s) if s.contains("70000")));
     }

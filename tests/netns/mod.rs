@@ -95,14 +95,36 @@ impl NetPair {
         };
         sh(&["ip", "netns", "add", &peer]);
         // Created inside the server namespace; the peer end moves straight to the peer's.
-        sh(&["ip", "-n", &server, "link", "add", "vs", "type", "veth", "peer", "name", "vp", "netns", &peer]);
+        sh(&[
+            "ip", "-n", &server, "link", "add", "vs", "type", "veth", "peer", "name", "vp",
+            "netns", &peer,
+        ]);
         for (ns, dev, v4, v6) in [
             (&server, "vs", SERVER_V4, SERVER_V6),
             (&peer, "vp", PEER_V4, PEER_V6),
         ] {
             sh(&["ip", "-n", ns, "link", "set", "lo", "up"]);
-            sh(&["ip", "-n", ns, "addr", "add", &format!("{v4}/24"), "dev", dev]);
-            sh(&["ip", "-n", ns, "addr", "add", &format!("{v6}/64"), "dev", dev, "nodad"]);
+            sh(&[
+                "ip",
+                "-n",
+                ns,
+                "addr",
+                "add",
+                &format!("{v4}/24"),
+                "dev",
+                dev,
+            ]);
+            sh(&[
+                "ip",
+                "-n",
+                ns,
+                "addr",
+                "add",
+                &format!("{v6}/64"),
+                "dev",
+                dev,
+                "nodad",
+            ]);
             sh(&["ip", "-n", ns, "link", "set", dev, "up"]);
         }
         pair.listen(ports);
@@ -171,7 +193,15 @@ impl NetPair {
 
     /// Clears every firewall rule of the server namespace (iptables-nft's tables included).
     pub fn flush(&self) {
-        sh(&["ip", "netns", "exec", &self.server, "nft", "flush", "ruleset"]);
+        sh(&[
+            "ip",
+            "netns",
+            "exec",
+            &self.server,
+            "nft",
+            "flush",
+            "ruleset",
+        ]);
     }
 
     /// Which of `targets` (address, port) the peer can connect to, tried in parallel.
