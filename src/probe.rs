@@ -1,8 +1,8 @@
 //! The few facts only a running system has, behind a trait so tests can substitute them:
-//! the kernel's uname, the host name it holds, and the output of the read-only listing tools
-//! that are the only way to see some kernel state (`iptables-save`, `nft -j list ruleset`).
-//! More live-only facts (interfaces, sockets, file system space) join here as their checks
-//! need them. In `--root` mode there is no probe at all,
+//! the kernel's uname, the host name it holds, the processes running now, and the output of the
+//! read-only listing tools that are the only way to see some kernel state (`iptables-save`,
+//! `nft -j list ruleset`). More live-only facts (interfaces, sockets, file system space) join
+//! here as their checks need them. In `--root` mode there is no probe at all,
 //! which is how the host running the tool is kept out of an image's report.
 
 use std::collections::BTreeMap;
@@ -22,6 +22,14 @@ pub struct Uname {
     pub machine: String,
 }
 
+/// One running process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Process {
+    pub pid: u32,
+    /// The kernel's short command name (`/proc/PID/comm`, at most 15 bytes), as bytes.
+    pub comm: Vec<u8>,
+}
+
 /// A live-only fact could not be had.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{what}: {cause}")]
@@ -35,6 +43,8 @@ pub trait Probe {
     fn uname(&self) -> Result<Uname, ProbeError>;
     /// The kernel's host name, as bytes (it may be anything the administrator set).
     fn hostname(&self) -> Result<OsString, ProbeError>;
+    /// The processes running now, by pid. Processes that exit while being listed are left out.
+    fn processes(&self) -> Result<Vec<Process>, ProbeError>;
     /// Runs a read-only listing tool (`iptables-save`, `nft -j list ruleset`) found in the
     /// system's sbin and bin directories. `Ok(None)` when the tool is not installed.
     fn run_tool(&self, program: &str, args: &[&str]) -> Result<Option<ToolOutput>, ProbeError>;
@@ -155,6 +165,38 @@ impl Probe for LiveProbe {
         };
         run_with_timeout(&path, program, args).map(Some)
     }
+
+    fn processes(&self) -> Result<Vec<Process>, ProbeError> {
+        use std::io::Read;
+        let dir = std::fs::read_dir("/proc").map_err(|e| ProbeError {
+            what: "/proc",
+            cause: e.to_string(),
+        })?;
+        let mut out = Vec::new();
+        for entry in dir.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            // comm is readable by everyone; a process gone meanwhile is simply skipped.
+            let mut comm = Vec::new();
+            let Ok(f) = std::fs::File::open(entry.path().join("comm")) else {
+                continue;
+            };
+            if f.take(64).read_to_end(&mut comm).is_err() {
+                continue;
+            }
+            if comm.last() == Some(&b'\n') {
+                comm.pop();
+            }
+            out.push(Process { pid, comm });
+        }
+        out.sort_by_key(|p| p.pid);
+        Ok(out)
+    }
 }
 
 /// Canned answers for tests.
@@ -165,6 +207,7 @@ pub struct FakeProbe {
     /// Tool outputs by command line (`iptables-save`, `nft -j list ruleset`); absent = not
     /// installed.
     pub tools: BTreeMap<String, Result<ToolOutput, ProbeError>>,
+    pub processes: Result<Vec<Process>, ProbeError>,
 }
 
 impl FakeProbe {
@@ -180,6 +223,7 @@ impl FakeProbe {
             }),
             hostname: Ok(hostname.into()),
             tools: BTreeMap::new(),
+            processes: Ok(Vec::new()),
         }
     }
 
@@ -209,5 +253,8 @@ impl Probe for FakeProbe {
             .collect::<Vec<_>>()
             .join(" ");
         self.tools.get(&cmd).cloned().transpose()
+    }
+    fn processes(&self) -> Result<Vec<Process>, ProbeError> {
+        self.processes.clone()
     }
 }

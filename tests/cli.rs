@@ -167,3 +167,27 @@ fn exit_codes_and_output_file() {
     assert!(r.stdout.is_empty());
     assert!(std::fs::read_to_string(&out).unwrap().contains("<failure"));
 }
+
+/// On a terminal (a pty made by `script`), human output is coloured unless NO_COLOR is set or
+/// `--color never` is given.
+#[test]
+fn colour_follows_the_terminal_and_no_color() {
+    let t = centos65();
+    let root = t.path().display().to_string();
+    let on_pty = |env: &str, extra: &str| {
+        let cmd = format!(
+            "{env} {} --root {root} --only os.arch {extra}",
+            common::bin().display()
+        );
+        let out = std::process::Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env_remove("NO_COLOR")
+            .output()
+            .expect("script(1) from util-linux");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(on_pty("env -u NO_COLOR", "").contains("\x1b[32m"));
+    assert!(!on_pty("env NO_COLOR=1", "").contains("\x1b[32m"));
+    assert!(!on_pty("env -u NO_COLOR", "--color never").contains("\x1b[32m"));
+    assert!(on_pty("env NO_COLOR=1", "--color always").contains("\x1b[32m"));
+}

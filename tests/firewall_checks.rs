@@ -97,6 +97,8 @@ fn sles11_susefirewall2() {
             "SUSE Linux Enterprise Server 11 (x86_64)\nVERSION = 11\nPATCHLEVEL = 3\n",
         )
         .file("/etc/inittab", "id:3:initdefault:\n")
+        .file("/etc/init.d/SuSEfirewall2_setup", "#!/bin/sh\n")
+        .file("/etc/init.d/SuSEfirewall2_init", "#!/bin/sh\n")
         .symlink("/etc/init.d/rc3.d/S11SuSEfirewall2_setup", "../SuSEfirewall2_setup")
         .symlink("/etc/init.d/rc3.d/S02SuSEfirewall2_init", "../SuSEfirewall2_init")
         .file("/etc/services", "ssh             22/tcp     # SSH Remote Login Protocol\n")
@@ -108,6 +110,12 @@ fn sles11_susefirewall2() {
             "/etc/sysconfig/SuSEfirewall2.d/services/sshd",
             "## Name: Secure Shell Server\n## Description: opens ports for OpenSSH\nTCP=\"ssh\"\n",
         );
+    // rc runs only executable scripts.
+    for script in ["SuSEfirewall2_setup", "SuSEfirewall2_init"] {
+        use std::os::unix::fs::PermissionsExt;
+        let p = t.path().join("etc/init.d").join(script);
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     let (_, r) = check_root(t.path(), &["--only", "ssh.firewall,mvc.port-20004"]);
     let ssh = check(&r, "ssh.firewall");
     assert_eq!(ssh["status"], "pass", "{ssh:#}");
@@ -165,12 +173,12 @@ fn ubuntu1404_ufw_upstart() {
     assert!(
         mvc["details"]
             .to_string()
-            .contains("upstart job /etc/init/ufw.conf"),
+            .contains("Upstart job /etc/init/ufw.conf"),
         "{mvc:#}"
     );
     t.file("/etc/init/ufw.override", "manual\n");
     let (_, r) = check_root(t.path(), &["--only", "mvc.port-20004"]);
-    assert_eq!(status(&r, "mvc.port-20004"), "pass");
+    assert_eq!(status(&r, "mvc.port-20004"), "pass", "{r:#}");
 }
 
 /// RHEL 8: nftables.service loads /etc/sysconfig/nftables.conf, which includes a file; the

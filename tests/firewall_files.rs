@@ -209,6 +209,7 @@ fn rhel6_sysconfig_iptables() {
         )
         .file("/etc/inittab", "id:3:initdefault:\n")
         .file("/etc/rc.d/init.d/iptables", "#!/bin/sh\n")
+        .file("/etc/rc.d/init.d/ip6tables", "#!/bin/sh\n")
         .symlink("/etc/rc.d/rc3.d/S08iptables", "../init.d/iptables")
         .symlink("/etc/rc.d/rc3.d/S08ip6tables", "../init.d/ip6tables")
         .file(
@@ -219,6 +220,12 @@ fn rhel6_sysconfig_iptables() {
             "/etc/sysconfig/ip6tables",
             python_string(&src, "IP6TABLES_SAVE"),
         );
+    // rc runs only executable scripts.
+    for script in ["iptables", "ip6tables"] {
+        use std::os::unix::fs::PermissionsExt;
+        let p = t.path().join("etc/rc.d/init.d").join(script);
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     let (_, r) = check_root(t.path(), &["--only", "ssh.firewall,mvc.port-20004"]);
     let ssh = check(&r, "ssh.firewall");
     assert_eq!(ssh["status"], "pass", "{ssh:#}");

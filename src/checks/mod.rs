@@ -5,6 +5,7 @@
 
 pub mod firewall;
 pub mod os;
+pub mod ssh;
 
 use std::path::PathBuf;
 
@@ -164,7 +165,7 @@ pub struct CheckDef {
 
 /// Every check, in report order.
 pub fn registry() -> Vec<&'static CheckDef> {
-    let areas: &[&[CheckDef]] = &[os::CHECKS, firewall::CHECKS];
+    let areas: &[&[CheckDef]] = &[os::CHECKS, ssh::CHECKS, firewall::CHECKS];
     areas.iter().flat_map(|a| a.iter()).collect()
 }
 
@@ -230,6 +231,7 @@ mod tests {
             "os.arch",
             "os.supported",
             "os.kernel",
+            "ssh.autostart",
             "ssh.firewall",
             "mvc.port-20004",
         ] {

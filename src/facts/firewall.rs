@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::boot_services::{self, Enablement};
+use super::services::{InitSystem, ServiceFacts};
 use crate::firewall::{
     Family, Ruleset, firewalld, iptables, nft_json, nft_text, susefirewall2, ufw,
 };
@@ -44,7 +44,7 @@ pub struct FirewallFacts {
     pub boot: Side,
 }
 
-pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> FirewallFacts {
+pub fn gather(root: &Root, probe: Option<&dyn Probe>, services: &ServiceFacts) -> FirewallFacts {
     FirewallFacts {
         now: match probe {
             Some(p) => gather_now(root, p),
@@ -52,7 +52,7 @@ pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> FirewallFacts {
                 "the rules a running kernel holds cannot be seen in an image (--root); only the configuration loaded at boot is evaluated".into(),
             ),
         },
-        boot: gather_boot(root),
+        boot: gather_boot(root, services),
     }
 }
 
@@ -279,11 +279,53 @@ fn push_nft_json(
     });
 }
 
-fn enabled(root: &Root, unit: &str, sysv: &[&str]) -> Result<Enablement, String> {
-    boot_services::enabled(root, unit, sysv)
+/// Whether a firewall service starts at boot, in the words of the services module.
+struct Enablement {
+    enabled: bool,
+    how: String,
 }
 
-fn gather_boot(root: &Root) -> Side {
+fn enabled(root: &Root, services: &ServiceFacts, names: &[&str]) -> Result<Enablement, String> {
+    let e = services.enablement(root, names);
+    if !e.errors.is_empty() && !e.is_enabled() {
+        return Err(e.errors.join("; "));
+    }
+    if !e.is_installed() {
+        return Ok(Enablement {
+            enabled: false,
+            how: format!("{} not installed", names.join("/")),
+        });
+    }
+    if e.init == InitSystem::Unknown {
+        return Err(format!(
+            "{} is installed ({}), but how the machine boots is unknown: {}",
+            names[0],
+            e.unit.as_deref().unwrap_or("?"),
+            e.evidence.join("; ")
+        ));
+    }
+    let evidence: Vec<&str> = e
+        .evidence
+        .iter()
+        .map(String::as_str)
+        .filter(|l| !l.starts_with("init system:"))
+        .collect();
+    Ok(Enablement {
+        enabled: e.is_enabled(),
+        how: format!(
+            "{} {}{}",
+            e.unit.as_deref().unwrap_or(names[0]),
+            e.state.as_str(),
+            if evidence.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", evidence.join("; "))
+            }
+        ),
+    })
+}
+
+fn gather_boot(root: &Root, svc: &ServiceFacts) -> Side {
     let mut sources = Vec::new();
     let mut notes = Vec::new();
     let check = |label: &str, e: Result<Enablement, String>, notes: &mut Vec<String>| match e {
@@ -294,11 +336,7 @@ fn gather_boot(root: &Root) -> Side {
         Err(m) => Err(m),
     };
     // firewalld
-    match check(
-        "firewalld",
-        enabled(root, "firewalld.service", &[]),
-        &mut notes,
-    ) {
+    match check("firewalld", enabled(root, svc, &["firewalld"]), &mut notes) {
         Ok(true) => sources.push(Source {
             name: "firewalld (permanent configuration)".into(),
             families: vec![Family::V4, Family::V6],
@@ -308,21 +346,11 @@ fn gather_boot(root: &Root) -> Side {
         Err(e) => sources.push(err_source("firewalld", e)),
     }
     // RHEL's iptables and ip6tables services.
-    for (unit, sysv, path, family) in [
-        (
-            "iptables.service",
-            "iptables",
-            "/etc/sysconfig/iptables",
-            Family::V4,
-        ),
-        (
-            "ip6tables.service",
-            "ip6tables",
-            "/etc/sysconfig/ip6tables",
-            Family::V6,
-        ),
+    for (sysv, path, family) in [
+        ("iptables", "/etc/sysconfig/iptables", Family::V4),
+        ("ip6tables", "/etc/sysconfig/ip6tables", Family::V6),
     ] {
-        match check(sysv, enabled(root, unit, &[sysv]), &mut notes) {
+        match check(sysv, enabled(root, svc, &[sysv]), &mut notes) {
             Ok(true) => push_iptables_file(root, &mut sources, &mut notes, path, family, sysv),
             Ok(false) => {}
             Err(e) => sources.push(err_source(sysv, e)),
@@ -331,11 +359,7 @@ fn gather_boot(root: &Root) -> Side {
     // Debian's iptables-persistent.
     match check(
         "netfilter-persistent",
-        enabled(
-            root,
-            "netfilter-persistent.service",
-            &["netfilter-persistent", "iptables-persistent"],
-        ),
+        enabled(root, svc, &["netfilter-persistent", "iptables-persistent"]),
         &mut notes,
     ) {
         Ok(true) => {
@@ -361,7 +385,7 @@ fn gather_boot(root: &Root) -> Side {
     if root.exists(sf2) {
         match check(
             "SuSEfirewall2",
-            enabled(root, "SuSEfirewall2.service", &["SuSEfirewall2_setup"]),
+            enabled(root, svc, &["SuSEfirewall2", "SuSEfirewall2_setup"]),
             &mut notes,
         ) {
             Ok(true) => sources.push(Source {
@@ -377,10 +401,7 @@ fn gather_boot(root: &Root) -> Side {
     if let Ok(Some(conf)) = root.read_optional(Path::new("/etc/ufw/ufw.conf")) {
         let vars = shell_vars::parse(&conf);
         let on = shell_vars::get(&vars, "ENABLED").is_some_and(|v| v.eq_ignore_ascii_case("yes"));
-        let started = match boot_services::upstart_job(root, "ufw") {
-            Some(e) if !boot_services::uses_systemd(root) => Ok(e),
-            _ => enabled(root, "ufw.service", &["ufw"]),
-        };
+        let started = enabled(root, svc, &["ufw"]);
         match started {
             Ok(e) => {
                 notes.push(format!(
@@ -396,11 +417,7 @@ fn gather_boot(root: &Root) -> Side {
         }
     }
     // nftables.service with the file its ExecStart loads.
-    match check(
-        "nftables",
-        enabled(root, "nftables.service", &[]),
-        &mut notes,
-    ) {
+    match check("nftables", enabled(root, svc, &["nftables"]), &mut notes) {
         Ok(true) => sources.push(nftables_conf(root)),
         Ok(false) => {}
         Err(e) => sources.push(err_source("nftables", e)),

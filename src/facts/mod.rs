@@ -3,13 +3,14 @@
 //! facts; only this layer touches the [`Root`] and the [`Probe`].
 
 pub mod arch;
-mod boot_services;
 pub mod dmi;
 pub mod firewall;
 pub mod hostname;
 pub mod kernel;
 pub mod listeners;
 pub mod os;
+pub mod processes;
+pub mod services;
 pub mod sshd_ports;
 
 use std::cell::OnceCell;
@@ -41,6 +42,8 @@ pub struct Facts {
     sshd_ports: OnceCell<sshd_ports::SshdPorts>,
     firewall: OnceCell<firewall::FirewallFacts>,
     listeners: OnceCell<Option<listeners::ListenerFacts>>,
+    services: OnceCell<services::ServiceFacts>,
+    processes: OnceCell<processes::ProcessFacts>,
 }
 
 impl Facts {
@@ -55,6 +58,8 @@ impl Facts {
             sshd_ports: OnceCell::new(),
             firewall: OnceCell::new(),
             listeners: OnceCell::new(),
+            services: OnceCell::new(),
+            processes: OnceCell::new(),
         }
     }
 
@@ -95,8 +100,9 @@ impl Facts {
     }
 
     pub fn firewall(&self) -> &firewall::FirewallFacts {
-        self.firewall
-            .get_or_init(|| firewall::gather(&self.sources.root, self.sources.probe()))
+        self.firewall.get_or_init(|| {
+            firewall::gather(&self.sources.root, self.sources.probe(), self.services())
+        })
     }
 
     /// Listening TCP sockets; `None` in `--root` mode (an image has none).
@@ -109,5 +115,22 @@ impl Facts {
                     .map(|_| listeners::gather(&self.sources.root))
             })
             .as_ref()
+    }
+
+    /// The init system and what the boot starts (gathered once; see [`Facts::service`]).
+    pub fn services(&self) -> &services::ServiceFacts {
+        self.services
+            .get_or_init(|| services::gather(&self.sources.root))
+    }
+
+    /// Whether the service known by any of `names` (`["sshd", "ssh"]`) starts at boot.
+    pub fn service(&self, names: &[&str]) -> services::ServiceEnablement {
+        self.services().enablement(&self.sources.root, names)
+    }
+
+    /// The processes running now (live only; in `--root` mode they are not known).
+    pub fn processes(&self) -> &processes::ProcessFacts {
+        self.processes
+            .get_or_init(|| processes::gather(self.sources.probe()))
     }
 }

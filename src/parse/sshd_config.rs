@@ -70,9 +70,7 @@ fn split_line(raw: &str) -> Option<(String, Vec<String>)> {
     if line.is_empty() || line.starts_with('#') {
         return None;
     }
-    let end = line
-        .find([' ', '\t', '='])
-        .unwrap_or(line.len());
+    let end = line.find([' ', '\t', '=']).unwrap_or(line.len());
     let keyword = line[..end].to_string();
     let mut rest = line[end..].trim_start_matches([' ', '\t']);
     // One `=` may separate the keyword from its arguments.
