@@ -205,10 +205,21 @@ fn port_result(ctx: &Context<'_>, port: u16) -> PortResult {
     }
 }
 
+/// Rules named in one line at most; the rest are counted (a fail2ban chain has thousands).
+const MAX_NAMED: usize = 5;
+/// Conditions listed at most per side and IP version.
+const MAX_CONDITIONS: usize = 10;
+
 fn describe_origins(o: &[Origin]) -> String {
     let mut v: Vec<String> = o.iter().map(|o| o.to_string()).collect();
     v.dedup();
-    v.join("; ")
+    let more = v.len().saturating_sub(MAX_NAMED);
+    v.truncate(MAX_NAMED);
+    let mut s = v.join("; ");
+    if more > 0 {
+        s.push_str(&format!("; and {more} more"));
+    }
+    s
 }
 
 /// Detail lines for one side and family.
@@ -226,17 +237,29 @@ fn side_details(label: &str, family: Family, r: &SideResult, out: &mut Vec<Strin
                 describe_origins(&a.accepted_by),
                 describe_origins(&a.blocked_by)
             ));
-            for c in &a.conditions {
+            for c in a.conditions.iter().take(MAX_CONDITIONS) {
                 out.push(format!(
                     "{head} depends on {}: {}",
                     c.kind.describe(),
                     c.origin
                 ));
             }
+            if a.conditions.len() > MAX_CONDITIONS {
+                out.push(format!(
+                    "{head} and {} more rules limited to some peers or interfaces",
+                    a.conditions.len() - MAX_CONDITIONS
+                ));
+            }
         }
         SideVerdict::Undetermined(u) => {
-            for x in u {
+            for x in u.iter().take(MAX_CONDITIONS) {
                 out.push(format!("{head} cannot be evaluated: {x}"));
+            }
+            if u.len() > MAX_CONDITIONS {
+                out.push(format!(
+                    "{head} and {} more matches that cannot be evaluated",
+                    u.len() - MAX_CONDITIONS
+                ));
             }
         }
         SideVerdict::Unreadable(u) => {
@@ -245,7 +268,7 @@ fn side_details(label: &str, family: Family, r: &SideResult, out: &mut Vec<Strin
             }
         }
     }
-    for n in &r.notes {
+    for n in r.notes.iter().take(MAX_CONDITIONS) {
         out.push(format!("{head} {n}"));
     }
 }

@@ -101,7 +101,12 @@ impl Facts {
 
     pub fn firewall(&self) -> &firewall::FirewallFacts {
         self.firewall.get_or_init(|| {
-            firewall::gather(&self.sources.root, self.sources.probe(), self.services())
+            firewall::gather(
+                &self.sources.root,
+                self.sources.probe(),
+                self.services(),
+                self.processes(),
+            )
         })
     }
 

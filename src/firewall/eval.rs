@@ -10,7 +10,9 @@
 //! ends the same way. A fact assumed once is assumed the same way at every later rule that tests
 //! it, so `-s X -j DROP` followed by `-s X -j ACCEPT` is not mistaken for "it depends".
 
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
 
 use super::{Action, Base, Cond, Family, Item, Kind, Origin, Policy, Rule, Ruleset};
 
@@ -72,12 +74,14 @@ enum Tri {
     Open { kind: Kind, key: String, neg: bool },
 }
 
-#[derive(Debug, Clone)]
-struct Assumption {
-    key: String,
+/// The facts assumed on one path, as a shared list: a fork copies one pointer, not the list
+/// (a fail2ban chain of thousands of source-limited rules forks at every rule).
+#[derive(Debug)]
+struct Assumed {
+    /// The fact, interned by the walker.
+    key: u32,
     value: bool,
-    kind: Kind,
-    origin: Origin,
+    next: Option<Rc<Assumed>>,
 }
 
 #[derive(Debug, Clone)]
@@ -91,7 +95,6 @@ enum Decision {
 struct End {
     decision: Decision,
     by: Origin,
-    assumed: Vec<Assumption>,
 }
 
 #[derive(Debug, Clone)]
@@ -103,9 +106,11 @@ struct State {
     /// Next entry of a verdict map being evaluated.
     entry: usize,
     stack: Vec<(usize, usize)>,
-    assumed: Vec<Assumption>,
-    /// Explicit ACCEPT rules passed so far (the last one is named as the decider).
-    accepted: Vec<Origin>,
+    assumed: Option<Rc<Assumed>>,
+    /// The last explicit ACCEPT rule passed (chain, rule), named as the decider.
+    accepted_rule: Option<(usize, usize)>,
+    /// The last base chain whose policy accepted.
+    accepted_policy: Option<usize>,
     /// The base chain's device condition has been settled.
     device_checked: bool,
 }
@@ -136,6 +141,10 @@ pub fn evaluate(rs: &Ruleset, family: Family, port: u16) -> Answer {
         bases,
         family,
         port,
+        keys: RefCell::new(HashMap::new()),
+        conditions: RefCell::new(BTreeSet::new()),
+        unevaluable: RefCell::new(BTreeSet::new()),
+        harmless: RefCell::new(BTreeSet::new()),
     };
     walker.run()
 }
@@ -145,6 +154,14 @@ struct Walker<'a> {
     bases: Vec<&'a Base>,
     family: Family,
     port: u16,
+    /// Interned fact keys.
+    keys: RefCell<HashMap<String, u32>>,
+    /// Every rule at which the walk split: (kind, chain, rule or None for a base's device).
+    conditions: RefCell<BTreeSet<(Kind, usize, Option<usize>)>>,
+    /// Unevaluable matches met where the walk split: (chain, rule, what).
+    unevaluable: RefCell<BTreeSet<(usize, usize, String)>>,
+    /// Unevaluable matches of rules without a verdict (LOG...), which cannot change the answer.
+    harmless: RefCell<BTreeSet<(usize, usize, String)>>,
 }
 
 enum Step {
@@ -162,8 +179,9 @@ impl Walker<'_> {
             item: 0,
             entry: 0,
             stack: Vec::new(),
-            assumed: Vec::new(),
-            accepted: Vec::new(),
+            assumed: None,
+            accepted_rule: None,
+            accepted_policy: None,
             device_checked: false,
         }];
         let mut steps = 0usize;
@@ -176,7 +194,6 @@ impl Walker<'_> {
                             "more than {STEP_BUDGET} evaluation steps: too many rules depend on the peer's address or interface to follow every combination"
                         )),
                         by: self.policy_origin(&st),
-                        assumed: st.assumed.clone(),
                     });
                     break;
                 }
@@ -197,10 +214,9 @@ impl Walker<'_> {
             ends.push(End {
                 decision: Decision::Unknown("evaluation stopped early".into()),
                 by: self.policy_origin(&work[0]),
-                assumed: Vec::new(),
             });
         }
-        combine(ends)
+        self.combine(ends)
     }
 
     fn origin(&self, chain: usize, rule: Option<usize>) -> Origin {
@@ -232,30 +248,22 @@ impl Walker<'_> {
         if !st.device_checked {
             st.device_checked = true;
             if let Some(dev) = &base.device {
-                let key = format!("arrives on {dev}");
-                let origin = self.origin(base.chain, None);
-                match self.lookup(st, &key) {
+                let key = self.intern(&format!("arrives on {dev}"));
+                match lookup(st, key) {
                     Some(true) => {}
                     Some(false) => return self.next_base(st),
                     None => {
+                        self.conditions
+                            .borrow_mut()
+                            .insert((Kind::Interface, base.chain, None));
                         let mut other = st.clone();
-                        other.assumed.push(Assumption {
-                            key: key.clone(),
-                            value: false,
-                            kind: Kind::Interface,
-                            origin: origin.clone(),
-                        });
+                        assume(&mut other, key, false);
                         match self.next_base(&mut other) {
                             // The other branch ended at once (no later base chain).
                             Step::Done(end) => ends.push(end),
                             Step::Go => work.push(other),
                         }
-                        st.assumed.push(Assumption {
-                            key,
-                            value: true,
-                            kind: Kind::Interface,
-                            origin,
-                        });
+                        assume(st, key, true);
                     }
                 }
             }
@@ -281,6 +289,24 @@ impl Walker<'_> {
             Item::Cond(c) if self.later_cond_fails(st, rule) => {
                 // Do not split the walk on a rule that cannot match anyway.
                 let _ = c;
+                self.next_rule(st);
+                Step::Go
+            }
+            // A rule that only logs or counts changes nothing: no need to split on it.
+            Item::Cond(_) if !has_verdict(rule) => {
+                // Still quoted: a match that cannot be evaluated is never passed over silently.
+                for it in &rule.items {
+                    if let Item::Cond(Cond::Depends {
+                        kind: Kind::Unevaluable,
+                        key,
+                        ..
+                    }) = it
+                    {
+                        self.harmless
+                            .borrow_mut()
+                            .insert((st.chain, st.rule, key.clone()));
+                    }
+                }
                 self.next_rule(st);
                 Step::Go
             }
@@ -318,17 +344,20 @@ impl Walker<'_> {
             Tri::True => true,
             Tri::False => false,
             Tri::Open { kind, key, neg } => {
-                if let Some(v) = self.lookup(st, &key) {
+                let k = self.intern(&key);
+                if let Some(v) = lookup(st, k) {
                     return v != neg;
                 }
-                let origin = self.origin(st.chain, Some(st.rule));
+                if kind == Kind::Unevaluable {
+                    self.unevaluable
+                        .borrow_mut()
+                        .insert((st.chain, st.rule, key.clone()));
+                }
+                self.conditions
+                    .borrow_mut()
+                    .insert((kind, st.chain, Some(st.rule)));
                 let mut other = st.clone();
-                other.assumed.push(Assumption {
-                    key: key.clone(),
-                    value: neg,
-                    kind: kind.clone(),
-                    origin: origin.clone(),
-                });
+                assume(&mut other, k, neg);
                 // In the other branch the condition does not hold.
                 match self.rs.chains[other.chain].rules[other.rule]
                     .items
@@ -338,12 +367,7 @@ impl Walker<'_> {
                     _ => self.next_rule(&mut other),
                 }
                 work.push(other);
-                st.assumed.push(Assumption {
-                    key,
-                    value: !neg,
-                    kind,
-                    origin,
-                });
+                assume(st, k, !neg);
                 true
             }
         }
@@ -361,12 +385,77 @@ impl Walker<'_> {
             .any(|c| match self.tri(c) {
                 Tri::False => true,
                 Tri::True => false,
-                Tri::Open { key, neg, .. } => self.lookup(st, &key) == Some(neg),
+                Tri::Open { key, neg, .. } => {
+                    let known = self.keys.borrow().get(&key).copied();
+                    known.and_then(|k| lookup(st, k)) == Some(neg)
+                }
             })
     }
 
-    fn lookup(&self, st: &State, key: &str) -> Option<bool> {
-        st.assumed.iter().find(|a| a.key == key).map(|a| a.value)
+    fn combine(&self, ends: Vec<End>) -> Answer {
+        let mut accepted_by = BTreeSet::new();
+        let mut blocked_by = BTreeSet::new();
+        let mut unknowns = BTreeSet::new();
+        let (mut acc, mut blk, mut unk) = (false, false, false);
+        for e in ends {
+            match e.decision {
+                Decision::Accepted => {
+                    acc = true;
+                    accepted_by.insert(e.by);
+                }
+                Decision::Blocked => {
+                    blk = true;
+                    blocked_by.insert(e.by);
+                }
+                Decision::Unknown(what) => {
+                    unk = true;
+                    unknowns.insert(what);
+                }
+            }
+        }
+        let unevaluable = self.unevaluable.borrow();
+        for (c, r, what) in unevaluable.iter().chain(self.harmless.borrow().iter()) {
+            unknowns.insert(format!(
+                "{} (cannot evaluate: {what})",
+                self.origin(*c, Some(*r))
+            ));
+        }
+        let verdict = if unk || (acc && blk && !unevaluable.is_empty()) {
+            Verdict::Undetermined
+        } else if acc && blk {
+            Verdict::Conditional
+        } else if acc {
+            Verdict::Accepted
+        } else {
+            Verdict::Blocked
+        };
+        // Conditions only matter when the outcome differs between branches.
+        let conditions = if matches!(verdict, Verdict::Conditional | Verdict::Undetermined) {
+            self.conditions
+                .borrow()
+                .iter()
+                .map(|(kind, c, r)| Condition {
+                    kind: kind.clone(),
+                    origin: self.origin(*c, *r),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Answer {
+            verdict,
+            accepted_by: accepted_by.into_iter().collect(),
+            blocked_by: blocked_by.into_iter().collect(),
+            conditions,
+            unknowns: unknowns.into_iter().collect(),
+            no_rules: false,
+        }
+    }
+
+    fn intern(&self, key: &str) -> u32 {
+        let mut keys = self.keys.borrow_mut();
+        let n = keys.len() as u32;
+        *keys.entry(key.to_string()).or_insert(n)
     }
 
     fn next_rule(&self, st: &mut State) {
@@ -384,13 +473,12 @@ impl Walker<'_> {
                 Step::Go
             }
             Action::Accept => {
-                st.accepted.push(here);
+                st.accepted_rule = Some((st.chain, st.rule));
                 self.next_base(st)
             }
             Action::Drop | Action::Reject => Step::Done(End {
                 decision: Decision::Blocked,
                 by: here,
-                assumed: std::mem::take(&mut st.assumed),
             }),
             Action::Return => {
                 if let Some((c, r)) = st.stack.pop() {
@@ -411,7 +499,6 @@ impl Walker<'_> {
                             "{here}: jumps to chain {name}, which does not exist"
                         )),
                         by: here,
-                        assumed: std::mem::take(&mut st.assumed),
                     });
                 };
                 if st.stack.len() >= MAX_DEPTH {
@@ -420,7 +507,6 @@ impl Walker<'_> {
                             "{here}: more than {MAX_DEPTH} nested jumps (a loop?)"
                         )),
                         by: here,
-                        assumed: std::mem::take(&mut st.assumed),
                     });
                 }
                 if matches!(a, Action::Jump(_)) {
@@ -435,7 +521,6 @@ impl Walker<'_> {
             Action::Unknown(what) => Step::Done(End {
                 decision: Decision::Unknown(format!("{here}: {what}")),
                 by: here,
-                assumed: std::mem::take(&mut st.assumed),
             }),
         }
     }
@@ -445,13 +530,12 @@ impl Walker<'_> {
         match self.bases[st.base].policy {
             Policy::Accept => {
                 // A policy accept is only named when no explicit rule accepted.
-                st.accepted.push(origin);
+                st.accepted_policy = Some(st.base);
                 self.next_base(st)
             }
             Policy::Drop => Step::Done(End {
                 decision: Decision::Blocked,
                 by: origin,
-                assumed: std::mem::take(&mut st.assumed),
             }),
         }
     }
@@ -459,18 +543,18 @@ impl Walker<'_> {
     fn next_base(&self, st: &mut State) -> Step {
         st.base += 1;
         if st.base >= self.bases.len() {
-            let by = st
-                .accepted
-                .iter()
-                .rev()
-                .find(|o| o.rule.is_some())
-                .or(st.accepted.last())
-                .cloned()
-                .unwrap_or_else(|| self.policy_origin(st));
+            let by = match (st.accepted_rule, st.accepted_policy) {
+                (Some((c, r)), _) => self.origin(c, Some(r)),
+                (None, Some(b)) => {
+                    let mut last = st.clone();
+                    last.base = b;
+                    self.policy_origin(&last)
+                }
+                (None, None) => self.policy_origin(st),
+            };
             return Step::Done(End {
                 decision: Decision::Accepted,
                 by,
-                assumed: std::mem::take(&mut st.assumed),
             });
         }
         st.chain = self.bases[st.base].chain;
@@ -531,64 +615,30 @@ impl Walker<'_> {
     }
 }
 
-fn combine(ends: Vec<End>) -> Answer {
-    let mut accepted_by = BTreeSet::new();
-    let mut blocked_by = BTreeSet::new();
-    let mut unknowns = BTreeSet::new();
-    let mut conditions = BTreeSet::new();
-    let (mut acc, mut blk, mut unk) = (false, false, false);
-    let mut unevaluable_open = false;
-    for e in &ends {
-        match &e.decision {
-            Decision::Accepted => {
-                acc = true;
-                accepted_by.insert(e.by.clone());
-            }
-            Decision::Blocked => {
-                blk = true;
-                blocked_by.insert(e.by.clone());
-            }
-            Decision::Unknown(what) => {
-                unk = true;
-                unknowns.insert(what.clone());
-            }
+/// Whether a rule can end, divert or redirect the walk (anything but LOG, counters, marks).
+fn has_verdict(rule: &Rule) -> bool {
+    rule.items.iter().any(|i| match i {
+        Item::Act(Action::Continue) | Item::Cond(_) => false,
+        Item::Act(_) | Item::Vmap(_) => true,
+    })
+}
+
+/// The value assumed for `key` on this path, if any.
+fn lookup(st: &State, key: u32) -> Option<bool> {
+    let mut cur = st.assumed.as_deref();
+    while let Some(a) = cur {
+        if a.key == key {
+            return Some(a.value);
         }
-        for a in &e.assumed {
-            if a.kind == Kind::Unevaluable {
-                unevaluable_open = true;
-                unknowns.insert(format!("{} (cannot evaluate: {})", a.origin, a.key));
-            }
-            conditions.insert(Condition {
-                kind: a.kind.clone(),
-                origin: a.origin.clone(),
-            });
-        }
+        cur = a.next.as_deref();
     }
-    let verdict = if unk {
-        Verdict::Undetermined
-    } else if acc && blk {
-        if unevaluable_open {
-            Verdict::Undetermined
-        } else {
-            Verdict::Conditional
-        }
-    } else if acc {
-        Verdict::Accepted
-    } else {
-        Verdict::Blocked
-    };
-    // Conditions only matter when the outcome differs between branches.
-    let conditions = if matches!(verdict, Verdict::Conditional | Verdict::Undetermined) {
-        conditions.into_iter().collect()
-    } else {
-        Vec::new()
-    };
-    Answer {
-        verdict,
-        accepted_by: accepted_by.into_iter().collect(),
-        blocked_by: blocked_by.into_iter().collect(),
-        conditions,
-        unknowns: unknowns.into_iter().collect(),
-        no_rules: false,
-    }
+    None
+}
+
+fn assume(st: &mut State, key: u32, value: bool) {
+    st.assumed = Some(Rc::new(Assumed {
+        key,
+        value,
+        next: st.assumed.take(),
+    }));
 }
