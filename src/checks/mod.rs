@@ -4,13 +4,17 @@
 //! here once, not inside each check.
 
 pub mod firewall;
+pub mod net;
+pub mod network;
 pub mod os;
 pub mod ssh;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::facts::Facts;
 use crate::matrix::LoadedMatrix;
+use crate::parse::glob::Glob;
 use crate::scenario::Scenario;
 
 /// The outcome of one check.
@@ -127,7 +131,18 @@ pub struct CheckOptions {
     pub online: bool,
     pub install_dir: PathBuf,
     pub scan: Option<Vec<PathBuf>>,
+    /// `--ignore-interface`: more interfaces hosts.nic-addresses does not count.
+    pub ignore_interfaces: Vec<Glob>,
+    /// `--storage-account NAME`: the real cache account, tried as NAME.blob.core.windows.net.
+    pub storage_account: Option<String>,
+    /// `--endpoint HOST[:PORT]`: replaces the matrix's endpoints.
+    pub endpoints: Vec<crate::outbound::Target>,
+    /// `--timeout SECS`: the one deadline of the outbound connections.
+    pub timeout: Duration,
 }
+
+/// The default deadline of the outbound connections.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Default for CheckOptions {
     fn default() -> Self {
@@ -136,6 +151,10 @@ impl Default for CheckOptions {
             online: false,
             install_dir: PathBuf::from("/usr/local/ASR"),
             scan: None,
+            ignore_interfaces: Vec::new(),
+            storage_account: None,
+            endpoints: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
         }
     }
 }
@@ -165,7 +184,13 @@ pub struct CheckDef {
 
 /// Every check, in report order.
 pub fn registry() -> Vec<&'static CheckDef> {
-    let areas: &[&[CheckDef]] = &[os::CHECKS, ssh::CHECKS, firewall::CHECKS];
+    let areas: &[&[CheckDef]] = &[
+        os::CHECKS,
+        network::CHECKS,
+        ssh::CHECKS,
+        firewall::CHECKS,
+        net::CHECKS,
+    ];
     areas.iter().flat_map(|a| a.iter()).collect()
 }
 
@@ -231,9 +256,13 @@ mod tests {
             "os.arch",
             "os.supported",
             "os.kernel",
+            "hostname.valid",
+            "hosts.nic-addresses",
             "ssh.autostart",
             "ssh.firewall",
             "mvc.port-20004",
+            "net.proxy",
+            "net.outbound",
         ] {
             assert!(find(id).is_some(), "{id} missing");
         }

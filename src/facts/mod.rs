@@ -8,13 +8,17 @@ pub mod firewall;
 pub mod hostname;
 pub mod kernel;
 pub mod listeners;
+pub mod network;
 pub mod os;
 pub mod processes;
+pub mod proxy;
 pub mod services;
 pub mod sshd_ports;
+pub mod trust;
 
 use std::cell::OnceCell;
 
+use crate::outbound::{Outcome, Plan};
 use crate::probe::Probe;
 use crate::root::Root;
 
@@ -42,6 +46,11 @@ pub struct Facts {
     sshd_ports: OnceCell<sshd_ports::SshdPorts>,
     firewall: OnceCell<firewall::FirewallFacts>,
     listeners: OnceCell<Option<listeners::ListenerFacts>>,
+    network: OnceCell<network::NetworkFacts>,
+    hosts: OnceCell<network::HostsFacts>,
+    proxy: OnceCell<proxy::ProxyFacts>,
+    trust: OnceCell<trust::TrustFacts>,
+    outbound: OnceCell<Option<Vec<Outcome>>>,
     services: OnceCell<services::ServiceFacts>,
     processes: OnceCell<processes::ProcessFacts>,
 }
@@ -58,6 +67,11 @@ impl Facts {
             sshd_ports: OnceCell::new(),
             firewall: OnceCell::new(),
             listeners: OnceCell::new(),
+            network: OnceCell::new(),
+            hosts: OnceCell::new(),
+            proxy: OnceCell::new(),
+            trust: OnceCell::new(),
+            outbound: OnceCell::new(),
             services: OnceCell::new(),
             processes: OnceCell::new(),
         }
@@ -120,6 +134,33 @@ impl Facts {
                     .map(|_| listeners::gather(&self.sources.root))
             })
             .as_ref()
+    }
+
+    pub fn network(&self) -> &network::NetworkFacts {
+        self.network
+            .get_or_init(|| network::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    pub fn hosts(&self) -> &network::HostsFacts {
+        self.hosts
+            .get_or_init(|| network::gather_hosts(&self.sources.root))
+    }
+
+    pub fn proxy(&self) -> &proxy::ProxyFacts {
+        self.proxy
+            .get_or_init(|| proxy::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    pub fn trust(&self) -> &trust::TrustFacts {
+        self.trust
+            .get_or_init(|| trust::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    /// What the network answered for `plan` (asked once per run); `None` without a live probe.
+    pub fn outbound(&self, plan: &Plan) -> Option<&[Outcome]> {
+        self.outbound
+            .get_or_init(|| self.sources.probe().map(|p| p.outbound(plan)))
+            .as_deref()
     }
 
     /// The init system and what the boot starts (gathered once; see [`Facts::service`]).
