@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod ascii;
+pub mod firewall;
 pub mod net;
 pub mod network;
 pub mod os;
@@ -191,11 +192,12 @@ pub fn registry() -> Vec<&'static CheckDef> {
         os::CHECKS,
         network::CHECKS,
         ssh::CHECKS,
+        firewall::CHECKS,
+        ascii::CHECKS,
         storage::CHECKS,
         vmware::CHECKS,
         net::CHECKS,
         agent::CHECKS,
-        ascii::CHECKS,
     ];
     areas.iter().flat_map(|a| a.iter()).collect()
 }
@@ -273,6 +275,8 @@ mod tests {
             "ascii.mount-points",
             "ascii.device-names",
             "ascii.system-paths",
+            "ssh.firewall",
+            "mvc.port-20004",
             "net.proxy",
             "net.outbound",
         ] {
