@@ -13,7 +13,10 @@ fn missing_root_is_usage_error() {
     assert!(r.stderr.contains("/nonexistent/image"), "{}", r.stderr);
     let t = Tree::new();
     t.file("/afile", "x");
-    let r = run(["--root".into(), t.path().join("afile").display().to_string()]);
+    let r = run([
+        "--root".into(),
+        t.path().join("afile").display().to_string(),
+    ]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("not a directory"), "{}", r.stderr);
 }
@@ -58,7 +61,14 @@ fn list_json() {
 fn explain_has_source_and_fix() {
     let r = run(["explain", "os.kernel"]);
     assert_eq!(r.code, 0);
-    for part in ["What it checks", "Why", "How to fix", "Source", "seeds/000", "UEK"] {
+    for part in [
+        "What it checks",
+        "Why",
+        "How to fix",
+        "Source",
+        "seeds/000",
+        "UEK",
+    ] {
         assert!(r.stdout.contains(part), "missing {part}:\n{}", r.stdout);
     }
 }
@@ -102,12 +112,26 @@ fn centos65() -> Tree {
 fn three_formats_from_one_model() {
     let t = centos65();
     let root = t.path().display().to_string();
-    let j = run(["--root", &root, "--format", "json", "--only", "os.supported,os.kernel,os.arch"]);
+    let j = run([
+        "--root",
+        &root,
+        "--format",
+        "json",
+        "--only",
+        "os.supported,os.kernel,os.arch",
+    ]);
     assert_eq!(j.code, 0, "{}", j.stdout);
     let v = j.json();
     validate(&v);
     assert_eq!(v["summary"]["pass"], 3);
-    let x = run(["--root", &root, "--format", "junit", "--only", "os.supported,os.kernel,os.arch"]);
+    let x = run([
+        "--root",
+        &root,
+        "--format",
+        "junit",
+        "--only",
+        "os.supported,os.kernel,os.arch",
+    ]);
     assert_eq!(x.code, 0);
     assert_eq!(x.stdout.matches("<testcase ").count(), 3);
     assert!(x.stdout.starts_with("<?xml"));
@@ -115,7 +139,10 @@ fn three_formats_from_one_model() {
     assert!(h.stdout.contains("READY") && h.stdout.contains("web01.example.com"));
     assert!(!h.stdout.contains("\x1b["), "colour without a terminal");
     let forced = run(["--root", &root, "--color", "always"]);
-    assert!(forced.stdout.contains("\x1b["), "--color always gave no colour");
+    assert!(
+        forced.stdout.contains("\x1b["),
+        "--color always gave no colour"
+    );
 }
 
 /// Exit 1 when a check fails; --strict turns warnings into not-ready; --output writes the file.
@@ -139,4 +166,28 @@ fn exit_codes_and_output_file() {
     assert_eq!(r.code, 1);
     assert!(r.stdout.is_empty());
     assert!(std::fs::read_to_string(&out).unwrap().contains("<failure"));
+}
+
+/// On a terminal (a pty made by `script`), human output is coloured unless NO_COLOR is set or
+/// `--color never` is given.
+#[test]
+fn colour_follows_the_terminal_and_no_color() {
+    let t = centos65();
+    let root = t.path().display().to_string();
+    let on_pty = |env: &str, extra: &str| {
+        let cmd = format!(
+            "{env} {} --root {root} --only os.arch {extra}",
+            common::bin().display()
+        );
+        let out = std::process::Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env_remove("NO_COLOR")
+            .output()
+            .expect("script(1) from util-linux");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(on_pty("env -u NO_COLOR", "").contains("\x1b[32m"));
+    assert!(!on_pty("env NO_COLOR=1", "").contains("\x1b[32m"));
+    assert!(!on_pty("env -u NO_COLOR", "--color never").contains("\x1b[32m"));
+    assert!(on_pty("env NO_COLOR=1", "--color always").contains("\x1b[32m"));
 }

@@ -4,6 +4,7 @@
 //! here once, not inside each check.
 
 pub mod os;
+pub mod ssh;
 
 use std::path::PathBuf;
 
@@ -163,7 +164,7 @@ pub struct CheckDef {
 
 /// Every check, in report order.
 pub fn registry() -> Vec<&'static CheckDef> {
-    let areas: &[&[CheckDef]] = &[os::CHECKS];
+    let areas: &[&[CheckDef]] = &[os::CHECKS, ssh::CHECKS];
     areas.iter().flat_map(|a| a.iter()).collect()
 }
 
@@ -225,7 +226,7 @@ mod tests {
     /// Every check id of the product contract that this build implements appears in SPEC order.
     #[test]
     fn contract_ids_present() {
-        for id in ["os.arch", "os.supported", "os.kernel"] {
+        for id in ["os.arch", "os.supported", "os.kernel", "ssh.autostart"] {
             assert!(find(id).is_some(), "{id} missing");
         }
     }

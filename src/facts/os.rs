@@ -99,7 +99,9 @@ fn detect(r: &mut Reader<'_>) -> OsFacts {
         let Some(line) = parse_release_line(&text) else {
             continue;
         };
-        let id = forced_id.or_else(|| id_from_release_name(&line.name));
+        // The name in the line decides; the file name only when the line is unknown to us
+        // (Rocky Linux 8 ships a centos-release that says "Rocky Linux").
+        let id = id_from_release_name(&line.name).or(forced_id);
         if let Some(id) = id {
             return OsFacts {
                 id: Some(id.to_string()),
@@ -261,6 +263,24 @@ mod tests {
         let f = gather(&root);
         assert_eq!(f.id.as_deref(), Some("centos"));
         assert_eq!(f.version.as_deref(), Some("7.2"));
+    }
+
+    /// Rocky Linux 8's centos-release names Rocky (from the python distro corpus).
+    #[test]
+    fn rocky_centos_release_names_rocky() {
+        let (_d, root) = root_with(&[
+            (
+                "/etc/centos-release",
+                "Rocky Linux release 8.4 (Green Obsidian)\n",
+            ),
+            (
+                "/etc/redhat-release",
+                "Rocky Linux release 8.4 (Green Obsidian)\n",
+            ),
+        ]);
+        let f = gather(&root);
+        assert_eq!(f.id.as_deref(), Some("rocky"));
+        assert_eq!(f.version.as_deref(), Some("8.4"));
     }
 
     /// SLES 11 SP3 has only SuSE-release: version 11.3.

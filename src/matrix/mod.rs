@@ -64,14 +64,19 @@ pub fn load(spec: &str) -> Result<LoadedMatrix, MatrixError> {
         }
     };
     if spec.ends_with(".json") {
-        let data: Matrix = serde_json::from_str(&text).map_err(|e| MatrixError::Invalid {
-            path: spec.into(),
-            message: format!("line {} column {}: {e}", e.line(), e.column()),
-        })?;
-        compile(spec, data)
+        parse_json(spec, &text)
     } else {
         parse_toml(spec, &text)
     }
+}
+
+/// Parses and validates matrix text in JSON.
+pub fn parse_json(path: &str, text: &str) -> Result<LoadedMatrix, MatrixError> {
+    let data: Matrix = serde_json::from_str(text).map_err(|e| MatrixError::Invalid {
+        path: path.into(),
+        message: format!("line {} column {}: {e}", e.line(), e.column()),
+    })?;
+    compile(path, data)
 }
 
 /// Every built-in matrix (they are tested to load).
@@ -82,7 +87,8 @@ pub fn builtins() -> Vec<LoadedMatrix> {
         .collect()
 }
 
-fn parse_toml(path: &str, text: &str) -> Result<LoadedMatrix, MatrixError> {
+/// Parses and validates matrix text in TOML (used for files and by the fuzzer).
+pub fn parse_toml(path: &str, text: &str) -> Result<LoadedMatrix, MatrixError> {
     let data: Matrix = toml::from_str(text).map_err(|e| MatrixError::Invalid {
         path: path.into(),
         message: e.to_string().trim_end().to_string(),
@@ -95,7 +101,7 @@ fn compile(path: &str, data: Matrix) -> Result<LoadedMatrix, MatrixError> {
         path: path.into(),
         message,
     };
-    for (name, _) in &data.scenarios {
+    for name in data.scenarios.keys() {
         if crate::scenario::Scenario::parse(name).is_none() {
             return Err(invalid(format!("scenarios.{name}: unknown scenario")));
         }
@@ -139,6 +145,15 @@ fn compile(path: &str, data: Matrix) -> Result<LoadedMatrix, MatrixError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Parses and validates matrix text in JSON.
+    pub fn parse_json(path: &str, text: &str) -> Result<LoadedMatrix, MatrixError> {
+        let data: Matrix = serde_json::from_str(text).map_err(|e| MatrixError::Invalid {
+            path: path.into(),
+            message: format!("line {} column {}: {e}", e.line(), e.column()),
+        })?;
+        compile(path, data)
+    }
 
     /// Every built-in matrix parses, compiles and covers every scenario.
     #[test]

@@ -2,7 +2,10 @@
 //! path to any error. Line numbers in errors are 1-based.
 
 pub mod grub;
+pub mod inittab;
 pub mod kernel_release;
 pub mod release_files;
 pub mod shell_vars;
+pub mod systemd_unit;
+pub mod upstart;
 pub mod version;

@@ -1,0 +1,102 @@
+//! Distribution detection against real release files nobody here wrote: the python `distro`
+//! project's corpus (tests/resources/distros/*), with the `distro` library itself as the oracle
+//! for the families Site Recovery's matrices name. tests/deps.d/10-distro-corpus.sh fetches it.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+const CORPUS: &str = "/var/cache/asr-preflight-testdata/distro-1.9.0";
+
+/// Families we judge, as `distro` names them, mapped to our os-release IDs.
+const FAMILIES: &[(&str, &str)] = &[
+    ("rhel", "rhel"),
+    ("centos", "centos"),
+    ("oracle", "ol"),
+    ("sles", "sles"),
+    ("ubuntu", "ubuntu"),
+    ("debian", "debian"),
+    ("rocky", "rocky"),
+];
+
+/// Corpus entries where we answer differently on purpose, with the reason.
+const DELIBERATE: &[(&str, &str)] = &[
+    // distro reports Scientific Linux as "rhel"; Site Recovery does not support Scientific
+    // Linux, so calling it RHEL would pass a machine that is not supported.
+    (
+        "scientific6",
+        "Scientific Linux is not RHEL for Site Recovery",
+    ),
+    (
+        "scientific7",
+        "Scientific Linux is not RHEL for Site Recovery",
+    ),
+];
+
+/// `distro`'s answer (id, MAJOR.MINOR) for one corpus root.
+fn oracle(root: &Path) -> (String, Option<String>) {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys; sys.path.insert(0, sys.argv[1] + '/src'); import distro\n\
+             d = distro.LinuxDistribution(root_dir=sys.argv[2], include_lsb=False, include_uname=False, include_oslevel=False)\n\
+             print(d.id()); print(d.major_version()); print(d.minor_version())",
+        )
+        .arg(CORPUS)
+        .arg(root)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut lines = text.lines();
+    let id = lines.next().unwrap_or("").to_string();
+    let major = lines.next().unwrap_or("").to_string();
+    let minor = lines.next().unwrap_or("").to_string();
+    let version = match (major.is_empty(), minor.is_empty()) {
+        (true, _) => None,
+        (false, true) => Some(major),
+        (false, false) => Some(format!("{major}.{minor}")),
+    };
+    (id, version)
+}
+
+/// For every corpus root of a family we judge, our id and version equal the library's (where
+/// the library finds only a major, ours may add the minor from a more precise file).
+#[test]
+fn agrees_with_python_distro() {
+    let dir = Path::new(CORPUS).join("tests/resources/distros");
+    let entries = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e} (run tests/install-deps.sh)", dir.display()));
+    let mut compared = 0;
+    for e in entries {
+        let root = e.unwrap().path();
+        let name = root.file_name().unwrap().to_str().unwrap().to_string();
+        if DELIBERATE.iter().any(|(n, _)| *n == name) {
+            continue;
+        }
+        let (their_id, their_version) = oracle(&root);
+        let Some((_, our_family)) = FAMILIES.iter().find(|(d, _)| *d == their_id) else {
+            continue;
+        };
+        let (_, v) = common::check_root(&root, &["--only", "os.supported"]);
+        let os = &v["system"]["os"];
+        assert_eq!(os["id"], *our_family, "{name}: {os}");
+        let ours = os["version"].as_str().map(str::to_string);
+        match (&their_version, &ours) {
+            (Some(t), Some(o)) if !t.contains('.') => {
+                assert!(
+                    o == t || o.starts_with(&format!("{t}.")),
+                    "{name}: {t} vs {o}"
+                )
+            }
+            _ => assert_eq!(ours, their_version, "{name}"),
+        }
+        compared += 1;
+    }
+    assert!(compared >= 10, "only {compared} corpus roots compared");
+}

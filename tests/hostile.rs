@@ -1,0 +1,406 @@
+//! The hostile-input suite: roots built to hurt the tool (FIFOs, sockets and directories where
+//! files are expected, link loops and escapes, garbage, huge files, NUL bytes, invalid UTF-8,
+//! unreadable files, terminal escapes). Every case asserts: exit code 0 or 1, a report valid
+//! against the schema, no panic, done within a bound, nothing written to the tree, and no check
+//! that could not read what it needed says `pass`.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Tree, bin, status, validate};
+use serde_json::Value;
+
+/// Upper bound for one run on a hostile root; a FIFO that blocked would blow it.
+const BOUND: Duration = Duration::from_secs(60);
+
+/// Path -> (kind, size, mode, mtime) of everything under `dir`: the tree as a writer would
+/// change it (atime excluded: reading updates it).
+fn snapshot(dir: &Path) -> BTreeMap<String, (u32, u64, u32, i64)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            let Ok(m) = std::fs::symlink_metadata(&p) else {
+                continue;
+            };
+            out.insert(
+                p.display().to_string(),
+                (m.mode() & 0o170000, m.size(), m.mode(), m.mtime()),
+            );
+            if m.is_dir() {
+                stack.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// Runs the binary with a deadline; returns (exit code, stdout, stderr).
+fn run_bounded(cmd: &mut Command) -> (i32, String, String) {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let start = Instant::now();
+    loop {
+        if let Some(_status) = child.try_wait().unwrap() {
+            break;
+        }
+        if start.elapsed() > BOUND {
+            let _ = child.kill();
+            panic!("no answer within {BOUND:?}: the tool hung");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The common assertions of every hostile case; returns the report.
+fn survive(t: &Tree, extra: &[&str]) -> Value {
+    let before = snapshot(t.path());
+    let (code, stdout, stderr) = run_bounded(
+        Command::new(bin())
+            .arg("--root")
+            .arg(t.path())
+            .args(["--format", "json"])
+            .args(extra),
+    );
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    validate(&v);
+    assert_eq!(before, snapshot(t.path()), "the tool changed the tree");
+    v
+}
+
+/// Checks that must not pass when the release files could not be read.
+fn assert_not_pass(v: &Value, ids: &[&str]) {
+    for id in ids {
+        let s = status(v, id);
+        assert!(s != "pass", "{id} passed although it could not read: {v:#}");
+    }
+}
+
+const RELEASE_FILES: &[&str] = &[
+    "/etc/os-release",
+    "/etc/redhat-release",
+    "/etc/centos-release",
+    "/etc/SuSE-release",
+    "/etc/hostname",
+    "/etc/hosts",
+    "/etc/fstab",
+    "/etc/sysconfig/network",
+    "/boot/grub/grub.conf",
+    "/boot/grub2/grub.cfg",
+    "/etc/ssh/sshd_config",
+    "/etc/environment",
+];
+
+/// FIFOs where files are expected: the run finishes (nothing blocks) and says error, not pass.
+#[test]
+fn fifos_do_not_block() {
+    let t = Tree::new();
+    t.x86_64();
+    for f in RELEASE_FILES {
+        let p = t.path().join(f.trim_start_matches('/'));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        nix::unistd::mkfifo(&p, nix::sys::stat::Mode::S_IRWXU).unwrap();
+    }
+    let v = survive(&t, &[]);
+    assert_eq!(status(&v, "os.supported"), "error", "{v:#}");
+    assert_not_pass(&v, &["os.supported", "os.kernel"]);
+}
+
+/// Sockets and directories where files are expected are errors too.
+#[test]
+fn sockets_and_directories_instead_of_files() {
+    let t = Tree::new();
+    t.x86_64();
+    let _listeners: Vec<_> = RELEASE_FILES
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let p = t.path().join(f.trim_start_matches('/'));
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            if i % 2 == 0 {
+                Some(std::os::unix::net::UnixListener::bind(&p).unwrap())
+            } else {
+                std::fs::create_dir(&p).unwrap();
+                None
+            }
+        })
+        .collect();
+    let v = survive(&t, &[]);
+    assert_eq!(status(&v, "os.supported"), "error", "{v:#}");
+}
+
+/// Link loops and links that try to leave the root: no hang, nothing of the host read.
+#[test]
+fn link_loops_and_escapes() {
+    let t = Tree::new();
+    t.x86_64()
+        .symlink("/etc/os-release", "/etc/os-release")
+        .symlink("/etc/redhat-release", "../../../../../../etc/os-release")
+        .symlink("/etc/centos-release", "/proc/self/root/etc/os-release")
+        .symlink("/etc/hostname", "/etc/hostname.d/../hostname")
+        .symlink("/lib/modules", "/lib/modules/x")
+        .symlink("/boot", "/");
+    let v = survive(&t, &[]);
+    // The host runs Debian; nothing of that may appear in the image's report.
+    assert_ne!(
+        v["system"]["os"]["id"], "debian",
+        "read the host's file: {v:#}"
+    );
+    assert_not_pass(&v, &["os.supported", "os.kernel"]);
+}
+
+/// Megabytes of binary garbage, NUL bytes, invalid UTF-8 and CRLF: parsed or refused, never a
+/// panic, and garbage is not mistaken for a supported system.
+#[test]
+fn garbage_nul_invalid_utf8_crlf() {
+    let t = Tree::new();
+    t.x86_64();
+    let mut state = 0x2545F4914F6CDD1Du64;
+    let garbage: Vec<u8> = (0..4 * 1024 * 1024)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    for f in [
+        "/etc/os-release",
+        "/etc/redhat-release",
+        "/boot/grub2/grub.cfg",
+        "/etc/hosts",
+    ] {
+        t.file(f, &garbage);
+    }
+    t.file("/etc/hostname", b"web\x00\xff\xfe01\r\n");
+    let v = survive(&t, &[]);
+    assert_not_pass(&v, &["os.supported"]);
+    let t2 = Tree::new();
+    t2.x86_64()
+        .file("/etc/redhat-release", b"CentOS release 6.5 (Final)\r\n")
+        .file("/etc/centos-release", b"CentOS release 6.5\x00 (Final)\r\n")
+        .file("/etc/sysconfig/network", b"HOSTNAME=g\xe9st\r\n");
+    let v = survive(&t2, &[]);
+    assert_eq!(
+        v["system"]["os"]["version"], "6.5",
+        "CRLF release file: {v:#}"
+    );
+}
+
+/// A hosts file of 400,000 lines is read within the bound.
+#[test]
+fn huge_hosts_file() {
+    let t = Tree::new();
+    t.x86_64()
+        .file("/etc/redhat-release", "CentOS release 6.5 (Final)\n");
+    let mut hosts = String::with_capacity(400_000 * 40);
+    for i in 0..400_000u32 {
+        hosts.push_str(&format!(
+            "10.{}.{}.{}\thost{i}.example.com host{i}\n",
+            (i >> 16) & 255,
+            (i >> 8) & 255,
+            i & 255
+        ));
+    }
+    t.file("/etc/hosts", hosts);
+    survive(&t, &[]);
+}
+
+/// An empty root: everything unknown, reported as errors or skips, exit 1.
+#[test]
+fn empty_root() {
+    let t = Tree::new();
+    let v = survive(&t, &[]);
+    assert_eq!(v["ready"], false);
+    assert_eq!(status(&v, "os.arch"), "error");
+    assert_eq!(status(&v, "os.supported"), "error");
+    assert_eq!(v["system"]["os"]["id"], Value::Null);
+}
+
+/// Files an unprivileged user cannot read (the tool run as `nobody`) make errors, not passes.
+#[test]
+fn unreadable_as_nobody() {
+    let t = Tree::new();
+    t.x86_64()
+        .file("/etc/redhat-release", "CentOS release 6.5 (Final)\n")
+        .file("/etc/centos-release", "CentOS release 6.5 (Final)\n")
+        .dir("/lib/modules/2.6.32-431.el6.x86_64")
+        .file(
+            "/boot/grub/grub.conf",
+            "default=0\ntitle x\n\tkernel /vmlinuz-2.6.32-431.el6.x86_64\n",
+        );
+    std::fs::set_permissions(t.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    for f in [
+        "etc/redhat-release",
+        "etc/centos-release",
+        "boot/grub/grub.conf",
+    ] {
+        std::fs::set_permissions(t.path().join(f), std::fs::Permissions::from_mode(0o000)).unwrap();
+    }
+    std::fs::set_permissions(
+        t.path().join("lib/modules"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    let before = snapshot(t.path());
+    let (code, stdout, stderr) = run_bounded(
+        Command::new("setpriv")
+            .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
+            .arg(bin())
+            .arg("--root")
+            .arg(t.path())
+            .args(["--format", "json"]),
+    );
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    validate(&v);
+    assert_eq!(before, snapshot(t.path()));
+    assert_eq!(status(&v, "os.supported"), "error", "{v:#}");
+    let details = common::check(&v, "os.supported")["details"].to_string();
+    assert!(details.contains("permission denied"), "{details}");
+}
+
+/// A terminal-hostile host name cannot drive the terminal: no raw ESC or BEL in human output.
+#[test]
+fn terminal_escapes_are_neutralised() {
+    let t = Tree::new();
+    t.x86_64()
+        .file(
+            "/etc/hostname",
+            b"\x1b]0;owned\x07evil\x1b[2J\xe2\x80\xae\n",
+        )
+        .file(
+            "/etc/redhat-release",
+            "CentOS release 6.5 (Final)\x1b[31m\n",
+        );
+    let out = Command::new(bin())
+        .arg("--root")
+        .arg(t.path())
+        .args(["--color", "never"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text}");
+    assert!(
+        !text.contains('\u{202e}'),
+        "bidi override reached the terminal"
+    );
+    assert!(text.contains("\\x1b"), "escapes not shown: {text}");
+}
+
+/// A read-only bind of the root works: the tool needs no write access to the image.
+#[test]
+fn read_only_bind_of_the_root() {
+    let src = common::repo().join("fixtures/os/centos-6.5");
+    let t = Tree::new();
+    let mnt = t.path().join("ro");
+    std::fs::create_dir(&mnt).unwrap();
+    let script = format!(
+        "mount --bind {src} {mnt} && mount -o remount,bind,ro {mnt} && exec {bin} --root {mnt} --format json",
+        src = src.display(),
+        mnt = mnt.display(),
+        bin = bin().display()
+    );
+    let (code, stdout, stderr) =
+        run_bounded(Command::new("unshare").args(["-m", "sh", "-c", &script]));
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    validate(&v);
+    assert_eq!(v["system"]["os"]["version"], "6.5");
+}
+
+/// Live, the whole run opens nothing for writing, creates, renames or removes nothing
+/// (strace of every file system call of the process and its threads).
+#[test]
+fn live_run_writes_nothing() {
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let (code, _, stderr) = run_bounded(
+        Command::new("strace")
+            .args(["-f", "-qq", "-e", "trace=%file,%desc", "-o"])
+            .arg(log.path())
+            .arg(bin())
+            .args(["--format", "json"]),
+    );
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let trace = std::fs::read_to_string(log.path()).unwrap();
+    let bad: Vec<&str> = trace
+        .lines()
+        .filter(|l| {
+            let open_for_write = (l.contains("open") || l.contains("creat"))
+                && (l.contains("O_WRONLY") || l.contains("O_RDWR") || l.contains("O_CREAT"))
+                && !l.contains("\"/dev/null\"")
+                && !l.contains("\"/dev/tty\"");
+            // The system call's own name (`PID name(args) = ret`), compared whole, so that
+            // `readlink(` is not taken for `link(`.
+            let call = l
+                .split_once(' ')
+                .map(|(_, rest)| rest.split('(').next().unwrap_or(""))
+                .unwrap_or("");
+            let mutating = [
+                "unlink",
+                "unlinkat",
+                "rename",
+                "renameat",
+                "renameat2",
+                "mkdir",
+                "mkdirat",
+                "rmdir",
+                "chmod",
+                "fchmodat",
+                "chown",
+                "fchownat",
+                "truncate",
+                "symlink",
+                "symlinkat",
+                "link",
+                "linkat",
+                "utimensat",
+                "mknod",
+                "mknodat",
+            ]
+            .contains(&call);
+            open_for_write || mutating
+        })
+        .collect();
+    assert!(bad.is_empty(), "writes to the inspected system: {bad:#?}");
+    assert!(trace.lines().count() > 10, "strace saw nothing: {trace}");
+}
+
+/// Writing to a closed pipe (the reader exits before the report is written) ends quietly
+/// with the tool's own status (1: the fixture is not ready), not a panic or SIGPIPE's 141.
+#[test]
+fn closed_pipe_is_quiet() {
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "{} --root {} --only os.supported --matrix asr-2016 | true; echo \"${{PIPESTATUS[0]}}\"",
+            bin().display(),
+            common::repo().join("fixtures/os/rhel-6.5").display()
+        ))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.is_empty(), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1");
+}
