@@ -21,7 +21,8 @@
 #
 # Written for every guest's shell: POSIX sh (dash, busybox sh, bash 3.2 and later), curl 7.19
 # (only -f -s -S -L -o) or wget, sha256sum or openssl. The whole script is one function called on
-# the very last line, so a download cut short runs nothing at all.
+# the very last line, inside braces so that even a cut inside that line is a syntax error: a
+# download cut short runs nothing at all.
 
 asr_preflight_installer() {
     asr_url=${ASR_PREFLIGHT_URL:-}
@@ -105,6 +106,7 @@ EOF
         ;;
     esac
 
+    asr_version=${asr_version#v}
     [ -n "$asr_url" ] || asr_url=$asr_default_url
     if [ -z "$asr_url" ]; then
         asr_die "set ASR_PREFLIGHT_URL to where the release assets are"
@@ -120,7 +122,6 @@ EOF
         ;;
     esac
     asr_url=${asr_url%/}
-    asr_version=${asr_version#v}
 
     asr_machine=$(uname -m)
     if [ "$asr_machine" != x86_64 ]; then
@@ -208,4 +209,4 @@ EOF
     return 0
 }
 
-asr_preflight_installer "$@"
+{ asr_preflight_installer "$@"; }
