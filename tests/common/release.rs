@@ -16,7 +16,7 @@ pub fn release_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("release-{}", std::process::id()));
+            .join(concat!("release-", env!("CARGO_CRATE_NAME")));
         let _ = std::fs::remove_dir_all(&dir);
         let out = Command::new(repo().join("dist/package.sh"))
             .arg(&dir)
