@@ -2,6 +2,7 @@
 //! binary run as a user would run it, and validation of its JSON against the published schema.
 #![allow(dead_code)]
 
+pub mod netns;
 pub mod release;
 pub mod staticbin;
 
