@@ -4,6 +4,7 @@
 //! check tripping over a system call that kernel lacks.
 
 mod common;
+mod netsrv;
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -288,6 +289,42 @@ fn root_check_on_old_kernel_surface() {
     assert_eq!(junit.code, old.code, "{}", junit.stderr);
     let xml = std::fs::read_to_string(&out).expect("report.xml written");
     assert!(xml.starts_with("<?xml"), "{xml}");
+}
+
+/// The TLS path of `net.outbound --online` (rustls with ring, its random numbers, the resolver
+/// for `localhost`) works on the 2.6.32 system-call surface: against an HTTPS server on
+/// 127.0.0.1 with a certificate from a test CA, by address and by name, the check passes and
+/// says the TLS handshake was verified.
+#[test]
+fn online_tls_on_old_kernel_surface() {
+    let ca = netsrv::TestCa::new("asr-preflight tests", "asr-preflight test CA");
+    let port = netsrv::https_server(ca.server.clone());
+    let eps = [format!("127.0.0.1:{port}"), format!("localhost:{port}")];
+    let mut c = old_kernel(static_bin());
+    c.args([
+        "check",
+        "--only",
+        "net.outbound",
+        "--online",
+        "--format",
+        "json",
+    ])
+    .args(["--timeout", "10"]);
+    for e in &eps {
+        c.args(["--endpoint", e]);
+    }
+    // Only loopback: no proxy from this machine's environment, the test CA as the only trust.
+    c.env_clear()
+        .env("ASR_PREFLIGHT_TEST_CA", &ca.ca_file)
+        .env("no_proxy", "127.0.0.1,localhost");
+    let v = report(&ran(c.output().expect("run under harness")));
+    let check = &v["checks"][0];
+    assert_eq!(check["id"], "net.outbound");
+    assert_eq!(check["status"], "pass", "{check:#}");
+    let text = check.to_string();
+    assert_eq!(text.matches("TLS verified").count(), 2, "{check:#}");
+    let bad = enosys_mentions(&v);
+    assert!(bad.is_empty(), "{bad:#?}");
 }
 
 /// In an empty chroot (the binary and a fixture root, nothing else: no /proc, no /etc, no
