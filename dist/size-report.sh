@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Prints the size of the static binary and what takes the space, per crate: builds an unstripped
 # copy with `dist/build-static.sh --keep-symbols` and sums the sizes nm reports per crate (the
-# first path segment of each demangled Rust symbol; C symbols from musl and libunwind are one
-# group). cargo-bloat (`cargo install cargo-bloat`) gives a similar table of .text only.
+# first path segment of each demangled Rust symbol; ring's C and assembly is one group, the other
+# C symbols (musl, libunwind) another). cargo-bloat (`cargo install cargo-bloat`) gives a similar table of .text only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stripped=$(dist/build-static.sh | tail -n 1)
@@ -21,7 +21,9 @@ nm --size-sort -S -C -t d "$symbols" | awk '
         size = $2 + 0
         name = $0
         sub(/^[^ ]+ [^ ]+ [^ ]+ /, "", name)
-        if (name !~ /::/) {
+        if (name ~ /ring_core_|nistz256|^GFp_/) {
+            crate = "ring (C and assembly)"
+        } else if (name !~ /::/) {
             crate = "[C: musl, libunwind]"
         } else {
             # <regex_automata::X as core::fmt::Debug>::fmt and <&mut serde_json::Y as ...>
