@@ -3,10 +3,14 @@
 //! [`Finding`]. Which checks run, and the skips for scenario, mode and `--online`, are decided
 //! here once, not inside each check.
 
+pub mod agent;
+pub mod ascii;
 pub mod net;
 pub mod network;
 pub mod os;
 pub mod ssh;
+pub mod storage;
+pub mod vmware;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -183,7 +187,16 @@ pub struct CheckDef {
 
 /// Every check, in report order.
 pub fn registry() -> Vec<&'static CheckDef> {
-    let areas: &[&[CheckDef]] = &[os::CHECKS, network::CHECKS, ssh::CHECKS, net::CHECKS];
+    let areas: &[&[CheckDef]] = &[
+        os::CHECKS,
+        network::CHECKS,
+        ssh::CHECKS,
+        storage::CHECKS,
+        vmware::CHECKS,
+        net::CHECKS,
+        agent::CHECKS,
+        ascii::CHECKS,
+    ];
     areas.iter().flat_map(|a| a.iter()).collect()
 }
 
@@ -252,6 +265,14 @@ mod tests {
             "hostname.valid",
             "hosts.nic-addresses",
             "ssh.autostart",
+            "disk.size",
+            "disk.count",
+            "disk.install-space",
+            "vmware.tools",
+            "ascii.hostname",
+            "ascii.mount-points",
+            "ascii.device-names",
+            "ascii.system-paths",
             "net.proxy",
             "net.outbound",
         ] {

@@ -1,6 +1,9 @@
 //! Pure parsers: text in, types out. None of them knows where its text came from; callers add the
 //! path to any error. Line numbers in errors are 1-based.
 
+pub mod cmdline;
+pub mod efivar;
+pub mod fstab;
 pub mod glob;
 pub mod grub;
 pub mod hosts;
@@ -8,6 +11,8 @@ pub mod ifcfg;
 pub mod ifupdown;
 pub mod inittab;
 pub mod kernel_release;
+pub mod lvm_metadata;
+pub mod mountinfo;
 pub mod netconf;
 pub mod netplan;
 pub mod nm_keyfile;
@@ -17,6 +22,7 @@ pub mod release_files;
 pub mod shell_vars;
 pub mod systemd_unit;
 pub mod upstart;
+pub mod utmp;
 pub mod version;
 pub mod x509_name;
 pub mod yaml;

@@ -5,6 +5,7 @@
 pub mod netns;
 pub mod release;
 pub mod staticbin;
+pub mod sysfs;
 
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
