@@ -1,5 +1,5 @@
 # `make test` is the whole test suite on a fresh machine: install what the tests need, then test.
-.PHONY: test build static fuzz
+.PHONY: test build static fuzz package
 
 test:
 	tests/install-deps.sh
@@ -11,3 +11,7 @@ build:
 
 static:
 	dist/build-static.sh
+
+# The release assets (install.sh, the static binary, SHA256SUMS, man page, completions).
+package:
+	dist/package.sh target/release-assets

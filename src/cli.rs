@@ -58,6 +58,14 @@ pub enum Sub {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
     },
+    /// Print the manual page (roff), generated from this command line definition
+    Man,
+    /// Print shell completions, generated from this command line definition
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -213,6 +221,8 @@ pub enum Command {
     Explain(String),
     Matrix { matrix: String, format: ListFormat },
     Version(ListFormat),
+    Man,
+    Completions(clap_complete::Shell),
     MvcListen(crate::mvc::ListenConfig),
     MvcProbe(crate::mvc::ProbeConfig),
 }
@@ -231,6 +241,8 @@ impl Cli {
             Some(Sub::Explain { check_id }) => Ok(Command::Explain(check_id)),
             Some(Sub::Matrix { matrix, format }) => Ok(Command::Matrix { matrix, format }),
             Some(Sub::Version { format }) => Ok(Command::Version(format)),
+            Some(Sub::Man) => Ok(Command::Man),
+            Some(Sub::Completions { shell }) => Ok(Command::Completions(shell)),
             Some(Sub::Mvc { action }) => match action {
                 MvcAction::Listen { port, timeout } => {
                     Ok(Command::MvcListen(crate::mvc::ListenConfig {

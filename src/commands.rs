@@ -1,5 +1,5 @@
-//! The informational commands: `list`, `explain`, `matrix`, `version`. Each returns the text to
-//! print, so that tests can call them without a process.
+//! The informational commands: `list`, `explain`, `matrix`, `version`, `man`, `completions`. Each
+//! returns the text to print, so that tests can call them without a process.
 
 use std::fmt::Write;
 
@@ -197,4 +197,51 @@ pub fn version(format: ListFormat) -> String {
             format!("asr-preflight {version} ({target}, commit {commit}, {profile} build)\n")
         }
     }
+}
+
+/// The manual page (roff): clap_mangen's rendering of the command line definition, followed by
+/// the sections clap does not know (exit status, environment, examples).
+pub fn man() -> String {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = clap_mangen::Man::new(crate::cli::Cli::command()).render(&mut out);
+    let mut page = String::from_utf8_lossy(&out).into_owned();
+    page.push_str(MAN_EXTRA);
+    page
+}
+
+const MAN_EXTRA: &str = r#".SH "EXIT STATUS"
+.TP
+\fB0\fR
+ready: no check failed or errored (warnings allowed unless \fB\-\-strict\fR)
+.TP
+\fB1\fR
+not ready: at least one check is fail or error (or warn with \fB\-\-strict\fR)
+.TP
+\fB2\fR
+usage error, or the tool could not run at all (for example \fB\-\-root\fR does not exist)
+.SH ENVIRONMENT
+.TP
+\fBNO_COLOR\fR
+when set and not empty, human output has no colour unless \fB\-\-color always\fR
+.SH EXAMPLES
+.TP
+\fBasr\-preflight\fR
+check this machine and print the report
+.TP
+\fBasr\-preflight \-\-root /mnt/image \-\-format junit \-\-output report.xml\fR
+check a mounted image in a build pipeline
+.TP
+\fBasr\-preflight explain os.kernel\fR
+what a check checks, why, and how to fix it
+"#;
+
+/// Shell completions for `shell`, generated from the command line definition.
+pub fn completions(shell: clap_complete::Shell) -> String {
+    use clap::CommandFactory;
+    let mut cmd = crate::cli::Cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "asr-preflight", &mut out);
+    String::from_utf8_lossy(&out).into_owned()
 }

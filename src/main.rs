@@ -55,6 +55,8 @@ fn real_main() -> Exit {
             Err(e) => usage(e),
         },
         Command::Version(f) => print(&commands::version(f), Exit::Ready),
+        Command::Man => print(&commands::man(), Exit::Ready),
+        Command::Completions(shell) => print(&commands::completions(shell), Exit::Ready),
         Command::MvcListen(cfg) => match mvc::listen(&cfg, &mut std::io::stdout().lock()) {
             Ok(_) => Exit::Ready,
             Err(e) => usage(e),

@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 pub mod netns;
+pub mod release;
+pub mod staticbin;
 pub mod sysfs;
 
 use std::os::unix::fs::symlink;
