@@ -6,6 +6,7 @@ pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod facts;
+pub mod initramfs;
 pub mod matrix;
 pub mod output;
 pub mod parse;
