@@ -3,6 +3,7 @@
 
 pub mod grub;
 pub mod kernel_release;
+pub mod kmod;
 pub mod release_files;
 pub mod shell_vars;
 pub mod version;
