@@ -1,5 +1,5 @@
 //! The few facts only a running system has, behind a trait so tests can substitute them:
-//! the kernel's uname, the host name it holds. More live-only facts (interfaces, sockets, file
+//! the kernel's uname, the host name it holds, the processes running now. More live-only facts (interfaces, sockets, file
 //! system space) join here as their checks need them. In `--root` mode there is no probe at all,
 //! which is how the host running the tool is kept out of an image's report.
 
@@ -15,6 +15,14 @@ pub struct Uname {
     pub machine: String,
 }
 
+/// One running process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Process {
+    pub pid: u32,
+    /// The kernel's short command name (`/proc/PID/comm`, at most 15 bytes), as bytes.
+    pub comm: Vec<u8>,
+}
+
 /// A live-only fact could not be had.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{what}: {cause}")]
@@ -28,6 +36,8 @@ pub trait Probe {
     fn uname(&self) -> Result<Uname, ProbeError>;
     /// The kernel's host name, as bytes (it may be anything the administrator set).
     fn hostname(&self) -> Result<OsString, ProbeError>;
+    /// The processes running now, by pid. Processes that exit while being listed are left out.
+    fn processes(&self) -> Result<Vec<Process>, ProbeError>;
 }
 
 /// The running system.
@@ -56,6 +66,38 @@ impl Probe for LiveProbe {
             cause: e.desc().to_string(),
         })
     }
+
+    fn processes(&self) -> Result<Vec<Process>, ProbeError> {
+        use std::io::Read;
+        let dir = std::fs::read_dir("/proc").map_err(|e| ProbeError {
+            what: "/proc",
+            cause: e.to_string(),
+        })?;
+        let mut out = Vec::new();
+        for entry in dir.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            // comm is readable by everyone; a process gone meanwhile is simply skipped.
+            let mut comm = Vec::new();
+            let Ok(f) = std::fs::File::open(entry.path().join("comm")) else {
+                continue;
+            };
+            if f.take(64).read_to_end(&mut comm).is_err() {
+                continue;
+            }
+            if comm.last() == Some(&b'\n') {
+                comm.pop();
+            }
+            out.push(Process { pid, comm });
+        }
+        out.sort_by_key(|p| p.pid);
+        Ok(out)
+    }
 }
 
 /// Canned answers for tests.
@@ -63,6 +105,7 @@ impl Probe for LiveProbe {
 pub struct FakeProbe {
     pub uname: Result<Uname, ProbeError>,
     pub hostname: Result<OsString, ProbeError>,
+    pub processes: Result<Vec<Process>, ProbeError>,
 }
 
 impl FakeProbe {
@@ -77,6 +120,7 @@ impl FakeProbe {
                 machine: "x86_64".into(),
             }),
             hostname: Ok(hostname.into()),
+            processes: Ok(Vec::new()),
         }
     }
 }
@@ -87,5 +131,8 @@ impl Probe for FakeProbe {
     }
     fn hostname(&self) -> Result<OsString, ProbeError> {
         self.hostname.clone()
+    }
+    fn processes(&self) -> Result<Vec<Process>, ProbeError> {
+        self.processes.clone()
     }
 }

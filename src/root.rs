@@ -265,6 +265,18 @@ impl Root {
         }
     }
 
+    /// Whether `path` (links followed) is a regular file with an execute bit set, as init
+    /// systems require of the scripts they run; `Ok(false)` when nothing is there.
+    pub fn is_executable_file(&self, path: &Path) -> Result<bool, ReadError> {
+        use std::os::unix::fs::PermissionsExt;
+        let host = self.resolve(path)?;
+        match fs::metadata(&host) {
+            Ok(m) => Ok(m.is_file() && m.permissions().mode() & 0o111 != 0),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(ReadError::from_io(path, e)),
+        }
+    }
+
     /// Whether a regular file, directory or anything else exists at `path` (links followed).
     pub fn exists(&self, path: &Path) -> bool {
         matches!(self.kind(path), Ok(Some(_)))

@@ -7,6 +7,8 @@ pub mod dmi;
 pub mod hostname;
 pub mod kernel;
 pub mod os;
+pub mod processes;
+pub mod services;
 
 use std::cell::OnceCell;
 
@@ -34,6 +36,8 @@ pub struct Facts {
     arch: OnceCell<arch::ArchFacts>,
     dmi: OnceCell<dmi::DmiFacts>,
     hostname: OnceCell<hostname::HostnameFacts>,
+    services: OnceCell<services::ServiceFacts>,
+    processes: OnceCell<processes::ProcessFacts>,
 }
 
 impl Facts {
@@ -45,6 +49,8 @@ impl Facts {
             arch: OnceCell::new(),
             dmi: OnceCell::new(),
             hostname: OnceCell::new(),
+            services: OnceCell::new(),
+            processes: OnceCell::new(),
         }
     }
 
@@ -77,5 +83,22 @@ impl Facts {
     pub fn hostname(&self) -> &hostname::HostnameFacts {
         self.hostname
             .get_or_init(|| hostname::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    /// The init system and what the boot starts (gathered once; see [`Facts::service`]).
+    pub fn services(&self) -> &services::ServiceFacts {
+        self.services
+            .get_or_init(|| services::gather(&self.sources.root))
+    }
+
+    /// Whether the service known by any of `names` (`["sshd", "ssh"]`) starts at boot.
+    pub fn service(&self, names: &[&str]) -> services::ServiceEnablement {
+        self.services().enablement(&self.sources.root, names)
+    }
+
+    /// The processes running now (live only; in `--root` mode they are not known).
+    pub fn processes(&self) -> &processes::ProcessFacts {
+        self.processes
+            .get_or_init(|| processes::gather(self.sources.probe()))
     }
 }

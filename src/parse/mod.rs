@@ -2,8 +2,11 @@
 //! path to any error. Line numbers in errors are 1-based.
 
 pub mod grub;
+pub mod inittab;
 pub mod kernel_release;
 pub mod kmod;
 pub mod release_files;
 pub mod shell_vars;
+pub mod systemd_unit;
+pub mod upstart;
 pub mod version;
