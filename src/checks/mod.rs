@@ -3,6 +3,8 @@
 //! [`Finding`]. Which checks run, and the skips for scenario, mode and `--online`, are decided
 //! here once, not inside each check.
 
+pub mod failover;
+pub mod kernel;
 pub mod os;
 
 use std::path::PathBuf;
@@ -163,7 +165,7 @@ pub struct CheckDef {
 
 /// Every check, in report order.
 pub fn registry() -> Vec<&'static CheckDef> {
-    let areas: &[&[CheckDef]] = &[os::CHECKS];
+    let areas: &[&[CheckDef]] = &[os::CHECKS, kernel::CHECKS, failover::CHECKS];
     areas.iter().flat_map(|a| a.iter()).collect()
 }
 

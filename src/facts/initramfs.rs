@@ -56,8 +56,11 @@ pub fn gather(root: &Root, inventory: &KernelInventory) -> Vec<InitramfsFacts> {
 
 fn read(root: &Root, path: &str) -> Result<Contents, String> {
     let (file, _) = root.open_file(Path::new(path)).map_err(|e| e.to_string())?;
-    let listing = initramfs::list(std::io::BufReader::with_capacity(256 * 1024, file), &Limits::default())
-        .map_err(|e| format!("{path}: {e}"))?;
+    let listing = initramfs::list(
+        std::io::BufReader::with_capacity(256 * 1024, file),
+        &Limits::default(),
+    )
+    .map_err(|e| format!("{path}: {e}"))?;
     Ok(summarise(&listing))
 }
 
@@ -125,8 +128,14 @@ mod tests {
             entries: vec![
                 entry("usr/lib/modules", 0o040755),
                 entry("usr/lib/modules/6.1.0-18-amd64", 0o040755),
-                entry("usr/lib/modules/6.1.0-18-amd64/kernel/drivers/hv/hv_vmbus.ko.xz", 0o100644),
-                entry("lib/modules/6.1.0-18-amd64/kernel/drivers/scsi/hv_storvsc.ko", 0o100644),
+                entry(
+                    "usr/lib/modules/6.1.0-18-amd64/kernel/drivers/hv/hv_vmbus.ko.xz",
+                    0o100644,
+                ),
+                entry(
+                    "lib/modules/6.1.0-18-amd64/kernel/drivers/scsi/hv_storvsc.ko",
+                    0o100644,
+                ),
                 entry("hv_netvsc.ko", 0o040755),
             ],
             segments: vec![],

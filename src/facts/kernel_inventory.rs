@@ -148,7 +148,9 @@ pub fn gather(root: &Root) -> KernelInventory {
         Err(e) => inv.errors.push(e.to_string()),
     }
     for e in &boot {
-        let Some(name) = e.name.to_str() else { continue };
+        let Some(name) = e.name.to_str() else {
+            continue;
+        };
         if let Some(rel) = image_release(name) {
             if !releases.iter().any(|r| r == rel) {
                 releases.push(rel.to_string());
@@ -206,7 +208,8 @@ fn kernel(root: &Root, rel: &str, boot: &[crate::root::DirEntry]) -> InstalledKe
     let mut errors = Vec::new();
     let dir = PathBuf::from("/lib/modules").join(rel);
     let modules_dir = matches!(root.kind(&dir), Ok(Some(FileKind::Dir)));
-    let module_tree = modules_dir && matches!(root.kind(&dir.join("kernel")), Ok(Some(FileKind::Dir)));
+    let module_tree =
+        modules_dir && matches!(root.kind(&dir.join("kernel")), Ok(Some(FileKind::Dir)));
     let has = |name: &str| boot.iter().any(|e| e.name == OsStr::new(name));
     let image = ["vmlinuz-", "vmlinux-"]
         .iter()
@@ -296,7 +299,9 @@ impl Walker<'_> {
             }
         };
         for e in entries {
-            let Some(name) = e.name.to_str() else { continue };
+            let Some(name) = e.name.to_str() else {
+                continue;
+            };
             let child_rel = if rel.is_empty() {
                 name.to_string()
             } else {
@@ -333,7 +338,10 @@ mod tests {
     /// Kernel images name their release; rescue images and signature files do not count.
     #[test]
     fn image_names() {
-        assert_eq!(image_release("vmlinuz-6.1.0-18-amd64"), Some("6.1.0-18-amd64"));
+        assert_eq!(
+            image_release("vmlinuz-6.1.0-18-amd64"),
+            Some("6.1.0-18-amd64")
+        );
         assert_eq!(
             image_release("vmlinuz-3.10.0-1160.el7.x86_64"),
             Some("3.10.0-1160.el7.x86_64")
@@ -368,9 +376,18 @@ mod tests {
             &[
                 ("/boot/vmlinuz-3.10.0-1160.el7.x86_64", "k"),
                 ("/boot/initramfs-3.10.0-1160.el7.x86_64.img", "12345"),
-                ("/lib/modules/3.10.0-1160.el7.x86_64/kernel/drivers/hv/hv_vmbus.ko.xz", ""),
-                ("/lib/modules/3.10.0-1160.el7.x86_64/kernel/drivers/scsi/hv_storvsc.ko.xz", ""),
-                ("/lib/modules/3.10.0-1160.el7.x86_64/modules.builtin", "kernel/fs/ext4/ext4.ko\n"),
+                (
+                    "/lib/modules/3.10.0-1160.el7.x86_64/kernel/drivers/hv/hv_vmbus.ko.xz",
+                    "",
+                ),
+                (
+                    "/lib/modules/3.10.0-1160.el7.x86_64/kernel/drivers/scsi/hv_storvsc.ko.xz",
+                    "",
+                ),
+                (
+                    "/lib/modules/3.10.0-1160.el7.x86_64/modules.builtin",
+                    "kernel/fs/ext4/ext4.ko\n",
+                ),
                 ("/boot/vmlinuz-5.4.0-26-generic", "k"),
                 ("/boot/initrd.img-5.4.0-26-generic", "1234567"),
                 ("/lib/modules/5.4.0-26-generic/kernel/fs/ext4/ext4.ko", ""),
@@ -380,7 +397,10 @@ mod tests {
                 ),
                 ("/lib/modules/2.6.32-431.el6.x86_64/weak-updates/.empty", ""),
                 ("/lib/modules/2.6.32-504.el6.x86_64/kernel/.empty", ""),
-                ("/lib/modules/2.6.32-504.el6.x86_64/extra/hv/hv_vmbus.ko", ""),
+                (
+                    "/lib/modules/2.6.32-504.el6.x86_64/extra/hv/hv_vmbus.ko",
+                    "",
+                ),
                 ("/boot/vmlinuz-2.6.32-504.el6.x86_64", "k"),
             ],
             &[
@@ -392,7 +412,10 @@ mod tests {
                     "/lib/modules/2.6.32-504.el6.x86_64/weak-updates/hv_netvsc.ko",
                     "../extra/hv/hv_vmbus.ko",
                 ),
-                ("/lib/modules/3.10.0-1160.el7.x86_64/build", "/usr/src/kernels/x"),
+                (
+                    "/lib/modules/3.10.0-1160.el7.x86_64/build",
+                    "/usr/src/kernels/x",
+                ),
                 ("/boot/initrd", "initrd.img-5.4.0-26-generic"),
             ],
         );
@@ -423,7 +446,12 @@ mod tests {
         );
         let ubuntu = inv.get("5.4.0-26-generic").unwrap();
         assert!(ubuntu.missing_drivers().is_empty());
-        assert!(ubuntu.drivers.iter().all(|d| d.builtin && d.module.is_none()));
+        assert!(
+            ubuntu
+                .drivers
+                .iter()
+                .all(|d| d.builtin && d.module.is_none())
+        );
         assert_eq!(ubuntu.initramfs.as_ref().unwrap().1, 7);
         // initramfs-...img (5) + initrd.img-... (7) + the /boot/initrd link to it (7).
         assert_eq!(inv.initrd_total(), 19);

@@ -5,7 +5,10 @@
 pub mod arch;
 pub mod dmi;
 pub mod hostname;
+pub mod hydration;
+pub mod initramfs;
 pub mod kernel;
+pub mod kernel_inventory;
 pub mod os;
 pub mod processes;
 pub mod services;
@@ -38,6 +41,9 @@ pub struct Facts {
     hostname: OnceCell<hostname::HostnameFacts>,
     services: OnceCell<services::ServiceFacts>,
     processes: OnceCell<processes::ProcessFacts>,
+    kernel_inventory: OnceCell<kernel_inventory::KernelInventory>,
+    initramfs: OnceCell<Vec<initramfs::InitramfsFacts>>,
+    hydration: OnceCell<hydration::HydrationFacts>,
 }
 
 impl Facts {
@@ -51,6 +57,9 @@ impl Facts {
             hostname: OnceCell::new(),
             services: OnceCell::new(),
             processes: OnceCell::new(),
+            kernel_inventory: OnceCell::new(),
+            initramfs: OnceCell::new(),
+            hydration: OnceCell::new(),
         }
     }
 
@@ -100,5 +109,23 @@ impl Facts {
     pub fn processes(&self) -> &processes::ProcessFacts {
         self.processes
             .get_or_init(|| processes::gather(self.sources.probe()))
+    }
+
+    /// Every installed kernel with its modules, image and initramfs.
+    pub fn kernel_inventory(&self) -> &kernel_inventory::KernelInventory {
+        self.kernel_inventory
+            .get_or_init(|| kernel_inventory::gather(&self.sources.root))
+    }
+
+    /// What each installed kernel's initramfs holds (decompresses every image: only on demand).
+    pub fn initramfs(&self) -> &[initramfs::InitramfsFacts] {
+        self.initramfs
+            .get_or_init(|| initramfs::gather(&self.sources.root, self.kernel_inventory()))
+    }
+
+    /// The programs failover hydration runs, and the initramfs generator's configuration.
+    pub fn hydration(&self) -> &hydration::HydrationFacts {
+        self.hydration
+            .get_or_init(|| hydration::gather(&self.sources.root))
     }
 }

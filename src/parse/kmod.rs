@@ -7,9 +7,7 @@ const SUFFIXES: &[&[u8]] = &[b".ko", b".ko.xz", b".ko.gz", b".ko.zst", b".ko.bz2
 
 /// The module a file name (not a path) holds: `hv_netvsc.ko.xz` gives `hv_netvsc`.
 pub fn module_name(file_name: &[u8]) -> Option<String> {
-    let stem = SUFFIXES
-        .iter()
-        .find_map(|s| file_name.strip_suffix(*s))?;
+    let stem = SUFFIXES.iter().find_map(|s| file_name.strip_suffix(*s))?;
     if stem.is_empty() {
         return None;
     }
@@ -43,9 +41,18 @@ mod tests {
     #[test]
     fn module_names() {
         assert_eq!(module_name(b"hv_vmbus.ko").as_deref(), Some("hv_vmbus"));
-        assert_eq!(module_name(b"hv_storvsc.ko.xz").as_deref(), Some("hv_storvsc"));
-        assert_eq!(module_name(b"hv_netvsc.ko.zst").as_deref(), Some("hv_netvsc"));
-        assert_eq!(module_name(b"pci-hyperv.ko.gz").as_deref(), Some("pci_hyperv"));
+        assert_eq!(
+            module_name(b"hv_storvsc.ko.xz").as_deref(),
+            Some("hv_storvsc")
+        );
+        assert_eq!(
+            module_name(b"hv_netvsc.ko.zst").as_deref(),
+            Some("hv_netvsc")
+        );
+        assert_eq!(
+            module_name(b"pci-hyperv.ko.gz").as_deref(),
+            Some("pci_hyperv")
+        );
         assert_eq!(module_name(b"modules.builtin"), None);
         assert_eq!(module_name(b".ko"), None);
         assert_eq!(module_name(b"hv_vmbus.ko.sig"), None);

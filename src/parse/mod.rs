@@ -1,6 +1,7 @@
 //! Pure parsers: text in, types out. None of them knows where its text came from; callers add the
 //! path to any error. Line numbers in errors are 1-based.
 
+pub mod dracut_conf;
 pub mod grub;
 pub mod inittab;
 pub mod kernel_release;
