@@ -62,6 +62,8 @@ pub struct Fed {
     pub consumed: usize,
     /// The parser stopped at an archive boundary in front of a byte that starts no archive.
     pub foreign: bool,
+    /// The parser stopped right after an archive's trailer and padding (when asked to).
+    pub archive_end: bool,
 }
 
 /// The push parser.
@@ -129,6 +131,12 @@ impl Parser {
     /// Feeds bytes. Consumes all of them unless it stops, at an archive boundary, in front of a
     /// byte that starts no archive (`foreign`).
     pub fn feed(&mut self, data: &[u8]) -> Result<Fed, CpioError> {
+        self.feed_with(data, false)
+    }
+
+    /// Like [`Parser::feed`]; with `stop_at_end`, also stops once an archive has ended, so
+    /// that the caller can tell concatenated archives apart.
+    pub fn feed_with(&mut self, data: &[u8], stop_at_end: bool) -> Result<Fed, CpioError> {
         let mut i = 0;
         while i < data.len() {
             match self.state {
@@ -143,6 +151,7 @@ impl Parser {
                         return Ok(Fed {
                             consumed: i,
                             foreign: true,
+                            archive_end: false,
                         });
                     }
                     self.state = State::Header;
@@ -166,6 +175,13 @@ impl Parser {
                     self.offset += take as u64;
                     if self.name.len() == len {
                         self.finish_name()?;
+                        if stop_at_end && self.state == State::Boundary {
+                            return Ok(Fed {
+                                consumed: i,
+                                foreign: false,
+                                archive_end: true,
+                            });
+                        }
                     }
                 }
                 State::Skip {
@@ -182,6 +198,14 @@ impl Parser {
                             then_boundary,
                         }
                     } else if then_boundary {
+                        if stop_at_end {
+                            self.state = State::Boundary;
+                            return Ok(Fed {
+                                consumed: i,
+                                foreign: false,
+                                archive_end: true,
+                            });
+                        }
                         State::Boundary
                     } else {
                         self.header_at = self.offset;
@@ -194,6 +218,7 @@ impl Parser {
         Ok(Fed {
             consumed: i,
             foreign: false,
+            archive_end: false,
         })
     }
 

@@ -152,7 +152,15 @@ pub fn list<R: Read>(input: R, limits: &Limits) -> Result<Listing, InitramfsErro
         };
         let offset = src.position();
         if raw {
-            if at_boundary && first == b'0' {
+            if at_boundary && first == 0 {
+                // Padding between archives.
+                let buf = src.fill_buf()?;
+                let zeros = buf.iter().take_while(|b| **b == 0).count();
+                sink.push(&buf[..zeros], false)?;
+                src.consume(zeros);
+                continue;
+            }
+            if at_boundary {
                 seg_start = sink.parser.entries().len();
                 segments.push(Segment {
                     offset,
@@ -232,7 +240,7 @@ struct Sink {
 }
 
 impl Sink {
-    fn push(&mut self, data: &[u8]) -> Result<cpio::Fed, InitramfsError> {
+    fn push(&mut self, data: &[u8], stop_at_end: bool) -> Result<cpio::Fed, InitramfsError> {
         if self.parser.offset() + data.len() as u64 > self.limits.max_unpacked {
             return Err(InitramfsError::TooLarge {
                 limit: self.limits.max_unpacked,
@@ -240,7 +248,7 @@ impl Sink {
         }
         let fed = self
             .parser
-            .feed(data)
+            .feed_with(data, stop_at_end)
             .map_err(|source| InitramfsError::Cpio {
                 context: format!("{} cpio stream", self.compression.as_str()),
                 source,
@@ -259,7 +267,7 @@ impl Write for Sink {
         if self.failure.is_some() {
             return Err(io::Error::other("initramfs listing stopped"));
         }
-        let result = self.push(data).and_then(|fed| {
+        let result = self.push(data, false).and_then(|fed| {
             if fed.foreign {
                 Err(InitramfsError::JunkInside {
                     offset: self.parser.offset(),
@@ -283,16 +291,17 @@ impl Write for Sink {
     }
 }
 
-/// Feeds uncompressed bytes until the parser stops in front of something else or input ends.
+/// Feeds uncompressed bytes until the archive ends, the parser stops in front of something
+/// else, or the input ends.
 fn feed_raw<R: Read>(src: &mut PeekReader<R>, sink: &mut Sink) -> Result<(), InitramfsError> {
     loop {
         let buf = src.fill_buf()?;
         if buf.is_empty() {
             return Ok(());
         }
-        let fed = sink.push(buf)?;
+        let fed = sink.push(buf, true)?;
         src.consume(fed.consumed);
-        if fed.foreign {
+        if fed.foreign || fed.archive_end {
             return Ok(());
         }
     }
