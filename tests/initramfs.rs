@@ -75,7 +75,10 @@ fn names(l: &initramfs::Listing) -> Vec<String> {
 /// The compressor command lines distributions use, and what the reader should call them.
 const COMPRESSORS: &[(&[&str], Compression)] = &[
     (&["gzip", "-n", "-9"], Compression::Gzip),
-    (&["xz", "--check=crc32", "--lzma2=dict=1MiB"], Compression::Xz),
+    (
+        &["xz", "--check=crc32", "--lzma2=dict=1MiB"],
+        Compression::Xz,
+    ),
     (&["xz", "--format=lzma"], Compression::Lzma),
     (&["lz4", "-l", "-9"], Compression::Lz4Legacy),
     (&["zstd", "-q", "-15"], Compression::Zstd),
@@ -89,7 +92,10 @@ fn main_tree() -> tempfile::TempDir {
         (&format!("{rel}/scsi/hv_storvsc.ko.xz"), &[2u8; 2000]),
         (&format!("{rel}/net/hyperv/hv_netvsc.ko.xz"), b"netvsc"),
         ("etc/fstab", b""),
-        ("usr/lib/modules/6.1.0-18-amd64/modules.builtin", b"kernel/fs/ext4/ext4.ko\n"),
+        (
+            "usr/lib/modules/6.1.0-18-amd64/modules.builtin",
+            b"kernel/fs/ext4/ext4.ko\n",
+        ),
     ])
 }
 
@@ -176,8 +182,20 @@ fn large_members_and_split_frames() {
     let dir = tree(&[("firmware/blob.bin", &big), ("after", b"x")]);
     let archive = cpio(dir.path(), "newc");
     let expected = oracle(&archive);
-    for (cmd, _) in COMPRESSORS.iter().filter(|(c, _)| c[0] == "lz4" || c[0] == "zstd" || c[0] == "gzip") {
-        let fast: Vec<&str> = cmd.iter().map(|a| if a.starts_with("-1") || *a == "-9" { "-1" } else { a }).collect();
+    for (cmd, _) in COMPRESSORS
+        .iter()
+        .filter(|(c, _)| c[0] == "lz4" || c[0] == "zstd" || c[0] == "gzip")
+    {
+        let fast: Vec<&str> = cmd
+            .iter()
+            .map(|a| {
+                if a.starts_with("-1") || *a == "-9" {
+                    "-1"
+                } else {
+                    a
+                }
+            })
+            .collect();
         let img = pipe(&fast, &archive, None);
         let l = initramfs::list(&img[..], &Limits::default())
             .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
@@ -209,10 +227,21 @@ fn damaged_images_are_errors() {
         initramfs::list(cut, &Limits::default()),
         Err(InitramfsError::Truncated)
     ));
-    let bz = pipe(&["sh", "-c", "command -v bzip2 >/dev/null && bzip2 -c || printf 'BZh91AY&SY'"], &archive, None);
+    let bz = pipe(
+        &[
+            "sh",
+            "-c",
+            "command -v bzip2 >/dev/null && bzip2 -c || printf 'BZh91AY&SY'",
+        ],
+        &archive,
+        None,
+    );
     assert!(matches!(
         initramfs::list(&bz[..], &Limits::default()),
-        Err(InitramfsError::Unsupported { format: "bzip2", .. })
+        Err(InitramfsError::Unsupported {
+            format: "bzip2",
+            ..
+        })
     ));
 }
 
@@ -227,6 +256,9 @@ fn unpacked_size_is_capped() {
         ..Limits::default()
     };
     let err = initramfs::list(&img[..], &limits).unwrap_err();
-    assert!(matches!(err, InitramfsError::TooLarge { limit: 1048576 }), "{err}");
+    assert!(
+        matches!(err, InitramfsError::TooLarge { limit: 1048576 }),
+        "{err}"
+    );
     assert!(err.to_string().contains("1048576"));
 }

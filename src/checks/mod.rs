@@ -4,6 +4,7 @@
 //! here once, not inside each check.
 
 pub mod failover;
+pub mod failover_boot;
 pub mod kernel;
 pub mod os;
 
@@ -165,7 +166,12 @@ pub struct CheckDef {
 
 /// Every check, in report order.
 pub fn registry() -> Vec<&'static CheckDef> {
-    let areas: &[&[CheckDef]] = &[os::CHECKS, kernel::CHECKS, failover::CHECKS];
+    let areas: &[&[CheckDef]] = &[
+        os::CHECKS,
+        kernel::CHECKS,
+        failover::CHECKS,
+        failover_boot::CHECKS,
+    ];
     areas.iter().flat_map(|a| a.iter()).collect()
 }
 

@@ -4,6 +4,7 @@
 
 pub mod arch;
 pub mod dmi;
+pub mod grub_config;
 pub mod hostname;
 pub mod hydration;
 pub mod initramfs;
@@ -44,6 +45,7 @@ pub struct Facts {
     kernel_inventory: OnceCell<kernel_inventory::KernelInventory>,
     initramfs: OnceCell<Vec<initramfs::InitramfsFacts>>,
     hydration: OnceCell<hydration::HydrationFacts>,
+    grub_config: OnceCell<grub_config::GrubFacts>,
 }
 
 impl Facts {
@@ -60,6 +62,7 @@ impl Facts {
             kernel_inventory: OnceCell::new(),
             initramfs: OnceCell::new(),
             hydration: OnceCell::new(),
+            grub_config: OnceCell::new(),
         }
     }
 
@@ -127,5 +130,11 @@ impl Facts {
     pub fn hydration(&self) -> &hydration::HydrationFacts {
         self.hydration
             .get_or_init(|| hydration::gather(&self.sources.root))
+    }
+
+    /// The GRUB configuration files, firmware, default entry and /etc/default/grub.
+    pub fn grub_config(&self) -> &grub_config::GrubFacts {
+        self.grub_config
+            .get_or_init(|| grub_config::gather(&self.sources.root))
     }
 }

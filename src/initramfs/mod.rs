@@ -246,13 +246,13 @@ impl Sink {
                 limit: self.limits.max_unpacked,
             });
         }
-        let fed = self
-            .parser
-            .feed_with(data, stop_at_end)
-            .map_err(|source| InitramfsError::Cpio {
-                context: format!("{} cpio stream", self.compression.as_str()),
-                source,
-            })?;
+        let fed =
+            self.parser
+                .feed_with(data, stop_at_end)
+                .map_err(|source| InitramfsError::Cpio {
+                    context: format!("{} cpio stream", self.compression.as_str()),
+                    source,
+                })?;
         if self.parser.entries().len() > self.limits.max_entries {
             return Err(InitramfsError::TooManyEntries {
                 limit: self.limits.max_entries,

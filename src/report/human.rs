@@ -141,8 +141,16 @@ pub fn prevents_text(prevents: &[String]) -> String {
     let (codes, names): (Vec<&String>, Vec<&String>) = prevents
         .iter()
         .partition(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
-    let codes = codes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("/");
-    let names = names.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+    let codes = codes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join("/");
+    let names = names
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     match (codes.is_empty(), names.is_empty()) {
         (false, false) => format!("{codes} ({names})"),
         (false, true) => codes,
@@ -158,7 +166,10 @@ mod tests {
     #[test]
     fn prevents_line() {
         let p = |v: &[&str]| prevents_text(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
-        assert_eq!(p(&["95320", "151126", "GrubDeviceNameChange"]), "95320/151126 (GrubDeviceNameChange)");
+        assert_eq!(
+            p(&["95320", "151126", "GrubDeviceNameChange"]),
+            "95320/151126 (GrubDeviceNameChange)"
+        );
         assert_eq!(p(&["170010"]), "170010");
         assert_eq!(p(&["installer exit 208"]), "installer exit 208");
     }
