@@ -47,10 +47,40 @@ pub enum Sub {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
     },
+    /// Multi-VM consistency: test TCP 20004 between the machines of a replication group
+    Mvc {
+        #[command(subcommand)]
+        action: MvcAction,
+    },
     /// Version, build target and commit
     Version {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MvcAction {
+    /// Accept connections on the port until the timeout, printing each peer that reached it
+    Listen {
+        /// TCP port to listen on
+        #[arg(long, default_value_t = crate::mvc::DEFAULT_PORT, value_parser = clap::value_parser!(u16).range(1..))]
+        port: u16,
+        /// How long to listen, in seconds
+        #[arg(long, value_name = "SECS", default_value = "60")]
+        timeout: f64,
+    },
+    /// Connect to each peer on the port; exit 0 when every peer answered
+    Probe {
+        /// Peers: host names or IP addresses
+        #[arg(required = true, value_name = "HOST")]
+        hosts: Vec<String>,
+        /// TCP port to connect to
+        #[arg(long, default_value_t = crate::mvc::DEFAULT_PORT, value_parser = clap::value_parser!(u16).range(1..))]
+        port: u16,
+        /// How long to wait for each peer, in seconds
+        #[arg(long, value_name = "SECS", default_value = "5")]
+        timeout: f64,
     },
 }
 
@@ -169,6 +199,8 @@ pub enum Command {
     Explain(String),
     Matrix { matrix: String, format: ListFormat },
     Version(ListFormat),
+    MvcListen(crate::mvc::ListenConfig),
+    MvcProbe(crate::mvc::ProbeConfig),
 }
 
 /// A usage error found after parsing (exit code 2).
@@ -185,7 +217,35 @@ impl Cli {
             Some(Sub::Explain { check_id }) => Ok(Command::Explain(check_id)),
             Some(Sub::Matrix { matrix, format }) => Ok(Command::Matrix { matrix, format }),
             Some(Sub::Version { format }) => Ok(Command::Version(format)),
+            Some(Sub::Mvc { action }) => match action {
+                MvcAction::Listen { port, timeout } => {
+                    Ok(Command::MvcListen(crate::mvc::ListenConfig {
+                        port,
+                        timeout: seconds(timeout)?,
+                    }))
+                }
+                MvcAction::Probe {
+                    hosts,
+                    port,
+                    timeout,
+                } => Ok(Command::MvcProbe(crate::mvc::ProbeConfig {
+                    hosts,
+                    port,
+                    timeout: seconds(timeout)?,
+                })),
+            },
         }
+    }
+}
+
+/// A `--timeout` value: positive seconds, fractions allowed, at most a day.
+fn seconds(v: f64) -> Result<std::time::Duration, UsageError> {
+    if v.is_finite() && v > 0.0 && v <= 86_400.0 {
+        Ok(std::time::Duration::from_secs_f64(v))
+    } else {
+        Err(UsageError(format!(
+            "--timeout {v}: give a number of seconds above 0 and at most 86400"
+        )))
     }
 }
 

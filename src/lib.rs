@@ -8,6 +8,7 @@ pub mod commands;
 pub mod facts;
 pub mod initramfs;
 pub mod matrix;
+pub mod mvc;
 pub mod output;
 pub mod parse;
 pub mod probe;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use asr_preflight::cli::{Cli, ColorArg, Command};
 use asr_preflight::report::{self, Format, RenderOptions};
-use asr_preflight::{Exit, checks, commands, output, run};
+use asr_preflight::{Exit, checks, commands, mvc, output, run};
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -55,6 +55,15 @@ fn real_main() -> Exit {
             Err(e) => usage(e),
         },
         Command::Version(f) => print(&commands::version(f), Exit::Ready),
+        Command::MvcListen(cfg) => match mvc::listen(&cfg, &mut std::io::stdout().lock()) {
+            Ok(_) => Exit::Ready,
+            Err(e) => usage(e),
+        },
+        Command::MvcProbe(cfg) => match mvc::probe(&cfg, &mut std::io::stdout().lock()) {
+            Ok(true) => Exit::Ready,
+            Ok(false) => Exit::NotReady,
+            Err(e) => usage(e),
+        },
         Command::Check(cfg) => {
             let sources = match run::sources_for(&cfg) {
                 Ok(s) => s,

@@ -7,6 +7,7 @@ pub mod failover;
 pub mod failover_boot;
 pub mod kernel;
 pub mod os;
+pub mod ssh;
 
 use std::path::PathBuf;
 
@@ -168,6 +169,7 @@ pub struct CheckDef {
 pub fn registry() -> Vec<&'static CheckDef> {
     let areas: &[&[CheckDef]] = &[
         os::CHECKS,
+        ssh::CHECKS,
         kernel::CHECKS,
         failover::CHECKS,
         failover_boot::CHECKS,
@@ -233,7 +235,7 @@ mod tests {
     /// Every check id of the product contract that this build implements appears in SPEC order.
     #[test]
     fn contract_ids_present() {
-        for id in ["os.arch", "os.supported", "os.kernel"] {
+        for id in ["os.arch", "os.supported", "os.kernel", "ssh.autostart"] {
             assert!(find(id).is_some(), "{id} missing");
         }
     }

@@ -649,7 +649,10 @@ fn systemd_enablement(root: &Root, boot: &SystemdBoot, names: &[&str]) -> Servic
         }
     )];
     let mut enabled: Option<String> = None;
-    let mut masked: Option<String> = None;
+    // Masked service names, and the first service that is installed and not masked: a mask on
+    // one name (`systemctl mask sshd` on Debian) does not mask a unit of another name.
+    let mut masked: Vec<String> = Vec::new();
+    let mut usable: Option<String> = None;
     let mut first_installed: Option<String> = None;
     let mut seen = BTreeSet::new();
 
@@ -669,19 +672,22 @@ fn systemd_enablement(root: &Root, boot: &SystemdBoot, names: &[&str]) -> Servic
         match (&u.file, &u.masked) {
             (_, Some(m)) => {
                 evidence.push(format!("{} is masked: {m}", u.name));
-                masked.get_or_insert_with(|| u.name.clone());
+                masked.push(u.name.clone());
                 continue;
             }
-            (Some(f), None) => evidence.push(format!(
-                "{}: {}{}",
-                u.name,
-                show(f),
-                if also.is_empty() {
-                    String::new()
-                } else {
-                    format!(", also named {}", also.join(", "))
-                }
-            )),
+            (Some(f), None) => {
+                usable.get_or_insert_with(|| u.name.clone());
+                evidence.push(format!(
+                    "{}: {}{}",
+                    u.name,
+                    show(f),
+                    if also.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", also named {}", also.join(", "))
+                    }
+                ))
+            }
             (None, None) => {}
         }
         match boot.pulled_in(&u.names) {
@@ -752,7 +758,7 @@ fn systemd_enablement(root: &Root, boot: &SystemdBoot, names: &[&str]) -> Servic
         if !seen.insert(service.clone()) {
             continue;
         }
-        first_installed.get_or_insert_with(|| n.to_string());
+        first_installed.get_or_insert_with(|| service.clone());
         if !script.executable {
             evidence.push(format!(
                 "{} is not executable: systemd does not run it",
@@ -764,6 +770,7 @@ fn systemd_enablement(root: &Root, boot: &SystemdBoot, names: &[&str]) -> Servic
             "{}: SysV script without a native unit; systemd-sysv-generator makes {service} of it",
             show(&script.path)
         ));
+        usable.get_or_insert_with(|| service.clone());
         let mut found = None;
         for (level, target) in [
             ('2', "multi-user.target"),
@@ -796,7 +803,7 @@ fn systemd_enablement(root: &Root, boot: &SystemdBoot, names: &[&str]) -> Servic
 
     let state = if enabled.is_some() {
         BootState::Enabled
-    } else if masked.is_some() {
+    } else if usable.is_none() && !masked.is_empty() {
         BootState::Masked
     } else if first_installed.is_some() {
         BootState::Disabled
@@ -812,27 +819,33 @@ fn systemd_enablement(root: &Root, boot: &SystemdBoot, names: &[&str]) -> Servic
         ));
         BootState::NotInstalled
     };
+    let unmask: Vec<String> = masked
+        .iter()
+        .map(|m| format!("systemctl unmask {} && ", trim_suffix(m)))
+        .collect();
     let remediation = match state {
-        BootState::Masked => masked.as_deref().map(|m| {
-            format!(
-                "systemctl unmask {0} && systemctl enable {0}",
-                trim_suffix(m)
-            )
-        }),
-        BootState::Disabled => first_installed.as_deref().map(|u| {
+        BootState::Masked => Some(format!(
+            "{}systemctl enable {}",
+            unmask.concat(),
+            trim_suffix(&masked[0])
+        )),
+        BootState::Disabled => usable.as_deref().or(first_installed.as_deref()).map(|u| {
             let short = if u.ends_with(".socket") {
                 u
             } else {
                 trim_suffix(u)
             };
-            format!("systemctl enable {short}")
+            format!("{}systemctl enable {short}", unmask.concat())
         }),
         _ => None,
     };
     ServiceEnablement {
         init: InitSystem::Systemd,
         state,
-        unit: enabled.or(masked).or(first_installed),
+        unit: enabled
+            .or(usable)
+            .or(masked.first().cloned())
+            .or(first_installed),
         evidence,
         remediation,
         errors,

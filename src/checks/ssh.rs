@@ -1,0 +1,216 @@
+//! Secure Shell checks: the SSH server starts by itself when the machine boots (and, live,
+//! whether it runs now). The boot answer comes from `facts::services`, for systemd, Upstart and
+//! SysV init alike.
+
+use super::{Applies, CheckDef, Context, Doc, Finding};
+use crate::facts::processes::ProcessFacts;
+use crate::facts::services::{BootState, InitSystem, ServiceEnablement};
+use crate::scenario::Scenario;
+
+/// The names the OpenSSH server goes by: RHEL and SLES `sshd`, Debian and Ubuntu `ssh`.
+const SSHD_NAMES: &[&str] = &["sshd", "ssh"];
+
+const SEED_SSH: &str = "seeds/000 (Prerequisites for replication using Azure Site Recovery, 2016-12-11), section \"Disaster Recovery of VMware virtual machines or physical Windows/Linux servers to Azure\", Replicated machine prerequisites, row \"Linux machines (physical or VMware)\"; reference/asr-errors.md (push installation errors)";
+
+pub const CHECKS: &[CheckDef] = &[CheckDef {
+    id: "ssh.autostart",
+    title: "SSH server starts at boot",
+    applies: Applies::Only(&[Scenario::VmwareToAzure, Scenario::PhysicalToAzure]),
+    live_only: false,
+    online_only: false,
+    doc: Doc {
+        requirement: "The OpenSSH server (sshd) must be installed and configured to start by itself every time the machine boots, so that after a failover the Azure copy of the machine can be reached with an ssh client.",
+        why: "A failed-over virtual machine boots unattended in Azure; if sshd is not enabled at boot there is no way to log in to it. Before that, the configuration or process server installs the Mobility service by connecting to the machine over ssh, so a machine whose sshd is stopped or disabled also fails the push installation.",
+        fix: "Install the distribution's OpenSSH server package if it is missing, then enable the service with the init system's own tool: `systemctl enable sshd` (Debian and Ubuntu: `ssh`), `chkconfig sshd on` (RHEL 6), `insserv sshd` (SLES 11), or remove a `manual` line from the Upstart override file. The check prints the exact command for the machine.",
+        reference: SEED_SSH,
+        prevents: &[
+            "95117 (process server cannot reach the machine over ssh)",
+            "97118 (push installation cannot connect)",
+            "95108 (push installation over ssh fails)",
+        ],
+    },
+    run: check_autostart,
+}];
+
+/// The package that provides sshd, and the command that installs and enables it.
+fn install_command(os_id: Option<&str>, e: &ServiceEnablement) -> (String, String) {
+    let enable_rhel_sles = |tool_sysv: &str| match e.init {
+        InitSystem::Systemd => "systemctl enable sshd".to_string(),
+        _ => tool_sysv.to_string(),
+    };
+    match os_id.unwrap_or("") {
+        "rhel" | "centos" | "ol" | "fedora" | "rocky" | "almalinux" | "amzn" | "scientific"
+        | "cloudlinux" => (
+            "openssh-server".into(),
+            format!(
+                "yum install -y openssh-server && {}",
+                enable_rhel_sles("chkconfig sshd on")
+            ),
+        ),
+        "sles" | "sled" | "opensuse" | "opensuse-leap" => (
+            "openssh".into(),
+            format!(
+                "zypper install openssh && {}",
+                enable_rhel_sles("insserv sshd")
+            ),
+        ),
+        // The Debian package enables its service when it is installed.
+        "debian" | "ubuntu" => (
+            "openssh-server".into(),
+            "apt-get install openssh-server".into(),
+        ),
+        _ => (
+            "openssh-server".into(),
+            "install the distribution's OpenSSH server package (openssh-server; `openssh` on SLES) and enable sshd at boot".into(),
+        ),
+    }
+}
+
+/// Live only: whether sshd runs now.
+fn running_now(p: &ProcessFacts) -> Option<String> {
+    match p {
+        ProcessFacts::NotLive => None,
+        ProcessFacts::Failed(e) => Some(format!("could not tell whether sshd runs now: {e}")),
+        ProcessFacts::Listed(_) => {
+            let pids = p.pids_named(&["sshd"]).unwrap_or_default();
+            Some(if pids.is_empty() {
+                "sshd does not run now".to_string()
+            } else {
+                format!(
+                    "sshd runs now (pid {})",
+                    pids.iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+        }
+    }
+}
+
+fn check_autostart(ctx: &Context<'_>) -> Finding {
+    let e = ctx.facts.service(SSHD_NAMES);
+    let now = running_now(ctx.facts.processes());
+    let with_details = |f: Finding| {
+        f.details(e.evidence.clone())
+            .details(now.clone())
+            .details(e.errors.iter().map(|x| format!("could not read: {x}")))
+    };
+    if e.init == InitSystem::Unknown {
+        return with_details(Finding::error(
+            "could not tell which init system the machine boots with, so not whether sshd starts at boot",
+        ));
+    }
+    if !e.errors.is_empty() {
+        return with_details(Finding::error(format!(
+            "could not read everything that decides whether sshd starts at boot ({})",
+            e.init.as_str()
+        )));
+    }
+    let unit = e.unit.clone().unwrap_or_else(|| "sshd".into());
+    match e.state {
+        BootState::Enabled => with_details(Finding::pass(format!(
+            "sshd starts at boot: {unit} ({})",
+            e.init.as_str()
+        ))),
+        BootState::Disabled => {
+            let f = with_details(Finding::fail(format!(
+                "sshd is installed ({unit}) but does not start at boot ({})",
+                e.init.as_str()
+            )));
+            match &e.remediation {
+                Some(r) => f.fix(r.clone()),
+                None => f,
+            }
+        }
+        BootState::Masked => {
+            let f = with_details(Finding::fail(format!(
+                "sshd is masked ({unit}): systemd will not start it at boot or by hand"
+            )));
+            match &e.remediation {
+                Some(r) => f.fix(r.clone()),
+                None => f,
+            }
+        }
+        BootState::NotInstalled => {
+            let (package, command) = install_command(ctx.facts.os().id.as_deref(), &e);
+            with_details(Finding::fail(format!(
+                "no SSH server is installed: install the {package} package"
+            )))
+            .fix(command)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::CheckOptions;
+    use crate::facts::{Facts, Sources};
+    use crate::probe::{FakeProbe, Process};
+    use crate::root::Root;
+    use std::os::unix::fs::symlink;
+
+    fn run_with(probe: FakeProbe, enabled: bool) -> Finding {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("sbin")).unwrap();
+        std::fs::create_dir_all(d.join("lib/systemd/system")).unwrap();
+        std::fs::create_dir_all(d.join("etc/systemd/system/multi-user.target.wants")).unwrap();
+        symlink("/lib/systemd/systemd", d.join("sbin/init")).unwrap();
+        std::fs::write(
+            d.join("lib/systemd/system/sshd.service"),
+            "[Install]\nWantedBy=multi-user.target\n",
+        )
+        .unwrap();
+        if enabled {
+            symlink(
+                "/lib/systemd/system/sshd.service",
+                d.join("etc/systemd/system/multi-user.target.wants/sshd.service"),
+            )
+            .unwrap();
+        }
+        let facts = Facts::new(Sources {
+            root: Root::image(d).unwrap(),
+            probe: Some(Box::new(probe)),
+        });
+        let matrix = crate::matrix::load(crate::matrix::DEFAULT).unwrap();
+        let options = CheckOptions::default();
+        let ctx = Context {
+            facts: &facts,
+            scenario: Scenario::PhysicalToAzure,
+            matrix: &matrix,
+            all_matrices: &[],
+            options: &options,
+        };
+        check_autostart(&ctx)
+    }
+
+    /// Live, the details say whether sshd runs now, with its pid; it does not change the
+    /// verdict, which is about the next boot.
+    #[test]
+    fn live_details_say_whether_sshd_runs() {
+        let mut probe = FakeProbe::new("3.10.0-327.el7.x86_64", "host");
+        probe.processes = Ok(vec![Process {
+            pid: 1234,
+            comm: b"sshd".to_vec(),
+        }]);
+        let f = run_with(probe.clone(), true);
+        assert_eq!(f.status, crate::checks::Status::Pass, "{f:?}");
+        assert!(
+            f.details.iter().any(|d| d == "sshd runs now (pid 1234)"),
+            "{f:?}"
+        );
+        let f = run_with(probe, false);
+        assert_eq!(f.status, crate::checks::Status::Fail, "{f:?}");
+        assert!(
+            f.details.iter().any(|d| d.contains("sshd runs now")),
+            "{f:?}"
+        );
+        let f = run_with(FakeProbe::new("3.10.0-327.el7.x86_64", "host"), true);
+        assert!(
+            f.details.iter().any(|d| d == "sshd does not run now"),
+            "{f:?}"
+        );
+    }
+}
