@@ -135,22 +135,22 @@ fn write_check(out: &mut String, c: &CheckResult, opts: RenderOptions) {
     }
 }
 
-/// `95320/151126 (GrubDeviceNameChange)`: numeric Site Recovery codes joined by slashes, the
-/// installer's error names after them.
+/// `95320/151126 (GrubDeviceNameChange)`: Site Recovery codes (an entry that starts with a
+/// number, its explanation left to `explain`) joined by slashes, the installer's error names
+/// after them.
 pub fn prevents_text(prevents: &[String]) -> String {
-    let (codes, names): (Vec<&String>, Vec<&String>) = prevents
-        .iter()
-        .partition(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
-    let codes = codes
-        .iter()
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join("/");
-    let names = names
-        .iter()
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let mut codes = Vec::new();
+    let mut names = Vec::new();
+    for p in prevents {
+        let first = p.split_whitespace().next().unwrap_or("");
+        if !first.is_empty() && first.chars().all(|c| c.is_ascii_digit()) {
+            codes.push(first);
+        } else {
+            names.push(p.as_str());
+        }
+    }
+    let codes = codes.join("/");
+    let names = names.join(", ");
     match (codes.is_empty(), names.is_empty()) {
         (false, false) => format!("{codes} ({names})"),
         (false, true) => codes,
@@ -172,5 +172,6 @@ mod tests {
         );
         assert_eq!(p(&["170010"]), "170010");
         assert_eq!(p(&["installer exit 208"]), "installer exit 208");
+        assert_eq!(p(&["95117 (process server cannot reach it)", "97118 (push)"]), "95117/97118");
     }
 }
