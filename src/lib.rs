@@ -9,6 +9,7 @@ pub mod facts;
 pub mod initramfs;
 pub mod matrix;
 pub mod mvc;
+pub mod outbound;
 pub mod output;
 pub mod parse;
 pub mod probe;

@@ -6,13 +6,17 @@
 pub mod failover;
 pub mod failover_boot;
 pub mod kernel;
+pub mod net;
+pub mod network;
 pub mod os;
 pub mod ssh;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::facts::Facts;
 use crate::matrix::LoadedMatrix;
+use crate::parse::glob::Glob;
 use crate::scenario::Scenario;
 
 /// The outcome of one check.
@@ -129,7 +133,18 @@ pub struct CheckOptions {
     pub online: bool,
     pub install_dir: PathBuf,
     pub scan: Option<Vec<PathBuf>>,
+    /// `--ignore-interface`: more interfaces hosts.nic-addresses does not count.
+    pub ignore_interfaces: Vec<Glob>,
+    /// `--storage-account NAME`: the real cache account, tried as NAME.blob.core.windows.net.
+    pub storage_account: Option<String>,
+    /// `--endpoint HOST[:PORT]`: replaces the matrix's endpoints.
+    pub endpoints: Vec<crate::outbound::Target>,
+    /// `--timeout SECS`: the one deadline of the outbound connections.
+    pub timeout: Duration,
 }
+
+/// The default deadline of the outbound connections.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Default for CheckOptions {
     fn default() -> Self {
@@ -138,6 +153,10 @@ impl Default for CheckOptions {
             online: false,
             install_dir: PathBuf::from("/usr/local/ASR"),
             scan: None,
+            ignore_interfaces: Vec::new(),
+            storage_account: None,
+            endpoints: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
         }
     }
 }
@@ -169,7 +188,9 @@ pub struct CheckDef {
 pub fn registry() -> Vec<&'static CheckDef> {
     let areas: &[&[CheckDef]] = &[
         os::CHECKS,
+        network::CHECKS,
         ssh::CHECKS,
+        net::CHECKS,
         kernel::CHECKS,
         failover::CHECKS,
         failover_boot::CHECKS,
@@ -235,7 +256,16 @@ mod tests {
     /// Every check id of the product contract that this build implements appears in SPEC order.
     #[test]
     fn contract_ids_present() {
-        for id in ["os.arch", "os.supported", "os.kernel", "ssh.autostart"] {
+        for id in [
+            "os.arch",
+            "os.supported",
+            "os.kernel",
+            "hostname.valid",
+            "hosts.nic-addresses",
+            "ssh.autostart",
+            "net.proxy",
+            "net.outbound",
+        ] {
             assert!(find(id).is_some(), "{id} missing");
         }
     }

@@ -10,12 +10,16 @@ pub mod hydration;
 pub mod initramfs;
 pub mod kernel;
 pub mod kernel_inventory;
+pub mod network;
 pub mod os;
 pub mod processes;
+pub mod proxy;
 pub mod services;
+pub mod trust;
 
 use std::cell::OnceCell;
 
+use crate::outbound::{Outcome, Plan};
 use crate::probe::Probe;
 use crate::root::Root;
 
@@ -40,6 +44,11 @@ pub struct Facts {
     arch: OnceCell<arch::ArchFacts>,
     dmi: OnceCell<dmi::DmiFacts>,
     hostname: OnceCell<hostname::HostnameFacts>,
+    network: OnceCell<network::NetworkFacts>,
+    hosts: OnceCell<network::HostsFacts>,
+    proxy: OnceCell<proxy::ProxyFacts>,
+    trust: OnceCell<trust::TrustFacts>,
+    outbound: OnceCell<Option<Vec<Outcome>>>,
     services: OnceCell<services::ServiceFacts>,
     processes: OnceCell<processes::ProcessFacts>,
     kernel_inventory: OnceCell<kernel_inventory::KernelInventory>,
@@ -57,6 +66,11 @@ impl Facts {
             arch: OnceCell::new(),
             dmi: OnceCell::new(),
             hostname: OnceCell::new(),
+            network: OnceCell::new(),
+            hosts: OnceCell::new(),
+            proxy: OnceCell::new(),
+            trust: OnceCell::new(),
+            outbound: OnceCell::new(),
             services: OnceCell::new(),
             processes: OnceCell::new(),
             kernel_inventory: OnceCell::new(),
@@ -95,6 +109,33 @@ impl Facts {
     pub fn hostname(&self) -> &hostname::HostnameFacts {
         self.hostname
             .get_or_init(|| hostname::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    pub fn network(&self) -> &network::NetworkFacts {
+        self.network
+            .get_or_init(|| network::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    pub fn hosts(&self) -> &network::HostsFacts {
+        self.hosts
+            .get_or_init(|| network::gather_hosts(&self.sources.root))
+    }
+
+    pub fn proxy(&self) -> &proxy::ProxyFacts {
+        self.proxy
+            .get_or_init(|| proxy::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    pub fn trust(&self) -> &trust::TrustFacts {
+        self.trust
+            .get_or_init(|| trust::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    /// What the network answered for `plan` (asked once per run); `None` without a live probe.
+    pub fn outbound(&self, plan: &Plan) -> Option<&[Outcome]> {
+        self.outbound
+            .get_or_init(|| self.sources.probe().map(|p| p.outbound(plan)))
+            .as_deref()
     }
 
     /// The init system and what the boot starts (gathered once; see [`Facts::service`]).

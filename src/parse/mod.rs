@@ -2,12 +2,23 @@
 //! path to any error. Line numbers in errors are 1-based.
 
 pub mod dracut_conf;
+pub mod glob;
 pub mod grub;
+pub mod hosts;
+pub mod ifcfg;
+pub mod ifupdown;
 pub mod inittab;
 pub mod kernel_release;
 pub mod kmod;
+pub mod netconf;
+pub mod netplan;
+pub mod nm_keyfile;
+pub mod proxy_info;
+pub mod proxy_url;
 pub mod release_files;
 pub mod shell_vars;
 pub mod systemd_unit;
 pub mod upstart;
 pub mod version;
+pub mod x509_name;
+pub mod yaml;
