@@ -3,6 +3,7 @@
 //! [`Finding`]. Which checks run, and the skips for scenario, mode and `--online`, are decided
 //! here once, not inside each check.
 
+pub mod agent;
 pub mod failover;
 pub mod failover_boot;
 pub mod kernel;
@@ -10,6 +11,8 @@ pub mod net;
 pub mod network;
 pub mod os;
 pub mod ssh;
+pub mod storage;
+pub mod vmware;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -190,7 +193,10 @@ pub fn registry() -> Vec<&'static CheckDef> {
         os::CHECKS,
         network::CHECKS,
         ssh::CHECKS,
+        storage::CHECKS,
+        vmware::CHECKS,
         net::CHECKS,
+        agent::CHECKS,
         kernel::CHECKS,
         failover::CHECKS,
         failover_boot::CHECKS,
@@ -263,6 +269,10 @@ mod tests {
             "hostname.valid",
             "hosts.nic-addresses",
             "ssh.autostart",
+            "disk.size",
+            "disk.count",
+            "disk.install-space",
+            "vmware.tools",
             "net.proxy",
             "net.outbound",
         ] {

@@ -3,21 +3,31 @@
 //! facts; only this layer touches the [`Root`] and the [`Probe`].
 
 pub mod arch;
+pub mod boot;
 pub mod dmi;
+pub mod firmware;
 pub mod grub_config;
 pub mod hostname;
 pub mod hydration;
 pub mod initramfs;
 pub mod kernel;
 pub mod kernel_inventory;
+pub mod locale;
+pub mod mounts;
 pub mod network;
 pub mod os;
 pub mod processes;
+pub mod programs;
 pub mod proxy;
+pub mod runlevel;
 pub mod services;
+pub mod space;
+pub mod storage;
 pub mod trust;
+pub mod vmtools;
 
 use std::cell::OnceCell;
+use std::path::Path;
 
 use crate::outbound::{Outcome, Plan};
 use crate::probe::Probe;
@@ -46,6 +56,16 @@ pub struct Facts {
     hostname: OnceCell<hostname::HostnameFacts>,
     network: OnceCell<network::NetworkFacts>,
     hosts: OnceCell<network::HostsFacts>,
+    storage: OnceCell<storage::StorageFacts>,
+    mounts: OnceCell<mounts::MountFacts>,
+    firmware: OnceCell<firmware::FirmwareFacts>,
+    programs: OnceCell<programs::ProgramFacts>,
+    locale: OnceCell<locale::LocaleFacts>,
+    boot: OnceCell<boot::BootFacts>,
+    runlevel: OnceCell<runlevel::RunlevelFacts>,
+    root_space: OnceCell<Option<space::SpaceAt>>,
+    install_space: OnceCell<Option<space::SpaceAt>>,
+    vmtools: OnceCell<vmtools::VmToolsFacts>,
     proxy: OnceCell<proxy::ProxyFacts>,
     trust: OnceCell<trust::TrustFacts>,
     outbound: OnceCell<Option<Vec<Outcome>>>,
@@ -68,6 +88,16 @@ impl Facts {
             hostname: OnceCell::new(),
             network: OnceCell::new(),
             hosts: OnceCell::new(),
+            storage: OnceCell::new(),
+            mounts: OnceCell::new(),
+            firmware: OnceCell::new(),
+            programs: OnceCell::new(),
+            locale: OnceCell::new(),
+            boot: OnceCell::new(),
+            runlevel: OnceCell::new(),
+            root_space: OnceCell::new(),
+            install_space: OnceCell::new(),
+            vmtools: OnceCell::new(),
             proxy: OnceCell::new(),
             trust: OnceCell::new(),
             outbound: OnceCell::new(),
@@ -119,6 +149,75 @@ impl Facts {
     pub fn hosts(&self) -> &network::HostsFacts {
         self.hosts
             .get_or_init(|| network::gather_hosts(&self.sources.root))
+    }
+
+    pub fn storage(&self) -> &storage::StorageFacts {
+        self.storage
+            .get_or_init(|| storage::gather(&self.sources.root))
+    }
+
+    pub fn mounts(&self) -> &mounts::MountFacts {
+        self.mounts
+            .get_or_init(|| mounts::gather(&self.sources.root))
+    }
+
+    pub fn firmware(&self) -> &firmware::FirmwareFacts {
+        self.firmware
+            .get_or_init(|| firmware::gather(&self.sources.root))
+    }
+
+    pub fn programs(&self) -> &programs::ProgramFacts {
+        self.programs
+            .get_or_init(|| programs::gather(&self.sources.root))
+    }
+
+    pub fn locale(&self) -> &locale::LocaleFacts {
+        self.locale
+            .get_or_init(|| locale::gather(&self.sources.root))
+    }
+
+    pub fn boot(&self) -> &boot::BootFacts {
+        self.boot.get_or_init(|| boot::gather(&self.sources.root))
+    }
+
+    pub fn runlevel(&self) -> &runlevel::RunlevelFacts {
+        self.runlevel.get_or_init(|| {
+            runlevel::gather(
+                &self.sources.root,
+                self.programs().path("systemctl"),
+                self.services(),
+            )
+        })
+    }
+
+    /// Free space of the root file system (running system only).
+    pub fn root_space(&self) -> Option<&space::SpaceAt> {
+        self.root_space
+            .get_or_init(|| self.measure(Path::new("/")))
+            .as_ref()
+    }
+
+    /// Free space where the agent will be installed (running system only). A run has one
+    /// install directory: the first one asked about is measured and kept.
+    pub fn install_space(&self, dir: &Path) -> Option<&space::SpaceAt> {
+        self.install_space
+            .get_or_init(|| self.measure(dir))
+            .as_ref()
+    }
+
+    fn measure(&self, dir: &Path) -> Option<space::SpaceAt> {
+        let probe = self.sources.probe()?;
+        Some(space::measure(
+            &self.sources.root,
+            probe,
+            self.mounts(),
+            dir,
+        ))
+    }
+
+    pub fn vmtools(&self) -> &vmtools::VmToolsFacts {
+        self.vmtools
+            .get_or_init(|| vmtools::gather(&self.sources.root, self.programs().path("vmtoolsd")))
     }
 
     pub fn proxy(&self) -> &proxy::ProxyFacts {

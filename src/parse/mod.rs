@@ -1,7 +1,10 @@
 //! Pure parsers: text in, types out. None of them knows where its text came from; callers add the
 //! path to any error. Line numbers in errors are 1-based.
 
+pub mod cmdline;
 pub mod dracut_conf;
+pub mod efivar;
+pub mod fstab;
 pub mod glob;
 pub mod grub;
 pub mod hosts;
@@ -10,6 +13,7 @@ pub mod ifupdown;
 pub mod inittab;
 pub mod kernel_release;
 pub mod kmod;
+pub mod mountinfo;
 pub mod netconf;
 pub mod netplan;
 pub mod nm_keyfile;
@@ -19,6 +23,7 @@ pub mod release_files;
 pub mod shell_vars;
 pub mod systemd_unit;
 pub mod upstart;
+pub mod utmp;
 pub mod version;
 pub mod x509_name;
 pub mod yaml;
