@@ -196,7 +196,7 @@ fn report(t: &Tree, ids: &str, extra: &[&str]) -> (i32, Value) {
     check_root(t.path(), &args)
 }
 
-const ALL: &str = "kernel.installed-supported,kernel.modules-dir,failover.hyperv-drivers,failover.initramfs-drivers,failover.dracut-hostonly,failover.hydration-tools,failover.grub-sync,failover.grub-location";
+const ALL: &str = "kernel.installed-supported,kernel.modules-dir,failover.hyperv-drivers,failover.initramfs-drivers,failover.dracut-hostonly,failover.hydration-tools,failover.initrd-space,failover.fstab-devices,failover.grub-sync,failover.grub-location";
 
 fn details(v: &Value, id: &str) -> String {
     let c = check(v, id);
@@ -204,14 +204,30 @@ fn details(v: &Value, id: &str) -> String {
 }
 
 /// The complete image passes every failover check (under asr-2026, whose CentOS 7 row accepts
-/// both kernels), and the report says which initramfs segments were read.
+/// both kernels) except the space check, which an image cannot answer and skips with the total
+/// it needs; the report says which initramfs segments were read.
 #[test]
 fn complete_image_passes() {
     let t = centos7();
     let (code, v) = report(&t, ALL, &["--matrix", "asr-2026"]);
-    for id in ALL.split(',') {
+    for id in ALL.split(',').filter(|id| *id != "failover.initrd-space") {
         assert_eq!(status(&v, id), "pass", "{id}: {}", details(&v, id));
     }
+    assert_eq!(status(&v, "failover.initrd-space"), "skip");
+    let total: u64 = [EL7, EL7_NEW]
+        .iter()
+        .map(|r| {
+            std::fs::metadata(t.path().join(format!("boot/initramfs-{r}.img")))
+                .unwrap()
+                .len()
+        })
+        .sum();
+    let d = details(&v, "failover.initrd-space");
+    assert!(
+        d.contains(&format!("{:.1} MiB", total as f64 / 1048576.0)),
+        "{total}: {d}"
+    );
+    assert!(d.contains("for 2 initramfs images"), "{d}");
     assert_eq!(code, 0);
     let d = details(&v, "failover.initramfs-drivers");
     assert!(d.contains("uncompressed at byte 0, xz at byte"), "{d}");
@@ -627,6 +643,61 @@ fn grub_location_variants() {
     assert!(details(&v, id).contains("hydration at failover would abort"));
 }
 
+/// fstab: / or /boot by kernel device name fails with the exact replacement; other device-name
+/// entries without nofail and network file systems warn; stable names pass.
+#[test]
+fn fstab_device_variants() {
+    let id = "failover.fstab-devices";
+    let t = centos7();
+    let (_, v) = report(&t, id, &[]);
+    assert_eq!(status(&v, id), "pass", "{}", details(&v, id));
+    t.file(
+        "/etc/fstab",
+        "# root by mapper name\n/dev/mapper/centos-root / xfs defaults 0 0\n/dev/sda1 /boot xfs defaults 0 0\n/dev/sdb1 /data ext4 defaults 0 2\n/dev/sdc1 /logs ext4 defaults,nofail 0 2\nfiler:/export /mnt/share nfs4 defaults,_netdev 0 0\n//win/share /mnt/win cifs credentials=/root/c 0 0\n/dev/sdd1 swap swap defaults 0 0\n",
+    );
+    let (code, v) = report(&t, id, &[]);
+    assert_eq!(status(&v, id), "fail");
+    assert_eq!(code, 1);
+    let d = details(&v, id);
+    assert!(
+        d.contains("boot-critical: /etc/fstab line 3: /dev/sda1 /boot xfs"),
+        "{d}"
+    );
+    assert!(d.contains("blkid -s UUID -o value /dev/sda1"), "{d}");
+    assert!(
+        d.contains("without nofail: /etc/fstab line 4: /dev/sdb1 /data"),
+        "{d}"
+    );
+    assert!(
+        d.contains("without nofail: /etc/fstab line 8: /dev/sdd1 swap"),
+        "{d}"
+    );
+    assert!(
+        !d.contains("without nofail: /etc/fstab line 5"),
+        "nofail entry flagged: {d}"
+    );
+    assert!(d.contains("line 6: filer:/export /mnt/share nfs4"), "{d}");
+    assert!(d.contains("line 7: //win/share /mnt/win cifs"), "{d}");
+    assert!(
+        d.contains("/etc/fstab line 2: /dev/mapper/centos-root / xfs defaults (stable name)"),
+        "{d}"
+    );
+    t.file(
+        "/etc/fstab",
+        "UUID=1 / xfs defaults 0 0\nLABEL=boot /boot xfs defaults 0 0\n/dev/sdb1 /data ext4 defaults 0 2\nfiler:/x /y nfs defaults 0 0\n",
+    );
+    let (_, v) = report(&t, id, &[]);
+    assert_eq!(status(&v, id), "warn");
+    let d = details(&v, id);
+    assert!(
+        d.contains("1 entries by kernel device name without nofail; 1 network file systems"),
+        "{d}"
+    );
+    std::fs::remove_file(t.path().join("etc/fstab")).unwrap();
+    let (_, v) = report(&t, id, &[]);
+    assert_eq!(status(&v, id), "skip");
+}
+
 /// The human report shows the error codes a failing check prevents, next to it.
 #[test]
 fn human_report_shows_prevented_codes() {
@@ -809,6 +880,25 @@ fn live_system() {
         || has_tree;
     if !has_kernel {
         assert_eq!(status(&v, "failover.hyperv-drivers"), "error");
+    }
+    // The space check measures live; its total is the sum of /boot/initr* (links followed).
+    let total: u64 = std::fs::read_dir("/boot")
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("initr"))
+                .filter_map(|e| std::fs::metadata(e.path()).ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0);
+    let space = check(&v, "failover.initrd-space");
+    if total == 0 {
+        assert_eq!(space["status"], "pass", "{space:#}");
+    } else {
+        assert!(space["status"] == "pass" || space["status"] == "fail", "{space:#}");
+        let shown = format!("{:.1} MiB", total as f64 / 1048576.0);
+        assert!(space.to_string().contains(&shown), "{shown}: {space:#}");
     }
     for id in ALL.split(',') {
         assert!(

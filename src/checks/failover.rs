@@ -9,6 +9,7 @@ use super::{Applies, CheckDef, Context, Doc, Finding};
 use crate::facts::initramfs::Contents;
 use crate::facts::kernel_inventory::{HYPERV_DRIVERS, InstalledKernel};
 use crate::facts::services::InitSystem;
+use crate::facts::space::SpaceAt;
 use crate::scenario::Scenario;
 
 /// Scenarios whose failover boots the machine in Azure.
@@ -93,6 +94,25 @@ pub const CHECKS: &[CheckDef] = &[
             prevents: &["170010", "E_RECOVERY_* (required tools missing)"],
         },
         run: check_hydration_tools,
+    },
+    CheckDef {
+        id: "failover.initrd-space",
+        title: "Room to back up and rebuild every initramfs",
+        applies: Applies::Only(super::kernel::AGENT_SCENARIOS),
+        live_only: false,
+        online_only: false,
+        doc: Doc {
+            requirement: "/boot and / must each have free space for a copy of every /boot/initr* image: the agent's installer copies them all aside (to /etc/vxagent/orig_initrd_images) and then rebuilds them in /boot with its driver added.",
+            why: "When the copy or the rebuild runs out of space the installation stops (installer exit codes 162 and 164) and the machine cannot be protected; a half-written initramfs in /boot can also leave a kernel unbootable.",
+            fix: "Free space in /boot (remove kernels that are no longer needed, with their initramfs images) and on / (package caches, logs), or grow the file systems.",
+            reference: "reference/asr-errors.md section 1a (install exit 162 / 164) and section 3 (\"/boot and / room for initrd backup+rebuild\")",
+            prevents: &[
+                "installer exit 162",
+                "installer exit 164",
+                "initrd backup or regeneration failure",
+            ],
+        },
+        run: check_initrd_space,
     },
 ];
 
@@ -524,4 +544,218 @@ fn check_hydration_tools(ctx: &Context<'_>) -> Finding {
     ))
     .details(details)
     .fix(format!("Install the missing programs: `{fix}`."))
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
+}
+
+fn check_initrd_space(ctx: &Context<'_>) -> Finding {
+    let inv = ctx.facts.kernel_inventory();
+    let total = inv.initrd_total();
+    let largest = inv.initrd_images.iter().map(|i| i.size).max().unwrap_or(0);
+    let mut details: Vec<String> = inv
+        .initrd_images
+        .iter()
+        .map(|i| match &i.link_to {
+            Some(t) => format!(
+                "{} -> {t}: {} (a link: copying follows it)",
+                i.path,
+                mib(i.size)
+            ),
+            None => format!("{}: {}", i.path, mib(i.size)),
+        })
+        .collect();
+    details.extend(inv.errors.iter().cloned());
+    if inv.initrd_images.is_empty() {
+        return Finding::pass("no /boot/initr* images: nothing to copy or rebuild")
+            .details(details);
+    }
+    let count = inv.initrd_images.len();
+    if !ctx.facts.is_live() {
+        return Finding::skip(format!(
+            "free space is known only on the running system; the agent needs {} free in /boot and on / for {count} initramfs images",
+            mib(total)
+        ))
+        .details(details);
+    }
+    let (Some(boot), Some(root)) = (ctx.facts.boot_space(), ctx.facts.root_space()) else {
+        return Finding::error("free space could not be measured (no probe of the running system)");
+    };
+    let avail = |s: &SpaceAt| {
+        s.space
+            .as_ref()
+            .map(|f| f.available_bytes())
+            .map_err(|e| e.clone())
+    };
+    let (b, r) = match (avail(boot), avail(root)) {
+        (Ok(b), Ok(r)) => (b, r),
+        (Err(e), _) | (_, Err(e)) => {
+            return Finding::error(format!("statvfs failed: {e}")).details(details);
+        }
+    };
+    let same_fs = match (&boot.mount, &root.mount) {
+        (Some(bm), Some(rm)) => bm.mount_point == rm.mount_point,
+        _ => boot.measured == root.measured,
+    };
+    let mut short = Vec::new();
+    if same_fs {
+        // Copies and the image being rebuilt share one file system.
+        let need = total + largest;
+        details.push(format!(
+            "/boot is on the / file system: {} free, {} needed (copies of all images plus the largest rebuilt one)",
+            mib(r),
+            mib(need)
+        ));
+        if r < need {
+            short.push(format!(
+                "/ (holding /boot) has {} free, needs {}",
+                mib(r),
+                mib(need)
+            ));
+        }
+    } else {
+        details.push(format!(
+            "/boot: {} free; /: {} free; each needs {}",
+            mib(b),
+            mib(r),
+            mib(total)
+        ));
+        if b < total {
+            short.push(format!("/boot has {} free, needs {}", mib(b), mib(total)));
+        }
+        if r < total {
+            short.push(format!("/ has {} free, needs {}", mib(r), mib(total)));
+        }
+    }
+    if short.is_empty() {
+        return Finding::pass(format!(
+            "room for copies of the {count} initramfs images ({} in all)",
+            mib(total)
+        ))
+        .details(details);
+    }
+    let removable: Vec<String> = inv
+        .installed()
+        .filter(|k| Some(k.release.as_str()) != default_release(ctx))
+        .map(|k| {
+            format!(
+                "`{}`",
+                super::kernel::remove_kernel_cmd(ctx.facts.os().id.as_deref(), &k.release)
+            )
+        })
+        .collect();
+    let mut fix =
+        "Free space in /boot and on / (package caches, logs), or grow the file systems".to_string();
+    if !removable.is_empty() {
+        fix.push_str(&format!(
+            "; kernels other than the one in use can go with their images: {}",
+            removable.join(", ")
+        ));
+    }
+    fix.push('.');
+    Finding::fail(format!(
+        "not enough room to back up and rebuild the initramfs images ({}): {}",
+        mib(total),
+        short.join("; ")
+    ))
+    .details(details)
+    .fix(fix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{CheckOptions, Status};
+    use crate::facts::{Facts, Sources};
+    use crate::matrix;
+    use crate::probe::{FakeProbe, FsSpace};
+    use crate::root::Root;
+    use std::path::PathBuf;
+
+    const MIB: u64 = 1 << 20;
+
+    /// A root whose /boot holds two images of 30 and 20 MiB (sparse files), optionally with a
+    /// captured mount table that puts /boot on the / file system; statvfs answers with the
+    /// given free MiB for / and /boot.
+    fn judge(root_free: u64, boot_free: u64, one_fs: bool) -> (Status, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let boot = dir.path().join("boot");
+        std::fs::create_dir_all(&boot).unwrap();
+        for (name, size) in [
+            ("initramfs-5.14.0-70.el9.x86_64.img", 30),
+            ("initramfs-5.14.0-162.el9.x86_64.img", 20),
+        ] {
+            std::fs::File::create(boot.join(name))
+                .unwrap()
+                .set_len(size * MIB)
+                .unwrap();
+        }
+        std::fs::write(boot.join("vmlinuz-5.14.0-70.el9.x86_64"), "k").unwrap();
+        std::fs::write(boot.join("vmlinuz-5.14.0-162.el9.x86_64"), "k").unwrap();
+        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+        std::fs::write(
+            dir.path().join("etc/os-release"),
+            "ID=\"rhel\"\nVERSION_ID=\"9.0\"\n",
+        )
+        .unwrap();
+        let mut table = "22 1 8:1 / / rw,relatime shared:1 - xfs /dev/sda2 rw\n".to_string();
+        if !one_fs {
+            table.push_str("40 22 8:1 / /boot rw,relatime shared:2 - xfs /dev/sda1 rw\n");
+        }
+        std::fs::create_dir_all(dir.path().join("proc/self")).unwrap();
+        std::fs::write(dir.path().join("proc/self/mountinfo"), table).unwrap();
+        let space = |mib: u64| FsSpace {
+            fragment_size: 4096,
+            blocks: 1 << 30,
+            blocks_free: mib * 256 + 10,
+            blocks_available: mib * 256,
+        };
+        let mut probe = FakeProbe::new("5.14.0-70.el9.x86_64", "h");
+        probe.space.push((PathBuf::from("/"), space(root_free)));
+        probe.space.push((PathBuf::from("/boot"), space(boot_free)));
+        let facts = Facts::new(Sources {
+            root: Root::image(dir.path()).unwrap(),
+            probe: Some(Box::new(probe)),
+        });
+        let m = matrix::load("asr-2026").unwrap();
+        let all = matrix::builtins();
+        let options = CheckOptions::default();
+        let ctx = Context {
+            facts: &facts,
+            scenario: Scenario::VmwareToAzure,
+            matrix: &m,
+            all_matrices: &all,
+            options: &options,
+        };
+        let f = check_initrd_space(&ctx);
+        (
+            f.status,
+            format!("{} {:?} {:?}", f.summary, f.details, f.remediation),
+        )
+    }
+
+    /// Separate /boot: each file system needs the 50 MiB total; one MiB short on either
+    /// fails and says which. On one file system the need is the total plus the largest image.
+    #[test]
+    fn initrd_space_thresholds() {
+        assert_eq!(judge(50, 50, false).0, Status::Pass);
+        let (s, text) = judge(50, 49, false);
+        assert_eq!(s, Status::Fail);
+        assert!(
+            text.contains("/boot has 49.0 MiB free, needs 50.0 MiB"),
+            "{text}"
+        );
+        assert!(
+            text.contains("yum remove kernel-5.14.0-162.el9.x86_64") || text.contains("Free space"),
+            "{text}"
+        );
+        let (s, text) = judge(49, 50, false);
+        assert_eq!(s, Status::Fail);
+        assert!(text.contains("/ has 49.0 MiB free"), "{text}");
+        assert_eq!(judge(80, 0, true).0, Status::Pass);
+        let (s, text) = judge(79, 1000, true);
+        assert_eq!(s, Status::Fail, "{text}");
+        assert!(text.contains("needs 80.0 MiB"), "{text}");
+    }
 }

@@ -8,7 +8,9 @@ use super::{Applies, CheckDef, Context, Doc, Finding};
 use crate::facts::grub_config::{
     self, Firmware, GrubFacts, GrubFileKind, expected_default, split_args,
 };
+use crate::parse::fstab::{self, FstabEntry};
 use crate::parse::grub::DefaultSpec;
+use crate::text::escape_bytes;
 
 pub const CHECKS: &[CheckDef] = &[
     CheckDef {
@@ -47,7 +49,169 @@ pub const CHECKS: &[CheckDef] = &[
         },
         run: check_grub_location,
     },
+    CheckDef {
+        id: "failover.fstab-devices",
+        title: "fstab names file systems in a way that survives failover",
+        applies: Applies::Only(TO_AZURE),
+        live_only: false,
+        online_only: false,
+        doc: Doc {
+            requirement: "/etc/fstab must mount / and /boot by UUID, LABEL or LVM name rather than by kernel device name (/dev/sdX, /dev/vdX, /dev/xvdX, /dev/nvmeXnY); other entries that use kernel device names should carry `nofail`; network file systems (NFS, CIFS) are listed because hydration comments them out.",
+            why: "Disks are renamed when the machine comes up in Azure (an extra temporary disk appears, controllers change), so /dev/sdb may become /dev/sdc: a root or /boot entry by device name stops the boot in emergency mode, a data disk entry without nofail does the same. Hydration at failover comments out NFS and CIFS entries, so shares the applications need are not mounted after failover.",
+            fix: "Replace device names with `UUID=` (from `blkid -s UUID -o value /dev/sdXN`) or the LVM path; add `nofail` to data disk entries; plan to remount network shares after failover.",
+            reference: "reference/asr-errors.md section 2 item 9 (fstab device names break boot after renaming; nofail advice) and section 3 (fstab: root/boot by UUID; NFS/CIFS entries get commented); reference/asr-matrix.md section 5 (device name change not supported)",
+            prevents: &[
+                "failed-over VM stops in emergency mode (device names change in Azure)",
+                "network file systems commented out by hydration",
+            ],
+        },
+        run: check_fstab_devices,
+    },
 ];
+
+/// File system types served over the network.
+const NETWORK_FS: &[&str] = &[
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smbfs",
+    "smb3",
+    "glusterfs",
+    "ceph",
+    "fuse.sshfs",
+    "sshfs",
+    "davfs",
+    "fuse.glusterfs",
+    "lustre",
+    "9p",
+    "afs",
+];
+
+fn is_network(e: &FstabEntry) -> bool {
+    NETWORK_FS.contains(&e.vfstype.as_str())
+        || (e.spec.starts_with(b"//") && e.spec.len() > 2)
+        || (!e.spec.starts_with(b"/") && e.spec.windows(2).any(|w| w == b":/"))
+}
+
+/// Names a disk by the kernel's name for it (`/dev/sda2`), which changes in Azure.
+fn kernel_device_name(spec: &[u8]) -> bool {
+    let s = String::from_utf8_lossy(spec);
+    s.starts_with("/dev/") && !super::agent::device_name_ok(&s)
+}
+
+fn check_fstab_devices(ctx: &Context<'_>) -> Finding {
+    let mounts = ctx.facts.mounts();
+    let Some(entries) = &mounts.fstab else {
+        if !mounts.errors.is_empty() {
+            return Finding::error("could not read /etc/fstab").details(mounts.errors.clone());
+        }
+        return Finding::skip("no /etc/fstab");
+    };
+    let show = |e: &FstabEntry| {
+        format!(
+            "/etc/fstab line {}: {} {} {} {}",
+            e.line,
+            escape_bytes(&e.spec),
+            escape_bytes(&e.file),
+            e.vfstype,
+            e.options
+        )
+    };
+    let boot_facts = ctx.facts.boot();
+    let uuid_fix = |e: &FstabEntry| {
+        let dev = String::from_utf8_lossy(&e.spec);
+        let name = dev.trim_start_matches("/dev/");
+        match boot_facts.uuid_of(name) {
+            Some(u) => format!("line {}: `UUID={u}` instead of {dev}", e.line),
+            None => format!(
+                "line {}: `UUID=` + the output of `blkid -s UUID -o value {dev}` instead of {dev}",
+                e.line
+            ),
+        }
+    };
+    let mut critical = Vec::new();
+    let mut fixes = Vec::new();
+    let mut others = Vec::new();
+    let mut network = Vec::new();
+    let mut details = Vec::new();
+    for mp in [&b"/"[..], b"/boot"] {
+        match fstab::mounted_at(entries, mp) {
+            Some(e) if kernel_device_name(&e.spec) => {
+                critical.push(show(e));
+                fixes.push(uuid_fix(e));
+            }
+            Some(e) => details.push(format!("{} (stable name)", show(e))),
+            None if mp == b"/" => {
+                details.push("no fstab entry for / (mounted from the kernel command line)".into())
+            }
+            None => {}
+        }
+    }
+    for e in entries {
+        if e.file == b"/" || e.file == b"/boot" {
+            continue;
+        }
+        if is_network(e) {
+            network.push(show(e));
+            continue;
+        }
+        let opts: Vec<&str> = e.options.split(',').collect();
+        if kernel_device_name(&e.spec) && !opts.contains(&"nofail") && !opts.contains(&"noauto") {
+            others.push(show(e));
+            fixes.push(format!(
+                "line {}: add `nofail` to the options (or use UUID=)",
+                e.line
+            ));
+        }
+    }
+    let mut f = if !critical.is_empty() {
+        Finding::fail(format!(
+            "{} mounted by kernel device name: the failed-over VM may not find it",
+            if critical.len() == 2 {
+                "/ and /boot are"
+            } else {
+                "a boot file system is"
+            }
+        ))
+    } else if !others.is_empty() || !network.is_empty() {
+        let mut parts = Vec::new();
+        if !others.is_empty() {
+            parts.push(format!(
+                "{} entries by kernel device name without nofail",
+                others.len()
+            ));
+        }
+        if !network.is_empty() {
+            parts.push(format!(
+                "{} network file systems that hydration comments out",
+                network.len()
+            ));
+        }
+        Finding::warn(parts.join("; "))
+    } else {
+        return Finding::pass("/ and /boot not by kernel device name; no device-name entries without nofail; no network file systems")
+            .details(details);
+    };
+    f = f.details(critical.iter().map(|c| format!("boot-critical: {c}")));
+    f = f.details(others.iter().map(|c| format!("without nofail: {c}")));
+    f = f.details(
+        network
+            .iter()
+            .map(|c| format!("network file system (commented out at failover): {c}")),
+    );
+    f = f.details(details);
+    let mut fix = String::new();
+    if !fixes.is_empty() {
+        fix.push_str(&format!("Edit /etc/fstab: {}.", fixes.join("; ")));
+    }
+    if !network.is_empty() {
+        if !fix.is_empty() {
+            fix.push(' ');
+        }
+        fix.push_str("After failover, re-enable the network file system entries and make the servers reachable from Azure.");
+    }
+    f.fix(fix)
+}
 
 /// The EFI vendor directory a distribution installs GRUB into.
 fn vendor_dir(os_id: Option<&str>) -> Option<&'static str> {

@@ -8,6 +8,8 @@
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
+use super::firmware::{Firmware as FirmwareKind, FirmwareFacts};
+use crate::parse::fstab::FstabEntry;
 use crate::parse::grub::{self, DefaultSpec, GrubConfig};
 use crate::parse::{shell_vars, version};
 use crate::root::{FileKind, Root};
@@ -93,7 +95,13 @@ impl GrubFacts {
     }
 }
 
-pub fn gather(root: &Root) -> GrubFacts {
+/// `firmware` says what a running system boots with; `fstab` lets an image tell by its EFI
+/// system partition.
+pub fn gather(
+    root: &Root,
+    firmware_facts: &FirmwareFacts,
+    fstab: Option<&[FstabEntry]>,
+) -> GrubFacts {
     let mut errors = Vec::new();
     let mut files = Vec::new();
     for path in BIOS_FILES {
@@ -123,7 +131,7 @@ pub fn gather(root: &Root) -> GrubFacts {
         }
         Err(e) => errors.push(e.to_string()),
     }
-    let firmware = firmware(root, &efi_dirs, &mut errors);
+    let firmware = firmware(firmware_facts, fstab, &efi_dirs);
     let defaults = match root.read_optional(Path::new("/etc/default/grub")) {
         Ok(Some(text)) => Some(default_grub(&text)),
         Ok(None) => None,
@@ -221,38 +229,22 @@ pub fn stub_target(text: &str) -> Option<String> {
     }
 }
 
-fn firmware(root: &Root, efi_dirs: &[String], errors: &mut Vec<String>) -> Firmware {
-    match root.kind(Path::new("/sys/firmware")) {
-        Ok(Some(FileKind::Dir)) => {
-            return if root.exists(Path::new("/sys/firmware/efi")) {
-                Firmware::Uefi("/sys/firmware/efi exists".into())
-            } else {
-                Firmware::Bios("/sys/firmware has no efi directory".into())
-            };
-        }
-        Ok(_) => {}
-        Err(e) => errors.push(e.to_string()),
+fn firmware(facts: &FirmwareFacts, fstab: Option<&[FstabEntry]>, efi_dirs: &[String]) -> Firmware {
+    match facts.firmware {
+        FirmwareKind::Uefi => return Firmware::Uefi(facts.source.clone()),
+        FirmwareKind::Bios => return Firmware::Bios(facts.source.clone()),
+        FirmwareKind::Unknown => {}
     }
-    match root.read_optional(Path::new("/etc/fstab")) {
-        Ok(Some(text)) => {
-            for (i, line) in text.lines().enumerate() {
-                let mut f = line.split_whitespace();
-                let (Some(spec), Some(mp)) = (f.next(), f.next()) else {
-                    continue;
-                };
-                if spec.starts_with('#') {
-                    continue;
-                }
-                if mp == "/boot/efi" || mp == "/efi" {
-                    return Firmware::Uefi(format!(
-                        "/etc/fstab line {} mounts an EFI system partition at {mp}",
-                        i + 1
-                    ));
-                }
-            }
-        }
-        Ok(None) => {}
-        Err(e) => errors.push(e.to_string()),
+    if let Some(esp) = fstab
+        .unwrap_or_default()
+        .iter()
+        .find(|e| e.file == b"/boot/efi" || e.file == b"/efi")
+    {
+        return Firmware::Uefi(format!(
+            "/etc/fstab line {} mounts an EFI system partition at {}",
+            esp.line,
+            escape_bytes(&esp.file)
+        ));
     }
     if efi_dirs.is_empty() {
         Firmware::Bios("no /sys/firmware and no EFI system partition in /etc/fstab or /boot/efi/EFI: BIOS boot assumed".into())

@@ -75,6 +75,7 @@ pub struct Facts {
     initramfs: OnceCell<Vec<initramfs::InitramfsFacts>>,
     hydration: OnceCell<hydration::HydrationFacts>,
     grub_config: OnceCell<grub_config::GrubFacts>,
+    boot_space: OnceCell<Option<space::SpaceAt>>,
 }
 
 impl Facts {
@@ -107,6 +108,7 @@ impl Facts {
             initramfs: OnceCell::new(),
             hydration: OnceCell::new(),
             grub_config: OnceCell::new(),
+            boot_space: OnceCell::new(),
         }
     }
 
@@ -197,6 +199,13 @@ impl Facts {
             .as_ref()
     }
 
+    /// Free space of the file system holding /boot (running system only).
+    pub fn boot_space(&self) -> Option<&space::SpaceAt> {
+        self.boot_space
+            .get_or_init(|| self.measure(Path::new("/boot")))
+            .as_ref()
+    }
+
     /// Free space where the agent will be installed (running system only). A run has one
     /// install directory: the first one asked about is measured and kept.
     pub fn install_space(&self, dir: &Path) -> Option<&space::SpaceAt> {
@@ -274,7 +283,12 @@ impl Facts {
 
     /// The GRUB configuration files, firmware, default entry and /etc/default/grub.
     pub fn grub_config(&self) -> &grub_config::GrubFacts {
-        self.grub_config
-            .get_or_init(|| grub_config::gather(&self.sources.root))
+        self.grub_config.get_or_init(|| {
+            grub_config::gather(
+                &self.sources.root,
+                self.firmware(),
+                self.mounts().fstab.as_deref(),
+            )
+        })
     }
 }

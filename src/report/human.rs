@@ -177,6 +177,9 @@ mod tests {
         );
         assert_eq!(p(&["170010"]), "170010");
         assert_eq!(p(&["installer exit 208"]), "installer exit 208");
-        assert_eq!(p(&["95117 (process server cannot reach it)", "97118 (push)"]), "95117/97118");
+        assert_eq!(
+            p(&["95117 (process server cannot reach it)", "97118 (push)"]),
+            "95117/97118"
+        );
     }
 }
