@@ -896,7 +896,10 @@ fn live_system() {
     if total == 0 {
         assert_eq!(space["status"], "pass", "{space:#}");
     } else {
-        assert!(space["status"] == "pass" || space["status"] == "fail", "{space:#}");
+        assert!(
+            space["status"] == "pass" || space["status"] == "fail",
+            "{space:#}"
+        );
         let shown = format!("{:.1} MiB", total as f64 / 1048576.0);
         assert!(space.to_string().contains(&shown), "{shown}: {space:#}");
     }
