@@ -6,6 +6,7 @@ pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod facts;
+pub mod firewall;
 pub mod initramfs;
 pub mod matrix;
 pub mod mvc;
@@ -16,6 +17,7 @@ pub mod probe;
 pub mod report;
 pub mod root;
 pub mod run;
+pub mod scan;
 pub mod scenario;
 pub mod text;
 

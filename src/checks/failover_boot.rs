@@ -88,7 +88,9 @@ const NETWORK_FS: &[&str] = &[
 ];
 
 fn is_network(e: &FstabEntry) -> bool {
-    NETWORK_FS.contains(&e.vfstype.as_str())
+    NETWORK_FS
+        .iter()
+        .any(|t| t.as_bytes() == e.vfstype.as_slice())
         || (e.spec.starts_with(b"//") && e.spec.len() > 2)
         || (!e.spec.starts_with(b"/") && e.spec.windows(2).any(|w| w == b":/"))
 }
@@ -113,8 +115,8 @@ fn check_fstab_devices(ctx: &Context<'_>) -> Finding {
             e.line,
             escape_bytes(&e.spec),
             escape_bytes(&e.file),
-            e.vfstype,
-            e.options
+            escape_bytes(&e.vfstype),
+            escape_bytes(&e.options)
         )
     };
     let boot_facts = ctx.facts.boot();
@@ -155,8 +157,8 @@ fn check_fstab_devices(ctx: &Context<'_>) -> Finding {
             network.push(show(e));
             continue;
         }
-        let opts: Vec<&str> = e.options.split(',').collect();
-        if kernel_device_name(&e.spec) && !opts.contains(&"nofail") && !opts.contains(&"noauto") {
+        let has = |o: &[u8]| e.options.split(|b| *b == b',').any(|x| x == o);
+        if kernel_device_name(&e.spec) && !has(b"nofail") && !has(b"noauto") {
             others.push(show(e));
             fixes.push(format!(
                 "line {}: add `nofail` to the options (or use UUID=)",

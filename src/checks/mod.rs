@@ -4,8 +4,10 @@
 //! here once, not inside each check.
 
 pub mod agent;
+pub mod ascii;
 pub mod failover;
 pub mod failover_boot;
+pub mod firewall;
 pub mod kernel;
 pub mod net;
 pub mod network;
@@ -193,6 +195,8 @@ pub fn registry() -> Vec<&'static CheckDef> {
         os::CHECKS,
         network::CHECKS,
         ssh::CHECKS,
+        firewall::CHECKS,
+        ascii::CHECKS,
         storage::CHECKS,
         vmware::CHECKS,
         net::CHECKS,
@@ -273,6 +277,12 @@ mod tests {
             "disk.count",
             "disk.install-space",
             "vmware.tools",
+            "ascii.hostname",
+            "ascii.mount-points",
+            "ascii.device-names",
+            "ascii.system-paths",
+            "ssh.firewall",
+            "mvc.port-20004",
             "net.proxy",
             "net.outbound",
         ] {

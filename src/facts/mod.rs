@@ -5,6 +5,7 @@
 pub mod arch;
 pub mod boot;
 pub mod dmi;
+pub mod firewall;
 pub mod firmware;
 pub mod grub_config;
 pub mod hostname;
@@ -12,8 +13,10 @@ pub mod hydration;
 pub mod initramfs;
 pub mod kernel;
 pub mod kernel_inventory;
+pub mod listeners;
 pub mod locale;
 pub mod mounts;
+pub mod names;
 pub mod network;
 pub mod os;
 pub mod processes;
@@ -22,12 +25,13 @@ pub mod proxy;
 pub mod runlevel;
 pub mod services;
 pub mod space;
+pub mod sshd_ports;
 pub mod storage;
 pub mod trust;
 pub mod vmtools;
 
 use std::cell::OnceCell;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::outbound::{Outcome, Plan};
 use crate::probe::Probe;
@@ -54,6 +58,11 @@ pub struct Facts {
     arch: OnceCell<arch::ArchFacts>,
     dmi: OnceCell<dmi::DmiFacts>,
     hostname: OnceCell<hostname::HostnameFacts>,
+    names: OnceCell<names::NamesFacts>,
+    system_paths: OnceCell<names::SystemPaths>,
+    sshd_ports: OnceCell<sshd_ports::SshdPorts>,
+    firewall: OnceCell<firewall::FirewallFacts>,
+    listeners: OnceCell<Option<listeners::ListenerFacts>>,
     network: OnceCell<network::NetworkFacts>,
     hosts: OnceCell<network::HostsFacts>,
     storage: OnceCell<storage::StorageFacts>,
@@ -87,6 +96,11 @@ impl Facts {
             arch: OnceCell::new(),
             dmi: OnceCell::new(),
             hostname: OnceCell::new(),
+            names: OnceCell::new(),
+            system_paths: OnceCell::new(),
+            sshd_ports: OnceCell::new(),
+            firewall: OnceCell::new(),
+            listeners: OnceCell::new(),
             network: OnceCell::new(),
             hosts: OnceCell::new(),
             storage: OnceCell::new(),
@@ -141,6 +155,46 @@ impl Facts {
     pub fn hostname(&self) -> &hostname::HostnameFacts {
         self.hostname
             .get_or_init(|| hostname::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    /// Mount points and device names.
+    pub fn names(&self) -> &names::NamesFacts {
+        self.names.get_or_init(|| names::gather(&self.sources.root))
+    }
+
+    /// The walk of the system directories (`--scan` paths when given). The first caller's
+    /// `scan` decides; there is one set of options per run.
+    pub fn system_paths(&self, scan: Option<&[PathBuf]>) -> &names::SystemPaths {
+        self.system_paths
+            .get_or_init(|| names::gather_system_paths(&self.sources.root, scan))
+    }
+
+    pub fn sshd_ports(&self) -> &sshd_ports::SshdPorts {
+        self.sshd_ports
+            .get_or_init(|| sshd_ports::gather(&self.sources.root))
+    }
+
+    pub fn firewall(&self) -> &firewall::FirewallFacts {
+        self.firewall.get_or_init(|| {
+            firewall::gather(
+                &self.sources.root,
+                self.sources.probe(),
+                self.services(),
+                self.processes(),
+            )
+        })
+    }
+
+    /// Listening TCP sockets; `None` in `--root` mode (an image has none).
+    pub fn listeners(&self) -> Option<&listeners::ListenerFacts> {
+        self.listeners
+            .get_or_init(|| {
+                self.sources
+                    .probe
+                    .as_ref()
+                    .map(|_| listeners::gather(&self.sources.root))
+            })
+            .as_ref()
     }
 
     pub fn network(&self) -> &network::NetworkFacts {

@@ -58,7 +58,7 @@ impl MountFacts {
         let e = fstab::mounted_at(self.fstab.as_ref()?, mount_point)?;
         Some(FsUse {
             device: escape_bytes(&e.spec),
-            fstype: e.vfstype.clone(),
+            fstype: String::from_utf8_lossy(&e.vfstype).into_owned(),
             mount_point: escape_bytes(&e.file),
             devnum: None,
             source: format!("/etc/fstab line {}", e.line),
@@ -69,7 +69,7 @@ impl MountFacts {
 fn use_of_mount(m: &MountInfo) -> FsUse {
     FsUse {
         device: escape_bytes(&m.source),
-        fstype: m.fstype.clone(),
+        fstype: String::from_utf8_lossy(&m.fstype).into_owned(),
         mount_point: escape_bytes(&m.mount_point),
         devnum: Some((m.major, m.minor)),
         source: format!("/proc/self/mountinfo line {}", m.line),
@@ -94,7 +94,10 @@ pub fn gather(root: &Root) -> MountFacts {
         }
     }
     match root.read_bytes(Path::new("/etc/fstab")) {
-        Ok(b) => facts.fstab = Some(fstab::parse(&b)),
+        Ok(b) => match fstab::parse(&b) {
+            Ok(entries) => facts.fstab = Some(entries),
+            Err(e) => facts.errors.push(format!("/etc/fstab: {e}")),
+        },
         Err(e) if e.is_not_found() => {}
         Err(e) => facts.errors.push(e.to_string()),
     }
