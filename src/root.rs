@@ -308,6 +308,18 @@ impl Root {
     }
 
     fn read_up_to(&self, path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+        let (file, len) = self.open_file(path)?;
+        let mut buf = Vec::with_capacity(len.min(limit) as usize);
+        // /proc and /sys files report size 0, so the limit is enforced on what is read.
+        file.take(limit)
+            .read_to_end(&mut buf)
+            .map_err(|e| ReadError::from_io(path, e))?;
+        Ok(buf)
+    }
+
+    /// A regular file opened for streaming (initramfs images are too large to read whole),
+    /// with its size. Anything but a regular file is refused before and after opening.
+    pub fn open_file(&self, path: &Path) -> Result<(fs::File, u64), ReadError> {
         let host = self.resolve(path)?;
         let meta = fs::metadata(&host).map_err(|e| ReadError::from_io(path, e))?;
         let kind = FileKind::from_type(meta.file_type());
@@ -328,12 +340,21 @@ impl Root {
         if opened_kind != FileKind::File {
             return Err(ReadError::new(path, ReadErrorKind::WrongKind(opened_kind)));
         }
-        let mut buf = Vec::with_capacity(meta.len().min(limit) as usize);
-        // /proc and /sys files report size 0, so the limit is enforced on what is read.
-        file.take(limit)
-            .read_to_end(&mut buf)
-            .map_err(|e| ReadError::from_io(path, e))?;
-        Ok(buf)
+        Ok((file, meta.len()))
+    }
+
+    /// The size of the regular file at `path` (links followed); `None` when nothing is there.
+    pub fn file_size(&self, path: &Path) -> Result<Option<u64>, ReadError> {
+        let host = self.resolve(path)?;
+        match fs::metadata(&host) {
+            Ok(m) if m.is_file() => Ok(Some(m.len())),
+            Ok(m) => Err(ReadError::new(
+                path,
+                ReadErrorKind::WrongKind(FileKind::from_type(m.file_type())),
+            )),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(ReadError::from_io(path, e)),
+        }
     }
 
     /// A text file; invalid UTF-8 sequences become U+FFFD (still non-ASCII, so never hidden).

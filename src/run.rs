@@ -64,6 +64,7 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
             details: f.details,
             remediation: f.remediation,
             reference: reference_text(def),
+            prevents: def.doc.prevents.iter().map(|p| p.to_string()).collect(),
         });
     }
     let summary = Summary::count(&results);

@@ -50,3 +50,40 @@ fn every_check_has_an_integration_test() {
         "checks without an integration test: {missing:?}"
     );
 }
+
+/// The `Prevents` part of a check's explain page.
+fn prevents_of(id: &str) -> Option<String> {
+    let r = run(["explain", id]);
+    let mut lines = r.stdout.lines();
+    lines.find(|l| *l == "Prevents")?;
+    lines.next().map(|l| l.trim().to_string())
+}
+
+/// Site Recovery error codes of reference/asr-errors.md sections 1a-1d (guest-caused failures)
+/// and the installer exit codes it names.
+const DOCUMENTED_CODES: &[&str] = &[
+    "95108", "95117", "97118", "95519", "95520", "95524", "95572", "95573", "95309", "95313",
+    "95310", "95311", "95320", "151126", "151124", "151111", "151137", "95265", "95266", "151083",
+    "151066", "151037", "151072", "151195", "151196", "151197", "151076", "150066", "151099",
+    "151095", "151081", "150172", "28109", "150039", "153039", "78186", "78028", "78174", "78169",
+    "78188", "153007", "78144", "153006", "170010", "95226", "78093", "162", "164", "208",
+];
+
+/// Every check names the Site Recovery error codes or installer errors it prevents, and every
+/// number among them is one the error reference documents, so that no code is invented.
+#[test]
+fn every_check_names_documented_codes() {
+    for id in ids() {
+        let prevents = prevents_of(&id).unwrap_or_else(|| panic!("{id}: explain has no Prevents"));
+        assert!(!prevents.is_empty(), "{id}: empty Prevents");
+        for n in prevents
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|n| n.len() >= 3)
+        {
+            assert!(
+                DOCUMENTED_CODES.contains(&n),
+                "{id}: code {n} is not in asr-errors.md"
+            );
+        }
+    }
+}

@@ -393,7 +393,7 @@ fn check_filesystems(ctx: &Context<'_>) -> Finding {
 }
 
 /// Whether a `root=`/`resume=` value is one the installer accepts.
-fn device_name_ok(value: &str) -> bool {
+pub(crate) fn device_name_ok(value: &str) -> bool {
     let Some(rest) = value.strip_prefix("/dev/") else {
         // UUID=, LABEL=, PARTUUID=, ...: not a kernel device name.
         return true;

@@ -33,7 +33,9 @@ pub const CHECKS: &[CheckDef] = &[
             why: "The Mobility service and the configuration server exchange the host name in their registration and in file and log names; a name outside ASCII can make registration or replication fail or show the machine under a mangled name.",
             fix: "Set an ASCII host name: `hostnamectl set-hostname NEW` on systemd distributions; on RHEL/CentOS 6 set HOSTNAME= in /etc/sysconfig/network and run `hostname NEW`; on SLES 11 write it to /etc/HOSTNAME.",
             reference: SEED_NAMES,
-            prevents: &[],
+            prevents: &[
+                "no published error code (the seed's requirement: registration and machine naming with a non-English host name)",
+            ],
         },
         run: check_hostname,
     },
@@ -48,7 +50,9 @@ pub const CHECKS: &[CheckDef] = &[
             why: "The agent records mount points to map the replicated disks and volumes; a path outside ASCII, or two that a case-insensitive comparison merges, can break that mapping or the failed-over machine's mounts.",
             fix: "Unmount the file system, rename its mount point directory to an ASCII name, change the mount point in /etc/fstab (or the mount unit) and mount it again.",
             reference: SEED_NAMES_AND_CASE,
-            prevents: &[],
+            prevents: &[
+                "no published error code (mount points unique ignoring case: reference/asr-errors.md section 3, newer VMware/physical matrix)",
+            ],
         },
         run: check_mount_points,
     },
@@ -63,7 +67,9 @@ pub const CHECKS: &[CheckDef] = &[
             why: "The agent identifies the disks and volumes it replicates by these names; a non-ASCII name, or two names equal but for case (LVM names are treated case-insensitively), can make it pick the wrong device or fail to find one.",
             fix: "Rename what carries the name: `e2label DEVICE NEW` or `xfs_admin -L NEW DEVICE` for labels, `vgrename OLD NEW` and `lvrename VG OLD NEW` for LVM (then update /etc/fstab and the boot loader), and the fstab entry that names it.",
             reference: SEED_NAMES_AND_CASE,
-            prevents: &[],
+            prevents: &[
+                "no published error code (device names unique ignoring case: reference/asr-errors.md section 3, newer VMware/physical matrix)",
+            ],
         },
         run: check_device_names,
     },
@@ -78,7 +84,9 @@ pub const CHECKS: &[CheckDef] = &[
             why: "The Mobility service installer and the agent walk and copy system files (boot files, configuration, their own install tree) and can fail on names they cannot encode; the requirement exists so that these operations never meet such a name.",
             fix: "Rename each listed entry to an ASCII name (`mv -- OLD NEW`); for a file a package installed (`rpm -qf PATH` or `dpkg -S PATH` says which), remove the package or replace the file through the package rather than renaming it behind the package manager's back.",
             reference: SEED_NAMES,
-            prevents: &[],
+            prevents: &[
+                "no published error code (the seed's requirement: English-only system paths and file names)",
+            ],
         },
         run: check_system_paths,
     },

@@ -5,7 +5,10 @@
 
 pub mod agent;
 pub mod ascii;
+pub mod failover;
+pub mod failover_boot;
 pub mod firewall;
+pub mod kernel;
 pub mod net;
 pub mod network;
 pub mod os;
@@ -198,6 +201,9 @@ pub fn registry() -> Vec<&'static CheckDef> {
         vmware::CHECKS,
         net::CHECKS,
         agent::CHECKS,
+        kernel::CHECKS,
+        failover::CHECKS,
+        failover_boot::CHECKS,
     ];
     areas.iter().flat_map(|a| a.iter()).collect()
 }

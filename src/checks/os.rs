@@ -35,7 +35,10 @@ pub const CHECKS: &[CheckDef] = &[
             why: "The Mobility service ships a filter driver per distribution release; on a release it does not know, installation is refused or replication never starts.",
             fix: "Move the machine to a listed release, or run with `--matrix asr-2026` to judge it against the newer published matrix, which lists many more releases.",
             reference: SEED_LINUX_ROW,
-            prevents: &["installer refusal: operating system not supported (agent OS_details.sh)"],
+            prevents: &[
+                "installer refusal: operating system not supported (agent OS_details.sh)",
+                "170010 (failover hydration aborts on an unsupported operating system)",
+            ],
         },
         run: check_supported,
     },

@@ -20,7 +20,9 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
         why: "Site Recovery discovers VMware virtual machines through vCenter, and vCenter knows a guest's IP addresses and state only from the tools; the process server pushes the Mobility service to the address discovered that way.",
         fix: "Install open-vm-tools from the distribution (or VMware Tools from vSphere's Install VMware Tools menu on old releases), enable the service at boot and start it.",
         reference: "seeds/000 (Prerequisites for replication using Azure Site Recovery, 2016-12-11), section \"Disaster Recovery of VMware virtual machines or physical Windows/Linux servers to Azure\", Replicated machine prerequisites, row \"On-premises (VMware VMs)\"",
-        prevents: &[],
+        prevents: &[
+            "95117 (the process server cannot reach the machine: without the tools vCenter reports no address to push to; an inference from the push-installation causes)",
+        ],
     },
     run: check_tools,
 }];

@@ -7,8 +7,12 @@ pub mod boot;
 pub mod dmi;
 pub mod firewall;
 pub mod firmware;
+pub mod grub_config;
 pub mod hostname;
+pub mod hydration;
+pub mod initramfs;
 pub mod kernel;
+pub mod kernel_inventory;
 pub mod listeners;
 pub mod locale;
 pub mod mounts;
@@ -76,6 +80,11 @@ pub struct Facts {
     outbound: OnceCell<Option<Vec<Outcome>>>,
     services: OnceCell<services::ServiceFacts>,
     processes: OnceCell<processes::ProcessFacts>,
+    kernel_inventory: OnceCell<kernel_inventory::KernelInventory>,
+    initramfs: OnceCell<Vec<initramfs::InitramfsFacts>>,
+    hydration: OnceCell<hydration::HydrationFacts>,
+    grub_config: OnceCell<grub_config::GrubFacts>,
+    boot_space: OnceCell<Option<space::SpaceAt>>,
 }
 
 impl Facts {
@@ -109,6 +118,11 @@ impl Facts {
             outbound: OnceCell::new(),
             services: OnceCell::new(),
             processes: OnceCell::new(),
+            kernel_inventory: OnceCell::new(),
+            initramfs: OnceCell::new(),
+            hydration: OnceCell::new(),
+            grub_config: OnceCell::new(),
+            boot_space: OnceCell::new(),
         }
     }
 
@@ -239,6 +253,13 @@ impl Facts {
             .as_ref()
     }
 
+    /// Free space of the file system holding /boot (running system only).
+    pub fn boot_space(&self) -> Option<&space::SpaceAt> {
+        self.boot_space
+            .get_or_init(|| self.measure(Path::new("/boot")))
+            .as_ref()
+    }
+
     /// Free space where the agent will be installed (running system only). A run has one
     /// install directory: the first one asked about is measured and kept.
     pub fn install_space(&self, dir: &Path) -> Option<&space::SpaceAt> {
@@ -294,5 +315,34 @@ impl Facts {
     pub fn processes(&self) -> &processes::ProcessFacts {
         self.processes
             .get_or_init(|| processes::gather(self.sources.probe()))
+    }
+
+    /// Every installed kernel with its modules, image and initramfs.
+    pub fn kernel_inventory(&self) -> &kernel_inventory::KernelInventory {
+        self.kernel_inventory
+            .get_or_init(|| kernel_inventory::gather(&self.sources.root))
+    }
+
+    /// What each installed kernel's initramfs holds (decompresses every image: only on demand).
+    pub fn initramfs(&self) -> &[initramfs::InitramfsFacts] {
+        self.initramfs
+            .get_or_init(|| initramfs::gather(&self.sources.root, self.kernel_inventory()))
+    }
+
+    /// The programs failover hydration runs, and the initramfs generator's configuration.
+    pub fn hydration(&self) -> &hydration::HydrationFacts {
+        self.hydration
+            .get_or_init(|| hydration::gather(&self.sources.root))
+    }
+
+    /// The GRUB configuration files, firmware, default entry and /etc/default/grub.
+    pub fn grub_config(&self) -> &grub_config::GrubFacts {
+        self.grub_config.get_or_init(|| {
+            grub_config::gather(
+                &self.sources.root,
+                self.firmware(),
+                self.mounts().fstab.as_deref(),
+            )
+        })
     }
 }

@@ -2,6 +2,7 @@
 //! path to any error. Line numbers in errors are 1-based.
 
 pub mod cmdline;
+pub mod dracut_conf;
 pub mod efivar;
 pub mod fstab;
 pub mod glob;
@@ -11,6 +12,7 @@ pub mod ifcfg;
 pub mod ifupdown;
 pub mod inittab;
 pub mod kernel_release;
+pub mod kmod;
 pub mod lvm_metadata;
 pub mod mountinfo;
 pub mod netconf;

@@ -135,4 +135,51 @@ fn write_check(out: &mut String, c: &CheckResult, opts: RenderOptions) {
             }
         }
     }
+    if matches!(c.status, Status::Fail | Status::Error | Status::Warn) && !c.prevents.is_empty() {
+        let _ = writeln!(out, "        prevents {}", prevents_text(&c.prevents));
+    }
+}
+
+/// `95320/151126 (GrubDeviceNameChange)`: Site Recovery codes (an entry that starts with a
+/// number, its explanation left to `explain`) joined by slashes, the installer's error names
+/// after them.
+pub fn prevents_text(prevents: &[String]) -> String {
+    let mut codes = Vec::new();
+    let mut names = Vec::new();
+    for p in prevents {
+        let first = p.split_whitespace().next().unwrap_or("");
+        if !first.is_empty() && first.chars().all(|c| c.is_ascii_digit()) {
+            codes.push(first);
+        } else {
+            names.push(p.as_str());
+        }
+    }
+    let codes = codes.join("/");
+    let names = names.join(", ");
+    match (codes.is_empty(), names.is_empty()) {
+        (false, false) => format!("{codes} ({names})"),
+        (false, true) => codes,
+        _ => names,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Numeric codes come first, joined by slashes; names follow in parentheses.
+    #[test]
+    fn prevents_line() {
+        let p = |v: &[&str]| prevents_text(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            p(&["95320", "151126", "GrubDeviceNameChange"]),
+            "95320/151126 (GrubDeviceNameChange)"
+        );
+        assert_eq!(p(&["170010"]), "170010");
+        assert_eq!(p(&["installer exit 208"]), "installer exit 208");
+        assert_eq!(
+            p(&["95117 (process server cannot reach it)", "97118 (push)"]),
+            "95117/97118"
+        );
+    }
 }

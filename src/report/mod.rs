@@ -87,6 +87,11 @@ pub struct CheckResult {
     pub details: Vec<String>,
     pub remediation: Option<String>,
     pub reference: String,
+    /// Site Recovery error codes and installer error names the check prevents. Not a JSON field
+    /// of its own (SPEC's schema is frozen): `reference` carries them there; the human report
+    /// shows them next to a problem.
+    #[serde(skip)]
+    pub prevents: Vec<String>,
 }
 
 fn ser_status<S: serde::Serializer>(s: &Status, ser: S) -> Result<S::Ok, S::Error> {

@@ -1,0 +1,478 @@
+//! Failover readiness of the boot configuration: GRUB's configuration where the distribution
+//! boots from (BIOS or EFI path), a generated configuration in step with /etc/default/grub,
+//! and fstab naming the root and boot file systems in a way that survives the device renaming
+//! of a move to Azure.
+
+use super::failover::{Family, TO_AZURE, family};
+use super::{Applies, CheckDef, Context, Doc, Finding};
+use crate::facts::grub_config::{
+    self, Firmware, GrubFacts, GrubFileKind, expected_default, split_args,
+};
+use crate::parse::fstab::{self, FstabEntry};
+use crate::parse::grub::DefaultSpec;
+use crate::text::escape_bytes;
+
+pub const CHECKS: &[CheckDef] = &[
+    CheckDef {
+        id: "failover.grub-sync",
+        title: "GRUB configuration regenerated after /etc/default/grub changed",
+        applies: Applies::Only(TO_AZURE),
+        live_only: false,
+        online_only: false,
+        doc: Doc {
+            requirement: "The generated GRUB configuration must reflect /etc/default/grub: every argument of GRUB_CMDLINE_LINUX (and GRUB_CMDLINE_LINUX_DEFAULT) on the default entry's kernel line, and GRUB_DEFAULT matching the configuration's `set default`.",
+            why: "Editing /etc/default/grub changes nothing until grub2-mkconfig or update-grub regenerates grub.cfg. A fix made there (root= by UUID instead of /dev/sdX, an LVM name for rd.lvm.lv) that was never applied leaves the agent's GRUB checks and the first boot in Azure looking at the old kernel line.",
+            fix: "Regenerate the configuration the machine boots from: `grub2-mkconfig -o /boot/grub2/grub.cfg` (UEFI RHEL family: `-o /boot/efi/EFI/redhat/grub.cfg`), `update-grub` on Debian and Ubuntu.",
+            reference: "reference/asr-errors.md section 2 item 4 (grub2-mkconfig/update-grub after editing /etc/default/grub) and section 3 (grub hygiene)",
+            prevents: &[
+                "95320",
+                "151126",
+                "151124",
+                "GrubDeviceNameChange",
+                "DeviceNotExist",
+            ],
+        },
+        run: check_grub_sync,
+    },
+    CheckDef {
+        id: "failover.grub-location",
+        title: "GRUB configuration where the machine boots from",
+        applies: Applies::Only(TO_AZURE),
+        live_only: false,
+        online_only: false,
+        doc: Doc {
+            requirement: "The GRUB configuration must be where the distribution's boot loader reads it: /boot/grub2/grub.cfg or /boot/grub/grub.cfg (GRUB legacy: /boot/grub/grub.conf or menu.lst) on BIOS machines; on UEFI machines the vendor directory of the EFI system partition (/boot/efi/EFI/<vendor>/grub.cfg, or a stub there that loads the one under /boot).",
+            why: "Hydration at failover edits the boot configuration and aborts when it finds none; a configuration regenerated into the BIOS path on a UEFI machine is never read, so the failed-over VM boots with stale arguments (on UEFI RHEL and Oracle Linux 7 the serial console is then missing in Azure).",
+            fix: "Generate the configuration at the right place: UEFI RHEL family `grub2-mkconfig -o /boot/efi/EFI/redhat/grub.cfg` (CentOS: EFI/centos), BIOS `grub2-mkconfig -o /boot/grub2/grub.cfg`, Debian and Ubuntu `update-grub`.",
+            reference: "reference/asr-errors.md section 1d (170010: grub config missing; no serial console after UEFI failover) and section 3 (grub file at the distro's BIOS/EFI path)",
+            prevents: &["170010", "no serial console after UEFI failover"],
+        },
+        run: check_grub_location,
+    },
+    CheckDef {
+        id: "failover.fstab-devices",
+        title: "fstab names file systems in a way that survives failover",
+        applies: Applies::Only(TO_AZURE),
+        live_only: false,
+        online_only: false,
+        doc: Doc {
+            requirement: "/etc/fstab must mount / and /boot by UUID, LABEL or LVM name rather than by kernel device name (/dev/sdX, /dev/vdX, /dev/xvdX, /dev/nvmeXnY); other entries that use kernel device names should carry `nofail`; network file systems (NFS, CIFS) are listed because hydration comments them out.",
+            why: "Disks are renamed when the machine comes up in Azure (an extra temporary disk appears, controllers change), so /dev/sdb may become /dev/sdc: a root or /boot entry by device name stops the boot in emergency mode, a data disk entry without nofail does the same. Hydration at failover comments out NFS and CIFS entries, so shares the applications need are not mounted after failover.",
+            fix: "Replace device names with `UUID=` (from `blkid -s UUID -o value /dev/sdXN`) or the LVM path; add `nofail` to data disk entries; plan to remount network shares after failover.",
+            reference: "reference/asr-errors.md section 2 item 9 (fstab device names break boot after renaming; nofail advice) and section 3 (fstab: root/boot by UUID; NFS/CIFS entries get commented); reference/asr-matrix.md section 5 (device name change not supported)",
+            prevents: &[
+                "failed-over VM stops in emergency mode (device names change in Azure)",
+                "network file systems commented out by hydration",
+            ],
+        },
+        run: check_fstab_devices,
+    },
+];
+
+/// File system types served over the network.
+const NETWORK_FS: &[&str] = &[
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smbfs",
+    "smb3",
+    "glusterfs",
+    "ceph",
+    "fuse.sshfs",
+    "sshfs",
+    "davfs",
+    "fuse.glusterfs",
+    "lustre",
+    "9p",
+    "afs",
+];
+
+fn is_network(e: &FstabEntry) -> bool {
+    NETWORK_FS
+        .iter()
+        .any(|t| t.as_bytes() == e.vfstype.as_slice())
+        || (e.spec.starts_with(b"//") && e.spec.len() > 2)
+        || (!e.spec.starts_with(b"/") && e.spec.windows(2).any(|w| w == b":/"))
+}
+
+/// Names a disk by the kernel's name for it (`/dev/sda2`), which changes in Azure.
+fn kernel_device_name(spec: &[u8]) -> bool {
+    let s = String::from_utf8_lossy(spec);
+    s.starts_with("/dev/") && !super::agent::device_name_ok(&s)
+}
+
+fn check_fstab_devices(ctx: &Context<'_>) -> Finding {
+    let mounts = ctx.facts.mounts();
+    let Some(entries) = &mounts.fstab else {
+        if !mounts.errors.is_empty() {
+            return Finding::error("could not read /etc/fstab").details(mounts.errors.clone());
+        }
+        return Finding::skip("no /etc/fstab");
+    };
+    let show = |e: &FstabEntry| {
+        format!(
+            "/etc/fstab line {}: {} {} {} {}",
+            e.line,
+            escape_bytes(&e.spec),
+            escape_bytes(&e.file),
+            escape_bytes(&e.vfstype),
+            escape_bytes(&e.options)
+        )
+    };
+    let boot_facts = ctx.facts.boot();
+    let uuid_fix = |e: &FstabEntry| {
+        let dev = String::from_utf8_lossy(&e.spec);
+        let name = dev.trim_start_matches("/dev/");
+        match boot_facts.uuid_of(name) {
+            Some(u) => format!("line {}: `UUID={u}` instead of {dev}", e.line),
+            None => format!(
+                "line {}: `UUID=` + the output of `blkid -s UUID -o value {dev}` instead of {dev}",
+                e.line
+            ),
+        }
+    };
+    let mut critical = Vec::new();
+    let mut fixes = Vec::new();
+    let mut others = Vec::new();
+    let mut network = Vec::new();
+    let mut details = Vec::new();
+    for mp in [&b"/"[..], b"/boot"] {
+        match fstab::mounted_at(entries, mp) {
+            Some(e) if kernel_device_name(&e.spec) => {
+                critical.push(show(e));
+                fixes.push(uuid_fix(e));
+            }
+            Some(e) => details.push(format!("{} (stable name)", show(e))),
+            None if mp == b"/" => {
+                details.push("no fstab entry for / (mounted from the kernel command line)".into())
+            }
+            None => {}
+        }
+    }
+    for e in entries {
+        if e.file == b"/" || e.file == b"/boot" {
+            continue;
+        }
+        if is_network(e) {
+            network.push(show(e));
+            continue;
+        }
+        let has = |o: &[u8]| e.options.split(|b| *b == b',').any(|x| x == o);
+        if kernel_device_name(&e.spec) && !has(b"nofail") && !has(b"noauto") {
+            others.push(show(e));
+            fixes.push(format!(
+                "line {}: add `nofail` to the options (or use UUID=)",
+                e.line
+            ));
+        }
+    }
+    let mut f = if !critical.is_empty() {
+        Finding::fail(format!(
+            "{} mounted by kernel device name: the failed-over VM may not find it",
+            if critical.len() == 2 {
+                "/ and /boot are"
+            } else {
+                "a boot file system is"
+            }
+        ))
+    } else if !others.is_empty() || !network.is_empty() {
+        let mut parts = Vec::new();
+        if !others.is_empty() {
+            parts.push(format!(
+                "{} entries by kernel device name without nofail",
+                others.len()
+            ));
+        }
+        if !network.is_empty() {
+            parts.push(format!(
+                "{} network file systems that hydration comments out",
+                network.len()
+            ));
+        }
+        Finding::warn(parts.join("; "))
+    } else {
+        return Finding::pass("/ and /boot not by kernel device name; no device-name entries without nofail; no network file systems")
+            .details(details);
+    };
+    f = f.details(critical.iter().map(|c| format!("boot-critical: {c}")));
+    f = f.details(others.iter().map(|c| format!("without nofail: {c}")));
+    f = f.details(
+        network
+            .iter()
+            .map(|c| format!("network file system (commented out at failover): {c}")),
+    );
+    f = f.details(details);
+    let mut fix = String::new();
+    if !fixes.is_empty() {
+        fix.push_str(&format!("Edit /etc/fstab: {}.", fixes.join("; ")));
+    }
+    if !network.is_empty() {
+        if !fix.is_empty() {
+            fix.push(' ');
+        }
+        fix.push_str("After failover, re-enable the network file system entries and make the servers reachable from Azure.");
+    }
+    f.fix(fix)
+}
+
+/// The EFI vendor directory a distribution installs GRUB into.
+fn vendor_dir(os_id: Option<&str>) -> Option<&'static str> {
+    Some(match os_id? {
+        "rhel" | "ol" => "redhat",
+        "centos" => "centos",
+        "almalinux" => "almalinux",
+        "rocky" => "rocky",
+        "fedora" => "fedora",
+        "sles" | "sled" => "sles",
+        "opensuse" | "opensuse-leap" => "opensuse",
+        "debian" => "debian",
+        "ubuntu" => "ubuntu",
+        _ => return None,
+    })
+}
+
+/// The command that regenerates the configuration at `path`.
+fn mkconfig(ctx: &Context<'_>, path: &str) -> String {
+    match family(ctx.facts.os().id.as_deref()) {
+        Family::Debian => "update-grub".to_string(),
+        _ => format!("grub2-mkconfig -o {path}"),
+    }
+}
+
+fn describe_default(d: &DefaultSpec) -> String {
+    match d {
+        DefaultSpec::Unset => "no `set default` (first entry)".into(),
+        DefaultSpec::Saved => "set default=\"${saved_entry}\"".into(),
+        DefaultSpec::Value(v) => format!("set default=\"{v}\""),
+    }
+}
+
+fn check_grub_sync(ctx: &Context<'_>) -> Finding {
+    let g: &GrubFacts = ctx.facts.grub_config();
+    let Some(defaults) = &g.defaults else {
+        return Finding::skip(
+            "no /etc/default/grub: the configuration is not generated from one (GRUB legacy or hand-written)",
+        );
+    };
+    let Some(path) = &g.effective else {
+        return Finding::skip(
+            "no GRUB configuration found to compare with /etc/default/grub (see failover.grub-location)",
+        )
+        .details(g.errors.clone());
+    };
+    let Some(file) = g.file(path) else {
+        return Finding::skip("the boot configuration could not be read").details(g.errors.clone());
+    };
+    let GrubFileKind::Grub2 { config, .. } = &file.kind else {
+        return Finding::skip(format!(
+            "{path} is a GRUB legacy file, which /etc/default/grub does not generate"
+        ));
+    };
+    let mut problems = Vec::new();
+    let mut details = vec![format!("boot configuration: {path}")];
+    match &g.default_entry {
+        Some(entry) => {
+            let actual = split_args(&entry.args);
+            details.push(format!("default entry: {}", entry.source));
+            for (name, setting) in [
+                ("GRUB_CMDLINE_LINUX", &defaults.cmdline_linux),
+                (
+                    "GRUB_CMDLINE_LINUX_DEFAULT",
+                    &defaults.cmdline_linux_default,
+                ),
+            ] {
+                let Some(s) = setting else { continue };
+                let missing: Vec<String> = split_args(&s.value)
+                    .into_iter()
+                    // Shell expansions are resolved by grub-mkconfig; they cannot be compared.
+                    .filter(|a| !a.contains('$'))
+                    .filter(|a| !actual.contains(a))
+                    .collect();
+                if !missing.is_empty() {
+                    problems.push(format!(
+                        "{name} (/etc/default/grub line {}) has {} but the default entry's kernel line does not",
+                        s.line,
+                        missing.join(" ")
+                    ));
+                }
+            }
+            details.push(format!("kernel line arguments: {}", entry.args));
+        }
+        None => details.push("no default entry could be determined in it".into()),
+    }
+    let want = expected_default(defaults.grub_default.as_ref().map(|s| s.value.as_str()));
+    let have = &config.default;
+    let agrees =
+        *have == want || (want == DefaultSpec::Value("0".into()) && *have == DefaultSpec::Unset);
+    if !agrees {
+        let line = defaults
+            .grub_default
+            .as_ref()
+            .map(|s| format!("GRUB_DEFAULT={} (line {})", s.value, s.line))
+            .unwrap_or_else(|| "no GRUB_DEFAULT (grub-mkconfig writes 0)".into());
+        problems.push(format!(
+            "/etc/default/grub has {line} but {path} has {}",
+            describe_default(have)
+        ));
+    }
+    details.extend(g.errors.iter().cloned());
+    if problems.is_empty() {
+        return Finding::pass(format!("{path} agrees with /etc/default/grub")).details(details);
+    }
+    Finding::warn(format!(
+        "/etc/default/grub was changed without regenerating {path}"
+    ))
+    .details(problems)
+    .details(details)
+    .fix(format!(
+        "Apply /etc/default/grub: `{}`, then check the kernel line of the default entry.",
+        mkconfig(ctx, path)
+    ))
+}
+
+fn check_grub_location(ctx: &Context<'_>) -> Finding {
+    let g = ctx.facts.grub_config();
+    let os_id = ctx.facts.os().id.as_deref();
+    let fam = family(os_id);
+    let vendor = vendor_dir(os_id);
+    let mut details: Vec<String> = g
+        .files
+        .iter()
+        .map(|f| match &f.kind {
+            GrubFileKind::Grub2 { blscfg: true, .. } => {
+                format!("{}: GRUB 2 with BLS entries", f.path)
+            }
+            GrubFileKind::Grub2 { config, .. } => {
+                format!("{}: GRUB 2, {} entries", f.path, config.entries.len())
+            }
+            GrubFileKind::Legacy { config } => {
+                format!("{}: GRUB legacy, {} entries", f.path, config.entries.len())
+            }
+            GrubFileKind::Stub { target } => format!(
+                "{}: stub loading {}",
+                f.path,
+                target
+                    .as_deref()
+                    .unwrap_or("(a file it does not name plainly)")
+            ),
+        })
+        .collect();
+    details.extend(g.errors.iter().cloned());
+    let bios: Vec<&str> = g
+        .files
+        .iter()
+        .filter(|f| !f.path.starts_with("/boot/efi/"))
+        .map(|f| f.path.as_str())
+        .collect();
+    let efi: Vec<&grub_config::GrubFile> = g
+        .files
+        .iter()
+        .filter(|f| f.path.starts_with("/boot/efi/"))
+        .collect();
+    match &g.firmware {
+        Firmware::Uefi(why) => {
+            details.push(format!("UEFI: {why}"));
+            let in_vendor = |f: &grub_config::GrubFile| {
+                vendor.is_some_and(|v| f.path.starts_with(&format!("/boot/efi/EFI/{v}/")))
+            };
+            let chosen = efi
+                .iter()
+                .copied()
+                .find(|f| in_vendor(f))
+                .or_else(|| efi.first().copied());
+            match chosen {
+                Some(f) => {
+                    if let GrubFileKind::Stub { target } = &f.kind {
+                        let ok = target.as_ref().is_some_and(|t| g.file(t).is_some());
+                        if !ok {
+                            return Finding::fail(format!(
+                                "{} loads {}, which does not exist",
+                                f.path,
+                                target
+                                    .as_deref()
+                                    .unwrap_or("a configuration it does not name plainly")
+                            ))
+                            .details(details)
+                            .fix(format!(
+                                "Generate the configuration: `{}`.",
+                                mkconfig(ctx, target.as_deref().unwrap_or("/boot/grub2/grub.cfg"))
+                            ));
+                        }
+                    }
+                    if !in_vendor(f) {
+                        if let Some(v) = vendor {
+                            return Finding::warn(format!(
+                                "the EFI configuration is {}, not in the distribution's /boot/efi/EFI/{v}/",
+                                f.path
+                            ))
+                            .details(details)
+                            .fix(format!(
+                                "Generate it where this distribution's boot loader reads it: `{}`.",
+                                mkconfig(ctx, &format!("/boot/efi/EFI/{v}/grub.cfg"))
+                            ));
+                        }
+                    }
+                    Finding::pass(format!("UEFI boot reads {}", f.path)).details(details)
+                }
+                None if fam == Family::Suse && !bios.is_empty() => {
+                    Finding::pass(format!("UEFI: SUSE's EFI GRUB reads {} directly", bios[0]))
+                        .details(details)
+                }
+                None => {
+                    let target = match (fam, vendor) {
+                        (Family::Debian, _) => "/boot/grub/grub.cfg".to_string(),
+                        (_, Some(v)) => format!("/boot/efi/EFI/{v}/grub.cfg"),
+                        (_, None) => "/boot/efi/EFI/<vendor>/grub.cfg".to_string(),
+                    };
+                    let summary = if bios.is_empty() {
+                        "UEFI machine without any GRUB configuration: hydration at failover would abort".to_string()
+                    } else {
+                        format!(
+                            "UEFI machine, but the GRUB configuration is only at the BIOS path {}, which its boot loader does not read",
+                            bios.join(", ")
+                        )
+                    };
+                    Finding::fail(summary).details(details).fix(if fam == Family::Debian {
+                        "Reinstall GRUB for EFI and regenerate: `grub-install --target=x86_64-efi && update-grub`.".to_string()
+                    } else {
+                        format!("Generate it in the EFI system partition: `{}`.", mkconfig(ctx, &target))
+                    })
+                }
+            }
+        }
+        Firmware::Bios(why) | Firmware::Unknown(why) => {
+            let unknown = matches!(g.firmware, Firmware::Unknown(_));
+            details.push(if unknown {
+                format!("firmware unknown: {why}")
+            } else {
+                format!("BIOS: {why}")
+            });
+            // A BIOS path that only holds a stub is no configuration.
+            let usable: Vec<&str> = g
+                .files
+                .iter()
+                .filter(|f| !f.path.starts_with("/boot/efi/"))
+                .filter(|f| !matches!(f.kind, GrubFileKind::Stub { .. }))
+                .map(|f| f.path.as_str())
+                .collect();
+            if let Some(p) = usable.first() {
+                return Finding::pass(format!("BIOS boot reads {p}")).details(details);
+            }
+            if unknown && !efi.is_empty() {
+                return Finding::pass(format!(
+                    "only an EFI configuration ({}): the image boots through UEFI",
+                    efi[0].path
+                ))
+                .details(details);
+            }
+            let target = if fam == Family::Debian {
+                "/boot/grub/grub.cfg"
+            } else {
+                "/boot/grub2/grub.cfg"
+            };
+            Finding::fail("no GRUB configuration at /boot/grub2/grub.cfg, /boot/grub/grub.cfg, grub.conf or menu.lst: hydration at failover would abort")
+                .details(details)
+                .fix(format!("Generate it: `{}`.", mkconfig(ctx, target)))
+        }
+    }
+}
