@@ -3,8 +3,12 @@
 //! [`Finding`]. Which checks run, and the skips for scenario, mode and `--online`, are decided
 //! here once, not inside each check.
 
+pub mod azure;
+pub mod image;
 pub mod os;
 pub mod ssh;
+pub mod time;
+pub mod trust;
 
 use std::path::PathBuf;
 
@@ -164,7 +168,14 @@ pub struct CheckDef {
 
 /// Every check, in report order.
 pub fn registry() -> Vec<&'static CheckDef> {
-    let areas: &[&[CheckDef]] = &[os::CHECKS, ssh::CHECKS];
+    let areas: &[&[CheckDef]] = &[
+        os::CHECKS,
+        ssh::CHECKS,
+        time::CHECKS,
+        trust::CHECKS,
+        image::CHECKS,
+        azure::CHECKS,
+    ];
     areas.iter().flat_map(|a| a.iter()).collect()
 }
 

@@ -3,12 +3,16 @@
 //! facts; only this layer touches the [`Root`] and the [`Probe`].
 
 pub mod arch;
+pub mod asr_agent;
+pub mod clock;
 pub mod dmi;
 pub mod hostname;
 pub mod kernel;
 pub mod os;
 pub mod processes;
 pub mod services;
+pub mod trust;
+pub mod waagent;
 
 use std::cell::OnceCell;
 
@@ -38,6 +42,10 @@ pub struct Facts {
     hostname: OnceCell<hostname::HostnameFacts>,
     services: OnceCell<services::ServiceFacts>,
     processes: OnceCell<processes::ProcessFacts>,
+    asr_agent: OnceCell<asr_agent::AgentTraces>,
+    clock: OnceCell<clock::ClockFacts>,
+    trust: OnceCell<trust::TrustFacts>,
+    waagent: OnceCell<waagent::WaAgentFacts>,
 }
 
 impl Facts {
@@ -51,6 +59,10 @@ impl Facts {
             hostname: OnceCell::new(),
             services: OnceCell::new(),
             processes: OnceCell::new(),
+            asr_agent: OnceCell::new(),
+            clock: OnceCell::new(),
+            trust: OnceCell::new(),
+            waagent: OnceCell::new(),
         }
     }
 
@@ -100,5 +112,33 @@ impl Facts {
     pub fn processes(&self) -> &processes::ProcessFacts {
         self.processes
             .get_or_init(|| processes::gather(self.sources.probe()))
+    }
+
+    /// Traces of the Site Recovery Mobility service (a leftover or cloned agent).
+    pub fn asr_agent(&self) -> &asr_agent::AgentTraces {
+        self.asr_agent
+            .get_or_init(|| asr_agent::gather(&self.sources.root))
+    }
+
+    /// The running system's clock discipline (live only).
+    pub fn clock(&self) -> &clock::ClockFacts {
+        self.clock.get_or_init(|| clock::gather(self.sources.probe()))
+    }
+
+    /// The trusted root certificates of the distribution's stores.
+    pub fn trust(&self) -> &trust::TrustFacts {
+        self.trust
+            .get_or_init(|| trust::gather(&self.sources.root, self.os().id.as_deref()))
+    }
+
+    /// The Azure Linux VM agent: installed, version, running now (live).
+    pub fn waagent(&self) -> &waagent::WaAgentFacts {
+        self.waagent.get_or_init(|| {
+            let list = match self.processes() {
+                processes::ProcessFacts::Listed(l) => Some(l.as_slice()),
+                _ => None,
+            };
+            waagent::gather(&self.sources.root, self.sources.probe(), list)
+        })
     }
 }

@@ -1,7 +1,10 @@
 //! Pure parsers: text in, types out. None of them knows where its text came from; callers add the
 //! path to any error. Line numbers in errors are 1-based.
 
+pub mod certs;
+pub mod chrony;
 pub mod grub;
+pub mod ini;
 pub mod inittab;
 pub mod kernel_release;
 pub mod release_files;
