@@ -37,7 +37,9 @@ fn install_command(os_id: Option<&str>) -> &'static str {
         // Debian packages it as `waagent`, Ubuntu as `walinuxagent`.
         "debian" => "apt-get install waagent",
         "ubuntu" => "apt-get install walinuxagent",
-        _ => "install the distribution's Azure Linux VM agent package (WALinuxAgent) and enable it at boot",
+        _ => {
+            "install the distribution's Azure Linux VM agent package (WALinuxAgent) and enable it at boot"
+        }
     }
 }
 
@@ -88,9 +90,11 @@ fn check_vm_agent(ctx: &Context<'_>) -> Finding {
         .details(errors);
     }
     if !errors.is_empty() {
-        return Finding::error("could not read everything that decides whether the VM agent starts at boot")
-            .details(details)
-            .details(errors);
+        return Finding::error(
+            "could not read everything that decides whether the VM agent starts at boot",
+        )
+        .details(details)
+        .details(errors);
     }
     match e.state {
         BootState::Enabled => {}
@@ -120,17 +124,24 @@ fn check_vm_agent(ctx: &Context<'_>) -> Finding {
             "the VM agent{version} is installed and starts at boot ({unit})"
         ))
         .details(details),
-        (_, ProcessFacts::Failed(err)) => {
-            Finding::error(format!("could not tell whether the VM agent runs now: {err}"))
-                .details(details)
-        }
+        (_, ProcessFacts::Failed(err)) => Finding::error(format!(
+            "could not tell whether the VM agent runs now: {err}"
+        ))
+        .details(details),
         (Some(pids), _) if !pids.is_empty() => Finding::pass(format!(
             "the VM agent{version} starts at boot ({unit}) and runs now (pid {})",
-            pids.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+            pids.iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         ))
         .details(details),
         _ => {
-            let name = if unit.contains("walinuxagent") { "walinuxagent" } else { "waagent" };
+            let name = if unit.contains("walinuxagent") {
+                "walinuxagent"
+            } else {
+                "waagent"
+            };
             Finding::fail(format!(
                 "the VM agent{version} starts at boot ({unit}) but does not run now"
             ))

@@ -37,27 +37,28 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
 }];
 
 /// Each trace, and the agent's service units, as detail lines.
-fn trace_lines(ctx: &Context<'_>, t: &AgentTraces) -> (Vec<String>, Vec<String>) {
+fn trace_lines(ctx: &Context<'_>, t: &AgentTraces) -> Vec<String> {
     let mut lines: Vec<String> = t
         .traces
         .iter()
         .map(|x| format!("{}: {}", x.path, x.what))
         .collect();
-    let mut units = Vec::new();
     for names in AGENT_SERVICES {
         let e = ctx.facts.service(names);
         if e.is_installed() {
             let unit = e.unit.clone().unwrap_or_else(|| names[0].to_string());
             lines.push(format!(
-                "{unit}: the agent's {} service ({})",
+                "{unit}: the agent's {} service, {} at boot",
                 names[0],
                 e.state.as_str()
             ));
-            units.push(unit);
         }
     }
     if let Some(v) = &t.version {
-        lines.push(format!("agent version {v} (from {})", asr_agent::VX_VERSION));
+        lines.push(format!(
+            "agent version {v} (from {})",
+            asr_agent::VX_VERSION
+        ));
     }
     if let Some(h) = &t.host_id {
         lines.push(format!(
@@ -68,13 +69,17 @@ fn trace_lines(ctx: &Context<'_>, t: &AgentTraces) -> (Vec<String>, Vec<String>)
     if let Some(b) = &t.bios_id {
         lines.push(format!("BiosId {b} in {}", asr_agent::RCM_INFO));
     }
-    (lines, units)
+    lines
 }
 
 fn check_agent_clone(ctx: &Context<'_>) -> Finding {
     let t = ctx.facts.asr_agent();
-    let (lines, units) = trace_lines(ctx, t);
-    let errors: Vec<String> = t.errors.iter().map(|e| format!("could not read: {e}")).collect();
+    let lines = trace_lines(ctx, t);
+    let errors: Vec<String> = t
+        .errors
+        .iter()
+        .map(|e| format!("could not read: {e}"))
+        .collect();
     if !ctx.facts.is_live() {
         if lines.is_empty() {
             if !errors.is_empty() {
@@ -84,7 +89,7 @@ fn check_agent_clone(ctx: &Context<'_>) -> Finding {
             return Finding::pass("the image holds no trace of the Site Recovery Mobility service");
         }
         let base = escape_bytes(ctx.facts.root().base().as_os_str().as_bytes());
-        let mut remove: Vec<String> = t
+        let remove: Vec<String> = t
             .traces
             .iter()
             .map(|x| x.path.as_str())
@@ -96,7 +101,6 @@ fn check_agent_clone(ctx: &Context<'_>) -> Finding {
             })
             .map(|p| format!("{base}{p}"))
             .collect();
-        remove.extend(units.iter().filter(|u| u.starts_with('/')).map(|u| format!("{base}{u}")));
         return Finding::fail(format!(
             "the image carries the Site Recovery Mobility service ({} trace{}): every clone would share its identity",
             lines.len(),
@@ -147,5 +151,61 @@ fn check_agent_clone(ctx: &Context<'_>) -> Finding {
         .detail(format!("byte-swapped form also compared: {swapped}"))
         .details(lines)
         .fix("This agent was copied from another machine (a clone of a protected machine or of an image that held the agent). Uninstall it (`/usr/local/ASR/uninstall.sh -Y`), reboot, then install and register the Mobility service on this machine.")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{Status, run_on};
+    use crate::probe::FakeProbe;
+
+    const UUID: &str = "4c4c4544-0042-3510-8052-b4c04f4e4e32";
+
+    /// A live machine whose DMI product UUID is `uuid` and whose agent recorded `bios_id`.
+    fn live(uuid: Option<&str>, bios_id: Option<&str>) -> Finding {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("sys/class/dmi/id")).unwrap();
+        if let Some(u) = uuid {
+            std::fs::write(d.join("sys/class/dmi/id/product_uuid"), format!("{u}\n")).unwrap();
+        }
+        std::fs::create_dir_all(d.join("usr/local/InMage/config")).unwrap();
+        std::fs::create_dir_all(d.join("usr/local/ASR/Vx/etc")).unwrap();
+        std::fs::write(d.join("usr/local/ASR/Vx/etc/drscout.conf"), "HostId = x\n").unwrap();
+        if let Some(b) = bios_id {
+            std::fs::write(
+                d.join("usr/local/InMage/config/RCMInfo.conf"),
+                format!("[rcm]\nBiosId={b}\n"),
+            )
+            .unwrap();
+        }
+        run_on(
+            d,
+            Some(FakeProbe::new("3.10.0-1160.el7.x86_64", "vm")),
+            Scenario::VmwareToAzure,
+            check_agent_clone,
+        )
+    }
+
+    /// Live, the agent registered on this machine passes (also with the byte-swapped id the
+    /// firmware may report), another machine's id fails naming both, an agent not registered
+    /// yet passes, and an unreadable product UUID is an error, never a pass.
+    #[test]
+    fn live_bios_id_comparison() {
+        let f = live(Some(UUID), Some("4C4C4544-0042-3510-8052-B4C04F4E4E32"));
+        assert_eq!(f.status, Status::Pass, "{f:?}");
+        let f = live(Some(UUID), Some("44454c4c-4200-1035-8052-b4c04f4e4e32"));
+        assert_eq!(f.status, Status::Pass, "{f:?}");
+        let f = live(Some(UUID), Some("564d2b1a-0c37-4a5e-9d11-2f0e5b8c7a60"));
+        assert_eq!(f.status, Status::Fail, "{f:?}");
+        assert!(f.summary.contains("564d2b1a-0c37-4a5e-9d11-2f0e5b8c7a60"));
+        assert!(f.summary.contains(UUID));
+        assert!(f.details.iter().any(|d| d.contains("44454c4c-4200-1035")));
+        let f = live(Some(UUID), None);
+        assert_eq!(f.status, Status::Pass, "{f:?}");
+        assert!(f.summary.contains("not registered"), "{f:?}");
+        let f = live(None, Some("4C4C4544-0042-3510-8052-B4C04F4E4E32"));
+        assert_eq!(f.status, Status::Error, "{f:?}");
     }
 }

@@ -242,3 +242,28 @@ mod tests {
         }
     }
 }
+
+/// Runs one check function against a fixture root, live (with `probe`) or not.
+#[cfg(test)]
+pub(crate) fn run_on(
+    dir: &std::path::Path,
+    probe: Option<crate::probe::FakeProbe>,
+    scenario: Scenario,
+    run: fn(&Context<'_>) -> Finding,
+) -> Finding {
+    use crate::facts::Sources;
+    let facts = Facts::new(Sources {
+        root: crate::root::Root::image(dir).unwrap(),
+        probe: probe.map(|p| Box::new(p) as Box<dyn crate::probe::Probe>),
+    });
+    let matrix = crate::matrix::load(crate::matrix::DEFAULT).unwrap();
+    let options = CheckOptions::default();
+    let ctx = Context {
+        facts: &facts,
+        scenario,
+        matrix: &matrix,
+        all_matrices: &[],
+        options: &options,
+    };
+    run(&ctx)
+}

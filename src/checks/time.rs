@@ -40,7 +40,11 @@ pub const CHECKS: &[CheckDef] = &[
             why: "Recovery points and replication traffic are time-stamped: a clock that drifts, or that jumps forward and back, stalls initial replication (78169), raises clock-skew alerts and stops new recovery points; a clock more than 15 minutes off cannot register with the configuration server.",
             fix: "Install and enable the distribution's time service: `yum install -y chrony && systemctl enable --now chronyd` (RHEL/CentOS/Oracle Linux 7+), `yum install -y ntp && chkconfig ntpd on && service ntpd start` (RHEL 6), `zypper install chrony && systemctl enable --now chronyd` (SLES 15), `zypper install ntp && insserv ntp` (SLES 11), `apt-get install chrony` (Debian, Ubuntu).",
             reference: TIME_REFERENCE,
-            prevents: &["78169", "clock-skew alerts (recovery points stall)", "ACS50008"],
+            prevents: &[
+                "78169",
+                "clock-skew alerts (recovery points stall)",
+                "ACS50008",
+            ],
         },
         run: check_service,
     },
@@ -55,7 +59,11 @@ pub const CHECKS: &[CheckDef] = &[
             why: "An enabled service that cannot reach its time source leaves the clock free-running; the kernel's flag is what says whether any service actually disciplines the clock. Unsynchronised clocks stall replication (78169) and raise clock-skew alerts.",
             fix: "Make the time service reach a source: check `chronyc sources` or `ntpq -p`, open UDP 123 to the servers in /etc/chrony.conf or /etc/ntp.conf (on Azure, chrony can use the host's PTP clock: `refclock PHC /dev/ptp_hyperv poll 3 dpoll -2 offset 0`), then restart the service.",
             reference: TIME_REFERENCE,
-            prevents: &["78169", "clock-skew alerts (recovery points stall)", "ACS50008"],
+            prevents: &[
+                "78169",
+                "clock-skew alerts (recovery points stall)",
+                "ACS50008",
+            ],
         },
         run: check_synchronized,
     },
@@ -81,7 +89,10 @@ fn install_command(os_id: Option<&str>, init: InitSystem) -> String {
             }
         }
         "debian" | "ubuntu" => "apt-get install chrony".into(),
-        _ => "install chrony (or ntp) with the distribution's package manager and enable it at boot".into(),
+        _ => {
+            "install chrony (or ntp) with the distribution's package manager and enable it at boot"
+                .into()
+        }
     }
 }
 
@@ -127,9 +138,11 @@ fn check_service(ctx: &Context<'_>) -> Finding {
         .details(errors);
     }
     if !errors.is_empty() {
-        return Finding::error("could not read everything that decides whether a time service starts at boot")
-            .details(states)
-            .details(errors);
+        return Finding::error(
+            "could not read everything that decides whether a time service starts at boot",
+        )
+        .details(states)
+        .details(errors);
     }
     if let Some((label, e)) = all.iter().find(|(_, e)| e.is_installed()) {
         let what = if e.state == BootState::Masked {
@@ -166,7 +179,11 @@ fn check_synchronized(ctx: &Context<'_>) -> Finding {
         clock.state,
         state_name(clock.state),
         clock.status,
-        if clock.status & STA_UNSYNC != 0 { "set" } else { "clear" },
+        if clock.status & STA_UNSYNC != 0 {
+            "set"
+        } else {
+            "clear"
+        },
         clock.maxerror_us / 1000,
         clock.esterror_us / 1000
     );
@@ -178,7 +195,11 @@ fn check_synchronized(ctx: &Context<'_>) -> Finding {
         Some(Ok(t)) => {
             details.push(format!(
                 "chrony: reference {}, stratum {}, system clock {:.6} s off, leap status {}",
-                if t.reference.is_empty() { "(none)" } else { &t.reference },
+                if t.reference.is_empty() {
+                    "(none)"
+                } else {
+                    &t.reference
+                },
                 t.stratum,
                 t.system_offset.abs(),
                 t.leap_status
@@ -222,5 +243,55 @@ fn state_name(state: i32) -> &'static str {
         4 => "TIME_WAIT",
         TIME_ERROR => "TIME_ERROR",
         _ => "unknown",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{Status, run_on};
+    use crate::probe::{ClockState, FakeProbe, ProbeError};
+
+    fn live(clock: Result<ClockState, ProbeError>) -> Finding {
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = FakeProbe::new("5.15.0", "vm");
+        p.clock = clock;
+        run_on(
+            dir.path(),
+            Some(p),
+            Scenario::VmwareToAzure,
+            check_synchronized,
+        )
+    }
+
+    /// The kernel's verdict decides: synchronised passes, TIME_ERROR or STA_UNSYNC fails,
+    /// a failed adjtimex is an error.
+    #[test]
+    fn kernel_flag_decides() {
+        let c = |state, status| {
+            Ok(ClockState {
+                state,
+                status,
+                maxerror_us: 20_000,
+                esterror_us: 1_000,
+            })
+        };
+        let f = live(c(0, 0x2001));
+        assert_eq!(f.status, Status::Pass, "{f:?}");
+        assert!(f.details[0].contains("TIME_OK") && f.details[0].contains("STA_UNSYNC clear"));
+        assert!(f.details[0].contains("maximum error 20 ms"), "{f:?}");
+        let f = live(c(TIME_ERROR, 0x41));
+        assert_eq!(f.status, Status::Fail, "{f:?}");
+        assert!(f.details[0].contains("TIME_ERROR") && f.details[0].contains("STA_UNSYNC set"));
+        assert!(
+            f.details
+                .iter()
+                .any(|d| d.contains("no time service starts at boot"))
+        );
+        let f = live(Err(ProbeError {
+            what: "adjtimex",
+            cause: "Operation not permitted".into(),
+        }));
+        assert_eq!(f.status, Status::Error, "{f:?}");
     }
 }

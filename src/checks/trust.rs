@@ -37,9 +37,15 @@ fn present<'a>(store: &'a Store, root: &KnownRoot) -> Option<&'a crate::parse::c
 fn remediation(family: Family) -> &'static str {
     match family {
         Family::RedHat => "yum update ca-certificates && update-ca-trust extract",
-        Family::Debian => "apt-get install --reinstall ca-certificates && update-ca-certificates --fresh",
-        Family::Suse => "zypper update ca-certificates-mozilla && update-ca-certificates (SLES 11: then c_rehash /etc/ssl/certs)",
-        Family::Unknown => "update the distribution's ca-certificates package and regenerate its bundle",
+        Family::Debian => {
+            "apt-get install --reinstall ca-certificates && update-ca-certificates --fresh"
+        }
+        Family::Suse => {
+            "zypper update ca-certificates-mozilla && update-ca-certificates (SLES 11: then c_rehash /etc/ssl/certs)"
+        }
+        Family::Unknown => {
+            "update the distribution's ca-certificates package and regenerate its bundle"
+        }
     }
 }
 
@@ -80,7 +86,11 @@ fn check_roots(ctx: &Context<'_>) -> Finding {
             StoreKind::HashDir => format!(
                 "{}: hash links of the known roots: {}",
                 store.path,
-                if store.links.is_empty() { "none".to_string() } else { store.links.join(", ") }
+                if store.links.is_empty() {
+                    "none".to_string()
+                } else {
+                    store.links.join(", ")
+                }
             ),
         };
         details.push(what);
@@ -88,9 +98,18 @@ fn check_roots(ctx: &Context<'_>) -> Finding {
             match (present(store, root), root.role) {
                 (Some(c), RootRole::Current) => {
                     if c.not_after < t.now {
-                        expired.push(format!("{} in {} (expired {})", root.common_name, store.path, date(c.not_after)));
+                        expired.push(format!(
+                            "{} in {} (expired {})",
+                            root.common_name,
+                            store.path,
+                            date(c.not_after)
+                        ));
                     }
-                    details.push(format!("  {}: present (valid until {})", root.common_name, date(c.not_after)));
+                    details.push(format!(
+                        "  {}: present (valid until {})",
+                        root.common_name,
+                        date(c.not_after)
+                    ));
                 }
                 (None, RootRole::Current) => {
                     let where_ = match store.kind {
@@ -145,9 +164,12 @@ fn check_roots(ctx: &Context<'_>) -> Finding {
         .fix(fix);
     }
     if !expired.is_empty() {
-        return Finding::fail(format!("trusted roots have expired: {}", expired.join("; ")))
-            .details(details)
-            .fix(fix);
+        return Finding::fail(format!(
+            "trusted roots have expired: {}",
+            expired.join("; ")
+        ))
+        .details(details)
+        .fix(fix);
     }
     let f = Finding::pass("DigiCert Global Root G2 and DigiCert Global Root CA are trusted")
         .details(details);

@@ -23,9 +23,18 @@ pub const DEFAULT_INSTALL_DIR: &str = "/usr/local/ASR/Vx";
 
 /// Directories and files that only the agent creates, with what each is.
 const MARKERS: &[(&str, &str)] = &[
-    ("/usr/local/ASR", "the agent's default installation directory"),
-    ("/usr/local/InMage", "the agent's configuration and certificates"),
-    ("/etc/vxagent", "the filter driver's state and the initrd backups"),
+    (
+        "/usr/local/ASR",
+        "the agent's default installation directory",
+    ),
+    (
+        "/usr/local/InMage",
+        "the agent's configuration and certificates",
+    ),
+    (
+        "/etc/vxagent",
+        "the filter driver's state and the initrd backups",
+    ),
     (VX_VERSION, "the installer's version file"),
     (RCM_INFO, "the registration (BiosId, ManagementId)"),
     (
@@ -36,6 +45,33 @@ const MARKERS: &[(&str, &str)] = &[
         "/etc/vxagent/usr/vxplatformtype.dat",
         "the platform the agent was configured for",
     ),
+    // The agent's services: vxagent runs the replication, uarespawnd restarts it.
+    (
+        "/etc/systemd/system/vxagent.service",
+        "the agent's service unit",
+    ),
+    (
+        "/usr/lib/systemd/system/vxagent.service",
+        "the agent's service unit",
+    ),
+    (
+        "/lib/systemd/system/vxagent.service",
+        "the agent's service unit",
+    ),
+    (
+        "/etc/systemd/system/uarespawnd.service",
+        "the agent's respawn service unit",
+    ),
+    (
+        "/usr/lib/systemd/system/uarespawnd.service",
+        "the agent's respawn service unit",
+    ),
+    (
+        "/lib/systemd/system/uarespawnd.service",
+        "the agent's respawn service unit",
+    ),
+    ("/etc/init.d/vxagent", "the agent's init script"),
+    ("/etc/init.d/uarespawnd", "the agent's respawn init script"),
 ];
 
 /// One trace found.
@@ -79,6 +115,7 @@ pub fn gather(root: &Root) -> AgentTraces {
                 what: format!("{what} ({})", kind_word(k)),
             }),
             Ok(None) => {}
+            Err(e) if e.is_not_found() => {}
             Err(e) => out.errors.push(e.to_string()),
         }
     }
@@ -199,7 +236,10 @@ mod tests {
             Some("01234567-89ab-cdef-0123-456789abcdef")
         );
         assert_eq!(byte_swapped_uuid("not-a-uuid"), None);
-        assert_eq!(byte_swapped_uuid("0123456-789ab-cdef-0123-456789abcdef"), None);
+        assert_eq!(
+            byte_swapped_uuid("0123456-789ab-cdef-0123-456789abcdef"),
+            None
+        );
     }
 
     /// A match is case-insensitive and accepts the byte-swapped form; another machine's id
@@ -207,9 +247,18 @@ mod tests {
     #[test]
     fn matching() {
         let uuid = "4c4c4544-0042-3510-8052-b4c04f4e4e32";
-        assert!(bios_id_matches("4C4C4544-0042-3510-8052-B4C04F4E4E32", uuid));
-        assert!(bios_id_matches("44454C4C-4200-1035-8052-B4C04F4E4E32", uuid));
-        assert!(!bios_id_matches("4C4C4544-0042-3510-8052-B4C04F4E4E33", uuid));
+        assert!(bios_id_matches(
+            "4C4C4544-0042-3510-8052-B4C04F4E4E32",
+            uuid
+        ));
+        assert!(bios_id_matches(
+            "44454C4C-4200-1035-8052-B4C04F4E4E32",
+            uuid
+        ));
+        assert!(!bios_id_matches(
+            "4C4C4544-0042-3510-8052-B4C04F4E4E33",
+            uuid
+        ));
     }
 
     /// A tree with the installer's files yields every trace, the version, the host id and

@@ -122,7 +122,8 @@ impl Facts {
 
     /// The running system's clock discipline (live only).
     pub fn clock(&self) -> &clock::ClockFacts {
-        self.clock.get_or_init(|| clock::gather(self.sources.probe()))
+        self.clock
+            .get_or_init(|| clock::gather(self.sources.probe()))
     }
 
     /// The trusted root certificates of the distribution's stores.

@@ -179,7 +179,11 @@ fn read_bundle(root: &Root, path: &str, required: bool) -> Store {
         Ok(bytes) => {
             let b = certs::parse_pem_bundle(&bytes);
             store.certs = Some(b.certs);
-            store.errors = b.errors.into_iter().map(|e| format!("{path}: {e}")).collect();
+            store.errors = b
+                .errors
+                .into_iter()
+                .map(|e| format!("{path}: {e}"))
+                .collect();
         }
         Err(e) if e.is_not_found() => {}
         Err(e) => store.errors.push(e.to_string()),
@@ -201,6 +205,7 @@ fn read_hash_dir(root: &Root, dir: &str, required: bool) -> Store {
     match root.kind(Path::new(dir)) {
         Ok(Some(crate::root::FileKind::Dir)) => {}
         Ok(_) => return store,
+        Err(e) if e.is_not_found() => return store,
         Err(e) => {
             store.errors.push(e.to_string());
             return store;
@@ -220,9 +225,11 @@ fn read_hash_dir(root: &Root, dir: &str, required: bool) -> Store {
                     let b = certs::parse_pem_bundle(&bytes);
                     store.links.push(target);
                     found.extend(b.certs);
-                    store
-                        .errors
-                        .extend(b.errors.into_iter().map(|e| format!("{}: {e}", path.display())));
+                    store.errors.extend(
+                        b.errors
+                            .into_iter()
+                            .map(|e| format!("{}: {e}", path.display())),
+                    );
                 }
                 Err(e) if e.is_not_found() => break,
                 Err(e) => {

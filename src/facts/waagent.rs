@@ -16,7 +16,11 @@ use crate::probe::{Probe, Process};
 use crate::root::{FileKind, Root};
 
 /// Where distributions install the agent's entry script.
-const SCRIPTS: &[&str] = &["/usr/sbin/waagent", "/usr/bin/waagent", "/usr/local/sbin/waagent"];
+const SCRIPTS: &[&str] = &[
+    "/usr/sbin/waagent",
+    "/usr/bin/waagent",
+    "/usr/local/sbin/waagent",
+];
 /// Where Python packages live.
 const PY_LIBS: &[&str] = &["/usr/lib", "/usr/lib64", "/usr/local/lib"];
 
@@ -40,7 +44,11 @@ impl WaAgentFacts {
     }
 }
 
-pub fn gather(root: &Root, probe: Option<&dyn Probe>, processes: Option<&[Process]>) -> WaAgentFacts {
+pub fn gather(
+    root: &Root,
+    probe: Option<&dyn Probe>,
+    processes: Option<&[Process]>,
+) -> WaAgentFacts {
     let mut out = WaAgentFacts::default();
     for s in SCRIPTS {
         match root.kind(Path::new(s)) {
@@ -49,6 +57,7 @@ pub fn gather(root: &Root, probe: Option<&dyn Probe>, processes: Option<&[Proces
                 break;
             }
             Ok(_) => {}
+            Err(e) if e.is_not_found() => {}
             Err(e) => out.errors.push(e.to_string()),
         }
     }
@@ -57,8 +66,8 @@ pub fn gather(root: &Root, probe: Option<&dyn Probe>, processes: Option<&[Proces
         if let Some(s) = &out.script {
             match root.read_bytes_capped(Path::new(s), 4 * 1024 * 1024) {
                 Ok(b) => {
-                    out.version = script_version(&String::from_utf8_lossy(&b))
-                        .map(|v| (v, s.clone()));
+                    out.version =
+                        script_version(&String::from_utf8_lossy(&b)).map(|v| (v, s.clone()));
                 }
                 Err(e) => out.errors.push(e.to_string()),
             }
@@ -178,7 +187,8 @@ pub fn script_version(text: &str) -> Option<String> {
 fn is_version(v: &str) -> bool {
     !v.is_empty()
         && v.split('.').count() >= 2
-        && v.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && v.split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The pids running the agent: a process named `waagent`, or an interpreter whose first
@@ -213,7 +223,8 @@ mod tests {
     #[test]
     fn script_versions() {
         assert_eq!(
-            script_version("#!/usr/bin/python3\n__requires__ = 'WALinuxAgent==2.7.3.0'\n").as_deref(),
+            script_version("#!/usr/bin/python3\n__requires__ = 'WALinuxAgent==2.7.3.0'\n")
+                .as_deref(),
             Some("2.7.3.0")
         );
         assert_eq!(
@@ -233,18 +244,36 @@ mod tests {
     fn running_by_comm_or_script() {
         let mut probe = FakeProbe::new("5.15.0", "vm");
         let procs = vec![
-            Process { pid: 10, comm: b"python3".to_vec() },
-            Process { pid: 11, comm: b"python3".to_vec() },
-            Process { pid: 12, comm: b"waagent".to_vec() },
-            Process { pid: 13, comm: b"sshd".to_vec() },
+            Process {
+                pid: 10,
+                comm: b"python3".to_vec(),
+            },
+            Process {
+                pid: 11,
+                comm: b"python3".to_vec(),
+            },
+            Process {
+                pid: 12,
+                comm: b"waagent".to_vec(),
+            },
+            Process {
+                pid: 13,
+                comm: b"sshd".to_vec(),
+            },
         ];
         probe.cmdlines.insert(
             10,
-            vec![b"/usr/bin/python3".to_vec(), b"-u".to_vec(), b"/usr/sbin/waagent".to_vec(), b"-daemon".to_vec()],
+            vec![
+                b"/usr/bin/python3".to_vec(),
+                b"-u".to_vec(),
+                b"/usr/sbin/waagent".to_vec(),
+                b"-daemon".to_vec(),
+            ],
         );
-        probe
-            .cmdlines
-            .insert(11, vec![b"python3".to_vec(), b"/opt/waagent-tools.py".to_vec()]);
+        probe.cmdlines.insert(
+            11,
+            vec![b"python3".to_vec(), b"/opt/waagent-tools.py".to_vec()],
+        );
         assert_eq!(running_agent(&probe, &procs), vec![10, 12]);
     }
 }

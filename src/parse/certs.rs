@@ -155,7 +155,11 @@ MrY=
         let b = parse_pem_bundle(text.as_bytes());
         assert_eq!(b.certs.len(), 1);
         assert_eq!(b.errors.len(), 1);
-        assert!(b.errors[0].starts_with("certificate 1: X.509"), "{:?}", b.errors);
+        assert!(
+            b.errors[0].starts_with("certificate 1: X.509"),
+            "{:?}",
+            b.errors
+        );
     }
 
     /// Keys and trusted-certificate blocks are not certificates of the bundle; empty input

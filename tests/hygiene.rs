@@ -1,0 +1,761 @@
+//! Golden-image hygiene and Azure-side guest rules, against fixture roots built from real
+//! packages (Debian's chrony, systemd-timesyncd, waagent and ca-certificates, unpacked at test
+//! time) and real programs as oracles: `systemctl --root` enables and disables the services,
+//! `openssl` parses the certificate bundles and computes the subject hashes, `adjtimex
+//! --print` reads the kernel's clock state.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use asr_preflight::facts::trust::{ROOTS, RootRole};
+use common::{Tree, check, check_root, debs, status};
+use serde_json::Value;
+
+// ------------------------------------------------------------------------------------------
+// helpers
+
+/// A Debian 12 systemd tree with the host's target units.
+fn debian_tree() -> Tree {
+    let t = Tree::new();
+    t.x86_64()
+        .file(
+            "/etc/os-release",
+            "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n",
+        )
+        .file("/etc/debian_version", "12.11\n")
+        .symlink("/sbin/init", "/lib/systemd/systemd")
+        .dir("/etc/systemd/system");
+    copy_host_targets(&t, "/lib/systemd/system");
+    t
+}
+
+/// A RHEL 7 systemd tree.
+fn rhel7_tree() -> Tree {
+    let t = Tree::new();
+    t.x86_64()
+        .file(
+            "/etc/redhat-release",
+            "Red Hat Enterprise Linux Server release 7.2 (Maipo)\n",
+        )
+        .symlink("/sbin/init", "../lib/systemd/systemd")
+        .dir("/etc/systemd/system");
+    copy_host_targets(&t, "/usr/lib/systemd/system");
+    t
+}
+
+/// The host's own target units (systemd package): real `Wants=`/`Requires=` chains.
+fn copy_host_targets(tree: &Tree, unit_dir: &str) {
+    let dst = tree.path().join(unit_dir.trim_start_matches('/'));
+    fs::create_dir_all(&dst).unwrap();
+    for e in fs::read_dir("/lib/systemd/system").unwrap().flatten() {
+        let name = e.file_name();
+        if !name.to_string_lossy().ends_with(".target") {
+            continue;
+        }
+        debs::copy_tree(&e.path(), &dst.join(&name));
+    }
+}
+
+fn systemctl(root: &Path, args: &[&str]) {
+    let out = Command::new("systemctl")
+        .arg(format!("--root={}", root.display()))
+        .args(args)
+        .env("SYSTEMD_LOG_LEVEL", "err")
+        .output()
+        .expect("systemctl runs");
+    assert!(
+        out.status.success(),
+        "systemctl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn is_enabled(root: &Path, unit: &str) -> String {
+    let out = Command::new("systemctl")
+        .arg(format!("--root={}", root.display()))
+        .args(["is-enabled", unit])
+        .env("SYSTEMD_LOG_LEVEL", "err")
+        .output()
+        .expect("systemctl runs");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Installs a package's unit files and binaries into a tree (what dpkg would unpack).
+fn install_deb(t: &Tree, pkg: &str, marker: &str, paths: &[&str]) {
+    let deb = debs::unpacked(pkg, marker);
+    for p in paths {
+        debs::copy_tree(&deb.join(p), &t.path().join(p));
+    }
+}
+
+fn only(root: &Path, ids: &str, scenario: &str) -> Value {
+    let (_, v) = check_root(root, &["--only", ids, "--scenario", scenario]);
+    v
+}
+
+fn details(v: &Value, id: &str) -> String {
+    check(v, id)["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn text(v: &Value, id: &str, field: &str) -> String {
+    check(v, id)[field].as_str().unwrap_or("").to_string()
+}
+
+// ------------------------------------------------------------------------------------------
+// image.agent-clone
+
+/// The Mobility service's files as its installer lays them out (paths and keys from the
+/// installer's templates, values invented).
+fn add_agent(t: &Tree) {
+    t.file(
+        "/usr/local/.vx_version",
+        "INSTALLATION_DIR=/usr/local/ASR/Vx\nVERSION=9.60.6956.1\n",
+    )
+    .file(
+        "/usr/local/ASR/Vx/etc/drscout.conf",
+        "#\n[vxagent]\nVmPlatform=VmWare\nHostId = 8a1f0c52-7d3e-4e2b-9c61-0f2d5b7a9e11\nRcmSettingsPath=/usr/local/InMage/config/RCMInfo.conf\n",
+    )
+    .file(
+        "/usr/local/InMage/config/RCMInfo.conf",
+        "[rcm]\nServiceUri=\nManagementId=\nBiosId=4C4C4544-0042-3510-8052-B4C04F4E4E32\n",
+    )
+    .file("/etc/vxagent/usr/vxplatformtype.dat", "VmWare\n")
+    .file(
+        "/etc/systemd/system/vxagent.service",
+        "[Service]\nExecStart=/etc/vxagent/bin/vxagent start\n[Install]\nWantedBy=multi-user.target\n",
+    );
+}
+
+/// An image holding the agent fails and names every trace (directories, version file,
+/// host identity, recorded BIOS id, the agent's service unit), with an rm command rooted in
+/// the image; the same image without them passes.
+#[test]
+fn agent_in_image_fails_and_clean_image_passes() {
+    let t = debian_tree();
+    add_agent(&t);
+    let v = only(t.path(), "image.agent-clone", "vmware-to-azure");
+    assert_eq!(status(&v, "image.agent-clone"), "fail", "{v:#}");
+    let d = details(&v, "image.agent-clone");
+    for needle in [
+        "/usr/local/ASR:",
+        "/usr/local/InMage:",
+        "/etc/vxagent:",
+        "/usr/local/.vx_version:",
+        "/usr/local/InMage/config/RCMInfo.conf:",
+        "/usr/local/ASR/Vx/etc/drscout.conf",
+        "vxagent.service",
+        "agent version 9.60.6956.1",
+        "host id 8a1f0c52",
+        "BiosId 4C4C4544-0042-3510-8052-B4C04F4E4E32",
+    ] {
+        assert!(d.contains(needle), "{needle} missing from:\n{d}");
+    }
+    let fix = text(&v, "image.agent-clone", "remediation");
+    let base = fs::canonicalize(t.path()).unwrap();
+    assert!(
+        fix.contains(&format!("{}/usr/local/ASR ", base.display())),
+        "{fix}"
+    );
+    // Nested paths go with their top directory.
+    assert!(!fix.contains("InMage/config/RCMInfo.conf"), "{fix}");
+    assert!(fix.contains("/etc/systemd/system/vxagent.service"), "{fix}");
+
+    let clean = debian_tree();
+    let v = only(clean.path(), "image.agent-clone", "vmware-to-azure");
+    assert_eq!(status(&v, "image.agent-clone"), "pass", "{v:#}");
+}
+
+/// One leftover alone is enough (a half-removed agent: only /etc/vxagent remains), and a
+/// custom installation directory recorded in the version file is followed to its drscout.conf.
+#[test]
+fn single_leftover_and_custom_install_dir() {
+    let t = debian_tree();
+    t.file("/etc/vxagent/usr/vxprotdevdetails.dat", "");
+    let v = only(t.path(), "image.agent-clone", "azure-to-azure");
+    assert_eq!(status(&v, "image.agent-clone"), "fail", "{v:#}");
+    assert!(details(&v, "image.agent-clone").contains("/etc/vxagent:"));
+
+    let t = debian_tree();
+    t.file("/usr/local/.vx_version", "INSTALLATION_DIR=/opt/asr\n")
+        .file("/opt/asr/etc/drscout.conf", "[vxagent]\nHostId = abc\n");
+    let v = only(t.path(), "image.agent-clone", "physical-to-azure");
+    assert_eq!(status(&v, "image.agent-clone"), "fail");
+    assert!(details(&v, "image.agent-clone").contains("/opt/asr/etc/drscout.conf"));
+}
+
+// ------------------------------------------------------------------------------------------
+// time.sync-service
+
+/// Debian's chrony package: enabled with `systemctl --root enable chrony` it passes (under
+/// either of its names), disabled it fails with the enable command, masked it fails too;
+/// systemctl's own is-enabled agrees at each step.
+#[test]
+fn chrony_enabled_disabled_masked() {
+    let t = debian_tree();
+    install_deb(
+        &t,
+        "chrony",
+        "lib/systemd/system/chrony.service",
+        &["lib/systemd/system/chrony.service", "usr/sbin/chronyd"],
+    );
+    systemctl(t.path(), &["enable", "chrony"]);
+    assert_eq!(is_enabled(t.path(), "chrony.service"), "enabled");
+    let v = only(t.path(), "time.sync-service", "vmware-to-azure");
+    assert_eq!(status(&v, "time.sync-service"), "pass", "{v:#}");
+    assert!(text(&v, "time.sync-service", "summary").contains("chrony"));
+
+    systemctl(t.path(), &["disable", "chrony"]);
+    assert_eq!(is_enabled(t.path(), "chrony.service"), "disabled");
+    let v = only(t.path(), "time.sync-service", "vmware-to-azure");
+    assert_eq!(status(&v, "time.sync-service"), "fail", "{v:#}");
+    assert!(
+        text(&v, "time.sync-service", "remediation").contains("systemctl enable chrony"),
+        "{v:#}"
+    );
+
+    systemctl(t.path(), &["mask", "chrony"]);
+    assert_eq!(is_enabled(t.path(), "chrony.service"), "masked");
+    let v = only(t.path(), "time.sync-service", "vmware-to-azure");
+    assert_eq!(status(&v, "time.sync-service"), "fail", "{v:#}");
+    assert!(text(&v, "time.sync-service", "summary").contains("masked"));
+}
+
+/// systemd-timesyncd (enabled through sysinit.target, not multi-user.target) counts.
+#[test]
+fn timesyncd_enabled_passes() {
+    let t = debian_tree();
+    install_deb(
+        &t,
+        "systemd-timesyncd",
+        "lib/systemd/system/systemd-timesyncd.service",
+        &["lib/systemd/system/systemd-timesyncd.service"],
+    );
+    let v = only(t.path(), "time.sync-service", "physical-to-azure");
+    assert_eq!(status(&v, "time.sync-service"), "fail", "{v:#}");
+    systemctl(t.path(), &["enable", "systemd-timesyncd"]);
+    assert_eq!(is_enabled(t.path(), "systemd-timesyncd.service"), "enabled");
+    let v = only(t.path(), "time.sync-service", "physical-to-azure");
+    assert_eq!(status(&v, "time.sync-service"), "pass", "{v:#}");
+}
+
+/// No time service at all: RHEL 7 is told to install and enable chrony, and the check does
+/// not apply to the Hyper-V scenarios (no agent in the guest).
+#[test]
+fn no_time_service_fails_with_install_command() {
+    let t = rhel7_tree();
+    let v = only(t.path(), "time.sync-service", "vmware-to-azure");
+    assert_eq!(status(&v, "time.sync-service"), "fail", "{v:#}");
+    assert_eq!(
+        text(&v, "time.sync-service", "remediation"),
+        "yum install -y chrony && systemctl enable --now chronyd"
+    );
+    let v = only(t.path(), "time.sync-service", "hyperv-to-azure");
+    assert_eq!(status(&v, "time.sync-service"), "skip");
+}
+
+/// RHEL 6 (SysV init): ntpd with an S link in the default runlevel passes; without it the
+/// fix creates the missing rc link.
+#[test]
+fn rhel6_sysv_ntpd() {
+    let t = Tree::new();
+    t.x86_64()
+        .file(
+            "/etc/redhat-release",
+            "Red Hat Enterprise Linux Server release 6.7 (Santiago)\n",
+        )
+        .file("/sbin/init", "\x7fELF")
+        .file("/etc/inittab", "id:3:initdefault:\n")
+        .file(
+            "/etc/rc.d/init.d/ntpd",
+            "#!/bin/sh\n# chkconfig: - 58 74\n# description: ntpd\n",
+        )
+        .symlink("/etc/init.d", "rc.d/init.d")
+        .dir("/etc/rc.d/rc3.d");
+    fs::set_permissions(
+        t.path().join("etc/rc.d/init.d/ntpd"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let v = only(t.path(), "time.sync-service", "vmware-to-azure");
+    assert_eq!(status(&v, "time.sync-service"), "fail", "{v:#}");
+    // The services module's own fix for this layout: the rc link it lacks.
+    assert!(
+        text(&v, "time.sync-service", "remediation").contains("S99ntpd"),
+        "{v:#}"
+    );
+    t.symlink("/etc/rc.d/rc3.d/S58ntpd", "../init.d/ntpd");
+    let v = only(t.path(), "time.sync-service", "vmware-to-azure");
+    assert_eq!(status(&v, "time.sync-service"), "pass", "{v:#}");
+}
+
+// ------------------------------------------------------------------------------------------
+// time.synchronized (live)
+
+/// The kernel's clock flag as the tool reports it live agrees with `adjtimex --print` (the
+/// adjtimex program from Debian's package, run from its unpacked tree: it only reads here):
+/// pass exactly when STA_UNSYNC is clear and the return value is not TIME_ERROR, and the
+/// status word shown is the one adjtimex prints.
+#[test]
+fn live_clock_flag_agrees_with_adjtimex() {
+    let deb = debs::unpacked("adjtimex", "sbin/adjtimex");
+    let out = Command::new(deb.join("sbin/adjtimex"))
+        .arg("--print")
+        .output()
+        .expect("adjtimex runs");
+    let printed = String::from_utf8_lossy(&out.stdout).to_string();
+    let field = |name: &str| -> i64 {
+        printed
+            .lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(if name == "return value" { '=' } else { ':' })?;
+                (k.trim() == name).then(|| v.trim().parse::<i64>().ok())?
+            })
+            .unwrap_or_else(|| panic!("no {name} in adjtimex output:\n{printed}"))
+    };
+    let status_word = field("status");
+    let ret = field("return value");
+    let synced = status_word & 0x40 == 0 && ret != 5;
+
+    let r = common::run([
+        "check",
+        "--only",
+        "time.synchronized",
+        "--scenario",
+        "physical-to-azure",
+        "--format",
+        "json",
+    ]);
+    let v = r.json();
+    common::validate(&v);
+    let st = status(&v, "time.synchronized");
+    assert_eq!(
+        st,
+        if synced { "pass" } else { "fail" },
+        "adjtimex says status {status_word}, return {ret}:\n{v:#}"
+    );
+    let d = details(&v, "time.synchronized");
+    assert!(
+        d.contains(&format!("status 0x{status_word:04x}")),
+        "{d}\nadjtimex:\n{printed}"
+    );
+    assert!(
+        d.contains(&format!("state {ret} ")),
+        "{d}\nadjtimex:\n{printed}"
+    );
+}
+
+/// Against an image the clock check is skipped: an image has no clock, and the host's must
+/// never be reported as the image's.
+#[test]
+fn clock_is_not_judged_in_an_image() {
+    let t = debian_tree();
+    let v = only(t.path(), "time.synchronized", "vmware-to-azure");
+    assert_eq!(status(&v, "time.synchronized"), "skip");
+}
+
+// ------------------------------------------------------------------------------------------
+// trust.root-cas
+
+fn mozilla_dir() -> PathBuf {
+    debs::unpacked(
+        "ca-certificates",
+        "usr/share/ca-certificates/mozilla/DigiCert_Global_Root_G2.crt",
+    )
+    .join("usr/share/ca-certificates/mozilla")
+}
+
+fn mozilla_certs() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(mozilla_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "crt"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Debian's bundle as update-ca-certificates builds it (every selected certificate, in
+/// order), leaving out the files for which `skip` is true.
+fn debian_bundle(skip: impl Fn(&Path) -> bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    for p in mozilla_certs() {
+        if skip(&p) {
+            continue;
+        }
+        out.extend(fs::read(&p).unwrap());
+        if out.last() != Some(&b'\n') {
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
+fn openssl(args: &[&str]) -> String {
+    let out = Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// Our parser reads Debian's real bundle exactly as openssl does: the same number of
+/// certificates and the same common names.
+#[test]
+fn parser_agrees_with_openssl_on_the_real_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("ca-certificates.crt");
+    fs::write(&bundle, debian_bundle(|_| false)).unwrap();
+    let listed = openssl(&["crl2pkcs7", "-nocrl", "-certfile", bundle.to_str().unwrap()]);
+    let p7 = dir.path().join("b.p7");
+    fs::write(&p7, listed).unwrap();
+    let printed = openssl(&[
+        "pkcs7",
+        "-in",
+        p7.to_str().unwrap(),
+        "-print_certs",
+        "-noout",
+    ]);
+    let subjects = printed
+        .lines()
+        .filter(|l| l.starts_with("subject="))
+        .count();
+    // Common names one certificate at a time, in openssl's multi-line form.
+    let theirs: BTreeSet<String> = mozilla_certs()
+        .iter()
+        .filter_map(|p| {
+            let out = openssl(&[
+                "x509",
+                "-noout",
+                "-subject",
+                "-nameopt",
+                "multiline,utf8,-esc_msb",
+                "-in",
+                p.to_str().unwrap(),
+            ]);
+            out.lines().find_map(|l| {
+                let (k, v) = l.split_once('=')?;
+                (k.trim() == "commonName").then(|| v.trim().to_string())
+            })
+        })
+        .collect();
+    let ours = asr_preflight::parse::certs::parse_pem_bundle(&fs::read(&bundle).unwrap());
+    assert!(ours.errors.is_empty(), "{:?}", ours.errors);
+    assert_eq!(ours.certs.len(), subjects);
+    assert_eq!(ours.certs.len(), mozilla_certs().len());
+    let mine: BTreeSet<String> = ours
+        .certs
+        .iter()
+        .filter_map(|c| c.common_name.clone())
+        .collect();
+    assert_eq!(mine, theirs);
+}
+
+/// The subject hashes the SUSE check looks links up by are openssl's own, for every known
+/// root the package still ships.
+#[test]
+fn subject_hashes_agree_with_openssl() {
+    let mut checked = 0;
+    for p in mozilla_certs() {
+        let info = asr_preflight::parse::certs::parse_pem_bundle(&fs::read(&p).unwrap());
+        let Some(c) = info.certs.first() else {
+            continue;
+        };
+        let Some(known) = ROOTS.iter().find(|r| r.matches(c)) else {
+            continue;
+        };
+        let hash = openssl(&[
+            "x509",
+            "-noout",
+            "-subject_hash",
+            "-in",
+            p.to_str().unwrap(),
+        ]);
+        assert_eq!(hash.trim(), known.subject_hash, "{}", known.common_name);
+        checked += 1;
+    }
+    assert!(checked >= 2, "the current roots must be in the package");
+}
+
+/// Debian with the real bundle passes and names both current roots present; with DigiCert
+/// Global Root G2 taken out of the bundle it fails naming that root and the bundle, and
+/// prints the distribution's command.
+#[test]
+fn debian_bundle_passes_and_fails_without_g2() {
+    let t = debian_tree();
+    t.file(
+        "/etc/ssl/certs/ca-certificates.crt",
+        debian_bundle(|_| false),
+    );
+    let v = only(t.path(), "trust.root-cas", "azure-to-azure");
+    assert_eq!(status(&v, "trust.root-cas"), "pass", "{v:#}");
+    let d = details(&v, "trust.root-cas");
+    assert!(d.contains("DigiCert Global Root G2: present"), "{d}");
+    assert!(
+        d.contains(
+            "VeriSign Class 3 Public Primary Certification Authority - G5: absent, not required"
+        ),
+        "{d}"
+    );
+
+    let t = debian_tree();
+    t.file(
+        "/etc/ssl/certs/ca-certificates.crt",
+        debian_bundle(|p| p.ends_with("DigiCert_Global_Root_G2.crt")),
+    );
+    let v = only(t.path(), "trust.root-cas", "azure-to-azure");
+    assert_eq!(status(&v, "trust.root-cas"), "fail", "{v:#}");
+    let s = text(&v, "trust.root-cas", "summary");
+    assert!(
+        s.contains("DigiCert Global Root G2 (missing from /etc/ssl/certs/ca-certificates.crt)"),
+        "{s}"
+    );
+    assert!(!s.contains("Global Root CA"), "{s}");
+    assert!(text(&v, "trust.root-cas", "remediation").contains("update-ca-certificates"));
+}
+
+/// RHEL's bundle (p11-kit writes a `# name` comment before each certificate) is read the
+/// same; a RHEL tree without its bundle fails naming the path.
+#[test]
+fn rhel_bundle_with_comments_and_missing_bundle() {
+    let t = rhel7_tree();
+    let mut bundle = Vec::new();
+    for p in mozilla_certs() {
+        let name = p.file_stem().unwrap().to_string_lossy().replace('_', " ");
+        bundle.extend(format!("# {name}\n").into_bytes());
+        bundle.extend(fs::read(&p).unwrap());
+        bundle.extend(b"\n");
+    }
+    t.file("/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", bundle)
+        .symlink(
+            "/etc/pki/tls/certs/ca-bundle.crt",
+            "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+        );
+    let v = only(t.path(), "trust.root-cas", "vmware-to-azure");
+    assert_eq!(status(&v, "trust.root-cas"), "pass", "{v:#}");
+
+    let t = rhel7_tree();
+    let v = only(t.path(), "trust.root-cas", "vmware-to-azure");
+    assert_eq!(status(&v, "trust.root-cas"), "fail", "{v:#}");
+    assert!(text(&v, "trust.root-cas", "summary").contains("/etc/pki/tls/certs/ca-bundle.crt"));
+    assert!(text(&v, "trust.root-cas", "remediation").contains("update-ca-trust"));
+}
+
+/// SUSE: the hash links `openssl rehash` makes in /etc/ssl/certs are what counts; with the
+/// DigiCert Global Root G2 link removed (the certificate file still there) the check fails
+/// naming the link.
+#[test]
+fn suse_hash_links_made_by_openssl_rehash() {
+    let t = Tree::new();
+    t.x86_64().file(
+        "/etc/os-release",
+        "NAME=\"SLES\"\nVERSION_ID=\"15.5\"\nID=\"sles\"\n",
+    );
+    for p in mozilla_certs() {
+        let name = p
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .replace(".crt", ".pem");
+        t.file(&format!("/etc/ssl/certs/{name}"), fs::read(&p).unwrap());
+    }
+    let certs_dir = t.path().join("etc/ssl/certs");
+    openssl(&["rehash", certs_dir.to_str().unwrap()]);
+    let v = only(t.path(), "trust.root-cas", "vmware-to-azure");
+    assert_eq!(status(&v, "trust.root-cas"), "pass", "{v:#}");
+    assert!(details(&v, "trust.root-cas").contains("607986c7.0 -> DigiCert_Global_Root_G2.pem"));
+
+    fs::remove_file(certs_dir.join("607986c7.0")).unwrap();
+    let v = only(t.path(), "trust.root-cas", "vmware-to-azure");
+    assert_eq!(status(&v, "trust.root-cas"), "fail", "{v:#}");
+    assert!(
+        text(&v, "trust.root-cas", "summary").contains("/etc/ssl/certs/607986c7.0"),
+        "{v:#}"
+    );
+}
+
+/// The retired roots are only reported: a bundle holding just the two current roots passes.
+#[test]
+fn only_current_roots_needed() {
+    let t = debian_tree();
+    let wanted: Vec<&str> = ROOTS
+        .iter()
+        .filter(|r| r.role == RootRole::Current)
+        .map(|r| r.common_name)
+        .collect();
+    t.file(
+        "/etc/ssl/certs/ca-certificates.crt",
+        debian_bundle(|p| {
+            let stem = p.file_stem().unwrap().to_string_lossy().replace('_', " ");
+            !wanted.contains(&stem.as_str())
+        }),
+    );
+    let v = only(t.path(), "trust.root-cas", "physical-to-azure");
+    assert_eq!(status(&v, "trust.root-cas"), "pass", "{v:#}");
+    assert!(details(&v, "trust.root-cas").contains("2 certificates"));
+}
+
+// ------------------------------------------------------------------------------------------
+// azure.vm-agent
+
+fn add_waagent(t: &Tree) {
+    install_deb(
+        t,
+        "waagent",
+        "lib/systemd/system/walinuxagent.service",
+        &[
+            "lib/systemd/system/walinuxagent.service",
+            "usr/sbin/waagent",
+            "usr/lib/python3/dist-packages",
+            "etc/waagent.conf",
+        ],
+    );
+}
+
+/// Debian's waagent package: enabled, the check passes against the image and reports the
+/// package's version (2.x from azurelinuxagent/common/version.py); disabled it fails with
+/// the enable command; without the package it fails with the install command; other
+/// scenarios skip it.
+#[test]
+fn waagent_from_the_debian_package() {
+    let t = debian_tree();
+    add_waagent(&t);
+    systemctl(t.path(), &["enable", "walinuxagent"]);
+    assert_eq!(is_enabled(t.path(), "walinuxagent.service"), "enabled");
+    let v = only(t.path(), "azure.vm-agent", "azure-to-azure");
+    assert_eq!(status(&v, "azure.vm-agent"), "pass", "{v:#}");
+    let s = text(&v, "azure.vm-agent", "summary");
+    let version_py = fs::read_to_string(
+        t.path()
+            .join("usr/lib/python3/dist-packages/azurelinuxagent/common/version.py"),
+    )
+    .unwrap();
+    let expected = version_py
+        .lines()
+        .find_map(|l| l.strip_prefix("AGENT_VERSION = "))
+        .unwrap()
+        .trim_matches('\'');
+    assert!(s.contains(&format!("VM agent {expected} ")), "{s}");
+
+    systemctl(t.path(), &["disable", "walinuxagent"]);
+    let v = only(t.path(), "azure.vm-agent", "azure-to-azure");
+    assert_eq!(status(&v, "azure.vm-agent"), "fail", "{v:#}");
+    assert!(text(&v, "azure.vm-agent", "remediation").contains("systemctl enable walinuxagent"));
+
+    let bare = debian_tree();
+    let v = only(bare.path(), "azure.vm-agent", "azure-to-azure");
+    assert_eq!(status(&v, "azure.vm-agent"), "fail");
+    assert_eq!(
+        text(&v, "azure.vm-agent", "remediation"),
+        "apt-get install waagent"
+    );
+    let v = only(bare.path(), "azure.vm-agent", "vmware-to-azure");
+    assert_eq!(status(&v, "azure.vm-agent"), "skip");
+}
+
+/// The version comes from the package metadata directory when version.py is absent, and
+/// versions the agent downloaded for itself are listed.
+#[test]
+fn waagent_version_from_egg_info_and_auto_update() {
+    let t = rhel7_tree();
+    t.file(
+        "/usr/lib/python3.6/site-packages/WALinuxAgent-2.2.46-py3.6.egg-info/PKG-INFO",
+        "Name: WALinuxAgent\n",
+    )
+    .file("/usr/sbin/waagent", "#!/usr/bin/python3\nimport azurelinuxagent.agent\n")
+    .file(
+        "/usr/lib/systemd/system/waagent.service",
+        "[Service]\nExecStart=/usr/bin/python3 -u /usr/sbin/waagent -daemon\n[Install]\nWantedBy=multi-user.target\n",
+    )
+    .dir("/var/lib/waagent/WALinuxAgent-2.9.1.1");
+    systemctl(t.path(), &["enable", "waagent"]);
+    let v = only(t.path(), "azure.vm-agent", "azure-to-azure");
+    assert_eq!(status(&v, "azure.vm-agent"), "pass", "{v:#}");
+    let d = details(&v, "azure.vm-agent");
+    assert!(d.contains("version 2.2.46 (from /usr/lib/python3.6/site-packages/WALinuxAgent-2.2.46-py3.6.egg-info)"), "{d}");
+    assert!(d.contains("(/var/lib/waagent): 2.9.1.1"), "{d}");
+}
+
+/// Live process matching with the real /proc: a python3 running a script named waagent is
+/// the agent (its command name is the interpreter's), a python3 running anything else is not.
+#[test]
+fn live_agent_process_found_by_its_script() {
+    use asr_preflight::probe::{LiveProbe, Probe};
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("waagent");
+    fs::write(&script, "import time\ntime.sleep(60)\n").unwrap();
+    let other = dir.path().join("other.py");
+    fs::write(&other, "import time\ntime.sleep(60)\n").unwrap();
+    let mut agent = Command::new("python3")
+        .arg("-u")
+        .arg(&script)
+        .arg("-daemon")
+        .spawn()
+        .expect("python3 runs");
+    let mut decoy = Command::new("python3").arg(&other).spawn().unwrap();
+    // Wait until the kernel shows the interpreter (comm switches from the test's at exec).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let list = loop {
+        let list = LiveProbe.processes().unwrap();
+        let ready = [agent.id(), decoy.id()].iter().all(|pid| {
+            list.iter()
+                .any(|p| p.pid == *pid && p.comm.starts_with(b"python"))
+        });
+        if ready || std::time::Instant::now() > deadline {
+            break list;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let root = asr_preflight::root::Root::image(dir.path()).unwrap();
+    let f = asr_preflight::facts::waagent::gather(&root, Some(&LiveProbe), Some(&list));
+    let _ = agent.kill();
+    let _ = decoy.kill();
+    let _ = agent.wait();
+    let _ = decoy.wait();
+    let running = f.running.unwrap();
+    assert!(running.contains(&agent.id()), "{running:?}");
+    assert!(!running.contains(&decoy.id()), "{running:?}");
+}
+
+// ------------------------------------------------------------------------------------------
+// the golden image
+
+/// A golden image with every hygiene fault at once (a copied Mobility service, no time
+/// service, a CA bundle without DigiCert Global Root G2, no VM agent) reports each of them in
+/// one run, and the live-only clock check says why it is not judged.
+#[test]
+fn golden_image_reports_every_fault_in_one_run() {
+    let t = debian_tree();
+    add_agent(&t);
+    t.file(
+        "/etc/ssl/certs/ca-certificates.crt",
+        debian_bundle(|p| p.ends_with("DigiCert_Global_Root_G2.crt")),
+    );
+    let (code, v) = check_root(t.path(), &["--scenario", "azure-to-azure"]);
+    assert_eq!(code, 1);
+    for id in [
+        "image.agent-clone",
+        "time.sync-service",
+        "trust.root-cas",
+        "azure.vm-agent",
+    ] {
+        assert_eq!(status(&v, id), "fail", "{id}: {:#}", check(&v, id));
+    }
+    assert_eq!(status(&v, "time.synchronized"), "skip");
+}
