@@ -202,6 +202,31 @@ pub fn evaluate(def: &CheckDef, ctx: &Context<'_>) -> Finding {
     (def.run)(ctx)
 }
 
+/// Runs one check function against a fixture root, live (with `probe`) or not.
+#[cfg(test)]
+pub(crate) fn run_on(
+    dir: &std::path::Path,
+    probe: Option<crate::probe::FakeProbe>,
+    scenario: Scenario,
+    run: fn(&Context<'_>) -> Finding,
+) -> Finding {
+    use crate::facts::Sources;
+    let facts = Facts::new(Sources {
+        root: crate::root::Root::image(dir).unwrap(),
+        probe: probe.map(|p| Box::new(p) as Box<dyn crate::probe::Probe>),
+    });
+    let matrix = crate::matrix::load(crate::matrix::DEFAULT).unwrap();
+    let options = CheckOptions::default();
+    let ctx = Context {
+        facts: &facts,
+        scenario,
+        matrix: &matrix,
+        all_matrices: &[],
+        options: &options,
+    };
+    run(&ctx)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,29 +266,4 @@ mod tests {
             assert!(find(id).is_some(), "{id} missing");
         }
     }
-}
-
-/// Runs one check function against a fixture root, live (with `probe`) or not.
-#[cfg(test)]
-pub(crate) fn run_on(
-    dir: &std::path::Path,
-    probe: Option<crate::probe::FakeProbe>,
-    scenario: Scenario,
-    run: fn(&Context<'_>) -> Finding,
-) -> Finding {
-    use crate::facts::Sources;
-    let facts = Facts::new(Sources {
-        root: crate::root::Root::image(dir).unwrap(),
-        probe: probe.map(|p| Box::new(p) as Box<dyn crate::probe::Probe>),
-    });
-    let matrix = crate::matrix::load(crate::matrix::DEFAULT).unwrap();
-    let options = CheckOptions::default();
-    let ctx = Context {
-        facts: &facts,
-        scenario,
-        matrix: &matrix,
-        all_matrices: &[],
-        options: &options,
-    };
-    run(&ctx)
 }
