@@ -28,7 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Sub {
     /// Run the checks (the default command)
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every check: id, title, scenarios, live-only or not
     List {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
@@ -171,6 +171,15 @@ pub struct CheckArgs {
     /// Where the agent will be installed, for the free-space check
     #[arg(long, value_name = "DIR", default_value = "/usr/local/ASR")]
     pub install_dir: PathBuf,
+    /// With --online: also try the cache storage account NAME.blob.core.windows.net
+    #[arg(long, value_name = "NAME")]
+    pub storage_account: Option<String>,
+    /// With --online: try HOST[:PORT] (default port 443) instead of the matrix's endpoints; repeatable
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub endpoint: Vec<String>,
+    /// With --online: one deadline in seconds for all outbound connections together
+    #[arg(long, value_name = "SECS", default_value = "10")]
+    pub timeout: f64,
     /// Colour in human output (NO_COLOR is honoured unless always)
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
@@ -268,6 +277,27 @@ impl CheckArgs {
         if selected.is_empty() {
             return Err(UsageError("--only and --skip leave no check to run".into()));
         }
+        let endpoints = self
+            .endpoint
+            .iter()
+            .map(|raw| {
+                crate::parse::proxy_url::parse_host_port(raw)
+                    .map(|(host, port)| crate::outbound::Target {
+                        host,
+                        port: port.unwrap_or(443),
+                    })
+                    .map_err(|e| UsageError(format!("--endpoint {e}; expected HOST[:PORT]")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(name) = &self.storage_account
+            && !valid_storage_account(name)
+        {
+            return Err(UsageError(format!(
+                "--storage-account '{}': a storage account name is 3 to 24 lower-case letters and digits",
+                crate::text::sanitize_terminal(name)
+            )));
+        }
+        let timeout = seconds(self.timeout)?;
         Ok(CheckConfig {
             root: self.root,
             scenario: self.scenario.map(Into::into),
@@ -290,7 +320,18 @@ impl CheckArgs {
                 } else {
                     Some(self.scan)
                 },
+                storage_account: self.storage_account,
+                endpoints,
+                timeout,
             },
         })
     }
+}
+
+/// Azure's rule for storage account names.
+fn valid_storage_account(name: &str) -> bool {
+    (3..=24).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
 }

@@ -120,6 +120,28 @@ pub fn matrix(spec: &str, format: ListFormat) -> Result<String, MatrixError> {
                     let _ = writeln!(out, "  kernel: {}", k.description);
                 }
             }
+            if !d.endpoints.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "\noutbound endpoints (HTTPS, tried by net.outbound with --online):"
+                );
+            }
+            for e in &d.endpoints {
+                let scen = if e.scenarios.is_empty() {
+                    "every scenario".to_string()
+                } else {
+                    e.scenarios.join(", ")
+                };
+                let tried = if e.host == e.url {
+                    String::new()
+                } else {
+                    format!(" (tried as {})", e.host)
+                };
+                let _ = writeln!(out, "  {}:{}{tried}: {} [{scen}]", e.url, e.port, e.purpose);
+                if let Some(w) = &e.only_when {
+                    let _ = writeln!(out, "    only when {w}");
+                }
+            }
             out
         }
     })

@@ -8,6 +8,7 @@ pub mod commands;
 pub mod facts;
 pub mod matrix;
 pub mod mvc;
+pub mod outbound;
 pub mod output;
 pub mod parse;
 pub mod probe;

@@ -1,10 +1,14 @@
 //! The few facts only a running system has, behind a trait so tests can substitute them:
 //! the kernel's uname, the host name it holds, the processes running now (and their command
-//! lines), the kernel's clock discipline state. More live-only facts (interfaces, sockets, file
-//! system space) join here as their checks need them. In `--root` mode there is no probe at all,
+//! lines), the kernel's clock discipline state, the tool's own
+//! environment, and what the network answers when the endpoints are tried (`--online` only; see
+//! [`crate::outbound`]). More live-only facts (interfaces, sockets, file system space) join here
+//! as their checks need them. In `--root` mode there is no probe at all,
 //! which is how the host running the tool is kept out of an image's report.
 
 use std::ffi::OsString;
+
+use crate::outbound::{Outcome, Plan};
 
 /// What `uname(2)` says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +74,10 @@ pub trait Probe {
     fn cmdline(&self, pid: u32) -> Result<Vec<Vec<u8>>, ProbeError>;
     /// The kernel's clock discipline state (`adjtimex(2)` with no modes: read only).
     fn clock(&self) -> Result<ClockState, ProbeError>;
+    /// The environment this run was started with (proxy variables, the test CA override).
+    fn env_vars(&self) -> Vec<(OsString, OsString)>;
+    /// Tries the endpoints of `plan` over the network, all under the plan's one deadline.
+    fn outbound(&self, plan: &Plan) -> Vec<Outcome>;
 }
 
 /// The running system.
@@ -172,6 +180,14 @@ impl Probe for LiveProbe {
             esterror_us: tx.esterror as i64,
         })
     }
+
+    fn env_vars(&self) -> Vec<(OsString, OsString)> {
+        std::env::vars_os().collect()
+    }
+
+    fn outbound(&self, plan: &Plan) -> Vec<Outcome> {
+        crate::outbound::run(plan)
+    }
 }
 
 /// Canned answers for tests.
@@ -183,6 +199,9 @@ pub struct FakeProbe {
     /// Command lines by pid; a pid not here has exited.
     pub cmdlines: std::collections::BTreeMap<u32, Vec<Vec<u8>>>,
     pub clock: Result<ClockState, ProbeError>,
+    pub env: Vec<(OsString, OsString)>,
+    /// Returned by `outbound` whatever the plan (tests of the verdicts, no traffic).
+    pub outbound: Vec<Outcome>,
 }
 
 impl FakeProbe {
@@ -205,7 +224,18 @@ impl FakeProbe {
                 maxerror_us: 10_000,
                 esterror_us: 100,
             }),
+            env: Vec::new(),
+            outbound: Vec::new(),
         }
+    }
+
+    /// The same probe with these environment variables.
+    pub fn with_env(mut self, vars: &[(&str, &str)]) -> FakeProbe {
+        self.env = vars
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
+        self
     }
 }
 
@@ -227,6 +257,12 @@ impl Probe for FakeProbe {
     }
     fn clock(&self) -> Result<ClockState, ProbeError> {
         self.clock.clone()
+    }
+    fn env_vars(&self) -> Vec<(OsString, OsString)> {
+        self.env.clone()
+    }
+    fn outbound(&self, _plan: &Plan) -> Vec<Outcome> {
+        self.outbound.clone()
     }
 }
 

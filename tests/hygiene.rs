@@ -11,7 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use asr_preflight::facts::trust::{ROOTS, RootRole};
+use asr_preflight::facts::roots::{ROOTS, RootRole};
 use common::{Tree, check, check_root, debs, status};
 use serde_json::Value;
 

@@ -5,12 +5,14 @@
 
 pub mod azure;
 pub mod image;
+pub mod net;
 pub mod os;
 pub mod ssh;
 pub mod time;
 pub mod trust;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::facts::Facts;
 use crate::matrix::LoadedMatrix;
@@ -130,7 +132,16 @@ pub struct CheckOptions {
     pub online: bool,
     pub install_dir: PathBuf,
     pub scan: Option<Vec<PathBuf>>,
+    /// `--storage-account NAME`: the real cache account, tried as NAME.blob.core.windows.net.
+    pub storage_account: Option<String>,
+    /// `--endpoint HOST[:PORT]`: replaces the matrix's endpoints.
+    pub endpoints: Vec<crate::outbound::Target>,
+    /// `--timeout SECS`: the one deadline of the outbound connections.
+    pub timeout: Duration,
 }
+
+/// The default deadline of the outbound connections.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Default for CheckOptions {
     fn default() -> Self {
@@ -139,6 +150,9 @@ impl Default for CheckOptions {
             online: false,
             install_dir: PathBuf::from("/usr/local/ASR"),
             scan: None,
+            storage_account: None,
+            endpoints: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
         }
     }
 }
@@ -171,6 +185,7 @@ pub fn registry() -> Vec<&'static CheckDef> {
     let areas: &[&[CheckDef]] = &[
         os::CHECKS,
         ssh::CHECKS,
+        net::CHECKS,
         time::CHECKS,
         trust::CHECKS,
         image::CHECKS,
@@ -262,7 +277,14 @@ mod tests {
     /// Every check id of the product contract that this build implements appears in SPEC order.
     #[test]
     fn contract_ids_present() {
-        for id in ["os.arch", "os.supported", "os.kernel", "ssh.autostart"] {
+        for id in [
+            "os.arch",
+            "os.supported",
+            "os.kernel",
+            "ssh.autostart",
+            "net.proxy",
+            "net.outbound",
+        ] {
             assert!(find(id).is_some(), "{id} missing");
         }
     }

@@ -3,7 +3,7 @@
 //! directory OpenSSL looks roots up in).
 
 use super::{Applies, CheckDef, Context, Doc, Finding};
-use crate::facts::trust::{Family, KnownRoot, ROOTS, RootRole, Store, StoreKind};
+use crate::facts::roots::{Family, KnownRoot, ROOTS, RootRole, Store, StoreKind};
 use crate::scenario::Scenario;
 
 pub const CHECKS: &[CheckDef] = &[CheckDef {
@@ -65,7 +65,7 @@ fn date(secs: u64) -> String {
 }
 
 fn check_roots(ctx: &Context<'_>) -> Finding {
-    let t = ctx.facts.trust();
+    let t = ctx.facts.ca_roots();
     let mut details = Vec::new();
     let mut errors = Vec::new();
     let mut missing_stores = Vec::new();
@@ -148,9 +148,9 @@ fn check_roots(ctx: &Context<'_>) -> Finding {
         }
         return Finding::fail(format!(
             "no certificate bundle found (looked for {}, {} and {})",
-            crate::facts::trust::RHEL_BUNDLE,
-            crate::facts::trust::DEBIAN_BUNDLE,
-            crate::facts::trust::SUSE_BUNDLE
+            crate::facts::roots::RHEL_BUNDLE,
+            crate::facts::roots::DEBIAN_BUNDLE,
+            crate::facts::roots::SUSE_BUNDLE
         ))
         .fix(fix);
     }

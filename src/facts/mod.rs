@@ -10,12 +10,15 @@ pub mod hostname;
 pub mod kernel;
 pub mod os;
 pub mod processes;
+pub mod roots;
+pub mod proxy;
 pub mod services;
 pub mod trust;
 pub mod waagent;
 
 use std::cell::OnceCell;
 
+use crate::outbound::{Outcome, Plan};
 use crate::probe::Probe;
 use crate::root::Root;
 
@@ -40,11 +43,14 @@ pub struct Facts {
     arch: OnceCell<arch::ArchFacts>,
     dmi: OnceCell<dmi::DmiFacts>,
     hostname: OnceCell<hostname::HostnameFacts>,
+    proxy: OnceCell<proxy::ProxyFacts>,
+    trust: OnceCell<trust::TrustFacts>,
+    outbound: OnceCell<Option<Vec<Outcome>>>,
     services: OnceCell<services::ServiceFacts>,
     processes: OnceCell<processes::ProcessFacts>,
     asr_agent: OnceCell<asr_agent::AgentTraces>,
     clock: OnceCell<clock::ClockFacts>,
-    trust: OnceCell<trust::TrustFacts>,
+    roots: OnceCell<roots::RootsFacts>,
     waagent: OnceCell<waagent::WaAgentFacts>,
 }
 
@@ -57,11 +63,14 @@ impl Facts {
             arch: OnceCell::new(),
             dmi: OnceCell::new(),
             hostname: OnceCell::new(),
+            proxy: OnceCell::new(),
+            trust: OnceCell::new(),
+            outbound: OnceCell::new(),
             services: OnceCell::new(),
             processes: OnceCell::new(),
             asr_agent: OnceCell::new(),
             clock: OnceCell::new(),
-            trust: OnceCell::new(),
+            roots: OnceCell::new(),
             waagent: OnceCell::new(),
         }
     }
@@ -97,6 +106,23 @@ impl Facts {
             .get_or_init(|| hostname::gather(&self.sources.root, self.sources.probe()))
     }
 
+    pub fn proxy(&self) -> &proxy::ProxyFacts {
+        self.proxy
+            .get_or_init(|| proxy::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    pub fn trust(&self) -> &trust::TrustFacts {
+        self.trust
+            .get_or_init(|| trust::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    /// What the network answered for `plan` (asked once per run); `None` without a live probe.
+    pub fn outbound(&self, plan: &Plan) -> Option<&[Outcome]> {
+        self.outbound
+            .get_or_init(|| self.sources.probe().map(|p| p.outbound(plan)))
+            .as_deref()
+    }
+
     /// The init system and what the boot starts (gathered once; see [`Facts::service`]).
     pub fn services(&self) -> &services::ServiceFacts {
         self.services
@@ -126,10 +152,10 @@ impl Facts {
             .get_or_init(|| clock::gather(self.sources.probe()))
     }
 
-    /// The trusted root certificates of the distribution's stores.
-    pub fn trust(&self) -> &trust::TrustFacts {
-        self.trust
-            .get_or_init(|| trust::gather(&self.sources.root, self.os().id.as_deref()))
+    /// The known root certificates in the distribution's own stores (per family).
+    pub fn ca_roots(&self) -> &roots::RootsFacts {
+        self.roots
+            .get_or_init(|| roots::gather(&self.sources.root, self.os().id.as_deref()))
     }
 
     /// The Azure Linux VM agent: installed, version, running now (live).

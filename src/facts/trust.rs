@@ -1,258 +1,160 @@
-//! The system's trusted root certificates, where each distribution family keeps them:
-//! RHEL and its rebuilds `/etc/pki/tls/certs/ca-bundle.crt`, Debian and Ubuntu
-//! `/etc/ssl/certs/ca-certificates.crt`, SUSE `/etc/ssl/ca-bundle.pem` and OpenSSL's hashed
-//! directory `/etc/ssl/certs` (`<subject hash>.N` links, which SUSE's OpenSSL looks roots up by).
-//! Every bundle is read with a certificate parser (`parse::certs`), never searched as text.
+//! The system's trusted CA certificates, which the outbound TLS handshakes are verified against:
+//! the first bundle found among the RHEL, Debian/Ubuntu and SUSE locations, else the individual
+//! `*.pem` files of `/etc/ssl/certs` (old SUSE keeps only those).
+//!
+//! Tests set `ASR_PREFLIGHT_TEST_CA=FILE` in the tool's environment to trust their own test CA
+//! instead; the report names that source, so it can never pass unnoticed.
 
-use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
-use crate::parse::certs::{self, CertInfo};
-use crate::root::Root;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 
-/// Whether a root is needed now, or was only named by an older document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RootRole {
-    /// The Site Recovery and Azure endpoints chain to it today.
-    Current,
-    /// Named by the error-151066 troubleshooting text but since retired (expired or
-    /// distrusted); reported, not required.
-    Retired,
-}
+use crate::probe::Probe;
+use crate::root::{FileKind, Root};
+use crate::text::escape_bytes;
 
-/// A root certificate the checks look for.
-#[derive(Debug, Clone, Copy)]
-pub struct KnownRoot {
-    pub common_name: &'static str,
-    pub organization: &'static str,
-    /// OpenSSL's subject hash (`openssl x509 -subject_hash`): the name of its link in a
-    /// hashed directory is `<hash>.0` (or `.1`... on collisions).
-    pub subject_hash: &'static str,
-    pub role: RootRole,
-    pub note: &'static str,
-}
+/// The test-only override of the trusted CAs.
+pub const TEST_CA_VAR: &str = "ASR_PREFLIGHT_TEST_CA";
 
-/// The roots of error 151066 and Azure's current TLS roots.
-pub const ROOTS: &[KnownRoot] = &[
-    KnownRoot {
-        common_name: "DigiCert Global Root G2",
-        organization: "DigiCert Inc",
-        subject_hash: "607986c7",
-        role: RootRole::Current,
-        note: "Azure's current TLS root (Azure moved its endpoints to it from Baltimore CyberTrust Root in 2022-2023)",
-    },
-    KnownRoot {
-        common_name: "DigiCert Global Root CA",
-        organization: "DigiCert Inc",
-        subject_hash: "3513523f",
-        role: RootRole::Current,
-        note: "named for error 151066; still valid and used by Azure endpoints",
-    },
-    KnownRoot {
-        common_name: "Baltimore CyberTrust Root",
-        organization: "Baltimore",
-        subject_hash: "653b494a",
-        role: RootRole::Retired,
-        note: "named for error 151066; expired on 2025-05-12 and no longer used by Azure endpoints",
-    },
-    KnownRoot {
-        common_name: "VeriSign Class 3 Public Primary Certification Authority - G5",
-        organization: "VeriSign, Inc.",
-        subject_hash: "b204d74a",
-        role: RootRole::Retired,
-        note: "named for error 151066; removed from the Mozilla and distribution stores after the Symantec distrust",
-    },
+/// Bundles in the order they are tried.
+pub const BUNDLES: &[&str] = &[
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/ssl/ca-bundle.pem",
 ];
+const CERT_DIR: &str = "/etc/ssl/certs";
+/// Bounds the directory fallback; real stores hold a few hundred.
+const MAX_DIR_FILES: usize = 2000;
 
-impl KnownRoot {
-    pub fn matches(&self, c: &CertInfo) -> bool {
-        c.common_name.as_deref() == Some(self.common_name)
-            && c.organization.as_deref() == Some(self.organization)
-    }
-}
-
-/// The distribution families with their own store layout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    RedHat,
-    Debian,
-    Suse,
-    /// Not known: every known store that exists is read.
-    Unknown,
-}
-
-impl Family {
-    pub fn from_os_id(id: Option<&str>) -> Family {
-        match id.unwrap_or("") {
-            "rhel" | "centos" | "ol" | "fedora" | "rocky" | "almalinux" | "scientific"
-            | "cloudlinux" | "amzn" => Family::RedHat,
-            "debian" | "ubuntu" => Family::Debian,
-            "sles" | "sled" | "opensuse" | "opensuse-leap" | "opensuse-tumbleweed" => Family::Suse,
-            _ => Family::Unknown,
-        }
-    }
-}
-
-pub const RHEL_BUNDLE: &str = "/etc/pki/tls/certs/ca-bundle.crt";
-pub const DEBIAN_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
-pub const SUSE_BUNDLE: &str = "/etc/ssl/ca-bundle.pem";
-pub const HASH_DIR: &str = "/etc/ssl/certs";
-
-/// How a store holds its certificates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoreKind {
-    /// One PEM file with every root.
-    Bundle,
-    /// A directory of `<hash>.N` links (only the known roots' hashes are read).
-    HashDir,
-}
-
-/// One store as read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Store {
-    pub path: String,
-    pub kind: StoreKind,
-    /// The family uses it: its absence is a finding, not a detail.
-    pub required: bool,
-    /// `None`: not there.
-    pub certs: Option<Vec<CertInfo>>,
-    /// For a hashed directory: `607986c7.0 -> DigiCert_Global_Root_G2.pem`, one per link read.
-    pub links: Vec<String>,
-    /// Certificates that did not parse and reads that failed.
+#[derive(Debug, Clone, Default)]
+pub struct TrustFacts {
+    /// Where the certificates came from, e.g. `/etc/ssl/certs/ca-certificates.crt`.
+    pub source: Option<String>,
+    /// DER certificates.
+    pub certs: Vec<Vec<u8>>,
+    /// Files that exist but could not be read or parsed.
     pub errors: Vec<String>,
 }
 
-/// The stores of the target.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrustFacts {
-    pub family: Family,
-    pub stores: Vec<Store>,
-    /// When the facts were gathered (seconds since the epoch), to judge expiry.
-    pub now: u64,
-}
-
-pub fn gather(root: &Root, os_id: Option<&str>) -> TrustFacts {
-    let family = Family::from_os_id(os_id);
-    let wanted: Vec<(&str, StoreKind, bool)> = match family {
-        Family::RedHat => vec![(RHEL_BUNDLE, StoreKind::Bundle, true)],
-        Family::Debian => vec![(DEBIAN_BUNDLE, StoreKind::Bundle, true)],
-        Family::Suse => vec![
-            (HASH_DIR, StoreKind::HashDir, true),
-            (SUSE_BUNDLE, StoreKind::Bundle, false),
-        ],
-        Family::Unknown => vec![
-            (RHEL_BUNDLE, StoreKind::Bundle, false),
-            (DEBIAN_BUNDLE, StoreKind::Bundle, false),
-            (SUSE_BUNDLE, StoreKind::Bundle, false),
-        ],
-    };
-    let stores = wanted
-        .into_iter()
-        .map(|(path, kind, required)| match kind {
-            StoreKind::Bundle => read_bundle(root, path, required),
-            StoreKind::HashDir => read_hash_dir(root, path, required),
-        })
-        .collect();
-    TrustFacts {
-        family,
-        stores,
-        now: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0),
-    }
-}
-
-/// Largest bundle read (Debian's is about 220 KB; RHEL's with comments about 250 KB).
-const BUNDLE_CAP: u64 = 16 * 1024 * 1024;
-
-fn read_bundle(root: &Root, path: &str, required: bool) -> Store {
-    let mut store = Store {
-        path: path.to_string(),
-        kind: StoreKind::Bundle,
-        required,
-        certs: None,
-        links: Vec::new(),
-        errors: Vec::new(),
-    };
-    match root.read_bytes_capped(Path::new(path), BUNDLE_CAP) {
-        Ok(bytes) => {
-            let b = certs::parse_pem_bundle(&bytes);
-            store.certs = Some(b.certs);
-            store.errors = b
-                .errors
-                .into_iter()
-                .map(|e| format!("{path}: {e}"))
-                .collect();
-        }
-        Err(e) if e.is_not_found() => {}
-        Err(e) => store.errors.push(e.to_string()),
-    }
-    store
-}
-
-/// The known roots' links in a hashed directory: `<hash>.0`, `<hash>.1`... until one is
-/// missing, each parsed as OpenSSL would load it.
-fn read_hash_dir(root: &Root, dir: &str, required: bool) -> Store {
-    let mut store = Store {
-        path: dir.to_string(),
-        kind: StoreKind::HashDir,
-        required,
-        certs: None,
-        links: Vec::new(),
-        errors: Vec::new(),
-    };
-    match root.kind(Path::new(dir)) {
-        Ok(Some(crate::root::FileKind::Dir)) => {}
-        Ok(_) => return store,
-        Err(e) if e.is_not_found() => return store,
-        Err(e) => {
-            store.errors.push(e.to_string());
-            return store;
-        }
-    }
-    let mut found = Vec::new();
-    for known in ROOTS {
-        for n in 0..10 {
-            let name = format!("{}.{n}", known.subject_hash);
-            let path = Path::new(dir).join(&name);
-            let target = root
-                .read_link(&path)
-                .map(|t| format!("{name} -> {}", t.display()))
-                .unwrap_or_else(|_| name.clone());
-            match root.read_bytes_capped(&path, BUNDLE_CAP) {
-                Ok(bytes) => {
-                    let b = certs::parse_pem_bundle(&bytes);
-                    store.links.push(target);
-                    found.extend(b.certs);
-                    store.errors.extend(
-                        b.errors
-                            .into_iter()
-                            .map(|e| format!("{}: {e}", path.display())),
-                    );
-                }
-                Err(e) if e.is_not_found() => break,
-                Err(e) => {
-                    store.errors.push(e.to_string());
-                    break;
+pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> TrustFacts {
+    let mut facts = TrustFacts::default();
+    if let Some(path) = probe.and_then(|p| {
+        p.env_vars()
+            .into_iter()
+            .find(|(k, _)| k.as_bytes() == TEST_CA_VAR.as_bytes())
+            .map(|(_, v)| PathBuf::from(v))
+    }) {
+        // A tool input like --matrix FILE, not a file of the inspected system.
+        let shown = escape_bytes(path.as_os_str().as_bytes());
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                facts.certs = pem_certs(&bytes);
+                facts.source = Some(format!("{TEST_CA_VAR}={shown} (test CA only)"));
+                if facts.certs.is_empty() {
+                    facts
+                        .errors
+                        .push(format!("{shown}: no PEM certificate in it"));
                 }
             }
+            Err(e) => facts.errors.push(format!("{TEST_CA_VAR}={shown}: {e}")),
+        }
+        return facts;
+    }
+    for bundle in BUNDLES {
+        match root.read_bytes(Path::new(bundle)) {
+            Ok(bytes) => {
+                let certs = pem_certs(&bytes);
+                if certs.is_empty() {
+                    facts
+                        .errors
+                        .push(format!("{bundle}: no PEM certificate in it"));
+                    continue;
+                }
+                facts.certs = certs;
+                facts.source = Some((*bundle).to_string());
+                return facts;
+            }
+            Err(e) if e.is_not_found() => {}
+            Err(e) => facts.errors.push(e.to_string()),
         }
     }
-    store.certs = Some(found);
-    store
+    match root.read_dir_optional(Path::new(CERT_DIR)) {
+        Ok(entries) => {
+            for e in entries
+                .iter()
+                .filter(|e| e.name.as_bytes().ends_with(b".pem"))
+                .filter(|e| matches!(e.kind, FileKind::File | FileKind::Symlink))
+                .take(MAX_DIR_FILES)
+            {
+                let path = Path::new(CERT_DIR).join(&e.name);
+                match root.read_bytes(&path) {
+                    Ok(b) => facts.certs.extend(pem_certs(&b)),
+                    Err(err) if err.is_not_found() => {}
+                    Err(err) => facts.errors.push(err.to_string()),
+                }
+            }
+            if !facts.certs.is_empty() {
+                facts.source = Some(format!("{CERT_DIR}/*.pem"));
+            }
+        }
+        Err(e) => facts.errors.push(e.to_string()),
+    }
+    facts
+}
+
+/// The certificates of a PEM text; other PEM sections and broken ones are skipped.
+fn pem_certs(bytes: &[u8]) -> Vec<Vec<u8>> {
+    CertificateDer::pem_slice_iter(bytes)
+        .filter_map(Result::ok)
+        .map(|c| c.as_ref().to_vec())
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::probe::FakeProbe;
+    use std::fs;
 
-    /// Families map from os-release ids; unknown ids read every store.
+    fn pem() -> String {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let params = rcgen::CertificateParams::new(vec!["x.example".to_string()]).unwrap();
+        params.self_signed(&key).unwrap().pem()
+    }
+
+    /// The first bundle that exists wins; the directory fallback is used only without one.
     #[test]
-    fn families() {
-        assert_eq!(Family::from_os_id(Some("centos")), Family::RedHat);
-        assert_eq!(Family::from_os_id(Some("ubuntu")), Family::Debian);
-        assert_eq!(Family::from_os_id(Some("sles")), Family::Suse);
-        assert_eq!(Family::from_os_id(None), Family::Unknown);
+    fn bundle_order_and_fallback() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Root::image(dir.path()).unwrap();
+        assert!(gather(&root, None).certs.is_empty());
+        fs::create_dir_all(dir.path().join("etc/ssl/certs")).unwrap();
+        fs::write(dir.path().join("etc/ssl/certs/a.pem"), pem()).unwrap();
+        let f = gather(&root, None);
+        assert_eq!(
+            (f.certs.len(), f.source.as_deref()),
+            (1, Some("/etc/ssl/certs/*.pem"))
+        );
+        fs::write(dir.path().join("etc/ssl/ca-bundle.pem"), pem() + &pem()).unwrap();
+        let f = gather(&root, None);
+        assert_eq!(
+            (f.certs.len(), f.source.as_deref()),
+            (2, Some("/etc/ssl/ca-bundle.pem"))
+        );
+    }
+
+    /// The test override replaces the system store and says so.
+    #[test]
+    fn test_override() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        fs::write(&ca, pem()).unwrap();
+        let root = Root::image(dir.path()).unwrap();
+        let probe = FakeProbe::new("5.14.0", "h").with_env(&[(TEST_CA_VAR, ca.to_str().unwrap())]);
+        let f = gather(&root, Some(&probe));
+        assert_eq!(f.certs.len(), 1);
+        assert!(f.source.unwrap().contains("test CA only"));
     }
 }

@@ -139,6 +139,36 @@ fn compile(path: &str, data: Matrix) -> Result<LoadedMatrix, MatrixError> {
         }
         patterns.push(compiled);
     }
+    for (i, e) in data.endpoints.iter().enumerate() {
+        for s in &e.scenarios {
+            if !data.scenarios.contains_key(s) {
+                return Err(invalid(format!(
+                    "endpoints[{i}].scenarios: '{s}' is not a scenario of this matrix"
+                )));
+            }
+        }
+        if crate::parse::proxy_url::parse_host_port(&e.host).is_err() || e.host.contains(':') {
+            return Err(invalid(format!(
+                "endpoints[{i}].host: '{}' is not a host name",
+                e.host
+            )));
+        }
+        let suffix = e.url.trim_start_matches("*.");
+        if e.host != suffix && !e.host.ends_with(&format!(".{suffix}")) {
+            return Err(invalid(format!(
+                "endpoints[{i}].host: '{}' is not a name that '{}' covers",
+                e.host, e.url
+            )));
+        }
+        if e.port == 0 {
+            return Err(invalid(format!("endpoints[{i}].port: 0 is not a port")));
+        }
+        if let Some(r) = e.role.as_deref().filter(|r| *r != "storage") {
+            return Err(invalid(format!(
+                "endpoints[{i}].role: '{r}' is not 'storage'"
+            )));
+        }
+    }
     Ok(LoadedMatrix { data, patterns })
 }
 
@@ -179,6 +209,58 @@ mod tests {
         let regex = "name='x'\ndescription='d'\nsource='s'\n[scenarios.vmware-to-azure]\npolicy='listed'\nsource='s'\n[[os]]\nid='rhel'\nname='R'\nversions=['6']\nkernels=[{pattern='(', description='d'}]\n";
         let e = parse_toml("m.toml", regex).unwrap_err().to_string();
         assert!(e.contains("os[0].kernels[0].pattern"), "{e}");
+    }
+
+    /// Endpoint entries are checked: known scenarios, and a host the URL covers.
+    #[test]
+    fn endpoint_validation() {
+        let head = "name='x'\ndescription='d'\nsource='s'\n[scenarios.azure-to-azure]\npolicy='not-covered'\nsource='s'\n";
+        let ok = format!(
+            "{head}[[endpoints]]\nurl='*.blob.core.windows.net'\nhost='a.blob.core.windows.net'\npurpose='p'\n"
+        );
+        let m = parse_toml("m.toml", &ok).unwrap();
+        assert_eq!(m.data.endpoints[0].port, 443);
+        assert!(m.data.endpoints[0].is_representative());
+        let bad = format!(
+            "{head}[[endpoints]]\nurl='*.blob.core.windows.net'\nhost='evil.example'\npurpose='p'\n"
+        );
+        let e = parse_toml("m.toml", &bad).unwrap_err().to_string();
+        assert!(e.contains("endpoints[0].host"), "{e}");
+        let bad = format!(
+            "{head}[[endpoints]]\nurl='h.example'\nhost='h.example'\npurpose='p'\nscenarios=['mars']\n"
+        );
+        let e = parse_toml("m.toml", &bad).unwrap_err().to_string();
+        assert!(e.contains("endpoints[0].scenarios"), "{e}");
+    }
+
+    /// Both built-in matrices list the four endpoints of seed 003 for azure-to-azure.
+    #[test]
+    fn builtin_endpoints() {
+        for m in builtins() {
+            let urls: Vec<&str> = m
+                .data
+                .endpoints
+                .iter()
+                .filter(|e| e.applies_to("azure-to-azure") && e.only_when.is_none())
+                .map(|e| e.url.as_str())
+                .collect();
+            for u in [
+                "*.blob.core.windows.net",
+                "login.microsoftonline.com",
+                "*.hypervrecoverymanager.windowsazure.com",
+                "*.servicebus.windows.net",
+            ] {
+                assert!(urls.contains(&u), "{}: {u}", m.name());
+            }
+            assert_eq!(
+                m.data
+                    .endpoints
+                    .iter()
+                    .filter(|e| e.role.as_deref() == Some("storage"))
+                    .count(),
+                1
+            );
+        }
     }
 
     /// An unknown name that is not a file either is reported as such.

@@ -21,6 +21,9 @@ pub struct Matrix {
     pub limits: Limits,
     #[serde(default)]
     pub os: Vec<OsEntry>,
+    /// Outbound HTTPS endpoints the guest itself must reach.
+    #[serde(default)]
+    pub endpoints: Vec<EndpointEntry>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -97,4 +100,43 @@ pub enum Confidence {
     Exact,
     /// A match means the series is supported but the exact build must be verified.
     Verify,
+}
+
+/// An outbound endpoint, as the source document lists it, and the host name that is tried.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointEntry {
+    /// As the document writes it, e.g. `*.blob.core.windows.net`.
+    pub url: String,
+    /// The host tried: the URL itself, or a representative name for a wildcard entry.
+    pub host: String,
+    #[serde(default = "https_port")]
+    pub port: u16,
+    pub purpose: String,
+    /// Scenarios it is needed in; empty means every scenario.
+    #[serde(default)]
+    pub scenarios: Vec<String>,
+    /// Organisations expected to issue the server's certificate (the `O` of the issuer); a
+    /// trusted certificate from anyone else suggests TLS interception. Empty: any trusted issuer.
+    #[serde(default)]
+    pub issuers: Vec<String>,
+    /// `storage`: the cache storage account, replaced by `--storage-account NAME`.
+    pub role: Option<String>,
+    /// Needed only in some setups (a failure then warns): the condition in words.
+    pub only_when: Option<String>,
+}
+
+fn https_port() -> u16 {
+    443
+}
+
+impl EndpointEntry {
+    /// Whether the host tried stands in for a wildcard entry.
+    pub fn is_representative(&self) -> bool {
+        self.url.contains('*')
+    }
+
+    pub fn applies_to(&self, scenario: &str) -> bool {
+        self.scenarios.is_empty() || self.scenarios.iter().any(|s| s == scenario)
+    }
 }

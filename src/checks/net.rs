@@ -1,0 +1,1126 @@
+//! Network checks: the proxy the agent would use (`net.proxy`, read from files and the
+//! environment only) and, with `--online`, whether the Site Recovery endpoints answer over
+//! HTTPS 443 (`net.outbound`). Every proxy URL reaches a finding through `Display` of
+//! [`ProxyUrl`] or [`crate::parse::proxy_url::Redacted`], which hide passwords; fixes are built
+//! from host and port only.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use super::{Applies, CheckDef, Context, Doc, Finding, Status};
+use crate::facts::proxy::{self, ProxyFacts, ProxySource, SourceKind, SourceState};
+use crate::matrix::model::EndpointEntry;
+use crate::outbound::{FailureKind, Outcome, Plan, ProxyHop, Stage, Target};
+use crate::parse::proxy_url::{self, ProxyUrl};
+
+const PROXY_REFERENCE: &str = "seeds/003 (networking guidance for Azure-to-Azure replication, 2017-05-13), note on authenticated proxies; seeds/000 (prerequisites, 2016-12-11), Hyper-V sections, \"HTTPS based proxy is not supported\"; reference/asr-matrix.md section 6 (PROXY: the agent reads http_proxy/no_proxy from /etc/profile or /etc/environment and keeps them in ProxyInfo.conf, whose bypass list takes no wildcards)";
+const OUTBOUND_REFERENCE: &str = "seeds/003 (networking guidance for Azure-to-Azure replication, 2017-05-13), section \"Outbound connectivity for Azure Site Recovery URLs\"; reference/asr-matrix.md section 6 (A2A outbound URLs, all HTTPS 443)";
+
+pub const CHECKS: &[CheckDef] = &[
+    CheckDef {
+        id: "net.proxy",
+        title: "Proxy is one Site Recovery supports",
+        applies: Applies::All,
+        live_only: false,
+        online_only: false,
+        doc: Doc {
+            requirement: "If the machine reaches Azure through a proxy, that proxy must accept the agent without a user name or password, and the agent must talk to it in plain HTTP (an https:// proxy address is not accepted). The proxy should be set where the agent reads it, the same everywhere, and its bypass list must name domains rather than wildcard patterns.",
+            why: "With an authenticated proxy, replication cannot be enabled at all; an HTTPS proxy is not supported by Site Recovery's components. The agent picks up http_proxy/no_proxy from /etc/environment or /etc/profile (or its own ProxyInfo.conf), not from an administrator's shell, so a proxy set only there is invisible to it; a wildcard in its bypass list is not understood, so the hosts it was meant to exempt still go to the proxy.",
+            fix: "Let the proxy pass the Site Recovery URLs without authentication and write it as http://HOST:PORT without credentials in /etc/environment (and in /usr/local/InMage/config/ProxyInfo.conf as [proxy] Address=http://HOST, Port=PORT when the agent is installed); write bypass entries as domains (windows.net, not *.windows.net).",
+            reference: PROXY_REFERENCE,
+            prevents: &[
+                "151072 (replication through an on-premises proxy failed)",
+                "151037 (outbound URLs or proxy invalid)",
+                "configuration server TLS error (35) behind an authenticated proxy",
+            ],
+        },
+        run: check_proxy,
+    },
+    CheckDef {
+        id: "net.outbound",
+        title: "Site Recovery endpoints reachable over HTTPS 443",
+        applies: Applies::All,
+        live_only: true,
+        online_only: true,
+        doc: Doc {
+            requirement: "The machine must be able to open HTTPS connections on port 443 to the Site Recovery endpoints of its scenario: the cache storage accounts (*.blob.core.windows.net), the sign-in service (login.microsoftonline.com), the Site Recovery service (*.hypervrecoverymanager.windowsazure.com) and Service Bus (*.servicebus.windows.net), directly or through its unauthenticated proxy, with certificates the system trusts.",
+            why: "The agent writes replicated data to the cache storage account, signs in, talks to the service and reports its health over these connections; if a name does not resolve, a firewall drops the traffic, the proxy asks for credentials, or something re-signs the TLS traffic, enabling replication fails or replication stalls.",
+            fix: "Allow outbound TCP 443 to these URLs (or the service tags Storage, AzureActiveDirectory, AzureSiteRecovery and EventHub) in NSGs and firewalls, make DNS resolve them, let the proxy pass them without authentication, and exempt them from TLS inspection.",
+            reference: OUTBOUND_REFERENCE,
+            prevents: &[
+                "151037",
+                "151072",
+                "151195 (name resolution)",
+                "151196 (no path to login.microsoftonline.com)",
+                "151197 (no path to the Site Recovery service)",
+                "151066 (trusted roots missing)",
+            ],
+        },
+        run: check_outbound,
+    },
+];
+
+// ---------------------------------------------------------------------------------------------
+// net.proxy
+
+/// A problem found, with the fix for it.
+struct Problem {
+    status: Status,
+    text: String,
+    fix: String,
+}
+
+fn line_suffix(line: Option<usize>) -> String {
+    line.map(|l| format!(" (line {l})")).unwrap_or_default()
+}
+
+/// How the agent's bypass variable is called in a source.
+fn bypass_var(s: &ProxySource) -> &'static str {
+    match s.kind {
+        SourceKind::AgentFile => "BypassList",
+        _ if s.name == proxy::SYSCONFIG_PROXY => "NO_PROXY",
+        _ => "no_proxy",
+    }
+}
+
+/// The settings of every source, one detail line each.
+fn describe_sources(facts: &ProxyFacts) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut quiet_scripts = 0usize;
+    for s in &facts.sources {
+        match &s.state {
+            SourceState::Absent => {
+                if !s.name.starts_with("/etc/profile.d/") {
+                    out.push(format!("{}: not present", s.name));
+                }
+            }
+            SourceState::Unreadable(e) => out.push(format!("{}: could not be read: {e}", s.name)),
+            SourceState::Read if !s.says_anything() => {
+                if s.name.starts_with("/etc/profile.d/") {
+                    quiet_scripts += 1;
+                } else {
+                    out.push(format!("{}: sets no proxy", s.name));
+                }
+            }
+            SourceState::Read => {
+                let mut parts = Vec::new();
+                for p in &s.proxies {
+                    parts.push(format!("{}={}{}", p.var, p.raw, line_suffix(p.line)));
+                }
+                for b in &s.bypass {
+                    parts.push(format!(
+                        "{}={}{}",
+                        b.var,
+                        crate::text::sanitize_terminal(&b.entries.join(",")),
+                        line_suffix(b.line)
+                    ));
+                }
+                let off = s
+                    .disabled
+                    .as_ref()
+                    .map(|d| format!(" [not in effect: {d}]"))
+                    .unwrap_or_default();
+                out.push(format!("{}: {}{off}", s.name, parts.join("; ")));
+            }
+        }
+    }
+    if quiet_scripts > 0 {
+        out.push(format!(
+            "{}: {quiet_scripts} script(s) read, none sets a proxy",
+            proxy::PROFILE_D
+        ));
+    }
+    out
+}
+
+fn judge_proxies(facts: &ProxyFacts) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let active: Vec<&ProxySource> = facts.sources.iter().filter(|s| s.is_active()).collect();
+    for s in &active {
+        for p in &s.proxies {
+            match &p.parsed {
+                Err(e) => problems.push(Problem {
+                    status: Status::Warn,
+                    text: format!("{}: {} is not a usable proxy URL: {e}", s.name, p.var),
+                    fix: format!(
+                        "Correct {} in {}: it must read like `{}=http://HOST:PORT`.",
+                        p.var, s.name, p.var
+                    ),
+                }),
+                Ok(u) => {
+                    if u.has_credentials() {
+                        problems.push(Problem {
+                            status: Status::Fail,
+                            text: format!(
+                                "{}: {} is an authenticated proxy ({u}); Site Recovery supports only proxies without authentication",
+                                s.name, p.var
+                            ),
+                            fix: format!(
+                                "Have the proxy let the Site Recovery URLs through without authentication, then remove the credentials in {}: `{}`.",
+                                s.name,
+                                assignment(s, &p.var, u)
+                            ),
+                        });
+                    }
+                    if u.is_https() {
+                        problems.push(Problem {
+                            status: Status::Fail,
+                            text: format!(
+                                "{}: {} reaches the proxy over HTTPS ({u}); HTTPS proxies are not supported",
+                                s.name, p.var
+                            ),
+                            fix: format!(
+                                "Use the proxy's plain HTTP address in {}: `{}` (with the port the proxy serves plain HTTP on).",
+                                s.name,
+                                assignment(s, &p.var, u)
+                            ),
+                        });
+                    } else if !matches!(u.scheme.as_str(), "http") {
+                        problems.push(Problem {
+                            status: Status::Warn,
+                            text: format!(
+                                "{}: {} is a {}:// proxy ({u}); the agent speaks only to HTTP proxies",
+                                s.name, p.var, u.scheme
+                            ),
+                            fix: format!("Use an HTTP proxy in {}: `{}`.", s.name, assignment(s, &p.var, u)),
+                        });
+                    }
+                }
+            }
+        }
+        if s.kind == SourceKind::Environment {
+            continue; // the agent never reads this run's environment
+        }
+        for b in &s.bypass {
+            let wild: Vec<&String> = b
+                .entries
+                .iter()
+                .filter(|e| proxy_url::is_wildcard(e))
+                .collect();
+            if wild.is_empty() {
+                continue;
+            }
+            let fixed: Vec<String> = b
+                .entries
+                .iter()
+                .map(|e| proxy_url::without_wildcard(e))
+                .filter(|e| !e.is_empty())
+                .collect();
+            problems.push(Problem {
+                status: Status::Warn,
+                text: format!(
+                    "{}: {} uses wildcards ({}), which the agent's bypass list does not understand",
+                    s.name,
+                    b.var,
+                    crate::text::sanitize_terminal(
+                        &wild.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(", ")
+                    )
+                ),
+                fix: format!(
+                    "Name domains instead of patterns in {} (a domain covers its subdomains): `{}={}`.",
+                    s.name,
+                    bypass_var(s),
+                    crate::text::sanitize_terminal(&fixed.join(","))
+                ),
+            });
+        }
+    }
+
+    // Which proxy each active source gives, to compare them.
+    let mut given: Vec<(&ProxySource, &ProxyUrl)> = Vec::new();
+    for s in &active {
+        if let Some((_, u)) = s.primary() {
+            given.push((s, u));
+        }
+    }
+    let keys: BTreeSet<String> = given.iter().map(|(_, u)| u.key()).collect();
+    let agent_file = active
+        .iter()
+        .find(|s| s.kind == SourceKind::AgentFile && s.primary().is_none());
+    let files_with_proxy: Vec<&(&ProxySource, &ProxyUrl)> = given
+        .iter()
+        .filter(|(s, _)| s.kind != SourceKind::Environment)
+        .collect();
+    // The proxy the agent would use: its own file first, else the system files.
+    let agent_proxy = given
+        .iter()
+        .find(|(s, _)| s.kind == SourceKind::AgentFile)
+        .or_else(|| given.iter().find(|(s, _)| s.kind == SourceKind::SystemFile))
+        .map(|(_, u)| *u);
+    if keys.len() > 1 {
+        let listed: Vec<String> = given
+            .iter()
+            .map(|(s, u)| format!("{}: {u}", s.name))
+            .collect();
+        let target = agent_proxy.or(given.first().map(|(_, u)| *u));
+        problems.push(Problem {
+            status: Status::Warn,
+            text: format!("the proxy sources disagree: {}", listed.join("; ")),
+            fix: match target {
+                Some(u) => format!(
+                    "Set one proxy everywhere: `http_proxy={}` in /etc/environment and /etc/profile, and `[proxy]` `Address=http://{}` `Port={}` in {} when the agent is installed (a different proxy for the agent alone is possible there, but then the other sources should not name another one).",
+                    u.without_credentials(),
+                    host_for_address(u),
+                    u.effective_port(),
+                    proxy::PROXY_INFO
+                ),
+                None => "Set the same proxy in every source.".into(),
+            },
+        });
+    }
+    if let Some(agent) = agent_file
+        && let Some((s, u)) = files_with_proxy.first()
+    {
+        problems.push(Problem {
+            status: Status::Warn,
+            text: format!(
+                "{} names no proxy, so the agent connects directly, while {} names {u}",
+                agent.name, s.name
+            ),
+            fix: format!(
+                "If this machine needs the proxy, add it to {}: `[proxy]` `Address=http://{}` `Port={}`.",
+                proxy::PROXY_INFO,
+                host_for_address(u),
+                u.effective_port()
+            ),
+        });
+    }
+    if let Some((_, u)) = given
+        .iter()
+        .find(|(s, _)| s.kind == SourceKind::Environment)
+        && files_with_proxy.is_empty()
+    {
+        let bypass: Vec<String> = facts
+            .sources
+            .iter()
+            .filter(|s| s.kind == SourceKind::Environment)
+            .flat_map(|s| s.bypass_entries())
+            .collect();
+        problems.push(Problem {
+            status: Status::Warn,
+            text: format!(
+                "the proxy {u} is set only in {}; the agent reads /etc/environment, /etc/profile or its ProxyInfo.conf and would connect directly",
+                proxy::ENV_NAME
+            ),
+            fix: format!(
+                "Make the proxy system-wide: add `http_proxy={}`{} to /etc/environment.",
+                u.without_credentials(),
+                if bypass.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " and `no_proxy={}`",
+                        crate::text::sanitize_terminal(
+                            &bypass.iter().map(|e| proxy_url::without_wildcard(e)).collect::<Vec<_>>().join(",")
+                        )
+                    )
+                }
+            ),
+        });
+    }
+    problems
+}
+
+/// `http://1.2.3.4` as ProxyInfo.conf's Address wants the host (brackets for IPv6).
+fn host_for_address(u: &ProxyUrl) -> String {
+    if u.host.contains(':') {
+        format!("[{}]", u.host)
+    } else {
+        u.host.clone()
+    }
+}
+
+/// The corrected line for a setting, in the syntax of its source, without credentials.
+fn assignment(s: &ProxySource, var: &str, u: &ProxyUrl) -> String {
+    match s.kind {
+        SourceKind::AgentFile => format!(
+            "Address=http://{}` and `Port={}",
+            host_for_address(u),
+            u.effective_port()
+        ),
+        _ => format!("{var}={}", u.without_credentials()),
+    }
+}
+
+fn check_proxy(ctx: &Context<'_>) -> Finding {
+    let facts = ctx.facts.proxy();
+    let sources = describe_sources(facts);
+    let problems = judge_proxies(facts);
+    let errors: Vec<&ProxySource> = facts
+        .sources
+        .iter()
+        .filter(|s| matches!(s.state, SourceState::Unreadable(_)))
+        .collect();
+    let worst = problems.iter().map(|p| p.status).min();
+    let mode_note = if ctx.facts.is_live() {
+        None
+    } else {
+        Some("--root: the image's files only; the environment of this run is not part of the image")
+    };
+    let finish = |f: Finding| {
+        let f = f
+            .details(problems.iter().map(|p| p.text.clone()))
+            .details(sources.clone());
+        let f = match mode_note {
+            Some(n) => f.detail(n),
+            None => f,
+        };
+        let fixes: Vec<String> = dedup(problems.iter().map(|p| p.fix.clone()));
+        if fixes.is_empty() {
+            f
+        } else {
+            f.fix(fixes.join(" "))
+        }
+    };
+    if worst == Some(Status::Fail) {
+        let n = problems.iter().filter(|p| p.status == Status::Fail).count();
+        let what = if problems
+            .iter()
+            .any(|p| p.status == Status::Fail && p.text.contains("authenticated"))
+        {
+            "an authenticated proxy"
+        } else {
+            "an HTTPS proxy"
+        };
+        return finish(Finding::fail(format!(
+            "{what} is configured, which Site Recovery does not support ({n} setting(s))"
+        )));
+    }
+    if !errors.is_empty() {
+        return finish(Finding::error(format!(
+            "could not read every proxy source ({})",
+            errors
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    if worst == Some(Status::Warn) {
+        let n = problems.len();
+        return finish(Finding::warn(format!(
+            "the proxy configuration has {n} problem(s) the agent may trip over"
+        )));
+    }
+    let agent_view = facts
+        .sources
+        .iter()
+        .filter(|s| s.is_active() && s.kind != SourceKind::Environment)
+        .find_map(|s| s.primary().map(|(_, u)| (s.name.clone(), u.clone())));
+    let summary = match agent_view {
+        Some((name, u)) => format!("unauthenticated HTTP proxy {u} (from {name})"),
+        None if facts
+            .sources
+            .iter()
+            .any(|s| s.kind == SourceKind::Environment && s.primary().is_some()) =>
+        {
+            // Only reachable when files and environment agree, so the env-only warning did not fire.
+            "the proxy in this run's environment is unauthenticated HTTP".into()
+        }
+        None => "no proxy is configured: the agent connects directly".into(),
+    };
+    finish(Finding::pass(summary))
+}
+
+fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for i in items {
+        if !out.contains(&i) {
+            out.push(i);
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// net.outbound
+
+/// An endpoint to try and what the matrix says about it.
+struct Planned<'a> {
+    target: Target,
+    entry: Option<&'a EndpointEntry>,
+    representative: bool,
+}
+
+fn planned<'a>(ctx: &Context<'a>) -> Vec<Planned<'a>> {
+    let opts = ctx.options;
+    let entries: Vec<&EndpointEntry> = ctx
+        .matrix
+        .data
+        .endpoints
+        .iter()
+        .filter(|e| e.applies_to(ctx.scenario.as_str()))
+        .collect();
+    let storage_entry = ctx
+        .matrix
+        .data
+        .endpoints
+        .iter()
+        .find(|e| e.role.as_deref() == Some("storage"));
+    let account = opts.storage_account.as_ref().map(|name| Target {
+        host: format!("{name}.blob.core.windows.net"),
+        port: 443,
+    });
+    if !opts.endpoints.is_empty() {
+        let mut out: Vec<Planned<'a>> = opts
+            .endpoints
+            .iter()
+            .map(|t| Planned {
+                target: t.clone(),
+                entry: None,
+                representative: false,
+            })
+            .collect();
+        if let Some(t) = account {
+            out.push(Planned {
+                target: t,
+                entry: storage_entry,
+                representative: false,
+            });
+        }
+        return out;
+    }
+    let mut out: Vec<Planned<'a>> = Vec::new();
+    let mut account = account;
+    for e in entries {
+        if e.role.as_deref() == Some("storage")
+            && let Some(t) = account.take()
+        {
+            out.push(Planned {
+                target: t,
+                entry: Some(e),
+                representative: false,
+            });
+            continue;
+        }
+        out.push(Planned {
+            target: Target {
+                host: e.host.clone(),
+                port: e.port,
+            },
+            entry: Some(e),
+            representative: e.is_representative(),
+        });
+    }
+    if let Some(t) = account {
+        // The scenario lists no storage endpoint, but the account was named: try it anyway.
+        out.push(Planned {
+            target: t,
+            entry: storage_entry,
+            representative: false,
+        });
+    }
+    out
+}
+
+fn secs(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+/// The package manager command that installs or updates `ca-certificates` on this system.
+fn ca_command(os_id: Option<&str>) -> &'static str {
+    match os_id {
+        Some("rhel" | "centos" | "ol" | "almalinux" | "rocky" | "fedora" | "amzn") => {
+            "yum update ca-certificates"
+        }
+        Some("sles" | "sled" | "opensuse" | "opensuse-leap" | "suse") => {
+            "zypper update ca-certificates"
+        }
+        Some("ubuntu" | "debian") => "apt-get update && apt-get install ca-certificates",
+        _ => "update the ca-certificates package with the system's package manager",
+    }
+}
+
+fn check_outbound(ctx: &Context<'_>) -> Finding {
+    let plan_items = planned(ctx);
+    if plan_items.is_empty() {
+        return Finding::skip(format!(
+            "the {} matrix names no endpoint this machine must reach itself for {} (the Mobility service talks to the configuration/process server or the replication appliance); name endpoints with --endpoint HOST[:PORT] to try them",
+            ctx.matrix.name(),
+            ctx.scenario.as_str()
+        ));
+    }
+    let trust = ctx.facts.trust();
+    let (choice, why) = ctx.facts.proxy().outbound_choice();
+    // `why` explains a direct route; a proxy's own line names its variable and source.
+    let route = match &choice {
+        Some(p) => format!(
+            "route: through the proxy {} ({} in {})",
+            p.url, p.var, p.source
+        ),
+        None => format!("route: {why}"),
+    };
+    let hop = choice.as_ref().map(|p| ProxyHop {
+        host: p.url.host.clone(),
+        port: p.url.effective_port(),
+        shown: p.url.to_string(),
+        bypass: p.bypass.clone(),
+        unusable: if p.url.is_https() {
+            Some(format!(
+                "the proxy {} is reached over HTTPS, which Site Recovery does not support; not tried",
+                p.url
+            ))
+        } else if p.url.scheme != "http" {
+            Some(format!("the proxy {} is not an HTTP proxy; not tried", p.url))
+        } else {
+            None
+        },
+    });
+    let plan = Plan {
+        targets: plan_items.iter().map(|p| p.target.clone()).collect(),
+        proxy: hop,
+        trust: trust.certs.clone(),
+        timeout: ctx.options.timeout,
+    };
+    let Some(outcomes) = ctx.facts.outbound(&plan) else {
+        return Finding::skip("needs the running system; not evaluable against --root");
+    };
+    let trust_line = match &trust.source {
+        Some(s) => format!("trust: {s} ({} certificates)", trust.certs.len()),
+        None => format!(
+            "trust: no CA bundle found ({}, /etc/ssl/certs/*.pem)",
+            crate::facts::trust::BUNDLES.join(", ")
+        ),
+    };
+    let os_id = ctx.facts.os().id.clone();
+    let mut lines = Vec::new();
+    let mut statuses = Vec::new();
+    let mut fixes = Vec::new();
+    let mut bad_hosts = Vec::new();
+    for (item, o) in plan_items.iter().zip(outcomes.iter()) {
+        let (status, line, fix) = judge_endpoint(item, o, os_id.as_deref(), plan.proxy.as_ref());
+        if status != Status::Pass {
+            bad_hosts.push(o.target.to_string());
+        }
+        statuses.push(status);
+        lines.push(line);
+        if let Some(f) = fix {
+            fixes.push(f);
+        }
+    }
+    let total = outcomes.iter().map(|o| o.elapsed).max().unwrap_or_default();
+    let worst = statuses.iter().copied().min().unwrap_or(Status::Pass);
+    let n = outcomes.len();
+    let ok = statuses.iter().filter(|s| **s == Status::Pass).count();
+    let summary = match worst {
+        Status::Pass => format!(
+            "all {n} endpoint(s) answered over verified TLS ({} at most)",
+            secs(total)
+        ),
+        _ => format!(
+            "{ok} of {n} endpoint(s) answered cleanly; problems with {}",
+            bad_hosts.join(", ")
+        ),
+    };
+    let f = Finding {
+        status: worst,
+        summary,
+        details: Vec::new(),
+        remediation: None,
+    }
+    .details(lines)
+    .detail(route)
+    .detail(trust_line)
+    .details(trust.errors.iter().map(|e| format!("trust: {e}")))
+    .detail(format!(
+        "all endpoints tried at once under one {} deadline",
+        secs(ctx.options.timeout)
+    ));
+    let fixes = dedup(fixes.into_iter());
+    if fixes.is_empty() {
+        f
+    } else {
+        f.fix(fixes.join(" "))
+    }
+}
+
+/// One endpoint's status, detail line and fix.
+fn judge_endpoint(
+    item: &Planned<'_>,
+    o: &Outcome,
+    os_id: Option<&str>,
+    proxy: Option<&ProxyHop>,
+) -> (Status, String, Option<String>) {
+    let via = if o.via_proxy {
+        proxy
+            .map(|p| format!(" via proxy {}", p.shown))
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let about = match item.entry {
+        Some(e) if item.representative => format!(
+            " [{}, tried as this representative name: {}]",
+            e.url, e.purpose
+        ),
+        Some(e) => format!(" [{}: {}]", e.url, e.purpose),
+        None => String::new(),
+    };
+    let optional = item.entry.and_then(|e| e.only_when.as_deref());
+    let issuer = o.issuer.as_ref().map(|n| n.to_string());
+    match &o.failure {
+        None => {
+            let expected = item.entry.map(|e| e.issuers.as_slice()).unwrap_or(&[]);
+            let org = o.issuer.as_ref().and_then(|n| n.get("O")).unwrap_or("");
+            let line = format!(
+                "{}: reached, TLS verified, in {}{via}; issuer {}{about}",
+                o.target,
+                secs(o.elapsed),
+                issuer.as_deref().unwrap_or("unknown")
+            );
+            if !expected.is_empty() && !expected.iter().any(|e| org.eq_ignore_ascii_case(e)) {
+                let shown = issuer.unwrap_or_else(|| "unknown".into());
+                return (
+                    Status::Warn,
+                    format!(
+                        "{line} -- not an issuer this endpoint uses ({}): TLS interception?",
+                        expected.join(", ")
+                    ),
+                    Some(format!(
+                        "The certificate of {} was issued by '{shown}', not by {}: a proxy or firewall re-signs the TLS traffic (TLS inspection). Exempt the Site Recovery URLs from inspection.",
+                        o.target,
+                        expected.join(" or ")
+                    )),
+                );
+            }
+            (Status::Pass, line, None)
+        }
+        Some(fail) => {
+            let line = format!(
+                "{}: failed at {} after {}{via}: {}{about}",
+                o.target,
+                o.stage.as_str(),
+                secs(o.elapsed),
+                fail.message
+            );
+            let (mut status, fix) = match fail.kind {
+                FailureKind::Resolve => (
+                    if item.representative { Status::Warn } else { Status::Fail },
+                    if item.representative {
+                        format!("{} stands for a wildcard entry and may simply not exist: try your own host under it with --endpoint (for storage, --storage-account NAME); check DNS with `getent hosts {}`.", o.target.host, o.target.host)
+                    } else {
+                        format!("Make the name resolve: `getent hosts {}` must answer; the servers in /etc/resolv.conf must resolve public Azure names (or the private endpoint zones).", o.target.host)
+                    },
+                ),
+                FailureKind::Timeout if o.stage == Stage::Resolve => (
+                    Status::Fail,
+                    "The DNS servers in /etc/resolv.conf did not answer in time: check that they are reachable (UDP/TCP 53).".to_string(),
+                ),
+                FailureKind::Timeout | FailureKind::Refused | FailureKind::Network => (
+                    Status::Fail,
+                    if o.via_proxy {
+                        "Check that the proxy is reachable from this machine and lets CONNECT to port 443 of the Site Recovery URLs through.".to_string()
+                    } else {
+                        "Allow outbound TCP 443 from this machine to the Site Recovery URLs in NSGs and firewalls (service tags Storage, AzureActiveDirectory, AzureSiteRecovery, EventHub), or route it through the proxy.".to_string()
+                    },
+                ),
+                FailureKind::ProxyAuth => (
+                    Status::Fail,
+                    "The proxy wants credentials, which Site Recovery cannot give: let it pass the Site Recovery URLs without authentication, or bypass it for them.".to_string(),
+                ),
+                FailureKind::ProxyRefused => (
+                    Status::Fail,
+                    "Let the proxy pass CONNECT to port 443 of the Site Recovery URLs.".to_string(),
+                ),
+                FailureKind::ProxyUnusable => (
+                    Status::Fail,
+                    "Use the proxy's plain http:// address (see net.proxy).".to_string(),
+                ),
+                FailureKind::UntrustedIssuer => (
+                    Status::Fail,
+                    format!(
+                        "The certificate of {} chains to no CA this system trusts (issuer {}). If that issuer is a corporate CA, something intercepts TLS: exempt the Site Recovery URLs from inspection. If it is Microsoft's or DigiCert's, the CA bundle is out of date: `{}`.",
+                        o.target,
+                        issuer.as_deref().unwrap_or("unknown"),
+                        ca_command(os_id)
+                    ),
+                ),
+                FailureKind::BadCertificate => (
+                    Status::Fail,
+                    "Check the system clock (`date -u`; it must be right for certificates to be valid) and that nothing between this machine and Azure rewrites TLS.".to_string(),
+                ),
+                FailureKind::NoTrust => (
+                    Status::Error,
+                    format!("Install the system CA bundle: `{}`.", ca_command(os_id)),
+                ),
+                FailureKind::Tls => (
+                    Status::Fail,
+                    "Something between this machine and Azure cuts the TLS connection: check firewalls and network appliances for TLS inspection or protocol filtering.".to_string(),
+                ),
+            };
+            if let Some(when) = optional
+                && status == Status::Fail
+            {
+                status = Status::Warn;
+                return (
+                    status,
+                    format!("{line} (needed only when {when})"),
+                    Some(fix),
+                );
+            }
+            (status, line, Some(fix))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{CheckOptions, evaluate};
+    use crate::facts::{Facts, Sources};
+    use crate::matrix;
+    use crate::outbound::Failure;
+    use crate::probe::FakeProbe;
+    use crate::root::Root;
+    use crate::scenario::Scenario;
+    use std::fs;
+
+    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let p = dir.path().join(path.trim_start_matches('/'));
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, text).unwrap();
+        }
+        dir
+    }
+
+    fn run(
+        id: &str,
+        dir: &tempfile::TempDir,
+        probe: Option<FakeProbe>,
+        options: CheckOptions,
+        scenario: Scenario,
+    ) -> Finding {
+        let facts = Facts::new(Sources {
+            root: Root::image(dir.path()).unwrap(),
+            probe: probe.map(|p| Box::new(p) as Box<dyn crate::probe::Probe>),
+        });
+        let m = matrix::load("asr-2026").unwrap();
+        let all = matrix::builtins();
+        let ctx = Context {
+            facts: &facts,
+            scenario,
+            matrix: &m,
+            all_matrices: &all,
+            options: &options,
+        };
+        evaluate(crate::checks::find(id).unwrap(), &ctx)
+    }
+
+    fn proxy_finding(files: &[(&str, &str)], env: &[(&str, &str)]) -> Finding {
+        let dir = tree(files);
+        let probe = FakeProbe::new("5.14.0", "h").with_env(env);
+        run(
+            "net.proxy",
+            &dir,
+            Some(probe),
+            CheckOptions::default(),
+            Scenario::AzureToAzure,
+        )
+    }
+
+    fn all_text(f: &Finding) -> String {
+        format!(
+            "{} {} {}",
+            f.summary,
+            f.details.join("\n"),
+            f.remediation.clone().unwrap_or_default()
+        )
+    }
+
+    /// No proxy anywhere passes and names every source it looked at.
+    #[test]
+    fn no_proxy_passes() {
+        let f = proxy_finding(&[], &[]);
+        assert_eq!(f.status, Status::Pass, "{f:?}");
+        let t = all_text(&f);
+        for src in [
+            proxy::ENV_NAME,
+            "/etc/environment",
+            "/etc/profile",
+            "/etc/sysconfig/proxy",
+            proxy::PROXY_INFO,
+        ] {
+            assert!(t.contains(src), "{src} not named: {t}");
+        }
+    }
+
+    /// Credentials fail, are never shown, and the fix writes the URL without them.
+    #[test]
+    fn credentials_fail_redacted() {
+        let f = proxy_finding(
+            &[(
+                "/etc/environment",
+                "http_proxy=http://alice:Tr0ub4dor@p:3128\n",
+            )],
+            &[],
+        );
+        assert_eq!(f.status, Status::Fail, "{f:?}");
+        let t = all_text(&f);
+        assert!(!t.contains("Tr0ub4dor"), "{t}");
+        assert!(t.contains("alice:***@p:3128"), "{t}");
+        assert!(t.contains("http_proxy=http://p:3128"), "{t}");
+    }
+
+    /// An https:// proxy fails; a disabled sysconfig proxy is shown but not judged.
+    #[test]
+    fn https_proxy_fails_disabled_ignored() {
+        let f = proxy_finding(
+            &[("/etc/profile.d/p.sh", "export https_proxy=https://p:8443\n")],
+            &[],
+        );
+        assert_eq!(f.status, Status::Fail);
+        assert!(f.summary.contains("HTTPS"), "{}", f.summary);
+        let f = proxy_finding(
+            &[(
+                "/etc/sysconfig/proxy",
+                "PROXY_ENABLED=\"no\"\nHTTP_PROXY=\"https://u:pw@p:1\"\n",
+            )],
+            &[],
+        );
+        assert_eq!(f.status, Status::Pass, "{f:?}");
+        assert!(all_text(&f).contains("not in effect"));
+    }
+
+    /// Wildcards in the agent's bypass list warn, with the list rewritten without them.
+    #[test]
+    fn wildcard_bypass_warns() {
+        let f = proxy_finding(
+            &[(
+                "/usr/local/InMage/config/ProxyInfo.conf",
+                "[proxy]\nAddress=http://10.0.0.5\nPort=3128\nBypassList=*.windows.net,login.microsoftonline.com\n",
+            )],
+            &[],
+        );
+        assert_eq!(f.status, Status::Warn, "{f:?}");
+        assert!(
+            f.remediation
+                .unwrap()
+                .contains("BypassList=windows.net,login.microsoftonline.com")
+        );
+    }
+
+    /// Sources naming different proxies warn and are all listed.
+    #[test]
+    fn disagreement_warns() {
+        let f = proxy_finding(
+            &[
+                ("/etc/environment", "http_proxy=http://a:3128\n"),
+                ("/etc/profile", "export http_proxy=http://b:3128\n"),
+            ],
+            &[],
+        );
+        assert_eq!(f.status, Status::Warn, "{f:?}");
+        let t = all_text(&f);
+        assert!(
+            t.contains("disagree") && t.contains("http://a:3128") && t.contains("http://b:3128"),
+            "{t}"
+        );
+        // The same proxy written differently is agreement.
+        let f = proxy_finding(
+            &[
+                ("/etc/environment", "http_proxy=http://A:3128/\n"),
+                ("/etc/profile", "export http_proxy=a:3128\n"),
+            ],
+            &[],
+        );
+        assert_eq!(f.status, Status::Pass, "{f:?}");
+    }
+
+    /// A proxy only in this run's environment warns that the agent would not see it.
+    #[test]
+    fn environment_only_warns() {
+        let f = proxy_finding(
+            &[],
+            &[("https_proxy", "http://p:3128"), ("no_proxy", "*.corp")],
+        );
+        assert_eq!(f.status, Status::Warn, "{f:?}");
+        let t = all_text(&f);
+        assert!(t.contains("only in the environment of this run"), "{t}");
+        assert!(
+            f.remediation
+                .unwrap()
+                .contains("http_proxy=http://p:3128` and `no_proxy=corp` to /etc/environment")
+        );
+        // Environment and files agreeing is fine.
+        let f = proxy_finding(
+            &[("/etc/environment", "http_proxy=http://p:3128\n")],
+            &[("http_proxy", "http://p:3128")],
+        );
+        assert_eq!(f.status, Status::Pass, "{f:?}");
+    }
+
+    /// An unreadable source is an error unless something already fails.
+    #[test]
+    fn unreadable_is_error() {
+        let dir = tree(&[]);
+        fs::create_dir_all(dir.path().join("etc/environment")).unwrap();
+        let f = run(
+            "net.proxy",
+            &dir,
+            None,
+            CheckOptions::default(),
+            Scenario::AzureToAzure,
+        );
+        assert_eq!(f.status, Status::Error, "{f:?}");
+    }
+
+    fn outcome(host: &str, stage: Stage, kind: Option<FailureKind>) -> Outcome {
+        Outcome {
+            target: Target {
+                host: host.into(),
+                port: 443,
+            },
+            via_proxy: false,
+            stage,
+            elapsed: Duration::from_millis(42),
+            failure: kind.map(|k| Failure {
+                kind: k,
+                message: "words".into(),
+            }),
+            issuer: None,
+            peer: None,
+        }
+    }
+
+    fn outbound(outcomes: Vec<Outcome>, options: CheckOptions, scenario: Scenario) -> Finding {
+        let dir = tree(&[]);
+        let mut probe = FakeProbe::new("5.14.0", "h");
+        probe.outbound = outcomes;
+        let options = CheckOptions {
+            online: true,
+            ..options
+        };
+        run("net.outbound", &dir, Some(probe), options, scenario)
+    }
+
+    /// Verdicts per endpoint: a representative name that does not resolve warns, a blocked
+    /// endpoint fails, an optional endpoint only warns, and every endpoint has its line.
+    #[test]
+    fn outbound_verdicts() {
+        let name = |o: &str| x509_issuer(o);
+        let mut ok = outcome("login.microsoftonline.com", Stage::Done, None);
+        ok.issuer = Some(name("Microsoft Corporation"));
+        let outcomes = vec![
+            outcome(
+                "azurecliprod.blob.core.windows.net",
+                Stage::Resolve,
+                Some(FailureKind::Resolve),
+            ),
+            ok.clone(),
+            outcome(
+                "pod01-srs1.eus.hypervrecoverymanager.windowsazure.com",
+                Stage::Done,
+                None,
+            ),
+            outcome(
+                "asr-monitoring.servicebus.windows.net",
+                Stage::Connect,
+                Some(FailureKind::Timeout),
+            ),
+            outcome(
+                "asr-keys.vault.azure.net",
+                Stage::Connect,
+                Some(FailureKind::Refused),
+            ),
+            outcome("eus.automation.ext.azure.com", Stage::Done, None),
+        ];
+        let f = outbound(outcomes, CheckOptions::default(), Scenario::AzureToAzure);
+        assert_eq!(f.status, Status::Fail, "{f:?}");
+        assert!(f.details[0].contains("representative"), "{}", f.details[0]);
+        assert!(f.details[1].contains("TLS verified") && f.details[1].contains("42 ms"));
+        assert!(
+            f.details[3].contains("failed at TCP connect"),
+            "{}",
+            f.details[3]
+        );
+        assert!(
+            f.details[4].contains("needed only when"),
+            "{}",
+            f.details[4]
+        );
+        // Only the blocked required endpoint fails; the rest warn or pass.
+        let f = outbound(
+            vec![ok.clone()],
+            CheckOptions {
+                endpoints: vec![ok.target.clone()],
+                ..Default::default()
+            },
+            Scenario::VmwareToAzure,
+        );
+        assert_eq!(f.status, Status::Pass, "{f:?}");
+    }
+
+    /// A trusted certificate from an unexpected issuer warns of TLS interception.
+    #[test]
+    fn unexpected_issuer_warns() {
+        let mut o = outcome("login.microsoftonline.com", Stage::Done, None);
+        o.issuer = Some(x509_issuer("Contoso Web Filter"));
+        let opts = CheckOptions {
+            storage_account: None,
+            ..Default::default()
+        };
+        let f = outbound(vec![o; 6], opts, Scenario::AzureToAzure);
+        assert_eq!(f.status, Status::Warn, "{f:?}");
+        assert!(f.remediation.unwrap().contains("TLS inspection"));
+    }
+
+    /// Without endpoints for the scenario the check skips and says how to name some;
+    /// --storage-account replaces the representative storage host.
+    #[test]
+    fn endpoint_selection() {
+        let f = outbound(Vec::new(), CheckOptions::default(), Scenario::VmwareToAzure);
+        assert_eq!(f.status, Status::Skip);
+        assert!(f.summary.contains("--endpoint"));
+        let dir = tree(&[]);
+        let facts = Facts::new(Sources {
+            root: Root::image(dir.path()).unwrap(),
+            probe: None,
+        });
+        let m = matrix::load("asr-2016").unwrap();
+        let opts = CheckOptions {
+            storage_account: Some("mycache".into()),
+            ..Default::default()
+        };
+        let ctx = Context {
+            facts: &facts,
+            scenario: Scenario::AzureToAzure,
+            matrix: &m,
+            all_matrices: &[],
+            options: &opts,
+        };
+        let p = planned(&ctx);
+        assert_eq!(p.len(), 4);
+        assert_eq!(p[0].target.host, "mycache.blob.core.windows.net");
+        assert!(!p[0].representative);
+        assert!(p[2].representative);
+        let opts = CheckOptions {
+            storage_account: Some("mycache".into()),
+            endpoints: vec![Target {
+                host: "127.0.0.1".into(),
+                port: 8443,
+            }],
+            ..Default::default()
+        };
+        let ctx = Context {
+            options: &opts,
+            ..ctx
+        };
+        let hosts: Vec<String> = planned(&ctx).iter().map(|p| p.target.to_string()).collect();
+        assert_eq!(
+            hosts,
+            ["127.0.0.1:8443", "mycache.blob.core.windows.net:443"]
+        );
+    }
+
+    fn x509_issuer(org: &str) -> crate::parse::x509_name::Name {
+        crate::parse::x509_name::Name {
+            attributes: vec![("O".into(), org.into()), ("CN".into(), "Issuing CA".into())],
+        }
+    }
+}
