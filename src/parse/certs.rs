@@ -1,6 +1,6 @@
 //! X.509 certificates in a PEM bundle (the system's CA bundle, one file of a hash directory):
 //! bytes in, each certificate's subject and validity out. PEM framing is rustls-pki-types',
-//! the DER structure is x509-cert's; nothing here knows where the bytes came from.
+//! the DER walk is `parse::x509_name`'s; nothing here knows where the bytes came from.
 //!
 //! Text between PEM blocks (RHEL's `# Comment` lines, p11-kit's headers) is ignored; a block
 //! that is not a certificate (`TRUSTED CERTIFICATE`, keys) is skipped; a certificate whose DER
@@ -8,9 +8,8 @@
 
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
-use x509_cert::Certificate;
-use x509_cert::der::asn1::ObjectIdentifier;
-use x509_cert::der::{Decode, Tag, Tagged};
+
+use super::x509_name;
 
 /// What the checks need of one certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,9 +29,6 @@ pub struct Bundle {
     /// `certificate 12: <cause>`, one per PEM block that could not be used.
     pub errors: Vec<String>,
 }
-
-const OID_CN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
-const OID_O: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
 
 /// Every certificate of a PEM bundle, in file order.
 pub fn parse_pem_bundle(bytes: &[u8]) -> Bundle {
@@ -56,50 +52,13 @@ pub fn parse_pem_bundle(bytes: &[u8]) -> Bundle {
 
 /// One DER-encoded certificate.
 pub fn parse_der(der: &[u8]) -> Result<CertInfo, String> {
-    let cert = Certificate::from_der(der).map_err(|e| format!("X.509: {e}"))?;
-    let tbs = &cert.tbs_certificate;
-    let mut common_name = None;
-    let mut organization = None;
-    for rdn in tbs.subject.0.iter() {
-        for atv in rdn.0.iter() {
-            let slot = if atv.oid == OID_CN {
-                &mut common_name
-            } else if atv.oid == OID_O {
-                &mut organization
-            } else {
-                continue;
-            };
-            if slot.is_none() {
-                *slot = directory_string(atv.value.tag(), atv.value.value());
-            }
-        }
-    }
+    let (name, not_after) = x509_name::subject_and_not_after(der).map_err(|e| format!("X.509: {e}"))?;
     Ok(CertInfo {
-        subject: tbs.subject.to_string(),
-        common_name,
-        organization,
-        not_after: tbs.validity.not_after.to_unix_duration().as_secs(),
+        subject: name.to_string(),
+        common_name: name.get("CN").map(str::to_string),
+        organization: name.get("O").map(str::to_string),
+        not_after,
     })
-}
-
-/// The text of an X.520 DirectoryString (and the IA5 strings some old roots use).
-fn directory_string(tag: Tag, value: &[u8]) -> Option<String> {
-    match tag {
-        Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::VisibleString => {
-            Some(String::from_utf8_lossy(value).into_owned())
-        }
-        // T.61 in practice carries Latin-1 in old roots.
-        Tag::TeletexString => Some(value.iter().map(|&b| b as char).collect()),
-        Tag::BmpString => {
-            let units: Vec<u16> = value
-                .chunks(2)
-                .filter(|c| c.len() == 2)
-                .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                .collect();
-            Some(String::from_utf16_lossy(&units))
-        }
-        _ => None,
-    }
 }
 
 #[cfg(test)]
@@ -170,19 +129,5 @@ MrY=
         let b = parse_pem_bundle(format!("{key}{DIGICERT_G2}").as_bytes());
         assert_eq!(b.certs.len(), 1, "{:?}", b.errors);
         assert_eq!(parse_pem_bundle(b""), Bundle::default());
-    }
-
-    /// BMP and Teletex directory strings decode.
-    #[test]
-    fn directory_strings() {
-        assert_eq!(
-            directory_string(Tag::BmpString, &[0, b'A', 0, b'b']).as_deref(),
-            Some("Ab")
-        );
-        assert_eq!(
-            directory_string(Tag::TeletexString, &[0xe9]).as_deref(),
-            Some("é")
-        );
-        assert_eq!(directory_string(Tag::Integer, b"1"), None);
     }
 }
