@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::checks::{self, CheckOptions};
+use crate::parse::glob::Glob;
 use crate::report::Format;
 use crate::scenario::Scenario;
 
@@ -168,6 +169,10 @@ pub struct CheckArgs {
     /// Path to scan for non-ASCII names; repeatable; replaces the default set
     #[arg(long, value_name = "PATH")]
     pub scan: Vec<PathBuf>,
+    /// Interfaces (shell glob, e.g. 'ib*') not counted by hosts.nic-addresses; repeatable;
+    /// adds to the built-in list of container and virtual-bridge interfaces
+    #[arg(long, value_name = "GLOB")]
+    pub ignore_interface: Vec<String>,
     /// Where the agent will be installed, for the free-space check
     #[arg(long, value_name = "DIR", default_value = "/usr/local/ASR")]
     pub install_dir: PathBuf,
@@ -277,6 +282,11 @@ impl CheckArgs {
         if selected.is_empty() {
             return Err(UsageError("--only and --skip leave no check to run".into()));
         }
+        let ignore_interfaces = self
+            .ignore_interface
+            .iter()
+            .map(|p| Glob::new(p).map_err(|e| UsageError(format!("--ignore-interface {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
         let endpoints = self
             .endpoint
             .iter()
@@ -315,6 +325,7 @@ impl CheckArgs {
                 multi_vm: self.multi_vm,
                 online: self.online,
                 install_dir: self.install_dir,
+                ignore_interfaces,
                 scan: if self.scan.is_empty() {
                     None
                 } else {

@@ -1,12 +1,14 @@
 //! The few facts only a running system has, behind a trait so tests can substitute them:
-//! the kernel's uname, the host name it holds, the processes running now (and their command
-//! lines), the kernel's clock discipline state, the tool's own
-//! environment, and what the network answers when the endpoints are tried (`--online` only; see
-//! [`crate::outbound`]). More live-only facts (interfaces, sockets, file system space) join here
-//! as their checks need them. In `--root` mode there is no probe at all,
+//! the kernel's uname, the host name it holds, its network interfaces and their addresses, the
+//! processes running now (and their command lines), the kernel's clock discipline state, the
+//! tool's own environment, and what the network answers when the
+//! endpoints are tried (`--online` only; see [`crate::outbound`]). More live-only facts
+//! (sockets, file system space) join here as their checks need them. In `--root` mode there is
+//! no probe at all,
 //! which is how the host running the tool is kept out of an image's report.
 
 use std::ffi::OsString;
+use std::net::IpAddr;
 
 use crate::outbound::{Outcome, Plan};
 
@@ -18,6 +20,40 @@ pub struct Uname {
     pub release: String,
     pub version: String,
     pub machine: String,
+}
+
+/// One address of an interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IfAddr {
+    pub addr: IpAddr,
+    pub prefix: Option<u8>,
+}
+
+/// A network interface as the kernel lists it (getifaddrs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interface {
+    /// The name as bytes: the kernel accepts any bytes but `/`, `:` and blanks.
+    pub name: Vec<u8>,
+    /// Administratively up (IFF_UP).
+    pub up: bool,
+    pub loopback: bool,
+    pub addrs: Vec<IfAddr>,
+}
+
+impl Interface {
+    /// An up, non-loopback interface with the given addresses (`"198.51.100.10/24"`), for tests.
+    pub fn new(name: &str, addrs: &[&str]) -> Interface {
+        Interface {
+            name: name.as_bytes().to_vec(),
+            up: true,
+            loopback: name == "lo",
+            addrs: addrs
+                .iter()
+                .filter_map(|a| crate::parse::netconf::parse_cidr(a))
+                .map(|(addr, prefix)| IfAddr { addr, prefix })
+                .collect(),
+        }
+    }
 }
 
 /// One running process.
@@ -67,6 +103,8 @@ pub trait Probe {
     fn uname(&self) -> Result<Uname, ProbeError>;
     /// The kernel's host name, as bytes (it may be anything the administrator set).
     fn hostname(&self) -> Result<OsString, ProbeError>;
+    /// Every interface with every address it holds, in the kernel's order.
+    fn interfaces(&self) -> Result<Vec<Interface>, ProbeError>;
     /// The processes running now, by pid. Processes that exit while being listed are left out.
     fn processes(&self) -> Result<Vec<Process>, ProbeError>;
     /// The command line of a process (`/proc/PID/cmdline`): its arguments, as bytes. Needed
@@ -105,6 +143,52 @@ impl Probe for LiveProbe {
             what: "gethostname",
             cause: e.desc().to_string(),
         })
+    }
+
+    fn interfaces(&self) -> Result<Vec<Interface>, ProbeError> {
+        use nix::net::if_::InterfaceFlags;
+        let list = nix::ifaddrs::getifaddrs().map_err(|e| ProbeError {
+            what: "getifaddrs",
+            cause: e.desc().to_string(),
+        })?;
+        // nix gives names as lossy UTF-8; the exact bytes come from if_nameindex when needed.
+        let exact: Vec<Vec<u8>> = nix::net::if_::if_nameindex()
+            .map(|ifs| ifs.iter().map(|i| i.name().to_bytes().to_vec()).collect())
+            .unwrap_or_default();
+        let mut out: Vec<Interface> = Vec::new();
+        for ia in list {
+            let name = exact_name(&ia.interface_name, &exact);
+            let idx = match out.iter().position(|i| i.name == name) {
+                Some(i) => i,
+                None => {
+                    out.push(Interface {
+                        name,
+                        up: ia.flags.contains(InterfaceFlags::IFF_UP),
+                        loopback: ia.flags.contains(InterfaceFlags::IFF_LOOPBACK),
+                        addrs: Vec::new(),
+                    });
+                    out.len() - 1
+                }
+            };
+            let Some(sa) = ia.address else { continue };
+            let addr: IpAddr = if let Some(v4) = sa.as_sockaddr_in() {
+                v4.ip().into()
+            } else if let Some(v6) = sa.as_sockaddr_in6() {
+                v6.ip().into()
+            } else {
+                continue;
+            };
+            let prefix = ia.netmask.and_then(|m| {
+                if let Some(v4) = m.as_sockaddr_in() {
+                    Some(u32::from(v4.ip()).count_ones() as u8)
+                } else {
+                    m.as_sockaddr_in6()
+                        .map(|v6| u128::from(v6.ip()).count_ones() as u8)
+                }
+            });
+            out[idx].addrs.push(IfAddr { addr, prefix });
+        }
+        Ok(out)
     }
 
     fn processes(&self) -> Result<Vec<Process>, ProbeError> {
@@ -190,11 +274,24 @@ impl Probe for LiveProbe {
     }
 }
 
+/// The byte name of an interface whose name nix converted lossily.
+fn exact_name(lossy: &str, exact: &[Vec<u8>]) -> Vec<u8> {
+    if !lossy.contains('\u{FFFD}') {
+        return lossy.as_bytes().to_vec();
+    }
+    exact
+        .iter()
+        .find(|b| String::from_utf8_lossy(b) == lossy)
+        .cloned()
+        .unwrap_or_else(|| lossy.as_bytes().to_vec())
+}
+
 /// Canned answers for tests.
 #[derive(Debug, Clone)]
 pub struct FakeProbe {
     pub uname: Result<Uname, ProbeError>,
     pub hostname: Result<OsString, ProbeError>,
+    pub interfaces: Result<Vec<Interface>, ProbeError>,
     pub processes: Result<Vec<Process>, ProbeError>,
     /// Command lines by pid; a pid not here has exited.
     pub cmdlines: std::collections::BTreeMap<u32, Vec<Vec<u8>>>,
@@ -216,6 +313,7 @@ impl FakeProbe {
                 machine: "x86_64".into(),
             }),
             hostname: Ok(hostname.into()),
+            interfaces: Ok(vec![Interface::new("lo", &["127.0.0.1/8", "::1/128"])]),
             processes: Ok(Vec::new()),
             cmdlines: std::collections::BTreeMap::new(),
             clock: Ok(ClockState {
@@ -245,6 +343,9 @@ impl Probe for FakeProbe {
     }
     fn hostname(&self) -> Result<OsString, ProbeError> {
         self.hostname.clone()
+    }
+    fn interfaces(&self) -> Result<Vec<Interface>, ProbeError> {
+        self.interfaces.clone()
     }
     fn processes(&self) -> Result<Vec<Process>, ProbeError> {
         self.processes.clone()
@@ -294,5 +395,34 @@ mod clock_tests {
         use std::os::unix::ffi::OsStrExt;
         assert_eq!(args[0], first.as_bytes());
         assert_eq!(args.len(), std::env::args_os().count());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The live probe lists the loopback interface, up and flagged as loopback, with 127.0.0.1.
+    #[test]
+    fn live_interfaces_include_loopback() {
+        let ifs = LiveProbe.interfaces().unwrap();
+        let lo = ifs
+            .iter()
+            .find(|i| i.loopback)
+            .expect("a loopback interface");
+        assert!(lo.up);
+        assert!(
+            lo.addrs
+                .iter()
+                .any(|a| a.addr == IpAddr::from([127, 0, 0, 1]) && a.prefix == Some(8))
+        );
+    }
+
+    /// Lossy names are mapped back to the kernel's bytes; clean names pass through.
+    #[test]
+    fn exact_names() {
+        let exact = vec![b"eth0".to_vec(), b"caf\xe9".to_vec()];
+        assert_eq!(exact_name("eth0", &exact), b"eth0");
+        assert_eq!(exact_name("caf\u{FFFD}", &exact), b"caf\xe9");
     }
 }

@@ -6,6 +6,7 @@
 pub mod azure;
 pub mod image;
 pub mod net;
+pub mod network;
 pub mod os;
 pub mod ssh;
 pub mod time;
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 use crate::facts::Facts;
 use crate::matrix::LoadedMatrix;
+use crate::parse::glob::Glob;
 use crate::scenario::Scenario;
 
 /// The outcome of one check.
@@ -132,6 +134,8 @@ pub struct CheckOptions {
     pub online: bool,
     pub install_dir: PathBuf,
     pub scan: Option<Vec<PathBuf>>,
+    /// `--ignore-interface`: more interfaces hosts.nic-addresses does not count.
+    pub ignore_interfaces: Vec<Glob>,
     /// `--storage-account NAME`: the real cache account, tried as NAME.blob.core.windows.net.
     pub storage_account: Option<String>,
     /// `--endpoint HOST[:PORT]`: replaces the matrix's endpoints.
@@ -150,6 +154,7 @@ impl Default for CheckOptions {
             online: false,
             install_dir: PathBuf::from("/usr/local/ASR"),
             scan: None,
+            ignore_interfaces: Vec::new(),
             storage_account: None,
             endpoints: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
@@ -184,6 +189,7 @@ pub struct CheckDef {
 pub fn registry() -> Vec<&'static CheckDef> {
     let areas: &[&[CheckDef]] = &[
         os::CHECKS,
+        network::CHECKS,
         ssh::CHECKS,
         net::CHECKS,
         time::CHECKS,
@@ -281,6 +287,8 @@ mod tests {
             "os.arch",
             "os.supported",
             "os.kernel",
+            "hostname.valid",
+            "hosts.nic-addresses",
             "ssh.autostart",
             "net.proxy",
             "net.outbound",

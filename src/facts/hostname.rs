@@ -1,5 +1,7 @@
-//! The machine's host name: live, the kernel's; in an image, its configuration files
-//! (`/etc/hostname`, RHEL 6's `/etc/sysconfig/network` `HOSTNAME=`, SUSE's `/etc/HOSTNAME`).
+//! The machine's host name: live, the kernel's; in an image, its configuration files in the
+//! order the boot reads them (`/etc/hostname` of systemd and Debian, RHEL 6's
+//! `/etc/sysconfig/network` `HOSTNAME=`, SUSE's `/etc/HOSTNAME`). The file that decided is
+//! named, and other files that say something else are kept so that a check can show them.
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
@@ -16,6 +18,10 @@ pub struct HostnameFacts {
     /// Where it came from (`kernel (gethostname)`, `/etc/hostname`, ...).
     pub source: String,
     pub errors: Vec<String>,
+    /// Other configuration files that set a different name (source, name).
+    pub others: Vec<(String, Vec<u8>)>,
+    /// The configuration file that sets the name at boot (also known live), if any.
+    pub boot_file: Option<String>,
 }
 
 impl HostnameFacts {
@@ -25,59 +31,163 @@ impl HostnameFacts {
     }
 }
 
+/// The first line that is not blank or a comment, trimmed, as systemd reads /etc/hostname.
+fn first_line(bytes: &[u8]) -> Option<&[u8]> {
+    bytes
+        .split(|b| *b == b'\n')
+        .map(|l| l.trim_ascii())
+        .find(|l| !l.is_empty() && !l.starts_with(b"#"))
+}
+
+/// Every configured name, in the order the boot consults them.
+fn configured(root: &Root, errors: &mut Vec<String>) -> Vec<(String, Vec<u8>)> {
+    let mut found = Vec::new();
+    let file = |path: &str, errors: &mut Vec<String>| -> Option<Vec<u8>> {
+        match root.read_bytes_capped(Path::new(path), 64 * 1024) {
+            Ok(b) => Some(b),
+            Err(e) if e.is_not_found() => None,
+            Err(e) => {
+                errors.push(e.to_string());
+                None
+            }
+        }
+    };
+    if let Some(n) = file("/etc/hostname", errors)
+        .as_deref()
+        .and_then(first_line)
+    {
+        found.push(("/etc/hostname".to_string(), n.to_vec()));
+    }
+    if let Some(b) = file("/etc/sysconfig/network", errors) {
+        let vars = shell_vars::parse(&String::from_utf8_lossy(&b));
+        if let Some(n) = shell_vars::get(&vars, "HOSTNAME").filter(|s| !s.is_empty()) {
+            found.push((
+                "/etc/sysconfig/network (HOSTNAME=)".to_string(),
+                n.as_bytes().to_vec(),
+            ));
+        }
+    }
+    if let Some(n) = file("/etc/HOSTNAME", errors)
+        .as_deref()
+        .and_then(first_line)
+    {
+        found.push(("/etc/HOSTNAME".to_string(), n.to_vec()));
+    }
+    found
+}
+
 pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> HostnameFacts {
+    let mut errors = Vec::new();
+    let config = configured(root, &mut errors);
+    let boot_file = config.first().map(|(s, _)| s.clone());
     if let Some(p) = probe {
+        let source = "kernel (gethostname)".to_string();
         return match p.hostname() {
-            Ok(n) => HostnameFacts {
-                name: Some(OsString::into_vec(n)),
-                source: "kernel (gethostname)".into(),
-                errors: Vec::new(),
-            },
+            Ok(n) => {
+                let name = OsString::into_vec(n);
+                let others = config.into_iter().filter(|(_, c)| *c != name).collect();
+                HostnameFacts {
+                    name: Some(name),
+                    source,
+                    // Unreadable configuration does not hide the kernel's name.
+                    errors: Vec::new(),
+                    others,
+                    boot_file,
+                }
+            }
             Err(e) => HostnameFacts {
                 name: None,
-                source: "kernel (gethostname)".into(),
+                source,
                 errors: vec![e.to_string()],
+                others: config,
+                boot_file,
             },
         };
     }
-    let mut errors = Vec::new();
-    for path in ["/etc/hostname", "/etc/HOSTNAME"] {
-        match root.read_bytes_capped(Path::new(path), 64 * 1024) {
-            Ok(bytes) => {
-                // The first line that is not a comment, as systemd reads it.
-                let name = bytes
-                    .split(|b| *b == b'\n')
-                    .map(|l| l.trim_ascii())
-                    .find(|l| !l.is_empty() && !l.starts_with(b"#"));
-                if let Some(n) = name {
-                    return HostnameFacts {
-                        name: Some(n.to_vec()),
-                        source: path.into(),
-                        errors,
-                    };
-                }
-            }
-            Err(e) if e.is_not_found() => {}
-            Err(e) => errors.push(e.to_string()),
-        }
-    }
-    match root.read_optional(Path::new("/etc/sysconfig/network")) {
-        Ok(Some(text)) => {
-            let vars = shell_vars::parse(&text);
-            if let Some(n) = shell_vars::get(&vars, "HOSTNAME").filter(|s| !s.is_empty()) {
-                return HostnameFacts {
-                    name: Some(n.as_bytes().to_vec()),
-                    source: "/etc/sysconfig/network (HOSTNAME=)".into(),
-                    errors,
-                };
+    let mut it = config.into_iter();
+    match it.next() {
+        Some((source, name)) => {
+            let others = it.filter(|(_, c)| *c != name).collect();
+            HostnameFacts {
+                name: Some(name),
+                source,
+                errors,
+                others,
+                boot_file,
             }
         }
-        Ok(None) => {}
-        Err(e) => errors.push(e.to_string()),
+        None => HostnameFacts {
+            name: None,
+            source: "no /etc/hostname, HOSTNAME= in /etc/sysconfig/network, or /etc/HOSTNAME"
+                .into(),
+            errors,
+            others: Vec::new(),
+            boot_file: None,
+        },
     }
-    HostnameFacts {
-        name: None,
-        source: "no /etc/hostname, /etc/HOSTNAME or HOSTNAME= in /etc/sysconfig/network".into(),
-        errors,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::FakeProbe;
+
+    fn image(files: &[(&str, &str)]) -> (tempfile::TempDir, Root) {
+        let dir = tempfile::tempdir().unwrap();
+        for (p, c) in files {
+            let h = dir.path().join(p.trim_start_matches('/'));
+            std::fs::create_dir_all(h.parent().unwrap()).unwrap();
+            std::fs::write(h, c).unwrap();
+        }
+        let root = Root::image(dir.path()).unwrap();
+        (dir, root)
+    }
+
+    /// /etc/hostname decides over the others, which are kept when they differ.
+    #[test]
+    fn order_and_others() {
+        let (_d, r) = image(&[
+            (
+                "/etc/hostname",
+                "# set by installer\n  web01.example.com \n",
+            ),
+            (
+                "/etc/sysconfig/network",
+                "NETWORKING=yes\nHOSTNAME=old-name\n",
+            ),
+            ("/etc/HOSTNAME", "web01.example.com\n"),
+        ]);
+        let h = gather(&r, None);
+        assert_eq!(h.name.as_deref(), Some(&b"web01.example.com"[..]));
+        assert_eq!(h.source, "/etc/hostname");
+        assert_eq!(h.others.len(), 1);
+        assert_eq!(h.others[0].1, b"old-name");
+    }
+
+    /// RHEL 6 (sysconfig) and SLES 11 (/etc/HOSTNAME) alone decide; nothing at all is None.
+    #[test]
+    fn old_distributions_and_none() {
+        let (_d, r) = image(&[("/etc/sysconfig/network", "HOSTNAME=\"rhel6-box\"\n")]);
+        let h = gather(&r, None);
+        assert_eq!(h.name.as_deref(), Some(&b"rhel6-box"[..]));
+        assert_eq!(h.source, "/etc/sysconfig/network (HOSTNAME=)");
+        let (_d, r) = image(&[("/etc/HOSTNAME", "sles11.example.com\n")]);
+        assert_eq!(gather(&r, None).source, "/etc/HOSTNAME");
+        let (_d, r) = image(&[("/etc/hostname", "\n# empty\n")]);
+        assert_eq!(gather(&r, None).name, None);
+    }
+
+    /// Live, the kernel decides and a differing /etc/hostname is noted.
+    #[test]
+    fn live_kernel_decides() {
+        let (_d, r) = image(&[("/etc/hostname", "next-name\n")]);
+        let p = FakeProbe::new("5.14.0", "web01");
+        let h = gather(&r, Some(&p));
+        assert_eq!(h.name.as_deref(), Some(&b"web01"[..]));
+        assert_eq!(h.source, "kernel (gethostname)");
+        assert_eq!(
+            h.others,
+            vec![("/etc/hostname".to_string(), b"next-name".to_vec())]
+        );
     }
 }

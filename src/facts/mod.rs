@@ -8,6 +8,7 @@ pub mod clock;
 pub mod dmi;
 pub mod hostname;
 pub mod kernel;
+pub mod network;
 pub mod os;
 pub mod processes;
 pub mod roots;
@@ -43,6 +44,8 @@ pub struct Facts {
     arch: OnceCell<arch::ArchFacts>,
     dmi: OnceCell<dmi::DmiFacts>,
     hostname: OnceCell<hostname::HostnameFacts>,
+    network: OnceCell<network::NetworkFacts>,
+    hosts: OnceCell<network::HostsFacts>,
     proxy: OnceCell<proxy::ProxyFacts>,
     trust: OnceCell<trust::TrustFacts>,
     outbound: OnceCell<Option<Vec<Outcome>>>,
@@ -63,6 +66,8 @@ impl Facts {
             arch: OnceCell::new(),
             dmi: OnceCell::new(),
             hostname: OnceCell::new(),
+            network: OnceCell::new(),
+            hosts: OnceCell::new(),
             proxy: OnceCell::new(),
             trust: OnceCell::new(),
             outbound: OnceCell::new(),
@@ -104,6 +109,16 @@ impl Facts {
     pub fn hostname(&self) -> &hostname::HostnameFacts {
         self.hostname
             .get_or_init(|| hostname::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    pub fn network(&self) -> &network::NetworkFacts {
+        self.network
+            .get_or_init(|| network::gather(&self.sources.root, self.sources.probe()))
+    }
+
+    pub fn hosts(&self) -> &network::HostsFacts {
+        self.hosts
+            .get_or_init(|| network::gather_hosts(&self.sources.root))
     }
 
     pub fn proxy(&self) -> &proxy::ProxyFacts {

@@ -3,10 +3,17 @@
 
 pub mod certs;
 pub mod chrony;
+pub mod glob;
 pub mod grub;
+pub mod hosts;
+pub mod ifcfg;
+pub mod ifupdown;
 pub mod ini;
 pub mod inittab;
 pub mod kernel_release;
+pub mod netconf;
+pub mod netplan;
+pub mod nm_keyfile;
 pub mod proxy_info;
 pub mod proxy_url;
 pub mod release_files;
@@ -15,3 +22,4 @@ pub mod systemd_unit;
 pub mod upstart;
 pub mod version;
 pub mod x509_name;
+pub mod yaml;

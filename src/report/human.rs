@@ -127,7 +127,12 @@ fn write_check(out: &mut String, c: &CheckResult, opts: RenderOptions) {
     }
     if let Some(fix) = &c.remediation {
         if matches!(c.status, Status::Fail | Status::Error | Status::Warn) {
-            let _ = writeln!(out, "        fix: {}", clean(fix));
+            // A fix may list lines to add to a file, one per line: keep them one per line,
+            // each sanitised on its own.
+            for (i, line) in fix.lines().enumerate() {
+                let lead = if i == 0 { "fix: " } else { "     " };
+                let _ = writeln!(out, "        {lead}{}", clean(line));
+            }
         }
     }
 }

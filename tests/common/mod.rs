@@ -2,6 +2,8 @@
 //! binary run as a user would run it, and validation of its JSON against the published schema.
 #![allow(dead_code)]
 
+pub mod netns;
+
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

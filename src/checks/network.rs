@@ -1,0 +1,874 @@
+//! Network identity checks: the machine name follows Azure's naming rule (`hostname.valid`), and
+//! `/etc/hosts` maps the host name to every address of every network adapter
+//! (`hosts.nic-addresses`), "maps" meaning what glibc's files backend answers for that name.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use super::{Applies, CheckDef, Context, Doc, Finding, Status};
+use crate::facts::network::{Nic, Origin};
+use crate::parse::glob::Glob;
+use crate::parse::hosts::Hosts;
+use crate::scenario::Scenario;
+use crate::text::escape_bytes;
+
+/// Container and virtual-bridge interfaces: their addresses belong to guests or to the host's
+/// plumbing, are not the machine's identity on the network, and do not exist after failover.
+pub const DEFAULT_IGNORED: &[&str] = &[
+    "docker*", "br-*", "virbr*", "cni*", "flannel*", "cali*", "vxlan*", "tun*", "tap*", "lxc*",
+    "podman*", "veth*",
+];
+
+pub const CHECKS: &[CheckDef] = &[
+    CheckDef {
+        id: "hostname.valid",
+        title: "Machine name is 1-63 letters, digits and hyphens",
+        applies: Applies::Only(&[
+            Scenario::VmwareToAzure,
+            Scenario::PhysicalToAzure,
+            Scenario::HypervToAzure,
+            Scenario::HypervVmmToAzure,
+        ]),
+        live_only: false,
+        online_only: false,
+        doc: Doc {
+            requirement: "The machine's name (the host name up to its first dot) has between 1 and 63 characters, all ASCII letters, digits or hyphens, and neither begins nor ends with a hyphen.",
+            why: "The Azure virtual machine created at failover is named after the protected machine, and Azure refuses names outside this rule; the Mobility service installer also refuses a machine whose host name is not set.",
+            fix: "Rename the machine to a name that follows the rule (`hostnamectl set-hostname NAME`, or HOSTNAME= in /etc/sysconfig/network on RHEL 6, or /etc/HOSTNAME on SLES 11), and update /etc/hosts to match. The Azure name can also be changed after replication is enabled.",
+            reference: "seeds/000 (2016-12-11), section \"Disaster Recovery of VMware virtual machines or physical Windows/Linux servers to Azure\", Replicated machine prerequisites, row \"On-premises (VMware VMs)\", and section \"Disaster Recovery of Hyper-V virtual machines in VMM clouds to Azure\", row \"Protected VMs\"; reference/asr-matrix.md section 5 (VM name) and section 4 (installer check HostNameSet)",
+            prevents: &[
+                "installer check HostNameSet",
+                "Azure VM creation at failover (invalid name)",
+            ],
+        },
+        run: check_hostname,
+    },
+    CheckDef {
+        id: "hosts.nic-addresses",
+        title: "/etc/hosts maps the host name to every adapter address",
+        applies: Applies::Only(&[Scenario::VmwareToAzure, Scenario::PhysicalToAzure]),
+        live_only: false,
+        online_only: false,
+        doc: Doc {
+            requirement: "Looking the machine's own host name up in /etc/hosts, the way the C library does, returns each IPv4 address of each network adapter that is up (loopback and container or virtual-bridge interfaces aside). With --root, the adapters are the static addresses of the image's network configuration.",
+            why: "The seed lists it among the prerequisites of Linux machines protected with the Mobility service. When a machine's own name resolves, on the machine itself, to a loopback address or to only some of its adapters, software that looks the name up to learn the machine's address gets one that other machines cannot reach. Newer Site Recovery documents no longer state the rule (reference/asr-matrix.md section 5); it is checked as the seed gives it.",
+            fix: "Add one line per adapter address to /etc/hosts, for example `198.51.100.10  web01.example.com web01`, and take the host name off loopback lines such as Debian's `127.0.1.1`.",
+            reference: "seeds/000 (2016-12-11), section \"Disaster Recovery of VMware virtual machines or physical Windows/Linux servers to Azure\", Replicated machine prerequisites, row \"Linux machines (physical or VMware)\"; reference/asr-matrix.md section 5 (rule only in 2016-2017 documents); reference/asr-errors.md section 3 (IPv4 on every NIC)",
+            prevents: &[
+                "registration: No Valid IP Address found",
+                "replication: IP not found",
+            ],
+        },
+        run: check_hosts,
+    },
+];
+
+/// Why the machine name breaks the rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameProblem {
+    Empty,
+    TooLong {
+        bytes: usize,
+    },
+    /// A character that is not a letter, digit or hyphen, at a 1-based position.
+    BadChar {
+        shown: String,
+        position: usize,
+    },
+    HyphenFirst,
+    HyphenLast,
+}
+
+impl NameProblem {
+    pub fn describe(&self) -> String {
+        match self {
+            NameProblem::Empty => "the machine name is empty".into(),
+            NameProblem::TooLong { bytes } => {
+                format!("it is {bytes} characters long; at most 63 are allowed")
+            }
+            NameProblem::BadChar { shown, position } => format!(
+                "character {position} is {shown}; only letters, digits and hyphens are allowed"
+            ),
+            NameProblem::HyphenFirst => "it begins with a hyphen".into(),
+            NameProblem::HyphenLast => "it ends with a hyphen".into(),
+        }
+    }
+}
+
+/// Every way `label` breaks the rule (empty when it follows it).
+pub fn name_problems(label: &[u8]) -> Vec<NameProblem> {
+    if label.is_empty() {
+        return vec![NameProblem::Empty];
+    }
+    let mut out = Vec::new();
+    if label.len() > 63 {
+        out.push(NameProblem::TooLong { bytes: label.len() });
+    }
+    let mut position = 0;
+    for chunk in label.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            position += 1;
+            if !(c.is_ascii_alphanumeric() || c == '-') {
+                let shown = if c.is_ascii_graphic() {
+                    format!("'{c}'")
+                } else if c == ' ' {
+                    "a space".into()
+                } else {
+                    format!(
+                        "'{}' (U+{:04X})",
+                        escape_bytes(c.to_string().as_bytes()),
+                        c as u32
+                    )
+                };
+                out.push(NameProblem::BadChar { shown, position });
+            }
+        }
+        for b in chunk.invalid() {
+            position += 1;
+            out.push(NameProblem::BadChar {
+                shown: format!("the byte \\x{b:02x} (not UTF-8)"),
+                position,
+            });
+        }
+    }
+    if label.first() == Some(&b'-') {
+        out.push(NameProblem::HyphenFirst);
+    }
+    if label.last() == Some(&b'-') && label.len() > 1 {
+        out.push(NameProblem::HyphenLast);
+    }
+    out
+}
+
+/// A name close to `label` that follows the rule: bad characters become hyphens, runs of them
+/// collapse, hyphens are trimmed from both ends, and the result is cut to 63.
+pub fn suggest_name(label: &[u8]) -> Option<String> {
+    let mut s = String::new();
+    for &b in label {
+        let c = b as char;
+        if b.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('-') {
+            s.push('-');
+        }
+    }
+    let mut s = s.trim_matches('-').to_string();
+    s.truncate(63);
+    let s = s.trim_end_matches('-').to_string();
+    (!s.is_empty()).then_some(s)
+}
+
+/// The machine name: the host name up to its first dot.
+fn first_label(name: &[u8]) -> &[u8] {
+    name.split(|b| *b == b'.').next().unwrap_or(name)
+}
+
+fn rename_fix(ctx: &Context<'_>, new_full: &str) -> String {
+    let h = ctx.facts.hostname();
+    let live = ctx.facts.is_live();
+    let how = match h.boot_file.as_deref() {
+        Some(f) if f.starts_with("/etc/sysconfig/network") => format!(
+            "set HOSTNAME={new_full} in /etc/sysconfig/network{}",
+            if live {
+                format!(" and run `hostname {new_full}`")
+            } else {
+                String::new()
+            }
+        ),
+        Some("/etc/HOSTNAME") => format!(
+            "write {new_full} to /etc/HOSTNAME{}",
+            if live {
+                format!(" and run `hostname {new_full}`")
+            } else {
+                String::new()
+            }
+        ),
+        _ if live => format!(
+            "run `hostnamectl set-hostname {new_full}` (without systemd: write it to /etc/hostname and run `hostname {new_full}`)"
+        ),
+        _ => format!("write {new_full} to /etc/hostname in the image"),
+    };
+    format!(
+        "Rename the machine, for example to {new_full}: {how}; then update the host name in /etc/hosts."
+    )
+}
+
+fn check_hostname(ctx: &Context<'_>) -> Finding {
+    let h = ctx.facts.hostname();
+    let others = h
+        .others
+        .iter()
+        .map(|(src, n)| format!("{src} sets '{}' (not the name in use)", escape_bytes(n)));
+    let Some(name) = &h.name else {
+        if ctx.facts.is_live() || !h.errors.is_empty() {
+            return Finding::error("could not read the host name")
+                .detail(h.source.clone())
+                .details(h.errors.clone());
+        }
+        return Finding::skip(format!(
+            "the image configures no host name ({}); it gets one at boot, so check the running machine",
+            h.source
+        ));
+    };
+    let label = first_label(name);
+    let shown_full = escape_bytes(name);
+    let shown = escape_bytes(label);
+    let from = format!("host name '{shown_full}' from {}", h.source);
+    if name.is_empty() {
+        return Finding::fail("the host name is empty")
+            .detail(from)
+            .details(others)
+            .fix(rename_fix(ctx, "NEW-NAME"));
+    }
+    let problems = name_problems(label);
+    if problems.is_empty() {
+        let f = if label.eq_ignore_ascii_case(b"localhost") {
+            Finding::warn(format!(
+                "'{shown}' follows the naming rule but is the default 'localhost', not a name of this machine"
+            ))
+            .fix(rename_fix(ctx, "NEW-NAME"))
+        } else {
+            Finding::pass(format!(
+                "'{shown}' ({} characters) has only letters, digits and hyphens and starts and ends with a letter or digit",
+                label.len()
+            ))
+        };
+        return f.detail(from).details(others);
+    }
+    let rest = &name[label.len()..];
+    let new_full = match suggest_name(label) {
+        Some(s) => format!("{s}{}", escape_bytes(rest)),
+        None => format!("NEW-NAME{}", escape_bytes(rest)),
+    };
+    let summary = format!(
+        "machine name '{shown}' breaks the naming rule: {}",
+        problems[0].describe()
+    );
+    Finding::fail(summary)
+        .details(
+            problems
+                .iter()
+                .map(|p| format!("'{shown}': {}", p.describe())),
+        )
+        .detail(from)
+        .details(others)
+        .fix(rename_fix(ctx, &new_full))
+}
+
+/// Why an adapter is not counted, or `None` when it is.
+fn not_counted(nic: &Nic, user: &[Glob]) -> Option<String> {
+    if nic.loopback {
+        return Some("loopback".into());
+    }
+    if let Some(name) = &nic.name {
+        if name == b"lo" {
+            return Some("loopback".into());
+        }
+        for p in DEFAULT_IGNORED {
+            if Glob::new(p).is_ok_and(|g| g.matches(name)) {
+                return Some(format!(
+                    "container or virtual-bridge interface (matches {p})"
+                ));
+            }
+        }
+        for g in user {
+            if g.matches(name) {
+                return Some(format!("--ignore-interface {}", g.as_str()));
+            }
+        }
+    }
+    if let Some(m) = &nic.port_of {
+        return Some(format!("port of {m}, which holds the addresses"));
+    }
+    if !nic.up {
+        return Some(match nic.origin {
+            Origin::Kernel => "down".into(),
+            Origin::Config { .. } => "not brought up at boot".into(),
+        });
+    }
+    None
+}
+
+/// An address to look for in /etc/hosts.
+struct Wanted {
+    addr: IpAddr,
+    nic: String,
+    set_at: Option<String>,
+}
+
+impl Wanted {
+    fn shown(&self) -> String {
+        match &self.set_at {
+            Some(at) => format!("{} on {} (set at {at})", self.addr, self.nic),
+            None => format!("{} on {}", self.addr, self.nic),
+        }
+    }
+}
+
+fn is_ipv6_link_local(a: &Ipv6Addr) -> bool {
+    (a.segments()[0] & 0xffc0) == 0xfe80
+}
+
+fn lines_list(lines: &[usize]) -> String {
+    let l: Vec<String> = lines.iter().map(usize::to_string).collect();
+    if l.len() == 1 {
+        format!("line {}", l[0])
+    } else {
+        format!("lines {}", l.join(", "))
+    }
+}
+
+/// The names to put on an added line: the FQDN and the short name when known.
+fn names_for_line(name: &[u8], hosts: &Hosts) -> String {
+    let short = first_label(name);
+    if short.len() < name.len() {
+        return format!("{} {}", escape_bytes(name), escape_bytes(short));
+    }
+    // A short host name: reuse an FQDN written for it on an existing line (Debian's 127.0.1.1).
+    let mut prefix = name.to_vec();
+    prefix.push(b'.');
+    let fqdn = hosts
+        .lines_naming(name)
+        .flat_map(|e| e.names.iter())
+        .find(|n| n.len() > prefix.len() && n[..prefix.len()].eq_ignore_ascii_case(&prefix));
+    match fqdn {
+        Some(f) => format!("{} {}", escape_bytes(f), escape_bytes(name)),
+        None => escape_bytes(name),
+    }
+}
+
+fn check_hosts(ctx: &Context<'_>) -> Finding {
+    let live = ctx.facts.is_live();
+    let h = ctx.facts.hostname();
+    let Some(name) = h.name.as_deref().filter(|n| !n.is_empty()) else {
+        if live || !h.errors.is_empty() {
+            return Finding::error("could not read the host name, so there is nothing to look up")
+                .detail(h.source.clone())
+                .details(h.errors.clone());
+        }
+        return Finding::skip(format!(
+            "the image configures no host name ({}), so there is no name to look up",
+            h.source
+        ));
+    };
+    let shown_name = escape_bytes(name);
+    let net = ctx.facts.network();
+    if !net.errors.is_empty() {
+        return Finding::error("could not read the network adapters' addresses")
+            .details(net.errors.clone());
+    }
+    let hf = ctx.facts.hosts();
+    let empty = Hosts::default();
+    let (hosts, hosts_missing) = match &hf.hosts {
+        Ok(Some(h)) => (h, false),
+        Ok(None) => (&empty, true),
+        Err(e) => return Finding::error(format!("could not read {}", hf.path)).detail(e.clone()),
+    };
+
+    let mut details = vec![format!("host name '{shown_name}' from {}", h.source)];
+    let mut wanted_v4: Vec<Wanted> = Vec::new();
+    let mut wanted_v6: Vec<Wanted> = Vec::new();
+    let mut dhcp: Vec<String> = Vec::new();
+    for nic in &net.nics {
+        let nic_name = nic.shown();
+        if let Some(why) = not_counted(nic, &ctx.options.ignore_interfaces) {
+            if nic.loopback {
+                continue;
+            }
+            let addrs: Vec<String> = nic.addrs.iter().map(|a| a.addr.to_string()).collect();
+            let tag = if why.starts_with("container") || why.starts_with("--ignore") {
+                "ignored"
+            } else {
+                "not counted"
+            };
+            details.push(format!(
+                "{tag}: {nic_name} ({why}){}",
+                if addrs.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", addrs.join(", "))
+                }
+            ));
+            continue;
+        }
+        if nic.dhcp4 {
+            dhcp.push(format!("{nic_name} ({})", nic.described_at()));
+            details.push(format!(
+                "{nic_name}: DHCP ({}); its address cannot be known from the image",
+                nic.described_at()
+            ));
+        }
+        for a in &nic.addrs {
+            let w = Wanted {
+                addr: a.addr,
+                nic: nic_name.clone(),
+                set_at: a.set_at.clone(),
+            };
+            let list = match a.addr {
+                IpAddr::V4(v4) if !v4.is_loopback() => &mut wanted_v4,
+                IpAddr::V6(v6)
+                    if !v6.is_loopback() && !v6.is_multicast() && !is_ipv6_link_local(&v6) =>
+                {
+                    &mut wanted_v6
+                }
+                _ => continue,
+            };
+            // The same address on two adapters (or in two files) is looked for once.
+            if !list.iter().any(|x| x.addr == a.addr) {
+                list.push(w);
+            }
+        }
+    }
+    for p in &net.problems {
+        details.push(format!("not understood: {p}"));
+    }
+
+    if !live && wanted_v4.is_empty() && wanted_v6.is_empty() && dhcp.is_empty() {
+        let read = if net.sources.is_empty() {
+            "none of ifcfg-* (Red Hat, SUSE), /etc/network/interfaces, /etc/netplan/*.yaml or NetworkManager keyfiles exists".to_string()
+        } else {
+            format!("read {}", net.sources.join(", "))
+        };
+        return Finding::skip(
+            "the image's network configuration sets no static address and no DHCP interface, so the adapters' addresses are unknown",
+        )
+        .detail(read)
+        .details(details);
+    }
+
+    let v4_answers = hosts.ipv4_answers(name);
+    let v6_answers = hosts.ipv6_answers(name);
+    let mut missing: Vec<&Wanted> = Vec::new();
+    let mut missing_v6: Vec<&Wanted> = Vec::new();
+    for w in &wanted_v4 {
+        let lines: Vec<usize> = v4_answers
+            .iter()
+            .filter(|a| IpAddr::V4(a.addr) == w.addr)
+            .map(|a| a.line)
+            .collect();
+        if lines.is_empty() {
+            details.push(format!("{}: not mapped", w.shown()));
+            missing.push(w);
+        } else {
+            details.push(format!(
+                "{}: mapped by {} {}",
+                w.shown(),
+                hf.path,
+                lines_list(&lines)
+            ));
+        }
+    }
+    for w in &wanted_v6 {
+        let lines: Vec<usize> = v6_answers
+            .iter()
+            .filter(|a| IpAddr::V6(a.addr) == w.addr)
+            .map(|a| a.line)
+            .collect();
+        if lines.is_empty() {
+            details.push(format!("{} (IPv6): not mapped", w.shown()));
+            missing_v6.push(w);
+        } else {
+            details.push(format!(
+                "{} (IPv6): mapped by {} {}",
+                w.shown(),
+                hf.path,
+                lines_list(&lines)
+            ));
+        }
+    }
+    let loopback: Vec<(Ipv4Addr, usize)> = v4_answers
+        .iter()
+        .filter(|a| a.addr.is_loopback())
+        .map(|a| (a.addr, a.line))
+        .collect();
+    let loopback_v6: Vec<usize> = v6_answers
+        .iter()
+        .filter(|a| a.addr.is_loopback())
+        .map(|a| a.line)
+        .collect();
+    let mut loop_lines: Vec<usize> = loopback
+        .iter()
+        .map(|l| l.1)
+        .chain(loopback_v6.iter().copied())
+        .collect();
+    loop_lines.sort_unstable();
+    loop_lines.dedup();
+    for line in &loop_lines {
+        if let Some(e) = hosts.entries.iter().find(|e| e.line == *line) {
+            details.push(format!(
+                "loopback: '{shown_name}' also maps to {} by {} line {line}",
+                e.addr, hf.path
+            ));
+        }
+    }
+    // Lines the C library skips but that were meant for this name (`web01 198.51.100.10`).
+    for s in hosts.skipped.iter().filter(|s| s.mentions(name)) {
+        details.push(format!(
+            "{} line {} names '{shown_name}' but is ignored by the C library: '{}' is not an address",
+            hf.path,
+            s.line,
+            escape_bytes(&s.field)
+        ));
+    }
+    if hosts_missing {
+        details.push(format!("{} does not exist", hf.path));
+    }
+    details.push(format!("addresses from {}", net.sources.join(", ")));
+
+    // What to do: the lines to add, and the loopback lines to take the name off.
+    let names = names_for_line(name, hosts);
+    let add: Vec<String> = missing
+        .iter()
+        .chain(missing_v6.iter())
+        .map(|w| format!("{}  {names}", w.addr))
+        .collect();
+    let mut fix = Vec::new();
+    if !add.is_empty() {
+        fix.push(format!(
+            "Add to {}{}:\n{}",
+            hf.path,
+            if live { "" } else { " of the image" },
+            add.join("\n")
+        ));
+    }
+    for line in &loop_lines {
+        if let Some(e) = hosts.entries.iter().find(|e| e.line == *line) {
+            let written: Vec<String> = e.names.iter().map(|n| escape_bytes(n)).collect();
+            fix.push(format!(
+                "Take '{shown_name}' off {} line {line} (`{} {}`): resolving the name must not give a loopback address.",
+                hf.path,
+                e.addr,
+                written.join(" ")
+            ));
+        }
+    }
+    if !dhcp.is_empty() {
+        fix.push(
+            "For DHCP interfaces, give them a static address (or a fixed DHCP reservation) and map the host name to it in /etc/hosts.".to_string(),
+        );
+    }
+
+    let status;
+    let summary;
+    let missing_shown: Vec<String> = missing
+        .iter()
+        .map(|w| format!("{} ({})", w.addr, w.nic))
+        .collect();
+    if !missing.is_empty() {
+        status = Status::Fail;
+        summary = format!(
+            "{} does not map '{shown_name}' to {}",
+            hf.path,
+            missing_shown.join(", ")
+        );
+    } else if wanted_v4.is_empty() && dhcp.is_empty() {
+        status = Status::Warn;
+        summary = if live {
+            "no network adapter has an IPv4 address to map (Site Recovery needs one per adapter)"
+                .to_string()
+        } else {
+            "the image's configuration gives no adapter an IPv4 address (Site Recovery needs one per adapter)".to_string()
+        };
+    } else {
+        let mut warns = Vec::new();
+        if !loop_lines.is_empty() {
+            let first = loopback
+                .first()
+                .map(|l| l.0.to_string())
+                .unwrap_or_else(|| "::1".into());
+            warns.push(format!(
+                "'{shown_name}' also maps to loopback {first}, which lookups can return first"
+            ));
+        }
+        if !missing_v6.is_empty() {
+            let v6: Vec<String> = missing_v6
+                .iter()
+                .map(|w| format!("{} ({})", w.addr, w.nic))
+                .collect();
+            warns.push(format!("IPv6 {} not mapped", v6.join(", ")));
+        }
+        if !dhcp.is_empty() {
+            warns.push(format!(
+                "{} {} DHCP, so {} address cannot be known from the image",
+                dhcp.join(", "),
+                if dhcp.len() == 1 { "uses" } else { "use" },
+                if dhcp.len() == 1 { "its" } else { "their" }
+            ));
+        }
+        if !net.problems.is_empty() {
+            warns.push("some network configuration values were not understood".into());
+        }
+        if warns.is_empty() {
+            status = Status::Pass;
+            let all: Vec<String> = wanted_v4.iter().map(|w| w.addr.to_string()).collect();
+            summary = format!(
+                "{} maps '{shown_name}' to every adapter address ({})",
+                hf.path,
+                all.join(", ")
+            );
+        } else {
+            status = Status::Warn;
+            summary = warns.join("; ");
+        }
+    }
+    let mut f = match status {
+        Status::Fail => Finding::fail(summary),
+        Status::Warn => Finding::warn(summary),
+        _ => Finding::pass(summary),
+    }
+    .details(details);
+    if !fix.is_empty() && status != Status::Pass {
+        f = f.fix(fix.join("\n"));
+    }
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{CheckOptions, evaluate, find};
+    use crate::facts::{Facts, Sources};
+    use crate::matrix;
+    use crate::probe::{FakeProbe, Interface};
+    use crate::root::Root;
+
+    /// The naming rule, with the breaking character and position named.
+    #[test]
+    fn naming_rule() {
+        assert!(name_problems(b"web01").is_empty());
+        assert!(name_problems(b"a").is_empty());
+        assert!(name_problems(b"9-lives").is_empty());
+        assert!(name_problems(&[b'a'; 63]).is_empty());
+        assert_eq!(
+            name_problems(&[b'a'; 64]),
+            vec![NameProblem::TooLong { bytes: 64 }]
+        );
+        assert_eq!(name_problems(b""), vec![NameProblem::Empty]);
+        assert_eq!(
+            name_problems(b"web_01"),
+            vec![NameProblem::BadChar {
+                shown: "'_'".into(),
+                position: 4
+            }]
+        );
+        assert_eq!(name_problems(b"-web"), vec![NameProblem::HyphenFirst]);
+        assert_eq!(name_problems(b"web-"), vec![NameProblem::HyphenLast]);
+        let p = name_problems("sérveur".as_bytes());
+        assert_eq!(p.len(), 1);
+        assert!(
+            matches!(&p[0], NameProblem::BadChar { position: 2, shown } if shown.contains("U+00E9"))
+        );
+        let b = name_problems(b"ab\xff");
+        assert!(
+            matches!(&b[0], NameProblem::BadChar { position: 3, shown } if shown.contains("\\xff"))
+        );
+        assert!(name_problems(b"a b")[0].describe().contains("a space"));
+    }
+
+    /// Suggested names follow the rule.
+    #[test]
+    fn suggestions_follow_the_rule() {
+        for bad in [
+            &b"web_01"[..],
+            b"-web-",
+            b"S\xc3\xa9rveur",
+            b"a  b",
+            &[b'x'; 80],
+        ] {
+            let s = suggest_name(bad).unwrap();
+            assert!(name_problems(s.as_bytes()).is_empty(), "{s}");
+        }
+        assert_eq!(suggest_name(b"web_01").as_deref(), Some("web-01"));
+        assert_eq!(suggest_name(b"___"), None);
+    }
+
+    fn run_live(
+        id: &str,
+        host: &str,
+        ifs: Vec<Interface>,
+        hosts: &str,
+        opts: CheckOptions,
+    ) -> Finding {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+        std::fs::write(dir.path().join("etc/hosts"), hosts).unwrap();
+        let mut probe = FakeProbe::new("5.14.0-70.el9.x86_64", host);
+        probe.interfaces = Ok(ifs);
+        // A live run whose files come from a fixture tree: the probe makes it live.
+        let facts = Facts::new(Sources {
+            root: Root::image(dir.path()).unwrap(),
+            probe: Some(Box::new(probe)),
+        });
+        let m = matrix::load(matrix::DEFAULT).unwrap();
+        let all = matrix::builtins();
+        let ctx = Context {
+            facts: &facts,
+            scenario: Scenario::VmwareToAzure,
+            matrix: &m,
+            all_matrices: &all,
+            options: &opts,
+        };
+        evaluate(find(id).unwrap(), &ctx)
+    }
+
+    fn eth(name: &str, addrs: &[&str]) -> Interface {
+        Interface::new(name, addrs)
+    }
+
+    /// All addresses mapped: pass; the loopback interface is not counted.
+    #[test]
+    fn all_mapped_passes() {
+        let f = run_live(
+            "hosts.nic-addresses",
+            "web01",
+            vec![
+                eth("lo", &["127.0.0.1/8"]),
+                eth("eth0", &["198.51.100.10/24", "fe80::1/64"]),
+            ],
+            "127.0.0.1 localhost\n198.51.100.10 web01.example.com web01\n",
+            CheckOptions::default(),
+        );
+        assert_eq!(f.status, Status::Pass, "{f:?}");
+        assert!(
+            f.details
+                .iter()
+                .any(|d| d == "198.51.100.10 on eth0: mapped by /etc/hosts line 2")
+        );
+        assert!(f.remediation.is_none());
+    }
+
+    /// A missing address fails and the fix names the exact line, reusing the FQDN of the
+    /// Debian loopback line, which itself is a warning-level fix.
+    #[test]
+    fn missing_address_fails_with_exact_line() {
+        let f = run_live(
+            "hosts.nic-addresses",
+            "web01",
+            vec![
+                eth("eth0", &["198.51.100.10/24"]),
+                eth("eth1", &["203.0.113.5/24"]),
+            ],
+            "127.0.1.1 web01.example.com web01\n198.51.100.10 web01\n",
+            CheckOptions::default(),
+        );
+        assert_eq!(f.status, Status::Fail);
+        assert!(f.summary.contains("203.0.113.5 (eth1)"), "{}", f.summary);
+        let fix = f.remediation.unwrap();
+        assert!(
+            fix.contains("\n203.0.113.5  web01.example.com web01"),
+            "{fix}"
+        );
+        assert!(fix.contains("Take 'web01' off /etc/hosts line 1"), "{fix}");
+    }
+
+    /// The loopback line alone makes a warning; container interfaces and --ignore-interface
+    /// globs are listed as ignored; interfaces that are down are not counted.
+    #[test]
+    fn loopback_and_ignored() {
+        let mut down = eth("eth2", &["203.0.113.7/24"]);
+        down.up = false;
+        let opts = CheckOptions {
+            ignore_interfaces: vec![Glob::new("ib*").unwrap()],
+            ..CheckOptions::default()
+        };
+        let f = run_live(
+            "hosts.nic-addresses",
+            "Web01",
+            vec![
+                eth("eth0", &["198.51.100.10/24"]),
+                eth("docker0", &["172.17.0.1/16"]),
+                eth("ib0", &["203.0.113.9/24"]),
+                down,
+            ],
+            "::1 localhost\n127.0.1.1 web01\n198.51.100.10 WEB01\n",
+            opts,
+        );
+        assert_eq!(f.status, Status::Warn, "{f:?}");
+        assert!(f.summary.contains("loopback 127.0.1.1"), "{}", f.summary);
+        let d = f.details.join("\n");
+        assert!(d.contains("ignored: docker0 (container or virtual-bridge interface (matches docker*)): 172.17.0.1"), "{d}");
+        assert!(d.contains("ignored: ib0 (--ignore-interface ib*)"), "{d}");
+        assert!(d.contains("not counted: eth2 (down)"), "{d}");
+    }
+
+    /// An unmapped global IPv6 address warns; its link-local address is never asked for.
+    #[test]
+    fn ipv6_unmapped_warns() {
+        let f = run_live(
+            "hosts.nic-addresses",
+            "web01",
+            vec![eth(
+                "eth0",
+                &["198.51.100.10/24", "2001:db8::10/64", "fe80::10/64"],
+            )],
+            "198.51.100.10 web01\n",
+            CheckOptions::default(),
+        );
+        assert_eq!(f.status, Status::Warn);
+        assert!(
+            f.summary.contains("IPv6 2001:db8::10 (eth0) not mapped"),
+            "{}",
+            f.summary
+        );
+        assert!(!f.details.join("\n").contains("fe80"));
+        assert!(f.remediation.unwrap().contains("2001:db8::10  web01"));
+    }
+
+    /// A probe failure is an error, never a pass.
+    #[test]
+    fn probe_failure_is_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut probe = FakeProbe::new("5.14.0", "web01");
+        probe.interfaces = Err(crate::probe::ProbeError {
+            what: "getifaddrs",
+            cause: "EPERM".into(),
+        });
+        let facts = Facts::new(Sources {
+            root: Root::image(dir.path()).unwrap(),
+            probe: Some(Box::new(probe)),
+        });
+        let m = matrix::load(matrix::DEFAULT).unwrap();
+        let all = matrix::builtins();
+        let opts = CheckOptions::default();
+        let ctx = Context {
+            facts: &facts,
+            scenario: Scenario::PhysicalToAzure,
+            matrix: &m,
+            all_matrices: &all,
+            options: &opts,
+        };
+        let f = evaluate(find("hosts.nic-addresses").unwrap(), &ctx);
+        assert_eq!(f.status, Status::Error);
+        assert!(f.details[0].contains("getifaddrs"));
+    }
+
+    /// hostname.valid: FQDNs are judged by their first label; a bad name fails with a fix.
+    #[test]
+    fn hostname_check() {
+        let f = run_live(
+            "hostname.valid",
+            "web01.example.com",
+            vec![],
+            "",
+            CheckOptions::default(),
+        );
+        assert_eq!(f.status, Status::Pass, "{f:?}");
+        let f = run_live(
+            "hostname.valid",
+            "web_01.example.com",
+            vec![],
+            "",
+            CheckOptions::default(),
+        );
+        assert_eq!(f.status, Status::Fail);
+        assert!(f.summary.contains("character 4 is '_'"), "{}", f.summary);
+        assert!(f.remediation.unwrap().contains("web-01.example.com"));
+        let f = run_live(
+            "hostname.valid",
+            "localhost",
+            vec![],
+            "",
+            CheckOptions::default(),
+        );
+        assert_eq!(f.status, Status::Warn);
+    }
+}

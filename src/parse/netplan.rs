@@ -1,0 +1,193 @@
+//! Netplan configuration (`/etc/netplan/*.yaml`, `/lib/netplan/*.yaml`): for every device
+//! under `network:` (ethernets, bonds, bridges, vlans, wifis, ...), its `addresses`, `dhcp4`
+//! and `dhcp6`, and `set-name` when it renames the device. Files are merged as netplan
+//! documents: a later file adds keys or replaces the same keys of the same device.
+
+use super::netconf::{IfaceConfig, StaticAddr, parse_cidr};
+use super::yaml::{self, Kind, Node, YamlError};
+
+/// One device's settings from one file, before merging.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub kind: String,
+    pub id: String,
+    pub line: usize,
+    /// The keys this file sets for the device (a later file replaces the same keys).
+    pub settings: Vec<(String, Node)>,
+}
+
+/// Parses one file into its device definitions.
+pub fn parse(text: &str) -> Result<Vec<Device>, YamlError> {
+    let doc = yaml::parse(text)?;
+    let mut out = Vec::new();
+    let Some(network) = doc.get("network") else {
+        return Ok(out);
+    };
+    for (kind, devices) in network.entries() {
+        if matches!(kind.as_str(), "version" | "renderer") {
+            continue;
+        }
+        for (id, node) in devices.entries() {
+            out.push(Device {
+                kind: kind.clone(),
+                id: id.clone(),
+                line: node.line,
+                settings: node.entries().to_vec(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// netplan's booleans.
+fn truthy(n: &Node) -> Option<bool> {
+    match n.as_str()?.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "y" => Some(true),
+        "false" | "no" | "off" | "n" => Some(false),
+        _ => None,
+    }
+}
+
+/// Merges the devices of every file (in netplan's order) and turns them into interfaces.
+pub fn interfaces(files: &[Vec<Device>]) -> Vec<IfaceConfig> {
+    let mut merged: Vec<Device> = Vec::new();
+    for dev in files.iter().flatten() {
+        match merged
+            .iter_mut()
+            .find(|m| m.kind == dev.kind && m.id == dev.id)
+        {
+            Some(m) => {
+                for (k, v) in &dev.settings {
+                    m.settings.retain(|(mk, _)| mk != k);
+                    m.settings.push((k.clone(), v.clone()));
+                }
+            }
+            None => merged.push(dev.clone()),
+        }
+    }
+    // Ports of bonds and bridges carry no address of their own.
+    let mut ports: Vec<(String, String)> = Vec::new();
+    for m in &merged {
+        if let Some((_, list)) = m.settings.iter().find(|(k, _)| k == "interfaces") {
+            for p in list.items().iter().filter_map(Node::as_str) {
+                ports.push((p.to_string(), m.id.clone()));
+            }
+        }
+    }
+    merged.iter().map(|m| device_config(m, &ports)).collect()
+}
+
+fn device_config(m: &Device, ports: &[(String, String)]) -> IfaceConfig {
+    let get = |k: &str| {
+        m.settings
+            .iter()
+            .rev()
+            .find(|(sk, _)| sk == k)
+            .map(|(_, v)| v)
+    };
+    let set_name = get("set-name").and_then(Node::as_str);
+    let mut cfg = IfaceConfig {
+        // An id with a `match:` block is only a label; set-name gives the real name.
+        name: match (set_name, get("match")) {
+            (Some(n), _) => Some(n.to_string()),
+            (None, Some(_)) => None,
+            (None, None) => Some(m.id.clone()),
+        },
+        line: m.line,
+        on_boot: true,
+        ..IfaceConfig::default()
+    };
+    if cfg.name.as_deref() != Some(m.id.as_str()) {
+        cfg.label = Some(m.id.clone());
+    }
+    cfg.port_of = ports
+        .iter()
+        .find(|(p, _)| *p == m.id)
+        .map(|(_, master)| master.clone());
+    for (key, flag) in [("dhcp4", &mut cfg.dhcp4), ("dhcp6", &mut cfg.dhcp6)] {
+        if let Some(n) = get(key) {
+            match truthy(n) {
+                Some(b) => *flag = b,
+                None => cfg
+                    .problems
+                    .push(format!("line {}: {key} is not a boolean", n.line)),
+            }
+        }
+    }
+    if let Some(list) = get("addresses") {
+        for item in list.items() {
+            // `- 198.51.100.10/24` or `- 198.51.100.10/24: {label: ..., lifetime: ...}`.
+            let text = match &item.kind {
+                Kind::Str(s) => Some(s.as_str()),
+                Kind::Map(e) if e.len() == 1 => Some(e[0].0.as_str()),
+                _ => None,
+            };
+            match text.and_then(parse_cidr) {
+                Some((addr, prefix)) => cfg.addresses.push(StaticAddr {
+                    addr,
+                    prefix,
+                    line: item.line,
+                }),
+                None => cfg.problems.push(format!(
+                    "line {}: addresses entry {} is not an address",
+                    item.line,
+                    text.unwrap_or("(not a scalar)")
+                )),
+            }
+        }
+    }
+    cfg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addrs(c: &IfaceConfig) -> Vec<String> {
+        c.addresses.iter().map(|a| a.addr.to_string()).collect()
+    }
+
+    /// Ubuntu server's cloud-init style file and a static one with a renamed device.
+    #[test]
+    fn devices_and_names() {
+        let a = parse("network:\n  version: 2\n  ethernets:\n    ens3:\n      dhcp4: true\n    lan:\n      match:\n        macaddress: 52:54:00:12:34:56\n      set-name: eth1\n      addresses: [198.51.100.10/24]\n    nic2:\n      match: {driver: ixgbe}\n      addresses: [203.0.113.2/24]\n").unwrap();
+        let ifs = interfaces(&[a]);
+        assert_eq!(ifs.len(), 3);
+        assert!(ifs[0].dhcp4 && ifs[0].name.as_deref() == Some("ens3"));
+        assert_eq!(ifs[1].name.as_deref(), Some("eth1"));
+        assert_eq!(ifs[1].label.as_deref(), Some("lan"));
+        assert_eq!(addrs(&ifs[1]), vec!["198.51.100.10"]);
+        assert_eq!(ifs[2].name, None);
+        assert_eq!(ifs[2].label.as_deref(), Some("nic2"));
+    }
+
+    /// A later file replaces the same key of the same device and keeps the others.
+    #[test]
+    fn later_file_overrides() {
+        let a = parse("network:\n  ethernets:\n    eth0:\n      dhcp4: true\n      addresses: [198.51.100.10/24]\n").unwrap();
+        let b = parse("network:\n  ethernets:\n    eth0:\n      dhcp4: false\n").unwrap();
+        let ifs = interfaces(&[a, b]);
+        assert_eq!(ifs.len(), 1);
+        assert!(!ifs[0].dhcp4);
+        assert_eq!(addrs(&ifs[0]), vec!["198.51.100.10"]);
+    }
+
+    /// Bond ports are marked; addresses with options and bad entries are handled.
+    #[test]
+    fn bonds_and_address_options() {
+        let a = parse("network:\n  ethernets:\n    eth2: {}\n    eth3: {dhcp4: maybe}\n  bonds:\n    bond0:\n      interfaces: [eth2, eth3]\n      addresses:\n        - 203.0.113.9/24:\n            label: bond0:1\n        - 2001:db8::9/64\n        - not-an-address\n").unwrap();
+        let ifs = interfaces(&[a]);
+        assert_eq!(ifs[0].port_of.as_deref(), Some("bond0"));
+        assert_eq!(ifs[1].problems.len(), 1);
+        assert_eq!(addrs(&ifs[2]), vec!["203.0.113.9", "2001:db8::9"]);
+        assert_eq!(ifs[2].problems.len(), 1);
+        assert_eq!(ifs[2].addresses[0].line, 9);
+    }
+
+    /// A file without `network:` defines nothing; a broken one is an error with its line.
+    #[test]
+    fn empty_and_broken() {
+        assert!(parse("# nothing\n").unwrap().is_empty());
+        assert_eq!(parse("network:\n  ethernets: [\n").unwrap_err().line, 2);
+    }
+}

@@ -1,0 +1,6 @@
+# Network identity tests (tests/network_live.rs, tests/hosts_corpus.rs): network namespaces and
+# veth pairs (iproute2), unshare and flock (util-linux), glibc's getent as the oracle (libc-bin),
+# and pip plus tar to fetch the real hosts files of reference/test-data.md into the cache.
+apt_need iproute2 util-linux libc-bin tar gzip
+python3 -m pip --version >/dev/null 2>&1 || apt_need python3 python3-pip
+bash tests/data/fetch-hosts-corpus.sh >/dev/null
