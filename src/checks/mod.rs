@@ -7,6 +7,7 @@ pub mod azure;
 pub mod image;
 pub mod net;
 pub mod network;
+pub mod nic;
 pub mod os;
 pub mod ssh;
 pub mod time;
@@ -192,6 +193,7 @@ pub fn registry() -> Vec<&'static CheckDef> {
         network::CHECKS,
         ssh::CHECKS,
         net::CHECKS,
+        nic::CHECKS,
         time::CHECKS,
         trust::CHECKS,
         image::CHECKS,

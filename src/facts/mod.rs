@@ -11,9 +11,10 @@ pub mod kernel;
 pub mod network;
 pub mod os;
 pub mod processes;
-pub mod roots;
 pub mod proxy;
+pub mod roots;
 pub mod services;
+pub mod teaming;
 pub mod trust;
 pub mod waagent;
 
@@ -55,6 +56,7 @@ pub struct Facts {
     clock: OnceCell<clock::ClockFacts>,
     roots: OnceCell<roots::RootsFacts>,
     waagent: OnceCell<waagent::WaAgentFacts>,
+    teaming: OnceCell<teaming::TeamingFacts>,
 }
 
 impl Facts {
@@ -77,6 +79,7 @@ impl Facts {
             clock: OnceCell::new(),
             roots: OnceCell::new(),
             waagent: OnceCell::new(),
+            teaming: OnceCell::new(),
         }
     }
 
@@ -182,5 +185,11 @@ impl Facts {
             };
             waagent::gather(&self.sources.root, self.sources.probe(), list)
         })
+    }
+
+    /// In-guest NIC teaming or bonding: the kernel's devices live, the configuration in an image.
+    pub fn teaming(&self) -> &teaming::TeamingFacts {
+        self.teaming
+            .get_or_init(|| teaming::gather(&self.sources.root, self.is_live()))
     }
 }

@@ -52,7 +52,8 @@ pub fn parse_pem_bundle(bytes: &[u8]) -> Bundle {
 
 /// One DER-encoded certificate.
 pub fn parse_der(der: &[u8]) -> Result<CertInfo, String> {
-    let (name, not_after) = x509_name::subject_and_not_after(der).map_err(|e| format!("X.509: {e}"))?;
+    let (name, not_after) =
+        x509_name::subject_and_not_after(der).map_err(|e| format!("X.509: {e}"))?;
     Ok(CertInfo {
         subject: name.to_string(),
         common_name: name.get("CN").map(str::to_string),
