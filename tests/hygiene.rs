@@ -758,3 +758,107 @@ fn golden_image_reports_every_fault_in_one_run() {
     }
     assert_eq!(status(&v, "time.synchronized"), "skip");
 }
+
+// ------------------------------------------------------------------------------------------
+// nic.ipv4, nic.teaming
+
+/// A RHEL 7 image whose ifcfg files bring up eth0 with a static IPv4 address and eth1 with
+/// IPv6 only: eth1 fails, named with its file; made DHCP for IPv4 it passes. A port of a bond
+/// is not counted (its master holds the address) and the bond is warned as teaming.
+#[test]
+fn ipv4_per_adapter_and_teaming_in_an_image() {
+    let t = rhel7_tree();
+    let dir = "/etc/sysconfig/network-scripts";
+    t.file(
+        &format!("{dir}/ifcfg-eth0"),
+        "DEVICE=eth0\nBOOTPROTO=none\nIPADDR=198.51.100.10\nPREFIX=24\nONBOOT=yes\n",
+    )
+    .file(
+        &format!("{dir}/ifcfg-eth1"),
+        "DEVICE=eth1\nBOOTPROTO=none\nIPV6INIT=yes\nIPV6ADDR=2001:db8::10/64\nONBOOT=yes\n",
+    );
+    let v = only(t.path(), "nic.ipv4,nic.teaming", "vmware-to-azure");
+    assert_eq!(status(&v, "nic.ipv4"), "fail", "{v:#}");
+    assert_eq!(
+        text(&v, "nic.ipv4", "summary"),
+        "adapter up without an IPv4 address: eth1"
+    );
+    assert!(
+        details(&v, "nic.ipv4")
+            .contains("eth1: only IPv6 (1 address), /etc/sysconfig/network-scripts/ifcfg-eth1"),
+        "{v:#}"
+    );
+    assert_eq!(status(&v, "nic.teaming"), "pass", "{v:#}");
+
+    t.file(
+        &format!("{dir}/ifcfg-eth1"),
+        "DEVICE=eth1\nBOOTPROTO=dhcp\nIPV6INIT=yes\nIPV6ADDR=2001:db8::10/64\nONBOOT=yes\n",
+    );
+    let v = only(t.path(), "nic.ipv4", "vmware-to-azure");
+    assert_eq!(status(&v, "nic.ipv4"), "pass", "{v:#}");
+
+    t.file(
+        &format!("{dir}/ifcfg-eth1"),
+        "DEVICE=eth1\nMASTER=bond0\nSLAVE=yes\nONBOOT=yes\n",
+    )
+    .file(
+        &format!("{dir}/ifcfg-bond0"),
+        "DEVICE=bond0\nTYPE=Bond\nBONDING_OPTS=\"mode=active-backup miimon=100\"\nIPADDR=198.51.100.20\nPREFIX=24\nONBOOT=yes\n",
+    );
+    let v = only(t.path(), "nic.ipv4,nic.teaming", "vmware-to-azure");
+    assert_eq!(status(&v, "nic.ipv4"), "pass", "{v:#}");
+    assert!(
+        details(&v, "nic.ipv4").contains("not counted: eth1 (port of bond0"),
+        "{v:#}"
+    );
+    assert_eq!(status(&v, "nic.teaming"), "warn", "{v:#}");
+    let d = details(&v, "nic.teaming");
+    assert!(
+        d.contains(
+            "bond0: TYPE=Bond (line 2), BONDING_OPTS=mode=active-backup miimon=100 (line 3)"
+        ),
+        "{d}"
+    );
+    assert!(d.contains("eth1: MASTER=bond0 with SLAVE=yes"), "{d}");
+}
+
+/// Live, in a network namespace the test makes: an adapter up with only IPv6 fails the
+/// check, named; with an IPv4 address added it passes; a down adapter is not counted.
+#[test]
+fn ipv4_per_adapter_live_in_a_namespace() {
+    use common::netns::{Netns, is_root};
+    if !is_root() {
+        return;
+    }
+    let a = Netns::new("hyv4");
+    let b = Netns::new("hyv4p");
+    a.ip("link set lo up");
+    a.veth("eth0", &b, &["198.51.100.10/24"], true);
+    a.veth("eth1", &b, &[], true);
+    a.ip("addr add 2001:db8::10/64 dev eth1 nodad");
+    a.veth("eth2", &b, &[], false);
+    let args = [
+        "--only",
+        "nic.ipv4,nic.teaming",
+        "--scenario",
+        "physical-to-azure",
+    ];
+    let (_, v) = a.report(b"hyv4", &args);
+    assert_eq!(status(&v, "nic.ipv4"), "fail", "{v:#}");
+    assert_eq!(
+        text(&v, "nic.ipv4", "summary"),
+        "adapter up without an IPv4 address: eth1"
+    );
+    assert!(
+        details(&v, "nic.ipv4").contains("not counted: eth2 (down)"),
+        "{v:#}"
+    );
+    assert_eq!(status(&v, "nic.teaming"), "pass", "{v:#}");
+    a.ip("addr add 203.0.113.11/24 dev eth1");
+    let (_, v) = a.report(b"hyv4", &args);
+    assert_eq!(status(&v, "nic.ipv4"), "pass", "{v:#}");
+    assert!(
+        details(&v, "nic.ipv4").contains("eth1: 203.0.113.11"),
+        "{v:#}"
+    );
+}
