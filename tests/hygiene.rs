@@ -736,8 +736,9 @@ fn live_agent_process_found_by_its_script() {
 // the golden image
 
 /// A golden image with every hygiene fault at once (a copied Mobility service, no time
-/// service, a CA bundle without DigiCert Global Root G2, no VM agent) reports each of them in
-/// one run, and the live-only clock check says why it is not judged.
+/// service, a CA bundle without DigiCert Global Root G2, no VM agent, an IPv6-only adapter,
+/// bonded adapters) reports each of them in one run, and the live-only clock check says why
+/// it is not judged.
 #[test]
 fn golden_image_reports_every_fault_in_one_run() {
     let t = debian_tree();
@@ -746,6 +747,11 @@ fn golden_image_reports_every_fault_in_one_run() {
         "/etc/ssl/certs/ca-certificates.crt",
         debian_bundle(|p| p.ends_with("DigiCert_Global_Root_G2.crt")),
     );
+    // eth0 comes up with IPv6 only; eth1 and eth2 are bonded.
+    t.file(
+        "/etc/network/interfaces",
+        "auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet6 static\n    address 2001:db8::5/64\n\nauto bond0\niface bond0 inet dhcp\n    bond-slaves eth1 eth2\n    bond-mode active-backup\n",
+    );
     let (code, v) = check_root(t.path(), &["--scenario", "azure-to-azure"]);
     assert_eq!(code, 1);
     for id in [
@@ -753,10 +759,27 @@ fn golden_image_reports_every_fault_in_one_run() {
         "time.sync-service",
         "trust.root-cas",
         "azure.vm-agent",
+        "nic.ipv4",
     ] {
         assert_eq!(status(&v, id), "fail", "{id}: {:#}", check(&v, id));
     }
     assert_eq!(status(&v, "time.synchronized"), "skip");
+    // Teaming is a VMware/physical rule: the same image judged for VMware warns about it.
+    let (_, v) = check_root(t.path(), &["--scenario", "vmware-to-azure"]);
+    assert_eq!(
+        status(&v, "nic.teaming"),
+        "warn",
+        "{:#}",
+        check(&v, "nic.teaming")
+    );
+    for id in [
+        "image.agent-clone",
+        "time.sync-service",
+        "trust.root-cas",
+        "nic.ipv4",
+    ] {
+        assert_eq!(status(&v, id), "fail", "{id}: {:#}", check(&v, id));
+    }
 }
 
 // ------------------------------------------------------------------------------------------
