@@ -287,6 +287,12 @@ impl CheckArgs {
             .iter()
             .map(|p| Glob::new(p).map_err(|e| UsageError(format!("--ignore-interface {e}"))))
             .collect::<Result<Vec<_>, _>>()?;
+        if !self.install_dir.is_absolute() {
+            return Err(UsageError(format!(
+                "--install-dir {}: must be an absolute path (where the agent will be installed)",
+                self.install_dir.display()
+            )));
+        }
         let endpoints = self
             .endpoint
             .iter()

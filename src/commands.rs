@@ -99,6 +99,35 @@ pub fn matrix(spec: &str, format: ListFormat) -> Result<String, MatrixError> {
                     matrix::model::Policy::NotCovered => "no list in this matrix",
                 };
                 let _ = writeln!(out, "scenario {name}: {policy}");
+                let limits = m.limits_for_name(name);
+                let words = limits.describe();
+                let _ = writeln!(
+                    out,
+                    "  limits: {}",
+                    if words.is_empty() {
+                        "none".to_string()
+                    } else {
+                        words.join("; ")
+                    }
+                );
+            }
+            if let Some(a) = &d.agent {
+                let _ = writeln!(
+                    out,
+                    "\nagent installer prerequisites: {} (failures {}); {} KiB free on /; / on {}; /boot on {}\n  source: {}",
+                    match a.prerequisites {
+                        matrix::model::Enforcement::Enforce => "enforced",
+                        matrix::model::Enforcement::Advise => "advisory",
+                    },
+                    match a.prerequisites {
+                        matrix::model::Enforcement::Enforce => "fail",
+                        matrix::model::Enforcement::Advise => "warn",
+                    },
+                    a.root_free_kib,
+                    a.root_filesystems.join(", "),
+                    a.boot_filesystems.join(", "),
+                    a.source
+                );
             }
             for os in &d.os {
                 let scen = if os.scenarios.is_empty() {

@@ -15,6 +15,7 @@ pub mod probe;
 pub mod report;
 pub mod root;
 pub mod run;
+pub mod scan;
 pub mod scenario;
 pub mod text;
 

@@ -1,14 +1,15 @@
 //! The few facts only a running system has, behind a trait so tests can substitute them:
 //! the kernel's uname, the host name it holds, its network interfaces and their addresses, the
 //! processes running now (and their command lines), the kernel's clock discipline state, the
-//! tool's own environment, and what the network answers when the
-//! endpoints are tried (`--online` only; see [`crate::outbound`]). More live-only facts
-//! (sockets, file system space) join here as their checks need them. In `--root` mode there is
-//! no probe at all,
-//! which is how the host running the tool is kept out of an image's report.
+//! tool's own environment, the free space of a mounted file system, and what the network answers
+//! when the endpoints are tried (`--online` only; see [`crate::outbound`]). In `--root` mode
+//! there is no probe at all, which is how the host running the tool is kept out of an image's
+//! report.
 
 use std::ffi::OsString;
 use std::net::IpAddr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 use crate::outbound::{Outcome, Plan};
 
@@ -53,6 +54,28 @@ impl Interface {
                 .map(|(addr, prefix)| IfAddr { addr, prefix })
                 .collect(),
         }
+    }
+}
+
+/// The size and free space of a mounted file system, as statvfs(2) reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FsSpace {
+    /// Fragment size (`f_frsize`): the unit of the block counts.
+    pub fragment_size: u64,
+    pub blocks: u64,
+    /// Free blocks for anyone (`f_bfree`), the reserved ones included.
+    pub blocks_free: u64,
+    /// Free blocks for unprivileged users (`f_bavail`): what `df` calls available.
+    pub blocks_available: u64,
+}
+
+impl FsSpace {
+    /// Available bytes, as `df` reports them.
+    pub fn available_bytes(&self) -> u64 {
+        self.blocks_available.saturating_mul(self.fragment_size)
+    }
+    pub fn total_bytes(&self) -> u64 {
+        self.blocks.saturating_mul(self.fragment_size)
     }
 }
 
@@ -105,6 +128,8 @@ pub trait Probe {
     fn hostname(&self) -> Result<OsString, ProbeError>;
     /// Every interface with every address it holds, in the kernel's order.
     fn interfaces(&self) -> Result<Vec<Interface>, ProbeError>;
+    /// statvfs(2) of the file system holding `path`.
+    fn statvfs(&self, path: &Path) -> Result<FsSpace, ProbeError>;
     /// The processes running now, by pid. Processes that exit while being listed are left out.
     fn processes(&self) -> Result<Vec<Process>, ProbeError>;
     /// The command line of a process (`/proc/PID/cmdline`): its arguments, as bytes. Needed
@@ -189,6 +214,28 @@ impl Probe for LiveProbe {
             out[idx].addrs.push(IfAddr { addr, prefix });
         }
         Ok(out)
+    }
+
+    fn statvfs(&self, path: &Path) -> Result<FsSpace, ProbeError> {
+        let s = nix::sys::statvfs::statvfs(path).map_err(|e| ProbeError {
+            what: "statvfs",
+            cause: format!(
+                "{}: {}",
+                crate::text::escape_bytes(path.as_os_str().as_bytes()),
+                e.desc()
+            ),
+        })?;
+        // f_frsize is 0 on some old file systems; statvfs(3) then means f_bsize.
+        let frsize = match s.fragment_size() {
+            0 => s.block_size(),
+            f => f,
+        };
+        Ok(FsSpace {
+            fragment_size: frsize as u64,
+            blocks: s.blocks() as u64,
+            blocks_free: s.blocks_free() as u64,
+            blocks_available: s.blocks_available() as u64,
+        })
     }
 
     fn processes(&self) -> Result<Vec<Process>, ProbeError> {
@@ -292,6 +339,8 @@ pub struct FakeProbe {
     pub uname: Result<Uname, ProbeError>,
     pub hostname: Result<OsString, ProbeError>,
     pub interfaces: Result<Vec<Interface>, ProbeError>,
+    /// statvfs answers by exact path; any other path is an error.
+    pub space: Vec<(PathBuf, FsSpace)>,
     pub processes: Result<Vec<Process>, ProbeError>,
     /// Command lines by pid; a pid not here has exited.
     pub cmdlines: std::collections::BTreeMap<u32, Vec<Vec<u8>>>,
@@ -314,6 +363,7 @@ impl FakeProbe {
             }),
             hostname: Ok(hostname.into()),
             interfaces: Ok(vec![Interface::new("lo", &["127.0.0.1/8", "::1/128"])]),
+            space: Vec::new(),
             processes: Ok(Vec::new()),
             cmdlines: std::collections::BTreeMap::new(),
             clock: Ok(ClockState {
@@ -346,6 +396,16 @@ impl Probe for FakeProbe {
     }
     fn interfaces(&self) -> Result<Vec<Interface>, ProbeError> {
         self.interfaces.clone()
+    }
+    fn statvfs(&self, path: &Path) -> Result<FsSpace, ProbeError> {
+        self.space
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, s)| *s)
+            .ok_or_else(|| ProbeError {
+                what: "statvfs",
+                cause: format!("{}: no such file system in the fake", path.display()),
+            })
     }
     fn processes(&self) -> Result<Vec<Process>, ProbeError> {
         self.processes.clone()

@@ -354,6 +354,15 @@ impl Root {
         }
     }
 
+    /// A file's bytes when it is there: `Ok(None)` when it is not.
+    pub fn read_optional_bytes(&self, path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
+        match self.read_bytes(path) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The entries of a directory, sorted by name, without `.` and `..`.
     pub fn read_dir(&self, path: &Path) -> Result<Vec<DirEntry>, ReadError> {
         let host = self.resolve(path)?;

@@ -52,6 +52,20 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// Whether a byte is printable ASCII (0x20 space to 0x7E tilde), the only bytes the "English
+/// only" names requirement allows: controls (tab and newline included), DEL and every byte of
+/// 0x80 and above offend, whether or not they are valid UTF-8.
+#[inline]
+pub fn is_allowed_byte(b: u8) -> bool {
+    b.wrapping_sub(0x20) < 0x5f
+}
+
+/// Whether a name or path consists of allowed bytes only.
+#[inline]
+pub fn is_ascii_name(bytes: &[u8]) -> bool {
+    bytes.iter().all(|&b| is_allowed_byte(b))
+}
+
 /// Text bound for a terminal: deceptive characters escaped, everything else unchanged.
 pub fn sanitize_terminal(s: &str) -> String {
     if !s.chars().any(is_deceptive) {
@@ -78,6 +92,23 @@ mod tests {
         assert_eq!(escape_bytes(b"caf\xe9"), "caf\\xe9");
         assert_eq!(escape_bytes("café".as_bytes()), "café");
         assert_eq!(escape_bytes(b"a\\b"), "a\\\\b");
+    }
+
+    /// The allowed set is exactly 0x20..=0x7E: its two edges pass, their neighbours offend.
+    #[test]
+    fn allowed_bytes_are_printable_ascii() {
+        let allowed: Vec<u8> = (0u8..=255).filter(|&b| is_allowed_byte(b)).collect();
+        assert_eq!(allowed, (0x20u8..=0x7e).collect::<Vec<u8>>());
+        assert!(is_ascii_name(b"NetLock_Arany_=Class_Gold= ~"));
+        for bad in [
+            &b"tab\there"[..],
+            b"new\nline",
+            b"del\x7f",
+            "F\u{151}".as_bytes(),
+            b"caf\xe9",
+        ] {
+            assert!(!is_ascii_name(bad), "{bad:?}");
+        }
     }
 
     /// Escape sequences, newlines and bidi overrides cannot reach the terminal raw.

@@ -10,7 +10,9 @@ fuzz_target!(|data: &[u8]| {
         .into_iter()
         .flatten()
     {
+        let _ = m.enforces_agent_prerequisites();
         for sc in Scenario::ALL {
+            let _ = m.limits_for(sc).describe();
             if let matrix::lookup::OsVerdict::Listed(row, _) = m.os_verdict(sc, "centos", "6.5") {
                 let _ = m.kernel_verdict(row, "2.6.32-431.el6.x86_64", Some("rhck"));
             }

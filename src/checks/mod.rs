@@ -3,6 +3,8 @@
 //! [`Finding`]. Which checks run, and the skips for scenario, mode and `--online`, are decided
 //! here once, not inside each check.
 
+pub mod agent;
+pub mod ascii;
 pub mod azure;
 pub mod image;
 pub mod net;
@@ -10,8 +12,10 @@ pub mod network;
 pub mod nic;
 pub mod os;
 pub mod ssh;
+pub mod storage;
 pub mod time;
 pub mod trust;
+pub mod vmware;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -192,7 +196,11 @@ pub fn registry() -> Vec<&'static CheckDef> {
         os::CHECKS,
         network::CHECKS,
         ssh::CHECKS,
+        storage::CHECKS,
+        vmware::CHECKS,
         net::CHECKS,
+        agent::CHECKS,
+        ascii::CHECKS,
         nic::CHECKS,
         time::CHECKS,
         trust::CHECKS,
@@ -292,6 +300,14 @@ mod tests {
             "hostname.valid",
             "hosts.nic-addresses",
             "ssh.autostart",
+            "disk.size",
+            "disk.count",
+            "disk.install-space",
+            "vmware.tools",
+            "ascii.hostname",
+            "ascii.mount-points",
+            "ascii.device-names",
+            "ascii.system-paths",
             "net.proxy",
             "net.outbound",
         ] {

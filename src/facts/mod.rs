@@ -4,21 +4,32 @@
 
 pub mod arch;
 pub mod asr_agent;
+pub mod boot;
 pub mod clock;
 pub mod dmi;
+pub mod firmware;
 pub mod hostname;
 pub mod kernel;
+pub mod locale;
+pub mod mounts;
+pub mod names;
 pub mod network;
 pub mod os;
 pub mod processes;
+pub mod programs;
 pub mod proxy;
 pub mod roots;
+pub mod runlevel;
 pub mod services;
+pub mod space;
+pub mod storage;
 pub mod teaming;
 pub mod trust;
+pub mod vmtools;
 pub mod waagent;
 
 use std::cell::OnceCell;
+use std::path::{Path, PathBuf};
 
 use crate::outbound::{Outcome, Plan};
 use crate::probe::Probe;
@@ -45,8 +56,20 @@ pub struct Facts {
     arch: OnceCell<arch::ArchFacts>,
     dmi: OnceCell<dmi::DmiFacts>,
     hostname: OnceCell<hostname::HostnameFacts>,
+    names: OnceCell<names::NamesFacts>,
+    system_paths: OnceCell<names::SystemPaths>,
     network: OnceCell<network::NetworkFacts>,
     hosts: OnceCell<network::HostsFacts>,
+    storage: OnceCell<storage::StorageFacts>,
+    mounts: OnceCell<mounts::MountFacts>,
+    firmware: OnceCell<firmware::FirmwareFacts>,
+    programs: OnceCell<programs::ProgramFacts>,
+    locale: OnceCell<locale::LocaleFacts>,
+    boot: OnceCell<boot::BootFacts>,
+    runlevel: OnceCell<runlevel::RunlevelFacts>,
+    root_space: OnceCell<Option<space::SpaceAt>>,
+    install_space: OnceCell<Option<space::SpaceAt>>,
+    vmtools: OnceCell<vmtools::VmToolsFacts>,
     proxy: OnceCell<proxy::ProxyFacts>,
     trust: OnceCell<trust::TrustFacts>,
     outbound: OnceCell<Option<Vec<Outcome>>>,
@@ -68,8 +91,20 @@ impl Facts {
             arch: OnceCell::new(),
             dmi: OnceCell::new(),
             hostname: OnceCell::new(),
+            names: OnceCell::new(),
+            system_paths: OnceCell::new(),
             network: OnceCell::new(),
             hosts: OnceCell::new(),
+            storage: OnceCell::new(),
+            mounts: OnceCell::new(),
+            firmware: OnceCell::new(),
+            programs: OnceCell::new(),
+            locale: OnceCell::new(),
+            boot: OnceCell::new(),
+            runlevel: OnceCell::new(),
+            root_space: OnceCell::new(),
+            install_space: OnceCell::new(),
+            vmtools: OnceCell::new(),
             proxy: OnceCell::new(),
             trust: OnceCell::new(),
             outbound: OnceCell::new(),
@@ -114,6 +149,18 @@ impl Facts {
             .get_or_init(|| hostname::gather(&self.sources.root, self.sources.probe()))
     }
 
+    /// Mount points and device names.
+    pub fn names(&self) -> &names::NamesFacts {
+        self.names.get_or_init(|| names::gather(&self.sources.root))
+    }
+
+    /// The walk of the system directories (`--scan` paths when given). The first caller's
+    /// `scan` decides; there is one set of options per run.
+    pub fn system_paths(&self, scan: Option<&[PathBuf]>) -> &names::SystemPaths {
+        self.system_paths
+            .get_or_init(|| names::gather_system_paths(&self.sources.root, scan))
+    }
+
     pub fn network(&self) -> &network::NetworkFacts {
         self.network
             .get_or_init(|| network::gather(&self.sources.root, self.sources.probe()))
@@ -122,6 +169,75 @@ impl Facts {
     pub fn hosts(&self) -> &network::HostsFacts {
         self.hosts
             .get_or_init(|| network::gather_hosts(&self.sources.root))
+    }
+
+    pub fn storage(&self) -> &storage::StorageFacts {
+        self.storage
+            .get_or_init(|| storage::gather(&self.sources.root))
+    }
+
+    pub fn mounts(&self) -> &mounts::MountFacts {
+        self.mounts
+            .get_or_init(|| mounts::gather(&self.sources.root))
+    }
+
+    pub fn firmware(&self) -> &firmware::FirmwareFacts {
+        self.firmware
+            .get_or_init(|| firmware::gather(&self.sources.root))
+    }
+
+    pub fn programs(&self) -> &programs::ProgramFacts {
+        self.programs
+            .get_or_init(|| programs::gather(&self.sources.root))
+    }
+
+    pub fn locale(&self) -> &locale::LocaleFacts {
+        self.locale
+            .get_or_init(|| locale::gather(&self.sources.root))
+    }
+
+    pub fn boot(&self) -> &boot::BootFacts {
+        self.boot.get_or_init(|| boot::gather(&self.sources.root))
+    }
+
+    pub fn runlevel(&self) -> &runlevel::RunlevelFacts {
+        self.runlevel.get_or_init(|| {
+            runlevel::gather(
+                &self.sources.root,
+                self.programs().path("systemctl"),
+                self.services(),
+            )
+        })
+    }
+
+    /// Free space of the root file system (running system only).
+    pub fn root_space(&self) -> Option<&space::SpaceAt> {
+        self.root_space
+            .get_or_init(|| self.measure(Path::new("/")))
+            .as_ref()
+    }
+
+    /// Free space where the agent will be installed (running system only). A run has one
+    /// install directory: the first one asked about is measured and kept.
+    pub fn install_space(&self, dir: &Path) -> Option<&space::SpaceAt> {
+        self.install_space
+            .get_or_init(|| self.measure(dir))
+            .as_ref()
+    }
+
+    fn measure(&self, dir: &Path) -> Option<space::SpaceAt> {
+        let probe = self.sources.probe()?;
+        Some(space::measure(
+            &self.sources.root,
+            probe,
+            self.mounts(),
+            dir,
+        ))
+    }
+
+    pub fn vmtools(&self) -> &vmtools::VmToolsFacts {
+        self.vmtools
+            .get_or_init(|| vmtools::gather(&self.sources.root, self.programs().path("vmtoolsd")))
     }
 
     pub fn proxy(&self) -> &proxy::ProxyFacts {

@@ -4,7 +4,7 @@
 use regex::Regex;
 
 use super::LoadedMatrix;
-use super::model::{Confidence, KernelRule, OsEntry, Policy};
+use super::model::{AgentRules, Confidence, Enforcement, KernelRule, Limits, OsEntry, Policy};
 use crate::parse::version;
 use crate::scenario::Scenario;
 
@@ -93,6 +93,31 @@ impl LoadedMatrix {
             }
         }
         OsVerdict::NotListed(rows.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// The limits in force for a scenario: its own table, else the matrix-wide one.
+    pub fn limits_for(&self, scenario: Scenario) -> &Limits {
+        self.limits_for_name(scenario.as_str())
+    }
+
+    /// Like [`LoadedMatrix::limits_for`], by scenario name.
+    pub fn limits_for_name(&self, scenario: &str) -> &Limits {
+        self.data
+            .scenarios
+            .get(scenario)
+            .and_then(|r| r.limits.as_ref())
+            .unwrap_or(&self.data.limits)
+    }
+
+    /// The agent installer's rules, when the matrix has them.
+    pub fn agent_rules(&self) -> Option<&AgentRules> {
+        self.data.agent.as_ref()
+    }
+
+    /// Whether a failed installer prerequisite fails (`enforce`) rather than warns.
+    pub fn enforces_agent_prerequisites(&self) -> bool {
+        self.agent_rules()
+            .is_some_and(|a| a.prerequisites == Enforcement::Enforce)
     }
 
     /// Whether the matrix allows this architecture.
@@ -190,6 +215,50 @@ mod tests {
         assert!(VersionSpec::parse("15.0..15.7").unwrap().matches("15"));
         assert!(VersionSpec::parse("6.x").is_none());
         assert!(VersionSpec::parse("6.5..7.1").is_none());
+    }
+
+    /// Scenario limit tables replace the matrix-wide table: Hyper-V gets its 16 disks, the
+    /// customer-site scenario no limits at all, VMware the matrix-wide ones.
+    #[test]
+    fn scenario_limits_replace_the_default() {
+        let old = load("asr-2016").unwrap();
+        assert_eq!(
+            old.limits_for(Scenario::VmwareToAzure).disk_max_gib,
+            Some(1023)
+        );
+        assert_eq!(old.limits_for(Scenario::VmwareToAzure).disk_count_max, None);
+        assert_eq!(
+            old.limits_for(Scenario::HypervVmmToAzure).disk_count_max,
+            Some(16)
+        );
+        assert_eq!(old.limits_for(Scenario::HypervVmmToSite).disk_max_gib, None);
+        assert_eq!(old.limits_for(Scenario::AzureToAzure).disk_max_gib, None);
+        let new = load("asr-2026").unwrap();
+        assert_eq!(
+            new.limits_for(Scenario::HypervToAzure).data_disk_count_max,
+            Some(16)
+        );
+        assert_eq!(
+            new.limits_for(Scenario::HypervToAzure).os_disk_max_gib_uefi,
+            Some(300)
+        );
+        assert_eq!(
+            new.limits_for(Scenario::AzureToAzure).os_disk_max_gib_bios,
+            Some(4095)
+        );
+        assert_eq!(
+            new.limits_for(Scenario::VmwareToAzure).disk_max_gib,
+            Some(32767)
+        );
+    }
+
+    /// The installer's prerequisites are enforced by asr-2026 and advisory in asr-2016.
+    #[test]
+    fn agent_enforcement_flag() {
+        assert!(load("asr-2026").unwrap().enforces_agent_prerequisites());
+        let old = load("asr-2016").unwrap();
+        assert!(!old.enforces_agent_prerequisites());
+        assert_eq!(old.agent_rules().unwrap().root_free_kib, 1_048_576);
     }
 
     /// The agent's RHEL 6 range and the RHEL 8.4 minimum in asr-2026.

@@ -17,8 +17,11 @@ pub struct Matrix {
     pub arch: Vec<String>,
     /// How each scenario decides on the operating system.
     pub scenarios: BTreeMap<String, ScenarioRule>,
+    /// Limits for the scenarios that do not set their own (`scenarios.NAME.limits`).
     #[serde(default)]
     pub limits: Limits,
+    /// The Mobility agent installer's own prerequisites; absent: the `agent.*` checks skip.
+    pub agent: Option<AgentRules>,
     #[serde(default)]
     pub os: Vec<OsEntry>,
     /// Outbound HTTPS endpoints the guest itself must reach.
@@ -31,6 +34,9 @@ pub struct Matrix {
 pub struct ScenarioRule {
     pub policy: Policy,
     pub source: String,
+    /// This scenario's limits; when present they replace the matrix-wide `limits` entirely
+    /// (an empty table means the document sets no limit for the scenario).
+    pub limits: Option<Limits>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,16 +51,85 @@ pub enum Policy {
 }
 
 /// Numbers the other checks compare against; absent means the matrix sets no limit.
+/// Sizes are GiB (2^30 bytes), as Azure counts disk sizes.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
+    /// Largest disk; for the OS disk too unless the `os_disk_*` limits say otherwise.
     pub disk_max_gib: Option<u64>,
+    /// Largest OS disk on BIOS (generation 1) machines.
     pub os_disk_max_gib_bios: Option<u64>,
+    /// Largest OS disk on UEFI (generation 2) machines.
     pub os_disk_max_gib_uefi: Option<u64>,
+    /// Smallest disk.
     pub disk_min_gib: Option<u64>,
+    /// Most disks in all.
     pub disk_count_max: Option<u32>,
+    /// Most disks besides the OS disk.
+    pub data_disk_count_max: Option<u32>,
+    /// Free space needed where the agent is installed (`--install-dir`).
     pub install_space_gib: Option<f64>,
-    pub root_free_gib: Option<f64>,
+    /// Where these numbers come from.
+    pub source: Option<String>,
+}
+
+impl Limits {
+    /// The limits in words, one per item, for `matrix` and check details.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(v) = self.disk_max_gib {
+            out.push(format!("disks up to {v} GiB"));
+        }
+        match (self.os_disk_max_gib_bios, self.os_disk_max_gib_uefi) {
+            (Some(b), Some(u)) => {
+                out.push(format!("OS disk up to {b} GiB (BIOS) / {u} GiB (UEFI)"))
+            }
+            (Some(b), None) => out.push(format!("OS disk up to {b} GiB (BIOS)")),
+            (None, Some(u)) => out.push(format!("OS disk up to {u} GiB (UEFI)")),
+            (None, None) => {}
+        }
+        if let Some(v) = self.disk_min_gib {
+            out.push(format!("disks of at least {v} GiB"));
+        }
+        if let Some(v) = self.disk_count_max {
+            out.push(format!("at most {v} disks"));
+        }
+        if let Some(v) = self.data_disk_count_max {
+            out.push(format!("at most {v} data disks"));
+        }
+        if let Some(v) = self.install_space_gib {
+            out.push(format!(
+                "{} MiB free for the agent's installation",
+                (v * 1024.0).round()
+            ));
+        }
+        out
+    }
+}
+
+/// What the Mobility agent's installer refuses to install on (its prerequisite checks).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentRules {
+    /// Whether a failed installer prerequisite fails the check or only warns.
+    pub prerequisites: Enforcement,
+    /// Where the rules come from.
+    pub source: String,
+    /// Free space the installer wants on `/`, in KiB (its `df -Pk /` comparison).
+    pub root_free_kib: u64,
+    /// File system types the installer accepts for `/`.
+    pub root_filesystems: Vec<String>,
+    /// File system types the installer accepts for `/boot`.
+    pub boot_filesystems: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Enforcement {
+    /// A prerequisite the installer would refuse fails the check.
+    Enforce,
+    /// It is reported as a warning (the matrix predates these installer checks).
+    Advise,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

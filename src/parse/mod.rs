@@ -3,6 +3,9 @@
 
 pub mod certs;
 pub mod chrony;
+pub mod cmdline;
+pub mod efivar;
+pub mod fstab;
 pub mod glob;
 pub mod grub;
 pub mod hosts;
@@ -11,6 +14,8 @@ pub mod ifupdown;
 pub mod ini;
 pub mod inittab;
 pub mod kernel_release;
+pub mod lvm_metadata;
+pub mod mountinfo;
 pub mod netconf;
 pub mod netplan;
 pub mod nm_keyfile;
@@ -20,6 +25,7 @@ pub mod release_files;
 pub mod shell_vars;
 pub mod systemd_unit;
 pub mod upstart;
+pub mod utmp;
 pub mod version;
 pub mod x509_name;
 pub mod yaml;

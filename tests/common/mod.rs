@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod netns;
+pub mod sysfs;
 
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,255 @@
+//! VMware guests: the VMware tools (open-vm-tools or the VMware Tools tarball) are installed,
+//! start at boot (the services module's enablement answer, the same one sshd gets) and, on a
+//! running machine, run now.
+
+use super::{Applies, CheckDef, Context, Doc, Finding};
+use crate::facts::dmi::Platform;
+use crate::facts::services::{BootState, InitSystem};
+use crate::facts::vmtools::SERVICE_NAMES;
+use crate::parse::version;
+use crate::scenario::Scenario;
+
+pub const CHECKS: &[CheckDef] = &[CheckDef {
+    id: "vmware.tools",
+    title: "VMware tools installed and running",
+    applies: Applies::All,
+    live_only: false,
+    online_only: false,
+    doc: Doc {
+        requirement: "A VMware virtual machine to be replicated must have VMware's guest tools (open-vm-tools, or VMware Tools from the vSphere installer) installed, started at every boot, and running. Machines that are not VMware guests (by their DMI firmware data) are not concerned.",
+        why: "Site Recovery discovers VMware virtual machines through vCenter, and vCenter knows a guest's IP addresses and state only from the tools; the process server pushes the Mobility service to the address discovered that way.",
+        fix: "Install open-vm-tools from the distribution (or VMware Tools from vSphere's Install VMware Tools menu on old releases), enable the service at boot and start it.",
+        reference: "seeds/000 (Prerequisites for replication using Azure Site Recovery, 2016-12-11), section \"Disaster Recovery of VMware virtual machines or physical Windows/Linux servers to Azure\", Replicated machine prerequisites, row \"On-premises (VMware VMs)\"",
+        prevents: &[],
+    },
+    run: check_tools,
+}];
+
+/// The distribution's command to install open-vm-tools, or the tarball advice where the
+/// distribution has no package (RHEL/Oracle Linux 6, SLES 11).
+fn install_advice(ctx: &Context<'_>) -> String {
+    let os = ctx.facts.os();
+    let major = os.version.as_deref().and_then(version::major);
+    match (os.id.as_deref(), major) {
+        (Some("rhel" | "centos" | "ol" | "scientific"), Some(m)) if m <= 6 => {
+            "Install VMware Tools from vSphere (VM > Guest OS > Install VMware Tools, then run vmware-install.pl from the mounted CD), or open-vm-tools from EPEL.".into()
+        }
+        (Some("rhel" | "centos" | "ol" | "almalinux" | "rocky"), Some(m)) if m >= 8 => {
+            "dnf install open-vm-tools && systemctl enable --now vmtoolsd".into()
+        }
+        (Some("rhel" | "centos" | "ol"), _) => {
+            "yum install open-vm-tools && systemctl enable vmtoolsd && systemctl start vmtoolsd".into()
+        }
+        (Some("sles"), Some(11)) => {
+            "Install VMware Tools from vSphere (VM > Guest OS > Install VMware Tools) or the vmware-tools packages of the SLES 11 SP3 update channel.".into()
+        }
+        (Some("sles" | "opensuse-leap"), _) => {
+            "zypper install open-vm-tools && systemctl enable --now vmtoolsd".into()
+        }
+        (Some("ubuntu" | "debian"), _) => {
+            "apt-get install open-vm-tools (the package enables and starts open-vm-tools.service)".into()
+        }
+        _ => "Install open-vm-tools from the distribution, enable its service (vmtoolsd or open-vm-tools) and start it.".into(),
+    }
+}
+
+fn check_tools(ctx: &Context<'_>) -> Finding {
+    let dmi = ctx.facts.dmi();
+    if dmi.available {
+        match dmi.platform() {
+            Platform::VMware => {}
+            other => {
+                return Finding::skip(format!(
+                    "not a VMware virtual machine (DMI: {}, {}{})",
+                    dmi.sys_vendor.as_deref().unwrap_or("no vendor"),
+                    dmi.product_name.as_deref().unwrap_or("no product"),
+                    match other {
+                        Platform::Azure => ", Azure",
+                        Platform::HyperV => ", Hyper-V",
+                        _ => "",
+                    }
+                ));
+            }
+        }
+    } else if ctx.scenario != Scenario::VmwareToAzure {
+        return Finding::skip(format!(
+            "no DMI data to tell a VMware guest, and the scenario is {}, not vmware-to-azure",
+            ctx.scenario.as_str()
+        ));
+    }
+    let guest = if dmi.available {
+        "a VMware guest (DMI)".to_string()
+    } else {
+        "taken as a VMware guest: scenario vmware-to-azure (no DMI data)".to_string()
+    };
+    let tools = ctx.facts.vmtools();
+    let mut details = vec![guest];
+    details.extend(tools.evidence.iter().cloned());
+    details.extend(tools.errors.iter().cloned());
+    let Some(daemon) = &tools.daemon else {
+        return Finding::fail("VMware tools are not installed (no vmtoolsd)")
+            .details(details)
+            .fix(install_advice(ctx));
+    };
+    let flavor = tools.flavor.unwrap_or("VMware tools");
+    let svc = ctx.facts.service(SERVICE_NAMES);
+    details.extend(svc.evidence.iter().cloned());
+    details.extend(svc.errors.iter().cloned());
+    let unit = svc.unit.clone().unwrap_or_else(|| "vmtoolsd".into());
+    // Running now: known on a running machine only.
+    let running = if ctx.facts.is_live() {
+        match ctx.facts.processes().pids_named(&["vmtoolsd"]) {
+            Some(pids) if !pids.is_empty() => {
+                details.push(format!(
+                    "vmtoolsd runs now (pid {})",
+                    pids.iter()
+                        .map(|p| p.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+                Some(true)
+            }
+            Some(_) => {
+                details.push("no vmtoolsd process runs now".into());
+                Some(false)
+            }
+            None => {
+                return Finding::error("could not list the running processes").details(details);
+            }
+        }
+    } else {
+        details.push("whether it runs now is known only on the running machine".into());
+        None
+    };
+    let start_now = match svc.init {
+        InitSystem::Systemd => format!("systemctl start {unit}"),
+        _ => format!("service {} start", unit.trim_end_matches(".service")),
+    };
+    match svc.state {
+        BootState::Enabled => {}
+        BootState::NotInstalled => {
+            return Finding::fail(format!(
+                "{flavor} is installed ({daemon}) but no service starts it at boot"
+            ))
+            .details(details)
+            .fix(format!(
+                "Reinstall the tools so that their service is installed: {}",
+                install_advice(ctx)
+            ));
+        }
+        BootState::Disabled | BootState::Masked => {
+            let how = svc
+                .remediation
+                .clone()
+                .unwrap_or_else(|| format!("enable {unit} at boot"));
+            let fix = if running == Some(false) {
+                format!("{how} && {start_now}")
+            } else {
+                how
+            };
+            return Finding::fail(format!(
+                "{flavor} is installed but {unit} is {} at boot",
+                svc.state.as_str()
+            ))
+            .details(details)
+            .fix(fix);
+        }
+    }
+    match running {
+        Some(false) => Finding::fail(format!(
+            "{flavor} starts at boot ({unit}) but is not running now"
+        ))
+        .details(details)
+        .fix(start_now),
+        Some(true) => Finding::pass(format!(
+            "{flavor} is installed, starts at boot ({unit}) and runs"
+        ))
+        .details(details),
+        None => Finding::pass(format!("{flavor} is installed and starts at boot ({unit})"))
+            .details(details),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{CheckOptions, Status};
+    use crate::facts::{Facts, Sources};
+    use crate::matrix;
+    use crate::probe::{FakeProbe, Process};
+    use crate::root::Root;
+    use std::fs;
+    use std::os::unix::fs::symlink;
+
+    /// On a running machine the tools must also run now: enabled but not running fails with
+    /// the start command; a vmtoolsd process makes it pass.
+    #[test]
+    fn running_now() {
+        let dir = tempfile::tempdir().unwrap();
+        let put = |p: &str, text: &str| {
+            let h = dir.path().join(p);
+            fs::create_dir_all(h.parent().unwrap()).unwrap();
+            fs::write(h, text).unwrap();
+        };
+        put("sys/class/dmi/id/sys_vendor", "VMware, Inc.\n");
+        put("usr/bin/vmtoolsd", "");
+        put("lib/systemd/systemd", "");
+        put(
+            "lib/systemd/system/vmtoolsd.service",
+            "[Service]\nExecStart=/usr/bin/vmtoolsd\n[Install]\nWantedBy=multi-user.target\n",
+        );
+        put("lib/systemd/system/multi-user.target", "[Unit]\n");
+        fs::create_dir_all(dir.path().join("sbin")).unwrap();
+        symlink("/lib/systemd/systemd", dir.path().join("sbin/init")).unwrap();
+        symlink(
+            "multi-user.target",
+            dir.path().join("lib/systemd/system/default.target"),
+        )
+        .unwrap();
+        fs::create_dir_all(
+            dir.path()
+                .join("etc/systemd/system/multi-user.target.wants"),
+        )
+        .unwrap();
+        symlink(
+            "/lib/systemd/system/vmtoolsd.service",
+            dir.path()
+                .join("etc/systemd/system/multi-user.target.wants/vmtoolsd.service"),
+        )
+        .unwrap();
+        let judge = |procs: Vec<Process>| {
+            let mut probe = FakeProbe::new("5.10.0", "h");
+            probe.processes = Ok(procs);
+            let facts = Facts::new(Sources {
+                root: Root::image(dir.path()).unwrap(),
+                probe: Some(Box::new(probe)),
+            });
+            let m = matrix::load("asr-2016").unwrap();
+            let all = matrix::builtins();
+            let options = CheckOptions::default();
+            let ctx = Context {
+                facts: &facts,
+                scenario: Scenario::VmwareToAzure,
+                matrix: &m,
+                all_matrices: &all,
+                options: &options,
+            };
+            check_tools(&ctx)
+        };
+        let f = judge(vec![Process {
+            pid: 1,
+            comm: b"systemd".to_vec(),
+        }]);
+        assert_eq!(f.status, Status::Fail, "{f:#?}");
+        assert_eq!(
+            f.remediation.as_deref(),
+            Some("systemctl start vmtoolsd.service")
+        );
+        let f = judge(vec![Process {
+            pid: 700,
+            comm: b"vmtoolsd".to_vec(),
+        }]);
+        assert_eq!(f.status, Status::Pass, "{f:#?}");
+        assert!(f.details.iter().any(|d| d.contains("pid 700")));
+    }
+}

@@ -1,0 +1,105 @@
+//! Which file systems are mounted where: now (`/proc/self/mountinfo` of the running system) and
+//! at boot (the image's `/etc/fstab`).
+//!
+//! In `--root` mode the mount table of "now" is read only from a captured tree whose
+//! `proc/self` is a plain directory (a snapshot such as util-linux's lsblk dumps). A live procfs
+//! mounted inside an image has `self` as the kernel's link to the reading process, which is
+//! this tool on the host: that table describes the host, never the image, so it is not read.
+
+use std::path::Path;
+
+use crate::parse::fstab::{self, FstabEntry};
+use crate::parse::mountinfo::{self, MountInfo};
+use crate::root::{FileKind, Root};
+use crate::text::escape_bytes;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MountFacts {
+    /// The mounts of the running system (or of a captured snapshot), when there is one.
+    pub runtime: Option<Vec<MountInfo>>,
+    /// `/etc/fstab`, when the root has one.
+    pub fstab: Option<Vec<FstabEntry>>,
+    pub errors: Vec<String>,
+}
+
+/// How a file system is used: its device and type, and where that was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FsUse {
+    /// Device as written (`/dev/sda2`, `UUID=...`, `/dev/mapper/vg-root`), escaped.
+    pub device: String,
+    pub fstype: String,
+    /// Where it is mounted, escaped.
+    pub mount_point: String,
+    /// Device number, from mountinfo only.
+    pub devnum: Option<(u32, u32)>,
+    /// `/proc/self/mountinfo line 27` or `/etc/fstab line 9`.
+    pub source: String,
+}
+
+impl MountFacts {
+    /// The file system mounted at `mount_point` now, when the mount table is known.
+    pub fn mounted_now(&self, mount_point: &[u8]) -> Option<FsUse> {
+        let m = self
+            .runtime
+            .as_ref()?
+            .iter()
+            .rev()
+            .find(|m| m.mount_point == mount_point)?;
+        Some(use_of_mount(m))
+    }
+
+    /// The mount that holds `path` now.
+    pub fn containing_now(&self, path: &[u8]) -> Option<FsUse> {
+        mountinfo::containing(self.runtime.as_ref()?, path).map(use_of_mount)
+    }
+
+    /// The file system fstab mounts at `mount_point` at boot.
+    pub fn mounted_at_boot(&self, mount_point: &[u8]) -> Option<FsUse> {
+        let e = fstab::mounted_at(self.fstab.as_ref()?, mount_point)?;
+        Some(FsUse {
+            device: escape_bytes(&e.spec),
+            fstype: String::from_utf8_lossy(&e.vfstype).into_owned(),
+            mount_point: escape_bytes(&e.file),
+            devnum: None,
+            source: format!("/etc/fstab line {}", e.line),
+        })
+    }
+}
+
+fn use_of_mount(m: &MountInfo) -> FsUse {
+    FsUse {
+        device: escape_bytes(&m.source),
+        fstype: String::from_utf8_lossy(&m.fstype).into_owned(),
+        mount_point: escape_bytes(&m.mount_point),
+        devnum: Some((m.major, m.minor)),
+        source: format!("/proc/self/mountinfo line {}", m.line),
+    }
+}
+
+pub fn gather(root: &Root) -> MountFacts {
+    let mut facts = MountFacts::default();
+    let snapshot = root.is_live()
+        || matches!(
+            root.kind_nofollow(Path::new("/proc/self")),
+            Ok(Some(FileKind::Dir))
+        );
+    if snapshot {
+        match root.read_bytes(Path::new("/proc/self/mountinfo")) {
+            Ok(b) => match mountinfo::parse(&b) {
+                Ok(m) => facts.runtime = Some(m),
+                Err(e) => facts.errors.push(format!("/proc/self/mountinfo: {e}")),
+            },
+            Err(e) if e.is_not_found() && !root.is_live() => {}
+            Err(e) => facts.errors.push(e.to_string()),
+        }
+    }
+    match root.read_bytes(Path::new("/etc/fstab")) {
+        Ok(b) => match fstab::parse(&b) {
+            Ok(entries) => facts.fstab = Some(entries),
+            Err(e) => facts.errors.push(format!("/etc/fstab: {e}")),
+        },
+        Err(e) if e.is_not_found() => {}
+        Err(e) => facts.errors.push(e.to_string()),
+    }
+    facts
+}
