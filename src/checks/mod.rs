@@ -6,6 +6,7 @@
 pub mod agent;
 pub mod ascii;
 pub mod azure;
+pub mod disk_layout;
 pub mod image;
 pub mod net;
 pub mod network;
@@ -197,6 +198,7 @@ pub fn registry() -> Vec<&'static CheckDef> {
         network::CHECKS,
         ssh::CHECKS,
         storage::CHECKS,
+        disk_layout::CHECKS,
         vmware::CHECKS,
         net::CHECKS,
         agent::CHECKS,

@@ -6,6 +6,7 @@ pub mod arch;
 pub mod asr_agent;
 pub mod boot;
 pub mod clock;
+pub mod disk_hw;
 pub mod dmi;
 pub mod firmware;
 pub mod hostname;
@@ -80,6 +81,7 @@ pub struct Facts {
     roots: OnceCell<roots::RootsFacts>,
     waagent: OnceCell<waagent::WaAgentFacts>,
     teaming: OnceCell<teaming::TeamingFacts>,
+    disk_hw: OnceCell<disk_hw::DiskHwFacts>,
 }
 
 impl Facts {
@@ -115,6 +117,7 @@ impl Facts {
             roots: OnceCell::new(),
             waagent: OnceCell::new(),
             teaming: OnceCell::new(),
+            disk_hw: OnceCell::new(),
         }
     }
 
@@ -307,5 +310,11 @@ impl Facts {
     pub fn teaming(&self) -> &teaming::TeamingFacts {
         self.teaming
             .get_or_init(|| teaming::gather(&self.sources.root, self.is_live()))
+    }
+
+    /// Sector sizes and attachment (NVMe, iSCSI, multipath, DRBD) of the whole disks.
+    pub fn disk_hw(&self) -> &disk_hw::DiskHwFacts {
+        self.disk_hw
+            .get_or_init(|| disk_hw::gather(&self.sources.root, self.storage()))
     }
 }
