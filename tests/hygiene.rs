@@ -737,11 +737,13 @@ fn live_agent_process_found_by_its_script() {
 
 /// A golden image with every hygiene fault at once (a copied Mobility service, no time
 /// service, a CA bundle without DigiCert Global Root G2, no VM agent, an IPv6-only adapter,
-/// bonded adapters) reports each of them in one run, and the live-only clock check says why
+/// bonded adapters, and in its captured sys/block a 4K-native disk and NVMe, iSCSI and
+/// multipath disks) reports each of them in one run, and the live-only clock check says why
 /// it is not judged.
 #[test]
 fn golden_image_reports_every_fault_in_one_run() {
-    let t = debian_tree();
+    // A captured tree: its sys/block holds the disk zoo (4K-native, NVMe, iSCSI, multipath).
+    let t = disk_zoo();
     add_agent(&t);
     t.file(
         "/etc/ssl/certs/ca-certificates.crt",
@@ -760,6 +762,7 @@ fn golden_image_reports_every_fault_in_one_run() {
         "trust.root-cas",
         "azure.vm-agent",
         "nic.ipv4",
+        "disk.a2a-types",
     ] {
         assert_eq!(status(&v, id), "fail", "{id}: {:#}", check(&v, id));
     }
@@ -884,4 +887,229 @@ fn ipv4_per_adapter_live_in_a_namespace() {
         details(&v, "nic.ipv4").contains("eth1: 203.0.113.11"),
         "{v:#}"
     );
+}
+
+// ------------------------------------------------------------------------------------------
+// disk.sector-size, disk.a2a-types
+
+/// A captured machine with one disk of each kind: sda (512/512), sdb 4K-native, sdc 512e,
+/// nvme0n1 under an NVMe controller, sdd on an iSCSI session, and a multipath map dm-0 over
+/// the two paths sde and sdf.
+fn disk_zoo() -> Tree {
+    const G: u64 = 1 << 30;
+    let t = debian_tree();
+    let sectors = |t: &Tree, name: &str, logical: u32, physical: u32| {
+        let q = format!("/sys/block/{name}/queue");
+        t.file(&format!("{q}/logical_block_size"), format!("{logical}\n"))
+            .file(&format!("{q}/physical_block_size"), format!("{physical}\n"));
+    };
+    t.block_disk("sda", "8:0", 64 * G);
+    sectors(&t, "sda", 512, 512);
+    t.block_disk("sdb", "8:16", 16 * G);
+    sectors(&t, "sdb", 4096, 4096);
+    t.block_disk("sdc", "8:32", 16 * G);
+    sectors(&t, "sdc", 512, 4096);
+    let nvme = "/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/nvme/nvme0/nvme0n1";
+    t.file(&format!("{nvme}/size"), format!("{}\n", 32 * G / 512))
+        .file(&format!("{nvme}/dev"), "259:0\n")
+        .file(&format!("{nvme}/removable"), "0\n")
+        .symlink(
+            "/sys/block/nvme0n1",
+            &format!("..{}", nvme.trim_start_matches("/sys")),
+        );
+    sectors(&t, "nvme0n1", 512, 512);
+    let iscsi = "/sys/devices/platform/host3/session1/target3:0:0/3:0:0:1/block/sdd";
+    t.file(&format!("{iscsi}/size"), format!("{}\n", 8 * G / 512))
+        .file(&format!("{iscsi}/dev"), "8:48\n")
+        .file(&format!("{iscsi}/removable"), "0\n")
+        // device -> the SCSI device 3:0:0:1, whose host 3 is an iSCSI host.
+        .file(
+            "/sys/devices/platform/host3/session1/target3:0:0/3:0:0:1/type",
+            "0\n",
+        )
+        .symlink(&format!("{iscsi}/device"), "../../../3:0:0:1")
+        .symlink(
+            "/sys/block/sdd",
+            &format!("..{}", iscsi.trim_start_matches("/sys")),
+        )
+        .dir("/sys/class/iscsi_host/host3");
+    sectors(&t, "sdd", 512, 512);
+    t.block_disk("sde", "8:64", 20 * G)
+        .block_disk("sdf", "8:80", 20 * G);
+    sectors(&t, "sde", 512, 512);
+    sectors(&t, "sdf", 512, 512);
+    t.block_dm(
+        "dm-0",
+        "253:0",
+        20 * G,
+        "mpatha",
+        "mpath-3600a098038303053453f463045727a41",
+        &["sde", "sdf"],
+    );
+    sectors(&t, "dm-0", 512, 512);
+    // lsblk finds devices by number through sys/dev/block, as on a real system.
+    for (num, name) in [
+        ("8:0", "sda"),
+        ("8:16", "sdb"),
+        ("8:32", "sdc"),
+        ("259:0", "nvme0n1"),
+        ("8:48", "sdd"),
+        ("8:64", "sde"),
+        ("8:80", "sdf"),
+        ("253:0", "dm-0"),
+    ] {
+        t.symlink(
+            &format!("/sys/dev/block/{num}"),
+            &format!("../../block/{name}"),
+        );
+    }
+    t
+}
+
+/// Sector sizes and attachments agree with lsblk reading the same tree (`--sysroot`): the
+/// logical and physical sector sizes of every disk, and lsblk's transport (nvme, iscsi) for
+/// the disks we call NVMe and iSCSI.
+#[test]
+fn disk_kinds_agree_with_lsblk() {
+    use asr_preflight::facts::disk_hw::{self, Attachment};
+    use asr_preflight::facts::storage;
+    let t = disk_zoo();
+    let root = asr_preflight::root::Root::image(t.path()).unwrap();
+    let st = storage::gather(&root);
+    let hw = disk_hw::gather(&root, &st);
+    assert!(hw.errors.is_empty(), "{:?}", hw.errors);
+    let out = Command::new("lsblk")
+        .arg("--sysroot")
+        .arg(t.path())
+        .args(["-d", "-J", "-o", "NAME,TRAN,LOG-SEC,PHY-SEC"])
+        .output()
+        .expect("lsblk runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut compared = 0;
+    for dev in v["blockdevices"].as_array().unwrap() {
+        let name = dev["name"].as_str().unwrap();
+        let Some(ours) = hw
+            .disks
+            .iter()
+            .find(|d| d.name == name || d.name.ends_with(&format!("({name})")))
+        else {
+            continue;
+        };
+        let num = |k: &str| {
+            dev[k]
+                .as_u64()
+                .or_else(|| dev[k].as_str().and_then(|s| s.parse().ok()))
+        };
+        assert_eq!(ours.logical_sector.map(u64::from), num("log-sec"), "{name}");
+        assert_eq!(
+            ours.physical_sector.map(u64::from),
+            num("phy-sec"),
+            "{name}"
+        );
+        let tran = dev["tran"].as_str().unwrap_or("");
+        match ours.attachment {
+            Attachment::Nvme => assert_eq!(tran, "nvme", "{name}"),
+            Attachment::Iscsi => assert_eq!(tran, "iscsi", "{name}"),
+            _ => assert!(tran != "nvme" && tran != "iscsi", "{name}: {tran}"),
+        }
+        compared += 1;
+    }
+    // sde and sdf are paths of the multipath map, which lsblk -d does not list.
+    assert_eq!(compared, 5, "{v:#}");
+    let kinds: Vec<(String, Attachment)> = hw
+        .disks
+        .iter()
+        .map(|d| (d.name.clone(), d.attachment))
+        .collect();
+    assert!(
+        kinds.contains(&("nvme0n1".into(), Attachment::Nvme)),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("sdd".into(), Attachment::Iscsi)),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("mpatha (dm-0)".into(), Attachment::Multipath)),
+        "{kinds:?}"
+    );
+}
+
+/// The zoo against the checks: sdb fails the sector rule (sdc, 512e, is only reported);
+/// for Azure-to-Azure the NVMe, iSCSI and multipath disks fail, each named with its evidence.
+/// The fix of each fault passes: only 512-byte disks, only SCSI disks.
+#[test]
+fn disk_rules_fault_and_fix() {
+    let t = disk_zoo();
+    let v = only(t.path(), "disk.sector-size", "vmware-to-azure");
+    assert_eq!(status(&v, "disk.sector-size"), "fail", "{v:#}");
+    assert_eq!(
+        text(&v, "disk.sector-size", "summary"),
+        "4K-native disk: sdb"
+    );
+    assert!(details(&v, "disk.sector-size").contains("sdb: logical sector 4096 bytes"));
+    let v = only(t.path(), "disk.a2a-types", "azure-to-azure");
+    assert_eq!(status(&v, "disk.a2a-types"), "fail", "{v:#}");
+    let s = text(&v, "disk.a2a-types", "summary");
+    for needle in [
+        "nvme0n1",
+        "sdd",
+        "mpatha (dm-0)",
+        "NVMe",
+        "iSCSI",
+        "device-mapper multipath",
+    ] {
+        assert!(s.contains(needle), "{needle}: {s}");
+    }
+    assert!(details(&v, "disk.a2a-types").contains("session1"), "{v:#}");
+    assert!(!s.contains("sda"), "{s}");
+
+    const G: u64 = 1 << 30;
+    let fixed = debian_tree();
+    for (name, num) in [("sda", "8:0"), ("sdc", "8:32")] {
+        fixed.block_disk(name, num, 64 * G);
+        let q = format!("/sys/block/{name}/queue");
+        fixed
+            .file(&format!("{q}/logical_block_size"), "512\n")
+            .file(
+                &format!("{q}/physical_block_size"),
+                if name == "sdc" { "4096\n" } else { "512\n" },
+            );
+    }
+    let v = only(fixed.path(), "disk.sector-size", "physical-to-azure");
+    assert_eq!(status(&v, "disk.sector-size"), "pass", "{v:#}");
+    assert!(details(&v, "disk.sector-size").contains("512e"), "{v:#}");
+    let v = only(fixed.path(), "disk.a2a-types", "azure-to-azure");
+    assert_eq!(status(&v, "disk.a2a-types"), "pass", "{v:#}");
+    // An image without sys/block: not judged.
+    let v = only(debian_tree().path(), "disk.sector-size", "vmware-to-azure");
+    assert_eq!(status(&v, "disk.sector-size"), "skip");
+}
+
+/// util-linux's real NVMe host snapshot: the NVMe disk is found as lsblk finds it.
+#[test]
+fn real_nvme_snapshot_fails_for_azure_to_azure() {
+    let out = Command::new(common::repo().join("tests/data/util-linux-dumps.sh"))
+        .arg(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("testdata"))
+        .output()
+        .expect("run tests/data/util-linux-dumps.sh");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim()).join("simple-nvme");
+    let v = only(&dir, "disk.a2a-types,disk.sector-size", "azure-to-azure");
+    assert_eq!(status(&v, "disk.a2a-types"), "fail", "{v:#}");
+    assert!(
+        text(&v, "disk.a2a-types", "summary").contains("nvme0n1 (NVMe)"),
+        "{v:#}"
+    );
+    let v = only(&dir, "disk.sector-size", "vmware-to-azure");
+    assert_eq!(status(&v, "disk.sector-size"), "pass", "{v:#}");
 }
