@@ -6,6 +6,7 @@ pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod facts;
+pub mod firewall;
 pub mod matrix;
 pub mod mvc;
 pub mod outbound;

@@ -1,15 +1,20 @@
 //! The few facts only a running system has, behind a trait so tests can substitute them:
 //! the kernel's uname, the host name it holds, its network interfaces and their addresses, the
 //! processes running now (and their command lines), the kernel's clock discipline state, the
-//! tool's own environment, the free space of a mounted file system, and what the network answers
-//! when the endpoints are tried (`--online` only; see [`crate::outbound`]). In `--root` mode
-//! there is no probe at all, which is how the host running the tool is kept out of an image's
-//! report.
+//! tool's own environment, the free space of a mounted file system, what the network answers
+//! when the endpoints are tried (`--online` only; see [`crate::outbound`]), and the output of
+//! the read-only listing tools that are the only way to see some kernel state (`iptables-save`,
+//! `nft -j list ruleset`, `chronyc -c tracking`). In `--root` mode there is no probe at all,
+//! which is how the host running the tool is kept out of an image's report.
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
+use std::io::Read;
 use std::net::IpAddr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::outbound::{Outcome, Plan};
 
@@ -141,6 +146,87 @@ pub trait Probe {
     fn env_vars(&self) -> Vec<(OsString, OsString)>;
     /// Tries the endpoints of `plan` over the network, all under the plan's one deadline.
     fn outbound(&self, plan: &Plan) -> Vec<Outcome>;
+    /// Runs a read-only listing tool (`iptables-save`, `nft -j list ruleset`) found in the
+    /// system's sbin and bin directories. `Ok(None)` when the tool is not installed.
+    fn run_tool(&self, program: &str, args: &[&str]) -> Result<Option<ToolOutput>, ProbeError>;
+}
+
+/// What a listing tool printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolOutput {
+    /// Where the program was found, with links resolved (`/usr/sbin/xtables-nft-multi`).
+    pub resolved: PathBuf,
+    pub stdout: String,
+}
+
+/// Where listing tools are looked for; PATH is not trusted (cron and Ansible set odd ones).
+const TOOL_DIRS: &[&str] = &["/usr/sbin", "/sbin", "/usr/bin", "/bin"];
+/// A listing tool that takes longer than this is stopped (a hung lock must not hang the run).
+const TOOL_TIMEOUT: Duration = Duration::from_secs(20);
+/// Output beyond this is not read (a rule set of a million rules is not a guest's).
+const TOOL_OUTPUT_CAP: u64 = 64 * 1024 * 1024;
+
+fn run_with_timeout(path: &Path, program: &str, args: &[&str]) -> Result<ToolOutput, ProbeError> {
+    let what = "command";
+    let shown = format!("{program} {}", args.join(" "));
+    let err = |cause: String| ProbeError {
+        what,
+        cause: format!("{}: {cause}", shown.trim()),
+    };
+    let mut child = Command::new(path)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("LC_ALL", "C")
+        .spawn()
+        .map_err(|e| err(e.to_string()))?;
+    let mut stdout = child.stdout.take().ok_or_else(|| err("no stdout".into()))?;
+    let mut stderr = child.stderr.take().ok_or_else(|| err("no stderr".into()))?;
+    // Readers on threads so that a full pipe cannot stall the wait below.
+    let out_t = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = (&mut stdout).take(TOOL_OUTPUT_CAP).read_to_end(&mut buf);
+        buf
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = (&mut stderr).take(1024 * 1024).read_to_end(&mut buf);
+        buf
+    });
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(st)) => break st,
+            Ok(None) if start.elapsed() > TOOL_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(err(format!(
+                    "no answer within {} s",
+                    TOOL_TIMEOUT.as_secs()
+                )));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => return Err(err(e.to_string())),
+        }
+    };
+    let out = out_t.join().unwrap_or_default();
+    let errs = err_t.join().unwrap_or_default();
+    if !status.success() {
+        let msg = String::from_utf8_lossy(&errs).trim().to_string();
+        return Err(err(format!(
+            "{status}{}",
+            if msg.is_empty() {
+                String::new()
+            } else {
+                format!(": {msg}")
+            }
+        )));
+    }
+    Ok(ToolOutput {
+        resolved: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+        stdout: String::from_utf8_lossy(&out).into_owned(),
+    })
 }
 
 /// The running system.
@@ -168,6 +254,17 @@ impl Probe for LiveProbe {
             what: "gethostname",
             cause: e.desc().to_string(),
         })
+    }
+
+    fn run_tool(&self, program: &str, args: &[&str]) -> Result<Option<ToolOutput>, ProbeError> {
+        let Some(path) = TOOL_DIRS
+            .iter()
+            .map(|d| Path::new(d).join(program))
+            .find(|p| p.is_file())
+        else {
+            return Ok(None);
+        };
+        run_with_timeout(&path, program, args).map(Some)
     }
 
     fn interfaces(&self) -> Result<Vec<Interface>, ProbeError> {
@@ -338,6 +435,9 @@ fn exact_name(lossy: &str, exact: &[Vec<u8>]) -> Vec<u8> {
 pub struct FakeProbe {
     pub uname: Result<Uname, ProbeError>,
     pub hostname: Result<OsString, ProbeError>,
+    /// Tool outputs by command line (`iptables-save`, `nft -j list ruleset`); absent = not
+    /// installed.
+    pub tools: BTreeMap<String, Result<ToolOutput, ProbeError>>,
     pub interfaces: Result<Vec<Interface>, ProbeError>,
     /// statvfs answers by exact path; any other path is an error.
     pub space: Vec<(PathBuf, FsSpace)>,
@@ -362,6 +462,7 @@ impl FakeProbe {
                 machine: "x86_64".into(),
             }),
             hostname: Ok(hostname.into()),
+            tools: BTreeMap::new(),
             interfaces: Ok(vec![Interface::new("lo", &["127.0.0.1/8", "::1/128"])]),
             space: Vec::new(),
             processes: Ok(Vec::new()),
@@ -375,6 +476,18 @@ impl FakeProbe {
             env: Vec::new(),
             outbound: Vec::new(),
         }
+    }
+
+    /// Adds a tool's canned output for the command line `cmd`.
+    pub fn with_tool(mut self, cmd: &str, resolved: &str, stdout: &str) -> FakeProbe {
+        self.tools.insert(
+            cmd.to_string(),
+            Ok(ToolOutput {
+                resolved: PathBuf::from(resolved),
+                stdout: stdout.to_string(),
+            }),
+        );
+        self
     }
 
     /// The same probe with these environment variables.
@@ -393,6 +506,13 @@ impl Probe for FakeProbe {
     }
     fn hostname(&self) -> Result<OsString, ProbeError> {
         self.hostname.clone()
+    }
+    fn run_tool(&self, program: &str, args: &[&str]) -> Result<Option<ToolOutput>, ProbeError> {
+        let cmd = std::iter::once(program)
+            .chain(args.iter().copied())
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.tools.get(&cmd).cloned().transpose()
     }
     fn interfaces(&self) -> Result<Vec<Interface>, ProbeError> {
         self.interfaces.clone()

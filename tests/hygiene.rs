@@ -354,6 +354,71 @@ fn live_clock_flag_agrees_with_adjtimex() {
     );
 }
 
+/// chrony's offset as the tool reports it live is what `chronyc -c tracking` says: Debian's
+/// chronyd (unpacked, not installed) runs with `-x` (it never touches the clock) and a local
+/// reference in a private mount namespace whose /run and /usr/sbin are fresh tmpfs mounts, so
+/// nothing of the host changes; the tool, run in the same namespace, finds chronyc and reports
+/// the reference's stratum, the offset and the leap status chronyc prints.
+#[test]
+fn live_chrony_offset_agrees_with_chronyc() {
+    if !common::netns::is_root() {
+        return;
+    }
+    let deb = debs::unpacked("chrony", "usr/sbin/chronyd");
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("chrony.conf");
+    fs::write(
+        &conf,
+        "local stratum 10\ncmdport 0\nbindcmdaddress /run/chrony/chronyd.sock\npidfile /run/chrony/chronyd.pid\n",
+    )
+    .unwrap();
+    let script = r#"
+mount -t tmpfs tmpfs /run
+mkdir -p /run/chrony && chmod 750 /run/chrony
+mount -t tmpfs tmpfs /usr/sbin
+cp "$1/usr/bin/chronyc" /usr/sbin/chronyc
+"$1/usr/sbin/chronyd" -x -d -U -u root -f "$2" > "$3/chronyd.log" 2>&1 &
+pid=$!
+i=0
+until /usr/sbin/chronyc -c tracking > /dev/null 2>&1; do
+    i=$((i + 1)); [ $i -lt 200 ] || { kill $pid; exit 3; }; sleep 0.05
+done
+/usr/sbin/chronyc -c tracking > "$3/oracle"
+"$4" check --only time.synchronized --scenario physical-to-azure --format json > "$3/report" || true
+kill $pid
+"#;
+    let out = Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-ec", script, "sh"])
+        .arg(&deb)
+        .arg(&conf)
+        .arg(dir.path())
+        .arg(common::bin())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("unshare runs");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        fs::read_to_string(dir.path().join("chronyd.log")).unwrap_or_default()
+    );
+    let oracle = fs::read_to_string(dir.path().join("oracle")).unwrap();
+    let f: Vec<&str> = oracle.trim().split(',').collect();
+    let v: Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("report")).unwrap()).unwrap();
+    common::validate(&v);
+    let d = details(&v, "time.synchronized");
+    let offset: f64 = f[4].parse().unwrap();
+    let want = format!(
+        "chrony: reference {}, stratum {}, system clock {:.6} s off, leap status {}",
+        if f[1].is_empty() { "(none)" } else { f[1] },
+        f[2],
+        offset.abs(),
+        f[13]
+    );
+    assert!(d.contains(&want), "{want}\nnot in:\n{d}");
+}
+
 /// Against an image the clock check is skipped: an image has no clock, and the host's must
 /// never be reported as the image's.
 #[test]

@@ -7,6 +7,7 @@ pub mod agent;
 pub mod ascii;
 pub mod azure;
 pub mod disk_layout;
+pub mod firewall;
 pub mod image;
 pub mod net;
 pub mod network;
@@ -193,16 +194,18 @@ pub struct CheckDef {
 
 /// Every check, in report order.
 pub fn registry() -> Vec<&'static CheckDef> {
+    // The product contract's ids first, in SPEC order; then the checks added since.
     let areas: &[&[CheckDef]] = &[
         os::CHECKS,
         network::CHECKS,
         ssh::CHECKS,
+        firewall::CHECKS,
+        ascii::CHECKS,
         storage::CHECKS,
-        disk_layout::CHECKS,
         vmware::CHECKS,
         net::CHECKS,
         agent::CHECKS,
-        ascii::CHECKS,
+        disk_layout::CHECKS,
         nic::CHECKS,
         time::CHECKS,
         trust::CHECKS,
@@ -310,6 +313,8 @@ mod tests {
             "ascii.mount-points",
             "ascii.device-names",
             "ascii.system-paths",
+            "ssh.firewall",
+            "mvc.port-20004",
             "net.proxy",
             "net.outbound",
         ] {

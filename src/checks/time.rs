@@ -294,4 +294,37 @@ mod tests {
         }));
         assert_eq!(f.status, Status::Error, "{f:?}");
     }
+
+    /// chrony's offset is reported; beyond 15 minutes it fails even when the kernel says the
+    /// clock is synchronised; an unparsable answer is only a detail.
+    #[test]
+    fn chrony_offset() {
+        let run = |line: &str| {
+            let dir = tempfile::tempdir().unwrap();
+            let p = FakeProbe::new("5.15.0", "vm").with_tool(
+                "chronyc -c tracking",
+                "/usr/bin/chronyc",
+                line,
+            );
+            run_on(
+                dir.path(),
+                Some(p),
+                Scenario::VmwareToAzure,
+                check_synchronized,
+            )
+        };
+        let f =
+            run("A9FEA97B,169.254.169.123,3,1795320251.4,-0.000012345,0,0,0,0,0,0,0,64.4,Normal\n");
+        assert_eq!(f.status, Status::Pass, "{f:?}");
+        assert!(f.details.iter().any(|d| d == "chrony: reference 169.254.169.123, stratum 3, system clock 0.000012 s off, leap status Normal"), "{f:?}");
+        let f = run("A9FEA97B,169.254.169.123,3,1795320251.4,1200.5,0,0,0,0,0,0,0,64.4,Normal\n");
+        assert_eq!(f.status, Status::Fail, "{f:?}");
+        assert!(f.summary.contains("1200 s"), "{f:?}");
+        let f = run("garbage\n");
+        assert_eq!(f.status, Status::Pass, "{f:?}");
+        assert!(
+            f.details.iter().any(|d| d.contains("could not be had")),
+            "{f:?}"
+        );
+    }
 }

@@ -27,9 +27,15 @@ pub fn gather(probe: Option<&dyn Probe>) -> ClockFacts {
     }
 }
 
-/// chrony's tracking report, when chronyc is there to ask.
-/// (Wired to the probe's listing-tool runner once that lands; until then not asked.)
-fn chrony_tracking(_p: &dyn Probe) -> Option<Result<Tracking, String>> {
-    let _ = chrony::parse_tracking;
-    None
+/// chrony's tracking report, when chronyc is there to ask (it talks to chronyd over its
+/// local socket and changes nothing).
+fn chrony_tracking(p: &dyn Probe) -> Option<Result<Tracking, String>> {
+    match p.run_tool("chronyc", &["-c", "tracking"]) {
+        Ok(None) => None,
+        Ok(Some(out)) => Some(
+            chrony::parse_tracking(&out.stdout)
+                .map_err(|e| format!("{} -c tracking: {e}", out.resolved.display())),
+        ),
+        Err(e) => Some(Err(e.to_string())),
+    }
 }

@@ -8,9 +8,11 @@ pub mod boot;
 pub mod clock;
 pub mod disk_hw;
 pub mod dmi;
+pub mod firewall;
 pub mod firmware;
 pub mod hostname;
 pub mod kernel;
+pub mod listeners;
 pub mod locale;
 pub mod mounts;
 pub mod names;
@@ -23,6 +25,7 @@ pub mod roots;
 pub mod runlevel;
 pub mod services;
 pub mod space;
+pub mod sshd_ports;
 pub mod storage;
 pub mod teaming;
 pub mod trust;
@@ -59,6 +62,9 @@ pub struct Facts {
     hostname: OnceCell<hostname::HostnameFacts>,
     names: OnceCell<names::NamesFacts>,
     system_paths: OnceCell<names::SystemPaths>,
+    sshd_ports: OnceCell<sshd_ports::SshdPorts>,
+    firewall: OnceCell<firewall::FirewallFacts>,
+    listeners: OnceCell<Option<listeners::ListenerFacts>>,
     network: OnceCell<network::NetworkFacts>,
     hosts: OnceCell<network::HostsFacts>,
     storage: OnceCell<storage::StorageFacts>,
@@ -95,6 +101,9 @@ impl Facts {
             hostname: OnceCell::new(),
             names: OnceCell::new(),
             system_paths: OnceCell::new(),
+            sshd_ports: OnceCell::new(),
+            firewall: OnceCell::new(),
+            listeners: OnceCell::new(),
             network: OnceCell::new(),
             hosts: OnceCell::new(),
             storage: OnceCell::new(),
@@ -162,6 +171,34 @@ impl Facts {
     pub fn system_paths(&self, scan: Option<&[PathBuf]>) -> &names::SystemPaths {
         self.system_paths
             .get_or_init(|| names::gather_system_paths(&self.sources.root, scan))
+    }
+
+    pub fn sshd_ports(&self) -> &sshd_ports::SshdPorts {
+        self.sshd_ports
+            .get_or_init(|| sshd_ports::gather(&self.sources.root))
+    }
+
+    pub fn firewall(&self) -> &firewall::FirewallFacts {
+        self.firewall.get_or_init(|| {
+            firewall::gather(
+                &self.sources.root,
+                self.sources.probe(),
+                self.services(),
+                self.processes(),
+            )
+        })
+    }
+
+    /// Listening TCP sockets; `None` in `--root` mode (an image has none).
+    pub fn listeners(&self) -> Option<&listeners::ListenerFacts> {
+        self.listeners
+            .get_or_init(|| {
+                self.sources
+                    .probe
+                    .as_ref()
+                    .map(|_| listeners::gather(&self.sources.root))
+            })
+            .as_ref()
     }
 
     pub fn network(&self) -> &network::NetworkFacts {

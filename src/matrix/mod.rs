@@ -176,15 +176,6 @@ fn compile(path: &str, data: Matrix) -> Result<LoadedMatrix, MatrixError> {
 mod tests {
     use super::*;
 
-    /// Parses and validates matrix text in JSON.
-    pub fn parse_json(path: &str, text: &str) -> Result<LoadedMatrix, MatrixError> {
-        let data: Matrix = serde_json::from_str(text).map_err(|e| MatrixError::Invalid {
-            path: path.into(),
-            message: format!("line {} column {}: {e}", e.line(), e.column()),
-        })?;
-        compile(path, data)
-    }
-
     /// Every built-in matrix parses, compiles and covers every scenario.
     #[test]
     fn builtins_load_and_cover_every_scenario() {

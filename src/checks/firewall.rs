@@ -1,0 +1,627 @@
+//! Inbound connections through the local firewall: `ssh.firewall` (the ports sshd listens on)
+//! and `mvc.port-20004` (the multi-VM consistency port, which must also be free). Each asks of
+//! the firewall active now and of the one loaded at the next boot: will a new TCP connection
+//! from another host to the port be accepted? IPv4 decides (Site Recovery reaches guests over
+//! IPv4); the IPv6 answer is reported alongside.
+
+use super::{Applies, CheckDef, Context, Doc, Finding, Status};
+use crate::facts::firewall::{Side, Source};
+use crate::facts::listeners::Listener;
+use crate::firewall::eval::{Answer, Verdict, evaluate};
+use crate::firewall::{Family, Origin};
+use crate::scenario::Scenario;
+
+/// The multi-VM consistency port.
+pub const MVC_PORT: u16 = 20004;
+
+const SEED_LINUX_ROW: &str = "seeds/000 (Prerequisites for replication using Azure Site Recovery, 2016-12-11), section \"Disaster Recovery of VMware virtual machines or physical Windows/Linux servers to Azure\", Replicated machine prerequisites, row \"Linux machines (physical or VMware)\"";
+const SEED_VMWARE_ROW: &str = "seeds/000 (Prerequisites for replication using Azure Site Recovery, 2016-12-11), section \"Disaster Recovery of VMware virtual machines or physical Windows/Linux servers to Azure\", Replicated machine prerequisites, row \"On-premises (VMware VMs)\"; reference/asr-matrix.md section 7";
+
+pub const CHECKS: &[CheckDef] = &[
+    CheckDef {
+        id: "ssh.firewall",
+        title: "Firewall lets ssh connections in",
+        applies: Applies::All,
+        live_only: false,
+        online_only: false,
+        doc: Doc {
+            requirement: "A new TCP connection from another machine to the port sshd listens on must get through the machine's own firewall, both with the rules active now and with those loaded when the machine boots, so that the machine can be reached with ssh (after failover too).",
+            why: "After failover the replica boots in Azure with the firewall configuration of the protected machine; if it drops ssh, nobody can log in to the failed-over machine. Push installation of the Mobility service also connects to the machine over ssh.",
+            fix: "Allow inbound TCP to sshd's port in the firewall that decides (the report names it) and make it permanent: e.g. `firewall-cmd --permanent --add-service=ssh; firewall-cmd --reload`, `iptables -I INPUT -p tcp --dport 22 -m state --state NEW -j ACCEPT; service iptables save`, `ufw allow 22/tcp`, or FW_SERVICES_EXT_TCP in /etc/sysconfig/SuSEfirewall2.",
+            reference: SEED_LINUX_ROW,
+            prevents: &[
+                "95117",
+                "97118",
+                "ssh to the failed-over VM refused or timing out",
+            ],
+        },
+        run: check_ssh,
+    },
+    CheckDef {
+        id: "mvc.port-20004",
+        title: "TCP 20004 open and free for multi-VM consistency",
+        applies: Applies::Only(&[
+            Scenario::VmwareToAzure,
+            Scenario::PhysicalToAzure,
+            Scenario::AzureToAzure,
+        ]),
+        live_only: false,
+        online_only: false,
+        doc: Doc {
+            requirement: "Machines replicated with multi-VM consistency talk to each other on TCP port 20004: the local firewall must accept new connections to it (now and after a reboot), and no other program may already listen on it.",
+            why: "Members of a replication group coordinate consistent recovery points over port 20004; if one member cannot be reached, or another program holds the port, no multi-VM consistent recovery point is created.",
+            fix: "Open TCP 20004 in the firewall that decides (e.g. `firewall-cmd --permanent --add-port=20004/tcp; firewall-cmd --reload`) and stop or move the program that listens on it. Only needed with multi-VM consistency; run with --multi-vm to make problems failures.",
+            reference: SEED_VMWARE_ROW,
+            prevents: &["no multi-VM consistent recovery points"],
+        },
+        run: check_mvc,
+    },
+];
+
+/// The answer of one side (now or after reboot) for one port and IP version.
+#[derive(Debug, Clone)]
+enum SideVerdict {
+    /// No rules at all: nothing filters.
+    NoFirewall,
+    Accepted(Vec<Origin>),
+    Blocked(Vec<Origin>),
+    Conditional(Answer),
+    Undetermined(Vec<String>),
+    /// A source that applies could not be read.
+    Unreadable(Vec<String>),
+}
+
+impl SideVerdict {
+    /// Lower is worse.
+    fn rank(&self) -> u8 {
+        match self {
+            SideVerdict::Blocked(_) => 0,
+            SideVerdict::Unreadable(_) => 1,
+            SideVerdict::Undetermined(_) => 2,
+            SideVerdict::Conditional(_) => 3,
+            SideVerdict::Accepted(_) | SideVerdict::NoFirewall => 4,
+        }
+    }
+    fn short(&self) -> &'static str {
+        match self {
+            SideVerdict::NoFirewall => "accepted (no firewall rules)",
+            SideVerdict::Accepted(_) => "accepted",
+            SideVerdict::Blocked(_) => "blocked",
+            SideVerdict::Conditional(_) => "accepted only for some peers",
+            SideVerdict::Undetermined(_) => "cannot be determined",
+            SideVerdict::Unreadable(_) => "could not be read",
+        }
+    }
+}
+
+/// Everything one side says about a port and an IP version.
+struct SideResult {
+    verdict: SideVerdict,
+    /// Matches that could not be evaluated but did not change the answer.
+    notes: Vec<String>,
+}
+
+fn evaluate_side(side: &Side, port: u16, family: Family) -> Option<SideResult> {
+    let Side::Known { sources, .. } = side else {
+        return None;
+    };
+    let mut blocked = Vec::new();
+    let mut unreadable = Vec::new();
+    let mut undetermined = Vec::new();
+    let mut conditional: Option<Answer> = None;
+    let mut accepted = Vec::new();
+    let mut notes = Vec::new();
+    let mut any_rules = false;
+    for s in sources
+        .iter()
+        .filter(|s: &&Source| s.families.contains(&family))
+    {
+        let rs = match &s.ruleset {
+            Ok(rs) => rs,
+            Err(e) => {
+                unreadable.push(format!("{}: {e}", s.name));
+                continue;
+            }
+        };
+        notes.extend(rs.notes.iter().map(|n| format!("{}: {n}", s.name)));
+        let a = evaluate(rs, family, port);
+        if a.no_rules {
+            continue;
+        }
+        any_rules = true;
+        match a.verdict {
+            Verdict::Accepted => {
+                accepted.extend(a.accepted_by.iter().cloned());
+                notes.extend(
+                    a.unknowns.iter().map(|u| {
+                        format!("not evaluated, but the answer is the same either way: {u}")
+                    }),
+                );
+            }
+            Verdict::Blocked => blocked.extend(a.blocked_by.iter().cloned()),
+            Verdict::Undetermined => undetermined.extend(a.unknowns.iter().cloned()),
+            Verdict::Conditional => {
+                conditional = Some(match conditional {
+                    None => a,
+                    Some(mut prev) => {
+                        prev.conditions.extend(a.conditions);
+                        prev.accepted_by.extend(a.accepted_by);
+                        prev.blocked_by.extend(a.blocked_by);
+                        prev
+                    }
+                })
+            }
+        }
+    }
+    let verdict = if !blocked.is_empty() {
+        SideVerdict::Blocked(blocked)
+    } else if !unreadable.is_empty() {
+        SideVerdict::Unreadable(unreadable)
+    } else if !undetermined.is_empty() {
+        SideVerdict::Undetermined(undetermined)
+    } else if let Some(a) = conditional {
+        SideVerdict::Conditional(a)
+    } else if !any_rules {
+        SideVerdict::NoFirewall
+    } else {
+        SideVerdict::Accepted(accepted)
+    };
+    Some(SideResult { verdict, notes })
+}
+
+/// The answers for one port.
+struct PortResult {
+    port: u16,
+    now: [Option<SideResult>; 2],
+    boot: [Option<SideResult>; 2],
+}
+
+impl PortResult {
+    fn v4(&self) -> (Option<&SideVerdict>, Option<&SideVerdict>) {
+        (
+            self.now[0].as_ref().map(|r| &r.verdict),
+            self.boot[0].as_ref().map(|r| &r.verdict),
+        )
+    }
+    /// The worst IPv4 verdict of the two sides.
+    fn worst(&self) -> &SideVerdict {
+        let (n, b) = self.v4();
+        match (n, b) {
+            (Some(n), Some(b)) if n.rank() <= b.rank() => n,
+            (_, Some(b)) => b,
+            (Some(n), None) => n,
+            (None, None) => &SideVerdict::NoFirewall,
+        }
+    }
+}
+
+fn port_result(ctx: &Context<'_>, port: u16) -> PortResult {
+    let fw = ctx.facts.firewall();
+    let fams = [Family::V4, Family::V6];
+    PortResult {
+        port,
+        now: fams.map(|f| evaluate_side(&fw.now, port, f)),
+        boot: fams.map(|f| evaluate_side(&fw.boot, port, f)),
+    }
+}
+
+/// Rules named in one line at most; the rest are counted (a fail2ban chain has thousands).
+const MAX_NAMED: usize = 5;
+/// Conditions listed at most per side and IP version.
+const MAX_CONDITIONS: usize = 10;
+
+fn describe_origins(o: &[Origin]) -> String {
+    let mut v: Vec<String> = o.iter().map(|o| o.to_string()).collect();
+    v.dedup();
+    let more = v.len().saturating_sub(MAX_NAMED);
+    v.truncate(MAX_NAMED);
+    let mut s = v.join("; ");
+    if more > 0 {
+        s.push_str(&format!("; and {more} more"));
+    }
+    s
+}
+
+/// Detail lines for one side and family.
+fn side_details(label: &str, family: Family, r: &SideResult, out: &mut Vec<String>) {
+    let head = format!("{label}, {}:", family.as_str());
+    match &r.verdict {
+        SideVerdict::NoFirewall => out.push(format!(
+            "{head} accepted: no firewall rules filter inbound connections"
+        )),
+        SideVerdict::Accepted(o) => out.push(format!("{head} accepted by {}", describe_origins(o))),
+        SideVerdict::Blocked(o) => out.push(format!("{head} blocked by {}", describe_origins(o))),
+        SideVerdict::Conditional(a) => {
+            out.push(format!(
+                "{head} accepted only for some peers or interfaces (accepted by {}; blocked by {})",
+                describe_origins(&a.accepted_by),
+                describe_origins(&a.blocked_by)
+            ));
+            for c in a.conditions.iter().take(MAX_CONDITIONS) {
+                out.push(format!(
+                    "{head} depends on {}: {}",
+                    c.kind.describe(),
+                    c.origin
+                ));
+            }
+            if a.conditions.len() > MAX_CONDITIONS {
+                out.push(format!(
+                    "{head} and {} more rules limited to some peers or interfaces",
+                    a.conditions.len() - MAX_CONDITIONS
+                ));
+            }
+        }
+        SideVerdict::Undetermined(u) => {
+            for x in u.iter().take(MAX_CONDITIONS) {
+                out.push(format!("{head} cannot be evaluated: {x}"));
+            }
+            if u.len() > MAX_CONDITIONS {
+                out.push(format!(
+                    "{head} and {} more matches that cannot be evaluated",
+                    u.len() - MAX_CONDITIONS
+                ));
+            }
+        }
+        SideVerdict::Unreadable(u) => {
+            for x in u {
+                out.push(format!("{head} could not be read: {x}"));
+            }
+        }
+    }
+    for n in r.notes.iter().take(MAX_CONDITIONS) {
+        out.push(format!("{head} {n}"));
+    }
+}
+
+fn all_details(ctx: &Context<'_>, results: &[PortResult]) -> Vec<String> {
+    let mut out = Vec::new();
+    let fw = ctx.facts.firewall();
+    for r in results {
+        for (label, side) in [("now", &r.now), ("after reboot", &r.boot)] {
+            for (i, fam) in [Family::V4, Family::V6].into_iter().enumerate() {
+                if let Some(s) = &side[i] {
+                    side_details(&format!("TCP {} {label}", r.port), fam, s, &mut out);
+                }
+            }
+        }
+    }
+    for (label, side) in [("now", &fw.now), ("after reboot", &fw.boot)] {
+        match side {
+            Side::Unknowable(why) => out.push(format!("{label}: {why}")),
+            Side::Known { sources, notes } => {
+                let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
+                if names.is_empty() {
+                    out.push(format!("{label}: no firewall rules are loaded"));
+                } else {
+                    out.push(format!("{label}: read {}", names.join(", ")));
+                }
+                out.extend(notes.iter().map(|n| format!("{label}: {n}")));
+            }
+        }
+    }
+    out
+}
+
+/// Where the decision came from, for the summary.
+fn decided(v: &SideVerdict) -> String {
+    match v {
+        SideVerdict::Accepted(o) | SideVerdict::Blocked(o) => o
+            .first()
+            .map(|o| format!(" by {}", o.firewall))
+            .unwrap_or_default(),
+        SideVerdict::Conditional(a) => a
+            .conditions
+            .first()
+            .map(|c| format!(" ({} decides: {})", c.kind.describe(), c.origin))
+            .unwrap_or_default(),
+        SideVerdict::Undetermined(u) | SideVerdict::Unreadable(u) => {
+            u.first().map(|x| format!(": {x}")).unwrap_or_default()
+        }
+        SideVerdict::NoFirewall => String::new(),
+    }
+}
+
+/// One line about one port: what now and after reboot say, and whether they disagree.
+fn port_summary(r: &PortResult) -> String {
+    let (n, b) = r.v4();
+    match (n, b) {
+        (Some(n), Some(b)) if n.short() == b.short() => match n {
+            SideVerdict::NoFirewall => format!(
+                "TCP {}: no firewall is active now or configured for boot, so it is accepted",
+                r.port
+            ),
+            _ => format!(
+                "TCP {} is {} now{} and after a reboot{}",
+                r.port,
+                n.short(),
+                decided(n),
+                decided(b)
+            ),
+        },
+        (Some(n), Some(b)) => format!(
+            "TCP {}: now and after a reboot disagree: {} now{}, {} after a reboot{}",
+            r.port,
+            n.short(),
+            decided(n),
+            b.short(),
+            decided(b)
+        ),
+        (None, Some(b)) => format!(
+            "TCP {} is {} after a reboot{} (the running rules cannot be known with --root)",
+            r.port,
+            b.short(),
+            decided(b)
+        ),
+        (Some(n), None) => format!("TCP {} is {} now{}", r.port, n.short(), decided(n)),
+        (None, None) => format!("TCP {}: nothing could be evaluated", r.port),
+    }
+}
+
+/// Commands that open `port` in the firewall that blocked it.
+fn remediation(results: &[PortResult], ssh: bool, os_id: Option<&str>) -> Option<String> {
+    let mut lines = Vec::new();
+    for r in results {
+        let mut origins = Vec::new();
+        for side in [&r.boot, &r.now] {
+            match side[0].as_ref().map(|s| &s.verdict) {
+                Some(SideVerdict::Blocked(o)) => origins.extend(o.iter().cloned()),
+                Some(SideVerdict::Conditional(a)) => origins.extend(a.blocked_by.iter().cloned()),
+                _ => {}
+            }
+        }
+        let mut seen = Vec::new();
+        for o in origins {
+            let fix = fix_for(&o, r.port, ssh, os_id);
+            if !seen.contains(&fix) {
+                seen.push(fix.clone());
+                lines.push(fix);
+            }
+        }
+    }
+    if lines.is_empty() {
+        None
+    } else {
+        Some(lines.join("\n"))
+    }
+}
+
+fn fix_for(o: &Origin, port: u16, ssh: bool, os_id: Option<&str>) -> String {
+    let fw = o.firewall.as_str();
+    if fw.starts_with("firewalld") {
+        let zone = o
+            .chain
+            .strip_prefix("zone ")
+            .map(|z| format!(" --zone={z}"))
+            .unwrap_or_default();
+        let what = if ssh && port == 22 {
+            "--add-service=ssh".to_string()
+        } else {
+            format!("--add-port={port}/tcp")
+        };
+        return format!("firewall-cmd --permanent{zone} {what} && firewall-cmd --reload");
+    }
+    if fw.starts_with("ufw") {
+        return format!("ufw allow {port}/tcp");
+    }
+    if fw.starts_with("SuSEfirewall2") {
+        return format!(
+            "add {port} to FW_SERVICES_EXT_TCP in /etc/sysconfig/SuSEfirewall2 (for example FW_SERVICES_EXT_TCP=\"{port}\"), then run `SuSEfirewall2 start`"
+        );
+    }
+    if fw.starts_with("nftables") || (o.table.contains(' ') && !fw.contains("tables-")) {
+        let file = fw
+            .strip_prefix("nftables (")
+            .and_then(|r| r.strip_suffix(')'))
+            .unwrap_or("/etc/nftables.conf");
+        return format!(
+            "nft insert rule {} {} tcp dport {port} ct state new accept   # and add `tcp dport {port} ct state new accept` to chain {} in {file}",
+            o.table, o.chain, o.chain
+        );
+    }
+    // iptables: insert before the rule that blocks, or append when the policy does.
+    let v6 = fw.contains("ip6tables") || fw.contains("/ip6tables") || fw.contains("rules.v6");
+    let tool = if v6 { "ip6tables" } else { "iptables" };
+    let at = match o.rule {
+        Some(n) => format!("-I {} {n}", o.chain),
+        None => format!("-A {}", o.chain),
+    };
+    let table = if o.table == "filter" {
+        String::new()
+    } else {
+        format!("-t {} ", o.table)
+    };
+    // Make the change survive a reboot the way this system loads its rules.
+    let debian_like = matches!(os_id, Some("debian" | "ubuntu" | "raspbian" | "linuxmint"));
+    let save = if fw.contains("netfilter-persistent")
+        || fw.contains("rules.v")
+        || (debian_like && !fw.contains("/etc/sysconfig"))
+    {
+        "netfilter-persistent save".to_string()
+    } else {
+        format!("service {tool} save")
+    };
+    format!("{tool} {table}{at} -p tcp --dport {port} -m state --state NEW -j ACCEPT && {save}")
+}
+
+/// The status the firewall answers give, before options.
+fn firewall_status(results: &[PortResult]) -> Status {
+    let statuses: Vec<Status> = results
+        .iter()
+        .map(|r| match r.worst() {
+            SideVerdict::Blocked(_) => Status::Fail,
+            SideVerdict::Unreadable(_) => Status::Error,
+            SideVerdict::Undetermined(_) | SideVerdict::Conditional(_) => Status::Warn,
+            SideVerdict::Accepted(_) | SideVerdict::NoFirewall => Status::Pass,
+        })
+        .collect();
+    let any_pass = statuses.contains(&Status::Pass);
+    let worst = statuses.iter().copied().min().unwrap_or(Status::Pass);
+    // sshd on several ports: one open port is enough to log in, the others are worth a warning.
+    if any_pass && worst == Status::Fail {
+        Status::Warn
+    } else {
+        worst
+    }
+}
+
+fn check_ssh(ctx: &Context<'_>) -> Finding {
+    let sshd = ctx.facts.sshd_ports();
+    let results: Vec<PortResult> = sshd.ports.iter().map(|p| port_result(ctx, *p)).collect();
+    let status = firewall_status(&results);
+    let ports: Vec<String> = sshd.ports.iter().map(u16::to_string).collect();
+    let lines: Vec<String> = results.iter().map(port_summary).collect();
+    let summary = match status {
+        Status::Pass => format!(
+            "ssh (TCP {}) gets through: {}",
+            ports.join(", "),
+            lines.join("; ")
+        ),
+        Status::Warn if results.len() > 1 => format!(
+            "ssh is reachable on some of its ports only, or not for every peer: {}",
+            lines.join("; ")
+        ),
+        Status::Warn => format!("ssh may not get through: {}", lines.join("; ")),
+        Status::Error => format!("could not read the firewall rules: {}", lines.join("; ")),
+        _ => format!("ssh is blocked: {}", lines.join("; ")),
+    };
+    let mut details = vec![match &sshd.config {
+        Some(_) => format!(
+            "sshd listens on TCP {} (from {})",
+            ports.join(", "),
+            sshd.files.join(", ")
+        ),
+        None => format!(
+            "sshd listens on TCP {} (no sshd_config found)",
+            ports.join(", ")
+        ),
+    }];
+    details.extend(sshd.notes.iter().cloned());
+    details.extend(
+        sshd.errors
+            .iter()
+            .map(|e| format!("sshd configuration: {e}")),
+    );
+    details.extend(all_details(ctx, &results));
+    let mut f = Finding {
+        status,
+        summary,
+        details,
+        remediation: None,
+    };
+    if matches!(status, Status::Fail | Status::Warn) {
+        f.remediation = remediation(&results, true, ctx.facts.os().id.as_deref());
+    }
+    if status == Status::Error {
+        f.remediation = Some("Run asr-preflight as root so that it can read the firewall rules (iptables-save and nft need CAP_NET_ADMIN).".into());
+    }
+    f
+}
+
+/// Whether a listener on the port is Site Recovery's own (or this tool's peer test).
+fn known_listener(l: &Listener, install_dir: &std::path::Path) -> Option<&'static str> {
+    let o = l.owner.as_ref()?;
+    let exe = o.exe.as_deref().unwrap_or("");
+    let dir = install_dir.to_string_lossy();
+    let dir = dir.trim_end_matches('/');
+    if exe.starts_with("/usr/local/ASR/")
+        || exe.starts_with("/usr/local/InMage/")
+        || (!dir.is_empty() && exe.starts_with(&format!("{dir}/")))
+    {
+        return Some("Site Recovery");
+    }
+    if o.comm == "asr-preflight" && o.cmdline.contains("mvc") {
+        return Some("asr-preflight mvc listen (the peer test)");
+    }
+    None
+}
+
+fn check_mvc(ctx: &Context<'_>) -> Finding {
+    let r = port_result(ctx, MVC_PORT);
+    let fw_status = firewall_status(std::slice::from_ref(&r));
+    let mut details = Vec::new();
+    let mut status = match fw_status {
+        Status::Fail if !ctx.options.multi_vm => Status::Warn,
+        s => s,
+    };
+    let mut summary = port_summary(&r);
+    if fw_status == Status::Fail && !ctx.options.multi_vm {
+        summary.push_str(" (a warning because multi-VM consistency was not asked for; --multi-vm makes it a failure)");
+    }
+    // Who holds the port.
+    let mut holders = Vec::new();
+    match ctx.facts.listeners() {
+        None => details.push(
+            "listening sockets: an image has none; whether another program will hold TCP 20004 cannot be known with --root".into(),
+        ),
+        Some(l) => {
+            for e in &l.errors {
+                details.push(format!("listening sockets: {e}"));
+            }
+            if !l.errors.is_empty() && status != Status::Fail {
+                status = Status::Error;
+                summary = format!("{summary}; the listening sockets could not be read");
+            }
+            for s in l.listeners.iter().filter(|s| s.port == MVC_PORT) {
+                let who = match &s.owner {
+                    Some(o) => format!(
+                        "{} (pid {}, {})",
+                        o.comm,
+                        o.pid,
+                        o.exe.clone().unwrap_or_else(|| o.cmdline.clone())
+                    ),
+                    None => format!(
+                        "an unknown process (uid {}; its /proc/PID/fd could not be read{})",
+                        s.uid,
+                        if l.unreadable_processes > 0 { ": run as root" } else { "" }
+                    ),
+                };
+                match known_listener(s, &ctx.options.install_dir) {
+                    Some(k) => details.push(format!("TCP 20004 on {} is held by {who}: {k}, as expected", s.addr)),
+                    None => holders.push((s.addr, who)),
+                }
+            }
+        }
+    }
+    if !holders.is_empty() {
+        status = Status::Fail;
+        let list: Vec<String> = holders.iter().map(|(a, w)| format!("{a}: {w}")).collect();
+        summary = format!(
+            "TCP 20004 is already held by another program ({}); {summary}",
+            list.join("; ")
+        );
+    }
+    details.extend(all_details(ctx, std::slice::from_ref(&r)));
+    let mut f = Finding {
+        status,
+        summary,
+        details,
+        remediation: None,
+    };
+    let mut fixes = Vec::new();
+    if !holders.is_empty() {
+        fixes.push(format!(
+            "stop or reconfigure the program listening on TCP 20004 ({})",
+            holders
+                .iter()
+                .map(|(_, w)| w.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    if matches!(fw_status, Status::Fail | Status::Warn) {
+        fixes.extend(remediation(
+            std::slice::from_ref(&r),
+            false,
+            ctx.facts.os().id.as_deref(),
+        ));
+    }
+    if status == Status::Error {
+        fixes.push(
+            "Run asr-preflight as root so that it can read the firewall rules and sockets.".into(),
+        );
+    }
+    if !fixes.is_empty() {
+        f.remediation = Some(fixes.join("\n"));
+    }
+    f
+}

@@ -1,0 +1,146 @@
+//! TCP sockets in the LISTEN state on the running system (`/proc/net/tcp` and `tcp6`, which show
+//! the network namespace of the reader), and the process holding each one, found by the socket
+//! inode among the links in `/proc/PID/fd`. Live only: an image has no sockets.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::Path;
+
+use crate::parse::proc_net_tcp::{self, STATE_LISTEN};
+use crate::root::Root;
+use crate::text::escape_bytes;
+
+/// The process holding a socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub pid: u32,
+    pub comm: String,
+    /// The executable's path, when readable.
+    pub exe: Option<String>,
+    /// The command line, arguments separated by spaces.
+    pub cmdline: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listener {
+    pub addr: IpAddr,
+    pub port: u16,
+    pub uid: u32,
+    pub inode: u64,
+    /// `None` when no readable /proc/PID/fd holds the socket (another user's process when not
+    /// running as root).
+    pub owner: Option<Owner>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListenerFacts {
+    pub listeners: Vec<Listener>,
+    /// /proc/net files that could not be read or parsed.
+    pub errors: Vec<String>,
+    /// Processes whose descriptors could not be read.
+    pub unreadable_processes: usize,
+}
+
+pub fn gather(root: &Root) -> ListenerFacts {
+    let mut out = ListenerFacts::default();
+    for path in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        match root.read_optional(Path::new(path)) {
+            Ok(Some(text)) => {
+                let (sockets, errors) = proc_net_tcp::parse(&text);
+                out.errors
+                    .extend(errors.into_iter().map(|e| format!("{path}: {e}")));
+                out.listeners
+                    .extend(
+                        sockets
+                            .into_iter()
+                            .filter(|s| s.state == STATE_LISTEN)
+                            .map(|s| Listener {
+                                addr: s.local,
+                                port: s.local_port,
+                                uid: s.uid,
+                                inode: s.inode,
+                                owner: None,
+                            }),
+                    );
+            }
+            // tcp6 is absent when IPv6 is disabled.
+            Ok(None) if path.ends_with('6') => {}
+            Ok(None) => out.errors.push(format!("{path}: not found")),
+            Err(e) => out.errors.push(e.to_string()),
+        }
+    }
+    if !out.listeners.is_empty() {
+        let (owners, unreadable) = socket_owners(root);
+        out.unreadable_processes = unreadable;
+        for l in &mut out.listeners {
+            l.owner = owners.get(&l.inode).cloned();
+        }
+    }
+    out
+}
+
+/// Socket inode -> owning process, and how many processes could not be inspected.
+fn socket_owners(root: &Root) -> (HashMap<u64, Owner>, usize) {
+    let mut map = HashMap::new();
+    let mut unreadable = 0;
+    let Ok(procs) = root.read_dir(Path::new("/proc")) else {
+        return (map, 0);
+    };
+    for p in procs {
+        let Some(pid) = p.name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let base = Path::new("/proc").join(pid.to_string());
+        let fds = match root.read_dir(&base.join("fd")) {
+            Ok(f) => f,
+            Err(_) => {
+                unreadable += 1;
+                continue;
+            }
+        };
+        let mut owner: Option<Owner> = None;
+        for fd in fds {
+            let Ok(target) = root.read_link(&base.join("fd").join(&fd.name)) else {
+                continue;
+            };
+            let t = target.to_string_lossy();
+            let Some(inode) = t
+                .strip_prefix("socket:[")
+                .and_then(|r| r.strip_suffix(']'))
+                .and_then(|n| n.parse::<u64>().ok())
+            else {
+                continue;
+            };
+            let o = owner.get_or_insert_with(|| describe(root, pid, &base));
+            map.entry(inode).or_insert_with(|| o.clone());
+        }
+    }
+    (map, unreadable)
+}
+
+fn describe(root: &Root, pid: u32, base: &Path) -> Owner {
+    let comm = root
+        .read_prefix(&base.join("comm"), 64)
+        .map(|b| escape_bytes(b.trim_ascii()))
+        .unwrap_or_default();
+    let exe = root
+        .read_link(&base.join("exe"))
+        .ok()
+        .map(|p| escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(p.as_os_str())));
+    let cmdline = root
+        .read_prefix(&base.join("cmdline"), 4096)
+        .map(|b| {
+            b.split(|c| *c == 0)
+                .filter(|a| !a.is_empty())
+                .map(escape_bytes)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default();
+    Owner {
+        pid,
+        comm,
+        exe,
+        cmdline,
+    }
+}

@@ -1,0 +1,657 @@
+//! firewalld's permanent configuration, as it will be loaded at the next boot: zones and
+//! services (XML, `/etc/firewalld` overriding `/usr/lib/firewalld` file by file), the default
+//! zone, the zones bound to interfaces and source addresses, rich rules and direct rules.
+//!
+//! It is compiled into the chains firewalld itself builds (loopback accepted, the zone chosen by
+//! source address first, then by interface, else the default zone; inside a zone: rich rules of
+//! negative priority, deny rules, allow rules with services and ports, positive priority, then
+//! the zone's target), so the evaluator answers for it as for a live rule set.
+
+use std::collections::BTreeMap;
+
+use super::{Action, Base, Cond, Family, Hook, Item, Kind, Policy, PortRange, Rule, Ruleset};
+
+/// The permanent configuration, read by the caller.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// `DefaultZone` of firewalld.conf (`public` when unset).
+    pub default_zone: String,
+    /// Zone name -> (path, XML), the /etc file when both exist.
+    pub zones: BTreeMap<String, (String, String)>,
+    /// Service name -> (path, XML).
+    pub services: BTreeMap<String, (String, String)>,
+    /// Interfaces bound to zones outside the zone files (NetworkManager's `zone=`, ifcfg
+    /// `ZONE=`): (interface, zone, where it was set).
+    pub interface_zones: Vec<(String, String, String)>,
+    /// /etc/firewalld/direct.xml, when present.
+    pub direct: Option<(String, String)>,
+}
+
+const FIREWALL: &str = "firewalld (permanent configuration)";
+const TABLE: &str = "firewalld";
+
+/// Compiles the configuration; `Err` when a file firewalld needs cannot be understood.
+pub fn compile(cfg: &Config) -> Result<Ruleset, String> {
+    let mut rs = Ruleset::new(FIREWALL);
+    let input = rs.chain_mut(TABLE, "INPUT");
+    rs.bases.push(Base {
+        chain: input,
+        hook: Hook::Input,
+        priority: 10,
+        families: vec![Family::V4, Family::V6],
+        policy: Policy::Accept,
+        device: None,
+    });
+    let mut zones: BTreeMap<String, Zone> = BTreeMap::new();
+    for (name, (path, xml)) in &cfg.zones {
+        zones.insert(name.clone(), parse_zone(path, xml)?);
+    }
+    let default = if cfg.default_zone.is_empty() {
+        "public".to_string()
+    } else {
+        cfg.default_zone.clone()
+    };
+    if !zones.contains_key(&default) {
+        return Err(format!(
+            "the default zone {default} has no definition in /etc/firewalld/zones or /usr/lib/firewalld/zones"
+        ));
+    }
+    let mut top = vec![
+        rule(
+            vec![Cond::CtState {
+                neg: false,
+                states: vec!["established".into(), "related".into()],
+            }],
+            Action::Accept,
+            "ct state established,related accept",
+        ),
+        rule(
+            vec![Cond::InIface {
+                neg: false,
+                name: "lo".into(),
+            }],
+            Action::Accept,
+            "iifname lo accept",
+        ),
+    ];
+    if let Some((path, xml)) = &cfg.direct {
+        let direct = direct_rules(path, xml, &mut rs.notes)?;
+        if !direct.is_empty() {
+            let c = rs.chain_mut(TABLE, "INPUT_direct");
+            rs.chains[c].rules = direct;
+            top.push(rule(
+                vec![],
+                Action::Jump("INPUT_direct".into()),
+                "jump INPUT_direct",
+            ));
+        }
+    }
+    // Source bindings first, then interfaces, then the default zone.
+    for (name, z) in &zones {
+        for src in &z.sources {
+            top.push(rule(
+                vec![Cond::Depends {
+                    kind: Kind::Source,
+                    key: format!("source {src}"),
+                    neg: false,
+                }],
+                Action::Goto(zone_chain(name)),
+                &format!("source {src} -> zone {name} ({})", z.path),
+            ));
+        }
+    }
+    let mut bound: Vec<(String, String, String)> = Vec::new();
+    for (name, z) in &zones {
+        for i in &z.interfaces {
+            bound.push((i.clone(), name.clone(), z.path.clone()));
+        }
+    }
+    for (i, zone, from) in &cfg.interface_zones {
+        if !bound.iter().any(|(b, _, _)| b == i) {
+            bound.push((i.clone(), zone.clone(), from.clone()));
+        }
+    }
+    for (iface, zone, from) in &bound {
+        if !zones.contains_key(zone) {
+            rs.notes.push(format!(
+                "{from}: interface {iface} is bound to zone {zone}, which has no definition"
+            ));
+            continue;
+        }
+        top.push(rule(
+            vec![Cond::InIface {
+                neg: false,
+                name: iface.clone(),
+            }],
+            Action::Goto(zone_chain(zone)),
+            &format!("interface {iface} -> zone {zone} ({from})"),
+        ));
+    }
+    top.push(rule(
+        vec![],
+        Action::Goto(zone_chain(&default)),
+        &format!("default zone {default}"),
+    ));
+    rs.chains[input].rules = top;
+    for (name, z) in &zones {
+        let rules = zone_rules(name, z, cfg, &mut rs.notes)?;
+        let c = rs.chain_mut(TABLE, &zone_chain(name));
+        rs.chains[c].rules = rules;
+    }
+    Ok(rs)
+}
+
+fn zone_chain(name: &str) -> String {
+    format!("zone {name}")
+}
+
+fn rule(conds: Vec<Cond>, action: Action, text: &str) -> Rule {
+    let mut items: Vec<Item> = conds.into_iter().map(Item::Cond).collect();
+    items.push(Item::Act(action));
+    Rule {
+        items,
+        text: text.to_string(),
+    }
+}
+
+#[derive(Debug, Default)]
+struct Zone {
+    path: String,
+    target: String,
+    services: Vec<String>,
+    ports: Vec<(String, String)>,
+    protocols: Vec<String>,
+    sources: Vec<String>,
+    interfaces: Vec<String>,
+    rich: Vec<Rich>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Rich {
+    text: String,
+    priority: i64,
+    family: Option<Family>,
+    conds: Vec<Cond>,
+    /// Service or port elements, resolved later.
+    service: Option<String>,
+    ports: Vec<(String, String)>,
+    protocol: Option<String>,
+    action: Option<Action>,
+    limited: bool,
+}
+
+fn parse_zone(path: &str, xml: &str) -> Result<Zone, String> {
+    let doc = roxmltree::Document::parse(xml).map_err(|e| format!("{path}: {e}"))?;
+    let root = doc.root_element();
+    if root.tag_name().name() != "zone" {
+        return Err(format!("{path}: not a <zone> file"));
+    }
+    let mut z = Zone {
+        path: path.to_string(),
+        target: root.attribute("target").unwrap_or("default").to_string(),
+        ..Zone::default()
+    };
+    for n in root.children().filter(|n| n.is_element()) {
+        match n.tag_name().name() {
+            "service" => z.services.extend(n.attribute("name").map(str::to_string)),
+            "port" => z.ports.push((
+                n.attribute("port").unwrap_or("").to_string(),
+                n.attribute("protocol").unwrap_or("").to_string(),
+            )),
+            "protocol" => z.protocols.extend(n.attribute("value").map(str::to_string)),
+            "source" => {
+                let s = n
+                    .attribute("address")
+                    .map(str::to_string)
+                    .or_else(|| n.attribute("mac").map(|m| format!("mac {m}")))
+                    .or_else(|| n.attribute("ipset").map(|m| format!("ipset {m}")));
+                z.sources.extend(s);
+            }
+            "interface" => z.interfaces.extend(n.attribute("name").map(str::to_string)),
+            "rule" => z.rich.push(parse_rich(n)),
+            _ => {}
+        }
+    }
+    Ok(z)
+}
+
+fn parse_rich(n: roxmltree::Node<'_, '_>) -> Rich {
+    let mut r = Rich {
+        priority: n
+            .attribute("priority")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0),
+        family: match n.attribute("family") {
+            Some("ipv4") => Some(Family::V4),
+            Some("ipv6") => Some(Family::V6),
+            _ => None,
+        },
+        ..Rich::default()
+    };
+    let mut text = vec!["rule".to_string()];
+    if let Some(f) = n.attribute("family") {
+        text.push(format!("family=\"{f}\""));
+    }
+    for c in n.children().filter(|c| c.is_element()) {
+        let invert = matches!(c.attribute("invert"), Some("true" | "True" | "yes"));
+        let attrs: Vec<String> = c
+            .attributes()
+            .map(|a| format!("{}=\"{}\"", a.name(), a.value()))
+            .collect();
+        text.push(
+            format!("{} {}", c.tag_name().name(), attrs.join(" "))
+                .trim()
+                .to_string(),
+        );
+        match c.tag_name().name() {
+            "source" | "destination" => {
+                let src = c.tag_name().name() == "source";
+                let what = c
+                    .attribute("address")
+                    .or(c.attribute("ipset"))
+                    .or(c.attribute("mac"))
+                    .unwrap_or("?");
+                r.conds.push(Cond::Depends {
+                    kind: if src { Kind::Source } else { Kind::Destination },
+                    key: format!("{} {what}", if src { "source" } else { "destination" }),
+                    neg: invert,
+                });
+            }
+            "service" => r.service = c.attribute("name").map(str::to_string),
+            "port" => r.ports.push((
+                c.attribute("port").unwrap_or("").to_string(),
+                c.attribute("protocol").unwrap_or("").to_string(),
+            )),
+            "protocol" => r.protocol = c.attribute("value").map(str::to_string),
+            "source-port" => r.conds.push(Cond::Depends {
+                kind: Kind::SourcePort,
+                key: format!("source port {}", c.attribute("port").unwrap_or("?")),
+                neg: false,
+            }),
+            "accept" => r.action = Some(Action::Accept),
+            "reject" => r.action = Some(Action::Reject),
+            "drop" => r.action = Some(Action::Drop),
+            "mark" | "log" | "audit" | "nflog" => {
+                if c.children()
+                    .any(|l| l.is_element() && l.tag_name().name() == "limit")
+                {
+                    r.limited = true;
+                }
+            }
+            "limit" => r.limited = true,
+            other => r.conds.push(Cond::Depends {
+                kind: Kind::Unevaluable,
+                key: format!("rich rule element <{other}>"),
+                neg: false,
+            }),
+        }
+        if c.children()
+            .any(|l| l.is_element() && l.tag_name().name() == "limit")
+            && matches!(c.tag_name().name(), "accept" | "reject" | "drop")
+        {
+            r.limited = true;
+        }
+    }
+    r.text = text.join(" ");
+    r
+}
+
+/// `22`, `1000-2000` as a range.
+fn port_range(s: &str) -> Option<PortRange> {
+    match s.split_once('-') {
+        Some((a, b)) => Some((a.trim().parse().ok()?, b.trim().parse().ok()?)),
+        None => s.trim().parse().ok().map(|p| (p, p)),
+    }
+}
+
+/// The TCP ports of a service (following `<include>`), or why they cannot be known.
+fn service_ports(
+    name: &str,
+    cfg: &Config,
+    depth: usize,
+) -> Result<(Vec<PortRange>, bool, String), String> {
+    let Some((path, xml)) = cfg.services.get(name) else {
+        return Err(format!("service {name} has no definition"));
+    };
+    if depth > 8 {
+        return Err(format!("{path}: service includes nested too deep"));
+    }
+    let doc = roxmltree::Document::parse(xml).map_err(|e| format!("{path}: {e}"))?;
+    let mut ports = Vec::new();
+    let mut all_tcp = false;
+    for n in doc.root_element().children().filter(|n| n.is_element()) {
+        match n.tag_name().name() {
+            "port" if n.attribute("protocol") == Some("tcp") => {
+                let p = n.attribute("port").unwrap_or("");
+                ports.push(port_range(p).ok_or_else(|| format!("{path}: bad port {p}"))?);
+            }
+            "protocol" if n.attribute("value") == Some("tcp") => all_tcp = true,
+            "include" => {
+                if let Some(inc) = n.attribute("service") {
+                    let (p, t, _) = service_ports(inc, cfg, depth + 1)?;
+                    ports.extend(p);
+                    all_tcp |= t;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok((ports, all_tcp, path.clone()))
+}
+
+fn zone_rules(
+    name: &str,
+    z: &Zone,
+    cfg: &Config,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Rule>, String> {
+    let mut pre = Vec::new();
+    let mut deny = Vec::new();
+    let mut allow = Vec::new();
+    let mut post = Vec::new();
+    for r in &z.rich {
+        let mut conds = Vec::new();
+        if let Some(f) = r.family {
+            conds.push(Cond::Family(f));
+        }
+        conds.extend(r.conds.iter().cloned());
+        let mut ports: Vec<PortRange> = Vec::new();
+        let mut port_given = false;
+        if let Some(s) = &r.service {
+            port_given = true;
+            match service_ports(s, cfg, 0) {
+                Ok((_, true, _)) => ports.push((0, 65535)),
+                Ok((p, _, _)) => ports.extend(p),
+                Err(e) => conds.push(Cond::Depends {
+                    kind: Kind::Unevaluable,
+                    key: format!("zone {name}: {e}"),
+                    neg: false,
+                }),
+            }
+        }
+        for (p, proto) in &r.ports {
+            port_given = true;
+            if proto == "tcp" {
+                match port_range(p) {
+                    Some(pr) => ports.push(pr),
+                    None => conds.push(Cond::Depends {
+                        kind: Kind::Unevaluable,
+                        key: format!("zone {name}: port {p}"),
+                        neg: false,
+                    }),
+                }
+            }
+        }
+        if let Some(proto) = &r.protocol {
+            conds.push(Cond::Proto {
+                neg: false,
+                protos: super::proto_number(proto).into_iter().collect(),
+            });
+        }
+        if port_given {
+            if ports.is_empty() {
+                conds.push(Cond::Never("no TCP port in this rule".into()));
+            } else {
+                conds.push(Cond::Proto {
+                    neg: false,
+                    protos: vec![6],
+                });
+                conds.push(Cond::DPort { neg: false, ports });
+            }
+        }
+        if r.limited {
+            conds.push(Cond::Depends {
+                kind: Kind::History,
+                key: format!("limit in {}", r.text),
+                neg: false,
+            });
+        }
+        let Some(action) = r.action.clone() else {
+            continue; // log, audit or mark only
+        };
+        let text = format!("zone {name} ({}): {}", z.path, r.text);
+        let compiled = rule(conds, action.clone(), &text);
+        if r.priority < 0 {
+            pre.push((r.priority, compiled));
+        } else if r.priority > 0 {
+            post.push((r.priority, compiled));
+        } else if action == Action::Accept {
+            allow.push(compiled);
+        } else {
+            deny.push(compiled);
+        }
+    }
+    for s in &z.services {
+        match service_ports(s, cfg, 0) {
+            Ok((ports, all, path)) => {
+                let text = format!(
+                    "zone {name} ({}): service {s} ({path}: tcp {})",
+                    z.path,
+                    if all {
+                        "all".into()
+                    } else {
+                        super::show_ports(&ports)
+                    }
+                );
+                let mut conds = vec![Cond::Proto {
+                    neg: false,
+                    protos: vec![6],
+                }];
+                if !all {
+                    if ports.is_empty() {
+                        continue;
+                    }
+                    conds.push(Cond::DPort { neg: false, ports });
+                }
+                allow.push(rule(conds, Action::Accept, &text));
+            }
+            Err(e) => {
+                // firewalld refuses a zone naming an unknown service; the zone is not loaded.
+                notes.push(format!("zone {name} ({}): {e}", z.path));
+                allow.push(Rule {
+                    items: vec![
+                        Item::Cond(Cond::Depends {
+                            kind: Kind::Unevaluable,
+                            key: format!("zone {name}: {e}"),
+                            neg: false,
+                        }),
+                        Item::Act(Action::Accept),
+                    ],
+                    text: format!("zone {name} ({}): service {s}", z.path),
+                });
+            }
+        }
+    }
+    for (p, proto) in &z.ports {
+        if proto != "tcp" {
+            continue;
+        }
+        let Some(pr) = port_range(p) else {
+            return Err(format!("{}: bad port {p}", z.path));
+        };
+        allow.push(rule(
+            vec![
+                Cond::Proto {
+                    neg: false,
+                    protos: vec![6],
+                },
+                Cond::DPort {
+                    neg: false,
+                    ports: vec![pr],
+                },
+            ],
+            Action::Accept,
+            &format!("zone {name} ({}): port {p}/tcp", z.path),
+        ));
+    }
+    for proto in &z.protocols {
+        if super::proto_number(proto) == Some(6) {
+            allow.push(rule(
+                vec![Cond::Proto {
+                    neg: false,
+                    protos: vec![6],
+                }],
+                Action::Accept,
+                &format!("zone {name} ({}): protocol tcp", z.path),
+            ));
+        }
+    }
+    pre.sort_by_key(|(p, _)| *p);
+    post.sort_by_key(|(p, _)| *p);
+    let mut out: Vec<Rule> = pre.into_iter().map(|(_, r)| r).collect();
+    out.extend(deny);
+    out.extend(allow);
+    out.extend(post.into_iter().map(|(_, r)| r));
+    let target_text = format!("zone {name} ({}): target {}", z.path, z.target);
+    out.push(rule(
+        vec![],
+        match z.target.as_str() {
+            "ACCEPT" => Action::Accept,
+            "DROP" => Action::Drop,
+            // `default` and `%%REJECT%%` reject what no rule allowed.
+            _ => Action::Reject,
+        },
+        &target_text,
+    ));
+    Ok(out)
+}
+
+/// Direct rules of the filter table's INPUT chain, in priority order.
+fn direct_rules(path: &str, xml: &str, notes: &mut Vec<String>) -> Result<Vec<Rule>, String> {
+    let doc = roxmltree::Document::parse(xml).map_err(|e| format!("{path}: {e}"))?;
+    let mut out: Vec<(i64, Rule)> = Vec::new();
+    for n in doc.root_element().children().filter(|n| n.is_element()) {
+        let args = n.text().unwrap_or("").trim().to_string();
+        match n.tag_name().name() {
+            "rule" => {
+                let table = n.attribute("table").unwrap_or("filter");
+                let chain = n.attribute("chain").unwrap_or("");
+                if table != "filter" || chain != "INPUT" {
+                    if matches!(chain, "PREROUTING" | "INPUT") {
+                        notes.push(format!(
+                            "{path}: direct rule in {table} {chain} not evaluated: {args}"
+                        ));
+                    }
+                    continue;
+                }
+                let family = match n.attribute("ipv") {
+                    Some("ipv6") => Family::V6,
+                    _ => Family::V4,
+                };
+                let mut items = super::iptables::rule_items(&args, family)
+                    .map_err(|e| format!("{path}: direct rule `{args}`: {e}"))?;
+                items.insert(0, Item::Cond(Cond::Family(family)));
+                let prio = n
+                    .attribute("priority")
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(0);
+                out.push((
+                    prio,
+                    Rule {
+                        items,
+                        text: format!("{path}: direct rule {args}"),
+                    },
+                ));
+            }
+            "passthrough" => notes.push(format!("{path}: passthrough not evaluated: {args}")),
+            _ => {}
+        }
+    }
+    out.sort_by_key(|(p, _)| *p);
+    Ok(out.into_iter().map(|(_, r)| r).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::eval::{Verdict, evaluate};
+    use super::*;
+
+    const SSH: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<service><short>SSH</short><port protocol="tcp" port="22"/></service>"#;
+    const PUBLIC: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<zone><short>Public</short><service name="ssh"/><service name="dhcpv6-client"/><forward/></zone>"#;
+    const DHCP6: &str = r#"<service><port protocol="udp" port="546"/></service>"#;
+
+    fn cfg(zones: &[(&str, &str)]) -> Config {
+        let mut c = Config {
+            default_zone: "public".into(),
+            ..Config::default()
+        };
+        for (n, x) in zones {
+            c.zones.insert(
+                n.to_string(),
+                (format!("/usr/lib/firewalld/zones/{n}.xml"), x.to_string()),
+            );
+        }
+        c.services.insert(
+            "ssh".into(),
+            ("/usr/lib/firewalld/services/ssh.xml".into(), SSH.into()),
+        );
+        c.services
+            .insert("dhcpv6-client".into(), ("s".into(), DHCP6.into()));
+        c
+    }
+
+    fn v(c: &Config, port: u16) -> Verdict {
+        evaluate(&compile(c).unwrap(), Family::V4, port).verdict
+    }
+
+    /// The shipped public zone: ssh in, everything else rejected, decided by the zone.
+    #[test]
+    fn public_zone() {
+        let c = cfg(&[("public", PUBLIC)]);
+        assert_eq!(v(&c, 22), Verdict::Accepted);
+        assert_eq!(v(&c, 20004), Verdict::Blocked);
+        let a = evaluate(&compile(&c).unwrap(), Family::V4, 22);
+        assert!(
+            a.accepted_by[0].text.contains("service ssh"),
+            "{:?}",
+            a.accepted_by
+        );
+    }
+
+    /// Ports, port ranges and rich rules; a source-limited rich rule is conditional.
+    #[test]
+    fn ports_and_rich_rules() {
+        let z = r#"<zone><port port="20000-20010" protocol="tcp"/>
+<rule family="ipv4"><source address="192.0.2.0/24"/><port port="2222" protocol="tcp"/><accept/></rule>
+<rule><service name="ssh"/><reject/></rule><service name="ssh"/></zone>"#;
+        let c = cfg(&[("public", z)]);
+        assert_eq!(v(&c, 20004), Verdict::Accepted);
+        assert_eq!(v(&c, 2222), Verdict::Conditional);
+        // Deny rich rules come before allowed services.
+        assert_eq!(v(&c, 22), Verdict::Blocked);
+        let c6 = compile(&c).unwrap();
+        assert_eq!(evaluate(&c6, Family::V6, 2222).verdict, Verdict::Blocked);
+    }
+
+    /// An interface bound to another zone makes the answer depend on the interface.
+    #[test]
+    fn interface_bindings() {
+        let trusted = r#"<zone target="ACCEPT"><interface name="eth1"/></zone>"#;
+        let c = cfg(&[("public", PUBLIC), ("trusted", trusted)]);
+        let a = evaluate(&compile(&c).unwrap(), Family::V4, 20004);
+        assert_eq!(a.verdict, Verdict::Conditional);
+        assert_eq!(a.conditions[0].kind, Kind::Interface);
+        // The default zone itself may be another one.
+        let mut c = cfg(&[("public", PUBLIC), ("drop", r#"<zone target="DROP"/>"#)]);
+        c.default_zone = "drop".into();
+        assert_eq!(v(&c, 22), Verdict::Blocked);
+        c.default_zone = "nosuch".into();
+        assert!(compile(&c).is_err());
+    }
+
+    /// A zone naming an unknown service cannot be evaluated; direct rules are followed.
+    #[test]
+    fn unknown_service_and_direct() {
+        let z = r#"<zone><service name="nosuch"/></zone>"#;
+        let c = cfg(&[("public", z)]);
+        assert_eq!(v(&c, 22), Verdict::Undetermined);
+        let mut c = cfg(&[("public", PUBLIC)]);
+        c.direct = Some((
+            "/etc/firewalld/direct.xml".into(),
+            r#"<direct><rule ipv="ipv4" table="filter" chain="INPUT" priority="0">-p tcp --dport 22 -j DROP</rule></direct>"#.into(),
+        ));
+        assert_eq!(v(&c, 22), Verdict::Blocked);
+    }
+}

@@ -1,0 +1,339 @@
+//! The firewall as the kernel sees it, and the one question we ask of it: will a new inbound TCP
+//! connection from another host to port P be accepted? Pure: text in, answers out, no I/O.
+//!
+//! Every front end ([`iptables`] dumps, nftables [`nft_json`] and [`nft_text`], the persistent
+//! formats of [`firewalld`], [`susefirewall2`] and [`ufw`]) produces the same [`Ruleset`]: base
+//! chains hooked at PREROUTING or INPUT with a priority and a policy, user chains, and rules made
+//! of conditions and actions. [`eval`] walks it like netfilter does, with the facts of the packet
+//! that are not known (its source, the interface it arrives on) left open, so that the answer can
+//! be "accepted", "blocked", "it depends on this rule" or "this match cannot be evaluated".
+
+pub mod eval;
+pub mod firewalld;
+pub mod iptables;
+pub mod nft_json;
+pub mod nft_text;
+pub mod susefirewall2;
+pub mod ufw;
+
+use std::fmt;
+
+/// The IP version of the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Family {
+    V4,
+    V6,
+}
+
+impl Family {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::V4 => "IPv4",
+            Family::V6 => "IPv6",
+        }
+    }
+}
+
+/// Where a base chain sits on the way of an inbound packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Hook {
+    Prerouting,
+    Input,
+}
+
+/// What a base chain does with a packet no rule decided on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    Accept,
+    Drop,
+}
+
+/// What is left open about the packet: a rule that depends on it makes the answer partial.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// The peer's address (`-s`, `ip saddr`, ipsets, MAC addresses).
+    Source,
+    /// Which local address was connected to (`-d`, `ip daddr`).
+    Destination,
+    /// The interface the connection arrives on (`-i eth0`).
+    Interface,
+    /// The peer's source port.
+    SourcePort,
+    /// Rate limits and connection history (`limit`, `recent`, `connlimit`).
+    History,
+    /// A match this tool cannot evaluate: the answer is never "accepted" because of it.
+    Unevaluable,
+}
+
+impl Kind {
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Kind::Source => "the peer's address",
+            Kind::Destination => "the local address connected to",
+            Kind::Interface => "the interface the connection arrives on",
+            Kind::SourcePort => "the peer's source port",
+            Kind::History => "rate limits or the peer's recent connections",
+            Kind::Unevaluable => "a match this tool cannot evaluate",
+        }
+    }
+}
+
+/// One port range, inclusive.
+pub type PortRange = (u16, u16);
+
+/// A condition of a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cond {
+    /// True for every packet (`-m comment`, a bare `-m tcp`).
+    Always,
+    /// False for a new TCP connection from another host, with the reason.
+    Never(String),
+    /// The packet's IP version (nftables `meta nfproto ipv4`).
+    Family(Family),
+    /// False for the other IP version, else the inner condition (`ip saddr` in an inet table).
+    OnFamily(Family, Box<Cond>),
+    /// Layer-4 protocol numbers; TCP is 6.
+    Proto {
+        neg: bool,
+        protos: Vec<u8>,
+    },
+    /// `-i NAME` (a trailing `+` or `*` is a prefix wildcard).
+    InIface {
+        neg: bool,
+        name: String,
+    },
+    DPort {
+        neg: bool,
+        ports: Vec<PortRange>,
+    },
+    /// multiport `--ports`: the source or the destination port.
+    EitherPort {
+        neg: bool,
+        ports: Vec<PortRange>,
+    },
+    /// Connection-tracking states in lower case (`new`, `established`, `untracked`...).
+    CtState {
+        neg: bool,
+        states: Vec<String>,
+    },
+    /// TCP flags: `(flags & mask) == comp` (bits FIN=1 SYN=2 RST=4 PSH=8 ACK=16 URG=32).
+    TcpFlags {
+        neg: bool,
+        mask: u8,
+        comp: u8,
+    },
+    /// addrtype of the destination (`LOCAL`, `UNICAST`...) in upper case.
+    DstType {
+        neg: bool,
+        types: Vec<String>,
+    },
+    /// addrtype of the source.
+    SrcType {
+        neg: bool,
+        types: Vec<String>,
+    },
+    /// Reverse-path filter: a peer routed back through the interface it came in on passes.
+    RpFilter {
+        invert: bool,
+    },
+    /// Depends on something left open; `key` identifies the fact so that two rules testing the
+    /// same fact are answered consistently; `neg` says the rule matches when the fact is false.
+    Depends {
+        kind: Kind,
+        key: String,
+        neg: bool,
+    },
+}
+
+/// What a matching rule does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Accept,
+    Drop,
+    Reject,
+    Return,
+    Jump(String),
+    Goto(String),
+    /// LOG, counters, marks: evaluation goes on with the next statement.
+    Continue,
+    /// A verdict this tool cannot follow (queues to user space, redirections), quoted.
+    Unknown(String),
+}
+
+/// One element of a rule, evaluated left to right.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    Cond(Cond),
+    Act(Action),
+    /// A verdict map: the first entry whose condition holds gives the verdict; no entry, no match.
+    Vmap(Vec<(Cond, Action)>),
+}
+
+/// A rule with the text to quote and where it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub items: Vec<Item>,
+    pub text: String,
+}
+
+/// A chain; base chains are listed separately in [`Ruleset::bases`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chain {
+    /// The table (with its family for nftables: `inet filter`).
+    pub table: String,
+    pub name: String,
+    pub rules: Vec<Rule>,
+}
+
+/// An entry point: a chain the kernel calls at a hook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Base {
+    pub chain: usize,
+    pub hook: Hook,
+    pub priority: i32,
+    pub families: Vec<Family>,
+    pub policy: Policy,
+    /// netdev chains see only the packets of one device.
+    pub device: Option<String>,
+}
+
+/// A whole rule set from one source, with the name of the firewall it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Ruleset {
+    /// Which firewall this is, for "decided by": `iptables (nf_tables)`, `firewalld`...
+    pub firewall: String,
+    pub chains: Vec<Chain>,
+    pub bases: Vec<Base>,
+    /// What the front end could not read, quoted; such a rule set never answers "accepted"
+    /// without saying so.
+    pub notes: Vec<String>,
+}
+
+impl Ruleset {
+    pub fn new(firewall: impl Into<String>) -> Ruleset {
+        Ruleset {
+            firewall: firewall.into(),
+            ..Ruleset::default()
+        }
+    }
+
+    /// The index of a chain of `table` named `name`.
+    pub fn find(&self, table: &str, name: &str) -> Option<usize> {
+        self.chains
+            .iter()
+            .position(|c| c.table == table && c.name == name)
+    }
+
+    /// The index of the chain, created empty if needed.
+    pub fn chain_mut(&mut self, table: &str, name: &str) -> usize {
+        match self.find(table, name) {
+            Some(i) => i,
+            None => {
+                self.chains.push(Chain {
+                    table: table.to_string(),
+                    name: name.to_string(),
+                    rules: Vec::new(),
+                });
+                self.chains.len() - 1
+            }
+        }
+    }
+
+    /// Whether anything at all would act on an inbound packet.
+    pub fn is_empty(&self) -> bool {
+        self.bases
+            .iter()
+            .all(|b| b.policy == Policy::Accept && self.chains[b.chain].rules.is_empty())
+    }
+
+    /// Appends the chains and base chains of another rule set (several sources at once).
+    pub fn absorb(&mut self, other: Ruleset) {
+        let offset = self.chains.len();
+        self.chains.extend(other.chains);
+        self.bases.extend(other.bases.into_iter().map(|mut b| {
+            b.chain += offset;
+            b
+        }));
+        self.notes.extend(other.notes);
+    }
+}
+
+/// A place in a rule set that decided or mattered, for the report.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Origin {
+    pub firewall: String,
+    pub table: String,
+    pub chain: String,
+    /// 1-based rule number; `None` for the chain's policy.
+    pub rule: Option<usize>,
+    pub text: String,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.rule {
+            Some(n) => write!(
+                f,
+                "{}: {} {} rule {}: `{}`",
+                self.firewall, self.table, self.chain, n, self.text
+            ),
+            None => write!(
+                f,
+                "{}: {} {} policy {}",
+                self.firewall, self.table, self.chain, self.text
+            ),
+        }
+    }
+}
+
+/// The standard hook priorities of the iptables tables (include/uapi/linux/netfilter_ipv4.h).
+pub fn iptables_priority(table: &str, hook: Hook) -> Option<i32> {
+    Some(match (table, hook) {
+        ("raw", Hook::Prerouting) => -300,
+        ("mangle", Hook::Prerouting) => -150,
+        ("nat", Hook::Prerouting) => -100,
+        ("mangle", Hook::Input) => -150,
+        ("filter", Hook::Input) => 0,
+        ("security", Hook::Input) => 50,
+        ("nat", Hook::Input) => 100,
+        _ => return None,
+    })
+}
+
+/// Port ranges as `22`, `1000-2000`, joined by commas.
+pub fn show_ports(ports: &[PortRange]) -> String {
+    ports
+        .iter()
+        .map(|(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Protocol names as iptables and nftables spell them.
+pub fn proto_number(name: &str) -> Option<u8> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "tcp" => 6,
+        "udp" => 17,
+        "icmp" => 1,
+        "icmpv6" | "ipv6-icmp" | "icmp6" => 58,
+        "sctp" => 132,
+        "udplite" => 136,
+        "dccp" => 33,
+        "esp" => 50,
+        "ah" => 51,
+        "gre" => 47,
+        "igmp" => 2,
+        "ipip" | "ipencap" => 4,
+        "ipv6" => 41,
+        "ospf" => 89,
+        "vrrp" => 112,
+        "pim" => 103,
+        n => return n.parse().ok(),
+    })
+}

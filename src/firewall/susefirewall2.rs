@@ -1,0 +1,310 @@
+//! SuSEfirewall2 (SLES 11 and 12) as `/etc/sysconfig/SuSEfirewall2` configures it: interfaces
+//! in the external, internal and DMZ zones (unassigned interfaces are external), per zone the
+//! open TCP ports (`FW_SERVICES_EXT_TCP`), the service files named by `FW_CONFIGURATIONS_EXT`
+//! (`/etc/sysconfig/SuSEfirewall2.d/services/NAME`, `TCP="..."`), `FW_SERVICES_ACCEPT_EXT`,
+//! `FW_SERVICES_DROP_EXT`/`REJECT_EXT`, `FW_TRUSTED_NETS`, and `FW_PROTECT_FROM_INT`. Compiled
+//! into chains and evaluated like any other rule set.
+
+use std::collections::BTreeMap;
+
+use super::{Action, Base, Cond, Family, Hook, Item, Kind, Policy, PortRange, Rule, Ruleset};
+use crate::parse::shell_vars;
+
+const FIREWALL: &str = "SuSEfirewall2 (/etc/sysconfig/SuSEfirewall2)";
+const TABLE: &str = "SuSEfirewall2";
+
+/// The configuration, read by the caller.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// /etc/sysconfig/SuSEfirewall2.
+    pub sysconfig: String,
+    /// Service files by name: (path, text).
+    pub services: BTreeMap<String, (String, String)>,
+    /// /etc/services names to TCP ports.
+    pub port_names: BTreeMap<String, u16>,
+}
+
+/// Compiles the configuration into a rule set.
+pub fn compile(cfg: &Config) -> Ruleset {
+    let vars = shell_vars::parse(&cfg.sysconfig);
+    let get = |k: &str| shell_vars::get(&vars, k).unwrap_or("").to_string();
+    let mut rs = Ruleset::new(FIREWALL);
+    let input = rs.chain_mut(TABLE, "INPUT");
+    rs.bases.push(Base {
+        chain: input,
+        hook: Hook::Input,
+        priority: 0,
+        families: vec![Family::V4, Family::V6],
+        policy: Policy::Drop,
+        device: None,
+    });
+    let mut top = vec![
+        rule(
+            vec![Cond::InIface {
+                neg: false,
+                name: "lo".into(),
+            }],
+            Action::Accept,
+            "lo accepted",
+        ),
+        rule(
+            vec![Cond::CtState {
+                neg: false,
+                states: vec!["established".into(), "related".into()],
+            }],
+            Action::Accept,
+            "established connections accepted",
+        ),
+    ];
+    for (zone, var) in [
+        ("int", "FW_DEV_INT"),
+        ("dmz", "FW_DEV_DMZ"),
+        ("ext", "FW_DEV_EXT"),
+    ] {
+        for dev in get(var).split_whitespace() {
+            if dev == "any" {
+                continue;
+            }
+            top.push(rule(
+                vec![Cond::InIface {
+                    neg: false,
+                    name: dev.to_string(),
+                }],
+                Action::Goto(format!("input_{zone}")),
+                &format!("{var}: {dev}"),
+            ));
+        }
+    }
+    top.push(rule(
+        vec![],
+        Action::Goto("input_ext".into()),
+        "interfaces in no zone are external",
+    ));
+    rs.chains[input].rules = top;
+    let reject = get("FW_REJECT").eq_ignore_ascii_case("yes");
+    for (zone, upper) in [("ext", "EXT"), ("dmz", "DMZ"), ("int", "INT")] {
+        let mut rules = Vec::new();
+        if zone == "int" && !get("FW_PROTECT_FROM_INT").eq_ignore_ascii_case("yes") {
+            rules.push(rule(
+                vec![],
+                Action::Accept,
+                "FW_PROTECT_FROM_INT is not yes: the internal zone is trusted",
+            ));
+        }
+        for (var, action) in [
+            (format!("FW_SERVICES_DROP_{upper}"), Action::Drop),
+            (format!("FW_SERVICES_REJECT_{upper}"), Action::Reject),
+            (format!("FW_SERVICES_ACCEPT_{upper}"), Action::Accept),
+        ] {
+            for entry in get(&var).split_whitespace() {
+                rules.push(net_rule(&var, entry, action.clone(), cfg, &mut rs.notes));
+            }
+        }
+        if zone == "ext" {
+            for entry in get("FW_TRUSTED_NETS").split_whitespace() {
+                rules.push(net_rule(
+                    "FW_TRUSTED_NETS",
+                    entry,
+                    Action::Accept,
+                    cfg,
+                    &mut rs.notes,
+                ));
+            }
+        }
+        let var = format!("FW_SERVICES_{upper}_TCP");
+        for p in get(&var).split_whitespace() {
+            rules.push(port_rule(&var, p, cfg));
+        }
+        let var = format!("FW_CONFIGURATIONS_{upper}");
+        for name in get(&var).split_whitespace() {
+            match cfg.services.get(name) {
+                Some((path, text)) => {
+                    let svars = shell_vars::parse(text);
+                    for p in shell_vars::get(&svars, "TCP").unwrap_or("").split_whitespace() {
+                        rules.push(port_rule(&format!("{var} {name} ({path}) TCP"), p, cfg));
+                    }
+                }
+                None => rules.push(Rule {
+                    items: vec![
+                        Item::Cond(Cond::Depends {
+                            kind: Kind::Unevaluable,
+                            key: format!("{var}: service {name} has no file in /etc/sysconfig/SuSEfirewall2.d/services"),
+                            neg: false,
+                        }),
+                        Item::Act(Action::Accept),
+                    ],
+                    text: format!("{var}: {name}"),
+                }),
+            }
+        }
+        rules.push(rule(
+            vec![],
+            if reject { Action::Reject } else { Action::Drop },
+            &format!(
+                "zone {zone}: anything else is {} (FW_REJECT={})",
+                if reject { "rejected" } else { "dropped" },
+                if get("FW_REJECT").is_empty() {
+                    "no".into()
+                } else {
+                    get("FW_REJECT")
+                }
+            ),
+        ));
+        let c = rs.chain_mut(TABLE, &format!("input_{zone}"));
+        rs.chains[c].rules = rules;
+    }
+    rs
+}
+
+fn rule(conds: Vec<Cond>, action: Action, text: &str) -> Rule {
+    let mut items: Vec<Item> = conds.into_iter().map(Item::Cond).collect();
+    items.push(Item::Act(action));
+    Rule {
+        items,
+        text: text.to_string(),
+    }
+}
+
+fn port(p: &str, cfg: &Config) -> Option<PortRange> {
+    let one = |s: &str| {
+        s.parse::<u16>()
+            .ok()
+            .or_else(|| cfg.port_names.get(s).copied())
+    };
+    match p.split_once(':') {
+        Some((a, b)) => Some((one(a)?, one(b)?)),
+        None => one(p).map(|x| (x, x)),
+    }
+}
+
+fn port_rule(var: &str, p: &str, cfg: &Config) -> Rule {
+    let text = format!("{var}: {p}");
+    match port(p, cfg) {
+        Some(r) => rule(
+            vec![
+                Cond::Proto {
+                    neg: false,
+                    protos: vec![6],
+                },
+                Cond::DPort {
+                    neg: false,
+                    ports: vec![r],
+                },
+            ],
+            Action::Accept,
+            &text,
+        ),
+        None => Rule {
+            items: vec![
+                Item::Cond(Cond::Depends {
+                    kind: Kind::Unevaluable,
+                    key: format!("{var}: port {p} is not a number or a name in /etc/services"),
+                    neg: false,
+                }),
+                Item::Act(Action::Accept),
+            ],
+            text,
+        },
+    }
+}
+
+/// `net,proto[,dport[,sport]]` entries.
+fn net_rule(var: &str, entry: &str, action: Action, cfg: &Config, notes: &mut Vec<String>) -> Rule {
+    let f: Vec<&str> = entry.split(',').collect();
+    let text = format!("{var}: {entry}");
+    let mut conds = Vec::new();
+    let net = f.first().copied().unwrap_or("");
+    if !matches!(net, "0/0" | "0.0.0.0/0" | "::/0" | "") {
+        conds.push(Cond::Depends {
+            kind: Kind::Source,
+            key: format!("source {net}"),
+            neg: false,
+        });
+    }
+    if let Some(proto) = f.get(1) {
+        match super::proto_number(proto) {
+            Some(n) => conds.push(Cond::Proto {
+                neg: false,
+                protos: vec![n],
+            }),
+            None => {
+                notes.push(format!("{text}: unknown protocol {proto}"));
+                conds.push(Cond::Depends {
+                    kind: Kind::Unevaluable,
+                    key: format!("{text}: protocol {proto}"),
+                    neg: false,
+                });
+            }
+        }
+    }
+    if let Some(dport) = f.get(2).filter(|s| !s.is_empty()) {
+        match port(dport, cfg) {
+            Some(r) => conds.push(Cond::DPort {
+                neg: false,
+                ports: vec![r],
+            }),
+            None => conds.push(Cond::Depends {
+                kind: Kind::Unevaluable,
+                key: format!("{text}: port {dport}"),
+                neg: false,
+            }),
+        }
+    }
+    if let Some(sport) = f.get(3).filter(|s| !s.is_empty()) {
+        conds.push(Cond::Depends {
+            kind: Kind::SourcePort,
+            key: format!("source port {sport}"),
+            neg: false,
+        });
+    }
+    rule(conds, action, &text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::eval::{Verdict, evaluate};
+    use super::*;
+
+    fn v(sysconfig: &str, port: u16) -> Verdict {
+        let mut cfg = Config {
+            sysconfig: sysconfig.into(),
+            ..Config::default()
+        };
+        cfg.port_names.insert("ssh".into(), 22);
+        cfg.services.insert(
+            "sshd".into(),
+            (
+                "/etc/sysconfig/SuSEfirewall2.d/services/sshd".into(),
+                "## Name: Secure Shell Server\nTCP=\"ssh\"\nUDP=\"\"\n".into(),
+            ),
+        );
+        evaluate(&compile(&cfg), Family::V4, port).verdict
+    }
+
+    /// FW_CONFIGURATIONS_EXT="sshd" opens 22 through the service file and /etc/services.
+    #[test]
+    fn configurations_and_services() {
+        let s = "FW_DEV_EXT=\"any eth0\"\nFW_CONFIGURATIONS_EXT=\"sshd\"\nFW_SERVICES_EXT_TCP=\"20000:20010\"\n";
+        assert_eq!(v(s, 22), Verdict::Accepted);
+        assert_eq!(v(s, 20004), Verdict::Accepted);
+        assert_eq!(v(s, 80), Verdict::Blocked);
+        assert_eq!(
+            v("FW_CONFIGURATIONS_EXT=\"nosuch\"\n", 22),
+            Verdict::Undetermined
+        );
+    }
+
+    /// An internal interface is trusted unless FW_PROTECT_FROM_INT=yes; trusted nets depend on
+    /// the peer.
+    #[test]
+    fn zones_and_nets() {
+        let s = "FW_DEV_INT=\"eth1\"\nFW_SERVICES_EXT_TCP=\"\"\n";
+        assert_eq!(v(s, 22), Verdict::Conditional);
+        let s = "FW_DEV_INT=\"eth1\"\nFW_PROTECT_FROM_INT=\"yes\"\n";
+        assert_eq!(v(s, 22), Verdict::Blocked);
+        let s = "FW_TRUSTED_NETS=\"10.0.0.0/8,tcp,22\"\n";
+        assert_eq!(v(s, 22), Verdict::Conditional);
+        let s = "FW_SERVICES_ACCEPT_EXT=\"0/0,tcp,22\"\n";
+        assert_eq!(v(s, 22), Verdict::Accepted);
+    }
+}

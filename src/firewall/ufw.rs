@@ -1,0 +1,136 @@
+//! ufw as its boot script loads it (`/lib/ufw/ufw-init`): the framework chains hooked into
+//! INPUT, the default input policy of `/etc/default/ufw`, then `before.rules`, `after.rules` and
+//! `user.rules` (iptables-restore files) with the user chain hooked at the end of
+//! `ufw-before-input`. The result is an iptables rule set, evaluated as any other.
+
+use super::{Family, Ruleset};
+
+/// ufw's files for one IP version, read by the caller (`before6.rules` and so on for IPv6).
+#[derive(Debug, Clone, Default)]
+pub struct Files {
+    /// `DEFAULT_INPUT_POLICY` of /etc/default/ufw: `DROP`, `REJECT` or `ACCEPT`.
+    pub input_policy: String,
+    pub before: String,
+    pub after: String,
+    pub user: String,
+}
+
+/// The iptables-restore text ufw-init would load, as one dump.
+pub fn assemble(files: &Files, family: Family) -> String {
+    let t = match family {
+        Family::V4 => "",
+        Family::V6 => "6",
+    };
+    let policy = files.input_policy.to_ascii_uppercase();
+    let builtin_policy = if policy == "ACCEPT" { "ACCEPT" } else { "DROP" };
+    let skip_target = match policy.as_str() {
+        "ACCEPT" | "REJECT" => policy.as_str(),
+        _ => "DROP",
+    };
+    let mut s = String::new();
+    s.push_str("*filter\n");
+    s.push_str(&format!(":INPUT {builtin_policy} [0:0]\n"));
+    for c in [
+        "before-logging-input",
+        "before-input",
+        "after-input",
+        "after-logging-input",
+        "reject-input",
+        "track-input",
+        "logging-deny",
+        "logging-allow",
+        "skip-to-policy-input",
+    ] {
+        s.push_str(&format!(":ufw{t}-{c} - [0:0]\n"));
+    }
+    for c in [
+        "before-logging-input",
+        "before-input",
+        "after-input",
+        "after-logging-input",
+        "reject-input",
+        "track-input",
+    ] {
+        s.push_str(&format!("-A INPUT -j ufw{t}-{c}\n"));
+    }
+    if policy == "REJECT" {
+        s.push_str(&format!("-A ufw{t}-reject-input -j REJECT\n"));
+    }
+    if policy == "ACCEPT" {
+        s.push_str(&format!(
+            "-A ufw{t}-track-input -p tcp -m conntrack --ctstate NEW -j ACCEPT\n"
+        ));
+    }
+    s.push_str(&format!(
+        "-A ufw{t}-skip-to-policy-input -j {skip_target}\n"
+    ));
+    s.push_str("COMMIT\n");
+    for part in [&files.before, &files.after] {
+        s.push_str(part);
+        s.push('\n');
+    }
+    s.push_str(&format!(
+        "*filter\n:ufw{t}-user-input - [0:0]\n:ufw{t}-user-logging-input - [0:0]\n:ufw{t}-user-limit - [0:0]\n:ufw{t}-user-limit-accept - [0:0]\nCOMMIT\n"
+    ));
+    s.push_str(&files.user);
+    s.push('\n');
+    s.push_str(&format!(
+        "*filter\n-A ufw{t}-before-input -j ufw{t}-user-input\nCOMMIT\n"
+    ));
+    s
+}
+
+/// The rule set ufw would load at boot for one IP version.
+pub fn compile(files: &Files, family: Family) -> Result<Ruleset, super::iptables::ParseError> {
+    super::iptables::parse(&assemble(files, family), family, "ufw")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::eval::{Verdict, evaluate};
+    use super::*;
+
+    const BEFORE: &str = "*filter\n:ufw-before-input - [0:0]\n:ufw-not-local - [0:0]\n-A ufw-before-input -i lo -j ACCEPT\n-A ufw-before-input -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A ufw-before-input -m conntrack --ctstate INVALID -j ufw-logging-deny\n-A ufw-before-input -m conntrack --ctstate INVALID -j DROP\n-A ufw-before-input -p icmp --icmp-type echo-request -j ACCEPT\n-A ufw-before-input -p udp --sport 67 --dport 68 -j ACCEPT\n-A ufw-before-input -j ufw-not-local\n-A ufw-not-local -m addrtype --dst-type LOCAL -j RETURN\n-A ufw-not-local -m limit --limit 3/min --limit-burst 10 -j ufw-logging-deny\n-A ufw-not-local -j DROP\nCOMMIT\n";
+    const AFTER: &str = "*filter\n:ufw-after-input - [0:0]\n-A ufw-after-input -p tcp --dport 139 -j ufw-skip-to-policy-input\nCOMMIT\n";
+
+    fn files(user_rules: &str, policy: &str) -> Files {
+        Files {
+            input_policy: policy.into(),
+            before: BEFORE.into(),
+            after: AFTER.into(),
+            user: format!(
+                "*filter\n:ufw-user-input - [0:0]\n:ufw-user-limit - [0:0]\n:ufw-user-limit-accept - [0:0]\n### RULES ###\n{user_rules}-A ufw-user-limit -j REJECT\n-A ufw-user-limit-accept -j ACCEPT\nCOMMIT\n"
+            ),
+        }
+    }
+
+    /// `ufw allow 22/tcp` lets 22 in, the default DROP policy keeps 20004 out.
+    #[test]
+    fn allow_rule_and_policy() {
+        let f = files(
+            "### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in\n-A ufw-user-input -p tcp --dport 22 -j ACCEPT\n",
+            "DROP",
+        );
+        let rs = compile(&f, Family::V4).unwrap();
+        assert_eq!(evaluate(&rs, Family::V4, 22).verdict, Verdict::Accepted);
+        let a = evaluate(&rs, Family::V4, 20004);
+        assert_eq!(a.verdict, Verdict::Blocked);
+        assert_eq!(a.blocked_by[0].chain, "INPUT");
+        assert_eq!(a.blocked_by[0].rule, None);
+    }
+
+    /// `ufw limit ssh` depends on the peer's history; a default ACCEPT policy lets all in.
+    #[test]
+    fn limit_and_accept_policy() {
+        let f = files(
+            "-A ufw-user-input -p tcp --dport 22 -m conntrack --ctstate NEW -m recent --set\n-A ufw-user-input -p tcp --dport 22 -m conntrack --ctstate NEW -m recent --update --seconds 30 --hitcount 6 -j ufw-user-limit\n-A ufw-user-input -p tcp --dport 22 -j ufw-user-limit-accept\n",
+            "DROP",
+        );
+        let rs = compile(&f, Family::V4).unwrap();
+        assert_eq!(evaluate(&rs, Family::V4, 22).verdict, Verdict::Conditional);
+        let rs = compile(&files("", "ACCEPT"), Family::V4).unwrap();
+        assert_eq!(evaluate(&rs, Family::V4, 20004).verdict, Verdict::Accepted);
+        let rs = compile(&files("", "REJECT"), Family::V4).unwrap();
+        assert_eq!(evaluate(&rs, Family::V4, 20004).verdict, Verdict::Blocked);
+    }
+}

@@ -1,0 +1,240 @@
+//! Two network namespaces joined by a veth pair, both created (and deleted) by the test: a
+//! "server" (198.51.100.1, 2001:db8::1 on `vs`) whose firewall is under test and which listens
+//! on the ports, and a "peer" (198.51.100.2, 2001:db8::2 on `vp`) that connects. Nothing is added
+//! to the root namespace. Helper threads enter a namespace with setns(2); the binary under test
+//! runs inside the server namespace through `ip netns exec`, which also bind-mounts
+//! /etc/netns/SERVER/* over /etc (used to give it an sshd_config naming the ports).
+#![allow(dead_code)]
+
+use std::fs::File;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+pub const SERVER_V4: &str = "198.51.100.1";
+pub const SERVER_V6: &str = "2001:db8::1";
+pub const PEER_V4: &str = "198.51.100.2";
+pub const PEER_V6: &str = "2001:db8::2";
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether this process may create namespaces (root); CI runs as root.
+pub fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// Runs a command, panicking with its output when it fails.
+pub fn sh(args: &[&str]) -> Output {
+    let out = Command::new(args[0])
+        .args(&args[1..])
+        .output()
+        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs a command with `input` on standard input; returns whether it succeeded and its stderr.
+pub fn sh_in(args: &[&str], input: &str) -> (bool, String) {
+    use std::io::Write;
+    let mut child = Command::new(args[0])
+        .args(&args[1..])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The pair of namespaces; dropping it deletes both and everything in them.
+pub struct NetPair {
+    pub server: String,
+    pub peer: String,
+    stop: Arc<AtomicBool>,
+    listener: Option<JoinHandle<()>>,
+}
+
+fn enter(ns: &str) {
+    let f = File::open(format!("/run/netns/{ns}")).expect("open netns");
+    nix::sched::setns(f, nix::sched::CloneFlags::CLONE_NEWNET).expect("setns");
+}
+
+impl NetPair {
+    /// Creates the namespaces, the veth pair and the addresses, and listens on `ports`
+    /// (IPv4 and IPv6) in the server namespace.
+    pub fn new(ports: &[u16]) -> NetPair {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let pid = std::process::id();
+        let server = format!("asrfw{pid}s{n}");
+        let peer = format!("asrfw{pid}p{n}");
+        sh(&["ip", "netns", "add", &server]);
+        let mut pair = NetPair {
+            server: server.clone(),
+            peer: peer.clone(),
+            stop: Arc::new(AtomicBool::new(false)),
+            listener: None,
+        };
+        sh(&["ip", "netns", "add", &peer]);
+        // Created inside the server namespace; the peer end moves straight to the peer's.
+        sh(&[
+            "ip", "-n", &server, "link", "add", "vs", "type", "veth", "peer", "name", "vp",
+            "netns", &peer,
+        ]);
+        for (ns, dev, v4, v6) in [
+            (&server, "vs", SERVER_V4, SERVER_V6),
+            (&peer, "vp", PEER_V4, PEER_V6),
+        ] {
+            sh(&["ip", "-n", ns, "link", "set", "lo", "up"]);
+            sh(&[
+                "ip",
+                "-n",
+                ns,
+                "addr",
+                "add",
+                &format!("{v4}/24"),
+                "dev",
+                dev,
+            ]);
+            sh(&[
+                "ip",
+                "-n",
+                ns,
+                "addr",
+                "add",
+                &format!("{v6}/64"),
+                "dev",
+                dev,
+                "nodad",
+            ]);
+            sh(&["ip", "-n", ns, "link", "set", dev, "up"]);
+        }
+        pair.listen(ports);
+        // The link needs a moment after coming up: wait until both address families connect.
+        if let Some(p) = ports.first() {
+            let probe: Vec<SocketAddr> = vec![
+                format!("{SERVER_V4}:{p}").parse().unwrap(),
+                format!("[{SERVER_V6}]:{p}").parse().unwrap(),
+            ];
+            let start = std::time::Instant::now();
+            while pair.reachable(&probe).contains(&false) {
+                assert!(
+                    start.elapsed() < Duration::from_secs(10),
+                    "the veth link between {server} and {peer} never came up"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        pair
+    }
+
+    fn listen(&mut self, ports: &[u16]) {
+        let ports = ports.to_vec();
+        let ns = self.server.clone();
+        let stop = self.stop.clone();
+        let (tx, rx) = mpsc::channel();
+        self.listener = Some(std::thread::spawn(move || {
+            enter(&ns);
+            let listeners: Vec<TcpListener> = ports
+                .iter()
+                .map(|p| {
+                    // [::] with the namespace's default bindv6only=0 takes IPv4 too.
+                    let l = TcpListener::bind(("::", *p)).expect("bind");
+                    l.set_nonblocking(true).unwrap();
+                    l
+                })
+                .collect();
+            tx.send(()).unwrap();
+            while !stop.load(Ordering::SeqCst) {
+                for l in &listeners {
+                    while let Ok((s, _)) = l.accept() {
+                        drop(s);
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }));
+        rx.recv_timeout(Duration::from_secs(10))
+            .expect("listeners ready");
+    }
+
+    /// Runs a command inside the server namespace.
+    pub fn server_cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.server]).args(args);
+        c
+    }
+
+    /// Loads `text` with a restore tool (`iptables-restore`, `nft -f -`) in the server namespace.
+    pub fn load(&self, tool: &[&str], text: &str) -> Result<(), String> {
+        let mut args = vec!["ip", "netns", "exec", self.server.as_str()];
+        args.extend_from_slice(tool);
+        let (ok, err) = sh_in(&args, text);
+        if ok { Ok(()) } else { Err(err) }
+    }
+
+    /// Clears every firewall rule of the server namespace (iptables-nft's tables included).
+    pub fn flush(&self) {
+        sh(&[
+            "ip",
+            "netns",
+            "exec",
+            &self.server,
+            "nft",
+            "flush",
+            "ruleset",
+        ]);
+    }
+
+    /// Which of `targets` (address, port) the peer can connect to, tried in parallel.
+    pub fn reachable(&self, targets: &[SocketAddr]) -> Vec<bool> {
+        let handles: Vec<_> = targets
+            .iter()
+            .map(|t| {
+                let ns = self.peer.clone();
+                let t = *t;
+                std::thread::spawn(move || {
+                    enter(&ns);
+                    TcpStream::connect_timeout(&t, Duration::from_millis(400)).is_ok()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    }
+
+    /// /etc/netns/SERVER: files here replace /etc's inside `ip netns exec`.
+    pub fn etc(&self) -> PathBuf {
+        PathBuf::from(format!("/etc/netns/{}", self.server))
+    }
+}
+
+impl Drop for NetPair {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(h) = self.listener.take() {
+            let _ = h.join();
+        }
+        for ns in [&self.server, &self.peer] {
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+        let _ = std::fs::remove_dir_all(self.etc());
+    }
+}
