@@ -246,10 +246,10 @@ fn nm_keyfiles(root: &Root, f: &mut TeamingFacts) {
                 continue;
             };
             let (k, v) = (k.trim(), v.trim());
+            let teamish = v == "bond" || v == "team";
             let hit = (section == "[connection]"
-                && ((k == "type" && (v == "bond" || v == "team"))
-                    || (k == "slave-type" && (v == "bond" || v == "team"))
-                    || (k == "port-type" && (v == "bond" || v == "team"))))
+                && teamish
+                && matches!(k, "type" | "slave-type" | "port-type"))
                 || section == "[bond]"
                 || section == "[team]";
             if hit {
