@@ -5,15 +5,21 @@
 
 pub mod agent;
 pub mod ascii;
+pub mod azure;
+pub mod disk_layout;
 pub mod failover;
 pub mod failover_boot;
 pub mod firewall;
+pub mod image;
 pub mod kernel;
 pub mod net;
 pub mod network;
+pub mod nic;
 pub mod os;
 pub mod ssh;
 pub mod storage;
+pub mod time;
+pub mod trust;
 pub mod vmware;
 
 use std::path::PathBuf;
@@ -191,6 +197,7 @@ pub struct CheckDef {
 
 /// Every check, in report order.
 pub fn registry() -> Vec<&'static CheckDef> {
+    // The product contract's ids first, in SPEC order; then the checks added since.
     let areas: &[&[CheckDef]] = &[
         os::CHECKS,
         network::CHECKS,
@@ -204,6 +211,12 @@ pub fn registry() -> Vec<&'static CheckDef> {
         kernel::CHECKS,
         failover::CHECKS,
         failover_boot::CHECKS,
+        disk_layout::CHECKS,
+        nic::CHECKS,
+        time::CHECKS,
+        trust::CHECKS,
+        image::CHECKS,
+        azure::CHECKS,
     ];
     areas.iter().flat_map(|a| a.iter()).collect()
 }
@@ -229,6 +242,31 @@ pub fn evaluate(def: &CheckDef, ctx: &Context<'_>) -> Finding {
         return Finding::skip("makes network connections; run with --online to include it");
     }
     (def.run)(ctx)
+}
+
+/// Runs one check function against a fixture root, live (with `probe`) or not.
+#[cfg(test)]
+pub(crate) fn run_on(
+    dir: &std::path::Path,
+    probe: Option<crate::probe::FakeProbe>,
+    scenario: Scenario,
+    run: fn(&Context<'_>) -> Finding,
+) -> Finding {
+    use crate::facts::Sources;
+    let facts = Facts::new(Sources {
+        root: crate::root::Root::image(dir).unwrap(),
+        probe: probe.map(|p| Box::new(p) as Box<dyn crate::probe::Probe>),
+    });
+    let matrix = crate::matrix::load(crate::matrix::DEFAULT).unwrap();
+    let options = CheckOptions::default();
+    let ctx = Context {
+        facts: &facts,
+        scenario,
+        matrix: &matrix,
+        all_matrices: &[],
+        options: &options,
+    };
+    run(&ctx)
 }
 
 #[cfg(test)]

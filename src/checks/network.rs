@@ -255,7 +255,7 @@ fn check_hostname(ctx: &Context<'_>) -> Finding {
 }
 
 /// Why an adapter is not counted, or `None` when it is.
-fn not_counted(nic: &Nic, user: &[Glob]) -> Option<String> {
+pub(crate) fn not_counted(nic: &Nic, user: &[Glob]) -> Option<String> {
     if nic.loopback {
         return Some("loopback".into());
     }

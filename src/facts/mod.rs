@@ -3,7 +3,10 @@
 //! facts; only this layer touches the [`Root`] and the [`Probe`].
 
 pub mod arch;
+pub mod asr_agent;
 pub mod boot;
+pub mod clock;
+pub mod disk_hw;
 pub mod dmi;
 pub mod firewall;
 pub mod firmware;
@@ -22,13 +25,16 @@ pub mod os;
 pub mod processes;
 pub mod programs;
 pub mod proxy;
+pub mod roots;
 pub mod runlevel;
 pub mod services;
 pub mod space;
 pub mod sshd_ports;
 pub mod storage;
+pub mod teaming;
 pub mod trust;
 pub mod vmtools;
+pub mod waagent;
 
 use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
@@ -85,6 +91,12 @@ pub struct Facts {
     hydration: OnceCell<hydration::HydrationFacts>,
     grub_config: OnceCell<grub_config::GrubFacts>,
     boot_space: OnceCell<Option<space::SpaceAt>>,
+    asr_agent: OnceCell<asr_agent::AgentTraces>,
+    clock: OnceCell<clock::ClockFacts>,
+    roots: OnceCell<roots::RootsFacts>,
+    waagent: OnceCell<waagent::WaAgentFacts>,
+    teaming: OnceCell<teaming::TeamingFacts>,
+    disk_hw: OnceCell<disk_hw::DiskHwFacts>,
 }
 
 impl Facts {
@@ -123,6 +135,12 @@ impl Facts {
             hydration: OnceCell::new(),
             grub_config: OnceCell::new(),
             boot_space: OnceCell::new(),
+            asr_agent: OnceCell::new(),
+            clock: OnceCell::new(),
+            roots: OnceCell::new(),
+            waagent: OnceCell::new(),
+            teaming: OnceCell::new(),
+            disk_hw: OnceCell::new(),
         }
     }
 
@@ -344,5 +362,46 @@ impl Facts {
                 self.mounts().fstab.as_deref(),
             )
         })
+    }
+
+    /// Traces of the Site Recovery Mobility service (a leftover or cloned agent).
+    pub fn asr_agent(&self) -> &asr_agent::AgentTraces {
+        self.asr_agent
+            .get_or_init(|| asr_agent::gather(&self.sources.root))
+    }
+
+    /// The running system's clock discipline (live only).
+    pub fn clock(&self) -> &clock::ClockFacts {
+        self.clock
+            .get_or_init(|| clock::gather(self.sources.probe()))
+    }
+
+    /// The known root certificates in the distribution's own stores (per family).
+    pub fn ca_roots(&self) -> &roots::RootsFacts {
+        self.roots
+            .get_or_init(|| roots::gather(&self.sources.root, self.os().id.as_deref()))
+    }
+
+    /// The Azure Linux VM agent: installed, version, running now (live).
+    pub fn waagent(&self) -> &waagent::WaAgentFacts {
+        self.waagent.get_or_init(|| {
+            let list = match self.processes() {
+                processes::ProcessFacts::Listed(l) => Some(l.as_slice()),
+                _ => None,
+            };
+            waagent::gather(&self.sources.root, self.sources.probe(), list)
+        })
+    }
+
+    /// In-guest NIC teaming or bonding: the kernel's devices live, the configuration in an image.
+    pub fn teaming(&self) -> &teaming::TeamingFacts {
+        self.teaming
+            .get_or_init(|| teaming::gather(&self.sources.root, self.is_live()))
+    }
+
+    /// Sector sizes and attachment (NVMe, iSCSI, multipath, DRBD) of the whole disks.
+    pub fn disk_hw(&self) -> &disk_hw::DiskHwFacts {
+        self.disk_hw
+            .get_or_init(|| disk_hw::gather(&self.sources.root, self.storage()))
     }
 }

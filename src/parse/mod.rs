@@ -1,6 +1,8 @@
 //! Pure parsers: text in, types out. None of them knows where its text came from; callers add the
 //! path to any error. Line numbers in errors are 1-based.
 
+pub mod certs;
+pub mod chrony;
 pub mod cmdline;
 pub mod dracut_conf;
 pub mod efivar;
@@ -10,6 +12,7 @@ pub mod grub;
 pub mod hosts;
 pub mod ifcfg;
 pub mod ifupdown;
+pub mod ini;
 pub mod inittab;
 pub mod kernel_release;
 pub mod kmod;

@@ -1,6 +1,8 @@
-//! The issuer name of an X.509 certificate (DER), which is all the outbound check needs to say
-//! who signed the certificate a server presented. A small DER walker instead of a full X.509
-//! crate: certificate -> tbsCertificate -> [version] serial signature issuer.
+//! Names and validity of an X.509 certificate (DER): the issuer, which the outbound check needs
+//! to say who signed the certificate a server presented, and the subject and end of validity,
+//! which the trust-store check needs to find the roots in a bundle. A small DER walker instead
+//! of a full X.509 crate: certificate -> tbsCertificate -> [version] serial signature issuer
+//! validity subject.
 
 use std::fmt;
 
@@ -89,6 +91,67 @@ pub fn issuer(cert_der: &[u8]) -> Result<Name, DerError> {
     parse_name(name)
 }
 
+/// The subject of a DER certificate and the end of its validity (seconds since the epoch).
+pub fn subject_and_not_after(cert_der: &[u8]) -> Result<(Name, u64), DerError> {
+    let (cert, _) = expect(cert_der, 0x30, "not a SEQUENCE")?;
+    let (tbs, _) = expect(cert, 0x30, "no tbsCertificate")?;
+    let mut rest = tbs;
+    let (tag, _, after) = tlv(rest)?;
+    if tag == 0xa0 {
+        rest = after; // explicit version
+    }
+    let (_, rest) = expect(rest, 0x02, "no serial number")?;
+    let (_, rest) = expect(rest, 0x30, "no signature algorithm")?;
+    let (_, rest) = expect(rest, 0x30, "no issuer")?;
+    let (validity, rest) = expect(rest, 0x30, "no validity")?;
+    let (name, _) = expect(rest, 0x30, "no subject")?;
+    let (_, _, after_not_before) = tlv(validity)?;
+    let (ttag, time, _) = tlv(after_not_before)?;
+    let not_after = parse_time(ttag, time).ok_or(DerError("bad notAfter time"))?;
+    Ok((parse_name(name)?, not_after))
+}
+
+/// UTCTime (`YYMMDDHHMMSSZ`, years 1950-2049) or GeneralizedTime (`YYYYMMDDHHMMSSZ`), as
+/// RFC 5280 requires them, to seconds since the epoch.
+fn parse_time(tag: u8, t: &[u8]) -> Option<u64> {
+    let digits = |b: &[u8]| -> Option<i64> {
+        if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        std::str::from_utf8(b).ok()?.parse().ok()
+    };
+    let (year, rest) = match tag {
+        0x17 if t.len() == 13 => {
+            let yy = digits(&t[..2])?;
+            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, &t[2..])
+        }
+        0x18 if t.len() == 15 => (digits(&t[..4])?, &t[4..]),
+        _ => return None,
+    };
+    if rest.last() != Some(&b'Z') {
+        return None;
+    }
+    let (mo, d, h, mi, s) = (
+        digits(&rest[0..2])?,
+        digits(&rest[2..4])?,
+        digits(&rest[4..6])?,
+        digits(&rest[6..8])?,
+        digits(&rest[8..10])?,
+    );
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    // Days from the civil date (proleptic Gregorian), Howard Hinnant's algorithm.
+    let y = if mo <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86_400 + h * 3600 + mi * 60 + s).ok()
+}
+
 fn parse_name(mut rdns: &[u8]) -> Result<Name, DerError> {
     let mut out = Name::default();
     while !rdns.is_empty() {
@@ -159,6 +222,30 @@ mod tests {
         );
         // A self-signed certificate is its own issuer.
         assert_eq!(issuer(ca_cert.der()).unwrap(), name);
+    }
+
+    /// Subject and end of validity of a generated CA certificate; both time encodings.
+    #[test]
+    fn subject_and_validity() {
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.distinguished_name = rcgen::DistinguishedName::new();
+        ca.distinguished_name
+            .push(rcgen::DnType::OrganizationName, "Example Corp");
+        ca.distinguished_name
+            .push(rcgen::DnType::CommonName, "Example Root");
+        ca.not_after = rcgen::date_time_ymd(2038, 1, 15);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = ca.self_signed(&key).unwrap();
+        let (name, not_after) = subject_and_not_after(cert.der()).unwrap();
+        assert_eq!(name.get("CN"), Some("Example Root"));
+        assert_eq!(name.get("O"), Some("Example Corp"));
+        assert_eq!(not_after, 2_147_126_400); // 2038-01-15T00:00:00Z
+        assert_eq!(parse_time(0x17, b"250512235900Z"), Some(1_747_094_340));
+        assert_eq!(parse_time(0x18, b"20500101000000Z"), Some(2_524_608_000));
+        assert_eq!(parse_time(0x17, b"491231235959Z"), Some(2_524_607_999));
+        assert_eq!(parse_time(0x17, b"2505122359Z"), None);
+        assert_eq!(parse_time(0x18, b"20501301000000Z"), None);
+        assert!(subject_and_not_after(b"\x30\x03\x30\x01\x00").is_err());
     }
 
     /// Garbage and truncated input are errors, not panics.

@@ -11,6 +11,8 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod debs;
+
 use serde_json::Value;
 
 /// The binary under test.

@@ -1,0 +1,154 @@
+//! Azure-to-Azure guest rules: the Azure Linux VM agent, through which Azure installs the
+//! Site Recovery extension, is installed, starts at boot, and (live) runs now; its version is
+//! reported.
+
+use super::{Applies, CheckDef, Context, Doc, Finding};
+use crate::facts::processes::ProcessFacts;
+use crate::facts::services::{BootState, InitSystem};
+use crate::scenario::Scenario;
+
+/// The VM agent's service names: RHEL and SUSE `waagent`, Debian and Ubuntu `walinuxagent`.
+const WAAGENT_NAMES: &[&str] = &["waagent", "walinuxagent"];
+
+pub const CHECKS: &[CheckDef] = &[CheckDef {
+    id: "azure.vm-agent",
+    title: "Azure Linux VM agent installed, enabled and running",
+    applies: Applies::Only(&[Scenario::AzureToAzure]),
+    live_only: false,
+    online_only: false,
+    doc: Doc {
+        requirement: "An Azure virtual machine to be replicated must have the Azure Linux VM agent (WALinuxAgent: service `waagent`, or `walinuxagent` on Debian and Ubuntu) installed, started at boot and running; its version is reported.",
+        why: "Azure-to-Azure replication installs the Mobility service as a VM extension, which only the VM agent can fetch and run. A missing, stopped or outdated agent times the extension out (151076), leaves the previous operation hanging (150066), or is reported as unresponsive or out of date (151099, 151095).",
+        fix: "Install the distribution's VM agent package (`yum install -y WALinuxAgent`, `zypper install python-azure-agent`, `apt-get install waagent` on Debian, `walinuxagent` on Ubuntu), enable and start it (`systemctl enable --now waagent`, Debian/Ubuntu `walinuxagent`), and keep it updated (AutoUpdate.Enabled=y in /etc/waagent.conf).",
+        reference: "reference/asr-errors.md section 1b (151076, 150066, 151099, 151095: VM agent missing, stopped or old; EXT, SH) and section 3 (waagent present/running/current)",
+        prevents: &["151076", "150066", "151099", "151095"],
+    },
+    run: check_vm_agent,
+}];
+
+fn install_command(os_id: Option<&str>) -> &'static str {
+    match os_id.unwrap_or("") {
+        "rhel" | "centos" | "ol" | "rocky" | "almalinux" => {
+            "yum install -y WALinuxAgent && systemctl enable --now waagent"
+        }
+        "sles" | "sled" | "opensuse" | "opensuse-leap" => {
+            "zypper install python-azure-agent && systemctl enable --now waagent"
+        }
+        // Debian packages it as `waagent`, Ubuntu as `walinuxagent`.
+        "debian" => "apt-get install waagent",
+        "ubuntu" => "apt-get install walinuxagent",
+        _ => {
+            "install the distribution's Azure Linux VM agent package (WALinuxAgent) and enable it at boot"
+        }
+    }
+}
+
+fn check_vm_agent(ctx: &Context<'_>) -> Finding {
+    let a = ctx.facts.waagent();
+    let e = ctx.facts.service(WAAGENT_NAMES);
+    let mut details = Vec::new();
+    match &a.version {
+        Some((v, src)) => details.push(format!("version {v} (from {src})")),
+        None if a.installed() => details.push("version: not found in the agent's files".into()),
+        None => {}
+    }
+    if !a.updated.is_empty() {
+        details.push(format!(
+            "versions downloaded by the agent's auto-update (/var/lib/waagent): {}",
+            a.updated.join(", ")
+        ));
+    }
+    if let Some(s) = &a.script {
+        details.push(format!("entry script {s}"));
+    }
+    details.extend(e.evidence.iter().cloned());
+    let errors: Vec<String> = a
+        .errors
+        .iter()
+        .chain(e.errors.iter())
+        .map(|x| format!("could not read: {x}"))
+        .collect();
+    let version = a
+        .version
+        .as_ref()
+        .map(|(v, _)| format!(" {v}"))
+        .unwrap_or_default();
+    if !a.installed() && !e.is_installed() {
+        if !errors.is_empty() {
+            return Finding::error("could not look everywhere the VM agent is installed")
+                .details(errors);
+        }
+        return Finding::fail("the Azure Linux VM agent (waagent) is not installed")
+            .details(details)
+            .fix(install_command(ctx.facts.os().id.as_deref()));
+    }
+    if e.init == InitSystem::Unknown {
+        return Finding::error(
+            "could not tell which init system the machine boots with, so not whether the VM agent starts at boot",
+        )
+        .details(details)
+        .details(errors);
+    }
+    if !errors.is_empty() {
+        return Finding::error(
+            "could not read everything that decides whether the VM agent starts at boot",
+        )
+        .details(details)
+        .details(errors);
+    }
+    match e.state {
+        BootState::Enabled => {}
+        BootState::NotInstalled => {
+            return Finding::fail(format!(
+                "the VM agent{version} is installed but has no service to start it at boot"
+            ))
+            .details(details)
+            .fix(install_command(ctx.facts.os().id.as_deref()));
+        }
+        BootState::Disabled | BootState::Masked => {
+            let f = Finding::fail(format!(
+                "the VM agent{version} does not start at boot ({} is {})",
+                e.unit.as_deref().unwrap_or("waagent"),
+                e.state.as_str()
+            ))
+            .details(details);
+            return match &e.remediation {
+                Some(r) => f.fix(r.clone()),
+                None => f,
+            };
+        }
+    }
+    let unit = e.unit.clone().unwrap_or_else(|| "waagent".into());
+    match (&a.running, ctx.facts.processes()) {
+        (_, ProcessFacts::NotLive) => Finding::pass(format!(
+            "the VM agent{version} is installed and starts at boot ({unit})"
+        ))
+        .details(details),
+        (_, ProcessFacts::Failed(err)) => Finding::error(format!(
+            "could not tell whether the VM agent runs now: {err}"
+        ))
+        .details(details),
+        (Some(pids), _) if !pids.is_empty() => Finding::pass(format!(
+            "the VM agent{version} starts at boot ({unit}) and runs now (pid {})",
+            pids.iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .details(details),
+        _ => {
+            let name = if unit.contains("walinuxagent") {
+                "walinuxagent"
+            } else {
+                "waagent"
+            };
+            Finding::fail(format!(
+                "the VM agent{version} starts at boot ({unit}) but does not run now"
+            ))
+            .details(details)
+            .fix(format!(
+                "Start it and look at its log: `systemctl start {name}` (SysV: `service {name} start`), then /var/log/waagent.log."
+            ))
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Trust store: the root certificates the Site Recovery and Azure endpoints chain to are in
+//! the store the distribution's TLS libraries use (a PEM bundle, and on SUSE the hashed
+//! directory OpenSSL looks roots up in).
+
+use super::{Applies, CheckDef, Context, Doc, Finding};
+use crate::facts::roots::{Family, KnownRoot, ROOTS, RootRole, Store, StoreKind};
+use crate::scenario::Scenario;
+
+pub const CHECKS: &[CheckDef] = &[CheckDef {
+    id: "trust.root-cas",
+    title: "Root certificates of the Azure endpoints are trusted",
+    applies: Applies::Only(&[
+        Scenario::VmwareToAzure,
+        Scenario::PhysicalToAzure,
+        Scenario::AzureToAzure,
+    ]),
+    live_only: false,
+    online_only: false,
+    doc: Doc {
+        requirement: "The system's certificate store must hold the roots that the Site Recovery, Entra ID, storage and Service Bus endpoints chain to: DigiCert Global Root G2 (Azure's current root) and DigiCert Global Root CA. The troubleshooting text for error 151066 also names Baltimore CyberTrust Root and VeriSign Class 3 Public Primary Certification Authority - G5; both are retired (Baltimore expired on 2025-05-12, VeriSign G5 was removed from the public stores) and are reported but not required. RHEL-family systems keep the roots in /etc/pki/tls/certs/ca-bundle.crt, Debian and Ubuntu in /etc/ssl/certs/ca-certificates.crt, SUSE in /etc/ssl/ca-bundle.pem and in OpenSSL's hashed directory /etc/ssl/certs, where each root needs its <subject-hash>.0 link.",
+        why: "The agent and the Site Recovery extension talk to Azure over HTTPS only; when the root of an endpoint's chain is missing every connection fails certificate verification and enabling replication stops with 151066 (Site Recovery configuration failed), or registration fails with curl error 60 (peer certificate cannot be authenticated).",
+        fix: "Update the distribution's CA package and regenerate the store: `yum update ca-certificates && update-ca-trust` (RHEL family; RHEL 6 without update-ca-trust: `yum update ca-certificates`), `apt-get install --reinstall ca-certificates && update-ca-certificates` (Debian, Ubuntu), `zypper update ca-certificates-mozilla && update-ca-certificates` (SUSE; on SLES 11 also `c_rehash /etc/ssl/certs` to recreate the hash links).",
+        reference: "reference/asr-errors.md section 1b (151066: trusted roots missing; SUSE needs hash links) and section 3 (CA trust store roots); Azure TLS certificate changes (Azure endpoints chain to DigiCert Global Root G2)",
+        prevents: &[
+            "151066 (Site Recovery configuration failed)",
+            "registration: (60) Peer certificate cannot be authenticated",
+        ],
+    },
+    run: check_roots,
+}];
+
+fn present<'a>(store: &'a Store, root: &KnownRoot) -> Option<&'a crate::parse::certs::CertInfo> {
+    store.certs.as_ref()?.iter().find(|c| root.matches(c))
+}
+
+/// The command that restores the roots on this family.
+fn remediation(family: Family) -> &'static str {
+    match family {
+        Family::RedHat => "yum update ca-certificates && update-ca-trust extract",
+        Family::Debian => {
+            "apt-get install --reinstall ca-certificates && update-ca-certificates --fresh"
+        }
+        Family::Suse => {
+            "zypper update ca-certificates-mozilla && update-ca-certificates (SLES 11: then c_rehash /etc/ssl/certs)"
+        }
+        Family::Unknown => {
+            "update the distribution's ca-certificates package and regenerate its bundle"
+        }
+    }
+}
+
+fn date(secs: u64) -> String {
+    // Days since the epoch to a civil date (proleptic Gregorian), for expiry messages.
+    let days = (secs / 86_400) as i64;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn check_roots(ctx: &Context<'_>) -> Finding {
+    let t = ctx.facts.ca_roots();
+    let mut details = Vec::new();
+    let mut errors = Vec::new();
+    let mut missing_stores = Vec::new();
+    let mut missing_roots: Vec<String> = Vec::new();
+    let mut expired: Vec<String> = Vec::new();
+    let mut read_any = false;
+    for store in &t.stores {
+        errors.extend(store.errors.iter().map(|e| format!("could not use: {e}")));
+        let Some(certs) = &store.certs else {
+            if store.required {
+                missing_stores.push(store.path.clone());
+            }
+            continue;
+        };
+        read_any = true;
+        let what = match store.kind {
+            StoreKind::Bundle => format!("{}: {} certificates", store.path, certs.len()),
+            StoreKind::HashDir => format!(
+                "{}: hash links of the known roots: {}",
+                store.path,
+                if store.links.is_empty() {
+                    "none".to_string()
+                } else {
+                    store.links.join(", ")
+                }
+            ),
+        };
+        details.push(what);
+        for root in ROOTS {
+            match (present(store, root), root.role) {
+                (Some(c), RootRole::Current) => {
+                    if c.not_after < t.now {
+                        expired.push(format!(
+                            "{} in {} (expired {})",
+                            root.common_name,
+                            store.path,
+                            date(c.not_after)
+                        ));
+                    }
+                    details.push(format!(
+                        "  {}: present (valid until {})",
+                        root.common_name,
+                        date(c.not_after)
+                    ));
+                }
+                (None, RootRole::Current) => {
+                    let where_ = match store.kind {
+                        StoreKind::Bundle => store.path.clone(),
+                        StoreKind::HashDir => format!("{}/{}.0", store.path, root.subject_hash),
+                    };
+                    missing_roots.push(format!("{} (missing from {where_})", root.common_name));
+                    details.push(format!("  {}: MISSING ({})", root.common_name, root.note));
+                }
+                (Some(c), RootRole::Retired) => details.push(format!(
+                    "  {}: present, not required (retired; valid until {}): {}",
+                    root.common_name,
+                    date(c.not_after),
+                    root.note
+                )),
+                (None, RootRole::Retired) => details.push(format!(
+                    "  {}: absent, not required: {}",
+                    root.common_name, root.note
+                )),
+            }
+        }
+    }
+    let fix = remediation(t.family);
+    if !missing_stores.is_empty() {
+        return Finding::fail(format!(
+            "the distribution's certificate store is missing: {}",
+            missing_stores.join(", ")
+        ))
+        .details(details)
+        .details(errors)
+        .fix(fix);
+    }
+    if !read_any {
+        if !errors.is_empty() {
+            return Finding::error("could not read the certificate store").details(errors);
+        }
+        return Finding::fail(format!(
+            "no certificate bundle found (looked for {}, {} and {})",
+            crate::facts::roots::RHEL_BUNDLE,
+            crate::facts::roots::DEBIAN_BUNDLE,
+            crate::facts::roots::SUSE_BUNDLE
+        ))
+        .fix(fix);
+    }
+    if !missing_roots.is_empty() {
+        return Finding::fail(format!(
+            "roots the Azure endpoints chain to are not trusted: {}",
+            missing_roots.join("; ")
+        ))
+        .details(details)
+        .details(errors)
+        .fix(fix);
+    }
+    if !expired.is_empty() {
+        return Finding::fail(format!(
+            "trusted roots have expired: {}",
+            expired.join("; ")
+        ))
+        .details(details)
+        .fix(fix);
+    }
+    let f = Finding::pass("DigiCert Global Root G2 and DigiCert Global Root CA are trusted")
+        .details(details);
+    if errors.is_empty() {
+        f
+    } else {
+        // Some certificates did not parse: the required ones did, so this is only noted.
+        f.details(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::date;
+
+    /// Civil dates from epoch seconds, including a leap day.
+    #[test]
+    fn dates() {
+        assert_eq!(date(0), "1970-01-01");
+        assert_eq!(date(2_147_169_600), "2038-01-15");
+        assert_eq!(date(951_782_400), "2000-02-29");
+    }
+}
