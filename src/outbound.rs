@@ -181,6 +181,7 @@ pub fn run_with(plan: &Plan, resolver: Resolver) -> Vec<Outcome> {
         let spawned = thread::Builder::new()
             .name(format!("outbound-{i}"))
             .spawn(move || {
+                crate::output::leave_signals_to_main_thread();
                 let _ = tx.send((i, job.run()));
             });
         if let Err(e) = spawned {

@@ -185,11 +185,13 @@ fn run_with_timeout(path: &Path, program: &str, args: &[&str]) -> Result<ToolOut
     let mut stderr = child.stderr.take().ok_or_else(|| err("no stderr".into()))?;
     // Readers on threads so that a full pipe cannot stall the wait below.
     let out_t = std::thread::spawn(move || {
+        crate::output::leave_signals_to_main_thread();
         let mut buf = Vec::new();
         let _ = (&mut stdout).take(TOOL_OUTPUT_CAP).read_to_end(&mut buf);
         buf
     });
     let err_t = std::thread::spawn(move || {
+        crate::output::leave_signals_to_main_thread();
         let mut buf = Vec::new();
         let _ = (&mut stderr).take(1024 * 1024).read_to_end(&mut buf);
         buf

@@ -404,3 +404,155 @@ fn closed_pipe_is_quiet() {
     assert!(stderr.is_empty(), "{stderr}");
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1");
 }
+
+/// A tmpfs mounted over a fresh directory for the length of a test (a million entries cost
+/// no disk and are freed at once on unmount).
+struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    fn mount() -> Tmpfs {
+        assert!(
+            common::netns::is_root(),
+            "the wide-tree tests mount a tmpfs: run the suite as root, as .ci/run does"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let ok = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                "size=1g,nr_inodes=2m,mode=0755",
+                "tmpfs",
+            ])
+            .arg(dir.path())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "mount tmpfs on {}", dir.path().display());
+        Tmpfs { dir }
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+/// `count` empty files in `dir`, every `odd_every`-th with a non-ASCII name.
+fn fill(dir: &Path, count: usize, odd_every: usize) -> usize {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut odd = 0;
+    for i in 0..count {
+        let name = if i % odd_every == 0 {
+            odd += 1;
+            format!("f{i}\u{e9}")
+        } else {
+            format!("f{i}")
+        };
+        std::fs::File::create(dir.join(name)).unwrap();
+    }
+    odd
+}
+
+/// A directory a million entries wide: the scan finishes within the bound, counts every
+/// offender, keeps only the capped list, and leaves the tree as it was.
+#[test]
+fn million_entries_wide() {
+    let fs = Tmpfs::mount();
+    let root = fs.dir.path().join("root");
+    let odd = fill(&root.join("wide"), 1_000_000, 997);
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    let before = std::fs::read_dir(root.join("wide")).unwrap().count();
+    let (code, stdout, stderr) = run_bounded(
+        Command::new(bin())
+            .arg("--root")
+            .arg(&root)
+            .args(["--only", "ascii.system-paths", "--scan", "/wide"])
+            .args(["--format", "json"]),
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(code, 1, "{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    validate(&v);
+    let c = common::check(&v, "ascii.system-paths");
+    assert_eq!(c["status"], "fail", "{c:#}");
+    let summary = c["summary"].as_str().unwrap();
+    assert!(summary.starts_with(&format!("{odd} names")), "{summary}");
+    let listed = c["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d.as_str().unwrap().contains("/wide/f"))
+        .count();
+    assert_eq!(listed, 1000, "the kept list is capped");
+    assert_eq!(
+        std::fs::read_dir(root.join("wide")).unwrap().count(),
+        before
+    );
+}
+
+/// Ctrl-C during a long scan (a million names in 2,000 directories) ends the tool within a
+/// second, and `--output` is left absent rather than half written.
+#[test]
+fn ctrl_c_stops_a_long_scan_within_a_second() {
+    use std::os::unix::process::ExitStatusExt;
+    let fs = Tmpfs::mount();
+    let root = fs.dir.path().join("root");
+    for d in 0..2000 {
+        fill(&root.join(format!("tree/d{d}")), 500, 101);
+    }
+    let out_dir = tempfile::tempdir().unwrap();
+    let report = out_dir.path().join("report.json");
+    let started = Instant::now();
+    let mut child = Command::new(bin())
+        .arg("--root")
+        .arg(&root)
+        .args([
+            "--only",
+            "ascii.system-paths",
+            "--scan",
+            "/tree",
+            "--format",
+            "json",
+        ])
+        .arg("--output")
+        .arg(&report)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the scan ended within {:?}: too short to interrupt",
+        started.elapsed()
+    );
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let sent = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(1),
+            "still running a second after Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let _ = child.kill();
+    assert_eq!(status.signal(), Some(libc_sigint()), "{status:?}");
+    let left: Vec<_> = std::fs::read_dir(out_dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+fn libc_sigint() -> i32 {
+    nix::sys::signal::Signal::SIGINT as i32
+}
