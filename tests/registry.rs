@@ -86,7 +86,10 @@ fn documented_codes_are_in_the_reference() {
         .filter(|n| !n.is_empty())
         .collect();
     for code in DOCUMENTED_CODES {
-        assert!(section.contains(code), "{code} is not in asr-errors.md 1a-1d");
+        assert!(
+            section.contains(code),
+            "{code} is not in asr-errors.md 1a-1d"
+        );
     }
 }
 
