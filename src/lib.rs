@@ -19,6 +19,8 @@ pub mod root;
 pub mod run;
 pub mod scan;
 pub mod scenario;
+#[cfg(test)]
+mod testutil;
 pub mod text;
 
 /// The frozen exit codes of SPEC.md.

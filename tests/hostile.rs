@@ -556,3 +556,45 @@ fn ctrl_c_stops_a_long_scan_within_a_second() {
 fn libc_sigint() -> i32 {
     nix::sys::signal::Signal::SIGINT as i32
 }
+
+/// Directories 600 levels deep where the checks and the scan walk (/etc, /var, /usr and a
+/// mount point of fstab): the whole default run survives, and the scan still finds the
+/// offender at the bottom.
+#[test]
+fn six_hundred_levels_deep() {
+    let t = Tree::new();
+    t.x86_64()
+        .file("/etc/os-release", "ID=rhel\nVERSION_ID=\"7.9\"\n")
+        .file("/etc/fstab", "/dev/sda1 / xfs defaults 0 0\n");
+    for top in ["etc/deep", "var/deep", "usr/deep"] {
+        let mut p = t.path().join(top);
+        for _ in 0..600 {
+            p.push("d");
+        }
+        std::fs::create_dir_all(&p).unwrap();
+        std::fs::write(p.join("bottom\u{e9}"), b"x").unwrap();
+    }
+    let v = survive(&t, &[]);
+    let c = common::check(&v, "ascii.system-paths");
+    assert_eq!(c["status"], "fail", "{c:#}");
+    assert!(
+        c["summary"].as_str().unwrap().starts_with("3 names"),
+        "{c:#}"
+    );
+}
+
+/// A root that is a regular file, or a FIFO, is refused with exit 2 and a message, at once.
+#[test]
+fn root_that_is_not_a_directory() {
+    let d = tempfile::tempdir().unwrap();
+    let file = d.path().join("image.raw");
+    std::fs::write(&file, b"not a tree").unwrap();
+    let fifo = d.path().join("fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    for root in [&file, &fifo] {
+        let (code, stdout, stderr) = run_bounded(Command::new(bin()).arg("--root").arg(root));
+        assert_eq!(code, 2, "{}: {stdout}{stderr}", root.display());
+        assert!(stderr.contains("not a directory"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}

@@ -777,17 +777,8 @@ mod tests {
     use crate::probe::FakeProbe;
     use crate::root::Root;
     use crate::scenario::Scenario;
+    use crate::testutil::tree;
     use std::fs;
-
-    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (path, text) in files {
-            let p = dir.path().join(path.trim_start_matches('/'));
-            fs::create_dir_all(p.parent().unwrap()).unwrap();
-            fs::write(p, text).unwrap();
-        }
-        dir
-    }
 
     fn run(
         id: &str,

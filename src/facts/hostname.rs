@@ -131,17 +131,7 @@ pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> HostnameFacts {
 mod tests {
     use super::*;
     use crate::probe::FakeProbe;
-
-    fn image(files: &[(&str, &str)]) -> (tempfile::TempDir, Root) {
-        let dir = tempfile::tempdir().unwrap();
-        for (p, c) in files {
-            let h = dir.path().join(p.trim_start_matches('/'));
-            std::fs::create_dir_all(h.parent().unwrap()).unwrap();
-            std::fs::write(h, c).unwrap();
-        }
-        let root = Root::image(dir.path()).unwrap();
-        (dir, root)
-    }
+    use crate::testutil::image;
 
     /// /etc/hostname decides over the others, which are kept when they differ.
     #[test]

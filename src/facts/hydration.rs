@@ -215,17 +215,7 @@ fn initramfs_tools(root: &Root, errors: &mut Vec<String>) -> Option<InitramfsToo
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn root_with(files: &[(&str, &str)]) -> (tempfile::TempDir, Root) {
-        let dir = tempfile::tempdir().unwrap();
-        for (p, c) in files {
-            let h = dir.path().join(p.trim_start_matches('/'));
-            std::fs::create_dir_all(h.parent().unwrap()).unwrap();
-            std::fs::write(h, c).unwrap();
-        }
-        let root = Root::image(dir.path()).unwrap();
-        (dir, root)
-    }
+    use crate::testutil::image as root_with;
 
     /// dracut's file order: /etc/dracut.conf, then conf.d by name with /etc replacing
     /// /usr/lib; the last hostonly wins; drivers added and omitted are collected.

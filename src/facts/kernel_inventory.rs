@@ -353,17 +353,7 @@ mod tests {
     }
 
     fn tree(files: &[(&str, &str)], links: &[(&str, &str)]) -> (tempfile::TempDir, Root) {
-        let dir = tempfile::tempdir().unwrap();
-        for (p, c) in files {
-            let h = dir.path().join(p.trim_start_matches('/'));
-            std::fs::create_dir_all(h.parent().unwrap()).unwrap();
-            std::fs::write(h, c).unwrap();
-        }
-        for (p, t) in links {
-            let h = dir.path().join(p.trim_start_matches('/'));
-            std::fs::create_dir_all(h.parent().unwrap()).unwrap();
-            std::os::unix::fs::symlink(t, h).unwrap();
-        }
+        let dir = crate::testutil::tree_with_links(files, links);
         let root = Root::image(dir.path()).unwrap();
         (dir, root)
     }

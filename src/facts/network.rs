@@ -386,17 +386,7 @@ fn netplan_files(root: &Root, f: &mut NetworkFacts) {
 mod tests {
     use super::*;
     use crate::probe::{FakeProbe, Interface};
-
-    fn image_root(files: &[(&str, &str)]) -> (tempfile::TempDir, Root) {
-        let dir = tempfile::tempdir().unwrap();
-        for (p, c) in files {
-            let h = dir.path().join(p.trim_start_matches('/'));
-            std::fs::create_dir_all(h.parent().unwrap()).unwrap();
-            std::fs::write(h, c).unwrap();
-        }
-        let root = Root::image(dir.path()).unwrap();
-        (dir, root)
-    }
+    use crate::testutil::image as image_root;
 
     /// Live facts are the probe's interfaces, unchanged.
     #[test]

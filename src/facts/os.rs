@@ -218,18 +218,8 @@ fn detect(r: &mut Reader<'_>) -> OsFacts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::image as root_with;
     use std::fs;
-
-    fn root_with(files: &[(&str, &str)]) -> (tempfile::TempDir, Root) {
-        let dir = tempfile::tempdir().unwrap();
-        for (path, text) in files {
-            let p = dir.path().join(path.trim_start_matches('/'));
-            fs::create_dir_all(p.parent().unwrap()).unwrap();
-            fs::write(p, text).unwrap();
-        }
-        let root = Root::image(dir.path()).unwrap();
-        (dir, root)
-    }
 
     /// Oracle Linux's redhat-release claims RHEL; oracle-release wins.
     #[test]

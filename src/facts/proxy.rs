@@ -425,18 +425,8 @@ fn agent_file(root: &Root) -> ProxySource {
 mod tests {
     use super::*;
     use crate::probe::FakeProbe;
+    use crate::testutil::image as root_with;
     use std::fs;
-
-    fn root_with(files: &[(&str, &str)]) -> (tempfile::TempDir, Root) {
-        let dir = tempfile::tempdir().unwrap();
-        for (path, text) in files {
-            let p = dir.path().join(path.trim_start_matches('/'));
-            fs::create_dir_all(p.parent().unwrap()).unwrap();
-            fs::write(p, text).unwrap();
-        }
-        let root = Root::image(dir.path()).unwrap();
-        (dir, root)
-    }
 
     fn source<'a>(f: &'a ProxyFacts, name: &str) -> &'a ProxySource {
         f.sources.iter().find(|s| s.name == name).unwrap()

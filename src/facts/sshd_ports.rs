@@ -166,18 +166,7 @@ fn expand(root: &Root, pattern: &str, out: &mut SshdPorts) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::fs;
-
-    fn tree(files: &[(&str, &str)]) -> (tempfile::TempDir, Root) {
-        let d = tempfile::tempdir().unwrap();
-        for (p, c) in files {
-            let h = d.path().join(p.trim_start_matches('/'));
-            fs::create_dir_all(h.parent().unwrap()).unwrap();
-            fs::write(h, c).unwrap();
-        }
-        let r = Root::image(d.path()).unwrap();
-        (d, r)
-    }
+    use crate::testutil::image as tree;
 
     /// Without Port lines the port is 22; without a config too, with a note saying so.
     #[test]

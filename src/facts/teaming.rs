@@ -266,6 +266,7 @@ fn nm_keyfiles(root: &Root, f: &mut TeamingFacts) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::tree;
 
     /// bondN and teamN (and bare bond/team) are teaming names; others are not.
     #[test]
@@ -275,16 +276,6 @@ mod tests {
         assert!(teaming_name(b"bond"));
         assert!(!teaming_name(b"bondi"));
         assert!(!teaming_name(b"eth0"));
-    }
-
-    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (p, c) in files {
-            let h = dir.path().join(p.trim_start_matches('/'));
-            std::fs::create_dir_all(h.parent().unwrap()).unwrap();
-            std::fs::write(h, c).unwrap();
-        }
-        dir
     }
 
     /// Every configuration format's way of declaring a team or bond is found; plain adapters
