@@ -7,11 +7,10 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use common::{Tree, check, check_root, run, status};
+use common::{Tree, check, check_root, pipe, run, status};
 use serde_json::Value;
 
 const EL7: &str = "3.10.0-327.el7.x86_64";
@@ -26,34 +25,6 @@ fn module_path(driver: &str) -> &'static str {
         "hv_netvsc" => "kernel/drivers/net/hyperv",
         _ => "kernel/drivers/misc",
     }
-}
-
-/// Runs `cmd` with `input` on standard input; its standard output.
-fn pipe(cmd: &[&str], input: &[u8], cwd: Option<&Path>) -> Vec<u8> {
-    let mut c = Command::new(cmd[0]);
-    c.args(&cmd[1..])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(d) = cwd {
-        c.current_dir(d);
-    }
-    let mut child = c
-        .spawn()
-        .unwrap_or_else(|e| panic!("{}: {e} (tests/deps.d/70-failover.sh installs it)", cmd[0]));
-    let mut stdin = child.stdin.take().unwrap();
-    let data = input.to_vec();
-    let w = std::thread::spawn(move || {
-        let _ = stdin.write_all(&data);
-    });
-    let out = child.wait_with_output().unwrap();
-    w.join().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
 }
 
 /// A real initramfs: a newc archive of an initramfs tree for kernel `rel` holding the given

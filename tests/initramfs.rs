@@ -3,39 +3,12 @@
 //! with and without an uncompressed early-microcode archive in front; the oracle for the
 //! names is `cpio -t` reading the same uncompressed archive.
 
-use std::io::Write;
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use asr_preflight::initramfs::{self, Compression, InitramfsError, Limits};
-
-/// Runs `cmd` with `input` on standard input and returns its standard output.
-fn pipe(cmd: &[&str], input: &[u8], cwd: Option<&Path>) -> Vec<u8> {
-    let mut c = Command::new(cmd[0]);
-    c.args(&cmd[1..])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(d) = cwd {
-        c.current_dir(d);
-    }
-    let mut child = c
-        .spawn()
-        .unwrap_or_else(|e| panic!("{}: {e} (tests/deps.d/70-failover.sh installs it)", cmd[0]));
-    let mut stdin = child.stdin.take().unwrap();
-    let data = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&data);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
+use common::pipe;
 
 /// A directory tree as an initramfs would hold it.
 fn tree(files: &[(&str, &[u8])]) -> tempfile::TempDir {

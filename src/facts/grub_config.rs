@@ -351,6 +351,28 @@ fn bls_default(
     env: &[(String, String)],
     errors: &mut Vec<String>,
 ) -> Option<DefaultEntry> {
+    let parsed = read_bls_entries(root, errors)?;
+    let release = |b: &grub::BlsEntry| bls_release(b).unwrap_or_default();
+    let chosen = saved
+        .and_then(|s| parsed.iter().find(|(stem, _)| stem == s))
+        .or_else(|| {
+            parsed
+                .iter()
+                .max_by(|a, b| version::compare(&release(&a.1), &release(&b.1)))
+        })?;
+    Some(DefaultEntry {
+        source: format!("/boot/loader/entries/{}.conf", chosen.0),
+        kernel: chosen.1.linux.clone(),
+        args: expand(&chosen.1.options, env),
+    })
+}
+
+/// The Boot Loader Specification entries of /boot/loader/entries as (file stem, entry);
+/// `None` when the directory cannot be read (the reason is added to `errors`).
+pub(crate) fn read_bls_entries(
+    root: &Root,
+    errors: &mut Vec<String>,
+) -> Option<Vec<(String, grub::BlsEntry)>> {
     let dir = Path::new("/boot/loader/entries");
     let entries = match root.read_dir_optional(dir) {
         Ok(e) => e,
@@ -372,24 +394,14 @@ fn bls_default(
             Err(e) => errors.push(e.to_string()),
         }
     }
-    let release = |b: &grub::BlsEntry| {
-        b.version
-            .clone()
-            .or_else(|| b.linux.as_deref().and_then(grub::release_from_image))
-            .unwrap_or_default()
-    };
-    let chosen = saved
-        .and_then(|s| parsed.iter().find(|(stem, _)| stem == s))
-        .or_else(|| {
-            parsed
-                .iter()
-                .max_by(|a, b| version::compare(&release(&a.1), &release(&b.1)))
-        })?;
-    Some(DefaultEntry {
-        source: format!("/boot/loader/entries/{}.conf", chosen.0),
-        kernel: chosen.1.linux.clone(),
-        args: expand(&chosen.1.options, env),
-    })
+    Some(parsed)
+}
+
+/// The kernel release a BLS entry boots: its `version`, else the one its `linux` image names.
+pub(crate) fn bls_release(b: &grub::BlsEntry) -> Option<String> {
+    b.version
+        .clone()
+        .or_else(|| b.linux.as_deref().and_then(grub::release_from_image))
 }
 
 /// Kernel arguments as words, quotes honoured (`a="b c"` is one word).

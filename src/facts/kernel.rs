@@ -151,32 +151,8 @@ fn saved_entry(root: &Root, errors: &mut Vec<String>) -> Option<String> {
 }
 
 fn from_bls(root: &Root, saved: Option<&str>, errors: &mut Vec<String>) -> Option<Choice> {
-    let dir = Path::new("/boot/loader/entries");
-    let entries = match root.read_dir_optional(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            errors.push(e.to_string());
-            return None;
-        }
-    };
-    let mut parsed = Vec::new();
-    for e in entries {
-        let Some(name) = e.name.to_str() else {
-            continue;
-        };
-        let Some(stem) = name.strip_suffix(".conf") else {
-            continue;
-        };
-        match root.read_text(&dir.join(name)) {
-            Ok(text) => parsed.push((stem.to_string(), grub::parse_bls(&text))),
-            Err(e) => errors.push(e.to_string()),
-        }
-    }
-    let release_of = |b: &grub::BlsEntry| {
-        b.version
-            .clone()
-            .or_else(|| b.linux.as_deref().and_then(grub::release_from_image))
-    };
+    let parsed = super::grub_config::read_bls_entries(root, errors)?;
+    let release_of = super::grub_config::bls_release;
     let chosen = saved
         .and_then(|s| parsed.iter().find(|(stem, _)| stem == s))
         .map(|c| (c, "saved entry"))

@@ -159,3 +159,34 @@ pub fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
 pub fn status(report: &Value, id: &str) -> String {
     check(report, id)["status"].as_str().unwrap().to_string()
 }
+
+/// Runs `cmd` with `input` on standard input (from another thread, so a full pipe cannot
+/// deadlock) and returns its standard output; the command must succeed.
+pub fn pipe(cmd: &[&str], input: &[u8], cwd: Option<&Path>) -> Vec<u8> {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut c = Command::new(cmd[0]);
+    c.args(&cmd[1..])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(d) = cwd {
+        c.current_dir(d);
+    }
+    let mut child = c
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}: {e} (tests/deps.d/70-failover.sh installs it)", cmd[0]));
+    let mut stdin = child.stdin.take().unwrap();
+    let data = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
