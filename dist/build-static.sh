@@ -65,7 +65,9 @@ if [ -z "$route" ]; then
 fi
 log "route: $route"
 
-static_flags="-C relocation-model=static -C target-feature=+crt-static"
+# No unwind tables: with panic = "abort" nothing unwinds, and they were 414 KiB of .eh_frame
+# (std is rebuilt with these flags on the Debian route, so its tables go too).
+static_flags="-C relocation-model=static -C target-feature=+crt-static -C force-unwind-tables=no"
 
 case "$route" in
 rustup)
