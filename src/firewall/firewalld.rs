@@ -392,11 +392,7 @@ fn zone_rules(
             if ports.is_empty() {
                 conds.push(Cond::Never("no TCP port in this rule".into()));
             } else {
-                conds.push(Cond::Proto {
-                    neg: false,
-                    protos: vec![6],
-                });
-                conds.push(Cond::DPort { neg: false, ports });
+                conds.extend(Cond::tcp_to(ports));
             }
         }
         if r.limited {
@@ -433,10 +429,7 @@ fn zone_rules(
                         super::show_ports(&ports)
                     }
                 );
-                let mut conds = vec![Cond::Proto {
-                    neg: false,
-                    protos: vec![6],
-                }];
+                let mut conds = vec![Cond::tcp()];
                 if !all {
                     if ports.is_empty() {
                         continue;
@@ -470,16 +463,7 @@ fn zone_rules(
             return Err(format!("{}: bad port {p}", z.path));
         };
         allow.push(rule(
-            vec![
-                Cond::Proto {
-                    neg: false,
-                    protos: vec![6],
-                },
-                Cond::DPort {
-                    neg: false,
-                    ports: vec![pr],
-                },
-            ],
+            Cond::tcp_to(vec![pr]),
             Action::Accept,
             &format!("zone {name} ({}): port {p}/tcp", z.path),
         ));
@@ -487,10 +471,7 @@ fn zone_rules(
     for proto in &z.protocols {
         if super::proto_number(proto) == Some(6) {
             allow.push(rule(
-                vec![Cond::Proto {
-                    neg: false,
-                    protos: vec![6],
-                }],
+                vec![Cond::tcp()],
                 Action::Accept,
                 &format!("zone {name} ({}): protocol tcp", z.path),
             ));

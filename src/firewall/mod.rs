@@ -286,6 +286,21 @@ impl fmt::Display for Origin {
     }
 }
 
+impl Cond {
+    /// The protocol is TCP.
+    pub fn tcp() -> Cond {
+        Cond::Proto {
+            neg: false,
+            protos: vec![6],
+        }
+    }
+
+    /// TCP to one of `ports`: what an "allow this port" entry of a configuration means.
+    pub fn tcp_to(ports: Vec<PortRange>) -> Vec<Cond> {
+        vec![Cond::tcp(), Cond::DPort { neg: false, ports }]
+    }
+}
+
 /// The standard hook priorities of the iptables tables (include/uapi/linux/netfilter_ipv4.h).
 pub fn iptables_priority(table: &str, hook: Hook) -> Option<i32> {
     Some(match (table, hook) {

@@ -180,20 +180,7 @@ fn port(p: &str, cfg: &Config) -> Option<PortRange> {
 fn port_rule(var: &str, p: &str, cfg: &Config) -> Rule {
     let text = format!("{var}: {p}");
     match port(p, cfg) {
-        Some(r) => rule(
-            vec![
-                Cond::Proto {
-                    neg: false,
-                    protos: vec![6],
-                },
-                Cond::DPort {
-                    neg: false,
-                    ports: vec![r],
-                },
-            ],
-            Action::Accept,
-            &text,
-        ),
+        Some(r) => rule(Cond::tcp_to(vec![r]), Action::Accept, &text),
         None => Rule {
             items: vec![
                 Item::Cond(Cond::Depends {
