@@ -766,20 +766,34 @@ fn live_agent_process_found_by_its_script() {
     fs::write(&script, "import time\ntime.sleep(60)\n").unwrap();
     let other = dir.path().join("other.py");
     fs::write(&other, "import time\ntime.sleep(60)\n").unwrap();
-    let mut agent = Command::new("python3")
+    // Debian's interpreter itself: a wrapper found first in PATH (pyenv's shims are bash
+    // scripts named python3) would show a python comm before the interpreter has started.
+    let python = "/usr/bin/python3";
+    let mut agent = Command::new(python)
         .arg("-u")
         .arg(&script)
         .arg("-daemon")
         .spawn()
         .expect("python3 runs");
-    let mut decoy = Command::new("python3").arg(&other).spawn().unwrap();
-    // Wait until the kernel shows the interpreter (comm switches from the test's at exec).
+    let mut decoy = Command::new(python).arg(&other).spawn().unwrap();
+    // Wait until both processes run the interpreter (their executable is python's).
+    let runs_python = |pid: u32| {
+        fs::read_link(format!("/proc/{pid}/exe"))
+            .ok()
+            .and_then(|p| {
+                p.file_name()
+                    .map(|n| n.to_string_lossy().starts_with("python"))
+            })
+            .unwrap_or(false)
+    };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let list = loop {
         let list = LiveProbe.processes().unwrap();
         let ready = [agent.id(), decoy.id()].iter().all(|pid| {
-            list.iter()
-                .any(|p| p.pid == *pid && p.comm.starts_with(b"python"))
+            runs_python(*pid)
+                && list
+                    .iter()
+                    .any(|p| p.pid == *pid && p.comm.starts_with(b"python"))
         });
         if ready || std::time::Instant::now() > deadline {
             break list;

@@ -40,6 +40,7 @@ use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
 use crate::outbound::{Outcome, Plan};
+use crate::parse::mountinfo::MountInfo;
 use crate::probe::Probe;
 use crate::root::Root;
 
@@ -73,6 +74,7 @@ pub struct Facts {
     hosts: OnceCell<network::HostsFacts>,
     storage: OnceCell<storage::StorageFacts>,
     mounts: OnceCell<mounts::MountFacts>,
+    runtime_mounts: OnceCell<Option<Result<Vec<MountInfo>, String>>>,
     firmware: OnceCell<firmware::FirmwareFacts>,
     programs: OnceCell<programs::ProgramFacts>,
     locale: OnceCell<locale::LocaleFacts>,
@@ -117,6 +119,7 @@ impl Facts {
             hosts: OnceCell::new(),
             storage: OnceCell::new(),
             mounts: OnceCell::new(),
+            runtime_mounts: OnceCell::new(),
             firmware: OnceCell::new(),
             programs: OnceCell::new(),
             locale: OnceCell::new(),
@@ -177,14 +180,16 @@ impl Facts {
 
     /// Mount points and device names.
     pub fn names(&self) -> &names::NamesFacts {
-        self.names.get_or_init(|| names::gather(&self.sources.root))
+        self.names
+            .get_or_init(|| names::gather(&self.sources.root, self.runtime_mounts()))
     }
 
     /// The walk of the system directories (`--scan` paths when given). The first caller's
     /// `scan` decides; there is one set of options per run.
     pub fn system_paths(&self, scan: Option<&[PathBuf]>) -> &names::SystemPaths {
-        self.system_paths
-            .get_or_init(|| names::gather_system_paths(&self.sources.root, scan))
+        self.system_paths.get_or_init(|| {
+            names::gather_system_paths(&self.sources.root, scan, self.runtime_mounts())
+        })
     }
 
     pub fn sshd_ports(&self) -> &sshd_ports::SshdPorts {
@@ -232,7 +237,14 @@ impl Facts {
 
     pub fn mounts(&self) -> &mounts::MountFacts {
         self.mounts
-            .get_or_init(|| mounts::gather(&self.sources.root))
+            .get_or_init(|| mounts::gather(&self.sources.root, self.runtime_mounts()))
+    }
+
+    /// /proc/self/mountinfo, read and parsed once for the mounts, names and scan facts.
+    fn runtime_mounts(&self) -> Option<&Result<Vec<MountInfo>, String>> {
+        self.runtime_mounts
+            .get_or_init(|| mounts::read_runtime(&self.sources.root))
+            .as_ref()
     }
 
     pub fn firmware(&self) -> &firmware::FirmwareFacts {

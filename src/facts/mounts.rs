@@ -76,22 +76,33 @@ fn use_of_mount(m: &MountInfo) -> FsUse {
     }
 }
 
-pub fn gather(root: &Root) -> MountFacts {
-    let mut facts = MountFacts::default();
+/// The mount table of the running system, or the one an image captured under `/proc/self`;
+/// `None` when there is none to read. Read once per run (see `Facts::runtime_mounts`) and
+/// shared by the storage, ASCII and scan facts.
+pub fn read_runtime(root: &Root) -> Option<Result<Vec<MountInfo>, String>> {
     let snapshot = root.is_live()
         || matches!(
             root.kind_nofollow(Path::new("/proc/self")),
             Ok(Some(FileKind::Dir))
         );
-    if snapshot {
-        match root.read_bytes(Path::new("/proc/self/mountinfo")) {
-            Ok(b) => match mountinfo::parse(&b) {
-                Ok(m) => facts.runtime = Some(m),
-                Err(e) => facts.errors.push(format!("/proc/self/mountinfo: {e}")),
-            },
-            Err(e) if e.is_not_found() && !root.is_live() => {}
-            Err(e) => facts.errors.push(e.to_string()),
-        }
+    if !snapshot {
+        return None;
+    }
+    match root.read_bytes(Path::new(MOUNTINFO)) {
+        Ok(b) => Some(mountinfo::parse(&b).map_err(|e| format!("{MOUNTINFO}: {e}"))),
+        Err(e) if e.is_not_found() && !root.is_live() => None,
+        Err(e) => Some(Err(e.to_string())),
+    }
+}
+
+pub const MOUNTINFO: &str = "/proc/self/mountinfo";
+
+pub fn gather(root: &Root, runtime: Option<&Result<Vec<MountInfo>, String>>) -> MountFacts {
+    let mut facts = MountFacts::default();
+    match runtime {
+        Some(Ok(m)) => facts.runtime = Some(m.clone()),
+        Some(Err(e)) => facts.errors.push(e.clone()),
+        None => {}
     }
     match root.read_bytes(Path::new("/etc/fstab")) {
         Ok(b) => match fstab::parse(&b) {

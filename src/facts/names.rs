@@ -14,7 +14,9 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use crate::parse::{fstab, lvm_metadata, mountinfo};
+use super::mounts::MOUNTINFO;
+use crate::parse::mountinfo::MountInfo;
+use crate::parse::{fstab, lvm_metadata};
 use crate::root::{FileKind, Root};
 use crate::scan::{self, ScanConfig, ScanOutcome, Start};
 use crate::text::{escape_bytes, is_ascii_name};
@@ -85,34 +87,31 @@ pub struct NamesFacts {
     pub devices: DeviceNames,
 }
 
-const MOUNTINFO: &str = "/proc/self/mountinfo";
 const FSTAB: &str = "/etc/fstab";
 
-pub fn gather(root: &Root) -> NamesFacts {
+pub fn gather(root: &Root, runtime: Option<&Result<Vec<MountInfo>, String>>) -> NamesFacts {
     let mut devices = DeviceNames::default();
     let mounts = if root.is_live() {
-        match root.read_bytes(Path::new(MOUNTINFO)) {
-            Ok(bytes) => match mountinfo::parse(&bytes) {
-                Ok(list) => {
-                    devices.sources.push(MOUNTINFO.into());
-                    let mut out = Vec::new();
-                    for (i, m) in list.into_iter().enumerate() {
-                        // Lines are numbered as parsed; blank lines never occur in mountinfo.
-                        let origin = format!("{MOUNTINFO} line {}", i + 1);
-                        add_mount_source(&mut devices, &m.source, &origin);
-                        out.push(MountPoint {
-                            path: m.mount_point,
-                            origin,
-                        });
-                    }
-                    MountPoints::Read {
-                        source: MOUNTINFO.into(),
-                        list: out,
-                    }
+        match runtime {
+            Some(Ok(list)) => {
+                devices.sources.push(MOUNTINFO.into());
+                let mut out = Vec::new();
+                for (i, m) in list.iter().enumerate() {
+                    // Lines are numbered as parsed; blank lines never occur in mountinfo.
+                    let origin = format!("{MOUNTINFO} line {}", i + 1);
+                    add_mount_source(&mut devices, &m.source, &origin);
+                    out.push(MountPoint {
+                        path: m.mount_point.clone(),
+                        origin,
+                    });
                 }
-                Err(e) => MountPoints::Error(format!("{MOUNTINFO}: {e}")),
-            },
-            Err(e) => MountPoints::Error(e.to_string()),
+                MountPoints::Read {
+                    source: MOUNTINFO.into(),
+                    list: out,
+                }
+            }
+            Some(Err(e)) => MountPoints::Error(e.clone()),
+            None => MountPoints::Error(format!("{MOUNTINFO}: not read")),
         }
     } else {
         match root.read_bytes(Path::new(FSTAB)) {
@@ -447,18 +446,23 @@ fn normalise(root: &Root, p: &Path) -> PathBuf {
 /// The running system's mount points and their device numbers, for the walk (see
 /// [`ScanConfig::mounts`]); `None` when mountinfo cannot be read, and the walk then checks
 /// every directory itself.
-fn live_mount_table(root: &Root) -> Option<Arc<HashMap<Vec<u8>, u64>>> {
-    let bytes = root.read_bytes(Path::new(MOUNTINFO)).ok()?;
-    let list = mountinfo::parse(&bytes).ok()?;
+fn live_mount_table(
+    runtime: Option<&Result<Vec<MountInfo>, String>>,
+) -> Option<Arc<HashMap<Vec<u8>, u64>>> {
+    let list = runtime?.as_ref().ok()?;
     Some(Arc::new(
-        list.into_iter()
-            .map(|m| (m.mount_point, nix::libc::makedev(m.major, m.minor)))
+        list.iter()
+            .map(|m| (m.mount_point.clone(), nix::libc::makedev(m.major, m.minor)))
             .collect(),
     ))
 }
 
 /// Judges the names at the top of `/` (default set) and walks the system directories.
-pub fn gather_system_paths(root: &Root, scan_opt: Option<&[PathBuf]>) -> SystemPaths {
+pub fn gather_system_paths(
+    root: &Root,
+    scan_opt: Option<&[PathBuf]>,
+    runtime: Option<&Result<Vec<MountInfo>, String>>,
+) -> SystemPaths {
     let from_option = scan_opt.is_some();
     let mut requested: Vec<PathBuf> = match scan_opt {
         Some(list) => list.iter().map(|p| normalise(root, p)).collect(),
@@ -525,7 +529,7 @@ pub fn gather_system_paths(root: &Root, scan_opt: Option<&[PathBuf]>) -> SystemP
         keep: KEEP,
         progress: ScanConfig::progress_if_terminal(),
         mounts: if root.is_live() {
-            live_mount_table(root)
+            live_mount_table(runtime)
         } else {
             None
         },
