@@ -8,8 +8,8 @@ use std::path::Path;
 
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
 
-/// Writes `content` to `path` atomically. Ctrl-C, SIGTERM and SIGHUP are held back while the
-/// temporary file exists, so an interrupted run leaves either the old file or the new one, never
+/// Writes `content` to `path` atomically. Ctrl-C, SIGTERM, SIGHUP and SIGQUIT are held back
+/// while the temporary file exists, so an interrupted run leaves either the old file or the new one, never
 /// a stray temporary.
 pub fn write_atomic(path: &Path, content: &[u8]) -> io::Result<()> {
     let _held = HeldSignals::new();
@@ -71,17 +71,8 @@ struct HeldSignals {
 
 impl HeldSignals {
     fn new() -> HeldSignals {
-        let mut set = SigSet::empty();
-        for s in [
-            Signal::SIGINT,
-            Signal::SIGTERM,
-            Signal::SIGHUP,
-            Signal::SIGQUIT,
-        ] {
-            set.add(s);
-        }
         let mut old = SigSet::empty();
-        let ok = sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), Some(&mut old)).is_ok();
+        let ok = sigprocmask(SigmaskHow::SIG_BLOCK, Some(&user_signals()), Some(&mut old)).is_ok();
         HeldSignals {
             old: ok.then_some(old),
         }
