@@ -498,7 +498,7 @@ fn million_entries_wide() {
 /// second, and `--output` is left absent rather than half written.
 #[test]
 fn ctrl_c_stops_a_long_scan_within_a_second() {
-    use std::os::unix::process::ExitStatusExt;
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
     let fs = Tmpfs::mount();
     let root = fs.dir.path().join("root");
     for d in 0..2000 {
@@ -507,7 +507,21 @@ fn ctrl_c_stops_a_long_scan_within_a_second() {
     let out_dir = tempfile::tempdir().unwrap();
     let report = out_dir.path().join("report.json");
     let started = Instant::now();
-    let mut child = Command::new(bin())
+    let mut cmd = Command::new(bin());
+    // As at a terminal: Ctrl-C has its default action. A test run started in the background
+    // by a non-interactive shell inherits SIGINT ignored, and the tool rightly keeps that.
+    // SAFETY: signal(2) is async-signal-safe, as pre_exec requires.
+    unsafe {
+        cmd.pre_exec(|| {
+            nix::sys::signal::signal(
+                nix::sys::signal::Signal::SIGINT,
+                nix::sys::signal::SigHandler::SigDfl,
+            )
+            .map(|_| ())
+            .map_err(std::io::Error::from)
+        });
+    }
+    let mut child = cmd
         .arg("--root")
         .arg(&root)
         .args([
