@@ -802,13 +802,26 @@ fn live_agent_process_found_by_its_script() {
     };
     let root = asr_preflight::root::Root::image(dir.path()).unwrap();
     let f = asr_preflight::facts::waagent::gather(&root, Some(&LiveProbe), Some(&list));
+    let running = f.running.unwrap();
+    // On failure, what the probe saw of the two processes.
+    let seen = |pid: u32| {
+        let comm = list
+            .iter()
+            .find(|p| p.pid == pid)
+            .map(|p| String::from_utf8_lossy(&p.comm).into_owned());
+        (pid, comm, LiveProbe.cmdline(pid).ok())
+    };
+    let why = format!(
+        "running {running:?}; agent {:?}; decoy {:?}",
+        seen(agent.id()),
+        seen(decoy.id())
+    );
     let _ = agent.kill();
     let _ = decoy.kill();
     let _ = agent.wait();
     let _ = decoy.wait();
-    let running = f.running.unwrap();
-    assert!(running.contains(&agent.id()), "{running:?}");
-    assert!(!running.contains(&decoy.id()), "{running:?}");
+    assert!(running.contains(&agent.id()), "{why}");
+    assert!(!running.contains(&decoy.id()), "{why}");
 }
 
 // ------------------------------------------------------------------------------------------
