@@ -5,6 +5,8 @@
 //! (resolved by the caller), sets and maps are understood; a rule expression outside the subset
 //! is kept as an unevaluable condition quoting it, with the rule's verdict still applied.
 
+use std::cell::Cell;
+
 use serde_json::{Value, json};
 
 use super::Ruleset;
@@ -141,8 +143,19 @@ fn tokenize(text: &str) -> Result<Vec<T>, (usize, String)> {
 /// What the parsed files amount to, as nftables JSON objects.
 struct Doc {
     objects: Vec<Value>,
+    /// Variables with their values already expanded (nft substitutes `$name` in a define's
+    /// value when the define is read, so a value never refers to itself).
     defines: Vec<(String, Vec<T>)>,
+    /// Tokens that variable substitution may still produce in this document: definitions that
+    /// double each other would otherwise grow without bound.
+    expansion_left: Cell<usize>,
+    /// Set when substitution ran out of its budget; the parse then fails.
+    expansion_overflow: Cell<bool>,
 }
+
+/// The most tokens `$name` substitution may produce in one document (real files produce a
+/// few thousand).
+const EXPANSION_BUDGET: usize = 1 << 20;
 
 /// Parses a file and what it includes into a rule set named `firewall`.
 pub fn parse(
@@ -154,8 +167,17 @@ pub fn parse(
     let mut doc = Doc {
         objects: Vec::new(),
         defines: Vec::new(),
+        expansion_left: Cell::new(EXPANSION_BUDGET),
+        expansion_overflow: Cell::new(false),
     };
     parse_file(&mut doc, name, text, include, 0)?;
+    if doc.expansion_overflow.get() {
+        return Err(ParseError {
+            file: name.to_string(),
+            line: 0,
+            message: format!("variable definitions expand to more than {EXPANSION_BUDGET} tokens"),
+        });
+    }
     let v = json!({ "nftables": doc.objects });
     super::nft_json::from_value(&v, firewall, &|_, _| false).map_err(|m| ParseError {
         file: name.to_string(),
@@ -228,7 +250,7 @@ fn parse_file(
                 if p.word().as_deref() != Some("=") {
                     return Err(err(line, format!("define {var}: expected =")));
                 }
-                let value = p.until_end_of_statement();
+                let value = expand(doc, &p.until_end_of_statement());
                 doc.defines.retain(|(n, _)| n != &var);
                 doc.defines.push((var, value));
             }
@@ -636,18 +658,27 @@ impl Parser {
     }
 }
 
-/// Tokens with `$name` variables replaced by their definitions.
+/// Tokens with `$name` variables replaced by their (already expanded) definitions; an unknown
+/// variable stays as it is. Stops substituting when the document's budget is spent.
 fn expand(doc: &Doc, toks: &[T]) -> Vec<T> {
     let mut out = Vec::new();
     for t in toks {
-        match &t.tok {
+        let value = match &t.tok {
             Tok::Word(w) if w.starts_with('$') => {
-                match doc.defines.iter().rev().find(|(n, _)| n == &w[1..]) {
-                    Some((_, v)) => out.extend(expand(doc, v)),
-                    None => out.push(t.clone()),
-                }
+                doc.defines.iter().rev().find(|(n, _)| n == &w[1..])
             }
-            _ => out.push(t.clone()),
+            _ => None,
+        };
+        match value {
+            Some((_, v)) if v.len() <= doc.expansion_left.get() => {
+                doc.expansion_left.set(doc.expansion_left.get() - v.len());
+                out.extend(v.iter().cloned());
+            }
+            Some(_) => {
+                doc.expansion_overflow.set(true);
+                out.push(t.clone());
+            }
+            None => out.push(t.clone()),
         }
     }
     out
@@ -1182,6 +1213,40 @@ table inet filter {
     }
 
     /// `add rule` commands and includes resolved through the caller.
+    /// A define's `$name` is substituted when the define is read, as nft does: a value that
+    /// names its own variable means the earlier value (or stays a literal when there is none),
+    /// never an endless expansion. (fuzz/regressions/firewall/nft-define-cycle-stack-overflow)
+    #[test]
+    fn defines_expand_when_read() {
+        let t = "define P = 22\ndefine P = { $P, 20004 }\ndefine Q = $Q\ntable ip t {\n chain input {\n type filter hook input priority 0; policy drop;\n tcp dport $P accept\n tcp dport $Q accept\n }\n}\n";
+        let rs = parse("t", t, "nftables", &no_include).unwrap();
+        assert_eq!(evaluate(&rs, Family::V4, 22).verdict, Verdict::Accepted);
+        assert_eq!(evaluate(&rs, Family::V4, 20004).verdict, Verdict::Accepted);
+        // `$Q` never had a value, so its rule cannot be judged for other ports.
+        assert_eq!(evaluate(&rs, Family::V4, 23).verdict, Verdict::Undetermined);
+        let crash =
+            include_bytes!("../../fuzz/regressions/firewall/nft-define-cycle-stack-overflow");
+        let _ = parse(
+            "t",
+            &String::from_utf8_lossy(crash),
+            "nftables",
+            &no_include,
+        );
+    }
+
+    /// Definitions that double each other 30 times would expand to a billion tokens: the parse
+    /// stops at the budget with an error instead of exhausting memory.
+    #[test]
+    fn doubling_defines_hit_the_budget() {
+        let mut t = String::from("define d0 = { 22, 23 }\n");
+        for i in 1..=30 {
+            t.push_str(&format!("define d{i} = {{ $d{}, $d{} }}\n", i - 1, i - 1));
+        }
+        t.push_str("table ip t {\n chain input {\n type filter hook input priority 0; policy drop;\n tcp dport $d30 accept\n }\n}\n");
+        let e = parse("t", &t, "nftables", &no_include).unwrap_err();
+        assert!(e.message.contains("expand to more than"), "{e:?}");
+    }
+
     #[test]
     fn commands_and_includes() {
         let inc = |p: &str| -> Result<Vec<(String, String)>, String> {
