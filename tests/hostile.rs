@@ -611,3 +611,36 @@ fn root_that_is_not_a_directory() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+/// nftables configurations built to hurt the variable expansion (a define that names itself,
+/// the fuzz crash kept in fuzz/regressions, definitions that double 30 times): the run ends
+/// with a report, and the firewall checks say error or another non-pass, never a crash.
+#[test]
+fn nftables_defines_that_recurse_or_explode() {
+    let crash = std::fs::read(
+        common::repo().join("fuzz/regressions/firewall/nft-define-cycle-stack-overflow"),
+    )
+    .unwrap();
+    let mut doubling = String::from("define d0 = { 22, 23 }\n");
+    for i in 1..=30 {
+        doubling.push_str(&format!("define d{i} = {{ $d{}, $d{} }}\n", i - 1, i - 1));
+    }
+    doubling.push_str("table ip t {\n chain input {\n type filter hook input priority 0; policy drop;\n tcp dport $d30 accept\n }\n}\n");
+    for conf in [crash, doubling.into_bytes()] {
+        let t = Tree::new();
+        t.x86_64()
+            .file("/etc/os-release", "ID=\"rhel\"\nVERSION_ID=\"8.4\"\n")
+            .file("/usr/lib/systemd/systemd", "")
+            .file(
+                "/usr/lib/systemd/system/nftables.service",
+                "[Service]\nType=oneshot\nExecStart=/sbin/nft -f /etc/sysconfig/nftables.conf\n",
+            )
+            .symlink(
+                "/etc/systemd/system/multi-user.target.wants/nftables.service",
+                "/usr/lib/systemd/system/nftables.service",
+            )
+            .file("/etc/sysconfig/nftables.conf", &conf);
+        let v = survive(&t, &["--only", "ssh.firewall,mvc.port-20004"]);
+        assert_not_pass(&v, &["ssh.firewall", "mvc.port-20004"]);
+    }
+}
