@@ -186,22 +186,10 @@ fn ubuntu1404_ufw_upstart() {
 #[test]
 fn rhel8_nftables_with_include() {
     let t = Tree::new();
-    t.x86_64()
-        .file("/etc/os-release", "ID=\"rhel\"\nVERSION_ID=\"8.4\"\n")
-        .file("/usr/lib/systemd/systemd", "")
-        .file(
-            "/usr/lib/systemd/system/nftables.service",
-            "[Service]\nType=oneshot\nExecStart=/sbin/nft -f /etc/sysconfig/nftables.conf\n",
-        )
-        .symlink(
-            "/etc/systemd/system/multi-user.target.wants/nftables.service",
-            "/usr/lib/systemd/system/nftables.service",
-        )
-        .file(
-            "/etc/sysconfig/nftables.conf",
-            "# Uncomment the include statement here to load the default config sample\ninclude \"/etc/nftables/main.nft\"\n",
-        )
-        .file(
+    t.rhel8_nftables(
+        "# Uncomment the include statement here to load the default config sample\ninclude \"/etc/nftables/main.nft\"\n",
+    )
+    .file(
             "/etc/nftables/main.nft",
             "table inet nftables_svc {\n  chain INPUT {\n    type filter hook input priority filter + 20; policy drop;\n    ct state established,related accept\n    iif lo accept\n    tcp dport ssh accept\n    ip saddr 192.0.2.0/24 tcp dport 20004 accept\n  }\n}\n",
         );

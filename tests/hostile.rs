@@ -628,18 +628,7 @@ fn nftables_defines_that_recurse_or_explode() {
     doubling.push_str("table ip t {\n chain input {\n type filter hook input priority 0; policy drop;\n tcp dport $d30 accept\n }\n}\n");
     for conf in [crash, doubling.into_bytes()] {
         let t = Tree::new();
-        t.x86_64()
-            .file("/etc/os-release", "ID=\"rhel\"\nVERSION_ID=\"8.4\"\n")
-            .file("/usr/lib/systemd/systemd", "")
-            .file(
-                "/usr/lib/systemd/system/nftables.service",
-                "[Service]\nType=oneshot\nExecStart=/sbin/nft -f /etc/sysconfig/nftables.conf\n",
-            )
-            .symlink(
-                "/etc/systemd/system/multi-user.target.wants/nftables.service",
-                "/usr/lib/systemd/system/nftables.service",
-            )
-            .file("/etc/sysconfig/nftables.conf", &conf);
+        t.rhel8_nftables(&conf);
         let v = survive(&t, &["--only", "ssh.firewall,mvc.port-20004"]);
         assert_not_pass(&v, &["ssh.firewall", "mvc.port-20004"]);
     }

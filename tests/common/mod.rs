@@ -65,6 +65,23 @@ impl Tree {
         self
     }
 
+    /// A RHEL 8 image whose enabled nftables.service loads /etc/sysconfig/nftables.conf with
+    /// `conf` (systemd as init, the unit wanted by multi-user.target).
+    pub fn rhel8_nftables(&self, conf: impl AsRef<[u8]>) -> &Tree {
+        self.x86_64()
+            .file("/etc/os-release", "ID=\"rhel\"\nVERSION_ID=\"8.4\"\n")
+            .file("/usr/lib/systemd/systemd", "")
+            .file(
+                "/usr/lib/systemd/system/nftables.service",
+                "[Service]\nType=oneshot\nExecStart=/sbin/nft -f /etc/sysconfig/nftables.conf\n",
+            )
+            .symlink(
+                "/etc/systemd/system/multi-user.target.wants/nftables.service",
+                "/usr/lib/systemd/system/nftables.service",
+            )
+            .file("/etc/sysconfig/nftables.conf", conf)
+    }
+
     /// A minimal x86_64 ELF header at /bin/sh, so the image's architecture is known.
     pub fn x86_64(&self) -> &Tree {
         let mut h = vec![0u8; 64];
