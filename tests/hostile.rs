@@ -633,3 +633,74 @@ fn nftables_defines_that_recurse_or_explode() {
         assert_not_pass(&v, &["ssh.firewall", "mvc.port-20004"]);
     }
 }
+
+/// Include fan-out: every included file includes the whole directory again, so following the
+/// includes naively reads 10^16 files. sshd_config's Include, nftables' include and firewalld's
+/// service includes each end within the bound, and the checks that needed them do not pass.
+#[test]
+fn includes_that_fan_out() {
+    let fan = 10;
+    let t = Tree::new();
+    t.rhel8_nftables("include \"/etc/nftables.d/*.nft\"\n");
+    t.file("/etc/ssh/sshd_config", "Include sshd_config.d/*.conf\n");
+    for i in 0..fan {
+        t.file(
+            &format!("/etc/ssh/sshd_config.d/{i}.conf"),
+            "Include sshd_config.d/*.conf\nPort 22\n",
+        );
+        t.file(
+            &format!("/etc/nftables.d/{i}.nft"),
+            "include \"/etc/nftables.d/*.nft\"\ntable ip t {\n chain input {\n type filter hook input priority 0; policy accept;\n }\n}\n",
+        );
+    }
+    let v = survive(&t, &["--only", "ssh.firewall,mvc.port-20004"]);
+    assert_not_pass(&v, &["ssh.firewall", "mvc.port-20004"]);
+    let text = v.to_string();
+    assert!(text.contains("Include"), "sshd's Include budget not named: {v:#}");
+
+    // firewalld: the ssh service includes s1 `fan` times, s1 includes s2 `fan` times, and so
+    // on down to s8, which holds the port (10^8 paths to one port: minutes when each path is
+    // walked).
+    let t = Tree::new();
+    t.x86_64()
+        .file("/etc/os-release", "ID=\"rhel\"\nVERSION_ID=\"8.4\"\n")
+        .file("/usr/lib/systemd/systemd", "")
+        .file(
+            "/usr/lib/systemd/system/firewalld.service",
+            "[Service]\nExecStart=/usr/sbin/firewalld --nofork\n",
+        )
+        .symlink(
+            "/etc/systemd/system/multi-user.target.wants/firewalld.service",
+            "/usr/lib/systemd/system/firewalld.service",
+        )
+        .file("/etc/firewalld/firewalld.conf", "DefaultZone=public\n")
+        .file(
+            "/etc/firewalld/zones/public.xml",
+            "<?xml version=\"1.0\"?>\n<zone><service name=\"ssh\"/></zone>\n",
+        );
+    let includes = |next: &str| -> String {
+        (0..fan)
+            .map(|_| format!("<include service=\"{next}\"/>"))
+            .collect()
+    };
+    t.file(
+        "/etc/firewalld/services/ssh.xml",
+        format!("<?xml version=\"1.0\"?>\n<service>{}</service>\n", includes("s1")),
+    );
+    for i in 1..8 {
+        t.file(
+            &format!("/etc/firewalld/services/s{i}.xml"),
+            format!(
+                "<?xml version=\"1.0\"?>\n<service>{}</service>\n",
+                includes(&format!("s{}", i + 1))
+            ),
+        );
+    }
+    t.file(
+        "/etc/firewalld/services/s8.xml",
+        "<?xml version=\"1.0\"?>\n<service><port protocol=\"tcp\" port=\"22\"/></service>\n",
+    );
+    let v = survive(&t, &["--only", "ssh.firewall"]);
+    // firewalld follows each included service once, so this one has an answer: 22 is open.
+    assert_eq!(status(&v, "ssh.firewall"), "pass", "{v:#}");
+}
