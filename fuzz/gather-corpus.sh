@@ -17,9 +17,9 @@ put() { # put TARGET FILE...
 }
 have() { [ -e "$1" ] || { echo "gather-corpus: no $1, skipped"; return 1; }; }
 
-if have "$fw/iptables-dumps"; then put firewall "$fw"/iptables-dumps/*; fi
+if have "$fw/iptables-dumps"; then put iptables "$fw"/iptables-dumps/*; fi
 if have "$fw/deb/nftables"; then
-    put firewall $(find "$fw/deb/nftables" -name '*.nft' -o -name 'nftables.conf')
+    put nftables $(find "$fw/deb/nftables" -name '*.nft' -o -name 'nftables.conf')
 fi
 if have "$fw/deb/firewalld"; then
     ssh=$(find "$fw/deb/firewalld" -path '*services/ssh.xml' | head -n 1)
@@ -41,7 +41,7 @@ if have ../target/tmp/testdata/util-linux; then
     put mounts $(find ../target/tmp/testdata/util-linux -type f -name '*mountinfo*' -o -type f -name '*fstab*')
 fi
 put mounts /proc/self/mountinfo /etc/fstab
-put firewall /proc/net/tcp /proc/net/tcp6
+put sshd_ports /proc/net/tcp /proc/net/tcp6 /etc/ssh/sshd_config
 put boot_config $(find /lib/systemd/system -maxdepth 1 -name '*.service' | head -n 40) /proc/cmdline
 put proxy $(find /etc/ssl/certs -name '*.pem' | head -n 20)
 for d in corpus/*; do echo "gather-corpus: $d: $(find "$d" -type f | wc -l) inputs"; done

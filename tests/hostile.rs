@@ -618,7 +618,7 @@ fn root_that_is_not_a_directory() {
 #[test]
 fn nftables_defines_that_recurse_or_explode() {
     let crash = std::fs::read(
-        common::repo().join("fuzz/regressions/firewall/nft-define-cycle-stack-overflow"),
+        common::repo().join("fuzz/regressions/nftables/nft-define-cycle-stack-overflow"),
     )
     .unwrap();
     let mut doubling = String::from("define d0 = { 22, 23 }\n");
@@ -656,7 +656,10 @@ fn includes_that_fan_out() {
     let v = survive(&t, &["--only", "ssh.firewall,mvc.port-20004"]);
     assert_not_pass(&v, &["ssh.firewall", "mvc.port-20004"]);
     let text = v.to_string();
-    assert!(text.contains("Include"), "sshd's Include budget not named: {v:#}");
+    assert!(
+        text.contains("Include"),
+        "sshd's Include budget not named: {v:#}"
+    );
 
     // firewalld: the ssh service includes s1 `fan` times, s1 includes s2 `fan` times, and so
     // on down to s8, which holds the port (10^8 paths to one port: minutes when each path is
@@ -685,7 +688,10 @@ fn includes_that_fan_out() {
     };
     t.file(
         "/etc/firewalld/services/ssh.xml",
-        format!("<?xml version=\"1.0\"?>\n<service>{}</service>\n", includes("s1")),
+        format!(
+            "<?xml version=\"1.0\"?>\n<service>{}</service>\n",
+            includes("s1")
+        ),
     );
     for i in 1..8 {
         t.file(

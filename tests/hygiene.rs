@@ -776,7 +776,9 @@ fn live_agent_process_found_by_its_script() {
         .spawn()
         .expect("python3 runs");
     let mut decoy = Command::new(python).arg(&other).spawn().unwrap();
-    // Wait until both processes run the interpreter (their executable is python's).
+    // Wait until both processes run the interpreter (their executable is python's) with their
+    // arguments in place: exec switches the executable and command name before it copies the
+    // arguments, so under load /proc/PID/cmdline can still be empty for a moment.
     let runs_python = |pid: u32| {
         fs::read_link(format!("/proc/{pid}/exe"))
             .ok()
@@ -791,6 +793,7 @@ fn live_agent_process_found_by_its_script() {
         let list = LiveProbe.processes().unwrap();
         let ready = [agent.id(), decoy.id()].iter().all(|pid| {
             runs_python(*pid)
+                && LiveProbe.cmdline(*pid).is_ok_and(|c| !c.is_empty())
                 && list
                     .iter()
                     .any(|p| p.pid == *pid && p.comm.starts_with(b"python"))

@@ -1,7 +1,10 @@
 //! Service and boot configuration: systemd units, inittab, Upstart jobs, dracut.conf, the kernel
-//! command line, EFI variables, utmp and chrony's tracking report.
+//! command line, EFI variables, utmp, chrony's tracking report, modules.builtin and module file
+//! names, and the agent's INI files (drscout.conf, .vx_version).
 #![no_main]
-use asr_preflight::parse::{chrony, cmdline, dracut_conf, efivar, inittab, systemd_unit, upstart, utmp};
+use asr_preflight::parse::{
+    chrony, cmdline, dracut_conf, efivar, ini, inittab, kmod, systemd_unit, upstart, utmp,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -19,4 +22,10 @@ fuzz_target!(|data: &[u8]| {
     let _ = efivar::sysfs_data_byte(data);
     let _ = utmp::runlevel(data);
     let _ = chrony::parse_tracking(&s);
+    let _ = kmod::parse_builtin(&s);
+    for line in data.split(|b| *b == b'\n').take(16) {
+        let _ = kmod::module_name(line);
+    }
+    let entries = ini::parse(&s);
+    let _ = ini::value(&entries, "INSTALLATION_DIR");
 });

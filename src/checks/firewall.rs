@@ -82,14 +82,15 @@ impl SideVerdict {
             SideVerdict::Accepted(_) | SideVerdict::NoFirewall => 4,
         }
     }
+    /// The verdict as a predicate, verb included ("TCP 22 {short} now").
     fn short(&self) -> &'static str {
         match self {
-            SideVerdict::NoFirewall => "accepted (no firewall rules)",
-            SideVerdict::Accepted(_) => "accepted",
-            SideVerdict::Blocked(_) => "blocked",
-            SideVerdict::Conditional(_) => "accepted only for some peers",
+            SideVerdict::NoFirewall => "is accepted (no firewall rules)",
+            SideVerdict::Accepted(_) => "is accepted",
+            SideVerdict::Blocked(_) => "is blocked",
+            SideVerdict::Conditional(_) => "is accepted only for some peers",
             SideVerdict::Undetermined(_) => "cannot be determined",
-            SideVerdict::Unreadable(_) => "could not be read",
+            SideVerdict::Unreadable(_) => "has rules that could not be read",
         }
     }
 }
@@ -331,7 +332,7 @@ fn port_summary(r: &PortResult) -> String {
                 r.port
             ),
             _ => format!(
-                "TCP {} is {} now{} and after a reboot{}",
+                "TCP {} {} now{} and after a reboot{}",
                 r.port,
                 n.short(),
                 decided(n),
@@ -339,7 +340,7 @@ fn port_summary(r: &PortResult) -> String {
             ),
         },
         (Some(n), Some(b)) => format!(
-            "TCP {}: now and after a reboot disagree: {} now{}, {} after a reboot{}",
+            "TCP {}: now and after a reboot disagree: it {} now{}, and {} after a reboot{}",
             r.port,
             n.short(),
             decided(n),
@@ -347,12 +348,12 @@ fn port_summary(r: &PortResult) -> String {
             decided(b)
         ),
         (None, Some(b)) => format!(
-            "TCP {} is {} after a reboot{} (the running rules cannot be known with --root)",
+            "TCP {} {} after a reboot{} (the running rules cannot be known with --root)",
             r.port,
             b.short(),
             decided(b)
         ),
-        (Some(n), None) => format!("TCP {} is {} now{}", r.port, n.short(), decided(n)),
+        (Some(n), None) => format!("TCP {} {} now{}", r.port, n.short(), decided(n)),
         (None, None) => format!("TCP {}: nothing could be evaluated", r.port),
     }
 }
@@ -467,9 +468,15 @@ fn firewall_status(results: &[PortResult]) -> Status {
 fn check_ssh(ctx: &Context<'_>) -> Finding {
     let sshd = ctx.facts.sshd_ports();
     let results: Vec<PortResult> = sshd.ports.iter().map(|p| port_result(ctx, *p)).collect();
-    let status = firewall_status(&results);
+    let mut status = firewall_status(&results);
     let ports: Vec<String> = sshd.ports.iter().map(u16::to_string).collect();
     let lines: Vec<String> = results.iter().map(port_summary).collect();
+    // Ports from a configuration that was not read whole may be the wrong ones: only a port
+    // that is known to be blocked is still a firm answer.
+    let ports_unknown = !sshd.errors.is_empty() && matches!(status, Status::Pass | Status::Warn);
+    if ports_unknown {
+        status = Status::Error;
+    }
     let summary = match status {
         Status::Pass => format!(
             "ssh (TCP {}) gets through: {}",
@@ -481,6 +488,11 @@ fn check_ssh(ctx: &Context<'_>) -> Finding {
             lines.join("; ")
         ),
         Status::Warn => format!("ssh may not get through: {}", lines.join("; ")),
+        Status::Error if ports_unknown => format!(
+            "could not tell which ports sshd listens on: {}; for the ports read: {}",
+            sshd.errors[0],
+            lines.join("; ")
+        ),
         Status::Error => format!("could not read the firewall rules: {}", lines.join("; ")),
         _ => format!("ssh is blocked: {}", lines.join("; ")),
     };
@@ -511,7 +523,9 @@ fn check_ssh(ctx: &Context<'_>) -> Finding {
     if matches!(status, Status::Fail | Status::Warn) {
         f.remediation = remediation(&results, true, ctx.facts.os().id.as_deref());
     }
-    if status == Status::Error {
+    if ports_unknown {
+        f.remediation = Some("Make sshd's configuration readable and its Include lines finite (run asr-preflight as root: sshd_config is often readable by root only).".into());
+    } else if status == Status::Error {
         f.remediation = Some("Run asr-preflight as root so that it can read the firewall rules (iptables-save and nft need CAP_NET_ADMIN).".into());
     }
     f

@@ -17,6 +17,10 @@ use crate::parse::shell_vars;
 use crate::probe::Probe;
 use crate::root::Root;
 
+/// What the files an nftables configuration includes may hold together (each file alone is
+/// capped by `Root`; a glob can match many of them).
+const NFT_INCLUDE_BYTES: usize = 64 << 20;
+
 /// One rule set read from one place, or why it could not be.
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -678,6 +682,19 @@ fn nftables_conf(root: &Root) -> Source {
             .unwrap_or("/etc/nftables.conf")
             .to_string()
     });
+    // Every file is capped on its own; this caps what all included files hold together.
+    let bytes_left = std::cell::Cell::new(NFT_INCLUDE_BYTES);
+    let read = |p: &Path| -> Result<String, String> {
+        let text = root.read_text(p).map_err(|e| e.to_string())?;
+        let left = bytes_left.get().checked_sub(text.len()).ok_or_else(|| {
+            format!(
+                "included files hold more than {} MiB together",
+                NFT_INCLUDE_BYTES >> 20
+            )
+        })?;
+        bytes_left.set(left);
+        Ok(text)
+    };
     let include = |pattern: &str| -> Result<Vec<(String, String)>, String> {
         let path = Path::new(pattern);
         let dir = path.parent().unwrap_or(Path::new("/"));
@@ -688,13 +705,11 @@ fn nftables_conf(root: &Root) -> Source {
                 let Some(n) = e.name.to_str() else { continue };
                 if crate::parse::sshd_config::glob_match(name, n) {
                     let p = dir.join(n);
-                    let text = root.read_text(&p).map_err(|e| e.to_string())?;
-                    out.push((p.display().to_string(), text));
+                    out.push((p.display().to_string(), read(&p)?));
                 }
             }
         } else {
-            let text = root.read_text(path).map_err(|e| e.to_string())?;
-            out.push((pattern.to_string(), text));
+            out.push((pattern.to_string(), read(path)?));
         }
         Ok(out)
     };

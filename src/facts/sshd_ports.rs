@@ -3,14 +3,65 @@
 //! `Port` lines outside `Match` blocks, and ports given in `ListenAddress`. Port 22 when
 //! nothing says otherwise, as sshd does.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::parse::sshd_config::{self, Directive};
 use crate::root::Root;
 
+/// Where sshd's configuration is read from: an image or this machine (`Root`), or a map of
+/// path to text (unit tests and the fuzz target).
+pub trait ConfigSource {
+    fn exists(&self, path: &Path) -> bool;
+    fn read_text(&self, path: &Path) -> Result<String, String>;
+    /// The UTF-8 names in a directory; a missing directory has none.
+    fn names(&self, dir: &Path) -> Result<Vec<String>, String>;
+}
+
+impl ConfigSource for Root {
+    fn exists(&self, path: &Path) -> bool {
+        Root::exists(self, path)
+    }
+    fn read_text(&self, path: &Path) -> Result<String, String> {
+        Root::read_text(self, path).map_err(|e| e.to_string())
+    }
+    fn names(&self, dir: &Path) -> Result<Vec<String>, String> {
+        let entries = self.read_dir_optional(dir).map_err(|e| e.to_string())?;
+        Ok(entries
+            .into_iter()
+            .filter_map(|e| e.name.into_string().ok())
+            .collect())
+    }
+}
+
+impl ConfigSource for BTreeMap<String, String> {
+    fn exists(&self, path: &Path) -> bool {
+        path.to_str().is_some_and(|p| self.contains_key(p))
+    }
+    fn read_text(&self, path: &Path) -> Result<String, String> {
+        path.to_str()
+            .and_then(|p| self.get(p))
+            .cloned()
+            .ok_or_else(|| format!("{}: no such file", path.display()))
+    }
+    fn names(&self, dir: &Path) -> Result<Vec<String>, String> {
+        Ok(self
+            .keys()
+            .filter_map(|k| Path::new(k).strip_prefix(dir).ok())
+            .filter_map(|rest| rest.to_str())
+            .filter(|rest| !rest.is_empty() && !rest.contains('/'))
+            .map(str::to_string)
+            .collect())
+    }
+}
+
 /// sshd's default port.
 pub const DEFAULT_PORT: u16 = 22;
 const MAX_INCLUDE_DEPTH: usize = 16;
+/// The most files one configuration may bring in. sshd reads every path of an Include graph,
+/// so files that include their own directory multiply (10 such files, 16 deep: 10^16 reads);
+/// real configurations read a handful.
+const MAX_FILES: usize = 256;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SshdPorts {
@@ -18,7 +69,7 @@ pub struct SshdPorts {
     pub ports: Vec<u16>,
     /// The main configuration file, when one was found.
     pub config: Option<String>,
-    /// Every file read, in order.
+    /// Every file read, in the order first read.
     pub files: Vec<String>,
     /// How the ports were decided, and anything sshd would complain about.
     pub notes: Vec<String>,
@@ -27,10 +78,15 @@ pub struct SshdPorts {
 }
 
 pub fn gather(root: &Root) -> SshdPorts {
+    from_source(root)
+}
+
+/// The ports from the configuration `src` holds.
+pub fn from_source(src: &dyn ConfigSource) -> SshdPorts {
     let mut out = SshdPorts::default();
     let main = ["/etc/ssh/sshd_config", "/usr/etc/ssh/sshd_config"]
         .into_iter()
-        .find(|p| root.exists(Path::new(p)));
+        .find(|p| src.exists(Path::new(p)));
     let mut ports = Vec::new();
     let mut listen: Vec<(String, Option<u16>)> = Vec::new();
     match main {
@@ -39,15 +95,15 @@ pub fn gather(root: &Root) -> SshdPorts {
             .push("no sshd_config found (/etc/ssh, /usr/etc/ssh): sshd's default port 22".into()),
         Some(path) => {
             out.config = Some(path.to_string());
-            read_file(
-                root,
-                Path::new(path),
-                false,
-                0,
-                &mut out,
-                &mut ports,
-                &mut listen,
-            );
+            let mut walk = Walk {
+                src,
+                out: &mut out,
+                ports: &mut ports,
+                listen: &mut listen,
+                files_left: MAX_FILES,
+                said_too_deep: false,
+            };
+            walk.read_file(Path::new(path), false, 0);
         }
     }
     let mut result: Vec<u16> = Vec::new();
@@ -82,55 +138,80 @@ pub fn gather(root: &Root) -> SshdPorts {
     out
 }
 
-fn read_file(
-    root: &Root,
-    path: &Path,
-    in_match: bool,
-    depth: usize,
-    out: &mut SshdPorts,
-    ports: &mut Vec<u16>,
-    listen: &mut Vec<(String, Option<u16>)>,
-) {
-    let shown = crate::text::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()));
-    if depth > MAX_INCLUDE_DEPTH {
-        out.errors.push(format!(
-            "{shown}: Include nested more than {MAX_INCLUDE_DEPTH} deep"
-        ));
-        return;
-    }
-    let text = match root.read_text(path) {
-        Ok(t) => t,
-        Err(e) => {
-            out.errors.push(e.to_string());
+/// One walk through the main file and its includes.
+struct Walk<'a> {
+    src: &'a dyn ConfigSource,
+    out: &'a mut SshdPorts,
+    ports: &'a mut Vec<u16>,
+    listen: &'a mut Vec<(String, Option<u16>)>,
+    files_left: usize,
+    /// The depth limit is said once, for the first path that crossed it.
+    said_too_deep: bool,
+}
+
+impl Walk<'_> {
+    fn read_file(&mut self, path: &Path, in_match: bool, depth: usize) {
+        let shown =
+            crate::text::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()));
+        if depth > MAX_INCLUDE_DEPTH {
+            if !self.said_too_deep {
+                self.said_too_deep = true;
+                self.error(format!(
+                    "{shown}: Include nested more than {MAX_INCLUDE_DEPTH} deep (sshd refuses to start)"
+                ));
+            }
             return;
         }
-    };
-    out.files.push(shown.clone());
-    for l in sshd_config::parse(&text) {
-        let matched = in_match || l.in_match;
-        match l.directive {
-            Directive::Port(p) if matched => out.notes.push(format!(
-                "{shown} line {}: Port {p} inside a Match block is not allowed there (sshd refuses it) and is not counted",
-                l.line
-            )),
-            Directive::Port(p) => ports.push(p),
-            Directive::ListenAddress { .. } if matched => {}
-            Directive::ListenAddress { address, port } => listen.push((address, port)),
-            Directive::Invalid(m) => out.notes.push(format!("{shown}: {m}")),
-            Directive::Include(patterns) => {
-                for pat in patterns {
-                    for f in expand(root, &pat, out) {
-                        read_file(root, &f, matched, depth + 1, out, ports, listen);
+        if self.files_left == 0 {
+            self.error(format!(
+                "Include brings in more than {MAX_FILES} files; the rest were not read"
+            ));
+            return;
+        }
+        self.files_left -= 1;
+        let text = match self.src.read_text(path) {
+            Ok(t) => t,
+            Err(e) => {
+                self.error(e);
+                return;
+            }
+        };
+        if !self.out.files.contains(&shown) {
+            self.out.files.push(shown.clone());
+        }
+        for l in sshd_config::parse(&text) {
+            let matched = in_match || l.in_match;
+            match l.directive {
+                Directive::Port(p) if matched => self.out.notes.push(format!(
+                    "{shown} line {}: Port {p} inside a Match block is not allowed there (sshd refuses it) and is not counted",
+                    l.line
+                )),
+                Directive::Port(p) => self.ports.push(p),
+                Directive::ListenAddress { .. } if matched => {}
+                Directive::ListenAddress { address, port } => self.listen.push((address, port)),
+                Directive::Invalid(m) => self.out.notes.push(format!("{shown}: {m}")),
+                Directive::Include(patterns) => {
+                    for pat in patterns {
+                        for f in expand(self.src, &pat, self.out) {
+                            self.read_file(&f, matched, depth + 1);
+                        }
                     }
                 }
             }
+        }
+    }
+
+    /// Records an error once (a cycle or a fan-out would repeat it thousands of times).
+    fn error(&mut self, e: String) {
+        if !self.out.errors.contains(&e) {
+            self.out.errors.push(e);
         }
     }
 }
 
 /// The files an Include pattern names, sorted as glob(3) returns them. Relative patterns are
 /// relative to /etc/ssh; wildcards are expanded in the last component.
-fn expand(root: &Root, pattern: &str, out: &mut SshdPorts) -> Vec<PathBuf> {
+fn expand(src: &dyn ConfigSource, pattern: &str, out: &mut SshdPorts) -> Vec<PathBuf> {
     let full = if pattern.starts_with('/') {
         PathBuf::from(pattern)
     } else {
@@ -143,21 +224,23 @@ fn expand(root: &Root, pattern: &str, out: &mut SshdPorts) -> Vec<PathBuf> {
         .to_string();
     let dir = full.parent().unwrap_or(Path::new("/")).to_path_buf();
     if !name.contains(['*', '?', '[']) {
-        return if root.exists(&full) {
+        return if src.exists(&full) {
             vec![full]
         } else {
             Vec::new()
         };
     }
-    match root.read_dir_optional(&dir) {
-        Ok(entries) => entries
-            .into_iter()
-            .filter_map(|e| e.name.into_string().ok())
-            .filter(|n| sshd_config::glob_match(&name, n))
-            .map(|n| dir.join(n))
-            .collect(),
+    match src.names(&dir) {
+        Ok(mut names) => {
+            names.sort();
+            names
+                .into_iter()
+                .filter(|n| sshd_config::glob_match(&name, n))
+                .map(|n| dir.join(n))
+                .collect()
+        }
         Err(e) => {
-            out.errors.push(e.to_string());
+            out.errors.push(e);
             Vec::new()
         }
     }
@@ -211,5 +294,96 @@ mod tests {
             ("/etc/ssh/m.conf", "Port 3333\n"),
         ]);
         assert_eq!(gather(&r).ports, vec![2222]);
+    }
+
+    /// An Include graph that fans out stops at the file budget, said once; files that include
+    /// their own directory or themselves also stop at the depth limit, said once.
+    #[test]
+    fn include_fan_out_and_cycles() {
+        let mut files = vec![(
+            "/etc/ssh/sshd_config".to_string(),
+            "Include a/*\n".to_string(),
+        )];
+        for i in 0..10 {
+            files.push((format!("/etc/ssh/a/{i}"), "Include b/*\n".into()));
+            files.push((format!("/etc/ssh/b/{i}"), "Include c/*\n".into()));
+            files.push((format!("/etc/ssh/c/{i}"), "Port 2222\n".into()));
+        }
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let (_d, r) = tree(&files);
+        let p = gather(&r);
+        // 256 reads: the main file, a/0 and a/1 whole (111 each), then the first 33 of a/2;
+        // 24 distinct files (a/3 and later never read).
+        assert_eq!(p.files.len(), 24);
+        assert_eq!(p.ports, vec![2222]);
+        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+        assert!(
+            p.errors[0].contains("more than 256 files"),
+            "{:?}",
+            p.errors
+        );
+
+        let mut files = vec![("/etc/ssh/sshd_config", "Include sshd_config.d/*\n")];
+        let names: Vec<String> = (0..10)
+            .map(|i| format!("/etc/ssh/sshd_config.d/{i}"))
+            .collect();
+        for n in &names {
+            files.push((n, "Include sshd_config.d/*\nPort 2222\n"));
+        }
+        let (_d, r) = tree(&files);
+        let p = gather(&r);
+        assert_eq!(p.files.len(), 11);
+        assert_eq!(p.errors.len(), 2, "{:?}", p.errors);
+        assert!(
+            p.errors[0].contains("nested more than 16 deep"),
+            "{:?}",
+            p.errors
+        );
+
+        let (_d, r) = tree(&[(
+            "/etc/ssh/sshd_config",
+            "Port 2200\nInclude /etc/ssh/sshd_config\n",
+        )]);
+        let p = gather(&r);
+        assert_eq!(p.files, vec!["/etc/ssh/sshd_config"]);
+        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+        assert!(
+            p.errors[0].contains("nested more than 16 deep"),
+            "{:?}",
+            p.errors
+        );
+    }
+
+    /// The in-memory source (the fuzz target's) reads Include globs as an image does.
+    #[test]
+    fn memory_source_matches_an_image() {
+        let files = [
+            (
+                "/etc/ssh/sshd_config",
+                "Include sshd_config.d/*.conf\nPort 22\n",
+            ),
+            (
+                "/etc/ssh/sshd_config.d/20-b.conf",
+                "Port 2200\nInclude /etc/ssh/x\n",
+            ),
+            (
+                "/etc/ssh/sshd_config.d/10-a.conf",
+                "ListenAddress 10.0.0.1:2300\n",
+            ),
+            ("/etc/ssh/sshd_config.d/sub/30.conf", "Port 9999\n"),
+            ("/etc/ssh/x", "Port 2400\n"),
+        ];
+        let (_d, r) = tree(&files);
+        let memory: BTreeMap<String, String> = files
+            .iter()
+            .map(|(p, t)| (p.to_string(), t.to_string()))
+            .collect();
+        let (a, b) = (gather(&r), from_source(&memory));
+        assert_eq!(a, b);
+        assert_eq!(a.ports, vec![2300]);
+        assert_eq!(a.files[1], "/etc/ssh/sshd_config.d/10-a.conf");
     }
 }

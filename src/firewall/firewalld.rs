@@ -304,39 +304,40 @@ fn port_range(s: &str) -> Option<PortRange> {
     }
 }
 
-/// The TCP ports of a service (following `<include>`), or why they cannot be known.
-fn service_ports(
-    name: &str,
-    cfg: &Config,
-    depth: usize,
-) -> Result<(Vec<PortRange>, bool, String), String> {
-    let Some((path, xml)) = cfg.services.get(name) else {
-        return Err(format!("service {name} has no definition"));
-    };
-    if depth > 8 {
-        return Err(format!("{path}: service includes nested too deep"));
-    }
-    let doc = roxmltree::Document::parse(xml).map_err(|e| format!("{path}: {e}"))?;
+/// The TCP ports of a service and of the services it includes, or why they cannot be known.
+/// As firewalld does, each included service is taken once, so include cycles end and a service
+/// included many times over is read once (a walk of every path can be exponential).
+fn service_ports(name: &str, cfg: &Config) -> Result<(Vec<PortRange>, bool, String), String> {
     let mut ports = Vec::new();
     let mut all_tcp = false;
-    for n in doc.root_element().children().filter(|n| n.is_element()) {
-        match n.tag_name().name() {
-            "port" if n.attribute("protocol") == Some("tcp") => {
-                let p = n.attribute("port").unwrap_or("");
-                ports.push(port_range(p).ok_or_else(|| format!("{path}: bad port {p}"))?);
-            }
-            "protocol" if n.attribute("value") == Some("tcp") => all_tcp = true,
-            "include" => {
-                if let Some(inc) = n.attribute("service") {
-                    let (p, t, _) = service_ports(inc, cfg, depth + 1)?;
-                    ports.extend(p);
-                    all_tcp |= t;
+    let mut seen = std::collections::BTreeSet::from([name.to_string()]);
+    let mut todo = vec![name.to_string()];
+    let mut top_path = None;
+    while let Some(service) = todo.pop() {
+        let Some((path, xml)) = cfg.services.get(&service) else {
+            return Err(format!("service {service} has no definition"));
+        };
+        top_path.get_or_insert_with(|| path.clone());
+        let doc = roxmltree::Document::parse(xml).map_err(|e| format!("{path}: {e}"))?;
+        for n in doc.root_element().children().filter(|n| n.is_element()) {
+            match n.tag_name().name() {
+                "port" if n.attribute("protocol") == Some("tcp") => {
+                    let p = n.attribute("port").unwrap_or("");
+                    ports.push(port_range(p).ok_or_else(|| format!("{path}: bad port {p}"))?);
                 }
+                "protocol" if n.attribute("value") == Some("tcp") => all_tcp = true,
+                "include" => {
+                    if let Some(inc) = n.attribute("service")
+                        && seen.insert(inc.to_string())
+                    {
+                        todo.push(inc.to_string());
+                    }
+                }
+                _ => {}
             }
-            _ => {}
         }
     }
-    Ok((ports, all_tcp, path.clone()))
+    Ok((ports, all_tcp, top_path.unwrap_or_default()))
 }
 
 fn zone_rules(
@@ -359,7 +360,7 @@ fn zone_rules(
         let mut port_given = false;
         if let Some(s) = &r.service {
             port_given = true;
-            match service_ports(s, cfg, 0) {
+            match service_ports(s, cfg) {
                 Ok((_, true, _)) => ports.push((0, 65535)),
                 Ok((p, _, _)) => ports.extend(p),
                 Err(e) => conds.push(Cond::Depends {
@@ -418,7 +419,7 @@ fn zone_rules(
         }
     }
     for s in &z.services {
-        match service_ports(s, cfg, 0) {
+        match service_ports(s, cfg) {
             Ok((ports, all, path)) => {
                 let text = format!(
                     "zone {name} ({}): service {s} ({path}: tcp {})",
@@ -634,5 +635,38 @@ mod tests {
             r#"<direct><rule ipv="ipv4" table="filter" chain="INPUT" priority="0">-p tcp --dport 22 -j DROP</rule></direct>"#.into(),
         ));
         assert_eq!(v(&c, 22), Verdict::Blocked);
+    }
+
+    /// Service includes are followed once each: a cycle ends, a diamond counts once, and a
+    /// missing included service makes the zone's service unevaluable.
+    #[test]
+    fn service_includes() {
+        let mut c = cfg(&[("public", r#"<zone><service name="web"/></zone>"#)]);
+        let svc = |x: &str| ("/etc/firewalld/services/x.xml".to_string(), x.to_string());
+        let services = [
+            (
+                "web",
+                r#"<service><include service="asr"/><include service="mvc"/></service>"#,
+            ),
+            (
+                "asr",
+                r#"<service><include service="ssh"/><include service="web"/><include service="mvc"/></service>"#,
+            ),
+            (
+                "mvc",
+                r#"<service><port protocol="tcp" port="20004"/><include service="asr"/></service>"#,
+            ),
+        ];
+        for (n, x) in services {
+            c.services.insert(n.into(), svc(x));
+        }
+        assert_eq!(v(&c, 22), Verdict::Accepted);
+        assert_eq!(v(&c, 20004), Verdict::Accepted);
+        assert_eq!(v(&c, 80), Verdict::Blocked);
+        c.services.insert(
+            "mvc".into(),
+            svc(r#"<service><include service="gone"/></service>"#),
+        );
+        assert_eq!(v(&c, 22), Verdict::Undetermined);
     }
 }

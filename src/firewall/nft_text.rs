@@ -151,7 +151,13 @@ struct Doc {
     expansion_left: Cell<usize>,
     /// Set when substitution ran out of its budget; the parse then fails.
     expansion_overflow: Cell<bool>,
+    /// Files that `include` may still bring in.
+    includes_left: usize,
 }
+
+/// The most files `include` may bring into one document. nft reads every path of the include
+/// graph, so files that include their own directory multiply; real rule sets include a few.
+pub const MAX_INCLUDED_FILES: usize = 256;
 
 /// The most tokens `$name` substitution may produce in one document (real files produce a
 /// few thousand).
@@ -169,6 +175,7 @@ pub fn parse(
         defines: Vec::new(),
         expansion_left: Cell::new(EXPANSION_BUDGET),
         expansion_overflow: Cell::new(false),
+        includes_left: MAX_INCLUDED_FILES,
     };
     parse_file(&mut doc, name, text, include, 0)?;
     if doc.expansion_overflow.get() {
@@ -240,6 +247,13 @@ fn parse_file(
                 };
                 let files = include(&pattern).map_err(|m| err(line, m))?;
                 for (fname, ftext) in files {
+                    if doc.includes_left == 0 {
+                        return Err(err(
+                            line,
+                            format!("include brings in more than {MAX_INCLUDED_FILES} files"),
+                        ));
+                    }
+                    doc.includes_left -= 1;
                     parse_file(doc, &fname, &ftext, include, depth + 1)?;
                 }
             }
@@ -1212,10 +1226,34 @@ table inet filter {
         assert!(a.conditions[0].origin.text.contains("192.0.2.0/24"));
     }
 
+    /// An include graph that fans out (10 files at each of three levels) stops at the include
+    /// budget with an error; a self-include stops at the depth limit.
+    #[test]
+    fn include_fan_out_hits_the_budget() {
+        let fan = |pattern: &str| -> Result<Vec<(String, String)>, String> {
+            let level = pattern.as_bytes()[5];
+            let body = match level {
+                b'c' => "table ip t { chain c { } }\n".to_string(),
+                l => format!("include \"/etc/{}/*\"\n", (l + 1) as char),
+            };
+            Ok((0..10)
+                .map(|i| (format!("/etc/{}/{i}", level as char), body.clone()))
+                .collect())
+        };
+        let top = "include \"/etc/a/*\"\n";
+        let e = parse("/etc/nftables.conf", top, "nftables", &fan).unwrap_err();
+        assert!(e.message.contains("more than 256 files"), "{e:?}");
+        let me = |_: &str| -> Result<Vec<(String, String)>, String> {
+            Ok(vec![("/etc/nftables.conf".into(), top.into())])
+        };
+        let e = parse("/etc/nftables.conf", top, "nftables", &me).unwrap_err();
+        assert!(e.message.contains("nested more than 16 deep"), "{e:?}");
+    }
+
     /// `add rule` commands and includes resolved through the caller.
     /// A define's `$name` is substituted when the define is read, as nft does: a value that
     /// names its own variable means the earlier value (or stays a literal when there is none),
-    /// never an endless expansion. (fuzz/regressions/firewall/nft-define-cycle-stack-overflow)
+    /// never an endless expansion. (fuzz/regressions/nftables/nft-define-cycle-stack-overflow)
     #[test]
     fn defines_expand_when_read() {
         let t = "define P = 22\ndefine P = { $P, 20004 }\ndefine Q = $Q\ntable ip t {\n chain input {\n type filter hook input priority 0; policy drop;\n tcp dport $P accept\n tcp dport $Q accept\n }\n}\n";
@@ -1225,7 +1263,7 @@ table inet filter {
         // `$Q` never had a value, so its rule cannot be judged for other ports.
         assert_eq!(evaluate(&rs, Family::V4, 23).verdict, Verdict::Undetermined);
         let crash =
-            include_bytes!("../../fuzz/regressions/firewall/nft-define-cycle-stack-overflow");
+            include_bytes!("../../fuzz/regressions/nftables/nft-define-cycle-stack-overflow");
         let _ = parse(
             "t",
             &String::from_utf8_lossy(crash),

@@ -85,15 +85,19 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
     let s = &r.summary;
     let verdict = if r.ready { "READY" } else { "NOT READY" };
     let verdict_status = if r.ready { Status::Pass } else { Status::Fail };
+    let counts = [
+        (s.fail, "failed", "failed"),
+        (s.error, "error", "errors"),
+        (s.warn, "warning", "warnings"),
+        (s.skip, "skipped", "skipped"),
+        (s.pass, "passed", "passed"),
+    ]
+    .map(|(n, one, many)| format!("{n} {}", if n == 1 { one } else { many }))
+    .join(", ");
     let _ = writeln!(
         out,
-        "\n{}: {} failed, {} errors, {} warnings, {} skipped, {} passed{}",
+        "\n{}: {counts}{}",
         paint(verdict_status, verdict, opts.color),
-        s.fail,
-        s.error,
-        s.warn,
-        s.skip,
-        s.pass,
         if opts.strict && s.warn > 0 {
             " (--strict: warnings count)"
         } else {
