@@ -97,6 +97,46 @@ impl Finding {
         self.remediation = Some(r.into());
         self
     }
+
+    /// The finding cut to what a report can carry: a hostile image (100,000 interfaces, say)
+    /// would otherwise make one check's text tens of megabytes. What is cut is counted.
+    pub fn bounded(mut self) -> Finding {
+        cut_text(&mut self.summary, MAX_SUMMARY_BYTES);
+        for d in &mut self.details {
+            cut_text(d, MAX_SUMMARY_BYTES);
+        }
+        if self.details.len() > MAX_DETAILS {
+            let more = self.details.len() - MAX_DETAILS;
+            self.details.truncate(MAX_DETAILS);
+            self.details
+                .push(format!("... and {more} more details not shown"));
+        }
+        if let Some(r) = &mut self.remediation {
+            cut_text(r, MAX_REMEDIATION_BYTES);
+        }
+        self
+    }
+}
+
+/// The most detail lines one check reports (a scan's capped list of 1000 fits).
+pub const MAX_DETAILS: usize = 2000;
+/// The most bytes of a summary or of one detail line.
+pub const MAX_SUMMARY_BYTES: usize = 16 * 1024;
+/// The most bytes of a remediation (hosts lines to add, commands to run).
+pub const MAX_REMEDIATION_BYTES: usize = 64 * 1024;
+
+/// Cuts `s` to at most `max` bytes at a character boundary, saying how much was left out.
+fn cut_text(s: &mut String, max: usize) {
+    if s.len() <= max {
+        return;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let more = s.len() - end;
+    s.truncate(end);
+    s.push_str(&format!(" ... ({more} more bytes not shown)"));
 }
 
 /// Which scenarios a check is meaningful in.
@@ -241,7 +281,7 @@ pub fn evaluate(def: &CheckDef, ctx: &Context<'_>) -> Finding {
     if def.online_only && !ctx.options.online {
         return Finding::skip("makes network connections; run with --online to include it");
     }
-    (def.run)(ctx)
+    (def.run)(ctx).bounded()
 }
 
 /// Runs one check function against a fixture root, live (with `probe`) or not.
@@ -326,5 +366,33 @@ mod tests {
         ] {
             assert!(find(id).is_some(), "{id} missing");
         }
+    }
+
+    /// Oversized findings are cut at character boundaries with what was left out counted;
+    /// findings within the limits are untouched.
+    #[test]
+    fn findings_are_bounded() {
+        let small = Finding::fail("short").detail("one").fix("do this");
+        assert_eq!(small.clone().bounded(), small);
+
+        let long = "\u{e9}".repeat(MAX_SUMMARY_BYTES); // two bytes each
+        let f = Finding::fail(long.clone())
+            .details((0..MAX_DETAILS + 5).map(|i| format!("line {i}")))
+            .fix("x".repeat(MAX_REMEDIATION_BYTES + 10))
+            .bounded();
+        assert!(f.summary.starts_with("\u{e9}\u{e9}"));
+        assert!(
+            f.summary
+                .ends_with(&format!("({} more bytes not shown)", MAX_SUMMARY_BYTES)),
+            "{}",
+            &f.summary[f.summary.len() - 40..]
+        );
+        assert_eq!(f.details.len(), MAX_DETAILS + 1);
+        assert_eq!(f.details[MAX_DETAILS], "... and 5 more details not shown");
+        assert!(
+            f.remediation
+                .unwrap()
+                .ends_with("(10 more bytes not shown)")
+        );
     }
 }

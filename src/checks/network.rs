@@ -367,6 +367,7 @@ fn check_hosts(ctx: &Context<'_>) -> Finding {
     let mut details = vec![format!("host name '{shown_name}' from {}", h.source)];
     let mut wanted_v4: Vec<Wanted> = Vec::new();
     let mut wanted_v6: Vec<Wanted> = Vec::new();
+    let mut seen: std::collections::HashSet<IpAddr> = std::collections::HashSet::new();
     let mut dhcp: Vec<String> = Vec::new();
     for nic in &net.nics {
         let nic_name = nic.shown();
@@ -413,7 +414,7 @@ fn check_hosts(ctx: &Context<'_>) -> Finding {
                 _ => continue,
             };
             // The same address on two adapters (or in two files) is looked for once.
-            if !list.iter().any(|x| x.addr == a.addr) {
+            if seen.insert(a.addr) {
                 list.push(w);
             }
         }

@@ -6,6 +6,7 @@
 //! keyfiles. Which adapters count for a check (loopback, container bridges, `--ignore-interface`)
 //! is the check's decision, not made here.
 
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -244,8 +245,8 @@ fn image(root: &Root) -> NetworkFacts {
             }
         }
     }
-    let mut visited = Vec::new();
-    let mut boot = Vec::new();
+    let mut visited = BTreeSet::new();
+    let mut boot = BTreeSet::new();
     let first = f.nics.len();
     ifupdown_file(
         root,
@@ -279,15 +280,15 @@ fn ifupdown_file(
     root: &Root,
     path: &Path,
     f: &mut NetworkFacts,
-    visited: &mut Vec<PathBuf>,
-    boot: &mut Vec<Vec<u8>>,
+    visited: &mut BTreeSet<PathBuf>,
+    boot: &mut BTreeSet<Vec<u8>>,
     depth: usize,
 ) {
     const MAX_DEPTH: usize = 8;
-    if depth > MAX_DEPTH || visited.iter().any(|v| v == path) {
+    // Sets, not lists: a source-directory of many thousand files is looked up once per file.
+    if depth > MAX_DEPTH || !visited.insert(path.to_path_buf()) {
         return;
     }
-    visited.push(path.to_path_buf());
     let shown = path.display().to_string();
     let Some(text) = read(root, &shown, f) else {
         return;
