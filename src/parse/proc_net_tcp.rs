@@ -22,21 +22,79 @@ pub fn parse(text: &str) -> (Vec<Socket>, Vec<String>) {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for (idx, line) in text.lines().enumerate() {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        // The header line starts with `sl`.
-        if fields.is_empty() || fields[0] == "sl" {
-            continue;
-        }
-        match parse_fields(&fields) {
-            Some(s) => out.push(s),
-            None => errors.push(format!(
-                "line {}: not a socket line: {}",
-                idx + 1,
-                line.trim()
-            )),
+        match parse_line(line) {
+            Line::Socket(s) => out.push(s),
+            Line::Blank => {}
+            Line::Bad => errors.push(bad_line(idx, line)),
         }
     }
     (out, errors)
+}
+
+/// Most malformed lines reported by [`parse_reader`]; the rest are counted.
+const MAX_ERRORS: usize = 20;
+
+/// Reads a socket table line by line, keeping only the sockets `keep` wants: a busy server's
+/// table has hundreds of thousands of connections (150 bytes each), more than any file the
+/// tool reads whole, of which a few dozen listen.
+pub fn parse_reader(
+    mut r: impl std::io::BufRead,
+    keep: impl Fn(&Socket) -> bool,
+) -> std::io::Result<(Vec<Socket>, Vec<String>)> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    let mut bad = 0usize;
+    let mut buf = Vec::new();
+    let mut idx = 0;
+    loop {
+        buf.clear();
+        if r.read_until(b'\n', &mut buf)? == 0 {
+            break;
+        }
+        let line = String::from_utf8_lossy(&buf);
+        let line = line.trim_end_matches(['\n', '\r']);
+        match parse_line(line) {
+            Line::Socket(s) if keep(&s) => out.push(s),
+            Line::Socket(_) | Line::Blank => {}
+            Line::Bad => {
+                bad += 1;
+                if bad <= MAX_ERRORS {
+                    errors.push(bad_line(idx, line));
+                }
+            }
+        }
+        idx += 1;
+    }
+    if bad > MAX_ERRORS {
+        errors.push(format!(
+            "{} more lines that are not socket lines",
+            bad - MAX_ERRORS
+        ));
+    }
+    Ok((out, errors))
+}
+
+enum Line {
+    Socket(Socket),
+    /// Empty, or the header (it starts with `sl`).
+    Blank,
+    Bad,
+}
+
+fn parse_line(line: &str) -> Line {
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    if fields.is_empty() || fields[0] == "sl" {
+        return Line::Blank;
+    }
+    match parse_fields(&fields) {
+        Some(s) => Line::Socket(s),
+        None => Line::Bad,
+    }
+}
+
+fn bad_line(idx: usize, line: &str) -> String {
+    let line: String = line.trim().chars().take(200).collect();
+    format!("line {}: not a socket line: {line}", idx + 1)
 }
 
 fn parse_fields(f: &[&str]) -> Option<Socket> {
@@ -114,5 +172,21 @@ mod tests {
         assert!(s.is_empty());
         assert_eq!(e.len(), 1);
         assert!(e[0].starts_with("line 2"));
+    }
+
+    /// The streaming reader keeps what it is asked to keep, and reports the first malformed
+    /// lines, counting the rest.
+    #[test]
+    fn reader_filters_and_caps_errors() {
+        let mut text = String::from(TCP);
+        for _ in 0..25 {
+            text.push_str("garbage\n");
+        }
+        let (kept, errors) = parse_reader(text.as_bytes(), |s| s.state == STATE_LISTEN).unwrap();
+        assert_eq!(kept.len(), 2);
+        assert_eq!(errors.len(), MAX_ERRORS + 1);
+        assert_eq!(errors[MAX_ERRORS], "5 more lines that are not socket lines");
+        let (all, _) = parse_reader(TCP.as_bytes(), |_| true).unwrap();
+        assert_eq!(all, parse(TCP).0);
     }
 }
