@@ -168,6 +168,39 @@ fn exit_codes_and_output_file() {
     assert!(std::fs::read_to_string(&out).unwrap().contains("<failure"));
 }
 
+/// `--output` naming a FIFO (as `--output >(gzip > r.gz)` does) or a directory: the FIFO gets
+/// the report and stays a FIFO; a directory is a usage error that names it.
+#[test]
+fn output_into_a_fifo_or_a_directory() {
+    let t = centos65();
+    let root = t.path().display().to_string();
+    let d = tempfile::tempdir().unwrap();
+    let fifo = d.path().join("report.fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let out = fifo.display().to_string();
+    let r = run(["--root", &root, "--format", "json", "--output", &out]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&reader.join().unwrap()).unwrap();
+    validate(&report);
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+
+    let dir = d.path().display().to_string();
+    let r = run(["--root", &root, "--output", &dir]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("is a directory"), "{}", r.stderr);
+}
+
 /// On a terminal (a pty made by `script`), human output is coloured unless NO_COLOR is set or
 /// `--color never` is given.
 #[test]
