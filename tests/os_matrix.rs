@@ -186,6 +186,40 @@ fn user_matrix_file() {
     assert!(r.stderr.contains("descripton"), "{}", r.stderr);
 }
 
+/// A matrix from a pipe is read (`--matrix <(curl ...)`); a device, a directory or a file over
+/// the size cap is refused at once with exit 2 and the reason, never read forever.
+#[test]
+fn matrix_from_a_pipe_and_hostile_paths() {
+    let root = fixture("centos-6.5");
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("matrix.fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let writer = {
+        let fifo = fifo.clone();
+        let text = std::fs::read(common::repo().join("src/matrix/data/asr-2016.toml")).unwrap();
+        std::thread::spawn(move || std::fs::write(fifo, text).unwrap())
+    };
+    let (code, v) = check_root(
+        &root,
+        &["--matrix", fifo.to_str().unwrap(), "--only", "os.supported"],
+    );
+    writer.join().unwrap();
+    assert_eq!(v["matrix"], "asr-2016");
+    assert_eq!(code, 0);
+
+    let big = dir.path().join("big.toml");
+    std::fs::write(&big, "#".repeat(5 << 20)).unwrap();
+    for (path, why) in [
+        ("/dev/zero", "is a device"),
+        (dir.path().to_str().unwrap(), "is a directory"),
+        (big.to_str().unwrap(), "larger than 4 MiB"),
+    ] {
+        let r = common::run(["--root", root.to_str().unwrap(), "--matrix", path]);
+        assert_eq!(r.code, 2, "{path}: {}", r.stderr);
+        assert!(r.stderr.contains(why), "{path}: {}", r.stderr);
+    }
+}
+
 /// A snapshot of every fixture's whole JSON report (all checks), with the temporary-free root.
 #[test]
 fn whole_report_snapshots() {

@@ -48,7 +48,7 @@ pub fn load(spec: &str) -> Result<LoadedMatrix, MatrixError> {
         return parse_toml(spec, text);
     }
     let path = Path::new(spec);
-    let text = match std::fs::read(path) {
+    let text = match read_matrix_file(path) {
         Ok(b) => String::from_utf8(b).map_err(|_| MatrixError::Invalid {
             path: spec.into(),
             message: "not valid UTF-8".into(),
@@ -68,6 +68,41 @@ pub fn load(spec: &str) -> Result<LoadedMatrix, MatrixError> {
     } else {
         parse_toml(spec, &text)
     }
+}
+
+/// The most bytes a matrix file may hold (the built-in ones are a few KiB).
+const MAX_MATRIX_BYTES: u64 = 4 << 20;
+
+/// A matrix file's bytes: a regular file, or a pipe (`--matrix <(curl ...)`), up to the cap.
+/// Devices are refused: /dev/zero would never end.
+fn read_matrix_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+    let t = std::fs::metadata(path)?.file_type();
+    if t.is_dir() || t.is_char_device() || t.is_block_device() || t.is_socket() {
+        let what = if t.is_dir() {
+            "a directory"
+        } else if t.is_socket() {
+            "a socket"
+        } else {
+            "a device"
+        };
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("is {what}, not a matrix file"),
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_MATRIX_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_MATRIX_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("larger than {} MiB", MAX_MATRIX_BYTES >> 20),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Parses and validates matrix text in JSON.
