@@ -399,6 +399,12 @@ fn missing_or_unopenable_scan_path_is_an_error() {
     let (code, v) = scan_report(&[&t.path().join("nope")], None);
     assert_eq!(code, 1);
     assert_eq!(status(&v, "ascii.system-paths"), "error");
+    // The summary names the path and why.
+    let summary = check(&v, "ascii.system-paths")["summary"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(summary.contains("/nope: does not exist"), "{summary}");
 
     fs::set_permissions(t.path(), fs::Permissions::from_mode(0o755)).unwrap();
     let locked = t.path().join("locked");
@@ -414,6 +420,7 @@ fn missing_or_unopenable_scan_path_is_an_error() {
         c["details"].to_string().contains("Permission denied"),
         "{c:#}"
     );
+    assert!(c["summary"].as_str().unwrap().contains("locked"), "{c:#}");
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
 }
 

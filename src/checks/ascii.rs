@@ -404,15 +404,27 @@ fn check_system_paths(ctx: &Context<'_>) -> Finding {
     let user_missing = sp.from_option && !sp.missing.is_empty();
     let incomplete = unreadable > 0 || !sp.errors.is_empty() || user_missing;
     let mut details = Vec::new();
+    // What the scan was asked to look at and could not, said first in the summary.
+    let mut not_looked: Vec<String> = sp.errors.clone();
+    if user_missing {
+        not_looked.extend(
+            sp.missing
+                .iter()
+                .map(|p| format!("{}: does not exist", escape_bytes(p))),
+        );
+    }
     if incomplete {
-        details.push(format!(
-            "scan incomplete: {unreadable} directories could not be read{}",
-            if sp.errors.is_empty() && !user_missing {
-                ""
-            } else {
-                ", and some paths could not be looked at"
-            }
-        ));
+        let mut parts = Vec::new();
+        if unreadable > 0 {
+            parts.push(format!("{unreadable} directories could not be read"));
+        }
+        if !not_looked.is_empty() {
+            parts.push(match not_looked.len() {
+                1 => "1 path to scan could not be looked at".to_string(),
+                n => format!("{n} paths to scan could not be looked at"),
+            });
+        }
+        details.push(format!("scan incomplete: {}", parts.join(", ")));
     }
     for p in &o.offenders.items {
         details.push(escape_bytes(p));
@@ -487,8 +499,25 @@ fn check_system_paths(ctx: &Context<'_>) -> Finding {
         .items
         .iter()
         .any(|(p, _)| sp.requested.contains(p));
-    if !sp.errors.is_empty() || user_missing || start_unreadable {
-        return Finding::error("some of the paths to scan could not be looked at").details(details);
+    if !not_looked.is_empty() || start_unreadable {
+        let first = not_looked.first().cloned().or_else(|| {
+            o.unreadable
+                .items
+                .iter()
+                .find(|(p, _)| sp.requested.contains(p))
+                .map(|(p, cause)| format!("{}: {cause}", escape_bytes(p)))
+        });
+        let more = not_looked.len().saturating_sub(1);
+        return Finding::error(format!(
+            "could not look at {}{}",
+            first.unwrap_or_default(),
+            match more {
+                0 => String::new(),
+                1 => " (and 1 more path to scan)".to_string(),
+                n => format!(" (and {n} more paths to scan)"),
+            }
+        ))
+        .details(details);
     }
     if unreadable > 0 {
         return Finding::warn(format!(
