@@ -44,41 +44,10 @@ fn snapshot(dir: &Path) -> BTreeMap<String, (u32, u64, u32, i64)> {
     out
 }
 
-/// Runs the binary with a deadline; returns (exit code, stdout, stderr). The pipes are drained
-/// as the tool writes, so a large report cannot stall it.
+/// Runs the binary within the bound; returns (exit code, stdout, stderr).
 fn run_bounded(cmd: &mut Command) -> (i32, String, String) {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = pipe.read_to_end(&mut buf);
-            String::from_utf8_lossy(&buf).into_owned()
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().unwrap()));
-    let stderr = drain(Box::new(child.stderr.take().unwrap()));
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > BOUND {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("no answer within {BOUND:?}: the tool hung");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    (
-        status.code().unwrap_or(-1),
-        stdout.join().unwrap(),
-        stderr.join().unwrap(),
-    )
+    let r = common::run_within(cmd, BOUND);
+    (r.code, r.stdout, r.stderr)
 }
 
 /// The common assertions of every hostile case; returns the report.

@@ -115,14 +115,21 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let mut child = Command::new(bin())
-        .args(args)
-        .env("NO_COLOR", "1")
+    run_within(
+        Command::new(bin()).args(args).env("NO_COLOR", "1"),
+        Duration::from_secs(300),
+    )
+}
+
+/// Runs `cmd` with no input, draining its output as it comes (a large report cannot stall
+/// it); panics, after killing it, if it has not ended within `limit`.
+pub fn run_within(cmd: &mut Command, limit: Duration) -> Run {
+    let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("run asr-preflight");
+        .expect("spawn asr-preflight");
     let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
         std::thread::spawn(move || {
             let mut buf = Vec::new();
@@ -132,7 +139,7 @@ where
     };
     let stdout = drain(Box::new(child.stdout.take().unwrap()));
     let stderr = drain(Box::new(child.stderr.take().unwrap()));
-    let deadline = Instant::now() + Duration::from_secs(300);
+    let deadline = Instant::now() + limit;
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait for asr-preflight") {
             break status;
@@ -140,7 +147,7 @@ where
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("asr-preflight ran for five minutes: it hung");
+            panic!("no answer within {limit:?}: the tool hung");
         }
         std::thread::sleep(Duration::from_millis(10));
     };
