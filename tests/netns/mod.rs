@@ -1,46 +1,28 @@
 //! Two network namespaces joined by a veth pair, both created (and deleted) by the test: a
 //! "server" (198.51.100.1, 2001:db8::1 on `vs`) whose firewall is under test and which listens
-//! on the ports, and a "peer" (198.51.100.2, 2001:db8::2 on `vp`) that connects. Nothing is added
-//! to the root namespace. Helper threads enter a namespace with setns(2); the binary under test
-//! runs inside the server namespace through `ip netns exec`, which also bind-mounts
-//! /etc/netns/SERVER/* over /etc (used to give it an sshd_config naming the ports).
+//! on the ports, and a "peer" (198.51.100.2, 2001:db8::2 on `p-vs`) that connects. Nothing is
+//! added to the root namespace; each namespace is a `common::netns::Netns`. Helper threads
+//! enter a namespace with setns(2); the binary under test runs inside the server namespace
+//! through `ip netns exec`, which also bind-mounts /etc/netns/SERVER/* over /etc (used to give
+//! it an sshd_config naming the ports).
 #![allow(dead_code)]
 
 use std::fs::File;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+pub use super::common::netns::is_root;
+use super::common::netns::{Netns, run_ok};
 
 pub const SERVER_V4: &str = "198.51.100.1";
 pub const SERVER_V6: &str = "2001:db8::1";
 pub const PEER_V4: &str = "198.51.100.2";
 pub const PEER_V6: &str = "2001:db8::2";
-
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-/// Whether this process may create namespaces (root); CI runs as root.
-pub fn is_root() -> bool {
-    nix::unistd::geteuid().is_root()
-}
-
-/// Runs a command, panicking with its output when it fails.
-pub fn sh(args: &[&str]) -> Output {
-    let out = Command::new(args[0])
-        .args(&args[1..])
-        .output()
-        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 /// Runs a command with `input` on standard input; returns whether it succeeded and its stderr.
 pub fn sh_in(args: &[&str], input: &str) -> (bool, String) {
@@ -65,12 +47,15 @@ pub fn sh_in(args: &[&str], input: &str) -> (bool, String) {
     )
 }
 
-/// The pair of namespaces; dropping it deletes both and everything in them.
+/// The pair of namespaces; dropping it stops the listeners, then deletes both namespaces and
+/// everything in them.
 pub struct NetPair {
     pub server: String,
     pub peer: String,
     stop: Arc<AtomicBool>,
     listener: Option<JoinHandle<()>>,
+    // Declared last: dropped after `Drop::drop` has stopped the listener thread.
+    namespaces: (Netns, Netns),
 }
 
 fn enter(ns: &str) {
@@ -82,51 +67,27 @@ impl NetPair {
     /// Creates the namespaces, the veth pair and the addresses, and listens on `ports`
     /// (IPv4 and IPv6) in the server namespace.
     pub fn new(ports: &[u16]) -> NetPair {
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let pid = std::process::id();
-        let server = format!("asrfw{pid}s{n}");
-        let peer = format!("asrfw{pid}p{n}");
-        sh(&["ip", "netns", "add", &server]);
+        let (server_ns, peer_ns) = (Netns::new("fw-server"), Netns::new("fw-peer"));
+        let (server, peer) = (server_ns.name.clone(), peer_ns.name.clone());
+        // `vs` in the server namespace, its peer end `p-vs` in the peer's.
+        server_ns.veth(
+            "vs",
+            &peer_ns,
+            &[&format!("{SERVER_V4}/24"), &format!("{SERVER_V6}/64")],
+            true,
+        );
+        peer_ns.ip(&format!("addr add {PEER_V4}/24 dev p-vs"));
+        peer_ns.ip(&format!("addr add {PEER_V6}/64 dev p-vs nodad"));
+        for ns in [&server_ns, &peer_ns] {
+            ns.ip("link set lo up");
+        }
         let mut pair = NetPair {
-            server: server.clone(),
-            peer: peer.clone(),
+            server,
+            peer,
             stop: Arc::new(AtomicBool::new(false)),
             listener: None,
+            namespaces: (server_ns, peer_ns),
         };
-        sh(&["ip", "netns", "add", &peer]);
-        // Created inside the server namespace; the peer end moves straight to the peer's.
-        sh(&[
-            "ip", "-n", &server, "link", "add", "vs", "type", "veth", "peer", "name", "vp",
-            "netns", &peer,
-        ]);
-        for (ns, dev, v4, v6) in [
-            (&server, "vs", SERVER_V4, SERVER_V6),
-            (&peer, "vp", PEER_V4, PEER_V6),
-        ] {
-            sh(&["ip", "-n", ns, "link", "set", "lo", "up"]);
-            sh(&[
-                "ip",
-                "-n",
-                ns,
-                "addr",
-                "add",
-                &format!("{v4}/24"),
-                "dev",
-                dev,
-            ]);
-            sh(&[
-                "ip",
-                "-n",
-                ns,
-                "addr",
-                "add",
-                &format!("{v6}/64"),
-                "dev",
-                dev,
-                "nodad",
-            ]);
-            sh(&["ip", "-n", ns, "link", "set", dev, "up"]);
-        }
         pair.listen(ports);
         // The link needs a moment after coming up: wait until both address families connect.
         if let Some(p) = ports.first() {
@@ -138,7 +99,9 @@ impl NetPair {
             while pair.reachable(&probe).contains(&false) {
                 assert!(
                     start.elapsed() < Duration::from_secs(10),
-                    "the veth link between {server} and {peer} never came up"
+                    "the veth link between {} and {} never came up",
+                    pair.server,
+                    pair.peer
                 );
                 std::thread::sleep(Duration::from_millis(50));
             }
@@ -193,15 +156,7 @@ impl NetPair {
 
     /// Clears every firewall rule of the server namespace (iptables-nft's tables included).
     pub fn flush(&self) {
-        sh(&[
-            "ip",
-            "netns",
-            "exec",
-            &self.server,
-            "nft",
-            "flush",
-            "ruleset",
-        ]);
+        run_ok(Command::new("ip").args(["netns", "exec", &self.server, "nft", "flush", "ruleset"]));
     }
 
     /// Which of `targets` (address, port) the peer can connect to, tried in parallel.
@@ -222,7 +177,7 @@ impl NetPair {
 
     /// /etc/netns/SERVER: files here replace /etc's inside `ip netns exec`.
     pub fn etc(&self) -> PathBuf {
-        PathBuf::from(format!("/etc/netns/{}", self.server))
+        self.namespaces.0.etc_dir()
     }
 }
 
@@ -232,9 +187,6 @@ impl Drop for NetPair {
         if let Some(h) = self.listener.take() {
             let _ = h.join();
         }
-        for ns in [&self.server, &self.peer] {
-            let _ = Command::new("ip").args(["netns", "del", ns]).status();
-        }
-        let _ = std::fs::remove_dir_all(self.etc());
+        // The namespaces go with `namespaces`.
     }
 }
