@@ -2,7 +2,8 @@
 # Runs fuzz targets with libFuzzer through cargo-fuzz (nightly toolchain).
 #   fuzz/run.sh smoke            every target briefly (CI: keeps them building and running)
 #   fuzz/run.sh TARGET SECONDS   one target for SECONDS, corpus kept in fuzz/corpus/TARGET
-# Seeds come from fuzz/seeds/TARGET; crashes land in fuzz/artifacts/TARGET and become
+# Seeds come from fuzz/seeds/TARGET, keywords from fuzz/dicts/TARGET.dict when there is one;
+# fuzz/curve.sh LOG shows how coverage grew over a run. Crashes land in fuzz/artifacts/TARGET and become
 # regression fixtures under fuzz/regressions/ before they are fixed.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -13,7 +14,10 @@ run_one() {
     local seeds=()
     [ -d "seeds/$target" ] && seeds+=("seeds/$target")
     [ -d "regressions/$target" ] && seeds+=("regressions/$target")
-    cargo +nightly fuzz run -O "$target" "corpus/$target" "${seeds[@]}" -- "$@"
+    # The formats' keywords, so mutations reach the grammar sooner.
+    local dict=()
+    [ -f "dicts/$target.dict" ] && dict+=("-dict=dicts/$target.dict")
+    cargo +nightly fuzz run -O "$target" "corpus/$target" "${seeds[@]}" -- "${dict[@]}" "$@"
 }
 if [ "${1:-}" = smoke ]; then
     cargo +nightly fuzz build -O
