@@ -6,9 +6,12 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let s = String::from_utf8_lossy(data);
-    for m in [matrix::parse_toml("fuzz.toml", &s), matrix::parse_json("fuzz.json", &s)]
-        .into_iter()
-        .flatten()
+    for m in [
+        matrix::parse_toml("fuzz.toml", &s),
+        matrix::parse_json("fuzz.json", &s),
+    ]
+    .into_iter()
+    .flatten()
     {
         let _ = m.enforces_agent_prerequisites();
         for sc in Scenario::ALL {
