@@ -835,4 +835,19 @@ mod tests {
         assert_eq!(a.verdict, Verdict::Blocked);
         assert!(a.blocked_by[0].firewall.contains("firewalld"));
     }
+
+    /// Files an include glob matches may hold 64 MiB together: three of 30 MB are refused
+    /// with the limit named, before any of them is parsed.
+    #[test]
+    fn nftables_included_bytes_are_capped() {
+        let big = format!("#{}\n", "x".repeat(30 << 20));
+        let (_d, root) = crate::testutil::image(&[
+            ("/etc/nftables.conf", "include \"/etc/nftables.d/*.nft\"\n"),
+            ("/etc/nftables.d/a.nft", &big),
+            ("/etc/nftables.d/b.nft", &big),
+            ("/etc/nftables.d/c.nft", &big),
+        ]);
+        let e = nftables_conf(&root).ruleset.unwrap_err();
+        assert!(e.contains("more than 64 MiB together"), "{e}");
+    }
 }
