@@ -58,6 +58,9 @@ impl ConfigSource for BTreeMap<String, String> {
 /// sshd's default port.
 pub const DEFAULT_PORT: u16 = 22;
 const MAX_INCLUDE_DEPTH: usize = 16;
+/// The most ports sshd listens on (OpenSSH's MAX_PORTS); each is evaluated against the
+/// firewall, so a configuration of 65,535 Port lines must not mean 65,535 evaluations.
+const MAX_PORTS: usize = 256;
 /// The most files one configuration may bring in. sshd reads every path of an Include graph,
 /// so files that include their own directory multiply (10 such files, 16 deep: 10^16 reads);
 /// real configurations read a handful.
@@ -130,6 +133,13 @@ pub fn from_source(src: &dyn ConfigSource) -> SshdPorts {
     }
     result.sort_unstable();
     result.dedup();
+    if result.len() > MAX_PORTS {
+        out.errors.push(format!(
+            "{} ports configured: sshd refuses to start with more than {MAX_PORTS}; the first {MAX_PORTS} are checked",
+            result.len()
+        ));
+        result.truncate(MAX_PORTS);
+    }
     if ports.is_empty() && main.is_some() {
         out.notes
             .push("no Port line: sshd's default port 22".into());
@@ -385,5 +395,20 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.ports, vec![2300]);
         assert_eq!(a.files[1], "/etc/ssh/sshd_config.d/10-a.conf");
+    }
+
+    /// More ports than sshd accepts: said as an error, and only the first 256 are kept.
+    #[test]
+    fn more_ports_than_sshd_accepts() {
+        let config: String = (1..=1000).map(|p| format!("Port {p}\n")).collect();
+        let (_d, r) = tree(&[("/etc/ssh/sshd_config", &config)]);
+        let p = gather(&r);
+        assert_eq!(p.ports.len(), MAX_PORTS);
+        assert_eq!(p.ports[0], 1);
+        assert!(
+            p.errors[0].contains("1000 ports configured"),
+            "{:?}",
+            p.errors
+        );
     }
 }
