@@ -370,11 +370,11 @@ fn remediation(results: &[PortResult], ssh: bool, os_id: Option<&str>) -> Option
                 _ => {}
             }
         }
-        let mut seen = Vec::new();
+        // A set: a blocklist of 100,000 rules gives as many distinct fixes.
+        let mut seen = std::collections::HashSet::new();
         for o in origins {
             let fix = fix_for(&o, r.port, ssh, os_id);
-            if !seen.contains(&fix) {
-                seen.push(fix.clone());
+            if seen.insert(fix.clone()) {
                 lines.push(fix);
             }
         }
