@@ -125,6 +125,19 @@ pub const MAX_SUMMARY_BYTES: usize = 16 * 1024;
 /// The most bytes of a remediation (hosts lines to add, commands to run).
 pub const MAX_REMEDIATION_BYTES: usize = 64 * 1024;
 
+/// The most bytes of one `system.*` field of the report (host name, OS name and version,
+/// kernel release): each comes from the inspected system and could be megabytes long.
+pub const MAX_SYSTEM_FIELD_BYTES: usize = 256;
+
+/// A `system.*` value cut to [`MAX_SYSTEM_FIELD_BYTES`], saying how much was left out.
+pub fn bounded_field(v: Option<&String>) -> Option<String> {
+    v.map(|s| {
+        let mut s = s.clone();
+        cut_text(&mut s, MAX_SYSTEM_FIELD_BYTES);
+        s
+    })
+}
+
 /// Cuts `s` to at most `max` bytes at a character boundary, saying how much was left out.
 fn cut_text(s: &mut String, max: usize) {
     if s.len() <= max {
