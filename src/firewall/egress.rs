@@ -14,9 +14,9 @@
 //! walking, forking and consistency for both directions.
 
 use super::addr::{Cover, Range, cover};
-use super::eval::{Answer, evaluate};
+use super::eval::{Answer, Condition, Verdict, evaluate};
 use super::path::{PathCond, PathMatch};
-use super::{Base, Cond, Family, Hook, Item, Kind, Rule, Ruleset};
+use super::{Base, Cond, Family, Hook, Item, Kind, Origin, Rule, Ruleset};
 
 /// The packet asked about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +39,155 @@ pub fn evaluate_out(rs: &Ruleset, family: Family, q: &Question<'_>) -> Answer {
         Question::Reply { port } => *port,
     };
     evaluate(&lowered, family, port)
+}
+
+/// Pieces an endpoint is cut into at most before one walk per piece becomes too slow; beyond it
+/// the endpoint is asked about as a whole (rules that match part of it stay open).
+const MAX_PIECES: usize = 64;
+
+/// A new connection to `port` at any of `remote`: the endpoint is cut at the boundaries of the
+/// destination ranges the rules test, so that every rule matches a piece wholly or not at all,
+/// and the pieces' answers are merged. Two rules that each allow one of an endpoint's two
+/// addresses then let the endpoint out, instead of each leaving it open.
+pub fn evaluate_connect(
+    rs: &Ruleset,
+    family: Family,
+    port: u16,
+    remote: Option<&[Range]>,
+) -> Answer {
+    let whole =
+        |r: Option<&[Range]>| evaluate_out(rs, family, &Question::Connect { port, remote: r });
+    let Some(remote) = remote else {
+        return whole(None);
+    };
+    let mut rules: Vec<(usize, usize, Vec<Range>)> = Vec::new();
+    for (ci, c) in rs.chains.iter().enumerate() {
+        for (ri, r) in c.rules.iter().enumerate() {
+            let mut nets = Vec::new();
+            for i in &r.items {
+                match i {
+                    Item::Cond(c) => dest_nets(c, family, &mut nets),
+                    Item::Vmap(e) => e.iter().for_each(|(c, _)| dest_nets(c, family, &mut nets)),
+                    Item::Act(_) => {}
+                }
+            }
+            if !nets.is_empty() {
+                rules.push((ci, ri, nets));
+            }
+        }
+    }
+    let mut cuts: Vec<u128> = rules
+        .iter()
+        .flat_map(|(_, _, n)| n.iter())
+        .flat_map(|r| [r.lo, r.hi.saturating_add(1)])
+        .collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut pieces = Vec::new();
+    for e in remote.iter().filter(|e| e.family == family) {
+        let mut lo = e.lo;
+        for &c in cuts.iter().filter(|c| **c > e.lo && **c <= e.hi) {
+            pieces.push(Range {
+                family,
+                lo,
+                hi: c - 1,
+            });
+            lo = c;
+        }
+        pieces.push(Range {
+            family,
+            lo,
+            hi: e.hi,
+        });
+        if pieces.len() > MAX_PIECES {
+            return whole(Some(remote));
+        }
+    }
+    if pieces.len() <= 1 {
+        return whole(Some(remote));
+    }
+    let answers: Vec<Answer> = pieces
+        .iter()
+        .map(|p| whole(Some(std::slice::from_ref(p))))
+        .collect();
+    // The rules that tell the pieces apart, for a merged answer that depends on the address.
+    let deciding: Vec<Origin> = rules
+        .iter()
+        .filter(|(_, _, n)| cover(n, remote, family) == Cover::Some)
+        .map(|(ci, ri, _)| {
+            let c = &rs.chains[*ci];
+            Origin {
+                firewall: rs.firewall.clone(),
+                table: c.table.clone(),
+                chain: c.name.clone(),
+                rule: Some(ri + 1),
+                text: c.rules[*ri].text.clone(),
+            }
+        })
+        .collect();
+    merge(answers, deciding)
+}
+
+/// The destination ranges a condition tests, of `family`.
+fn dest_nets(c: &Cond, family: Family, out: &mut Vec<Range>) {
+    match c {
+        Cond::OnFamily(f, inner) if *f == family => dest_nets(inner, family, out),
+        Cond::Path(p) => {
+            if let PathMatch::Addr {
+                src: false,
+                nets: Some(n),
+                ..
+            } = &p.what
+            {
+                out.extend(n.iter().filter(|r| r.family == family));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// One answer from the answers for the pieces of an endpoint.
+fn merge(answers: Vec<Answer>, deciding: Vec<Origin>) -> Answer {
+    let has = |v: Verdict| answers.iter().any(|a| a.verdict == v);
+    let verdict = if has(Verdict::Undetermined) {
+        Verdict::Undetermined
+    } else if has(Verdict::Conditional) || (has(Verdict::Accepted) && has(Verdict::Blocked)) {
+        Verdict::Conditional
+    } else if has(Verdict::Blocked) {
+        Verdict::Blocked
+    } else {
+        Verdict::Accepted
+    };
+    let mut out = Answer {
+        verdict,
+        accepted_by: Vec::new(),
+        blocked_by: Vec::new(),
+        conditions: Vec::new(),
+        unknowns: Vec::new(),
+        no_rules: answers.iter().all(|a| a.no_rules),
+    };
+    for a in answers {
+        out.accepted_by.extend(a.accepted_by);
+        out.blocked_by.extend(a.blocked_by);
+        out.conditions.extend(a.conditions);
+        out.unknowns.extend(a.unknowns);
+    }
+    if verdict == Verdict::Conditional {
+        out.conditions
+            .extend(deciding.into_iter().map(|origin| Condition {
+                kind: Kind::Remote,
+                origin,
+            }));
+    }
+    for v in [&mut out.accepted_by, &mut out.blocked_by] {
+        v.sort();
+        v.dedup();
+    }
+    out.conditions.sort();
+    out.conditions.dedup();
+    out.unknowns.sort();
+    out.unknowns.dedup();
+    out
 }
 
 /// The rule set as the inbound walker must see it to answer `q`.
@@ -265,7 +414,6 @@ fn lower_path(p: &PathCond, family: Family, q: &Question<'_>) -> Cond {
 
 #[cfg(test)]
 mod tests {
-    use super::super::eval::Verdict;
     use super::super::{iptables, nft_json, nft_text};
     use super::*;
 
@@ -313,6 +461,27 @@ mod tests {
         let a = connect(&rs, 443, None);
         assert_eq!(a.verdict, Verdict::Conditional);
         assert!(a.conditions[0].origin.text.contains("198.51.100.0/24"));
+    }
+
+    /// Rules that each allow part of an endpoint let the whole endpoint out together; one part
+    /// left out makes it conditional, naming the rules that tell the parts apart.
+    #[test]
+    fn endpoint_pieces() {
+        let rs = v4(
+            "*filter\n:OUTPUT DROP [0:0]\n-A OUTPUT -d 198.51.100.1 -j ACCEPT\n-A OUTPUT -d 198.51.100.2/31 -j ACCEPT\nCOMMIT\n",
+        );
+        let ep = nets(&["198.51.100.1", "198.51.100.2/31"]);
+        let a = evaluate_connect(&rs, Family::V4, 443, Some(&ep));
+        assert_eq!(a.verdict, Verdict::Accepted);
+        let ep = nets(&["198.51.100.0/30"]);
+        let a = evaluate_connect(&rs, Family::V4, 443, Some(&ep));
+        assert_eq!(a.verdict, Verdict::Conditional);
+        assert!(
+            a.conditions
+                .iter()
+                .any(|c| c.kind == Kind::Remote && c.origin.rule == Some(1))
+        );
+        assert_eq!(connect(&rs, 443, Some(&ep)).verdict, Verdict::Conditional);
     }
 
     /// Established-only output rules: a new connection is not let out by them, a reply is.
