@@ -193,6 +193,22 @@ pub struct CheckArgs {
     /// With --online: one deadline in seconds for all outbound connections together
     #[arg(long, value_name = "SECS", default_value = "10")]
     pub timeout: f64,
+    /// Azure's Service Tags file (ServiceTags_Public_*.json): net.egress-firewall judges
+    /// address-limited outbound rules against the prefixes of the tags Site Recovery needs
+    #[arg(long, value_name = "FILE")]
+    pub service_tags: Option<PathBuf>,
+    /// Azure region of the protected VM (azure-to-azure), e.g. westeurope: chooses the regional
+    /// Storage tag
+    #[arg(long, value_name = "REGION")]
+    pub source_region: Option<String>,
+    /// Azure region replicated to (azure-to-azure): chooses the regional Site Recovery and
+    /// monitoring tags, or the matrix's table of Site Recovery addresses without --service-tags
+    #[arg(long, value_name = "REGION")]
+    pub target_region: Option<String>,
+    /// Configuration server / replication appliance (VMware, physical) that the Mobility service
+    /// connects to on TCP 443 and 9443: an address, or a name (its address is then not known)
+    #[arg(long, value_name = "HOST")]
+    pub appliance: Option<String>,
     /// Colour in human output (NO_COLOR is honoured unless always)
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
@@ -326,6 +342,31 @@ impl CheckArgs {
             )));
         }
         let timeout = seconds(self.timeout)?;
+        let service_tags = match &self.service_tags {
+            None => None,
+            Some(p) => Some(std::sync::Arc::new(read_service_tags(p)?)),
+        };
+        for (opt, v) in [
+            ("--source-region", &self.source_region),
+            ("--target-region", &self.target_region),
+        ] {
+            if let Some(r) = v
+                && !valid_region(r)
+            {
+                return Err(UsageError(format!(
+                    "{opt} '{}': an Azure region name is letters, digits, spaces and hyphens (westeurope, \"West Europe\")",
+                    crate::text::sanitize_terminal(r)
+                )));
+            }
+        }
+        if let Some(h) = &self.appliance
+            && crate::parse::proxy_url::parse_host_port(h).is_err()
+        {
+            return Err(UsageError(format!(
+                "--appliance '{}': expected a host name or an IP address",
+                crate::text::sanitize_terminal(h)
+            )));
+        }
         Ok(CheckConfig {
             root: self.root,
             scenario: self.scenario.map(Into::into),
@@ -352,9 +393,31 @@ impl CheckArgs {
                 storage_account: self.storage_account,
                 endpoints,
                 timeout,
+                service_tags,
+                source_region: self.source_region,
+                target_region: self.target_region,
+                appliance: self.appliance,
             },
         })
     }
+}
+
+/// Reads and parses `--service-tags FILE`; any problem is a usage error (exit 2).
+fn read_service_tags(
+    p: &std::path::Path,
+) -> Result<crate::parse::service_tags::ServiceTags, UsageError> {
+    let shown = crate::text::sanitize_terminal(&p.to_string_lossy());
+    let text = std::fs::read_to_string(p)
+        .map_err(|e| UsageError(format!("--service-tags {shown}: {e}")))?;
+    crate::parse::service_tags::ServiceTags::parse(&text)
+        .map_err(|e| UsageError(format!("--service-tags {shown}: {e}")))
+}
+
+/// Region names as Azure spells them, loosely (`westeurope`, `West Europe`, `west-europe`).
+fn valid_region(r: &str) -> bool {
+    (2..=64).contains(&r.len())
+        && r.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
 }
 
 /// Azure's rule for storage account names.

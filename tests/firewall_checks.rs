@@ -215,3 +215,190 @@ fn mvc_not_applicable_to_hyperv() {
     );
     assert_eq!(status(&r, "mvc.port-20004"), "skip");
 }
+
+/// The Service Tags test file (the published shape; documentation prefixes only).
+fn tags_file() -> String {
+    common::repo()
+        .join("tests/data/service_tags/ServiceTags_Public_test.json")
+        .display()
+        .to_string()
+}
+
+fn egress(t: &Tree, extra: &[&str]) -> (i32, serde_json::Value) {
+    let mut args = vec!["--only", "net.egress-firewall"];
+    args.extend_from_slice(extra);
+    let (code, r) = check_root(t.path(), &args);
+    (code, check(&r, "net.egress-firewall").clone())
+}
+
+/// The first case: an image whose OUTPUT chain rejects TCP 443 fails net.egress-firewall
+/// in Azure-to-Azure, naming the rule; without output rules it passes.
+#[test]
+fn egress_output_rejects_443() {
+    let t = rhel7(
+        "*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -o lo -j ACCEPT\n-A OUTPUT -p tcp -m tcp --dport 443 -j REJECT --reject-with icmp-port-unreachable\nCOMMIT\n",
+    );
+    let (code, c) = egress(&t, &["--scenario", "azure-to-azure"]);
+    assert_eq!(c["status"], "fail", "{c:#}");
+    assert_eq!(code, 1);
+    let s = c["summary"].as_str().unwrap();
+    assert!(s.contains("OUTPUT rule 2"), "{s}");
+    assert!(s.contains("--dport 443 -j REJECT"), "{s}");
+    let t = rhel7(ONLY_2222);
+    let (_, c) = egress(&t, &["--scenario", "azure-to-azure"]);
+    assert_eq!(c["status"], "pass", "{c:#}");
+    // No agent in a Hyper-V guest talks to Azure.
+    let (_, c) = egress(&t, &["--scenario", "hyperv-to-azure"]);
+    assert_eq!(c["status"], "skip", "{c:#}");
+}
+
+/// The second case: an nftables output hook that drops everything but DNS.
+#[test]
+fn egress_nftables_output_dns_only() {
+    let t = Tree::new();
+    t.rhel8_nftables(
+        "table inet filter {\n  chain output {\n    type filter hook output priority 0; policy drop;\n    oif lo accept\n    udp dport 53 accept\n    tcp dport 53 accept\n  }\n}\n",
+    );
+    let (_, c) = egress(&t, &["--scenario", "azure-to-azure"]);
+    assert_eq!(c["status"], "fail", "{c:#}");
+    assert!(
+        c["summary"]
+            .as_str()
+            .unwrap()
+            .contains("output policy DROP"),
+        "{c:#}"
+    );
+}
+
+/// Rules limited to destination addresses: a warning naming the rule without addresses; with
+/// the Service Tags file judged per regional tag (Site Recovery and monitoring in 198.51.100.0/24
+/// let out, Storage in 203.0.113.0/24 blocked); allowing both ranges passes.
+#[test]
+fn egress_address_rules_and_service_tags() {
+    let only_asr = "*filter\n:OUTPUT DROP [0:0]\n-A OUTPUT -m state --state RELATED,ESTABLISHED -j ACCEPT\n-A OUTPUT -d 198.51.100.0/24 -p tcp --dport 443 -j ACCEPT\nCOMMIT\n";
+    let t = rhel7(only_asr);
+    let (_, c) = egress(&t, &["--scenario", "azure-to-azure"]);
+    assert_eq!(c["status"], "warn", "{c:#}");
+    let s = c["summary"].as_str().unwrap();
+    assert!(s.contains("-d 198.51.100.0/24"), "{s}");
+    assert!(s.contains("the remote address connected to"), "{s}");
+    let tags = tags_file();
+    let with_tags = [
+        "--scenario",
+        "azure-to-azure",
+        "--service-tags",
+        tags.as_str(),
+        "--source-region",
+        "West Europe",
+        "--target-region",
+        "northeurope",
+    ];
+    let (_, c) = egress(&t, &with_tags);
+    assert_eq!(c["status"], "fail", "{c:#}");
+    let s = c["summary"].as_str().unwrap();
+    assert!(s.contains("(Storage) TCP 443 is blocked"), "{s}");
+    assert!(!s.contains("(AzureSiteRecovery)"), "{s}");
+    let d = c["details"].to_string();
+    assert!(
+        d.contains("Service Tags AzureSiteRecovery.NorthEurope"),
+        "{d}"
+    );
+    assert!(d.contains("Service Tags Storage.WestEurope"), "{d}");
+    let both = only_asr.replace(
+        "-A OUTPUT -d 198.51.100.0/24",
+        "-A OUTPUT -d 203.0.113.0/24 -p tcp --dport 443 -j ACCEPT\n-A OUTPUT -d 198.51.100.0/24",
+    );
+    let t = rhel7(&both);
+    let (_, c) = egress(&t, &with_tags);
+    assert_eq!(c["status"], "pass", "{c:#}");
+    // Only some of the global tag's prefixes are allowed: the regional choice matters.
+    let part = only_asr.replace("198.51.100.0/24", "198.51.100.16/29");
+    let t = rhel7(&part);
+    let (_, c) = egress(
+        &t,
+        &[
+            "--scenario",
+            "azure-to-azure",
+            "--service-tags",
+            tags.as_str(),
+        ],
+    );
+    let s = c["summary"].as_str().unwrap();
+    assert!(
+        s.contains("(AzureSiteRecovery) TCP 443 is let out only for some"),
+        "{s}"
+    );
+}
+
+/// Without a tags file, --target-region uses the matrix's 2017 table of Site Recovery service
+/// and monitoring IPs (seeds/003).
+#[test]
+fn egress_region_table_of_2017() {
+    let t = rhel7(
+        "*filter\n:OUTPUT DROP [0:0]\n-A OUTPUT -d 52.166.13.64/32 -p tcp --dport 443 -j ACCEPT\n-A OUTPUT -d 52.166.6.245 -p tcp --dport 443 -j ACCEPT\n-A OUTPUT -d 40.68.93.145 -p tcp --dport 443 -j ACCEPT\nCOMMIT\n",
+    );
+    let (_, c) = egress(
+        &t,
+        &[
+            "--scenario",
+            "azure-to-azure",
+            "--target-region",
+            "West Europe",
+        ],
+    );
+    let s = c["summary"].as_str().unwrap();
+    assert!(!s.contains("(AzureSiteRecovery)"), "{s}");
+    assert!(!s.contains("(EventHub)"), "{s}");
+    assert!(s.contains("(Storage)"), "{s}");
+    assert!(c["details"].to_string().contains("2017"), "{c:#}");
+    let (_, c) = egress(
+        &t,
+        &["--scenario", "azure-to-azure", "--target-region", "eastus"],
+    );
+    assert_eq!(c["status"], "fail", "{c:#}");
+}
+
+/// VMware/physical: the appliance on 443 and 9443; an address given is judged, a name is not.
+#[test]
+fn egress_appliance() {
+    let t = rhel7(
+        "*filter\n:OUTPUT DROP [0:0]\n-A OUTPUT -d 203.0.113.5 -p tcp -m multiport --dports 443,9443 -j ACCEPT\n-A OUTPUT -d 203.0.113.6 -p tcp --dport 443 -j ACCEPT\nCOMMIT\n",
+    );
+    let (_, c) = egress(&t, &["--appliance", "203.0.113.5"]);
+    assert_eq!(c["status"], "pass", "{c:#}");
+    let (_, c) = egress(&t, &["--appliance", "203.0.113.6"]);
+    assert_eq!(c["status"], "fail", "{c:#}");
+    assert!(
+        c["summary"]
+            .as_str()
+            .unwrap()
+            .contains("TCP 9443 is blocked"),
+        "{c:#}"
+    );
+    let (_, c) = egress(&t, &["--appliance", "cs.example.com"]);
+    assert_eq!(c["status"], "warn", "{c:#}");
+    assert!(c["details"].to_string().contains("names are not resolved"));
+}
+
+/// A malformed --service-tags file is a usage error (exit 2) that says what is wrong.
+#[test]
+fn egress_bad_service_tags() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("ServiceTags_Public_bad.json");
+    std::fs::write(
+        &bad,
+        "{\"values\": [{\"name\": \"Storage\", \"properties\": {\"addressPrefixes\": [\"10.0.0.0/40\"]}}]}",
+    )
+    .unwrap();
+    let r = common::run([
+        "check",
+        "--root",
+        "/nonexistent",
+        "--service-tags",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("10.0.0.0/40"), "{}", r.stderr);
+    let r = common::run(["check", "--service-tags", "/nonexistent/tags.json"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}

@@ -684,3 +684,499 @@ fn port_20004_blocked_warns_or_fails() {
     let v = mvc_report(&pair, &["--multi-vm"]);
     assert_eq!(common::status(&v, "mvc.port-20004"), "fail");
 }
+
+// ---- The output path: net.egress-firewall against the kernel ----
+//
+// The server namespace is the machine under test; the peer namespace listens on TCP 443 at one
+// address inside each regional tag of tests/data/service_tags (west Europe as source and target
+// region). Generated OUTPUT rule sets (policies, user chains, REJECT/DROP/RETURN, ports, ranges,
+// multiport, negations, conntrack NEW/ESTABLISHED, `-o`, destination prefixes aligned with the
+// tags and some that split a tag, iprange, a raw OUTPUT drop, a mangle POSTROUTING drop) are
+// loaded; a connection from the server to each address is the oracle.
+
+/// (endpoint name as the check reports it, the peer's address inside that tag's prefixes).
+const EGRESS_ENDPOINTS: &[(&str, &str)] = &[
+    (
+        "the Site Recovery service (AzureSiteRecovery)",
+        "198.51.100.2",
+    ),
+    ("Site Recovery monitoring (EventHub)", "198.51.100.9"),
+    (
+        "Entra ID (authentication) (AzureActiveDirectory)",
+        "198.51.100.130",
+    ),
+    ("the cache storage account (Storage)", "203.0.113.2"),
+    ("Key Vault (AzureKeyVault)", "203.0.113.9"),
+    (
+        "Azure Automation (GuestAndHybridManagement)",
+        "203.0.113.13",
+    ),
+];
+
+/// Destination prefixes of the generated rules: `true` when every tag lies wholly inside or
+/// outside them (the verdict is then definite), `false` when one splits a tag.
+const EGRESS_DESTS: &[(&str, bool)] = &[
+    ("198.51.100.0/24", true),
+    ("203.0.113.0/24", true),
+    ("198.51.100.0/29", true),
+    ("198.51.100.8/29", true),
+    ("198.51.100.128/25", true),
+    ("203.0.113.0/29", true),
+    ("203.0.113.8/29", true),
+    ("198.51.100.0/28", true),
+    ("198.51.100.2/32", false),
+    ("203.0.113.13", false),
+];
+
+#[derive(Debug, Clone)]
+enum OM {
+    Proto(&'static str),
+    Dport(u16),
+    Range(u16, u16),
+    Multi(Vec<u16>),
+    NotDport(u16),
+    New,
+    Est,
+    OutLo,
+    NotOutLo,
+    OutVs,
+    Dst(usize),
+    NotDst(usize),
+    DstRange,
+}
+
+#[derive(Debug, Clone)]
+struct OR {
+    ms: Vec<OM>,
+    t: T,
+}
+
+#[derive(Debug, Clone)]
+struct OCase {
+    policy_drop: bool,
+    output: Vec<OR>,
+    users: Vec<Vec<OR>>,
+    /// `-t raw -A OUTPUT -d PREFIX -p tcp --dport 443 -j DROP`.
+    raw_drop: Option<usize>,
+    /// `-t mangle -A POSTROUTING -d PREFIX -j DROP`.
+    post_drop: Option<usize>,
+    /// Some rule may make the answer depend on the interface or split a tag.
+    conditional: bool,
+}
+
+const OUT_PORTS: &[u16] = &[443, 80, 53, 8443, 9443];
+
+fn gen_out_rule(rng: &mut Rng, chain: Option<usize>, users: usize, cond: &mut bool) -> OR {
+    let mut ms = Vec::new();
+    if rng.chance(75) {
+        let p = if rng.chance(85) { "tcp" } else { "udp" };
+        ms.push(OM::Proto(p));
+        if rng.chance(65) {
+            let port = OUT_PORTS[rng.below(OUT_PORTS.len() as u64) as usize];
+            ms.push(match rng.below(4) {
+                0 => OM::Dport(port),
+                1 => OM::Range(
+                    port.saturating_sub(rng.below(50) as u16),
+                    port + rng.below(30) as u16,
+                ),
+                2 => {
+                    let mut v = vec![port, OUT_PORTS[rng.below(OUT_PORTS.len() as u64) as usize]];
+                    v.sort();
+                    v.dedup();
+                    OM::Multi(v)
+                }
+                _ => OM::NotDport(port),
+            });
+        }
+    }
+    if rng.chance(45) {
+        let d = rng.below(EGRESS_DESTS.len() as u64) as usize;
+        if !EGRESS_DESTS[d].1 {
+            *cond = true;
+        }
+        ms.push(match rng.below(5) {
+            0 => OM::NotDst(d),
+            1 => OM::DstRange,
+            _ => OM::Dst(d),
+        });
+    }
+    if rng.chance(15) {
+        ms.push(OM::New);
+    } else if rng.chance(12) {
+        ms.push(OM::Est);
+    }
+    if rng.chance(8) {
+        ms.push(OM::OutLo);
+    } else if rng.chance(6) {
+        ms.push(OM::NotOutLo);
+    } else if rng.chance(5) {
+        ms.push(OM::OutVs);
+        *cond = true;
+    }
+    let first_user = chain.map(|c| c + 1).unwrap_or(0);
+    let t = loop {
+        let t = match rng.below(18) {
+            0..=5 => T::Accept,
+            6..=8 => T::Drop,
+            9..=11 => T::Reject,
+            12..=14 if first_user < users => {
+                T::Jump(first_user + rng.below((users - first_user) as u64) as usize)
+            }
+            15 => T::Log,
+            16 => T::Count,
+            17 => T::Return,
+            _ => continue,
+        };
+        break t;
+    };
+    OR { ms, t }
+}
+
+fn gen_out_case(seed: u64) -> OCase {
+    let mut rng = Rng::new(seed);
+    let users = rng.below(3) as usize;
+    let mut conditional = false;
+    let output = (0..1 + rng.below(7))
+        .map(|_| gen_out_rule(&mut rng, None, users, &mut conditional))
+        .collect();
+    let users = (0..users)
+        .map(|c| {
+            (0..1 + rng.below(5))
+                .map(|_| gen_out_rule(&mut rng, Some(c), users, &mut conditional))
+                .collect()
+        })
+        .collect();
+    let mut pick = |rng: &mut Rng, percent| {
+        rng.chance(percent).then(|| {
+            let d = rng.below(EGRESS_DESTS.len() as u64) as usize;
+            if !EGRESS_DESTS[d].1 {
+                conditional = true;
+            }
+            d
+        })
+    };
+    let raw_drop = pick(&mut rng, 12);
+    let post_drop = pick(&mut rng, 12);
+    OCase {
+        policy_drop: rng.chance(55),
+        output,
+        users,
+        raw_drop,
+        post_drop,
+        conditional,
+    }
+}
+
+fn ipt_out_rule(chain: &str, r: &OR) -> String {
+    let mut s = format!("-A {chain}");
+    let mut proto = "tcp";
+    for m in &r.ms {
+        s.push(' ');
+        s.push_str(&match m {
+            OM::Proto(p) => {
+                proto = p;
+                format!("-p {p}")
+            }
+            OM::Dport(p) => format!("-m {proto} --dport {p}"),
+            OM::Range(a, b) => format!("-m {proto} --dport {a}:{b}"),
+            OM::NotDport(p) => format!("-m {proto} ! --dport {p}"),
+            OM::Multi(v) => format!(
+                "-m multiport --dports {}",
+                v.iter().map(u16::to_string).collect::<Vec<_>>().join(",")
+            ),
+            OM::New => "-m conntrack --ctstate NEW".into(),
+            OM::Est => "-m state --state RELATED,ESTABLISHED".into(),
+            OM::OutLo => "-o lo".into(),
+            OM::NotOutLo => "! -o lo".into(),
+            OM::OutVs => "-o vs".into(),
+            OM::Dst(d) => format!("-d {}", EGRESS_DESTS[*d].0),
+            OM::NotDst(d) => format!("! -d {}", EGRESS_DESTS[*d].0),
+            OM::DstRange => "-m iprange --dst-range 198.51.100.0-198.51.100.15".into(),
+        });
+    }
+    let target = match &r.t {
+        T::Accept => " -j ACCEPT".to_string(),
+        T::Drop => " -j DROP".into(),
+        T::Reject => " -j REJECT".into(),
+        T::Return => " -j RETURN".into(),
+        T::Jump(u) => format!(" -j U{u}"),
+        T::Log => " -j LOG --log-prefix \"o \"".into(),
+        T::Count | T::Vmap(..) => String::new(),
+    };
+    s + &target
+}
+
+fn iptables_out_text(c: &OCase) -> String {
+    let mut s = String::from("*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n");
+    if let Some(d) = c.raw_drop {
+        s.push_str(&format!(
+            "-A OUTPUT -d {} -p tcp -m tcp --dport 443 -j DROP\n",
+            EGRESS_DESTS[d].0
+        ));
+    }
+    s.push_str("COMMIT\n*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n");
+    if let Some(d) = c.post_drop {
+        s.push_str(&format!(
+            "-A POSTROUTING -d {} -j DROP\n",
+            EGRESS_DESTS[d].0
+        ));
+    }
+    s.push_str("COMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n");
+    s.push_str(&format!(
+        ":OUTPUT {} [0:0]\n",
+        if c.policy_drop { "DROP" } else { "ACCEPT" }
+    ));
+    for u in 0..c.users.len() {
+        s.push_str(&format!(":U{u} - [0:0]\n"));
+    }
+    for r in &c.output {
+        s.push_str(&ipt_out_rule("OUTPUT", r));
+        s.push('\n');
+    }
+    for (u, rules) in c.users.iter().enumerate() {
+        for r in rules {
+            s.push_str(&ipt_out_rule(&format!("U{u}"), r));
+            s.push('\n');
+        }
+    }
+    s.push_str("COMMIT\n");
+    s
+}
+
+fn nft_out_rule(r: &OR) -> String {
+    let mut parts = Vec::new();
+    let mut proto = "tcp";
+    for m in &r.ms {
+        parts.push(match m {
+            OM::Proto(p) => {
+                proto = p;
+                format!("meta l4proto {p}")
+            }
+            OM::Dport(p) => format!("{proto} dport {p}"),
+            OM::Range(a, b) => format!("{proto} dport {a}-{b}"),
+            OM::NotDport(p) => format!("{proto} dport != {p}"),
+            OM::Multi(v) => format!(
+                "{proto} dport {{ {} }}",
+                v.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+            ),
+            OM::New => "ct state new".into(),
+            OM::Est => "ct state established,related".into(),
+            OM::OutLo => "oifname \"lo\"".into(),
+            OM::NotOutLo => "oifname != \"lo\"".into(),
+            OM::OutVs => "oifname \"vs\"".into(),
+            OM::Dst(d) => format!("ip daddr {}", EGRESS_DESTS[*d].0),
+            OM::NotDst(d) => format!("ip daddr != {}", EGRESS_DESTS[*d].0),
+            OM::DstRange => "ip daddr { 198.51.100.0-198.51.100.15 }".into(),
+        });
+    }
+    parts.push(match &r.t {
+        T::Accept => "accept".into(),
+        T::Drop => "drop".into(),
+        T::Reject => "reject".into(),
+        T::Return => "return".into(),
+        T::Jump(u) => format!("jump u{u}"),
+        T::Log => "log prefix \"o \"".into(),
+        T::Count | T::Vmap(..) => "counter".into(),
+    });
+    parts.join(" ")
+}
+
+fn nft_out_text(c: &OCase) -> String {
+    let mut s = String::from("flush ruleset\ntable inet t {\n");
+    s.push_str("  chain rawout {\n    type filter hook output priority -300; policy accept;\n");
+    if let Some(d) = c.raw_drop {
+        s.push_str(&format!(
+            "    ip daddr {} tcp dport 443 drop\n",
+            EGRESS_DESTS[d].0
+        ));
+    }
+    s.push_str(
+        "  }\n  chain post {\n    type filter hook postrouting priority 0; policy accept;\n",
+    );
+    if let Some(d) = c.post_drop {
+        s.push_str(&format!("    ip daddr {} drop\n", EGRESS_DESTS[d].0));
+    }
+    s.push_str("  }\n  chain output {\n");
+    s.push_str(&format!(
+        "    type filter hook output priority 0; policy {};\n",
+        if c.policy_drop { "drop" } else { "accept" }
+    ));
+    for r in &c.output {
+        s.push_str(&format!("    {}\n", nft_out_rule(r)));
+    }
+    s.push_str("  }\n");
+    for (u, rules) in c.users.iter().enumerate() {
+        s.push_str(&format!("  chain u{u} {{\n"));
+        for r in rules {
+            s.push_str(&format!("    {}\n", nft_out_rule(r)));
+        }
+        s.push_str("  }\n");
+    }
+    s.push_str("}\n");
+    s
+}
+
+fn egress_args() -> Vec<String> {
+    let tags = common::repo().join("tests/data/service_tags/ServiceTags_Public_test.json");
+    [
+        "--only",
+        "net.egress-firewall",
+        "--scenario",
+        "azure-to-azure",
+        "--service-tags",
+        tags.to_str().unwrap(),
+        "--source-region",
+        "westeurope",
+        "--target-region",
+        "West Europe",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// The tool's IPv4 answer per endpoint on one side: accepted, blocked, conditional, other.
+fn egress_answers(report: &serde_json::Value, side: &str) -> BTreeMap<&'static str, String> {
+    let c = common::check(report, "net.egress-firewall");
+    let details = c["details"].as_array().unwrap();
+    let mut out = BTreeMap::new();
+    for (name, _) in EGRESS_ENDPOINTS {
+        let head = format!("{name} TCP 443 {side}, IPv4: ");
+        let line = details
+            .iter()
+            .filter_map(|d| d.as_str())
+            .find(|d| d.starts_with(&head))
+            .unwrap_or_else(|| panic!("no `{head}` line in {c:#}"));
+        let rest = &line[head.len()..];
+        let v = if rest.starts_with("accepted only") {
+            "conditional"
+        } else if rest.starts_with("accepted") || rest.starts_with("let out") {
+            "accepted"
+        } else if rest.starts_with("blocked") {
+            "blocked"
+        } else {
+            "undetermined"
+        };
+        out.insert(*name, format!("{v}|{rest}"));
+    }
+    out
+}
+
+fn run_egress_cases(family: &str, cases: std::ops::Range<u64>) {
+    if !is_root() {
+        eprintln!("skipped: needs root to create network namespaces (CI runs as root)");
+        return;
+    }
+    let mut pair = NetPair::new(&[]);
+    pair.peer_listen(
+        &[
+            "198.51.100.9/24",
+            "198.51.100.130/24",
+            "203.0.113.2/24",
+            "203.0.113.9/24",
+            "203.0.113.13/24",
+        ],
+        &["203.0.113.1/24"],
+        &[443],
+    );
+    let targets: Vec<SocketAddr> = EGRESS_ENDPOINTS
+        .iter()
+        .map(|(_, a)| format!("{a}:443").parse().unwrap())
+        .collect();
+    let args = egress_args();
+    let mut stats: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut mismatches = Vec::new();
+    let mut loaded = 0;
+    for seed in cases {
+        let case = gen_out_case(seed);
+        pair.flush();
+        let (boot, text) = if family == "iptables" {
+            let v4 = iptables_out_text(&case);
+            pair.load(&["iptables-restore"], &v4)
+                .unwrap_or_else(|e| panic!("case {seed}: iptables-restore refused:\n{v4}\n{e}"));
+            let unit = "[Service]\nExecStart=/usr/libexec/iptables/iptables.init start\n";
+            (
+                boot_root("iptables.service", unit, "/etc/sysconfig/iptables", &v4),
+                v4,
+            )
+        } else {
+            let text = nft_out_text(&case);
+            pair.load(&["nft", "-f", "-"], &text)
+                .unwrap_or_else(|e| panic!("case {seed}: nft refused:\n{text}\n{e}"));
+            let unit = "[Service]\nExecStart=/usr/sbin/nft -f /etc/nftables.conf\n";
+            (
+                boot_root("nftables.service", unit, "/etc/nftables.conf", &text),
+                text,
+            )
+        };
+        loaded += 1;
+        let reach = pair.reachable_from_server(&targets);
+        let exe = bin();
+        let mut argv: Vec<&str> = vec![exe.to_str().unwrap(), "check", "--format", "json"];
+        argv.extend(args.iter().map(String::as_str));
+        let out = pair.server_cmd(&argv).output().unwrap();
+        let live: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+        common::validate(&live);
+        let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (_, booted) = common::check_root(boot.path(), &arg_refs);
+        let mut bad = Vec::new();
+        for (what, side, report) in [("live", "now", &live), ("--root", "after reboot", &booted)] {
+            let said = egress_answers(report, side);
+            for ((name, addr), ok) in EGRESS_ENDPOINTS.iter().zip(&reach) {
+                let s = &said[name];
+                let kind = s.split('|').next().unwrap();
+                *stats
+                    .entry(match kind {
+                        "accepted" => "accepted",
+                        "blocked" => "blocked",
+                        "conditional" => "conditional",
+                        _ => "undetermined",
+                    })
+                    .or_default() += 1;
+                let fine = match kind {
+                    "accepted" => *ok,
+                    "blocked" => !*ok,
+                    "conditional" => case.conditional,
+                    _ => false,
+                };
+                if !fine {
+                    bad.push(format!(
+                        "{what}: {name} at {addr}: kernel {} but the tool says {s}",
+                        if *ok { "let it out" } else { "blocked it" }
+                    ));
+                }
+            }
+        }
+        if !bad.is_empty() {
+            mismatches.push(format!("case {seed}:\n{text}\n{}", bad.join("\n")));
+        }
+    }
+    eprintln!("egress {family}: {loaded} rule sets, answers {stats:?}");
+    assert!(
+        mismatches.is_empty(),
+        "{} of {loaded} rule sets disagree with the kernel:\n{}",
+        mismatches.len(),
+        mismatches.join("\n\n")
+    );
+    for k in ["accepted", "blocked", "conditional"] {
+        assert!(
+            stats.get(k).copied().unwrap_or(0) > 0,
+            "no {k} answers in {stats:?}"
+        );
+    }
+}
+
+/// Generated iptables OUTPUT rule sets: net.egress-firewall live (iptables-save in the
+/// namespace) and from /etc/sysconfig/iptables (--root) agrees with the kernel per endpoint.
+#[test]
+fn egress_iptables_rulesets_agree_with_kernel() {
+    run_egress_cases("iptables", 2000..2060);
+}
+
+/// Generated nftables output/postrouting rule sets: live (nft -j) and /etc/nftables.conf
+/// (--root) agree with the kernel per endpoint.
+#[test]
+fn egress_nftables_rulesets_agree_with_kernel() {
+    run_egress_cases("nftables", 3000..3060);
+}

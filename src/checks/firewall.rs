@@ -8,7 +8,7 @@ use super::{Applies, CheckDef, Context, Doc, Finding, Status};
 use crate::facts::firewall::{Side, Source};
 use crate::facts::listeners::Listener;
 use crate::firewall::eval::{Answer, Verdict, evaluate};
-use crate::firewall::{Family, Origin};
+use crate::firewall::{Family, Origin, Ruleset};
 use crate::scenario::Scenario;
 
 /// The multi-VM consistency port.
@@ -60,7 +60,7 @@ pub const CHECKS: &[CheckDef] = &[
 
 /// The answer of one side (now or after reboot) for one port and IP version.
 #[derive(Debug, Clone)]
-enum SideVerdict {
+pub(super) enum SideVerdict {
     /// No rules at all: nothing filters.
     NoFirewall,
     Accepted(Vec<Origin>),
@@ -73,7 +73,7 @@ enum SideVerdict {
 
 impl SideVerdict {
     /// Lower is worse.
-    fn rank(&self) -> u8 {
+    pub(super) fn rank(&self) -> u8 {
         match self {
             SideVerdict::Blocked(_) => 0,
             SideVerdict::Unreadable(_) => 1,
@@ -83,7 +83,7 @@ impl SideVerdict {
         }
     }
     /// The verdict as a predicate, verb included ("TCP 22 {short} now").
-    fn short(&self) -> &'static str {
+    pub(super) fn short(&self) -> &'static str {
         match self {
             SideVerdict::NoFirewall => "is accepted (no firewall rules)",
             SideVerdict::Accepted(_) => "is accepted",
@@ -96,13 +96,22 @@ impl SideVerdict {
 }
 
 /// Everything one side says about a port and an IP version.
-struct SideResult {
-    verdict: SideVerdict,
+pub(super) struct SideResult {
+    pub(super) verdict: SideVerdict,
     /// Matches that could not be evaluated but did not change the answer.
-    notes: Vec<String>,
+    pub(super) notes: Vec<String>,
 }
 
 fn evaluate_side(side: &Side, port: u16, family: Family) -> Option<SideResult> {
+    evaluate_side_with(side, family, &|rs| evaluate(rs, family, port))
+}
+
+/// One side's answer to the question `ask` puts to each rule set of `family`.
+pub(super) fn evaluate_side_with(
+    side: &Side,
+    family: Family,
+    ask: &dyn Fn(&Ruleset) -> Answer,
+) -> Option<SideResult> {
     let Side::Known { sources, .. } = side else {
         return None;
     };
@@ -125,7 +134,7 @@ fn evaluate_side(side: &Side, port: u16, family: Family) -> Option<SideResult> {
             }
         };
         notes.extend(rs.notes.iter().map(|n| format!("{}: {n}", s.name)));
-        let a = evaluate(rs, family, port);
+        let a = ask(rs);
         if a.no_rules {
             continue;
         }
@@ -211,7 +220,7 @@ const MAX_NAMED: usize = 5;
 /// Conditions listed at most per side and IP version.
 const MAX_CONDITIONS: usize = 10;
 
-fn describe_origins(o: &[Origin]) -> String {
+pub(super) fn describe_origins(o: &[Origin]) -> String {
     let mut v: Vec<String> = o.iter().map(|o| o.to_string()).collect();
     v.dedup();
     let more = v.len().saturating_sub(MAX_NAMED);
@@ -224,7 +233,7 @@ fn describe_origins(o: &[Origin]) -> String {
 }
 
 /// Detail lines for one side and family.
-fn side_details(label: &str, family: Family, r: &SideResult, out: &mut Vec<String>) {
+pub(super) fn side_details(label: &str, family: Family, r: &SideResult, out: &mut Vec<String>) {
     let head = format!("{label}, {}:", family.as_str());
     match &r.verdict {
         SideVerdict::NoFirewall => out.push(format!(
@@ -304,7 +313,7 @@ fn all_details(ctx: &Context<'_>, results: &[PortResult]) -> Vec<String> {
 }
 
 /// Where the decision came from, for the summary.
-fn decided(v: &SideVerdict) -> String {
+pub(super) fn decided(v: &SideVerdict) -> String {
     match v {
         SideVerdict::Accepted(o) | SideVerdict::Blocked(o) => o
             .first()

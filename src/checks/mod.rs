@@ -7,6 +7,7 @@ pub mod agent;
 pub mod ascii;
 pub mod azure;
 pub mod disk_layout;
+pub mod egress;
 pub mod failover;
 pub mod failover_boot;
 pub mod firewall;
@@ -205,6 +206,14 @@ pub struct CheckOptions {
     pub endpoints: Vec<crate::outbound::Target>,
     /// `--timeout SECS`: the one deadline of the outbound connections.
     pub timeout: Duration,
+    /// `--service-tags FILE`, read and parsed: Azure's published address prefixes per tag.
+    pub service_tags: Option<std::sync::Arc<crate::parse::service_tags::ServiceTags>>,
+    /// `--source-region`: where the protected Azure VM runs.
+    pub source_region: Option<String>,
+    /// `--target-region`: where it is replicated to.
+    pub target_region: Option<String>,
+    /// `--appliance HOST`: the configuration server / replication appliance (VMware, physical).
+    pub appliance: Option<String>,
 }
 
 /// The default deadline of the outbound connections.
@@ -221,6 +230,10 @@ impl Default for CheckOptions {
             storage_account: None,
             endpoints: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
+            service_tags: None,
+            source_region: None,
+            target_region: None,
+            appliance: None,
         }
     }
 }
@@ -256,6 +269,7 @@ pub fn registry() -> Vec<&'static CheckDef> {
         network::CHECKS,
         ssh::CHECKS,
         firewall::CHECKS,
+        egress::CHECKS,
         ascii::CHECKS,
         storage::CHECKS,
         vmware::CHECKS,

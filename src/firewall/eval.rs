@@ -123,7 +123,7 @@ pub fn evaluate(rs: &Ruleset, family: Family, port: u16) -> Answer {
     let mut bases: Vec<&Base> = rs
         .bases
         .iter()
-        .filter(|b| b.families.contains(&family))
+        .filter(|b| b.families.contains(&family) && b.hook.is_inbound())
         .collect();
     bases.sort_by_key(|b| (b.hook, b.priority));
     let active = bases
@@ -679,6 +679,8 @@ impl Walker<'_> {
                 key: key.clone(),
                 neg: *neg,
             },
+            // The outbound meaning is lowered away by `egress` before a walk.
+            Cond::Path(p) => self.tri(&p.inbound),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! [`Cond`]s and [`Action`]s; a module or option this file does not know becomes a condition of
 //! kind [`Kind::Unevaluable`] quoting it, never a silently ignored one.
 
+use super::path::{self, PathCond, PathMatch};
 use super::{Action, Base, Cond, Family, Hook, Item, Kind, Policy, PortRange, Rule, Ruleset};
 
 /// A line `iptables-restore` would refuse.
@@ -141,10 +142,17 @@ pub fn parse(text: &str, family: Family, firewall: &str) -> Result<Ruleset, Pars
     }
     // The builtin chains of every table present are hooked, declared or not.
     for tbl in tables_seen {
-        for hook in [Hook::Prerouting, Hook::Input] {
+        for hook in [
+            Hook::Prerouting,
+            Hook::Input,
+            Hook::Output,
+            Hook::Postrouting,
+        ] {
             let name = match hook {
                 Hook::Prerouting => "PREROUTING",
                 Hook::Input => "INPUT",
+                Hook::Output => "OUTPUT",
+                Hook::Postrouting => "POSTROUTING",
             };
             let Some(priority) = super::iptables_priority(&tbl, hook) else {
                 continue;
@@ -340,11 +348,18 @@ fn parse_rule(tokens: &[Token], family: Family) -> Result<Vec<Item>, String> {
             "-o" | "--out-interface" => {
                 let v = value(&mut i, &mut neg)?;
                 // Inbound packets have no output interface in PREROUTING and INPUT.
-                parts.push(Part::Generic(if neg {
+                let inbound = if neg {
                     Cond::Always
                 } else {
                     Cond::Never(format!("-o {v}: inbound packets have no output interface"))
-                }));
+                };
+                parts.push(Part::Generic(PathCond::new(
+                    inbound,
+                    PathMatch::OutIface {
+                        neg,
+                        names: vec![v],
+                    },
+                )));
             }
             "-f" | "--fragment" => {
                 // A SYN is the first (or only) fragment; -f matches later fragments.
@@ -444,11 +459,14 @@ fn addr_cond(src: bool, neg: bool, v: &str) -> Cond {
             Cond::Always
         };
     }
-    Cond::Depends {
+    let key = format!("{} {v}", if src { "source" } else { "destination" });
+    let inbound = Cond::Depends {
         kind: if src { Kind::Source } else { Kind::Destination },
-        key: format!("{} {v}", if src { "source" } else { "destination" }),
+        key: key.clone(),
         neg,
-    }
+    };
+    let list: Vec<String> = v.split(',').map(str::to_string).collect();
+    path::addr(inbound, src, neg, &list, key)
 }
 
 /// `22`, `1000:2000`, `:1024`, `1024:`, a few service names.
@@ -483,6 +501,15 @@ fn unevaluable(module: &str, what: &str) -> Cond {
     }
 }
 
+/// A source-port match: its inbound meaning and the ports, for the reply path.
+fn sport(inbound: Cond, neg: bool, ports: Option<Vec<PortRange>>) -> Cond {
+    let key = match &inbound {
+        Cond::Depends { key, .. } => key.clone(),
+        _ => String::new(),
+    };
+    PathCond::new(inbound, PathMatch::SPort { neg, ports, key })
+}
+
 fn depends(kind: Kind, module: &str, o: &Opt) -> Cond {
     let mut shown = o.clone();
     shown.neg = false;
@@ -511,7 +538,7 @@ fn module_conds(module: &str, opts: &[Opt], family: Family) -> Vec<Cond> {
             ("tcp" | "udp" | "sctp" | "dccp" | "udplite", "--sport" | "--source-port") => {
                 match parse_port_range(o.arg()) {
                     Some((0, 65535)) if !o.neg => Cond::Always,
-                    Some(_) => depends(Kind::SourcePort, &m, o),
+                    Some(r) => sport(depends(Kind::SourcePort, &m, o), o.neg, Some(vec![r])),
                     None => unevaluable(&m, &o.show()),
                 }
             }
@@ -535,7 +562,9 @@ fn module_conds(module: &str, opts: &[Opt], family: Family) -> Vec<Cond> {
                 Some(ports) => Cond::DPort { neg: o.neg, ports },
                 None => unevaluable(&m, &o.show()),
             },
-            ("multiport", "--sports" | "--source-ports") => depends(Kind::SourcePort, &m, o),
+            ("multiport", "--sports" | "--source-ports") => {
+                sport(depends(Kind::SourcePort, &m, o), o.neg, port_list(o.arg()))
+            }
             ("multiport", "--ports") => match port_list(o.arg()) {
                 Some(ports) => Cond::EitherPort { neg: o.neg, ports },
                 None => unevaluable(&m, &o.show()),
@@ -578,8 +607,15 @@ fn module_conds(module: &str, opts: &[Opt], family: Family) -> Vec<Cond> {
                 types: o.arg().split(',').map(|s| s.to_ascii_uppercase()).collect(),
             },
             ("addrtype", "--limit-iface-in" | "--limit-iface-out") => Cond::Always,
-            ("iprange", "--src-range") => depends(Kind::Source, &m, o),
-            ("iprange", "--dst-range") => depends(Kind::Destination, &m, o),
+            ("iprange", "--src-range" | "--dst-range") => {
+                let src = o.name == "--src-range";
+                let inbound = depends(if src { Kind::Source } else { Kind::Destination }, &m, o);
+                let key = match &inbound {
+                    Cond::Depends { key, .. } => key.clone(),
+                    _ => String::new(),
+                };
+                path::addr(inbound, src, o.neg, &[o.arg().to_string()], key)
+            }
             ("mac", _) => depends(Kind::Source, &m, o),
             ("set", "--match-set") => {
                 let flags = o.args.get(1).map(String::as_str).unwrap_or("");

@@ -8,11 +8,14 @@
 //! that are not known (its source, the interface it arrives on) left open, so that the answer can
 //! be "accepted", "blocked", "it depends on this rule" or "this match cannot be evaluated".
 
+pub mod addr;
+pub mod egress;
 pub mod eval;
 pub mod firewalld;
 pub mod iptables;
 pub mod nft_json;
 pub mod nft_text;
+pub mod path;
 pub mod susefirewall2;
 pub mod ufw;
 
@@ -35,11 +38,21 @@ impl Family {
     }
 }
 
-/// Where a base chain sits on the way of an inbound packet.
+/// Where a base chain sits: on the way of an inbound packet (PREROUTING, INPUT) or of one this
+/// machine sends (OUTPUT, POSTROUTING; see [`egress`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Hook {
     Prerouting,
     Input,
+    Output,
+    Postrouting,
+}
+
+impl Hook {
+    /// Whether packets arriving for this machine pass the hook.
+    pub fn is_inbound(self) -> bool {
+        matches!(self, Hook::Prerouting | Hook::Input)
+    }
 }
 
 /// What a base chain does with a packet no rule decided on.
@@ -64,6 +77,15 @@ pub enum Kind {
     History,
     /// A match this tool cannot evaluate: the answer is never "accepted" because of it.
     Unevaluable,
+    /// Outbound: the remote address connected to, when the endpoint's addresses are not known
+    /// or only some of them match.
+    Remote,
+    /// Outbound: the interface the packet leaves by (`-o eth0`, `oifname`).
+    OutInterface,
+    /// Outbound: the local address the packet is sent from (`-s` in OUTPUT).
+    LocalAddress,
+    /// Outbound: the local (ephemeral) port a new connection is made from.
+    LocalPort,
 }
 
 impl Kind {
@@ -75,6 +97,10 @@ impl Kind {
             Kind::SourcePort => "the peer's source port",
             Kind::History => "rate limits or the peer's recent connections",
             Kind::Unevaluable => "a match this tool cannot evaluate",
+            Kind::Remote => "the remote address connected to",
+            Kind::OutInterface => "the interface the packet leaves by",
+            Kind::LocalAddress => "the local address the packet is sent from",
+            Kind::LocalPort => "the local port the connection is made from",
         }
     }
 }
@@ -144,6 +170,9 @@ pub enum Cond {
         key: String,
         neg: bool,
     },
+    /// A match whose meaning depends on the direction of the packet (addresses, the output
+    /// interface, the source port): its inbound meaning plus what the outbound questions need.
+    Path(Box<path::PathCond>),
 }
 
 /// What a matching rule does.
@@ -281,6 +310,7 @@ impl Ruleset {
     pub fn is_empty(&self) -> bool {
         self.bases
             .iter()
+            .filter(|b| b.hook.is_inbound())
             .all(|b| b.policy == Policy::Accept && self.chains[b.chain].rules.is_empty())
     }
 
@@ -350,6 +380,13 @@ pub fn iptables_priority(table: &str, hook: Hook) -> Option<i32> {
         ("filter", Hook::Input) => 0,
         ("security", Hook::Input) => 50,
         ("nat", Hook::Input) => 100,
+        ("raw", Hook::Output) => -300,
+        ("mangle", Hook::Output) => -150,
+        ("nat", Hook::Output) => -100,
+        ("filter", Hook::Output) => 0,
+        ("security", Hook::Output) => 50,
+        ("mangle", Hook::Postrouting) => -150,
+        ("nat", Hook::Postrouting) => 100,
         _ => return None,
     })
 }

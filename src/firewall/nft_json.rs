@@ -1,13 +1,16 @@
 //! nftables rule sets in the JSON of `nft -j list ruleset` (libnftables-json(5)). The text
 //! front end ([`super::nft_text`]) produces the same JSON, so both share this translation.
-//! Base chains at the `prerouting`, `input` and netdev `ingress` hooks of the ip, ip6, inet and
-//! netdev families are kept; a rule expression this file does not know becomes a condition of
+//! Base chains at the `prerouting`, `input` and netdev `ingress` hooks (inbound) and at `output`
+//! and `postrouting` (outbound, see [`super::egress`]) of the ip, ip6, inet and netdev families
+//! are kept; a rule expression this file does not know becomes a condition of
 //! kind [`Kind::Unevaluable`] quoting it.
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
+use super::addr::Range;
+use super::path::{PathCond, PathMatch};
 use super::{Action, Base, Cond, Family, Hook, Item, Kind, Policy, PortRange, Rule, Ruleset};
 
 /// Set and map elements by `(table, name)`.
@@ -73,6 +76,8 @@ pub fn from_value(
             let hook = match c.get("hook").and_then(Value::as_str) {
                 Some("prerouting") => Some((Hook::Prerouting, 0)),
                 Some("input") => Some((Hook::Input, 0)),
+                Some("output") => Some((Hook::Output, 0)),
+                Some("postrouting") => Some((Hook::Postrouting, 0)),
                 // Ingress runs before prerouting.
                 Some("ingress") => Some((Hook::Prerouting, -100_000)),
                 _ => None,
@@ -355,8 +360,8 @@ fn port_ranges(vals: &[Value]) -> Option<Vec<PortRange>> {
             Value::String(s) => out.push(super::iptables::parse_port_range(s)?),
             Value::Object(o) if o.contains_key("range") => {
                 let r = o.get("range")?.as_array()?;
-                let a = port_ranges(&r[..1])?[0].0;
-                let b = port_ranges(&r[1..2])?[0].1;
+                let a = port_ranges(r.get(..1)?)?.first()?.0;
+                let b = port_ranges(r.get(1..2)?)?.first()?.1;
                 out.push((a, b));
             }
             _ => return None,
@@ -425,11 +430,43 @@ fn try_match(m: &Value, table: &str, sets: &Sets, shown: &str) -> Option<Cond> {
                 let (n, ports) = compare_ports(op, port_ranges(&vals)?)?;
                 Cond::DPort { neg: n, ports }
             }
-            ("tcp" | "th", "sport") => depends(Kind::SourcePort),
-            ("ip", "saddr") => family_and(Family::V4, depends(Kind::Source)),
-            ("ip6", "saddr") => family_and(Family::V6, depends(Kind::Source)),
-            ("ip", "daddr") => family_and(Family::V4, depends(Kind::Destination)),
-            ("ip6", "daddr") => family_and(Family::V6, depends(Kind::Destination)),
+            ("tcp" | "th", "sport") => {
+                let inbound = depends(Kind::SourcePort);
+                let key = key_of(&inbound);
+                let ports = values(right, table, sets)
+                    .and_then(|v| port_ranges(&v))
+                    .and_then(|p| compare_ports(op, p));
+                let (n, ports) = match ports {
+                    Some((n, p)) => (n, Some(p)),
+                    None => (neg, None),
+                };
+                PathCond::new(inbound, PathMatch::SPort { neg: n, ports, key })
+            }
+            ("ip" | "ip6", "saddr" | "daddr") => {
+                let fam = if proto == "ip" {
+                    Family::V4
+                } else {
+                    Family::V6
+                };
+                let src = field == "saddr";
+                let inbound = depends(if src { Kind::Source } else { Kind::Destination });
+                let key = key_of(&inbound);
+                let nets = if eq_like {
+                    values(right, table, sets).and_then(|v| addr_ranges(&v))
+                } else {
+                    None
+                };
+                let c = PathCond::new(
+                    inbound,
+                    PathMatch::Addr {
+                        src,
+                        neg,
+                        nets,
+                        key,
+                    },
+                );
+                family_and(fam, c)
+            }
             ("ip", "protocol") | ("ip6", "nexthdr") if eq_like => {
                 let fam = if proto == "ip" {
                     Family::V4
@@ -472,11 +509,18 @@ fn try_match(m: &Value, table: &str, sets: &Sets, shown: &str) -> Option<Cond> {
             "iifname" | "iif" if eq_like => iface_cond(&strings(&vals)?, neg, shown),
             "oifname" | "oif" if eq_like => {
                 // Packets to the local host have no output interface at prerouting and input.
-                if neg {
+                let inbound = if neg {
                     Cond::Always
                 } else {
                     Cond::Never(format!("{shown}: inbound packets have no output interface"))
-                }
+                };
+                PathCond::new(
+                    inbound,
+                    PathMatch::OutIface {
+                        neg,
+                        names: strings(&vals)?,
+                    },
+                )
             }
             "iiftype" if eq_like => {
                 let s = strings(&vals)?;
@@ -560,6 +604,35 @@ fn try_match(m: &Value, table: &str, sets: &Sets, shown: &str) -> Option<Cond> {
         return Some(Cond::TcpFlags { neg, mask, comp });
     }
     None
+}
+
+/// The fact key of a `Depends` condition.
+fn key_of(c: &Cond) -> String {
+    match c {
+        Cond::Depends { key, .. } => key.clone(),
+        _ => String::new(),
+    }
+}
+
+/// Addresses, prefixes and ranges of a set or a single value; `None` if one is not an address.
+fn addr_ranges(vals: &[Value]) -> Option<Vec<Range>> {
+    vals.iter()
+        .map(|v| match v {
+            Value::String(s) => Range::parse(s),
+            Value::Object(o) if o.contains_key("prefix") => {
+                let p = o.get("prefix")?;
+                let addr = p.get("addr")?.as_str()?;
+                let len = p.get("len")?.as_u64()?;
+                Range::parse(&format!("{addr}/{len}"))
+            }
+            Value::Object(o) if o.contains_key("range") => {
+                let r = o.get("range")?.as_array()?;
+                let (a, b) = (r.first()?.as_str()?, r.get(1)?.as_str()?);
+                Range::parse(&format!("{a}-{b}"))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// A condition on a header that only packets of one IP version have (`ip saddr` in an inet

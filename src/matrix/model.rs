@@ -27,6 +27,24 @@ pub struct Matrix {
     /// Outbound HTTPS endpoints the guest itself must reach.
     #[serde(default)]
     pub endpoints: Vec<EndpointEntry>,
+    /// Site Recovery's service and monitoring addresses per target region, as a dated
+    /// document tabled them (used by net.egress-firewall when no Service Tags file is given).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub region_ips: Vec<RegionIps>,
+}
+
+/// One row of a per-region address table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionIps {
+    /// The region as the document names it (`West Europe`).
+    pub region: String,
+    /// Site Recovery service addresses.
+    pub service: Vec<String>,
+    /// Site Recovery monitoring addresses.
+    pub monitoring: Vec<String>,
+    /// The document and its date.
+    pub source: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

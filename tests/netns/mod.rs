@@ -54,6 +54,8 @@ pub struct NetPair {
     pub peer: String,
     stop: Arc<AtomicBool>,
     listener: Option<JoinHandle<()>>,
+    /// Listeners in the peer namespace (the outbound tests' remote end).
+    peer_listener: Option<JoinHandle<()>>,
     // Declared last: dropped after `Drop::drop` has stopped the listener thread.
     namespaces: (Netns, Netns),
 }
@@ -86,6 +88,7 @@ impl NetPair {
             peer,
             stop: Arc::new(AtomicBool::new(false)),
             listener: None,
+            peer_listener: None,
             namespaces: (server_ns, peer_ns),
         };
         pair.listen(ports);
@@ -110,11 +113,27 @@ impl NetPair {
     }
 
     fn listen(&mut self, ports: &[u16]) {
+        self.listener = Some(self.spawn_listeners(self.server.clone(), ports));
+    }
+
+    /// Adds addresses (`198.51.100.9/24`, `203.0.113.2/24`) to the peer's end and listens on
+    /// `ports` there: the remote end of the outbound tests. `server_addrs` go on the server's
+    /// end so that it has a route to each subnet.
+    pub fn peer_listen(&mut self, peer_addrs: &[&str], server_addrs: &[&str], ports: &[u16]) {
+        for a in peer_addrs {
+            self.namespaces.1.ip(&format!("addr add {a} dev p-vs"));
+        }
+        for a in server_addrs {
+            self.namespaces.0.ip(&format!("addr add {a} dev vs"));
+        }
+        self.peer_listener = Some(self.spawn_listeners(self.peer.clone(), ports));
+    }
+
+    fn spawn_listeners(&self, ns: String, ports: &[u16]) -> JoinHandle<()> {
         let ports = ports.to_vec();
-        let ns = self.server.clone();
         let stop = self.stop.clone();
         let (tx, rx) = mpsc::channel();
-        self.listener = Some(std::thread::spawn(move || {
+        let h = std::thread::spawn(move || {
             enter(&ns);
             let listeners: Vec<TcpListener> = ports
                 .iter()
@@ -134,9 +153,15 @@ impl NetPair {
                 }
                 std::thread::sleep(Duration::from_millis(5));
             }
-        }));
+        });
         rx.recv_timeout(Duration::from_secs(10))
             .expect("listeners ready");
+        h
+    }
+
+    /// Which of `targets` the server (the machine under test) can connect to, in parallel.
+    pub fn reachable_from_server(&self, targets: &[SocketAddr]) -> Vec<bool> {
+        self.reachable_from(&self.server, targets)
     }
 
     /// Runs a command inside the server namespace.
@@ -161,10 +186,14 @@ impl NetPair {
 
     /// Which of `targets` (address, port) the peer can connect to, tried in parallel.
     pub fn reachable(&self, targets: &[SocketAddr]) -> Vec<bool> {
+        self.reachable_from(&self.peer, targets)
+    }
+
+    fn reachable_from(&self, from: &str, targets: &[SocketAddr]) -> Vec<bool> {
         let handles: Vec<_> = targets
             .iter()
             .map(|t| {
-                let ns = self.peer.clone();
+                let ns = from.to_string();
                 let t = *t;
                 std::thread::spawn(move || {
                     enter(&ns);
@@ -184,7 +213,10 @@ impl NetPair {
 impl Drop for NetPair {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        if let Some(h) = self.listener.take() {
+        for h in [self.listener.take(), self.peer_listener.take()]
+            .into_iter()
+            .flatten()
+        {
             let _ = h.join();
         }
         // The namespaces go with `namespaces`.

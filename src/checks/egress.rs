@@ -1,0 +1,357 @@
+//! `net.egress-firewall`: will the machine's own firewall let out a new TCP connection to each
+//! endpoint Site Recovery needs, now and after a reboot? In Azure-to-Azure the endpoints are the
+//! Azure services of the networking document (Site Recovery, Storage, Entra ID, monitoring, Key
+//! Vault, automation) on 443, with their addresses from `--service-tags` (regional tags chosen by
+//! `--source-region`/`--target-region`) or, for Site Recovery itself, the matrix's dated table;
+//! for VMware and physical machines it is the configuration server / replication appliance
+//! (`--appliance`, TCP 443 and 9443). A rule that tests the destination address is judged against
+//! the endpoint's addresses; when they are not known such a rule is a warning naming it.
+
+use super::firewall::{
+    SideResult, SideVerdict, describe_origins, evaluate_side_with, side_details,
+};
+use super::{Applies, CheckDef, Context, Doc, Finding, Status};
+use crate::facts::firewall::Side;
+use crate::firewall::Family;
+use crate::firewall::addr::Range;
+use crate::firewall::egress::evaluate_connect;
+use crate::parse::service_tags::region_key;
+use crate::scenario::Scenario;
+
+const REFERENCE: &str = "seeds/003 (Networking guidance for replicating Azure virtual machines, ms.date 2017-05-13), sections \"Outbound connectivity for Azure Site Recovery URLs\", \"Outbound connectivity for Azure Site Recovery IP ranges\" (the per-target-region table of service and monitoring IPs) and \"Forced tunneling configuration\"; seeds/000 (Prerequisites for replication using Azure Site Recovery, 2016-12-11), sections \"Disaster Recovery of Hyper-V virtual machines to Azure (no VMM)\" and \"... in VMM clouds to Azure\", row \"Provider and agent\" (IP address-based firewall rules must allow communication to Azure on HTTPS 443); reference/asr-matrix.md section 6 (service tags; source machine to appliance on 443 and 9443)";
+
+pub const CHECKS: &[CheckDef] = &[CheckDef {
+    id: "net.egress-firewall",
+    title: "Firewall lets connections to Site Recovery out",
+    applies: Applies::Only(&[
+        Scenario::AzureToAzure,
+        Scenario::VmwareToAzure,
+        Scenario::PhysicalToAzure,
+    ]),
+    live_only: false,
+    online_only: false,
+    doc: Doc {
+        requirement: "The machine's own firewall (iptables/ip6tables OUTPUT, nftables output and postrouting hooks, firewalld, ufw, SuSEfirewall2), with the rules active now and with those loaded at boot, must let out a new TCP connection to every endpoint the Site Recovery agent talks to: in Azure-to-Azure the Site Recovery service, the cache storage account, Entra ID and the monitoring endpoint on HTTPS 443 (Key Vault and automation when those features are used); for VMware and physical machines the configuration server / replication appliance on TCP 443 and 9443. Rules limited to destination addresses are judged against the endpoint's addresses: Azure's Service Tags file (--service-tags, regional tags chosen with --source-region and --target-region) or, without it, the matrix's 2017 table of Site Recovery service and monitoring IPs for --target-region; an address-limited rule that could decide while the addresses are not known is a warning naming the rule.",
+        why: "IP-based outbound filtering must allow HTTPS to Azure's addresses for the region; if the guest's own firewall drops or rejects these connections, replication cannot be enabled or stops (the agent cannot reach the service, write to the cache storage account, or send monitoring data), whatever the network security groups allow.",
+        fix: "Allow new outbound TCP connections to the endpoint in the firewall that decides (the report names the rule): e.g. `iptables -I OUTPUT -p tcp --dport 443 -m state --state NEW -j ACCEPT` (saved the way the system loads its rules), `nft insert rule inet filter output tcp dport 443 accept`, `ufw allow out 443/tcp`; limit it to the Service Tags prefixes of the regions if outbound traffic must stay filtered by address.",
+        reference: REFERENCE,
+        prevents: &[
+            "151037",
+            "151072",
+            "151196",
+            "151197",
+            "registration with the configuration server failing: (7) Couldn't connect",
+        ],
+    },
+    run: check_egress,
+}];
+
+/// One endpoint asked about.
+#[derive(Debug, Clone)]
+pub(super) struct Endpoint {
+    pub name: String,
+    pub ports: Vec<u16>,
+    /// Its addresses; `None` when not known.
+    pub ranges: Option<Vec<Range>>,
+    /// Where the addresses came from, or why they are not known.
+    pub addresses: String,
+    /// Needed only in some setups: a block then warns.
+    pub only_when: Option<&'static str>,
+}
+
+/// The Azure services of Azure-to-Azure, each with the region option that picks its regional
+/// tag (`Some(true)`: source, `Some(false)`: target, `None`: global).
+const A2A_SERVICES: &[(&str, &str, Option<bool>, Option<&str>)] = &[
+    (
+        "AzureSiteRecovery",
+        "the Site Recovery service",
+        Some(false),
+        None,
+    ),
+    ("Storage", "the cache storage account", Some(true), None),
+    (
+        "AzureActiveDirectory",
+        "Entra ID (authentication)",
+        None,
+        None,
+    ),
+    ("EventHub", "Site Recovery monitoring", Some(false), None),
+    (
+        "AzureKeyVault",
+        "Key Vault",
+        Some(true),
+        Some("the VM uses Azure Disk Encryption"),
+    ),
+    (
+        "GuestAndHybridManagement",
+        "Azure Automation",
+        Some(true),
+        Some("automatic Mobility service updates are enabled"),
+    ),
+];
+
+/// The endpoints of the scenario, with notes on where their addresses come from.
+pub(super) fn endpoints(ctx: &Context<'_>) -> Vec<Endpoint> {
+    let o = ctx.options;
+    match ctx.scenario {
+        Scenario::AzureToAzure => {
+            let mut out = Vec::new();
+            for (service, what, regional, only_when) in A2A_SERVICES {
+                let region = match regional {
+                    Some(true) => o.source_region.as_deref(),
+                    Some(false) => o.target_region.as_deref(),
+                    None => None,
+                };
+                let (ranges, addresses) = match &o.service_tags {
+                    Some(tags) => match tags.find(service, region) {
+                        Some(t) => {
+                            let regional_missing = region.is_some() && t.region.is_empty();
+                            let how = match (regional_missing, regional, region) {
+                                (true, _, Some(r)) => format!(
+                                    "Service Tags {} (no regional tag for {r} in the file: the global tag is used)",
+                                    t.name
+                                ),
+                                (_, Some(src), None) => format!(
+                                    "Service Tags {} (global: give --{}-region for the regional tag)",
+                                    t.name,
+                                    if *src { "source" } else { "target" }
+                                ),
+                                _ => format!("Service Tags {}", t.name),
+                            };
+                            (Some(t.prefixes.clone()), how)
+                        }
+                        None => (
+                            None,
+                            format!("not known: the Service Tags file has no {service} tag"),
+                        ),
+                    },
+                    None => match (*service, region_row(ctx, region)) {
+                        ("AzureSiteRecovery", Some(row)) => (
+                            parse_all(&row.service),
+                            table_note(&row.region, &row.source),
+                        ),
+                        ("EventHub", Some(row)) => (
+                            parse_all(&row.monitoring),
+                            table_note(&row.region, &row.source),
+                        ),
+                        _ => (None, "not known without --service-tags".to_string()),
+                    },
+                };
+                out.push(Endpoint {
+                    name: format!("{what} ({service})"),
+                    ports: vec![443],
+                    ranges,
+                    addresses,
+                    only_when: *only_when,
+                });
+            }
+            out
+        }
+        _ => {
+            let host = o.appliance.as_deref();
+            let ranges = host.and_then(Range::parse).map(|r| vec![r]);
+            let addresses = match (host, &ranges) {
+                (None, _) => "not known: give --appliance HOST".to_string(),
+                (Some(h), Some(_)) => format!("--appliance {h}"),
+                (Some(h), None) => {
+                    format!("not known: --appliance {h} is a name (names are not resolved)")
+                }
+            };
+            vec![Endpoint {
+                name: match host {
+                    Some(h) => format!("the configuration server / replication appliance {h}"),
+                    None => "the configuration server / replication appliance".to_string(),
+                },
+                ports: vec![443, 9443],
+                ranges,
+                addresses,
+                only_when: None,
+            }]
+        }
+    }
+}
+
+fn region_row<'a>(
+    ctx: &'a Context<'_>,
+    region: Option<&str>,
+) -> Option<&'a crate::matrix::model::RegionIps> {
+    let want = region_key(region?);
+    ctx.matrix
+        .data
+        .region_ips
+        .iter()
+        .find(|r| region_key(&r.region) == want)
+}
+
+fn table_note(region: &str, source: &str) -> String {
+    format!(
+        "the matrix's table for target region {region} ({source}; addresses of 2017, a current --service-tags file is better)"
+    )
+}
+
+fn parse_all(list: &[String]) -> Option<Vec<Range>> {
+    list.iter().map(|s| Range::parse(s)).collect()
+}
+
+/// The families asked about for an endpoint: IPv4 unless only IPv6 addresses are known.
+fn families(ranges: &Option<Vec<Range>>) -> Vec<Family> {
+    match ranges {
+        None => vec![Family::V4],
+        Some(r) => {
+            let mut f = Vec::new();
+            for fam in [Family::V4, Family::V6] {
+                if r.iter().any(|x| x.family == fam) {
+                    f.push(fam);
+                }
+            }
+            f
+        }
+    }
+}
+
+/// The status one answer gives.
+fn status_of(v: &SideVerdict, only_when: bool) -> Status {
+    match v {
+        SideVerdict::Blocked(_) if only_when => Status::Warn,
+        SideVerdict::Blocked(_) => Status::Fail,
+        SideVerdict::Unreadable(_) => Status::Error,
+        SideVerdict::Undetermined(_) | SideVerdict::Conditional(_) => Status::Warn,
+        SideVerdict::Accepted(_) | SideVerdict::NoFirewall => Status::Pass,
+    }
+}
+
+fn ask(side: &Side, family: Family, port: u16, ranges: Option<&[Range]>) -> Option<SideResult> {
+    evaluate_side_with(side, family, &|rs| {
+        evaluate_connect(rs, family, port, ranges)
+    })
+}
+
+fn check_egress(ctx: &Context<'_>) -> Finding {
+    let fw = ctx.facts.firewall();
+    let eps = endpoints(ctx);
+    let mut status = Status::Pass;
+    let mut bad: Vec<String> = Vec::new();
+    let mut details = Vec::new();
+    let mut blockers = Vec::new();
+    let mut asked = 0usize;
+    for ep in &eps {
+        details.push(format!("{}: addresses {}", ep.name, ep.addresses));
+        for port in &ep.ports {
+            for fam in families(&ep.ranges) {
+                for (label, side) in [("now", &fw.now), ("after reboot", &fw.boot)] {
+                    let Some(r) = ask(side, fam, *port, ep.ranges.as_deref()) else {
+                        continue;
+                    };
+                    asked += 1;
+                    let head = format!("{} TCP {port} {label}", ep.name);
+                    match &r.verdict {
+                        SideVerdict::NoFirewall => details.push(format!(
+                            "{head}, {}: let out: no firewall rules filter outbound connections",
+                            fam.as_str()
+                        )),
+                        _ => side_details(&head, fam, &r, &mut details),
+                    }
+                    // IPv6 is reported; IPv4 decides when the endpoint has IPv4 addresses.
+                    let decides = fam == Family::V4 || !families(&ep.ranges).contains(&Family::V4);
+                    if !decides {
+                        continue;
+                    }
+                    let s = status_of(&r.verdict, ep.only_when.is_some());
+                    if s < Status::Pass {
+                        let mut line = format!(
+                            "{} TCP {port} {} {label}{}",
+                            ep.name,
+                            outbound_short(&r.verdict),
+                            decided_by(&r.verdict)
+                        );
+                        if let Some(w) = ep.only_when {
+                            line.push_str(&format!(" (needed only when {w})"));
+                        }
+                        bad.push(line);
+                    }
+                    if let SideVerdict::Blocked(o) = &r.verdict {
+                        blockers.extend(o.iter().cloned());
+                    }
+                    status = status.min(s);
+                }
+            }
+        }
+    }
+    for (label, side) in [("now", &fw.now), ("after reboot", &fw.boot)] {
+        match side {
+            Side::Unknowable(why) => details.push(format!("{label}: {why}")),
+            Side::Known { sources, notes } => {
+                let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
+                if names.is_empty() {
+                    details.push(format!("{label}: no firewall rules are loaded"));
+                } else {
+                    details.push(format!("{label}: read {}", names.join(", ")));
+                }
+                details.extend(notes.iter().map(|n| format!("{label}: {n}")));
+            }
+        }
+    }
+    let names: Vec<&str> = eps.iter().map(|e| e.name.as_str()).collect();
+    let summary = if bad.is_empty() {
+        format!(
+            "the local firewall lets out new TCP connections to {} ({asked} answers, now and after a reboot)",
+            names.join(", ")
+        )
+    } else {
+        bad.join("; ")
+    };
+    let mut f = Finding {
+        status,
+        summary,
+        details,
+        remediation: None,
+    };
+    if status < Status::Pass {
+        let mut fix = Vec::new();
+        if !blockers.is_empty() {
+            blockers.sort();
+            blockers.dedup();
+            fix.push(format!(
+                "Allow the connection before the rule or policy that blocks it: {}.",
+                describe_origins(&blockers)
+            ));
+        }
+        if bad.iter().any(|b| b.contains("only for some")) {
+            fix.push("Rules limited to destination addresses or interfaces decide: give --service-tags FILE (Azure's ServiceTags_Public_*.json) with --source-region and --target-region so that they can be judged, or allow TCP 443 to Azure's prefixes for the regions.".into());
+        }
+        if status == Status::Error {
+            fix.push("Run asr-preflight as root so that it can read the firewall rules (iptables-save and nft need CAP_NET_ADMIN).".into());
+        }
+        if !fix.is_empty() {
+            f.remediation = Some(fix.join("\n"));
+        }
+    }
+    f
+}
+
+/// The verdict for a connection this machine makes.
+fn outbound_short(v: &SideVerdict) -> &'static str {
+    match v {
+        SideVerdict::NoFirewall | SideVerdict::Accepted(_) => "is let out",
+        SideVerdict::Blocked(_) => "is blocked",
+        SideVerdict::Conditional(_) => "is let out only for some addresses or interfaces",
+        SideVerdict::Undetermined(_) => "cannot be determined",
+        SideVerdict::Unreadable(_) => "has rules that could not be read",
+    }
+}
+
+/// The rule that decided, for the summary line.
+fn decided_by(v: &SideVerdict) -> String {
+    match v {
+        SideVerdict::Blocked(o) => o.first().map(|o| format!(" by {o}")).unwrap_or_default(),
+        SideVerdict::Conditional(a) => a
+            .conditions
+            .first()
+            .map(|c| format!(" ({} decides: {})", c.kind.describe(), c.origin))
+            .unwrap_or_default(),
+        SideVerdict::Undetermined(u) | SideVerdict::Unreadable(u) => {
+            u.first().map(|x| format!(": {x}")).unwrap_or_default()
+        }
+        _ => String::new(),
+    }
+}
