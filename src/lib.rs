@@ -5,6 +5,7 @@
 pub mod checks;
 pub mod cli;
 pub mod commands;
+pub mod deadline;
 pub mod facts;
 pub mod firewall;
 pub mod initramfs;
