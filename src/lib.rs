@@ -20,6 +20,7 @@ pub mod root;
 pub mod run;
 pub mod scan;
 pub mod scenario;
+pub mod secrets;
 #[cfg(test)]
 mod testutil;
 pub mod text;

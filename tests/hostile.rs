@@ -1027,6 +1027,51 @@ fn live_procfs_under_the_root_is_not_followed() {
     }
 }
 
+/// Item 13: proxy credentials in every shape an image may hold them (userinfo before the
+/// scheme, a password with a space, userinfo in no_proxy entries, a token query parameter)
+/// never appear in any format, on stdout or in --output, nor in an error message.
+#[test]
+fn proxy_credentials_never_printed() {
+    let t = Tree::new();
+    t.x86_64()
+        .file("/etc/os-release", "ID=\"rhel\"\nVERSION_ID=\"8.4\"\n")
+        .file(
+            "/etc/environment",
+            "https_proxy=admin:S3cretA@http://p\n\
+             http_proxy=\"http://bob:S3cret B@proxy:3128\"\n\
+             no_proxy=carol:S3cretC@internal,.corp\n\
+             NO_PROXY=http://dave:S3cretD@ex.corp\n\
+             ftp_proxy=http://proxy:3128/?access_token=S3cretE&x=1\n\
+             all_proxy=socks5://S3cretF@proxy:1080\n",
+        );
+    let d = tempfile::tempdir().unwrap();
+    for format in ["json", "human", "junit"] {
+        let out = d.path().join(format!("report.{format}"));
+        for extra in [None, Some(&out)] {
+            let mut cmd = Command::new(bin());
+            cmd.arg("--root").arg(t.path()).args(["--format", format]);
+            if let Some(o) = extra {
+                cmd.arg("--output").arg(o);
+            }
+            let (code, stdout, stderr) = run_bounded(&mut cmd);
+            assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+            let mut all = stdout + &stderr;
+            if let Some(o) = extra {
+                all.push_str(&std::fs::read_to_string(o).unwrap());
+            }
+            for secret in [
+                "S3cretA", "S3cret", "S3cretC", "S3cretD", "S3cretE", "S3cretF",
+            ] {
+                assert!(!all.contains(secret), "{format}: {secret} printed:\n{all}");
+            }
+            assert!(
+                all.contains("proxy"),
+                "{format}: proxies not reported at all"
+            );
+        }
+    }
+}
+
 /// Item 14: `--output ROOT/report.json` where the image made that path a link to a host file
 /// replaced the host file. A path inside the inspected root is refused, links resolved the
 /// way the host resolves them, and the host file is untouched.
