@@ -27,7 +27,11 @@ fn main() -> ExitCode {
 }
 
 fn usage(msg: impl std::fmt::Display) -> Exit {
-    eprintln!("asr-preflight: {msg}");
+    // Error messages may quote what the image holds: scrubbed like the report.
+    eprintln!(
+        "asr-preflight: {}",
+        asr_preflight::secrets::scrub(&msg.to_string())
+    );
     Exit::Usage
 }
 
@@ -112,7 +116,8 @@ fn real_main() -> Exit {
                 color: color && cfg.format == Format::Human,
                 strict: cfg.strict,
             };
-            let text = report::render(&report, cfg.format, opts);
+            // Every format, on standard output or in --output: no noted secret in clear.
+            let text = asr_preflight::secrets::scrub(&report::render(&report, cfg.format, opts));
             match &cfg.output {
                 Some(path) => match output::write_atomic(path, text.as_bytes()) {
                     Ok(()) => status,

@@ -23,7 +23,7 @@ pub enum RunError {
 pub fn sources_for(cfg: &CheckConfig) -> Result<Sources, RunError> {
     Ok(match &cfg.root {
         Some(dir) => Sources {
-            root: Root::image(dir)?,
+            root: Root::image_with(dir, cfg.cross_mounts)?,
             probe: None,
         },
         None => Sources {

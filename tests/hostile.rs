@@ -984,6 +984,94 @@ fn output_to_a_fifo_nobody_reads() {
     assert!(started.elapsed() < Duration::from_secs(30));
 }
 
+/// Item 12: a root with a live procfs at ROOT/proc (chroot builders mount one) and
+/// /etc/hostname -> /proc/self/environ: this run's environment reached the report. Root
+/// resolution now refuses to follow a link into a live procfs or sysfs under the root.
+#[test]
+fn live_procfs_under_the_root_is_not_followed() {
+    assert!(
+        common::netns::is_root(),
+        "this test mounts a procfs: run as root"
+    );
+    let t = Tree::new();
+    t.x86_64()
+        .file("/etc/os-release", "ID=\"rhel\"\nVERSION_ID=\"8.4\"\n")
+        .symlink("/etc/hostname", "/proc/self/environ")
+        .symlink("/etc/redhat-release", "/proc/self/root/etc/os-release")
+        .symlink("/etc/machine-id", "/sys/kernel/uevent_helper")
+        .dir("/proc")
+        .dir("/sys");
+    let script = format!(
+        "mount --make-rprivate / && mount -t proc proc {root}/proc && mount -t sysfs sysfs {root}/sys && exec {bin} --root {root} --format json",
+        root = t.path().display(),
+        bin = bin().display()
+    );
+    let (code, stdout, stderr) = run_bounded(
+        Command::new("unshare")
+            .args(["--mount", "sh", "-c", &script])
+            .env("HOSTILE_MARKER", "marker-7f3a9c-in-the-environment"),
+    );
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    assert!(
+        !stdout.contains("marker-7f3a9c"),
+        "host environment in the report"
+    );
+    assert!(
+        !stdout.contains("HOSTILE_MARKER"),
+        "host environment in the report"
+    );
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    validate(&v);
+    if let Some(h) = v["system"]["hostname"].as_str() {
+        assert!(!h.contains('='), "hostname {h:?} came from an environment");
+    }
+}
+
+/// Item 13: proxy credentials in every shape an image may hold them (userinfo before the
+/// scheme, a password with a space, userinfo in no_proxy entries, a token query parameter)
+/// never appear in any format, on stdout or in --output, nor in an error message.
+#[test]
+fn proxy_credentials_never_printed() {
+    let t = Tree::new();
+    t.x86_64()
+        .file("/etc/os-release", "ID=\"rhel\"\nVERSION_ID=\"8.4\"\n")
+        .file(
+            "/etc/environment",
+            "https_proxy=admin:S3cretA@http://p\n\
+             http_proxy=\"http://bob:S3cret B@proxy:3128\"\n\
+             no_proxy=carol:S3cretC@internal,.corp\n\
+             NO_PROXY=http://dave:S3cretD@ex.corp\n\
+             ftp_proxy=http://proxy:3128/?access_token=S3cretE&x=1\n\
+             all_proxy=socks5://S3cretF@proxy:1080\n",
+        );
+    let d = tempfile::tempdir().unwrap();
+    for format in ["json", "human", "junit"] {
+        let out = d.path().join(format!("report.{format}"));
+        for extra in [None, Some(&out)] {
+            let mut cmd = Command::new(bin());
+            cmd.arg("--root").arg(t.path()).args(["--format", format]);
+            if let Some(o) = extra {
+                cmd.arg("--output").arg(o);
+            }
+            let (code, stdout, stderr) = run_bounded(&mut cmd);
+            assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+            let mut all = stdout + &stderr;
+            if let Some(o) = extra {
+                all.push_str(&std::fs::read_to_string(o).unwrap());
+            }
+            for secret in [
+                "S3cretA", "S3cret", "S3cretC", "S3cretD", "S3cretE", "S3cretF",
+            ] {
+                assert!(!all.contains(secret), "{format}: {secret} printed:\n{all}");
+            }
+            assert!(
+                all.contains("proxy"),
+                "{format}: proxies not reported at all"
+            );
+        }
+    }
+}
+
 /// Item 14: `--output ROOT/report.json` where the image made that path a link to a host file
 /// replaced the host file. A path inside the inspected root is refused, links resolved the
 /// way the host resolves them, and the host file is untouched.
@@ -1096,4 +1184,124 @@ fn closed_stdout_is_exit_two_with_a_message() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "exit=2");
+}
+
+/// A FUSE daemon that mounts itself at argv[1] and never answers a request: the kernel's first
+/// message (INIT) is never read, so every call on the mount sleeps as on a stalled guestmount
+/// or sshfs. It touches argv[2] once mounted and dies with its parent (PR_SET_PDEATHSIG).
+const STALLED_FUSE: &str = r#"
+import ctypes, os, signal, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+libc.prctl(1, signal.SIGKILL)
+fd = os.open("/dev/fuse", os.O_RDWR)
+opts = ("fd=%d,rootmode=40000,user_id=0,group_id=0" % fd).encode()
+if libc.mount(b"stalled", sys.argv[1].encode(), b"fuse.stalled", 6, opts) != 0:
+    sys.exit("mount: " + os.strerror(ctypes.get_errno()))
+open(sys.argv[2], "w").close()
+while True:
+    time.sleep(3600)
+"#;
+
+/// Runs the binary with `args` in a private mount namespace where a stalled FUSE file system
+/// is mounted at `mount` first; returns (exit code, stdout, stderr).
+fn with_stalled_fuse(mount: &Path, args: &[&std::ffi::OsStr]) -> (i32, String, String) {
+    assert!(
+        common::netns::is_root(),
+        "this test mounts a FUSE file system: run as root"
+    );
+    let d = tempfile::tempdir().unwrap();
+    let daemon = d.path().join("stalled.py");
+    std::fs::write(&daemon, STALLED_FUSE).unwrap();
+    let ready = d.path().join("ready");
+    let mut script = format!(
+        "mount --make-rprivate / && python3 {daemon} {mount} {ready} & \
+         i=0; while [ ! -e {ready} ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; \
+         [ -e {ready} ] || {{ echo 'the stalled FUSE daemon did not mount' >&2; exit 99; }}; exec {bin}",
+        daemon = daemon.display(),
+        mount = mount.display(),
+        ready = ready.display(),
+        bin = bin().display()
+    );
+    for a in args {
+        script.push_str(&format!(" '{}'", a.to_str().unwrap()));
+    }
+    let started = Instant::now();
+    let r = run_bounded(Command::new("unshare").args([
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        &script,
+    ]));
+    assert_ne!(r.0, 99, "{}", r.2);
+    eprintln!("with a stalled FUSE mount: {:?}", started.elapsed());
+    r
+}
+
+/// Item 11: a hung FUSE file system mounted inside the --root tree stopped the run for ever.
+/// By default mounts beneath the root are not entered and the report names them; with
+/// --cross-mounts the hung one is given up after the deadline and the report says "did not
+/// answer within 10 s"; --root on the hung mount itself is an error saying the same, and so
+/// does the free-space check of a live run whose --install-dir is on it.
+#[test]
+fn hung_fuse_mount_under_the_root() {
+    let t = Tree::new();
+    t.x86_64()
+        .file("/etc/os-release", "ID=\"rhel\"\nVERSION_ID=\"8.4\"\n")
+        .symlink("/etc/hostname", "/mnt/data/hostname")
+        .file(
+            "/etc/ssh/sshd_config",
+            "Include /mnt/data/ssh/*.conf\nPort 22\n",
+        )
+        .dir("/mnt/data");
+    let mount = t.path().join("mnt/data");
+    let root = t.path().as_os_str();
+    let json: &std::ffi::OsStr = "--format=json".as_ref();
+    let started = Instant::now();
+    let (code, stdout, stderr) = with_stalled_fuse(&mount, &["--root".as_ref(), root, json]);
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        stdout.contains("--cross-mounts"),
+        "the skipped mount is not named: {stdout}"
+    );
+    assert!(stdout.contains("mnt/data"), "{stdout}");
+    validate(&serde_json::from_str(&stdout).unwrap());
+
+    let (code, stdout, stderr) = with_stalled_fuse(
+        &mount,
+        &["--root".as_ref(), root, json, "--cross-mounts".as_ref()],
+    );
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    assert!(stdout.contains("did not answer within 10 s"), "{stdout}");
+    validate(&serde_json::from_str(&stdout).unwrap());
+
+    let (code, _, stderr) =
+        with_stalled_fuse(&mount, &["--root".as_ref(), mount.as_os_str(), json]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("did not answer within 10 s"), "{stderr}");
+
+    // A live run whose --install-dir is on the hung mount: the free-space check says so.
+    let dir = mount.join("asr");
+    let (_, stdout, stderr) = with_stalled_fuse(
+        &mount,
+        &[
+            "--only=disk.install-space".as_ref(),
+            "--install-dir".as_ref(),
+            dir.as_os_str(),
+            json,
+        ],
+    );
+    let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    let c = common::check(&v, "disk.install-space");
+    assert_eq!(c["status"], "error", "{c:#}");
+    assert!(
+        c.to_string().contains("did not answer within 10 s"),
+        "{c:#}"
+    );
 }
