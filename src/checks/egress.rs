@@ -293,8 +293,15 @@ fn check_egress(ctx: &Context<'_>) -> Finding {
     }
     let names: Vec<&str> = eps.iter().map(|e| e.name.as_str()).collect();
     let summary = if bad.is_empty() {
+        let when = match (&fw.now, asked) {
+            (_, 0) => " (no firewall rules could be evaluated)",
+            (Side::Unknowable(_), _) => {
+                " after a reboot (the running rules cannot be known with --root)"
+            }
+            _ => " now and after a reboot",
+        };
         format!(
-            "the local firewall lets out new TCP connections to {} ({asked} answers, now and after a reboot)",
+            "the local firewall lets out new TCP connections to {}{when}",
             names.join(", ")
         )
     } else {
