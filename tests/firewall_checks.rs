@@ -495,3 +495,73 @@ fn egress_explain() {
         assert!(r.stdout.contains(want), "{want} missing:\n{}", r.stdout);
     }
 }
+
+/// Forced tunnelling from image files: a route-tun0 default, an ifcfg GATEWAY on a ppp device,
+/// a netplan WireGuard tunnel routing the default, a NetworkManager WireGuard profile; each warns
+/// in Azure-to-Azure, an ordinary ifcfg-eth0 GATEWAY does not.
+#[test]
+fn forced_tunnel_from_image_files() {
+    let a2a = ["--scenario", "azure-to-azure"];
+    let t = rhel7(ONLY_2222);
+    t.file(
+        "/etc/sysconfig/network-scripts/ifcfg-eth0",
+        "DEVICE=eth0\nBOOTPROTO=static\nIPADDR=192.0.2.10\nPREFIX=24\nGATEWAY=192.0.2.1\n",
+    );
+    let (_, c) = egress(&t, &a2a);
+    assert_eq!(c["status"], "pass", "{c:#}");
+    assert!(
+        c["details"]
+            .to_string()
+            .contains("ifcfg-eth0: GATEWAY=192.0.2.1"),
+        "{c:#}"
+    );
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "/etc/sysconfig/network-scripts/route-tun0",
+            "default via 10.8.0.1 dev tun0\n",
+            "tun0",
+        ),
+        (
+            "/etc/sysconfig/network-scripts/ifcfg-ppp0",
+            "DEVICE=ppp0\nTYPE=xDSL\nGATEWAY=10.64.64.64\n",
+            "ppp0",
+        ),
+        (
+            "/etc/netplan/60-wg.yaml",
+            "network:\n  version: 2\n  tunnels:\n    wg0:\n      mode: wireguard\n      addresses: [10.9.0.2/24]\n      routes:\n        - to: default\n          via: 10.9.0.1\n",
+            "wg0",
+        ),
+        (
+            "/etc/NetworkManager/system-connections/office.nmconnection",
+            "[connection]\nid=office\ntype=wireguard\ninterface-name=wg-office\n\n[ipv4]\nmethod=manual\naddress1=10.10.0.2/24\n",
+            "wg-office",
+        ),
+    ];
+    for (path, text, dev) in cases {
+        let t = rhel7(ONLY_2222);
+        t.file(path, text);
+        let (_, c) = egress(&t, &a2a);
+        assert_eq!(c["status"], "warn", "{path}: {c:#}");
+        let s = c["summary"].as_str().unwrap();
+        assert!(s.contains(dev), "{path}: {s}");
+        assert!(s.contains("Forced tunneling configuration"), "{s}");
+        let (_, c) = egress(
+            &t,
+            &[
+                "--scenario",
+                "physical-to-azure",
+                "--appliance",
+                "192.0.2.5",
+            ],
+        );
+        assert_eq!(c["status"], "pass", "{path}: {c:#}");
+    }
+    // never-default=true keeps the VPN off the default route.
+    let t = rhel7(ONLY_2222);
+    t.file(
+        "/etc/NetworkManager/system-connections/office.nmconnection",
+        "[connection]\ntype=wireguard\ninterface-name=wg0\n[ipv4]\nnever-default=true\n",
+    );
+    let (_, c) = egress(&t, &a2a);
+    assert_eq!(c["status"], "pass", "{c:#}");
+}

@@ -1255,3 +1255,65 @@ fn ssh_reply_path_agrees_with_kernel() {
     }
     assert!(seen.len() == 2, "both outcomes exercised: {seen:?}");
 }
+
+/// Forced tunnelling, live: in a test namespace whose default route (main table, or another
+/// table as wg-quick sets it up) goes through a TUN device, net.egress-firewall warns in
+/// Azure-to-Azure quoting the networking guidance; a default route through a veth does not, and
+/// VMware scenarios are not concerned.
+#[test]
+fn forced_tunnel_default_route_live() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let ns = common::netns::Netns::new("route");
+    let peer = common::netns::Netns::new("route-peer");
+    ns.veth("eth0", &peer, &["198.51.100.1/24"], true);
+    ns.ip("link set lo up");
+    let run = |args: &[&str]| {
+        let exe = bin();
+        let mut argv: Vec<&str> = vec![exe.to_str().unwrap(), "check", "--format", "json"];
+        argv.extend_from_slice(args);
+        let out = ns.exec(b"guest", &argv);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+        common::check(&v, "net.egress-firewall").clone()
+    };
+    let a2a = [
+        "--only",
+        "net.egress-firewall",
+        "--scenario",
+        "azure-to-azure",
+    ];
+    ns.ip("route add default via 198.51.100.2 dev eth0");
+    let c = run(&a2a);
+    assert_eq!(c["status"], "pass", "{c:#}");
+    assert!(
+        c["details"]
+            .to_string()
+            .contains("default route now, IPv4: eth0 via 198.51.100.2"),
+        "{c:#}"
+    );
+    ns.ip("tuntap add dev tun0 mode tun");
+    ns.ip("link set tun0 up");
+    ns.ip("addr add 203.0.113.1/24 dev tun0");
+    ns.ip("route add default dev tun0 table 51820");
+    let c = run(&a2a);
+    assert_eq!(c["status"], "warn", "{c:#}");
+    let s = c["summary"].as_str().unwrap();
+    assert!(s.contains("tun0 is a TUN/TAP device"), "{s}");
+    assert!(s.contains("Forced tunneling configuration"), "{s}");
+    assert!(c["details"].to_string().contains("(table 51820)"), "{c:#}");
+    ns.ip("route del default dev tun0 table 51820");
+    ns.ip("route replace default dev tun0");
+    let c = run(&a2a);
+    assert_eq!(c["status"], "warn", "{c:#}");
+    let c = run(&[
+        "--only",
+        "net.egress-firewall",
+        "--scenario",
+        "vmware-to-azure",
+    ]);
+    assert_eq!(c["status"], "pass", "{c:#}");
+    assert!(!c["summary"].as_str().unwrap().contains("tunnel"), "{c:#}");
+}
