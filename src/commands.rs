@@ -70,6 +70,9 @@ pub fn explain(def: &CheckDef) -> String {
     if !def.doc.prevents.is_empty() {
         let _ = writeln!(out, "\nPrevents\n  {}", def.doc.prevents.join(", "));
     }
+    if def.id == "net.egress-firewall" {
+        region_table(&mut out);
+    }
     let _ = writeln!(
         out,
         "\nApplies to: {}{}",
@@ -81,6 +84,32 @@ pub fn explain(def: &CheckDef) -> String {
         }
     );
     out
+}
+
+/// The default matrix's per-region Site Recovery addresses, which net.egress-firewall uses for
+/// `--target-region` without `--service-tags`.
+fn region_table(out: &mut String) {
+    let Ok(m) = matrix::load(matrix::DEFAULT) else {
+        return;
+    };
+    let rows = &m.data.region_ips;
+    let Some(first) = rows.first() else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "\nSite Recovery addresses per target region ({}; matrix {}), used with --target-region when no --service-tags file is given:",
+        first.source, m.data.name
+    );
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "  {:<20} service {:<32} monitoring {}",
+            r.region,
+            r.service.join(", "),
+            r.monitoring.join(", ")
+        );
+    }
 }
 
 pub fn matrix(spec: &str, format: ListFormat) -> Result<String, MatrixError> {

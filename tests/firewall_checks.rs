@@ -402,3 +402,166 @@ fn egress_bad_service_tags() {
     let r = common::run(["check", "--service-tags", "/nonexistent/tags.json"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
 }
+
+/// The reply path: INPUT lets ssh in, but an OUTPUT policy of DROP lets sshd's replies out only
+/// with an ESTABLISHED (or source-port) rule; without one ssh.firewall fails naming the policy,
+/// and the fix is an output rule. nftables' output hook with policy drop likewise (the issue's
+/// third case).
+#[test]
+fn ssh_reply_path() {
+    let base = "*filter\n:INPUT DROP [0:0]\n:OUTPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A OUTPUT -p udp --dport 53 -j ACCEPT\n";
+    let t = rhel7(&format!("{base}COMMIT\n"));
+    let (_, r) = check_root(t.path(), &["--only", "ssh.firewall"]);
+    let c = check(&r, "ssh.firewall");
+    assert_eq!(c["status"], "fail", "{c:#}");
+    let d = c["details"].to_string();
+    assert!(d.contains("filter OUTPUT policy DROP"), "{d}");
+    assert!(d.contains("the replies from TCP 22"), "{d}");
+    let fix = c["remediation"].as_str().unwrap();
+    assert!(
+        fix.contains("iptables -A OUTPUT -p tcp --sport 22 -m state --state ESTABLISHED -j ACCEPT"),
+        "{fix}"
+    );
+    for allow in [
+        "-A OUTPUT -m state --state ESTABLISHED,RELATED -j ACCEPT\n",
+        "-A OUTPUT -p tcp --sport 22 -j ACCEPT\n",
+    ] {
+        let t = rhel7(&format!("{base}{allow}COMMIT\n"));
+        let (_, r) = check_root(t.path(), &["--only", "ssh.firewall"]);
+        assert_eq!(status(&r, "ssh.firewall"), "pass", "{allow}: {r:#}");
+    }
+    let t = Tree::new();
+    t.rhel8_nftables(
+        "table inet filter {\n  chain input {\n    type filter hook input priority 0; policy accept;\n  }\n  chain output {\n    type filter hook output priority 0; policy drop;\n    udp dport 53 accept\n  }\n}\n",
+    );
+    let (_, r) = check_root(t.path(), &["--only", "ssh.firewall"]);
+    let c = check(&r, "ssh.firewall");
+    assert_eq!(c["status"], "fail", "{c:#}");
+    assert!(
+        c["remediation"].as_str().unwrap().contains(
+            "nft insert rule inet filter output tcp sport 22 ct state established accept"
+        ),
+        "{c:#}"
+    );
+}
+
+/// mvc.port-20004 also judges the replies and the outbound connections to other members.
+#[test]
+fn mvc_outbound_20004() {
+    let t = rhel7(
+        "*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -p tcp --dport 20004 -j REJECT\nCOMMIT\n",
+    );
+    let (_, r) = check_root(t.path(), &["--only", "mvc.port-20004"]);
+    let c = check(&r, "mvc.port-20004");
+    assert_eq!(c["status"], "warn", "{c:#}");
+    let s = c["summary"].as_str().unwrap();
+    assert!(
+        s.contains("outbound TCP 20004 to the other members is blocked after reboot"),
+        "{s}"
+    );
+    assert!(s.contains("OUTPUT rule 1"), "{s}");
+    let (_, r) = check_root(t.path(), &["--only", "mvc.port-20004", "--multi-vm"]);
+    assert_eq!(status(&r, "mvc.port-20004"), "fail");
+    let t = rhel7(
+        "*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -p tcp --sport 20004 -j DROP\nCOMMIT\n",
+    );
+    let (_, r) = check_root(t.path(), &["--only", "mvc.port-20004", "--multi-vm"]);
+    let c = check(&r, "mvc.port-20004");
+    assert_eq!(c["status"], "fail", "{c:#}");
+    assert!(
+        c["details"]
+            .to_string()
+            .contains("the replies from TCP 20004")
+    );
+}
+
+/// `explain net.egress-firewall` states the requirement with both seed documents' sections and
+/// shows the 2017 per-region table of Site Recovery addresses.
+#[test]
+fn egress_explain() {
+    let r = common::run(["explain", "net.egress-firewall"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for want in [
+        "seeds/003",
+        "Outbound connectivity for Azure Site Recovery IP ranges",
+        "seeds/000",
+        "Provider and agent",
+        "2017-05-13",
+        "West Europe",
+        "52.166.13.64, 52.166.6.245",
+        "monitoring 40.68.93.145",
+        "--service-tags",
+    ] {
+        assert!(r.stdout.contains(want), "{want} missing:\n{}", r.stdout);
+    }
+}
+
+/// Forced tunnelling from image files: a route-tun0 default, an ifcfg GATEWAY on a ppp device,
+/// a netplan WireGuard tunnel routing the default, a NetworkManager WireGuard profile; each warns
+/// in Azure-to-Azure, an ordinary ifcfg-eth0 GATEWAY does not.
+#[test]
+fn forced_tunnel_from_image_files() {
+    let a2a = ["--scenario", "azure-to-azure"];
+    let t = rhel7(ONLY_2222);
+    t.file(
+        "/etc/sysconfig/network-scripts/ifcfg-eth0",
+        "DEVICE=eth0\nBOOTPROTO=static\nIPADDR=192.0.2.10\nPREFIX=24\nGATEWAY=192.0.2.1\n",
+    );
+    let (_, c) = egress(&t, &a2a);
+    assert_eq!(c["status"], "pass", "{c:#}");
+    assert!(
+        c["details"]
+            .to_string()
+            .contains("ifcfg-eth0: GATEWAY=192.0.2.1"),
+        "{c:#}"
+    );
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "/etc/sysconfig/network-scripts/route-tun0",
+            "default via 10.8.0.1 dev tun0\n",
+            "tun0",
+        ),
+        (
+            "/etc/sysconfig/network-scripts/ifcfg-ppp0",
+            "DEVICE=ppp0\nTYPE=xDSL\nGATEWAY=10.64.64.64\n",
+            "ppp0",
+        ),
+        (
+            "/etc/netplan/60-wg.yaml",
+            "network:\n  version: 2\n  tunnels:\n    wg0:\n      mode: wireguard\n      addresses: [10.9.0.2/24]\n      routes:\n        - to: default\n          via: 10.9.0.1\n",
+            "wg0",
+        ),
+        (
+            "/etc/NetworkManager/system-connections/office.nmconnection",
+            "[connection]\nid=office\ntype=wireguard\ninterface-name=wg-office\n\n[ipv4]\nmethod=manual\naddress1=10.10.0.2/24\n",
+            "wg-office",
+        ),
+    ];
+    for (path, text, dev) in cases {
+        let t = rhel7(ONLY_2222);
+        t.file(path, text);
+        let (_, c) = egress(&t, &a2a);
+        assert_eq!(c["status"], "warn", "{path}: {c:#}");
+        let s = c["summary"].as_str().unwrap();
+        assert!(s.contains(dev), "{path}: {s}");
+        assert!(s.contains("Forced tunneling configuration"), "{s}");
+        let (_, c) = egress(
+            &t,
+            &[
+                "--scenario",
+                "physical-to-azure",
+                "--appliance",
+                "192.0.2.5",
+            ],
+        );
+        assert_eq!(c["status"], "pass", "{path}: {c:#}");
+    }
+    // never-default=true keeps the VPN off the default route.
+    let t = rhel7(ONLY_2222);
+    t.file(
+        "/etc/NetworkManager/system-connections/office.nmconnection",
+        "[connection]\ntype=wireguard\ninterface-name=wg0\n[ipv4]\nnever-default=true\n",
+    );
+    let (_, c) = egress(&t, &a2a);
+    assert_eq!(c["status"], "pass", "{c:#}");
+}

@@ -316,6 +316,63 @@ fn ufw_shipped_rules() {
     assert_eq!(status(&r, "ssh.firewall"), "pass");
 }
 
+/// ufw's outgoing side with its shipped files: the shipped default (`DEFAULT_OUTPUT_POLICY=
+/// "ACCEPT"`) lets the Site Recovery endpoints out; DROP or REJECT blocks them (named as ufw's
+/// OUTPUT policy or its reject chain) while the replies of an allowed ssh still leave through the
+/// shipped ESTABLISHED rule of before.rules; `ufw allow out 443/tcp` lets them out again.
+#[test]
+fn ufw_outgoing_policy() {
+    let a2a = [
+        "--only",
+        "net.egress-firewall,ssh.firewall",
+        "--scenario",
+        "azure-to-azure",
+    ];
+    let ssh = "\n### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in\n-A ufw-user-input -p tcp --dport 22 -j ACCEPT\n";
+    let t = ufw_root(ssh);
+    let (_, r) = check_root(t.path(), &a2a);
+    assert_eq!(status(&r, "net.egress-firewall"), "pass", "{r:#}");
+    let defaults = std::fs::read_to_string(deb("ufw").join("etc/default/ufw")).unwrap();
+    assert!(
+        defaults.contains("DEFAULT_OUTPUT_POLICY=\"ACCEPT\""),
+        "{defaults}"
+    );
+    for (policy, by) in [
+        ("DROP", "filter OUTPUT policy DROP"),
+        ("REJECT", "ufw-reject-output"),
+    ] {
+        let t = ufw_root(ssh);
+        t.file(
+            "/etc/default/ufw",
+            defaults.replace(
+                "DEFAULT_OUTPUT_POLICY=\"ACCEPT\"",
+                &format!("DEFAULT_OUTPUT_POLICY=\"{policy}\""),
+            ),
+        );
+        let (_, r) = check_root(t.path(), &a2a);
+        let c = check(&r, "net.egress-firewall");
+        assert_eq!(c["status"], "fail", "{c:#}");
+        assert!(
+            c["summary"].as_str().unwrap().contains(by),
+            "{policy}: {c:#}"
+        );
+        assert_eq!(status(&r, "ssh.firewall"), "pass", "{r:#}");
+        let out = format!(
+            "{ssh}### tuple ### allow tcp 443 0.0.0.0/0 any 0.0.0.0/0 out\n-A ufw-user-output -p tcp --dport 443 -j ACCEPT\n"
+        );
+        let t2 = ufw_root(&out);
+        t2.file(
+            "/etc/default/ufw",
+            defaults.replace(
+                "DEFAULT_OUTPUT_POLICY=\"ACCEPT\"",
+                &format!("DEFAULT_OUTPUT_POLICY=\"{policy}\""),
+            ),
+        );
+        let (_, r) = check_root(t2.path(), &a2a);
+        assert_eq!(status(&r, "net.egress-firewall"), "pass", "{r:#}");
+    }
+}
+
 const PORTS: &[u16] = &[22, 53, 80, 443, 873, 1723, 5666, 8080, 20004];
 
 fn live_answers(pair: &NetPair) -> BTreeMap<(u16, String), String> {
@@ -516,6 +573,7 @@ fn ufw_rules_agree_with_kernel() {
             let extra = extra.replace("{t}", t);
             let f = ufw::Files {
                 input_policy: "DROP".into(),
+                output_policy: "ACCEPT".into(),
                 before: read(&format!("before{t}.rules")),
                 after: read(&format!("after{t}.rules")),
                 user: read(&format!("user{t}.rules"))

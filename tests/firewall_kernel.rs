@@ -1180,3 +1180,140 @@ fn egress_iptables_rulesets_agree_with_kernel() {
 fn egress_nftables_rulesets_agree_with_kernel() {
     run_egress_cases("nftables", 3000..3060);
 }
+
+/// The reply path of ssh.firewall against the kernel: OUTPUT chains that drop sshd's replies
+/// (policies, ESTABLISHED, source ports; iptables and nftables) make the connection fail even
+/// though INPUT accepts it; the live answer for each port and IP version matches the peer's
+/// connection.
+#[test]
+fn ssh_reply_path_agrees_with_kernel() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let ports = [22u16, 2222];
+    let pair = NetPair::new(&ports);
+    std::fs::create_dir_all(pair.etc().join("ssh")).unwrap();
+    std::fs::write(pair.etc().join("ssh/sshd_config"), "Port 22\nPort 2222\n").unwrap();
+    let ipt =
+        |out: &str| format!("*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT DROP [0:0]\n{out}COMMIT\n");
+    let cases: Vec<(&str, String)> = vec![
+        ("iptables", ipt("")),
+        ("iptables", ipt("-A OUTPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT\n")),
+        ("iptables", ipt("-A OUTPUT -p tcp --sport 22 -j ACCEPT\n")),
+        ("iptables", ipt("-A OUTPUT -p tcp -m multiport --sports 2222 -j ACCEPT\n-A OUTPUT -p tcp --tcp-flags SYN,ACK SYN,ACK -j DROP\n")),
+        ("nft", "flush ruleset\ntable inet t {\n chain o {\n  type filter hook output priority 0; policy drop;\n  tcp sport 2222 accept\n }\n}\n".into()),
+        ("nft", "flush ruleset\ntable inet t {\n chain o {\n  type filter hook output priority 0; policy accept;\n  ct state established tcp sport 22 drop\n }\n chain p {\n  type filter hook postrouting priority 0; policy accept;\n  tcp sport 2222 tcp flags & (syn | ack) == syn | ack drop\n }\n}\n".into()),
+    ];
+    let mut targets = Vec::new();
+    for p in ports {
+        targets.push((
+            p,
+            "IPv4",
+            format!("{}:{p}", netns::SERVER_V4).parse().unwrap(),
+        ));
+        targets.push((
+            p,
+            "IPv6",
+            format!("[{}]:{p}", netns::SERVER_V6).parse().unwrap(),
+        ));
+    }
+    let addrs: Vec<SocketAddr> = targets.iter().map(|t| t.2).collect();
+    let mut seen = BTreeMap::new();
+    for (tool, text) in &cases {
+        pair.flush();
+        if *tool == "iptables" {
+            pair.load(&["iptables-restore"], text).unwrap();
+            pair.load(&["ip6tables-restore"], text).unwrap();
+        } else {
+            pair.load(&["nft", "-f", "-"], text).unwrap();
+        }
+        let reach = pair.reachable(&addrs);
+        let report = live_report(&pair);
+        let details = common::check(&report, "ssh.firewall")["details"].to_string();
+        for ((p, fam, _), ok) in targets.iter().zip(reach) {
+            let head = format!("TCP {p} now, {fam}: ");
+            let v: serde_json::Value = common::check(&report, "ssh.firewall")["details"].clone();
+            let line = v
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|d| d.as_str())
+                .find(|d| d.starts_with(&head))
+                .unwrap_or_else(|| panic!("no {head} in {details}"))
+                .to_string();
+            let rest = &line[head.len()..];
+            let said_ok = rest.starts_with("accepted") && !rest.starts_with("accepted only");
+            let said_blocked = rest.starts_with("blocked");
+            assert!(
+                (ok && said_ok) || (!ok && said_blocked),
+                "{text}\nTCP {p} {fam}: kernel {} but the tool says {rest}\n{details}",
+                if ok { "connected" } else { "did not connect" }
+            );
+            *seen.entry(ok).or_insert(0) += 1;
+        }
+    }
+    assert!(seen.len() == 2, "both outcomes exercised: {seen:?}");
+}
+
+/// Forced tunnelling, live: in a test namespace whose default route (main table, or another
+/// table as wg-quick sets it up) goes through a TUN device, net.egress-firewall warns in
+/// Azure-to-Azure quoting the networking guidance; a default route through a veth does not, and
+/// VMware scenarios are not concerned.
+#[test]
+fn forced_tunnel_default_route_live() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let ns = common::netns::Netns::new("route");
+    let peer = common::netns::Netns::new("route-peer");
+    ns.veth("eth0", &peer, &["198.51.100.1/24"], true);
+    ns.ip("link set lo up");
+    let run = |args: &[&str]| {
+        let exe = bin();
+        let mut argv: Vec<&str> = vec![exe.to_str().unwrap(), "check", "--format", "json"];
+        argv.extend_from_slice(args);
+        let out = ns.exec(b"guest", &argv);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+        common::check(&v, "net.egress-firewall").clone()
+    };
+    let a2a = [
+        "--only",
+        "net.egress-firewall",
+        "--scenario",
+        "azure-to-azure",
+    ];
+    ns.ip("route add default via 198.51.100.2 dev eth0");
+    let c = run(&a2a);
+    assert_eq!(c["status"], "pass", "{c:#}");
+    assert!(
+        c["details"]
+            .to_string()
+            .contains("default route now, IPv4: eth0 via 198.51.100.2"),
+        "{c:#}"
+    );
+    ns.ip("tuntap add dev tun0 mode tun");
+    ns.ip("link set tun0 up");
+    ns.ip("addr add 203.0.113.1/24 dev tun0");
+    ns.ip("route add default dev tun0 table 51820");
+    let c = run(&a2a);
+    assert_eq!(c["status"], "warn", "{c:#}");
+    let s = c["summary"].as_str().unwrap();
+    assert!(s.contains("tun0 is a TUN/TAP device"), "{s}");
+    assert!(s.contains("Forced tunneling configuration"), "{s}");
+    assert!(c["details"].to_string().contains("(table 51820)"), "{c:#}");
+    ns.ip("route del default dev tun0 table 51820");
+    ns.ip("route replace default dev tun0");
+    let c = run(&a2a);
+    assert_eq!(c["status"], "warn", "{c:#}");
+    let c = run(&[
+        "--only",
+        "net.egress-firewall",
+        "--scenario",
+        "vmware-to-azure",
+    ]);
+    assert_eq!(c["status"], "pass", "{c:#}");
+    assert!(!c["summary"].as_str().unwrap().contains("tunnel"), "{c:#}");
+}

@@ -379,3 +379,32 @@ fn redaction_in_every_format() {
         }
     }
 }
+
+/// In the Hyper-V scenarios no Site Recovery component runs in the guest: the seed's proxy rules
+/// are the host's (or the VMM server's), so an authenticated or HTTPS proxy in the guest is
+/// reported, never failed; in the other scenarios it still fails.
+#[test]
+fn hyperv_guest_proxy_is_reported_not_failed() {
+    let (path, content) = source_file("environment", "http://svc-asr:W1nter2026@proxy.corp:3128");
+    let t = root_with(&[(path, content)]);
+    for scenario in [
+        "hyperv-to-azure",
+        "hyperv-vmm-to-azure",
+        "hyperv-vmm-to-site",
+    ] {
+        let (_, v) = common::check_root(t.path(), &["--only", "net.proxy", "--scenario", scenario]);
+        let c = check(&v, "net.proxy");
+        assert_eq!(c["status"], "pass", "{scenario}: {c:#}");
+        let s = text(c);
+        assert!(s.contains("Hyper-V host or VMM server"), "{s}");
+        assert!(s.contains("authenticated"), "{s}");
+        assert!(s.contains("(fail)"), "{s}");
+        assert!(!s.contains("W1nter2026"), "{s}");
+        assert!(c["remediation"].is_null(), "{c:#}");
+    }
+    let (_, v) = common::check_root(
+        t.path(),
+        &["--only", "net.proxy", "--scenario", "azure-to-azure"],
+    );
+    assert_eq!(check(&v, "net.proxy")["status"], "fail");
+}

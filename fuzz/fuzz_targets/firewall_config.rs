@@ -58,6 +58,7 @@ fuzz_target!(|data: &[u8]| {
     }));
 
     let files = ufw::Files {
+        output_policy: extra.clone(),
         input_policy: extra,
         before: zone,
         after: direct,

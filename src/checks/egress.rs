@@ -1,5 +1,6 @@
 //! `net.egress-firewall`: will the machine's own firewall let out a new TCP connection to each
-//! endpoint Site Recovery needs, now and after a reboot? In Azure-to-Azure the endpoints are the
+//! endpoint Site Recovery needs, now and after a reboot? In Azure-to-Azure a default route through
+//! a tunnel or VPN interface (forced tunnelling) is also a warning. In Azure-to-Azure the endpoints are the
 //! Azure services of the networking document (Site Recovery, Storage, Entra ID, monitoring, Key
 //! Vault, automation) on 443, with their addresses from `--service-tags` (regional tags chosen by
 //! `--source-region`/`--target-region`) or, for Site Recovery itself, the matrix's dated table;
@@ -277,6 +278,18 @@ fn check_egress(ctx: &Context<'_>) -> Finding {
             }
         }
     }
+    let tunnels = if ctx.scenario == Scenario::AzureToAzure {
+        forced_tunnel(ctx, &mut details)
+    } else {
+        Vec::new()
+    };
+    if !tunnels.is_empty() {
+        status = status.min(Status::Warn);
+        bad.push(format!(
+            "the default route leaves through a tunnel or VPN interface ({}): {FORCED_TUNNEL}",
+            tunnels.join("; ")
+        ));
+    }
     for (label, side) in [("now", &fw.now), ("after reboot", &fw.boot)] {
         match side {
             Side::Unknowable(why) => details.push(format!("{label}: {why}")),
@@ -293,8 +306,15 @@ fn check_egress(ctx: &Context<'_>) -> Finding {
     }
     let names: Vec<&str> = eps.iter().map(|e| e.name.as_str()).collect();
     let summary = if bad.is_empty() {
+        let when = match (&fw.now, asked) {
+            (_, 0) => " (no firewall rules could be evaluated)",
+            (Side::Unknowable(_), _) => {
+                " after a reboot (the running rules cannot be known with --root)"
+            }
+            _ => " now and after a reboot",
+        };
         format!(
-            "the local firewall lets out new TCP connections to {} ({asked} answers, now and after a reboot)",
+            "the local firewall lets out new TCP connections to {}{when}",
             names.join(", ")
         )
     } else {
@@ -316,6 +336,9 @@ fn check_egress(ctx: &Context<'_>) -> Finding {
                 describe_origins(&blockers)
             ));
         }
+        if !tunnels.is_empty() {
+            fix.push("Add routes for the Site Recovery, Storage and Entra ID address ranges (the Service Tags) that do not go through the tunnel, or stop sending the default route through it.".into());
+        }
         if bad.iter().any(|b| b.contains("only for some")) {
             fix.push("Rules limited to destination addresses or interfaces decide: give --service-tags FILE (Azure's ServiceTags_Public_*.json) with --source-region and --target-region so that they can be judged, or allow TCP 443 to Azure's prefixes for the regions.".into());
         }
@@ -327,6 +350,46 @@ fn check_egress(ctx: &Context<'_>) -> Finding {
         }
     }
     f
+}
+
+/// The guidance, in our words: seeds/003, "Forced tunneling configuration".
+const FORCED_TUNNEL: &str = "the Azure-to-Azure networking guidance (seeds/003, \"Forced tunneling configuration\") advises against forcing outbound traffic through another network: replication traffic and Site Recovery service communication should not leave Azure, so give the Site Recovery, Storage and Entra ID ranges routes of their own that bypass the tunnel";
+
+/// Default routes through tunnel interfaces, with every default route in the details.
+fn forced_tunnel(ctx: &Context<'_>, details: &mut Vec<String>) -> Vec<String> {
+    let r = ctx.facts.routes();
+    let when = if r.live { "now" } else { "after reboot" };
+    let mut out = Vec::new();
+    for x in &r.routes {
+        let rt = &x.route;
+        let dev = rt.dev.as_deref().unwrap_or("no device");
+        let table = rt
+            .table
+            .as_deref()
+            .map(|t| format!(" (table {t})"))
+            .unwrap_or_default();
+        details.push(format!(
+            "default route {when}, {}: {}{}{table}: {}",
+            rt.family.as_str(),
+            dev,
+            rt.via
+                .as_deref()
+                .map(|v| format!(" via {v}"))
+                .unwrap_or_default(),
+            rt.source
+        ));
+        if let Some(why) = &x.tunnel {
+            out.push(format!("{} {when}: {why}", rt.family.as_str()));
+        }
+    }
+    if r.routes.is_empty() && !r.sources.is_empty() {
+        details.push(format!(
+            "no default route found in {}",
+            r.sources.join(", ")
+        ));
+    }
+    details.extend(r.errors.iter().map(|e| format!("routes: {e}")));
+    out
 }
 
 /// The verdict for a connection this machine makes.

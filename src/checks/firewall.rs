@@ -7,6 +7,7 @@
 use super::{Applies, CheckDef, Context, Doc, Finding, Status};
 use crate::facts::firewall::{Side, Source};
 use crate::facts::listeners::Listener;
+use crate::firewall::egress::{Question, evaluate_connect, evaluate_out};
 use crate::firewall::eval::{Answer, Verdict, evaluate};
 use crate::firewall::{Family, Origin, Ruleset};
 use crate::scenario::Scenario;
@@ -184,6 +185,8 @@ struct PortResult {
     port: u16,
     now: [Option<SideResult>; 2],
     boot: [Option<SideResult>; 2],
+    /// Output-chain rules that block the replies, where they decide (fixed differently).
+    reply_blockers: Vec<Origin>,
 }
 
 impl PortResult {
@@ -208,10 +211,61 @@ impl PortResult {
 fn port_result(ctx: &Context<'_>, port: u16) -> PortResult {
     let fw = ctx.facts.firewall();
     let fams = [Family::V4, Family::V6];
+    let mut reply_blockers = Vec::new();
+    let mut side = |s: &Side, f: Family| {
+        let inbound = evaluate_side(s, port, f);
+        let reply = evaluate_side_with(s, f, &|rs| evaluate_out(rs, f, &Question::Reply { port }));
+        with_reply(inbound, reply, port, &mut reply_blockers)
+    };
+    let now = fams.map(|f| side(&fw.now, f));
+    let boot = fams.map(|f| side(&fw.boot, f));
     PortResult {
         port,
-        now: fams.map(|f| evaluate_side(&fw.now, port, f)),
-        boot: fams.map(|f| evaluate_side(&fw.boot, port, f)),
+        now,
+        boot,
+        reply_blockers,
+    }
+}
+
+/// The inbound answer, unless the replies (SYN-ACK, conntrack ESTABLISHED, leaving through the
+/// OUTPUT and POSTROUTING chains) fare worse: an accepted connection whose replies never leave
+/// the machine is no connection.
+fn with_reply(
+    inbound: Option<SideResult>,
+    reply: Option<SideResult>,
+    port: u16,
+    reply_blockers: &mut Vec<Origin>,
+) -> Option<SideResult> {
+    let (mut i, r) = match (inbound, reply) {
+        (Some(i), Some(r)) => (i, r),
+        (i, _) => return i,
+    };
+    if r.verdict.rank() < i.verdict.rank() {
+        match &r.verdict {
+            SideVerdict::Blocked(o) => reply_blockers.extend(o.iter().cloned()),
+            SideVerdict::Conditional(a) => reply_blockers.extend(a.blocked_by.iter().cloned()),
+            _ => {}
+        }
+        i.notes.push(format!(
+            "the replies from TCP {port} (leaving through the output chains) {}; the inbound rules alone would answer: {}",
+            reply_short(&r.verdict),
+            i.verdict.short()
+        ));
+        i.notes.extend(r.notes);
+        i.verdict = r.verdict;
+    }
+    Some(i)
+}
+
+fn reply_short(v: &SideVerdict) -> &'static str {
+    match v {
+        SideVerdict::NoFirewall | SideVerdict::Accepted(_) => "are let out",
+        SideVerdict::Blocked(_) => "are blocked",
+        SideVerdict::Conditional(_) => {
+            "are let out only for some peers (the peer's port or address decides)"
+        }
+        SideVerdict::Undetermined(_) => "cannot be determined",
+        SideVerdict::Unreadable(_) => "have rules that could not be read",
     }
 }
 
@@ -382,7 +436,11 @@ fn remediation(results: &[PortResult], ssh: bool, os_id: Option<&str>) -> Option
         // A set: a blocklist of 100,000 rules gives as many distinct fixes.
         let mut seen = std::collections::HashSet::new();
         for o in origins {
-            let fix = fix_for(&o, r.port, ssh, os_id);
+            let fix = if r.reply_blockers.contains(&o) {
+                reply_fix_for(&o, r.port)
+            } else {
+                fix_for(&o, r.port, ssh, os_id)
+            };
             if seen.insert(fix.clone()) {
                 lines.push(fix);
             }
@@ -451,6 +509,32 @@ fn fix_for(o: &Origin, port: u16, ssh: bool, os_id: Option<&str>) -> String {
         format!("service {tool} save")
     };
     format!("{tool} {table}{at} -p tcp --dport {port} -m state --state NEW -j ACCEPT && {save}")
+}
+
+/// Commands that let the replies from local `port` out before the output rule that blocks them.
+fn reply_fix_for(o: &Origin, port: u16) -> String {
+    let fw = o.firewall.as_str();
+    if fw.starts_with("nftables") || o.table.contains(' ') {
+        return format!(
+            "nft insert rule {} {} tcp sport {port} ct state established accept   # and make it permanent in the file that loads chain {}",
+            o.table, o.chain, o.chain
+        );
+    }
+    let v6 = fw.contains("ip6tables") || fw.contains("rules.v6");
+    let tool = if v6 { "ip6tables" } else { "iptables" };
+    let at = match o.rule {
+        Some(n) => format!("-I {} {n}", o.chain),
+        None => format!("-A {}", o.chain),
+    };
+    let table = if o.table == "filter" {
+        String::new()
+    } else {
+        format!("-t {} ", o.table)
+    };
+    format!(
+        "{tool} {table}{at} -p tcp --sport {port} -m state --state ESTABLISHED -j ACCEPT   # the replies leave through {}; save it the way the system loads its rules",
+        o.chain
+    )
 }
 
 /// The status the firewall answers give, before options.
@@ -570,6 +654,49 @@ fn check_mvc(ctx: &Context<'_>) -> Finding {
     if fw_status == Status::Fail && !ctx.options.multi_vm {
         summary.push_str(" (a warning because multi-VM consistency was not asked for; --multi-vm makes it a failure)");
     }
+    // Members of a replication group also connect out to each other on the port.
+    let fw = ctx.facts.firewall();
+    let mut out_status = Status::Pass;
+    let mut out_lines = Vec::new();
+    let mut out_details = Vec::new();
+    for (label, side) in [("now", &fw.now), ("after reboot", &fw.boot)] {
+        let Some(o) = evaluate_side_with(side, Family::V4, &|rs| {
+            evaluate_connect(rs, Family::V4, MVC_PORT, None)
+        }) else {
+            continue;
+        };
+        let st = match &o.verdict {
+            SideVerdict::Blocked(_) if ctx.options.multi_vm => Status::Fail,
+            SideVerdict::Blocked(_) => Status::Warn,
+            SideVerdict::Unreadable(_) => Status::Error,
+            SideVerdict::Undetermined(_) | SideVerdict::Conditional(_) => Status::Warn,
+            SideVerdict::Accepted(_) | SideVerdict::NoFirewall => Status::Pass,
+        };
+        if st < Status::Pass {
+            let verb = match &o.verdict {
+                SideVerdict::Conditional(_) => {
+                    "is let out only to some addresses or by some interfaces"
+                }
+                v => v.short(),
+            };
+            out_lines.push(format!(
+                "outbound TCP 20004 to the other members {verb} {label}{}",
+                decided(&o.verdict)
+            ));
+            side_details(
+                &format!("outbound TCP 20004 {label}"),
+                Family::V4,
+                &o,
+                &mut out_details,
+            );
+        }
+        out_status = out_status.min(st);
+    }
+    if out_status < Status::Pass {
+        status = status.min(out_status);
+        summary = format!("{summary}; {}", out_lines.join("; "));
+    }
+    details.extend(out_details);
     // Who holds the port.
     let mut holders = Vec::new();
     match ctx.facts.listeners() {
@@ -630,6 +757,9 @@ fn check_mvc(ctx: &Context<'_>) -> Finding {
                 .collect::<Vec<_>>()
                 .join("; ")
         ));
+    }
+    if out_status < Status::Pass {
+        fixes.push("let new outbound TCP connections to port 20004 out (e.g. `iptables -I OUTPUT -p tcp --dport 20004 -j ACCEPT`, `nft insert rule inet filter output tcp dport 20004 accept`), saved the way the system loads its rules".into());
     }
     if matches!(fw_status, Status::Fail | Status::Warn) {
         fixes.extend(remediation(

@@ -12,6 +12,7 @@ use crate::facts::proxy::{self, ProxyFacts, ProxySource, SourceKind, SourceState
 use crate::matrix::model::EndpointEntry;
 use crate::outbound::{FailureKind, Outcome, Plan, ProxyHop, Stage, Target};
 use crate::parse::proxy_url::{self, ProxyUrl};
+use crate::scenario::Scenario;
 
 const PROXY_REFERENCE: &str = "seeds/003 (networking guidance for Azure-to-Azure replication, 2017-05-13), note on authenticated proxies; seeds/000 (prerequisites, 2016-12-11), Hyper-V sections, \"HTTPS based proxy is not supported\"; reference/asr-matrix.md section 6 (PROXY: the agent reads http_proxy/no_proxy from /etc/profile or /etc/environment and keeps them in ProxyInfo.conf, whose bypass list takes no wildcards)";
 const OUTBOUND_REFERENCE: &str = "seeds/003 (networking guidance for Azure-to-Azure replication, 2017-05-13), section \"Outbound connectivity for Azure Site Recovery URLs\"; reference/asr-matrix.md section 6 (A2A outbound URLs, all HTTPS 443)";
@@ -343,6 +344,37 @@ fn assignment(s: &ProxySource, var: &str, u: &ProxyUrl) -> String {
 }
 
 fn check_proxy(ctx: &Context<'_>) -> Finding {
+    let f = judge_proxy(ctx);
+    if !matches!(
+        ctx.scenario,
+        Scenario::HypervToAzure | Scenario::HypervVmmToAzure | Scenario::HypervVmmToSite
+    ) {
+        return f;
+    }
+    // No Site Recovery component runs in a Hyper-V guest: the seed's proxy rules are those of
+    // the Provider and agent on the Hyper-V host or VMM server. The guest's settings are only
+    // reported.
+    let mut details = vec![format!(
+        "the guest's own settings would give: {} ({})",
+        f.summary,
+        f.status.as_str()
+    )];
+    details.extend(f.details);
+    if let Some(r) = f.remediation {
+        details.push(format!("if this machine's settings matter elsewhere: {r}"));
+    }
+    Finding {
+        status: Status::Pass,
+        summary: format!(
+            "{}: the proxy rules apply to the Hyper-V host or VMM server's Provider and agent, not to this guest; its settings are reported only",
+            ctx.scenario.as_str()
+        ),
+        details,
+        remediation: None,
+    }
+}
+
+fn judge_proxy(ctx: &Context<'_>) -> Finding {
     let facts = ctx.facts.proxy();
     let sources = describe_sources(facts);
     let problems = judge_proxies(facts);

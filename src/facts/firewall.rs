@@ -616,6 +616,9 @@ fn push_ufw(root: &Root, sources: &mut Vec<Source>) {
     let policy = shell_vars::get(&vars, "DEFAULT_INPUT_POLICY")
         .unwrap_or("DROP")
         .to_string();
+    let output_policy = shell_vars::get(&vars, "DEFAULT_OUTPUT_POLICY")
+        .unwrap_or("ACCEPT")
+        .to_string();
     let ipv6 = shell_vars::get(&vars, "IPV6").is_none_or(|v| v.eq_ignore_ascii_case("yes"));
     for (family, t) in [(Family::V4, ""), (Family::V6, "6")] {
         let read = |name: &str| -> Result<String, String> {
@@ -625,7 +628,7 @@ fn push_ufw(root: &Root, sources: &mut Vec<Source>) {
         let name = format!("ufw ({})", family.as_str());
         if family == Family::V6 && !ipv6 {
             // ufw-init then loads a DROP-all IPv6 filter with lo accepted.
-            let text = "*filter\n:INPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n";
+            let text = "*filter\n:INPUT DROP [0:0]\n:OUTPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\n-A OUTPUT -o lo -j ACCEPT\nCOMMIT\n";
             sources.push(Source {
                 name,
                 families: vec![family],
@@ -637,6 +640,7 @@ fn push_ufw(root: &Root, sources: &mut Vec<Source>) {
         let files = (|| -> Result<ufw::Files, String> {
             Ok(ufw::Files {
                 input_policy: policy.clone(),
+                output_policy: output_policy.clone(),
                 before: read(&format!("before{t}.rules"))?,
                 after: read(&format!("after{t}.rules"))?,
                 user: read(&format!("user{t}.rules"))?,

@@ -26,6 +26,7 @@ pub mod processes;
 pub mod programs;
 pub mod proxy;
 pub mod roots;
+pub mod routes;
 pub mod runlevel;
 pub mod services;
 pub mod space;
@@ -99,6 +100,7 @@ pub struct Facts {
     waagent: OnceCell<waagent::WaAgentFacts>,
     teaming: OnceCell<teaming::TeamingFacts>,
     disk_hw: OnceCell<disk_hw::DiskHwFacts>,
+    routes: OnceCell<routes::RouteFacts>,
 }
 
 impl Facts {
@@ -144,6 +146,7 @@ impl Facts {
             waagent: OnceCell::new(),
             teaming: OnceCell::new(),
             disk_hw: OnceCell::new(),
+            routes: OnceCell::new(),
         }
     }
 
@@ -218,6 +221,12 @@ impl Facts {
                     .map(|_| listeners::gather(&self.sources.root))
             })
             .as_ref()
+    }
+
+    /// Default routes: the kernel's (live) or those the configuration installs at boot.
+    pub fn routes(&self) -> &routes::RouteFacts {
+        self.routes
+            .get_or_init(|| routes::gather(&self.sources.root, self.sources.probe()))
     }
 
     pub fn network(&self) -> &network::NetworkFacts {

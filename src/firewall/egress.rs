@@ -284,7 +284,7 @@ fn lower_cond(c: &Cond, family: Family, q: &Question<'_>) -> Cond {
             Question::Connect { .. } => c.clone(),
             // The reply goes to the peer's (unknown) port.
             Question::Reply { .. } => {
-                if ports.iter().any(|r| *r == (0, 65535)) {
+                if ports.contains(&(0, 65535)) {
                     truth(!*neg, "")
                 } else {
                     open(

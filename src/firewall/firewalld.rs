@@ -75,7 +75,37 @@ pub fn compile(cfg: &Config) -> Result<Ruleset, String> {
         ),
     ];
     if let Some((path, xml)) = &cfg.direct {
-        let direct = direct_rules(path, xml, &mut rs.notes)?;
+        // firewalld's own output chain accepts everything; only direct rules filter there.
+        let out_direct = direct_rules(path, xml, "OUTPUT", &mut rs.notes)?;
+        if !out_direct.is_empty() {
+            let c = rs.chain_mut(TABLE, "OUTPUT_direct");
+            rs.chains[c].rules = out_direct;
+            let output = rs.chain_mut(TABLE, "OUTPUT");
+            rs.chains[output].rules = vec![
+                rule(
+                    vec![Cond::CtState {
+                        neg: false,
+                        states: vec!["established".into(), "related".into()],
+                    }],
+                    Action::Accept,
+                    "ct state established,related accept",
+                ),
+                rule(
+                    vec![],
+                    Action::Jump("OUTPUT_direct".into()),
+                    "jump OUTPUT_direct",
+                ),
+            ];
+            rs.bases.push(Base {
+                chain: output,
+                hook: Hook::Output,
+                priority: 10,
+                families: vec![Family::V4, Family::V6],
+                policy: Policy::Accept,
+                device: None,
+            });
+        }
+        let direct = direct_rules(path, xml, "INPUT", &mut rs.notes)?;
         if !direct.is_empty() {
             let c = rs.chain_mut(TABLE, "INPUT_direct");
             rs.chains[c].rules = direct;
@@ -555,8 +585,13 @@ fn zone_rules(
     Ok(out)
 }
 
-/// Direct rules of the filter table's INPUT chain, in priority order.
-fn direct_rules(path: &str, xml: &str, notes: &mut Vec<String>) -> Result<Vec<Rule>, String> {
+/// Direct rules of the filter table's chain `want` (INPUT or OUTPUT), in priority order.
+fn direct_rules(
+    path: &str,
+    xml: &str,
+    want: &str,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Rule>, String> {
     let doc = parse_xml(path, xml)?;
     let mut out: Vec<(i64, Rule)> = Vec::new();
     for n in doc.root_element().children().filter(|n| n.is_element()) {
@@ -565,8 +600,13 @@ fn direct_rules(path: &str, xml: &str, notes: &mut Vec<String>) -> Result<Vec<Ru
             "rule" => {
                 let table = n.attribute("table").unwrap_or("filter");
                 let chain = n.attribute("chain").unwrap_or("");
-                if table != "filter" || chain != "INPUT" {
-                    if matches!(chain, "PREROUTING" | "INPUT") {
+                if table != "filter" || chain != want {
+                    let path_chains: &[&str] = if want == "INPUT" {
+                        &["PREROUTING", "INPUT"]
+                    } else {
+                        &["OUTPUT", "POSTROUTING"]
+                    };
+                    if path_chains.contains(&chain) {
                         notes.push(format!(
                             "{path}: direct rule in {table} {chain} not evaluated: {args}"
                         ));
@@ -592,7 +632,9 @@ fn direct_rules(path: &str, xml: &str, notes: &mut Vec<String>) -> Result<Vec<Ru
                     },
                 ));
             }
-            "passthrough" => notes.push(format!("{path}: passthrough not evaluated: {args}")),
+            "passthrough" if want == "INPUT" => {
+                notes.push(format!("{path}: passthrough not evaluated: {args}"))
+            }
             _ => {}
         }
     }
@@ -705,6 +747,41 @@ mod tests {
             r#"<direct><rule ipv="ipv4" table="filter" chain="INPUT" priority="0">-p tcp --dport 22 -j DROP</rule></direct>"#.into(),
         ));
         assert_eq!(v(&c, 22), Verdict::Blocked);
+    }
+
+    /// Direct rules of filter OUTPUT filter the way out (after firewalld's established accept);
+    /// without them firewalld lets everything out.
+    #[test]
+    fn direct_output_rules() {
+        use super::super::egress::{Question, evaluate_connect, evaluate_out};
+        let mut c = cfg(&[("public", PUBLIC)]);
+        let rs = compile(&c).unwrap();
+        assert!(evaluate_connect(&rs, Family::V4, 443, None).no_rules);
+        c.direct = Some((
+            "/etc/firewalld/direct.xml".into(),
+            r#"<direct><rule ipv="ipv4" table="filter" chain="OUTPUT" priority="1">-p tcp --dport 443 -j REJECT</rule><rule ipv="ipv4" table="mangle" chain="POSTROUTING" priority="0">-j MARK --set-mark 1</rule></direct>"#.into(),
+        ));
+        let rs = compile(&c).unwrap();
+        let a = evaluate_connect(&rs, Family::V4, 443, None);
+        assert_eq!(a.verdict, Verdict::Blocked);
+        assert_eq!(a.blocked_by[0].chain, "OUTPUT_direct");
+        assert_eq!(
+            evaluate_connect(&rs, Family::V4, 80, None).verdict,
+            Verdict::Accepted
+        );
+        // IPv6 is not limited by an ipv4 rule; replies pass the established accept.
+        assert_eq!(
+            evaluate_connect(&rs, Family::V6, 443, None).verdict,
+            Verdict::Accepted
+        );
+        let r = evaluate_out(&rs, Family::V4, &Question::Reply { port: 22 });
+        assert_eq!(r.verdict, Verdict::Accepted);
+        assert_eq!(v(&c, 22), Verdict::Accepted);
+        assert!(
+            rs.notes.iter().any(|n| n.contains("mangle POSTROUTING")),
+            "{:?}",
+            rs.notes
+        );
     }
 
     /// Service includes are followed once each: a cycle ends, a diamond counts once, and a

@@ -353,7 +353,7 @@ fn parse_rule(tokens: &[Token], family: Family) -> Result<Vec<Item>, String> {
                 } else {
                     Cond::Never(format!("-o {v}: inbound packets have no output interface"))
                 };
-                parts.push(Part::Generic(PathCond::new(
+                parts.push(Part::Generic(PathCond::wrap(
                     inbound,
                     PathMatch::OutIface {
                         neg,
@@ -507,7 +507,7 @@ fn sport(inbound: Cond, neg: bool, ports: Option<Vec<PortRange>>) -> Cond {
         Cond::Depends { key, .. } => key.clone(),
         _ => String::new(),
     };
-    PathCond::new(inbound, PathMatch::SPort { neg, ports, key })
+    PathCond::wrap(inbound, PathMatch::SPort { neg, ports, key })
 }
 
 fn depends(kind: Kind, module: &str, o: &Opt) -> Cond {

@@ -440,7 +440,7 @@ fn try_match(m: &Value, table: &str, sets: &Sets, shown: &str) -> Option<Cond> {
                     Some((n, p)) => (n, Some(p)),
                     None => (neg, None),
                 };
-                PathCond::new(inbound, PathMatch::SPort { neg: n, ports, key })
+                PathCond::wrap(inbound, PathMatch::SPort { neg: n, ports, key })
             }
             ("ip" | "ip6", "saddr" | "daddr") => {
                 let fam = if proto == "ip" {
@@ -456,7 +456,7 @@ fn try_match(m: &Value, table: &str, sets: &Sets, shown: &str) -> Option<Cond> {
                 } else {
                     None
                 };
-                let c = PathCond::new(
+                let c = PathCond::wrap(
                     inbound,
                     PathMatch::Addr {
                         src,
@@ -514,7 +514,7 @@ fn try_match(m: &Value, table: &str, sets: &Sets, shown: &str) -> Option<Cond> {
                 } else {
                     Cond::Never(format!("{shown}: inbound packets have no output interface"))
                 };
-                PathCond::new(
+                PathCond::wrap(
                     inbound,
                     PathMatch::OutIface {
                         neg,

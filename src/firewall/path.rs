@@ -37,7 +37,8 @@ pub enum PathMatch {
 }
 
 impl PathCond {
-    pub fn new(inbound: Cond, what: PathMatch) -> Cond {
+    /// The condition, as a rule item holds it.
+    pub fn wrap(inbound: Cond, what: PathMatch) -> Cond {
         Cond::Path(Box::new(PathCond { inbound, what }))
     }
 }
@@ -46,7 +47,7 @@ impl PathCond {
 /// (`10.0.0.0/8,192.0.2.1`); a word that is not an address leaves the networks unknown.
 pub fn addr(inbound: Cond, src: bool, neg: bool, list: &[String], key: String) -> Cond {
     let nets: Option<Vec<Range>> = list.iter().map(|w| Range::parse(w)).collect();
-    PathCond::new(
+    PathCond::wrap(
         inbound,
         PathMatch::Addr {
             src,

@@ -1,7 +1,9 @@
-//! ufw as its boot script loads it (`/lib/ufw/ufw-init`): the framework chains hooked into
-//! INPUT, the default input policy of `/etc/default/ufw`, then `before.rules`, `after.rules` and
-//! `user.rules` (iptables-restore files) with the user chain hooked at the end of
-//! `ufw-before-input`. The result is an iptables rule set, evaluated as any other.
+//! ufw as its boot script loads it (`/lib/ufw/ufw-init-functions`): the framework chains hooked
+//! into INPUT and OUTPUT, the default input and output policies of `/etc/default/ufw` (REJECT
+//! through `ufw-reject-*`, ACCEPT tracked by `ufw-track-*`, `ufw-skip-to-policy-*`), then
+//! `before.rules`, `after.rules` and `user.rules` (iptables-restore files) with the user chains
+//! hooked at the end of `ufw-before-input` and `ufw-before-output`. The result is an iptables rule
+//! set, evaluated as any other.
 
 use super::{Family, Ruleset};
 
@@ -10,6 +12,8 @@ use super::{Family, Ruleset};
 pub struct Files {
     /// `DEFAULT_INPUT_POLICY` of /etc/default/ufw: `DROP`, `REJECT` or `ACCEPT`.
     pub input_policy: String,
+    /// `DEFAULT_OUTPUT_POLICY` (ufw's own default is `ACCEPT`).
+    pub output_policy: String,
     pub before: String,
     pub after: String,
     pub user: String,
@@ -27,9 +31,50 @@ pub fn assemble(files: &Files, family: Family) -> String {
         "ACCEPT" | "REJECT" => policy.as_str(),
         _ => "DROP",
     };
+    let out_policy = files.output_policy.to_ascii_uppercase();
+    let out_builtin = if out_policy == "ACCEPT" {
+        "ACCEPT"
+    } else {
+        "DROP"
+    };
+    let out_skip = match out_policy.as_str() {
+        "ACCEPT" | "REJECT" => out_policy.as_str(),
+        _ => "DROP",
+    };
     let mut s = String::new();
     s.push_str("*filter\n");
     s.push_str(&format!(":INPUT {builtin_policy} [0:0]\n"));
+    s.push_str(&format!(":OUTPUT {out_builtin} [0:0]\n"));
+    for c in [
+        "before-logging-output",
+        "before-output",
+        "after-output",
+        "after-logging-output",
+        "reject-output",
+        "track-output",
+        "skip-to-policy-output",
+    ] {
+        s.push_str(&format!(":ufw{t}-{c} - [0:0]\n"));
+    }
+    for c in [
+        "before-logging-output",
+        "before-output",
+        "after-output",
+        "after-logging-output",
+        "reject-output",
+        "track-output",
+    ] {
+        s.push_str(&format!("-A OUTPUT -j ufw{t}-{c}\n"));
+    }
+    if out_policy == "REJECT" {
+        s.push_str(&format!("-A ufw{t}-reject-output -j REJECT\n"));
+    }
+    if out_policy == "ACCEPT" {
+        s.push_str(&format!(
+            "-A ufw{t}-track-output -p tcp -m conntrack --ctstate NEW -j ACCEPT\n"
+        ));
+    }
+    s.push_str(&format!("-A ufw{t}-skip-to-policy-output -j {out_skip}\n"));
     for c in [
         "before-logging-input",
         "before-input",
@@ -70,12 +115,12 @@ pub fn assemble(files: &Files, family: Family) -> String {
         s.push('\n');
     }
     s.push_str(&format!(
-        "*filter\n:ufw{t}-user-input - [0:0]\n:ufw{t}-user-logging-input - [0:0]\n:ufw{t}-user-limit - [0:0]\n:ufw{t}-user-limit-accept - [0:0]\nCOMMIT\n"
+        "*filter\n:ufw{t}-user-input - [0:0]\n:ufw{t}-user-output - [0:0]\n:ufw{t}-user-logging-input - [0:0]\n:ufw{t}-user-logging-output - [0:0]\n:ufw{t}-user-limit - [0:0]\n:ufw{t}-user-limit-accept - [0:0]\nCOMMIT\n"
     ));
     s.push_str(&files.user);
     s.push('\n');
     s.push_str(&format!(
-        "*filter\n-A ufw{t}-before-input -j ufw{t}-user-input\nCOMMIT\n"
+        "*filter\n-A ufw{t}-before-input -j ufw{t}-user-input\n-A ufw{t}-before-output -j ufw{t}-user-output\nCOMMIT\n"
     ));
     s
 }
@@ -96,6 +141,7 @@ mod tests {
     fn files(user_rules: &str, policy: &str) -> Files {
         Files {
             input_policy: policy.into(),
+            output_policy: "ACCEPT".into(),
             before: BEFORE.into(),
             after: AFTER.into(),
             user: format!(
@@ -132,5 +178,27 @@ mod tests {
         assert_eq!(evaluate(&rs, Family::V4, 20004).verdict, Verdict::Accepted);
         let rs = compile(&files("", "REJECT"), Family::V4).unwrap();
         assert_eq!(evaluate(&rs, Family::V4, 20004).verdict, Verdict::Blocked);
+    }
+
+    /// The outgoing side: ufw's default ACCEPT lets new connections out (through
+    /// ufw-track-output), DROP and REJECT block them unless `ufw allow out` wrote a user rule.
+    #[test]
+    fn output_policy_and_user_output() {
+        use super::super::egress::evaluate_connect;
+        let out = |user: &str, policy: &str| {
+            let mut f = files(user, "DROP");
+            f.output_policy = policy.into();
+            f.user = f.user.replace(
+                ":ufw-user-input - [0:0]\n",
+                ":ufw-user-input - [0:0]\n:ufw-user-output - [0:0]\n",
+            );
+            let rs = compile(&f, Family::V4).unwrap();
+            evaluate_connect(&rs, Family::V4, 443, None).verdict
+        };
+        assert_eq!(out("", "ACCEPT"), Verdict::Accepted);
+        assert_eq!(out("", "DROP"), Verdict::Blocked);
+        assert_eq!(out("", "REJECT"), Verdict::Blocked);
+        let allow = "### tuple ### allow tcp 443 0.0.0.0/0 any 0.0.0.0/0 out\n-A ufw-user-output -p tcp --dport 443 -j ACCEPT\n";
+        assert_eq!(out(allow, "DROP"), Verdict::Accepted);
     }
 }

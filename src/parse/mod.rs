@@ -25,6 +25,7 @@ pub mod proc_net_tcp;
 pub mod proxy_info;
 pub mod proxy_url;
 pub mod release_files;
+pub mod routes;
 pub mod service_tags;
 pub mod shell_vars;
 pub mod sshd_config;
