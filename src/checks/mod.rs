@@ -6,19 +6,19 @@
 pub mod agent;
 pub mod ascii;
 pub mod azure;
-pub mod disk_layout;
+pub mod disk;
 pub mod egress;
 pub mod failover;
-pub mod failover_boot;
 pub mod firewall;
+pub mod hostname;
+pub mod hosts;
 pub mod image;
 pub mod kernel;
+pub mod mvc;
 pub mod net;
-pub mod network;
 pub mod nic;
 pub mod os;
 pub mod ssh;
-pub mod storage;
 pub mod time;
 pub mod trust;
 pub mod vmware;
@@ -266,19 +266,20 @@ pub fn registry() -> Vec<&'static CheckDef> {
     // The product contract's ids first, in SPEC order; then the checks added since.
     let areas: &[&[CheckDef]] = &[
         os::CHECKS,
-        network::CHECKS,
+        hostname::CHECKS,
+        hosts::CHECKS,
         ssh::CHECKS,
-        firewall::CHECKS,
+        mvc::CHECKS,
         egress::CHECKS,
         ascii::CHECKS,
-        storage::CHECKS,
+        disk::CHECKS,
         vmware::CHECKS,
         net::CHECKS,
         agent::CHECKS,
         kernel::CHECKS,
         failover::CHECKS,
-        failover_boot::CHECKS,
-        disk_layout::CHECKS,
+        failover::boot::CHECKS,
+        disk::layout::CHECKS,
         nic::CHECKS,
         time::CHECKS,
         trust::CHECKS,
