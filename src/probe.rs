@@ -341,6 +341,9 @@ impl Probe for LiveProbe {
             0 => s.block_size(),
             f => f,
         };
+        // The widths of these fields differ between C libraries and targets: the casts are
+        // no-ops on x86_64 glibc and musl only.
+        #[allow(clippy::unnecessary_cast)]
         Ok(FsSpace {
             fragment_size: frsize as u64,
             blocks: s.blocks() as u64,

@@ -320,17 +320,6 @@ impl Root {
         })
     }
 
-    /// The mount points beneath the root that are not entered (none when live or with
-    /// `--cross-mounts`, live kernel file systems always), as host paths.
-    pub fn mounts_not_entered(&self) -> Vec<PathBuf> {
-        self.mounts
-            .beneath
-            .iter()
-            .filter(|(_, t)| !self.mounts.cross || kernel_fs(t).is_some())
-            .map(|(p, _)| p.clone())
-            .collect()
-    }
-
     /// The slow mount holding `path` (host path taken lexically), if any.
     fn slow_mount(&self, path: &Path) -> Option<PathBuf> {
         if self.mounts.slow.is_empty() {

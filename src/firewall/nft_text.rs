@@ -198,6 +198,10 @@ impl ObjIndex {
     }
 }
 
+/// The most chains, rules, sets and maps one document may hold (20,000 chains of one rule each
+/// are 40,000; a rule set of 100,000 rules fits).
+pub const MAX_OBJECTS: usize = 150_000;
+
 /// The most files `include` may bring into one document. nft reads every path of the include
 /// graph, so files that include their own directory multiply; real rule sets include a few.
 pub const MAX_INCLUDED_FILES: usize = 256;
@@ -260,6 +264,7 @@ fn parse_file(
     };
     loop {
         p.skip_separators();
+        p.room(doc)?;
         let Some(t) = p.peek().cloned() else { break };
         let line = t.line;
         let Tok::Word(w) = &t.tok else {
@@ -471,6 +476,17 @@ struct Parser {
 const FAMILIES: &[&str] = &["ip", "ip6", "inet", "arp", "bridge", "netdev"];
 
 impl Parser {
+    /// An error once the document holds [`MAX_OBJECTS`] objects: each costs a few kilobytes
+    /// here, so a 32 MiB file of tiny chains would otherwise take gigabytes.
+    fn room(&self, doc: &Doc) -> Result<(), ParseError> {
+        if doc.objects.len() >= MAX_OBJECTS {
+            return Err(self.err(format!(
+                "more than {MAX_OBJECTS} chains, rules and sets in one rule set"
+            )));
+        }
+        Ok(())
+    }
+
     fn err(&self, message: String) -> ParseError {
         ParseError {
             file: self.file.clone(),
@@ -571,6 +587,7 @@ impl Parser {
         self.pos += 1; // {
         loop {
             self.skip_separators();
+            self.room(doc)?;
             match self.peek_tok().cloned() {
                 None => return Err(self.err(format!("table {table}: missing }}"))),
                 Some(Tok::Close) => {
@@ -613,6 +630,7 @@ impl Parser {
     ) -> Result<(), ParseError> {
         loop {
             self.skip_separators();
+            self.room(doc)?;
             match self.peek_tok().cloned() {
                 None => return Err(self.err(format!("chain {chain}: missing }}"))),
                 Some(Tok::Close) => {
@@ -1295,6 +1313,22 @@ table inet filter {
         };
         let e = parse("/etc/nftables.conf", top, "nftables", &me).unwrap_err();
         assert!(e.message.contains("nested more than 16 deep"), "{e:?}");
+    }
+
+    /// A rule set past MAX_OBJECTS objects is an error naming the limit, not gigabytes of
+    /// memory; just under it parses.
+    #[test]
+    fn object_limit() {
+        let chains = |n: usize| {
+            let mut t = String::from("table ip t {\n");
+            for i in 0..n {
+                t.push_str(&format!("chain c{i} {{ }}\n"));
+            }
+            t + "}\n"
+        };
+        let e = parse("t", &chains(MAX_OBJECTS + 1), "nftables", &no_include).unwrap_err();
+        assert!(e.message.contains("more than 150000 chains"), "{e:?}");
+        assert!(parse("t", &chains(MAX_OBJECTS - 1), "nftables", &no_include).is_ok());
     }
 
     /// `add rule` commands and includes resolved through the caller.

@@ -162,14 +162,17 @@ pub fn systemd_boot(root: &Root) -> SystemdBoot {
         if target.masked.is_some() {
             continue;
         }
-        let mut pulls: Vec<(String, String)> = Vec::new();
+        // The evidence line is shared by every dependency a file names: made once per file,
+        // copied only for the first target to pull a unit in (millions of edges otherwise
+        // cost a string each).
+        let mut pulls: Vec<(String, std::rc::Rc<str>)> = Vec::new();
         for n in &target.names {
             for d in UNIT_DIRS {
                 for suffix in [".wants", ".requires"] {
                     let dir = join(d, &format!("{n}{suffix}"));
                     for entry in list_dir(root, &dir, &mut errors) {
                         let via = show(&dir.join(&entry));
-                        pulls.push((entry, via));
+                        pulls.push((entry, via.into()));
                     }
                 }
             }
@@ -191,8 +194,9 @@ pub fn systemd_boot(root: &Root) -> SystemdBoot {
             }
             for (path, u) in files {
                 for key in ["Wants", "Requires"] {
+                    let via: std::rc::Rc<str> = format!("{key}= in {}", show(&path)).into();
                     for dep in u.list("Unit", key) {
-                        pulls.push((dep, format!("{key}= in {}", show(&path))));
+                        pulls.push((dep, via.clone()));
                     }
                 }
             }
@@ -203,12 +207,14 @@ pub fn systemd_boot(root: &Root) -> SystemdBoot {
                     format!(
                         "{} (systemd's own dependency; no unit file here)",
                         target.name
-                    ),
+                    )
+                    .into(),
                 ));
             }
         }
         for (unit, via) in pulls {
-            if unit.ends_with(".target") && asked.insert(unit.clone()) {
+            if unit.ends_with(".target") && !asked.contains(&unit) {
+                asked.insert(unit.clone());
                 let t = resolve_unit(root, &unit, &mut errors);
                 if !boot.targets.contains_key(&t.name) {
                     boot.targets
@@ -218,7 +224,7 @@ pub fn systemd_boot(root: &Root) -> SystemdBoot {
             }
             boot.pulled
                 .entry(unit)
-                .or_insert_with(|| (target.name.clone(), via));
+                .or_insert_with(|| (target.name.clone(), via.to_string()));
         }
     }
     boot.errors = errors;
