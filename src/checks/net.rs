@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use super::{Applies, CheckDef, Context, Doc, Finding, Status};
 use crate::facts::proxy::{self, ProxyFacts, ProxySource, SourceKind, SourceState};
+use crate::firewall::addr::{Cover, Range, cover};
 use crate::matrix::model::EndpointEntry;
 use crate::outbound::{FailureKind, Outcome, Plan, ProxyHop, Stage, Target};
 use crate::parse::proxy_url::{self, ProxyUrl};
@@ -632,6 +633,32 @@ fn check_outbound(ctx: &Context<'_>) -> Finding {
         lines.push(line);
         if let Some(f) = fix {
             fixes.push(f);
+        }
+    }
+    // Addresses outside every prefix Azure publishes: a sign that DNS is intercepted.
+    if let Some(tags) = &ctx.options.service_tags {
+        let all: Vec<Range> = tags
+            .tags
+            .iter()
+            .flat_map(|t| t.prefixes.iter().copied())
+            .collect();
+        for o in outcomes.iter().filter(|o| !o.via_proxy) {
+            let Some(peer) = o.peer else {
+                continue;
+            };
+            let Some(r) = Range::parse(&peer.ip().to_string()) else {
+                continue;
+            };
+            if cover(&all, &[r], r.family) != Cover::All {
+                statuses.push(Status::Warn);
+                bad_hosts.push(format!("{} (address)", o.target));
+                lines.push(format!(
+                    "{}: the name resolved to {}, which is in no prefix of the Service Tags file (change {}): a DNS server, hosts entry or private endpoint answers for it; if that is not intended, DNS is intercepted",
+                    o.target,
+                    peer.ip(),
+                    tags.change_number.map(|n| n.to_string()).unwrap_or_else(|| "?".into())
+                ));
+            }
         }
     }
     let total = outcomes.iter().map(|o| o.elapsed).max().unwrap_or_default();
