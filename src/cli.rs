@@ -147,6 +147,9 @@ pub struct CheckArgs {
     /// Evaluate the root filesystem mounted at DIR instead of the running system
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    /// With --root: also enter file systems mounted beneath DIR (a live /proc or /sys never)
+    #[arg(long, requires = "root")]
+    pub cross_mounts: bool,
     /// Site Recovery scenario (default: detected from DMI, else physical-to-azure)
     #[arg(long, value_enum)]
     pub scenario: Option<ScenarioArg>,
@@ -218,6 +221,8 @@ pub struct CheckArgs {
 #[derive(Debug, Clone)]
 pub struct CheckConfig {
     pub root: Option<PathBuf>,
+    /// Enter the file systems mounted beneath `root`.
+    pub cross_mounts: bool,
     pub scenario: Option<Scenario>,
     pub matrix: String,
     pub format: Format,
@@ -373,6 +378,7 @@ impl CheckArgs {
         }
         Ok(CheckConfig {
             root: self.root,
+            cross_mounts: self.cross_mounts,
             scenario: self.scenario.map(Into::into),
             matrix: self.matrix,
             format: match self.format {

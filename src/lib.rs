@@ -5,6 +5,7 @@
 pub mod checks;
 pub mod cli;
 pub mod commands;
+pub mod deadline;
 pub mod facts;
 pub mod firewall;
 pub mod initramfs;
@@ -19,6 +20,7 @@ pub mod root;
 pub mod run;
 pub mod scan;
 pub mod scenario;
+pub mod secrets;
 #[cfg(test)]
 mod testutil;
 pub mod text;

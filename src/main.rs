@@ -9,12 +9,29 @@ use asr_preflight::report::{self, Format, RenderOptions};
 use asr_preflight::{Exit, checks, commands, mvc, output, run};
 use clap::Parser;
 
+/// Runs before the standard library's start-up code, which would hide a closed standard output
+/// behind /dev/null (the report would then vanish with status 0 or 1 and no word).
+#[used]
+#[unsafe(link_section = ".init_array")]
+static NOTE_CLOSED_STDOUT: extern "C" fn() = note_closed_stdout;
+
+extern "C" fn note_closed_stdout() {
+    // SAFETY: F_GETFD on a descriptor number only reads the descriptor table.
+    if unsafe { nix::libc::fcntl(1, nix::libc::F_GETFD) } == -1 {
+        output::mark_stdout_closed();
+    }
+}
+
 fn main() -> ExitCode {
     ExitCode::from(real_main() as u8)
 }
 
 fn usage(msg: impl std::fmt::Display) -> Exit {
-    eprintln!("asr-preflight: {msg}");
+    // Error messages may quote what the image holds: scrubbed like the report.
+    eprintln!(
+        "asr-preflight: {}",
+        asr_preflight::secrets::scrub(&msg.to_string())
+    );
     Exit::Usage
 }
 
@@ -67,6 +84,11 @@ fn real_main() -> Exit {
             Err(e) => usage(e),
         },
         Command::Check(cfg) => {
+            if let (Some(out), Some(root)) = (&cfg.output, &cfg.root)
+                && let Err(e) = output::refuse_inside_root(out, root)
+            {
+                return usage(format!("--output {}: {e}", shown(out)));
+            }
             let sources = match run::sources_for(&cfg) {
                 Ok(s) => s,
                 Err(e) => return usage(e),
@@ -94,19 +116,20 @@ fn real_main() -> Exit {
                 color: color && cfg.format == Format::Human,
                 strict: cfg.strict,
             };
-            let text = report::render(&report, cfg.format, opts);
+            // Every format, on standard output or in --output: no noted secret in clear.
+            let text = asr_preflight::secrets::scrub(&report::render(&report, cfg.format, opts));
             match &cfg.output {
                 Some(path) => match output::write_atomic(path, text.as_bytes()) {
                     Ok(()) => status,
-                    Err(e) => usage(format!(
-                        "--output {}: {e}",
-                        asr_preflight::text::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(
-                            path.as_os_str()
-                        ))
-                    )),
+                    Err(e) => usage(format!("--output {}: {e}", shown(path))),
                 },
                 None => print(&text, status),
             }
         }
     }
+}
+
+/// A path as the user may see it in a message (bytes escaped, never lossy).
+fn shown(path: &std::path::Path) -> String {
+    asr_preflight::text::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()))
 }

@@ -1,22 +1,38 @@
 //! Writing what the tool prints: `--output` files are written whole or not at all (a temporary
 //! file beside the target, then a rename), and a closed pipe on standard output ends the
-//! program quietly with its status instead of a panic.
+//! program quietly with its status instead of a panic. Nothing here waits without a deadline
+//! or with the terminating signals held: a FIFO nobody reads is an error at once, one whose
+//! reader stops reading is given up after [`SPECIAL_FILE_DEADLINE`].
 
 use std::fs;
 use std::io::{self, Write};
+use std::os::fd::AsFd;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
 
+/// How long a device, FIFO or socket named by `--output` may take to accept the report.
+pub const SPECIAL_FILE_DEADLINE: Duration = Duration::from_secs(30);
+/// How long a FIFO named by `--output` may go without a reader (one started at the same time
+/// as the tool gets there in this time).
+pub const FIFO_READER_DEADLINE: Duration = Duration::from_secs(5);
+
 /// Writes `content` to `path` atomically. Ctrl-C, SIGTERM, SIGHUP and SIGQUIT are held back
-/// while the temporary file exists, so an interrupted run leaves either the old file or the new one, never
-/// a stray temporary.
+/// while the temporary file exists (never while waiting on anything), so an interrupted run
+/// leaves either the old file or the new one, never a stray temporary.
 pub fn write_atomic(path: &Path, content: &[u8]) -> io::Result<()> {
-    let _held = HeldSignals::new();
-    write_atomic_unguarded(path, content)
+    write_atomic_with(path, content, true)
 }
 
+#[cfg(test)]
 fn write_atomic_unguarded(path: &Path, content: &[u8]) -> io::Result<()> {
+    write_atomic_with(path, content, false)
+}
+
+fn write_atomic_with(path: &Path, content: &[u8], hold: bool) -> io::Result<()> {
     let (target, mode) = match fs::metadata(path) {
         Ok(m) if m.is_dir() => {
             return Err(io::Error::new(
@@ -26,12 +42,7 @@ fn write_atomic_unguarded(path: &Path, content: &[u8]) -> io::Result<()> {
         }
         // A device (/dev/null, /dev/stdout), FIFO or socket is written into, never replaced:
         // renaming a file over /dev/null would break every program on the machine.
-        Ok(m) if !m.is_file() => {
-            return fs::OpenOptions::new()
-                .write(true)
-                .open(path)?
-                .write_all(content);
-        }
+        Ok(m) if !m.is_file() => return write_special(path, content, SPECIAL_FILE_DEADLINE),
         // A link to a file: the file it names is replaced, the link stays; so do the mode bits.
         Ok(m) => (fs::canonicalize(path)?, Some(m.permissions())),
         Err(e) if e.kind() == io::ErrorKind::NotFound => (path.to_path_buf(), None),
@@ -48,6 +59,7 @@ fn write_atomic_unguarded(path: &Path, content: &[u8]) -> io::Result<()> {
     tmp_name.push(name);
     tmp_name.push(format!(".tmp{}", std::process::id()));
     let tmp = dir.join(tmp_name);
+    let _held = hold.then(HeldSignals::new);
     let result = (|| {
         let mut f = fs::OpenOptions::new()
             .write(true)
@@ -64,6 +76,139 @@ fn write_atomic_unguarded(path: &Path, content: &[u8]) -> io::Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Why `--output` may not name a place inside the inspected root.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "is inside the inspected root {root} (as the host resolves it: {resolved}); a report is never written into the image"
+)]
+pub struct InsideRoot {
+    pub root: String,
+    pub resolved: String,
+}
+
+/// Refuses an `--output` path that lies inside `root`: either as written (made absolute, `..`
+/// taken lexically: every link on the way is the image author's) or where the host's own
+/// resolution of its links lands (a link out of the image to a host file, or back into it).
+pub fn refuse_inside_root(output: &Path, root: &Path) -> Result<(), InsideRoot> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| "/".into());
+    let lexical = |p: &Path| lexical_absolute(&cwd, p);
+    let roots: Vec<std::path::PathBuf> = [Some(lexical(root)), fs::canonicalize(root).ok()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let resolved = host_resolved(&lexical(output));
+    let inside = |p: &Path| roots.iter().any(|r| p.starts_with(r));
+    if inside(&lexical(output)) || inside(&resolved) {
+        let show = |p: &Path| {
+            crate::text::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(p.as_os_str()))
+        };
+        return Err(InsideRoot {
+            root: show(roots.last().map(|r| r.as_path()).unwrap_or(root)),
+            resolved: show(&resolved),
+        });
+    }
+    Ok(())
+}
+
+/// `p` made absolute against `cwd` with `.` and `..` removed without touching the disk.
+fn lexical_absolute(cwd: &Path, p: &Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::from("/");
+    for c in cwd.join(p).components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::Normal(n) => out.push(n),
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+    out
+}
+
+/// Where the host's kernel puts a file opened at `p`: the longest existing prefix
+/// canonicalised (links followed, the last one too), the rest appended.
+fn host_resolved(p: &Path) -> std::path::PathBuf {
+    let mut rest = Vec::new();
+    let mut cur = p.to_path_buf();
+    loop {
+        if let Ok(c) = fs::canonicalize(&cur) {
+            let mut out = c;
+            out.extend(rest.iter().rev());
+            return out;
+        }
+        match (cur.parent().map(Path::to_path_buf), cur.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                cur = parent;
+            }
+            _ => return p.to_path_buf(),
+        }
+    }
+}
+
+/// Writes into a device, FIFO or socket without ever waiting unboundedly: the open does not
+/// block (a FIFO without a reader is tried again for [`FIFO_READER_DEADLINE`], then said to
+/// have none), and the writes give up when the reader has taken nothing for `deadline`.
+fn write_special(path: &Path, content: &[u8], deadline: Duration) -> io::Result<()> {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    let asked = Instant::now();
+    let f = loop {
+        match fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
+            .open(path)
+        {
+            Ok(f) => break f,
+            Err(e) if e.raw_os_error() == Some(nix::libc::ENXIO) => {
+                if asked.elapsed() >= FIFO_READER_DEADLINE {
+                    return Err(io::Error::new(
+                        e.kind(),
+                        format!(
+                            "is a FIFO nobody is reading (none came within {} s; start its reader first)",
+                            FIFO_READER_DEADLINE.as_secs()
+                        ),
+                    ));
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    let mut rest = content;
+    let mut last_progress = Instant::now();
+    while !rest.is_empty() {
+        match (&f).write(rest) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => {
+                rest = &rest[n..];
+                last_progress = Instant::now();
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                let left = deadline.saturating_sub(last_progress.elapsed());
+                if left.is_zero() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        format!(
+                            "its reader took nothing for {} s: given up",
+                            deadline.as_secs()
+                        ),
+                    ));
+                }
+                let ms = u16::try_from(left.as_millis().min(10_000)).unwrap_or(10_000);
+                let mut fds = [PollFd::new(f.as_fd(), PollFlags::POLLOUT)];
+                match poll(&mut fds, PollTimeout::from(ms)) {
+                    Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// For helper threads that may outlive their work (a network probe past its deadline, a pipe
@@ -110,8 +255,22 @@ impl Drop for HeldSignals {
     }
 }
 
-/// Writes to standard output; `Ok(false)` when the reader has gone away (EPIPE).
+/// Set when the program started with descriptor 1 closed (`>&-`).
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Records that descriptor 1 was closed when the program started (`>&-`). It must be called
+/// before the standard library's start-up code, which parks /dev/null on a closed descriptor
+/// 1 and makes every later write to it succeed: the binary calls it from `.init_array`.
+pub fn mark_stdout_closed() {
+    STDOUT_CLOSED.store(true, Ordering::Relaxed);
+}
+
+/// Writes to standard output; `Ok(false)` when the reader has gone away (EPIPE). A closed
+/// standard output is an error.
 pub fn write_stdout(content: &[u8]) -> io::Result<bool> {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return Err(io::Error::new(io::ErrorKind::BrokenPipe, "it is closed"));
+    }
     let mut out = io::stdout().lock();
     match out.write_all(content).and_then(|_| out.flush()) {
         Ok(()) => Ok(true),

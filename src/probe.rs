@@ -316,7 +316,19 @@ impl Probe for LiveProbe {
     }
 
     fn statvfs(&self, path: &Path) -> Result<FsSpace, ProbeError> {
-        let s = nix::sys::statvfs::statvfs(path).map_err(|e| ProbeError {
+        // Under the deadline: statvfs on a hung NFS or FUSE mount never returns.
+        let owned = path.to_path_buf();
+        let answer = crate::deadline::within(crate::deadline::MOUNT_DEADLINE, move || {
+            nix::sys::statvfs::statvfs(&owned)
+        })
+        .map_err(|e| ProbeError {
+            what: "statvfs",
+            cause: format!(
+                "{}: {e}",
+                crate::text::escape_bytes(path.as_os_str().as_bytes())
+            ),
+        })?;
+        let s = answer.map_err(|e| ProbeError {
             what: "statvfs",
             cause: format!(
                 "{}: {}",

@@ -6,6 +6,14 @@
 //! with `RESOLVE_IN_ROOT`, and the guests we serve run 2.6.32). Reads refuse anything that is not
 //! a regular file *before* opening it, so a FIFO can never block the tool, and they are capped in
 //! size so that a hostile file cannot exhaust memory.
+//!
+//! Mounts matter twice. File systems mounted beneath an image root are not entered unless the
+//! user asks (`--cross-mounts`): a chroot builder's live /proc there would hand the host's data
+//! (this run's environment, the host's files through `/proc/self/root`) to the report, and a
+//! hung FUSE or NFS mount there would stop the run for ever. A live procfs, sysfs and the like
+//! beneath the root are never entered. And every call on a file system that can hang (network
+//! and FUSE types, the root's own included) runs under [`crate::deadline`]: a mount that did
+//! not answer once is not asked again.
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;
@@ -14,7 +22,10 @@ use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use crate::deadline::{self, MOUNT_DEADLINE};
 use crate::text::escape_bytes;
 
 /// Largest file read whole; configuration files are far smaller, hosts files of 400,000 lines fit.
@@ -79,6 +90,17 @@ pub enum ReadErrorKind {
     WrongKind(FileKind),
     TooLarge(u64),
     LinkLoop,
+    /// On a file system mounted beneath the image root (at this host path), not entered
+    /// without `--cross-mounts`.
+    OtherMount(PathBuf),
+    /// Inside a live kernel file system (procfs, sysfs...) mounted beneath the image root: its
+    /// content is the host's, never the image's.
+    KernelFs(PathBuf, &'static str),
+    /// The file system mounted at this host path did not answer in time.
+    NoAnswer(PathBuf, Duration),
+    /// Internal: resolution reached the slow mount at this host path off the deadline thread;
+    /// [`Root::guarded`] runs the call again under the deadline. Never leaves this module.
+    NeedsDeadline(PathBuf),
     Io(io::Error),
 }
 
@@ -126,6 +148,27 @@ impl fmt::Display for ReadError {
                 write!(f, "{p}: larger than the {limit}-byte limit for one file")
             }
             ReadErrorKind::LinkLoop => write!(f, "{p}: too many levels of symbolic links"),
+            ReadErrorKind::OtherMount(m) => write!(
+                f,
+                "{p}: on the file system mounted at {} beneath the root, not entered (--cross-mounts enters it)",
+                escape_bytes(m.as_os_str().as_bytes())
+            ),
+            ReadErrorKind::KernelFs(m, fs) => write!(
+                f,
+                "{p}: leads into a live {fs} mounted at {} beneath the root (the host's data, not the image's): not followed",
+                escape_bytes(m.as_os_str().as_bytes())
+            ),
+            ReadErrorKind::NoAnswer(m, limit) => write!(
+                f,
+                "{p}: the file system mounted at {} did not answer within {} s (a hung mount?)",
+                escape_bytes(m.as_os_str().as_bytes()),
+                limit.as_secs()
+            ),
+            ReadErrorKind::NeedsDeadline(m) => write!(
+                f,
+                "{p}: on the file system mounted at {}, which may hang",
+                escape_bytes(m.as_os_str().as_bytes())
+            ),
             ReadErrorKind::Io(e) => write!(f, "{p}: {e}"),
         }
     }
@@ -149,6 +192,85 @@ pub enum RootError {
     NotADirectory(String),
     #[error("--root {0}: {1}")]
     Io(String, io::Error),
+    #[error("--root {0}: {1}")]
+    NoAnswer(String, deadline::NoAnswer),
+}
+
+/// File system types whose calls can hang for as long as a server or daemon is gone.
+const SLOW_FS: &[&[u8]] = &[
+    b"nfs",
+    b"nfs4",
+    b"cifs",
+    b"smb3",
+    b"smbfs",
+    b"9p",
+    b"ceph",
+    b"glusterfs",
+    b"afs",
+    b"autofs",
+    b"fuse",
+    b"fuseblk",
+];
+
+/// Kernel file systems whose content describes the running host, with a name for messages.
+const KERNEL_FS: &[(&[u8], &str)] = &[
+    (b"proc", "procfs"),
+    (b"sysfs", "sysfs"),
+    (b"debugfs", "debugfs"),
+    (b"tracefs", "tracefs"),
+    (b"securityfs", "securityfs"),
+    (b"configfs", "configfs"),
+    (b"efivarfs", "efivarfs"),
+    (b"bpf", "bpffs"),
+];
+
+fn is_slow_fs(t: &[u8]) -> bool {
+    SLOW_FS.contains(&t) || t.starts_with(b"fuse.")
+}
+
+/// What the host's mount table says about the tree being read.
+#[derive(Debug, Default)]
+struct Mounts {
+    /// Host mount points strictly beneath an image root, with their type (empty when live).
+    beneath: std::collections::BTreeMap<PathBuf, Vec<u8>>,
+    /// Enter the mounts beneath the root (`--cross-mounts`).
+    cross: bool,
+    /// Host mount points of file systems that can hang, the root's own included.
+    slow: Vec<PathBuf>,
+    /// Slow mounts that did not answer once: refused at once from then on.
+    dead: Mutex<std::collections::BTreeSet<PathBuf>>,
+}
+
+impl Mounts {
+    /// From /proc/self/mountinfo (a kernel file: it cannot hang). `base` is None when live.
+    fn read(base: Option<&Path>, cross: bool) -> Mounts {
+        let mut m = Mounts {
+            cross,
+            ..Mounts::default()
+        };
+        let Ok(text) = fs::read("/proc/self/mountinfo") else {
+            return m;
+        };
+        let Ok(table) = crate::parse::mountinfo::parse(&text) else {
+            return m;
+        };
+        for e in table {
+            let at = PathBuf::from(OsStr::from_bytes(&e.mount_point));
+            if is_slow_fs(&e.fstype) {
+                m.slow.push(at.clone());
+            }
+            if let Some(b) = base
+                && at.starts_with(b)
+                && at != b
+            {
+                m.beneath.insert(at, e.fstype.clone());
+            }
+        }
+        // Longest first: the innermost mount holding a path is found first.
+        m.slow
+            .sort_by_key(|p| std::cmp::Reverse(p.as_os_str().len()));
+        m
+    }
 }
 
 /// The inspected file system.
@@ -156,6 +278,7 @@ pub enum RootError {
 pub struct Root {
     base: PathBuf,
     live: bool,
+    mounts: Arc<Mounts>,
 }
 
 impl Root {
@@ -164,21 +287,116 @@ impl Root {
         Root {
             base: PathBuf::from("/"),
             live: true,
+            mounts: Arc::new(Mounts::read(None, true)),
         }
     }
 
-    /// A root filesystem mounted at `dir`.
+    /// A root filesystem mounted at `dir`; the mounts beneath it are not entered.
     pub fn image(dir: &Path) -> Result<Root, RootError> {
+        Root::image_with(dir, false)
+    }
+
+    /// A root filesystem mounted at `dir`, entering the file systems mounted beneath it when
+    /// `cross_mounts` (never a live procfs or sysfs). A root on a hung mount is an error.
+    pub fn image_with(dir: &Path, cross_mounts: bool) -> Result<Root, RootError> {
         let shown = escape_bytes(dir.as_os_str().as_bytes());
-        let meta = fs::metadata(dir).map_err(|e| match e.kind() {
+        let owned = dir.to_path_buf();
+        let looked = deadline::within(MOUNT_DEADLINE, move || {
+            fs::metadata(&owned).and_then(|m| Ok((m, fs::canonicalize(&owned)?)))
+        })
+        .map_err(|e| RootError::NoAnswer(shown.clone(), e))?;
+        let (meta, base) = looked.map_err(|e| match e.kind() {
             io::ErrorKind::NotFound => RootError::Missing(shown.clone()),
             _ => RootError::Io(shown.clone(), e),
         })?;
         if !meta.is_dir() {
             return Err(RootError::NotADirectory(shown));
         }
-        let base = fs::canonicalize(dir).map_err(|e| RootError::Io(shown, e))?;
-        Ok(Root { base, live: false })
+        let mounts = Arc::new(Mounts::read(Some(&base), cross_mounts));
+        Ok(Root {
+            base,
+            live: false,
+            mounts,
+        })
+    }
+
+    /// The mount points beneath the root that are not entered (none when live or with
+    /// `--cross-mounts`, live kernel file systems always), as host paths.
+    pub fn mounts_not_entered(&self) -> Vec<PathBuf> {
+        self.mounts
+            .beneath
+            .iter()
+            .filter(|(_, t)| !self.mounts.cross || kernel_fs(t).is_some())
+            .map(|(p, _)| p.clone())
+            .collect()
+    }
+
+    /// The slow mount holding `path` (host path taken lexically), if any.
+    fn slow_mount(&self, path: &Path) -> Option<PathBuf> {
+        if self.mounts.slow.is_empty() {
+            return None;
+        }
+        let mut host = self.base.clone();
+        host.extend(components_reversed(path).iter().rev());
+        self.slow_holding(&host)
+    }
+
+    /// The slow mount holding the host path `host`, if any.
+    fn slow_holding(&self, host: &Path) -> Option<PathBuf> {
+        self.mounts
+            .slow
+            .iter()
+            .find(|m| host.starts_with(m))
+            .cloned()
+    }
+
+    /// Runs `op` directly, or under the deadline when `path` is on a file system that can hang
+    /// (as written, or once its links lead there).
+    fn guarded<T, F>(&self, path: &Path, op: F) -> Result<T, ReadError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Root, &Path) -> Result<T, ReadError> + Send + 'static + Clone,
+    {
+        if ON_DEADLINE_THREAD.get() {
+            return op(self, path);
+        }
+        let mount = match self.slow_mount(path) {
+            Some(m) => m,
+            None => match op.clone()(self, path) {
+                Err(ReadError {
+                    kind: ReadErrorKind::NeedsDeadline(m),
+                    ..
+                }) => m,
+                other => return other,
+            },
+        };
+        let no_answer = |path: &Path, mount: PathBuf| {
+            ReadError::new(path, ReadErrorKind::NoAnswer(mount, MOUNT_DEADLINE))
+        };
+        if self
+            .mounts
+            .dead
+            .lock()
+            .map(|d| d.contains(&mount))
+            .unwrap_or(false)
+        {
+            return Err(no_answer(path, mount));
+        }
+        let root = self.clone();
+        let owned = path.to_path_buf();
+        let on_thread = move || {
+            ON_DEADLINE_THREAD.set(true);
+            op(&root, &owned)
+        };
+        match deadline::within(MOUNT_DEADLINE, on_thread) {
+            Ok(r) => r,
+            Err(_) => {
+                if let Ok(mut d) = self.mounts.dead.lock() {
+                    d.insert(mount.clone());
+                }
+                Err(no_answer(path, mount))
+            }
+        }
     }
 
     pub fn is_live(&self) -> bool {
@@ -193,12 +411,12 @@ impl Root {
     /// The host path of `path` (absolute inside the target) after following every symbolic
     /// link inside the root, the last one included.
     pub fn resolve(&self, path: &Path) -> Result<PathBuf, ReadError> {
-        self.resolve_inner(path, true)
+        self.guarded(path, |r, p| r.resolve_inner(p, true))
     }
 
     /// Like [`Root::resolve`] but leaves a final symbolic link unfollowed.
     pub fn resolve_parent(&self, path: &Path) -> Result<PathBuf, ReadError> {
-        self.resolve_inner(path, false)
+        self.guarded(path, |r, p| r.resolve_inner(p, false))
     }
 
     fn resolve_inner(&self, path: &Path, follow_last: bool) -> Result<PathBuf, ReadError> {
@@ -219,6 +437,23 @@ impl Root {
             candidate.extend(&inside);
             candidate.push(&comp);
             let is_last = pending.is_empty();
+            // Decided from the mount table, before the stat that a hung mount would not answer.
+            if let Some(fstype) = self.mounts.beneath.get(&candidate) {
+                if let Some(name) = kernel_fs(fstype) {
+                    return Err(ReadError::new(
+                        path,
+                        ReadErrorKind::KernelFs(candidate, name),
+                    ));
+                }
+                if !self.mounts.cross {
+                    return Err(ReadError::new(path, ReadErrorKind::OtherMount(candidate)));
+                }
+            }
+            if !ON_DEADLINE_THREAD.get()
+                && let Some(m) = self.slow_holding(&candidate)
+            {
+                return Err(ReadError::new(path, ReadErrorKind::NeedsDeadline(m)));
+            }
             match fs::symlink_metadata(&candidate) {
                 Ok(meta) if meta.file_type().is_symlink() && (!is_last || follow_last) => {
                     hops += 1;
@@ -247,7 +482,11 @@ impl Root {
 
     /// The kind of what `path` names, following links; `None` when nothing is there.
     pub fn kind(&self, path: &Path) -> Result<Option<FileKind>, ReadError> {
-        let host = self.resolve(path)?;
+        self.guarded(path, |r, p| r.kind_now(p))
+    }
+
+    fn kind_now(&self, path: &Path) -> Result<Option<FileKind>, ReadError> {
+        let host = self.resolve_inner(path, true)?;
         match fs::metadata(&host) {
             Ok(m) => Ok(Some(FileKind::from_type(m.file_type()))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -257,7 +496,11 @@ impl Root {
 
     /// The kind of `path` itself, not following a final symbolic link.
     pub fn kind_nofollow(&self, path: &Path) -> Result<Option<FileKind>, ReadError> {
-        let host = self.resolve_parent(path)?;
+        self.guarded(path, |r, p| r.kind_nofollow_now(p))
+    }
+
+    fn kind_nofollow_now(&self, path: &Path) -> Result<Option<FileKind>, ReadError> {
+        let host = self.resolve_inner(path, false)?;
         match fs::symlink_metadata(&host) {
             Ok(m) => Ok(Some(FileKind::from_type(m.file_type()))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -268,8 +511,12 @@ impl Root {
     /// Whether `path` (links followed) is a regular file with an execute bit set, as init
     /// systems require of the scripts they run; `Ok(false)` when nothing is there.
     pub fn is_executable_file(&self, path: &Path) -> Result<bool, ReadError> {
+        self.guarded(path, |r, p| r.is_executable_file_now(p))
+    }
+
+    fn is_executable_file_now(&self, path: &Path) -> Result<bool, ReadError> {
         use std::os::unix::fs::PermissionsExt;
-        let host = self.resolve(path)?;
+        let host = self.resolve_inner(path, true)?;
         match fs::metadata(&host) {
             Ok(m) => Ok(m.is_file() && m.permissions().mode() & 0o111 != 0),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
@@ -284,8 +531,10 @@ impl Root {
 
     /// The target of the symbolic link at `path`, as written in the link.
     pub fn read_link(&self, path: &Path) -> Result<PathBuf, ReadError> {
-        let host = self.resolve_parent(path)?;
-        fs::read_link(&host).map_err(|e| ReadError::from_io(path, e))
+        self.guarded(path, |r, p| {
+            let host = r.resolve_inner(p, false)?;
+            fs::read_link(&host).map_err(|e| ReadError::from_io(p, e))
+        })
     }
 
     /// The whole content of a regular file, at most [`MAX_FILE_BYTES`].
@@ -308,7 +557,11 @@ impl Root {
     }
 
     fn read_up_to(&self, path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
-        let (file, len) = self.open_file(path)?;
+        self.guarded(path, move |r, p| r.read_up_to_now(p, limit))
+    }
+
+    fn read_up_to_now(&self, path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+        let (file, len) = self.open_file_now(path)?;
         let mut buf = Vec::with_capacity(len.min(limit) as usize);
         // /proc and /sys files report size 0, so the limit is enforced on what is read.
         file.take(limit)
@@ -320,7 +573,11 @@ impl Root {
     /// A regular file opened for streaming (initramfs images are too large to read whole),
     /// with its size. Anything but a regular file is refused before and after opening.
     pub fn open_file(&self, path: &Path) -> Result<(fs::File, u64), ReadError> {
-        let host = self.resolve(path)?;
+        self.guarded(path, |r, p| r.open_file_now(p))
+    }
+
+    fn open_file_now(&self, path: &Path) -> Result<(fs::File, u64), ReadError> {
+        let host = self.resolve_inner(path, true)?;
         let meta = fs::metadata(&host).map_err(|e| ReadError::from_io(path, e))?;
         let kind = FileKind::from_type(meta.file_type());
         if kind != FileKind::File {
@@ -345,7 +602,11 @@ impl Root {
 
     /// The size of the regular file at `path` (links followed); `None` when nothing is there.
     pub fn file_size(&self, path: &Path) -> Result<Option<u64>, ReadError> {
-        let host = self.resolve(path)?;
+        self.guarded(path, |r, p| r.file_size_now(p))
+    }
+
+    fn file_size_now(&self, path: &Path) -> Result<Option<u64>, ReadError> {
+        let host = self.resolve_inner(path, true)?;
         match fs::metadata(&host) {
             Ok(m) if m.is_file() => Ok(Some(m.len())),
             Ok(m) => Err(ReadError::new(
@@ -386,7 +647,11 @@ impl Root {
 
     /// The entries of a directory, sorted by name, without `.` and `..`.
     pub fn read_dir(&self, path: &Path) -> Result<Vec<DirEntry>, ReadError> {
-        let host = self.resolve(path)?;
+        self.guarded(path, |r, p| r.read_dir_now(p))
+    }
+
+    fn read_dir_now(&self, path: &Path) -> Result<Vec<DirEntry>, ReadError> {
+        let host = self.resolve_inner(path, true)?;
         let iter = fs::read_dir(&host).map_err(|e| ReadError::from_io(path, e))?;
         let mut out = Vec::new();
         for entry in iter {
@@ -411,6 +676,19 @@ impl Root {
             other => other,
         }
     }
+}
+
+thread_local! {
+    /// Set on the threads [`Root::guarded`] runs calls on: there a slow mount is entered.
+    static ON_DEADLINE_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The name of a kernel file system type describing the running host, if it is one.
+fn kernel_fs(fstype: &[u8]) -> Option<&'static str> {
+    KERNEL_FS
+        .iter()
+        .find(|(t, _)| *t == fstype)
+        .map(|(_, name)| *name)
 }
 
 fn components_reversed(path: &Path) -> Vec<OsString> {

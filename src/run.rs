@@ -1,7 +1,7 @@
 //! One `check` run: open the target, load the matrix, gather facts on demand, evaluate the
 //! selected checks and assemble the report (readiness is decided here, not by a renderer).
 
-use crate::checks::{self, Context, Status};
+use crate::checks::{self, Context, Status, bounded_field};
 use crate::cli::CheckConfig;
 use crate::facts::{Facts, Sources};
 use crate::matrix::{self, MatrixError};
@@ -23,7 +23,7 @@ pub enum RunError {
 pub fn sources_for(cfg: &CheckConfig) -> Result<Sources, RunError> {
     Ok(match &cfg.root {
         Some(dir) => Sources {
-            root: Root::image(dir)?,
+            root: Root::image_with(dir, cfg.cross_mounts)?,
             probe: None,
         },
         None => Sources {
@@ -82,18 +82,19 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
         matrix: matrix.name().into(),
         mode: if live { "live" } else { "root" }.into(),
         root: root_shown,
+        // Every value here comes from the inspected system: bounded like a finding's text.
         system: report::System {
-            hostname: facts.hostname().display(),
+            hostname: bounded_field(facts.hostname().display().as_ref()),
             os: report::OsInfo {
-                id: os.id.clone(),
-                version: os.version.clone(),
-                name: os.name.clone(),
+                id: bounded_field(os.id.as_ref()),
+                version: bounded_field(os.version.as_ref()),
+                name: bounded_field(os.name.as_ref()),
             },
             kernel: report::KernelInfo {
-                release: kernel.release.clone(),
-                flavor: kernel.flavor.clone(),
+                release: bounded_field(kernel.release.as_ref()),
+                flavor: bounded_field(kernel.flavor.as_ref()),
             },
-            arch: facts.arch().arch.clone(),
+            arch: bounded_field(facts.arch().arch.as_ref()),
         },
         ready,
         summary,

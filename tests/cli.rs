@@ -154,7 +154,9 @@ fn exit_codes_and_output_file() {
     let root = t.path().display().to_string();
     let r = run(["--root", &root, "--only", "os.supported"]);
     assert_eq!(r.code, 1, "{}", r.stdout);
-    let out = t.path().join("report.xml");
+    // Outside the root: a report is never written into the inspected tree.
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("report.xml");
     let r = run([
         "--root",
         &root,

@@ -320,7 +320,9 @@ fn redaction_in_every_format() {
         ),
     ]);
     let root = t.path().display().to_string();
-    let out_file = t.path().join("report.out");
+    // Outside the root: a report is never written into the inspected tree.
+    let out_dir = tempfile::tempdir().unwrap();
+    let out_file = out_dir.path().join("report.out");
     let out = out_file.display().to_string();
     for format in ["human", "json", "junit"] {
         let r = run_env(

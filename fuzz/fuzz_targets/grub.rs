@@ -7,7 +7,10 @@ fuzz_target!(|data: &[u8]| {
     let s = String::from_utf8_lossy(data);
     let legacy = grub::parse_legacy(&s);
     let _ = grub::select_default(&legacy, Some("1>0"));
-    let g2 = grub::parse_grub2(&s);
+    let g2 = grub::parse_grub2(&s).unwrap_or(grub::GrubConfig {
+        entries: Vec::new(),
+        default: grub::DefaultSpec::Unset,
+    });
     let env = grub::parse_grubenv(&s);
     let saved = env.first().map(|(_, v)| v.as_str());
     let _ = grub::select_default(&g2, saved);

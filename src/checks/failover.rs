@@ -5,6 +5,8 @@
 //! first boot after failover. The agent's installer also copies and rebuilds every initramfs,
 //! which needs room.
 
+pub mod boot;
+
 use super::{Applies, CheckDef, Context, Doc, Finding};
 use crate::facts::initramfs::Contents;
 use crate::facts::kernel_inventory::{HYPERV_DRIVERS, InstalledKernel};

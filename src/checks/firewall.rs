@@ -1,63 +1,14 @@
-//! Inbound connections through the local firewall: `ssh.firewall` (the ports sshd listens on)
-//! and `mvc.port-20004` (the multi-VM consistency port, which must also be free). Each asks of
-//! the firewall active now and of the one loaded at the next boot: will a new TCP connection
-//! from another host to the port be accepted? IPv4 decides (Site Recovery reaches guests over
-//! IPv4); the IPv6 answer is reported alongside.
+//! Inbound connections through the local firewall, shared by `ssh.firewall` (in `ssh.rs`: the
+//! ports sshd listens on) and `mvc.port-20004` (in `mvc.rs`: the multi-VM consistency port).
+//! Both ask of the firewall active now and of the one loaded at the next boot: will a new TCP
+//! connection from another host to the port be accepted? IPv4 decides (Site Recovery reaches
+//! guests over IPv4); the IPv6 answer is reported alongside.
 
-use super::{Applies, CheckDef, Context, Doc, Finding, Status};
+use super::{Context, Status};
 use crate::facts::firewall::{Side, Source};
-use crate::facts::listeners::Listener;
-use crate::firewall::egress::{Question, evaluate_connect, evaluate_out};
+use crate::firewall::egress::{Question, evaluate_out};
 use crate::firewall::eval::{Answer, Verdict, evaluate};
 use crate::firewall::{Family, Origin, Ruleset};
-use crate::scenario::Scenario;
-
-/// The multi-VM consistency port.
-pub const MVC_PORT: u16 = 20004;
-
-const SEED_LINUX_ROW: &str = "seeds/000 (Prerequisites for replication using Azure Site Recovery, 2016-12-11), section \"Disaster Recovery of VMware virtual machines or physical Windows/Linux servers to Azure\", Replicated machine prerequisites, row \"Linux machines (physical or VMware)\"";
-const SEED_VMWARE_ROW: &str = "seeds/000 (Prerequisites for replication using Azure Site Recovery, 2016-12-11), section \"Disaster Recovery of VMware virtual machines or physical Windows/Linux servers to Azure\", Replicated machine prerequisites, row \"On-premises (VMware VMs)\"; reference/asr-matrix.md section 7";
-
-pub const CHECKS: &[CheckDef] = &[
-    CheckDef {
-        id: "ssh.firewall",
-        title: "Firewall lets ssh connections in",
-        applies: Applies::All,
-        live_only: false,
-        online_only: false,
-        doc: Doc {
-            requirement: "A new TCP connection from another machine to the port sshd listens on must get through the machine's own firewall, both with the rules active now and with those loaded when the machine boots, so that the machine can be reached with ssh (after failover too).",
-            why: "After failover the replica boots in Azure with the firewall configuration of the protected machine; if it drops ssh, nobody can log in to the failed-over machine. Push installation of the Mobility service also connects to the machine over ssh.",
-            fix: "Allow inbound TCP to sshd's port in the firewall that decides (the report names it) and make it permanent: e.g. `firewall-cmd --permanent --add-service=ssh; firewall-cmd --reload`, `iptables -I INPUT -p tcp --dport 22 -m state --state NEW -j ACCEPT; service iptables save`, `ufw allow 22/tcp`, or FW_SERVICES_EXT_TCP in /etc/sysconfig/SuSEfirewall2.",
-            reference: SEED_LINUX_ROW,
-            prevents: &[
-                "95117",
-                "97118",
-                "ssh to the failed-over VM refused or timing out",
-            ],
-        },
-        run: check_ssh,
-    },
-    CheckDef {
-        id: "mvc.port-20004",
-        title: "TCP 20004 open and free for multi-VM consistency",
-        applies: Applies::Only(&[
-            Scenario::VmwareToAzure,
-            Scenario::PhysicalToAzure,
-            Scenario::AzureToAzure,
-        ]),
-        live_only: false,
-        online_only: false,
-        doc: Doc {
-            requirement: "Machines replicated with multi-VM consistency talk to each other on TCP port 20004: the local firewall must accept new connections to it (now and after a reboot), and no other program may already listen on it.",
-            why: "Members of a replication group coordinate consistent recovery points over port 20004; if one member cannot be reached, or another program holds the port, no multi-VM consistent recovery point is created.",
-            fix: "Open TCP 20004 in the firewall that decides (e.g. `firewall-cmd --permanent --add-port=20004/tcp; firewall-cmd --reload`) and stop or move the program that listens on it. Only needed with multi-VM consistency; run with --multi-vm to make problems failures.",
-            reference: SEED_VMWARE_ROW,
-            prevents: &["no multi-VM consistent recovery points"],
-        },
-        run: check_mvc,
-    },
-];
 
 /// The answer of one side (now or after reboot) for one port and IP version.
 #[derive(Debug, Clone)]
@@ -181,7 +132,7 @@ pub(super) fn evaluate_side_with(
 }
 
 /// The answers for one port.
-struct PortResult {
+pub(super) struct PortResult {
     port: u16,
     now: [Option<SideResult>; 2],
     boot: [Option<SideResult>; 2],
@@ -208,7 +159,7 @@ impl PortResult {
     }
 }
 
-fn port_result(ctx: &Context<'_>, port: u16) -> PortResult {
+pub(super) fn port_result(ctx: &Context<'_>, port: u16) -> PortResult {
     let fw = ctx.facts.firewall();
     let fams = [Family::V4, Family::V6];
     let mut reply_blockers = Vec::new();
@@ -337,7 +288,7 @@ pub(super) fn side_details(label: &str, family: Family, r: &SideResult, out: &mu
     }
 }
 
-fn all_details(ctx: &Context<'_>, results: &[PortResult]) -> Vec<String> {
+pub(super) fn all_details(ctx: &Context<'_>, results: &[PortResult]) -> Vec<String> {
     let mut out = Vec::new();
     let fw = ctx.facts.firewall();
     for r in results {
@@ -386,7 +337,7 @@ pub(super) fn decided(v: &SideVerdict) -> String {
 }
 
 /// One line about one port: what now and after reboot say, and whether they disagree.
-fn port_summary(r: &PortResult) -> String {
+pub(super) fn port_summary(r: &PortResult) -> String {
     let (n, b) = r.v4();
     match (n, b) {
         (Some(n), Some(b)) if n.short() == b.short() => match n {
@@ -422,7 +373,11 @@ fn port_summary(r: &PortResult) -> String {
 }
 
 /// Commands that open `port` in the firewall that blocked it.
-fn remediation(results: &[PortResult], ssh: bool, os_id: Option<&str>) -> Option<String> {
+pub(super) fn remediation(
+    results: &[PortResult],
+    ssh: bool,
+    os_id: Option<&str>,
+) -> Option<String> {
     let mut lines = Vec::new();
     for r in results {
         let mut origins = Vec::new();
@@ -433,15 +388,15 @@ fn remediation(results: &[PortResult], ssh: bool, os_id: Option<&str>) -> Option
                 _ => {}
             }
         }
-        let mut seen = Vec::new();
+        // A set: a blocklist of 100,000 rules gives as many distinct fixes.
+        let mut seen = std::collections::HashSet::new();
         for o in origins {
             let fix = if r.reply_blockers.contains(&o) {
                 reply_fix_for(&o, r.port)
             } else {
                 fix_for(&o, r.port, ssh, os_id)
             };
-            if !seen.contains(&fix) {
-                seen.push(fix.clone());
+            if seen.insert(fix.clone()) {
                 lines.push(fix);
             }
         }
@@ -538,7 +493,7 @@ fn reply_fix_for(o: &Origin, port: u16) -> String {
 }
 
 /// The status the firewall answers give, before options.
-fn firewall_status(results: &[PortResult]) -> Status {
+pub(super) fn firewall_status(results: &[PortResult]) -> Status {
     let statuses: Vec<Status> = results
         .iter()
         .map(|r| match r.worst() {
@@ -556,225 +511,4 @@ fn firewall_status(results: &[PortResult]) -> Status {
     } else {
         worst
     }
-}
-
-fn check_ssh(ctx: &Context<'_>) -> Finding {
-    let sshd = ctx.facts.sshd_ports();
-    let results: Vec<PortResult> = sshd.ports.iter().map(|p| port_result(ctx, *p)).collect();
-    let mut status = firewall_status(&results);
-    let ports: Vec<String> = sshd.ports.iter().map(u16::to_string).collect();
-    let lines: Vec<String> = results.iter().map(port_summary).collect();
-    // Ports from a configuration that was not read whole may be the wrong ones: only a port
-    // that is known to be blocked is still a firm answer.
-    let ports_unknown = !sshd.errors.is_empty() && matches!(status, Status::Pass | Status::Warn);
-    if ports_unknown {
-        status = Status::Error;
-    }
-    let summary = match status {
-        Status::Pass => format!(
-            "ssh (TCP {}) gets through: {}",
-            ports.join(", "),
-            lines.join("; ")
-        ),
-        Status::Warn if results.len() > 1 => format!(
-            "ssh is reachable on some of its ports only, or not for every peer: {}",
-            lines.join("; ")
-        ),
-        Status::Warn => format!("ssh may not get through: {}", lines.join("; ")),
-        Status::Error if ports_unknown => format!(
-            "could not tell which ports sshd listens on: {}; for the ports read: {}",
-            sshd.errors[0],
-            lines.join("; ")
-        ),
-        Status::Error => format!("could not read the firewall rules: {}", lines.join("; ")),
-        _ => format!("ssh is blocked: {}", lines.join("; ")),
-    };
-    let mut details = vec![match &sshd.config {
-        Some(_) => format!(
-            "sshd listens on TCP {} (from {})",
-            ports.join(", "),
-            sshd.files.join(", ")
-        ),
-        None => format!(
-            "sshd listens on TCP {} (no sshd_config found)",
-            ports.join(", ")
-        ),
-    }];
-    details.extend(sshd.notes.iter().cloned());
-    details.extend(
-        sshd.errors
-            .iter()
-            .map(|e| format!("sshd configuration: {e}")),
-    );
-    details.extend(all_details(ctx, &results));
-    let mut f = Finding {
-        status,
-        summary,
-        details,
-        remediation: None,
-    };
-    if matches!(status, Status::Fail | Status::Warn) {
-        f.remediation = remediation(&results, true, ctx.facts.os().id.as_deref());
-    }
-    if ports_unknown {
-        f.remediation = Some("Make sshd's configuration readable and its Include lines finite (run asr-preflight as root: sshd_config is often readable by root only).".into());
-    } else if status == Status::Error {
-        f.remediation = Some("Run asr-preflight as root so that it can read the firewall rules (iptables-save and nft need CAP_NET_ADMIN).".into());
-    }
-    f
-}
-
-/// Whether a listener on the port is Site Recovery's own (or this tool's peer test).
-fn known_listener(l: &Listener, install_dir: &std::path::Path) -> Option<&'static str> {
-    let o = l.owner.as_ref()?;
-    let exe = o.exe.as_deref().unwrap_or("");
-    let dir = install_dir.to_string_lossy();
-    let dir = dir.trim_end_matches('/');
-    if exe.starts_with("/usr/local/ASR/")
-        || exe.starts_with("/usr/local/InMage/")
-        || (!dir.is_empty() && exe.starts_with(&format!("{dir}/")))
-    {
-        return Some("Site Recovery");
-    }
-    if o.comm == "asr-preflight" && o.cmdline.contains("mvc") {
-        return Some("asr-preflight mvc listen (the peer test)");
-    }
-    None
-}
-
-fn check_mvc(ctx: &Context<'_>) -> Finding {
-    let r = port_result(ctx, MVC_PORT);
-    let fw_status = firewall_status(std::slice::from_ref(&r));
-    let mut details = Vec::new();
-    let mut status = match fw_status {
-        Status::Fail if !ctx.options.multi_vm => Status::Warn,
-        s => s,
-    };
-    let mut summary = port_summary(&r);
-    if fw_status == Status::Fail && !ctx.options.multi_vm {
-        summary.push_str(" (a warning because multi-VM consistency was not asked for; --multi-vm makes it a failure)");
-    }
-    // Members of a replication group also connect out to each other on the port.
-    let fw = ctx.facts.firewall();
-    let mut out_status = Status::Pass;
-    let mut out_lines = Vec::new();
-    let mut out_details = Vec::new();
-    for (label, side) in [("now", &fw.now), ("after reboot", &fw.boot)] {
-        let Some(o) = evaluate_side_with(side, Family::V4, &|rs| {
-            evaluate_connect(rs, Family::V4, MVC_PORT, None)
-        }) else {
-            continue;
-        };
-        let st = match &o.verdict {
-            SideVerdict::Blocked(_) if ctx.options.multi_vm => Status::Fail,
-            SideVerdict::Blocked(_) => Status::Warn,
-            SideVerdict::Unreadable(_) => Status::Error,
-            SideVerdict::Undetermined(_) | SideVerdict::Conditional(_) => Status::Warn,
-            SideVerdict::Accepted(_) | SideVerdict::NoFirewall => Status::Pass,
-        };
-        if st < Status::Pass {
-            let verb = match &o.verdict {
-                SideVerdict::Conditional(_) => {
-                    "is let out only to some addresses or by some interfaces"
-                }
-                v => v.short(),
-            };
-            out_lines.push(format!(
-                "outbound TCP 20004 to the other members {verb} {label}{}",
-                decided(&o.verdict)
-            ));
-            side_details(
-                &format!("outbound TCP 20004 {label}"),
-                Family::V4,
-                &o,
-                &mut out_details,
-            );
-        }
-        out_status = out_status.min(st);
-    }
-    if out_status < Status::Pass {
-        status = status.min(out_status);
-        summary = format!("{summary}; {}", out_lines.join("; "));
-    }
-    details.extend(out_details);
-    // Who holds the port.
-    let mut holders = Vec::new();
-    match ctx.facts.listeners() {
-        None => details.push(
-            "listening sockets: an image has none; whether another program will hold TCP 20004 cannot be known with --root".into(),
-        ),
-        Some(l) => {
-            for e in &l.errors {
-                details.push(format!("listening sockets: {e}"));
-            }
-            if !l.errors.is_empty() && status != Status::Fail {
-                status = Status::Error;
-                summary = format!("{summary}; the listening sockets could not be read");
-            }
-            for s in l.listeners.iter().filter(|s| s.port == MVC_PORT) {
-                let who = match &s.owner {
-                    Some(o) => format!(
-                        "{} (pid {}, {})",
-                        o.comm,
-                        o.pid,
-                        o.exe.clone().unwrap_or_else(|| o.cmdline.clone())
-                    ),
-                    None => format!(
-                        "an unknown process (uid {}; its /proc/PID/fd could not be read{})",
-                        s.uid,
-                        if l.unreadable_processes > 0 { ": run as root" } else { "" }
-                    ),
-                };
-                match known_listener(s, &ctx.options.install_dir) {
-                    Some(k) => details.push(format!("TCP 20004 on {} is held by {who}: {k}, as expected", s.addr)),
-                    None => holders.push((s.addr, who)),
-                }
-            }
-        }
-    }
-    if !holders.is_empty() {
-        status = Status::Fail;
-        let list: Vec<String> = holders.iter().map(|(a, w)| format!("{a}: {w}")).collect();
-        summary = format!(
-            "TCP 20004 is already held by another program ({}); {summary}",
-            list.join("; ")
-        );
-    }
-    details.extend(all_details(ctx, std::slice::from_ref(&r)));
-    let mut f = Finding {
-        status,
-        summary,
-        details,
-        remediation: None,
-    };
-    let mut fixes = Vec::new();
-    if !holders.is_empty() {
-        fixes.push(format!(
-            "stop or reconfigure the program listening on TCP 20004 ({})",
-            holders
-                .iter()
-                .map(|(_, w)| w.clone())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ));
-    }
-    if out_status < Status::Pass {
-        fixes.push("let new outbound TCP connections to port 20004 out (e.g. `iptables -I OUTPUT -p tcp --dport 20004 -j ACCEPT`, `nft insert rule inet filter output tcp dport 20004 accept`), saved the way the system loads its rules".into());
-    }
-    if matches!(fw_status, Status::Fail | Status::Warn) {
-        fixes.extend(remediation(
-            std::slice::from_ref(&r),
-            false,
-            ctx.facts.os().id.as_deref(),
-        ));
-    }
-    if status == Status::Error {
-        fixes.push(
-            "Run asr-preflight as root so that it can read the firewall rules and sockets.".into(),
-        );
-    }
-    if !fixes.is_empty() {
-        f.remediation = Some(fixes.join("\n"));
-    }
-    f
 }

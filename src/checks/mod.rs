@@ -6,19 +6,19 @@
 pub mod agent;
 pub mod ascii;
 pub mod azure;
-pub mod disk_layout;
+pub mod disk;
 pub mod egress;
 pub mod failover;
-pub mod failover_boot;
 pub mod firewall;
+pub mod hostname;
+pub mod hosts;
 pub mod image;
 pub mod kernel;
+pub mod mvc;
 pub mod net;
-pub mod network;
 pub mod nic;
 pub mod os;
 pub mod ssh;
-pub mod storage;
 pub mod time;
 pub mod trust;
 pub mod vmware;
@@ -125,6 +125,19 @@ pub const MAX_DETAILS: usize = 2000;
 pub const MAX_SUMMARY_BYTES: usize = 16 * 1024;
 /// The most bytes of a remediation (hosts lines to add, commands to run).
 pub const MAX_REMEDIATION_BYTES: usize = 64 * 1024;
+
+/// The most bytes of one `system.*` field of the report (host name, OS name and version,
+/// kernel release): each comes from the inspected system and could be megabytes long.
+pub const MAX_SYSTEM_FIELD_BYTES: usize = 256;
+
+/// A `system.*` value cut to [`MAX_SYSTEM_FIELD_BYTES`], saying how much was left out.
+pub fn bounded_field(v: Option<&String>) -> Option<String> {
+    v.map(|s| {
+        let mut s = s.clone();
+        cut_text(&mut s, MAX_SYSTEM_FIELD_BYTES);
+        s
+    })
+}
 
 /// Cuts `s` to at most `max` bytes at a character boundary, saying how much was left out.
 fn cut_text(s: &mut String, max: usize) {
@@ -253,19 +266,20 @@ pub fn registry() -> Vec<&'static CheckDef> {
     // The product contract's ids first, in SPEC order; then the checks added since.
     let areas: &[&[CheckDef]] = &[
         os::CHECKS,
-        network::CHECKS,
+        hostname::CHECKS,
+        hosts::CHECKS,
         ssh::CHECKS,
-        firewall::CHECKS,
+        mvc::CHECKS,
         egress::CHECKS,
         ascii::CHECKS,
-        storage::CHECKS,
+        disk::CHECKS,
         vmware::CHECKS,
         net::CHECKS,
         agent::CHECKS,
         kernel::CHECKS,
         failover::CHECKS,
-        failover_boot::CHECKS,
-        disk_layout::CHECKS,
+        failover::boot::CHECKS,
+        disk::layout::CHECKS,
         nic::CHECKS,
         time::CHECKS,
         trust::CHECKS,

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::network::not_counted;
+use super::hosts::not_counted;
 use super::{Applies, CheckDef, Context, Doc, Finding};
 use crate::facts::network::Origin;
 use crate::facts::teaming::teaming_name;

@@ -1,8 +1,12 @@
-//! Secure Shell checks: the SSH server starts by itself when the machine boots (and, live,
-//! whether it runs now). The boot answer comes from `facts::services`, for systemd, Upstart and
-//! SysV init alike.
+//! Secure Shell checks: the SSH server starts by itself when the machine boots (`ssh.autostart`;
+//! live, also whether it runs now; the boot answer comes from `facts::services`, for systemd,
+//! Upstart and SysV init alike), and the local firewall lets connections to its ports in
+//! (`ssh.firewall`, evaluated by `firewall.rs` as `mvc.port-20004` is).
 
-use super::{Applies, CheckDef, Context, Doc, Finding};
+use super::firewall::{
+    PortResult, all_details, firewall_status, port_result, port_summary, remediation,
+};
+use super::{Applies, CheckDef, Context, Doc, Finding, Status};
 use crate::facts::processes::ProcessFacts;
 use crate::facts::services::{BootState, InitSystem, ServiceEnablement};
 use crate::scenario::Scenario;
@@ -11,26 +15,48 @@ use crate::scenario::Scenario;
 const SSHD_NAMES: &[&str] = &["sshd", "ssh"];
 
 const SEED_SSH: &str = "seeds/000 (Prerequisites for replication using Azure Site Recovery, 2016-12-11), section \"Disaster Recovery of VMware virtual machines or physical Windows/Linux servers to Azure\", Replicated machine prerequisites, row \"Linux machines (physical or VMware)\"; reference/asr-errors.md (push installation errors)";
+const SEED_LINUX_ROW: &str = "seeds/000 (Prerequisites for replication using Azure Site Recovery, 2016-12-11), section \"Disaster Recovery of VMware virtual machines or physical Windows/Linux servers to Azure\", Replicated machine prerequisites, row \"Linux machines (physical or VMware)\"";
 
-pub const CHECKS: &[CheckDef] = &[CheckDef {
-    id: "ssh.autostart",
-    title: "SSH server starts at boot",
-    applies: Applies::Only(&[Scenario::VmwareToAzure, Scenario::PhysicalToAzure]),
-    live_only: false,
-    online_only: false,
-    doc: Doc {
-        requirement: "The OpenSSH server (sshd) must be installed and configured to start by itself every time the machine boots, so that after a failover the Azure copy of the machine can be reached with an ssh client.",
-        why: "A failed-over virtual machine boots unattended in Azure; if sshd is not enabled at boot there is no way to log in to it. Before that, the configuration or process server installs the Mobility service by connecting to the machine over ssh, so a machine whose sshd is stopped or disabled also fails the push installation.",
-        fix: "Install the distribution's OpenSSH server package if it is missing, then enable the service with the init system's own tool: `systemctl enable sshd` (Debian and Ubuntu: `ssh`), `chkconfig sshd on` (RHEL 6), `insserv sshd` (SLES 11), or remove a `manual` line from the Upstart override file. The check prints the exact command for the machine.",
-        reference: SEED_SSH,
-        prevents: &[
-            "95117 (process server cannot reach the machine over ssh)",
-            "97118 (push installation cannot connect)",
-            "95108 (push installation over ssh fails)",
-        ],
+pub const CHECKS: &[CheckDef] = &[
+    CheckDef {
+        id: "ssh.autostart",
+        title: "SSH server starts at boot",
+        applies: Applies::Only(&[Scenario::VmwareToAzure, Scenario::PhysicalToAzure]),
+        live_only: false,
+        online_only: false,
+        doc: Doc {
+            requirement: "The OpenSSH server (sshd) must be installed and configured to start by itself every time the machine boots, so that after a failover the Azure copy of the machine can be reached with an ssh client.",
+            why: "A failed-over virtual machine boots unattended in Azure; if sshd is not enabled at boot there is no way to log in to it. Before that, the configuration or process server installs the Mobility service by connecting to the machine over ssh, so a machine whose sshd is stopped or disabled also fails the push installation.",
+            fix: "Install the distribution's OpenSSH server package if it is missing, then enable the service with the init system's own tool: `systemctl enable sshd` (Debian and Ubuntu: `ssh`), `chkconfig sshd on` (RHEL 6), `insserv sshd` (SLES 11), or remove a `manual` line from the Upstart override file. The check prints the exact command for the machine.",
+            reference: SEED_SSH,
+            prevents: &[
+                "95117 (process server cannot reach the machine over ssh)",
+                "97118 (push installation cannot connect)",
+                "95108 (push installation over ssh fails)",
+            ],
+        },
+        run: check_autostart,
     },
-    run: check_autostart,
-}];
+    CheckDef {
+        id: "ssh.firewall",
+        title: "Firewall lets ssh connections in",
+        applies: Applies::All,
+        live_only: false,
+        online_only: false,
+        doc: Doc {
+            requirement: "A new TCP connection from another machine to the port sshd listens on must get through the machine's own firewall, both with the rules active now and with those loaded when the machine boots, so that the machine can be reached with ssh (after failover too).",
+            why: "After failover the replica boots in Azure with the firewall configuration of the protected machine; if it drops ssh, nobody can log in to the failed-over machine. Push installation of the Mobility service also connects to the machine over ssh.",
+            fix: "Allow inbound TCP to sshd's port in the firewall that decides (the report names it) and make it permanent: e.g. `firewall-cmd --permanent --add-service=ssh; firewall-cmd --reload`, `iptables -I INPUT -p tcp --dport 22 -m state --state NEW -j ACCEPT; service iptables save`, `ufw allow 22/tcp`, or FW_SERVICES_EXT_TCP in /etc/sysconfig/SuSEfirewall2.",
+            reference: SEED_LINUX_ROW,
+            prevents: &[
+                "95117",
+                "97118",
+                "ssh to the failed-over VM refused or timing out",
+            ],
+        },
+        run: check_ssh,
+    },
+];
 
 /// The package that provides sshd, and the command that installs and enables it.
 fn install_command(os_id: Option<&str>, e: &ServiceEnablement) -> (String, String) {
@@ -140,6 +166,72 @@ fn check_autostart(ctx: &Context<'_>) -> Finding {
             .fix(command)
         }
     }
+}
+
+fn check_ssh(ctx: &Context<'_>) -> Finding {
+    let sshd = ctx.facts.sshd_ports();
+    let results: Vec<PortResult> = sshd.ports.iter().map(|p| port_result(ctx, *p)).collect();
+    let mut status = firewall_status(&results);
+    let ports: Vec<String> = sshd.ports.iter().map(u16::to_string).collect();
+    let lines: Vec<String> = results.iter().map(port_summary).collect();
+    // Ports from a configuration that was not read whole may be the wrong ones: only a port
+    // that is known to be blocked is still a firm answer.
+    let ports_unknown = !sshd.errors.is_empty() && matches!(status, Status::Pass | Status::Warn);
+    if ports_unknown {
+        status = Status::Error;
+    }
+    let summary = match status {
+        Status::Pass => format!(
+            "ssh (TCP {}) gets through: {}",
+            ports.join(", "),
+            lines.join("; ")
+        ),
+        Status::Warn if results.len() > 1 => format!(
+            "ssh is reachable on some of its ports only, or not for every peer: {}",
+            lines.join("; ")
+        ),
+        Status::Warn => format!("ssh may not get through: {}", lines.join("; ")),
+        Status::Error if ports_unknown => format!(
+            "could not tell which ports sshd listens on: {}; for the ports read: {}",
+            sshd.errors[0],
+            lines.join("; ")
+        ),
+        Status::Error => format!("could not read the firewall rules: {}", lines.join("; ")),
+        _ => format!("ssh is blocked: {}", lines.join("; ")),
+    };
+    let mut details = vec![match &sshd.config {
+        Some(_) => format!(
+            "sshd listens on TCP {} (from {})",
+            ports.join(", "),
+            sshd.files.join(", ")
+        ),
+        None => format!(
+            "sshd listens on TCP {} (no sshd_config found)",
+            ports.join(", ")
+        ),
+    }];
+    details.extend(sshd.notes.iter().cloned());
+    details.extend(
+        sshd.errors
+            .iter()
+            .map(|e| format!("sshd configuration: {e}")),
+    );
+    details.extend(all_details(ctx, &results));
+    let mut f = Finding {
+        status,
+        summary,
+        details,
+        remediation: None,
+    };
+    if matches!(status, Status::Fail | Status::Warn) {
+        f.remediation = remediation(&results, true, ctx.facts.os().id.as_deref());
+    }
+    if ports_unknown {
+        f.remediation = Some("Make sshd's configuration readable and its Include lines finite (run asr-preflight as root: sshd_config is often readable by root only).".into());
+    } else if status == Status::Error {
+        f.remediation = Some("Run asr-preflight as root so that it can read the firewall rules (iptables-save and nft need CAP_NET_ADMIN).".into());
+    }
+    f
 }
 
 #[cfg(test)]

@@ -107,7 +107,13 @@ pub fn gather(root: &Root) -> BootFacts {
         let cfg = if file.ends_with("menu.lst") || file.ends_with("grub.conf") {
             grub::parse_legacy(&text)
         } else {
-            grub::parse_grub2(&text)
+            match grub::parse_grub2(&text) {
+                Ok(c) => c,
+                Err(e) => {
+                    facts.errors.push(format!("{file}: {e}"));
+                    continue;
+                }
+            }
         };
         for entry in &cfg.entries {
             collect(&mut facts, file, entry.line, entry.title(), &entry.args);

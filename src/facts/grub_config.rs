@@ -170,7 +170,13 @@ fn read_grub(root: &Root, path: &str, errors: &mut Vec<String>) -> Option<GrubFi
             config: grub::parse_legacy(&text),
         }
     } else {
-        let config = grub::parse_grub2(&text);
+        let config = match grub::parse_grub2(&text) {
+            Ok(c) => c,
+            Err(e) => {
+                errors.push(format!("{path}: {e}"));
+                return None;
+            }
+        };
         let blscfg = text.lines().any(|l| l.trim() == "blscfg");
         let loads_other = text
             .lines()

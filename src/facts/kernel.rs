@@ -100,7 +100,13 @@ fn default_boot_kernel(root: &Root, installed: &[String], errors: &mut Vec<Strin
             }
         };
         let cfg: GrubConfig = if is_grub2 {
-            grub::parse_grub2(&text)
+            match grub::parse_grub2(&text) {
+                Ok(c) => c,
+                Err(e) => {
+                    errors.push(format!("{path}: {e}"));
+                    continue;
+                }
+            }
         } else {
             grub::parse_legacy(&text)
         };

@@ -12,13 +12,15 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
-use std::rc::Rc;
 
 use super::{Action, Base, Cond, Family, Item, Kind, Origin, Policy, Rule, Ruleset};
 
-/// Steps allowed for one question; rule sets with thousands of source-limited rules stop here
-/// and say so instead of exploring every combination.
-const STEP_BUDGET: usize = 200_000;
+/// Steps allowed for one question; rule sets where many rules depend on different unknowns
+/// (peer address and interface together) stop here and say so instead of exploring every
+/// combination. A step costs constant time, so a blocklist of 300,000 addresses still fits.
+const STEP_BUDGET: usize = 1_000_000;
+/// Time allowed for one question, whatever the steps: the budget is in wall time as well.
+const TIME_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
 /// Nested jumps allowed (the kernel's own limit is in the same range).
 const MAX_DEPTH: usize = 64;
 
@@ -74,14 +76,15 @@ enum Tri {
     Open { kind: Kind, key: String, neg: bool },
 }
 
-/// The facts assumed on one path, as a shared list: a fork copies one pointer, not the list
-/// (a fail2ban chain of thousands of source-limited rules forks at every rule).
-#[derive(Debug)]
-struct Assumed {
-    /// The fact, interned by the walker.
-    key: u32,
-    value: bool,
-    next: Option<Rc<Assumed>>,
+/// Where a path left on the work list resumes: the walker's trail of assumed facts cut back
+/// to `trail_at` entries, then `pending` assumed. The work list is a stack, so the trail below
+/// `trail_at` is still the one the path was forked from when it is taken up again: a fork
+/// costs nothing and a lookup is one index (a fail2ban chain of 100,000 source-limited rules
+/// forks at every rule; searching a list of assumptions there was quadratic).
+#[derive(Debug, Clone, Copy)]
+struct Resume {
+    trail_at: usize,
+    pending: Option<(u32, bool)>,
 }
 
 #[derive(Debug, Clone)]
@@ -106,7 +109,7 @@ struct State {
     /// Next entry of a verdict map being evaluated.
     entry: usize,
     stack: Vec<(usize, usize)>,
-    assumed: Option<Rc<Assumed>>,
+    resume: Resume,
     /// The last explicit ACCEPT rule passed (chain, rule), named as the decider.
     accepted_rule: Option<(usize, usize)>,
     /// The last base chain whose policy accepted.
@@ -142,6 +145,8 @@ pub fn evaluate(rs: &Ruleset, family: Family, port: u16) -> Answer {
         family,
         port,
         keys: RefCell::new(HashMap::new()),
+        values: RefCell::new(Vec::new()),
+        trail: RefCell::new(Vec::new()),
         conditions: RefCell::new(BTreeSet::new()),
         unevaluable: RefCell::new(BTreeSet::new()),
         harmless: RefCell::new(BTreeSet::new()),
@@ -156,6 +161,10 @@ struct Walker<'a> {
     port: u16,
     /// Interned fact keys.
     keys: RefCell<HashMap<String, u32>>,
+    /// The value assumed for each interned key on the path being walked.
+    values: RefCell<Vec<Option<bool>>>,
+    /// The keys assumed on that path, in order (undone back to a fork point on resuming).
+    trail: RefCell<Vec<u32>>,
     /// Every rule at which the walk split: (kind, chain, rule or None for a base's device).
     conditions: RefCell<BTreeSet<(Kind, usize, Option<usize>)>>,
     /// Unevaluable matches met where the walk split: (chain, rule, what).
@@ -179,19 +188,34 @@ impl Walker<'_> {
             item: 0,
             entry: 0,
             stack: Vec::new(),
-            assumed: None,
+            resume: Resume {
+                trail_at: 0,
+                pending: None,
+            },
             accepted_rule: None,
             accepted_policy: None,
             device_checked: false,
         }];
         let mut steps = 0usize;
+        let started = std::time::Instant::now();
         while let Some(mut st) = work.pop() {
+            self.resume(&mut st);
             loop {
                 steps += 1;
+                let out_of_time = steps % 4096 == 0 && started.elapsed() > TIME_BUDGET;
+                if out_of_time {
+                    // Counted as spent: the loops below stop as for the step budget.
+                    steps = STEP_BUDGET + 1;
+                }
                 if steps > STEP_BUDGET {
+                    let what = if out_of_time {
+                        format!("more than {} s of evaluation", TIME_BUDGET.as_secs())
+                    } else {
+                        format!("more than {STEP_BUDGET} evaluation steps")
+                    };
                     ends.push(End {
                         decision: Decision::Unknown(format!(
-                            "more than {STEP_BUDGET} evaluation steps: too many rules depend on the peer's address or interface to follow every combination"
+                            "{what}: too many rules depend on the peer's address or interface to follow every combination"
                         )),
                         by: self.policy_origin(&st),
                     });
@@ -249,21 +273,20 @@ impl Walker<'_> {
             st.device_checked = true;
             if let Some(dev) = &base.device {
                 let key = self.intern(&format!("arrives on {dev}"));
-                match lookup(st, key) {
+                match self.lookup(key) {
                     Some(true) => {}
                     Some(false) => return self.next_base(st),
                     None => {
                         self.conditions
                             .borrow_mut()
                             .insert((Kind::Interface, base.chain, None));
-                        let mut other = st.clone();
-                        assume(&mut other, key, false);
+                        let mut other = self.fork(st, key, false);
                         match self.next_base(&mut other) {
                             // The other branch ended at once (no later base chain).
                             Step::Done(end) => ends.push(end),
                             Step::Go => work.push(other),
                         }
-                        assume(st, key, true);
+                        self.assume(key, true);
                     }
                 }
             }
@@ -345,7 +368,7 @@ impl Walker<'_> {
             Tri::False => false,
             Tri::Open { kind, key, neg } => {
                 let k = self.intern(&key);
-                if let Some(v) = lookup(st, k) {
+                if let Some(v) = self.lookup(k) {
                     return v != neg;
                 }
                 if kind == Kind::Unevaluable {
@@ -356,8 +379,7 @@ impl Walker<'_> {
                 self.conditions
                     .borrow_mut()
                     .insert((kind, st.chain, Some(st.rule)));
-                let mut other = st.clone();
-                assume(&mut other, k, neg);
+                let mut other = self.fork(st, k, neg);
                 // In the other branch the condition does not hold.
                 match self.rs.chains[other.chain].rules[other.rule]
                     .items
@@ -367,7 +389,7 @@ impl Walker<'_> {
                     _ => self.next_rule(&mut other),
                 }
                 work.push(other);
-                assume(st, k, !neg);
+                self.assume(k, !neg);
                 true
             }
         }
@@ -387,7 +409,7 @@ impl Walker<'_> {
                 Tri::True => false,
                 Tri::Open { key, neg, .. } => {
                     let known = self.keys.borrow().get(&key).copied();
-                    known.and_then(|k| lookup(st, k)) == Some(neg)
+                    known.and_then(|k| self.lookup(k)) == Some(neg)
                 }
             })
     }
@@ -454,8 +476,54 @@ impl Walker<'_> {
 
     fn intern(&self, key: &str) -> u32 {
         let mut keys = self.keys.borrow_mut();
+        if let Some(&k) = keys.get(key) {
+            return k;
+        }
         let n = keys.len() as u32;
-        *keys.entry(key.to_string()).or_insert(n)
+        keys.insert(key.to_string(), n);
+        self.values.borrow_mut().push(None);
+        n
+    }
+
+    /// The value assumed for `key` on the path being walked, if any.
+    fn lookup(&self, key: u32) -> Option<bool> {
+        self.values.borrow().get(key as usize).copied().flatten()
+    }
+
+    /// Assumes `key` is `value` on the path being walked.
+    fn assume(&self, key: u32, value: bool) {
+        self.values.borrow_mut()[key as usize] = Some(value);
+        self.trail.borrow_mut().push(key);
+    }
+
+    /// A copy of the path being walked that, when resumed, assumes `key` is `value` instead.
+    /// Call before the walked path assumes anything more.
+    fn fork(&self, st: &State, key: u32, value: bool) -> State {
+        let mut other = st.clone();
+        other.resume = Resume {
+            trail_at: self.trail.borrow().len(),
+            pending: Some((key, value)),
+        };
+        other
+    }
+
+    /// Makes `st` the path being walked: the assumptions made after its fork are undone and
+    /// its own is made.
+    fn resume(&self, st: &mut State) {
+        let Resume { trail_at, pending } = st.resume;
+        {
+            let mut trail = self.trail.borrow_mut();
+            let mut values = self.values.borrow_mut();
+            while trail.len() > trail_at {
+                if let Some(k) = trail.pop() {
+                    values[k as usize] = None;
+                }
+            }
+        }
+        if let Some((k, v)) = pending {
+            self.assume(k, v);
+        }
+        st.resume.pending = None;
     }
 
     fn next_rule(&self, st: &mut State) {
@@ -623,24 +691,4 @@ fn has_verdict(rule: &Rule) -> bool {
         Item::Act(Action::Continue) | Item::Cond(_) => false,
         Item::Act(_) | Item::Vmap(_) => true,
     })
-}
-
-/// The value assumed for `key` on this path, if any.
-fn lookup(st: &State, key: u32) -> Option<bool> {
-    let mut cur = st.assumed.as_deref();
-    while let Some(a) = cur {
-        if a.key == key {
-            return Some(a.value);
-        }
-        cur = a.next.as_deref();
-    }
-    None
-}
-
-fn assume(st: &mut State, key: u32, value: bool) {
-    st.assumed = Some(Rc::new(Assumed {
-        key,
-        value,
-        next: st.assumed.take(),
-    }));
 }

@@ -210,8 +210,65 @@ struct Rich {
     limited: bool,
 }
 
+/// Elements nested deeper than this make a firewalld file an error: firewalld's own files
+/// nest three deep, and a hostile zone 20,000 deep overflowed the stack inside the XML parser.
+pub const MAX_XML_DEPTH: usize = 256;
+
+/// A firewalld XML file, refused before parsing when it nests deeper than [`MAX_XML_DEPTH`].
+fn parse_xml<'x>(path: &str, xml: &'x str) -> Result<roxmltree::Document<'x>, String> {
+    if let Some(offset) = too_deep(xml.as_bytes(), MAX_XML_DEPTH) {
+        return Err(format!(
+            "{path}: elements nested more than {MAX_XML_DEPTH} deep (at byte {offset})"
+        ));
+    }
+    roxmltree::Document::parse(xml).map_err(|e| format!("{path}: {e}"))
+}
+
+/// The offset where element nesting first exceeds `limit`, by a linear scan that needs no
+/// stack: `<name` opens, `</` and `/>` close; comments, CDATA, processing instructions and
+/// declarations are skipped whole. It errs on counting deeper, never shallower, than a parser.
+fn too_deep(xml: &[u8], limit: usize) -> Option<usize> {
+    let skip_to = |from: usize, end: &[u8]| {
+        xml[from..]
+            .windows(end.len())
+            .position(|w| w == end)
+            .map(|p| from + p + end.len())
+            .unwrap_or(xml.len())
+    };
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < xml.len() {
+        if xml[i] != b'<' {
+            i += 1;
+            continue;
+        }
+        let rest = &xml[i..];
+        if rest.starts_with(b"<!--") {
+            i = skip_to(i + 4, b"-->");
+        } else if rest.starts_with(b"<![CDATA[") {
+            i = skip_to(i + 9, b"]]>");
+        } else if rest.starts_with(b"<?") {
+            i = skip_to(i + 2, b"?>");
+        } else if rest.starts_with(b"<!") || rest.starts_with(b"</") {
+            depth = depth.saturating_sub(usize::from(rest.starts_with(b"</")));
+            i = skip_to(i + 2, b">");
+        } else {
+            let end = skip_to(i + 1, b">");
+            let self_closing = end >= 2 && xml[end - 2] == b'/';
+            if !self_closing {
+                depth += 1;
+                if depth > limit {
+                    return Some(i);
+                }
+            }
+            i = end;
+        }
+    }
+    None
+}
+
 fn parse_zone(path: &str, xml: &str) -> Result<Zone, String> {
-    let doc = roxmltree::Document::parse(xml).map_err(|e| format!("{path}: {e}"))?;
+    let doc = parse_xml(path, xml)?;
     let root = doc.root_element();
     if root.tag_name().name() != "zone" {
         return Err(format!("{path}: not a <zone> file"));
@@ -348,7 +405,7 @@ fn service_ports(name: &str, cfg: &Config) -> Result<(Vec<PortRange>, bool, Stri
             return Err(format!("service {service} has no definition"));
         };
         top_path.get_or_insert_with(|| path.clone());
-        let doc = roxmltree::Document::parse(xml).map_err(|e| format!("{path}: {e}"))?;
+        let doc = parse_xml(path, xml)?;
         for n in doc.root_element().children().filter(|n| n.is_element()) {
             match n.tag_name().name() {
                 "port" if n.attribute("protocol") == Some("tcp") => {
@@ -535,7 +592,7 @@ fn direct_rules(
     want: &str,
     notes: &mut Vec<String>,
 ) -> Result<Vec<Rule>, String> {
-    let doc = roxmltree::Document::parse(xml).map_err(|e| format!("{path}: {e}"))?;
+    let doc = parse_xml(path, xml)?;
     let mut out: Vec<(i64, Rule)> = Vec::new();
     for n in doc.root_element().children().filter(|n| n.is_element()) {
         let args = n.text().unwrap_or("").trim().to_string();
@@ -587,6 +644,19 @@ fn direct_rules(
 
 #[cfg(test)]
 mod tests {
+    /// Nesting past the limit is refused before the XML parser sees it; comments and
+    /// self-closing elements do not count.
+    #[test]
+    fn deep_nesting_is_refused() {
+        let deep = format!("<zone>{}{}</zone>", "<a>".repeat(300), "</a>".repeat(300));
+        assert_eq!(too_deep(deep.as_bytes(), MAX_XML_DEPTH), Some(6 + 3 * 255));
+        let e = parse_xml("z.xml", &deep).unwrap_err();
+        assert!(e.contains("nested more than 256 deep"), "{e}");
+        let flat = format!("<zone>{}<!-- <a><a> --></zone>", "<a/>".repeat(1000));
+        assert_eq!(too_deep(flat.as_bytes(), 2), None);
+        assert!(parse_xml("z.xml", &flat).is_ok());
+    }
+
     use super::super::eval::{Verdict, evaluate};
     use super::*;
 

@@ -6,6 +6,7 @@
 //! is kept as an unevaluable condition quoting it, with the rule's verdict still applied.
 
 use std::cell::Cell;
+use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
@@ -153,6 +154,48 @@ struct Doc {
     expansion_overflow: Cell<bool>,
     /// Files that `include` may still bring in.
     includes_left: usize,
+    /// Where chain and set objects sit in `objects`: a file of 20,000 chains was searched
+    /// once per chain.
+    index: ObjIndex,
+}
+
+/// (family, table, name) of an object.
+type ObjKey = (String, String, String);
+
+/// Positions of chain and set/map objects, covering `objects[..indexed]`. Appending needs no
+/// care (the rest is indexed on the next lookup); anything that moves objects (clear, retain,
+/// insert) calls [`ObjIndex::invalidate`].
+#[derive(Default)]
+struct ObjIndex {
+    chains: HashMap<ObjKey, usize>,
+    sets: HashMap<ObjKey, usize>,
+    indexed: usize,
+}
+
+impl ObjIndex {
+    fn invalidate(&mut self) {
+        *self = ObjIndex::default();
+    }
+
+    /// Indexes what was appended since the last lookup; the first object of a key wins, as a
+    /// search from the front would find it.
+    fn catch_up(&mut self, objects: &[Value]) {
+        let key = |o: &Value| {
+            let f = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+            (f("family"), f("table"), f("name"))
+        };
+        for (i, o) in objects.iter().enumerate().skip(self.indexed) {
+            if let Some(c) = o.get("chain") {
+                self.chains.entry(key(c)).or_insert(i);
+            }
+            for kind in ["set", "map"] {
+                if let Some(s) = o.get(kind) {
+                    self.sets.entry(key(s)).or_insert(i);
+                }
+            }
+        }
+        self.indexed = objects.len();
+    }
 }
 
 /// The most files `include` may bring into one document. nft reads every path of the include
@@ -176,6 +219,7 @@ pub fn parse(
         expansion_left: Cell::new(EXPANSION_BUDGET),
         expansion_overflow: Cell::new(false),
         includes_left: MAX_INCLUDED_FILES,
+        index: ObjIndex::default(),
     };
     parse_file(&mut doc, name, text, include, 0)?;
     if doc.expansion_overflow.get() {
@@ -226,10 +270,14 @@ fn parse_file(
             "flush" => {
                 let what = p.word().unwrap_or_default();
                 match what.as_str() {
-                    "ruleset" => doc.objects.clear(),
+                    "ruleset" => {
+                        doc.objects.clear();
+                        doc.index.invalidate();
+                    }
                     "table" => {
                         let (fam, table) = p.family_and_name()?;
                         doc.objects.retain(|o| !belongs(o, &fam, &table, None));
+                        doc.index.invalidate();
                     }
                     "chain" => {
                         let (fam, table) = p.family_and_name()?;
@@ -237,6 +285,7 @@ fn parse_file(
                         doc.objects.retain(|o| {
                             !(o.get("rule").is_some() && belongs(o, &fam, &table, Some(&chain)))
                         });
+                        doc.index.invalidate();
                     }
                     _ => p.skip_statement(),
                 }
@@ -309,6 +358,7 @@ fn parse_file(
                                 })
                                 .unwrap_or(doc.objects.len());
                             doc.objects.insert(at, rule);
+                            doc.index.invalidate();
                         } else {
                             doc.objects.push(rule);
                         }
@@ -370,45 +420,42 @@ fn belongs(o: &Value, fam: &str, table: &str, chain: Option<&str>) -> bool {
 }
 
 fn upsert_chain(doc: &mut Doc, obj: Value) {
-    let key = |o: &Value| {
-        (
-            o.get("family").cloned(),
-            o.get("table").cloned(),
-            o.get("name").cloned(),
-        )
-    };
-    let k = key(&obj);
-    for existing in doc.objects.iter_mut() {
-        if let Some(c) = existing.get_mut("chain") {
-            if key(c) == k {
-                if let (Some(dst), Some(src)) = (c.as_object_mut(), obj.as_object()) {
-                    for (kk, vv) in src {
-                        dst.insert(kk.clone(), vv.clone());
-                    }
-                }
-                return;
+    let f = |k: &str| obj.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let k = (f("family"), f("table"), f("name"));
+    doc.index.catch_up(&doc.objects);
+    if let Some(&i) = doc.index.chains.get(&k) {
+        if let (Some(dst), Some(src)) = (
+            doc.objects[i]
+                .get_mut("chain")
+                .and_then(Value::as_object_mut),
+            obj.as_object(),
+        ) {
+            for (kk, vv) in src {
+                dst.insert(kk.clone(), vv.clone());
             }
         }
+        return;
     }
     doc.objects.push(json!({ "chain": obj }));
 }
 
 fn add_elements(doc: &mut Doc, fam: &str, table: &str, set: &str, elems: Vec<Value>) {
-    for o in doc.objects.iter_mut() {
-        for kind in ["set", "map"] {
-            if let Some(s) = o.get_mut(kind) {
-                if s.get("family").and_then(Value::as_str) == Some(fam)
-                    && s.get("table").and_then(Value::as_str) == Some(table)
-                    && s.get("name").and_then(Value::as_str) == Some(set)
-                {
-                    if let Some(arr) = s.get_mut("elem").and_then(Value::as_array_mut) {
-                        arr.extend(elems);
-                    } else if let Some(m) = s.as_object_mut() {
-                        m.insert("elem".into(), Value::Array(elems));
-                    }
-                    return;
-                }
+    doc.index.catch_up(&doc.objects);
+    let k = (fam.to_string(), table.to_string(), set.to_string());
+    if let Some(&i) = doc.index.sets.get(&k) {
+        let o = &mut doc.objects[i];
+        let s = if o.get("set").is_some() {
+            o.get_mut("set")
+        } else {
+            o.get_mut("map")
+        };
+        if let Some(s) = s {
+            if let Some(arr) = s.get_mut("elem").and_then(Value::as_array_mut) {
+                arr.extend(elems);
+            } else if let Some(m) = s.as_object_mut() {
+                m.insert("elem".into(), Value::Array(elems));
             }
+            return;
         }
     }
     doc.objects

@@ -149,12 +149,27 @@ fn split_key(line: &str) -> (&str, &str) {
     (key, rest.trim_end())
 }
 
-/// GRUB 2's `grub.cfg`: menuentry and submenu blocks, linux lines, `set default=`.
-pub fn parse_grub2(text: &str) -> GrubConfig {
+/// Blocks (`menuentry`, `submenu`, `if`, `function`...) nested deeper than this make the file
+/// an error: real configurations nest three or four deep; a hostile one 200,000 deep would
+/// otherwise cost time and memory for every level.
+pub const MAX_BLOCK_DEPTH: usize = 64;
+
+/// Why a `grub.cfg` could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: blocks nested more than {MAX_BLOCK_DEPTH} deep")]
+pub struct GrubError {
+    pub line: usize,
+}
+
+/// GRUB 2's `grub.cfg`: menuentry and submenu blocks, linux lines, `set default=`. One pass,
+/// constant work per line (the path of open menu items is kept, not recomputed).
+pub fn parse_grub2(text: &str) -> Result<GrubConfig, GrubError> {
     let mut entries = Vec::new();
     let mut default = DefaultSpec::Unset;
-    // Open blocks: (is_menu_item, title, id, index within its parent).
-    let mut stack: Vec<(bool, String, String, usize)> = Vec::new();
+    // Open blocks: whether each is a menu item (menuentry or submenu).
+    let mut stack: Vec<bool> = Vec::new();
+    // The open menu items, outermost first: (title, id, index within its parent).
+    let mut menu_path: Vec<(String, String, usize)> = Vec::new();
     // Count of menu items seen at each depth of submenus.
     let mut counters: Vec<usize> = vec![0];
     let mut current: Option<BootEntry> = None;
@@ -162,6 +177,9 @@ pub fn parse_grub2(text: &str) -> GrubConfig {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
+        }
+        if line.ends_with('{') && stack.len() >= MAX_BLOCK_DEPTH {
+            return Err(GrubError { line: idx + 1 });
         }
         let w = words(line);
         let Some(first) = w.first().map(String::as_str) else {
@@ -176,19 +194,16 @@ pub fn parse_grub2(text: &str) -> GrubConfig {
                     .and_then(|p| w.get(p + 1))
                     .cloned()
                     .unwrap_or_default();
-                let depth = stack.iter().filter(|s| s.0).count();
+                let depth = menu_path.len();
                 if counters.len() <= depth {
                     counters.resize(depth + 1, 0);
                 }
                 let pos = counters[depth];
                 counters[depth] += 1;
                 if first == "menuentry" {
-                    let mut titles: Vec<String> =
-                        stack.iter().filter(|s| s.0).map(|s| s.1.clone()).collect();
-                    let mut ids: Vec<String> =
-                        stack.iter().filter(|s| s.0).map(|s| s.2.clone()).collect();
-                    let mut index_path: Vec<usize> =
-                        stack.iter().filter(|s| s.0).map(|s| s.3).collect();
+                    let mut titles: Vec<String> = menu_path.iter().map(|s| s.0.clone()).collect();
+                    let mut ids: Vec<String> = menu_path.iter().map(|s| s.1.clone()).collect();
+                    let mut index_path: Vec<usize> = menu_path.iter().map(|s| s.2).collect();
                     titles.push(title.clone());
                     ids.push(id.clone());
                     index_path.push(pos);
@@ -205,11 +220,13 @@ pub fn parse_grub2(text: &str) -> GrubConfig {
                     counters.push(0);
                 }
                 if line.ends_with('{') {
-                    stack.push((true, title, id, pos));
+                    stack.push(true);
+                    menu_path.push((title, id, pos));
                 }
             }
             "}" => {
-                if let Some((true, ..)) = stack.pop() {
+                if let Some(true) = stack.pop() {
+                    menu_path.pop();
                     if let Some(e) = current.take() {
                         entries.push(e);
                     }
@@ -221,7 +238,7 @@ pub fn parse_grub2(text: &str) -> GrubConfig {
                     e.args = w.get(2..).map(|a| a.join(" ")).unwrap_or_default();
                 }
             }
-            "set" if stack.iter().all(|s| !s.0) => {
+            "set" if menu_path.is_empty() => {
                 if let Some(v) = w.get(1).and_then(|a| a.strip_prefix("default=")) {
                     default = if v.contains("saved_entry") {
                         DefaultSpec::Saved
@@ -230,11 +247,11 @@ pub fn parse_grub2(text: &str) -> GrubConfig {
                     };
                 }
             }
-            _ if line.ends_with('{') => stack.push((false, String::new(), String::new(), 0)),
+            _ if line.ends_with('{') => stack.push(false),
             _ => {}
         }
     }
-    GrubConfig { entries, default }
+    Ok(GrubConfig { entries, default })
 }
 
 /// `grubenv`: `key=value` lines; values may contain blanks.
@@ -359,7 +376,7 @@ submenu 'Advanced options' $menuentry_id_option 'gnulinux-advanced-abc' {
     /// GRUB 2 defaults by saved title, by id, by index path into a submenu.
     #[test]
     fn grub2_selection() {
-        let cfg = parse_grub2(GRUB2);
+        let cfg = parse_grub2(GRUB2).unwrap();
         assert_eq!(cfg.entries.len(), 3);
         assert_eq!(cfg.default, DefaultSpec::Saved);
         let by_title =

@@ -17,7 +17,10 @@ pub struct Redacted(String);
 
 impl Redacted {
     pub fn new(raw: impl Into<String>) -> Redacted {
-        Redacted(raw.into())
+        let raw = raw.into();
+        // Its credential-shaped parts are masked in everything the program prints, too.
+        crate::secrets::note_value(&raw);
+        Redacted(raw)
     }
 
     /// The raw value. Never format it into text that leaves the program.
@@ -40,11 +43,15 @@ impl fmt::Debug for Redacted {
 
 /// `raw` with the password of its userinfo replaced by `***`. Everything before the *last* `@`
 /// counts as userinfo, so a password containing `@`, `/` or `:` is hidden whole. A userinfo
-/// without a password may itself be a token and is hidden too (`***@host`).
+/// without a password may itself be a token and is hidden too (`***@host`). Userinfo written
+/// before the scheme (`admin:pw@http://host`) is userinfo all the same. Token query
+/// parameters (`?access_token=...`) are hidden as well.
 pub fn redact(raw: &str) -> String {
+    let masked = mask_query_tokens(raw);
+    let raw = masked.as_str();
     let (prefix, rest) = match raw.find("://") {
-        Some(i) => raw.split_at(i + 3),
-        None => ("", raw),
+        Some(i) if crate::secrets::is_scheme(&raw[..i]) => raw.split_at(i + 3),
+        _ => ("", raw),
     };
     let Some(at) = rest.rfind('@') else {
         return raw.to_string();
@@ -54,6 +61,20 @@ pub fn redact(raw: &str) -> String {
         Some((user, _)) if !user.is_empty() => format!("{prefix}{user}:***@{host}"),
         _ => format!("{prefix}***@{host}"),
     }
+}
+
+/// `raw` with the values of credential-named query parameters replaced by `***`.
+fn mask_query_tokens(raw: &str) -> String {
+    let found = crate::secrets::find(raw);
+    let mut out = raw.to_string();
+    for part in raw.split(['?', '&', '#']) {
+        if let Some((_, v)) = part.split_once('=')
+            && found.iter().any(|f| f == v)
+        {
+            out = out.replace(&format!("={v}"), "=***");
+        }
+    }
+    out
 }
 
 /// Credentials found in a proxy URL (the password itself is never kept).
@@ -268,11 +289,20 @@ pub fn parse_host_port(raw: &str) -> Result<(String, Option<u16>), ProxyUrlError
 
 /// The entries of a bypass list (`no_proxy`, `NO_PROXY`, `BypassList`): separated by commas
 /// (semicolons and blanks tolerated), empty entries dropped.
+/// An entry holding userinfo (`user:pw@host`) is kept redacted: no list entry is ever a
+/// credential in clear.
 pub fn parse_bypass(list: &str) -> Vec<String> {
+    crate::secrets::note_value(list);
     list.split([',', ';', ' ', '\t'])
         .map(str::trim)
         .filter(|e| !e.is_empty())
-        .map(str::to_string)
+        .map(|e| {
+            if e.contains('@') {
+                redact(e)
+            } else {
+                e.to_string()
+            }
+        })
         .collect()
 }
 

@@ -1,6 +1,8 @@
 //! Disk checks: the size of every disk and the number of disks against the matrix limits for the
 //! scenario, and the free space where the agent will be installed.
 
+pub mod layout;
+
 use std::os::unix::ffi::OsStrExt;
 
 use super::{Applies, CheckDef, Context, Doc, Finding};

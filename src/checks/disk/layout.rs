@@ -1,7 +1,7 @@
 //! Disk rules of the newer support matrices that `disk.size` does not cover: no 4K-sector
 //! disks (VMware/physical), and for Azure-to-Azure no NVMe, iSCSI, multipath or DRBD disks.
 
-use super::{Applies, CheckDef, Context, Doc, Finding};
+use crate::checks::{Applies, CheckDef, Context, Doc, Finding};
 use crate::facts::disk_hw::{Attachment, DiskHw};
 use crate::scenario::Scenario;
 

@@ -3,8 +3,8 @@
 //! and fstab naming the root and boot file systems in a way that survives the device renaming
 //! of a move to Azure.
 
-use super::failover::{Family, TO_AZURE, family};
-use super::{Applies, CheckDef, Context, Doc, Finding};
+use super::{Family, TO_AZURE, family};
+use crate::checks::{Applies, CheckDef, Context, Doc, Finding};
 use crate::facts::grub_config::{
     self, Firmware, GrubFacts, GrubFileKind, expected_default, split_args,
 };
@@ -98,7 +98,7 @@ fn is_network(e: &FstabEntry) -> bool {
 /// Names a disk by the kernel's name for it (`/dev/sda2`), which changes in Azure.
 fn kernel_device_name(spec: &[u8]) -> bool {
     let s = String::from_utf8_lossy(spec);
-    s.starts_with("/dev/") && !super::agent::device_name_ok(&s)
+    s.starts_with("/dev/") && !crate::checks::agent::device_name_ok(&s)
 }
 
 fn check_fstab_devices(ctx: &Context<'_>) -> Finding {

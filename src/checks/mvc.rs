@@ -1,0 +1,192 @@
+//! `mvc.port-20004`: the multi-VM consistency port is open in the local firewall (now and after
+//! a reboot) and free, not held by another program.
+
+use super::firewall::{
+    SideVerdict, all_details, decided, evaluate_side_with, firewall_status, port_result,
+    port_summary, remediation, side_details,
+};
+use super::{Applies, CheckDef, Context, Doc, Finding, Status};
+use crate::facts::listeners::Listener;
+use crate::firewall::Family;
+use crate::firewall::egress::evaluate_connect;
+use crate::scenario::Scenario;
+
+/// The multi-VM consistency port.
+pub const MVC_PORT: u16 = 20004;
+
+const SEED_VMWARE_ROW: &str = "seeds/000 (Prerequisites for replication using Azure Site Recovery, 2016-12-11), section \"Disaster Recovery of VMware virtual machines or physical Windows/Linux servers to Azure\", Replicated machine prerequisites, row \"On-premises (VMware VMs)\"; reference/asr-matrix.md section 7";
+
+pub const CHECKS: &[CheckDef] = &[CheckDef {
+    id: "mvc.port-20004",
+    title: "TCP 20004 open and free for multi-VM consistency",
+    applies: Applies::Only(&[
+        Scenario::VmwareToAzure,
+        Scenario::PhysicalToAzure,
+        Scenario::AzureToAzure,
+    ]),
+    live_only: false,
+    online_only: false,
+    doc: Doc {
+        requirement: "Machines replicated with multi-VM consistency talk to each other on TCP port 20004: the local firewall must accept new connections to it (now and after a reboot), and no other program may already listen on it.",
+        why: "Members of a replication group coordinate consistent recovery points over port 20004; if one member cannot be reached, or another program holds the port, no multi-VM consistent recovery point is created.",
+        fix: "Open TCP 20004 in the firewall that decides (e.g. `firewall-cmd --permanent --add-port=20004/tcp; firewall-cmd --reload`) and stop or move the program that listens on it. Only needed with multi-VM consistency; run with --multi-vm to make problems failures.",
+        reference: SEED_VMWARE_ROW,
+        prevents: &["no multi-VM consistent recovery points"],
+    },
+    run: check_mvc,
+}];
+
+/// Whether a listener on the port is Site Recovery's own (or this tool's peer test).
+fn known_listener(l: &Listener, install_dir: &std::path::Path) -> Option<&'static str> {
+    let o = l.owner.as_ref()?;
+    let exe = o.exe.as_deref().unwrap_or("");
+    let dir = install_dir.to_string_lossy();
+    let dir = dir.trim_end_matches('/');
+    if exe.starts_with("/usr/local/ASR/")
+        || exe.starts_with("/usr/local/InMage/")
+        || (!dir.is_empty() && exe.starts_with(&format!("{dir}/")))
+    {
+        return Some("Site Recovery");
+    }
+    if o.comm == "asr-preflight" && o.cmdline.contains("mvc") {
+        return Some("asr-preflight mvc listen (the peer test)");
+    }
+    None
+}
+
+fn check_mvc(ctx: &Context<'_>) -> Finding {
+    let r = port_result(ctx, MVC_PORT);
+    let fw_status = firewall_status(std::slice::from_ref(&r));
+    let mut details = Vec::new();
+    let mut status = match fw_status {
+        Status::Fail if !ctx.options.multi_vm => Status::Warn,
+        s => s,
+    };
+    let mut summary = port_summary(&r);
+    if fw_status == Status::Fail && !ctx.options.multi_vm {
+        summary.push_str(" (a warning because multi-VM consistency was not asked for; --multi-vm makes it a failure)");
+    }
+    // Members of a replication group also connect out to each other on the port.
+    let fw = ctx.facts.firewall();
+    let mut out_status = Status::Pass;
+    let mut out_lines = Vec::new();
+    let mut out_details = Vec::new();
+    for (label, side) in [("now", &fw.now), ("after reboot", &fw.boot)] {
+        let Some(o) = evaluate_side_with(side, Family::V4, &|rs| {
+            evaluate_connect(rs, Family::V4, MVC_PORT, None)
+        }) else {
+            continue;
+        };
+        let st = match &o.verdict {
+            SideVerdict::Blocked(_) if ctx.options.multi_vm => Status::Fail,
+            SideVerdict::Blocked(_) => Status::Warn,
+            SideVerdict::Unreadable(_) => Status::Error,
+            SideVerdict::Undetermined(_) | SideVerdict::Conditional(_) => Status::Warn,
+            SideVerdict::Accepted(_) | SideVerdict::NoFirewall => Status::Pass,
+        };
+        if st < Status::Pass {
+            let verb = match &o.verdict {
+                SideVerdict::Conditional(_) => {
+                    "is let out only to some addresses or by some interfaces"
+                }
+                v => v.short(),
+            };
+            out_lines.push(format!(
+                "outbound TCP 20004 to the other members {verb} {label}{}",
+                decided(&o.verdict)
+            ));
+            side_details(
+                &format!("outbound TCP 20004 {label}"),
+                Family::V4,
+                &o,
+                &mut out_details,
+            );
+        }
+        out_status = out_status.min(st);
+    }
+    if out_status < Status::Pass {
+        status = status.min(out_status);
+        summary = format!("{summary}; {}", out_lines.join("; "));
+    }
+    details.extend(out_details);
+    // Who holds the port.
+    let mut holders = Vec::new();
+    match ctx.facts.listeners() {
+        None => details.push(
+            "listening sockets: an image has none; whether another program will hold TCP 20004 cannot be known with --root".into(),
+        ),
+        Some(l) => {
+            for e in &l.errors {
+                details.push(format!("listening sockets: {e}"));
+            }
+            if !l.errors.is_empty() && status != Status::Fail {
+                status = Status::Error;
+                summary = format!("{summary}; the listening sockets could not be read");
+            }
+            for s in l.listeners.iter().filter(|s| s.port == MVC_PORT) {
+                let who = match &s.owner {
+                    Some(o) => format!(
+                        "{} (pid {}, {})",
+                        o.comm,
+                        o.pid,
+                        o.exe.clone().unwrap_or_else(|| o.cmdline.clone())
+                    ),
+                    None => format!(
+                        "an unknown process (uid {}; its /proc/PID/fd could not be read{})",
+                        s.uid,
+                        if l.unreadable_processes > 0 { ": run as root" } else { "" }
+                    ),
+                };
+                match known_listener(s, &ctx.options.install_dir) {
+                    Some(k) => details.push(format!("TCP 20004 on {} is held by {who}: {k}, as expected", s.addr)),
+                    None => holders.push((s.addr, who)),
+                }
+            }
+        }
+    }
+    if !holders.is_empty() {
+        status = Status::Fail;
+        let list: Vec<String> = holders.iter().map(|(a, w)| format!("{a}: {w}")).collect();
+        summary = format!(
+            "TCP 20004 is already held by another program ({}); {summary}",
+            list.join("; ")
+        );
+    }
+    details.extend(all_details(ctx, std::slice::from_ref(&r)));
+    let mut f = Finding {
+        status,
+        summary,
+        details,
+        remediation: None,
+    };
+    let mut fixes = Vec::new();
+    if !holders.is_empty() {
+        fixes.push(format!(
+            "stop or reconfigure the program listening on TCP 20004 ({})",
+            holders
+                .iter()
+                .map(|(_, w)| w.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    if out_status < Status::Pass {
+        fixes.push("let new outbound TCP connections to port 20004 out (e.g. `iptables -I OUTPUT -p tcp --dport 20004 -j ACCEPT`, `nft insert rule inet filter output tcp dport 20004 accept`), saved the way the system loads its rules".into());
+    }
+    if matches!(fw_status, Status::Fail | Status::Warn) {
+        fixes.extend(remediation(
+            std::slice::from_ref(&r),
+            false,
+            ctx.facts.os().id.as_deref(),
+        ));
+    }
+    if status == Status::Error {
+        fixes.push(
+            "Run asr-preflight as root so that it can read the firewall rules and sockets.".into(),
+        );
+    }
+    if !fixes.is_empty() {
+        f.remediation = Some(fixes.join("\n"));
+    }
+    f
+}

@@ -1,0 +1,661 @@
+//! `net.outbound`: with `--online`, whether the Site Recovery endpoints the matrix names for
+//! the scenario answer over HTTPS 443, directly or through the proxy `net.proxy` found.
+
+use std::time::Duration;
+
+use super::dedup;
+use crate::checks::{Context, Finding, Status};
+use crate::firewall::addr::{Cover, Range, cover};
+use crate::matrix::model::EndpointEntry;
+use crate::outbound::{FailureKind, Outcome, Plan, ProxyHop, Stage, Target};
+use crate::scenario::Scenario;
+
+/// An endpoint to try and what the matrix says about it.
+struct Planned<'a> {
+    target: Target,
+    entry: Option<&'a EndpointEntry>,
+    representative: bool,
+    /// What a TCP-only address stands for (the matrix's per-region table).
+    label: Option<String>,
+}
+
+fn planned<'a>(ctx: &Context<'a>) -> Vec<Planned<'a>> {
+    let opts = ctx.options;
+    let entries: Vec<&EndpointEntry> = ctx
+        .matrix
+        .data
+        .endpoints
+        .iter()
+        .filter(|e| e.applies_to(ctx.scenario.as_str()))
+        .collect();
+    let storage_entry = ctx
+        .matrix
+        .data
+        .endpoints
+        .iter()
+        .find(|e| e.role.as_deref() == Some("storage"));
+    let account = opts.storage_account.as_ref().map(|name| Target {
+        host: format!("{name}.blob.core.windows.net"),
+        port: 443,
+        tcp_only: false,
+    });
+    if !opts.endpoints.is_empty() {
+        let mut out: Vec<Planned<'a>> = opts
+            .endpoints
+            .iter()
+            .map(|t| Planned {
+                target: t.clone(),
+                entry: None,
+                representative: false,
+                label: None,
+            })
+            .collect();
+        if let Some(t) = account {
+            out.push(Planned {
+                target: t,
+                entry: storage_entry,
+                representative: false,
+                label: None,
+            });
+        }
+        return out;
+    }
+    let mut out: Vec<Planned<'a>> = Vec::new();
+    let mut account = account;
+    for e in entries {
+        if e.role.as_deref() == Some("storage")
+            && let Some(t) = account.take()
+        {
+            out.push(Planned {
+                target: t,
+                entry: Some(e),
+                representative: false,
+                label: None,
+            });
+            continue;
+        }
+        out.push(Planned {
+            target: Target {
+                host: e.host.clone(),
+                port: e.port,
+                tcp_only: false,
+            },
+            entry: Some(e),
+            representative: e.is_representative(),
+            label: None,
+        });
+    }
+    if let Some(t) = account {
+        // The scenario lists no storage endpoint, but the account was named: try it anyway.
+        out.push(Planned {
+            target: t,
+            entry: storage_entry,
+            representative: false,
+            label: None,
+        });
+    }
+    // Azure-to-Azure with --target-region: the matrix's Site Recovery addresses of the region,
+    // TCP only (an address has no certificate name to verify).
+    if ctx.scenario == Scenario::AzureToAzure
+        && let Some(region) = opts.target_region.as_deref()
+    {
+        let want = crate::parse::service_tags::region_key(region);
+        if let Some(row) = ctx
+            .matrix
+            .data
+            .region_ips
+            .iter()
+            .find(|r| crate::parse::service_tags::region_key(&r.region) == want)
+        {
+            let kinds = [("service", &row.service), ("monitoring", &row.monitoring)];
+            for (what, list) in kinds {
+                for ip in list.iter() {
+                    out.push(Planned {
+                        target: Target {
+                            host: ip.clone(),
+                            port: 443,
+                            tcp_only: true,
+                        },
+                        entry: None,
+                        representative: false,
+                        label: Some(format!(
+                            "Site Recovery {what} IP of target region {} ({})",
+                            row.region, row.source
+                        )),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn secs(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+/// The package manager command that installs or updates `ca-certificates` on this system.
+fn ca_command(os_id: Option<&str>) -> &'static str {
+    match os_id {
+        Some("rhel" | "centos" | "ol" | "almalinux" | "rocky" | "fedora" | "amzn") => {
+            "yum update ca-certificates"
+        }
+        Some("sles" | "sled" | "opensuse" | "opensuse-leap" | "suse") => {
+            "zypper update ca-certificates"
+        }
+        Some("ubuntu" | "debian") => "apt-get update && apt-get install ca-certificates",
+        _ => "update the ca-certificates package with the system's package manager",
+    }
+}
+
+pub(super) fn check_outbound(ctx: &Context<'_>) -> Finding {
+    let plan_items = planned(ctx);
+    if plan_items.is_empty() {
+        return Finding::skip(format!(
+            "the {} matrix names no endpoint this machine must reach itself for {} (the Mobility service talks to the configuration/process server or the replication appliance); name endpoints with --endpoint HOST[:PORT] to try them",
+            ctx.matrix.name(),
+            ctx.scenario.as_str()
+        ));
+    }
+    let trust = ctx.facts.trust();
+    let (choice, why) = ctx.facts.proxy().outbound_choice();
+    // `why` explains a direct route; a proxy's own line names its variable and source.
+    let route = match &choice {
+        Some(p) => format!(
+            "route: through the proxy {} ({} in {})",
+            p.url, p.var, p.source
+        ),
+        None => format!("route: {why}"),
+    };
+    let hop = choice.as_ref().map(|p| ProxyHop {
+        host: p.url.host.clone(),
+        port: p.url.effective_port(),
+        shown: p.url.to_string(),
+        bypass: p.bypass.clone(),
+        unusable: if p.url.is_https() {
+            Some(format!(
+                "the proxy {} is reached over HTTPS, which Site Recovery does not support; not tried",
+                p.url
+            ))
+        } else if p.url.scheme != "http" {
+            Some(format!("the proxy {} is not an HTTP proxy; not tried", p.url))
+        } else {
+            None
+        },
+    });
+    let plan = Plan {
+        targets: plan_items.iter().map(|p| p.target.clone()).collect(),
+        proxy: hop,
+        trust: trust.certs.clone(),
+        timeout: ctx.options.timeout,
+    };
+    let Some(outcomes) = ctx.facts.outbound(&plan) else {
+        return Finding::skip("needs the running system; not evaluable against --root");
+    };
+    let trust_line = match &trust.source {
+        Some(s) => format!("trust: {s} ({} certificates)", trust.certs.len()),
+        None => format!(
+            "trust: no CA bundle found ({}, /etc/ssl/certs/*.pem)",
+            crate::facts::trust::BUNDLES.join(", ")
+        ),
+    };
+    let os_id = ctx.facts.os().id.clone();
+    let mut lines = Vec::new();
+    let mut statuses = Vec::new();
+    let mut fixes = Vec::new();
+    let mut bad_hosts = Vec::new();
+    for (item, o) in plan_items.iter().zip(outcomes.iter()) {
+        let (status, line, fix) = judge_endpoint(item, o, os_id.as_deref(), plan.proxy.as_ref());
+        if status != Status::Pass {
+            bad_hosts.push(o.target.to_string());
+        }
+        statuses.push(status);
+        lines.push(line);
+        if let Some(f) = fix {
+            fixes.push(f);
+        }
+    }
+    // Addresses outside every prefix Azure publishes: a sign that DNS is intercepted.
+    if let Some(tags) = &ctx.options.service_tags {
+        let all: Vec<Range> = tags
+            .tags
+            .iter()
+            .flat_map(|t| t.prefixes.iter().copied())
+            .collect();
+        for o in outcomes.iter().filter(|o| !o.via_proxy) {
+            let Some(peer) = o.peer else {
+                continue;
+            };
+            let Some(r) = Range::parse(&peer.ip().to_string()) else {
+                continue;
+            };
+            if cover(&all, &[r], r.family) != Cover::All {
+                statuses.push(Status::Warn);
+                bad_hosts.push(format!("{} (address)", o.target));
+                lines.push(format!(
+                    "{}: the name resolved to {}, which is in no prefix of the Service Tags file (change {}): a DNS server, hosts entry or private endpoint answers for it; if that is not intended, DNS is intercepted",
+                    o.target,
+                    peer.ip(),
+                    tags.change_number.map(|n| n.to_string()).unwrap_or_else(|| "?".into())
+                ));
+            }
+        }
+    }
+    let total = outcomes.iter().map(|o| o.elapsed).max().unwrap_or_default();
+    let worst = statuses.iter().copied().min().unwrap_or(Status::Pass);
+    let n = outcomes.len();
+    let ok = statuses.iter().filter(|s| **s == Status::Pass).count();
+    let summary = match worst {
+        Status::Pass => format!(
+            "all {n} endpoint(s) answered over verified TLS ({} at most)",
+            secs(total)
+        ),
+        _ => format!(
+            "{ok} of {n} endpoint(s) answered cleanly; problems with {}",
+            bad_hosts.join(", ")
+        ),
+    };
+    let f = Finding {
+        status: worst,
+        summary,
+        details: Vec::new(),
+        remediation: None,
+    }
+    .details(lines)
+    .detail(route)
+    .detail(trust_line)
+    .details(trust.errors.iter().map(|e| format!("trust: {e}")))
+    .detail(format!(
+        "all endpoints tried at once under one {} deadline",
+        secs(ctx.options.timeout)
+    ));
+    let fixes = dedup(fixes.into_iter());
+    if fixes.is_empty() {
+        f
+    } else {
+        f.fix(fixes.join(" "))
+    }
+}
+
+/// One endpoint's status, detail line and fix.
+fn judge_endpoint(
+    item: &Planned<'_>,
+    o: &Outcome,
+    os_id: Option<&str>,
+    proxy: Option<&ProxyHop>,
+) -> (Status, String, Option<String>) {
+    let via = if o.via_proxy {
+        proxy
+            .map(|p| format!(" via proxy {}", p.shown))
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let about = match item.entry {
+        Some(e) if item.representative => format!(
+            " [{}, tried as this representative name: {}]",
+            e.url, e.purpose
+        ),
+        Some(e) => format!(" [{}: {}]", e.url, e.purpose),
+        None => String::new(),
+    };
+    let optional = item.entry.and_then(|e| e.only_when.as_deref());
+    let issuer = o.issuer.as_ref().map(|n| n.to_string());
+    if let Some(label) = &item.label {
+        // Addresses of a dated table: a failure may mean they moved, so it only warns.
+        return match &o.failure {
+            None => (
+                Status::Pass,
+                format!(
+                    "{}: TCP connection made in {}{via} [{label}]",
+                    o.target,
+                    secs(o.elapsed)
+                ),
+                None,
+            ),
+            Some(fail) => (
+                Status::Warn,
+                format!(
+                    "{}: failed at {} after {}{via}: {} [{label}; the table is of 2017 and the address may no longer be in use]",
+                    o.target,
+                    o.stage.as_str(),
+                    secs(o.elapsed),
+                    fail.message
+                ),
+                Some("Allow outbound TCP 443 to the Site Recovery addresses of the target region (the AzureSiteRecovery and EventHub service tags of the region are current; the matrix's table is of 2017).".into()),
+            ),
+        };
+    }
+    match &o.failure {
+        None => {
+            let expected = item.entry.map(|e| e.issuers.as_slice()).unwrap_or(&[]);
+            let org = o.issuer.as_ref().and_then(|n| n.get("O")).unwrap_or("");
+            let line = format!(
+                "{}: reached, TLS verified, in {}{via}; issuer {}{about}",
+                o.target,
+                secs(o.elapsed),
+                issuer.as_deref().unwrap_or("unknown")
+            );
+            if !expected.is_empty() && !expected.iter().any(|e| org.eq_ignore_ascii_case(e)) {
+                let shown = issuer.unwrap_or_else(|| "unknown".into());
+                return (
+                    Status::Warn,
+                    format!(
+                        "{line} -- not an issuer this endpoint uses ({}): TLS interception?",
+                        expected.join(", ")
+                    ),
+                    Some(format!(
+                        "The certificate of {} was issued by '{shown}', not by {}: a proxy or firewall re-signs the TLS traffic (TLS inspection). Exempt the Site Recovery URLs from inspection.",
+                        o.target,
+                        expected.join(" or ")
+                    )),
+                );
+            }
+            (Status::Pass, line, None)
+        }
+        Some(fail) => {
+            let line = format!(
+                "{}: failed at {} after {}{via}: {}{about}",
+                o.target,
+                o.stage.as_str(),
+                secs(o.elapsed),
+                fail.message
+            );
+            let (mut status, fix) = match fail.kind {
+                FailureKind::Resolve => (
+                    if item.representative { Status::Warn } else { Status::Fail },
+                    if item.representative {
+                        format!("{} stands for a wildcard entry and may simply not exist: try your own host under it with --endpoint (for storage, --storage-account NAME); check DNS with `getent hosts {}`.", o.target.host, o.target.host)
+                    } else {
+                        format!("Make the name resolve: `getent hosts {}` must answer; the servers in /etc/resolv.conf must resolve public Azure names (or the private endpoint zones).", o.target.host)
+                    },
+                ),
+                FailureKind::Timeout if o.stage == Stage::Resolve => (
+                    Status::Fail,
+                    "The DNS servers in /etc/resolv.conf did not answer in time: check that they are reachable (UDP/TCP 53).".to_string(),
+                ),
+                FailureKind::Timeout | FailureKind::Refused | FailureKind::Network => (
+                    Status::Fail,
+                    if o.via_proxy {
+                        "Check that the proxy is reachable from this machine and lets CONNECT to port 443 of the Site Recovery URLs through.".to_string()
+                    } else {
+                        "Allow outbound TCP 443 from this machine to the Site Recovery URLs in NSGs and firewalls (service tags Storage, AzureActiveDirectory, AzureSiteRecovery, EventHub), or route it through the proxy.".to_string()
+                    },
+                ),
+                FailureKind::ProxyAuth => (
+                    Status::Fail,
+                    "The proxy wants credentials, which Site Recovery cannot give: let it pass the Site Recovery URLs without authentication, or bypass it for them.".to_string(),
+                ),
+                FailureKind::ProxyRefused => (
+                    Status::Fail,
+                    "Let the proxy pass CONNECT to port 443 of the Site Recovery URLs.".to_string(),
+                ),
+                FailureKind::ProxyUnusable => (
+                    Status::Fail,
+                    "Use the proxy's plain http:// address (see net.proxy).".to_string(),
+                ),
+                FailureKind::UntrustedIssuer => (
+                    Status::Fail,
+                    format!(
+                        "The certificate of {} chains to no CA this system trusts (issuer {}). If that issuer is a corporate CA, something intercepts TLS: exempt the Site Recovery URLs from inspection. If it is Microsoft's or DigiCert's, the CA bundle is out of date: `{}`.",
+                        o.target,
+                        issuer.as_deref().unwrap_or("unknown"),
+                        ca_command(os_id)
+                    ),
+                ),
+                FailureKind::BadCertificate => (
+                    Status::Fail,
+                    "Check the system clock (`date -u`; it must be right for certificates to be valid) and that nothing between this machine and Azure rewrites TLS.".to_string(),
+                ),
+                FailureKind::NoTrust => (
+                    Status::Error,
+                    format!("Install the system CA bundle: `{}`.", ca_command(os_id)),
+                ),
+                FailureKind::Tls => (
+                    Status::Fail,
+                    "Something between this machine and Azure cuts the TLS connection: check firewalls and network appliances for TLS inspection or protocol filtering.".to_string(),
+                ),
+            };
+            if let Some(when) = optional
+                && status == Status::Fail
+            {
+                status = Status::Warn;
+                return (
+                    status,
+                    format!("{line} (needed only when {when})"),
+                    Some(fix),
+                );
+            }
+            (status, line, Some(fix))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::run;
+    use super::*;
+    use crate::checks::CheckOptions;
+    use crate::facts::{Facts, Sources};
+    use crate::matrix;
+    use crate::outbound::Failure;
+    use crate::probe::FakeProbe;
+    use crate::root::Root;
+    use crate::scenario::Scenario;
+    use crate::testutil::tree;
+
+    fn outcome(host: &str, stage: Stage, kind: Option<FailureKind>) -> Outcome {
+        Outcome {
+            target: Target {
+                host: host.into(),
+                port: 443,
+                tcp_only: false,
+            },
+            via_proxy: false,
+            stage,
+            elapsed: Duration::from_millis(42),
+            failure: kind.map(|k| Failure {
+                kind: k,
+                message: "words".into(),
+            }),
+            issuer: None,
+            peer: None,
+        }
+    }
+
+    fn outbound(outcomes: Vec<Outcome>, options: CheckOptions, scenario: Scenario) -> Finding {
+        let dir = tree(&[]);
+        let mut probe = FakeProbe::new("5.14.0", "h");
+        probe.outbound = outcomes;
+        let options = CheckOptions {
+            online: true,
+            ..options
+        };
+        run("net.outbound", &dir, Some(probe), options, scenario)
+    }
+
+    /// Verdicts per endpoint: a representative name that does not resolve warns, a blocked
+    /// endpoint fails, an optional endpoint only warns, and every endpoint has its line.
+    #[test]
+    fn outbound_verdicts() {
+        let name = |o: &str| x509_issuer(o);
+        let mut ok = outcome("login.microsoftonline.com", Stage::Done, None);
+        ok.issuer = Some(name("Microsoft Corporation"));
+        let outcomes = vec![
+            outcome(
+                "azurecliprod.blob.core.windows.net",
+                Stage::Resolve,
+                Some(FailureKind::Resolve),
+            ),
+            ok.clone(),
+            outcome(
+                "pod01-srs1.eus.hypervrecoverymanager.windowsazure.com",
+                Stage::Done,
+                None,
+            ),
+            outcome(
+                "asr-monitoring.servicebus.windows.net",
+                Stage::Connect,
+                Some(FailureKind::Timeout),
+            ),
+            outcome(
+                "asr-keys.vault.azure.net",
+                Stage::Connect,
+                Some(FailureKind::Refused),
+            ),
+            outcome("eus.automation.ext.azure.com", Stage::Done, None),
+        ];
+        let f = outbound(outcomes, CheckOptions::default(), Scenario::AzureToAzure);
+        assert_eq!(f.status, Status::Fail, "{f:?}");
+        assert!(f.details[0].contains("representative"), "{}", f.details[0]);
+        assert!(f.details[1].contains("TLS verified") && f.details[1].contains("42 ms"));
+        assert!(
+            f.details[3].contains("failed at TCP connect"),
+            "{}",
+            f.details[3]
+        );
+        assert!(
+            f.details[4].contains("needed only when"),
+            "{}",
+            f.details[4]
+        );
+        // Only the blocked required endpoint fails; the rest warn or pass.
+        let f = outbound(
+            vec![ok.clone()],
+            CheckOptions {
+                endpoints: vec![ok.target.clone()],
+                ..Default::default()
+            },
+            Scenario::VmwareToAzure,
+        );
+        assert_eq!(f.status, Status::Pass, "{f:?}");
+    }
+
+    /// A trusted certificate from an unexpected issuer warns of TLS interception.
+    #[test]
+    fn unexpected_issuer_warns() {
+        let mut o = outcome("login.microsoftonline.com", Stage::Done, None);
+        o.issuer = Some(x509_issuer("Contoso Web Filter"));
+        let opts = CheckOptions {
+            storage_account: None,
+            ..Default::default()
+        };
+        let f = outbound(vec![o; 6], opts, Scenario::AzureToAzure);
+        assert_eq!(f.status, Status::Warn, "{f:?}");
+        assert!(f.remediation.unwrap().contains("TLS inspection"));
+    }
+
+    /// Without endpoints for the scenario the check skips and says how to name some;
+    /// --storage-account replaces the representative storage host.
+    #[test]
+    fn endpoint_selection() {
+        let f = outbound(Vec::new(), CheckOptions::default(), Scenario::VmwareToAzure);
+        assert_eq!(f.status, Status::Skip);
+        assert!(f.summary.contains("--endpoint"));
+        let dir = tree(&[]);
+        let facts = Facts::new(Sources {
+            root: Root::image(dir.path()).unwrap(),
+            probe: None,
+        });
+        let m = matrix::load("asr-2016").unwrap();
+        let opts = CheckOptions {
+            storage_account: Some("mycache".into()),
+            ..Default::default()
+        };
+        let ctx = Context {
+            facts: &facts,
+            scenario: Scenario::AzureToAzure,
+            matrix: &m,
+            all_matrices: &[],
+            options: &opts,
+        };
+        let p = planned(&ctx);
+        assert_eq!(p.len(), 4);
+        assert_eq!(p[0].target.host, "mycache.blob.core.windows.net");
+        assert!(!p[0].representative);
+        assert!(p[2].representative);
+        let opts = CheckOptions {
+            storage_account: Some("mycache".into()),
+            endpoints: vec![Target {
+                host: "127.0.0.1".into(),
+                port: 8443,
+                tcp_only: false,
+            }],
+            ..Default::default()
+        };
+        let ctx = Context {
+            options: &opts,
+            ..ctx
+        };
+        let hosts: Vec<String> = planned(&ctx).iter().map(|p| p.target.to_string()).collect();
+        assert_eq!(
+            hosts,
+            ["127.0.0.1:8443", "mycache.blob.core.windows.net:443"]
+        );
+    }
+
+    /// Azure-to-Azure with --target-region plans the matrix's Site Recovery service and
+    /// monitoring addresses of the region as TCP-only targets; a refused one only warns, a made
+    /// connection passes without any TLS claim.
+    #[test]
+    fn target_region_addresses_tcp_only() {
+        let dir = tree(&[]);
+        let facts = Facts::new(Sources {
+            root: Root::image(dir.path()).unwrap(),
+            probe: None,
+        });
+        let m = matrix::load("asr-2016").unwrap();
+        let opts = CheckOptions {
+            target_region: Some("westeurope".into()),
+            ..Default::default()
+        };
+        let ctx = Context {
+            facts: &facts,
+            scenario: Scenario::AzureToAzure,
+            matrix: &m,
+            all_matrices: &[],
+            options: &opts,
+        };
+        let p = planned(&ctx);
+        let tcp: Vec<String> = p
+            .iter()
+            .filter(|x| x.target.tcp_only)
+            .map(|x| x.target.to_string())
+            .collect();
+        assert_eq!(
+            tcp,
+            ["52.166.13.64:443", "52.166.6.245:443", "40.68.93.145:443"]
+        );
+        let item = p.iter().find(|x| x.target.tcp_only).unwrap();
+        let mut o = outcome("52.166.13.64", Stage::Done, None);
+        o.target.tcp_only = true;
+        let (st, line, _) = judge_endpoint(item, &o, None, None);
+        assert_eq!(st, Status::Pass);
+        assert!(
+            line.contains("TCP connection made") && line.contains("West Europe"),
+            "{line}"
+        );
+        assert!(!line.contains("TLS"), "{line}");
+        let o = outcome("52.166.13.64", Stage::Connect, Some(FailureKind::Refused));
+        let (st, line, fix) = judge_endpoint(item, &o, None, None);
+        assert_eq!(st, Status::Warn, "{line}");
+        assert!(line.contains("2017"), "{line}");
+        assert!(fix.unwrap().contains("AzureSiteRecovery"));
+        // Other scenarios and no region: nothing added.
+        let ctx = Context {
+            scenario: Scenario::VmwareToAzure,
+            ..ctx
+        };
+        assert!(planned(&ctx).iter().all(|x| !x.target.tcp_only));
+    }
+
+    fn x509_issuer(org: &str) -> crate::parse::x509_name::Name {
+        crate::parse::x509_name::Name {
+            attributes: vec![("O".into(), org.into()), ("CN".into(), "Issuing CA".into())],
+        }
+    }
+}
