@@ -337,6 +337,7 @@ impl CheckArgs {
                     .map(|(host, port)| crate::outbound::Target {
                         host,
                         port: port.unwrap_or(443),
+                        tcp_only: false,
                     })
                     .map_err(|e| UsageError(format!("--endpoint {e}; expected HOST[:PORT]")))
             })

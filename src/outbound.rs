@@ -35,6 +35,8 @@ pub struct Target {
     /// Host name or address (IPv6 without brackets).
     pub host: String,
     pub port: u16,
+    /// Only the TCP connection is tried (an address, not a name with a certificate).
+    pub tcp_only: bool,
 }
 
 impl fmt::Display for Target {
@@ -352,6 +354,9 @@ impl Job {
         if self.proxy.is_some() {
             self.enter(Stage::Proxy);
             self.tunnel(&mut stream)?;
+        }
+        if self.target.tcp_only {
+            return Ok(());
         }
 
         self.enter(Stage::Tls);
@@ -715,6 +720,7 @@ mod tests {
         Target {
             host: host.into(),
             port,
+            tcp_only: false,
         }
     }
 
@@ -758,6 +764,25 @@ mod tests {
                 .contains("nx.example")
         );
         assert!(out[1].elapsed < Duration::from_millis(500));
+    }
+
+    /// A TCP-only target is done once connected: no TLS is attempted on a plain listener.
+    #[test]
+    fn tcp_only_stops_after_connect() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let mut target = t("127.0.0.1", port);
+        target.tcp_only = true;
+        let out = run(&plan(
+            vec![target, t("127.0.0.1", port)],
+            Duration::from_secs(2),
+        ));
+        assert_eq!(out[0].stage, Stage::Done, "{:?}", out[0]);
+        assert!(out[0].failure.is_none());
+        assert_eq!(out[0].peer, Some(l.local_addr().unwrap()));
+        // The same listener without tcp_only fails the TLS handshake (nobody answers it).
+        assert_eq!(out[1].stage, Stage::Tls, "{:?}", out[1]);
+        drop(l);
     }
 
     /// A closed port is a refusal at the connect stage; an https:// proxy is not even tried.

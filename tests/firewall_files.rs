@@ -146,6 +146,46 @@ fn firewalld_shipped_zones() {
     assert!(seen >= 8, "only {seen} zones in the .deb");
 }
 
+/// firewalld's shipped configuration filters nothing on the way out: every shipped zone lets
+/// the Site Recovery endpoints out. Direct rules of filter OUTPUT (the way firewalld restricts
+/// outgoing traffic) are followed: a final DROP after an ESTABLISHED accept blocks them and is
+/// named, while sshd's replies still leave; an accept for 443 before it lets them out.
+#[test]
+fn firewalld_output_direct_rules() {
+    let a2a = [
+        "--only",
+        "net.egress-firewall,ssh.firewall",
+        "--scenario",
+        "azure-to-azure",
+    ];
+    let t = firewalld_root("public");
+    let (_, r) = check_root(t.path(), &a2a);
+    assert_eq!(status(&r, "net.egress-firewall"), "pass", "{r:#}");
+    let direct = |extra: &str| {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<direct>\n  <rule ipv=\"ipv4\" table=\"filter\" chain=\"OUTPUT\" priority=\"0\">-m state --state ESTABLISHED,RELATED -j ACCEPT</rule>\n{extra}  <rule ipv=\"ipv4\" table=\"filter\" chain=\"OUTPUT\" priority=\"99\">-j DROP</rule>\n</direct>\n"
+        )
+    };
+    t.file("/etc/firewalld/direct.xml", direct(""));
+    let (_, r) = check_root(t.path(), &a2a);
+    let c = check(&r, "net.egress-firewall");
+    assert_eq!(c["status"], "fail", "{c:#}");
+    assert!(
+        c["summary"]
+            .as_str()
+            .unwrap()
+            .contains("direct rule -j DROP"),
+        "{c:#}"
+    );
+    assert_eq!(status(&r, "ssh.firewall"), "pass", "{r:#}");
+    t.file(
+        "/etc/firewalld/direct.xml",
+        direct("  <rule ipv=\"ipv4\" table=\"filter\" chain=\"OUTPUT\" priority=\"1\">-p tcp -m tcp --dport 443 -j ACCEPT</rule>\n"),
+    );
+    let (_, r) = check_root(t.path(), &a2a);
+    assert_eq!(status(&r, "net.egress-firewall"), "pass", "{r:#}");
+}
+
 /// Port 20004 added to the public zone in /etc/firewalld overrides the shipped zone; with
 /// --multi-vm a blocked port fails; an interface bound to another zone makes it partial.
 #[test]

@@ -691,7 +691,8 @@ fn port_20004_blocked_warns_or_fails() {
 // address inside each regional tag of tests/data/service_tags (west Europe as source and target
 // region). Generated OUTPUT rule sets (policies, user chains, REJECT/DROP/RETURN, ports, ranges,
 // multiport, negations, conntrack NEW/ESTABLISHED, `-o`, destination prefixes aligned with the
-// tags and some that split a tag, iprange, a raw OUTPUT drop, a mangle POSTROUTING drop) are
+// tags and some that split a tag, iprange (a named interval set in nftables), a raw OUTPUT drop,
+// a mangle POSTROUTING drop) are
 // loaded; a connection from the server to each address is the oracle.
 
 /// (endpoint name as the check reports it, the peer's address inside that tag's prefixes).
@@ -966,7 +967,8 @@ fn nft_out_rule(r: &OR) -> String {
             OM::OutVs => "oifname \"vs\"".into(),
             OM::Dst(d) => format!("ip daddr {}", EGRESS_DESTS[*d].0),
             OM::NotDst(d) => format!("ip daddr != {}", EGRESS_DESTS[*d].0),
-            OM::DstRange => "ip daddr { 198.51.100.0-198.51.100.15 }".into(),
+            // A named interval set, declared in the table.
+            OM::DstRange => "ip daddr @dsts".into(),
         });
     }
     parts.push(match &r.t {
@@ -982,7 +984,9 @@ fn nft_out_rule(r: &OR) -> String {
 }
 
 fn nft_out_text(c: &OCase) -> String {
-    let mut s = String::from("flush ruleset\ntable inet t {\n");
+    let mut s = String::from(
+        "flush ruleset\ntable inet t {\n  set dsts {\n    type ipv4_addr; flags interval;\n    elements = { 198.51.100.0-198.51.100.15 }\n  }\n",
+    );
     s.push_str("  chain rawout {\n    type filter hook output priority -300; policy accept;\n");
     if let Some(d) = c.raw_drop {
         s.push_str(&format!(

@@ -396,3 +396,40 @@ fn option_usage_errors() {
         }
     }
 }
+
+/// With --service-tags, an endpoint whose address is in no published prefix is a warning (what
+/// intercepted DNS looks like); an address inside the file's prefixes is not.
+#[test]
+fn addresses_outside_the_service_tags_warn() {
+    let ca = TestCa::new("asr-preflight tests", "asr-preflight test CA");
+    let port = netsrv::https_server(ca.server.clone());
+    let eps = [format!("localhost:{port}")];
+    let tags = common::repo().join("tests/data/service_tags/ServiceTags_Public_test.json");
+    let (_, v) = outbound(
+        &eps,
+        &["--timeout", "10", "--service-tags", tags.to_str().unwrap()],
+        &direct_env(&ca),
+    );
+    let c = check(&v, "net.outbound");
+    assert_eq!(c["status"], "warn", "{c:#}");
+    let lines = details(&v);
+    assert!(
+        lines.iter().any(|l| l.contains("resolved to 127.0.0.1")
+            && l.contains("no prefix of the Service Tags file (change 315)")),
+        "{lines:#?}"
+    );
+    // A file whose prefixes include loopback: no warning.
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("ServiceTags_Public_local.json");
+    std::fs::write(
+        &local,
+        r#"{"changeNumber": 1, "cloud": "Public", "values": [{"name": "AzureSiteRecovery", "id": "AzureSiteRecovery", "properties": {"changeNumber": 1, "region": "", "regionId": 0, "platform": "Azure", "systemService": "AzureSiteRecovery", "addressPrefixes": ["127.0.0.0/8", "::1/128"], "networkFeatures": ["NSG"]}}]}"#,
+    )
+    .unwrap();
+    let (_, v) = outbound(
+        &eps,
+        &["--timeout", "10", "--service-tags", local.to_str().unwrap()],
+        &direct_env(&ca),
+    );
+    assert_eq!(check(&v, "net.outbound")["status"], "pass", "{v:#}");
+}

@@ -5,14 +5,18 @@ use std::time::Duration;
 
 use super::dedup;
 use crate::checks::{Context, Finding, Status};
+use crate::firewall::addr::{Cover, Range, cover};
 use crate::matrix::model::EndpointEntry;
 use crate::outbound::{FailureKind, Outcome, Plan, ProxyHop, Stage, Target};
+use crate::scenario::Scenario;
 
 /// An endpoint to try and what the matrix says about it.
 struct Planned<'a> {
     target: Target,
     entry: Option<&'a EndpointEntry>,
     representative: bool,
+    /// What a TCP-only address stands for (the matrix's per-region table).
+    label: Option<String>,
 }
 
 fn planned<'a>(ctx: &Context<'a>) -> Vec<Planned<'a>> {
@@ -33,6 +37,7 @@ fn planned<'a>(ctx: &Context<'a>) -> Vec<Planned<'a>> {
     let account = opts.storage_account.as_ref().map(|name| Target {
         host: format!("{name}.blob.core.windows.net"),
         port: 443,
+        tcp_only: false,
     });
     if !opts.endpoints.is_empty() {
         let mut out: Vec<Planned<'a>> = opts
@@ -42,6 +47,7 @@ fn planned<'a>(ctx: &Context<'a>) -> Vec<Planned<'a>> {
                 target: t.clone(),
                 entry: None,
                 representative: false,
+                label: None,
             })
             .collect();
         if let Some(t) = account {
@@ -49,6 +55,7 @@ fn planned<'a>(ctx: &Context<'a>) -> Vec<Planned<'a>> {
                 target: t,
                 entry: storage_entry,
                 representative: false,
+                label: None,
             });
         }
         return out;
@@ -63,6 +70,7 @@ fn planned<'a>(ctx: &Context<'a>) -> Vec<Planned<'a>> {
                 target: t,
                 entry: Some(e),
                 representative: false,
+                label: None,
             });
             continue;
         }
@@ -70,9 +78,11 @@ fn planned<'a>(ctx: &Context<'a>) -> Vec<Planned<'a>> {
             target: Target {
                 host: e.host.clone(),
                 port: e.port,
+                tcp_only: false,
             },
             entry: Some(e),
             representative: e.is_representative(),
+            label: None,
         });
     }
     if let Some(t) = account {
@@ -81,7 +91,41 @@ fn planned<'a>(ctx: &Context<'a>) -> Vec<Planned<'a>> {
             target: t,
             entry: storage_entry,
             representative: false,
+            label: None,
         });
+    }
+    // Azure-to-Azure with --target-region: the matrix's Site Recovery addresses of the region,
+    // TCP only (an address has no certificate name to verify).
+    if ctx.scenario == Scenario::AzureToAzure
+        && let Some(region) = opts.target_region.as_deref()
+    {
+        let want = crate::parse::service_tags::region_key(region);
+        if let Some(row) = ctx
+            .matrix
+            .data
+            .region_ips
+            .iter()
+            .find(|r| crate::parse::service_tags::region_key(&r.region) == want)
+        {
+            let kinds = [("service", &row.service), ("monitoring", &row.monitoring)];
+            for (what, list) in kinds {
+                for ip in list.iter() {
+                    out.push(Planned {
+                        target: Target {
+                            host: ip.clone(),
+                            port: 443,
+                            tcp_only: true,
+                        },
+                        entry: None,
+                        representative: false,
+                        label: Some(format!(
+                            "Site Recovery {what} IP of target region {} ({})",
+                            row.region, row.source
+                        )),
+                    });
+                }
+            }
+        }
     }
     out
 }
@@ -175,6 +219,32 @@ pub(super) fn check_outbound(ctx: &Context<'_>) -> Finding {
             fixes.push(f);
         }
     }
+    // Addresses outside every prefix Azure publishes: a sign that DNS is intercepted.
+    if let Some(tags) = &ctx.options.service_tags {
+        let all: Vec<Range> = tags
+            .tags
+            .iter()
+            .flat_map(|t| t.prefixes.iter().copied())
+            .collect();
+        for o in outcomes.iter().filter(|o| !o.via_proxy) {
+            let Some(peer) = o.peer else {
+                continue;
+            };
+            let Some(r) = Range::parse(&peer.ip().to_string()) else {
+                continue;
+            };
+            if cover(&all, &[r], r.family) != Cover::All {
+                statuses.push(Status::Warn);
+                bad_hosts.push(format!("{} (address)", o.target));
+                lines.push(format!(
+                    "{}: the name resolved to {}, which is in no prefix of the Service Tags file (change {}): a DNS server, hosts entry or private endpoint answers for it; if that is not intended, DNS is intercepted",
+                    o.target,
+                    peer.ip(),
+                    tags.change_number.map(|n| n.to_string()).unwrap_or_else(|| "?".into())
+                ));
+            }
+        }
+    }
     let total = outcomes.iter().map(|o| o.elapsed).max().unwrap_or_default();
     let worst = statuses.iter().copied().min().unwrap_or(Status::Pass);
     let n = outcomes.len();
@@ -235,6 +305,31 @@ fn judge_endpoint(
     };
     let optional = item.entry.and_then(|e| e.only_when.as_deref());
     let issuer = o.issuer.as_ref().map(|n| n.to_string());
+    if let Some(label) = &item.label {
+        // Addresses of a dated table: a failure may mean they moved, so it only warns.
+        return match &o.failure {
+            None => (
+                Status::Pass,
+                format!(
+                    "{}: TCP connection made in {}{via} [{label}]",
+                    o.target,
+                    secs(o.elapsed)
+                ),
+                None,
+            ),
+            Some(fail) => (
+                Status::Warn,
+                format!(
+                    "{}: failed at {} after {}{via}: {} [{label}; the table is of 2017 and the address may no longer be in use]",
+                    o.target,
+                    o.stage.as_str(),
+                    secs(o.elapsed),
+                    fail.message
+                ),
+                Some("Allow outbound TCP 443 to the Site Recovery addresses of the target region (the AzureSiteRecovery and EventHub service tags of the region are current; the matrix's table is of 2017).".into()),
+            ),
+        };
+    }
     match &o.failure {
         None => {
             let expected = item.entry.map(|e| e.issuers.as_slice()).unwrap_or(&[]);
@@ -358,6 +453,7 @@ mod tests {
             target: Target {
                 host: host.into(),
                 port: 443,
+                tcp_only: false,
             },
             via_proxy: false,
             stage,
@@ -487,6 +583,7 @@ mod tests {
             endpoints: vec![Target {
                 host: "127.0.0.1".into(),
                 port: 8443,
+                tcp_only: false,
             }],
             ..Default::default()
         };
@@ -499,6 +596,61 @@ mod tests {
             hosts,
             ["127.0.0.1:8443", "mycache.blob.core.windows.net:443"]
         );
+    }
+
+    /// Azure-to-Azure with --target-region plans the matrix's Site Recovery service and
+    /// monitoring addresses of the region as TCP-only targets; a refused one only warns, a made
+    /// connection passes without any TLS claim.
+    #[test]
+    fn target_region_addresses_tcp_only() {
+        let dir = tree(&[]);
+        let facts = Facts::new(Sources {
+            root: Root::image(dir.path()).unwrap(),
+            probe: None,
+        });
+        let m = matrix::load("asr-2016").unwrap();
+        let opts = CheckOptions {
+            target_region: Some("westeurope".into()),
+            ..Default::default()
+        };
+        let ctx = Context {
+            facts: &facts,
+            scenario: Scenario::AzureToAzure,
+            matrix: &m,
+            all_matrices: &[],
+            options: &opts,
+        };
+        let p = planned(&ctx);
+        let tcp: Vec<String> = p
+            .iter()
+            .filter(|x| x.target.tcp_only)
+            .map(|x| x.target.to_string())
+            .collect();
+        assert_eq!(
+            tcp,
+            ["52.166.13.64:443", "52.166.6.245:443", "40.68.93.145:443"]
+        );
+        let item = p.iter().find(|x| x.target.tcp_only).unwrap();
+        let mut o = outcome("52.166.13.64", Stage::Done, None);
+        o.target.tcp_only = true;
+        let (st, line, _) = judge_endpoint(item, &o, None, None);
+        assert_eq!(st, Status::Pass);
+        assert!(
+            line.contains("TCP connection made") && line.contains("West Europe"),
+            "{line}"
+        );
+        assert!(!line.contains("TLS"), "{line}");
+        let o = outcome("52.166.13.64", Stage::Connect, Some(FailureKind::Refused));
+        let (st, line, fix) = judge_endpoint(item, &o, None, None);
+        assert_eq!(st, Status::Warn, "{line}");
+        assert!(line.contains("2017"), "{line}");
+        assert!(fix.unwrap().contains("AzureSiteRecovery"));
+        // Other scenarios and no region: nothing added.
+        let ctx = Context {
+            scenario: Scenario::VmwareToAzure,
+            ..ctx
+        };
+        assert!(planned(&ctx).iter().all(|x| !x.target.tcp_only));
     }
 
     fn x509_issuer(org: &str) -> crate::parse::x509_name::Name {
