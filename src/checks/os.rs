@@ -177,12 +177,33 @@ fn check_supported(ctx: &Context<'_>) -> Finding {
                 m.name()
             ))
             .detail(source);
+            let f = match row.provenance() {
+                Some(p) => f.detail(format!("judged by the {} matrix, row from {p}", m.name())),
+                None => f,
+            };
             match &row.note {
                 Some(n) => f.detail(format!("note: {n}")),
                 None => f,
             }
         }
         OsVerdict::NotListed(rows) => {
+            if let Some(gone) = LoadedMatrix::dropped_row(&rows, ver) {
+                let f = Finding::fail(format!(
+                    "{} is no longer supported for {}: {}",
+                    describe_os(ctx),
+                    ctx.scenario.as_str(),
+                    gone.dropped.as_deref().unwrap_or_default()
+                ))
+                .detail(source);
+                let f = match gone.provenance() {
+                    Some(p) => f.detail(format!("judged by the {} matrix, row from {p}", m.name())),
+                    None => f,
+                };
+                return with_elsewhere(f, ctx).fix(
+                    "Move the machine to a release the current matrix lists (`asr-preflight matrix --matrix asr-2026` shows them).",
+                );
+            }
+            let rows: Vec<_> = rows.into_iter().filter(|r| r.dropped.is_none()).collect();
             let listed: Vec<String> = rows.iter().flat_map(|r| r.versions.clone()).collect();
             let f = Finding::fail(format!(
                 "{} is not in the {} matrix for {}",
@@ -271,6 +292,15 @@ fn check_kernel(ctx: &Context<'_>) -> Finding {
         .detail(rule.description.clone())
         .detail(source)
         .fix("Compare the kernel with the Mobility service version's kernel table in the Site Recovery support matrix before protecting the machine."),
+        KernelVerdict::Newer(rule, newest) => {
+            let date = ctx.matrix.data.os[row].ms_date.as_deref().unwrap_or("its source");
+            Finding::warn(format!(
+                "{shown} is newer than the matrix of {date} lists; check the current matrix"
+            ))
+            .detail(format!("newest listed in this series: {newest} ({})", rule.description))
+            .detail(source)
+            .fix("Check the current Site Recovery support matrix (the kernel table of the newest Mobility service) for this kernel before protecting the machine.")
+        }
         KernelVerdict::Unsupported(rules) => {
             let f = Finding::fail(format!(
                 "{shown} is not accepted for {} by the {} matrix",
