@@ -30,8 +30,9 @@ const EXPECTED: &[(&str, &str, &str, Option<&str>)] = &[
     ("ol-6.5-uek3", "pass", "pass", None),
     ("sles-11-sp3", "pass", "pass", None),
     ("rhel-6.5", "fail", "skip", Some("asr-2026")),
-    ("centos-6.4", "fail", "skip", Some("asr-2026")),
-    ("centos-7.3", "fail", "skip", Some("asr-2026")),
+    // VMW-2026 dropped CentOS, so asr-2026 no longer offers itself for CentOS.
+    ("centos-6.4", "fail", "skip", None),
+    ("centos-7.3", "fail", "skip", None),
     ("ol-6.4-uek2", "pass", "fail", None),
     ("ol-6.5-uek4", "pass", "fail", Some("asr-2026")),
     ("ol-6.6-rhck", "fail", "skip", Some("asr-2026")),
@@ -138,11 +139,22 @@ fn scenarios_without_a_list_skip() {
     let (_, v) = os_report("centos-6.5", &["--scenario", "azure-to-azure"]);
     assert_eq!(status(&v, "os.supported"), "skip");
     let (_, v) = os_report(
-        "centos-6.5",
+        "rhel-6.7",
         &["--scenario", "azure-to-azure", "--matrix", "asr-2026"],
     );
     assert_eq!(status(&v, "os.supported"), "pass");
     assert_eq!(status(&v, "os.kernel"), "pass");
+    // A2A-2026b no longer lists CentOS: a failure that names the document, not a pass.
+    let (_, v) = os_report(
+        "centos-6.5",
+        &["--scenario", "azure-to-azure", "--matrix", "asr-2026"],
+    );
+    assert_eq!(status(&v, "os.supported"), "fail");
+    let f = check(&v, "os.supported");
+    assert!(
+        f["summary"].as_str().unwrap().contains("A2A-2026b"),
+        "{f:#}"
+    );
 }
 
 /// asr-2026 applies the agent's own kernel rules: UEK R4 on OL 6.5 passes, UEK R2 fails.
@@ -152,12 +164,9 @@ fn asr_2026_kernel_rules_on_images() {
     assert_eq!(status(&v, "os.kernel"), "pass", "{v:#}");
     let (_, v) = os_report("ol-6.4-uek2", &["--matrix", "asr-2026"]);
     assert_eq!(status(&v, "os.kernel"), "fail", "{v:#}");
+    // VMW-2026 lists 4.4.0-21-generic to 4.4.0-210-generic for 16.04.
     let (_, v) = os_report("ubuntu-16.04", &["--matrix", "asr-2026"]);
-    assert_eq!(
-        status(&v, "os.kernel"),
-        "warn",
-        "exact Ubuntu builds must be verified"
-    );
+    assert_eq!(status(&v, "os.kernel"), "pass", "{v:#}");
 }
 
 /// A user's matrix file is loaded, and its errors point to the field.
@@ -229,4 +238,96 @@ fn whole_report_snapshots() {
         v["tool"]["version"] = Value::String("[version]".into());
         insta::assert_json_snapshot!(format!("report-{case}"), v);
     }
+}
+
+/// The next build after `b` in its series: the build number after the Red Hat stream
+/// (`427.37.1` -> `427.38.1`), else the last number before the flavor (`6.8.0-88-generic` ->
+/// `6.8.0-89-generic`, `6.4.0-150600.8.52-azure` -> `...8.53-azure`).
+fn next_build(b: &str) -> String {
+    if let Some(at) = b.find(".el") {
+        let (head, tail) = b.split_at(at);
+        let mut parts: Vec<String> = head.split('.').map(String::from).collect();
+        let i = parts.len() - 2;
+        parts[i] = (parts[i].parse::<u64>().unwrap() + 1).to_string();
+        return format!("{}{tail}", parts.join("."));
+    }
+    let flavor_at = b
+        .find("-generic")
+        .or_else(|| b.find("-azure"))
+        .or_else(|| b.find("-cloud-amd64"))
+        .or_else(|| b.find("-amd64"))
+        .unwrap_or_else(|| panic!("no flavor in {b}"));
+    let (head, tail) = b.split_at(flavor_at);
+    let start = head.rfind(|c: char| !c.is_ascii_digit()).unwrap() + 1;
+    let n: u64 = head[start..].parse().unwrap();
+    format!("{}{}{tail}", &head[..start], n + 1)
+}
+
+/// The kernel tables of VMW-2026 as saved in tests/data/matrix-2026 (with their source): every
+/// listed build of every listed release is accepted by asr-2026 in both VMware and physical
+/// scenarios, and the build after the newest one of each series is "newer than the matrix".
+#[test]
+fn vmw_2026_kernel_tables_are_encoded() {
+    use asr_preflight::matrix::lookup::{KernelVerdict, OsVerdict, newest_build};
+    use asr_preflight::parse::kernel_release::flavor;
+    use asr_preflight::scenario::Scenario;
+
+    let text = std::fs::read_to_string(repo().join("tests/data/matrix-2026/VMW-2026-kernels.txt"))
+        .unwrap();
+    assert!(text.contains("commit: c10ae0a8ad8ac3a8db2fd0fbdfbde85c7104448d"));
+    assert!(text.contains("ms.date: 2026-04-06"));
+    let m = asr_preflight::matrix::load("asr-2026").unwrap();
+    let (mut accepted, mut newer) = (0, 0);
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let cols: Vec<&str> = line.split('|').map(str::trim).collect();
+        let [id, releases, _agent, builds] = cols[..] else {
+            panic!("bad line {line}")
+        };
+        for scenario in [Scenario::VmwareToAzure, Scenario::PhysicalToAzure] {
+            for rel in releases.split_whitespace() {
+                let OsVerdict::Listed(row, entry) = m.os_verdict(scenario, id, rel) else {
+                    panic!("{id} {rel} not listed for {scenario:?}")
+                };
+                assert_eq!(entry.source.as_deref(), Some("VMW-2026"), "{id} {rel}");
+                assert_eq!(entry.ms_date.as_deref(), Some("2026-04-06"), "{id} {rel}");
+                for b in builds.split_whitespace() {
+                    let uname = if b.contains(".el") {
+                        format!("{b}.x86_64")
+                    } else {
+                        b.to_string()
+                    };
+                    let KernelVerdict::Supported(rule) =
+                        m.kernel_verdict(row, &uname, flavor(&uname).as_deref())
+                    else {
+                        panic!("{id} {rel}: listed build {uname} not accepted")
+                    };
+                    accepted += 1;
+                    // "N and later" rules accept every later build by design.
+                    let Some(newest) = newest_build(rule) else {
+                        continue;
+                    };
+                    if newest != b {
+                        continue;
+                    }
+                    let next = next_build(&uname);
+                    match m.kernel_verdict(row, &next, flavor(&next).as_deref()) {
+                        KernelVerdict::Newer(_, n) => assert_eq!(n, b),
+                        other => panic!("{id} {rel}: {next} after the newest {b}: {other:?}"),
+                    }
+                    newer += 1;
+                }
+            }
+        }
+    }
+    eprintln!(
+        "kernel tables: {accepted} listed builds accepted, {newer} series-newest successors newer"
+    );
+    // Not vacuous: the saved tables hold hundreds of builds and dozens of series.
+    assert!(
+        accepted > 1000 && newer > 100,
+        "accepted {accepted}, newer {newer}"
+    );
 }
