@@ -331,3 +331,86 @@ fn vmw_2026_kernel_tables_are_encoded() {
         "accepted {accepted}, newer {newer}"
     );
 }
+
+/// (case, os.supported and os.kernel on VMware, the same on Azure-to-Azure) under asr-2026: a row
+/// of the 2026 documents or a near miss each (fixtures/os/generate.py CASES_2026).
+const EXPECTED_2026: &[(&str, [&str; 2], [&str; 2])] = &[
+    ("rhel-8.10", ["pass", "pass"], ["pass", "pass"]),
+    ("rhel-9.0", ["pass", "pass"], ["pass", "fail"]),
+    ("rhel-9.0-ga", ["pass", "fail"], ["pass", "fail"]),
+    ("rhel-9.1", ["pass", "fail"], ["pass", "fail"]),
+    ("rhel-9.2", ["pass", "pass"], ["pass", "fail"]),
+    ("rhel-9.3", ["pass", "fail"], ["pass", "fail"]),
+    ("rhel-9.4", ["pass", "pass"], ["pass", "pass"]),
+    ("rhel-9.4-newer", ["pass", "warn"], ["pass", "pass"]),
+    ("rhel-9.5", ["pass", "pass"], ["pass", "pass"]),
+    ("rhel-9.6", ["pass", "pass"], ["pass", "pass"]),
+    ("rhel-9.7", ["pass", "pass"], ["pass", "pass"]),
+    ("rhel-10.0", ["pass", "pass"], ["pass", "pass"]),
+    ("rhel-10.1", ["pass", "pass"], ["pass", "pass"]),
+    ("rhel-10.2", ["fail", "skip"], ["fail", "skip"]),
+    ("rocky-8.10", ["fail", "skip"], ["fail", "skip"]),
+    ("rocky-9.4", ["pass", "pass"], ["pass", "warn"]),
+    ("rocky-9.7", ["pass", "pass"], ["pass", "warn"]),
+    ("rocky-10.1", ["pass", "pass"], ["pass", "warn"]),
+    ("alma-9.6", ["fail", "skip"], ["pass", "warn"]),
+    ("alma-10.0", ["fail", "skip"], ["pass", "warn"]),
+    ("ol-8.10-rhck", ["fail", "skip"], ["pass", "pass"]),
+    ("ol-9.4-rhck", ["pass", "pass"], ["pass", "fail"]),
+    ("ol-9.6-rhck", ["pass", "pass"], ["pass", "pass"]),
+    ("ol-9.4-uek7", ["pass", "warn"], ["pass", "warn"]),
+    ("ubuntu-22.04-generic", ["pass", "pass"], ["pass", "warn"]),
+    ("ubuntu-22.04-hwe", ["pass", "pass"], ["pass", "warn"]),
+    ("ubuntu-22.04-azure", ["pass", "pass"], ["pass", "warn"]),
+    ("ubuntu-24.04-generic", ["pass", "pass"], ["pass", "warn"]),
+    ("ubuntu-24.04-newer", ["pass", "warn"], ["pass", "warn"]),
+    ("ubuntu-24.04-hwe", ["pass", "pass"], ["pass", "warn"]),
+    ("ubuntu-24.04-azure", ["pass", "pass"], ["pass", "warn"]),
+    ("debian-11", ["pass", "pass"], ["pass", "warn"]),
+    ("debian-12", ["pass", "pass"], ["pass", "warn"]),
+    ("sles-12-sp5", ["pass", "pass"], ["pass", "pass"]),
+    ("sles-15-sp5", ["pass", "pass"], ["pass", "pass"]),
+    ("sles-15-sp6", ["pass", "pass"], ["pass", "pass"]),
+    ("sles-15-sp6-azure", ["pass", "pass"], ["pass", "warn"]),
+    ("sles-15-sp7", ["pass", "pass"], ["pass", "pass"]),
+    ("sles-15-sp8", ["fail", "skip"], ["fail", "skip"]),
+];
+
+/// The 2026 rows and near misses on images, in both listed scenarios; a pass names the document
+/// and its date, a newer kernel names the matrix date, a dropped release names the document.
+#[test]
+fn asr_2026_rows_and_near_misses() {
+    for (case, vmw, a2a) in EXPECTED_2026 {
+        for (scenario, want) in [("vmware-to-azure", vmw), ("azure-to-azure", a2a)] {
+            let (_, v) = os_report(case, &["--matrix", "asr-2026", "--scenario", scenario]);
+            let got = [status(&v, "os.supported"), status(&v, "os.kernel")];
+            assert_eq!(got, *want, "{case} {scenario}: {v:#}");
+            let sup = check(&v, "os.supported");
+            let text = sup.to_string();
+            if want[0] == "pass" || case.starts_with("rocky-8") {
+                assert!(text.contains("ms.date 20"), "{case} {scenario}: {sup:#}");
+            }
+            if scenario == "vmware-to-azure" && case.ends_with("-newer") {
+                let k = check(&v, "os.kernel")["summary"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                assert!(k.contains("newer than the matrix of 2026-"), "{k}");
+            }
+        }
+    }
+}
+
+/// A snapshot of the whole JSON report of every 2026 fixture (VMware scenario, asr-2026).
+#[test]
+fn whole_report_snapshots_2026() {
+    for (case, ..) in EXPECTED_2026 {
+        let (_, mut v) = check_root(
+            &fixture(case),
+            &["--matrix", "asr-2026", "--scenario", "vmware-to-azure"],
+        );
+        v["root"] = Value::String(format!("fixtures/os/{case}"));
+        v["tool"]["version"] = Value::String("[version]".into());
+        insta::assert_json_snapshot!(format!("report-2026-{case}"), v);
+    }
+}
