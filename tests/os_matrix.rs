@@ -193,6 +193,38 @@ fn user_matrix_file() {
     ]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("descripton"), "{}", r.stderr);
+
+    // The README's example row: exact builds with a source and date; a later build warns.
+    let rows = dir.path().join("rows.toml");
+    std::fs::write(
+        &rows,
+        "name='rows'\ndescription='d'\nsource='s'\n[scenarios.vmware-to-azure]\npolicy='listed'\nsource='s'\n[[os]]\nid='ubuntu'\nname='Ubuntu'\nversions=['24.04']\nsource='MY-DOC'\nms_date='2026-04-06'\nkernels=[{pattern='^6\\.8\\.0-\\d+-generic$', builds=['6.8.0-87-generic', '6.8.0-88-generic'], description='6.8.0 generic as listed'}]\n",
+    )
+    .unwrap();
+    let args = [
+        "--matrix",
+        rows.to_str().unwrap(),
+        "--scenario",
+        "vmware-to-azure",
+    ];
+    let (_, v) = os_report("ubuntu-24.04-newer", &args);
+    assert_eq!(status(&v, "os.supported"), "pass");
+    assert!(
+        check(&v, "os.supported")
+            .to_string()
+            .contains("MY-DOC, ms.date 2026-04-06")
+    );
+    assert_eq!(status(&v, "os.kernel"), "warn");
+    let summary = check(&v, "os.kernel")["summary"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        summary.contains("newer than the matrix of 2026-04-06"),
+        "{summary}"
+    );
+    let (_, v) = os_report("ubuntu-24.04-generic", &args);
+    assert_eq!(status(&v, "os.kernel"), "pass");
 }
 
 /// A matrix from a pipe is read (`--matrix <(curl ...)`); a device, a directory or a file over
