@@ -41,6 +41,7 @@ pub enum Sub {
         check_id: String,
     },
     /// Show the support matrix in use
+    #[command(after_long_help = MATRIX_FORMAT_HELP)]
     Matrix {
         /// A built-in matrix (asr-2016, asr-2026) or a TOML/JSON file
         #[arg(long, default_value = crate::matrix::DEFAULT)]
@@ -437,3 +438,19 @@ fn valid_storage_account(name: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
 }
+
+/// The `--matrix FILE` format, for `matrix --help` (README "Matrix file format" says the same).
+const MATRIX_FORMAT_HELP: &str = "\
+Matrix file format (--matrix FILE; TOML, or JSON when the name ends in .json; unknown fields are errors):
+  name, description, source, arch = [\"x86_64\"]
+  [scenarios.NAME]  policy = listed | any-azure-supported | not-covered, source, limits = {...}
+  [limits]          disk_max_gib, os_disk_max_gib_bios, os_disk_max_gib_uefi, disk_min_gib,
+                    disk_count_max (including the OS disk), data_disk_count_max, install_space_gib, source
+  [[os]]            id (os-release ID), name, versions (\"9.4\" exact, \"9\" any 9.x, \"9.0..9.7\"),
+                    scenarios, note, source (document key), ms_date (its date),
+                    dropped = \"why\" (the document no longer lists these releases: they fail)
+  kernels = [{...}] pattern (regex on uname -r, may capture (?P<build>N) for build_min/build_max/
+                    exclude_builds), flavor, min_version (or later), builds = [exact releases
+                    without .x86_64; after the newest listed one: a warning \"newer than the matrix\"],
+                    agent (Mobility versions), description, confidence = exact | verify
+`asr-preflight matrix --format json` prints any matrix in this format.";

@@ -171,11 +171,27 @@ pub fn matrix(spec: &str, format: ListFormat) -> Result<String, MatrixError> {
                     os.id,
                     os.versions.join(", ")
                 );
+                if let Some(p) = os.provenance() {
+                    let _ = writeln!(out, "  source: {p}");
+                }
+                if let Some(d) = &os.dropped {
+                    let _ = writeln!(out, "  no longer supported: {d}");
+                }
                 if let Some(n) = &os.note {
                     let _ = writeln!(out, "  note: {n}");
                 }
                 for k in &os.kernels {
-                    let _ = writeln!(out, "  kernel: {}", k.description);
+                    let agent = k
+                        .agent
+                        .as_ref()
+                        .map(|a| format!(" [agent {a}]"))
+                        .unwrap_or_default();
+                    let builds = if k.builds.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({} builds)", k.builds.len())
+                    };
+                    let _ = writeln!(out, "  kernel: {}{agent}{builds}", k.description);
                 }
             }
             if !d.endpoints.is_empty() {

@@ -30,8 +30,9 @@ const EXPECTED: &[(&str, &str, &str, Option<&str>)] = &[
     ("ol-6.5-uek3", "pass", "pass", None),
     ("sles-11-sp3", "pass", "pass", None),
     ("rhel-6.5", "fail", "skip", Some("asr-2026")),
-    ("centos-6.4", "fail", "skip", Some("asr-2026")),
-    ("centos-7.3", "fail", "skip", Some("asr-2026")),
+    // VMW-2026 dropped CentOS, so asr-2026 no longer offers itself for CentOS.
+    ("centos-6.4", "fail", "skip", None),
+    ("centos-7.3", "fail", "skip", None),
     ("ol-6.4-uek2", "pass", "fail", None),
     ("ol-6.5-uek4", "pass", "fail", Some("asr-2026")),
     ("ol-6.6-rhck", "fail", "skip", Some("asr-2026")),
@@ -71,6 +72,13 @@ fn seed_rows_and_near_misses() {
             .any(|d| d.as_str().unwrap().contains("asr-2026 matrix would accept"));
         if !ready {
             assert_eq!(hint, elsewhere.is_some(), "{case}: hint: {v:#}");
+            // The way out is in the summary's first line too.
+            let summary = check(&v, failing)["summary"].as_str().unwrap().to_string();
+            assert_eq!(
+                summary.contains("the asr-2026 matrix accepts it (--matrix asr-2026)"),
+                elsewhere.is_some(),
+                "{case}: {summary}"
+            );
         }
     }
 }
@@ -138,11 +146,22 @@ fn scenarios_without_a_list_skip() {
     let (_, v) = os_report("centos-6.5", &["--scenario", "azure-to-azure"]);
     assert_eq!(status(&v, "os.supported"), "skip");
     let (_, v) = os_report(
-        "centos-6.5",
+        "rhel-6.7",
         &["--scenario", "azure-to-azure", "--matrix", "asr-2026"],
     );
     assert_eq!(status(&v, "os.supported"), "pass");
     assert_eq!(status(&v, "os.kernel"), "pass");
+    // A2A-2026b no longer lists CentOS: a failure that names the document, not a pass.
+    let (_, v) = os_report(
+        "centos-6.5",
+        &["--scenario", "azure-to-azure", "--matrix", "asr-2026"],
+    );
+    assert_eq!(status(&v, "os.supported"), "fail");
+    let f = check(&v, "os.supported");
+    assert!(
+        f["summary"].as_str().unwrap().contains("A2A-2026b"),
+        "{f:#}"
+    );
 }
 
 /// asr-2026 applies the agent's own kernel rules: UEK R4 on OL 6.5 passes, UEK R2 fails.
@@ -152,12 +171,9 @@ fn asr_2026_kernel_rules_on_images() {
     assert_eq!(status(&v, "os.kernel"), "pass", "{v:#}");
     let (_, v) = os_report("ol-6.4-uek2", &["--matrix", "asr-2026"]);
     assert_eq!(status(&v, "os.kernel"), "fail", "{v:#}");
+    // VMW-2026 lists 4.4.0-21-generic to 4.4.0-210-generic for 16.04.
     let (_, v) = os_report("ubuntu-16.04", &["--matrix", "asr-2026"]);
-    assert_eq!(
-        status(&v, "os.kernel"),
-        "warn",
-        "exact Ubuntu builds must be verified"
-    );
+    assert_eq!(status(&v, "os.kernel"), "pass", "{v:#}");
 }
 
 /// A user's matrix file is loaded, and its errors point to the field.
@@ -184,6 +200,38 @@ fn user_matrix_file() {
     ]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("descripton"), "{}", r.stderr);
+
+    // The README's example row: exact builds with a source and date; a later build warns.
+    let rows = dir.path().join("rows.toml");
+    std::fs::write(
+        &rows,
+        "name='rows'\ndescription='d'\nsource='s'\n[scenarios.vmware-to-azure]\npolicy='listed'\nsource='s'\n[[os]]\nid='ubuntu'\nname='Ubuntu'\nversions=['24.04']\nsource='MY-DOC'\nms_date='2026-04-06'\nkernels=[{pattern='^6\\.8\\.0-\\d+-generic$', builds=['6.8.0-87-generic', '6.8.0-88-generic'], description='6.8.0 generic as listed'}]\n",
+    )
+    .unwrap();
+    let args = [
+        "--matrix",
+        rows.to_str().unwrap(),
+        "--scenario",
+        "vmware-to-azure",
+    ];
+    let (_, v) = os_report("ubuntu-24.04-newer", &args);
+    assert_eq!(status(&v, "os.supported"), "pass");
+    assert!(
+        check(&v, "os.supported")
+            .to_string()
+            .contains("MY-DOC, ms.date 2026-04-06")
+    );
+    assert_eq!(status(&v, "os.kernel"), "warn");
+    let summary = check(&v, "os.kernel")["summary"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        summary.contains("newer than the matrix of 2026-04-06"),
+        "{summary}"
+    );
+    let (_, v) = os_report("ubuntu-24.04-generic", &args);
+    assert_eq!(status(&v, "os.kernel"), "pass");
 }
 
 /// A matrix from a pipe is read (`--matrix <(curl ...)`); a device, a directory or a file over
@@ -228,5 +276,181 @@ fn whole_report_snapshots() {
         v["root"] = Value::String(format!("fixtures/os/{case}"));
         v["tool"]["version"] = Value::String("[version]".into());
         insta::assert_json_snapshot!(format!("report-{case}"), v);
+    }
+}
+
+/// The next build after `b` in its series: the build number after the Red Hat stream
+/// (`427.37.1` -> `427.38.1`), else the last number before the flavor (`6.8.0-88-generic` ->
+/// `6.8.0-89-generic`, `6.4.0-150600.8.52-azure` -> `...8.53-azure`).
+fn next_build(b: &str) -> String {
+    if let Some(at) = b.find(".el") {
+        let (head, tail) = b.split_at(at);
+        let mut parts: Vec<String> = head.split('.').map(String::from).collect();
+        let i = parts.len() - 2;
+        parts[i] = (parts[i].parse::<u64>().unwrap() + 1).to_string();
+        return format!("{}{tail}", parts.join("."));
+    }
+    let flavor_at = b
+        .find("-generic")
+        .or_else(|| b.find("-azure"))
+        .or_else(|| b.find("-cloud-amd64"))
+        .or_else(|| b.find("-amd64"))
+        .unwrap_or_else(|| panic!("no flavor in {b}"));
+    let (head, tail) = b.split_at(flavor_at);
+    let start = head.rfind(|c: char| !c.is_ascii_digit()).unwrap() + 1;
+    let n: u64 = head[start..].parse().unwrap();
+    format!("{}{}{tail}", &head[..start], n + 1)
+}
+
+/// The kernel tables of VMW-2026 as saved in tests/data/matrix-2026 (with their source): every
+/// listed build of every listed release is accepted by asr-2026 in both VMware and physical
+/// scenarios, and the build after the newest one of each series is "newer than the matrix".
+#[test]
+fn vmw_2026_kernel_tables_are_encoded() {
+    use asr_preflight::matrix::lookup::{KernelVerdict, OsVerdict, newest_build};
+    use asr_preflight::parse::kernel_release::flavor;
+    use asr_preflight::scenario::Scenario;
+
+    let text = std::fs::read_to_string(repo().join("tests/data/matrix-2026/VMW-2026-kernels.txt"))
+        .unwrap();
+    assert!(text.contains("commit: c10ae0a8ad8ac3a8db2fd0fbdfbde85c7104448d"));
+    assert!(text.contains("ms.date: 2026-04-06"));
+    let m = asr_preflight::matrix::load("asr-2026").unwrap();
+    let (mut accepted, mut newer) = (0, 0);
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let cols: Vec<&str> = line.split('|').map(str::trim).collect();
+        let [id, releases, _agent, builds] = cols[..] else {
+            panic!("bad line {line}")
+        };
+        for scenario in [Scenario::VmwareToAzure, Scenario::PhysicalToAzure] {
+            for rel in releases.split_whitespace() {
+                let OsVerdict::Listed(row, entry) = m.os_verdict(scenario, id, rel) else {
+                    panic!("{id} {rel} not listed for {scenario:?}")
+                };
+                assert_eq!(entry.source.as_deref(), Some("VMW-2026"), "{id} {rel}");
+                assert_eq!(entry.ms_date.as_deref(), Some("2026-04-06"), "{id} {rel}");
+                for b in builds.split_whitespace() {
+                    let uname = if b.contains(".el") {
+                        format!("{b}.x86_64")
+                    } else {
+                        b.to_string()
+                    };
+                    let KernelVerdict::Supported(rule) =
+                        m.kernel_verdict(row, &uname, flavor(&uname).as_deref())
+                    else {
+                        panic!("{id} {rel}: listed build {uname} not accepted")
+                    };
+                    accepted += 1;
+                    // "N and later" rules accept every later build by design.
+                    let Some(newest) = newest_build(rule) else {
+                        continue;
+                    };
+                    if newest != b {
+                        continue;
+                    }
+                    let next = next_build(&uname);
+                    match m.kernel_verdict(row, &next, flavor(&next).as_deref()) {
+                        KernelVerdict::Newer(_, n) => assert_eq!(n, b),
+                        other => panic!("{id} {rel}: {next} after the newest {b}: {other:?}"),
+                    }
+                    newer += 1;
+                }
+            }
+        }
+    }
+    eprintln!(
+        "kernel tables: {accepted} listed builds accepted, {newer} series-newest successors newer"
+    );
+    // Not vacuous: the saved tables hold hundreds of builds and dozens of series.
+    assert!(
+        accepted > 1000 && newer > 100,
+        "accepted {accepted}, newer {newer}"
+    );
+}
+
+/// (case, os.supported and os.kernel on VMware, the same on Azure-to-Azure) under asr-2026: a row
+/// of the 2026 documents or a near miss each (fixtures/os/generate.py CASES_2026).
+const EXPECTED_2026: &[(&str, [&str; 2], [&str; 2])] = &[
+    ("rhel-8.10", ["pass", "pass"], ["pass", "pass"]),
+    ("rhel-9.0", ["pass", "pass"], ["pass", "fail"]),
+    ("rhel-9.0-ga", ["pass", "fail"], ["pass", "fail"]),
+    ("rhel-9.1", ["pass", "fail"], ["pass", "fail"]),
+    ("rhel-9.2", ["pass", "pass"], ["pass", "fail"]),
+    ("rhel-9.3", ["pass", "fail"], ["pass", "fail"]),
+    ("rhel-9.4", ["pass", "pass"], ["pass", "pass"]),
+    ("rhel-9.4-newer", ["pass", "warn"], ["pass", "pass"]),
+    ("rhel-9.5", ["pass", "pass"], ["pass", "pass"]),
+    ("rhel-9.6", ["pass", "pass"], ["pass", "pass"]),
+    ("rhel-9.7", ["pass", "pass"], ["pass", "pass"]),
+    ("rhel-10.0", ["pass", "pass"], ["pass", "pass"]),
+    ("rhel-10.1", ["pass", "pass"], ["pass", "pass"]),
+    ("rhel-10.2", ["fail", "skip"], ["fail", "skip"]),
+    ("rocky-8.10", ["fail", "skip"], ["fail", "skip"]),
+    ("rocky-9.4", ["pass", "pass"], ["pass", "warn"]),
+    ("rocky-9.7", ["pass", "pass"], ["pass", "warn"]),
+    ("rocky-10.1", ["pass", "pass"], ["pass", "warn"]),
+    ("alma-9.6", ["fail", "skip"], ["pass", "warn"]),
+    ("alma-10.0", ["fail", "skip"], ["pass", "warn"]),
+    ("ol-8.10-rhck", ["fail", "skip"], ["pass", "pass"]),
+    ("ol-9.4-rhck", ["pass", "pass"], ["pass", "fail"]),
+    ("ol-9.6-rhck", ["pass", "pass"], ["pass", "pass"]),
+    ("ol-9.4-uek7", ["pass", "warn"], ["pass", "warn"]),
+    ("ubuntu-22.04-generic", ["pass", "pass"], ["pass", "warn"]),
+    ("ubuntu-22.04-hwe", ["pass", "pass"], ["pass", "warn"]),
+    ("ubuntu-22.04-azure", ["pass", "pass"], ["pass", "warn"]),
+    ("ubuntu-24.04-generic", ["pass", "pass"], ["pass", "warn"]),
+    ("ubuntu-24.04-newer", ["pass", "warn"], ["pass", "warn"]),
+    ("ubuntu-24.04-hwe", ["pass", "pass"], ["pass", "warn"]),
+    ("ubuntu-24.04-azure", ["pass", "pass"], ["pass", "warn"]),
+    ("debian-11", ["pass", "pass"], ["pass", "warn"]),
+    ("debian-12", ["pass", "pass"], ["pass", "warn"]),
+    ("sles-12-sp5", ["pass", "pass"], ["pass", "pass"]),
+    ("sles-15-sp5", ["pass", "pass"], ["pass", "pass"]),
+    ("sles-15-sp6", ["pass", "pass"], ["pass", "pass"]),
+    ("sles-15-sp6-azure", ["pass", "pass"], ["pass", "warn"]),
+    ("sles-15-sp7", ["pass", "pass"], ["pass", "pass"]),
+    ("sles-15-sp8", ["fail", "skip"], ["fail", "skip"]),
+    ("eurolinux-9.4", ["warn", "skip"], ["warn", "skip"]),
+];
+
+/// The 2026 rows and near misses on images, in both listed scenarios; a pass names the document
+/// and its date, a newer kernel names the matrix date, a dropped release names the document.
+#[test]
+fn asr_2026_rows_and_near_misses() {
+    for (case, vmw, a2a) in EXPECTED_2026 {
+        for (scenario, want) in [("vmware-to-azure", vmw), ("azure-to-azure", a2a)] {
+            let (_, v) = os_report(case, &["--matrix", "asr-2026", "--scenario", scenario]);
+            let got = [status(&v, "os.supported"), status(&v, "os.kernel")];
+            assert_eq!(got, *want, "{case} {scenario}: {v:#}");
+            let sup = check(&v, "os.supported");
+            let text = sup.to_string();
+            if want[0] == "pass" || case.starts_with("rocky-8") {
+                assert!(text.contains("ms.date 20"), "{case} {scenario}: {sup:#}");
+            }
+            if scenario == "vmware-to-azure" && case.ends_with("-newer") {
+                let k = check(&v, "os.kernel")["summary"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                assert!(k.contains("newer than the matrix of 2026-"), "{k}");
+            }
+        }
+    }
+}
+
+/// A snapshot of the whole JSON report of every 2026 fixture (VMware scenario, asr-2026).
+#[test]
+fn whole_report_snapshots_2026() {
+    for (case, ..) in EXPECTED_2026 {
+        let (_, mut v) = check_root(
+            &fixture(case),
+            &["--matrix", "asr-2026", "--scenario", "vmware-to-azure"],
+        );
+        v["root"] = Value::String(format!("fixtures/os/{case}"));
+        v["tool"]["version"] = Value::String("[version]".into());
+        insta::assert_json_snapshot!(format!("report-2026-{case}"), v);
     }
 }

@@ -135,6 +135,10 @@ fn check_installed_supported(ctx: &Context<'_>) -> Finding {
                 "{shown}: series supported, exact build to verify ({})",
                 rule.description
             )),
+            KernelVerdict::Newer(_, newest) => verify.push(format!(
+                "{shown}: newer than the matrix of {} lists (newest listed: {newest}); check the current matrix",
+                ctx.matrix.data.os[row].ms_date.as_deref().unwrap_or("its source")
+            )),
             KernelVerdict::Unsupported(_) => unsupported.push(k),
         }
     }

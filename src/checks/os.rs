@@ -137,11 +137,16 @@ fn accepts(
     }
 }
 
-fn with_elsewhere(f: Finding, ctx: &Context<'_>) -> Finding {
+fn with_elsewhere(mut f: Finding, ctx: &Context<'_>) -> Finding {
     let others = accepted_elsewhere(ctx);
     if others.is_empty() {
         f
     } else {
+        // Said in the summary too: the first line a user reads should name the way out.
+        f.summary = format!(
+            "{}; the {} matrix accepts it (--matrix {})",
+            f.summary, others[0], others[0]
+        );
         f.detail(format!(
             "the {} matrix would accept this system (--matrix {})",
             others.join(", "),
@@ -177,12 +182,53 @@ fn check_supported(ctx: &Context<'_>) -> Finding {
                 m.name()
             ))
             .detail(source);
+            let f = match row.provenance() {
+                Some(p) => f.detail(format!("judged by the {} matrix, row from {p}", m.name())),
+                None => f,
+            };
             match &row.note {
                 Some(n) => f.detail(format!("note: {n}")),
                 None => f,
             }
         }
         OsVerdict::NotListed(rows) => {
+            if let Some(gone) = LoadedMatrix::dropped_row(&rows, ver) {
+                let f = Finding::fail(format!(
+                    "{} is no longer supported for {}: {}",
+                    describe_os(ctx),
+                    ctx.scenario.as_str(),
+                    gone.dropped.as_deref().unwrap_or_default()
+                ))
+                .detail(source);
+                let f = match gone.provenance() {
+                    Some(p) => f.detail(format!("judged by the {} matrix, row from {p}", m.name())),
+                    None => f,
+                };
+                return with_elsewhere(f, ctx).fix(
+                    "Move the machine to a release the current matrix lists (`asr-preflight matrix --matrix asr-2026` shows them).",
+                );
+            }
+            if rows.is_empty() {
+                // A derivative the matrix does not name: judged through ID_LIKE, never passed.
+                if let Some((like, row)) = os.id_like.iter().find_map(|like| {
+                    match m.os_verdict(ctx.scenario, like, ver) {
+                        OsVerdict::Listed(_, row) => Some((like, row)),
+                        _ => None,
+                    }
+                }) {
+                    return Finding::warn(format!(
+                        "{} is not named by the {} matrix; it resembles {} ({like} {ver}, listed for {}) by its ID_LIKE",
+                        describe_os(ctx),
+                        m.name(),
+                        row.name,
+                        ctx.scenario.as_str()
+                    ))
+                    .detail(source)
+                    .detail(format!("ID_LIKE: {}", os.id_like.join(" ")))
+                    .fix("Site Recovery supports the distributions its matrix names; confirm support for this derivative with Microsoft before protecting the machine.");
+                }
+            }
+            let rows: Vec<_> = rows.into_iter().filter(|r| r.dropped.is_none()).collect();
             let listed: Vec<String> = rows.iter().flat_map(|r| r.versions.clone()).collect();
             let f = Finding::fail(format!(
                 "{} is not in the {} matrix for {}",
@@ -271,6 +317,15 @@ fn check_kernel(ctx: &Context<'_>) -> Finding {
         .detail(rule.description.clone())
         .detail(source)
         .fix("Compare the kernel with the Mobility service version's kernel table in the Site Recovery support matrix before protecting the machine."),
+        KernelVerdict::Newer(rule, newest) => {
+            let date = ctx.matrix.data.os[row].ms_date.as_deref().unwrap_or("its source");
+            Finding::warn(format!(
+                "{shown} is newer than the matrix of {date} lists; check the current matrix"
+            ))
+            .detail(format!("newest listed in this series: {newest} ({})", rule.description))
+            .detail(source)
+            .fix("Check the current Site Recovery support matrix (the kernel table of the newest Mobility service) for this kernel before protecting the machine.")
+        }
         KernelVerdict::Unsupported(rules) => {
             let f = Finding::fail(format!(
                 "{shown} is not accepted for {} by the {} matrix",

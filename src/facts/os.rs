@@ -24,6 +24,8 @@ pub struct OsFacts {
     pub name: Option<String>,
     /// The file that decided, e.g. `/etc/oracle-release`.
     pub source: Option<String>,
+    /// os-release `ID_LIKE` words (the families a derivative says it resembles), in order.
+    pub id_like: Vec<String>,
     /// Files that exist but could not be read.
     pub errors: Vec<String>,
 }
@@ -108,6 +110,7 @@ fn detect(r: &mut Reader<'_>) -> OsFacts {
                 version: line.version.as_deref().and_then(major_minor),
                 name: Some(line.line),
                 source: Some(path.to_string()),
+                id_like: Vec::new(),
                 errors: Vec::new(),
             };
         }
@@ -139,11 +142,15 @@ fn detect(r: &mut Reader<'_>) -> OsFacts {
             let name = shell_vars::get(&vars, "PRETTY_NAME")
                 .or_else(|| shell_vars::get(&vars, "NAME"))
                 .map(str::to_string);
+            let id_like = shell_vars::get(&vars, "ID_LIKE")
+                .map(|l| l.split_whitespace().map(normalize_id).collect())
+                .unwrap_or_default();
             return OsFacts {
                 id: Some(id),
                 version,
                 name,
                 source: Some(source),
+                id_like,
                 errors: Vec::new(),
             };
         }
@@ -174,6 +181,7 @@ fn detect(r: &mut Reader<'_>) -> OsFacts {
             version,
             name: Some(s.name),
             source: Some("/etc/SuSE-release".into()),
+            id_like: Vec::new(),
             errors: Vec::new(),
         };
     }
@@ -185,6 +193,7 @@ fn detect(r: &mut Reader<'_>) -> OsFacts {
                 version: shell_vars::get(&vars, "DISTRIB_RELEASE").and_then(major_minor),
                 name: shell_vars::get(&vars, "DISTRIB_DESCRIPTION").map(str::to_string),
                 source: Some("/etc/lsb-release".into()),
+                id_like: Vec::new(),
                 errors: Vec::new(),
             };
         }
@@ -196,6 +205,7 @@ fn detect(r: &mut Reader<'_>) -> OsFacts {
             version: major_minor(v),
             name: Some(format!("Debian {v}")),
             source: Some("/etc/debian_version".into()),
+            id_like: Vec::new(),
             errors: Vec::new(),
         };
     }
@@ -209,6 +219,7 @@ fn detect(r: &mut Reader<'_>) -> OsFacts {
             version: line.version.as_deref().and_then(major_minor),
             name: Some(line.line),
             source: Some("/etc/system-release".into()),
+            id_like: Vec::new(),
             errors: Vec::new(),
         };
     }

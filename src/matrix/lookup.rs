@@ -82,7 +82,7 @@ impl LoadedMatrix {
                 e.scenarios.is_empty() || e.scenarios.iter().any(|s| s == scenario.as_str())
             })
             .collect();
-        for (i, row) in &rows {
+        for (i, row) in rows.iter().filter(|(_, r)| r.dropped.is_none()) {
             if row
                 .versions
                 .iter()
@@ -93,6 +93,17 @@ impl LoadedMatrix {
             }
         }
         OsVerdict::NotListed(rows.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// The row that says the document dropped this release, if one does.
+    pub fn dropped_row<'a>(rows: &[&'a OsEntry], ver: &str) -> Option<&'a OsEntry> {
+        rows.iter().copied().find(|r| {
+            r.dropped.is_some()
+                && r.versions
+                    .iter()
+                    .filter_map(|v| VersionSpec::parse(v))
+                    .any(|spec| spec.matches(ver))
+        })
     }
 
     /// The limits in force for a scenario: its own table, else the matrix-wide one.
@@ -137,8 +148,30 @@ impl LoadedMatrix {
             return KernelVerdict::NoConstraint;
         }
         let mut verify = None;
+        let mut newer = None;
+        let bare = release.strip_suffix(".x86_64").unwrap_or(release);
+        let rhck = oracle_rhck_base(bare);
         for (k, rule) in entry.kernels.iter().enumerate() {
             let pattern = self.patterns[row][k].as_ref();
+            if !rule.builds.is_empty() {
+                if !rule_matches(rule, pattern, release, flavor) {
+                    continue;
+                }
+                if rule
+                    .builds
+                    .iter()
+                    .any(|b| b == bare || rhck.as_deref() == Some(b.as_str()))
+                {
+                    return KernelVerdict::Supported(rule);
+                }
+                if let Some(newest) = newest_build(rule) {
+                    let base = rhck.as_deref().unwrap_or(bare);
+                    if version::compare(base, newest) == std::cmp::Ordering::Greater {
+                        newer = newer.or(Some((rule, newest)));
+                    }
+                }
+                continue;
+            }
             if rule_matches(rule, pattern, release, flavor) {
                 match rule.confidence {
                     Confidence::Exact => return KernelVerdict::Supported(rule),
@@ -146,11 +179,38 @@ impl LoadedMatrix {
                 }
             }
         }
-        match verify {
-            Some(rule) => KernelVerdict::Verify(rule),
-            None => KernelVerdict::Unsupported(&entry.kernels),
+        match (verify, newer) {
+            (Some(rule), _) => KernelVerdict::Verify(rule),
+            (None, Some((rule, newest))) => KernelVerdict::Newer(rule, newest),
+            (None, None) => KernelVerdict::Unsupported(&entry.kernels),
         }
     }
+}
+
+/// Oracle's rebuild of a Red Hat kernel carries an extra `.0.N` before the `.el` tag
+/// (`5.14.0-427.13.1.0.1.el9_4`); the Red Hat build it is based on, for comparing with the
+/// builds the documents list. None when the release has no such component.
+fn oracle_rhck_base(release: &str) -> Option<String> {
+    let at = release.find(".el")?;
+    let (head, tail) = release.split_at(at);
+    let mut parts: Vec<&str> = head.split('.').collect();
+    // head is e.g. `5.14.0-427.13.1.0.1`: the last two dot parts are the `.0.N`
+    if parts.len() < 6 || parts[parts.len() - 2] != "0" || !head.contains('-') {
+        return None;
+    }
+    if !parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    parts.truncate(parts.len() - 2);
+    Some(format!("{}{tail}", parts.join(".")))
+}
+
+/// The newest build a rule lists (rpm-style order).
+pub fn newest_build(rule: &KernelRule) -> Option<&str> {
+    rule.builds
+        .iter()
+        .map(String::as_str)
+        .max_by(|a, b| version::compare(a, b))
 }
 
 fn rule_matches(
@@ -196,6 +256,9 @@ pub enum KernelVerdict<'m> {
     Supported(&'m KernelRule),
     /// The series matches but exact builds are only listed in the source tables.
     Verify(&'m KernelRule),
+    /// The release sorts after the newest build the rule lists (named here): a kernel the
+    /// document could not know yet, so a warning to check the current matrix.
+    Newer(&'m KernelRule, &'m str),
     Unsupported(&'m [KernelRule]),
 }
 
@@ -234,13 +297,18 @@ mod tests {
         assert_eq!(old.limits_for(Scenario::HypervVmmToSite).disk_max_gib, None);
         assert_eq!(old.limits_for(Scenario::AzureToAzure).disk_max_gib, None);
         let new = load("asr-2026").unwrap();
+        // HV-2026 (2026-09-11): 64 disks including the OS disk, generation 2 OS disk 4,095 GiB.
         assert_eq!(
-            new.limits_for(Scenario::HypervToAzure).data_disk_count_max,
-            Some(16)
+            new.limits_for(Scenario::HypervToAzure).disk_count_max,
+            Some(64)
         );
         assert_eq!(
             new.limits_for(Scenario::HypervToAzure).os_disk_max_gib_uefi,
-            Some(300)
+            Some(4095)
+        );
+        assert_eq!(
+            new.limits_for(Scenario::HypervToAzure).disk_max_gib,
+            Some(32767)
         );
         assert_eq!(
             new.limits_for(Scenario::AzureToAzure).os_disk_max_gib_bios,
@@ -265,9 +333,8 @@ mod tests {
     #[test]
     fn asr_2026_kernel_rules() {
         let m = load("asr-2026").unwrap();
-        let OsVerdict::Listed(row, _) = m.os_verdict(Scenario::VmwareToAzure, "centos", "6.5")
-        else {
-            panic!("centos 6.5 not listed")
+        let OsVerdict::Listed(row, _) = m.os_verdict(Scenario::VmwareToAzure, "rhel", "6.5") else {
+            panic!("rhel 6.5 not listed")
         };
         assert!(matches!(
             m.kernel_verdict(row, "2.6.32-431.el6.x86_64", Some("rhck")),
@@ -291,6 +358,121 @@ mod tests {
         ));
         assert!(matches!(
             m.kernel_verdict(row8, "4.18.0-372.9.1.el8.x86_64", Some("rhck")),
+            KernelVerdict::Supported(_)
+        ));
+    }
+
+    fn listed(m: &LoadedMatrix, s: Scenario, id: &str, ver: &str) -> usize {
+        match m.os_verdict(s, id, ver) {
+            OsVerdict::Listed(row, _) => row,
+            other => panic!("{id} {ver} not listed for {s:?}: {other:?}"),
+        }
+    }
+
+    /// Releases match exactly: SLES "15" is GA to SP7 (15.9 is not listed), RHEL 10.1 is listed
+    /// and 10.2 is not; CentOS and Rocky 8 are rows the documents dropped.
+    #[test]
+    fn asr_2026_releases_are_exact_and_dropped_rows_fail() {
+        let m = load("asr-2026").unwrap();
+        for s in [Scenario::VmwareToAzure, Scenario::AzureToAzure] {
+            listed(&m, s, "sles", "15");
+            listed(&m, s, "sles", "15.7");
+            assert!(matches!(
+                m.os_verdict(s, "sles", "15.8"),
+                OsVerdict::NotListed(_)
+            ));
+            listed(&m, s, "rhel", "10.1");
+            assert!(matches!(
+                m.os_verdict(s, "rhel", "10.2"),
+                OsVerdict::NotListed(_)
+            ));
+            listed(&m, s, "ubuntu", "24.04");
+            for (id, ver) in [("centos", "7.9"), ("rocky", "8.9")] {
+                let OsVerdict::NotListed(rows) = m.os_verdict(s, id, ver) else {
+                    panic!("{id} {ver} still listed for {s:?}")
+                };
+                let gone =
+                    LoadedMatrix::dropped_row(&rows, ver).expect("names the dropping document");
+                assert!(gone.source.is_some() && gone.ms_date.is_some());
+            }
+        }
+        // VMW-2026 lists OL up to 8.9 and then 9.0-9.6: 8.10 is a near miss.
+        assert!(matches!(
+            m.os_verdict(Scenario::VmwareToAzure, "ol", "8.10"),
+            OsVerdict::NotListed(_)
+        ));
+        listed(&m, Scenario::AzureToAzure, "ol", "8.10");
+    }
+
+    /// A build after the newest listed one of its series is "newer", a gap inside the list is
+    /// unsupported; Oracle's `.0.N` RHCK builds compare as the Red Hat build they rebuild; the
+    /// stock SLES 15 SP6 kernel passes; OL 9 UEK is a warning naming both sources.
+    #[test]
+    fn asr_2026_newer_and_exact_builds() {
+        let m = load("asr-2026").unwrap();
+        let v = Scenario::VmwareToAzure;
+        let u = listed(&m, v, "ubuntu", "24.04");
+        assert!(matches!(
+            m.kernel_verdict(u, "6.8.0-88-generic", None),
+            KernelVerdict::Supported(_)
+        ));
+        assert!(matches!(
+            m.kernel_verdict(u, "6.8.0-89-generic", None),
+            KernelVerdict::Newer(_, "6.8.0-88-generic")
+        ));
+        // 6.8.0-37 falls between listed builds: not listed, not newer.
+        assert!(matches!(
+            m.kernel_verdict(u, "6.8.0-37-generic", None),
+            KernelVerdict::Unsupported(_)
+        ));
+        let o = listed(&m, v, "ol", "9.4");
+        assert!(matches!(
+            m.kernel_verdict(o, "5.14.0-427.13.1.0.1.el9_4.x86_64", Some("rhck")),
+            KernelVerdict::Supported(_)
+        ));
+        assert!(matches!(
+            m.kernel_verdict(o, "5.14.0-427.37.1.0.1.el9_4.x86_64", Some("rhck")),
+            KernelVerdict::Supported(_)
+        ));
+        assert!(matches!(
+            m.kernel_verdict(o, "5.14.0-427.38.1.0.1.el9_4.x86_64", Some("rhck")),
+            KernelVerdict::Newer(..)
+        ));
+        assert!(matches!(
+            m.kernel_verdict(o, "5.14.0-570.12.1.0.1.el9_6.x86_64", Some("rhck")),
+            KernelVerdict::Supported(_)
+        ));
+        let KernelVerdict::Verify(rule) =
+            m.kernel_verdict(o, "5.15.0-209.161.7.2.el9uek.x86_64", Some("uek7"))
+        else {
+            panic!("OL 9 UEK7 must warn")
+        };
+        assert!(rule.description.contains("AGENT-2023") && rule.description.contains("VMW-2026"));
+        let s = listed(&m, v, "sles", "15.6");
+        assert!(matches!(
+            m.kernel_verdict(s, "6.4.0-150600.23.25-default", Some("default")),
+            KernelVerdict::Supported(_)
+        ));
+        assert!(matches!(
+            m.kernel_verdict(s, "6.4.0-150600.8.52-azure", Some("azure")),
+            KernelVerdict::Supported(_)
+        ));
+        assert!(matches!(
+            m.kernel_verdict(s, "6.4.0-150600.8.53-azure", Some("azure")),
+            KernelVerdict::Newer(..)
+        ));
+        let r = listed(&m, v, "rhel", "9.7");
+        assert!(matches!(
+            m.kernel_verdict(r, "5.14.0-611.5.1.el9_7.x86_64", Some("rhck")),
+            KernelVerdict::Supported(_)
+        ));
+        assert!(matches!(
+            m.kernel_verdict(r, "5.14.0-362.8.1.el9_3.x86_64", Some("rhck")),
+            KernelVerdict::Unsupported(_)
+        ));
+        let r10 = listed(&m, v, "rhel", "10.1");
+        assert!(matches!(
+            m.kernel_verdict(r10, "6.12.0-124.8.1.el10_1.x86_64", Some("rhck")),
             KernelVerdict::Supported(_)
         ));
     }

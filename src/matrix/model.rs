@@ -162,9 +162,28 @@ pub struct OsEntry {
     #[serde(default)]
     pub scenarios: Vec<String>,
     pub note: Option<String>,
+    /// Key of the document the row comes from (e.g. `VMW-2026`), shown by `matrix` and the report.
+    pub source: Option<String>,
+    /// That document's `ms.date` (YYYY-MM-DD): how current the row is.
+    pub ms_date: Option<String>,
+    /// Set when the document no longer lists these releases: the row then fails them, saying
+    /// this (why and since when), instead of passing them.
+    pub dropped: Option<String>,
     /// Kernel rules; empty means the matrix puts no constraint on the kernel.
     #[serde(default)]
     pub kernels: Vec<KernelRule>,
+}
+
+impl OsEntry {
+    /// `VMW-2026, ms.date 2026-04-06` (what is known of the row's document), if anything.
+    pub fn provenance(&self) -> Option<String> {
+        match (&self.source, &self.ms_date) {
+            (Some(s), Some(d)) => Some(format!("{s}, ms.date {d}")),
+            (Some(s), None) => Some(s.clone()),
+            (None, Some(d)) => Some(format!("ms.date {d}")),
+            (None, None) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -180,6 +199,13 @@ pub struct KernelRule {
     pub exclude_builds: Vec<u64>,
     /// Lowest release accepted (rpm-style comparison).
     pub min_version: Option<String>,
+    /// Exact kernel releases the document lists (`uname -r`, without a trailing `.x86_64`);
+    /// when set, a release matching `pattern` must be one of them, and one that sorts after all
+    /// of them is reported as newer than the matrix (a warning), not as unsupported.
+    #[serde(default)]
+    pub builds: Vec<String>,
+    /// Mobility service versions whose tables the rule comes from (e.g. `9.62-9.66`).
+    pub agent: Option<String>,
     pub description: String,
     #[serde(default)]
     pub confidence: Confidence,
