@@ -2,8 +2,7 @@
 //! project's corpus (tests/resources/distros/*), with the `distro` library itself as the oracle
 //! for the families Site Recovery's matrices name. tests/deps.d/10-distro-corpus.sh fetches it.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 use std::process::Command;
 

@@ -3,9 +3,7 @@
 //! SysV init), Ubuntu 14.04 (ufw under upstart) and RHEL 8 (nftables with includes), files a
 //! firewall would refuse, and what cannot be known offline.
 
-mod common;
-
-use common::{Tree, check, check_root, status};
+use crate::common::{Tree, check, check_root, status};
 
 /// RHEL 7 style root with the iptables service enabled and `rules` as /etc/sysconfig/iptables.
 fn rhel7(rules: &str) -> Tree {

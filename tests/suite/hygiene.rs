@@ -4,15 +4,14 @@
 //! `openssl` parses the certificate bundles and computes the subject hashes, `adjtimex
 //! --print` reads the kernel's clock state.
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::common::{Tree, check, check_root, debs, status};
 use asr_preflight::facts::roots::{ROOTS, RootRole};
-use common::{Tree, check, check_root, debs, status};
 use serde_json::Value;
 
 // ------------------------------------------------------------------------------------------
