@@ -92,7 +92,6 @@ fn real_main() -> Exit {
             };
             let opts = RenderOptions {
                 color: color && cfg.format == Format::Human,
-                strict: cfg.strict,
             };
             let text = report::render(&report, cfg.format, opts);
             match &cfg.output {

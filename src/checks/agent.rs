@@ -4,6 +4,7 @@
 //! says `prerequisites = "advise"` (asr-2016, which predates these checks) turns their failures
 //! into warnings; `"enforce"` (asr-2026) keeps them failures.
 
+use super::severity::Advice;
 use super::{Applies, CheckDef, Context, Doc, Finding, Status};
 use crate::facts::boot::{DEFAULT_GRUB, DeviceRef};
 use crate::facts::firmware::Firmware;
@@ -146,8 +147,8 @@ pub const CHECKS: &[CheckDef] = &[
     ),
 ];
 
-/// Runs an installer prerequisite with the matrix's rules, and turns a failure into a warning
-/// when the matrix only advises them.
+/// Runs an installer prerequisite with the matrix's rules; a failure says what it becomes when
+/// the matrix only advises them (the run decides which applies: `severity`).
 fn with_rules(ctx: &Context<'_>, f: impl FnOnce(&AgentRules) -> Finding) -> Finding {
     let Some(rules) = ctx.matrix.agent_rules() else {
         return Finding::skip(format!(
@@ -155,15 +156,17 @@ fn with_rules(ctx: &Context<'_>, f: impl FnOnce(&AgentRules) -> Finding) -> Find
             ctx.matrix.name()
         ));
     };
-    let mut finding = f(rules);
-    if finding.status == Status::Fail && !ctx.matrix.enforces_agent_prerequisites() {
-        finding.status = Status::Warn;
-        finding.details.push(format!(
-            "the {} matrix treats the installer's own prerequisites as advice; with --matrix asr-2026 this fails",
-            ctx.matrix.name()
-        ));
+    let finding = f(rules);
+    if finding.status != Status::Fail {
+        return finding;
     }
-    finding
+    let mut advised = finding.clone();
+    advised.status = Status::Warn;
+    advised.details.push(format!(
+        "the {} matrix treats the installer's own prerequisites as advice; with --matrix asr-2026 this fails",
+        ctx.matrix.name()
+    ));
+    finding.if_advice(Advice::InstallerPrerequisite, advised)
 }
 
 /// The distribution family, for package commands.
@@ -518,7 +521,8 @@ fn check_dhcp_client(ctx: &Context<'_>) -> Finding {
             ));
         };
         let found = if program.starts_with('/') {
-            crate::facts::programs::is_file(ctx.facts.root(), std::path::Path::new(program))
+            ctx.facts
+                .is_file(std::path::Path::new(program))
                 .then(|| program.to_string())
         } else {
             ctx.facts
@@ -770,7 +774,8 @@ mod tests {
                 all_matrices: &all,
                 options: &options,
             };
-            check_root_free_space(&ctx).status
+            // What the run reports: the matrix decides whether the installer's rule is advice.
+            crate::checks::severity::apply(check_root_free_space(&ctx), &ctx).status
         };
         let enough = 1_048_576 / 4;
         assert_eq!(judge(enough, "asr-2026"), Status::Pass);

@@ -194,6 +194,7 @@ pub(super) fn check_outbound(ctx: &Context<'_>) -> Finding {
         summary,
         details: Vec::new(),
         remediation: None,
+        if_advice: None,
     }
     .details(lines)
     .detail(route)
