@@ -9,6 +9,7 @@ use super::{Applies, CheckDef, Context, Doc, Finding, Status};
 use crate::facts::boot::{DEFAULT_GRUB, DeviceRef};
 use crate::facts::firmware::Firmware;
 use crate::facts::mounts::FsUse;
+use crate::facts::os::Family;
 use crate::facts::runlevel::runlevel_of_target;
 use crate::facts::storage::DeviceKind;
 use crate::matrix::model::AgentRules;
@@ -169,35 +170,24 @@ fn with_rules(ctx: &Context<'_>, f: impl FnOnce(&AgentRules) -> Finding) -> Find
     finding.if_advice(Advice::InstallerPrerequisite, advised)
 }
 
-/// The distribution family, for package commands.
-enum Family {
-    Rhel(Option<u32>),
-    Suse(Option<u32>),
-    Debian,
-    Other,
-}
-
-fn family(ctx: &Context<'_>) -> Family {
-    let os = ctx.facts.os();
-    let major = os.version.as_deref().and_then(version::major);
-    match os.id.as_deref() {
-        Some("rhel" | "centos" | "ol" | "almalinux" | "rocky" | "scientific" | "cloudlinux") => {
-            Family::Rhel(major)
-        }
-        Some("sles" | "sled" | "opensuse" | "opensuse-leap") => Family::Suse(major),
-        Some("ubuntu" | "debian") => Family::Debian,
-        _ => Family::Other,
-    }
-}
-
 /// The command that installs `pkgs` on this distribution.
+/// The distribution family (`facts.os().family`) and major version, for fix commands.
+fn family(ctx: &Context<'_>) -> (Family, Option<u32>) {
+    let os = ctx.facts.os();
+    (os.family, os.version.as_deref().and_then(version::major))
+}
+
 fn install_cmd(ctx: &Context<'_>, rhel: &str, suse: &str, debian: &str) -> String {
-    match family(ctx) {
-        Family::Rhel(Some(m)) if m >= 8 => format!("dnf install {rhel}"),
-        Family::Rhel(_) => format!("yum install {rhel}"),
-        Family::Suse(_) => format!("zypper install {suse}"),
-        Family::Debian => format!("apt-get install {debian}"),
-        Family::Other => format!(
+    let (family, major) = family(ctx);
+    let pkg = match family {
+        Family::Rhel => rhel,
+        Family::Suse => suse,
+        Family::Debian => debian,
+        Family::Other => "",
+    };
+    match family.conventions(major) {
+        Some(c) => format!("{} {pkg}", c.install),
+        None => format!(
             "install the package providing it ({rhel} on RHEL, {suse} on SLES, {debian} on Debian/Ubuntu)"
         ),
     }
@@ -309,9 +299,9 @@ fn check_root_free_space(ctx: &Context<'_>) -> Finding {
             .fix(format!(
                 "Free at least {} MiB on / (for example `{}`, remove old kernels, trim /var/log), or grow the root file system.",
                 (need - avail).div_ceil(1 << 20),
-                match family(ctx) {
+                match family(ctx).0 {
                     Family::Debian => "apt-get clean",
-                    Family::Suse(_) => "zypper clean --all",
+                    Family::Suse => "zypper clean --all",
                     _ => "yum clean all",
                 }
             ))
@@ -467,9 +457,11 @@ fn check_grub_device_names(ctx: &Context<'_>) -> Finding {
             })
             .collect();
         let regen = match family(ctx) {
-            Family::Debian => "update-grub",
-            Family::Rhel(Some(m)) if m <= 6 => "(GRUB legacy: edit /boot/grub/grub.conf directly)",
-            Family::Suse(Some(11)) => "(GRUB legacy: edit /boot/grub/menu.lst directly)",
+            (Family::Debian, _) => "update-grub",
+            (Family::Rhel, Some(m)) if m <= 6 => {
+                "(GRUB legacy: edit /boot/grub/grub.conf directly)"
+            }
+            (Family::Suse, Some(11)) => "(GRUB legacy: edit /boot/grub/menu.lst directly)",
             _ => "grub2-mkconfig -o /boot/grub2/grub.cfg",
         };
         let in_default = bad.iter().any(|r| r.file == DEFAULT_GRUB);
@@ -670,10 +662,10 @@ fn check_acpi(ctx: &Context<'_>) -> Finding {
             Finding::fail(format!("acpi=0 is on the kernel command line ({source})"))
                 .detail(format!("command line: {line}"))
                 .fix(match family(ctx) {
-                    Family::Rhel(Some(m)) if m >= 7 => "grubby --update-kernel=ALL --remove-args=acpi=0, then reboot.".to_string(),
-                    Family::Rhel(_) => "Remove acpi=0 from the kernel lines of /boot/grub/grub.conf, then reboot.".to_string(),
-                    Family::Suse(Some(11)) => "Remove acpi=0 from the kernel lines of /boot/grub/menu.lst, then reboot.".to_string(),
-                    Family::Debian => "Remove acpi=0 from GRUB_CMDLINE_LINUX and GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, run update-grub, then reboot.".to_string(),
+                    (Family::Rhel, Some(m)) if m >= 7 => "grubby --update-kernel=ALL --remove-args=acpi=0, then reboot.".to_string(),
+                    (Family::Rhel, _) => "Remove acpi=0 from the kernel lines of /boot/grub/grub.conf, then reboot.".to_string(),
+                    (Family::Suse, Some(11)) => "Remove acpi=0 from the kernel lines of /boot/grub/menu.lst, then reboot.".to_string(),
+                    (Family::Debian, _) => "Remove acpi=0 from GRUB_CMDLINE_LINUX and GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, run update-grub, then reboot.".to_string(),
                     _ => "Remove acpi=0 from GRUB_CMDLINE_LINUX in /etc/default/grub, run grub2-mkconfig -o /boot/grub2/grub.cfg, then reboot.".to_string(),
                 })
         } else {

@@ -410,7 +410,7 @@ impl Facts {
     /// The known root certificates in the distribution's own stores (per family).
     pub fn ca_roots(&self) -> &roots::RootsFacts {
         self.roots
-            .get_or_init(|| roots::gather(&self.sources.root, self.os().id.as_deref()))
+            .get_or_init(|| roots::gather(&self.sources.root, self.os().family))
     }
 
     /// The Azure Linux VM agent: installed, version, running now (live).

@@ -3,6 +3,8 @@
 //! for the families Site Recovery's matrices name. tests/deps.d/10-distro-corpus.sh fetches it.
 
 use crate::common;
+use asr_preflight::facts::os::Family;
+use asr_preflight::root::Root;
 use std::path::Path;
 use std::process::Command;
 
@@ -98,4 +100,83 @@ fn agrees_with_python_distro() {
         compared += 1;
     }
     assert!(compared >= 10, "only {compared} corpus roots compared");
+}
+
+/// Corpus roots whose family we know and `distro` does not, with the reason.
+const FAMILY_DELIBERATE: &[(&str, &str)] = &[(
+    "amazon2014",
+    "no os-release; /etc/system-release says Amazon Linux, which distro does not read",
+)];
+
+/// `distro`'s id and ID_LIKE for one corpus root.
+fn oracle_like(root: &Path) -> (String, String) {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys; sys.path.insert(0, sys.argv[1] + '/src'); import distro\n\
+             d = distro.LinuxDistribution(root_dir=sys.argv[2], include_lsb=False, include_uname=False, include_oslevel=False)\n\
+             print(d.id()); print(d.like())",
+        )
+        .arg(CORPUS)
+        .arg(root)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut lines = text.lines();
+    let id = lines.next().unwrap_or("").to_string();
+    let like = lines.next().unwrap_or("").to_string();
+    (id, like)
+}
+
+/// The family `distro`'s id, then its ID_LIKE, names (its own spellings: `oracle`, `amzn`...).
+fn expected_family(id: &str, like: &str) -> Family {
+    std::iter::once(id)
+        .chain(like.split_whitespace())
+        .find_map(|w| match w {
+            "rhel" | "centos" | "oracle" | "rocky" | "almalinux" | "fedora" | "amzn" | "amazon"
+            | "cloudlinux" | "scientific" | "xenserver" => Some(Family::Rhel),
+            "sles" | "suse" | "opensuse" | "opensuse-leap" => Some(Family::Suse),
+            "debian" | "ubuntu" | "raspbian" | "linuxmint" | "kali" => Some(Family::Debian),
+            _ => None,
+        })
+        .unwrap_or(Family::Other)
+}
+
+/// Every release file of the corpus goes through `facts.os().family`: the family is the one
+/// `distro`'s id and ID_LIKE name, for every root (not only the families the matrices judge).
+#[test]
+fn every_corpus_root_lands_in_its_family() {
+    let dir = Path::new(CORPUS).join("tests/resources/distros");
+    let entries = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e} (run tests/install-deps.sh)", dir.display()));
+    let mut counts = [0usize; 4];
+    let mut wrong = Vec::new();
+    for e in entries {
+        let root = e.unwrap().path();
+        let name = root.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("__") {
+            continue;
+        }
+        let (id, like) = oracle_like(&root);
+        let ours = asr_preflight::facts::os::gather(&Root::image(&root).unwrap());
+        counts[ours.family as usize] += 1;
+        if let Some((_, why)) = FAMILY_DELIBERATE.iter().find(|(n, _)| *n == name) {
+            assert_eq!(ours.family, Family::Rhel, "{name}: {why}");
+            continue;
+        }
+        if ours.family != expected_family(&id, &like) {
+            wrong.push(format!(
+                "{name}: distro says '{id}' like '{like}'; we read {:?} like {:?}: {:?}",
+                ours.id, ours.id_like, ours.family
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    // Every family is represented in the corpus.
+    assert!(counts.iter().all(|n| *n > 0), "{counts:?}");
 }
