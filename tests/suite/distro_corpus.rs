@@ -35,15 +35,16 @@ const DELIBERATE: &[(&str, &str)] = &[
     ),
 ];
 
-/// `distro`'s answer (id, MAJOR.MINOR) for one corpus root.
-fn oracle(root: &Path) -> (String, Option<String>) {
+/// What the `distro` library prints for one corpus root: `prints` is Python with `d` the
+/// root's `LinuxDistribution`.
+fn ask_distro(root: &Path, prints: &str) -> String {
+    let script = format!(
+        "import sys; sys.path.insert(0, sys.argv[1] + '/src'); import distro\n\
+         d = distro.LinuxDistribution(root_dir=sys.argv[2], include_lsb=False, include_uname=False, include_oslevel=False)\n{prints}"
+    );
     let out = Command::new("python3")
         .arg("-c")
-        .arg(
-            "import sys; sys.path.insert(0, sys.argv[1] + '/src'); import distro\n\
-             d = distro.LinuxDistribution(root_dir=sys.argv[2], include_lsb=False, include_uname=False, include_oslevel=False)\n\
-             print(d.id()); print(d.major_version()); print(d.minor_version())",
-        )
+        .arg(script)
         .arg(CORPUS)
         .arg(root)
         .output()
@@ -53,7 +54,15 @@ fn oracle(root: &Path) -> (String, Option<String>) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `distro`'s answer (id, MAJOR.MINOR) for one corpus root.
+fn oracle(root: &Path) -> (String, Option<String>) {
+    let text = ask_distro(
+        root,
+        "print(d.id()); print(d.major_version()); print(d.minor_version())",
+    );
     let mut lines = text.lines();
     let id = lines.next().unwrap_or("").to_string();
     let major = lines.next().unwrap_or("").to_string();
@@ -110,23 +119,7 @@ const FAMILY_DELIBERATE: &[(&str, &str)] = &[(
 
 /// `distro`'s id and ID_LIKE for one corpus root.
 fn oracle_like(root: &Path) -> (String, String) {
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(
-            "import sys; sys.path.insert(0, sys.argv[1] + '/src'); import distro\n\
-             d = distro.LinuxDistribution(root_dir=sys.argv[2], include_lsb=False, include_uname=False, include_oslevel=False)\n\
-             print(d.id()); print(d.like())",
-        )
-        .arg(CORPUS)
-        .arg(root)
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let text = ask_distro(root, "print(d.id()); print(d.like())");
     let mut lines = text.lines();
     let id = lines.next().unwrap_or("").to_string();
     let like = lines.next().unwrap_or("").to_string();
