@@ -5,6 +5,8 @@
 test: export CARGO_INCREMENTAL = 0
 test:
 	tests/install-deps.sh
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
 	cargo test --all-targets
 	fuzz/run.sh smoke
 

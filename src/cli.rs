@@ -454,3 +454,79 @@ Matrix file format (--matrix FILE; TOML, or JSON when the name ends in .json; un
                     without .x86_64; after the newest listed one: a warning \"newer than the matrix\"],
                     agent (Mobility versions), description, confidence = exact | verify
 `asr-preflight matrix --format json` prints any matrix in this format.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+    use std::collections::BTreeSet;
+
+    /// Clap's own consistency rules (no clashing names, valid defaults, ...), which it only
+    /// checks in debug builds and only when asked.
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    /// The README's table under `heading`: the first cell of each row below the header.
+    fn readme_rows(heading: &str) -> Vec<String> {
+        let readme = include_str!("../README.md");
+        let start = readme.find(heading).expect("heading in README");
+        readme[start..]
+            .lines()
+            .skip(1)
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'))
+            .skip(2)
+            .filter_map(|l| l.split('|').nth(1).map(|c| c.trim().to_string()))
+            .collect()
+    }
+
+    /// Every option of `check` is in the README's option table once, and the table names no
+    /// option clap does not have.
+    #[test]
+    fn readme_option_table_is_clap() {
+        let clap: BTreeSet<String> = Cli::command()
+            .get_arguments()
+            .filter_map(|a| a.get_long())
+            .filter(|l| !matches!(*l, "help" | "version"))
+            .map(|l| format!("--{l}"))
+            .collect();
+        let mut readme = Vec::new();
+        for cell in readme_rows("## Options of `check`") {
+            // "`--only ID,…` / `--skip ID,…`": every `--name` of the cell.
+            for w in cell.split(['`', ' ', '/']) {
+                if let Some(name) = w.strip_prefix("--") {
+                    readme.push(format!("--{name}"));
+                }
+            }
+        }
+        let unique: BTreeSet<String> = readme.iter().cloned().collect();
+        assert_eq!(
+            unique.len(),
+            readme.len(),
+            "an option listed twice: {readme:?}"
+        );
+        assert_eq!(unique, clap);
+    }
+
+    /// The README's check table lists exactly the registry's checks, each once.
+    #[test]
+    fn readme_check_table_is_the_registry() {
+        let readme: Vec<String> = readme_rows("## What it checks")
+            .into_iter()
+            .map(|c| c.trim_matches('`').to_string())
+            .collect();
+        let unique: BTreeSet<String> = readme.iter().cloned().collect();
+        assert_eq!(
+            unique.len(),
+            readme.len(),
+            "a check listed twice: {readme:?}"
+        );
+        let registry: BTreeSet<String> = checks::registry()
+            .iter()
+            .map(|c| c.id.to_string())
+            .collect();
+        assert_eq!(unique, registry);
+    }
+}

@@ -114,7 +114,6 @@ fn real_main() -> Exit {
             };
             let opts = RenderOptions {
                 color: color && cfg.format == Format::Human,
-                strict: cfg.strict,
             };
             // Every format, on standard output or in --output: no noted secret in clear.
             let text = asr_preflight::secrets::scrub(&report::render(&report, cfg.format, opts));

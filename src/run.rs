@@ -1,7 +1,7 @@
 //! One `check` run: open the target, load the matrix, gather facts on demand, evaluate the
 //! selected checks and assemble the report (readiness is decided here, not by a renderer).
 
-use crate::checks::{self, Context, Status, bounded_field};
+use crate::checks::{self, Context, bounded_field};
 use crate::cli::CheckConfig;
 use crate::facts::{Facts, Sources};
 use crate::matrix::{self, MatrixError};
@@ -65,10 +65,11 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
             remediation: f.remediation,
             reference: reference_text(def),
             prevents: def.doc.prevents.iter().map(|p| p.to_string()).collect(),
+            blocks_ready: checks::severity::blocks_ready(f.status, cfg.strict),
         });
     }
     let summary = Summary::count(&results);
-    let ready = is_ready(&results, cfg.strict);
+    let ready = is_ready(&results);
     let os = facts.os();
     let kernel = facts.kernel();
     Ok(Report {
@@ -115,11 +116,7 @@ pub fn reference_text(def: &checks::CheckDef) -> String {
     }
 }
 
-/// Ready: nothing failed or errored, and with `--strict` nothing warned either.
-pub fn is_ready(results: &[CheckResult], strict: bool) -> bool {
-    !results.iter().any(|r| match r.status {
-        Status::Fail | Status::Error => true,
-        Status::Warn => strict,
-        Status::Pass | Status::Skip => false,
-    })
+/// Ready: no result blocks it (nothing failed or errored; with `--strict`, nothing warned).
+pub fn is_ready(results: &[CheckResult]) -> bool {
+    !results.iter().any(|r| r.blocks_ready)
 }

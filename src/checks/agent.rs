@@ -4,10 +4,12 @@
 //! says `prerequisites = "advise"` (asr-2016, which predates these checks) turns their failures
 //! into warnings; `"enforce"` (asr-2026) keeps them failures.
 
+use super::severity::Advice;
 use super::{Applies, CheckDef, Context, Doc, Finding, Status};
 use crate::facts::boot::{DEFAULT_GRUB, DeviceRef};
 use crate::facts::firmware::Firmware;
 use crate::facts::mounts::FsUse;
+use crate::facts::os::Family;
 use crate::facts::runlevel::runlevel_of_target;
 use crate::facts::storage::DeviceKind;
 use crate::matrix::model::AgentRules;
@@ -146,8 +148,8 @@ pub const CHECKS: &[CheckDef] = &[
     ),
 ];
 
-/// Runs an installer prerequisite with the matrix's rules, and turns a failure into a warning
-/// when the matrix only advises them.
+/// Runs an installer prerequisite with the matrix's rules; a failure says what it becomes when
+/// the matrix only advises them (the run decides which applies: `severity`).
 fn with_rules(ctx: &Context<'_>, f: impl FnOnce(&AgentRules) -> Finding) -> Finding {
     let Some(rules) = ctx.matrix.agent_rules() else {
         return Finding::skip(format!(
@@ -155,46 +157,37 @@ fn with_rules(ctx: &Context<'_>, f: impl FnOnce(&AgentRules) -> Finding) -> Find
             ctx.matrix.name()
         ));
     };
-    let mut finding = f(rules);
-    if finding.status == Status::Fail && !ctx.matrix.enforces_agent_prerequisites() {
-        finding.status = Status::Warn;
-        finding.details.push(format!(
-            "the {} matrix treats the installer's own prerequisites as advice; with --matrix asr-2026 this fails",
-            ctx.matrix.name()
-        ));
+    let finding = f(rules);
+    if finding.status != Status::Fail {
+        return finding;
     }
-    finding
-}
-
-/// The distribution family, for package commands.
-enum Family {
-    Rhel(Option<u32>),
-    Suse(Option<u32>),
-    Debian,
-    Other,
-}
-
-fn family(ctx: &Context<'_>) -> Family {
-    let os = ctx.facts.os();
-    let major = os.version.as_deref().and_then(version::major);
-    match os.id.as_deref() {
-        Some("rhel" | "centos" | "ol" | "almalinux" | "rocky" | "scientific" | "cloudlinux") => {
-            Family::Rhel(major)
-        }
-        Some("sles" | "sled" | "opensuse" | "opensuse-leap") => Family::Suse(major),
-        Some("ubuntu" | "debian") => Family::Debian,
-        _ => Family::Other,
-    }
+    let mut advised = finding.clone();
+    advised.status = Status::Warn;
+    advised.details.push(format!(
+        "the {} matrix treats the installer's own prerequisites as advice; with --matrix asr-2026 this fails",
+        ctx.matrix.name()
+    ));
+    finding.if_advice(Advice::InstallerPrerequisite, advised)
 }
 
 /// The command that installs `pkgs` on this distribution.
+/// The distribution family (`facts.os().family`) and major version, for fix commands.
+fn family(ctx: &Context<'_>) -> (Family, Option<u32>) {
+    let os = ctx.facts.os();
+    (os.family, os.version.as_deref().and_then(version::major))
+}
+
 fn install_cmd(ctx: &Context<'_>, rhel: &str, suse: &str, debian: &str) -> String {
-    match family(ctx) {
-        Family::Rhel(Some(m)) if m >= 8 => format!("dnf install {rhel}"),
-        Family::Rhel(_) => format!("yum install {rhel}"),
-        Family::Suse(_) => format!("zypper install {suse}"),
-        Family::Debian => format!("apt-get install {debian}"),
-        Family::Other => format!(
+    let (family, major) = family(ctx);
+    let pkg = match family {
+        Family::Rhel => rhel,
+        Family::Suse => suse,
+        Family::Debian => debian,
+        Family::Other => "",
+    };
+    match family.conventions(major) {
+        Some(c) => format!("{} {pkg}", c.install),
+        None => format!(
             "install the package providing it ({rhel} on RHEL, {suse} on SLES, {debian} on Debian/Ubuntu)"
         ),
     }
@@ -306,9 +299,9 @@ fn check_root_free_space(ctx: &Context<'_>) -> Finding {
             .fix(format!(
                 "Free at least {} MiB on / (for example `{}`, remove old kernels, trim /var/log), or grow the root file system.",
                 (need - avail).div_ceil(1 << 20),
-                match family(ctx) {
+                match family(ctx).0 {
                     Family::Debian => "apt-get clean",
-                    Family::Suse(_) => "zypper clean --all",
+                    Family::Suse => "zypper clean --all",
                     _ => "yum clean all",
                 }
             ))
@@ -464,9 +457,11 @@ fn check_grub_device_names(ctx: &Context<'_>) -> Finding {
             })
             .collect();
         let regen = match family(ctx) {
-            Family::Debian => "update-grub",
-            Family::Rhel(Some(m)) if m <= 6 => "(GRUB legacy: edit /boot/grub/grub.conf directly)",
-            Family::Suse(Some(11)) => "(GRUB legacy: edit /boot/grub/menu.lst directly)",
+            (Family::Debian, _) => "update-grub",
+            (Family::Rhel, Some(m)) if m <= 6 => {
+                "(GRUB legacy: edit /boot/grub/grub.conf directly)"
+            }
+            (Family::Suse, Some(11)) => "(GRUB legacy: edit /boot/grub/menu.lst directly)",
             _ => "grub2-mkconfig -o /boot/grub2/grub.cfg",
         };
         let in_default = bad.iter().any(|r| r.file == DEFAULT_GRUB);
@@ -518,7 +513,8 @@ fn check_dhcp_client(ctx: &Context<'_>) -> Finding {
             ));
         };
         let found = if program.starts_with('/') {
-            crate::facts::programs::is_file(ctx.facts.root(), std::path::Path::new(program))
+            ctx.facts
+                .is_file(std::path::Path::new(program))
                 .then(|| program.to_string())
         } else {
             ctx.facts
@@ -666,10 +662,10 @@ fn check_acpi(ctx: &Context<'_>) -> Finding {
             Finding::fail(format!("acpi=0 is on the kernel command line ({source})"))
                 .detail(format!("command line: {line}"))
                 .fix(match family(ctx) {
-                    Family::Rhel(Some(m)) if m >= 7 => "grubby --update-kernel=ALL --remove-args=acpi=0, then reboot.".to_string(),
-                    Family::Rhel(_) => "Remove acpi=0 from the kernel lines of /boot/grub/grub.conf, then reboot.".to_string(),
-                    Family::Suse(Some(11)) => "Remove acpi=0 from the kernel lines of /boot/grub/menu.lst, then reboot.".to_string(),
-                    Family::Debian => "Remove acpi=0 from GRUB_CMDLINE_LINUX and GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, run update-grub, then reboot.".to_string(),
+                    (Family::Rhel, Some(m)) if m >= 7 => "grubby --update-kernel=ALL --remove-args=acpi=0, then reboot.".to_string(),
+                    (Family::Rhel, _) => "Remove acpi=0 from the kernel lines of /boot/grub/grub.conf, then reboot.".to_string(),
+                    (Family::Suse, Some(11)) => "Remove acpi=0 from the kernel lines of /boot/grub/menu.lst, then reboot.".to_string(),
+                    (Family::Debian, _) => "Remove acpi=0 from GRUB_CMDLINE_LINUX and GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, run update-grub, then reboot.".to_string(),
                     _ => "Remove acpi=0 from GRUB_CMDLINE_LINUX in /etc/default/grub, run grub2-mkconfig -o /boot/grub2/grub.cfg, then reboot.".to_string(),
                 })
         } else {
@@ -770,7 +766,8 @@ mod tests {
                 all_matrices: &all,
                 options: &options,
             };
-            check_root_free_space(&ctx).status
+            // What the run reports: the matrix decides whether the installer's rule is advice.
+            crate::checks::severity::apply(check_root_free_space(&ctx), &ctx).status
         };
         let enough = 1_048_576 / 4;
         assert_eq!(judge(enough, "asr-2026"), Status::Pass);

@@ -478,7 +478,7 @@ fn check_system_paths(ctx: &Context<'_>) -> Finding {
         } else {
             format!(
                 " (paths are inside the image: run it in a chroot of {}, or put that directory in front of them)",
-                escape_bytes(ctx.facts.root().base().as_os_str().as_encoded_bytes())
+                escape_bytes(ctx.facts.root_base().as_os_str().as_encoded_bytes())
             )
         };
         return Finding::fail(format!(

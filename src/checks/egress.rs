@@ -325,6 +325,7 @@ fn check_egress(ctx: &Context<'_>) -> Finding {
         summary,
         details,
         remediation: None,
+        if_advice: None,
     };
     if status < Status::Pass {
         let mut fix = Vec::new();

@@ -88,7 +88,7 @@ fn check_agent_clone(ctx: &Context<'_>) -> Finding {
             }
             return Finding::pass("the image holds no trace of the Site Recovery Mobility service");
         }
-        let base = escape_bytes(ctx.facts.root().base().as_os_str().as_bytes());
+        let base = escape_bytes(ctx.facts.root_base().as_os_str().as_bytes());
         let remove: Vec<String> = t
             .traces
             .iter()

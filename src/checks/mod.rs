@@ -18,6 +18,7 @@ pub mod mvc;
 pub mod net;
 pub mod nic;
 pub mod os;
+pub mod severity;
 pub mod ssh;
 pub mod time;
 pub mod trust;
@@ -60,6 +61,9 @@ pub struct Finding {
     pub summary: String,
     pub details: Vec<String>,
     pub remediation: Option<String>,
+    /// What the check would report if its rule is only advice in this run; the run chooses
+    /// ([`severity::apply`]), so a check never reads the options that decide it.
+    pub if_advice: Option<(severity::Advice, Box<Finding>)>,
 }
 
 impl Finding {
@@ -69,7 +73,13 @@ impl Finding {
             summary: summary.into(),
             details: Vec::new(),
             remediation: None,
+            if_advice: None,
         }
+    }
+    /// `advised` is what this finding becomes when the rule is advice (see [`severity`]).
+    pub fn if_advice(mut self, advice: severity::Advice, advised: Finding) -> Finding {
+        self.if_advice = (advised != self).then(|| (advice, Box::new(advised)));
+        self
     }
     pub fn pass(s: impl Into<String>) -> Finding {
         Finding::new(Status::Pass, s)
@@ -309,7 +319,7 @@ pub fn evaluate(def: &CheckDef, ctx: &Context<'_>) -> Finding {
     if def.online_only && !ctx.options.online {
         return Finding::skip("makes network connections; run with --online to include it");
     }
-    (def.run)(ctx).bounded()
+    severity::apply((def.run)(ctx), ctx).bounded()
 }
 
 /// Runs one check function against a fixture root, live (with `probe`) or not.

@@ -5,6 +5,7 @@ use super::firewall::{
     SideVerdict, all_details, decided, evaluate_side_with, firewall_status, port_result,
     port_summary, remediation, side_details,
 };
+use super::severity::Advice;
 use super::{Applies, CheckDef, Context, Doc, Finding, Status};
 use crate::facts::listeners::Listener;
 use crate::firewall::Family;
@@ -54,16 +55,23 @@ fn known_listener(l: &Listener, install_dir: &std::path::Path) -> Option<&'stati
     None
 }
 
+/// Without `--multi-vm` a blocked port is advice: the run picks one of the two findings.
 fn check_mvc(ctx: &Context<'_>) -> Finding {
+    port_finding(ctx, true).if_advice(Advice::MultiVm, port_finding(ctx, false))
+}
+
+/// What the port's firewall answer and its listeners say, with multi-VM consistency `required`
+/// or not.
+fn port_finding(ctx: &Context<'_>, required: bool) -> Finding {
     let r = port_result(ctx, MVC_PORT);
     let fw_status = firewall_status(std::slice::from_ref(&r));
     let mut details = Vec::new();
     let mut status = match fw_status {
-        Status::Fail if !ctx.options.multi_vm => Status::Warn,
+        Status::Fail if !required => Status::Warn,
         s => s,
     };
     let mut summary = port_summary(&r);
-    if fw_status == Status::Fail && !ctx.options.multi_vm {
+    if fw_status == Status::Fail && !required {
         summary.push_str(" (a warning because multi-VM consistency was not asked for; --multi-vm makes it a failure)");
     }
     // Members of a replication group also connect out to each other on the port.
@@ -78,7 +86,7 @@ fn check_mvc(ctx: &Context<'_>) -> Finding {
             continue;
         };
         let st = match &o.verdict {
-            SideVerdict::Blocked(_) if ctx.options.multi_vm => Status::Fail,
+            SideVerdict::Blocked(_) if required => Status::Fail,
             SideVerdict::Blocked(_) => Status::Warn,
             SideVerdict::Unreadable(_) => Status::Error,
             SideVerdict::Undetermined(_) | SideVerdict::Conditional(_) => Status::Warn,
@@ -158,6 +166,7 @@ fn check_mvc(ctx: &Context<'_>) -> Finding {
         summary,
         details,
         remediation: None,
+        if_advice: None,
     };
     let mut fixes = Vec::new();
     if !holders.is_empty() {

@@ -370,6 +370,7 @@ fn check_proxy(ctx: &Context<'_>) -> Finding {
         ),
         details,
         remediation: None,
+        if_advice: None,
     }
 }
 

@@ -222,6 +222,7 @@ fn check_ssh(ctx: &Context<'_>) -> Finding {
         summary,
         details,
         remediation: None,
+        if_advice: None,
     };
     if matches!(status, Status::Fail | Status::Warn) {
         f.remediation = remediation(&results, true, ctx.facts.os().id.as_deref());

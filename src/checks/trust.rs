@@ -33,20 +33,12 @@ fn present<'a>(store: &'a Store, root: &KnownRoot) -> Option<&'a crate::parse::c
     store.certs.as_ref()?.iter().find(|c| root.matches(c))
 }
 
-/// The command that restores the roots on this family.
+/// The command that restores the roots on this family (the family table's).
 fn remediation(family: Family) -> &'static str {
-    match family {
-        Family::RedHat => "yum update ca-certificates && update-ca-trust extract",
-        Family::Debian => {
-            "apt-get install --reinstall ca-certificates && update-ca-certificates --fresh"
-        }
-        Family::Suse => {
-            "zypper update ca-certificates-mozilla && update-ca-certificates (SLES 11: then c_rehash /etc/ssl/certs)"
-        }
-        Family::Unknown => {
-            "update the distribution's ca-certificates package and regenerate its bundle"
-        }
-    }
+    family.conventions(None).map_or(
+        "update the distribution's ca-certificates package and regenerate its bundle",
+        |c| c.ca_restore,
+    )
 }
 
 fn date(secs: u64) -> String {

@@ -37,7 +37,8 @@ pub mod trust;
 pub mod vmtools;
 pub mod waagent;
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::outbound::{Outcome, Plan};
@@ -88,6 +89,7 @@ pub struct Facts {
     trust: OnceCell<trust::TrustFacts>,
     outbound: OnceCell<Option<Vec<Outcome>>>,
     services: OnceCell<services::ServiceFacts>,
+    service_answers: RefCell<HashMap<Vec<String>, services::ServiceEnablement>>,
     processes: OnceCell<processes::ProcessFacts>,
     kernel_inventory: OnceCell<kernel_inventory::KernelInventory>,
     initramfs: OnceCell<Vec<initramfs::InitramfsFacts>>,
@@ -134,6 +136,7 @@ impl Facts {
             trust: OnceCell::new(),
             outbound: OnceCell::new(),
             services: OnceCell::new(),
+            service_answers: RefCell::new(HashMap::new()),
             processes: OnceCell::new(),
             kernel_inventory: OnceCell::new(),
             initramfs: OnceCell::new(),
@@ -154,8 +157,16 @@ impl Facts {
         self.sources.probe.is_some()
     }
 
-    pub fn root(&self) -> &Root {
-        &self.sources.root
+    /// Where the files are read from (`/`, or the `--root` directory), for reports to name.
+    /// The [`Root`] itself stays here: checks read facts, never files.
+    pub fn root_base(&self) -> &Path {
+        self.sources.root.base()
+    }
+
+    /// Whether `path` (under the root) is a regular file: for the few programs a rule names by
+    /// absolute path instead of by name in PATH.
+    pub fn is_file(&self, path: &Path) -> bool {
+        programs::is_file(&self.sources.root, path)
     }
 
     pub fn os(&self) -> &os::OsFacts {
@@ -346,8 +357,16 @@ impl Facts {
     }
 
     /// Whether the service known by any of `names` (`["sshd", "ssh"]`) starts at boot.
+    /// Cached per list of names: several checks ask for the same services (`time.*` asks for
+    /// each time daemon more than once), and each answer reads unit files.
     pub fn service(&self, names: &[&str]) -> services::ServiceEnablement {
-        self.services().enablement(&self.sources.root, names)
+        let key: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        if let Some(e) = self.service_answers.borrow().get(&key) {
+            return e.clone();
+        }
+        let e = self.services().enablement(&self.sources.root, names);
+        self.service_answers.borrow_mut().insert(key, e.clone());
+        e
     }
 
     /// The processes running now (live only; in `--root` mode they are not known).
@@ -400,7 +419,7 @@ impl Facts {
     /// The known root certificates in the distribution's own stores (per family).
     pub fn ca_roots(&self) -> &roots::RootsFacts {
         self.roots
-            .get_or_init(|| roots::gather(&self.sources.root, self.os().id.as_deref()))
+            .get_or_init(|| roots::gather(&self.sources.root, self.os().family))
     }
 
     /// The Azure Linux VM agent: installed, version, running now (live).

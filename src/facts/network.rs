@@ -180,8 +180,8 @@ fn push_config(f: &mut NetworkFacts, path: &str, cfg: IfaceConfig) {
 }
 
 /// The names in a directory (sorted), with a missing directory read as empty.
-fn dir_files(root: &Root, dir: &str, f: &mut NetworkFacts) -> Vec<String> {
-    match root.read_dir_optional(Path::new(dir)) {
+fn dir_files(root: &Root, dir: &Path, f: &mut NetworkFacts) -> Vec<String> {
+    match root.read_dir_optional(dir) {
         Ok(entries) => entries
             .into_iter()
             .filter(|e| {
@@ -196,7 +196,8 @@ fn dir_files(root: &Root, dir: &str, f: &mut NetworkFacts) -> Vec<String> {
                 Ok(s) => Some(s),
                 Err(n) => {
                     f.problems.push(format!(
-                        "{dir}: skipped a file whose name is not UTF-8: {}",
+                        "{}: skipped a file whose name is not UTF-8: {}",
+                        escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(dir.as_os_str())),
                         escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(n.as_os_str()))
                     ));
                     None
@@ -234,7 +235,7 @@ fn image(root: &Root) -> NetworkFacts {
         if root.kind(Path::new(dir)).ok().flatten() != Some(crate::root::FileKind::Dir) {
             continue;
         }
-        for name in dir_files(root, dir, &mut f) {
+        for name in dir_files(root, Path::new(dir), &mut f) {
             if !ifcfg::is_config_file(&name) {
                 continue;
             }
@@ -262,7 +263,7 @@ fn image(root: &Root) -> NetworkFacts {
     }
     netplan_files(root, &mut f);
     let nm = "/etc/NetworkManager/system-connections";
-    for name in dir_files(root, nm, &mut f) {
+    for name in dir_files(root, Path::new(nm), &mut f) {
         if !nm_keyfile::is_profile_file(&name) {
             continue;
         }
@@ -318,7 +319,7 @@ fn ifupdown_file(
                     ifupdown_file(root, &full, f, visited, boot, depth + 1);
                     continue;
                 }
-                for name in dir_files(root, &dir.display().to_string(), f) {
+                for name in dir_files(root, &dir, f) {
                     if glob.matches(name.as_bytes()) {
                         ifupdown_file(root, &dir.join(&name), f, visited, boot, depth + 1);
                     }
@@ -326,7 +327,7 @@ fn ifupdown_file(
             }
             ifupdown::Include::Directory { dir, .. } => {
                 let d = base.join(&dir);
-                for name in dir_files(root, &d.display().to_string(), f) {
+                for name in dir_files(root, &d, f) {
                     if ifupdown::source_directory_reads(&name) {
                         ifupdown_file(root, &d.join(&name), f, visited, boot, depth + 1);
                     }
@@ -341,7 +342,7 @@ fn ifupdown_file(
 fn netplan_files(root: &Root, f: &mut NetworkFacts) {
     let mut chosen: Vec<(String, String)> = Vec::new();
     for dir in ["/lib/netplan", "/etc/netplan"] {
-        for name in dir_files(root, dir, f) {
+        for name in dir_files(root, Path::new(dir), f) {
             if !name.ends_with(".yaml") {
                 continue;
             }

@@ -24,10 +24,99 @@ pub struct OsFacts {
     pub name: Option<String>,
     /// The file that decided, e.g. `/etc/oracle-release`.
     pub source: Option<String>,
-    /// os-release `ID_LIKE` words (the families a derivative says it resembles), in order.
+    /// os-release `ID_LIKE`: the distributions this one says it derives from, closest first.
     pub id_like: Vec<String>,
+    /// The family `id`, then `id_like`, place it in ([`family_of`]): what package manager, CA
+    /// store, DHCP client and fix commands the machine has ([`Family::conventions`]).
+    pub family: Family,
     /// Files that exist but could not be read.
     pub errors: Vec<String>,
+}
+
+/// The distribution families whose conventions the checks know.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Family {
+    /// Red Hat Enterprise Linux and its rebuilds and relatives: CentOS (Stream), Oracle Linux,
+    /// Rocky, Alma, Scientific, CloudLinux, Fedora, Amazon Linux.
+    Rhel,
+    /// SUSE Linux Enterprise (Server, Desktop, for SAP) and openSUSE.
+    Suse,
+    /// Debian and its derivatives: Ubuntu (Pro too), Raspbian, Mint, Kali, ...
+    Debian,
+    #[default]
+    Other,
+}
+
+/// How a family does the things checks tell an administrator to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Conventions {
+    /// The command that installs packages (the package names follow): `yum` before RHEL 8,
+    /// `dnf` from it.
+    pub install: &'static str,
+    /// The system CA bundle, the file TLS clients read.
+    pub ca_bundle: &'static str,
+    /// The command that brings the CA certificates package up to date.
+    pub ca_update: &'static str,
+    /// The commands that restore the distribution's roots and regenerate the bundle.
+    pub ca_restore: &'static str,
+}
+
+impl Family {
+    /// The conventions of the family; `major` is the distribution's major version where it
+    /// changes them. `None` for [`Family::Other`]: nothing is guessed.
+    pub fn conventions(self, major: Option<u32>) -> Option<Conventions> {
+        match self {
+            Family::Rhel => Some(Conventions {
+                install: if major.is_some_and(|m| m >= 8) {
+                    "dnf install"
+                } else {
+                    "yum install"
+                },
+                ca_bundle: crate::facts::roots::RHEL_BUNDLE,
+                ca_update: "yum update ca-certificates",
+                ca_restore: "yum update ca-certificates && update-ca-trust extract",
+            }),
+            Family::Suse => Some(Conventions {
+                install: "zypper install",
+                ca_bundle: crate::facts::roots::SUSE_BUNDLE,
+                ca_update: "zypper update ca-certificates",
+                ca_restore: "zypper update ca-certificates-mozilla && update-ca-certificates (SLES 11: then c_rehash /etc/ssl/certs)",
+            }),
+            Family::Debian => Some(Conventions {
+                install: "apt-get install",
+                ca_bundle: crate::facts::roots::DEBIAN_BUNDLE,
+                ca_update: "apt-get update && apt-get install ca-certificates",
+                ca_restore: "apt-get install --reinstall ca-certificates && update-ca-certificates --fresh",
+            }),
+            Family::Other => None,
+        }
+    }
+}
+
+/// The family of an os-release `ID` alone.
+fn family_of_id(id: &str) -> Option<Family> {
+    match id {
+        "rhel" | "centos" | "ol" | "rocky" | "almalinux" | "scientific" | "cloudlinux"
+        | "fedora" | "amzn" | "xenserver" => Some(Family::Rhel),
+        "sles"
+        | "sled"
+        | "sles_sap"
+        | "suse"
+        | "opensuse"
+        | "opensuse-leap"
+        | "opensuse-tumbleweed" => Some(Family::Suse),
+        "debian" | "ubuntu" | "raspbian" | "linuxmint" | "kali" => Some(Family::Debian),
+        _ => None,
+    }
+}
+
+/// The family: `ID` first, then each `ID_LIKE` entry in order (`ID_LIKE="rhel centos fedora"`
+/// of an unknown rebuild, `ID_LIKE=debian` of a derivative, `ID_LIKE="suse opensuse"`).
+pub fn family_of(id: Option<&str>, id_like: &[String]) -> Family {
+    id.into_iter()
+        .chain(id_like.iter().map(String::as_str))
+        .find_map(family_of_id)
+        .unwrap_or(Family::Other)
 }
 
 /// Names in redhat-release style lines, mapped to os-release IDs.
@@ -88,6 +177,7 @@ pub fn gather(root: &Root) -> OsFacts {
     };
     let mut facts = detect(&mut r);
     facts.errors = r.errors;
+    facts.family = family_of(facts.id.as_deref(), &facts.id_like);
     facts
 }
 
@@ -110,8 +200,8 @@ fn detect(r: &mut Reader<'_>) -> OsFacts {
                 version: line.version.as_deref().and_then(major_minor),
                 name: Some(line.line),
                 source: Some(path.to_string()),
-                id_like: Vec::new(),
                 errors: Vec::new(),
+                ..OsFacts::default()
             };
         }
     }
@@ -139,12 +229,12 @@ fn detect(r: &mut Reader<'_>) -> OsFacts {
                     source = format!("{path} and /etc/debian_version");
                 }
             }
+            let id_like = shell_vars::get(&vars, "ID_LIKE")
+                .map(|l| l.split_ascii_whitespace().map(normalize_id).collect())
+                .unwrap_or_default();
             let name = shell_vars::get(&vars, "PRETTY_NAME")
                 .or_else(|| shell_vars::get(&vars, "NAME"))
                 .map(str::to_string);
-            let id_like = shell_vars::get(&vars, "ID_LIKE")
-                .map(|l| l.split_whitespace().map(normalize_id).collect())
-                .unwrap_or_default();
             return OsFacts {
                 id: Some(id),
                 version,
@@ -152,6 +242,7 @@ fn detect(r: &mut Reader<'_>) -> OsFacts {
                 source: Some(source),
                 id_like,
                 errors: Vec::new(),
+                ..OsFacts::default()
             };
         }
     }
@@ -181,8 +272,8 @@ fn detect(r: &mut Reader<'_>) -> OsFacts {
             version,
             name: Some(s.name),
             source: Some("/etc/SuSE-release".into()),
-            id_like: Vec::new(),
             errors: Vec::new(),
+            ..OsFacts::default()
         };
     }
     if let Some(text) = r.read("/etc/lsb-release") {
@@ -193,8 +284,8 @@ fn detect(r: &mut Reader<'_>) -> OsFacts {
                 version: shell_vars::get(&vars, "DISTRIB_RELEASE").and_then(major_minor),
                 name: shell_vars::get(&vars, "DISTRIB_DESCRIPTION").map(str::to_string),
                 source: Some("/etc/lsb-release".into()),
-                id_like: Vec::new(),
                 errors: Vec::new(),
+                ..OsFacts::default()
             };
         }
     }
@@ -205,8 +296,8 @@ fn detect(r: &mut Reader<'_>) -> OsFacts {
             version: major_minor(v),
             name: Some(format!("Debian {v}")),
             source: Some("/etc/debian_version".into()),
-            id_like: Vec::new(),
             errors: Vec::new(),
+            ..OsFacts::default()
         };
     }
     if let Some(line) = r
@@ -219,8 +310,8 @@ fn detect(r: &mut Reader<'_>) -> OsFacts {
             version: line.version.as_deref().and_then(major_minor),
             name: Some(line.line),
             source: Some("/etc/system-release".into()),
-            id_like: Vec::new(),
             errors: Vec::new(),
+            ..OsFacts::default()
         };
     }
     OsFacts::default()
@@ -229,6 +320,58 @@ fn detect(r: &mut Reader<'_>) -> OsFacts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// ID decides, then ID_LIKE in order: rebuilds and derivatives land in their family.
+    #[test]
+    fn families_from_id_and_id_like() {
+        let like = |l: &str| -> Vec<String> { l.split(' ').map(normalize_id).collect() };
+        for (id, id_like, want) in [
+            ("rocky", "rhel centos fedora", Family::Rhel),
+            ("almalinux", "rhel centos fedora", Family::Rhel),
+            ("centos", "rhel fedora", Family::Rhel),
+            ("ol", "fedora", Family::Rhel),
+            ("amzn", "centos rhel fedora", Family::Rhel),
+            ("somerebuild", "rhel fedora", Family::Rhel),
+            ("opensuse-leap", "suse opensuse", Family::Suse),
+            ("sles", "suse", Family::Suse),
+            ("sles_sap", "", Family::Suse),
+            ("ubuntu", "debian", Family::Debian),
+            ("pop", "ubuntu debian", Family::Debian),
+            ("devuan", "debian", Family::Debian),
+            ("arch", "", Family::Other),
+            ("gentoo", "", Family::Other),
+        ] {
+            let id = normalize_id(id);
+            let id_like = if id_like.is_empty() {
+                Vec::new()
+            } else {
+                like(id_like)
+            };
+            assert_eq!(
+                family_of(Some(&id), &id_like),
+                want,
+                "{id} like {id_like:?}"
+            );
+        }
+        assert_eq!(family_of(None, &[]), Family::Other);
+    }
+
+    /// An os-release with an unknown ID and ID_LIKE is placed by ID_LIKE, through gather.
+    #[test]
+    fn id_like_is_read() {
+        let (_d, root) = root_with(&[(
+            "/etc/os-release",
+            "ID=\"navy\"\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=\"9.2\"\n",
+        )]);
+        let f = gather(&root);
+        assert_eq!(f.id.as_deref(), Some("navy"));
+        assert_eq!(f.id_like, ["rhel", "centos", "fedora"]);
+        assert_eq!(f.family, Family::Rhel);
+        assert_eq!(
+            f.family.conventions(Some(9)).map(|c| c.install),
+            Some("dnf install")
+        );
+    }
     use crate::testutil::image as root_with;
     use std::fs;
 

@@ -73,27 +73,7 @@ impl KnownRoot {
     }
 }
 
-/// The distribution families with their own store layout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    RedHat,
-    Debian,
-    Suse,
-    /// Not known: every known store that exists is read.
-    Unknown,
-}
-
-impl Family {
-    pub fn from_os_id(id: Option<&str>) -> Family {
-        match id.unwrap_or("") {
-            "rhel" | "centos" | "ol" | "fedora" | "rocky" | "almalinux" | "scientific"
-            | "cloudlinux" | "amzn" => Family::RedHat,
-            "debian" | "ubuntu" => Family::Debian,
-            "sles" | "sled" | "opensuse" | "opensuse-leap" | "opensuse-tumbleweed" => Family::Suse,
-            _ => Family::Unknown,
-        }
-    }
-}
+pub use crate::facts::os::Family;
 
 pub const RHEL_BUNDLE: &str = "/etc/pki/tls/certs/ca-bundle.crt";
 pub const DEBIAN_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
@@ -133,16 +113,15 @@ pub struct RootsFacts {
     pub now: u64,
 }
 
-pub fn gather(root: &Root, os_id: Option<&str>) -> RootsFacts {
-    let family = Family::from_os_id(os_id);
+pub fn gather(root: &Root, family: Family) -> RootsFacts {
     let wanted: Vec<(&str, StoreKind, bool)> = match family {
-        Family::RedHat => vec![(RHEL_BUNDLE, StoreKind::Bundle, true)],
+        Family::Rhel => vec![(RHEL_BUNDLE, StoreKind::Bundle, true)],
         Family::Debian => vec![(DEBIAN_BUNDLE, StoreKind::Bundle, true)],
         Family::Suse => vec![
             (HASH_DIR, StoreKind::HashDir, true),
             (SUSE_BUNDLE, StoreKind::Bundle, false),
         ],
-        Family::Unknown => vec![
+        Family::Other => vec![
             (RHEL_BUNDLE, StoreKind::Bundle, false),
             (DEBIAN_BUNDLE, StoreKind::Bundle, false),
             (SUSE_BUNDLE, StoreKind::Bundle, false),
@@ -249,12 +228,20 @@ fn read_hash_dir(root: &Root, dir: &str, required: bool) -> Store {
 mod tests {
     use super::*;
 
-    /// Families map from os-release ids; unknown ids read every store.
+    /// Each family reads its own store; an unknown family reads every known bundle.
     #[test]
     fn families() {
-        assert_eq!(Family::from_os_id(Some("centos")), Family::RedHat);
-        assert_eq!(Family::from_os_id(Some("ubuntu")), Family::Debian);
-        assert_eq!(Family::from_os_id(Some("sles")), Family::Suse);
-        assert_eq!(Family::from_os_id(None), Family::Unknown);
+        let (_d, root) = crate::testutil::image(&[]);
+        let paths = |f: Family| -> Vec<String> {
+            gather(&root, f)
+                .stores
+                .iter()
+                .map(|s| s.path.clone())
+                .collect()
+        };
+        assert_eq!(paths(Family::Rhel), [RHEL_BUNDLE]);
+        assert_eq!(paths(Family::Debian), [DEBIAN_BUNDLE]);
+        assert_eq!(paths(Family::Suse), [HASH_DIR, SUSE_BUNDLE]);
+        assert_eq!(paths(Family::Other).len(), 3);
     }
 }

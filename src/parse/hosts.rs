@@ -12,8 +12,8 @@
 //! - for an IPv4 question (`AF_INET`), an IPv4-mapped IPv6 line (`::ffff:a.b.c.d`) answers
 //!   `a.b.c.d` and a `::1` line answers `127.0.0.1`; other IPv6 lines are skipped.
 //!
-//! These rules were checked against `getent ahostsv4` of glibc 2.36 (tests/network_live.rs and
-//! tests/hosts_corpus.rs keep checking them).
+//! These rules were checked against `getent ahostsv4` of glibc 2.36 (tests/suite/network_live.rs and
+//! tests/suite/hosts_corpus.rs keep checking them).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 

@@ -98,7 +98,10 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
         out,
         "\n{}: {counts}{}",
         paint(verdict_status, verdict, opts.color),
-        if opts.strict && s.warn > 0 {
+        if r.checks
+            .iter()
+            .any(|c| c.status == Status::Warn && c.blocks_ready)
+        {
             " (--strict: warnings count)"
         } else {
             ""

@@ -1,10 +1,11 @@
 //! JUnit XML for CI systems: one testsuite, one testcase per check. `fail` becomes a
 //! `<failure>`, `error` an `<error>`, `skip` a `<skipped>`; a `warn` is a passing testcase with
-//! its text in `<system-out>`, or a failure under `--strict`.
+//! its text in `<system-out>`, or a failure when the run decided it blocks readiness
+//! (`--strict`).
 
 use std::fmt::Write;
 
-use super::{RenderOptions, Report};
+use super::Report;
 use crate::checks::Status;
 
 /// Escapes text for XML 1.0, dropping the characters XML 1.0 cannot carry at all.
@@ -40,9 +41,14 @@ fn body(c: &super::CheckResult) -> String {
     b
 }
 
-pub fn render(r: &Report, opts: RenderOptions) -> String {
+pub fn render(r: &Report) -> String {
     let s = &r.summary;
-    let strict_warn = if opts.strict { s.warn } else { 0 };
+    // Warnings the run decided block readiness (`--strict`) are failures to CI.
+    let strict_warn = r
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Warn && c.blocks_ready)
+        .count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let suite = format!(
         "asr-preflight {} {}",
@@ -107,7 +113,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
             Status::Skip => {
                 let _ = write!(out, "\n      <skipped message=\"{msg}\"/>\n    ");
             }
-            Status::Warn if opts.strict => {
+            Status::Warn if c.blocks_ready => {
                 let _ = write!(
                     out,
                     "\n      <failure message=\"{msg}\" type=\"warn\">{text}</failure>\n    "

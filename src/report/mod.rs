@@ -92,6 +92,11 @@ pub struct CheckResult {
     /// shows them next to a problem.
     #[serde(skip)]
     pub prevents: Vec<String>,
+    /// Whether this result keeps the machine from being ready, as the run decided
+    /// ([`crate::checks::severity::blocks_ready`]: `--strict` makes warnings count). Renderers
+    /// read it; the JSON report's `ready` says it for the whole machine.
+    #[serde(skip)]
+    pub blocks_ready: bool,
 }
 
 fn ser_status<S: serde::Serializer>(s: &Status, ser: S) -> Result<S::Ok, S::Error> {
@@ -110,7 +115,6 @@ pub enum Format {
 #[derive(Debug, Clone, Copy)]
 pub struct RenderOptions {
     pub color: bool,
-    pub strict: bool,
 }
 
 pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
@@ -123,6 +127,6 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
             s.push('\n');
             s
         }
-        Format::Junit => junit::render(report, opts),
+        Format::Junit => junit::render(report),
     }
 }

@@ -1,5 +1,5 @@
 # The python `distro` sdist: real release files of ~45 distributions and the library itself,
-# used as the oracle for distribution detection (tests/distro_corpus.rs).
+# used as the oracle for distribution detection (tests/suite/distro_corpus.rs).
 corpus=/var/cache/asr-preflight-testdata/distro-1.9.0
 if [ ! -d "$corpus/tests/resources/distros" ]; then
     mkdir -p /var/cache/asr-preflight-testdata

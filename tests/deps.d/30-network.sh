@@ -1,4 +1,4 @@
-# Network identity tests (tests/network_live.rs, tests/hosts_corpus.rs): network namespaces and
+# Network identity tests (tests/suite/network_live.rs, tests/suite/hosts_corpus.rs): network namespaces and
 # veth pairs (iproute2), unshare and flock (util-linux), glibc's getent as the oracle (libc-bin),
 # and pip plus tar to fetch the real hosts files of reference/test-data.md into the cache.
 apt_need iproute2 util-linux libc-bin tar gzip

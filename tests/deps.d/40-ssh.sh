@@ -7,5 +7,5 @@ if [ -z "$apt_updated" ] && ! ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; 
     apt-get update -qq
     apt_updated=1
 fi
-# tests/services_sysv.rs downloads insights-core's sdist (real chkconfig data) with pip.
+# tests/suite/services_sysv.rs downloads insights-core's sdist (real chkconfig data) with pip.
 python3 -m pip --version >/dev/null 2>&1 || apt_need python3-pip

@@ -1,4 +1,4 @@
-# Failover tests (tests/failover.rs, tests/initramfs.rs): the system's cpio and the compressors
+# Failover tests (tests/suite/failover.rs, tests/suite/initramfs.rs): the system's cpio and the compressors
 # distributions build initramfs images with, to make real images; and a real Debian kernel
 # package (module tree with modules.builtin and the Hyper-V driver files, /boot/vmlinuz),
 # extracted into the test cache, as an example nobody here wrote.

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::dedup;
 use crate::checks::{Context, Finding, Status};
+use crate::facts::os::Family;
 use crate::firewall::addr::{Cover, Range, cover};
 use crate::matrix::model::EndpointEntry;
 use crate::outbound::{FailureKind, Outcome, Plan, ProxyHop, Stage, Target};
@@ -139,17 +140,11 @@ fn secs(d: Duration) -> String {
 }
 
 /// The package manager command that installs or updates `ca-certificates` on this system.
-fn ca_command(os_id: Option<&str>) -> &'static str {
-    match os_id {
-        Some("rhel" | "centos" | "ol" | "almalinux" | "rocky" | "fedora" | "amzn") => {
-            "yum update ca-certificates"
-        }
-        Some("sles" | "sled" | "opensuse" | "opensuse-leap" | "suse") => {
-            "zypper update ca-certificates"
-        }
-        Some("ubuntu" | "debian") => "apt-get update && apt-get install ca-certificates",
-        _ => "update the ca-certificates package with the system's package manager",
-    }
+fn ca_command(family: Family) -> &'static str {
+    family.conventions(None).map_or(
+        "update the ca-certificates package with the system's package manager",
+        |c| c.ca_update,
+    )
 }
 
 pub(super) fn check_outbound(ctx: &Context<'_>) -> Finding {
@@ -203,13 +198,13 @@ pub(super) fn check_outbound(ctx: &Context<'_>) -> Finding {
             crate::facts::trust::BUNDLES.join(", ")
         ),
     };
-    let os_id = ctx.facts.os().id.clone();
+    let family = ctx.facts.os().family;
     let mut lines = Vec::new();
     let mut statuses = Vec::new();
     let mut fixes = Vec::new();
     let mut bad_hosts = Vec::new();
     for (item, o) in plan_items.iter().zip(outcomes.iter()) {
-        let (status, line, fix) = judge_endpoint(item, o, os_id.as_deref(), plan.proxy.as_ref());
+        let (status, line, fix) = judge_endpoint(item, o, family, plan.proxy.as_ref());
         if status != Status::Pass {
             bad_hosts.push(o.target.to_string());
         }
@@ -264,6 +259,7 @@ pub(super) fn check_outbound(ctx: &Context<'_>) -> Finding {
         summary,
         details: Vec::new(),
         remediation: None,
+        if_advice: None,
     }
     .details(lines)
     .detail(route)
@@ -285,7 +281,7 @@ pub(super) fn check_outbound(ctx: &Context<'_>) -> Finding {
 fn judge_endpoint(
     item: &Planned<'_>,
     o: &Outcome,
-    os_id: Option<&str>,
+    family: Family,
     proxy: Option<&ProxyHop>,
 ) -> (Status, String, Option<String>) {
     let via = if o.via_proxy {
@@ -404,7 +400,7 @@ fn judge_endpoint(
                         "The certificate of {} chains to no CA this system trusts (issuer {}). If that issuer is a corporate CA, something intercepts TLS: exempt the Site Recovery URLs from inspection. If it is Microsoft's or DigiCert's, the CA bundle is out of date: `{}`.",
                         o.target,
                         issuer.as_deref().unwrap_or("unknown"),
-                        ca_command(os_id)
+                        ca_command(family)
                     ),
                 ),
                 FailureKind::BadCertificate => (
@@ -413,7 +409,7 @@ fn judge_endpoint(
                 ),
                 FailureKind::NoTrust => (
                     Status::Error,
-                    format!("Install the system CA bundle: `{}`.", ca_command(os_id)),
+                    format!("Install the system CA bundle: `{}`.", ca_command(family)),
                 ),
                 FailureKind::Tls => (
                     Status::Fail,
@@ -633,7 +629,7 @@ mod tests {
         let item = p.iter().find(|x| x.target.tcp_only).unwrap();
         let mut o = outcome("52.166.13.64", Stage::Done, None);
         o.target.tcp_only = true;
-        let (st, line, _) = judge_endpoint(item, &o, None, None);
+        let (st, line, _) = judge_endpoint(item, &o, Family::Other, None);
         assert_eq!(st, Status::Pass);
         assert!(
             line.contains("TCP connection made") && line.contains("West Europe"),
@@ -641,7 +637,7 @@ mod tests {
         );
         assert!(!line.contains("TLS"), "{line}");
         let o = outcome("52.166.13.64", Stage::Connect, Some(FailureKind::Refused));
-        let (st, line, fix) = judge_endpoint(item, &o, None, None);
+        let (st, line, fix) = judge_endpoint(item, &o, Family::Other, None);
         assert_eq!(st, Status::Warn, "{line}");
         assert!(line.contains("2017"), "{line}");
         assert!(fix.unwrap().contains("AzureSiteRecovery"));

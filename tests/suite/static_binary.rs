@@ -3,14 +3,12 @@
 //! run against the system-call surface of Linux 2.6.32 (RHEL/CentOS/Oracle Linux 6) without any
 //! check tripping over a system call that kernel lacks.
 
-mod common;
-mod netsrv;
-
+use crate::netsrv;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::staticbin::{old_kernel, static_bin};
-use common::{Tree, validate};
+use crate::common::staticbin::{old_kernel, static_bin};
+use crate::common::{Tree, validate};
 use serde_json::Value;
 
 /// A CentOS 6.5 root with the files the checks read (release files, boot loader, network,

@@ -7,14 +7,13 @@
 //! (/etc/sysconfig/iptables, /etc/nftables.conf) in a fixture root must give the same answers
 //! with `--root`.
 
-mod common;
-mod netns;
-
+use crate::common;
+use crate::netns;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
-use common::{Tree, bin};
-use netns::{NetPair, is_root};
+use crate::common::{Tree, bin};
+use crate::netns::{NetPair, is_root};
 
 /// The ports listened on and asked about.
 const PORTS: &[u16] = &[22, 1000, 1500, 2222, 3000, 8080, 20004, 20005];

@@ -10,13 +10,12 @@
 //!
 //! Needs root (CI runs as root). Run as another user, the tests say so and return.
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 
+use crate::common::netns::{Netns, is_root};
 use asr_preflight::parse::hosts;
-use common::netns::{Netns, is_root};
 use serde_json::Value;
 
 fn details(v: &Value, id: &str) -> Vec<String> {

@@ -4,14 +4,12 @@
 //! prove the role works on guests without (a usable) Python, as RHEL 6 guests are. Ready and
 //! not-ready machines come from fixture roots via asr_preflight_args.
 
-mod common;
-
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
-use common::release::{Server, no_proxy, release_dir};
-use common::{repo, validate};
+use crate::common::release::{Server, no_proxy, release_dir};
+use crate::common::{repo, validate};
 use serde_json::{Value, json};
 
 const ASSET: &str = "asr-preflight-linux-x86_64";

@@ -4,15 +4,14 @@
 //! against the schema, no panic, done within a bound, nothing written to the tree, and no check
 //! that could not read what it needed says `pass`.
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Tree, bin, status, validate};
+use crate::common::{Tree, bin, status, validate};
 use serde_json::Value;
 
 /// Upper bound for one run on a hostile root; a FIFO that blocked would blow it.

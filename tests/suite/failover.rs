@@ -5,12 +5,11 @@
 //! variants; then Debian's own kernel package as a real module tree nobody here wrote, and the
 //! live system.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Tree, check, check_root, pipe, run, status};
+use crate::common::{Tree, check, check_root, pipe, run, status};
 use serde_json::Value;
 
 const EL7: &str = "3.10.0-327.el7.x86_64";

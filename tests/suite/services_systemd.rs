@@ -5,17 +5,15 @@
 //! then compares our verdict with `systemctl --root=DIR is-enabled`. SysV scripts under systemd
 //! are compared with what the real systemd-sysv-generator generates from the same tree.
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use crate::common::Tree;
 use asr_preflight::facts::services::{self, BootState};
 use asr_preflight::root::Root;
-use common::Tree;
 
 const SYSV_GENERATOR: &str = "/lib/systemd/system-generators/systemd-sysv-generator";
 

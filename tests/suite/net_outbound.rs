@@ -4,14 +4,13 @@
 //! environment is cleared and always names `no_proxy` or a local proxy, so neither this
 //! machine's proxy settings nor any test sends traffic anywhere but loopback.
 
-mod common;
-mod netsrv;
-
+use crate::common;
+use crate::netsrv;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Run, Tree, bin, check, validate};
-use netsrv::TestCa;
+use crate::common::{Run, Tree, bin, check, validate};
+use crate::netsrv::TestCa;
 use serde_json::Value;
 
 const TEST_CA_VAR: &str = "ASR_PREFLIGHT_TEST_CA";

@@ -3,9 +3,7 @@
 //! SysV init), Ubuntu 14.04 (ufw under upstart) and RHEL 8 (nftables with includes), files a
 //! firewall would refuse, and what cannot be known offline.
 
-mod common;
-
-use common::{Tree, check, check_root, status};
+use crate::common::{Tree, check, check_root, status};
 
 /// RHEL 7 style root with the iptables service enabled and `rules` as /etc/sysconfig/iptables.
 fn rhel7(rules: &str) -> Tree {
@@ -218,7 +216,7 @@ fn mvc_not_applicable_to_hyperv() {
 
 /// The Service Tags test file (the published shape; documentation prefixes only).
 fn tags_file() -> String {
-    common::repo()
+    crate::common::repo()
         .join("tests/data/service_tags/ServiceTags_Public_test.json")
         .display()
         .to_string()
@@ -390,7 +388,7 @@ fn egress_bad_service_tags() {
         "{\"values\": [{\"name\": \"Storage\", \"properties\": {\"addressPrefixes\": [\"10.0.0.0/40\"]}}]}",
     )
     .unwrap();
-    let r = common::run([
+    let r = crate::common::run([
         "check",
         "--root",
         "/nonexistent",
@@ -399,7 +397,7 @@ fn egress_bad_service_tags() {
     ]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("10.0.0.0/40"), "{}", r.stderr);
-    let r = common::run(["check", "--service-tags", "/nonexistent/tags.json"]);
+    let r = crate::common::run(["check", "--service-tags", "/nonexistent/tags.json"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
 }
 
@@ -479,7 +477,7 @@ fn mvc_outbound_20004() {
 /// shows the 2017 per-region table of Site Recovery addresses.
 #[test]
 fn egress_explain() {
-    let r = common::run(["explain", "net.egress-firewall"]);
+    let r = crate::common::run(["explain", "net.egress-firewall"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     for want in [
         "seeds/003",

@@ -3,8 +3,7 @@
 //! namespace compared with findmnt, image roots with fstab, LVM and sysfs fixtures, and this
 //! machine's own non-ASCII file names (ca-certificates' NetLock certificate).
 
-mod common;
-
+use crate::common;
 use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
@@ -13,8 +12,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common::{Tree, bin, check, check_root, status, validate};
 use asr_preflight::text::escape_bytes;
-use common::{Tree, bin, check, check_root, status, validate};
 use serde_json::Value;
 
 /// Runs a command, killing it (and failing the test) if it takes longer than `limit`: a scan that

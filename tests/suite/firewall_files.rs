@@ -5,17 +5,16 @@
 //! can load a file, it is the oracle: the file is loaded into a test-created namespace and the
 //! tool's answers are compared with what got in.
 
-mod common;
-mod netns;
-
+use crate::common;
+use crate::netns;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use common::{Tree, check, check_root, status};
-use netns::{NetPair, is_root};
+use crate::common::{Tree, check, check_root, status};
+use crate::netns::{NetPair, is_root};
 
 /// The download cache, filled once per test run.
 fn cache() -> &'static Path {

@@ -5,16 +5,15 @@
 //! `getent ahostsv4` inside a network namespace whose /etc/hosts is that file; jc's own parse
 //! of its fixtures is a second, independent opinion on how the lines split.
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
+use crate::common::netns::{Netns, is_root};
 use asr_preflight::parse::hosts;
-use common::netns::{Netns, is_root};
 use serde_json::Value;
 
 /// The corpus directory, and each file's name and bytes.

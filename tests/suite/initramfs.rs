@@ -3,12 +3,10 @@
 //! with and without an uncompressed early-microcode archive in front; the oracle for the
 //! names is `cpio -t` reading the same uncompressed archive.
 
-mod common;
-
 use std::path::Path;
 
+use crate::common::pipe;
 use asr_preflight::initramfs::{self, Compression, InitramfsError, Limits};
-use common::pipe;
 
 /// A directory tree as an initramfs would hold it.
 fn tree(files: &[(&str, &[u8])]) -> tempfile::TempDir {

@@ -2,12 +2,10 @@
 //! disabled by systemd's own `systemctl --root` (whose `is-enabled` answer the check must
 //! share), the VMware Tools tarball under SysV init, and tools that are missing.
 
-mod common;
-
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
-use common::{Tree, check, check_root, status};
+use crate::common::{Tree, check, check_root, status};
 use serde_json::Value;
 
 const RHEL_UNIT: &str = "[Unit]\nDescription=Service for virtual machines hosted on VMware\nConditionVirtualization=vmware\n[Service]\nExecStart=/usr/bin/vmtoolsd\nTimeoutStopSec=5\n[Install]\nWantedBy=multi-user.target\n";

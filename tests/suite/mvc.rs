@@ -4,13 +4,11 @@
 //! live inside the test's namespaces (198.51.100.0/24); a guard deletes them however the test
 //! ends. Needs root, as CI runs it.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use common::bin;
+use crate::common::bin;
 
 /// Network namespaces deleted when dropped (which also removes their veth ends).
 struct Namespaces(Vec<String>);

@@ -2,12 +2,10 @@
 //! tools leave them: CentOS 7 (systemd), RHEL 6 (Upstart running chkconfig's rc links), SLES 11
 //! (SysV, insserv), Ubuntu 14.04 (Upstart job and override), Debian (systemd, masked).
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
-use common::{Tree, check, check_root, status};
+use crate::common::{Tree, check, check_root, status};
 
 fn executable(t: &Tree, p: &str) {
     t.file(p, "#!/bin/sh\n");

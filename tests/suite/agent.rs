@@ -2,11 +2,9 @@
 //! one that fails for each, the failure enforced by asr-2026 and only advised (warn) by
 //! asr-2016, and the live answers compared with df, findmnt and /proc/cmdline.
 
-mod common;
-
 use std::process::Command;
 
-use common::{Tree, check, check_root, run, status, validate};
+use crate::common::{Tree, check, check_root, run, status, validate};
 use serde_json::Value;
 
 /// Runs one check against a fixture with a matrix, for the VMware scenario.

@@ -1,9 +1,8 @@
 //! The command line as users and scripts meet it: exit codes, usage errors, the informational
 //! commands, and the three report formats.
 
-mod common;
-
-use common::{Tree, run, validate};
+use crate::common;
+use crate::common::{Tree, run, validate};
 
 /// A missing --root is exit 2 with a message that names it.
 #[test]

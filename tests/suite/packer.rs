@@ -3,14 +3,12 @@
 //! JUnit reports read by a real JUnit consumer (the junitparser library from PyPI), whose view
 //! must agree with the JSON report check by check.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
 
-use common::release::{Server, no_proxy, release_dir};
-use common::{repo, run};
+use crate::common::release::{Server, no_proxy, release_dir};
+use crate::common::{repo, run};
 use serde_json::Value;
 
 const OS_CHECKS: &str = "os.arch,os.supported,os.kernel";

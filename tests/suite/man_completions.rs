@@ -2,14 +2,12 @@
 //! definition as the parser, so every option the parser accepts is documented and completed;
 //! read by the real consumers (groff, bash, zsh, fish).
 
-mod common;
-
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use crate::common::run;
 use asr_preflight::cli::Cli;
 use clap::CommandFactory;
-use common::run;
 
 /// Every long option of the top-level command (the check options) and every subcommand name.
 fn definition() -> (Vec<String>, Vec<String>) {

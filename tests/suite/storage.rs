@@ -3,14 +3,13 @@
 //! captured host trees, df and statvfs on a tmpfs mounted in a private mount namespace, and
 //! fixture `sys/block` trees for the limits.
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use common::{Tree, check, check_root, run, status, validate};
+use crate::common::{Tree, check, check_root, run, status, validate};
 use serde_json::Value;
 
 const GIB: u64 = 1 << 30;

@@ -4,17 +4,15 @@
 //! our verdict for every service in every default runlevel must equal chkconfig's on/off; its
 //! real `/etc/rc.d/rc3.d` listing is rebuilt as a tree and read back.
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use crate::common::Tree;
 use asr_preflight::facts::services::{self, BootState, InitSystem};
 use asr_preflight::root::Root;
-use common::Tree;
 
 const INSIGHTS: &str = "insights-core==3.8.4";
 

@@ -2,9 +2,8 @@
 //! network-configuration format: Red Hat and SUSE ifcfg files, Debian's interfaces with sourced
 //! files, netplan, NetworkManager keyfiles; and the host-name files of each family.
 
-mod common;
-
-use common::{Tree, check, check_root, status};
+use crate::common;
+use crate::common::{Tree, check, check_root, status};
 use serde_json::Value;
 
 const ONLY: &[&str] = &["--only", "hostname.valid,hosts.nic-addresses"];

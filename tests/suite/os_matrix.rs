@@ -2,11 +2,10 @@
 //! matrix and for the near misses around it, in `--root` mode, with a snapshot of each whole
 //! JSON report (tests/snapshots/).
 
-mod common;
-
+use crate::common;
 use std::path::PathBuf;
 
-use common::{check, check_root, repo, status};
+use crate::common::{check, check_root, repo, status};
 use serde_json::Value;
 
 fn fixture(case: &str) -> PathBuf {
@@ -275,7 +274,11 @@ fn whole_report_snapshots() {
         let (_, mut v) = check_root(&fixture(case), &[]);
         v["root"] = Value::String(format!("fixtures/os/{case}"));
         v["tool"]["version"] = Value::String("[version]".into());
-        insta::assert_json_snapshot!(format!("report-{case}"), v);
+        // The snapshots keep the names and the place they had when this file was its own test
+        // binary (tests/snapshots/os_matrix__*.snap).
+        insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+            insta::assert_json_snapshot!(format!("os_matrix__report-{case}"), v);
+        });
     }
 }
 
@@ -451,6 +454,8 @@ fn whole_report_snapshots_2026() {
         );
         v["root"] = Value::String(format!("fixtures/os/{case}"));
         v["tool"]["version"] = Value::String("[version]".into());
-        insta::assert_json_snapshot!(format!("report-2026-{case}"), v);
+        insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+            insta::assert_json_snapshot!(format!("os_matrix__report-2026-{case}"), v);
+        });
     }
 }

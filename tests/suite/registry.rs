@@ -1,9 +1,7 @@
 //! Meta-tests of the check registry: every check has an `explain` page with a source, and every
 //! check id is exercised by at least one integration test.
 
-mod common;
-
-use common::{repo, run};
+use crate::common::{repo, run};
 
 fn ids() -> Vec<String> {
     run(["list", "--format", "json"])
@@ -31,7 +29,7 @@ fn every_check_is_explained() {
 #[test]
 fn every_check_has_an_integration_test() {
     let mut corpus = String::new();
-    for entry in std::fs::read_dir(repo().join("tests")).unwrap() {
+    for entry in std::fs::read_dir(repo().join("tests/suite")).unwrap() {
         let p = entry.unwrap().path();
         if p.extension().is_some_and(|e| e == "rs") && !p.ends_with("registry.rs") {
             corpus.push_str(&std::fs::read_to_string(&p).unwrap());

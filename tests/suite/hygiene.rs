@@ -4,15 +4,14 @@
 //! `openssl` parses the certificate bundles and computes the subject hashes, `adjtimex
 //! --print` reads the kernel's clock state.
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::common::{Tree, check, check_root, debs, status};
 use asr_preflight::facts::roots::{ROOTS, RootRole};
-use common::{Tree, check, check_root, debs, status};
 use serde_json::Value;
 
 // ------------------------------------------------------------------------------------------
@@ -1207,4 +1206,48 @@ fn real_nvme_snapshot_fails_for_azure_to_azure() {
     );
     let v = only(&dir, "disk.sector-size", "vmware-to-azure");
     assert_eq!(status(&v, "disk.sector-size"), "pass", "{v:#}");
+}
+
+/// The integration tests are one binary (`autotests = false`): a test file that is not a module
+/// of tests/suite/main.rs, or one left at the top of tests/, would silently never run.
+#[test]
+fn every_test_file_is_in_the_suite() {
+    let tests = common::repo().join("tests");
+    let stray: Vec<String> = fs::read_dir(&tests)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .map(|p| p.display().to_string())
+        .collect();
+    assert!(
+        stray.is_empty(),
+        "move these into tests/suite/ and declare them in main.rs: {stray:?}"
+    );
+    let main = fs::read_to_string(tests.join("suite/main.rs")).unwrap();
+    let declared: BTreeSet<String> = main
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("mod "))
+        .filter_map(|l| l.strip_suffix(';'))
+        .map(str::to_string)
+        .collect();
+    let mut missing = Vec::new();
+    for e in fs::read_dir(tests.join("suite")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let module = if p.is_dir() && p.join("mod.rs").exists() {
+            name
+        } else if let Some(stem) = name.strip_suffix(".rs") {
+            stem.to_string()
+        } else {
+            continue;
+        };
+        if module != "main" && !declared.contains(&module) {
+            missing.push(module);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "tests/suite files not declared in main.rs: {missing:?}"
+    );
+    assert!(declared.len() > 25, "{declared:?}");
 }

@@ -3,11 +3,10 @@
 //! and live with the tool's own environment; credentials stay hidden in every output format.
 //! This check reads files and the environment only: no test here makes a connection.
 
-mod common;
-
+use crate::common;
 use std::process::Command;
 
-use common::{Run, Tree, bin, check, validate};
+use crate::common::{Run, Tree, bin, check, validate};
 use serde_json::Value;
 
 const PROXY_INFO: &str = "/usr/local/InMage/config/ProxyInfo.conf";

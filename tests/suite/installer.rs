@@ -4,8 +4,6 @@
 //! tampered binary and a truncated installer install nothing, and that run-once mode passes the
 //! tool's exit code through and leaves nothing behind.
 
-mod common;
-
 use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::fs::symlink;
@@ -13,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-use common::release::{Server, no_proxy, release_dir};
-use common::{repo, validate};
+use crate::common::release::{Server, no_proxy, release_dir};
+use crate::common::{repo, validate};
 use serde_json::Value;
 
 const ASSET: &str = "asr-preflight-linux-x86_64";
