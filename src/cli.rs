@@ -58,6 +58,17 @@ pub enum Sub {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
     },
+    /// One view of many JSON reports (files, or directories of *.json)
+    Fleet {
+        /// Report files or directories holding them
+        #[arg(required = true, value_name = "REPORT|DIR")]
+        inputs: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = FleetFormatArg::Human)]
+        format: FleetFormatArg,
+        /// Write the fleet report to FILE (atomically) instead of standard output
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Print the manual page (roff), generated from this command line definition
     Man,
     /// Print shell completions, generated from this command line definition
@@ -104,6 +115,14 @@ pub enum FormatArg {
     Human,
     Json,
     Junit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FleetFormatArg {
+    Human,
+    Json,
+    Csv,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -223,6 +242,7 @@ pub enum Command {
     Version(ListFormat),
     Man,
     Completions(clap_complete::Shell),
+    Fleet(crate::fleet::FleetConfig),
     MvcListen(crate::mvc::ListenConfig),
     MvcProbe(crate::mvc::ProbeConfig),
 }
@@ -242,6 +262,20 @@ impl Cli {
             Some(Sub::Matrix { matrix, format }) => Ok(Command::Matrix { matrix, format }),
             Some(Sub::Version { format }) => Ok(Command::Version(format)),
             Some(Sub::Man) => Ok(Command::Man),
+            Some(Sub::Fleet {
+                inputs,
+                format,
+                output,
+            }) => Ok(Command::Fleet(crate::fleet::FleetConfig {
+                inputs,
+                format: match format {
+                    FleetFormatArg::Human => crate::fleet::FleetFormat::Human,
+                    FleetFormatArg::Json => crate::fleet::FleetFormat::Json,
+                    FleetFormatArg::Csv => crate::fleet::FleetFormat::Csv,
+                    FleetFormatArg::Html => crate::fleet::FleetFormat::Html,
+                },
+                output,
+            })),
             Some(Sub::Completions { shell }) => Ok(Command::Completions(shell)),
             Some(Sub::Mvc { action }) => match action {
                 MvcAction::Listen { port, timeout } => {

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod facts;
 pub mod firewall;
+pub mod fleet;
 pub mod initramfs;
 pub mod matrix;
 pub mod mvc;

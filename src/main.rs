@@ -57,6 +57,7 @@ fn real_main() -> Exit {
         Command::Version(f) => print(&commands::version(f), Exit::Ready),
         Command::Man => print(&commands::man(), Exit::Ready),
         Command::Completions(shell) => print(&commands::completions(shell), Exit::Ready),
+        Command::Fleet(cfg) => fleet_command(&cfg),
         Command::MvcListen(cfg) => match mvc::listen(&cfg, &mut std::io::stdout().lock()) {
             Ok(_) => Exit::Ready,
             Err(e) => usage(e),
@@ -108,5 +109,34 @@ fn real_main() -> Exit {
                 None => print(&text, status),
             }
         }
+    }
+}
+
+/// `fleet`: read the reports, render, write; the exit code is the fleet's (SPEC.md).
+fn fleet_command(cfg: &asr_preflight::fleet::FleetConfig) -> Exit {
+    use asr_preflight::fleet;
+    let model = match fleet::load(&cfg.inputs) {
+        Ok(m) => m,
+        Err(e) => return usage(e),
+    };
+    let status = model.exit();
+    if status == Exit::Usage {
+        eprintln!(
+            "asr-preflight: fleet: none of the {} report(s) could be read",
+            model.totals.reports
+        );
+    }
+    let text = fleet::render(&model, cfg.format);
+    match &cfg.output {
+        Some(path) => match output::write_atomic(path, text.as_bytes()) {
+            Ok(()) => status,
+            Err(e) => usage(format!(
+                "--output {}: {e}",
+                asr_preflight::text::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(
+                    path.as_os_str()
+                ))
+            )),
+        },
+        None => print(&text, status),
     }
 }
