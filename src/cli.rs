@@ -115,6 +115,8 @@ pub enum FormatArg {
     Human,
     Json,
     Junit,
+    /// node_exporter textfile-collector metrics
+    Prometheus,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -212,6 +214,10 @@ pub struct CheckArgs {
     /// With --online: one deadline in seconds for all outbound connections together
     #[arg(long, value_name = "SECS", default_value = "10")]
     pub timeout: f64,
+    /// Accepted problems (TOML [[waiver]] code, hosts, reason, expires): marked waived, they do
+    /// not make the machine not ready; expired and unmatched waivers are reported
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
     /// Colour in human output (NO_COLOR is honoured unless always)
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
@@ -229,6 +235,8 @@ pub struct CheckConfig {
     pub selected: Vec<&'static str>,
     pub strict: bool,
     pub color: ColorArg,
+    /// `--waivers FILE`, read when the run starts.
+    pub waivers: Option<PathBuf>,
     pub options: CheckOptions,
 }
 
@@ -368,11 +376,13 @@ impl CheckArgs {
                 FormatArg::Human => Format::Human,
                 FormatArg::Json => Format::Json,
                 FormatArg::Junit => Format::Junit,
+                FormatArg::Prometheus => Format::Prometheus,
             },
             output: self.output,
             selected,
             strict: self.strict,
             color: self.color,
+            waivers: self.waivers,
             options: CheckOptions {
                 multi_vm: self.multi_vm,
                 online: self.online,

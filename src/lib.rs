@@ -23,6 +23,7 @@ pub mod scenario;
 #[cfg(test)]
 mod testutil;
 pub mod text;
+pub mod waivers;
 
 /// The frozen exit codes of SPEC.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -72,6 +72,7 @@ fn real_main() -> Exit {
                 Ok(s) => s,
                 Err(e) => return usage(e),
             };
+            let started = std::time::Instant::now();
             let report = match run::run(&cfg, sources) {
                 Ok(r) => r,
                 Err(e) => return usage(e),
@@ -94,6 +95,11 @@ fn real_main() -> Exit {
             let opts = RenderOptions {
                 color: color && cfg.format == Format::Human,
                 strict: cfg.strict,
+                elapsed: Some(started.elapsed()),
+                finished: std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .ok()
+                    .map(|d| d.as_secs()),
             };
             let text = report::render(&report, cfg.format, opts);
             match &cfg.output {

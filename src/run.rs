@@ -17,6 +17,8 @@ pub enum RunError {
     Root(#[from] RootError),
     #[error(transparent)]
     Matrix(#[from] MatrixError),
+    #[error(transparent)]
+    Waivers(#[from] crate::waivers::WaiverError),
 }
 
 /// The sources a configuration asks for: the image alone, or the live system with its probe.
@@ -36,6 +38,7 @@ pub fn sources_for(cfg: &CheckConfig) -> Result<Sources, RunError> {
 /// Runs the selected checks against `sources`.
 pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
     let matrix = matrix::load(&cfg.matrix)?;
+    let waivers = crate::waivers::load(cfg.waivers.as_deref())?;
     let all = matrix::builtins();
     let live = sources.probe.is_some();
     let root_shown = crate::text::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(
@@ -65,8 +68,11 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
             remediation: f.remediation,
             reference: reference_text(def),
             prevents: def.doc.prevents.iter().map(|p| p.to_string()).collect(),
+            waived: None,
         });
     }
+    let hostname = facts.hostname().display();
+    let waivers = waivers.map(|w| w.apply(hostname.as_deref(), &mut results));
     let summary = Summary::count(&results);
     let ready = is_ready(&results, cfg.strict);
     let os = facts.os();
@@ -83,7 +89,7 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
         mode: if live { "live" } else { "root" }.into(),
         root: root_shown,
         system: report::System {
-            hostname: facts.hostname().display(),
+            hostname,
             os: report::OsInfo {
                 id: os.id.clone(),
                 version: os.version.clone(),
@@ -98,6 +104,7 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
         ready,
         summary,
         checks: results,
+        waivers,
     })
 }
 
@@ -114,11 +121,17 @@ pub fn reference_text(def: &checks::CheckDef) -> String {
     }
 }
 
-/// Ready: nothing failed or errored, and with `--strict` nothing warned either.
+/// Ready: nothing failed or errored, and with `--strict` nothing warned either. A waived problem
+/// does not count, except a waived `error` under `--strict`: an error means the check could not
+/// look, and strict runs do not accept an unknown.
 pub fn is_ready(results: &[CheckResult], strict: bool) -> bool {
-    !results.iter().any(|r| match r.status {
-        Status::Fail | Status::Error => true,
-        Status::Warn => strict,
-        Status::Pass | Status::Skip => false,
+    !results.iter().any(|r| {
+        let waived = r.waived.is_some();
+        match r.status {
+            Status::Fail => !waived,
+            Status::Error => !waived || strict,
+            Status::Warn => strict && !waived,
+            Status::Pass | Status::Skip => false,
+        }
     })
 }

@@ -175,7 +175,7 @@ pub fn build(reads: Vec<Read>) -> Fleet {
             let mut keyed: Vec<(String, &str, bool)> = Vec::new();
             if c.findings.is_empty() {
                 if is_problem(&c.status) {
-                    keyed.push((c.id.clone(), c.status.as_str(), false));
+                    keyed.push((c.id.clone(), c.status.as_str(), c.waived.is_some()));
                 }
             } else {
                 for f in &c.findings {

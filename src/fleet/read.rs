@@ -61,6 +61,9 @@ pub struct Check {
     /// Finding codes (SPEC.md, second round): when present, problems are keyed by code.
     #[serde(default)]
     pub findings: Vec<Finding>,
+    /// Set when a waiver covers the whole check.
+    #[serde(default)]
+    pub waived: Option<Waived>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

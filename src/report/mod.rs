@@ -3,6 +3,7 @@
 
 pub mod human;
 pub mod junit;
+pub mod prometheus;
 
 use serde::Serialize;
 
@@ -23,6 +24,10 @@ pub struct Report {
     pub ready: bool,
     pub summary: Summary,
     pub checks: Vec<CheckResult>,
+    /// With `--waivers`: the day they were judged on, how many applied, the expired and the
+    /// stale ones. Absent without a waivers file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waivers: Option<crate::waivers::Outcome>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -92,6 +97,9 @@ pub struct CheckResult {
     /// shows them next to a problem.
     #[serde(skip)]
     pub prevents: Vec<String>,
+    /// Set by a waiver (the status is kept); absent when not waived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waived: Option<crate::waivers::Waived>,
 }
 
 fn ser_status<S: serde::Serializer>(s: &Status, ser: S) -> Result<S::Ok, S::Error> {
@@ -104,6 +112,7 @@ pub enum Format {
     Human,
     Json,
     Junit,
+    Prometheus,
 }
 
 /// Rendering options that do not change content.
@@ -111,6 +120,10 @@ pub enum Format {
 pub struct RenderOptions {
     pub color: bool,
     pub strict: bool,
+    /// How long the run took (the prometheus format reports it).
+    pub elapsed: Option<std::time::Duration>,
+    /// When the run ended, seconds since the Unix epoch (the prometheus format reports it).
+    pub finished: Option<u64>,
 }
 
 pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
@@ -124,5 +137,6 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
             s
         }
         Format::Junit => junit::render(report, opts),
+        Format::Prometheus => prometheus::render(report, opts),
     }
 }
