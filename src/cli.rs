@@ -243,7 +243,7 @@ pub struct CheckConfig {
 /// A validated command.
 #[derive(Debug, Clone)]
 pub enum Command {
-    Check(CheckConfig),
+    Check(Box<CheckConfig>),
     List(ListFormat),
     Explain(String),
     Matrix { matrix: String, format: ListFormat },
@@ -263,8 +263,11 @@ pub struct UsageError(pub String);
 impl Cli {
     pub fn into_command(self) -> Result<Command, UsageError> {
         match self.command {
-            None => self.check.into_config().map(Command::Check),
-            Some(Sub::Check(a)) => a.into_config().map(Command::Check),
+            None => self
+                .check
+                .into_config()
+                .map(|c| Command::Check(Box::new(c))),
+            Some(Sub::Check(a)) => a.into_config().map(|c| Command::Check(Box::new(c))),
             Some(Sub::List { format }) => Ok(Command::List(format)),
             Some(Sub::Explain { check_id }) => Ok(Command::Explain(check_id)),
             Some(Sub::Matrix { matrix, format }) => Ok(Command::Matrix { matrix, format }),
