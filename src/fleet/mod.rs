@@ -32,8 +32,9 @@ pub struct FleetConfig {
 /// Reads every report the inputs name and builds the fleet model.
 pub fn load(inputs: &[PathBuf]) -> Result<Fleet, read::InputError> {
     let files = read::list_inputs(inputs)?;
-    let reads = files.iter().map(|p| read::read_one(p)).collect();
-    Ok(model::build(reads))
+    // One report at a time: each is folded into the model and dropped, so memory holds the
+    // model, not ten thousand parsed reports.
+    Ok(model::build(files.iter().map(|p| read::read_one(p))))
 }
 
 /// Renders the model in `format`.

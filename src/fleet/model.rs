@@ -135,13 +135,14 @@ fn counts_of(values: impl Iterator<Item = Option<String>>) -> Vec<Count> {
 }
 
 /// Builds the model from what was read, in input order.
-pub fn build(reads: Vec<Read>) -> Fleet {
+pub fn build(reads: impl IntoIterator<Item = Read>) -> Fleet {
     let mut hosts = Vec::new();
     let mut unreadable = Vec::new();
     let mut problems: Vec<Problem> = Vec::new();
     let mut by_key: HashMap<String, usize> = HashMap::new();
-    let reports = reads.len();
+    let mut reports = 0;
     for read in reads {
+        reports += 1;
         let (path, r) = match read {
             Read::Host(p, r) => (p, r),
             Read::Unreadable(u) => {

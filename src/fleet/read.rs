@@ -165,12 +165,19 @@ fn read_capped(path: &Path) -> Result<Vec<u8>, String> {
     Ok(buf)
 }
 
-/// Parses report bytes: pure, no I/O. The schema version is looked at first so that a report of
-/// another version is named as such instead of failing on some missing field.
+/// Parses report bytes: pure, no I/O. A report that does not parse is looked at again for its
+/// schema version only, so that a report of another version is named as such instead of
+/// failing on some missing field (the common case, a good report, is parsed once).
 pub fn parse(bytes: &[u8]) -> Result<HostReport, String> {
     #[derive(Deserialize)]
     struct Version {
         schema_version: Option<serde_json::Value>,
+    }
+    let full: Result<HostReport, _> = serde_json::from_slice(bytes);
+    if let Ok(r) = &full
+        && r.schema_version == 1
+    {
+        return full.map_err(|e| e.to_string());
     }
     let v: Version =
         serde_json::from_slice(bytes).map_err(|e| format!("not a JSON report: {e}"))?;
@@ -184,7 +191,7 @@ pub fn parse(bytes: &[u8]) -> Result<HostReport, String> {
         }
         None => return Err("no schema_version: not an asr-preflight report".into()),
     }
-    serde_json::from_slice(bytes).map_err(|e| format!("not a valid schema_version 1 report: {e}"))
+    full.map_err(|e| format!("not a valid schema_version 1 report: {e}"))
 }
 
 #[cfg(test)]
