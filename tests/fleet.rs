@@ -235,6 +235,20 @@ fn by_id<'a>(dom: &'a str, id: &str) -> &'a str {
     &dom[start..end]
 }
 
+/// A PNG's pixels, its channels per pixel and its pixel count.
+fn decode(path: &Path) -> (Vec<u8>, usize, usize) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    buf.truncate(info.buffer_size());
+    (
+        buf,
+        info.color_type.samples(),
+        (info.width * info.height) as usize,
+    )
+}
+
 /// Pixels of an RGB(A) screenshot within a small distance of `rgb`.
 fn pixels_like(img: &[u8], channels: usize, rgb: [u8; 3]) -> usize {
     img.chunks(channels)
@@ -298,6 +312,25 @@ fn html_report_in_headless_chromium() {
             "{what}: only {n} pixels: the charts were not drawn"
         );
     }
+
+    // Dark mode: the same page with the system preferring dark colours has a dark background.
+    let dark = d.join("dark.png");
+    chromium(&[
+        "--blink-settings=preferredColorScheme=0",
+        "--window-size=800,600",
+        &format!("--screenshot={}", dark.display()),
+        &url,
+    ]);
+    let (img, channels, total) = decode(&dark);
+    let dark_bg = pixels_like(&img, channels, [0x0d, 0x11, 0x17]);
+    assert!(
+        dark_bg > total / 3,
+        "dark background: {dark_bg} of {total} pixels"
+    );
+    assert!(
+        pixels_like(&img, channels, [255, 255, 255]) < total / 50,
+        "white in dark mode"
+    );
 
     // The DOM as the browser built it: counts and rows match the generated input.
     let dom = chromium(&["--dump-dom", &url]);
