@@ -59,6 +59,17 @@ pub enum Sub {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
     },
+    /// One view of many JSON reports (files, or directories of *.json)
+    Fleet {
+        /// Report files or directories holding them
+        #[arg(required = true, value_name = "REPORT|DIR")]
+        inputs: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = FleetFormatArg::Human)]
+        format: FleetFormatArg,
+        /// Write the fleet report to FILE (atomically) instead of standard output
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Print the manual page (roff), generated from this command line definition
     Man,
     /// Print shell completions, generated from this command line definition
@@ -105,6 +116,16 @@ pub enum FormatArg {
     Human,
     Json,
     Junit,
+    /// node_exporter textfile-collector metrics
+    Prometheus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FleetFormatArg {
+    Human,
+    Json,
+    Csv,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -213,6 +234,10 @@ pub struct CheckArgs {
     /// connects to on TCP 443 and 9443: an address, or a name (its address is then not known)
     #[arg(long, value_name = "HOST")]
     pub appliance: Option<String>,
+    /// Accepted problems (TOML [[waiver]] code, hosts, reason, expires): marked waived, they do
+    /// not make the machine not ready; expired and unmatched waivers are reported
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
     /// Colour in human output (NO_COLOR is honoured unless always)
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
@@ -232,6 +257,8 @@ pub struct CheckConfig {
     pub selected: Vec<&'static str>,
     pub strict: bool,
     pub color: ColorArg,
+    /// `--waivers FILE`, read when the run starts.
+    pub waivers: Option<PathBuf>,
     pub options: CheckOptions,
 }
 
@@ -245,6 +272,7 @@ pub enum Command {
     Version(ListFormat),
     Man,
     Completions(clap_complete::Shell),
+    Fleet(crate::fleet::FleetConfig),
     MvcListen(crate::mvc::ListenConfig),
     MvcProbe(crate::mvc::ProbeConfig),
 }
@@ -267,6 +295,20 @@ impl Cli {
             Some(Sub::Matrix { matrix, format }) => Ok(Command::Matrix { matrix, format }),
             Some(Sub::Version { format }) => Ok(Command::Version(format)),
             Some(Sub::Man) => Ok(Command::Man),
+            Some(Sub::Fleet {
+                inputs,
+                format,
+                output,
+            }) => Ok(Command::Fleet(crate::fleet::FleetConfig {
+                inputs,
+                format: match format {
+                    FleetFormatArg::Human => crate::fleet::FleetFormat::Human,
+                    FleetFormatArg::Json => crate::fleet::FleetFormat::Json,
+                    FleetFormatArg::Csv => crate::fleet::FleetFormat::Csv,
+                    FleetFormatArg::Html => crate::fleet::FleetFormat::Html,
+                },
+                output,
+            })),
             Some(Sub::Completions { shell }) => Ok(Command::Completions(shell)),
             Some(Sub::Mvc { action }) => match action {
                 MvcAction::Listen { port, timeout } => {
@@ -386,11 +428,13 @@ impl CheckArgs {
                 FormatArg::Human => Format::Human,
                 FormatArg::Json => Format::Json,
                 FormatArg::Junit => Format::Junit,
+                FormatArg::Prometheus => Format::Prometheus,
             },
             output: self.output,
             selected,
             strict: self.strict,
             color: self.color,
+            waivers: self.waivers,
             options: CheckOptions {
                 multi_vm: self.multi_vm,
                 online: self.online,

@@ -8,6 +8,7 @@ pub mod commands;
 pub mod deadline;
 pub mod facts;
 pub mod firewall;
+pub mod fleet;
 pub mod initramfs;
 pub mod matrix;
 pub mod mvc;
@@ -24,6 +25,7 @@ pub mod secrets;
 #[cfg(test)]
 mod testutil;
 pub mod text;
+pub mod waivers;
 
 /// The frozen exit codes of SPEC.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -74,6 +74,7 @@ fn real_main() -> Exit {
         Command::Version(f) => print(&commands::version(f), Exit::Ready),
         Command::Man => print(&commands::man(), Exit::Ready),
         Command::Completions(shell) => print(&commands::completions(shell), Exit::Ready),
+        Command::Fleet(cfg) => fleet_command(&cfg),
         Command::MvcListen(cfg) => match mvc::listen(&cfg, &mut std::io::stdout().lock()) {
             Ok(_) => Exit::Ready,
             Err(e) => usage(e),
@@ -93,6 +94,7 @@ fn real_main() -> Exit {
                 Ok(s) => s,
                 Err(e) => return usage(e),
             };
+            let started = std::time::Instant::now();
             let report = match run::run(&cfg, sources) {
                 Ok(r) => r,
                 Err(e) => return usage(e),
@@ -114,6 +116,12 @@ fn real_main() -> Exit {
             };
             let opts = RenderOptions {
                 color: color && cfg.format == Format::Human,
+                strict: cfg.strict,
+                elapsed: Some(started.elapsed()),
+                finished: std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .ok()
+                    .map(|d| d.as_secs()),
             };
             // Every format, on standard output or in --output: no noted secret in clear.
             let text = asr_preflight::secrets::scrub(&report::render(&report, cfg.format, opts));
@@ -131,4 +139,33 @@ fn real_main() -> Exit {
 /// A path as the user may see it in a message (bytes escaped, never lossy).
 fn shown(path: &std::path::Path) -> String {
     asr_preflight::text::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()))
+}
+
+/// `fleet`: read the reports, render, write; the exit code is the fleet's (SPEC.md).
+fn fleet_command(cfg: &asr_preflight::fleet::FleetConfig) -> Exit {
+    use asr_preflight::fleet;
+    let model = match fleet::load(&cfg.inputs) {
+        Ok(m) => m,
+        Err(e) => return usage(e),
+    };
+    let status = model.exit();
+    if status == Exit::Usage {
+        eprintln!(
+            "asr-preflight: fleet: none of the {} report(s) could be read",
+            model.totals.reports
+        );
+    }
+    let text = fleet::render(&model, cfg.format);
+    match &cfg.output {
+        Some(path) => match output::write_atomic(path, text.as_bytes()) {
+            Ok(()) => status,
+            Err(e) => usage(format!(
+                "--output {}: {e}",
+                asr_preflight::text::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(
+                    path.as_os_str()
+                ))
+            )),
+        },
+        None => print(&text, status),
+    }
 }

@@ -17,6 +17,8 @@ pub enum RunError {
     Root(#[from] RootError),
     #[error(transparent)]
     Matrix(#[from] MatrixError),
+    #[error(transparent)]
+    Waivers(#[from] crate::waivers::WaiverError),
 }
 
 /// The sources a configuration asks for: the image alone, or the live system with its probe.
@@ -36,6 +38,7 @@ pub fn sources_for(cfg: &CheckConfig) -> Result<Sources, RunError> {
 /// Runs the selected checks against `sources`.
 pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
     let matrix = matrix::load(&cfg.matrix)?;
+    let waivers = crate::waivers::load(cfg.waivers.as_deref())?;
     let all = matrix::builtins();
     let live = sources.probe.is_some();
     let root_shown = crate::text::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(
@@ -65,8 +68,15 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
             remediation: f.remediation,
             reference: reference_text(def),
             prevents: def.doc.prevents.iter().map(|p| p.to_string()).collect(),
-            blocks_ready: checks::severity::blocks_ready(f.status, cfg.strict),
+            // Decided below, once the waivers are known (checks::severity::blocks_ready).
+            blocks_ready: false,
+            waived: None,
         });
+    }
+    let hostname = facts.hostname().display();
+    let waivers = waivers.map(|w| w.apply(hostname.as_deref(), &mut results));
+    for r in &mut results {
+        r.blocks_ready = checks::severity::blocks_ready(r.status, cfg.strict, r.waived.is_some());
     }
     let summary = Summary::count(&results);
     let ready = is_ready(&results);
@@ -85,7 +95,7 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
         root: root_shown,
         // Every value here comes from the inspected system: bounded like a finding's text.
         system: report::System {
-            hostname: bounded_field(facts.hostname().display().as_ref()),
+            hostname: bounded_field(hostname.as_ref()),
             os: report::OsInfo {
                 id: bounded_field(os.id.as_ref()),
                 version: bounded_field(os.version.as_ref()),
@@ -100,6 +110,7 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
         ready,
         summary,
         checks: results,
+        waivers,
     })
 }
 

@@ -33,12 +33,14 @@ pub fn apply(mut finding: Finding, ctx: &Context<'_>) -> Finding {
     }
 }
 
-/// Whether a result of this status keeps the machine from being ready: fail and error always,
-/// warn with `--strict`.
-pub fn blocks_ready(status: Status, strict: bool) -> bool {
+/// Whether a result keeps the machine from being ready: fail and error always, warn with
+/// `--strict`. A waived problem does not, except a waived error under `--strict`: an error means
+/// the check could not look, and a strict run accepts no unknown.
+pub fn blocks_ready(status: Status, strict: bool, waived: bool) -> bool {
     match status {
-        Status::Fail | Status::Error => true,
-        Status::Warn => strict,
+        Status::Fail => !waived,
+        Status::Error => !waived || strict,
+        Status::Warn => strict && !waived,
         Status::Pass | Status::Skip => false,
     }
 }
@@ -97,13 +99,19 @@ mod tests {
         }
     }
 
+    /// `--strict` makes warnings block; a waiver lifts fail, warn and error, except an error
+    /// under `--strict`.
     #[test]
-    fn strict_makes_warnings_block() {
-        assert!(blocks_ready(Status::Fail, false));
-        assert!(blocks_ready(Status::Error, false));
-        assert!(!blocks_ready(Status::Warn, false));
-        assert!(blocks_ready(Status::Warn, true));
-        assert!(!blocks_ready(Status::Pass, true));
-        assert!(!blocks_ready(Status::Skip, true));
+    fn strict_and_waivers_decide_what_blocks() {
+        assert!(blocks_ready(Status::Fail, false, false));
+        assert!(blocks_ready(Status::Error, false, false));
+        assert!(!blocks_ready(Status::Warn, false, false));
+        assert!(blocks_ready(Status::Warn, true, false));
+        assert!(!blocks_ready(Status::Pass, true, false));
+        assert!(!blocks_ready(Status::Skip, true, false));
+        assert!(!blocks_ready(Status::Fail, true, true));
+        assert!(!blocks_ready(Status::Warn, true, true));
+        assert!(!blocks_ready(Status::Error, false, true));
+        assert!(blocks_ready(Status::Error, true, true));
     }
 }

@@ -82,6 +82,9 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
             write_check(&mut out, c, opts);
         }
     }
+    if let Some(w) = &r.waivers {
+        write_waivers(&mut out, w);
+    }
     let s = &r.summary;
     let verdict = if r.ready { "READY" } else { "NOT READY" };
     let verdict_status = if r.ready { Status::Pass } else { Status::Fail };
@@ -110,6 +113,35 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
     out
 }
 
+/// Expired and stale waivers: both mean the waivers file no longer says what is true.
+fn write_waivers(out: &mut String, w: &crate::waivers::Outcome) {
+    let _ = writeln!(
+        out,
+        "\nwaivers (judged on {}): {} applied, {} expired, {} matched nothing",
+        w.today,
+        w.applied,
+        w.expired.len(),
+        w.stale.len()
+    );
+    for e in &w.expired {
+        let _ = writeln!(
+            out,
+            "  expired {}: {} ({}); it no longer applies",
+            clean(&e.expires),
+            clean(&e.code),
+            clean(&e.reason)
+        );
+    }
+    for s in &w.stale {
+        let _ = writeln!(
+            out,
+            "  stale: {} ({}) matched no problem on this host; remove it or fix its code/hosts",
+            clean(&s.code),
+            clean(&s.reason)
+        );
+    }
+}
+
 fn write_check(out: &mut String, c: &CheckResult, opts: RenderOptions) {
     let tag = format!("{:<5}", label(c.status));
     let _ = writeln!(
@@ -121,6 +153,19 @@ fn write_check(out: &mut String, c: &CheckResult, opts: RenderOptions) {
     );
     if c.status == Status::Pass {
         return;
+    }
+    if let Some(w) = &c.waived {
+        let _ = writeln!(
+            out,
+            "        WAIVED until {}: {} (does not count against readiness{})",
+            clean(&w.expires),
+            clean(&w.reason),
+            if c.status == Status::Error && c.blocks_ready {
+                ", except that --strict counts a waived error"
+            } else {
+                ""
+            }
+        );
     }
     for d in c.details.iter().take(MAX_DETAILS) {
         let _ = writeln!(out, "        {}", clean(d));

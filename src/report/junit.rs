@@ -41,13 +41,32 @@ fn body(c: &super::CheckResult) -> String {
     b
 }
 
+/// How a check is shown: a waived problem that the run decided does not block readiness is a
+/// passing testcase that says so (a waived error under `--strict` still blocks, and shows).
+fn shown_status(c: &super::CheckResult) -> Status {
+    match (c.status, &c.waived) {
+        (Status::Fail | Status::Error | Status::Warn, Some(_)) if !c.blocks_ready => Status::Pass,
+        (s, _) => s,
+    }
+}
+
 pub fn render(r: &Report) -> String {
-    let s = &r.summary;
+    let mut s = super::Summary::default();
+    for c in &r.checks {
+        match shown_status(c) {
+            Status::Pass => s.pass += 1,
+            Status::Warn => s.warn += 1,
+            Status::Fail => s.fail += 1,
+            Status::Skip => s.skip += 1,
+            Status::Error => s.error += 1,
+        }
+    }
+    let s = &s;
     // Warnings the run decided block readiness (`--strict`) are failures to CI.
     let strict_warn = r
         .checks
         .iter()
-        .filter(|c| c.status == Status::Warn && c.blocks_ready)
+        .filter(|c| shown_status(c) == Status::Warn && c.blocks_ready)
         .count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let suite = format!(
@@ -95,9 +114,18 @@ pub fn render(r: &Report) -> String {
             xml_escape(area),
             xml_escape(&c.id)
         );
-        let msg = xml_escape(&c.summary);
+        let mut summary = c.summary.clone();
+        if let Some(w) = &c.waived {
+            summary = format!(
+                "WAIVED {} until {} ({}): {summary}",
+                c.status.as_str(),
+                w.expires,
+                w.reason
+            );
+        }
+        let msg = xml_escape(&summary);
         let text = xml_escape(&body(c));
-        match c.status {
+        match shown_status(c) {
             Status::Fail => {
                 let _ = write!(
                     out,

@@ -3,6 +3,7 @@
 
 pub mod human;
 pub mod junit;
+pub mod prometheus;
 
 use serde::Serialize;
 
@@ -23,6 +24,10 @@ pub struct Report {
     pub ready: bool,
     pub summary: Summary,
     pub checks: Vec<CheckResult>,
+    /// With `--waivers`: the day they were judged on, how many applied, the expired and the
+    /// stale ones. Absent without a waivers file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waivers: Option<crate::waivers::Outcome>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -97,6 +102,9 @@ pub struct CheckResult {
     /// read it; the JSON report's `ready` says it for the whole machine.
     #[serde(skip)]
     pub blocks_ready: bool,
+    /// Set by a waiver (the status is kept); absent when not waived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waived: Option<crate::waivers::Waived>,
 }
 
 fn ser_status<S: serde::Serializer>(s: &Status, ser: S) -> Result<S::Ok, S::Error> {
@@ -109,12 +117,19 @@ pub enum Format {
     Human,
     Json,
     Junit,
+    Prometheus,
 }
 
 /// Rendering options that do not change content.
 #[derive(Debug, Clone, Copy)]
 pub struct RenderOptions {
     pub color: bool,
+    /// `--strict` was given: shown as a label only (the run decided what it counts for).
+    pub strict: bool,
+    /// How long the run took (the prometheus format reports it).
+    pub elapsed: Option<std::time::Duration>,
+    /// When the run ended, seconds since the Unix epoch (the prometheus format reports it).
+    pub finished: Option<u64>,
 }
 
 pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
@@ -128,5 +143,6 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
             s
         }
         Format::Junit => junit::render(report),
+        Format::Prometheus => prometheus::render(report, opts),
     }
 }

@@ -239,3 +239,157 @@ fn could_not_run_is_reported() {
     assert_eq!(p.code, 2);
     assert!(p.output.contains("Set exactly one of"), "{}", p.output);
 }
+
+/// Plays dist/ansible/playbook.yml on `hosts` inventory hosts (local connection, no Python on
+/// the targets), half of them on a ready fixture and half on a not-ready one, with the role's
+/// fleet report and `vars`; returns the exit code, the output and the directory it used.
+fn play_fleet(hosts: usize, vars: Value) -> (i32, String, tempfile::TempDir) {
+    let scratch = tempfile::tempdir().unwrap();
+    let s = scratch.path();
+    let mut inventory = String::from("[fleet]\n");
+    for i in 0..hosts {
+        let root = if i % 2 == 0 {
+            "centos-6.5"
+        } else {
+            "centos-6.4"
+        };
+        // Host variables in INI are literal strings: one string of arguments.
+        inventory.push_str(&format!(
+            "vm-{i:02} asr_preflight_args=\"--root {} --only {OS_CHECKS}\"\n",
+            fixture(root)
+        ));
+    }
+    inventory.push_str(
+        "[fleet:vars]\nansible_connection=local\nansible_python_interpreter=/nonexistent/python2.6\n",
+    );
+    std::fs::write(s.join("inventory"), inventory).unwrap();
+    std::fs::create_dir(s.join("target-tmp")).unwrap();
+    let mut vars = vars;
+    vars["asr_preflight_save_to"] = json!(s.join("reports").display().to_string());
+    // The binary under test runs on this machine, so the dynamically linked build serves.
+    vars["asr_preflight_binary"] = json!(crate::common::bin().display().to_string());
+    // The example playbook sets asr_preflight_args at play level; inventory host variables must
+    // win here, so the playbook is a copy without that line.
+    let book = std::fs::read_to_string(repo().join("dist/ansible/playbook.yml")).unwrap();
+    let book = book.replace(
+        "  vars:\n    asr_preflight_args: [\"--scenario\", \"vmware-to-azure\"]\n",
+        "",
+    );
+    assert!(
+        !book.contains("asr_preflight_args:"),
+        "playbook changed: {book}"
+    );
+    std::fs::write(s.join("playbook.yml"), book).unwrap();
+    std::os::unix::fs::symlink(repo().join("dist/ansible/roles"), s.join("roles")).unwrap();
+    let out = no_proxy(Command::new(ansible_playbook()))
+        .arg("-i")
+        .arg(s.join("inventory"))
+        .arg(s.join("playbook.yml"))
+        .arg("-e")
+        .arg(vars.to_string())
+        .current_dir(s)
+        .env("ANSIBLE_HOME", s.join("ansible-home"))
+        .env("ANSIBLE_LOCAL_TEMP", s.join("ansible-local"))
+        .env("ANSIBLE_REMOTE_TMP", s.join("ansible-remote"))
+        .env("ANSIBLE_NOCOLOR", "1")
+        .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
+        .env("ANSIBLE_FORKS", "10")
+        .env_remove("ANSIBLE_CONFIG")
+        .env("TMPDIR", s.join("target-tmp"))
+        .env("ASR_PREFLIGHT_TODAY", "2026-12-03")
+        .output()
+        .expect("run ansible-playbook (pip install ansible-core)");
+    let output = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), output, scratch)
+}
+
+/// Twenty inventory hosts write twenty reports and, once, after all of them (and before the
+/// not-ready hosts are failed), one fleet report on the controller whose counts match.
+#[test]
+fn fleet_report_of_twenty_hosts() {
+    let (code, output, dir) = play_fleet(20, json!({"asr_preflight_fleet_report": "fleet.json"}));
+    assert_eq!(code, 2, "ten hosts are not ready: {output}");
+    let saved = std::fs::read_dir(dir.path().join("reports"))
+        .unwrap()
+        .count();
+    assert_eq!(saved, 20, "{output}");
+    assert_eq!(
+        output
+            .matches("write the fleet report on the controller")
+            .count(),
+        1,
+        "{output}"
+    );
+    let fleet: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("fleet.json")).expect("fleet.json"),
+    )
+    .unwrap();
+    assert_eq!(fleet["totals"]["hosts"], 20);
+    assert_eq!(fleet["totals"]["ready"], 10);
+    assert_eq!(fleet["totals"]["not_ready"], 10);
+    assert_eq!(fleet["totals"]["unreadable"], 0);
+    assert_eq!(fleet["problems"][0]["key"], "os.supported");
+    assert_eq!(fleet["problems"][0]["hosts"], 10);
+    let mut paths: Vec<String> = fleet["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            h["path"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    paths.sort();
+    let expected: Vec<String> = (0..20).map(|i| format!("vm-{i:02}.json")).collect();
+    assert_eq!(paths, expected);
+}
+
+/// asr_preflight_waivers reaches every host: the waived failure keeps its status, the hosts are
+/// ready, and the HTML fleet report counts the waived problem.
+#[test]
+fn waivers_file_for_every_host() {
+    let t = tempfile::tempdir().unwrap();
+    let waivers = t.path().join("waivers.toml");
+    std::fs::write(
+        &waivers,
+        "# accepted until the upgrade\n[[waiver]]\ncode = \"os.supported\"\nhosts = [\"guest01.*\"]\nreason = \"6.4 hosts move to 6.5 in Q1; it's planned\"\nexpires = \"2027-03-31\"\n",
+    )
+    .unwrap();
+    let (code, output, dir) = play_fleet(
+        20,
+        json!({
+            "asr_preflight_fleet_report": "fleet.html",
+            "asr_preflight_waivers": waivers.display().to_string(),
+        }),
+    );
+    assert_eq!(code, 0, "{output}");
+    let r: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("reports/vm-01.json")).unwrap(),
+    )
+    .unwrap();
+    validate(&r);
+    let c = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "os.supported")
+        .unwrap();
+    assert_eq!(c["status"], "fail");
+    assert_eq!(
+        c["waived"]["reason"],
+        "6.4 hosts move to 6.5 in Q1; it's planned"
+    );
+    assert_eq!(r["ready"], true);
+    let html = std::fs::read_to_string(dir.path().join("fleet.html")).unwrap();
+    assert!(html.contains("id=\"ready-count\">20<"), "{html}");
+    assert!(html.contains("<td>os.supported</td><td class=\"num\">10</td>"));
+}

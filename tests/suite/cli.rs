@@ -225,3 +225,191 @@ fn colour_follows_the_terminal_and_no_color() {
     assert!(!on_pty("env -u NO_COLOR", "--color never").contains("\x1b[32m"));
     assert!(on_pty("env NO_COLOR=1", "--color always").contains("\x1b[32m"));
 }
+
+/// Runs the binary with `args` and the environment variable `ASR_PREFLIGHT_TODAY=today`.
+fn run_on_day(today: &str, args: &[&str]) -> common::Run {
+    common::run_within(
+        std::process::Command::new(common::bin())
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env("ASR_PREFLIGHT_TODAY", today),
+        std::time::Duration::from_secs(300),
+    )
+}
+
+fn waivers_file(dir: &std::path::Path, body: &str) -> String {
+    let p = dir.join("waivers.toml");
+    std::fs::write(&p, body).unwrap();
+    p.display().to_string()
+}
+
+/// A waived failure keeps its status, is marked waived with its reason, and no longer makes the
+/// machine not ready; a host glob that does not match, or an expired waiver, waives nothing and
+/// the report says so (stale; expired with its date).
+#[test]
+fn waivers_match_hosts_and_expire() {
+    let root = common::repo().join("fixtures/os/centos-6.4");
+    let root = root.display().to_string();
+    let t = tempfile::tempdir().unwrap();
+    let base = [
+        "check",
+        "--root",
+        &root,
+        "--only",
+        "os.arch,os.supported",
+        "--format",
+        "json",
+    ];
+    let r = run_on_day("2026-12-03", &base);
+    assert_eq!(r.code, 1, "os.supported fails on CentOS 6.4: {}", r.stdout);
+
+    let file = waivers_file(
+        t.path(),
+        "[[waiver]]\ncode = \"os.supported\"\nhosts = [\"guest01.*\"]\nreason = \"moving to 6.5 in Q1\"\nexpires = \"2027-01-31\"\n",
+    );
+    let mut args = base.to_vec();
+    args.extend(["--waivers", &file]);
+    let r = run_on_day("2027-01-31", &args);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let v = r.json();
+    validate(&v);
+    let c = common::check(&v, "os.supported");
+    assert_eq!(c["status"], "fail", "a waiver keeps the status");
+    assert_eq!(c["waived"]["reason"], "moving to 6.5 in Q1");
+    assert_eq!(c["waived"]["expires"], "2027-01-31");
+    assert_eq!(v["waivers"]["applied"], 1);
+    assert_eq!(v["waivers"]["today"], "2027-01-31");
+    assert_eq!(
+        v["summary"]["fail"], 1,
+        "the summary still counts the failure"
+    );
+
+    // The day after its expiry date the waiver no longer applies, and the report says when it ended.
+    let r = run_on_day("2027-02-01", &args);
+    assert_eq!(r.code, 1);
+    let v = r.json();
+    validate(&v);
+    assert!(common::check(&v, "os.supported").get("waived").is_none());
+    assert_eq!(v["waivers"]["expired"][0]["expires"], "2027-01-31");
+    let mut human = base.to_vec();
+    human.truncate(base.len() - 2);
+    human.extend(["--waivers", &file]);
+    let r = run_on_day("2027-02-01", &human);
+    assert!(
+        r.stdout.contains("expired 2027-01-31: os.supported"),
+        "{}",
+        r.stdout
+    );
+
+    // A glob that names other hosts: nothing waived, the waiver is reported stale.
+    let file = waivers_file(
+        t.path(),
+        "[[waiver]]\ncode = \"os.supported\"\nhosts = [\"web-*\"]\nreason = \"r\"\nexpires = \"2030-01-01\"\n",
+    );
+    let mut args = base.to_vec();
+    args.extend(["--waivers", &file]);
+    let r = run_on_day("2026-12-03", &args);
+    assert_eq!(r.code, 1);
+    let v = r.json();
+    assert_eq!(v["waivers"]["stale"][0]["code"], "os.supported");
+    assert_eq!(v["waivers"]["applied"], 0);
+
+    // A broken waivers file or clock is a usage error, not a silently ignored file.
+    let bad = waivers_file(
+        t.path(),
+        "[[waiver]]\ncode = \"os.supported\"\nreason = \"r\"\n",
+    );
+    let mut args = base.to_vec();
+    args.extend(["--waivers", &bad]);
+    assert_eq!(run_on_day("2026-12-03", &args).code, 2);
+    args.pop();
+    args.push(&file);
+    assert_eq!(run_on_day("03/12/2026", &args).code, 2);
+}
+
+/// A waived error is shown as waived in every format and does not block a normal run, but
+/// `--strict` still counts it: an error means the check could not look.
+#[test]
+fn waived_error_still_counts_under_strict() {
+    let root = common::repo().join("fixtures/os/centos-7.2");
+    let root = root.display().to_string();
+    let t = tempfile::tempdir().unwrap();
+    let file = waivers_file(
+        t.path(),
+        "[[waiver]]\ncode = \"ssh.autostart\"\nreason = \"sshd started by the orchestrator\"\nexpires = \"2030-01-01\"\n",
+    );
+    let base = [
+        "check",
+        "--root",
+        &root,
+        "--only",
+        "os.arch,ssh.autostart",
+        "--waivers",
+        &file,
+    ];
+    let plain = run_on_day("2026-12-03", &base);
+    assert_eq!(plain.code, 0, "{}", plain.stdout);
+    assert!(
+        plain.stdout.contains("ERROR ssh.autostart"),
+        "{}",
+        plain.stdout
+    );
+    assert!(
+        plain
+            .stdout
+            .contains("WAIVED until 2030-01-01: sshd started by the orchestrator")
+    );
+    let mut strict = base.to_vec();
+    strict.push("--strict");
+    let r = run_on_day("2026-12-03", &strict);
+    assert_eq!(r.code, 1, "--strict counts a waived error: {}", r.stdout);
+    assert!(
+        r.stdout.contains("--strict counts a waived error"),
+        "{}",
+        r.stdout
+    );
+    let mut junit = base.to_vec();
+    junit.extend(["--format", "junit"]);
+    let r = run_on_day("2026-12-03", &junit);
+    assert!(
+        r.stdout.contains("WAIVED error until 2030-01-01"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("<error "), "{}", r.stdout);
+    junit.push("--strict");
+    let r = run_on_day("2026-12-03", &junit);
+    assert!(r.stdout.contains("<error "), "{}", r.stdout);
+}
+
+/// `--format prometheus` is accepted by promtool (Debian's prometheus package) and says what
+/// the JSON says: readiness and one state-set gauge per check.
+#[test]
+fn prometheus_metrics_pass_promtool() {
+    let root = common::repo().join("fixtures/os/centos-6.4");
+    let root = root.display().to_string();
+    let r = run(["check", "--root", &root, "--format", "prometheus"]);
+    assert_eq!(r.code, 1);
+    let lint = common::pipe(&["promtool", "check", "metrics"], r.stdout.as_bytes(), None);
+    assert!(
+        lint.is_empty(),
+        "promtool: {}",
+        String::from_utf8_lossy(&lint)
+    );
+    assert!(
+        r.stdout
+            .contains("asr_preflight_ready{scenario=\"physical-to-azure\",matrix=\"asr-2016\"} 0"),
+        "{}",
+        r.stdout
+    );
+    let v = run(["check", "--root", &root, "--format", "json"]).json();
+    for c in v["checks"].as_array().unwrap() {
+        let line = format!(
+            "asr_preflight_check_status{{check=\"{}\",status=\"{}\"}} 1\n",
+            c["id"].as_str().unwrap(),
+            c["status"].as_str().unwrap()
+        );
+        assert!(r.stdout.contains(&line), "missing {line}");
+    }
+    assert!(r.stdout.contains("asr_preflight_run_seconds "));
+}

@@ -16,6 +16,7 @@ mod failover;
 mod firewall_checks;
 mod firewall_files;
 mod firewall_kernel;
+mod fleet;
 mod hostile;
 mod hosts_corpus;
 mod hygiene;
