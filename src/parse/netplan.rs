@@ -161,11 +161,16 @@ fn device_config(m: &Device, ports: &[(String, String)]) -> IfaceConfig {
                 _ => None,
             };
             match text.and_then(parse_cidr) {
-                Some((addr, prefix)) => cfg.addresses.push(StaticAddr {
+                Some((addr, Some(prefix))) => cfg.addresses.push(StaticAddr {
                     addr,
-                    prefix,
+                    prefix: Some(prefix),
                     line: item.line,
                 }),
+                // netplan's generate refuses the whole configuration for it.
+                Some((addr, None)) => cfg.problems.push(format!(
+                    "line {}: address {addr} has no /prefix length (netplan refuses it)",
+                    item.line
+                )),
                 None => cfg.problems.push(format!(
                     "line {}: addresses entry {} is not an address",
                     item.line,
