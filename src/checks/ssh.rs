@@ -135,6 +135,17 @@ fn check_autostart(ctx: &Context<'_>) -> Finding {
     }
     let unit = e.unit.clone().unwrap_or_else(|| "sshd".into());
     match e.state {
+        BootState::Enabled if !ctx.facts.sshd_ports().refused.is_empty() => {
+            // sshd checks its whole configuration when it starts and exits on these lines.
+            let refused = &ctx.facts.sshd_ports().refused;
+            with_details(Finding::fail(format!(
+                "{unit} is enabled at boot ({}) but sshd will not start: {}",
+                e.init.as_str(),
+                refused[0]
+            )))
+            .details(refused.iter().map(|r| format!("sshd refuses {r}")))
+            .fix("Correct or remove the lines named (a Port needs a number from 1 to 65535 or a tcp service of /etc/services, Port and ListenAddress belong before the first Match block), then confirm with `sshd -t`.")
+        }
         BootState::Enabled => with_details(Finding::pass(format!(
             "sshd starts at boot: {unit} ({})",
             e.init.as_str()

@@ -707,7 +707,7 @@ fn nftables_conf(root: &Root) -> Source {
         if name.contains(['*', '?', '[']) {
             for e in root.read_dir_optional(dir).map_err(|e| e.to_string())? {
                 let Some(n) = e.name.to_str() else { continue };
-                if crate::parse::sshd_config::glob_match(name, n) {
+                if crate::parse::glob::component_matches(name, n.as_bytes()) {
                     let p = dir.join(n);
                     out.push((p.display().to_string(), read(&p)?));
                 }

@@ -338,12 +338,13 @@ fn ifupdown_file(
 }
 
 /// netplan reads `*.yaml` of /lib/netplan, /etc/netplan and /run/netplan in the order of
-/// their file names; a file in /etc shadows one of the same name in /lib.
+/// their file names; a file in /etc shadows one of the same name in /lib, one in /run both.
+/// Its glob skips dot-files (`.50-old.yaml` is not read).
 fn netplan_files(root: &Root, f: &mut NetworkFacts) {
     let mut chosen: Vec<(String, String)> = Vec::new();
-    for dir in ["/lib/netplan", "/etc/netplan"] {
+    for dir in ["/lib/netplan", "/etc/netplan", "/run/netplan"] {
         for name in dir_files(root, Path::new(dir), f) {
-            if !name.ends_with(".yaml") {
+            if !name.ends_with(".yaml") || name.starts_with('.') {
                 continue;
             }
             chosen.retain(|(n, _)| *n != name);

@@ -78,6 +78,8 @@ pub struct SshdPorts {
     pub notes: Vec<String>,
     /// Files that exist but could not be read.
     pub errors: Vec<String>,
+    /// Lines sshd refuses, with the file, line and sshd's reason: sshd then does not start.
+    pub refused: Vec<String>,
 }
 
 pub fn gather(root: &Root) -> SshdPorts {
@@ -105,6 +107,7 @@ pub fn from_source(src: &dyn ConfigSource) -> SshdPorts {
                 listen: &mut listen,
                 files_left: MAX_FILES,
                 said_too_deep: false,
+                services: None,
             };
             walk.read_file(Path::new(path), false, 0);
         }
@@ -157,6 +160,8 @@ struct Walk<'a> {
     files_left: usize,
     /// The depth limit is said once, for the first path that crossed it.
     said_too_deep: bool,
+    /// /etc/services, once a Port names a service.
+    services: Option<String>,
 }
 
 impl Walk<'_> {
@@ -192,14 +197,43 @@ impl Walk<'_> {
         for l in sshd_config::parse(&text) {
             let matched = in_match || l.in_match;
             match l.directive {
-                Directive::Port(p) if matched => self.out.notes.push(format!(
-                    "{shown} line {}: Port {p} inside a Match block is not allowed there (sshd refuses it) and is not counted",
+                Directive::Port(p) if matched => {
+                    self.out.notes.push(format!(
+                        "{shown} line {}: Port {p} inside a Match block is not allowed there (sshd refuses it) and is not counted",
+                        l.line
+                    ));
+                    self.refused(format!(
+                        "{shown} line {}: Directive 'Port' is not allowed within a Match block",
+                        l.line
+                    ));
+                }
+                Directive::PortName(name) if matched => self.refused(format!(
+                    "{shown} line {}: Directive 'Port' ({name}) is not allowed within a Match block",
                     l.line
                 )),
                 Directive::Port(p) => self.ports.push(p),
-                Directive::ListenAddress { .. } if matched => {}
+                Directive::PortName(name) => match self.service(&name) {
+                    Some(p) => {
+                        self.out.notes.push(format!(
+                            "{shown} line {}: Port {name} is {p}/tcp in /etc/services",
+                            l.line
+                        ));
+                        self.ports.push(p);
+                    }
+                    None => self.refused(format!(
+                        "{shown} line {}: Badly formatted port number: Port {name} (no such tcp service in /etc/services)",
+                        l.line
+                    )),
+                },
+                Directive::ListenAddress { address, .. } if matched => self.refused(format!(
+                    "{shown} line {}: Directive 'ListenAddress' ({address}) is not allowed within a Match block",
+                    l.line
+                )),
                 Directive::ListenAddress { address, port } => self.listen.push((address, port)),
-                Directive::Invalid(m) => self.out.notes.push(format!("{shown}: {m}")),
+                Directive::Invalid(m) => {
+                    self.out.notes.push(format!("{shown}: {m}"));
+                    self.refused(format!("{shown} {m}"));
+                }
                 Directive::Include(patterns) => {
                     for pat in patterns {
                         for f in expand(self.src, &pat, self.out) {
@@ -209,6 +243,25 @@ impl Walk<'_> {
                 }
             }
         }
+    }
+
+    /// Records a refusal once (an included file read twice would repeat it).
+    fn refused(&mut self, e: String) {
+        if !self.out.refused.contains(&e) && self.out.refused.len() < MAX_FILES {
+            self.out.refused.push(e);
+        }
+    }
+
+    /// The tcp port of a service name in the image's /etc/services (read once).
+    fn service(&mut self, name: &str) -> Option<u16> {
+        if self.services.is_none() {
+            self.services = Some(
+                self.src
+                    .read_text(Path::new("/etc/services"))
+                    .unwrap_or_default(),
+            );
+        }
+        sshd_config::service_port(self.services.as_deref().unwrap_or(""), name)
     }
 
     /// Records an error once (a cycle or a fan-out would repeat it thousands of times).
@@ -245,7 +298,7 @@ fn expand(src: &dyn ConfigSource, pattern: &str, out: &mut SshdPorts) -> Vec<Pat
             names.sort();
             names
                 .into_iter()
-                .filter(|n| sshd_config::glob_match(&name, n))
+                .filter(|n| crate::parse::glob::component_matches(&name, n.as_bytes()))
                 .map(|n| dir.join(n))
                 .collect()
         }

@@ -57,6 +57,17 @@ impl Glob {
     }
 }
 
+/// Whether one path component `name` matches `pattern` as glob(3) matches it within a
+/// directory: a leading dot must be matched by a literal dot. Used for sshd's `Include` and
+/// nftables' `include`, which expand their wildcards with glob(3); an unterminated `[` is a
+/// literal there, as in glob(3).
+pub fn component_matches(pattern: &str, name: &[u8]) -> bool {
+    if name.first() == Some(&b'.') && !pattern.starts_with('.') {
+        return false;
+    }
+    glob_match(pattern.as_bytes(), name)
+}
+
 /// The index of the `]` closing the bracket expression opened at `open`.
 fn bracket_end(p: &[u8], open: usize) -> Option<usize> {
     let mut i = open + 1;
@@ -204,5 +215,31 @@ mod tests {
         assert!(Glob::new("").is_err());
         assert!(Glob::new("eth0").unwrap().is_literal());
         assert!(!Glob::new("eth*").unwrap().is_literal());
+    }
+
+    /// Path components as glob(3) matches them (sshd `Include`, nftables `include`).
+    #[test]
+    fn path_components() {
+        let c = |p: &str, n: &str| component_matches(p, n.as_bytes());
+        assert!(c("*.conf", "50-cloud-init.conf"));
+        assert!(!c("*.conf", "50-cloud-init.conf.bak"));
+        assert!(!c("*.conf", ".hidden.conf"));
+        assert!(c(".*.conf", ".hidden.conf"));
+        assert!(c("[0-9]?-x", "12-x"));
+        assert!(!c("[!0-9]*", "1a"));
+        assert!(c("sshd_config", "sshd_config"));
+        assert!(c("a[b", "a[b"));
+    }
+
+    /// Many stars against a long name that almost matches: the backtracking matcher this
+    /// replaced took seconds at 8 stars and nine times longer for each more.
+    #[test]
+    fn many_stars_are_fast() {
+        let name = "a".repeat(60);
+        let pattern = format!("{}b", "*a".repeat(30));
+        let start = std::time::Instant::now();
+        assert!(!component_matches(&pattern, name.as_bytes()));
+        assert!(component_matches(&pattern, format!("{name}b").as_bytes()));
+        assert!(start.elapsed() < std::time::Duration::from_millis(200));
     }
 }

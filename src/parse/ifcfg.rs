@@ -84,36 +84,38 @@ pub fn parse(suffix: &str, text: &str, dialect: Dialect) -> IfaceConfig {
                 .map(str::to_string);
         }
     }
-    // Red Hat ignores IPADDR with DHCP; SUSE adds IPADDR* aliases next to the lease.
-    if dialect == Dialect::RedHat && cfg.dhcp4 {
-        return cfg;
-    }
+    // Red Hat ignores IPADDR with DHCP (the static IPv6 addresses still apply); SUSE adds
+    // IPADDR* aliases next to the lease.
     match dialect {
-        Dialect::RedHat => redhat_addresses(&vars, &mut cfg),
+        Dialect::RedHat => {
+            let v4 = !cfg.dhcp4;
+            redhat_addresses(&vars, &mut cfg, v4)
+        }
         Dialect::Suse => suse_addresses(&vars, &mut cfg),
     }
     cfg
 }
 
-/// `IPADDR`, `IPADDR0`..`IPADDRn` (each with its `PREFIXn` or `NETMASKn`), `IPV6ADDR` and
-/// `IPV6ADDR_SECONDARIES`.
-fn redhat_addresses(vars: &[Assignment], cfg: &mut IfaceConfig) {
-    let mut keys: Vec<&str> = vars
-        .iter()
-        .map(|a| a.key.as_str())
-        .filter(|k| {
-            k.strip_prefix("IPADDR")
-                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
-        })
-        .collect();
-    keys.sort_by_key(|k| k[6..].parse::<u32>().unwrap_or(0));
-    keys.dedup();
-    for key in keys {
-        let Some(a) = last(vars, key) else { continue };
-        if a.value.is_empty() {
+/// `IPADDR`, `IPADDR0`..`IPADDR255` (each with its `PREFIXn` or `NETMASKn`; the IPv4 ones only
+/// when `v4`), `IPV6ADDR` and `IPV6ADDR_SECONDARIES`.
+///
+/// The numbering rule is the one initscripts' `expand_config` and NetworkManager's ifcfg-rh
+/// reader share: `IPADDR`, `IPADDR0` and `IPADDR1` may each be missing, but from `IPADDR2` on
+/// the first missing (or empty) index ends the list, so an `IPADDR5` after a gap is never
+/// configured.
+fn redhat_addresses(vars: &[Assignment], cfg: &mut IfaceConfig, v4: bool) {
+    let indices = ["".to_string()]
+        .into_iter()
+        .chain((0..=255u32).map(|i| i.to_string()));
+    for n in indices.filter(|_| v4) {
+        let key = format!("IPADDR{n}");
+        let a = last(vars, &key).filter(|a| !a.value.is_empty());
+        let Some(a) = a else {
+            if n.parse::<u32>().is_ok_and(|i| i >= 2) {
+                break;
+            }
             continue;
-        }
-        let n = &key[6..];
+        };
         let prefix = last(vars, &format!("PREFIX{n}"))
             .and_then(|p| p.value.parse::<u8>().ok())
             .or_else(|| last(vars, &format!("NETMASK{n}")).and_then(|m| netmask_prefix(&m.value)));
@@ -288,5 +290,49 @@ mod tests {
         assert!(!is_config_file("ifcfg-eth0.rpmsave"));
         assert!(!is_config_file("route-eth0"));
         assert!(!is_config_file("ifcfg-"));
+    }
+
+    /// initscripts' numbering (network-functions, expand_config): IPADDR, IPADDR0 and IPADDR1
+    /// are optional, from IPADDR2 on the first gap ends the list; an empty value is a gap.
+    #[test]
+    fn redhat_numbering_stops_at_a_gap() {
+        let c = parse(
+            "eth0",
+            "IPADDR1=198.51.100.1\nPREFIX1=24\nIPADDR2=198.51.100.2\nIPADDR4=198.51.100.4\n",
+            Dialect::RedHat,
+        );
+        assert_eq!(addrs(&c), vec!["198.51.100.1/24", "198.51.100.2"]);
+        let only5 = parse(
+            "eth0",
+            "BOOTPROTO=none\nIPADDR5=198.51.100.5\n",
+            Dialect::RedHat,
+        );
+        assert!(only5.addresses.is_empty(), "{:?}", only5.addresses);
+        let empty2 = parse(
+            "eth0",
+            "IPADDR=198.51.100.9\nIPADDR2=\nIPADDR3=198.51.100.3\n",
+            Dialect::RedHat,
+        );
+        assert_eq!(addrs(&empty2), vec!["198.51.100.9"]);
+        // IPADDR0 missing does not stop IPADDR1 and IPADDR2.
+        let c = parse(
+            "eth0",
+            "IPADDR=198.51.100.9\nIPADDR1=198.51.100.1\nIPADDR2=198.51.100.2\n",
+            Dialect::RedHat,
+        );
+        assert_eq!(c.addresses.len(), 3);
+    }
+
+    /// With BOOTPROTO=dhcp the IPv4 addresses are ignored but IPV6ADDR and the secondaries
+    /// are still configured (ifup-ipv6 reads them whatever BOOTPROTO says).
+    #[test]
+    fn redhat_dhcp_keeps_static_ipv6() {
+        let c = parse(
+            "eth0",
+            "BOOTPROTO=dhcp\nIPADDR=198.51.100.9\nIPV6INIT=yes\nIPV6ADDR=2001:db8::9/64\nIPV6ADDR_SECONDARIES=\"2001:db8::10/64\"\n",
+            Dialect::RedHat,
+        );
+        assert!(c.dhcp4);
+        assert_eq!(addrs(&c), vec!["2001:db8::9/64", "2001:db8::10/64"]);
     }
 }

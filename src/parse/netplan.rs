@@ -1,7 +1,10 @@
 //! Netplan configuration (`/etc/netplan/*.yaml`, `/lib/netplan/*.yaml`): for every device
 //! under `network:` (ethernets, bonds, bridges, vlans, wifis, ...), its `addresses`, `dhcp4`
-//! and `dhcp6`, and `set-name` when it renames the device. Files are merged as netplan
-//! documents: a later file adds keys or replaces the same keys of the same device.
+//! and `dhcp6`, and `set-name` when it renames the device. Files are merged as netplan merges
+//! them (netplan's YAML configuration reference, "General structure"): later definitions of
+//! the same device merge mappings key by key, concatenate sequences (a second file adding an
+//! IPv6 address keeps the first file's IPv4 one) and replace scalars. A key repeated in one
+//! mapping is a later definition too: netplan processes both.
 
 use super::netconf::{IfaceConfig, StaticAddr, parse_cidr};
 use super::yaml::{self, Kind, Node, YamlError};
@@ -20,10 +23,8 @@ pub struct Device {
 pub fn parse(text: &str) -> Result<Vec<Device>, YamlError> {
     let doc = yaml::parse(text)?;
     let mut out = Vec::new();
-    let Some(network) = doc.get("network") else {
-        return Ok(out);
-    };
-    for (kind, devices) in network.entries() {
+    let networks = doc.entries().iter().filter(|(k, _)| k == "network");
+    for (kind, devices) in networks.flat_map(|(_, n)| n.entries()) {
         if matches!(kind.as_str(), "version" | "renderer") {
             continue;
         }
@@ -56,13 +57,15 @@ pub fn interfaces(files: &[Vec<Device>]) -> Vec<IfaceConfig> {
             .iter_mut()
             .find(|m| m.kind == dev.kind && m.id == dev.id)
         {
-            Some(m) => {
-                for (k, v) in &dev.settings {
-                    m.settings.retain(|(mk, _)| mk != k);
-                    m.settings.push((k.clone(), v.clone()));
-                }
+            Some(m) => merge_entries(&mut m.settings, &dev.settings),
+            None => {
+                let mut first = Device {
+                    settings: Vec::new(),
+                    ..dev.clone()
+                };
+                merge_entries(&mut first.settings, &dev.settings);
+                merged.push(first);
             }
-            None => merged.push(dev.clone()),
         }
     }
     // Ports of bonds and bridges carry no address of their own.
@@ -75,6 +78,41 @@ pub fn interfaces(files: &[Vec<Device>]) -> Vec<IfaceConfig> {
         }
     }
     merged.iter().map(|m| device_config(m, &ports)).collect()
+}
+
+/// Adds `later` to `into` as netplan does: a key already there is merged, a new key appended.
+fn merge_entries(into: &mut Vec<(String, Node)>, later: &[(String, Node)]) {
+    for (k, v) in later {
+        match into.iter_mut().find(|(ik, _)| ik == k) {
+            Some((_, old)) => merge_node(old, v),
+            None => {
+                let mut fresh = Node {
+                    line: v.line,
+                    kind: Kind::Null,
+                };
+                merge_node(&mut fresh, v);
+                into.push((k.clone(), fresh));
+            }
+        }
+    }
+}
+
+/// Mappings merge, sequences concatenate, anything else is replaced.
+fn merge_node(old: &mut Node, new: &Node) {
+    match (&mut old.kind, &new.kind) {
+        (Kind::Map(a), Kind::Map(b)) => merge_entries(a, b),
+        (Kind::Seq(a), Kind::Seq(b)) => a.extend(b.iter().cloned()),
+        (_, Kind::Map(b)) => {
+            // A mapping's own repeated keys are merged too.
+            let mut entries = Vec::new();
+            merge_entries(&mut entries, b);
+            *old = Node {
+                line: new.line,
+                kind: Kind::Map(entries),
+            };
+        }
+        _ => *old = new.clone(),
+    }
 }
 
 fn device_config(m: &Device, ports: &[(String, String)]) -> IfaceConfig {
@@ -123,11 +161,16 @@ fn device_config(m: &Device, ports: &[(String, String)]) -> IfaceConfig {
                 _ => None,
             };
             match text.and_then(parse_cidr) {
-                Some((addr, prefix)) => cfg.addresses.push(StaticAddr {
+                Some((addr, Some(prefix))) => cfg.addresses.push(StaticAddr {
                     addr,
-                    prefix,
+                    prefix: Some(prefix),
                     line: item.line,
                 }),
+                // netplan's generate refuses the whole configuration for it.
+                Some((addr, None)) => cfg.problems.push(format!(
+                    "line {}: address {addr} has no /prefix length (netplan refuses it)",
+                    item.line
+                )),
                 None => cfg.problems.push(format!(
                     "line {}: addresses entry {} is not an address",
                     item.line,
@@ -189,5 +232,26 @@ mod tests {
     fn empty_and_broken() {
         assert!(parse("# nothing\n").unwrap().is_empty());
         assert_eq!(parse("network:\n  ethernets: [\n").unwrap_err().line, 2);
+    }
+
+    /// Sequences of the same device concatenate across files and within one mapping (a
+    /// cloud-init file with the IPv4 address, a second file adding IPv6), scalars are replaced,
+    /// nested mappings merge: as netplan's generator does with the same files.
+    #[test]
+    fn sequences_concatenate_mappings_merge() {
+        let a = parse("network:\n  ethernets:\n    eth0:\n      addresses: [198.51.100.10/24]\n      dhcp4: true\n      match: {name: eth0}\n").unwrap();
+        let b = parse("network:\n  ethernets:\n    eth0:\n      addresses:\n        - 2001:db8::10/64\n      addresses: [198.51.100.11/24]\n      dhcp4: false\n      match: {macaddress: \"52:54:00:aa:bb:cc\"}\n").unwrap();
+        let ifs = interfaces(&[a, b]);
+        assert_eq!(ifs.len(), 1);
+        assert_eq!(
+            addrs(&ifs[0]),
+            vec!["198.51.100.10", "2001:db8::10", "198.51.100.11"]
+        );
+        assert!(!ifs[0].dhcp4);
+        let m = parse("network:\n  ethernets:\n    eth0:\n      dhcp4: yes\n  ethernets:\n    eth0:\n      addresses: [198.51.100.12/24]\n").unwrap();
+        let ifs = interfaces(&[m]);
+        assert_eq!(ifs.len(), 1);
+        assert!(ifs[0].dhcp4);
+        assert_eq!(addrs(&ifs[0]), vec!["198.51.100.12"]);
     }
 }

@@ -16,10 +16,13 @@ pub fn is_profile_file(name: &str) -> bool {
     }
 }
 
-fn truthy(v: &str) -> Option<bool> {
-    match v.to_ascii_lowercase().as_str() {
-        "true" | "yes" | "1" | "on" => Some(true),
-        "false" | "no" | "0" | "off" => Some(false),
+/// A GLib boolean (g_key_file_get_boolean): `true`/`1` or `false`/`0`, exactly, trailing
+/// blanks aside. Anything else (`yes`, `no`, `True`) is invalid, and NetworkManager then keeps
+/// the property's default.
+fn glib_bool(v: &str) -> Option<bool> {
+    match v.trim_end() {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
         _ => None,
     }
 }
@@ -35,7 +38,13 @@ fn is_address_key(key: &str) -> bool {
 /// Parses the address of one `addressN` value.
 fn address_value(v: &str) -> Option<(std::net::IpAddr, Option<u8>)> {
     let first = v.split([',', ';']).next()?.trim();
-    let (addr, prefix) = parse_cidr(first)?;
+    // NetworkManager also takes a dotted netmask after the slash (`192.0.2.11/255.255.255.0`).
+    let (addr, prefix) = match first.split_once('/') {
+        Some((a, m)) if m.contains('.') && a.parse::<std::net::Ipv4Addr>().is_ok() => {
+            (a.parse().ok()?, Some(super::netconf::netmask_prefix(m)?))
+        }
+        _ => parse_cidr(first)?,
+    };
     if prefix.is_some() {
         return Some((addr, prefix));
     }
@@ -47,6 +56,47 @@ fn address_value(v: &str) -> Option<(std::net::IpAddr, Option<u8>)> {
     Some((addr, p))
 }
 
+/// The `(line, group, key, value)` of a key file as GKeyFile keeps them: a key repeated in a
+/// group (also in a group that appears twice) has its last value, at the place of its first.
+/// Lines that are neither comments, groups nor `key=value` are skipped here (GKeyFile refuses
+/// the whole file; the caller is told through `problems`).
+fn key_values(text: &str) -> Vec<(usize, String, String, String)> {
+    let mut out: Vec<(usize, String, String, String)> = Vec::new();
+    let mut at: std::collections::HashMap<(String, String), usize> = Default::default();
+    let mut section = String::new();
+    for (idx, raw) in text.lines().enumerate() {
+        let line = idx + 1;
+        let l = raw.trim_start();
+        if l.trim_end().is_empty() || l.starts_with('#') {
+            continue;
+        }
+        if let Some(s) = l
+            .trim_end()
+            .strip_prefix('[')
+            .and_then(|s| s.strip_suffix(']'))
+        {
+            section = s.to_string();
+            continue;
+        }
+        let Some((key, value)) = l.split_once('=') else {
+            continue;
+        };
+        let (key, value) = (key.trim_end().to_string(), value.trim().to_string());
+        match at.entry((section.clone(), key.clone())) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let slot = &mut out[*e.get()];
+                slot.0 = line;
+                slot.3 = value;
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(out.len());
+                out.push((line, section.clone(), key, value));
+            }
+        }
+    }
+    out
+}
+
 /// Parses one profile; `file_stem` names it when it has no `id`.
 pub fn parse(file_stem: &str, text: &str) -> IfaceConfig {
     let mut cfg = IfaceConfig {
@@ -55,28 +105,15 @@ pub fn parse(file_stem: &str, text: &str) -> IfaceConfig {
         ..IfaceConfig::default()
     };
     let mut id = None;
-    let mut section = String::new();
     let mut methods: [Option<String>; 2] = [None, None];
-    for (idx, raw) in text.lines().enumerate() {
-        let line = idx + 1;
-        let l = raw.trim();
-        if l.is_empty() || l.starts_with('#') {
-            continue;
-        }
-        if let Some(s) = l.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
-            section = s.trim().to_string();
-            continue;
-        }
-        let Some((key, value)) = l.split_once('=') else {
-            continue;
-        };
-        let (key, value) = (key.trim(), value.trim());
-        match (section.as_str(), key) {
+    for (line, section, key, value) in key_values(text) {
+        let (section, key, value) = (section.as_str(), key.as_str(), value.as_str());
+        match (section, key) {
             ("connection", "id") => id = Some(value.to_string()),
             ("connection", "interface-name") if !value.is_empty() => {
                 cfg.name = Some(value.to_string())
             }
-            ("connection", "autoconnect") => cfg.on_boot = truthy(value).unwrap_or(true),
+            ("connection", "autoconnect") => cfg.on_boot = glib_bool(value).unwrap_or(true),
             ("connection", "master" | "controller") if !value.is_empty() => {
                 cfg.port_of = Some(value.to_string())
             }
@@ -169,5 +206,27 @@ mod tests {
         assert!(!is_profile_file("eth0.nmconnection~"));
         assert!(!is_profile_file(".eth0.nmconnection"));
         assert!(!is_profile_file("eth0.bak"));
+    }
+
+    /// GKeyFile's rules: booleans are `true`/`false`/`1`/`0` only (`autoconnect=no` is invalid,
+    /// the default on stays), a repeated key keeps its last value (also across a repeated
+    /// group), and a dotted netmask after the slash is a prefix.
+    #[test]
+    fn gkeyfile_rules() {
+        assert!(parse("a", "[connection]\nautoconnect=no\n").on_boot);
+        assert!(parse("a", "[connection]\nautoconnect=yes\n").on_boot);
+        assert!(!parse("a", "[connection]\nautoconnect=0\n").on_boot);
+        assert!(!parse("a", "[connection]\nautoconnect=false  \n").on_boot);
+        let r = parse(
+            "r",
+            "[ipv4]\nmethod=manual\naddress1=198.51.100.1/24\naddress1=198.51.100.2/24\n[connection]\nautoconnect=false\n[connection]\nautoconnect=true\n[ipv4]\naddress3=192.0.2.11/255.255.255.0\n",
+        );
+        let a: Vec<String> = r
+            .addresses
+            .iter()
+            .map(|a| format!("{}/{:?}@{}", a.addr, a.prefix, a.line))
+            .collect();
+        assert_eq!(a, vec!["198.51.100.2/Some(24)@4", "192.0.2.11/Some(24)@10"]);
+        assert!(r.on_boot);
     }
 }

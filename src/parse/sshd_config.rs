@@ -1,17 +1,23 @@
 //! sshd_config(5) as far as the listening ports go: `Port`, `ListenAddress` (which may carry its
-//! own port), `Include` (glob patterns, expanded by the caller) and `Match` blocks. Keywords are
-//! case-insensitive; arguments are separated by blanks or one `=`, and may be double-quoted.
+//! own port), `AddressFamily`, `Include` (glob patterns, expanded by the caller) and `Match`
+//! blocks (`Match all` makes what follows global again). Keywords are case-insensitive;
+//! arguments are separated by blanks or one `=`, and may be double-quoted. Values sshd itself
+//! refuses (it then does not start) are `Invalid`, with sshd's reason; what each case does was
+//! taken from OpenSSH 9.2's `sshd -T` on the same lines (tests/ssh_differential.rs).
 
 /// One directive that matters for the listening ports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Directive {
     /// `Port N`: cumulative, each line adds a port.
     Port(u16),
+    /// `Port NAME`: a service name sshd looks up in /etc/services (tcp) when it starts.
+    PortName(String),
     /// `ListenAddress HOST[:PORT]`; `port` is `None` when the address uses every `Port`.
     ListenAddress { address: String, port: Option<u16> },
     /// `Include PATTERN...`: relative patterns are relative to /etc/ssh.
     Include(Vec<String>),
-    /// A `Port`/`ListenAddress` value sshd would refuse, quoted with its problem.
+    /// A `Port`/`ListenAddress`/`AddressFamily` line sshd refuses (so it does not start),
+    /// as `line N: <sshd's reason>: <the line>`.
     Invalid(String),
 }
 
@@ -33,24 +39,30 @@ pub fn parse(text: &str) -> Vec<Line> {
         };
         let directive = match keyword.to_ascii_lowercase().as_str() {
             "match" => {
-                // `Match all` ends nothing: it opens a block matching everything, still a block.
-                in_match = true;
+                // `Match all` alone ends the conditional part: sshd -T then takes a Port after
+                // it as global (and would refuse it in a block).
+                in_match = !(args.len() == 1 && args[0].eq_ignore_ascii_case("all"));
                 continue;
             }
-            "port" => match args.first().map(|a| a.parse::<u16>()) {
-                Some(Ok(p)) if p > 0 => Directive::Port(p),
-                _ => Directive::Invalid(format!("line {}: bad Port: {}", idx + 1, raw.trim())),
+            "port" => match args.first() {
+                Some(a) if a.bytes().all(|b| b.is_ascii_digit()) => match a.parse::<u16>() {
+                    Ok(p) if p > 0 => Directive::Port(p),
+                    _ => bad(idx, "Badly formatted port number", raw),
+                },
+                Some(a) if is_service_name(a) => Directive::PortName(a.clone()),
+                Some(_) => bad(idx, "Badly formatted port number", raw),
+                None => bad(idx, "missing port number", raw),
+            },
+            "addressfamily" => match args.first().map(|a| a.to_ascii_lowercase()) {
+                Some(a) if matches!(a.as_str(), "any" | "inet" | "inet6") => continue,
+                _ => bad(idx, "unsupported AddressFamily value", raw),
             },
             "listenaddress" => match args.first() {
                 Some(a) => match split_listen(a) {
                     Some((address, port)) => Directive::ListenAddress { address, port },
-                    None => Directive::Invalid(format!(
-                        "line {}: bad ListenAddress: {}",
-                        idx + 1,
-                        raw.trim()
-                    )),
+                    None => bad(idx, "bad ListenAddress", raw),
                 },
-                None => continue,
+                None => bad(idx, "missing ListenAddress address", raw),
             },
             "include" => Directive::Include(args),
             _ => continue,
@@ -62,6 +74,31 @@ pub fn parse(text: &str) -> Vec<Line> {
         });
     }
     out
+}
+
+fn bad(idx: usize, reason: &str, raw: &str) -> Directive {
+    Directive::Invalid(format!("line {}: {reason}: {}", idx + 1, raw.trim()))
+}
+
+/// A name getservbyname(3) could know: letters, digits, `-`, `_`, `.`, `+`, not all digits.
+fn is_service_name(a: &str) -> bool {
+    !a.is_empty()
+        && a.bytes().any(|b| !b.is_ascii_digit())
+        && a.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'+'))
+}
+
+/// The TCP port of service `name` in an /etc/services text (names and aliases), as
+/// getservbyname(name, "tcp") finds it: the first matching line.
+pub fn service_port(services: &str, name: &str) -> Option<u16> {
+    services.lines().find_map(|l| {
+        let l = l.split('#').next().unwrap_or("");
+        let mut w = l.split_ascii_whitespace();
+        let first = w.next()?;
+        let (port, proto) = w.next()?.split_once('/')?;
+        let found = proto == "tcp" && (first == name || w.any(|a| a == name));
+        found.then(|| port.parse::<u16>().ok()).flatten()
+    })
 }
 
 /// The keyword and its arguments, or `None` for blank and comment lines.
@@ -135,50 +172,6 @@ fn parse_port(p: &str) -> Option<u16> {
     p.parse::<u16>().ok().filter(|p| *p > 0)
 }
 
-/// Whether `name` matches the shell pattern `pat` (`*`, `?`, `[...]`, as glob(3) does within one
-/// path component).
-pub fn glob_match(pat: &str, name: &str) -> bool {
-    let p: Vec<char> = pat.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    // A leading dot must be matched explicitly, as glob(3) does.
-    if n.first() == Some(&'.') && p.first() != Some(&'.') {
-        return false;
-    }
-    glob_at(&p, &n)
-}
-
-fn glob_at(p: &[char], n: &[char]) -> bool {
-    match p.first() {
-        None => n.is_empty(),
-        Some('*') => (0..=n.len()).any(|i| glob_at(&p[1..], &n[i..])),
-        Some('?') => !n.is_empty() && glob_at(&p[1..], &n[1..]),
-        Some('[') => {
-            let Some(close) = p.iter().skip(2).position(|c| *c == ']').map(|i| i + 2) else {
-                return n.first() == Some(&'[') && glob_at(&p[1..], &n[1..]);
-            };
-            let Some(&c) = n.first() else { return false };
-            let set = &p[1..close];
-            let (negate, set) = match set.first() {
-                Some('!') | Some('^') => (true, &set[1..]),
-                _ => (false, set),
-            };
-            let mut hit = false;
-            let mut i = 0;
-            while i < set.len() {
-                if i + 2 < set.len() && set[i + 1] == '-' {
-                    hit |= set[i] <= c && c <= set[i + 2];
-                    i += 3;
-                } else {
-                    hit |= set[i] == c;
-                    i += 1;
-                }
-            }
-            hit != negate && glob_at(&p[close + 1..], &n[1..])
-        }
-        Some(&c) => n.first() == Some(&c) && glob_at(&p[1..], &n[1..]),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,14 +243,38 @@ mod tests {
         assert!(matches!(&got[1], Directive::Invalid(s) if s.contains("70000")));
     }
 
-    /// Glob patterns as glob(3): stars, classes, no hidden files by `*`.
+    /// `Match all` alone makes what follows global again; other criteria open a block.
     #[test]
-    fn globs() {
-        assert!(glob_match("*.conf", "50-cloud-init.conf"));
-        assert!(!glob_match("*.conf", "50-cloud-init.conf.bak"));
-        assert!(!glob_match("*.conf", ".hidden.conf"));
-        assert!(glob_match("[0-9]?-x", "12-x"));
-        assert!(!glob_match("[!0-9]*", "1a"));
-        assert!(glob_match("sshd_config", "sshd_config"));
+    fn match_all_ends_the_block() {
+        let t = "Match User x\n Port 2022\nMatch all\nPort 2222\nMatch ALL\nPort 2223\nMatch all User y\nPort 2224\n";
+        assert_eq!(
+            ports(t),
+            vec![(2022, true), (2222, false), (2223, false), (2224, true)]
+        );
+    }
+
+    /// Service names wait for /etc/services; what sshd cannot parse is Invalid with its reason.
+    #[test]
+    fn service_names_and_refusals() {
+        let got: Vec<Directive> = parse("Port http-alt\nPort SSH_PORT\nPort 0\nPort\nAddressFamily ipv4\nAddressFamily inet\nListenAddress\n")
+            .into_iter()
+            .map(|l| l.directive)
+            .collect();
+        assert_eq!(got[0], Directive::PortName("http-alt".into()));
+        assert_eq!(got[1], Directive::PortName("SSH_PORT".into()));
+        assert!(
+            matches!(&got[2], Directive::Invalid(s) if s.starts_with("line 3: Badly formatted port number"))
+        );
+        assert!(matches!(&got[3], Directive::Invalid(s) if s.starts_with("line 4: missing")));
+        assert!(
+            matches!(&got[4], Directive::Invalid(s) if s.starts_with("line 5: unsupported AddressFamily"))
+        );
+        assert!(matches!(&got[5], Directive::Invalid(s) if s.starts_with("line 7: missing")));
+        assert_eq!(got.len(), 6);
+        let services =
+            "# comment\nssh 22/tcp\nhttp-alt 8080/udp\nhttp-alt 8080/tcp webcache # WWW\n";
+        assert_eq!(service_port(services, "http-alt"), Some(8080));
+        assert_eq!(service_port(services, "webcache"), Some(8080));
+        assert_eq!(service_port(services, "SSH_PORT"), None);
     }
 }

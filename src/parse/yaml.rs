@@ -1,6 +1,7 @@
 //! The YAML subset that netplan files are written in: block mappings and sequences by
 //! indentation, flow collections (`[a, b]`, `{k: v}`, also over several lines), plain, single-
-//! and double-quoted scalars, literal and folded block scalars, `#` comments, one document.
+//! and double-quoted scalars, literal and folded block scalars, `#` comments; the first
+//! document of a file, as netplan reads only that one.
 //! Anchors and aliases are refused with an error naming the line rather than misread. A
 //! general YAML crate would bring far more than netplan's files need (see Cargo.toml notes).
 
@@ -68,6 +69,11 @@ impl fmt::Display for YamlError {
 
 impl std::error::Error for YamlError {}
 
+/// How deep block and flow collections may nest. netplan files nest a handful of levels; a
+/// limit keeps a hostile file (50,000 `[`) from overflowing the stack, and is reported as
+/// an error naming the line.
+pub const MAX_DEPTH: usize = 256;
+
 fn err<T>(line: usize, message: impl Into<String>) -> Result<T, YamlError> {
     Err(YamlError {
         line,
@@ -91,8 +97,8 @@ fn strip_comment(s: &str) -> &str {
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b'\'' if !double => single = !single,
-            b'"' if !single => double = !double,
+            b'\'' if !double && (single || opens(b, i)) => single = !single,
+            b'"' if !single && (double || opens(b, i)) => double = !double,
             b'\\' if double => i += 1,
             b'#' if !single && !double && (i == 0 || b[i - 1] == b' ' || b[i - 1] == b'\t') => {
                 return &s[..i];
@@ -104,16 +110,19 @@ fn strip_comment(s: &str) -> &str {
     s
 }
 
-/// Parses one document.
+/// Parses the first document.
 pub fn parse(text: &str) -> Result<Node, YamlError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = Vec::new();
+    // Blank lines in `lines`: more lines than that means the first document has begun.
+    let mut blank = 0;
     for (idx, raw) in text.lines().enumerate() {
         let raw = raw.trim_end_matches('\r');
         let no = idx + 1;
         let body = strip_comment(raw).trim_end();
         let content = body.trim_start_matches(' ');
         if content.is_empty() {
+            blank += 1;
             lines.push(Line {
                 no,
                 indent: usize::MAX,
@@ -129,11 +138,9 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
             continue;
         }
         if content == "---" || content.starts_with("--- ") || content == "..." {
-            if lines.iter().any(|l: &Line| l.indent != usize::MAX) {
-                if content == "..." {
-                    break;
-                }
-                return err(no, "only one YAML document per file is supported");
+            if lines.len() > blank {
+                // netplan loads the first document of a file and ignores the rest.
+                break;
             }
             let rest = content.strip_prefix("---").unwrap_or("").trim();
             if rest.is_empty() {
@@ -154,7 +161,11 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
             raw: raw.to_string(),
         });
     }
-    let mut p = Parser { lines, pos: 0 };
+    let mut p = Parser {
+        lines,
+        pos: 0,
+        depth: 0,
+    };
     p.skip_blank();
     if p.pos >= p.lines.len() {
         return Ok(Node {
@@ -174,10 +185,18 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
 struct Parser {
     lines: Vec<Line>,
     pos: usize,
+    /// Block nodes open on the way to `pos` (bounded by `MAX_DEPTH`).
+    depth: usize,
 }
 
 fn is_seq_item(text: &str) -> bool {
     text == "-" || text.starts_with("- ")
+}
+
+/// Whether a quote at `i` starts a quoted scalar: only at the start of a scalar, so the
+/// apostrophe of a plain `Joe's-ap:` is text.
+fn opens(b: &[u8], i: usize) -> bool {
+    i == 0 || matches!(b[i - 1], b' ' | b'\t' | b'[' | b'{' | b',' | b'-' | b'?')
 }
 
 /// Finds the `:` that ends a mapping key (followed by a blank or the end), outside quotes
@@ -188,8 +207,8 @@ fn key_colon(s: &str) -> Option<usize> {
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b'\'' if !double => single = !single,
-            b'"' if !single => double = !double,
+            b'\'' if !double && (single || opens(b, i)) => single = !single,
+            b'"' if !single && (double || opens(b, i)) => double = !double,
             b'\\' if double => i += 1,
             b'[' | b'{' if !single && !double => depth += 1,
             b']' | b'}' if !single && !double => depth -= 1,
@@ -227,15 +246,28 @@ impl Parser {
                 kind: Kind::Null,
             });
         };
-        let (no, text) = (l.no, l.text.clone());
-        if is_seq_item(&text) {
+        let no = l.no;
+        // Decided without copying the line: `- - - ...` nests once per dash on one line.
+        let seq = is_seq_item(&l.text);
+        let map = !seq
+            && key_colon(&l.text).is_some()
+            && !l.text.starts_with('[')
+            && !l.text.starts_with('{');
+        if self.depth >= MAX_DEPTH {
+            return err(no, format!("nested deeper than {MAX_DEPTH} levels"));
+        }
+        self.depth += 1;
+        let node = if seq {
             self.sequence(indent)
-        } else if key_colon(&text).is_some() && !text.starts_with('[') && !text.starts_with('{') {
+        } else if map {
             self.mapping(indent)
         } else {
             self.pos += 1;
+            let text = std::mem::take(&mut self.lines[self.pos - 1].text);
             self.inline_value(&text, no, indent)
-        }
+        };
+        self.depth -= 1;
+        node
     }
 
     fn sequence(&mut self, indent: usize) -> Result<Node, YamlError> {
@@ -245,9 +277,9 @@ impl Parser {
             if l.indent != indent || !is_seq_item(&l.text) {
                 break;
             }
-            let rest = l.text[1..].trim_start_matches(' ').to_string();
+            let cut = l.text.len() - l.text[1..].trim_start_matches(' ').len();
             let no = l.no;
-            if rest.is_empty() {
+            if cut == l.text.len() {
                 self.pos += 1;
                 match self.peek() {
                     Some(n) if n.indent > indent => {
@@ -261,10 +293,11 @@ impl Parser {
                 }
             } else {
                 // The item's content sits at its own column; later lines of it align there.
-                let col = indent + (l.text.len() - rest.len());
+                // Cut in place: a copy per dash would keep the rest of the line once per level.
+                let col = indent + cut;
                 let cur = self.pos;
                 self.lines[cur].indent = col;
-                self.lines[cur].text = rest;
+                self.lines[cur].text.drain(..cut);
                 items.push(self.block(col)?);
             }
         }
@@ -332,18 +365,25 @@ impl Parser {
         }
         if value.starts_with('[') || value.starts_with('{') {
             let mut text = value.to_string();
-            while !balanced(&text) {
+            // Each line is scanned once: rescanning the whole collection per added line was
+            // quadratic in an unterminated `[` of many lines.
+            let mut open = Brackets::default();
+            open.feed(text.as_bytes());
+            while !open.closed() {
                 let Some(next) = self.lines.get(self.pos) else {
                     return err(no, "unterminated flow collection");
                 };
                 text.push(' ');
                 text.push_str(&next.text);
+                open.feed(b" ");
+                open.feed(next.text.as_bytes());
                 self.pos += 1;
             }
             let mut f = Flow {
                 s: text.as_bytes(),
                 i: 0,
                 line: no,
+                depth: 0,
             };
             let node = f.value()?;
             f.ws();
@@ -403,23 +443,42 @@ fn is_null(v: &str) -> bool {
     matches!(v, "~" | "null" | "Null" | "NULL")
 }
 
-/// Whether every bracket opened outside quotes is closed.
-fn balanced(s: &str) -> bool {
-    let (mut single, mut double, mut depth) = (false, false, 0i32);
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'\'' if !double => single = !single,
-            b'"' if !single => double = !double,
-            b'\\' if double => i += 1,
-            b'[' | b'{' if !single && !double => depth += 1,
-            b']' | b'}' if !single && !double => depth -= 1,
-            _ => {}
+/// Brackets opened and not yet closed outside quotes, fed a line at a time.
+#[derive(Default)]
+struct Brackets {
+    single: bool,
+    double: bool,
+    escaped: bool,
+    depth: i64,
+    /// The byte before the next one fed (a quote opens only after a blank or punctuation).
+    prev: Option<u8>,
+}
+
+impl Brackets {
+    fn feed(&mut self, b: &[u8]) {
+        for &c in b {
+            let prev = self.prev.replace(c);
+            if self.escaped {
+                self.escaped = false;
+                continue;
+            }
+            let opens =
+                prev.is_none_or(|p| matches!(p, b' ' | b'\t' | b'[' | b'{' | b',' | b'-' | b':'));
+            match c {
+                b'\'' if !self.double && (self.single || opens) => self.single = !self.single,
+                b'"' if !self.single && (self.double || opens) => self.double = !self.double,
+                b'\\' if self.double => self.escaped = true,
+                b'[' | b'{' if !self.single && !self.double => self.depth += 1,
+                b']' | b'}' if !self.single && !self.double => self.depth -= 1,
+                _ => {}
+            }
         }
-        i += 1;
     }
-    depth <= 0 && !single && !double
+
+    /// Whether every bracket opened outside quotes is closed.
+    fn closed(&self) -> bool {
+        self.depth <= 0 && !self.single && !self.double
+    }
 }
 
 /// A plain or quoted scalar standing alone.
@@ -436,6 +495,7 @@ fn scalar(s: &str, line: usize) -> Result<String, YamlError> {
             s: s.as_bytes(),
             i: 0,
             line,
+            depth: 0,
         };
         let v = f.double_quoted()?;
         if f.i != s.len() {
@@ -451,6 +511,8 @@ struct Flow<'a> {
     s: &'a [u8],
     i: usize,
     line: usize,
+    /// Collections open around `i` (bounded by `MAX_DEPTH`).
+    depth: usize,
 }
 
 impl Flow<'_> {
@@ -461,6 +523,16 @@ impl Flow<'_> {
     }
 
     fn value(&mut self) -> Result<Node, YamlError> {
+        if self.depth >= MAX_DEPTH {
+            return err(self.line, format!("nested deeper than {MAX_DEPTH} levels"));
+        }
+        self.depth += 1;
+        let node = self.value_here();
+        self.depth -= 1;
+        node
+    }
+
+    fn value_here(&mut self) -> Result<Node, YamlError> {
         self.ws();
         let line = self.line;
         match self.s.get(self.i) {
@@ -611,17 +683,7 @@ impl Flow<'_> {
                     return Ok(String::from_utf8_lossy(&out).into_owned());
                 }
                 Some(b'\\') => {
-                    let e = self.s.get(self.i + 1).copied();
-                    let c = match e {
-                        Some(b'n') => b'\n',
-                        Some(b't') => b'\t',
-                        Some(b'r') => b'\r',
-                        Some(b'0') => 0,
-                        Some(c @ (b'"' | b'\\' | b'/' | b' ')) => c,
-                        _ => return err(self.line, "unsupported escape in double-quoted scalar"),
-                    };
-                    out.push(c);
-                    self.i += 2;
+                    self.escape(&mut out)?;
                 }
                 Some(c) => {
                     out.push(*c);
@@ -629,6 +691,58 @@ impl Flow<'_> {
                 }
             }
         }
+    }
+}
+
+impl Flow<'_> {
+    /// One escape of a double-quoted scalar at `self.i` (the backslash), YAML 1.2 section 5.7:
+    /// the C-like letters, `\x`, `\u` and `\U` code points, and the Unicode line breaks.
+    fn escape(&mut self, out: &mut Vec<u8>) -> Result<(), YamlError> {
+        let e = self.s.get(self.i + 1).copied();
+        let ch: char = match e {
+            Some(b'0') => '\0',
+            Some(b'a') => '\u{7}',
+            Some(b'b') => '\u{8}',
+            Some(b't' | b'\t') => '\t',
+            Some(b'n') => '\n',
+            Some(b'v') => '\u{b}',
+            Some(b'f') => '\u{c}',
+            Some(b'r') => '\r',
+            Some(b'e') => '\u{1b}',
+            Some(b'N') => '\u{85}',
+            Some(b'_') => '\u{a0}',
+            Some(b'L') => '\u{2028}',
+            Some(b'P') => '\u{2029}',
+            Some(c @ (b'"' | b'\\' | b'/' | b' ')) => c as char,
+            Some(x @ (b'x' | b'u' | b'U')) => {
+                let n = match x {
+                    b'x' => 2,
+                    b'u' => 4,
+                    _ => 8,
+                };
+                let hex = self
+                    .s
+                    .get(self.i + 2..self.i + 2 + n)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+                let Some(c) = hex
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .and_then(char::from_u32)
+                else {
+                    return err(
+                        self.line,
+                        "a bad code point escape in a double-quoted scalar",
+                    );
+                };
+                self.i += n;
+                c
+            }
+            _ => return err(self.line, "an unknown escape in a double-quoted scalar"),
+        };
+        let mut buf = [0u8; 4];
+        out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+        self.i += 2;
+        Ok(())
     }
 }
 
@@ -695,7 +809,7 @@ mod tests {
         assert_eq!(parse("a:\n\tb: 1\n").unwrap_err().line, 2);
         assert_eq!(parse("a: 1\n   b: 2\n").unwrap_err().line, 2);
         assert_eq!(parse("a: [1, 2\n").unwrap_err().line, 1);
-        assert!(parse("a: 1\n---\nb: 2\n").is_err());
+        assert!(parse("a: 1\n---\nb: \"\n").unwrap().get("b").is_none());
         assert!(parse("just text\nmore: 1\n").is_err());
     }
 
@@ -718,5 +832,41 @@ mod tests {
         let y = parse("a: |\n  one\n  two\nb: 2\n").unwrap();
         assert_eq!(s(y.get("a").unwrap()), "one\ntwo");
         assert_eq!(s(y.get("b").unwrap()), "2");
+    }
+
+    /// Escapes netplan's own tests use: `\b`, `\u00e9`, `\x41`, `\U0001F600`; a bad one is
+    /// an error with the line.
+    #[test]
+    fn double_quoted_escapes() {
+        let y = parse("a: \"x\\by\"\nb: \"caf\\u00e9\"\nc: [\"\\x41\\U0001F600\"]\n").unwrap();
+        assert_eq!(s(y.get("a").unwrap()), "x\u{8}y");
+        assert_eq!(s(y.get("b").unwrap()), "caf\u{e9}");
+        assert_eq!(s(&y.get("c").unwrap().items()[0]), "A\u{1F600}");
+        assert_eq!(parse("a: 1\nb: \"\\uZZZZ\"\n").unwrap_err().line, 2);
+        assert_eq!(parse("a: \"\\q\"\n").unwrap_err().line, 1);
+    }
+
+    /// Nesting is bounded: at the limit it parses, past it the error names the line, in flow
+    /// and block style and in `- - -` compact sequences.
+    #[test]
+    fn nesting_is_bounded() {
+        let flow = |n: usize| format!("a: 1\nb: {}x{}\n", "[".repeat(n), "]".repeat(n));
+        let dashes = |n: usize| format!("a: 1\nb:\n{}x\n", "- ".repeat(n));
+        // The mapping and `b`'s value take two levels.
+        assert!(parse(&flow(MAX_DEPTH - 1)).is_ok());
+        assert!(parse(&dashes(MAX_DEPTH - 2)).is_ok());
+        for text in [
+            flow(MAX_DEPTH + 1),
+            flow(50_000),
+            dashes(MAX_DEPTH + 1),
+            dashes(100_000),
+        ] {
+            let e = parse(&text).unwrap_err();
+            assert_eq!(e.line, if text.contains('[') { 2 } else { 3 }, "{e}");
+            assert!(e.message.contains("nested deeper"), "{e}");
+        }
+        let y = parse(&dashes(3)).unwrap();
+        let b = y.get("b").unwrap();
+        assert_eq!(s(&b.items()[0].items()[0].items()[0]), "x");
     }
 }

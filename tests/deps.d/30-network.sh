@@ -4,3 +4,7 @@
 apt_need iproute2 util-linux libc-bin tar gzip
 python3 -m pip --version >/dev/null 2>&1 || apt_need python3 python3-pip
 bash tests/data/fetch-hosts-corpus.sh >/dev/null
+# tests/network_root.rs netplan_generate_differential: netplan.io's generator
+# (/usr/libexec/netplan/generate --root-dir, never applied) and its example files are the
+# oracle for netplan files.
+apt_need netplan.io

@@ -9,3 +9,7 @@ if [ -z "$apt_updated" ] && ! ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; 
 fi
 # tests/suite/services_sysv.rs downloads insights-core's sdist (real chkconfig data) with pip.
 python3 -m pip --version >/dev/null 2>&1 || apt_need python3-pip
+# tests/ssh.rs sshd_t_differential: `sshd -T -f FILE` of Debian's openssh-server is the oracle
+# for sshd_config (never started as a daemon); netbase supplies the /etc/services it resolves
+# service-name ports in.
+apt_need openssh-server openssh-client netbase

@@ -5,7 +5,6 @@
 //! `--dump-dom` must hold the input's counts and rows, and a small script in the page proves the
 //! host table filters.
 
-
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;

@@ -51,10 +51,21 @@ fn run_bounded(cmd: &mut Command) -> (i32, String, String) {
 
 /// The common assertions of every hostile case; returns the report.
 fn survive(t: &Tree, extra: &[&str]) -> Value {
+    survive_in(t, extra, Command::new(bin()))
+}
+
+/// `survive` with the tool's address space capped at `bytes` (prlimit --as): a parser that
+/// keeps more than a constant factor of its input dies of it, and the case fails.
+fn survive_capped(t: &Tree, extra: &[&str], bytes: u64) -> Value {
+    let mut cmd = Command::new("prlimit");
+    cmd.arg(format!("--as={bytes}")).arg("--").arg(bin());
+    survive_in(t, extra, cmd)
+}
+
+fn survive_in(t: &Tree, extra: &[&str], mut cmd: Command) -> Value {
     let before = snapshot(t.path());
     let (code, stdout, stderr) = run_bounded(
-        Command::new(bin())
-            .arg("--root")
+        cmd.arg("--root")
             .arg(t.path())
             .args(["--format", "json"])
             .args(extra),
@@ -1302,5 +1313,62 @@ fn hung_fuse_mount_under_the_root() {
     assert!(
         c.to_string().contains("did not answer within 10 s"),
         "{c:#}"
+    );
+}
+
+/// Hostile netplan files: a flow collection 50,000 deep (100 KB), `- - - ... x` nested a
+/// million times on one 2 MB line, and an unterminated `[` over 200,000 lines. Each ends
+/// within the bound in 512 MiB of address space (the copy per nesting level took gigabytes,
+/// the rescan per line was quadratic, the recursion overflowed the stack), and the address
+/// check says error naming the file and line.
+#[test]
+fn netplan_nesting_and_unterminated_flow() {
+    let head = "network:\n  ethernets:\n    eth0:\n      addresses: ";
+    let deep = format!("{head}{}\n", "[".repeat(50_000));
+    let dashes = format!("{head}\n        {}x\n", "- ".repeat(1_000_000));
+    let open = format!("{head}[\n{}", "        198.51.100.7/24,\n".repeat(200_000));
+    for (what, text, line) in [("deep", deep, 4), ("dashes", dashes, 5), ("open", open, 4)] {
+        let t = Tree::new();
+        t.x86_64()
+            .file("/etc/hostname", "noble\n")
+            .file("/etc/hosts", "198.51.100.7 noble\n")
+            .file("/etc/netplan/01.yaml", &text);
+        let start = Instant::now();
+        let v = survive_capped(&t, &["--only", "hosts.nic-addresses"], 512 << 20);
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{what}: {:?}",
+            start.elapsed()
+        );
+        let c = common::check(&v, "hosts.nic-addresses");
+        assert_eq!(c["status"], "error", "{what}: {c:#}");
+        let want = format!("/etc/netplan/01.yaml: line {line}:");
+        assert!(c.to_string().contains(&want), "{what}: {want} not in {c:#}");
+    }
+}
+
+/// Wildcards with many stars in sshd's `Include` and nftables' `include`, against names that
+/// almost match: the backtracking matcher took 8.6 s at eight stars and nine times longer for
+/// each more; one linear matcher (parse/glob.rs) serves both and the run ends at once.
+#[test]
+fn include_wildcards_with_many_stars() {
+    let pattern = format!("{}b", "*a".repeat(12));
+    let name = "a".repeat(60);
+    let t = Tree::new();
+    t.rhel8_nftables(format!("include \"/etc/nftables.d/{pattern}\"\n"));
+    t.file(
+        "/etc/ssh/sshd_config",
+        format!("Include sshd_config.d/{pattern}\n"),
+    );
+    for dir in ["/etc/ssh/sshd_config.d", "/etc/nftables.d"] {
+        t.file(&format!("{dir}/{name}"), "");
+        t.file(&format!("{dir}/{name}c"), "");
+    }
+    let start = Instant::now();
+    survive(&t, &["--only", "ssh.firewall,mvc.port-20004,ssh.autostart"]);
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
     );
 }

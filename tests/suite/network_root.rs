@@ -362,3 +362,159 @@ fn missing_hosts_file_fails() {
         "Add to /etc/hosts of the image:\n198.51.100.80  nohosts"
     );
 }
+
+/// Differential against netplan's own generator (Debian's netplan.io,
+/// `/usr/libexec/netplan/generate --root-dir`): on each of the package's example files and on
+/// generated two-file trees (a cloud-init file with IPv4, a second adding IPv6, a repeated key,
+/// a dot-file, a second document), the static addresses and DHCP settings the tool reads per
+/// device equal those of the systemd-networkd files the generator writes. Devices the generator
+/// hands to NetworkManager (renderer: NetworkManager) have no networkd file and are skipped.
+#[test]
+fn netplan_generate_differential() {
+    use std::collections::BTreeSet;
+    use std::process::Command;
+    let generate = std::path::Path::new("/usr/libexec/netplan/generate");
+    assert!(
+        generate.exists(),
+        "netplan.io is needed (tests/deps.d/30-network.sh)"
+    );
+    let examples = std::path::Path::new("/usr/share/doc/netplan/examples");
+    let mut trees: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    let mut names: Vec<_> = std::fs::read_dir(examples)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    names.sort();
+    for p in &names {
+        // The generator refuses Open vSwitch definitions on a machine without ovs-vsctl: a
+        // fact about this test machine, not about the file.
+        if p.ends_with("openvswitch.yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(p).unwrap();
+        trees.push((
+            p.display().to_string(),
+            vec![("50-example.yaml".into(), text)],
+        ));
+    }
+    let head = |id: &str| format!("network:\n  version: 2\n  ethernets:\n    {id}:\n");
+    for (i, second) in [
+        "      addresses:\n        - \"2001:db8::7/64\"\n",
+        "      dhcp4: false\n      addresses: [198.51.100.8/24]\n      addresses: [198.51.100.9/24]\n",
+        "      dhcp6: true\n      addresses: [\"203.0.113.7/24\"]\n---\nnetwork:\n  ethernets:\n    eth1:\n      addresses: [203.0.113.8/24]\n",
+        "      addresses: [\"caf\\u00e9\\b\"]\n",
+        "      addresses: [198.51.100.5]\n",
+    ]
+    .iter()
+    .enumerate()
+    {
+        trees.push((
+            format!("generated {i}"),
+            vec![
+                (
+                    "50-cloud-init.yaml".into(),
+                    format!("{}      dhcp4: true\n      addresses: [198.51.100.7/24]\n", head("eth0")),
+                ),
+                ("90-local.yaml".into(), format!("{}{second}", head("eth0"))),
+                (
+                    ".99-hidden.yaml".into(),
+                    format!("{}      addresses: [192.0.2.99/24]\n", head("eth0")),
+                ),
+            ],
+        ));
+    }
+    let (mut devices, mut agreed, mut files) = (0, 0, 0);
+    let mut disagreements = Vec::new();
+    for (what, tree) in &trees {
+        let dir = tempfile::tempdir().unwrap();
+        let np = dir.path().join("etc/netplan");
+        std::fs::create_dir_all(&np).unwrap();
+        let mut parsed = Vec::new();
+        let mut tool_error = None;
+        for (name, text) in tree {
+            let p = np.join(name);
+            std::fs::write(&p, text).unwrap();
+            std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+                .unwrap();
+            files += 1;
+            if name.starts_with('.') {
+                continue;
+            }
+            match asr_preflight::parse::netplan::parse(text) {
+                Ok(d) => parsed.push(d),
+                Err(e) => tool_error = Some(e.to_string()),
+            }
+        }
+        let out = Command::new(generate)
+            .arg("--root-dir")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let ifs = asr_preflight::parse::netplan::interfaces(&parsed);
+        if tool_error.is_none()
+            && let Some(c) = ifs.iter().find(|c| !c.problems.is_empty())
+        {
+            tool_error = Some(c.problems[0].clone());
+        }
+        if !out.status.success() || tool_error.is_some() {
+            devices += 1;
+            // Both must refuse, or neither.
+            if !out.status.success() && tool_error.is_some() {
+                agreed += 1;
+            } else {
+                disagreements.push(format!(
+                    "{what}: generate ok={} ({}), tool error {tool_error:?}",
+                    out.status.success(),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ));
+            }
+            continue;
+        }
+        for cfg in ifs {
+            let id = cfg.label.clone().or(cfg.name.clone()).unwrap();
+            let network = dir
+                .path()
+                .join(format!("run/systemd/network/10-netplan-{id}.network"));
+            let Ok(text) = std::fs::read_to_string(&network) else {
+                continue;
+            };
+            devices += 1;
+            let real: BTreeSet<String> = text
+                .lines()
+                .filter_map(|l| l.strip_prefix("Address="))
+                .map(str::to_string)
+                .collect();
+            let dhcp = text
+                .lines()
+                .find_map(|l| l.strip_prefix("DHCP="))
+                .unwrap_or("no");
+            let real_dhcp = (
+                matches!(dhcp, "yes" | "ipv4"),
+                matches!(dhcp, "yes" | "ipv6"),
+            );
+            let mine: BTreeSet<String> = cfg
+                .addresses
+                .iter()
+                .map(|a| match a.prefix {
+                    Some(p) => format!("{}/{p}", a.addr),
+                    None => a.addr.to_string(),
+                })
+                .collect();
+            if real == mine && real_dhcp == (cfg.dhcp4, cfg.dhcp6) {
+                agreed += 1;
+            } else {
+                disagreements.push(format!(
+                    "{what} {id}: generate {real:?} dhcp {real_dhcp:?}, tool {mine:?} dhcp {:?}",
+                    (cfg.dhcp4, cfg.dhcp6)
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "netplan generate differential: {} trees ({files} files), {agreed} of {devices} devices agree",
+        trees.len()
+    );
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}

@@ -217,3 +217,120 @@ fn skipped_outside_vmware_and_physical() {
     );
     assert_eq!(status(&report, "ssh.autostart"), "skip");
 }
+
+/// Differential against OpenSSH's own reader: `sshd -T -f FILE` (Debian's openssh-server,
+/// never started as a daemon) on generated configurations with Match blocks, `Match all`,
+/// an Include directory, service-name ports and lines sshd refuses. For each, "sshd refuses
+/// this file" must equal the tool's refusals being non-empty, and when sshd accepts it the
+/// ports of its listen addresses must equal the tool's ports.
+#[test]
+fn sshd_t_differential() {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::process::Command;
+    let sshd = std::path::Path::new("/usr/sbin/sshd");
+    assert!(
+        sshd.exists(),
+        "openssh-server is needed (tests/deps.d/40-ssh.sh)"
+    );
+    // sshd -T insists on its privilege separation directory even when it only prints.
+    fs::create_dir_all("/run/sshd").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap().to_string();
+    let key = format!("{d}/hk");
+    let ok = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f", &key])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let pool = [
+        "Port 22",
+        "Port 2222",
+        "port=2200",
+        "Port http-alt",
+        "Port SSH_PORT",
+        "Port 0",
+        "Port 70000",
+        "Port",
+        "ListenAddress 127.0.0.1",
+        "ListenAddress 127.0.0.1:2300",
+        "ListenAddress [::1]:2301",
+        "AddressFamily any",
+        "AddressFamily ipv4",
+        "Match User x",
+        "Match all",
+        "Match Address 192.0.2.0/24",
+        "X11Forwarding no",
+    ];
+    let services = fs::read_to_string("/etc/services").unwrap_or_default();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let (mut compared, mut agreed) = (0, 0);
+    let mut disagreements = Vec::new();
+    for case in 0..200 {
+        let pick = |next: &mut dyn FnMut(usize) -> usize, k: usize| -> Vec<&str> {
+            (0..k).map(|_| pool[next(pool.len())]).collect()
+        };
+        let k = 1 + next(5);
+        let main_lines = pick(&mut next, k);
+        let k = next(3);
+        let inc_lines = pick(&mut next, k);
+        let inc_at = next(main_lines.len() + 1);
+        let incdir = format!("{d}/c{case}");
+        fs::create_dir_all(&incdir).unwrap();
+        let inc_text: String = inc_lines.iter().map(|l| format!("{l}\n")).collect();
+        fs::write(format!("{incdir}/10.conf"), &inc_text).unwrap();
+        let mut body = String::new();
+        for (i, l) in main_lines.iter().enumerate() {
+            if i == inc_at {
+                body.push_str(&format!("Include {incdir}/*.conf\n"));
+            }
+            body.push_str(l);
+            body.push('\n');
+        }
+        if inc_at == main_lines.len() {
+            body.push_str(&format!("Include {incdir}/*.conf\n"));
+        }
+        let main = format!("HostKey {key}\n{body}");
+        let file = format!("{d}/sshd_config{case}");
+        fs::write(&file, &main).unwrap();
+        let out = Command::new(sshd)
+            .args(["-T", "-f", &file])
+            .output()
+            .unwrap();
+        let real_ok = out.status.success();
+        let real_ports: BTreeSet<u16> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.strip_prefix("listenaddress "))
+            .filter_map(|a| a.rsplit(':').next()?.parse().ok())
+            .collect();
+        let mut src = BTreeMap::new();
+        src.insert("/etc/ssh/sshd_config".to_string(), main.clone());
+        src.insert(format!("{incdir}/10.conf"), inc_text);
+        src.insert("/etc/services".to_string(), services.clone());
+        let tool = asr_preflight::facts::sshd_ports::from_source(&src);
+        let tool_ok = tool.refused.is_empty();
+        let tool_ports: BTreeSet<u16> = tool.ports.iter().copied().collect();
+        compared += 1;
+        if real_ok == tool_ok && (!real_ok || real_ports == tool_ports) {
+            agreed += 1;
+        } else {
+            disagreements.push(format!(
+                "{main}--- sshd: ok={real_ok} {real_ports:?} {}--- tool: ok={tool_ok} {tool_ports:?} {:?}",
+                String::from_utf8_lossy(&out.stderr),
+                tool.refused
+            ));
+        }
+    }
+    eprintln!("sshd -T differential: {agreed} of {compared} generated configurations agree");
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements:\n{}",
+        disagreements.len(),
+        disagreements[..disagreements.len().min(5)].join("\n\n")
+    );
+}
