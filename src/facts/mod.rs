@@ -38,7 +38,6 @@ pub mod vmtools;
 pub mod waagent;
 
 use std::cell::{OnceCell, RefCell};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::outbound::{Outcome, Plan};
@@ -89,7 +88,8 @@ pub struct Facts {
     trust: OnceCell<trust::TrustFacts>,
     outbound: OnceCell<Option<Vec<Outcome>>>,
     services: OnceCell<services::ServiceFacts>,
-    service_answers: RefCell<HashMap<Vec<String>, services::ServiceEnablement>>,
+    /// A list, not a map: a run asks for a dozen name lists at most.
+    service_answers: RefCell<Vec<(Vec<String>, services::ServiceEnablement)>>,
     processes: OnceCell<processes::ProcessFacts>,
     kernel_inventory: OnceCell<kernel_inventory::KernelInventory>,
     initramfs: OnceCell<Vec<initramfs::InitramfsFacts>>,
@@ -136,7 +136,7 @@ impl Facts {
             trust: OnceCell::new(),
             outbound: OnceCell::new(),
             services: OnceCell::new(),
-            service_answers: RefCell::new(HashMap::new()),
+            service_answers: RefCell::new(Vec::new()),
             processes: OnceCell::new(),
             kernel_inventory: OnceCell::new(),
             initramfs: OnceCell::new(),
@@ -360,12 +360,17 @@ impl Facts {
     /// Cached per list of names: several checks ask for the same services (`time.*` asks for
     /// each time daemon more than once), and each answer reads unit files.
     pub fn service(&self, names: &[&str]) -> services::ServiceEnablement {
-        let key: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-        if let Some(e) = self.service_answers.borrow().get(&key) {
+        if let Some((_, e)) = self
+            .service_answers
+            .borrow()
+            .iter()
+            .find(|(k, _)| k.iter().map(String::as_str).eq(names.iter().copied()))
+        {
             return e.clone();
         }
         let e = self.services().enablement(&self.sources.root, names);
-        self.service_answers.borrow_mut().insert(key, e.clone());
+        let key = names.iter().map(|n| n.to_string()).collect();
+        self.service_answers.borrow_mut().push((key, e.clone()));
         e
     }
 
