@@ -263,7 +263,7 @@ fn list_into<R: Read>(mut src: PeekReader<R>, sink: &mut Sink) -> Result<Listing
     }
     let unpacked_bytes = sink.parser.offset();
     Ok(Listing {
-        entries: std::mem::replace(&mut sink.parser, cpio::Parser::new()).into_entries(),
+        entries: std::mem::take(&mut sink.parser).into_entries(),
         segments,
         unpacked_bytes,
     })
