@@ -14,6 +14,7 @@ use std::net::IpAddr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use crate::outbound::{Outcome, Plan};
@@ -149,6 +150,10 @@ pub trait Probe {
     /// Runs a read-only listing tool (`iptables-save`, `nft -j list ruleset`) found in the
     /// system's sbin and bin directories. `Ok(None)` when the tool is not installed.
     fn run_tool(&self, program: &str, args: &[&str]) -> Result<Option<ToolOutput>, ProbeError>;
+    /// Starts listing tools now, all at once, so that a later [`Probe::run_tool`] with the same
+    /// command line collects the result instead of waiting for the program one after another.
+    /// A probe that cannot run programs in the background ignores it.
+    fn start_tools(&self, _tools: &[(&'static str, &'static [&'static str])]) {}
 }
 
 /// What a listing tool printed.
@@ -166,7 +171,12 @@ const TOOL_TIMEOUT: Duration = Duration::from_secs(20);
 /// Output beyond this is not read (a rule set of a million rules is not a guest's).
 const TOOL_OUTPUT_CAP: u64 = 64 * 1024 * 1024;
 
-fn run_with_timeout(path: &Path, program: &str, args: &[&str]) -> Result<ToolOutput, ProbeError> {
+fn run_with_timeout(
+    path: &Path,
+    program: &str,
+    args: &[&str],
+    deadline: Instant,
+) -> Result<ToolOutput, ProbeError> {
     let what = "command";
     let shown = format!("{program} {}", args.join(" "));
     let err = |cause: String| ProbeError {
@@ -196,20 +206,27 @@ fn run_with_timeout(path: &Path, program: &str, args: &[&str]) -> Result<ToolOut
         let _ = (&mut stderr).take(1024 * 1024).read_to_end(&mut buf);
         buf
     });
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(st)) => break st,
-            Ok(None) if start.elapsed() > TOOL_TIMEOUT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(err(format!(
-                    "no answer within {} s",
-                    TOOL_TIMEOUT.as_secs()
-                )));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-            Err(e) => return Err(err(e.to_string())),
+    // The exit is awaited on a thread that leaves the child unreaped (WNOWAIT), so the answer
+    // comes the moment the program ends (no polling interval added to every tool) while a
+    // program past the deadline can still be killed by its pid without any risk of hitting
+    // another process that reused it.
+    let (tx, rx) = mpsc::channel();
+    let pid = child.id() as nix::libc::id_t;
+    std::thread::spawn(move || {
+        crate::output::leave_signals_to_main_thread();
+        let _ = tx.send(wait_exit_unreaped(pid));
+    });
+    let left = deadline.saturating_duration_since(Instant::now());
+    let status = match rx.recv_timeout(left) {
+        Ok(Ok(())) => child.wait().map_err(|e| err(e.to_string()))?,
+        Ok(Err(e)) => return Err(err(e.to_string())),
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(err(format!(
+                "no answer within {} s",
+                TOOL_TIMEOUT.as_secs()
+            )));
         }
     };
     let out = out_t.join().unwrap_or_default();
@@ -231,9 +248,63 @@ fn run_with_timeout(path: &Path, program: &str, args: &[&str]) -> Result<ToolOut
     })
 }
 
+/// Blocks until process `pid` has exited, leaving it for `Child::wait` to reap.
+fn wait_exit_unreaped(pid: nix::libc::id_t) -> std::io::Result<()> {
+    loop {
+        // SAFETY: siginfo_t is plain data that waitid fills in; WNOWAIT leaves the child as it
+        // is, so the std Child handle stays the one owner of its reaping.
+        let mut info: nix::libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let r = unsafe {
+            nix::libc::waitid(
+                nix::libc::P_PID,
+                pid,
+                &mut info,
+                nix::libc::WEXITED | nix::libc::WNOWAIT,
+            )
+        };
+        if r == 0 {
+            return Ok(());
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}
+
+/// Finds a listing tool in [`TOOL_DIRS`] and runs it; `Ok(None)` when it is not installed.
+fn find_and_run(
+    program: &str,
+    args: &[&str],
+    deadline: Instant,
+) -> Result<Option<ToolOutput>, ProbeError> {
+    let Some(path) = TOOL_DIRS
+        .iter()
+        .map(|d| Path::new(d).join(program))
+        .find(|p| p.is_file())
+    else {
+        return Ok(None);
+    };
+    run_with_timeout(&path, program, args, deadline).map(Some)
+}
+
+/// A tool's result to come, from a thread started ahead of need.
+type Started = std::thread::JoinHandle<Result<Option<ToolOutput>, ProbeError>>;
+
+/// The command line a tool run is known by (`nft -j list ruleset`).
+fn tool_key(program: &str, args: &[&str]) -> String {
+    std::iter::once(program)
+        .chain(args.iter().copied())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The running system.
 #[derive(Debug, Default)]
-pub struct LiveProbe;
+pub struct LiveProbe {
+    /// Listing tools started by [`Probe::start_tools`], by command line, not yet collected.
+    started: Mutex<Vec<(String, Started)>>,
+}
 
 impl Probe for LiveProbe {
     fn uname(&self) -> Result<Uname, ProbeError> {
@@ -259,14 +330,43 @@ impl Probe for LiveProbe {
     }
 
     fn run_tool(&self, program: &str, args: &[&str]) -> Result<Option<ToolOutput>, ProbeError> {
-        let Some(path) = TOOL_DIRS
-            .iter()
-            .map(|d| Path::new(d).join(program))
-            .find(|p| p.is_file())
-        else {
-            return Ok(None);
+        let key = tool_key(program, args);
+        let handle = {
+            let mut started = self.started.lock().unwrap_or_else(|p| p.into_inner());
+            started
+                .iter()
+                .position(|(k, _)| *k == key)
+                .map(|i| started.swap_remove(i).1)
         };
-        run_with_timeout(&path, program, args).map(Some)
+        match handle {
+            Some(h) => h.join().unwrap_or_else(|_| {
+                Err(ProbeError {
+                    what: "command",
+                    cause: format!("{key}: the thread running it failed"),
+                })
+            }),
+            None => find_and_run(program, args, Instant::now() + TOOL_TIMEOUT),
+        }
+    }
+
+    fn start_tools(&self, tools: &[(&'static str, &'static [&'static str])]) {
+        // One deadline for all of them: together they cost the slowest, not the sum.
+        let deadline = Instant::now() + TOOL_TIMEOUT;
+        let mut started = self.started.lock().unwrap_or_else(|p| p.into_inner());
+        for &(program, args) in tools {
+            let key = tool_key(program, args);
+            if started.iter().any(|(k, _)| *k == key) {
+                continue;
+            }
+            let spawned = std::thread::Builder::new().spawn(move || {
+                crate::output::leave_signals_to_main_thread();
+                find_and_run(program, args, deadline)
+            });
+            // A thread that cannot be had leaves the tool to run when it is asked for.
+            if let Ok(h) = spawned {
+                started.push((key, h));
+            }
+        }
     }
 
     fn interfaces(&self) -> Result<Vec<Interface>, ProbeError> {
@@ -587,7 +687,7 @@ mod clock_tests {
     #[test]
     fn live_cmdline_of_self() {
         let me = std::process::id();
-        let args = LiveProbe.cmdline(me).unwrap();
+        let args = LiveProbe::default().cmdline(me).unwrap();
         let first = std::env::args_os().next().unwrap();
         use std::os::unix::ffi::OsStrExt;
         assert_eq!(args[0], first.as_bytes());
@@ -599,10 +699,51 @@ mod clock_tests {
 mod tests {
     use super::*;
 
+    /// Tools started together cost the slowest of them, not the sum; each is collected by its
+    /// command line with its own output; one not started ahead still runs when asked; a missing
+    /// program is `None`; a failing one an error.
+    #[test]
+    fn started_tools_run_together() {
+        let p = LiveProbe::default();
+        let t = Instant::now();
+        p.start_tools(&[
+            ("sh", &["-c", "sleep 0.4; echo a"]),
+            ("sh", &["-c", "sleep 0.4; echo b"]),
+            ("sh", &["-c", "sleep 0.4; echo c"]),
+        ]);
+        let mut outs = Vec::new();
+        for args in [
+            &["-c", "sleep 0.4; echo c"][..],
+            &["-c", "sleep 0.4; echo a"],
+            &["-c", "sleep 0.4; echo b"],
+        ] {
+            outs.push(p.run_tool("sh", args).unwrap().unwrap().stdout);
+        }
+        let took = t.elapsed();
+        assert_eq!(outs, ["c\n", "a\n", "b\n"]);
+        assert!(
+            took < Duration::from_millis(1000),
+            "{took:?}: run one after another"
+        );
+        assert!(p.started.lock().unwrap().is_empty());
+        assert_eq!(
+            p.run_tool("sh", &["-c", "echo late"])
+                .unwrap()
+                .unwrap()
+                .stdout,
+            "late\n"
+        );
+        assert!(p.run_tool("no-such-tool-asr", &[]).unwrap().is_none());
+        let e = p
+            .run_tool("sh", &["-c", "echo oops >&2; exit 3"])
+            .unwrap_err();
+        assert!(e.cause.contains("oops"), "{e}");
+    }
+
     /// The live probe lists the loopback interface, up and flagged as loopback, with 127.0.0.1.
     #[test]
     fn live_interfaces_include_loopback() {
-        let ifs = LiveProbe.interfaces().unwrap();
+        let ifs = LiveProbe::default().interfaces().unwrap();
         let lo = ifs
             .iter()
             .find(|i| i.loopback)

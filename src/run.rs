@@ -30,7 +30,7 @@ pub fn sources_for(cfg: &CheckConfig) -> Result<Sources, RunError> {
         },
         None => Sources {
             root: Root::live(),
-            probe: Some(Box::new(LiveProbe)),
+            probe: Some(Box::new(LiveProbe::default())),
         },
     })
 }
@@ -45,6 +45,7 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
         sources.root.base().as_os_str(),
     ));
     let facts = Facts::new(sources);
+    facts.start_live_tools(&|id| cfg.selected.contains(&id));
     let (scenario, scenario_source) = scenario::choose(cfg.scenario, facts.dmi());
     let ctx = Context {
         facts: &facts,

@@ -17,6 +17,13 @@ pub enum ClockFacts {
     },
 }
 
+/// The checks that read these facts.
+pub const CHECKS_READING: &[&str] = &["time.synchronized"];
+
+/// The programs [`gather`] runs on a live system (started ahead by
+/// [`crate::facts::Facts::start_live_tools`]).
+pub const LIVE_TOOLS: &[(&str, &[&str])] = &[("chronyc", &["-c", "tracking"])];
+
 pub fn gather(probe: Option<&dyn Probe>) -> ClockFacts {
     let Some(p) = probe else {
         return ClockFacts::NotLive;
@@ -30,7 +37,7 @@ pub fn gather(probe: Option<&dyn Probe>) -> ClockFacts {
 /// chrony's tracking report, when chronyc is there to ask (it talks to chronyd over its
 /// local socket and changes nothing).
 fn chrony_tracking(p: &dyn Probe) -> Option<Result<Tracking, String>> {
-    match p.run_tool("chronyc", &["-c", "tracking"]) {
+    match p.run_tool(LIVE_TOOLS[0].0, LIVE_TOOLS[0].1) {
         Ok(None) => None,
         Ok(Some(out)) => Some(
             chrony::parse_tracking(&out.stdout)

@@ -66,6 +66,20 @@ pub fn gather(
     }
 }
 
+/// The checks that read these facts.
+pub const CHECKS_READING: &[&str] = &["ssh.firewall", "mvc.port-20004"];
+
+/// The programs [`gather_now`] runs on every live system where they are installed, started
+/// ahead and together by [`crate::facts::Facts::start_live_tools`]. The plain `iptables-save`
+/// and nft's text listing are fallbacks, run only when these could not answer.
+pub const LIVE_TOOLS: &[(&str, &[&str])] = &[
+    ("iptables-legacy-save", &[]),
+    ("iptables-nft-save", &[]),
+    ("ip6tables-legacy-save", &[]),
+    ("ip6tables-nft-save", &[]),
+    ("nft", &["-j", "list", "ruleset"]),
+];
+
 fn gather_now(root: &Root, probe: &dyn Probe, processes: &ProcessFacts) -> Side {
     let mut sources = Vec::new();
     let mut notes = Vec::new();

@@ -4,9 +4,10 @@
 //! image, so this is gathered only when a check asks for it.
 
 use std::path::Path;
+use std::time::Duration;
 
 use super::kernel_inventory::{HYPERV_DRIVERS, KernelInventory};
-use crate::initramfs::{self, Limits};
+use crate::initramfs::{self, Budget, Limits};
 use crate::parse::kmod;
 use crate::root::Root;
 use crate::text::escape_bytes;
@@ -40,7 +41,29 @@ pub struct InitramfsFacts {
     pub contents: Result<Contents, String>,
 }
 
+/// Unpacked bytes for all the images of one run together: twice the per-image cap, and ten
+/// times what a machine keeping five kernels with generic (non host-only) images needs.
+pub const RUN_BYTES: u64 = 4 << 30;
+/// Time for decompressing all the images of one run together (the five-kernel benchmark
+/// image takes about a second; see README "Performance").
+pub const RUN_TIME: Duration = Duration::from_secs(30);
+
 pub fn gather(root: &Root, inventory: &KernelInventory) -> Vec<InitramfsFacts> {
+    gather_within(
+        root,
+        inventory,
+        &Limits::default(),
+        Budget::new(RUN_BYTES, RUN_TIME),
+    )
+}
+
+/// [`gather`] with explicit bounds: `limits` for each image, `budget` for all of them.
+pub fn gather_within(
+    root: &Root,
+    inventory: &KernelInventory,
+    limits: &Limits,
+    mut budget: Budget,
+) -> Vec<InitramfsFacts> {
     inventory
         .installed()
         .filter_map(|k| {
@@ -48,17 +71,18 @@ pub fn gather(root: &Root, inventory: &KernelInventory) -> Vec<InitramfsFacts> {
             Some(InitramfsFacts {
                 release: k.release.clone(),
                 path: path.clone(),
-                contents: read(root, path),
+                contents: read(root, path, limits, &mut budget),
             })
         })
         .collect()
 }
 
-fn read(root: &Root, path: &str) -> Result<Contents, String> {
+fn read(root: &Root, path: &str, limits: &Limits, budget: &mut Budget) -> Result<Contents, String> {
     let (file, _) = root.open_file(Path::new(path)).map_err(|e| e.to_string())?;
-    let listing = initramfs::list(
+    let listing = initramfs::list_within(
         std::io::BufReader::with_capacity(256 * 1024, file),
-        &Limits::default(),
+        limits,
+        budget,
     )
     .map_err(|e| format!("{path}: {e}"))?;
     Ok(summarise(&listing))

@@ -153,6 +153,25 @@ impl Facts {
         }
     }
 
+    /// Starts, all at once and in the background, the listing programs that the facts of the
+    /// selected checks will read (`selected` says whether a check id runs), so that the run pays
+    /// for the slowest of them rather than for their sum. Nothing happens in `--root` mode.
+    pub fn start_live_tools(&self, selected: &dyn Fn(&str) -> bool) {
+        let Some(probe) = self.sources.probe() else {
+            return;
+        };
+        let mut tools: Vec<(&'static str, &'static [&'static str])> = Vec::new();
+        if firewall::CHECKS_READING.iter().any(|id| selected(id)) {
+            tools.extend_from_slice(firewall::LIVE_TOOLS);
+        }
+        if clock::CHECKS_READING.iter().any(|id| selected(id)) {
+            tools.extend_from_slice(clock::LIVE_TOOLS);
+        }
+        if !tools.is_empty() {
+            probe.start_tools(&tools);
+        }
+    }
+
     pub fn is_live(&self) -> bool {
         self.sources.probe.is_some()
     }
@@ -448,5 +467,21 @@ impl Facts {
     pub fn disk_hw(&self) -> &disk_hw::DiskHwFacts {
         self.disk_hw
             .get_or_init(|| disk_hw::gather(&self.sources.root, self.storage()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The checks named as readers of the live tools exist (a renamed id would silently stop
+    /// starting the programs ahead).
+    #[test]
+    fn readers_of_live_tools_are_checks() {
+        let ids: Vec<&str> = crate::checks::registry().iter().map(|d| d.id).collect();
+        for id in super::firewall::CHECKS_READING
+            .iter()
+            .chain(super::clock::CHECKS_READING)
+        {
+            assert!(ids.contains(id), "{id}");
+        }
     }
 }

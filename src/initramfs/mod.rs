@@ -11,6 +11,7 @@ mod lz4_legacy;
 mod peek;
 
 use std::io::{self, BufRead, Read, Write};
+use std::time::{Duration, Instant};
 
 pub use cpio::Entry;
 use peek::PeekReader;
@@ -67,6 +68,43 @@ impl Default for Limits {
     }
 }
 
+/// What is left of a budget shared by several images (every initramfs of a run): unpacked
+/// bytes and a point in time, so that forty kernels sharing one decompression bomb cost the
+/// budget once, not forty times the per-image cap.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    /// Bytes that may still be unpacked, all images together.
+    pub bytes_left: u64,
+    /// The bytes the budget started with (for the message).
+    pub bytes_total: u64,
+    /// Decompression stops at this time.
+    pub deadline: Option<Instant>,
+    /// The time the budget allowed (for the message).
+    pub time_total: Duration,
+}
+
+impl Budget {
+    /// A budget of `bytes` unpacked bytes and `time` from now.
+    pub fn new(bytes: u64, time: Duration) -> Budget {
+        Budget {
+            bytes_left: bytes,
+            bytes_total: bytes,
+            deadline: Instant::now().checked_add(time),
+            time_total: time,
+        }
+    }
+
+    /// No limit beyond the per-image ones.
+    pub fn unlimited() -> Budget {
+        Budget {
+            bytes_left: u64::MAX,
+            bytes_total: u64::MAX,
+            deadline: None,
+            time_total: Duration::MAX,
+        }
+    }
+}
+
 /// What the image holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Listing {
@@ -111,6 +149,14 @@ pub enum InitramfsError {
     },
     #[error("unpacks to more than {limit} bytes; not examined further")]
     TooLarge { limit: u64 },
+    #[error(
+        "not examined further: the run's budget of {limit} unpacked bytes for all initramfs images together is spent"
+    )]
+    BudgetSpent { limit: u64 },
+    #[error(
+        "not examined further: the run's {secs} s budget for decompressing all initramfs images is spent"
+    )]
+    TimeSpent { secs: u64 },
     #[error("more than {limit} entries; not examined further")]
     TooManyEntries { limit: usize },
     #[error("the image ends inside an archive member (truncated?)")]
@@ -126,13 +172,29 @@ pub enum InitramfsError {
 
 /// Lists the entries of an initramfs image read from `input`.
 pub fn list<R: Read>(input: R, limits: &Limits) -> Result<Listing, InitramfsError> {
-    let mut src = PeekReader::new(input);
+    list_within(input, limits, &mut Budget::unlimited())
+}
+
+/// [`list`], also within what is left of `budget`, which is charged with the bytes this image
+/// unpacked (whether it could be listed or not).
+pub fn list_within<R: Read>(
+    input: R,
+    limits: &Limits,
+    budget: &mut Budget,
+) -> Result<Listing, InitramfsError> {
     let mut sink = Sink {
         parser: cpio::Parser::new(),
         limits: *limits,
+        budget: *budget,
         failure: None,
         compression: Compression::None,
     };
+    let result = list_into(PeekReader::new(input), &mut sink);
+    budget.bytes_left = budget.bytes_left.saturating_sub(sink.parser.offset());
+    result
+}
+
+fn list_into<R: Read>(mut src: PeekReader<R>, sink: &mut Sink) -> Result<Listing, InitramfsError> {
     let mut segments: Vec<Segment> = Vec::new();
     // Entries listed before the current segment began.
     let mut seg_start = 0usize;
@@ -169,7 +231,7 @@ pub fn list<R: Read>(input: R, limits: &Limits) -> Result<Listing, InitramfsErro
                 });
             }
             sink.compression = Compression::None;
-            feed_raw(&mut src, &mut sink)?;
+            feed_raw(&mut src, sink)?;
             last = Some(Compression::None);
         } else {
             let detected = detect(&head, offset);
@@ -186,7 +248,7 @@ pub fn list<R: Read>(input: R, limits: &Limits) -> Result<Listing, InitramfsErro
                 });
             }
             sink.compression = compression;
-            decode(compression, &mut src, &mut sink, offset)?;
+            decode(compression, &mut src, sink, offset)?;
             last = Some(compression);
         }
         if let Some(s) = segments.last_mut() {
@@ -201,7 +263,7 @@ pub fn list<R: Read>(input: R, limits: &Limits) -> Result<Listing, InitramfsErro
     }
     let unpacked_bytes = sink.parser.offset();
     Ok(Listing {
-        entries: sink.parser.into_entries(),
+        entries: std::mem::take(&mut sink.parser).into_entries(),
         segments,
         unpacked_bytes,
     })
@@ -235,15 +297,28 @@ fn detect(head: &[u8], offset: u64) -> Result<Compression, InitramfsError> {
 struct Sink {
     parser: cpio::Parser,
     limits: Limits,
+    /// The run-wide budget as it stood when this image began.
+    budget: Budget,
     failure: Option<InitramfsError>,
     compression: Compression,
 }
 
 impl Sink {
     fn push(&mut self, data: &[u8], stop_at_end: bool) -> Result<cpio::Fed, InitramfsError> {
-        if self.parser.offset() + data.len() as u64 > self.limits.max_unpacked {
+        let after = self.parser.offset() + data.len() as u64;
+        if after > self.limits.max_unpacked {
             return Err(InitramfsError::TooLarge {
                 limit: self.limits.max_unpacked,
+            });
+        }
+        if after > self.budget.bytes_left {
+            return Err(InitramfsError::BudgetSpent {
+                limit: self.budget.bytes_total,
+            });
+        }
+        if self.budget.deadline.is_some_and(|d| Instant::now() > d) {
+            return Err(InitramfsError::TimeSpent {
+                secs: self.budget.time_total.as_secs(),
             });
         }
         let fed =
@@ -320,14 +395,19 @@ fn decode<R: Read>(
             Ok(mut d) => copy(&mut d, sink),
             Err(e) => Err(io::Error::new(io::ErrorKind::InvalidData, e.to_string())),
         },
-        Compression::Xz => lzma_rs::xz_decompress(&mut *src, sink).map_err(lzma_error),
+        // One stream only: what follows it is the image's next segment, not more xz. The
+        // decoder keeps a dictionary of the stream's declared size and streams the rest out,
+        // so a block of gigabytes of zeros costs the dictionary, and the cap on unpacked bytes
+        // stops it while it streams.
+        Compression::Xz => copy(
+            &mut lzma_rust2::XzReader::new_mem_limit(&mut *src, false, DICT_LIMIT_KIB),
+            sink,
+        ),
         Compression::Lzma => {
-            let opts = lzma_rs::decompress::Options {
-                // Dictionaries of real images are 1 to 64 MiB; refuse absurd ones.
-                memlimit: Some(256 << 20),
-                ..Default::default()
-            };
-            lzma_rs::lzma_decompress_with_options(&mut *src, sink, &opts).map_err(lzma_error)
+            match lzma_rust2::LzmaReader::new_mem_limit(&mut *src, DICT_LIMIT_KIB, None) {
+                Ok(mut d) => copy(&mut d, sink),
+                Err(e) => Err(e),
+            }
         }
         Compression::Lz4Legacy => lz4_legacy::decode(src, sink),
         Compression::None => Ok(()),
@@ -342,12 +422,9 @@ fn decode<R: Read>(
     })
 }
 
-fn lzma_error(e: lzma_rs::error::Error) -> io::Error {
-    match e {
-        lzma_rs::error::Error::IoError(io) => io,
-        other => io::Error::new(io::ErrorKind::InvalidData, other.to_string()),
-    }
-}
+/// The largest LZMA dictionary accepted, KiB: real images use 1 to 64 MiB; an absurd one is
+/// refused before it is allocated.
+const DICT_LIMIT_KIB: u32 = 256 * 1024;
 
 /// `io::copy` with a larger buffer: decoders are faster with bigger reads.
 fn copy<R: Read + ?Sized>(from: &mut R, to: &mut Sink) -> io::Result<()> {

@@ -1372,3 +1372,185 @@ fn include_wildcards_with_many_stars() {
         start.elapsed()
     );
 }
+
+/// Raw LZMA2 chunks of `n` zero bytes as the real xz program encodes them (dictionary 1 MiB).
+fn lzma2_zero_chunks(n: usize) -> Vec<Vec<u8>> {
+    let raw = common::pipe(
+        &["xz", "--format=raw", "--lzma2=preset=0,dict=1MiB"],
+        &vec![0u8; n],
+        None,
+    );
+    let mut chunks = Vec::new();
+    let mut i = 0;
+    while raw[i] != 0 {
+        let packed = ((raw[i + 3] as usize) << 8 | raw[i + 4] as usize) + 1;
+        let head = if raw[i] >= 0xc0 { 6 } else { 5 };
+        chunks.push(raw[i..i + head + packed].to_vec());
+        i += head + packed;
+    }
+    chunks
+}
+
+/// The uncompressed size of one LZMA2 chunk, from its header.
+fn lzma2_chunk_size(c: &[u8]) -> u64 {
+    (((c[0] as u64) & 0x1f) << 16 | (c[1] as u64) << 8 | c[2] as u64) + 1
+}
+
+/// An xz variable-length integer.
+fn xz_varint(mut v: u64, out: &mut Vec<u8>) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn crc32(data: &[u8]) -> [u8; 4] {
+    let mut c = flate2::Crc::new();
+    c.update(data);
+    c.sum().to_le_bytes()
+}
+
+/// A valid single-stream, single-block xz file (no check) of at least `size` zero bytes, built
+/// without compressing them: once the encoder's state has settled, every further 2 MiB chunk
+/// of zeros is the same bytes, so that chunk is repeated.
+fn xz_of_zeros(size: u64) -> (Vec<u8>, u64) {
+    let chunks = lzma2_zero_chunks(12 << 20);
+    let steady = chunks
+        .windows(2)
+        .position(|w| w[0] == w[1])
+        .expect("a repeating chunk");
+    let mut data = Vec::new();
+    let mut total = 0u64;
+    for c in &chunks[..steady] {
+        data.extend_from_slice(c);
+        total += lzma2_chunk_size(c);
+    }
+    while total < size {
+        data.extend_from_slice(&chunks[steady]);
+        total += lzma2_chunk_size(&chunks[steady]);
+    }
+    data.push(0); // end of the LZMA2 data
+    let mut out = vec![0xfd, b'7', b'z', b'X', b'Z', 0, 0, 0];
+    out.extend_from_slice(&crc32(&[0, 0]));
+    // Block header: size, flags (one filter, no sizes), LZMA2 with a 1 MiB dictionary.
+    let mut bh = vec![2u8, 0, 0x21, 1, 16, 0, 0, 0];
+    let c = crc32(&bh);
+    bh.extend_from_slice(&c);
+    out.extend_from_slice(&bh);
+    out.extend_from_slice(&data);
+    let unpadded = (bh.len() + data.len()) as u64;
+    out.resize(out.len() + (4 - data.len() % 4) % 4, 0);
+    let mut index = vec![0u8];
+    xz_varint(1, &mut index);
+    xz_varint(unpadded, &mut index);
+    xz_varint(total, &mut index);
+    index.resize(index.len() + (4 - index.len() % 4) % 4, 0);
+    let c = crc32(&index);
+    index.extend_from_slice(&c);
+    out.extend_from_slice(&index);
+    let mut tail = ((index.len() / 4 - 1) as u32).to_le_bytes().to_vec();
+    tail.extend_from_slice(&[0, 0]);
+    out.extend_from_slice(&crc32(&tail));
+    out.extend_from_slice(&tail);
+    out.extend_from_slice(b"YZ");
+    (out, total)
+}
+
+/// A Debian 12 image with one installed kernel per release, each with `initrd` as its
+/// initramfs.
+fn kernels_with_initramfs(t: &Tree, releases: &[String], initrd: &[u8]) {
+    t.file("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n");
+    t.file("boot/shared-initrd.img", initrd);
+    for rel in releases {
+        t.file(&format!("boot/vmlinuz-{rel}"), "");
+        t.dir(&format!("lib/modules/{rel}/kernel"));
+        t.symlink(&format!("boot/initrd.img-{rel}"), "shared-initrd.img");
+    }
+}
+
+/// Runs `check --only failover.initramfs-drivers` on `t` under GNU time; returns the report,
+/// the wall time and the peak RSS in KiB.
+fn initramfs_run(t: &Tree) -> (Value, Duration, u64) {
+    let times = tempfile::NamedTempFile::new().unwrap();
+    let start = Instant::now();
+    let r = common::run_within(
+        Command::new("/usr/bin/time")
+            .args(["-f", "%M", "-o"])
+            .arg(times.path())
+            .arg(bin())
+            .arg("--root")
+            .arg(t.path())
+            .args(["--only", "failover.initramfs-drivers", "--format", "json"])
+            .args(["--scenario", "vmware-to-azure"]),
+        BOUND,
+    );
+    let took = start.elapsed();
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout));
+    validate(&v);
+    let rss = std::fs::read_to_string(times.path()).unwrap();
+    let rss: u64 = rss.lines().last().unwrap().trim().parse().unwrap();
+    (v, took, rss)
+}
+
+/// Issue 20 item 3: a single xz block of 6 GiB of zeros (under a megabyte on disk). The
+/// decoder keeps only its declared 1 MiB dictionary, so memory stays small, and the per-image
+/// cap on unpacked bytes (or the run's time budget) stops it while it streams; the check says it
+/// could not read the image.
+#[test]
+fn xz_block_of_gigabytes_of_zeros() {
+    let (xz, total) = xz_of_zeros(6 << 30);
+    assert!(
+        total >= 6 << 30 && xz.len() < 1 << 20,
+        "{total} {}",
+        xz.len()
+    );
+    let t = Tree::new();
+    kernels_with_initramfs(&t, &["6.1.0-18-amd64".to_string()], &xz);
+    let l = Command::new("xz")
+        .args(["--robot", "-l"])
+        .arg(t.path().join("boot/shared-initrd.img"))
+        .output()
+        .unwrap();
+    let l = String::from_utf8_lossy(&l.stdout);
+    assert!(
+        l.contains(&total.to_string()),
+        "xz -l does not accept it: {l}"
+    );
+    let (v, took, rss) = initramfs_run(&t);
+    let c = common::check(&v, "failover.initramfs-drivers");
+    assert_ne!(c["status"], "pass", "{c}");
+    // Stopped while streaming: by the per-image cap, or by the run's time budget first where
+    // the machine is slow (an unoptimised test build on a loaded machine).
+    let text = c.to_string();
+    assert!(
+        text.contains("unpacks to more than") || text.contains("s budget for decompressing"),
+        "{c}"
+    );
+    assert!(rss < 100 * 1024, "peak RSS {rss} KiB");
+    assert!(took < BOUND);
+}
+
+/// Issue 20 item 5: forty installed kernels whose initramfs is one and the same zstd bomb
+/// (frames of zeros: about 66 KB that unpack to 2 GiB). The run-wide budget stops the
+/// decompression of all of them together long before forty times the per-image cap, and
+/// the kernels left over are reported as not examined, not as passing.
+#[test]
+fn forty_kernels_share_one_zstd_bomb() {
+    let frame = common::pipe(&["zstd", "-q", "-19", "-c"], &vec![0u8; 64 << 20], None);
+    let bomb: Vec<u8> = std::iter::repeat_n(frame.as_slice(), 32)
+        .flatten()
+        .copied()
+        .collect();
+    assert!(bomb.len() < 100_000, "{}", bomb.len());
+    let t = Tree::new();
+    let releases: Vec<String> = (0..40).map(|i| format!("6.1.0-{}-amd64", i + 10)).collect();
+    kernels_with_initramfs(&t, &releases, &bomb);
+    let (v, took, _) = initramfs_run(&t);
+    let c = common::check(&v, "failover.initramfs-drivers");
+    assert_ne!(c["status"], "pass", "{c}");
+    let text = c.to_string();
+    assert!(text.contains("budget"), "{c}");
+    assert!(took < BOUND, "{took:?}");
+}

@@ -789,10 +789,12 @@ fn live_agent_process_found_by_its_script() {
     };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let list = loop {
-        let list = LiveProbe.processes().unwrap();
+        let list = LiveProbe::default().processes().unwrap();
         let ready = [agent.id(), decoy.id()].iter().all(|pid| {
             runs_python(*pid)
-                && LiveProbe.cmdline(*pid).is_ok_and(|c| !c.is_empty())
+                && LiveProbe::default()
+                    .cmdline(*pid)
+                    .is_ok_and(|c| !c.is_empty())
                 && list
                     .iter()
                     .any(|p| p.pid == *pid && p.comm.starts_with(b"python"))
@@ -803,7 +805,7 @@ fn live_agent_process_found_by_its_script() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
     let root = asr_preflight::root::Root::image(dir.path()).unwrap();
-    let f = asr_preflight::facts::waagent::gather(&root, Some(&LiveProbe), Some(&list));
+    let f = asr_preflight::facts::waagent::gather(&root, Some(&LiveProbe::default()), Some(&list));
     let running = f.running.unwrap();
     // On failure, what the probe saw of the two processes.
     let seen = |pid: u32| {
@@ -811,7 +813,7 @@ fn live_agent_process_found_by_its_script() {
             .iter()
             .find(|p| p.pid == pid)
             .map(|p| String::from_utf8_lossy(&p.comm).into_owned());
-        (pid, comm, LiveProbe.cmdline(pid).ok())
+        (pid, comm, LiveProbe::default().cmdline(pid).ok())
     };
     let why = format!(
         "running {running:?}; agent {:?}; decoy {:?}",
