@@ -52,4 +52,5 @@ def main():
               f"description = \"{r['words']}: the builds agent {span} lists\" }},")
 
 
-main()
+if __name__ == "__main__":
+    main()
