@@ -264,13 +264,18 @@ fn image(root: &Root) -> NetworkFacts {
     netplan_files(root, &mut f);
     let nm = "/etc/NetworkManager/system-connections";
     for name in dir_files(root, Path::new(nm), &mut f) {
-        if !nm_keyfile::is_profile_file(&name) {
+        if !nm_keyfile::is_profile_file(&name, true) {
             continue;
         }
         let path = format!("{nm}/{name}");
         if let Some(text) = read(root, &path, &mut f) {
             let stem = name.strip_suffix(".nmconnection").unwrap_or(&name);
-            push_config(&mut f, &path, nm_keyfile::parse(stem, &text));
+            match nm_keyfile::load(stem, &text) {
+                Ok(p) => push_config(&mut f, &path, p.config),
+                Err(e) => f.problems.push(format!(
+                    "{path}: {e}: NetworkManager does not load this profile"
+                )),
+            }
         }
     }
     f

@@ -203,7 +203,7 @@ fn networkmanager_keyfiles() {
     t.file("/etc/hostname", "rhel9\n")
         .file(&format!("{d}/eth0.nmconnection"), "[connection]\nid=eth0\ntype=ethernet\ninterface-name=eth0\n\n[ipv4]\naddress1=198.51.100.50/24,198.51.100.1\nmethod=manual\n")
         .file(&format!("{d}/eth1.nmconnection"), "[connection]\nid=eth1\ntype=ethernet\ninterface-name=eth1\n\n[ipv4]\nmethod=auto\n")
-        .file(&format!("{d}/spare.nmconnection"), "[connection]\nid=spare\ninterface-name=eth2\nautoconnect=false\n[ipv4]\nmethod=manual\naddress1=203.0.113.52/24\n")
+        .file(&format!("{d}/spare.nmconnection"), "[connection]\nid=spare\ntype=ethernet\ninterface-name=eth2\nautoconnect=false\n[ipv4]\nmethod=manual\naddress1=203.0.113.52/24\n")
         .file("/etc/hosts", "198.51.100.50 rhel9.example.com rhel9\n");
     let (_, r) = check_root(t.path(), ONLY);
     let id = "hosts.nic-addresses";
