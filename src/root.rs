@@ -237,6 +237,8 @@ struct Mounts {
     cross: bool,
     /// Host mount points of file systems that can hang, the root's own included.
     slow: Vec<PathBuf>,
+    /// The type of each of those, for the report's list of skipped mounts.
+    slow_types: std::collections::BTreeMap<PathBuf, Vec<u8>>,
     /// Slow mounts that did not answer once: refused at once from then on.
     dead: Mutex<std::collections::BTreeSet<PathBuf>>,
 }
@@ -258,6 +260,7 @@ impl Mounts {
             let at = PathBuf::from(OsStr::from_bytes(&e.mount_point));
             if is_slow_fs(&e.fstype) {
                 m.slow.push(at.clone());
+                m.slow_types.insert(at.clone(), e.fstype.clone());
             }
             if let Some(b) = base
                 && at.starts_with(b)
@@ -271,6 +274,52 @@ impl Mounts {
             .sort_by_key(|p| std::cmp::Reverse(p.as_os_str().len()));
         m
     }
+}
+
+/// Why a file system beneath an image root was not read (the report lists each once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// Not entered because `--cross-mounts` was not given.
+    NotEntered,
+    /// A live kernel file system (procfs, sysfs...): the host's data, never entered.
+    KernelFs,
+    /// It did not answer within the deadline once, and was not asked again.
+    NoAnswer,
+}
+
+impl SkipReason {
+    /// The JSON report's `reason` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::NotEntered => "not-entered",
+            SkipReason::KernelFs => "kernel-fs",
+            SkipReason::NoAnswer => "no-answer",
+        }
+    }
+
+    /// What a person reads in the human report.
+    pub fn explain(self) -> String {
+        match self {
+            SkipReason::NotEntered => "not entered (--cross-mounts enters it)".into(),
+            SkipReason::KernelFs => {
+                "a live kernel file system (the host's data, not the image's): never entered".into()
+            }
+            SkipReason::NoAnswer => format!(
+                "did not answer within {} s (a hung mount?): given up",
+                MOUNT_DEADLINE.as_secs()
+            ),
+        }
+    }
+}
+
+/// A file system beneath an image root that the run did not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedMount {
+    /// Where it is mounted, as a path inside the image (`/proc`), escaped for printing.
+    pub path: String,
+    /// Its type as mountinfo names it (`proc`, `fuse.sshfs`), escaped.
+    pub fstype: String,
+    pub reason: SkipReason,
 }
 
 /// The inspected file system.
@@ -390,6 +439,59 @@ impl Root {
 
     pub fn is_live(&self) -> bool {
         self.live
+    }
+
+    /// The file systems beneath an image root that this run did not read, outermost only (one
+    /// inside a skipped one is not listed again), sorted by path; the root's own mount when it
+    /// stopped answering. Empty when live. Call it when the checks are done: mounts that did
+    /// not answer are known only then.
+    pub fn skipped_mounts(&self) -> Vec<SkippedMount> {
+        if self.live {
+            return Vec::new();
+        }
+        let dead = self
+            .mounts
+            .dead
+            .lock()
+            .map(|d| d.clone())
+            .unwrap_or_default();
+        let mut hosts: Vec<&Path> = Vec::new();
+        let mut out = Vec::new();
+        let shown = |host: &Path| {
+            let inside = host.strip_prefix(&self.base).unwrap_or(Path::new(""));
+            escape_bytes(Path::new("/").join(inside).as_os_str().as_bytes())
+        };
+        if let Some(m) = dead.iter().find(|m| self.base.starts_with(m)) {
+            let fstype = self.mounts.slow_types.get(m).cloned().unwrap_or_default();
+            out.push(SkippedMount {
+                path: "/".into(),
+                fstype: escape_bytes(&fstype),
+                reason: SkipReason::NoAnswer,
+            });
+            return out;
+        }
+        // Sorted by path, so a mount comes before the mounts inside it.
+        for (at, fstype) in &self.mounts.beneath {
+            let reason = if kernel_fs(fstype).is_some() {
+                SkipReason::KernelFs
+            } else if dead.contains(at) {
+                SkipReason::NoAnswer
+            } else if !self.mounts.cross {
+                SkipReason::NotEntered
+            } else {
+                continue;
+            };
+            if hosts.iter().any(|h| at.starts_with(h)) {
+                continue;
+            }
+            hosts.push(at);
+            out.push(SkippedMount {
+                path: shown(at),
+                fstype: escape_bytes(fstype),
+                reason,
+            });
+        }
+        out
     }
 
     /// Where the root sits on the host (for the report's `root` field).

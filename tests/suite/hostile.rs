@@ -1035,6 +1035,93 @@ fn live_procfs_under_the_root_is_not_followed() {
     if let Some(h) = v["system"]["hostname"].as_str() {
         assert!(!h.contains('='), "hostname {h:?} came from an environment");
     }
+    assert_eq!(
+        v["skipped_mounts"],
+        serde_json::json!([
+            {"path": "/proc", "fstype": "proc", "reason": "kernel-fs"},
+            {"path": "/sys", "fstype": "sysfs", "reason": "kernel-fs"}
+        ]),
+        "{v:#}"
+    );
+}
+
+/// Issue 20's report-wide list: every file system mounted beneath --root that the run did not
+/// read is listed once (a mount inside a skipped one is not listed again), in JSON, in the
+/// human report and as JUnit properties; with --cross-mounts an ordinary one is read and no
+/// longer listed, a live procfs still is. A run that skipped nothing (live, or a root with
+/// nothing mounted beneath) has no such list.
+#[test]
+fn skipped_mounts_are_listed_once_in_every_format() {
+    assert!(
+        common::netns::is_root(),
+        "this test mounts file systems: run as root"
+    );
+    let t = Tree::new();
+    t.x86_64()
+        .file("/etc/os-release", "ID=\"rhel\"\nVERSION_ID=\"8.4\"\n")
+        .dir("/srv/data")
+        .dir("/proc");
+    let root = t.path().display().to_string();
+    let run = |args: &str| {
+        let script = format!(
+            "mount --make-rprivate / && mount -t tmpfs outer {root}/srv/data && mkdir {root}/srv/data/inner \
+             && mount -t tmpfs inner {root}/srv/data/inner && mount -t proc proc {root}/proc \
+             && exec {bin} --root {root} {args}",
+            bin = bin().display()
+        );
+        let (code, stdout, stderr) =
+            run_bounded(Command::new("unshare").args(["--mount", "sh", "-c", &script]));
+        assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+        stdout
+    };
+    let v: Value = serde_json::from_str(&run("--format json")).unwrap();
+    validate(&v);
+    assert_eq!(
+        v["skipped_mounts"],
+        serde_json::json!([
+            {"path": "/proc", "fstype": "proc", "reason": "kernel-fs"},
+            {"path": "/srv/data", "fstype": "tmpfs", "reason": "not-entered"}
+        ]),
+        "{v:#}"
+    );
+    let human = run("--format human");
+    assert!(human.contains("not read beneath the root (2):"), "{human}");
+    assert!(
+        human.contains("  /srv/data (tmpfs): not entered (--cross-mounts enters it)"),
+        "{human}"
+    );
+    assert!(
+        human.contains("  /proc (proc): a live kernel file system"),
+        "{human}"
+    );
+    assert!(
+        !human.contains("inner"),
+        "a mount inside a skipped one is listed: {human}"
+    );
+    let junit = run("--format junit");
+    let props: Vec<&str> = junit
+        .lines()
+        .filter(|l| l.contains("name=\"skipped_mount\""))
+        .collect();
+    assert_eq!(props.len(), 2, "{junit}");
+    assert!(
+        props[1].contains("/srv/data (tmpfs): not entered"),
+        "{junit}"
+    );
+    let v: Value = serde_json::from_str(&run("--format json --cross-mounts")).unwrap();
+    assert_eq!(
+        v["skipped_mounts"],
+        serde_json::json!([{"path": "/proc", "fstype": "proc", "reason": "kernel-fs"}]),
+        "{v:#}"
+    );
+    let live = Command::new(bin())
+        .args(["--format", "json", "--only", "os.arch"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&live.stdout).unwrap();
+    assert!(v.get("skipped_mounts").is_none(), "{v:#}");
+    let plain = survive(&t, &["--only", "os.supported"]);
+    assert!(plain.get("skipped_mounts").is_none(), "{plain:#}");
 }
 
 /// Item 13: proxy credentials in every shape an image may hold them (userinfo before the
@@ -1281,7 +1368,13 @@ fn hung_fuse_mount_under_the_root() {
         "the skipped mount is not named: {stdout}"
     );
     assert!(stdout.contains("mnt/data"), "{stdout}");
-    validate(&serde_json::from_str(&stdout).unwrap());
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    validate(&v);
+    assert_eq!(
+        v["skipped_mounts"],
+        serde_json::json!([{"path": "/mnt/data", "fstype": "fuse.stalled", "reason": "not-entered"}]),
+        "{v:#}"
+    );
 
     let (code, stdout, stderr) = with_stalled_fuse(
         &mount,
@@ -1289,7 +1382,13 @@ fn hung_fuse_mount_under_the_root() {
     );
     assert!(code == 0 || code == 1, "exit {code}: {stderr}");
     assert!(stdout.contains("did not answer within 10 s"), "{stdout}");
-    validate(&serde_json::from_str(&stdout).unwrap());
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    validate(&v);
+    assert_eq!(
+        v["skipped_mounts"],
+        serde_json::json!([{"path": "/mnt/data", "fstype": "fuse.stalled", "reason": "no-answer"}]),
+        "{v:#}"
+    );
 
     let (code, _, stderr) =
         with_stalled_fuse(&mount, &["--root".as_ref(), mount.as_os_str(), json]);
