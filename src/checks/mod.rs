@@ -6,6 +6,7 @@
 pub mod agent;
 pub mod ascii;
 pub mod azure;
+pub mod azure_size;
 pub mod disk;
 pub mod egress;
 pub mod failover;
@@ -295,6 +296,7 @@ pub fn registry() -> Vec<&'static CheckDef> {
         trust::CHECKS,
         image::CHECKS,
         azure::CHECKS,
+        azure_size::CHECKS,
     ];
     areas.iter().flat_map(|a| a.iter()).collect()
 }

@@ -32,7 +32,7 @@ pub const CHECKS: &[CheckDef] = &[
         live_only: false,
         online_only: false,
         doc: Doc {
-            requirement: "The distribution and its release (major.minor) must be one the support matrix lists for the chosen scenario. The 2016 seed lists RHEL 6.7, 7.1 and 7.2; CentOS 6.5 to 6.7 and 7.0 to 7.2; Oracle Linux 6.4 and 6.5; SLES 11 SP3. For the Hyper-V scenarios it defers to Azure's own list of supported guests.",
+            requirement: "The distribution and its release (major.minor) must be one the support matrix lists for the chosen scenario. The 2016 seed lists RHEL 6.7, 7.1 and 7.2; CentOS 6.5 to 6.7 and 7.0 to 7.2; Oracle Linux 6.4 and 6.5; SLES 11 SP3. For the Hyper-V scenarios it defers to Azure's own list of supported guests. With `--matrix asr-2026` the 2026 documents judge instead: VMW-2026 (ms.date 2026-04-06) for VMware and physical machines, A2A-2026b (2026-02-27) for Azure-to-Azure, HV-2026 (2026-09-11) for Hyper-V. The report names the matrix, and a listed release names the document and ms.date of its row.",
             why: "The Mobility service ships a filter driver per distribution release; on a release it does not know, installation is refused or replication never starts.",
             fix: "Move the machine to a listed release, or run with `--matrix asr-2026` to judge it against the newer published matrix, which lists many more releases.",
             reference: SEED_LINUX_ROW,

@@ -6,6 +6,7 @@ pub mod arch;
 pub mod asr_agent;
 pub mod boot;
 pub mod clock;
+pub mod compute;
 pub mod disk_hw;
 pub mod dmi;
 pub mod error;
@@ -138,6 +139,7 @@ pub struct Facts {
     clock: OnceCell<clock::ClockFacts>,
     roots: OnceCell<roots::RootsFacts>,
     waagent: OnceCell<waagent::WaAgentFacts>,
+    compute: OnceCell<compute::ComputeFacts>,
     teaming: OnceCell<teaming::TeamingFacts>,
     disk_hw: OnceCell<disk_hw::DiskHwFacts>,
     routes: OnceCell<routes::RouteFacts>,
@@ -185,6 +187,7 @@ impl Facts {
             clock: OnceCell::new(),
             roots: OnceCell::new(),
             waagent: OnceCell::new(),
+            compute: OnceCell::new(),
             teaming: OnceCell::new(),
             disk_hw: OnceCell::new(),
             routes: OnceCell::new(),
@@ -485,6 +488,12 @@ impl Facts {
     }
 
     /// The Azure Linux VM agent: installed, version, running now (live).
+    /// CPU cores and memory of the running machine (nothing with `--root`).
+    pub fn compute(&self) -> &compute::ComputeFacts {
+        self.compute
+            .get_or_init(|| compute::gather(&self.sources.root, self.is_live()))
+    }
+
     pub fn waagent(&self) -> &waagent::WaAgentFacts {
         self.waagent.get_or_init(|| {
             let list = match self.processes() {

@@ -37,4 +37,5 @@ mod services_sysv;
 mod ssh;
 mod static_binary;
 mod storage;
+mod vm_size;
 mod vmware;

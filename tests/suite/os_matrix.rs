@@ -312,6 +312,9 @@ struct Tables {
     commit: &'static str,
     ms_date: &'static str,
     scenarios: &'static [asr_preflight::scenario::Scenario],
+    /// The document (key, ms.date) of the rows that take the builds: the file's own, or the
+    /// newer one whose rows the older agents' builds were added to.
+    rows_from: (&'static str, &'static str),
 }
 
 /// The Red Hat build just before `b` (`5.14.0-611.5.1` -> `5.14.0-611.4.1`).
@@ -374,8 +377,8 @@ fn check_tables(t: &Tables) -> (usize, usize, usize) {
                 let OsVerdict::Listed(row, entry) = m.os_verdict(scenario, id, rel) else {
                     panic!("{id} {rel} not listed for {scenario:?}")
                 };
-                assert_eq!(entry.source.as_deref(), Some(t.key), "{id} {rel}");
-                assert_eq!(entry.ms_date.as_deref(), Some(t.ms_date), "{id} {rel}");
+                assert_eq!(entry.source.as_deref(), Some(t.rows_from.0), "{id} {rel}");
+                assert_eq!(entry.ms_date.as_deref(), Some(t.rows_from.1), "{id} {rel}");
                 for b in builds.split_whitespace() {
                     if let Some(min) = b.strip_suffix('+') {
                         let uname = and_later_uname(min);
@@ -461,6 +464,7 @@ fn vmw_2026_kernel_tables_are_encoded() {
         commit: "c10ae0a8ad8ac3a8db2fd0fbdfbde85c7104448d",
         ms_date: "2026-04-06",
         scenarios: &[Scenario::VmwareToAzure, Scenario::PhysicalToAzure],
+        rows_from: ("VMW-2026", "2026-04-06"),
     });
     eprintln!(
         "VMW-2026 kernel tables: {accepted} listed builds accepted, {newer} series-newest successors newer"
@@ -468,6 +472,29 @@ fn vmw_2026_kernel_tables_are_encoded() {
     // Not vacuous: the saved tables hold hundreds of builds and dozens of series.
     assert!(
         accepted > 1000 && newer > 100,
+        "accepted {accepted}, newer {newer}"
+    );
+}
+
+/// The 9.60 and 9.61 tables of VMW-2025 (VMW-2026 starts at 9.62), as saved in
+/// tests/data/matrix-2026: their builds are accepted by the VMW-2026 rows too, and the build
+/// after the newest of a series only those agents list (5.19.0, 6.2.0, 162.*) is "newer".
+#[test]
+fn vmw_2025_agent_9_60_and_9_61_tables_are_encoded() {
+    use asr_preflight::scenario::Scenario;
+    let (accepted, newer, _) = check_tables(&Tables {
+        file: "VMW-2025-kernels.txt",
+        key: "VMW-2025",
+        commit: "3a7dfe4f89dc811ca52e931fbe5c6543bc20703d",
+        ms_date: "2025-08-29",
+        scenarios: &[Scenario::VmwareToAzure, Scenario::PhysicalToAzure],
+        rows_from: ("VMW-2026", "2026-04-06"),
+    });
+    eprintln!(
+        "VMW-2025 9.60/9.61 kernel tables: {accepted} listed builds accepted, {newer} series-newest successors newer"
+    );
+    assert!(
+        accepted > 600 && newer > 10,
         "accepted {accepted}, newer {newer}"
     );
 }
@@ -483,6 +510,7 @@ fn a2a_2026_kernel_tables_are_encoded() {
         commit: "2be556b20f3a0ed36af8c8bb9ccd155fc3210552",
         ms_date: "2026-02-27",
         scenarios: &[Scenario::AzureToAzure],
+        rows_from: ("A2A-2026b", "2026-02-27"),
     });
     eprintln!(
         "A2A-2026b kernel tables: {accepted} listed builds accepted, {newer} series-newest successors newer, {below} builds below a minimum refused"
@@ -498,10 +526,11 @@ fn a2a_2026_kernel_tables_are_encoded() {
 const EXPECTED_2026: &[(&str, [&str; 2], [&str; 2])] = &[
     ("rhel-8.10", ["pass", "pass"], ["pass", "pass"]),
     ("rhel-9.0", ["pass", "pass"], ["pass", "pass"]),
-    ("rhel-9.0-ga", ["pass", "fail"], ["pass", "fail"]),
-    ("rhel-9.1", ["pass", "fail"], ["pass", "fail"]),
+    // VMW-2025's agent 9.60 lists 70.13.1, 162.6.1 and 362.8.1 (VMW-2026 starts at 9.62).
+    ("rhel-9.0-ga", ["pass", "pass"], ["pass", "fail"]),
+    ("rhel-9.1", ["pass", "pass"], ["pass", "fail"]),
     ("rhel-9.2", ["pass", "pass"], ["pass", "pass"]),
-    ("rhel-9.3", ["pass", "fail"], ["pass", "fail"]),
+    ("rhel-9.3", ["pass", "pass"], ["pass", "fail"]),
     ("rhel-9.4", ["pass", "pass"], ["pass", "pass"]),
     ("rhel-9.4-newer", ["pass", "warn"], ["pass", "pass"]),
     ("rhel-9.5", ["pass", "pass"], ["pass", "pass"]),
@@ -583,5 +612,34 @@ fn whole_report_snapshots_2026() {
         insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
             insta::assert_json_snapshot!(format!("os_matrix__report-2026-{case}"), v);
         });
+    }
+}
+
+/// `explain os.supported` and `explain os.kernel` name the matrices that judge, the default
+/// first, each scenario's document, and how many rows come from which document and ms.date.
+#[test]
+fn explain_names_the_judging_documents() {
+    for id in ["os.supported", "os.kernel"] {
+        let r = common::run(["explain", id]);
+        assert_eq!(r.code, 0);
+        let at_2016 = r.stdout.find("asr-2016 (the default)").expect("asr-2016");
+        let at_2026 = r.stdout.find("  asr-2026: ").expect("asr-2026");
+        assert!(at_2016 < at_2026, "{}", r.stdout);
+        let m = asr_preflight::matrix::load("asr-2026").unwrap();
+        for (key, date) in [("VMW-2026", "2026-04-06"), ("A2A-2026b", "2026-02-27")] {
+            let n = m
+                .data
+                .os
+                .iter()
+                .filter(|o| o.source.as_deref() == Some(key))
+                .count();
+            assert!(n > 10, "{key}: {n}");
+            let line = format!("rows from {key}, ms.date {date}: {n}");
+            assert!(r.stdout.contains(&line), "{line}:\n{}", r.stdout);
+        }
+        assert!(
+            r.stdout
+                .contains("HV-2026 (hyper-v-azure-support-matrix, ms.date 2026-09-11)")
+        );
     }
 }
