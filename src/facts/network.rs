@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::parse::glob::Glob;
 use crate::parse::netconf::IfaceConfig;
-use crate::parse::{hosts, ifcfg, ifupdown, netplan, nm_keyfile};
+use crate::parse::{hosts, ifcfg, ifupdown, netplan};
 use crate::probe::Probe;
 use crate::root::Root;
 use crate::text::escape_bytes;
@@ -262,21 +262,12 @@ fn image(root: &Root) -> NetworkFacts {
         nic.up = nic.name.as_ref().is_some_and(|n| boot.contains(n));
     }
     netplan_files(root, &mut f);
-    let nm = "/etc/NetworkManager/system-connections";
-    for name in dir_files(root, Path::new(nm), &mut f) {
-        if !nm_keyfile::is_profile_file(&name, true) {
-            continue;
-        }
-        let path = format!("{nm}/{name}");
-        if let Some(text) = read(root, &path, &mut f) {
-            let stem = name.strip_suffix(".nmconnection").unwrap_or(&name);
-            match nm_keyfile::load(stem, &text) {
-                Ok(p) => push_config(&mut f, &path, p.config),
-                Err(e) => f.problems.push(format!(
-                    "{path}: {e}: NetworkManager does not load this profile"
-                )),
-            }
-        }
+    let nm = super::nm_profiles::gather(root);
+    f.errors.extend(nm.errors);
+    f.problems.extend(nm.problems);
+    for l in nm.loaded {
+        f.sources.push(l.path.clone());
+        push_config(&mut f, &l.path, l.profile.config);
     }
     f
 }
@@ -471,9 +462,14 @@ mod tests {
             ),
             (
                 "/etc/NetworkManager/system-connections/eth2.nmconnection",
-                "[connection]\ninterface-name=eth2\n[ipv4]\nmethod=auto\n",
+                "[connection]\ntype=ethernet\ninterface-name=eth2\n[ipv4]\nmethod=auto\n",
             ),
         ]);
+        // NetworkManager loads only profiles no group or other may read.
+        let k = _d
+            .path()
+            .join("etc/NetworkManager/system-connections/eth2.nmconnection");
+        std::fs::set_permissions(k, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
         let f = gather(&root, None);
         let names: Vec<String> = f.nics.iter().map(Nic::shown).collect();
         assert_eq!(names, vec!["eth0", "eth1", "eth2"]);
