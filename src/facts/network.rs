@@ -337,17 +337,18 @@ fn ifupdown_file(
 /// their file names; a file in /etc shadows one of the same name in /lib, one in /run both.
 /// Its glob skips dot-files (`.50-old.yaml` is not read).
 fn netplan_files(root: &Root, f: &mut NetworkFacts) {
-    let mut chosen: Vec<(String, String)> = Vec::new();
+    // A map by name: a later directory replaces the file of the same name at once (a list
+    // searched per file was quadratic in the number of files), and it iterates sorted.
+    let mut chosen: std::collections::BTreeMap<String, String> = Default::default();
     for dir in ["/lib/netplan", "/etc/netplan", "/run/netplan"] {
         for name in dir_files(root, Path::new(dir), f) {
             if !name.ends_with(".yaml") || name.starts_with('.') {
                 continue;
             }
-            chosen.retain(|(n, _)| *n != name);
-            chosen.push((name.clone(), format!("{dir}/{name}")));
+            let path = format!("{dir}/{name}");
+            chosen.insert(name, path);
         }
     }
-    chosen.sort();
     let mut parsed = Vec::new();
     let mut paths = Vec::new();
     for (_, path) in chosen {
@@ -365,18 +366,18 @@ fn netplan_files(root: &Root, f: &mut NetworkFacts) {
         }
     }
     // Merged devices are attributed to the last file that defines them.
+    let mut last_file: std::collections::HashMap<&str, &str> = Default::default();
+    for (devs, path) in parsed.iter().zip(&paths) {
+        for d in devs {
+            last_file.insert(d.id.as_str(), path.as_str());
+        }
+    }
     let merged = netplan::interfaces(&parsed);
     for cfg in merged {
-        let path = parsed
-            .iter()
-            .zip(&paths)
-            .rev()
-            .find(|(devs, _)| {
-                devs.iter()
-                    .any(|d| Some(&d.id) == cfg.label.as_ref().or(cfg.name.as_ref()))
-            })
-            .map(|(_, p)| p.clone())
-            .unwrap_or_else(|| "netplan".into());
+        let id = cfg.label.as_ref().or(cfg.name.as_ref());
+        let path = id
+            .and_then(|i| last_file.get(i.as_str()))
+            .map_or_else(|| "netplan".to_string(), |p| p.to_string());
         push_config(f, &path, cfg);
     }
 }
