@@ -81,6 +81,17 @@ impl FileKind {
     }
 }
 
+/// What [`Root::stat`] tells about a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    pub kind: FileKind,
+    /// Permission bits (`0o600`).
+    pub mode: u32,
+    pub uid: u32,
+    /// Modification time in nanoseconds since the epoch.
+    pub mtime_ns: i128,
+}
+
 /// Why a path could not be read.
 #[derive(Debug)]
 pub enum ReadErrorKind {
@@ -690,6 +701,25 @@ impl Root {
             return Err(ReadError::new(path, ReadErrorKind::WrongKind(opened_kind)));
         }
         Ok((file, meta.len()))
+    }
+
+    /// Kind, permission bits, owner and modification time of `path` (links followed), as a
+    /// program that checks its files' modes sees them; `None` when nothing is there.
+    pub fn stat(&self, path: &Path) -> Result<Option<Stat>, ReadError> {
+        self.guarded(path, |r, p| {
+            use std::os::unix::fs::MetadataExt;
+            let host = r.resolve_inner(p, true)?;
+            match fs::metadata(&host) {
+                Ok(m) => Ok(Some(Stat {
+                    kind: FileKind::from_type(m.file_type()),
+                    mode: m.mode() & 0o7777,
+                    uid: m.uid(),
+                    mtime_ns: i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec()),
+                })),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(ReadError::from_io(p, e)),
+            }
+        })
     }
 
     /// The size of the regular file at `path` (links followed); `None` when nothing is there.

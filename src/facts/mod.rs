@@ -23,6 +23,7 @@ pub mod locale;
 pub mod mounts;
 pub mod names;
 pub mod network;
+pub mod nm_profiles;
 pub mod os;
 pub mod processes;
 pub mod programs;

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::parse::glob::Glob;
 use crate::parse::netconf::IfaceConfig;
-use crate::parse::{hosts, ifcfg, ifupdown, netplan, nm_keyfile};
+use crate::parse::{hosts, ifcfg, ifupdown, netplan};
 use crate::probe::Probe;
 use crate::root::Root;
 use crate::text::escape_bytes;
@@ -263,21 +263,12 @@ fn image(root: &Root) -> NetworkFacts {
         nic.up = nic.name.as_ref().is_some_and(|n| boot.contains(n));
     }
     netplan_files(root, &mut f);
-    let nm = "/etc/NetworkManager/system-connections";
-    for name in dir_files(root, Path::new(nm), &mut f) {
-        if !nm_keyfile::is_profile_file(&name, true) {
-            continue;
-        }
-        let path = format!("{nm}/{name}");
-        if let Some(text) = read(root, &path, &mut f) {
-            let stem = name.strip_suffix(".nmconnection").unwrap_or(&name);
-            match nm_keyfile::load(stem, &text) {
-                Ok(p) => push_config(&mut f, &path, p.config),
-                Err(e) => f.problems.push(format!(
-                    "{path}: {e}: NetworkManager does not load this profile"
-                )),
-            }
-        }
+    let nm = super::nm_profiles::gather(root);
+    f.errors.extend(nm.errors);
+    f.problems.extend(nm.problems);
+    for l in nm.loaded {
+        f.sources.push(l.path.clone());
+        push_config(&mut f, &l.path, l.profile.config);
     }
     f
 }
@@ -347,17 +338,18 @@ fn ifupdown_file(
 /// their file names; a file in /etc shadows one of the same name in /lib, one in /run both.
 /// Its glob skips dot-files (`.50-old.yaml` is not read).
 fn netplan_files(root: &Root, f: &mut NetworkFacts) {
-    let mut chosen: Vec<(String, String)> = Vec::new();
+    // A map by name: a later directory replaces the file of the same name at once (a list
+    // searched per file was quadratic in the number of files), and it iterates sorted.
+    let mut chosen: std::collections::BTreeMap<String, String> = Default::default();
     for dir in ["/lib/netplan", "/etc/netplan", "/run/netplan"] {
         for name in dir_files(root, Path::new(dir), f) {
             if !name.ends_with(".yaml") || name.starts_with('.') {
                 continue;
             }
-            chosen.retain(|(n, _)| *n != name);
-            chosen.push((name.clone(), format!("{dir}/{name}")));
+            let path = format!("{dir}/{name}");
+            chosen.insert(name, path);
         }
     }
-    chosen.sort();
     let mut parsed = Vec::new();
     let mut paths = Vec::new();
     for (_, path) in chosen {
@@ -377,18 +369,18 @@ fn netplan_files(root: &Root, f: &mut NetworkFacts) {
         }
     }
     // Merged devices are attributed to the last file that defines them.
+    let mut last_file: std::collections::HashMap<&str, &str> = Default::default();
+    for (devs, path) in parsed.iter().zip(&paths) {
+        for d in devs {
+            last_file.insert(d.id.as_str(), path.as_str());
+        }
+    }
     let merged = netplan::interfaces(&parsed);
     for cfg in merged {
-        let path = parsed
-            .iter()
-            .zip(&paths)
-            .rev()
-            .find(|(devs, _)| {
-                devs.iter()
-                    .any(|d| Some(&d.id) == cfg.label.as_ref().or(cfg.name.as_ref()))
-            })
-            .map(|(_, p)| p.clone())
-            .unwrap_or_else(|| "netplan".into());
+        let id = cfg.label.as_ref().or(cfg.name.as_ref());
+        let path = id
+            .and_then(|i| last_file.get(i.as_str()))
+            .map_or_else(|| "netplan".to_string(), |p| p.to_string());
         push_config(f, &path, cfg);
     }
 }
@@ -474,9 +466,14 @@ mod tests {
             ),
             (
                 "/etc/NetworkManager/system-connections/eth2.nmconnection",
-                "[connection]\ninterface-name=eth2\n[ipv4]\nmethod=auto\n",
+                "[connection]\ntype=ethernet\ninterface-name=eth2\n[ipv4]\nmethod=auto\n",
             ),
         ]);
+        // NetworkManager loads only profiles no group or other may read.
+        let k = _d
+            .path()
+            .join("etc/NetworkManager/system-connections/eth2.nmconnection");
+        std::fs::set_permissions(k, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
         let f = gather(&root, None);
         let names: Vec<String> = f.nics.iter().map(Nic::shown).collect();
         assert_eq!(names, vec!["eth0", "eth1", "eth2"]);

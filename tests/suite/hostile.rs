@@ -736,13 +736,20 @@ fn configuration_directories_many_thousand_wide() {
             &format!("/etc/sysconfig/network-scripts/ifcfg-e{i}"),
             &format!("DEVICE=e{i}\nONBOOT=yes\nIPADDR=198.51.{}\n", octets(i)),
         );
+        let keyfile = format!("/etc/NetworkManager/system-connections/c{i}.nmconnection");
         put(
-            &format!("/etc/NetworkManager/system-connections/c{i}.nmconnection"),
+            &keyfile,
             &format!(
-                "[connection]\ninterface-name=n{i}\n[ipv4]\nmethod=manual\naddress1=203.0.{}/24\n",
+                "[connection]\ntype=ethernet\ninterface-name=n{i}\n[ipv4]\nmethod=manual\naddress1=203.0.{}/24\n",
                 octets(i)
             ),
         );
+        // NetworkManager loads only profiles no group or other may read.
+        std::fs::set_permissions(
+            root.join(keyfile.trim_start_matches('/')),
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
         put(
             &format!("/etc/network/interfaces.d/i{i}"),
             &format!(
