@@ -453,6 +453,36 @@ impl Root {
         self.live
     }
 
+    /// Notes that a call on the host path `host` did not come back (the ASCII walk saw it):
+    /// the file system that can hang holding it is not asked again.
+    pub fn note_no_answer(&self, host: &Path) {
+        if let Some(m) = self.slow_holding(host)
+            && let Ok(mut d) = self.mounts.dead.lock()
+        {
+            d.insert(m);
+        }
+    }
+
+    /// Host paths of the mounts beneath an image root that reads do not enter (kernel file
+    /// systems always, the others without `--cross-mounts`, and those that did not answer):
+    /// a directory walk must not open them either. Empty when live.
+    pub fn mounts_not_entered(&self) -> Vec<PathBuf> {
+        let dead = self
+            .mounts
+            .dead
+            .lock()
+            .map(|d| d.clone())
+            .unwrap_or_default();
+        self.mounts
+            .beneath
+            .iter()
+            .filter(|(at, fstype)| {
+                !self.mounts.cross || kernel_fs(fstype).is_some() || dead.contains(*at)
+            })
+            .map(|(at, _)| at.clone())
+            .collect()
+    }
+
     /// The file systems beneath an image root that this run did not read, outermost only (one
     /// inside a skipped one is not listed again), sorted by path; the root's own mount when it
     /// stopped answering. Empty when live. Call it when the checks are done: mounts that did

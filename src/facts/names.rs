@@ -9,7 +9,7 @@
 //! [`Root`].
 
 use crate::facts::FactError;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
@@ -458,6 +458,24 @@ fn live_mount_table(
     ))
 }
 
+/// The mount points (host paths) as the walk shows them: beneath each start, its shown path
+/// followed by the rest of the mount point (a start reached through a link shows the link's
+/// path, not the host's).
+fn shown_mount_points(starts: &[Start], mounts: &[PathBuf]) -> HashSet<Vec<u8>> {
+    let mut out = HashSet::new();
+    for s in starts {
+        for m in mounts {
+            if let Ok(rest) = m.strip_prefix(&s.host)
+                && !rest.as_os_str().is_empty()
+            {
+                let shown = Path::new(OsStr::from_bytes(&s.shown)).join(rest);
+                out.insert(shown.as_os_str().as_bytes().to_vec());
+            }
+        }
+    }
+    out
+}
+
 /// Judges the names at the top of `/` (default set) and walks the system directories.
 pub fn gather_system_paths(
     root: &Root,
@@ -524,7 +542,11 @@ pub fn gather_system_paths(
             Err(e) => out.errors.push(e.into()),
         }
     }
+    let never_enter = shown_mount_points(&starts, &root.mounts_not_entered());
+    let hosts: Vec<PathBuf> = starts.iter().map(|s| s.host.clone()).collect();
     let mut outcome = scan::scan(&ScanConfig {
+        never_enter: Some(Arc::new(never_enter)),
+        deadline: crate::deadline::MOUNT_DEADLINE,
         starts,
         threads: ScanConfig::default_threads(),
         keep: KEEP,
@@ -535,6 +557,12 @@ pub fn gather_system_paths(
             None
         },
     });
+    // What the walk found hung is not asked again by the rest of the run.
+    for &i in &outcome.hung_starts {
+        if let Some(h) = hosts.get(i) {
+            root.note_no_answer(h);
+        }
+    }
     if !extra_offenders.is_empty() {
         outcome.offenders.total += extra_offenders.len() as u64;
         outcome.offenders.items.extend(extra_offenders);
