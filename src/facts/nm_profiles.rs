@@ -39,7 +39,7 @@ pub struct NmProfiles {
     /// Files NetworkManager ignores or refuses, as `path: why`.
     pub problems: Vec<String>,
     /// Files or directories that could not be read.
-    pub errors: Vec<String>,
+    pub errors: Vec<crate::facts::FactError>,
 }
 
 /// One candidate: its priority (directory index, newer first, name last), identity and data.
@@ -74,7 +74,7 @@ fn candidate(root: &Root, dir: usize, name: &str, out: &mut NmProfiles) -> Optio
         Ok(Some(st)) => st,
         Ok(None) => return None,
         Err(e) => {
-            out.errors.push(e.to_string());
+            out.errors.push(e.into());
             return None;
         }
     };
@@ -87,7 +87,7 @@ fn candidate(root: &Root, dir: usize, name: &str, out: &mut NmProfiles) -> Optio
     let text = match root.read_text(Path::new(&path)) {
         Ok(t) => t,
         Err(e) => {
-            out.errors.push(e.to_string());
+            out.errors.push(e.into());
             return None;
         }
     };
@@ -124,7 +124,7 @@ pub fn gather(root: &Root) -> NmProfiles {
         let entries = match root.read_dir_optional(Path::new(path)) {
             Ok(e) => e,
             Err(e) => {
-                out.errors.push(e.to_string());
+                out.errors.push(e.into());
                 continue;
             }
         };
