@@ -1422,9 +1422,9 @@ fn ssh_reply_path_agrees_with_kernel() {
 }
 
 /// Forced tunnelling, live: in a test namespace whose default route (main table, or another
-/// table as wg-quick sets it up) goes through a TUN device, net.egress-firewall warns in
-/// Azure-to-Azure quoting the networking guidance; a default route through a veth does not, and
-/// VMware scenarios are not concerned.
+/// table as wg-quick sets it up; OpenVPN's two /1 halves; an IPv6 default) goes through a TUN
+/// device, net.egress-firewall warns in Azure-to-Azure quoting the networking guidance; a
+/// default route through a veth does not, and VMware scenarios are not concerned.
 #[test]
 fn forced_tunnel_default_route_live() {
     if !is_root() {
@@ -1473,6 +1473,36 @@ fn forced_tunnel_default_route_live() {
     ns.ip("route replace default dev tun0");
     let c = run(&a2a);
     assert_eq!(c["status"], "warn", "{c:#}");
+    // OpenVPN's redirect-gateway def1: the two /1 halves through the tunnel, the default
+    // route left on eth0.
+    ns.ip("route replace default via 198.51.100.2 dev eth0");
+    ns.ip("route add 0.0.0.0/1 dev tun0");
+    ns.ip("route add 128.0.0.0/1 dev tun0");
+    let c = run(&a2a);
+    assert_eq!(c["status"], "warn", "{c:#}");
+    assert!(
+        c["summary"]
+            .to_string()
+            .contains("tun0 is a TUN/TAP device"),
+        "{c:#}"
+    );
+    ns.ip("route del 0.0.0.0/1 dev tun0");
+    ns.ip("route del 128.0.0.0/1 dev tun0");
+    let c = run(&a2a);
+    assert_eq!(c["status"], "pass", "{c:#}");
+    // An IPv6 default route through the tunnel (2001:db8::/32 only in this namespace).
+    ns.ip("-6 addr add 2001:db8:77::1/64 dev tun0 nodad");
+    ns.ip("-6 route add default dev tun0");
+    let c = run(&a2a);
+    assert_eq!(c["status"], "warn", "{c:#}");
+    let s = c["summary"].as_str().unwrap();
+    assert!(s.contains("IPv6"), "{s}");
+    assert!(
+        c["details"]
+            .to_string()
+            .contains("default route now, IPv6: tun0"),
+        "{c:#}"
+    );
     let c = run(&[
         "--only",
         "net.egress-firewall",
