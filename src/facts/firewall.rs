@@ -520,6 +520,7 @@ fn firewalld_config(root: &Root) -> Result<firewalld::Config, String> {
     for base in ["/usr/lib/firewalld", "/etc/firewalld"] {
         xml_files(root, &format!("{base}/zones"), &mut cfg.zones)?;
         xml_files(root, &format!("{base}/services"), &mut cfg.services)?;
+        xml_files(root, &format!("{base}/policies"), &mut cfg.policies)?;
     }
     if let Some(text) = root
         .read_optional(Path::new("/etc/firewalld/direct.xml"))

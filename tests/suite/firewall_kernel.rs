@@ -1422,9 +1422,9 @@ fn ssh_reply_path_agrees_with_kernel() {
 }
 
 /// Forced tunnelling, live: in a test namespace whose default route (main table, or another
-/// table as wg-quick sets it up) goes through a TUN device, net.egress-firewall warns in
-/// Azure-to-Azure quoting the networking guidance; a default route through a veth does not, and
-/// VMware scenarios are not concerned.
+/// table as wg-quick sets it up; OpenVPN's two /1 halves; an IPv6 default) goes through a TUN
+/// device, net.egress-firewall warns in Azure-to-Azure quoting the networking guidance; a
+/// default route through a veth does not, and VMware scenarios are not concerned.
 #[test]
 fn forced_tunnel_default_route_live() {
     if !is_root() {
@@ -1473,6 +1473,36 @@ fn forced_tunnel_default_route_live() {
     ns.ip("route replace default dev tun0");
     let c = run(&a2a);
     assert_eq!(c["status"], "warn", "{c:#}");
+    // OpenVPN's redirect-gateway def1: the two /1 halves through the tunnel, the default
+    // route left on eth0.
+    ns.ip("route replace default via 198.51.100.2 dev eth0");
+    ns.ip("route add 0.0.0.0/1 dev tun0");
+    ns.ip("route add 128.0.0.0/1 dev tun0");
+    let c = run(&a2a);
+    assert_eq!(c["status"], "warn", "{c:#}");
+    assert!(
+        c["summary"]
+            .to_string()
+            .contains("tun0 is a TUN/TAP device"),
+        "{c:#}"
+    );
+    ns.ip("route del 0.0.0.0/1 dev tun0");
+    ns.ip("route del 128.0.0.0/1 dev tun0");
+    let c = run(&a2a);
+    assert_eq!(c["status"], "pass", "{c:#}");
+    // An IPv6 default route through the tunnel (2001:db8::/32 only in this namespace).
+    ns.ip("-6 addr add 2001:db8:77::1/64 dev tun0 nodad");
+    ns.ip("-6 route add default dev tun0");
+    let c = run(&a2a);
+    assert_eq!(c["status"], "warn", "{c:#}");
+    let s = c["summary"].as_str().unwrap();
+    assert!(s.contains("IPv6"), "{s}");
+    assert!(
+        c["details"]
+            .to_string()
+            .contains("default route now, IPv6: tun0"),
+        "{c:#}"
+    );
     let c = run(&[
         "--only",
         "net.egress-firewall",
@@ -1481,4 +1511,111 @@ fn forced_tunnel_default_route_live() {
     ]);
     assert_eq!(c["status"], "pass", "{c:#}");
     assert!(!c["summary"].as_str().unwrap().contains("tunnel"), "{c:#}");
+}
+
+/// OUTPUT rule sets for the outbound half of mvc.port-20004 (iptables text, nftables text):
+/// policies, REJECT, ranges, multiport, negations, conntrack state, loopback-only accepts.
+const MVC_OUT_CASES: &[(&str, &str)] = &[
+    (
+        "-A OUTPUT -p tcp -m tcp --dport 20004 -j REJECT",
+        "tcp dport 20004 reject",
+    ),
+    (
+        "-A OUTPUT -p tcp -m tcp --dport 20000:20010 -j DROP",
+        "tcp dport 20000-20010 drop",
+    ),
+    (
+        "-A OUTPUT -p tcp -m multiport --dports 443,20004 -j ACCEPT\n-A OUTPUT -j DROP",
+        "tcp dport { 443, 20004 } accept\n    drop",
+    ),
+    (
+        "-A OUTPUT -p tcp -m tcp ! --dport 20004 -j DROP",
+        "tcp dport != 20004 drop",
+    ),
+    (
+        "-A OUTPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT\n-A OUTPUT -j DROP",
+        "ct state established accept\n    drop",
+    ),
+    (
+        "-A OUTPUT -m conntrack --ctstate NEW -p tcp -m tcp --dport 20004 -j ACCEPT\n-A OUTPUT -j REJECT",
+        "ct state new tcp dport 20004 accept\n    reject",
+    ),
+    (
+        "-A OUTPUT -o lo -j ACCEPT\n-A OUTPUT -p tcp -j DROP",
+        "oifname \"lo\" accept\n    meta l4proto tcp drop",
+    ),
+    ("-A OUTPUT -p udp -j DROP", "meta l4proto udp drop"),
+    (
+        "-A OUTPUT -p tcp -m tcp --dport 20005 -j DROP",
+        "tcp dport 20005 drop",
+    ),
+];
+
+/// mvc.port-20004's outbound answer (new connections to the other members on 20004) against
+/// the kernel: each rule set above, loaded with iptables-restore and with nft, live and as boot
+/// files, must say "accepted" exactly when the server's connection to the peer's 20004 is made.
+#[test]
+fn mvc_outbound_20004_agrees_with_kernel() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let mut pair = NetPair::new(&[]);
+    pair.peer_listen(&[], &[], &[20004]);
+    let target: Vec<SocketAddr> = vec![format!("{}:20004", netns::PEER_V4).parse().unwrap()];
+    let mut outcomes = BTreeMap::new();
+    for (i, (ipt, nft)) in MVC_OUT_CASES.iter().enumerate() {
+        for family in ["iptables", "nftables"] {
+            pair.flush();
+            let (text, boot) = if family == "iptables" {
+                let text =
+                    format!("*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n{ipt}\nCOMMIT\n");
+                pair.load(&["iptables-restore"], &text).unwrap();
+                let unit = "[Service]\nExecStart=/usr/libexec/iptables/iptables.init start\n";
+                let t = boot_root("iptables.service", unit, "/etc/sysconfig/iptables", &text);
+                (text, t)
+            } else {
+                let text = format!(
+                    "flush ruleset\ntable inet t {{\n  chain output {{\n    type filter hook output priority 0; policy accept;\n    {nft}\n  }}\n}}\n"
+                );
+                pair.load(&["nft", "-f", "-"], &text).unwrap();
+                let unit = "[Service]\nExecStart=/usr/sbin/nft -f /etc/nftables.conf\n";
+                let t = boot_root("nftables.service", unit, "/etc/nftables.conf", &text);
+                (text, t)
+            };
+            let ok = pair.reachable_from_server(&target)[0];
+            *outcomes.entry(ok).or_insert(0) += 1;
+            let live = mvc_report(&pair, &[]);
+            let (_, booted) = common::check_root(boot.path(), &["--only", "mvc.port-20004"]);
+            for (side, report) in [("now", &live), ("after reboot", &booted)] {
+                let c = common::check(report, "mvc.port-20004");
+                // The outbound half is in the details only when it does not pass.
+                let head = format!("outbound TCP 20004 {side}, IPv4: ");
+                let said = c["details"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter_map(|d| d.as_str())
+                    .find_map(|d| d.strip_prefix(head.as_str()))
+                    .unwrap_or("accepted (the outbound half passes)");
+                let summary = c["summary"].as_str().unwrap();
+                assert_eq!(
+                    summary.contains("outbound TCP 20004"),
+                    !said.starts_with("accepted ("),
+                    "{c:#}"
+                );
+                assert_eq!(
+                    said.starts_with("accepted") && !said.starts_with("accepted only"),
+                    ok,
+                    "case {i} {family} {side}: kernel {} but the tool says {said}\n{text}",
+                    if ok { "let it out" } else { "blocked it" }
+                );
+                assert!(
+                    said.starts_with("accepted") || said.starts_with("blocked"),
+                    "{said}"
+                );
+            }
+        }
+    }
+    assert_eq!(outcomes.len(), 2, "both outcomes exercised: {outcomes:?}");
 }
