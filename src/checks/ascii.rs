@@ -37,6 +37,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "no published error code (the seed's requirement: registration and machine naming with a non-English host name)",
             ],
         },
+        codes: &[],
         run: check_hostname,
     },
     CheckDef {
@@ -54,6 +55,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "no published error code (mount points unique ignoring case: reference/asr-errors.md section 3, newer VMware/physical matrix)",
             ],
         },
+        codes: &[],
         run: check_mount_points,
     },
     CheckDef {
@@ -71,6 +73,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "no published error code (device names unique ignoring case: reference/asr-errors.md section 3, newer VMware/physical matrix)",
             ],
         },
+        codes: &[],
         run: check_device_names,
     },
     CheckDef {
@@ -88,6 +91,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "no published error code (the seed's requirement: English-only system paths and file names)",
             ],
         },
+        codes: &[],
         run: check_system_paths,
     },
 ];

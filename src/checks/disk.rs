@@ -44,6 +44,7 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "seeds/000, VMware/physical and Hyper-V VMM to Azure sections, Replicated machine prerequisites (\"Individual disk capacity ... 1023 GB\"); reference/asr-matrix.md section 5 (Disk size, OS disk)",
             prevents: &["enable replication failure for oversized disks"],
         },
+        codes: &[],
         run: check_size,
     },
     CheckDef {
@@ -59,6 +60,7 @@ pub const CHECKS: &[CheckDef] = &[
             reference: SEED_HYPERV,
             prevents: &["enable replication failure for too many disks"],
         },
+        codes: &[],
         run: check_count,
     },
     CheckDef {
@@ -74,6 +76,7 @@ pub const CHECKS: &[CheckDef] = &[
             reference: SEED_VMWARE,
             prevents: &["95524"],
         },
+        codes: &[],
         run: check_install_space,
     },
 ];

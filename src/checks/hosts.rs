@@ -34,6 +34,7 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
             "replication: IP not found",
         ],
     },
+    codes: &[],
     run: check_hosts,
 }];
 

@@ -34,6 +34,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "configuration server TLS error (35) behind an authenticated proxy",
             ],
         },
+        codes: &[],
         run: check_proxy,
     },
     CheckDef {
@@ -56,6 +57,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "151066 (trusted roots missing)",
             ],
         },
+        codes: &[],
         run: outbound::check_outbound,
     },
 ];
@@ -371,6 +373,8 @@ fn check_proxy(ctx: &Context<'_>) -> Finding {
         details,
         remediation: None,
         if_advice: None,
+        code: None,
+        problems: Vec::new(),
     }
 }
 

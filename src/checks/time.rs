@@ -46,6 +46,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "ACS50008",
             ],
         },
+        codes: &[],
         run: check_service,
     },
     CheckDef {
@@ -65,6 +66,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "ACS50008",
             ],
         },
+        codes: &[],
         run: check_synchronized,
     },
 ];

@@ -260,6 +260,8 @@ pub(super) fn check_outbound(ctx: &Context<'_>) -> Finding {
         details: Vec::new(),
         remediation: None,
         if_advice: None,
+        code: None,
+        problems: Vec::new(),
     }
     .details(lines)
     .detail(route)
