@@ -29,7 +29,7 @@ pub mod vmware;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::facts::Facts;
+use crate::facts::{FactError, Facts};
 use crate::matrix::LoadedMatrix;
 use crate::parse::glob::Glob;
 use crate::scenario::Scenario;
@@ -372,7 +372,7 @@ pub struct CheckDef {
     /// Every distinct problem the check can report (`explain` lists them; README's table of
     /// finding codes is tested against them).
     pub codes: &'static [Code],
-    pub run: fn(&Context<'_>) -> Finding,
+    pub run: fn(&Context<'_>) -> Result<Finding, FactError>,
 }
 
 impl CheckDef {
@@ -437,7 +437,55 @@ pub fn evaluate(def: &CheckDef, ctx: &Context<'_>) -> Finding {
     if def.online_only && !ctx.options.online {
         return Finding::skip("makes network connections; run with --online to include it");
     }
-    severity::apply((def.run)(ctx), ctx).bounded()
+    severity::apply(outcome((def.run)(ctx)), ctx).bounded()
+}
+
+/// A check's answer as a finding: a fact the check could not do without (`?` on a
+/// [`FactError`]) becomes `error` with the path and the reason. The one place that happens.
+pub fn outcome(result: Result<Finding, FactError>) -> Finding {
+    match result {
+        Ok(f) => f,
+        Err(e) => {
+            let f = Finding::error(format!("could not read what this check needs: {e}"))
+                .code(fact_code(&e.kind));
+            match e.hint() {
+                Some(hint) => f.fix(hint),
+                None => f,
+            }
+        }
+    }
+}
+
+/// The finding codes every check may give when a fact it needs could not be read (the run
+/// gives them in [`outcome`], so no check declares them): `CHECK-ID/fact-KIND`.
+pub const FACT_CODES: &[(&str, &str)] = &[
+    ("fact-not-found", "a file the check needs is not there"),
+    (
+        "fact-permission-denied",
+        "reading needs more rights: run as root",
+    ),
+    ("fact-too-large", "a file is larger than the tool reads"),
+    (
+        "fact-not-regular-file",
+        "a directory, FIFO or device where a file was needed",
+    ),
+    ("fact-unparsable", "a file was read but does not parse"),
+    (
+        "fact-unreadable",
+        "a file could not be read for another reason",
+    ),
+];
+
+fn fact_code(kind: &crate::facts::error::FactErrorKind) -> &'static str {
+    use crate::facts::error::FactErrorKind as K;
+    match kind {
+        K::NotFound => FACT_CODES[0].0,
+        K::PermissionDenied => FACT_CODES[1].0,
+        K::TooLarge => FACT_CODES[2].0,
+        K::NotRegularFile => FACT_CODES[3].0,
+        K::Unparsable { .. } => FACT_CODES[4].0,
+        K::Other => FACT_CODES[5].0,
+    }
 }
 
 /// Runs one check function against a fixture root, live (with `probe`) or not.
@@ -446,7 +494,7 @@ pub(crate) fn run_on(
     dir: &std::path::Path,
     probe: Option<crate::probe::FakeProbe>,
     scenario: Scenario,
-    run: fn(&Context<'_>) -> Finding,
+    run: fn(&Context<'_>) -> Result<Finding, FactError>,
 ) -> Finding {
     use crate::facts::Sources;
     let facts = Facts::new(Sources {
@@ -462,7 +510,7 @@ pub(crate) fn run_on(
         all_matrices: &[],
         options: &options,
     };
-    run(&ctx)
+    outcome(run(&ctx))
 }
 
 #[cfg(test)]
@@ -522,6 +570,26 @@ mod tests {
         ] {
             assert!(find(id).is_some(), "{id} missing");
         }
+    }
+
+    /// A fact a check could not do without becomes `error` naming the path and reason, with
+    /// "run as root" as the fix when permission was denied; a finding passes through as it is.
+    #[test]
+    fn fact_errors_become_error_findings() {
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let e = FactError::io(std::path::Path::new("/etc/shadow"), &denied);
+        let f = outcome(Err(e));
+        assert_eq!(f.status, Status::Error);
+        assert!(f.summary.contains("/etc/shadow: "), "{}", f.summary);
+        assert_eq!(f.remediation.as_deref(), Some("run asr-preflight as root"));
+        assert_eq!(f.code, Some("fact-permission-denied"));
+        let f = outcome(Err(FactError::unparsable("/etc/fstab", Some(2), "bad")));
+        assert_eq!(f.status, Status::Error);
+        assert!(f.summary.ends_with("/etc/fstab: bad"), "{}", f.summary);
+        assert_eq!(f.remediation, None);
+        assert_eq!(f.code, Some("fact-unparsable"));
+        let pass = Finding::pass("fine");
+        assert_eq!(outcome(Ok(pass.clone())), pass);
     }
 
     /// Oversized findings are cut at character boundaries with what was left out counted;

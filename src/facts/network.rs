@@ -6,6 +6,7 @@
 //! keyfiles. Which adapters count for a check (loopback, container bridges, `--ignore-interface`)
 //! is the check's decision, not made here.
 
+use crate::facts::FactError;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -80,7 +81,7 @@ pub struct NetworkFacts {
     pub sources: Vec<String>,
     pub nics: Vec<Nic>,
     /// Could not look: a probe failure or an unreadable file (path and cause).
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
     /// Values in configuration files that were not understood (`path: line N: ...`).
     pub problems: Vec<String>,
     /// Gathered from the running kernel rather than from configuration files.
@@ -145,7 +146,7 @@ fn live(p: &dyn Probe) -> NetworkFacts {
                 })
                 .collect()
         }
-        Err(e) => f.errors.push(e.to_string()),
+        Err(e) => f.errors.push(e.into()),
     }
     f
 }
@@ -205,7 +206,7 @@ fn dir_files(root: &Root, dir: &Path, f: &mut NetworkFacts) -> Vec<String> {
             })
             .collect(),
         Err(e) => {
-            f.errors.push(e.to_string());
+            f.errors.push(e.into());
             Vec::new()
         }
     }
@@ -219,7 +220,7 @@ fn read(root: &Root, path: &str, f: &mut NetworkFacts) -> Option<String> {
         }
         Err(e) if e.is_not_found() => None,
         Err(e) => {
-            f.errors.push(e.to_string());
+            f.errors.push(e.into());
             None
         }
     }
@@ -363,9 +364,11 @@ fn netplan_files(root: &Root, f: &mut NetworkFacts) {
                 paths.push(path);
                 parsed.push(devs);
             }
-            Err(e) => f
-                .errors
-                .push(format!("{path}: {e} (netplan file not understood)")),
+            Err(e) => f.errors.push(FactError::unparsable(
+                &path,
+                None,
+                format!("{e} (netplan file not understood)"),
+            )),
         }
     }
     // Merged devices are attributed to the last file that defines them.
@@ -492,7 +495,7 @@ mod tests {
         assert_eq!(f.nics[0].addrs[0].prefix, Some(24));
         assert_eq!(f.errors.len(), 1);
         assert!(
-            f.errors[0].contains("/etc/netplan/01.yaml"),
+            f.errors[0].to_string().contains("/etc/netplan/01.yaml"),
             "{:?}",
             f.errors
         );
