@@ -22,6 +22,11 @@ pub fn list(format: ListFormat) -> String {
                         "scenarios": c.applies.names(),
                         "live_only": c.live_only,
                         "online_only": c.online_only,
+                        "codes": c.codes.iter().map(|k| json!({
+                            "code": format!("{}/{}", c.id, k.name),
+                            "statuses": k.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+                            "about": k.about,
+                        })).collect::<Vec<_>>(),
                     })
                 })
                 .collect();
@@ -69,6 +74,20 @@ pub fn explain(def: &CheckDef) -> String {
     let _ = writeln!(out, "Source\n  {}", def.doc.reference);
     if !def.doc.prevents.is_empty() {
         let _ = writeln!(out, "\nPrevents\n  {}", def.doc.prevents.join(", "));
+    }
+    if !def.codes.is_empty() {
+        let _ = writeln!(out, "\nFinding codes");
+        for c in def.codes {
+            let statuses: Vec<&str> = c.statuses.iter().map(|s| s.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "  {}/{} ({}): {}",
+                def.id,
+                c.name,
+                statuses.join(", "),
+                c.about
+            );
+        }
     }
     if def.id == "net.egress-firewall" {
         region_table(&mut out);

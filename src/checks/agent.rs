@@ -5,7 +5,7 @@
 //! into warnings; `"enforce"` (asr-2026) keeps them failures.
 
 use super::severity::Advice;
-use super::{Applies, CheckDef, Context, Doc, Finding, Status};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
 use crate::facts::FactError;
 use crate::facts::boot::{DEFAULT_GRUB, DeviceRef};
 use crate::facts::firmware::Firmware;
@@ -28,7 +28,7 @@ const AGENT_IN_GUEST: &[Scenario] = &[
 const REF: &str = "reference/asr-matrix.md section 4 (the Mobility service installer's prerequisite checks, AGENT); reference/asr-errors.md section 1a";
 
 macro_rules! agent_check {
-    ($id:expr, $title:expr, $live:expr, $req:expr, $why:expr, $fix:expr, $prevents:expr, $run:expr) => {
+    ($id:expr, $title:expr, $live:expr, $req:expr, $why:expr, $fix:expr, $prevents:expr, $run:expr $(, codes: $codes:expr)?) => {
         CheckDef {
             id: $id,
             title: $title,
@@ -41,6 +41,12 @@ macro_rules! agent_check {
                 fix: $fix,
                 reference: REF,
                 prevents: $prevents,
+            },
+            codes: {
+                #[allow(unused_variables)]
+                let codes: &[Code] = &[];
+                $(let codes: &[Code] = $codes;)?
+                codes
             },
             run: $run,
         }

@@ -38,6 +38,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "no published error code (the seed's requirement: registration and machine naming with a non-English host name)",
             ],
         },
+        codes: &[],
         run: check_hostname,
     },
     CheckDef {
@@ -55,6 +56,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "no published error code (mount points unique ignoring case: reference/asr-errors.md section 3, newer VMware/physical matrix)",
             ],
         },
+        codes: &[],
         run: check_mount_points,
     },
     CheckDef {
@@ -72,6 +74,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "no published error code (device names unique ignoring case: reference/asr-errors.md section 3, newer VMware/physical matrix)",
             ],
         },
+        codes: &[],
         run: check_device_names,
     },
     CheckDef {
@@ -89,6 +92,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "no published error code (the seed's requirement: English-only system paths and file names)",
             ],
         },
+        codes: &[],
         run: check_system_paths,
     },
 ];

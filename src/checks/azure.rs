@@ -24,6 +24,7 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
         reference: "reference/asr-errors.md section 1b (151076, 150066, 151099, 151095: VM agent missing, stopped or old; EXT, SH) and section 3 (waagent present/running/current)",
         prevents: &["151076", "150066", "151099", "151095"],
     },
+    codes: &[],
     run: check_vm_agent,
 }];
 

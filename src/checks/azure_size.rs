@@ -21,6 +21,7 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
         reference: "A2A-2026b (azure-to-azure-support-matrix, ms.date 2026-02-27), section Replicated machines: Compute settings (Size, RAM); reference/asr-matrix.md section 9",
         prevents: &["replication of an unsupported VM size"],
     },
+    codes: &[],
     run: check_vm_size,
 }];
 

@@ -45,6 +45,7 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "seeds/000, VMware/physical and Hyper-V VMM to Azure sections, Replicated machine prerequisites (\"Individual disk capacity ... 1023 GB\"); reference/asr-matrix.md section 5 (Disk size, OS disk)",
             prevents: &["enable replication failure for oversized disks"],
         },
+        codes: &[],
         run: check_size,
     },
     CheckDef {
@@ -60,6 +61,7 @@ pub const CHECKS: &[CheckDef] = &[
             reference: SEED_HYPERV,
             prevents: &["enable replication failure for too many disks"],
         },
+        codes: &[],
         run: check_count,
     },
     CheckDef {
@@ -75,6 +77,7 @@ pub const CHECKS: &[CheckDef] = &[
             reference: SEED_VMWARE,
             prevents: &["95524"],
         },
+        codes: &[],
         run: check_install_space,
     },
 ];

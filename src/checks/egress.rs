@@ -45,6 +45,7 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
             "registration with the configuration server failing: (7) Couldn't connect",
         ],
     },
+    codes: &[],
     run: check_egress,
 }];
 
@@ -327,6 +328,8 @@ fn check_egress(ctx: &Context<'_>) -> Result<Finding, FactError> {
         details,
         remediation: None,
         if_advice: None,
+        code: None,
+        problems: Vec::new(),
     };
     if status < Status::Pass {
         let mut fix = Vec::new();

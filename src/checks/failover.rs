@@ -47,6 +47,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "LisDriversAvailable",
             ],
         },
+        codes: &[],
         run: check_hyperv_drivers,
     },
     CheckDef {
@@ -66,6 +67,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "LisDriversAvailable",
             ],
         },
+        codes: &[],
         run: check_initramfs_drivers,
     },
     CheckDef {
@@ -81,6 +83,7 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "reference/asr-errors.md section 3 (\"dracut hostonly=\\\"yes\\\" drops them\"); reference/asr-errors.md section 1d (170010)",
             prevents: &["170010", "E_RECOVERY_HV_DRIVERS_MISSING"],
         },
+        codes: &[],
         run: check_dracut_hostonly,
     },
     CheckDef {
@@ -96,6 +99,7 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "reference/asr-errors.md section 1d (170010: tools missing) and section 3 (\"Hydration tools present\")",
             prevents: &["170010", "E_RECOVERY_* (required tools missing)"],
         },
+        codes: &[],
         run: check_hydration_tools,
     },
     CheckDef {
@@ -115,6 +119,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "initrd backup or regeneration failure",
             ],
         },
+        codes: &[],
         run: check_initrd_space,
     },
 ];

@@ -1,7 +1,7 @@
 //! `hostname.valid`: the machine name follows Azure's naming rule for the virtual machine
 //! created at failover (1-63 letters, digits and hyphens, no hyphen at either end).
 
-use super::{Applies, CheckDef, Context, Doc, Finding};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding};
 use crate::facts::FactError;
 use crate::scenario::Scenario;
 use crate::text::escape_bytes;
@@ -27,6 +27,15 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
             "Azure VM creation at failover (invalid name)",
         ],
     },
+    codes: &[
+        Code::error("cannot-read", "the host name could not be read"),
+        Code::fail("empty", "the host name is empty"),
+        Code::warn("localhost", "the host name is the default localhost"),
+        Code::fail(
+            "bad-name",
+            "the machine name breaks the 1-63 letters, digits and hyphens rule",
+        ),
+    ],
     run: check_hostname,
 }];
 
@@ -169,6 +178,7 @@ fn check_hostname(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let Some(name) = &h.name else {
         if ctx.facts.is_live() || !h.errors.is_empty() {
             return Ok(Finding::error("could not read the host name")
+                .code("cannot-read")
                 .detail(h.source.clone())
                 .details(h.errors.clone()));
         }
@@ -183,6 +193,7 @@ fn check_hostname(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let from = format!("host name '{shown_full}' from {}", h.source);
     if name.is_empty() {
         return Ok(Finding::fail("the host name is empty")
+            .code("empty")
             .detail(from)
             .details(others)
             .fix(rename_fix(ctx, "NEW-NAME")));
@@ -192,7 +203,7 @@ fn check_hostname(ctx: &Context<'_>) -> Result<Finding, FactError> {
         let f = if label.eq_ignore_ascii_case(b"localhost") {
             Finding::warn(format!(
                 "'{shown}' follows the naming rule but is the default 'localhost', not a name of this machine"
-            ))
+            )).code("localhost")
             .fix(rename_fix(ctx, "NEW-NAME"))
         } else {
             Finding::pass(format!(
@@ -212,6 +223,7 @@ fn check_hostname(ctx: &Context<'_>) -> Result<Finding, FactError> {
         problems[0].describe()
     );
     Ok(Finding::fail(summary)
+        .code("bad-name")
         .details(
             problems
                 .iter()

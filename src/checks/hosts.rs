@@ -35,6 +35,7 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
             "replication: IP not found",
         ],
     },
+    codes: &[],
     run: check_hosts,
 }];
 

@@ -34,6 +34,7 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
             "registration of cloned machines (unsupported)",
         ],
     },
+    codes: &[],
     run: check_agent_clone,
 }];
 

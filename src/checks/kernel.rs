@@ -36,6 +36,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "data tracking module not loaded",
             ],
         },
+        codes: &[],
         run: check_installed_supported,
     },
     CheckDef {
@@ -54,6 +55,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "installer refusal: /lib/modules/`uname -r` missing",
             ],
         },
+        codes: &[],
         run: check_modules_dir,
     },
 ];

@@ -35,6 +35,7 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
         reference: SEED_VMWARE_ROW,
         prevents: &["no multi-VM consistent recovery points"],
     },
+    codes: &[],
     run: check_mvc,
 }];
 
@@ -168,6 +169,8 @@ fn port_finding(ctx: &Context<'_>, required: bool) -> Finding {
         details,
         remediation: None,
         if_advice: None,
+        code: None,
+        problems: Vec::new(),
     };
     let mut fixes = Vec::new();
     if !holders.is_empty() {

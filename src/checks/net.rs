@@ -35,6 +35,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "configuration server TLS error (35) behind an authenticated proxy",
             ],
         },
+        codes: &[],
         run: check_proxy,
     },
     CheckDef {
@@ -57,6 +58,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "151066 (trusted roots missing)",
             ],
         },
+        codes: &[],
         run: outbound::check_outbound,
     },
 ];
@@ -372,6 +374,8 @@ fn check_proxy(ctx: &Context<'_>) -> Result<Finding, FactError> {
         details,
         remediation: None,
         if_advice: None,
+        code: None,
+        problems: Vec::new(),
     })
 }
 

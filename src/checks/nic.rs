@@ -30,6 +30,7 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "reference/asr-errors.md section 1c (registration strings: No Valid IP Address found) and section 3 (at least one IPv4 on every NIC; IPv6 unsupported); reference/asr-matrix.md section 5 (Network: guest IPv4 only)",
             prevents: &["registration: No Valid IP Address found"],
         },
+        codes: &[],
         run: check_ipv4,
     },
     CheckDef {
@@ -45,6 +46,7 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "reference/asr-matrix.md section 5 (Network: guest NIC teaming no, VMW-2023); reference/asr-errors.md section 3 (in-guest NIC teaming unsupported)",
             prevents: &["no network after failover (unsupported in-guest NIC teaming)"],
         },
+        codes: &[],
         run: check_teaming,
     },
 ];

@@ -1,7 +1,7 @@
 //! Operating system checks: a 64-bit machine, a distribution and version the support matrix
 //! lists for the scenario, and a kernel the matrix row accepts.
 
-use super::{Applies, CheckDef, Context, Doc, Finding};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding};
 use crate::facts::FactError;
 use crate::matrix::LoadedMatrix;
 use crate::matrix::lookup::{KernelVerdict, OsVerdict};
@@ -23,6 +23,10 @@ pub const CHECKS: &[CheckDef] = &[
             reference: SEED_LINUX_ROW,
             prevents: &["installer refusal: machine is not x86_64 (agent OS_details.sh)"],
         },
+        codes: &[
+            Code::fail("unsupported-arch", "the machine is not x86_64"),
+            Code::error("cannot-read", "the architecture could not be determined"),
+        ],
         run: check_arch,
     },
     CheckDef {
@@ -41,6 +45,25 @@ pub const CHECKS: &[CheckDef] = &[
                 "170010 (failover hydration aborts on an unsupported operating system)",
             ],
         },
+        codes: &[
+            Code::error(
+                "unknown-distribution",
+                "the release files do not say which distribution this is",
+            ),
+            Code::error(
+                "unknown-version",
+                "the release files do not say which version",
+            ),
+            Code::fail("dropped", "the matrix no longer supports this release"),
+            Code::warn(
+                "derivative",
+                "a distribution the matrix does not name, resembling a listed one by ID_LIKE",
+            ),
+            Code::fail(
+                "not-listed",
+                "the release is not in the matrix for the scenario",
+            ),
+        ],
         run: check_supported,
     },
     CheckDef {
@@ -60,6 +83,21 @@ pub const CHECKS: &[CheckDef] = &[
                 "data tracking module not loaded",
             ],
         },
+        codes: &[
+            Code::error("cannot-read", "the kernel release could not be determined"),
+            Code::warn(
+                "verify",
+                "the kernel series is supported but the exact build must be verified",
+            ),
+            Code::warn(
+                "newer",
+                "the kernel is newer than the newest the matrix lists",
+            ),
+            Code::fail(
+                "unsupported-kernel",
+                "the kernel is not one the matrix accepts",
+            ),
+        ],
         run: check_kernel,
     },
 ];
@@ -70,7 +108,7 @@ fn check_arch(ctx: &Context<'_>) -> Result<Finding, FactError> {
         Some(arch) if ctx.matrix.arch_allowed(arch) => {
             Ok(Finding::pass(format!("{arch} (from {})", a.source)))
         }
-        Some(arch) => Ok(Finding::fail(format!("{arch} is not a supported architecture"))
+        Some(arch) => Ok(Finding::fail(format!("{arch} is not a supported architecture")).code("unsupported-arch")
             .detail(format!("read from {}", a.source))
             .detail(format!(
                 "the {} matrix supports: {}",
@@ -78,7 +116,7 @@ fn check_arch(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 ctx.matrix.data.arch.join(", ")
             ))
             .fix("Site Recovery protects 64-bit (x86_64) Linux only: reinstall with the 64-bit edition.")),
-        None => Ok(Finding::error("could not determine the machine architecture")
+        None => Ok(Finding::error("could not determine the machine architecture").code("cannot-read")
             .detail(a.source.clone())
             .details(a.error.clone())),
     }
@@ -161,10 +199,12 @@ fn check_supported(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let m = ctx.matrix;
     let Some(id) = &os.id else {
         let f = if os.errors.is_empty() {
-            Finding::error("could not determine the distribution: no release file found")
+            Finding::error("could not determine the distribution: no release file found").code("unknown-distribution")
                 .detail("looked for /etc/oracle-release, centos-release, redhat-release, os-release, /usr/lib/os-release, SuSE-release, lsb-release, debian_version, system-release")
         } else {
-            Finding::error("could not determine the distribution").details(os.errors.clone())
+            Finding::error("could not determine the distribution")
+                .code("unknown-distribution")
+                .details(os.errors.clone())
         };
         return Ok(f);
     };
@@ -172,6 +212,7 @@ fn check_supported(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let Some(ver) = &os.version else {
         return Ok(
             Finding::error(format!("{id}: the release files do not say which version"))
+                .code("unknown-version")
                 .detail(source)
                 .details(os.errors.clone()),
         );
@@ -201,7 +242,7 @@ fn check_supported(ctx: &Context<'_>) -> Result<Finding, FactError> {
                     describe_os(ctx),
                     ctx.scenario.as_str(),
                     gone.dropped.as_deref().unwrap_or_default()
-                ))
+                )).code("dropped")
                 .detail(source);
                 let f = match gone.provenance() {
                     Some(p) => f.detail(format!("judged by the {} matrix, row from {p}", m.name())),
@@ -225,7 +266,7 @@ fn check_supported(ctx: &Context<'_>) -> Result<Finding, FactError> {
                         m.name(),
                         row.name,
                         ctx.scenario.as_str()
-                    ))
+                    )).code("derivative")
                     .detail(source)
                     .detail(format!("ID_LIKE: {}", os.id_like.join(" ")))
                     .fix("Site Recovery supports the distributions its matrix names; confirm support for this derivative with Microsoft before protecting the machine."));
@@ -238,7 +279,7 @@ fn check_supported(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 describe_os(ctx),
                 m.name(),
                 ctx.scenario.as_str()
-            ))
+            )).code("not-listed")
             .detail(source);
             let f = if listed.is_empty() {
                 f.detail(format!("the matrix lists no release of '{id}' for this scenario"))
@@ -295,6 +336,7 @@ fn check_kernel(ctx: &Context<'_>) -> Result<Finding, FactError> {
     };
     let Some(release) = &k.release else {
         return Ok(Finding::error("could not determine the kernel")
+            .code("cannot-read")
             .detail(k.source.clone())
             .details(k.errors.clone()));
     };
@@ -316,7 +358,7 @@ fn check_kernel(ctx: &Context<'_>) -> Result<Finding, FactError> {
         }
         KernelVerdict::Verify(rule) => Ok(Finding::warn(format!(
             "{shown}: the kernel series is supported but the exact build must be verified"
-        ))
+        )).code("verify")
         .detail(rule.description.clone())
         .detail(source)
         .fix("Compare the kernel with the Mobility service version's kernel table in the Site Recovery support matrix before protecting the machine.")),
@@ -324,7 +366,7 @@ fn check_kernel(ctx: &Context<'_>) -> Result<Finding, FactError> {
             let date = ctx.matrix.data.os[row].ms_date.as_deref().unwrap_or("its source");
             Ok(Finding::warn(format!(
                 "{shown} is newer than the matrix of {date} lists; check the current matrix"
-            ))
+            )).code("newer")
             .detail(format!("newest listed in this series: {newest} ({})", rule.description))
             .detail(source)
             .fix("Check the current Site Recovery support matrix (the kernel table of the newest Mobility service) for this kernel before protecting the machine."))
@@ -334,7 +376,7 @@ fn check_kernel(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 "{shown} is not accepted for {} by the {} matrix",
                 describe_os(ctx),
                 ctx.matrix.name()
-            ))
+            )).code("unsupported-kernel")
             .detail(source)
             .details(rules.iter().map(|r| format!("accepted: {}", r.description)));
             Ok(with_elsewhere(f, ctx).fix(

@@ -6,7 +6,7 @@
 use super::firewall::{
     PortResult, all_details, firewall_status, port_result, port_summary, remediation,
 };
-use super::{Applies, CheckDef, Context, Doc, Finding, Status};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
 use crate::facts::FactError;
 use crate::facts::processes::ProcessFacts;
 use crate::facts::services::{BootState, InitSystem, ServiceEnablement};
@@ -36,6 +36,23 @@ pub const CHECKS: &[CheckDef] = &[
                 "95108 (push installation over ssh fails)",
             ],
         },
+        codes: &[
+            Code::error(
+                "init-unknown",
+                "the init system the machine boots with could not be told",
+            ),
+            Code::error(
+                "cannot-read",
+                "a unit, link or init script that decides enablement could not be read",
+            ),
+            Code::fail(
+                "config-refused",
+                "sshd is enabled but its configuration has lines sshd refuses, so it exits at start",
+            ),
+            Code::fail("disabled", "sshd is installed but not enabled at boot"),
+            Code::fail("masked", "the sshd unit is masked: systemd never starts it"),
+            Code::fail("not-installed", "no SSH server is installed"),
+        ],
         run: check_autostart,
     },
     CheckDef {
@@ -55,6 +72,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "ssh to the failed-over VM refused or timing out",
             ],
         },
+        codes: &[],
         run: check_ssh,
     },
 ];
@@ -126,13 +144,16 @@ fn check_autostart(ctx: &Context<'_>) -> Result<Finding, FactError> {
     if e.init == InitSystem::Unknown {
         return Ok(with_details(Finding::error(
             "could not tell which init system the machine boots with, so not whether sshd starts at boot",
-        )));
+        ).code("init-unknown")));
     }
     if !e.errors.is_empty() {
-        return Ok(with_details(Finding::error(format!(
-            "could not read everything that decides whether sshd starts at boot ({})",
-            e.init.as_str()
-        ))));
+        return Ok(with_details(
+            Finding::error(format!(
+                "could not read everything that decides whether sshd starts at boot ({})",
+                e.init.as_str()
+            ))
+            .code("cannot-read"),
+        ));
     }
     let unit = e.unit.clone().unwrap_or_else(|| "sshd".into());
     match e.state {
@@ -143,7 +164,7 @@ fn check_autostart(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 "{unit} is enabled at boot ({}) but sshd will not start: {}",
                 e.init.as_str(),
                 refused[0]
-            )))
+            )).code("config-refused"))
             .details(refused.iter().map(|r| format!("sshd refuses {r}")))
             .fix("Correct or remove the lines named (a Port needs a number from 1 to 65535 or a tcp service of /etc/services, Port and ListenAddress belong before the first Match block), then confirm with `sshd -t`."))
         }
@@ -152,19 +173,25 @@ fn check_autostart(ctx: &Context<'_>) -> Result<Finding, FactError> {
             e.init.as_str()
         )))),
         BootState::Disabled => {
-            let f = with_details(Finding::fail(format!(
-                "sshd is installed ({unit}) but does not start at boot ({})",
-                e.init.as_str()
-            )));
+            let f = with_details(
+                Finding::fail(format!(
+                    "sshd is installed ({unit}) but does not start at boot ({})",
+                    e.init.as_str()
+                ))
+                .code("disabled"),
+            );
             match &e.remediation {
                 Some(r) => Ok(f.fix(r.clone())),
                 None => Ok(f),
             }
         }
         BootState::Masked => {
-            let f = with_details(Finding::fail(format!(
-                "sshd is masked ({unit}): systemd will not start it at boot or by hand"
-            )));
+            let f = with_details(
+                Finding::fail(format!(
+                    "sshd is masked ({unit}): systemd will not start it at boot or by hand"
+                ))
+                .code("masked"),
+            );
             match &e.remediation {
                 Some(r) => Ok(f.fix(r.clone())),
                 None => Ok(f),
@@ -172,9 +199,12 @@ fn check_autostart(ctx: &Context<'_>) -> Result<Finding, FactError> {
         }
         BootState::NotInstalled => {
             let (package, command) = install_command(ctx.facts.os().id.as_deref(), &e);
-            Ok(with_details(Finding::fail(format!(
-                "no SSH server is installed: install the {package} package"
-            )))
+            Ok(with_details(
+                Finding::fail(format!(
+                    "no SSH server is installed: install the {package} package"
+                ))
+                .code("not-installed"),
+            )
             .fix(command))
         }
     }
@@ -235,6 +265,8 @@ fn check_ssh(ctx: &Context<'_>) -> Result<Finding, FactError> {
         details,
         remediation: None,
         if_advice: None,
+        code: None,
+        problems: Vec::new(),
     };
     if matches!(status, Status::Fail | Status::Warn) {
         f.remediation = remediation(&results, true, ctx.facts.os().id.as_deref());

@@ -47,6 +47,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "ACS50008",
             ],
         },
+        codes: &[],
         run: check_service,
     },
     CheckDef {
@@ -66,6 +67,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "ACS50008",
             ],
         },
+        codes: &[],
         run: check_synchronized,
     },
 ];

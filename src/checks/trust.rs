@@ -27,6 +27,7 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
             "registration: (60) Peer certificate cannot be authenticated",
         ],
     },
+    codes: &[],
     run: check_roots,
 }];
 

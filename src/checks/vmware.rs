@@ -25,6 +25,7 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
             "95117 (the process server cannot reach the machine: without the tools vCenter reports no address to push to; an inference from the push-installation causes)",
         ],
     },
+    codes: &[],
     run: check_tools,
 }];
 

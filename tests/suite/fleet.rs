@@ -64,11 +64,26 @@ fn real_reports_and_unreadable_files() {
     ] {
         let v = save_report(d, name, &fixture(root), extra);
         ready += usize::from(v["ready"] == true);
+        // A problem is a finding code where the check names its problems, else the check.
         for c in v["checks"].as_array().unwrap() {
-            if ["warn", "fail", "error"].contains(&c["status"].as_str().unwrap()) {
-                *problems
-                    .entry(c["id"].as_str().unwrap().to_string())
-                    .or_default() += 1;
+            let bad = |s: &Value| ["warn", "fail", "error"].contains(&s.as_str().unwrap());
+            match c["findings"].as_array() {
+                Some(lines) => {
+                    let codes: std::collections::BTreeSet<&str> = lines
+                        .iter()
+                        .filter(|l| bad(&l["status"]))
+                        .map(|l| l["code"].as_str().unwrap())
+                        .collect();
+                    for code in codes {
+                        *problems.entry(code.to_string()).or_default() += 1;
+                    }
+                }
+                None if bad(&c["status"]) => {
+                    *problems
+                        .entry(c["id"].as_str().unwrap().to_string())
+                        .or_default() += 1;
+                }
+                None => {}
             }
         }
     }

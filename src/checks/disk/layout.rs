@@ -20,6 +20,7 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "reference/asr-matrix.md section 5 (Other unsupported: 4K-sector disks, 4K/4K and 4K/512e \"No\" in VMW-2023, \"Yes\" in 2018); reference/asr-errors.md section 3 (no 4K-sector disks)",
             prevents: &["enable replication failure: 4K-sector disk not supported"],
         },
+        codes: &[],
         run: check_sector_size,
     },
     CheckDef {
@@ -35,6 +36,7 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "reference/asr-matrix.md section 5 (A2A-2026: NVMe interface/disks, DRBD disks, iSCSI, multipath software not supported); reference/asr-errors.md section 3 (A2A-only: multipath, DRBD, NVMe, iSCSI unsupported)",
             prevents: &["enable replication failure: unsupported disk type (Azure-to-Azure)"],
         },
+        codes: &[],
         run: check_a2a_types,
     },
 ];

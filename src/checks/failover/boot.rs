@@ -33,6 +33,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "DeviceNotExist",
             ],
         },
+        codes: &[],
         run: check_grub_sync,
     },
     CheckDef {
@@ -48,6 +49,7 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "reference/asr-errors.md section 1d (170010: grub config missing; no serial console after UEFI failover) and section 3 (grub file at the distro's BIOS/EFI path)",
             prevents: &["170010", "no serial console after UEFI failover"],
         },
+        codes: &[],
         run: check_grub_location,
     },
     CheckDef {
@@ -66,6 +68,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "network file systems commented out by hydration",
             ],
         },
+        codes: &[],
         run: check_fstab_devices,
     },
 ];

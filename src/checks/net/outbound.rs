@@ -263,6 +263,8 @@ pub(super) fn check_outbound(ctx: &Context<'_>) -> Result<Finding, FactError> {
         details: Vec::new(),
         remediation: None,
         if_advice: None,
+        code: None,
+        problems: Vec::new(),
     }
     .details(lines)
     .detail(route)
