@@ -315,10 +315,17 @@ fn check_initramfs_drivers(ctx: &Context<'_>) -> Result<Finding, FactError> {
             }
         };
         let absent: Vec<&str> = needed.iter().copied().filter(|d| !c.has(d)).collect();
-        let mut line = format!(
-            "{name}: {} ({}; {} entries)",
-            img.path, c.segments, c.entries
-        );
+        let mut line = if c.stopped_early {
+            format!(
+                "{name}: {} ({}; read up to entry {}, where every driver needed had been seen)",
+                img.path, c.segments, c.entries
+            )
+        } else {
+            format!(
+                "{name}: {} ({}; {} entries)",
+                img.path, c.segments, c.entries
+            )
+        };
         if absent.is_empty() {
             line.push_str(": drivers present");
         } else {
