@@ -166,7 +166,7 @@ fn check_autostart(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 refused[0]
             )).code("config-refused"))
             .details(refused.iter().map(|r| format!("sshd refuses {r}")))
-            .fix("Correct or remove the lines named (a Port needs a number from 1 to 65535 or a tcp service of /etc/services, Port and ListenAddress belong before the first Match block), then confirm with `sshd -t`."))
+            .fix("Correct or remove the lines named (a keyword sshd knows, with a value; a Port needs a number from 1 to 65535 or a tcp service of /etc/services; Port, ListenAddress, AddressFamily and other global keywords belong before the first Match block; one Subsystem line per name), then confirm with `sshd -t`."))
         }
         BootState::Enabled => Ok(with_details(Finding::pass(format!(
             "sshd starts at boot: {unit} ({})",

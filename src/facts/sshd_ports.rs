@@ -87,6 +87,24 @@ pub struct SshdPorts {
     pub refused: Vec<String>,
 }
 
+/// sshd resolves every ListenAddress in the AddressFamily in force: an IPv4 address under
+/// `inet6` (or IPv6 under `inet`) cannot be resolved, and sshd does not start.
+fn family_conflicts(family: Option<&str>, listen: &[(String, Option<u16>)], out: &mut SshdPorts) {
+    for (addr, _) in listen {
+        let conflict = match (family, addr.parse::<std::net::IpAddr>()) {
+            (Some("inet6"), Ok(a)) => a.is_ipv4(),
+            (Some("inet"), Ok(a)) => a.is_ipv6(),
+            _ => false,
+        };
+        if conflict {
+            out.refused.push(format!(
+                "ListenAddress {addr}: bad addr or host (Address family for hostname not supported: AddressFamily {})",
+                family.unwrap_or("")
+            ));
+        }
+    }
+}
+
 pub fn gather(root: &Root) -> SshdPorts {
     from_source(root)
 }
@@ -113,8 +131,12 @@ pub fn from_source(src: &dyn ConfigSource) -> SshdPorts {
                 files_left: MAX_FILES,
                 said_too_deep: false,
                 services: None,
+                subsystems: Vec::new(),
+                family: None,
             };
             walk.read_file(Path::new(path), false, 0);
+            let family = walk.family.take();
+            family_conflicts(family.as_deref(), &listen, &mut out);
         }
     }
     let mut result: Vec<u16> = Vec::new();
@@ -167,6 +189,10 @@ struct Walk<'a> {
     said_too_deep: bool,
     /// /etc/services, once a Port names a service.
     services: Option<String>,
+    /// Subsystem names defined so far: sshd refuses a second definition of one.
+    subsystems: Vec<String>,
+    /// The first AddressFamily (sshd keeps the first value it reads).
+    family: Option<String>,
 }
 
 impl Walk<'_> {
@@ -238,6 +264,26 @@ impl Walk<'_> {
                     l.line
                 )),
                 Directive::ListenAddress { address, port } => self.listen.push((address, port)),
+                Directive::GlobalOnly(k) if matched => self.refused(format!(
+                    "{shown} line {}: Directive '{k}' is not allowed within a Match block",
+                    l.line
+                )),
+                Directive::GlobalOnly(_) => {}
+                Directive::AddressFamily(_) if matched => self.refused(format!(
+                    "{shown} line {}: Directive 'AddressFamily' is not allowed within a Match block",
+                    l.line
+                )),
+                Directive::AddressFamily(f) => {
+                    self.family.get_or_insert(f);
+                }
+                Directive::Subsystem(name) if matched => self.refused(format!(
+                    "{shown} line {}: Directive 'Subsystem' ({name}) is not allowed within a Match block",
+                    l.line
+                )),
+                Directive::Subsystem(name) if self.subsystems.contains(&name) => self.refused(
+                    format!("{shown} line {}: Subsystem '{name}' already defined.", l.line),
+                ),
+                Directive::Subsystem(name) => self.subsystems.push(name),
                 Directive::Invalid(m) => {
                     self.out.notes.push(format!("{shown}: {m}"));
                     self.refused(format!("{shown} {m}"));

@@ -31,6 +31,7 @@ pub mod routes;
 pub mod service_tags;
 pub mod shell_vars;
 pub mod sshd_config;
+pub mod sshd_keywords;
 pub mod systemd_unit;
 pub mod upstart;
 pub mod utmp;
