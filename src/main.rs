@@ -124,7 +124,7 @@ fn real_main() -> Exit {
                     .map(|d| d.as_secs()),
             };
             // Every format, on standard output or in --output: no noted secret in clear.
-            let text = asr_preflight::secrets::scrub(&report::render(&report, cfg.format, opts));
+            let text = report::render(&report.scrubbed(), cfg.format, opts);
             match &cfg.output {
                 Some(path) => match output::write_atomic(path, text.as_bytes()) {
                     Ok(()) => status,

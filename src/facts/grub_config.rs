@@ -10,6 +10,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use super::firmware::{Firmware as FirmwareKind, FirmwareFacts};
+use super::grub_files::{Flavor, GrubFiles};
 use crate::parse::fstab::FstabEntry;
 use crate::parse::grub::{self, DefaultSpec, GrubConfig};
 use crate::parse::{shell_vars, version};
@@ -100,13 +101,14 @@ impl GrubFacts {
 /// system partition.
 pub fn gather(
     root: &Root,
+    grub_files: &GrubFiles,
     firmware_facts: &FirmwareFacts,
     fstab: Option<&[FstabEntry]>,
 ) -> GrubFacts {
     let mut errors = Vec::new();
     let mut files = Vec::new();
     for path in BIOS_FILES {
-        if let Some(f) = read_grub(root, path, &mut errors) {
+        if let Some(f) = read_grub(root, grub_files, path, &mut errors) {
             files.push(f);
         }
     }
@@ -123,7 +125,7 @@ pub fn gather(
                 }
                 for file in ["grub.cfg", "grub.conf"] {
                     let path = format!("/boot/efi/EFI/{name}/{file}");
-                    if let Some(f) = read_grub(root, &path, &mut errors) {
+                    if let Some(f) = read_grub(root, grub_files, &path, &mut errors) {
                         files.push(f);
                     }
                 }
@@ -157,34 +159,44 @@ pub fn gather(
     }
 }
 
-fn read_grub(root: &Root, path: &str, errors: &mut Vec<FactError>) -> Option<GrubFile> {
-    let text = match root.read_optional(Path::new(path)) {
-        Ok(Some(t)) => t,
+fn read_grub(
+    root: &Root,
+    grub_files: &GrubFiles,
+    path: &str,
+    errors: &mut Vec<FactError>,
+) -> Option<GrubFile> {
+    let legacy = path.ends_with(".conf") || path.ends_with("menu.lst");
+    let flavor = if legacy {
+        Flavor::Legacy
+    } else {
+        Flavor::Grub2
+    };
+    let parsed = match grub_files.get(root, path, flavor) {
+        Ok(Some(p)) => p,
         Ok(None) => return None,
         Err(e) => {
-            errors.push(e.into());
+            errors.push(e);
             return None;
         }
     };
-    let kind = if path.ends_with(".conf") || path.ends_with("menu.lst") {
-        GrubFileKind::Legacy {
-            config: grub::parse_legacy(&text),
+    let text = parsed.text.as_str();
+    let config = match &parsed.config {
+        Ok(c) => c.clone(),
+        Err(e) => {
+            errors.push(FactError::unparsable(path, None, e));
+            return None;
         }
+    };
+    let kind = if legacy {
+        GrubFileKind::Legacy { config }
     } else {
-        let config = match grub::parse_grub2(&text) {
-            Ok(c) => c,
-            Err(e) => {
-                errors.push(FactError::unparsable(path, None, e));
-                return None;
-            }
-        };
         let blscfg = text.lines().any(|l| l.trim() == "blscfg");
         let loads_other = text
             .lines()
             .any(|l| l.trim_start().starts_with("configfile"));
         if config.entries.is_empty() && !blscfg && loads_other {
             GrubFileKind::Stub {
-                target: stub_target(&text),
+                target: stub_target(text),
             }
         } else {
             GrubFileKind::Grub2 { config, blscfg }

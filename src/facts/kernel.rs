@@ -5,6 +5,7 @@
 use crate::facts::FactError;
 use std::path::Path;
 
+use super::grub_files::{Flavor, GrubFiles};
 use crate::parse::grub::{self, GrubConfig};
 use crate::parse::kernel_release::flavor;
 use crate::parse::version;
@@ -24,7 +25,7 @@ pub struct KernelFacts {
     pub errors: Vec<FactError>,
 }
 
-pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> KernelFacts {
+pub fn gather(root: &Root, probe: Option<&dyn Probe>, grub_files: &GrubFiles) -> KernelFacts {
     let mut errors = Vec::new();
     let installed = installed_kernels(root, &mut errors);
     let (release, source, boot_args) = match probe {
@@ -35,7 +36,7 @@ pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> KernelFacts {
                 (None, "running kernel (uname failed)".to_string(), None)
             }
         },
-        None => default_boot_kernel(root, &installed, &mut errors),
+        None => default_boot_kernel(root, grub_files, &installed, &mut errors),
     };
     KernelFacts {
         flavor: release.as_deref().and_then(flavor),
@@ -66,7 +67,12 @@ fn installed_kernels(root: &Root, errors: &mut Vec<FactError>) -> Vec<String> {
 
 type Choice = (Option<String>, String, Option<String>);
 
-fn default_boot_kernel(root: &Root, installed: &[String], errors: &mut Vec<FactError>) -> Choice {
+fn default_boot_kernel(
+    root: &Root,
+    grub_files: &GrubFiles,
+    installed: &[String],
+    errors: &mut Vec<FactError>,
+) -> Choice {
     let saved = saved_entry(root, errors);
     if let Some(choice) = from_bls(root, saved.as_deref(), errors) {
         return choice;
@@ -92,26 +98,27 @@ fn default_boot_kernel(root: &Root, installed: &[String], errors: &mut Vec<FactE
         .map(|p| (p.as_str(), true))
         .chain(legacy.iter().map(|p| (*p, false)));
     for (path, is_grub2) in candidates {
-        let text = match root.read_optional(Path::new(path)) {
-            Ok(Some(t)) => t,
+        let flavor = if is_grub2 {
+            Flavor::Grub2
+        } else {
+            Flavor::Legacy
+        };
+        let parsed = match grub_files.get(root, path, flavor) {
+            Ok(Some(p)) => p,
             Ok(None) => continue,
             Err(e) => {
-                errors.push(e.into());
+                errors.push(e);
                 continue;
             }
         };
-        let cfg: GrubConfig = if is_grub2 {
-            match grub::parse_grub2(&text) {
-                Ok(c) => c,
-                Err(e) => {
-                    errors.push(FactError::unparsable(path, None, e));
-                    continue;
-                }
+        let cfg: &GrubConfig = match &parsed.config {
+            Ok(c) => c,
+            Err(e) => {
+                errors.push(FactError::unparsable(path, None, e));
+                continue;
             }
-        } else {
-            grub::parse_legacy(&text)
         };
-        let Some(entry) = grub::select_default(&cfg, saved.as_deref()) else {
+        let Some(entry) = grub::select_default(cfg, saved.as_deref()) else {
             continue;
         };
         let release = entry

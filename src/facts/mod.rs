@@ -13,6 +13,7 @@ pub mod error;
 pub mod firewall;
 pub mod firmware;
 pub mod grub_config;
+pub mod grub_files;
 pub mod hostname;
 pub mod hydration;
 pub mod initramfs;
@@ -135,6 +136,8 @@ pub struct Facts {
     initramfs: OnceCell<Vec<initramfs::InitramfsFacts>>,
     hydration: OnceCell<hydration::HydrationFacts>,
     grub_config: OnceCell<grub_config::GrubFacts>,
+    /// GRUB files, each read and parsed once for all the facts that need them.
+    grub_files: grub_files::GrubFiles,
     boot_space: OnceCell<Option<space::SpaceAt>>,
     asr_agent: OnceCell<asr_agent::AgentTraces>,
     clock: OnceCell<clock::ClockFacts>,
@@ -183,6 +186,7 @@ impl Facts {
             initramfs: OnceCell::new(),
             hydration: OnceCell::new(),
             grub_config: OnceCell::new(),
+            grub_files: grub_files::GrubFiles::default(),
             boot_space: OnceCell::new(),
             asr_agent: OnceCell::new(),
             clock: OnceCell::new(),
@@ -235,8 +239,9 @@ impl Facts {
     }
 
     pub fn kernel(&self) -> &kernel::KernelFacts {
-        self.kernel
-            .get_or_init(|| kernel::gather(&self.sources.root, self.sources.probe()))
+        self.kernel.get_or_init(|| {
+            kernel::gather(&self.sources.root, self.sources.probe(), &self.grub_files)
+        })
     }
 
     pub fn arch(&self) -> &arch::ArchFacts {
@@ -344,7 +349,8 @@ impl Facts {
     }
 
     pub fn boot(&self) -> &boot::BootFacts {
-        self.boot.get_or_init(|| boot::gather(&self.sources.root))
+        self.boot
+            .get_or_init(|| boot::gather(&self.sources.root, &self.grub_files))
     }
 
     pub fn runlevel(&self) -> &runlevel::RunlevelFacts {
@@ -459,11 +465,18 @@ impl Facts {
             .get_or_init(|| hydration::gather(&self.sources.root))
     }
 
+    /// How many GRUB files this run parsed (tests: each file once, whichever facts read it).
+    #[cfg(test)]
+    pub fn grub_parses(&self) -> usize {
+        self.grub_files.parses()
+    }
+
     /// The GRUB configuration files, firmware, default entry and /etc/default/grub.
     pub fn grub_config(&self) -> &grub_config::GrubFacts {
         self.grub_config.get_or_init(|| {
             grub_config::gather(
                 &self.sources.root,
+                &self.grub_files,
                 self.firmware(),
                 self.mounts().fstab.as_deref(),
             )

@@ -34,6 +34,35 @@ pub struct Report {
     pub skipped_mounts: Vec<SkippedMount>,
 }
 
+impl Report {
+    /// The report with every noted secret masked in the text that comes from the inspected
+    /// system ([`crate::secrets::scrub`]); ids, titles and references are the program's own.
+    pub fn scrubbed(mut self) -> Report {
+        use crate::secrets::scrub;
+        let opt = |v: &mut Option<String>| {
+            if let Some(s) = v {
+                *s = scrub(s);
+            }
+        };
+        self.root = scrub(&self.root);
+        opt(&mut self.system.hostname);
+        opt(&mut self.system.os.id);
+        opt(&mut self.system.os.name);
+        opt(&mut self.system.kernel.release);
+        opt(&mut self.system.kernel.flavor);
+        opt(&mut self.system.arch);
+        for c in &mut self.checks {
+            c.summary = scrub(&c.summary);
+            c.details.iter_mut().for_each(|d| *d = scrub(d));
+            opt(&mut c.remediation);
+        }
+        for m in &mut self.skipped_mounts {
+            m.path = scrub(&m.path);
+        }
+        self
+    }
+}
+
 /// A file system beneath `--root` that was not read, and why.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct SkippedMount {

@@ -1176,6 +1176,46 @@ fn proxy_credentials_never_printed() {
     }
 }
 
+/// Issue 20, secret scrubbing: a noted secret is masked as a whole value, never as a fragment
+/// inside other words, and never in the report's own structure. A password `proxy` turned the
+/// check id `net.proxy` into `net.***` (a report the schema refuses) and `pass` every
+/// `password` into `***word`; an unquoted password with a blank still never shows its first
+/// word (a shell ends the value there and the report printed it).
+#[test]
+fn secrets_are_masked_whole_and_the_report_keeps_its_shape() {
+    let t = Tree::new();
+    t.x86_64()
+        .file("/etc/os-release", "ID=\"rhel\"\nVERSION_ID=\"8.4\"\n")
+        .file(
+            "/etc/environment",
+            "http_proxy=http://u:proxy@p.example:3128\n\
+             https_proxy=http://bob:Blank3dZ pw2@p.example:3128\n\
+             no_proxy=carol:pass@internal,password.corp\n",
+        );
+    for format in ["json", "junit", "human"] {
+        let (code, stdout, stderr) =
+            run_bounded(Command::new(bin()).arg("--root").arg(t.path()).args([
+                "--format",
+                format,
+                "--only",
+                "net.proxy,os.supported",
+            ]));
+        assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+        assert!(!stdout.contains("Blank3dZ"), "{format}: {stdout}");
+        assert!(
+            stdout.contains("net.proxy"),
+            "{format}: the check id was masked: {stdout}"
+        );
+        assert!(stdout.contains("password.corp"), "{format}: {stdout}");
+        assert!(!stdout.contains("***word"), "{format}: {stdout}");
+        if format == "json" {
+            let v: Value = serde_json::from_str(&stdout).unwrap();
+            validate(&v);
+            assert_eq!(common::check(&v, "net.proxy")["status"], "fail", "{v:#}");
+        }
+    }
+}
+
 /// Item 14: `--output ROOT/report.json` where the image made that path a link to a host file
 /// replaced the host file. A path inside the inspected root is refused, links resolved the
 /// way the host resolves them, and the host file is untouched.
