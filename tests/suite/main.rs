@@ -31,6 +31,7 @@ mod network_root;
 mod os_matrix;
 mod packer;
 mod registry;
+mod scenario_limits;
 mod services_systemd;
 mod services_sysv;
 mod ssh;
