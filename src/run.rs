@@ -44,6 +44,8 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
     let root_shown = crate::text::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(
         sources.root.base().as_os_str(),
     ));
+    // Kept to list, once the checks are done, the mounts beneath the root that were not read.
+    let root = sources.root.clone();
     let facts = Facts::new(sources);
     facts.start_live_tools(&|id| cfg.selected.contains(&id));
     let (scenario, scenario_source) = scenario::choose(cfg.scenario, facts.dmi());
@@ -112,6 +114,11 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
         summary,
         checks: results,
         waivers,
+        skipped_mounts: root
+            .skipped_mounts()
+            .into_iter()
+            .map(report::SkippedMount::from)
+            .collect(),
     })
 }
 

@@ -12,6 +12,7 @@ use super::firewall::{
     SideResult, SideVerdict, describe_origins, evaluate_side_with, side_details,
 };
 use super::{Applies, CheckDef, Context, Doc, Finding, Status};
+use crate::facts::FactError;
 use crate::facts::firewall::Side;
 use crate::firewall::Family;
 use crate::firewall::addr::Range;
@@ -227,7 +228,7 @@ fn ask(side: &Side, family: Family, port: u16, ranges: Option<&[Range]>) -> Opti
     })
 }
 
-fn check_egress(ctx: &Context<'_>) -> Finding {
+fn check_egress(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let fw = ctx.facts.firewall();
     let eps = endpoints(ctx);
     let mut status = Status::Pass;
@@ -350,7 +351,7 @@ fn check_egress(ctx: &Context<'_>) -> Finding {
             f.remediation = Some(fix.join("\n"));
         }
     }
-    f
+    Ok(f)
 }
 
 /// The guidance, in our words: seeds/003, "Forced tunneling configuration".

@@ -2,6 +2,7 @@
 //! created at failover (1-63 letters, digits and hyphens, no hyphen at either end).
 
 use super::{Applies, CheckDef, Context, Doc, Finding};
+use crate::facts::FactError;
 use crate::scenario::Scenario;
 use crate::text::escape_bytes;
 
@@ -159,7 +160,7 @@ fn rename_fix(ctx: &Context<'_>, new_full: &str) -> String {
     )
 }
 
-fn check_hostname(ctx: &Context<'_>) -> Finding {
+fn check_hostname(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let h = ctx.facts.hostname();
     let others = h
         .others
@@ -167,24 +168,24 @@ fn check_hostname(ctx: &Context<'_>) -> Finding {
         .map(|(src, n)| format!("{src} sets '{}' (not the name in use)", escape_bytes(n)));
     let Some(name) = &h.name else {
         if ctx.facts.is_live() || !h.errors.is_empty() {
-            return Finding::error("could not read the host name")
+            return Ok(Finding::error("could not read the host name")
                 .detail(h.source.clone())
-                .details(h.errors.clone());
+                .details(h.errors.clone()));
         }
-        return Finding::skip(format!(
+        return Ok(Finding::skip(format!(
             "the image configures no host name ({}); it gets one at boot, so check the running machine",
             h.source
-        ));
+        )));
     };
     let label = first_label(name);
     let shown_full = escape_bytes(name);
     let shown = escape_bytes(label);
     let from = format!("host name '{shown_full}' from {}", h.source);
     if name.is_empty() {
-        return Finding::fail("the host name is empty")
+        return Ok(Finding::fail("the host name is empty")
             .detail(from)
             .details(others)
-            .fix(rename_fix(ctx, "NEW-NAME"));
+            .fix(rename_fix(ctx, "NEW-NAME")));
     }
     let problems = name_problems(label);
     if problems.is_empty() {
@@ -199,7 +200,7 @@ fn check_hostname(ctx: &Context<'_>) -> Finding {
                 label.len()
             ))
         };
-        return f.detail(from).details(others);
+        return Ok(f.detail(from).details(others));
     }
     let rest = &name[label.len()..];
     let new_full = match suggest_name(label) {
@@ -210,7 +211,7 @@ fn check_hostname(ctx: &Context<'_>) -> Finding {
         "machine name '{shown}' breaks the naming rule: {}",
         problems[0].describe()
     );
-    Finding::fail(summary)
+    Ok(Finding::fail(summary)
         .details(
             problems
                 .iter()
@@ -218,7 +219,7 @@ fn check_hostname(ctx: &Context<'_>) -> Finding {
         )
         .detail(from)
         .details(others)
-        .fix(rename_fix(ctx, &new_full))
+        .fix(rename_fix(ctx, &new_full)))
 }
 
 #[cfg(test)]

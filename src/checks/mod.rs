@@ -28,7 +28,7 @@ pub mod vmware;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::facts::Facts;
+use crate::facts::{FactError, Facts};
 use crate::matrix::LoadedMatrix;
 use crate::parse::glob::Glob;
 use crate::scenario::Scenario;
@@ -269,7 +269,7 @@ pub struct CheckDef {
     /// Sends traffic: runs only with `--online`.
     pub online_only: bool,
     pub doc: Doc,
-    pub run: fn(&Context<'_>) -> Finding,
+    pub run: fn(&Context<'_>) -> Result<Finding, FactError>,
 }
 
 /// Every check, in report order.
@@ -321,7 +321,22 @@ pub fn evaluate(def: &CheckDef, ctx: &Context<'_>) -> Finding {
     if def.online_only && !ctx.options.online {
         return Finding::skip("makes network connections; run with --online to include it");
     }
-    severity::apply((def.run)(ctx), ctx).bounded()
+    severity::apply(outcome((def.run)(ctx)), ctx).bounded()
+}
+
+/// A check's answer as a finding: a fact the check could not do without (`?` on a
+/// [`FactError`]) becomes `error` with the path and the reason. The one place that happens.
+pub fn outcome(result: Result<Finding, FactError>) -> Finding {
+    match result {
+        Ok(f) => f,
+        Err(e) => {
+            let f = Finding::error(format!("could not read what this check needs: {e}"));
+            match e.hint() {
+                Some(hint) => f.fix(hint),
+                None => f,
+            }
+        }
+    }
 }
 
 /// Runs one check function against a fixture root, live (with `probe`) or not.
@@ -330,7 +345,7 @@ pub(crate) fn run_on(
     dir: &std::path::Path,
     probe: Option<crate::probe::FakeProbe>,
     scenario: Scenario,
-    run: fn(&Context<'_>) -> Finding,
+    run: fn(&Context<'_>) -> Result<Finding, FactError>,
 ) -> Finding {
     use crate::facts::Sources;
     let facts = Facts::new(Sources {
@@ -346,7 +361,7 @@ pub(crate) fn run_on(
         all_matrices: &[],
         options: &options,
     };
-    run(&ctx)
+    outcome(run(&ctx))
 }
 
 #[cfg(test)]
@@ -406,6 +421,24 @@ mod tests {
         ] {
             assert!(find(id).is_some(), "{id} missing");
         }
+    }
+
+    /// A fact a check could not do without becomes `error` naming the path and reason, with
+    /// "run as root" as the fix when permission was denied; a finding passes through as it is.
+    #[test]
+    fn fact_errors_become_error_findings() {
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let e = FactError::io(std::path::Path::new("/etc/shadow"), &denied);
+        let f = outcome(Err(e));
+        assert_eq!(f.status, Status::Error);
+        assert!(f.summary.contains("/etc/shadow: "), "{}", f.summary);
+        assert_eq!(f.remediation.as_deref(), Some("run asr-preflight as root"));
+        let f = outcome(Err(FactError::unparsable("/etc/fstab", Some(2), "bad")));
+        assert_eq!(f.status, Status::Error);
+        assert!(f.summary.ends_with("/etc/fstab: bad"), "{}", f.summary);
+        assert_eq!(f.remediation, None);
+        let pass = Finding::pass("fine");
+        assert_eq!(outcome(Ok(pass.clone())), pass);
     }
 
     /// Oversized findings are cut at character boundaries with what was left out counted;

@@ -2,6 +2,7 @@
 //! lists for the scenario, and a kernel the matrix row accepts.
 
 use super::{Applies, CheckDef, Context, Doc, Finding};
+use crate::facts::FactError;
 use crate::matrix::LoadedMatrix;
 use crate::matrix::lookup::{KernelVerdict, OsVerdict};
 use crate::scenario::Scenario;
@@ -63,23 +64,23 @@ pub const CHECKS: &[CheckDef] = &[
     },
 ];
 
-fn check_arch(ctx: &Context<'_>) -> Finding {
+fn check_arch(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let a = ctx.facts.arch();
     match &a.arch {
         Some(arch) if ctx.matrix.arch_allowed(arch) => {
-            Finding::pass(format!("{arch} (from {})", a.source))
+            Ok(Finding::pass(format!("{arch} (from {})", a.source)))
         }
-        Some(arch) => Finding::fail(format!("{arch} is not a supported architecture"))
+        Some(arch) => Ok(Finding::fail(format!("{arch} is not a supported architecture"))
             .detail(format!("read from {}", a.source))
             .detail(format!(
                 "the {} matrix supports: {}",
                 ctx.matrix.name(),
                 ctx.matrix.data.arch.join(", ")
             ))
-            .fix("Site Recovery protects 64-bit (x86_64) Linux only: reinstall with the 64-bit edition."),
-        None => Finding::error("could not determine the machine architecture")
+            .fix("Site Recovery protects 64-bit (x86_64) Linux only: reinstall with the 64-bit edition.")),
+        None => Ok(Finding::error("could not determine the machine architecture")
             .detail(a.source.clone())
-            .details(a.error.clone()),
+            .details(a.error.clone())),
     }
 }
 
@@ -155,7 +156,7 @@ fn with_elsewhere(mut f: Finding, ctx: &Context<'_>) -> Finding {
     }
 }
 
-fn check_supported(ctx: &Context<'_>) -> Finding {
+fn check_supported(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let os = ctx.facts.os();
     let m = ctx.matrix;
     let Some(id) = &os.id else {
@@ -165,13 +166,15 @@ fn check_supported(ctx: &Context<'_>) -> Finding {
         } else {
             Finding::error("could not determine the distribution").details(os.errors.clone())
         };
-        return f;
+        return Ok(f);
     };
     let source = format!("read from {}", os.source.as_deref().unwrap_or("?"));
     let Some(ver) = &os.version else {
-        return Finding::error(format!("{id}: the release files do not say which version"))
-            .detail(source)
-            .details(os.errors.clone());
+        return Ok(
+            Finding::error(format!("{id}: the release files do not say which version"))
+                .detail(source)
+                .details(os.errors.clone()),
+        );
     };
     match m.os_verdict(ctx.scenario, id, ver) {
         OsVerdict::Listed(_, row) => {
@@ -187,8 +190,8 @@ fn check_supported(ctx: &Context<'_>) -> Finding {
                 None => f,
             };
             match &row.note {
-                Some(n) => f.detail(format!("note: {n}")),
-                None => f,
+                Some(n) => Ok(f.detail(format!("note: {n}"))),
+                None => Ok(f),
             }
         }
         OsVerdict::NotListed(rows) => {
@@ -204,9 +207,9 @@ fn check_supported(ctx: &Context<'_>) -> Finding {
                     Some(p) => f.detail(format!("judged by the {} matrix, row from {p}", m.name())),
                     None => f,
                 };
-                return with_elsewhere(f, ctx).fix(
+                return Ok(with_elsewhere(f, ctx).fix(
                     "Move the machine to a release the current matrix lists (`asr-preflight matrix --matrix asr-2026` shows them).",
-                );
+                ));
             }
             if rows.is_empty() {
                 // A derivative the matrix does not name: judged through ID_LIKE, never passed.
@@ -216,7 +219,7 @@ fn check_supported(ctx: &Context<'_>) -> Finding {
                         _ => None,
                     }
                 }) {
-                    return Finding::warn(format!(
+                    return Ok(Finding::warn(format!(
                         "{} is not named by the {} matrix; it resembles {} ({like} {ver}, listed for {}) by its ID_LIKE",
                         describe_os(ctx),
                         m.name(),
@@ -225,7 +228,7 @@ fn check_supported(ctx: &Context<'_>) -> Finding {
                     ))
                     .detail(source)
                     .detail(format!("ID_LIKE: {}", os.id_like.join(" ")))
-                    .fix("Site Recovery supports the distributions its matrix names; confirm support for this derivative with Microsoft before protecting the machine.");
+                    .fix("Site Recovery supports the distributions its matrix names; confirm support for this derivative with Microsoft before protecting the machine."));
                 }
             }
             let rows: Vec<_> = rows.into_iter().filter(|r| r.dropped.is_none()).collect();
@@ -242,19 +245,19 @@ fn check_supported(ctx: &Context<'_>) -> Finding {
             } else {
                 f.detail(format!("listed releases of '{id}': {}", listed.join(", ")))
             };
-            with_elsewhere(f, ctx).fix(if listed.is_empty() {
+            Ok(with_elsewhere(f, ctx).fix(if listed.is_empty() {
                 "Use a distribution the matrix lists (`asr-preflight matrix` shows them).".to_string()
             } else {
                 format!("Upgrade or reinstall to a listed release of this distribution ({}).", listed.join(", "))
-            })
+            }))
         }
-        OsVerdict::AnyAzureSupported(src) => Finding::skip(format!(
+        OsVerdict::AnyAzureSupported(src) => Ok(Finding::skip(format!(
             "{}: the matrix accepts any operating system Azure supports as a guest; {} is not judged here",
             ctx.scenario.as_str(),
             describe_os(ctx)
         ))
-        .detail(src.to_string()),
-        OsVerdict::NotCovered(src) => with_elsewhere(
+        .detail(src.to_string())),
+        OsVerdict::NotCovered(src) => Ok(with_elsewhere(
             Finding::skip(format!(
                 "the {} matrix gives no operating system list for {}",
                 m.name(),
@@ -262,38 +265,38 @@ fn check_supported(ctx: &Context<'_>) -> Finding {
             ))
             .detail(src.to_string()),
             ctx,
-        ),
+        )),
     }
 }
 
-fn check_kernel(ctx: &Context<'_>) -> Finding {
+fn check_kernel(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let os = ctx.facts.os();
     let k = ctx.facts.kernel();
     let (Some(id), Some(ver)) = (&os.id, &os.version) else {
-        return Finding::skip(
+        return Ok(Finding::skip(
             "the distribution is unknown, so no kernel rule applies (see os.supported)",
-        );
+        ));
     };
     let row = match ctx.matrix.os_verdict(ctx.scenario, id, ver) {
         OsVerdict::Listed(row, _) => row,
         OsVerdict::NotListed(_) => {
-            return Finding::skip(format!(
+            return Ok(Finding::skip(format!(
                 "{} is not in the matrix, so it has no kernel rules (see os.supported)",
                 describe_os(ctx)
-            ));
+            )));
         }
         OsVerdict::AnyAzureSupported(_) | OsVerdict::NotCovered(_) => {
-            return Finding::skip(format!(
+            return Ok(Finding::skip(format!(
                 "the {} matrix has no kernel rules for {}",
                 ctx.matrix.name(),
                 ctx.scenario.as_str()
-            ));
+            )));
         }
     };
     let Some(release) = &k.release else {
-        return Finding::error("could not determine the kernel")
+        return Ok(Finding::error("could not determine the kernel")
             .detail(k.source.clone())
-            .details(k.errors.clone());
+            .details(k.errors.clone()));
     };
     let flavor = k.flavor.as_deref();
     let shown = match flavor {
@@ -302,29 +305,29 @@ fn check_kernel(ctx: &Context<'_>) -> Finding {
     };
     let source = format!("kernel from {}", k.source);
     match ctx.matrix.kernel_verdict(row, release, flavor) {
-        KernelVerdict::NoConstraint => Finding::pass(format!(
+        KernelVerdict::NoConstraint => Ok(Finding::pass(format!(
             "{shown}: the {} matrix puts no kernel constraint on {}",
             ctx.matrix.name(),
             describe_os(ctx)
         ))
-        .detail(source),
+        .detail(source)),
         KernelVerdict::Supported(rule) => {
-            Finding::pass(format!("{shown}: {}", rule.description)).detail(source)
+            Ok(Finding::pass(format!("{shown}: {}", rule.description)).detail(source))
         }
-        KernelVerdict::Verify(rule) => Finding::warn(format!(
+        KernelVerdict::Verify(rule) => Ok(Finding::warn(format!(
             "{shown}: the kernel series is supported but the exact build must be verified"
         ))
         .detail(rule.description.clone())
         .detail(source)
-        .fix("Compare the kernel with the Mobility service version's kernel table in the Site Recovery support matrix before protecting the machine."),
+        .fix("Compare the kernel with the Mobility service version's kernel table in the Site Recovery support matrix before protecting the machine.")),
         KernelVerdict::Newer(rule, newest) => {
             let date = ctx.matrix.data.os[row].ms_date.as_deref().unwrap_or("its source");
-            Finding::warn(format!(
+            Ok(Finding::warn(format!(
                 "{shown} is newer than the matrix of {date} lists; check the current matrix"
             ))
             .detail(format!("newest listed in this series: {newest} ({})", rule.description))
             .detail(source)
-            .fix("Check the current Site Recovery support matrix (the kernel table of the newest Mobility service) for this kernel before protecting the machine.")
+            .fix("Check the current Site Recovery support matrix (the kernel table of the newest Mobility service) for this kernel before protecting the machine."))
         }
         KernelVerdict::Unsupported(rules) => {
             let f = Finding::fail(format!(
@@ -334,9 +337,9 @@ fn check_kernel(ctx: &Context<'_>) -> Finding {
             ))
             .detail(source)
             .details(rules.iter().map(|r| format!("accepted: {}", r.description)));
-            with_elsewhere(f, ctx).fix(
+            Ok(with_elsewhere(f, ctx).fix(
                 "Install a kernel the matrix accepts and make it the default boot entry (for example `grubby --set-default /boot/vmlinuz-VERSION` on RHEL and Oracle Linux), then reboot.",
-            )
+            ))
         }
     }
 }

@@ -6,6 +6,7 @@
 //! the file systems (`/dev/disk/by-uuid`), and, on a running system, the kernel command line
 //! it booted with.
 
+use crate::facts::FactError;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -45,7 +46,7 @@ pub struct BootFacts {
     /// File system UUIDs by kernel device name, from the `/dev/disk/by-uuid` links (a running
     /// system has them; an image's /dev is empty).
     pub uuids: Vec<(String, String)>,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 impl BootFacts {
@@ -71,7 +72,7 @@ pub fn gather(root: &Root) -> BootFacts {
     if root.is_live() {
         match root.read_text(Path::new("/proc/cmdline")) {
             Ok(t) => facts.cmdline = Some(t.trim_end().to_string()),
-            Err(e) => facts.errors.push(e.to_string()),
+            Err(e) => facts.errors.push(e.into()),
         }
     }
     let by_uuid = Path::new("/dev/disk/by-uuid");
@@ -92,7 +93,7 @@ pub fn gather(root: &Root) -> BootFacts {
             Ok(Some(t)) => t,
             Ok(None) => continue,
             Err(e) => {
-                facts.errors.push(e.to_string());
+                facts.errors.push(e.into());
                 continue;
             }
         };
@@ -110,7 +111,7 @@ pub fn gather(root: &Root) -> BootFacts {
             match grub::parse_grub2(&text) {
                 Ok(c) => c,
                 Err(e) => {
-                    facts.errors.push(format!("{file}: {e}"));
+                    facts.errors.push(FactError::unparsable(file, None, e));
                     continue;
                 }
             }
@@ -129,7 +130,7 @@ pub fn gather(root: &Root) -> BootFacts {
             }
         }
         Ok(None) => {}
-        Err(e) => facts.errors.push(e.to_string()),
+        Err(e) => facts.errors.push(e.into()),
     }
     facts
 }

@@ -5,6 +5,7 @@
 //! grubenv's `kernelopts` included), and what /etc/default/grub asks for, which only takes
 //! effect once `grub2-mkconfig` or `update-grub` regenerates the configuration.
 
+use crate::facts::FactError;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -86,7 +87,7 @@ pub struct GrubFacts {
     /// The file whose menu boots (a stub's target followed), when one was found.
     pub effective: Option<String>,
     pub default_entry: Option<DefaultEntry>,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 impl GrubFacts {
@@ -129,14 +130,14 @@ pub fn gather(
                 efi_dirs.push(name);
             }
         }
-        Err(e) => errors.push(e.to_string()),
+        Err(e) => errors.push(e.into()),
     }
     let firmware = firmware(firmware_facts, fstab, &efi_dirs);
     let defaults = match root.read_optional(Path::new("/etc/default/grub")) {
         Ok(Some(text)) => Some(default_grub(&text)),
         Ok(None) => None,
         Err(e) => {
-            errors.push(e.to_string());
+            errors.push(e.into());
             None
         }
     };
@@ -156,12 +157,12 @@ pub fn gather(
     }
 }
 
-fn read_grub(root: &Root, path: &str, errors: &mut Vec<String>) -> Option<GrubFile> {
+fn read_grub(root: &Root, path: &str, errors: &mut Vec<FactError>) -> Option<GrubFile> {
     let text = match root.read_optional(Path::new(path)) {
         Ok(Some(t)) => t,
         Ok(None) => return None,
         Err(e) => {
-            errors.push(e.to_string());
+            errors.push(e.into());
             return None;
         }
     };
@@ -173,7 +174,7 @@ fn read_grub(root: &Root, path: &str, errors: &mut Vec<String>) -> Option<GrubFi
         let config = match grub::parse_grub2(&text) {
             Ok(c) => c,
             Err(e) => {
-                errors.push(format!("{path}: {e}"));
+                errors.push(FactError::unparsable(path, None, e));
                 return None;
             }
         };
@@ -304,7 +305,7 @@ fn effective(fw: &Firmware, files: &[GrubFile]) -> Option<String> {
         .find_map(follow)
 }
 
-fn default_entry(root: &Root, f: &GrubFile, errors: &mut Vec<String>) -> Option<DefaultEntry> {
+fn default_entry(root: &Root, f: &GrubFile, errors: &mut Vec<FactError>) -> Option<DefaultEntry> {
     let env = grubenv(root, errors);
     let saved = env
         .iter()
@@ -328,12 +329,12 @@ fn default_entry(root: &Root, f: &GrubFile, errors: &mut Vec<String>) -> Option<
     })
 }
 
-fn grubenv(root: &Root, errors: &mut Vec<String>) -> Vec<(String, String)> {
+fn grubenv(root: &Root, errors: &mut Vec<FactError>) -> Vec<(String, String)> {
     for path in ["/boot/grub2/grubenv", "/boot/grub/grubenv"] {
         match root.read_optional(Path::new(path)) {
             Ok(Some(text)) => return grub::parse_grubenv(&text),
             Ok(None) => {}
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => errors.push(e.into()),
         }
     }
     Vec::new()
@@ -355,7 +356,7 @@ fn bls_default(
     root: &Root,
     saved: Option<&str>,
     env: &[(String, String)],
-    errors: &mut Vec<String>,
+    errors: &mut Vec<FactError>,
 ) -> Option<DefaultEntry> {
     let parsed = read_bls_entries(root, errors)?;
     let release = |b: &grub::BlsEntry| bls_release(b).unwrap_or_default();
@@ -377,13 +378,13 @@ fn bls_default(
 /// `None` when the directory cannot be read (the reason is added to `errors`).
 pub(crate) fn read_bls_entries(
     root: &Root,
-    errors: &mut Vec<String>,
+    errors: &mut Vec<FactError>,
 ) -> Option<Vec<(String, grub::BlsEntry)>> {
     let dir = Path::new("/boot/loader/entries");
     let entries = match root.read_dir_optional(dir) {
         Ok(e) => e,
         Err(e) => {
-            errors.push(e.to_string());
+            errors.push(e.into());
             return None;
         }
     };
@@ -397,7 +398,7 @@ pub(crate) fn read_bls_entries(
         };
         match root.read_text(&dir.join(name)) {
             Ok(text) => parsed.push((stem.to_string(), grub::parse_bls(&text))),
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => errors.push(e.into()),
         }
     }
     Some(parsed)

@@ -2,6 +2,7 @@
 //! loader starts by default (BLS entries, GRUB 2, GRUB legacy), else the newest module tree.
 //! Also the kernels installed under `/lib/modules`.
 
+use crate::facts::FactError;
 use std::path::Path;
 
 use crate::parse::grub::{self, GrubConfig};
@@ -20,7 +21,7 @@ pub struct KernelFacts {
     pub boot_args: Option<String>,
     /// Module trees under /lib/modules, oldest first.
     pub installed: Vec<String>,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> KernelFacts {
@@ -30,7 +31,7 @@ pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> KernelFacts {
         Some(p) => match p.uname() {
             Ok(u) => (Some(u.release), "running kernel (uname)".to_string(), None),
             Err(e) => {
-                errors.push(e.to_string());
+                errors.push(e.into());
                 (None, "running kernel (uname failed)".to_string(), None)
             }
         },
@@ -46,7 +47,7 @@ pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> KernelFacts {
     }
 }
 
-fn installed_kernels(root: &Root, errors: &mut Vec<String>) -> Vec<String> {
+fn installed_kernels(root: &Root, errors: &mut Vec<FactError>) -> Vec<String> {
     let mut out: Vec<String> = match root.read_dir_optional(Path::new("/lib/modules")) {
         Ok(entries) => entries
             .into_iter()
@@ -55,7 +56,7 @@ fn installed_kernels(root: &Root, errors: &mut Vec<String>) -> Vec<String> {
             .filter(|n| n.starts_with(|c: char| c.is_ascii_digit()))
             .collect(),
         Err(e) => {
-            errors.push(e.to_string());
+            errors.push(e.into());
             Vec::new()
         }
     };
@@ -65,7 +66,7 @@ fn installed_kernels(root: &Root, errors: &mut Vec<String>) -> Vec<String> {
 
 type Choice = (Option<String>, String, Option<String>);
 
-fn default_boot_kernel(root: &Root, installed: &[String], errors: &mut Vec<String>) -> Choice {
+fn default_boot_kernel(root: &Root, installed: &[String], errors: &mut Vec<FactError>) -> Choice {
     let saved = saved_entry(root, errors);
     if let Some(choice) = from_bls(root, saved.as_deref(), errors) {
         return choice;
@@ -95,7 +96,7 @@ fn default_boot_kernel(root: &Root, installed: &[String], errors: &mut Vec<Strin
             Ok(Some(t)) => t,
             Ok(None) => continue,
             Err(e) => {
-                errors.push(e.to_string());
+                errors.push(e.into());
                 continue;
             }
         };
@@ -103,7 +104,7 @@ fn default_boot_kernel(root: &Root, installed: &[String], errors: &mut Vec<Strin
             match grub::parse_grub2(&text) {
                 Ok(c) => c,
                 Err(e) => {
-                    errors.push(format!("{path}: {e}"));
+                    errors.push(FactError::unparsable(path, None, e));
                     continue;
                 }
             }
@@ -140,7 +141,7 @@ fn default_boot_kernel(root: &Root, installed: &[String], errors: &mut Vec<Strin
 }
 
 /// grubenv's `saved_entry`, from the first grubenv that exists.
-fn saved_entry(root: &Root, errors: &mut Vec<String>) -> Option<String> {
+fn saved_entry(root: &Root, errors: &mut Vec<FactError>) -> Option<String> {
     for path in ["/boot/grub2/grubenv", "/boot/grub/grubenv"] {
         match root.read_optional(Path::new(path)) {
             Ok(Some(text)) => {
@@ -150,13 +151,13 @@ fn saved_entry(root: &Root, errors: &mut Vec<String>) -> Option<String> {
                     .map(|(_, v)| v);
             }
             Ok(None) => {}
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => errors.push(e.into()),
         }
     }
     None
 }
 
-fn from_bls(root: &Root, saved: Option<&str>, errors: &mut Vec<String>) -> Option<Choice> {
+fn from_bls(root: &Root, saved: Option<&str>, errors: &mut Vec<FactError>) -> Option<Choice> {
     let parsed = super::grub_config::read_bls_entries(root, errors)?;
     let release_of = super::grub_config::bls_release;
     let chosen = saved

@@ -28,6 +28,35 @@ pub struct Report {
     /// stale ones. Absent without a waivers file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waivers: Option<crate::waivers::Outcome>,
+    /// With `--root`: the file systems mounted beneath the root that the run did not read
+    /// (outermost only), each once. Absent when there are none (always in a live run).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped_mounts: Vec<SkippedMount>,
+}
+
+/// A file system beneath `--root` that was not read, and why.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SkippedMount {
+    /// The mount point as a path inside the image.
+    pub path: String,
+    pub fstype: String,
+    /// `not-entered` (no `--cross-mounts`), `kernel-fs` (a live procfs, sysfs...: never
+    /// entered), `no-answer` (did not answer within the deadline).
+    pub reason: &'static str,
+    /// The same in words, for the human report and JUnit.
+    #[serde(skip)]
+    pub explained: String,
+}
+
+impl From<crate::root::SkippedMount> for SkippedMount {
+    fn from(m: crate::root::SkippedMount) -> SkippedMount {
+        SkippedMount {
+            path: m.path,
+            fstype: m.fstype,
+            reason: m.reason.as_str(),
+            explained: m.reason.explain(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -28,6 +28,7 @@ mod net_outbound;
 mod net_proxy;
 mod network_live;
 mod network_root;
+mod nm_keyfile;
 mod os_matrix;
 mod packer;
 mod registry;
