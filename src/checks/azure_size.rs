@@ -2,6 +2,7 @@
 //! (CPU cores and memory, from the matrix's limits). Only the running machine can tell.
 
 use super::{Applies, CheckDef, Context, Doc, Finding};
+use crate::facts::FactError;
 use crate::facts::compute::ComputeFacts;
 use crate::matrix::model::Limits;
 use crate::scenario::Scenario;
@@ -26,23 +27,23 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
 /// MemTotal within this share of the minimum is a warning: the kernel's own reservation.
 const MEMTOTAL_SLACK: f64 = 0.75;
 
-fn check_vm_size(ctx: &Context<'_>) -> Finding {
+fn check_vm_size(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let l = ctx.matrix.limits_for(ctx.scenario);
     if l.vm_cores_min.is_none() && l.vm_memory_min_mib.is_none() {
-        return Finding::skip(format!(
+        return Ok(Finding::skip(format!(
             "the {} matrix sets no minimum VM size for {}",
             ctx.matrix.name(),
             ctx.scenario.as_str()
         ))
-        .details(l.source.clone());
+        .details(l.source.clone()));
     }
     if !ctx.facts.is_live() {
-        return Finding::skip(
+        return Ok(Finding::skip(
             "the VM size cannot be judged from an image: run it on the VM itself",
         )
-        .details(l.source.clone());
+        .details(l.source.clone()));
     }
-    judge(ctx.facts.compute(), l)
+    Ok(judge(ctx.facts.compute(), l))
 }
 
 fn judge(c: &ComputeFacts, l: &Limits) -> Finding {
