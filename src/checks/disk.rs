@@ -17,13 +17,6 @@ use crate::text::escape_bytes;
 const GIB: u64 = 1 << 30;
 
 const SEED_VMWARE: &str = "seeds/000 (Prerequisites for replication using Azure Site Recovery, 2016-12-11), section \"Disaster Recovery of VMware virtual machines or physical Windows/Linux servers to Azure\", Replicated machine prerequisites, row \"On-premises (VMware VMs)\"";
-const SEED_HYPERV: &str = "seeds/000, section \"Disaster Recovery of Hyper-V virtual machines in VMM clouds to Azure\", Replicated machine prerequisites, row \"Protected VMs\"";
-
-const HYPERV: &[Scenario] = &[
-    Scenario::HypervToAzure,
-    Scenario::HypervVmmToAzure,
-    Scenario::HypervVmmToSite,
-];
 /// The scenarios where the Mobility agent is installed inside the guest.
 const AGENT_IN_GUEST: &[Scenario] = &[
     Scenario::VmwareToAzure,
@@ -51,14 +44,14 @@ pub const CHECKS: &[CheckDef] = &[
     CheckDef {
         id: "disk.count",
         title: "No more disks than the scenario allows",
-        applies: Applies::Only(HYPERV),
+        applies: Applies::All,
         live_only: false,
         online_only: false,
         doc: Doc {
-            requirement: "A Hyper-V virtual machine replicated to Azure may have at most 16 disks according to the 2016 seed; the 2018 Hyper-V matrix allows the OS disk plus up to 16 data disks.",
-            why: "The replica in Azure must fit a virtual machine size, and the Hyper-V replication provider refuses machines with more disks than that.",
+            requirement: "A protected machine may have no more disks than its scenario allows, when the matrix sets a limit: in the 2016 seed at most 16 disks for Hyper-V virtual machines; with --matrix asr-2026 at most 64 disks including the OS disk for Hyper-V (HV-2026, ms.date 2026-09-11), and at most 64 data disks for VMware and physical machines (VMW-2026, 2026-04-06) and Azure VMs (A2A-2026b, 2026-02-27; fewer where the VM size allows fewer). Scenarios without a limit in the matrix skip.",
+            why: "The replica in Azure must fit a virtual machine size, and Site Recovery refuses to protect a machine with more disks than it supports for the scenario.",
             fix: "Consolidate data onto fewer, larger disks (within the size limit), or detach disks that need no protection.",
-            reference: SEED_HYPERV,
+            reference: "seeds/000, section \"Disaster Recovery of Hyper-V virtual machines in VMM clouds to Azure\", Replicated machine prerequisites, row \"Protected VMs\"; asr-2026: HV-2026 (hyper-v-azure-support-matrix, 2026-09-11) Azure VM requirements, VMW-2026 (vmware-physical-azure-support-matrix, 2026-04-06) Azure VM requirements, A2A-2026b (azure-to-azure-support-matrix, 2026-02-27) Replicated machines: Storage; reference/asr-matrix.md section 9",
             prevents: &["enable replication failure for too many disks"],
         },
         codes: &[],

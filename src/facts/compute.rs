@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use crate::facts::FactError;
 use crate::root::Root;
 
 /// One measured quantity and where it was read.
@@ -22,7 +23,7 @@ pub struct ComputeFacts {
     pub installed_mib: Option<Measured<u64>>,
     /// MemTotal, in MiB.
     pub usable_mib: Option<Measured<u64>>,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 const CPUINFO: &str = "/proc/cpuinfo";
@@ -37,14 +38,14 @@ pub fn gather(root: &Root, live: bool) -> ComputeFacts {
     }
     match root.read_text(Path::new(CPUINFO)) {
         Ok(t) => f.cores = cpuinfo_cores(&t).map(|n| measured(n, CPUINFO)),
-        Err(e) => f.errors.push(e.to_string()),
+        Err(e) => f.errors.push(FactError::from(&e)),
     }
     if f.cores.is_none() && root.is_live() {
         f.cores = sysconf_cores().map(|n| measured(n, "sysconf(_SC_NPROCESSORS_ONLN)"));
     }
     match root.read_text(Path::new(MEMINFO)) {
         Ok(t) => f.usable_mib = meminfo_total_kib(&t).map(|k| measured(k / 1024, MEMINFO)),
-        Err(e) => f.errors.push(e.to_string()),
+        Err(e) => f.errors.push(FactError::from(&e)),
     }
     f.installed_mib = memory_blocks_mib(root).map(|m| measured(m, MEMORY_BLOCKS));
     f

@@ -264,7 +264,7 @@ fn image(root: &Root) -> NetworkFacts {
     }
     netplan_files(root, &mut f);
     let nm = super::nm_profiles::gather(root);
-    f.errors.extend(nm.errors);
+    f.errors.extend(nm.errors.into_iter().map(FactError::other));
     f.problems.extend(nm.problems);
     for l in nm.loaded {
         f.sources.push(l.path.clone());

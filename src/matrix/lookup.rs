@@ -466,8 +466,9 @@ mod tests {
             m.kernel_verdict(r, "5.14.0-611.5.1.el9_7.x86_64", Some("rhck")),
             KernelVerdict::Supported(_)
         ));
+        // Between agent 9.60's listed 362.8.1 and 362.13.1 (VMW-2025): not accepted.
         assert!(matches!(
-            m.kernel_verdict(r, "5.14.0-362.8.1.el9_3.x86_64", Some("rhck")),
+            m.kernel_verdict(r, "5.14.0-362.9.1.el9_3.x86_64", Some("rhck")),
             KernelVerdict::Unsupported(_)
         ));
         let r10 = listed(&m, v, "rhel", "10.1");

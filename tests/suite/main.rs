@@ -32,6 +32,7 @@ mod nm_keyfile;
 mod os_matrix;
 mod packer;
 mod registry;
+mod scenario_limits;
 mod services_systemd;
 mod services_sysv;
 mod ssh;

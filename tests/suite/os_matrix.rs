@@ -643,3 +643,106 @@ fn explain_names_the_judging_documents() {
         );
     }
 }
+
+const CORPUS: &str = "/var/cache/asr-preflight-testdata/distro-1.9.0/tests/resources/distros";
+
+/// Real release files nobody here wrote (the python `distro` corpus, tests/deps.d/
+/// 10-distro-corpus.sh) with a kernel of the release, under asr-2026: (corpus root, kernel,
+/// VMware [os.supported, os.kernel], Azure-to-Azure [os.supported, os.kernel]).
+const CORPUS_2026: &[(&str, &str, [&str; 2], [&str; 2])] = &[
+    // Rocky 8.4: both documents dropped Rocky 8.
+    (
+        "rocky",
+        "4.18.0-305.3.1.el8_4.x86_64",
+        ["fail", "skip"],
+        ["fail", "skip"],
+    ),
+    (
+        "sles12",
+        "3.12.49-11-default",
+        ["pass", "pass"],
+        ["pass", "pass"],
+    ),
+    // A2A-2026b lists 4.12.14-16.*-azure for SP5 only (":5"); VMW-2026 encodes 12 SP1-SP5.
+    (
+        "sles12",
+        "4.12.14-16.200-azure",
+        ["pass", "pass"],
+        ["pass", "fail"],
+    ),
+    (
+        "debian10",
+        "4.19.0-27-cloud-amd64",
+        ["pass", "pass"],
+        ["pass", "pass"],
+    ),
+    (
+        "debian10",
+        "4.19.0-28-cloud-amd64",
+        ["pass", "warn"],
+        ["pass", "warn"],
+    ),
+    // A2A-2026b's tables add no 14.04/16.04 kernel: a warning to verify.
+    (
+        "ubuntu16",
+        "4.4.0-210-generic",
+        ["pass", "pass"],
+        ["pass", "warn"],
+    ),
+    (
+        "ubuntu14",
+        "3.13.0-170-generic",
+        ["pass", "pass"],
+        ["pass", "warn"],
+    ),
+    (
+        "oracle7",
+        "3.10.0-862.el7.x86_64",
+        ["pass", "pass"],
+        ["pass", "pass"],
+    ),
+    (
+        "rhel7",
+        "3.10.0-123.el7.x86_64",
+        ["pass", "pass"],
+        ["pass", "pass"],
+    ),
+];
+
+#[test]
+fn corpus_release_files_under_asr_2026() {
+    let corpus = std::path::Path::new(CORPUS);
+    assert!(
+        corpus.is_dir(),
+        "{CORPUS} missing: run tests/install-deps.sh (deps.d/10-distro-corpus.sh)"
+    );
+    for (dir, kernel, vmw, a2a) in CORPUS_2026 {
+        let t = common::Tree::new();
+        common::debs::copy_tree(&corpus.join(dir), t.path());
+        t.x86_64()
+            .file(&format!("/lib/modules/{kernel}/modules.dep"), "");
+        for (scenario, want) in [("vmware-to-azure", vmw), ("azure-to-azure", a2a)] {
+            let (_, v) = check_root(
+                t.path(),
+                &[
+                    "--only",
+                    "os.supported,os.kernel",
+                    "--matrix",
+                    "asr-2026",
+                    "--scenario",
+                    scenario,
+                ],
+            );
+            let got = [status(&v, "os.supported"), status(&v, "os.kernel")];
+            assert_eq!(got, *want, "{dir} {kernel} {scenario}: {v:#}");
+            assert_eq!(v["system"]["kernel"]["release"], *kernel, "{dir}");
+            let text = check(&v, "os.supported").to_string();
+            let doc = if scenario == "azure-to-azure" {
+                "A2A-2026b"
+            } else {
+                "VMW-2026"
+            };
+            assert!(text.contains(doc), "{dir} {scenario}: {text}");
+        }
+    }
+}
