@@ -3,7 +3,7 @@
 
 use crate::checks::{self, Context, bounded_field};
 use crate::cli::CheckConfig;
-use crate::facts::{Facts, Sources};
+use crate::facts::{Facts, Sources, Targets};
 use crate::matrix::{self, MatrixError};
 use crate::probe::LiveProbe;
 use crate::report::{self, CheckResult, Report, Summary};
@@ -46,7 +46,11 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
     ));
     // Kept to list, once the checks are done, the mounts beneath the root that were not read.
     let root = sources.root.clone();
-    let facts = Facts::new(sources);
+    let targets = Targets {
+        scan: cfg.options.scan.clone(),
+        install_dir: cfg.options.install_dir.clone(),
+    };
+    let facts = Facts::with_targets(sources, targets);
     facts.start_live_tools(&|id| cfg.selected.contains(&id));
     let (scenario, scenario_source) = scenario::choose(cfg.scenario, facts.dmi());
     let ctx = Context {

@@ -501,17 +501,16 @@ fn check_grub_device_names(ctx: &Context<'_>) -> Result<Finding, FactError> {
 fn dhcp_rule(ctx: &Context<'_>) -> Option<(&'static str, &'static str)> {
     let os = ctx.facts.os();
     let major = os.version.as_deref().and_then(version::major);
-    match (os.id.as_deref()?, major) {
-        ("rhel" | "centos" | "ol" | "almalinux" | "rocky" | "scientific", Some(m)) if m >= 8 => {
-            Some(("dhclient", "dhcp-client"))
-        }
-        ("rhel" | "centos" | "ol" | "almalinux" | "rocky" | "scientific", _) => {
-            Some(("dhclient", "dhclient"))
-        }
-        ("sles", Some(11)) => Some(("dhcpcd", "dhcpcd")),
-        ("sles", Some(12)) => Some(("dhclient", "dhcp-client")),
-        ("sles", Some(15)) => Some(("/usr/lib/wicked/bin/wickedd-dhcp4", "wicked")),
-        ("ubuntu" | "debian", _) => Some(("dhclient", "isc-dhcp-client")),
+    // The installer's rules are for RHEL-numbered releases; Fedora and Amazon Linux (by ID:
+    // RHEL's own ID_LIKE says fedora) are not.
+    let el_numbered = !matches!(os.id.as_deref(), Some("fedora" | "amzn"));
+    match (os.family, major) {
+        (Family::Rhel, Some(m)) if m >= 8 && el_numbered => Some(("dhclient", "dhcp-client")),
+        (Family::Rhel, _) if el_numbered => Some(("dhclient", "dhclient")),
+        (Family::Suse, Some(11)) => Some(("dhcpcd", "dhcpcd")),
+        (Family::Suse, Some(12)) => Some(("dhclient", "dhcp-client")),
+        (Family::Suse, Some(15)) => Some(("/usr/lib/wicked/bin/wickedd-dhcp4", "wicked")),
+        (Family::Debian, _) => Some(("dhclient", "isc-dhcp-client")),
         _ => None,
     }
 }
@@ -748,11 +747,7 @@ fn check_runlevel(ctx: &Context<'_>) -> Result<Finding, FactError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::CheckOptions;
-    use crate::facts::{Facts, Sources};
-    use crate::matrix;
     use crate::probe::{FakeProbe, FsSpace};
-    use crate::root::Root;
 
     /// A PATH directory that cannot be looked at (here a symbolic-link loop) makes
     /// agent.c-locale an error naming it, never a failure saying `locale` is missing; the same
@@ -794,24 +789,13 @@ mod tests {
                     blocks_available: blocks,
                 },
             ));
-            let facts = Facts::new(Sources {
-                root: Root::image(dir.path()).unwrap(),
-                probe: Some(Box::new(probe)),
-            });
-            let m = matrix::load(m).unwrap();
-            let all = matrix::builtins();
-            let options = CheckOptions::default();
-            let ctx = Context {
-                facts: &facts,
-                scenario: Scenario::VmwareToAzure,
-                matrix: &m,
-                all_matrices: &all,
-                options: &options,
-            };
             // What the run reports: the matrix decides whether the installer's rule is advice.
-            crate::checks::severity::apply(
-                crate::checks::outcome(check_root_free_space(&ctx)),
-                &ctx,
+            crate::checks::report_on(
+                dir.path(),
+                Some(probe),
+                Scenario::VmwareToAzure,
+                m,
+                check_root_free_space,
             )
             .status
         };

@@ -396,7 +396,7 @@ fn join_shown(paths: &[Vec<u8>]) -> String {
 }
 
 fn check_system_paths(ctx: &Context<'_>) -> Result<Finding, FactError> {
-    let sp = ctx.facts.system_paths(ctx.options.scan.as_deref());
+    let sp = ctx.facts.system_paths();
     let o = &sp.outcome;
     let where_ = {
         let mut w = join_shown(&o.walked);

@@ -4,6 +4,7 @@
 
 use super::{Applies, CheckDef, Context, Doc, Finding};
 use crate::facts::FactError;
+use crate::facts::os::{Family, OsFacts};
 use crate::facts::processes::ProcessFacts;
 use crate::facts::services::{BootState, InitSystem};
 use crate::scenario::Scenario;
@@ -28,18 +29,14 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
     run: check_vm_agent,
 }];
 
-fn install_command(os_id: Option<&str>) -> &'static str {
-    match os_id.unwrap_or("") {
-        "rhel" | "centos" | "ol" | "rocky" | "almalinux" => {
-            "yum install -y WALinuxAgent && systemctl enable --now waagent"
-        }
-        "sles" | "sled" | "opensuse" | "opensuse-leap" => {
-            "zypper install python-azure-agent && systemctl enable --now waagent"
-        }
+fn install_command(os: &OsFacts) -> &'static str {
+    match os.family {
+        Family::Rhel => "yum install -y WALinuxAgent && systemctl enable --now waagent",
+        Family::Suse => "zypper install python-azure-agent && systemctl enable --now waagent",
         // Debian packages it as `waagent`, Ubuntu as `walinuxagent`.
-        "debian" => "apt-get install waagent",
-        "ubuntu" => "apt-get install walinuxagent",
-        _ => {
+        Family::Debian if os.like("ubuntu") => "apt-get install walinuxagent",
+        Family::Debian => "apt-get install waagent",
+        Family::Other => {
             "install the distribution's Azure Linux VM agent package (WALinuxAgent) and enable it at boot"
         }
     }
@@ -85,7 +82,7 @@ fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
         return Ok(
             Finding::fail("the Azure Linux VM agent (waagent) is not installed")
                 .details(details)
-                .fix(install_command(ctx.facts.os().id.as_deref())),
+                .fix(install_command(ctx.facts.os())),
         );
     }
     if e.init == InitSystem::Unknown {
@@ -109,7 +106,7 @@ fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 "the VM agent{version} is installed but has no service to start it at boot"
             ))
             .details(details)
-            .fix(install_command(ctx.facts.os().id.as_deref())));
+            .fix(install_command(ctx.facts.os())));
         }
         BootState::Disabled | BootState::Masked => {
             let f = Finding::fail(format!(

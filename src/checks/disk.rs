@@ -447,7 +447,7 @@ fn check_install_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
     };
     let dir = &ctx.options.install_dir;
     let shown = escape_bytes(dir.as_os_str().as_bytes());
-    let Some(at) = ctx.facts.install_space(dir) else {
+    let Some(at) = ctx.facts.install_space() else {
         return Ok(Finding::skip(
             "free space is known only on the running machine: an image's free space is not that of the machine it becomes",
         ));

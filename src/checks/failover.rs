@@ -11,6 +11,7 @@ use super::{Applies, CheckDef, Context, Doc, Finding};
 use crate::facts::FactError;
 use crate::facts::initramfs::Contents;
 use crate::facts::kernel_inventory::{HYPERV_DRIVERS, InstalledKernel};
+use crate::facts::os::Family;
 use crate::facts::services::InitSystem;
 use crate::facts::space::SpaceAt;
 use crate::scenario::Scenario;
@@ -124,25 +125,6 @@ pub const CHECKS: &[CheckDef] = &[
     },
 ];
 
-/// Distribution families, for commands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    Rhel,
-    Suse,
-    Debian,
-    Other,
-}
-
-pub fn family(os_id: Option<&str>) -> Family {
-    match os_id.unwrap_or("") {
-        "rhel" | "centos" | "ol" | "fedora" | "almalinux" | "rocky" | "scientific" | "amzn"
-        | "cloudlinux" => Family::Rhel,
-        "sles" | "sled" | "opensuse" | "opensuse-leap" | "suse" => Family::Suse,
-        "debian" | "ubuntu" => Family::Debian,
-        _ => Family::Other,
-    }
-}
-
 fn default_release<'a>(ctx: &Context<'a>) -> Option<&'a str> {
     ctx.facts.kernel().release.as_deref()
 }
@@ -218,11 +200,11 @@ fn check_hyperv_drivers(ctx: &Context<'_>) -> Result<Finding, FactError> {
         ))
         .details(details));
     }
-    let os_id = ctx.facts.os().id.as_deref();
+    let family = ctx.facts.os().family;
     let removals: Vec<String> = bad
         .iter()
         .filter(|r| Some(r.as_str()) != default_release(ctx))
-        .map(|r| format!("`{}`", super::kernel::remove_kernel_cmd(os_id, r)))
+        .map(|r| format!("`{}`", super::kernel::remove_kernel_cmd(family, r)))
         .collect();
     let mut fix = "Install a kernel that ships the Hyper-V drivers (current distribution kernels do; RHEL/CentOS 5 and early 6 need Microsoft's Linux Integration Services)".to_string();
     if !removals.is_empty() {
@@ -259,7 +241,7 @@ fn rebuild_cmd(ctx: &Context<'_>, k: &InstalledKernel) -> String {
             "printf 'hv_vmbus\\nhv_storvsc\\nhv_netvsc\\n' >> /etc/initramfs-tools/modules && update-initramfs -u -k {}",
             k.release
         )
-    } else if family(ctx.facts.os().id.as_deref()) == Family::Suse {
+    } else if ctx.facts.os().family == Family::Suse {
         format!(
             "add hv_vmbus hv_storvsc hv_netvsc to INITRD_MODULES in /etc/sysconfig/kernel, then `mkinitrd -k /boot/vmlinuz-{0} -i {image}`",
             k.release
@@ -488,7 +470,7 @@ fn check_dracut_hostonly(ctx: &Context<'_>) -> Result<Finding, FactError> {
 
 fn check_hydration_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let h = ctx.facts.hydration();
-    let debian = family(ctx.facts.os().id.as_deref()) == Family::Debian;
+    let debian = ctx.facts.os().family == Family::Debian;
     let init = ctx.facts.services().init.system;
     // Each requirement: what it is, the programs that satisfy it.
     let mut needs: Vec<(&str, Vec<&str>)> = vec![
@@ -511,7 +493,7 @@ fn check_hydration_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
         ("module information", vec!["modinfo"]),
         (
             "DHCP client",
-            if family(ctx.facts.os().id.as_deref()) == Family::Suse {
+            if ctx.facts.os().family == Family::Suse {
                 // SLES 15 configures DHCP through wicked (the agent's own check accepts it).
                 vec!["dhclient", "dhcpcd", "wicked"]
             } else {
@@ -545,7 +527,7 @@ fn check_hydration_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
     if missing.is_empty() {
         return Ok(Finding::pass("every program hydration runs is installed").details(details));
     }
-    let fix = match family(ctx.facts.os().id.as_deref()) {
+    let fix = match ctx.facts.os().family {
         Family::Rhel => "yum install dracut kmod dhclient",
         Family::Suse => "zypper install dracut kmod dhcp-client",
         Family::Debian => "apt-get install initramfs-tools kmod isc-dhcp-client",
@@ -659,7 +641,7 @@ fn check_initrd_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
         .map(|k| {
             format!(
                 "`{}`",
-                super::kernel::remove_kernel_cmd(ctx.facts.os().id.as_deref(), &k.release)
+                super::kernel::remove_kernel_cmd(ctx.facts.os().family, &k.release)
             )
         })
         .collect();
@@ -684,11 +666,8 @@ fn check_initrd_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::{CheckOptions, Status};
-    use crate::facts::{Facts, Sources};
-    use crate::matrix;
+    use crate::checks::Status;
     use crate::probe::{FakeProbe, FsSpace};
-    use crate::root::Root;
     use std::path::PathBuf;
 
     const MIB: u64 = 1 << 20;
@@ -732,21 +711,13 @@ mod tests {
         let mut probe = FakeProbe::new("5.14.0-70.el9.x86_64", "h");
         probe.space.push((PathBuf::from("/"), space(root_free)));
         probe.space.push((PathBuf::from("/boot"), space(boot_free)));
-        let facts = Facts::new(Sources {
-            root: Root::image(dir.path()).unwrap(),
-            probe: Some(Box::new(probe)),
-        });
-        let m = matrix::load("asr-2026").unwrap();
-        let all = matrix::builtins();
-        let options = CheckOptions::default();
-        let ctx = Context {
-            facts: &facts,
-            scenario: Scenario::VmwareToAzure,
-            matrix: &m,
-            all_matrices: &all,
-            options: &options,
-        };
-        let f = crate::checks::outcome(check_initrd_space(&ctx));
+        let f = crate::checks::report_on(
+            dir.path(),
+            Some(probe),
+            Scenario::VmwareToAzure,
+            "asr-2026",
+            check_initrd_space,
+        );
         (
             f.status,
             format!("{} {:?} {:?}", f.summary, f.details, f.remediation),

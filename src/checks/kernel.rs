@@ -5,6 +5,7 @@
 use super::{Applies, CheckDef, Context, Doc, Finding};
 use crate::facts::FactError;
 use crate::facts::kernel_inventory::InstalledKernel;
+use crate::facts::os::Family;
 use crate::matrix::lookup::{KernelVerdict, OsVerdict};
 use crate::parse::kernel_release::flavor;
 use crate::scenario::Scenario;
@@ -61,18 +62,18 @@ pub const CHECKS: &[CheckDef] = &[
 ];
 
 /// How to remove an installed kernel on this distribution.
-pub fn remove_kernel_cmd(os_id: Option<&str>, release: &str) -> String {
-    match crate::checks::failover::family(os_id) {
-        crate::checks::failover::Family::Rhel => format!("yum remove kernel-{release}"),
-        crate::checks::failover::Family::Suse => {
+pub fn remove_kernel_cmd(family: Family, release: &str) -> String {
+    match family {
+        Family::Rhel => format!("yum remove kernel-{release}"),
+        Family::Suse => {
             let base = release
                 .rsplit_once('-')
                 .map(|(v, f)| format!("kernel-{f}-{v}"))
                 .unwrap_or_else(|| format!("kernel-default-{release}"));
             format!("zypper rm {base}")
         }
-        crate::checks::failover::Family::Debian => format!("apt-get purge linux-image-{release}"),
-        crate::checks::failover::Family::Other => {
+        Family::Debian => format!("apt-get purge linux-image-{release}"),
+        Family::Other => {
             format!("remove the package that installed /boot/vmlinuz-{release}")
         }
     }
@@ -165,7 +166,7 @@ fn check_installed_supported(ctx: &Context<'_>) -> Result<Finding, FactError> {
         let cmds: Vec<String> = unsupported
             .iter()
             .filter(|k| Some(k.release.as_str()) != default)
-            .map(|k| remove_kernel_cmd(Some(id), &k.release))
+            .map(|k| remove_kernel_cmd(ctx.facts.os().family, &k.release))
             .collect();
         let fix = if cmds.is_empty() {
             "The default kernel itself is unsupported (see os.kernel): install a supported kernel and make it the default.".to_string()
@@ -230,8 +231,7 @@ fn check_modules_dir(ctx: &Context<'_>) -> Result<Finding, FactError> {
 }
 
 fn reinstall_cmd(ctx: &Context<'_>, release: &str) -> String {
-    use crate::checks::failover::{Family, family};
-    let cmd = match family(ctx.facts.os().id.as_deref()) {
+    let cmd = match ctx.facts.os().family {
         Family::Rhel => format!("yum reinstall kernel-{release}"),
         Family::Suse => "zypper install --force kernel-default".to_string(),
         Family::Debian => format!("apt-get install --reinstall linux-image-{release}"),

@@ -498,21 +498,50 @@ pub(crate) fn run_on(
     scenario: Scenario,
     run: fn(&Context<'_>) -> Result<Finding, FactError>,
 ) -> Finding {
+    judge_on(dir, probe, scenario, crate::matrix::DEFAULT, &|ctx| {
+        outcome(run(ctx))
+    })
+}
+
+/// What the run reports for one check function against a fixture root with `matrix`: the
+/// check's answer with the run's severity applied (advice from the matrix included).
+#[cfg(test)]
+pub(crate) fn report_on(
+    dir: &std::path::Path,
+    probe: Option<crate::probe::FakeProbe>,
+    scenario: Scenario,
+    matrix: &str,
+    run: fn(&Context<'_>) -> Result<Finding, FactError>,
+) -> Finding {
+    judge_on(dir, probe, scenario, matrix, &|ctx| {
+        severity::apply(outcome(run(ctx)), ctx)
+    })
+}
+
+#[cfg(test)]
+fn judge_on(
+    dir: &std::path::Path,
+    probe: Option<crate::probe::FakeProbe>,
+    scenario: Scenario,
+    matrix: &str,
+    judge: &dyn Fn(&Context<'_>) -> Finding,
+) -> Finding {
     use crate::facts::Sources;
     let facts = Facts::new(Sources {
         root: crate::root::Root::image(dir).unwrap(),
         probe: probe.map(|p| Box::new(p) as Box<dyn crate::probe::Probe>),
     });
-    let matrix = crate::matrix::load(crate::matrix::DEFAULT).unwrap();
+    let matrix = crate::matrix::load(matrix).unwrap();
+    let all = crate::matrix::builtins();
     let options = CheckOptions::default();
     let ctx = Context {
         facts: &facts,
         scenario,
         matrix: &matrix,
-        all_matrices: &[],
+        all_matrices: &all,
         options: &options,
     };
-    outcome(run(&ctx))
+    judge(&ctx)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use super::firewall::{
 };
 use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
 use crate::facts::FactError;
+use crate::facts::os::Family;
 use crate::facts::processes::ProcessFacts;
 use crate::facts::services::{BootState, InitSystem, ServiceEnablement};
 use crate::scenario::Scenario;
@@ -78,21 +79,20 @@ pub const CHECKS: &[CheckDef] = &[
 ];
 
 /// The package that provides sshd, and the command that installs and enables it.
-fn install_command(os_id: Option<&str>, e: &ServiceEnablement) -> (String, String) {
+fn install_command(family: Family, e: &ServiceEnablement) -> (String, String) {
     let enable_rhel_sles = |tool_sysv: &str| match e.init {
         InitSystem::Systemd => "systemctl enable sshd".to_string(),
         _ => tool_sysv.to_string(),
     };
-    match os_id.unwrap_or("") {
-        "rhel" | "centos" | "ol" | "fedora" | "rocky" | "almalinux" | "amzn" | "scientific"
-        | "cloudlinux" => (
+    match family {
+        Family::Rhel => (
             "openssh-server".into(),
             format!(
                 "yum install -y openssh-server && {}",
                 enable_rhel_sles("chkconfig sshd on")
             ),
         ),
-        "sles" | "sled" | "opensuse" | "opensuse-leap" => (
+        Family::Suse => (
             "openssh".into(),
             format!(
                 "zypper install openssh && {}",
@@ -100,7 +100,7 @@ fn install_command(os_id: Option<&str>, e: &ServiceEnablement) -> (String, Strin
             ),
         ),
         // The Debian package enables its service when it is installed.
-        "debian" | "ubuntu" => (
+        Family::Debian => (
             "openssh-server".into(),
             "apt-get install openssh-server".into(),
         ),
@@ -198,7 +198,7 @@ fn check_autostart(ctx: &Context<'_>) -> Result<Finding, FactError> {
             }
         }
         BootState::NotInstalled => {
-            let (package, command) = install_command(ctx.facts.os().id.as_deref(), &e);
+            let (package, command) = install_command(ctx.facts.os().family, &e);
             Ok(with_details(
                 Finding::fail(format!(
                     "no SSH server is installed: install the {package} package"

@@ -5,6 +5,7 @@
 use super::{Applies, CheckDef, Context, Doc, Finding};
 use crate::facts::FactError;
 use crate::facts::clock::ClockFacts;
+use crate::facts::os::Family;
 use crate::facts::services::{BootState, InitSystem, ServiceEnablement};
 use crate::probe::{STA_UNSYNC, TIME_ERROR};
 use crate::scenario::Scenario;
@@ -73,26 +74,25 @@ pub const CHECKS: &[CheckDef] = &[
 ];
 
 /// Install and enable commands for a system without any time service.
-fn install_command(os_id: Option<&str>, init: InitSystem) -> String {
+fn install_command(family: Family, init: InitSystem) -> String {
     let systemd = init == InitSystem::Systemd;
-    match os_id.unwrap_or("") {
-        "rhel" | "centos" | "ol" | "rocky" | "almalinux" | "fedora" | "scientific"
-        | "cloudlinux" | "amzn" => {
+    match family {
+        Family::Rhel => {
             if systemd {
                 "yum install -y chrony && systemctl enable --now chronyd".into()
             } else {
                 "yum install -y ntp && chkconfig ntpd on && service ntpd start".into()
             }
         }
-        "sles" | "sled" | "opensuse" | "opensuse-leap" => {
+        Family::Suse => {
             if systemd {
                 "zypper install chrony && systemctl enable --now chronyd".into()
             } else {
                 "zypper install ntp && insserv ntp && rcntp start".into()
             }
         }
-        "debian" | "ubuntu" => "apt-get install chrony".into(),
-        _ => {
+        Family::Debian => "apt-get install chrony".into(),
+        Family::Other => {
             "install chrony (or ntp) with the distribution's package manager and enable it at boot"
                 .into()
         }
@@ -166,7 +166,7 @@ fn check_service(ctx: &Context<'_>) -> Result<Finding, FactError> {
     }
     Ok(Finding::fail("no time-synchronisation service is installed (looked for chronyd, ntpd, systemd-timesyncd, OpenNTPD)")
         .details(init_line)
-        .fix(install_command(ctx.facts.os().id.as_deref(), init)))
+        .fix(install_command(ctx.facts.os().family, init)))
 }
 
 fn check_synchronized(ctx: &Context<'_>) -> Result<Finding, FactError> {

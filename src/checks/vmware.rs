@@ -5,6 +5,7 @@
 use super::{Applies, CheckDef, Context, Doc, Finding};
 use crate::facts::FactError;
 use crate::facts::dmi::Platform;
+use crate::facts::os::Family;
 use crate::facts::services::{BootState, InitSystem};
 use crate::facts::vmtools::SERVICE_NAMES;
 use crate::parse::version;
@@ -34,23 +35,26 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
 fn install_advice(ctx: &Context<'_>) -> String {
     let os = ctx.facts.os();
     let major = os.version.as_deref().and_then(version::major);
-    match (os.id.as_deref(), major) {
-        (Some("rhel" | "centos" | "ol" | "scientific"), Some(m)) if m <= 6 => {
+    // Fedora and Amazon Linux (their ID_LIKE says fedora, so does RHEL's) number their
+    // releases differently from RHEL.
+    let el_numbered = !matches!(os.id.as_deref(), Some("fedora" | "amzn"));
+    match (os.family, major) {
+        (Family::Rhel, Some(m)) if m <= 6 && el_numbered => {
             "Install VMware Tools from vSphere (VM > Guest OS > Install VMware Tools, then run vmware-install.pl from the mounted CD), or open-vm-tools from EPEL.".into()
         }
-        (Some("rhel" | "centos" | "ol" | "almalinux" | "rocky"), Some(m)) if m >= 8 => {
+        (Family::Rhel, Some(m)) if m >= 8 => {
             "dnf install open-vm-tools && systemctl enable --now vmtoolsd".into()
         }
-        (Some("rhel" | "centos" | "ol"), _) => {
+        (Family::Rhel, _) => {
             "yum install open-vm-tools && systemctl enable vmtoolsd && systemctl start vmtoolsd".into()
         }
-        (Some("sles"), Some(11)) => {
+        (Family::Suse, Some(11)) => {
             "Install VMware Tools from vSphere (VM > Guest OS > Install VMware Tools) or the vmware-tools packages of the SLES 11 SP3 update channel.".into()
         }
-        (Some("sles" | "opensuse-leap"), _) => {
+        (Family::Suse, _) => {
             "zypper install open-vm-tools && systemctl enable --now vmtoolsd".into()
         }
-        (Some("ubuntu" | "debian"), _) => {
+        (Family::Debian, _) => {
             "apt-get install open-vm-tools (the package enables and starts open-vm-tools.service)".into()
         }
         _ => "Install open-vm-tools from the distribution, enable its service (vmtoolsd or open-vm-tools) and start it.".into(),
@@ -181,11 +185,8 @@ fn check_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::{CheckOptions, Status};
-    use crate::facts::{Facts, Sources};
-    use crate::matrix;
+    use crate::checks::Status;
     use crate::probe::{FakeProbe, Process};
-    use crate::root::Root;
     use std::fs;
     use std::os::unix::fs::symlink;
 
@@ -228,21 +229,13 @@ mod tests {
         let judge = |procs: Vec<Process>| {
             let mut probe = FakeProbe::new("5.10.0", "h");
             probe.processes = Ok(procs);
-            let facts = Facts::new(Sources {
-                root: Root::image(dir.path()).unwrap(),
-                probe: Some(Box::new(probe)),
-            });
-            let m = matrix::load("asr-2016").unwrap();
-            let all = matrix::builtins();
-            let options = CheckOptions::default();
-            let ctx = Context {
-                facts: &facts,
-                scenario: Scenario::VmwareToAzure,
-                matrix: &m,
-                all_matrices: &all,
-                options: &options,
-            };
-            crate::checks::outcome(check_tools(&ctx))
+            crate::checks::report_on(
+                dir.path(),
+                Some(probe),
+                Scenario::VmwareToAzure,
+                "asr-2016",
+                check_tools,
+            )
         };
         let f = judge(vec![Process {
             pid: 1,

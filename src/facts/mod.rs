@@ -99,9 +99,29 @@ impl Sources {
     }
 }
 
+/// What a run looks at besides the fixed set, decided by its options before any fact is read
+/// (so the first check to ask cannot choose it for the others).
+#[derive(Debug, Clone)]
+pub struct Targets {
+    /// `--scan`: the paths the ASCII walk covers instead of the default set.
+    pub scan: Option<Vec<PathBuf>>,
+    /// `--install-dir`: where the agent will be installed, for its free space.
+    pub install_dir: PathBuf,
+}
+
+impl Default for Targets {
+    fn default() -> Self {
+        Targets {
+            scan: None,
+            install_dir: PathBuf::from("/usr/local/ASR"),
+        }
+    }
+}
+
 /// The lazily gathered facts of one run.
 pub struct Facts {
     sources: Sources,
+    targets: Targets,
     os: OnceCell<os::OsFacts>,
     kernel: OnceCell<kernel::KernelFacts>,
     arch: OnceCell<arch::ArchFacts>,
@@ -150,9 +170,15 @@ pub struct Facts {
 }
 
 impl Facts {
+    /// The facts of `sources` with the default [`Targets`].
     pub fn new(sources: Sources) -> Facts {
+        Facts::with_targets(sources, Targets::default())
+    }
+
+    pub fn with_targets(sources: Sources, targets: Targets) -> Facts {
         Facts {
             sources,
+            targets,
             os: OnceCell::new(),
             kernel: OnceCell::new(),
             arch: OnceCell::new(),
@@ -264,11 +290,14 @@ impl Facts {
             .get_or_init(|| names::gather(&self.sources.root, self.runtime_mounts()))
     }
 
-    /// The walk of the system directories (`--scan` paths when given). The first caller's
-    /// `scan` decides; there is one set of options per run.
-    pub fn system_paths(&self, scan: Option<&[PathBuf]>) -> &names::SystemPaths {
+    /// The walk of the system directories (the `--scan` paths of [`Targets`] when given).
+    pub fn system_paths(&self) -> &names::SystemPaths {
         self.system_paths.get_or_init(|| {
-            names::gather_system_paths(&self.sources.root, scan, self.runtime_mounts())
+            names::gather_system_paths(
+                &self.sources.root,
+                self.targets.scan.as_deref(),
+                self.runtime_mounts(),
+            )
         })
     }
 
@@ -377,11 +406,11 @@ impl Facts {
             .as_ref()
     }
 
-    /// Free space where the agent will be installed (running system only). A run has one
-    /// install directory: the first one asked about is measured and kept.
-    pub fn install_space(&self, dir: &Path) -> Option<&space::SpaceAt> {
+    /// Free space where the agent will be installed ([`Targets::install_dir`]; running
+    /// system only).
+    pub fn install_space(&self) -> Option<&space::SpaceAt> {
         self.install_space
-            .get_or_init(|| self.measure(dir))
+            .get_or_init(|| self.measure(&self.targets.install_dir))
             .as_ref()
     }
 

@@ -34,6 +34,13 @@ pub struct OsFacts {
     pub errors: Vec<FactError>,
 }
 
+impl OsFacts {
+    /// Whether the distribution is `name` or says it derives from it (`ID_LIKE`).
+    pub fn like(&self, name: &str) -> bool {
+        self.id.as_deref() == Some(name) || self.id_like.iter().any(|l| l == name)
+    }
+}
+
 /// The distribution families whose conventions the checks know.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Family {

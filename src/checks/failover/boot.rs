@@ -3,12 +3,13 @@
 //! and fstab naming the root and boot file systems in a way that survives the device renaming
 //! of a move to Azure.
 
-use super::{Family, TO_AZURE, family};
+use super::TO_AZURE;
 use crate::checks::{Applies, CheckDef, Context, Doc, Finding};
 use crate::facts::FactError;
 use crate::facts::grub_config::{
     self, Firmware, GrubFacts, GrubFileKind, expected_default, split_args,
 };
+use crate::facts::os::Family;
 use crate::parse::fstab::{self, FstabEntry};
 use crate::parse::grub::DefaultSpec;
 use crate::text::escape_bytes;
@@ -237,7 +238,7 @@ fn vendor_dir(os_id: Option<&str>) -> Option<&'static str> {
 
 /// The command that regenerates the configuration at `path`.
 fn mkconfig(ctx: &Context<'_>, path: &str) -> String {
-    match family(ctx.facts.os().id.as_deref()) {
+    match ctx.facts.os().family {
         Family::Debian => "update-grub".to_string(),
         _ => format!("grub2-mkconfig -o {path}"),
     }
@@ -339,7 +340,7 @@ fn check_grub_sync(ctx: &Context<'_>) -> Result<Finding, FactError> {
 fn check_grub_location(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let g = ctx.facts.grub_config();
     let os_id = ctx.facts.os().id.as_deref();
-    let fam = family(os_id);
+    let fam = ctx.facts.os().family;
     let vendor = vendor_dir(os_id);
     let mut details: Vec<String> = g
         .files

@@ -268,31 +268,61 @@ pub(super) fn systemd_enablement(
     boot: &SystemdBoot,
     names: &[&str],
 ) -> ServiceEnablement {
-    let mut errors = Vec::new();
-    let mut evidence = vec![format!(
-        "default target: {}{}",
-        boot.default_target,
-        if boot.default_evidence.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", boot.default_evidence)
-        }
-    )];
-    let mut enabled: Option<String> = None;
+    let mut t = Tally {
+        root,
+        boot,
+        errors: Vec::new(),
+        evidence: vec![format!(
+            "default target: {}{}",
+            boot.default_target,
+            if boot.default_evidence.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", boot.default_evidence)
+            }
+        )],
+        enabled: None,
+        masked: Vec::new(),
+        usable: None,
+        first_installed: None,
+        seen: BTreeSet::new(),
+    };
+    for n in names {
+        t.native(n);
+    }
+    for n in names {
+        t.socket(n);
+    }
+    for n in names {
+        t.sysv(n);
+    }
+    t.finish(names)
+}
+
+/// What the units of a service's names say, gathered name by name and kind by kind.
+struct Tally<'a> {
+    root: &'a Root,
+    boot: &'a SystemdBoot,
+    errors: Vec<FactError>,
+    evidence: Vec<String>,
+    enabled: Option<String>,
     // Masked service names, and the first service that is installed and not masked: a mask on
     // one name (`systemctl mask sshd` on Debian) does not mask a unit of another name.
-    let mut masked: Vec<String> = Vec::new();
-    let mut usable: Option<String> = None;
-    let mut first_installed: Option<String> = None;
-    let mut seen = BTreeSet::new();
+    masked: Vec<String>,
+    usable: Option<String>,
+    first_installed: Option<String>,
+    seen: BTreeSet<String>,
+}
 
-    // Native services.
-    for n in names {
-        let u = resolve_unit(root, &format!("{n}.service"), &mut errors);
-        if !u.exists() || !seen.insert(u.name.clone()) {
-            continue;
+impl Tally<'_> {
+    /// A native service unit `n.service`.
+    fn native(&mut self, n: &str) {
+        let (root, boot) = (self.root, self.boot);
+        let u = resolve_unit(root, &format!("{n}.service"), &mut self.errors);
+        if !u.exists() || !self.seen.insert(u.name.clone()) {
+            return;
         }
-        first_installed.get_or_insert_with(|| u.name.clone());
+        self.first_installed.get_or_insert_with(|| u.name.clone());
         let also = u
             .names
             .iter()
@@ -301,13 +331,13 @@ pub(super) fn systemd_enablement(
             .collect::<Vec<_>>();
         match (&u.file, &u.masked) {
             (_, Some(m)) => {
-                evidence.push(format!("{} is masked: {m}", u.name));
-                masked.push(u.name.clone());
-                continue;
+                self.evidence.push(format!("{} is masked: {m}", u.name));
+                self.masked.push(u.name.clone());
+                return;
             }
             (Some(f), None) => {
-                usable.get_or_insert_with(|| u.name.clone());
-                evidence.push(format!(
+                self.usable.get_or_insert_with(|| u.name.clone());
+                self.evidence.push(format!(
                     "{}: {}{}",
                     u.name,
                     show(f),
@@ -322,35 +352,36 @@ pub(super) fn systemd_enablement(
         }
         match boot.pulled_in(&u.names) {
             Some(line) => {
-                evidence.push(line);
-                enabled.get_or_insert_with(|| u.name.clone());
+                self.evidence.push(line);
+                self.enabled.get_or_insert_with(|| u.name.clone());
             }
             None => {
-                evidence.push(format!(
+                self.evidence.push(format!(
                     "{} is not pulled in by {} or the targets it reaches",
                     u.name, boot.default_target
                 ));
-                if let Some(other) = wanted_elsewhere(root, boot, &u.names, &mut errors) {
-                    evidence.push(other);
+                if let Some(other) = wanted_elsewhere(root, boot, &u.names, &mut self.errors) {
+                    self.evidence.push(other);
                 }
             }
         }
     }
 
-    // Sockets: an enabled socket starts the service on the first connection.
-    for n in names {
-        let s = resolve_unit(root, &format!("{n}.socket"), &mut errors);
-        if !s.exists() || !seen.insert(s.name.clone()) {
-            continue;
+    /// A socket `n.socket`: an enabled socket starts the service on the first connection.
+    fn socket(&mut self, n: &str) {
+        let (root, boot) = (self.root, self.boot);
+        let s = resolve_unit(root, &format!("{n}.socket"), &mut self.errors);
+        if !s.exists() || !self.seen.insert(s.name.clone()) {
+            return;
         }
-        first_installed.get_or_insert_with(|| s.name.clone());
+        self.first_installed.get_or_insert_with(|| s.name.clone());
         if let Some(m) = &s.masked {
-            evidence.push(format!("{} is masked: {m}", s.name));
-            continue;
+            self.evidence.push(format!("{} is masked: {m}", s.name));
+            return;
         }
         let Some(line) = boot.pulled_in(&s.names) else {
-            evidence.push(format!("{} is not enabled", s.name));
-            continue;
+            self.evidence.push(format!("{} is not enabled", s.name));
+            return;
         };
         let stem = trim_suffix(&s.name).to_string();
         let content = s.content.clone().unwrap_or_default();
@@ -367,40 +398,43 @@ pub(super) fn systemd_enablement(
                     format!("{stem}.service")
                 }
             });
-        let t = resolve_unit(root, &triggered, &mut errors);
+        let t = resolve_unit(root, &triggered, &mut self.errors);
         if let Some(m) = &t.masked {
-            evidence.push(format!("{line}, but the service it starts is masked: {m}"));
-            continue;
+            self.evidence
+                .push(format!("{line}, but the service it starts is masked: {m}"));
+            return;
         }
-        evidence.push(format!("{line}; a connection starts {triggered}"));
-        enabled.get_or_insert_with(|| s.name.clone());
+        self.evidence
+            .push(format!("{line}; a connection starts {triggered}"));
+        self.enabled.get_or_insert_with(|| s.name.clone());
     }
 
-    // SysV scripts that systemd-sysv-generator turns into services.
-    for n in names {
+    /// A SysV script `n` that systemd-sysv-generator turns into a service.
+    fn sysv(&mut self, n: &str) {
+        let (root, boot) = (self.root, self.boot);
         let service = format!("{n}.service");
-        if find_unit(root, &service, &mut errors).is_some() {
-            continue; // a native unit of the same name wins over the script
+        if find_unit(root, &service, &mut self.errors).is_some() {
+            return; // a native unit of the same name wins over the script
         }
-        let Some(script) = sysv_script(root, n, &mut errors) else {
-            continue;
+        let Some(script) = sysv_script(root, n, &mut self.errors) else {
+            return;
         };
-        if !seen.insert(service.clone()) {
-            continue;
+        if !self.seen.insert(service.clone()) {
+            return;
         }
-        first_installed.get_or_insert_with(|| service.clone());
+        self.first_installed.get_or_insert_with(|| service.clone());
         if !script.executable {
-            evidence.push(format!(
+            self.evidence.push(format!(
                 "{} is not executable: systemd does not run it",
                 show(&script.path)
             ));
-            continue;
+            return;
         }
-        evidence.push(format!(
+        self.evidence.push(format!(
             "{}: SysV script without a native unit; systemd-sysv-generator makes {service} of it",
             show(&script.path)
         ));
-        usable.get_or_insert_with(|| service.clone());
+        self.usable.get_or_insert_with(|| service.clone());
         let mut found = None;
         for (level, target) in [
             ('2', "multi-user.target"),
@@ -408,7 +442,7 @@ pub(super) fn systemd_enablement(
             ('4', "multi-user.target"),
             ('5', "graphical.target"),
         ] {
-            if let Some(link) = start_link(root, n, level, &mut errors) {
+            if let Some(link) = start_link(root, n, level, &mut self.errors) {
                 if boot.targets.contains_key(target) {
                     found = Some(format!(
                         "{link}: the generator makes {target} want {service} ({})",
@@ -416,7 +450,7 @@ pub(super) fn systemd_enablement(
                     ));
                     break;
                 }
-                evidence.push(format!(
+                self.evidence.push(format!(
                     "{link}: wanted by {target}, which {} does not reach",
                     boot.default_target
                 ));
@@ -424,61 +458,72 @@ pub(super) fn systemd_enablement(
         }
         match found {
             Some(line) => {
-                evidence.push(line);
-                enabled.get_or_insert_with(|| service.clone());
+                self.evidence.push(line);
+                self.enabled.get_or_insert_with(|| service.clone());
             }
-            None => evidence.push(format!("no S link for {n} in rc2.d to rc5.d")),
+            None => self
+                .evidence
+                .push(format!("no S link for {n} in rc2.d to rc5.d")),
         }
     }
 
-    let state = if enabled.is_some() {
-        BootState::Enabled
-    } else if usable.is_none() && !masked.is_empty() {
-        BootState::Masked
-    } else if first_installed.is_some() {
-        BootState::Disabled
-    } else {
-        evidence.push(format!(
-            "no unit {} in {}, and no SysV script",
-            names
-                .iter()
-                .map(|n| format!("{n}.service/{n}.socket"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            UNIT_DIRS.join(", ")
-        ));
-        BootState::NotInstalled
-    };
-    let unmask: Vec<String> = masked
-        .iter()
-        .map(|m| format!("systemctl unmask {} && ", trim_suffix(m)))
-        .collect();
-    let remediation = match state {
-        BootState::Masked => Some(format!(
-            "{}systemctl enable {}",
-            unmask.concat(),
-            trim_suffix(&masked[0])
-        )),
-        BootState::Disabled => usable.as_deref().or(first_installed.as_deref()).map(|u| {
-            let short = if u.ends_with(".socket") {
-                u
-            } else {
-                trim_suffix(u)
-            };
-            format!("{}systemctl enable {short}", unmask.concat())
-        }),
-        _ => None,
-    };
-    ServiceEnablement {
-        init: InitSystem::Systemd,
-        state,
-        unit: enabled
-            .or(usable)
-            .or(masked.first().cloned())
-            .or(first_installed),
-        evidence,
-        remediation,
-        errors,
+    /// The answer: enabled, masked, disabled or not installed, with the command that enables it.
+    fn finish(mut self, names: &[&str]) -> ServiceEnablement {
+        let state = if self.enabled.is_some() {
+            BootState::Enabled
+        } else if self.usable.is_none() && !self.masked.is_empty() {
+            BootState::Masked
+        } else if self.first_installed.is_some() {
+            BootState::Disabled
+        } else {
+            self.evidence.push(format!(
+                "no unit {} in {}, and no SysV script",
+                names
+                    .iter()
+                    .map(|n| format!("{n}.service/{n}.socket"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                UNIT_DIRS.join(", ")
+            ));
+            BootState::NotInstalled
+        };
+        let unmask: Vec<String> = self
+            .masked
+            .iter()
+            .map(|m| format!("systemctl unmask {} && ", trim_suffix(m)))
+            .collect();
+        let remediation = match state {
+            BootState::Masked => Some(format!(
+                "{}systemctl enable {}",
+                unmask.concat(),
+                trim_suffix(&self.masked[0])
+            )),
+            BootState::Disabled => self
+                .usable
+                .as_deref()
+                .or(self.first_installed.as_deref())
+                .map(|u| {
+                    let short = if u.ends_with(".socket") {
+                        u
+                    } else {
+                        trim_suffix(u)
+                    };
+                    format!("{}systemctl enable {short}", unmask.concat())
+                }),
+            _ => None,
+        };
+        ServiceEnablement {
+            init: InitSystem::Systemd,
+            state,
+            unit: self
+                .enabled
+                .or(self.usable)
+                .or(self.masked.first().cloned())
+                .or(self.first_installed),
+            evidence: self.evidence,
+            remediation,
+            errors: self.errors,
+        }
     }
 }
 
