@@ -20,7 +20,8 @@ fuzz_target!(|data: &[u8]| {
     let _ = ifupdown::parse(&s);
     let _ = ifcfg::parse("eth0", &s, ifcfg::Dialect::RedHat);
     let _ = ifcfg::parse("eth0", &s, ifcfg::Dialect::Suse);
-    let _ = nm_keyfile::parse("eth0", &s);
+    let _ = nm_keyfile::load("eth0", &s);
+    let _ = nm_keyfile::is_profile_file(&s, true);
     let (pat, name) = s.split_once('\n').unwrap_or((&s, "eth0"));
     if let Ok(g) = glob::Glob::new(pat) {
         let _ = g.matches(name.as_bytes());

@@ -29,6 +29,7 @@ pub fn parse(text: &str) -> Result<Vec<Device>, YamlError> {
             continue;
         }
         for (id, node) in devices.entries() {
+            merge_key(node)?;
             out.push(Device {
                 kind: kind.clone(),
                 id: id.clone(),
@@ -38,6 +39,21 @@ pub fn parse(text: &str) -> Result<Vec<Device>, YamlError> {
         }
     }
     Ok(out)
+}
+
+/// netplan's loader (libyaml) does not apply YAML 1.1 merge keys, so `<<` is an unknown key
+/// of a device, which netplan refuses with the file.
+fn merge_key(n: &Node) -> Result<(), YamlError> {
+    for (k, v) in n.entries() {
+        if k == "<<" {
+            return Err(YamlError {
+                line: v.line,
+                message: "unknown key '<<' (netplan does not merge YAML merge keys)".into(),
+            });
+        }
+        merge_key(v)?;
+    }
+    Ok(())
 }
 
 /// netplan's booleans.

@@ -2,8 +2,11 @@
 //! indentation, flow collections (`[a, b]`, `{k: v}`, also over several lines), plain, single-
 //! and double-quoted scalars, literal and folded block scalars, `#` comments; the first
 //! document of a file, as netplan reads only that one.
-//! Anchors and aliases are refused with an error naming the line rather than misread. A
-//! general YAML crate would bring far more than netplan's files need (see Cargo.toml notes).
+//! Anchors (`&name`) and aliases (`*name`) are resolved as libyaml's loader resolves them for
+//! netplan (an alias is a copy of the anchored node; copies are bounded, so aliases of aliases
+//! cannot multiply without end); quoted scalars may go over several lines (folded as YAML
+//! folds them). A general YAML crate would bring far more than netplan's files need (see
+//! Cargo.toml notes and the readers note on saphyr-parser and yaml-rust2).
 
 use std::fmt;
 
@@ -165,6 +168,10 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
         lines,
         pos: 0,
         depth: 0,
+        anchors: Anchors {
+            nodes: Default::default(),
+            budget: MAX_ALIAS_NODES,
+        },
     };
     p.skip_blank();
     if p.pos >= p.lines.len() {
@@ -187,6 +194,76 @@ struct Parser {
     pos: usize,
     /// Block nodes open on the way to `pos` (bounded by `MAX_DEPTH`).
     depth: usize,
+    anchors: Anchors,
+}
+
+/// The most nodes aliases may copy in one file: `*a` of a node of nodes of aliases could
+/// otherwise grow exponentially ("billion laughs").
+const MAX_ALIAS_NODES: usize = 1_000_000;
+
+/// Anchored nodes by name, and how many more nodes aliases may copy.
+struct Anchors {
+    nodes: std::collections::HashMap<String, Node>,
+    budget: usize,
+}
+
+impl Anchors {
+    /// A copy of the node anchored as `name`.
+    fn alias(&mut self, name: &str, line: usize) -> Result<Node, YamlError> {
+        let Some(n) = self.nodes.get(name) else {
+            return err(line, format!("alias *{name} of no anchor"));
+        };
+        let w = weight(n, self.budget + 1);
+        if w > self.budget {
+            return err(
+                line,
+                format!("aliases copy more than {MAX_ALIAS_NODES} nodes"),
+            );
+        }
+        self.budget -= w;
+        Ok(n.clone())
+    }
+}
+
+/// The number of nodes in `n`, counted up to `limit`.
+fn weight(n: &Node, limit: usize) -> usize {
+    let mut total = 1;
+    let children: Box<dyn Iterator<Item = &Node>> = match &n.kind {
+        Kind::Map(e) => Box::new(e.iter().map(|(_, v)| v)),
+        Kind::Seq(items) => Box::new(items.iter()),
+        _ => return 1,
+    };
+    for c in children {
+        if total > limit {
+            break;
+        }
+        total += weight(c, limit - total.min(limit));
+    }
+    total
+}
+
+/// Splits `&name rest` into the anchor name and the rest.
+fn split_anchor(v: &str) -> Option<(&str, &str)> {
+    let rest = v.strip_prefix('&')?;
+    let end = rest.find([' ', '\t']).unwrap_or(rest.len());
+    Some((&rest[..end], rest[end..].trim_start()))
+}
+
+/// Whether a scalar that starts with a quote ends on this line.
+fn quote_closed(v: &str) -> bool {
+    let b = v.as_bytes();
+    let q = b[0];
+    let mut i = 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if q == b'"' => i += 1,
+            b'\'' if q == b'\'' && b.get(i + 1) == Some(&b'\'') => i += 1,
+            c if c == q => return true,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 fn is_seq_item(text: &str) -> bool {
@@ -247,6 +324,9 @@ impl Parser {
             });
         };
         let no = l.no;
+        if l.text.starts_with('&') {
+            return self.anchored_block(indent);
+        }
         // Decided without copying the line: `- - - ...` nests once per dash on one line.
         let seq = is_seq_item(&l.text);
         let map = !seq
@@ -268,6 +348,42 @@ impl Parser {
         };
         self.depth -= 1;
         node
+    }
+
+    /// A block node after `&name` at the start of its line (`- &a value`, `&a` over a block).
+    fn anchored_block(&mut self, indent: usize) -> Result<Node, YamlError> {
+        let cur = self.pos;
+        let no = self.lines[cur].no;
+        if self.depth >= MAX_DEPTH {
+            return err(no, format!("nested deeper than {MAX_DEPTH} levels"));
+        }
+        let Some((name, rest)) = split_anchor(&self.lines[cur].text) else {
+            return err(no, "bad anchor");
+        };
+        let (name, rest_empty) = (name.to_string(), rest.is_empty());
+        // Cut in place: a copy of the rest per anchor would hold the line once per level.
+        let cut = self.lines[cur].text.len() - rest.len();
+        self.lines[cur].text.drain(..cut);
+        let node = if rest_empty {
+            self.pos += 1;
+            match self.peek() {
+                Some(n) if n.indent >= indent => {
+                    let i = n.indent;
+                    self.block(i)?
+                }
+                _ => Node {
+                    line: no,
+                    kind: Kind::Null,
+                },
+            }
+        } else {
+            self.depth += 1;
+            let node = self.block(indent);
+            self.depth -= 1;
+            node?
+        };
+        self.anchors.nodes.insert(name, node.clone());
+        Ok(node)
     }
 
     fn sequence(&mut self, indent: usize) -> Result<Node, YamlError> {
@@ -326,6 +442,10 @@ impl Parser {
             };
             let key = scalar(text[..colon].trim(), no)?;
             let value = text[colon + 1..].trim();
+            let (anchor, value) = match split_anchor(value) {
+                Some((name, rest)) => (Some(name), rest),
+                None => (None, value),
+            };
             self.pos += 1;
             let node = if value.is_empty() {
                 match self.peek() {
@@ -343,6 +463,9 @@ impl Parser {
             } else {
                 self.inline_value(value, no, indent)?
             };
+            if let Some(a) = anchor {
+                self.anchors.nodes.insert(a.to_string(), node.clone());
+            }
             entries.push((key, node));
         }
         Ok(Node {
@@ -354,8 +477,25 @@ impl Parser {
     /// A value written on the line of its key or dash (`self.pos` is past that line).
     fn inline_value(&mut self, value: &str, no: usize, indent: usize) -> Result<Node, YamlError> {
         let value = strip_tag(value);
-        if value.starts_with('&') || value.starts_with('*') {
-            return err(no, "anchors and aliases are not supported");
+        if value.starts_with('&') {
+            // Several anchors on one node are taken in a loop: recursion per `&` would let a
+            // line of a million anchors overflow the stack.
+            let (mut names, mut rest) = (Vec::new(), value);
+            while let Some((name, r)) = split_anchor(rest) {
+                names.push(name);
+                rest = r;
+            }
+            let node = self.inline_value(rest, no, indent)?;
+            for name in names {
+                self.anchors.nodes.insert(name.to_string(), node.clone());
+            }
+            return Ok(node);
+        }
+        if let Some(name) = value.strip_prefix('*') {
+            return self.anchors.alias(name.trim_end(), no);
+        }
+        if (value.starts_with('"') || value.starts_with('\'')) && !quote_closed(value) {
+            return self.quoted_lines(value, no);
         }
         if value.starts_with('|') || value.starts_with('>') {
             return Ok(Node {
@@ -373,9 +513,17 @@ impl Parser {
                 let Some(next) = self.lines.get(self.pos) else {
                     return err(no, "unterminated flow collection");
                 };
-                text.push(' ');
+                // A line break folds to a blank, but a `\` ending a line inside double
+                // quotes joins the lines without one.
+                let run = text.len() - text.trim_end_matches('\\').len();
+                if open.double && run % 2 == 1 {
+                    text.pop();
+                    open.escaped = false;
+                } else {
+                    text.push(' ');
+                    open.feed(b" ");
+                }
                 text.push_str(&next.text);
-                open.feed(b" ");
                 open.feed(next.text.as_bytes());
                 self.pos += 1;
             }
@@ -384,6 +532,7 @@ impl Parser {
                 i: 0,
                 line: no,
                 depth: 0,
+                anchors: Some(&mut self.anchors),
             };
             let node = f.value()?;
             f.ws();
@@ -406,6 +555,39 @@ impl Parser {
             } else {
                 Kind::Str(s)
             },
+        })
+    }
+
+    /// A quoted scalar that goes on over the next lines: line breaks fold to a blank (an empty
+    /// line to a line break), leading blanks of the next line go, and in double quotes a `\`
+    /// at the end of a line joins the lines without a blank.
+    fn quoted_lines(&mut self, first: &str, no: usize) -> Result<Node, YamlError> {
+        let mut text = first.trim_end().to_string();
+        while !quote_closed(&text) {
+            let Some(next) = self.lines.get(self.pos) else {
+                return err(no, "unterminated quoted scalar");
+            };
+            let part = next.raw.trim();
+            self.pos += 1;
+            if part.is_empty() {
+                text.push('\n');
+                continue;
+            }
+            let escaped_break = text.starts_with('"')
+                && text.ends_with('\\')
+                && (text.len() - text.trim_end_matches('\\').len()) % 2 == 1;
+            if escaped_break {
+                text.pop();
+            } else if !text.ends_with('\n') {
+                text.push(' ');
+            }
+            text.push_str(part);
+        }
+        // What follows the closing quote on its line may be a comment only.
+        let s = scalar(strip_comment(&text).trim_end(), no)?;
+        Ok(Node {
+            line: no,
+            kind: Kind::Str(s),
         })
     }
 
@@ -496,6 +678,7 @@ fn scalar(s: &str, line: usize) -> Result<String, YamlError> {
             i: 0,
             line,
             depth: 0,
+            anchors: None,
         };
         let v = f.double_quoted()?;
         if f.i != s.len() {
@@ -513,9 +696,21 @@ struct Flow<'a> {
     line: usize,
     /// Collections open around `i` (bounded by `MAX_DEPTH`).
     depth: usize,
+    /// Anchors of the file, where aliases may appear.
+    anchors: Option<&'a mut Anchors>,
 }
 
 impl Flow<'_> {
+    /// An anchor or alias name inside a flow collection: up to a blank or `,]}`.
+    fn name(&mut self) -> String {
+        let start = self.i;
+        while self.i < self.s.len() && !matches!(self.s[self.i], b' ' | b'\t' | b',' | b']' | b'}')
+        {
+            self.i += 1;
+        }
+        String::from_utf8_lossy(&self.s[start..self.i]).into_owned()
+    }
+
     fn ws(&mut self) {
         while self.i < self.s.len() && matches!(self.s[self.i], b' ' | b'\t') {
             self.i += 1;
@@ -611,7 +806,24 @@ impl Flow<'_> {
                 line,
                 kind: Kind::Str(self.single_quoted()?),
             }),
-            Some(b'&' | b'*') => err(line, "anchors and aliases are not supported"),
+            Some(b'&') => {
+                self.i += 1;
+                let name = self.name();
+                let node = self.value()?;
+                match self.anchors.as_deref_mut() {
+                    Some(a) => a.nodes.insert(name, node.clone()),
+                    None => return err(line, "an anchor here is not supported"),
+                };
+                Ok(node)
+            }
+            Some(b'*') => {
+                self.i += 1;
+                let name = self.name();
+                match self.anchors.as_deref_mut() {
+                    Some(a) => a.alias(&name, line),
+                    None => err(line, "an alias here is not supported"),
+                }
+            }
             _ => {
                 let p = self.plain(false);
                 Ok(Node {
@@ -802,10 +1014,53 @@ mod tests {
         assert_eq!(s(&a[1]), "203.0.113.10/24");
     }
 
+    /// Anchors and aliases as libyaml's loader resolves them, on block and flow nodes; copies
+    /// are bounded.
+    #[test]
+    fn anchors_and_aliases() {
+        let d = parse(
+            "base: &b\n  dhcp4: false\n  addresses: [198.51.100.7/24]\neth0: *b\nlist:\n  - &one 198.51.100.8/24\n  - *one\nflow: [&f x, *f, *one]\nv: &s plain\nw: *s\n",
+        )
+        .unwrap();
+        assert_eq!(d.get("eth0"), d.get("base"));
+        let list: Vec<&str> = d.get("list").unwrap().items().iter().map(s).collect();
+        assert_eq!(list, vec!["198.51.100.8/24", "198.51.100.8/24"]);
+        let flow: Vec<&str> = d.get("flow").unwrap().items().iter().map(s).collect();
+        assert_eq!(flow, vec!["x", "x", "198.51.100.8/24"]);
+        assert_eq!(s(d.get("w").unwrap()), "plain");
+        // Aliases of aliases doubling twenty-five times stop at the copy budget.
+        let mut text = String::from("a0: &a0 [x, x]\n");
+        for i in 1..25 {
+            text.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}]\n", p = i - 1));
+        }
+        let e = parse(&text).unwrap_err();
+        assert!(e.to_string().contains("aliases copy more than"), "{e}");
+        // A million anchors on one node, as a value or at a line's start: no stack overflow.
+        let many = "&a ".repeat(1_000_000);
+        assert_eq!(
+            s(parse(&format!("k: {many}v\n")).unwrap().get("k").unwrap()),
+            "v"
+        );
+        assert!(parse(&format!("- {many}v\n")).is_err());
+    }
+
+    /// Quoted scalars over several lines fold as YAML folds them.
+    #[test]
+    fn multi_line_quoted() {
+        let d =
+            parse("a: \"198.51.100.\\\n   7/24\"\nb: 'one\n  two'\nc: \"x\n\n  y\" # c\nd: 1\n")
+                .unwrap();
+        assert_eq!(s(d.get("a").unwrap()), "198.51.100.7/24");
+        assert_eq!(s(d.get("b").unwrap()), "one two");
+        assert_eq!(s(d.get("c").unwrap()), "x\ny");
+        assert_eq!(s(d.get("d").unwrap()), "1");
+        assert!(parse("a: \"open\nb: 1\n").is_err());
+    }
+
     /// What is outside the subset is an error with a line, never a wrong tree.
     #[test]
     fn errors_name_the_line() {
-        assert_eq!(parse("a: &x 1\nb: *x\n").unwrap_err().line, 1);
+        assert_eq!(parse("a: 1\nb: *nothing\n").unwrap_err().line, 2);
         assert_eq!(parse("a:\n\tb: 1\n").unwrap_err().line, 2);
         assert_eq!(parse("a: 1\n   b: 2\n").unwrap_err().line, 2);
         assert_eq!(parse("a: [1, 2\n").unwrap_err().line, 1);

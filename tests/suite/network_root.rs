@@ -184,14 +184,18 @@ fn netplan_unreadable_is_error() {
     t.file("/etc/hostname", "noble\n")
         .file(
             "/etc/netplan/01.yaml",
-            "network:\n  ethernets:\n    eth0: &anchor\n      dhcp4: true\n",
+            // An alias of no anchor: libyaml refuses it too (anchors themselves are read).
+            "network:\n  ethernets:\n    eth0: *nothing\n",
         )
         .file("/etc/hosts", "");
     let (code, r) = check_root(t.path(), ONLY);
     assert_eq!(code, 1);
     assert_eq!(status(&r, "hosts.nic-addresses"), "error");
     let d = details(&r, "hosts.nic-addresses").join("\n");
-    assert!(d.contains("/etc/netplan/01.yaml: line 3: anchors"), "{d}");
+    assert!(
+        d.contains("/etc/netplan/01.yaml: line 3: alias *nothing of no anchor"),
+        "{d}"
+    );
 }
 
 /// NetworkManager keyfiles: a static profile mapped, a DHCP profile named in a warning, a
@@ -463,6 +467,14 @@ fn netplan_generate_differential() {
         "      dhcp6: true\n      addresses: [\"203.0.113.7/24\"]\n---\nnetwork:\n  ethernets:\n    eth1:\n      addresses: [203.0.113.8/24]\n",
         "      addresses: [\"caf\\u00e9\\b\"]\n",
         "      addresses: [198.51.100.5]\n",
+        // Anchors and aliases (libyaml resolves them for netplan), also on a sequence item.
+        "      addresses: &v6 [\"2001:db8::9/64\"]\n    eth1:\n      addresses: *v6\n      dhcp4: true\n",
+        "      addresses:\n        - &a 203.0.113.9/24\n    eth2:\n      addresses: [*a]\n",
+        // A quoted scalar over two lines (a `\\` at the end joins without a blank).
+        "      addresses: [\"203.0.113.\\\n        10/24\"]\n",
+        "      addresses:\n        - \"2001:db8::a\n          /64\"\n",
+        // A merge key is YAML 1.1, which libyaml's loader does not apply.
+        "      <<: {dhcp4: true}\n",
     ]
     .iter()
     .enumerate()
