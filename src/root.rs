@@ -81,6 +81,17 @@ impl FileKind {
     }
 }
 
+/// What [`Root::stat`] tells about a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    pub kind: FileKind,
+    /// Permission bits (`0o600`).
+    pub mode: u32,
+    pub uid: u32,
+    /// Modification time in nanoseconds since the epoch.
+    pub mtime_ns: i128,
+}
+
 /// Why a path could not be read.
 #[derive(Debug)]
 pub enum ReadErrorKind {
@@ -135,42 +146,43 @@ impl ReadError {
     }
 }
 
-impl fmt::Display for ReadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let p = escape_bytes(self.path.as_os_str().as_bytes());
+impl ReadError {
+    /// What went wrong, without the path (the path is [`ReadError::path`]).
+    pub fn reason(&self) -> String {
         match &self.kind {
-            ReadErrorKind::NotFound => write!(f, "{p}: not found"),
-            ReadErrorKind::PermissionDenied => write!(f, "{p}: permission denied"),
-            ReadErrorKind::WrongKind(k) => {
-                write!(f, "{p}: is {}, not a regular file", k.describe())
-            }
+            ReadErrorKind::NotFound => "not found".to_string(),
+            ReadErrorKind::PermissionDenied => "permission denied".to_string(),
+            ReadErrorKind::WrongKind(k) => format!("is {}, not a regular file", k.describe()),
             ReadErrorKind::TooLarge(limit) => {
-                write!(f, "{p}: larger than the {limit}-byte limit for one file")
+                format!("larger than the {limit}-byte limit for one file")
             }
-            ReadErrorKind::LinkLoop => write!(f, "{p}: too many levels of symbolic links"),
-            ReadErrorKind::OtherMount(m) => write!(
-                f,
-                "{p}: on the file system mounted at {} beneath the root, not entered (--cross-mounts enters it)",
+            ReadErrorKind::LinkLoop => "too many levels of symbolic links".to_string(),
+            ReadErrorKind::OtherMount(m) => format!(
+                "on the file system mounted at {} beneath the root, not entered (--cross-mounts enters it)",
                 escape_bytes(m.as_os_str().as_bytes())
             ),
-            ReadErrorKind::KernelFs(m, fs) => write!(
-                f,
-                "{p}: leads into a live {fs} mounted at {} beneath the root (the host's data, not the image's): not followed",
+            ReadErrorKind::KernelFs(m, fs) => format!(
+                "leads into a live {fs} mounted at {} beneath the root (the host's data, not the image's): not followed",
                 escape_bytes(m.as_os_str().as_bytes())
             ),
-            ReadErrorKind::NoAnswer(m, limit) => write!(
-                f,
-                "{p}: the file system mounted at {} did not answer within {} s (a hung mount?)",
+            ReadErrorKind::NoAnswer(m, limit) => format!(
+                "the file system mounted at {} did not answer within {} s (a hung mount?)",
                 escape_bytes(m.as_os_str().as_bytes()),
                 limit.as_secs()
             ),
-            ReadErrorKind::NeedsDeadline(m) => write!(
-                f,
-                "{p}: on the file system mounted at {}, which may hang",
+            ReadErrorKind::NeedsDeadline(m) => format!(
+                "on the file system mounted at {}, which may hang",
                 escape_bytes(m.as_os_str().as_bytes())
             ),
-            ReadErrorKind::Io(e) => write!(f, "{p}: {e}"),
+            ReadErrorKind::Io(e) => e.to_string(),
         }
+    }
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = escape_bytes(self.path.as_os_str().as_bytes());
+        write!(f, "{p}: {}", self.reason())
     }
 }
 
@@ -237,6 +249,8 @@ struct Mounts {
     cross: bool,
     /// Host mount points of file systems that can hang, the root's own included.
     slow: Vec<PathBuf>,
+    /// The type of each of those, for the report's list of skipped mounts.
+    slow_types: std::collections::BTreeMap<PathBuf, Vec<u8>>,
     /// Slow mounts that did not answer once: refused at once from then on.
     dead: Mutex<std::collections::BTreeSet<PathBuf>>,
 }
@@ -258,6 +272,7 @@ impl Mounts {
             let at = PathBuf::from(OsStr::from_bytes(&e.mount_point));
             if is_slow_fs(&e.fstype) {
                 m.slow.push(at.clone());
+                m.slow_types.insert(at.clone(), e.fstype.clone());
             }
             if let Some(b) = base
                 && at.starts_with(b)
@@ -271,6 +286,52 @@ impl Mounts {
             .sort_by_key(|p| std::cmp::Reverse(p.as_os_str().len()));
         m
     }
+}
+
+/// Why a file system beneath an image root was not read (the report lists each once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// Not entered because `--cross-mounts` was not given.
+    NotEntered,
+    /// A live kernel file system (procfs, sysfs...): the host's data, never entered.
+    KernelFs,
+    /// It did not answer within the deadline once, and was not asked again.
+    NoAnswer,
+}
+
+impl SkipReason {
+    /// The JSON report's `reason` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::NotEntered => "not-entered",
+            SkipReason::KernelFs => "kernel-fs",
+            SkipReason::NoAnswer => "no-answer",
+        }
+    }
+
+    /// What a person reads in the human report.
+    pub fn explain(self) -> String {
+        match self {
+            SkipReason::NotEntered => "not entered (--cross-mounts enters it)".into(),
+            SkipReason::KernelFs => {
+                "a live kernel file system (the host's data, not the image's): never entered".into()
+            }
+            SkipReason::NoAnswer => format!(
+                "did not answer within {} s (a hung mount?): given up",
+                MOUNT_DEADLINE.as_secs()
+            ),
+        }
+    }
+}
+
+/// A file system beneath an image root that the run did not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedMount {
+    /// Where it is mounted, as a path inside the image (`/proc`), escaped for printing.
+    pub path: String,
+    /// Its type as mountinfo names it (`proc`, `fuse.sshfs`), escaped.
+    pub fstype: String,
+    pub reason: SkipReason,
 }
 
 /// The inspected file system.
@@ -390,6 +451,89 @@ impl Root {
 
     pub fn is_live(&self) -> bool {
         self.live
+    }
+
+    /// Notes that a call on the host path `host` did not come back (the ASCII walk saw it):
+    /// the file system that can hang holding it is not asked again.
+    pub fn note_no_answer(&self, host: &Path) {
+        if let Some(m) = self.slow_holding(host)
+            && let Ok(mut d) = self.mounts.dead.lock()
+        {
+            d.insert(m);
+        }
+    }
+
+    /// Host paths of the mounts beneath an image root that reads do not enter (kernel file
+    /// systems always, the others without `--cross-mounts`, and those that did not answer):
+    /// a directory walk must not open them either. Empty when live.
+    pub fn mounts_not_entered(&self) -> Vec<PathBuf> {
+        let dead = self
+            .mounts
+            .dead
+            .lock()
+            .map(|d| d.clone())
+            .unwrap_or_default();
+        self.mounts
+            .beneath
+            .iter()
+            .filter(|(at, fstype)| {
+                !self.mounts.cross || kernel_fs(fstype).is_some() || dead.contains(*at)
+            })
+            .map(|(at, _)| at.clone())
+            .collect()
+    }
+
+    /// The file systems beneath an image root that this run did not read, outermost only (one
+    /// inside a skipped one is not listed again), sorted by path; the root's own mount when it
+    /// stopped answering. Empty when live. Call it when the checks are done: mounts that did
+    /// not answer are known only then.
+    pub fn skipped_mounts(&self) -> Vec<SkippedMount> {
+        if self.live {
+            return Vec::new();
+        }
+        let dead = self
+            .mounts
+            .dead
+            .lock()
+            .map(|d| d.clone())
+            .unwrap_or_default();
+        let mut hosts: Vec<&Path> = Vec::new();
+        let mut out = Vec::new();
+        let shown = |host: &Path| {
+            let inside = host.strip_prefix(&self.base).unwrap_or(Path::new(""));
+            escape_bytes(Path::new("/").join(inside).as_os_str().as_bytes())
+        };
+        if let Some(m) = dead.iter().find(|m| self.base.starts_with(m)) {
+            let fstype = self.mounts.slow_types.get(m).cloned().unwrap_or_default();
+            out.push(SkippedMount {
+                path: "/".into(),
+                fstype: escape_bytes(&fstype),
+                reason: SkipReason::NoAnswer,
+            });
+            return out;
+        }
+        // Sorted by path, so a mount comes before the mounts inside it.
+        for (at, fstype) in &self.mounts.beneath {
+            let reason = if kernel_fs(fstype).is_some() {
+                SkipReason::KernelFs
+            } else if dead.contains(at) {
+                SkipReason::NoAnswer
+            } else if !self.mounts.cross {
+                SkipReason::NotEntered
+            } else {
+                continue;
+            };
+            if hosts.iter().any(|h| at.starts_with(h)) {
+                continue;
+            }
+            hosts.push(at);
+            out.push(SkippedMount {
+                path: shown(at),
+                fstype: escape_bytes(fstype),
+                reason,
+            });
+        }
+        out
     }
 
     /// Where the root sits on the host (for the report's `root` field).
@@ -587,6 +731,25 @@ impl Root {
             return Err(ReadError::new(path, ReadErrorKind::WrongKind(opened_kind)));
         }
         Ok((file, meta.len()))
+    }
+
+    /// Kind, permission bits, owner and modification time of `path` (links followed), as a
+    /// program that checks its files' modes sees them; `None` when nothing is there.
+    pub fn stat(&self, path: &Path) -> Result<Option<Stat>, ReadError> {
+        self.guarded(path, |r, p| {
+            use std::os::unix::fs::MetadataExt;
+            let host = r.resolve_inner(p, true)?;
+            match fs::metadata(&host) {
+                Ok(m) => Ok(Some(Stat {
+                    kind: FileKind::from_type(m.file_type()),
+                    mode: m.mode() & 0o7777,
+                    uid: m.uid(),
+                    mtime_ns: i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec()),
+                })),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(ReadError::from_io(p, e)),
+            }
+        })
     }
 
     /// The size of the regular file at `path` (links followed); `None` when nothing is there.

@@ -44,6 +44,8 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
     let root_shown = crate::text::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(
         sources.root.base().as_os_str(),
     ));
+    // Kept to list, once the checks are done, the mounts beneath the root that were not read.
+    let root = sources.root.clone();
     let facts = Facts::new(sources);
     facts.start_live_tools(&|id| cfg.selected.contains(&id));
     let (scenario, scenario_source) = scenario::choose(cfg.scenario, facts.dmi());
@@ -60,6 +62,7 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
             continue;
         }
         let f = checks::evaluate(def, &ctx);
+        let findings = report::FindingLine::of(def, &f);
         results.push(CheckResult {
             id: def.id.to_string(),
             title: def.title.to_string(),
@@ -72,6 +75,7 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
             // Decided below, once the waivers are known (checks::severity::blocks_ready).
             blocks_ready: false,
             waived: None,
+            findings,
         });
     }
     let hostname = facts.hostname().display();
@@ -112,6 +116,11 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
         summary,
         checks: results,
         waivers,
+        skipped_mounts: root
+            .skipped_mounts()
+            .into_iter()
+            .map(report::SkippedMount::from)
+            .collect(),
     })
 }
 

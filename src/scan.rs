@@ -20,14 +20,14 @@
 //!   `fstatfs`, `setrlimit`): nothing numbered 299 or above on x86_64.
 //! - A directory that cannot be read is recorded with its cause and the walk goes on.
 
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::ffi::CStr;
 use std::io::{IsTerminal, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use nix::libc;
@@ -62,6 +62,12 @@ pub struct ScanConfig {
     /// device only when it is a mount point, which saves an `fstat` per directory (and never
     /// opens an automount point). `None`: every directory is checked with `fstat`.
     pub mounts: Option<Arc<HashMap<Vec<u8>, u64>>>,
+    /// Directories (paths as shown) never opened, because another file system the run does
+    /// not enter is mounted there (with `--root`, the mounts beneath it): opening one that
+    /// hangs would stop the walk. Reported as another file system.
+    pub never_enter: Option<Arc<HashSet<Vec<u8>>>>,
+    /// How long one call may take before the walk gives up on that file system.
+    pub deadline: Duration,
 }
 
 impl ScanConfig {
@@ -157,12 +163,17 @@ pub struct ScanOutcome {
     /// Directory entries read, and directories read.
     pub entries: u64,
     pub dirs: u64,
+    /// Starts (indexes into [`ScanConfig::starts`]) whose walk was given up on a call that
+    /// did not come back: their file system may be a hung mount.
+    pub hung_starts: Vec<usize>,
 }
 
 /// The file system a walk stays on.
 #[derive(Debug, Clone, Copy)]
 struct Fs {
     dev: u64,
+    /// Which start (index into [`ScanConfig::starts`]) this walk began at.
+    start: usize,
     /// The mount table is known for this walk (see [`ScanConfig::mounts`]).
     mounts_known: bool,
 }
@@ -197,7 +208,7 @@ impl Frame {
 
 /// A directory handed from one thread to another.
 enum Job {
-    Start(Start),
+    Start(usize, Start),
     Child {
         parent: Arc<OwnedFd>,
         parent_path: Arc<[u8]>,
@@ -210,6 +221,8 @@ enum Job {
 struct Queue {
     jobs: Vec<Job>,
     waiting: usize,
+    /// Workers not given up on: the walk ends when all of them wait for work.
+    live: usize,
     done: bool,
 }
 
@@ -220,18 +233,25 @@ struct Shared {
     waiting: AtomicUsize,
     /// Mirror of `Queue::jobs.len()`: work is handed over only when nothing is queued.
     queued: AtomicUsize,
-    threads: usize,
     entries: AtomicU64,
     dirs: AtomicU64,
     noatime: bool,
     mounts: Option<Arc<HashMap<Vec<u8>, u64>>>,
+    never_enter: Option<Arc<HashSet<Vec<u8>>>>,
+    /// Devices of file systems a call on which did not come back: not asked again.
+    dead: Mutex<Vec<u64>>,
+    any_dead: AtomicBool,
 }
 
 impl Shared {
     /// The next job, or `None` when every thread is idle and nothing is queued (the end).
-    fn next_job(&self) -> Option<Job> {
+    fn next_job(&self, slot: &Slot) -> Option<Job> {
         let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
         loop {
+            // A worker given up on that comes back stops: its place was taken.
+            if slot.gone.load(Ordering::Relaxed) {
+                return None;
+            }
             if let Some(j) = q.jobs.pop() {
                 self.queued.store(q.jobs.len(), Ordering::Relaxed);
                 return Some(j);
@@ -240,7 +260,7 @@ impl Shared {
                 return None;
             }
             q.waiting += 1;
-            if q.waiting == self.threads {
+            if q.waiting >= q.live {
                 q.done = true;
                 self.wake.notify_all();
                 return None;
@@ -261,17 +281,80 @@ impl Shared {
         self.queued.store(q.jobs.len(), Ordering::Relaxed);
         self.wake.notify_all();
     }
+
+    fn is_dead(&self, dev: u64) -> bool {
+        self.any_dead.load(Ordering::Relaxed)
+            && self.dead.lock().map(|d| d.contains(&dev)).unwrap_or(false)
+    }
 }
 
-/// One thread's findings.
-struct Worker<'a> {
-    shared: &'a Shared,
-    buf: Vec<u64>,
+/// What one worker found. Kept outside the worker, so that what a worker stuck on a hung
+/// mount found before it stuck is still reported.
+struct Found {
     offenders: Keeper<Vec<u8>>,
     unreadable: Keeper<(Vec<u8>, String)>,
     other_fs: Keeper<Vec<u8>>,
     walked: Vec<Vec<u8>>,
     not_walked: Vec<(Vec<u8>, String)>,
+}
+
+/// One worker as the waiting thread watches it.
+struct Slot {
+    /// Bumped after every call on a file system: unchanged while the worker is inside one.
+    calls: AtomicU64,
+    /// Inside a job (not waiting for one, not finished).
+    busy: AtomicBool,
+    /// Given up on: it did not come back from a call within the deadline.
+    gone: AtomicBool,
+    /// The directory being opened or read, and its device (`u64::MAX` until known).
+    at: Mutex<Vec<u8>>,
+    dev: AtomicU64,
+    start: AtomicUsize,
+    found: Mutex<Found>,
+}
+
+impl Slot {
+    fn new(keep: usize) -> Slot {
+        Slot {
+            calls: AtomicU64::new(0),
+            busy: AtomicBool::new(false),
+            gone: AtomicBool::new(false),
+            at: Mutex::new(Vec::new()),
+            dev: AtomicU64::new(u64::MAX),
+            start: AtomicUsize::new(0),
+            found: Mutex::new(Found {
+                offenders: Keeper::new(keep),
+                unreadable: Keeper::new(keep),
+                other_fs: Keeper::new(keep),
+                walked: Vec::new(),
+                not_walked: Vec::new(),
+            }),
+        }
+    }
+
+    fn found(&self) -> std::sync::MutexGuard<'_, Found> {
+        self.found.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Says where the worker is about to make calls that may not come back.
+    fn enter(&self, path: &[u8], dev: u64, start: usize) {
+        self.start.store(start, Ordering::Relaxed);
+        let mut at = self.at.lock().unwrap_or_else(|p| p.into_inner());
+        at.clear();
+        at.extend_from_slice(path);
+        self.dev.store(dev, Ordering::Relaxed);
+    }
+
+    fn tick(&self) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// One walking thread.
+struct Worker {
+    shared: Arc<Shared>,
+    slot: Arc<Slot>,
+    buf: Vec<u64>,
     noatime: bool,
     mounts: Option<Arc<HashMap<Vec<u8>, u64>>>,
 }
@@ -344,33 +427,42 @@ fn not_walkable(fs_type: i64) -> Option<&'static str> {
     })
 }
 
-impl<'a> Worker<'a> {
-    fn new(shared: &'a Shared, keep: usize) -> Self {
+impl Worker {
+    fn new(shared: Arc<Shared>, slot: Arc<Slot>) -> Self {
         Worker {
-            shared,
             buf: vec![0u64; DIRENT_BUF / 8],
-            offenders: Keeper::new(keep),
-            unreadable: Keeper::new(keep),
-            other_fs: Keeper::new(keep),
-            walked: Vec::new(),
-            not_walked: Vec::new(),
             noatime: shared.noatime,
             mounts: shared.mounts.clone(),
+            shared,
+            slot,
         }
     }
 
     fn run(&mut self) {
         let mut stack: Vec<Frame> = Vec::new();
         let mut name = Vec::with_capacity(256);
-        while let Some(job) = self.shared.next_job() {
+        loop {
+            self.slot.busy.store(false, Ordering::Relaxed);
+            let Some(job) = self.shared.next_job(&self.slot) else {
+                break;
+            };
+            self.slot.busy.store(true, Ordering::Relaxed);
             let first = match job {
-                Job::Start(s) => self.open_start(s),
+                Job::Start(i, s) => self.open_start(i, s),
                 Job::Child {
                     parent,
                     parent_path,
                     fs,
                     name,
-                } => self.open_child(&parent, &parent_path, fs, &name),
+                } => {
+                    if self.shared.is_dead(fs.dev) {
+                        let path =
+                            join_path(&parent_path, name.strip_suffix(b"\0").unwrap_or(&name));
+                        self.slot.found().unreadable.add((path, NOT_ASKED.into()));
+                        continue;
+                    }
+                    self.open_child(&parent, &parent_path, fs, &name)
+                }
             };
             stack.extend(first);
             while let Some(top) = stack.last_mut() {
@@ -415,23 +507,27 @@ impl<'a> Worker<'a> {
         self.shared.push_jobs(jobs);
     }
 
-    fn open_start(&mut self, start: Start) -> Option<Frame> {
+    fn open_start(&mut self, index: usize, start: Start) -> Option<Frame> {
         let shown = start.shown;
         // The start's own name is judged too, as `find START -name …` does.
         let base = shown.rsplit(|b| *b == b'/').next().unwrap_or(&shown);
         if !is_ascii_name(base) {
-            self.offenders.add(shown);
+            self.slot.found().offenders.add(shown);
             return None;
         }
         let Ok(c) = std::ffi::CString::new(start.host.as_os_str().as_bytes()) else {
-            self.unreadable.add((shown, "path holds a NUL byte".into()));
+            self.slot
+                .found()
+                .unreadable
+                .add((shown, "path holds a NUL byte".into()));
             return None;
         };
+        self.slot.enter(&shown, u64::MAX, index);
         // Start directories were resolved inside the target already: links may be followed here.
         let fd = match self.open_at(libc::AT_FDCWD, &c, 0) {
             Ok(fd) => fd,
             Err(e) => {
-                self.unreadable.add((shown, errno_text(e)));
+                self.slot.found().unreadable.add((shown, errno_text(e)));
                 return None;
             }
         };
@@ -444,26 +540,36 @@ impl<'a> Worker<'a> {
                 None
             }
         };
+        self.slot.tick();
         if let Some(why) = fs_type.and_then(not_walkable) {
-            self.not_walked
+            self.slot
+                .found()
+                .not_walked
                 .push((shown, format!("on a {why} file system, not walked")));
             return None;
         }
         let dev = match fstat(fd.as_raw_fd()) {
             Ok(st) => st.st_dev,
             Err(e) => {
-                self.unreadable.add((shown, errno_text(e)));
+                self.slot.found().unreadable.add((shown, errno_text(e)));
                 return None;
             }
         };
+        self.slot.tick();
         // btrfs subvolumes have device numbers of their own that mountinfo does not show:
         // there, every directory is checked with fstat.
         let mounts_known = self.mounts.is_some() && fs_type != Some(BTRFS_MAGIC) && {
             // The mount table names real paths: only a start that is its own real path can use it.
             is_real_path(&start.host)
         };
-        self.walked.push(shown.clone());
-        self.read_dir(fd, shown.into(), Fs { dev, mounts_known })
+        self.slot.found().walked.push(shown.clone());
+        self.slot.enter(&shown, dev, index);
+        let fs = Fs {
+            dev,
+            start: index,
+            mounts_known,
+        };
+        self.read_dir(fd, shown.into(), fs)
     }
 
     fn open_child(
@@ -477,34 +583,45 @@ impl<'a> Worker<'a> {
             return None;
         };
         let path = join_path(parent_path, cname.to_bytes());
-        if fs.mounts_known {
-            if let Some(&mdev) = self.mounts.as_ref().and_then(|m| m.get(&path)) {
-                if mdev != fs.dev {
-                    self.other_fs.add(path);
-                    return None;
-                }
-            }
+        if self
+            .shared
+            .never_enter
+            .as_ref()
+            .is_some_and(|n| n.contains(&path))
+        {
+            self.slot.found().other_fs.add(path);
+            return None;
         }
+        if fs.mounts_known
+            && let Some(&mdev) = self.mounts.as_ref().and_then(|m| m.get(&path))
+            && mdev != fs.dev
+        {
+            self.slot.found().other_fs.add(path);
+            return None;
+        }
+        self.slot.enter(&path, fs.dev, fs.start);
         let fd = match self.open_at(parent.as_raw_fd(), cname, libc::O_NOFOLLOW) {
             Ok(fd) => fd,
             // Replaced by a link or a file since it was listed: not a directory to walk any more.
             Err(libc::ELOOP) | Err(libc::ENOTDIR) | Err(libc::ENOENT) => return None,
             Err(e) => {
-                self.unreadable.add((path, errno_text(e)));
+                self.slot.found().unreadable.add((path, errno_text(e)));
                 return None;
             }
         };
         if fs.mounts_known {
             return self.read_dir(fd, path.into(), fs);
         }
-        match fstat(fd.as_raw_fd()) {
+        let st = fstat(fd.as_raw_fd());
+        self.slot.tick();
+        match st {
             Ok(st) if st.st_dev != fs.dev => {
-                self.other_fs.add(path);
+                self.slot.found().other_fs.add(path);
                 None
             }
             Ok(_) => self.read_dir(fd, path.into(), fs),
             Err(e) => {
-                self.unreadable.add((path, errno_text(e)));
+                self.slot.found().unreadable.add((path, errno_text(e)));
                 None
             }
         }
@@ -527,6 +644,7 @@ impl<'a> Worker<'a> {
             };
             // SAFETY: `name` is a valid C string; the result is checked before use.
             let fd = unsafe { libc::openat(dirfd, name.as_ptr(), f) };
+            self.slot.tick();
             if fd >= 0 {
                 // SAFETY: a fresh descriptor that nothing else owns.
                 return Ok(unsafe { OwnedFd::from_raw_fd(fd) });
@@ -561,6 +679,7 @@ impl<'a> Worker<'a> {
                     DIRENT_BUF,
                 )
             };
+            self.slot.tick();
             if n == 0 {
                 break;
             }
@@ -569,7 +688,10 @@ impl<'a> Worker<'a> {
                 if e == libc::EINTR {
                     continue;
                 }
-                self.unreadable.add((path.to_vec(), errno_text(e)));
+                self.slot
+                    .found()
+                    .unreadable
+                    .add((path.to_vec(), errno_text(e)));
                 break;
             }
             let n = n as usize;
@@ -594,12 +716,16 @@ impl<'a> Worker<'a> {
                 entries += 1;
                 if !is_ascii_name(name) {
                     // The topmost offender: a non-ASCII directory is not entered.
-                    self.offenders.add(join_path(&path, name));
+                    self.slot.found().offenders.add(join_path(&path, name));
                     continue;
                 }
                 let is_dir = match d_type {
                     libc::DT_DIR => true,
-                    libc::DT_UNKNOWN => is_dir_at(raw, &rec[..=name_len.min(rec.len() - 1)]),
+                    libc::DT_UNKNOWN => {
+                        let d = is_dir_at(raw, &rec[..=name_len.min(rec.len() - 1)]);
+                        self.slot.tick();
+                        d
+                    }
                     _ => false,
                 };
                 if is_dir {
@@ -673,104 +799,286 @@ fn raise_fd_limit() {
     }
 }
 
-/// A progress line on standard error, shown only after the walk has taken a second.
-struct Progress<'a> {
-    shared: &'a Shared,
-    stop: AtomicBool,
+/// Why a directory was not walked after its file system stopped answering.
+const NOT_ASKED: &str = "not walked: its file system did not answer";
+
+/// Replacement workers started, at most, for workers given up on (each may meet another
+/// hung call, so their number bounds the time a dead file system can cost).
+const MAX_REPLACEMENTS: usize = 4;
+
+/// How often the waiting thread looks at the workers.
+const TICK: Duration = Duration::from_millis(200);
+
+/// The progress line on standard error, shown only after the walk has taken a while.
+struct Progress {
+    on: bool,
+    after: Duration,
+    shown: bool,
 }
 
-impl Progress<'_> {
-    fn run(&self) {
-        let started = Instant::now();
+impl Progress {
+    fn new(on: bool) -> Progress {
         // How long a scan runs before it counts as long; tests shorten it.
         let after = std::env::var("ASR_PREFLIGHT_PROGRESS_AFTER_MS")
             .ok()
             .and_then(|v| v.parse().ok())
             .map_or(Duration::from_secs(1), Duration::from_millis);
-        let mut shown = false;
-        while !self.stop.load(Ordering::Relaxed) {
-            std::thread::park_timeout(Duration::from_millis(200));
-            if self.stop.load(Ordering::Relaxed) {
-                break;
-            }
-            if started.elapsed() >= after {
-                let _ = write!(
-                    std::io::stderr(),
-                    "\r\x1b[Kascii.system-paths: {} entries in {} directories read...",
-                    self.shared.entries.load(Ordering::Relaxed),
-                    self.shared.dirs.load(Ordering::Relaxed)
-                );
-                shown = true;
-            }
+        Progress {
+            on,
+            after,
+            shown: false,
         }
-        if shown {
+    }
+
+    fn show(&mut self, shared: &Shared, elapsed: Duration) {
+        if self.on && elapsed >= self.after {
+            let _ = write!(
+                std::io::stderr(),
+                "\r\x1b[Kascii.system-paths: {} entries in {} directories read...",
+                shared.entries.load(Ordering::Relaxed),
+                shared.dirs.load(Ordering::Relaxed)
+            );
+            self.shown = true;
+        }
+    }
+
+    fn clear(&self) {
+        if self.shown {
             let _ = write!(std::io::stderr(), "\r\x1b[K");
         }
     }
 }
 
-/// Walks every start and returns what it found.
+/// A worker as the waiting thread sees it: how many calls it had made when last looked at,
+/// and since when that number has not changed.
+struct Watched {
+    slot: Arc<Slot>,
+    calls: u64,
+    since: Instant,
+    exited: bool,
+}
+
+/// The walk in progress: its workers, and the thread waiting for them.
+struct Walk {
+    shared: Arc<Shared>,
+    keep: usize,
+    deadline: Duration,
+    watched: Vec<Watched>,
+    exits: (mpsc::Sender<usize>, mpsc::Receiver<usize>),
+    replacements: usize,
+    /// The starts whose walk met a call that did not come back.
+    hung_starts: Vec<usize>,
+}
+
+impl Walk {
+    /// Starts one more worker thread; false when no thread could be had.
+    fn spawn(&mut self) -> bool {
+        let slot = Arc::new(Slot::new(self.keep));
+        let index = self.watched.len();
+        let (shared, mine, tx) = (self.shared.clone(), slot.clone(), self.exits.0.clone());
+        let started = std::thread::Builder::new()
+            .name("scan".into())
+            .spawn(move || {
+                crate::output::leave_signals_to_main_thread();
+                Worker::new(shared, mine).run();
+                let _ = tx.send(index);
+            });
+        if started.is_err() {
+            return false;
+        }
+        self.watched.push(Watched {
+            slot,
+            calls: 0,
+            since: Instant::now(),
+            exited: false,
+        });
+        true
+    }
+
+    /// Waits until every worker not given up on has finished, giving up on those that stay
+    /// inside one call past the deadline.
+    fn wait(&mut self, progress: &mut Progress) {
+        let started = Instant::now();
+        loop {
+            while let Ok(i) = self.exits.1.recv_timeout(TICK) {
+                self.watched[i].exited = true;
+            }
+            if self
+                .watched
+                .iter()
+                .all(|w| w.exited || w.slot.gone.load(Ordering::Relaxed))
+            {
+                return;
+            }
+            progress.show(&self.shared, started.elapsed());
+            let stuck: Vec<usize> = (0..self.watched.len())
+                .filter(|&i| self.is_stuck(i))
+                .collect();
+            for i in stuck {
+                self.give_up(i);
+            }
+        }
+    }
+
+    fn is_stuck(&mut self, i: usize) -> bool {
+        let w = &mut self.watched[i];
+        if w.exited || w.slot.gone.load(Ordering::Relaxed) {
+            return false;
+        }
+        let calls = w.slot.calls.load(Ordering::Relaxed);
+        if calls != w.calls || !w.slot.busy.load(Ordering::Relaxed) {
+            w.calls = calls;
+            w.since = Instant::now();
+            return false;
+        }
+        w.since.elapsed() >= self.deadline
+    }
+
+    /// Leaves worker `i` in its call: its directory is reported as not answering, its file
+    /// system is not asked again, and another worker takes its place while any may.
+    fn give_up(&mut self, i: usize) {
+        let slot = self.watched[i].slot.clone();
+        slot.gone.store(true, Ordering::Relaxed);
+        let at = slot.at.lock().map(|a| a.clone()).unwrap_or_default();
+        slot.found().unreadable.add((
+            at,
+            format!(
+                "did not answer within {} s (a hung mount?); the rest of its file system was not walked",
+                self.deadline.as_secs()
+            ),
+        ));
+        self.hung_starts.push(slot.start.load(Ordering::Relaxed));
+        let dev = slot.dev.load(Ordering::Relaxed);
+        if dev != u64::MAX
+            && let Ok(mut d) = self.shared.dead.lock()
+        {
+            d.push(dev);
+            self.shared.any_dead.store(true, Ordering::Relaxed);
+        }
+        let replace = self.replacements < MAX_REPLACEMENTS && self.spawn();
+        if replace {
+            self.replacements += 1;
+        }
+        let mut q = self.shared.queue.lock().unwrap_or_else(|p| p.into_inner());
+        if !replace {
+            q.live -= 1;
+        }
+        if q.waiting >= q.live {
+            q.done = true;
+            self.shared.wake.notify_all();
+        }
+    }
+
+    /// Directories still queued when every worker was given up on: not walked.
+    fn leftovers(&self) -> Vec<(Vec<u8>, String)> {
+        let mut q = self.shared.queue.lock().unwrap_or_else(|p| p.into_inner());
+        q.jobs
+            .drain(..)
+            .map(|j| match j {
+                Job::Start(_, s) => (s.shown, NOT_ASKED.to_string()),
+                Job::Child {
+                    parent_path, name, ..
+                } => (
+                    join_path(&parent_path, name.strip_suffix(b"\0").unwrap_or(&name)),
+                    NOT_ASKED.to_string(),
+                ),
+            })
+            .collect()
+    }
+}
+
+/// Walks every start and returns what it found. The walking is done by helper threads, so
+/// that one stuck in a call on a hung mount can be left there: this thread waits for them,
+/// gives up on a worker that stays inside one call for [`ScanConfig::deadline`], and reports
+/// the directory as not answering.
 pub fn scan(cfg: &ScanConfig) -> ScanOutcome {
     raise_fd_limit();
     let threads = cfg.threads.max(1);
     let keep = cfg.keep.max(1);
     // SAFETY: geteuid has no preconditions.
     let root_user = unsafe { libc::geteuid() } == 0;
-    let shared = Shared {
+    let shared = Arc::new(Shared {
         queue: Mutex::new(Queue {
-            jobs: cfg.starts.iter().rev().cloned().map(Job::Start).collect(),
+            jobs: (cfg.starts.iter().cloned().enumerate())
+                .rev()
+                .map(|(i, s)| Job::Start(i, s))
+                .collect(),
             waiting: 0,
+            live: threads,
             done: false,
         }),
         wake: Condvar::new(),
         waiting: AtomicUsize::new(0),
         queued: AtomicUsize::new(cfg.starts.len()),
-        threads,
         entries: AtomicU64::new(0),
         dirs: AtomicU64::new(0),
         noatime: root_user,
         mounts: cfg.mounts.clone(),
-    };
-    let progress = Progress {
-        shared: &shared,
-        stop: AtomicBool::new(false),
-    };
-    let workers: Vec<Worker<'_>> = std::thread::scope(|s| {
-        let ticker = cfg.progress.then(|| s.spawn(|| progress.run()));
-        let handles: Vec<_> = (1..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut w = Worker::new(&shared, keep);
-                    w.run();
-                    w
-                })
-            })
-            .collect();
-        let mut me = Worker::new(&shared, keep);
-        me.run();
-        let mut all = vec![me];
-        all.extend(handles.into_iter().filter_map(|h| h.join().ok()));
-        progress.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = ticker {
-            t.thread().unpark();
-            let _ = t.join();
-        }
-        all
+        never_enter: cfg.never_enter.clone().filter(|n| !n.is_empty()),
+        dead: Mutex::new(Vec::new()),
+        any_dead: AtomicBool::new(false),
     });
+    let mut walk = Walk {
+        shared: shared.clone(),
+        keep,
+        deadline: cfg.deadline,
+        watched: Vec::new(),
+        exits: mpsc::channel(),
+        replacements: 0,
+        hung_starts: Vec::new(),
+    };
+    let spawned = (0..threads).filter(|_| walk.spawn()).count();
+    if spawned < threads {
+        let mut q = shared.queue.lock().unwrap_or_else(|p| p.into_inner());
+        q.live = spawned;
+    }
+    let mut leftovers = Vec::new();
+    if spawned == 0 {
+        // No thread to be had: walk here, without a deadline (nothing could be abandoned).
+        let slot = Arc::new(Slot::new(keep));
+        shared.queue.lock().unwrap_or_else(|p| p.into_inner()).live = 1;
+        Worker::new(shared.clone(), slot.clone()).run();
+        walk.watched.push(Watched {
+            slot,
+            calls: 0,
+            since: Instant::now(),
+            exited: true,
+        });
+    } else {
+        let mut progress = Progress::new(cfg.progress);
+        walk.wait(&mut progress);
+        progress.clear();
+        leftovers = walk.leftovers();
+    }
+    collect(&walk, leftovers, keep)
+}
+
+/// Merges what every worker found (those given up on included).
+fn collect(walk: &Walk, leftovers: Vec<(Vec<u8>, String)>, keep: usize) -> ScanOutcome {
     let mut offenders = Vec::new();
     let mut unreadable = Vec::new();
     let mut other_fs = Vec::new();
     let mut walked = Vec::new();
     let mut not_walked = Vec::new();
-    for w in workers {
-        offenders.push(w.offenders);
-        unreadable.push(w.unreadable);
-        other_fs.push(w.other_fs);
-        walked.extend(w.walked);
-        not_walked.extend(w.not_walked);
+    for w in &walk.watched {
+        let mut f = w.slot.found();
+        offenders.push(std::mem::replace(&mut f.offenders, Keeper::new(keep)));
+        unreadable.push(std::mem::replace(&mut f.unreadable, Keeper::new(keep)));
+        other_fs.push(std::mem::replace(&mut f.other_fs, Keeper::new(keep)));
+        walked.append(&mut f.walked);
+        not_walked.append(&mut f.not_walked);
     }
+    let mut rest = Keeper::new(keep);
+    for l in leftovers {
+        rest.add(l);
+    }
+    unreadable.push(rest);
     walked.sort();
     not_walked.sort();
+    let mut hung_starts = walk.hung_starts.clone();
+    hung_starts.sort_unstable();
+    hung_starts.dedup();
+    let shared = &walk.shared;
     ScanOutcome {
         offenders: Keeper::merge(offenders, keep),
         unreadable: Keeper::merge(unreadable, keep),
@@ -779,6 +1087,7 @@ pub fn scan(cfg: &ScanConfig) -> ScanOutcome {
         not_walked,
         entries: shared.entries.load(Ordering::Relaxed),
         dirs: shared.dirs.load(Ordering::Relaxed),
+        hung_starts,
     }
 }
 
@@ -798,6 +1107,8 @@ mod tests {
             keep,
             progress: false,
             mounts: None,
+            never_enter: None,
+            deadline: Duration::from_secs(10),
         }
     }
 
@@ -872,6 +1183,8 @@ mod tests {
             keep: 10,
             progress: false,
             mounts: None,
+            never_enter: None,
+            deadline: Duration::from_secs(10),
         });
         assert!(out.walked.is_empty());
         assert_eq!(out.not_walked.len(), 1);

@@ -1,10 +1,17 @@
 //! Secrets as the last line of defence. Proxy values are parsed once into [`Redacted`] and
 //! [`crate::parse::proxy_url::ProxyUrl`] (whose displays hide credentials); in addition, every
 //! credential-shaped part of such a value (the userinfo's password or token, wherever in the
-//! value the `@` is; `access_token=`-style query parameters; each word of a password with
-//! blanks) is noted here when the value is read, and everything the program prints (the report
-//! in every format, on standard output or in `--output`, and every error message) goes through
-//! [`scrub`] first. A secret therefore cannot leak through a path that forgot to redact.
+//! value the `@` is; `access_token=`-style query parameters and password fields) is noted here
+//! when the value is read, and what the program prints goes through [`scrub`] first: the text
+//! fields of the report (before it is rendered, so ids, titles and the structure of every
+//! format are never touched) and every error message. A secret therefore cannot leak through
+//! a path that forgot to redact.
+//!
+//! A noted secret is masked where it stands as a whole: its exact value, not a fragment of
+//! it, and not inside a longer word (a password `pass` does not turn `password` into
+//! `***word`); of a password with blanks, the part before the first blank is noted as well,
+//! since that is what a shell keeps of an unquoted one. Bypass lists are split into entries only after their userinfo is redacted, so
+//! no part of a password with blanks is ever printed on its own.
 //!
 //! [`Redacted`]: crate::parse::proxy_url::Redacted
 
@@ -12,7 +19,8 @@ use std::sync::Mutex;
 
 /// What replaces a secret in printed text.
 pub const MASK: &str = "***";
-/// Shorter fragments are not noted: scrubbing two-letter words would garble every message.
+/// Shorter values are not noted: masking every standalone two-letter word would garble the
+/// report, and a two-character password is no secret.
 const MIN_LEN: usize = 3;
 /// Query and field names whose values are credentials.
 const SECRET_KEYS: &[&str] = &[
@@ -65,14 +73,35 @@ fn scrub_with(text: &str, secrets: &[String]) -> String {
     let mut out = text.to_string();
     for s in secrets {
         if out.contains(s.as_str()) {
-            out = out.replace(s.as_str(), MASK);
-        }
-        let escaped = serde_json::to_string(s).unwrap_or_default();
-        let escaped = escaped.trim_matches('"');
-        if escaped != s && out.contains(escaped) {
-            out = out.replace(escaped, MASK);
+            out = mask_whole(&out, s);
         }
     }
+    out
+}
+
+/// `text` with each occurrence of `secret` that is not part of a longer word replaced by
+/// [`MASK`]: an end of the secret that is a letter or digit must not touch another one.
+fn mask_whole(text: &str, secret: &str) -> String {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let starts_word = word(secret.chars().next());
+    let ends_word = word(secret.chars().next_back());
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (i, _) in text.match_indices(secret) {
+        if i < last {
+            continue; // overlaps the previous mask
+        }
+        let end = i + secret.len();
+        let glued_before = starts_word && word(text[..i].chars().next_back());
+        let glued_after = ends_word && word(text[end..].chars().next());
+        if glued_before || glued_after {
+            continue;
+        }
+        out.push_str(&text[last..i]);
+        out.push_str(MASK);
+        last = end;
+    }
+    out.push_str(&text[last..]);
     out
 }
 
@@ -101,8 +130,10 @@ pub fn find(raw: &str) -> Vec<String> {
                 _ => userinfo,
             };
             keep(secret);
-            for word in secret.split_whitespace() {
-                keep(word);
+            // A reader that ends values at a blank (a shell, for an unquoted value) keeps the
+            // part before the first one: that part is noted too, and nothing shorter.
+            if let Some((first, _)) = secret.split_once(char::is_whitespace) {
+                keep(first);
             }
         }
         // Query parameters and `key=value` fields named like credentials.
@@ -199,15 +230,33 @@ mod tests {
         }
     }
 
-    /// Blank-separated words of a password, the JSON-escaped form and short fragments.
+    /// A password with blanks and quotes is one secret; short values are not noted.
     #[test]
     fn scrub_forms() {
         let found = find("http://u:ab\"cd ef@h");
-        assert!(found.contains(&"ab\"cd ef".to_string()), "{found:?}");
-        let s = scrub_with("x \"ab\\\"cd ef\" y", &found);
-        assert!(!s.contains("ab\\\"cd"), "{s}");
+        assert_eq!(found, vec!["ab\"cd ef".to_string(), "ab\"cd".to_string()]);
+        let s = scrub_with("x ab\"cd ef y http://u:ab\"cd", &found);
+        assert_eq!(s, "x *** y http://u:***");
         assert!(find("http://h:1").is_empty());
         assert!(find("http://a:b@h").is_empty(), "too short to scrub safely");
         assert_eq!(find("https://h/?Access_Token=tok123&x=1"), vec!["tok123"]);
+    }
+
+    /// Only whole occurrences are masked: a secret inside a longer word is that word, not the
+    /// secret, and ordinary text around it is kept (a password `proxy` used to turn the check
+    /// id `net.proxy` into `net.***` and break the report's schema).
+    #[test]
+    fn masks_whole_values_not_fragments() {
+        let s = |t: &str, secret: &str| scrub_with(t, &[secret.to_string()]);
+        assert_eq!(s("password pass pass.", "pass"), "password *** ***.");
+        assert_eq!(
+            s("u:rhel@h, rhel 8.4, rhel8", "rhel"),
+            "u:***@h, *** 8.4, rhel8"
+        );
+        assert_eq!(s("key=S3cret!&x S3cret!!", "S3cret!"), "key=***&x ***!");
+        assert_eq!(s("aaaa", "aa"), "aaaa");
+        assert_eq!(s("[aa aa]", "aa"), "[*** ***]");
+        // A secret that begins or ends with punctuation is masked even when glued there.
+        assert_eq!(s("x@Zq1 !pw!x", "!pw!"), "x@Zq1 ***x");
     }
 }

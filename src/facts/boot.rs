@@ -6,10 +6,12 @@
 //! the file systems (`/dev/disk/by-uuid`), and, on a running system, the kernel command line
 //! it booted with.
 
+use crate::facts::FactError;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use crate::parse::{cmdline, grub, shell_vars};
+use super::grub_files::{Flavor, GrubFiles};
+use crate::parse::{cmdline, shell_vars};
 use crate::root::Root;
 use crate::text::escape_bytes;
 
@@ -45,7 +47,7 @@ pub struct BootFacts {
     /// File system UUIDs by kernel device name, from the `/dev/disk/by-uuid` links (a running
     /// system has them; an image's /dev is empty).
     pub uuids: Vec<(String, String)>,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 impl BootFacts {
@@ -66,12 +68,12 @@ impl BootFacts {
     }
 }
 
-pub fn gather(root: &Root) -> BootFacts {
+pub fn gather(root: &Root, grub_files: &GrubFiles) -> BootFacts {
     let mut facts = BootFacts::default();
     if root.is_live() {
         match root.read_text(Path::new("/proc/cmdline")) {
             Ok(t) => facts.cmdline = Some(t.trim_end().to_string()),
-            Err(e) => facts.errors.push(e.to_string()),
+            Err(e) => facts.errors.push(e.into()),
         }
     }
     let by_uuid = Path::new("/dev/disk/by-uuid");
@@ -88,31 +90,32 @@ pub fn gather(root: &Root) -> BootFacts {
     }
     let mut legacy_text: Option<String> = None;
     for file in INSTALLER_GRUB_FILES.iter().chain([&LEGACY_GRUB_CONF]) {
-        let text = match root.read_optional(Path::new(file)) {
-            Ok(Some(t)) => t,
+        let flavor = if file.ends_with("menu.lst") || file.ends_with("grub.conf") {
+            Flavor::Legacy
+        } else {
+            Flavor::Grub2
+        };
+        let parsed = match grub_files.get(root, file, flavor) {
+            Ok(Some(p)) => p,
             Ok(None) => continue,
             Err(e) => {
-                facts.errors.push(e.to_string());
+                facts.errors.push(e);
                 continue;
             }
         };
         // menu.lst is normally a link to grub.conf: the same file is read once.
-        if *file == LEGACY_GRUB_CONF && legacy_text.as_ref() == Some(&text) {
+        if *file == LEGACY_GRUB_CONF && legacy_text.as_deref() == Some(parsed.text.as_str()) {
             continue;
         }
         if file.ends_with("menu.lst") {
-            legacy_text = Some(text.clone());
+            legacy_text = Some(parsed.text.clone());
         }
         facts.files_read.push(file);
-        let cfg = if file.ends_with("menu.lst") || file.ends_with("grub.conf") {
-            grub::parse_legacy(&text)
-        } else {
-            match grub::parse_grub2(&text) {
-                Ok(c) => c,
-                Err(e) => {
-                    facts.errors.push(format!("{file}: {e}"));
-                    continue;
-                }
+        let cfg = match &parsed.config {
+            Ok(c) => c,
+            Err(e) => {
+                facts.errors.push(FactError::unparsable(file, None, e));
+                continue;
             }
         };
         for entry in &cfg.entries {
@@ -129,7 +132,7 @@ pub fn gather(root: &Root) -> BootFacts {
             }
         }
         Ok(None) => {}
-        Err(e) => facts.errors.push(e.to_string()),
+        Err(e) => facts.errors.push(e.into()),
     }
     facts
 }

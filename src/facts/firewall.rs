@@ -297,7 +297,12 @@ struct Enablement {
 fn enabled(root: &Root, services: &ServiceFacts, names: &[&str]) -> Result<Enablement, String> {
     let e = services.enablement(root, names);
     if !e.errors.is_empty() && !e.is_enabled() {
-        return Err(e.errors.join("; "));
+        return Err(e
+            .errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; "));
     }
     if !e.is_installed() {
         return Ok(Enablement {

@@ -2,8 +2,10 @@
 //! loader starts by default (BLS entries, GRUB 2, GRUB legacy), else the newest module tree.
 //! Also the kernels installed under `/lib/modules`.
 
+use crate::facts::FactError;
 use std::path::Path;
 
+use super::grub_files::{Flavor, GrubFiles};
 use crate::parse::grub::{self, GrubConfig};
 use crate::parse::kernel_release::flavor;
 use crate::parse::version;
@@ -20,21 +22,21 @@ pub struct KernelFacts {
     pub boot_args: Option<String>,
     /// Module trees under /lib/modules, oldest first.
     pub installed: Vec<String>,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
-pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> KernelFacts {
+pub fn gather(root: &Root, probe: Option<&dyn Probe>, grub_files: &GrubFiles) -> KernelFacts {
     let mut errors = Vec::new();
     let installed = installed_kernels(root, &mut errors);
     let (release, source, boot_args) = match probe {
         Some(p) => match p.uname() {
             Ok(u) => (Some(u.release), "running kernel (uname)".to_string(), None),
             Err(e) => {
-                errors.push(e.to_string());
+                errors.push(e.into());
                 (None, "running kernel (uname failed)".to_string(), None)
             }
         },
-        None => default_boot_kernel(root, &installed, &mut errors),
+        None => default_boot_kernel(root, grub_files, &installed, &mut errors),
     };
     KernelFacts {
         flavor: release.as_deref().and_then(flavor),
@@ -46,7 +48,7 @@ pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> KernelFacts {
     }
 }
 
-fn installed_kernels(root: &Root, errors: &mut Vec<String>) -> Vec<String> {
+fn installed_kernels(root: &Root, errors: &mut Vec<FactError>) -> Vec<String> {
     let mut out: Vec<String> = match root.read_dir_optional(Path::new("/lib/modules")) {
         Ok(entries) => entries
             .into_iter()
@@ -55,7 +57,7 @@ fn installed_kernels(root: &Root, errors: &mut Vec<String>) -> Vec<String> {
             .filter(|n| n.starts_with(|c: char| c.is_ascii_digit()))
             .collect(),
         Err(e) => {
-            errors.push(e.to_string());
+            errors.push(e.into());
             Vec::new()
         }
     };
@@ -65,7 +67,12 @@ fn installed_kernels(root: &Root, errors: &mut Vec<String>) -> Vec<String> {
 
 type Choice = (Option<String>, String, Option<String>);
 
-fn default_boot_kernel(root: &Root, installed: &[String], errors: &mut Vec<String>) -> Choice {
+fn default_boot_kernel(
+    root: &Root,
+    grub_files: &GrubFiles,
+    installed: &[String],
+    errors: &mut Vec<FactError>,
+) -> Choice {
     let saved = saved_entry(root, errors);
     if let Some(choice) = from_bls(root, saved.as_deref(), errors) {
         return choice;
@@ -91,26 +98,27 @@ fn default_boot_kernel(root: &Root, installed: &[String], errors: &mut Vec<Strin
         .map(|p| (p.as_str(), true))
         .chain(legacy.iter().map(|p| (*p, false)));
     for (path, is_grub2) in candidates {
-        let text = match root.read_optional(Path::new(path)) {
-            Ok(Some(t)) => t,
+        let flavor = if is_grub2 {
+            Flavor::Grub2
+        } else {
+            Flavor::Legacy
+        };
+        let parsed = match grub_files.get(root, path, flavor) {
+            Ok(Some(p)) => p,
             Ok(None) => continue,
             Err(e) => {
-                errors.push(e.to_string());
+                errors.push(e);
                 continue;
             }
         };
-        let cfg: GrubConfig = if is_grub2 {
-            match grub::parse_grub2(&text) {
-                Ok(c) => c,
-                Err(e) => {
-                    errors.push(format!("{path}: {e}"));
-                    continue;
-                }
+        let cfg: &GrubConfig = match &parsed.config {
+            Ok(c) => c,
+            Err(e) => {
+                errors.push(FactError::unparsable(path, None, e));
+                continue;
             }
-        } else {
-            grub::parse_legacy(&text)
         };
-        let Some(entry) = grub::select_default(&cfg, saved.as_deref()) else {
+        let Some(entry) = grub::select_default(cfg, saved.as_deref()) else {
             continue;
         };
         let release = entry
@@ -140,7 +148,7 @@ fn default_boot_kernel(root: &Root, installed: &[String], errors: &mut Vec<Strin
 }
 
 /// grubenv's `saved_entry`, from the first grubenv that exists.
-fn saved_entry(root: &Root, errors: &mut Vec<String>) -> Option<String> {
+fn saved_entry(root: &Root, errors: &mut Vec<FactError>) -> Option<String> {
     for path in ["/boot/grub2/grubenv", "/boot/grub/grubenv"] {
         match root.read_optional(Path::new(path)) {
             Ok(Some(text)) => {
@@ -150,13 +158,13 @@ fn saved_entry(root: &Root, errors: &mut Vec<String>) -> Option<String> {
                     .map(|(_, v)| v);
             }
             Ok(None) => {}
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => errors.push(e.into()),
         }
     }
     None
 }
 
-fn from_bls(root: &Root, saved: Option<&str>, errors: &mut Vec<String>) -> Option<Choice> {
+fn from_bls(root: &Root, saved: Option<&str>, errors: &mut Vec<FactError>) -> Option<Choice> {
     let parsed = super::grub_config::read_bls_entries(root, errors)?;
     let release_of = super::grub_config::bls_release;
     let chosen = saved

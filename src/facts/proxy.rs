@@ -267,6 +267,15 @@ fn fill_from_shell(s: &mut ProxySource, text: &str) {
         if value.trim().is_empty() {
             continue;
         }
+        // The whole line as written, too: an unquoted value with blanks ends at the first one
+        // for a shell, but pam_env keeps the rest, and the credentials may be in either part.
+        if let Some((_, raw)) = text
+            .lines()
+            .nth(a.line.saturating_sub(1))
+            .and_then(|l| l.split_once('='))
+        {
+            crate::secrets::note_value(raw.trim());
+        }
         // A later assignment to the same variable replaces an earlier one, as in a shell.
         s.proxies.retain(|p| p.var != a.key);
         s.bypass.retain(|b| b.var != a.key);

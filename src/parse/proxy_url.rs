@@ -291,19 +291,26 @@ pub fn parse_host_port(raw: &str) -> Result<(String, Option<u16>), ProxyUrlError
 /// (semicolons and blanks tolerated), empty entries dropped.
 /// An entry holding userinfo (`user:pw@host`) is kept redacted: no list entry is ever a
 /// credential in clear.
+/// The userinfo is redacted before an entry is split at blanks, so that no word of a password
+/// with blanks (`carol:my pw@host`) becomes an entry of its own.
 pub fn parse_bypass(list: &str) -> Vec<String> {
     crate::secrets::note_value(list);
-    list.split([',', ';', ' ', '\t'])
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-        .map(|e| {
-            if e.contains('@') {
-                redact(e)
-            } else {
-                e.to_string()
-            }
-        })
-        .collect()
+    let mut out = Vec::new();
+    for piece in list.split([',', ';']) {
+        let piece = if piece.contains('@') {
+            redact(piece.trim())
+        } else {
+            piece.to_string()
+        };
+        out.extend(
+            piece
+                .split([' ', '\t'])
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .map(str::to_string),
+        );
+    }
+    out
 }
 
 /// Whether a bypass entry uses a wildcard (which the agent's bypass list does not take).

@@ -5,6 +5,8 @@
 //! refuses (it then does not start) are `Invalid`, with sshd's reason; what each case does was
 //! taken from OpenSSH 9.2's `sshd -T` on the same lines (tests/ssh_differential.rs).
 
+use super::sshd_keywords;
+
 /// One directive that matters for the listening ports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Directive {
@@ -16,9 +18,16 @@ pub enum Directive {
     ListenAddress { address: String, port: Option<u16> },
     /// `Include PATTERN...`: relative patterns are relative to /etc/ssh.
     Include(Vec<String>),
-    /// A `Port`/`ListenAddress`/`AddressFamily` line sshd refuses (so it does not start),
+    /// A line sshd refuses (so it does not start): a bad `Port`/`ListenAddress`/
+    /// `AddressFamily`, an unknown keyword, a keyword without argument, a bad yes/no value;
     /// as `line N: <sshd's reason>: <the line>`.
     Invalid(String),
+    /// A keyword sshd takes only outside `Match` blocks (as written in the file).
+    GlobalOnly(String),
+    /// `AddressFamily any|inet|inet6` (lower case; global only, the first one counts).
+    AddressFamily(String),
+    /// `Subsystem NAME ...` (global only; OpenSSH 9.2 refuses a name defined twice).
+    Subsystem(String),
 }
 
 /// A directive with where it was and whether it sits inside a `Match` block of this file.
@@ -38,6 +47,7 @@ pub fn parse(text: &str) -> Vec<Line> {
             continue;
         };
         let directive = match keyword.to_ascii_lowercase().as_str() {
+            "match" if args.is_empty() => bad(idx, "no argument after keyword \"Match\"", raw),
             "match" => {
                 // `Match all` alone ends the conditional part: sshd -T then takes a Port after
                 // it as global (and would refuse it in a block).
@@ -54,7 +64,9 @@ pub fn parse(text: &str) -> Vec<Line> {
                 None => bad(idx, "missing port number", raw),
             },
             "addressfamily" => match args.first().map(|a| a.to_ascii_lowercase()) {
-                Some(a) if matches!(a.as_str(), "any" | "inet" | "inet6") => continue,
+                Some(a) if matches!(a.as_str(), "any" | "inet" | "inet6") => {
+                    Directive::AddressFamily(a)
+                }
                 _ => bad(idx, "unsupported AddressFamily value", raw),
             },
             "listenaddress" => match args.first() {
@@ -65,7 +77,12 @@ pub fn parse(text: &str) -> Vec<Line> {
                 None => bad(idx, "missing ListenAddress address", raw),
             },
             "include" => Directive::Include(args),
-            _ => continue,
+            "subsystem" if args.len() >= 2 => Directive::Subsystem(args[0].clone()),
+            _ => match sshd_keywords::judge(&keyword, &args) {
+                sshd_keywords::Verdict::Fine => continue,
+                sshd_keywords::Verdict::GlobalOnly => Directive::GlobalOnly(keyword.clone()),
+                sshd_keywords::Verdict::Refused(why) => bad(idx, &why, raw),
+            },
         };
         out.push(Line {
             line: idx + 1,
@@ -253,6 +270,34 @@ mod tests {
         );
     }
 
+    /// Lines sshd refuses whatever they say: an unknown keyword (a typo, a template
+    /// placeholder), a keyword without argument, a bad yes/no value, a bare `Match`; a
+    /// global-only keyword is marked for the caller's Match check.
+    #[test]
+    fn unknown_keywords_and_values() {
+        let got: Vec<Directive> = parse(
+            "PasswordAuthenticaton yes\n{{SSHD_EXTRA}} 1\nBanner\nUseDNS maybe\nMatch\nUsePAM yes\nX11Forwarding no\n",
+        )
+        .into_iter()
+        .map(|l| l.directive)
+        .collect();
+        let want = [
+            "line 1: Bad configuration option: PasswordAuthenticaton",
+            "line 2: Bad configuration option: {{SSHD_EXTRA}}",
+            "line 3: no argument after keyword \"Banner\"",
+            "line 4: unsupported option \"maybe\"",
+            "line 5: no argument after keyword \"Match\"",
+        ];
+        for (g, w) in got.iter().zip(want) {
+            assert!(
+                matches!(g, Directive::Invalid(s) if s.starts_with(w)),
+                "{g:?} {w}"
+            );
+        }
+        assert_eq!(got[5], Directive::GlobalOnly("UsePAM".into()));
+        assert_eq!(got.len(), 6);
+    }
+
     /// Service names wait for /etc/services; what sshd cannot parse is Invalid with its reason.
     #[test]
     fn service_names_and_refusals() {
@@ -269,8 +314,10 @@ mod tests {
         assert!(
             matches!(&got[4], Directive::Invalid(s) if s.starts_with("line 5: unsupported AddressFamily"))
         );
-        assert!(matches!(&got[5], Directive::Invalid(s) if s.starts_with("line 7: missing")));
-        assert_eq!(got.len(), 6);
+        // AddressFamily is allowed only outside Match blocks (the caller knows where it is).
+        assert_eq!(got[5], Directive::AddressFamily("inet".into()));
+        assert!(matches!(&got[6], Directive::Invalid(s) if s.starts_with("line 7: missing")));
+        assert_eq!(got.len(), 7);
         let services =
             "# comment\nssh 22/tcp\nhttp-alt 8080/udp\nhttp-alt 8080/tcp webcache # WWW\n";
         assert_eq!(service_port(services, "http-alt"), Some(8080));

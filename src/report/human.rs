@@ -82,6 +82,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
             write_check(&mut out, c, opts);
         }
     }
+    write_skipped_mounts(&mut out, &r.skipped_mounts);
     if let Some(w) = &r.waivers {
         write_waivers(&mut out, w);
     }
@@ -111,6 +112,23 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
         }
     );
     out
+}
+
+/// The file systems beneath the root that were not read: what the checks above could not see.
+fn write_skipped_mounts(out: &mut String, mounts: &[super::SkippedMount]) {
+    if mounts.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nnot read beneath the root ({}):", mounts.len());
+    for m in mounts {
+        let _ = writeln!(
+            out,
+            "  {} ({}): {}",
+            clean(&m.path),
+            clean(&m.fstype),
+            m.explained
+        );
+    }
 }
 
 /// Expired and stale waivers: both mean the waivers file no longer says what is true.
@@ -166,6 +184,13 @@ fn write_check(out: &mut String, c: &CheckResult, opts: RenderOptions) {
                 ""
             }
         );
+    }
+    for f in c.findings.iter().filter(|f| f.code.contains('/')) {
+        let waived = match &f.waived {
+            Some(w) if c.waived.is_none() => format!(" (waived until {})", clean(&w.expires)),
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "        [{}] {}{waived}", f.code, label(f.status));
     }
     for d in c.details.iter().take(MAX_DETAILS) {
         let _ = writeln!(out, "        {}", clean(d));

@@ -105,6 +105,14 @@ pub fn render(r: &Report) -> String {
             xml_escape(v)
         );
     }
+    // One property per file system beneath the root that was not read.
+    for m in &r.skipped_mounts {
+        let _ = writeln!(
+            out,
+            "      <property name=\"skipped_mount\" value=\"{}\"/>",
+            xml_escape(&format!("{} ({}): {}", m.path, m.fstype, m.explained))
+        );
+    }
     let _ = writeln!(out, "    </properties>");
     for c in &r.checks {
         let area = c.id.split('.').next().unwrap_or("check");

@@ -736,13 +736,20 @@ fn configuration_directories_many_thousand_wide() {
             &format!("/etc/sysconfig/network-scripts/ifcfg-e{i}"),
             &format!("DEVICE=e{i}\nONBOOT=yes\nIPADDR=198.51.{}\n", octets(i)),
         );
+        let keyfile = format!("/etc/NetworkManager/system-connections/c{i}.nmconnection");
         put(
-            &format!("/etc/NetworkManager/system-connections/c{i}.nmconnection"),
+            &keyfile,
             &format!(
-                "[connection]\ninterface-name=n{i}\n[ipv4]\nmethod=manual\naddress1=203.0.{}/24\n",
+                "[connection]\ntype=ethernet\ninterface-name=n{i}\n[ipv4]\nmethod=manual\naddress1=203.0.{}/24\n",
                 octets(i)
             ),
         );
+        // NetworkManager loads only profiles no group or other may read.
+        std::fs::set_permissions(
+            root.join(keyfile.trim_start_matches('/')),
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
         put(
             &format!("/etc/network/interfaces.d/i{i}"),
             &format!(
@@ -1035,6 +1042,93 @@ fn live_procfs_under_the_root_is_not_followed() {
     if let Some(h) = v["system"]["hostname"].as_str() {
         assert!(!h.contains('='), "hostname {h:?} came from an environment");
     }
+    assert_eq!(
+        v["skipped_mounts"],
+        serde_json::json!([
+            {"path": "/proc", "fstype": "proc", "reason": "kernel-fs"},
+            {"path": "/sys", "fstype": "sysfs", "reason": "kernel-fs"}
+        ]),
+        "{v:#}"
+    );
+}
+
+/// Issue 20's report-wide list: every file system mounted beneath --root that the run did not
+/// read is listed once (a mount inside a skipped one is not listed again), in JSON, in the
+/// human report and as JUnit properties; with --cross-mounts an ordinary one is read and no
+/// longer listed, a live procfs still is. A run that skipped nothing (live, or a root with
+/// nothing mounted beneath) has no such list.
+#[test]
+fn skipped_mounts_are_listed_once_in_every_format() {
+    assert!(
+        common::netns::is_root(),
+        "this test mounts file systems: run as root"
+    );
+    let t = Tree::new();
+    t.x86_64()
+        .file("/etc/os-release", "ID=\"rhel\"\nVERSION_ID=\"8.4\"\n")
+        .dir("/srv/data")
+        .dir("/proc");
+    let root = t.path().display().to_string();
+    let run = |args: &str| {
+        let script = format!(
+            "mount --make-rprivate / && mount -t tmpfs outer {root}/srv/data && mkdir {root}/srv/data/inner \
+             && mount -t tmpfs inner {root}/srv/data/inner && mount -t proc proc {root}/proc \
+             && exec {bin} --root {root} {args}",
+            bin = bin().display()
+        );
+        let (code, stdout, stderr) =
+            run_bounded(Command::new("unshare").args(["--mount", "sh", "-c", &script]));
+        assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+        stdout
+    };
+    let v: Value = serde_json::from_str(&run("--format json")).unwrap();
+    validate(&v);
+    assert_eq!(
+        v["skipped_mounts"],
+        serde_json::json!([
+            {"path": "/proc", "fstype": "proc", "reason": "kernel-fs"},
+            {"path": "/srv/data", "fstype": "tmpfs", "reason": "not-entered"}
+        ]),
+        "{v:#}"
+    );
+    let human = run("--format human");
+    assert!(human.contains("not read beneath the root (2):"), "{human}");
+    assert!(
+        human.contains("  /srv/data (tmpfs): not entered (--cross-mounts enters it)"),
+        "{human}"
+    );
+    assert!(
+        human.contains("  /proc (proc): a live kernel file system"),
+        "{human}"
+    );
+    assert!(
+        !human.contains("inner"),
+        "a mount inside a skipped one is listed: {human}"
+    );
+    let junit = run("--format junit");
+    let props: Vec<&str> = junit
+        .lines()
+        .filter(|l| l.contains("name=\"skipped_mount\""))
+        .collect();
+    assert_eq!(props.len(), 2, "{junit}");
+    assert!(
+        props[1].contains("/srv/data (tmpfs): not entered"),
+        "{junit}"
+    );
+    let v: Value = serde_json::from_str(&run("--format json --cross-mounts")).unwrap();
+    assert_eq!(
+        v["skipped_mounts"],
+        serde_json::json!([{"path": "/proc", "fstype": "proc", "reason": "kernel-fs"}]),
+        "{v:#}"
+    );
+    let live = Command::new(bin())
+        .args(["--format", "json", "--only", "os.arch"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&live.stdout).unwrap();
+    assert!(v.get("skipped_mounts").is_none(), "{v:#}");
+    let plain = survive(&t, &["--only", "os.supported"]);
+    assert!(plain.get("skipped_mounts").is_none(), "{plain:#}");
 }
 
 /// Item 13: proxy credentials in every shape an image may hold them (userinfo before the
@@ -1078,6 +1172,46 @@ fn proxy_credentials_never_printed() {
                 all.contains("proxy"),
                 "{format}: proxies not reported at all"
             );
+        }
+    }
+}
+
+/// Issue 20, secret scrubbing: a noted secret is masked as a whole value, never as a fragment
+/// inside other words, and never in the report's own structure. A password `proxy` turned the
+/// check id `net.proxy` into `net.***` (a report the schema refuses) and `pass` every
+/// `password` into `***word`; an unquoted password with a blank still never shows its first
+/// word (a shell ends the value there and the report printed it).
+#[test]
+fn secrets_are_masked_whole_and_the_report_keeps_its_shape() {
+    let t = Tree::new();
+    t.x86_64()
+        .file("/etc/os-release", "ID=\"rhel\"\nVERSION_ID=\"8.4\"\n")
+        .file(
+            "/etc/environment",
+            "http_proxy=http://u:proxy@p.example:3128\n\
+             https_proxy=http://bob:Blank3dZ pw2@p.example:3128\n\
+             no_proxy=carol:pass@internal,password.corp\n",
+        );
+    for format in ["json", "junit", "human"] {
+        let (code, stdout, stderr) =
+            run_bounded(Command::new(bin()).arg("--root").arg(t.path()).args([
+                "--format",
+                format,
+                "--only",
+                "net.proxy,os.supported",
+            ]));
+        assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+        assert!(!stdout.contains("Blank3dZ"), "{format}: {stdout}");
+        assert!(
+            stdout.contains("net.proxy"),
+            "{format}: the check id was masked: {stdout}"
+        );
+        assert!(stdout.contains("password.corp"), "{format}: {stdout}");
+        assert!(!stdout.contains("***word"), "{format}: {stdout}");
+        if format == "json" {
+            let v: Value = serde_json::from_str(&stdout).unwrap();
+            validate(&v);
+            assert_eq!(common::check(&v, "net.proxy")["status"], "fail", "{v:#}");
         }
     }
 }
@@ -1212,19 +1346,54 @@ while True:
     time.sleep(3600)
 "#;
 
+/// A FUSE file system (Debian's fusepy, for /usr/bin/python3; one thread, as a guestmount appliance answers) that serves a
+/// small root and then stalls for ever on the first request about `/usr/stall`: from then
+/// on nothing on the mount answers. It touches argv[2] once mounted and dies with its parent.
+const FUSE_THAT_STALLS: &str = r#"
+import ctypes, errno, os, signal, stat, sys, time
+from fusepy import FUSE, FuseOSError, Operations
+ctypes.CDLL(None).prctl(1, signal.SIGKILL)
+OS = b'ID="rhel"\nVERSION_ID="8.4"\n'
+DIRS = {"/": ["etc", "usr"], "/etc": ["os-release"], "/usr": ["bin", "caf\u00e9", "lib", "stall"],
+        "/usr/bin": [], "/usr/lib": ["x\u00e9"], "/usr/stall": ["inner"], "/usr/stall/inner": []}
+FILES = {"/etc/os-release": OS, "/usr/caf\u00e9": b"", "/usr/lib/x\u00e9": b""}
+class Ops(Operations):
+    def init(self, path):
+        open(sys.argv[2], "w").close()
+    def getattr(self, path, fh=None):
+        if path.startswith("/usr/stall"):
+            time.sleep(10 ** 6)
+        if path in DIRS:
+            return dict(st_mode=stat.S_IFDIR | 0o755, st_nlink=2)
+        if path in FILES:
+            return dict(st_mode=stat.S_IFREG | 0o644, st_nlink=1, st_size=len(FILES[path]))
+        raise FuseOSError(errno.ENOENT)
+    def readdir(self, path, fh):
+        return [".", ".."] + DIRS[path]
+    def read(self, path, size, offset, fh):
+        return FILES[path][offset:offset + size]
+FUSE(Ops(), sys.argv[1], foreground=True, nothreads=True, ro=True)
+"#;
+
 /// Runs the binary with `args` in a private mount namespace where a stalled FUSE file system
 /// is mounted at `mount` first; returns (exit code, stdout, stderr).
 fn with_stalled_fuse(mount: &Path, args: &[&std::ffi::OsStr]) -> (i32, String, String) {
+    with_fuse(STALLED_FUSE, mount, args)
+}
+
+/// Runs the binary with `args` in a private mount namespace where the FUSE daemon `daemon_src`
+/// (Python) is mounted at `mount` first; returns (exit code, stdout, stderr).
+fn with_fuse(daemon_src: &str, mount: &Path, args: &[&std::ffi::OsStr]) -> (i32, String, String) {
     assert!(
         common::netns::is_root(),
         "this test mounts a FUSE file system: run as root"
     );
     let d = tempfile::tempdir().unwrap();
     let daemon = d.path().join("stalled.py");
-    std::fs::write(&daemon, STALLED_FUSE).unwrap();
+    std::fs::write(&daemon, daemon_src).unwrap();
     let ready = d.path().join("ready");
     let mut script = format!(
-        "mount --make-rprivate / && python3 {daemon} {mount} {ready} & \
+        "mount --make-rprivate / && /usr/bin/python3 {daemon} {mount} {ready} & \
          i=0; while [ ! -e {ready} ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; \
          [ -e {ready} ] || {{ echo 'the stalled FUSE daemon did not mount' >&2; exit 99; }}; exec {bin}",
         daemon = daemon.display(),
@@ -1281,7 +1450,13 @@ fn hung_fuse_mount_under_the_root() {
         "the skipped mount is not named: {stdout}"
     );
     assert!(stdout.contains("mnt/data"), "{stdout}");
-    validate(&serde_json::from_str(&stdout).unwrap());
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    validate(&v);
+    assert_eq!(
+        v["skipped_mounts"],
+        serde_json::json!([{"path": "/mnt/data", "fstype": "fuse.stalled", "reason": "not-entered"}]),
+        "{v:#}"
+    );
 
     let (code, stdout, stderr) = with_stalled_fuse(
         &mount,
@@ -1289,7 +1464,13 @@ fn hung_fuse_mount_under_the_root() {
     );
     assert!(code == 0 || code == 1, "exit {code}: {stderr}");
     assert!(stdout.contains("did not answer within 10 s"), "{stdout}");
-    validate(&serde_json::from_str(&stdout).unwrap());
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    validate(&v);
+    assert_eq!(
+        v["skipped_mounts"],
+        serde_json::json!([{"path": "/mnt/data", "fstype": "fuse.stalled", "reason": "no-answer"}]),
+        "{v:#}"
+    );
 
     let (code, _, stderr) =
         with_stalled_fuse(&mount, &["--root".as_ref(), mount.as_os_str(), json]);
@@ -1314,6 +1495,105 @@ fn hung_fuse_mount_under_the_root() {
         c.to_string().contains("did not answer within 10 s"),
         "{c:#}"
     );
+}
+
+fn os_refs(a: &[std::ffi::OsString]) -> Vec<&std::ffi::OsStr> {
+    a.iter().map(|x| x.as_os_str()).collect()
+}
+
+/// Issue 20: the ASCII walk meets a hung mount. Beneath --root, a stalled FUSE mount is not
+/// even opened (it is listed as another file system, at once); with --cross-mounts the walk
+/// opens it, that call is given up after the deadline and the check says "did not answer
+/// within 10 s" (before, the walk slept in the kernel for ever). And a root that is itself a
+/// FUSE mount which stops answering in the middle of the walk (a stalled guestmount): what
+/// was read before is reported, the directory it stalled on did not answer, and the run ends.
+#[test]
+fn ascii_walk_meets_a_hung_mount() {
+    let t = Tree::new();
+    t.x86_64()
+        .file("/etc/os-release", "ID=\"rhel\"\nVERSION_ID=\"8.4\"\n")
+        .file("/mnt/caf\u{e9}", "")
+        .dir("/mnt/data");
+    let mount = t.path().join("mnt/data");
+    let args = |extra: &'static str| -> Vec<std::ffi::OsString> {
+        let mut a: Vec<std::ffi::OsString> = vec!["--root".into(), t.path().into()];
+        for w in "--format json --only ascii.system-paths --scan /mnt".split(' ') {
+            a.push(w.into());
+        }
+        if !extra.is_empty() {
+            a.push(extra.into());
+        }
+        a
+    };
+    let check = |stdout: &str| {
+        let v: Value = serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+        validate(&v);
+        common::check(&v, "ascii.system-paths").clone()
+    };
+
+    let a = args("");
+    let started = Instant::now();
+    let (code, stdout, stderr) = with_stalled_fuse(&mount, &os_refs(&a));
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    let c = check(&stdout);
+    let text = c.to_string();
+    assert!(text.contains("/mnt/caf\u{e9}"), "{c:#}");
+    assert!(
+        text.contains("not entered") && text.contains("/mnt/data"),
+        "{c:#}"
+    );
+    assert!(!text.contains("did not answer"), "{c:#}");
+
+    let a = args("--cross-mounts");
+    let started = Instant::now();
+    let (code, stdout, stderr) = with_stalled_fuse(&mount, &os_refs(&a));
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    let c = check(&stdout);
+    assert_ne!(c["status"], "pass", "{c:#}");
+    let text = c.to_string();
+    assert!(
+        text.contains("could not read /mnt/data: did not answer within 10 s"),
+        "{c:#}"
+    );
+    assert!(text.contains("/mnt/caf\u{e9}"), "{c:#}");
+
+    // The root itself on FUSE, stalling when the walk reaches /usr/stall.
+    let fuse_root = tempfile::tempdir().unwrap();
+    let root = fuse_root.path().as_os_str();
+    let a: Vec<&std::ffi::OsStr> = vec![
+        "--root".as_ref(),
+        root,
+        "--format=json".as_ref(),
+        "--only=ascii.system-paths".as_ref(),
+        "--scan=/usr".as_ref(),
+    ];
+    let started = Instant::now();
+    let (code, stdout, stderr) = with_fuse(FUSE_THAT_STALLS, fuse_root.path(), &a);
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    // One deadline for the walk; the rest of the run does not ask the dead mount again.
+    assert!(
+        started.elapsed() < Duration::from_secs(25),
+        "{:?}",
+        started.elapsed()
+    );
+    let c = check(&stdout);
+    assert_ne!(c["status"], "pass", "{c:#}");
+    let text = c.to_string();
+    assert!(
+        text.contains("/usr/caf\u{e9}"),
+        "read before the stall: {c:#}"
+    );
+    assert!(text.contains("did not answer within 10 s"), "{c:#}");
 }
 
 /// Hostile netplan files: a flow collection 50,000 deep (100 KB), `- - - ... x` nested a
@@ -1553,4 +1833,59 @@ fn forty_kernels_share_one_zstd_bomb() {
     let text = c.to_string();
     assert!(text.contains("budget"), "{c}");
     assert!(took < BOUND, "{took:?}");
+}
+
+/// Issue 20, a streamed read on a hung mount: the initramfs is a file on a FUSE file system
+/// (mounted over the image's `/boot/initrd.img-RELEASE`, entered with --cross-mounts) that
+/// answers stat and open but never a read, as an sshfs whose server went away after the open.
+/// The read is abandoned after the deadline and the check says the image did not answer; the
+/// run ends within the bound.
+#[test]
+fn initramfs_read_that_never_answers() {
+    assert!(
+        common::netns::is_root(),
+        "this test mounts a FUSE file system: run as root"
+    );
+    let t = Tree::new();
+    let rel = "6.1.0-18-amd64".to_string();
+    kernels_with_initramfs(&t, std::slice::from_ref(&rel), b"");
+    let image = t.path().join(format!("boot/initrd.img-{rel}"));
+    std::fs::remove_file(&image).unwrap();
+    std::fs::write(&image, b"").unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let ready = d.path().join("ready");
+    let daemon = common::repo().join("tests/support/fuse_silent_read.py");
+    let script = format!(
+        "mount --make-rprivate / && python3 {daemon} {image} {ready} 30000000 & \
+         i=0; while [ ! -e {ready} ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; \
+         [ -e {ready} ] || {{ echo 'the FUSE daemon did not mount' >&2; exit 99; }}; \
+         exec {bin} --root {root} --cross-mounts --only failover.initramfs-drivers \
+         --format json --scenario vmware-to-azure",
+        daemon = daemon.display(),
+        image = image.display(),
+        ready = ready.display(),
+        bin = bin().display(),
+        root = t.path().display()
+    );
+    let started = Instant::now();
+    let (code, stdout, stderr) = run_bounded(Command::new("unshare").args([
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        &script,
+    ]));
+    assert_ne!(code, 99, "{stderr}");
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(30), "{took:?}");
+    let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    validate(&v);
+    let c = common::check(&v, "failover.initramfs-drivers");
+    assert_eq!(c["status"], "error", "{c:#}");
+    assert!(
+        c.to_string().contains("did not answer within 10 s"),
+        "{c:#}"
+    );
 }

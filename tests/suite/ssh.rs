@@ -64,6 +64,38 @@ fn centos7_enabled_and_disabled() {
     assert!(details.contains("init system: systemd"), "{c:#}");
 }
 
+/// A typo'd keyword and a Subsystem defined twice (a drop-in repeating the main file's):
+/// sshd refuses to start on either, so ssh.autostart fails although sshd is enabled, naming
+/// each file and line with sshd's reason.
+#[test]
+fn unknown_keyword_and_repeated_subsystem_stop_sshd() {
+    let t = centos7();
+    t.symlink(
+        "/etc/systemd/system/multi-user.target.wants/sshd.service",
+        "/usr/lib/systemd/system/sshd.service",
+    )
+    .file(
+        "/etc/ssh/sshd_config",
+        "Subsystem sftp /usr/libexec/openssh/sftp-server\nInclude /etc/ssh/sshd_config.d/*.conf\nPasswordAuthenticaton no\n",
+    )
+    .file("/etc/ssh/sshd_config.d/50-sftp.conf", "Subsystem sftp internal-sftp\n");
+    let c = autostart(&t);
+    assert_eq!(c["status"], "fail", "{c:#}");
+    let details = c["details"].to_string();
+    assert!(
+        details.contains(
+            "/etc/ssh/sshd_config line 3: Bad configuration option: PasswordAuthenticaton"
+        ),
+        "{c:#}"
+    );
+    assert!(
+        details.contains(
+            "/etc/ssh/sshd_config.d/50-sftp.conf line 1: Subsystem 'sftp' already defined."
+        ),
+        "{c:#}"
+    );
+}
+
 /// Without any sshd the failure names the package and gives the install-and-enable command.
 #[test]
 fn centos7_not_installed_names_the_package() {
@@ -220,7 +252,8 @@ fn skipped_outside_vmware_and_physical() {
 
 /// Differential against OpenSSH's own reader: `sshd -T -f FILE` (Debian's openssh-server,
 /// never started as a daemon) on generated configurations with Match blocks, `Match all`,
-/// an Include directory, service-name ports and lines sshd refuses. For each, "sshd refuses
+/// an Include directory, service-name ports and lines sshd refuses (bad ports and addresses,
+/// unknown keywords, missing arguments, bad yes/no values, global keywords inside Match). For each, "sshd refuses
 /// this file" must equal the tool's refusals being non-empty, and when sshd accepts it the
 /// ports of its listen addresses must equal the tool's ports.
 #[test]
@@ -260,6 +293,22 @@ fn sshd_t_differential() {
         "Match all",
         "Match Address 192.0.2.0/24",
         "X11Forwarding no",
+        "X11Forwarding maybe",
+        "PasswordAuthenticaton yes",
+        "{{SSHD_EXTRA}} yes",
+        "Banner",
+        "Match",
+        "UsePAM yes",
+        "UseDNS no",
+        "PermitRootLogin prohibit-password",
+        "Subsystem sftp internal-sftp",
+        "Subsystem sftp /usr/lib/openssh/sftp-server",
+        "Subsystem",
+        "ClientAliveInterval 60",
+        "AddressFamily inet6",
+        "ListenAddress 127.0.0.1:70000",
+        "ListenAddress [::1]",
+        "UsePrivilegeSeparation sandbox",
     ];
     let services = fs::read_to_string("/etc/services").unwrap_or_default();
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -271,7 +320,7 @@ fn sshd_t_differential() {
     };
     let (mut compared, mut agreed) = (0, 0);
     let mut disagreements = Vec::new();
-    for case in 0..200 {
+    for case in 0..400 {
         let pick = |next: &mut dyn FnMut(usize) -> usize, k: usize| -> Vec<&str> {
             (0..k).map(|_| pool[next(pool.len())]).collect()
         };
@@ -326,7 +375,34 @@ fn sshd_t_differential() {
             ));
         }
     }
-    eprintln!("sshd -T differential: {agreed} of {compared} generated configurations agree");
+    // Debian's own default sshd_config (openssh-server, installed by tests/deps.d/40-ssh.sh),
+    // with its sshd_config.d: real text nobody here wrote.
+    let real = fs::read_to_string("/etc/ssh/sshd_config").unwrap();
+    let out = Command::new(sshd)
+        .args(["-T", "-f", "/etc/ssh/sshd_config"])
+        .output()
+        .unwrap();
+    let mut src = BTreeMap::new();
+    src.insert("/etc/ssh/sshd_config".to_string(), real);
+    for e in fs::read_dir("/etc/ssh/sshd_config.d")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        if let Ok(t) = fs::read_to_string(e.path()) {
+            src.insert(e.path().display().to_string(), t);
+        }
+    }
+    let tool = asr_preflight::facts::sshd_ports::from_source(&src);
+    assert_eq!(
+        out.status.success(),
+        tool.refused.is_empty(),
+        "Debian's sshd_config: {:?}",
+        tool.refused
+    );
+    eprintln!(
+        "sshd -T differential: {agreed} of {compared} generated configurations agree, and Debian's default sshd_config"
+    );
     assert!(
         disagreements.is_empty(),
         "{} disagreements:\n{}",
