@@ -3,7 +3,8 @@
 # takes on boot-time rule sets of N OUTPUT rules (--root), with the test Service Tags file so
 # that destination rules are judged against the regional prefixes and the endpoints are cut at
 # rule boundaries: N destination-limited ACCEPTs (none matching an endpoint), N port rules, N
-# destination-limited DROPs inside the tags' ranges, N LOG rules. Figures, not assertions.
+# destination-limited DROPs inside the tags' ranges, N LOG rules, and a firewalld policy of N
+# destination-limited rich rules. Figures, not assertions.
 # Usage: benches/egress_eval.sh [N]   (rules per set, default 5000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,3 +51,22 @@ d=$( { printf '*filter\n:OUTPUT ACCEPT [0:0]\n'
        for i in $(seq "$n"); do printf -- '-A OUTPUT -d 10.0.%d.%d/32 -j LOG\n' $((i/256%256)) $((i%256)); done
        printf 'COMMIT\n'; } | mkroot logs)
 both "$n destination-limited LOG rules" "$d"
+# firewalld: a policy from HOST to ANY with N destination-limited rich rules (none matching an
+# endpoint), then the tags' ranges, target REJECT.
+mkfwd() {
+    local dir=$tmp/fwd
+    mkdir -p "$dir/etc/firewalld/zones" "$dir/etc/firewalld/services" "$dir/etc/firewalld/policies" \
+        "$dir/usr/lib/systemd/system" "$dir/etc/systemd/system/multi-user.target.wants"
+    : > "$dir/usr/lib/systemd/systemd"
+    printf '[Service]\n' > "$dir/usr/lib/systemd/system/firewalld.service"
+    ln -s /usr/lib/systemd/system/firewalld.service "$dir/etc/systemd/system/multi-user.target.wants/firewalld.service"
+    printf 'DefaultZone=public\n' > "$dir/etc/firewalld/firewalld.conf"
+    printf '<zone><service name="ssh"/></zone>\n' > "$dir/etc/firewalld/zones/public.xml"
+    printf '<service><port protocol="tcp" port="22"/></service>\n' > "$dir/etc/firewalld/services/ssh.xml"
+    cat > "$dir/etc/firewalld/policies/out.xml"
+    echo "$dir"
+}
+d=$( { printf '<policy target="REJECT"><ingress-zone name="HOST"/><egress-zone name="ANY"/>\n'
+       for i in $(seq "$n"); do printf '<rule family="ipv4"><destination address="10.%d.%d.%d/32"/><port port="443" protocol="tcp"/><accept/></rule>\n' $((i/65536%256)) $((i/256%256)) $((i%256)); done
+       printf '<rule family="ipv4"><destination address="198.51.100.0/24"/><accept/></rule>\n<rule family="ipv4"><destination address="203.0.113.0/24"/><accept/></rule>\n</policy>\n'; } | mkfwd)
+both "firewalld policy with $n destination rich rules" "$d"

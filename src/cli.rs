@@ -489,7 +489,7 @@ Matrix file format (--matrix FILE; TOML, or JSON when the name ends in .json; un
   name, description, source, arch = [\"x86_64\"]
   [scenarios.NAME]  policy = listed | any-azure-supported | not-covered, source, limits = {...}
   [limits]          disk_max_gib, os_disk_max_gib_bios, os_disk_max_gib_uefi, disk_min_gib,
-                    disk_count_max (including the OS disk), data_disk_count_max, install_space_gib, source
+                    disk_count_max (including the OS disk), data_disk_count_max, install_space_gib, vm_cores_min, vm_memory_min_mib, source
   [[os]]            id (os-release ID), name, versions (\"9.4\" exact, \"9\" any 9.x, \"9.0..9.7\"),
                     scenarios, note, source (document key), ms_date (its date),
                     dropped = \"why\" (the document no longer lists these releases: they fail)

@@ -22,6 +22,11 @@ pub fn list(format: ListFormat) -> String {
                         "scenarios": c.applies.names(),
                         "live_only": c.live_only,
                         "online_only": c.online_only,
+                        "codes": c.codes.iter().map(|k| json!({
+                            "code": format!("{}/{}", c.id, k.name),
+                            "statuses": k.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+                            "about": k.about,
+                        })).collect::<Vec<_>>(),
                     })
                 })
                 .collect();
@@ -70,8 +75,25 @@ pub fn explain(def: &CheckDef) -> String {
     if !def.doc.prevents.is_empty() {
         let _ = writeln!(out, "\nPrevents\n  {}", def.doc.prevents.join(", "));
     }
+    if !def.codes.is_empty() {
+        let _ = writeln!(out, "\nFinding codes");
+        for c in def.codes {
+            let statuses: Vec<&str> = c.statuses.iter().map(|s| s.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "  {}/{} ({}): {}",
+                def.id,
+                c.name,
+                statuses.join(", "),
+                c.about
+            );
+        }
+    }
     if def.id == "net.egress-firewall" {
         region_table(&mut out);
+    }
+    if def.id == "os.supported" || def.id == "os.kernel" {
+        judging_documents(&mut out);
     }
     let _ = writeln!(
         out,
@@ -84,6 +106,39 @@ pub fn explain(def: &CheckDef) -> String {
         }
     );
     out
+}
+
+/// Which built-in matrix judges (the default first), with each scenario's document and the
+/// documents (key and ms.date) its rows come from, counted.
+fn judging_documents(out: &mut String) {
+    let _ = writeln!(
+        out,
+        "\nMatrices that judge it (`--matrix NAME`; `asr-preflight matrix --matrix NAME` shows every row with its source key and ms.date):"
+    );
+    for m in matrix::builtins() {
+        let default = if m.data.name == matrix::DEFAULT {
+            " (the default)"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "  {}{default}: {}", m.data.name, m.data.description);
+        for (name, rule) in &m.data.scenarios {
+            let _ = writeln!(out, "    {name}: {}", rule.source);
+        }
+        let mut docs: Vec<(String, usize)> = Vec::new();
+        for row in &m.data.os {
+            let key = row
+                .provenance()
+                .unwrap_or_else(|| format!("the matrix's own source ({})", m.data.source));
+            match docs.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, n)) => *n += 1,
+                None => docs.push((key, 1)),
+            }
+        }
+        for (key, n) in docs {
+            let _ = writeln!(out, "    rows from {key}: {n}");
+        }
+    }
 }
 
 /// The default matrix's per-region Site Recovery addresses, which net.egress-firewall uses for

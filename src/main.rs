@@ -141,10 +141,22 @@ fn shown(path: &std::path::Path) -> String {
     asr_preflight::text::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()))
 }
 
-/// `fleet`: read the reports, render, write; the exit code is the fleet's (SPEC.md).
+/// `fleet`: read the reports and write the view as they are read; the exit code is the
+/// fleet's (SPEC.md).
 fn fleet_command(cfg: &asr_preflight::fleet::FleetConfig) -> Exit {
     use asr_preflight::fleet;
-    let model = match fleet::load(&cfg.inputs) {
+    let files = match fleet::read::list_inputs(&cfg.inputs) {
+        Ok(f) => f,
+        Err(e) => return usage(e),
+    };
+    let fill = |w: &mut dyn std::io::Write| fleet::write(&files, cfg.format, w);
+    let written = match &cfg.output {
+        Some(path) => output::write_atomic_streamed(path, fill)
+            .map_err(|e| format!("--output {}: {e}", shown(path))),
+        None => output::write_stdout_streamed(fill)
+            .map_err(|e| format!("cannot write to standard output: {e}")),
+    };
+    let model = match written {
         Ok(m) => m,
         Err(e) => return usage(e),
     };
@@ -155,17 +167,5 @@ fn fleet_command(cfg: &asr_preflight::fleet::FleetConfig) -> Exit {
             model.totals.reports
         );
     }
-    let text = fleet::render(&model, cfg.format);
-    match &cfg.output {
-        Some(path) => match output::write_atomic(path, text.as_bytes()) {
-            Ok(()) => status,
-            Err(e) => usage(format!(
-                "--output {}: {e}",
-                asr_preflight::text::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(
-                    path.as_os_str()
-                ))
-            )),
-        },
-        None => print(&text, status),
-    }
+    status
 }

@@ -24,15 +24,30 @@ pub const FIFO_READER_DEADLINE: Duration = Duration::from_secs(5);
 /// while the temporary file exists (never while waiting on anything), so an interrupted run
 /// leaves either the old file or the new one, never a stray temporary.
 pub fn write_atomic(path: &Path, content: &[u8]) -> io::Result<()> {
-    write_atomic_with(path, content, true)
+    write_atomic_with(path, true, |w| w.write_all(content))
+}
+
+/// Like [`write_atomic`] for output made while it is written (`fleet` streams ten thousand
+/// hosts): `fill` writes into the temporary file, buffered, and what it returns is returned.
+/// The signals are held while it runs, so `fill` must not wait on anything unbounded (fleet's
+/// inputs are regular files only). A device, FIFO or socket gets the output collected first.
+pub fn write_atomic_streamed<T>(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<T>,
+) -> io::Result<T> {
+    write_atomic_with(path, true, fill)
 }
 
 #[cfg(test)]
 fn write_atomic_unguarded(path: &Path, content: &[u8]) -> io::Result<()> {
-    write_atomic_with(path, content, false)
+    write_atomic_with(path, false, |w| w.write_all(content))
 }
 
-fn write_atomic_with(path: &Path, content: &[u8], hold: bool) -> io::Result<()> {
+fn write_atomic_with<T>(
+    path: &Path,
+    hold: bool,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<T>,
+) -> io::Result<T> {
     let (target, mode) = match fs::metadata(path) {
         Ok(m) if m.is_dir() => {
             return Err(io::Error::new(
@@ -42,7 +57,13 @@ fn write_atomic_with(path: &Path, content: &[u8], hold: bool) -> io::Result<()> 
         }
         // A device (/dev/null, /dev/stdout), FIFO or socket is written into, never replaced:
         // renaming a file over /dev/null would break every program on the machine.
-        Ok(m) if !m.is_file() => return write_special(path, content, SPECIAL_FILE_DEADLINE),
+        Ok(m) if !m.is_file() => {
+            let f = open_special(path)?;
+            let mut w = io::BufWriter::with_capacity(256 * 1024, Special(f));
+            let made = fill(&mut w)?;
+            w.flush()?;
+            return Ok(made);
+        }
         // A link to a file: the file it names is replaced, the link stays; so do the mode bits.
         Ok(m) => (fs::canonicalize(path)?, Some(m.permissions())),
         Err(e) if e.kind() == io::ErrorKind::NotFound => (path.to_path_buf(), None),
@@ -61,21 +82,88 @@ fn write_atomic_with(path: &Path, content: &[u8], hold: bool) -> io::Result<()> 
     let tmp = dir.join(tmp_name);
     let _held = hold.then(HeldSignals::new);
     let result = (|| {
-        let mut f = fs::OpenOptions::new()
+        let f = fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&tmp)?;
         if let Some(mode) = mode {
             f.set_permissions(mode)?;
         }
-        f.write_all(content)?;
+        let mut w = io::BufWriter::with_capacity(256 * 1024, EarlyWriteback::new(f));
+        let made = fill(&mut w)?;
+        let f = w.into_inner().map_err(|e| e.into_error())?.file;
         f.sync_all()?;
-        fs::rename(&tmp, &target)
+        fs::rename(&tmp, &target)?;
+        Ok(made)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// A device, FIFO or socket written through [`write_all_within`].
+struct Special(fs::File);
+
+impl Write for Special {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        write_all_within(&self.0, buf, SPECIAL_FILE_DEADLINE)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A file that asks the kernel to start writing each few megabytes out as soon as they are
+/// written, so the `fsync` before the rename waits for the tail only, not for a 100 MB fleet
+/// report written in one go at the end.
+struct EarlyWriteback {
+    file: fs::File,
+    written: u64,
+    started: u64,
+}
+
+/// How much is written before its write-back is started.
+const WRITEBACK_STEP: u64 = 8 * 1024 * 1024;
+
+impl EarlyWriteback {
+    fn new(file: fs::File) -> EarlyWriteback {
+        EarlyWriteback {
+            file,
+            written: 0,
+            started: 0,
+        }
+    }
+}
+
+impl Write for EarlyWriteback {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        if self.written - self.started >= WRITEBACK_STEP {
+            use std::os::fd::AsRawFd;
+            let (from, len) = (self.started, self.written - self.started);
+            // SAFETY: a plain system call on a descriptor this value owns; it only starts
+            // write-back (SYNC_FILE_RANGE_WRITE does not wait) and its failure changes nothing,
+            // as sync_all follows.
+            unsafe {
+                nix::libc::sync_file_range(
+                    self.file.as_raw_fd(),
+                    from as nix::libc::off64_t,
+                    len as nix::libc::off64_t,
+                    nix::libc::SYNC_FILE_RANGE_WRITE,
+                );
+            }
+            self.started = self.written;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
 }
 
 /// Why `--output` may not name a place inside the inspected root.
@@ -149,19 +237,18 @@ fn host_resolved(p: &Path) -> std::path::PathBuf {
     }
 }
 
-/// Writes into a device, FIFO or socket without ever waiting unboundedly: the open does not
-/// block (a FIFO without a reader is tried again for [`FIFO_READER_DEADLINE`], then said to
-/// have none), and the writes give up when the reader has taken nothing for `deadline`.
-fn write_special(path: &Path, content: &[u8], deadline: Duration) -> io::Result<()> {
-    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+/// Opens a device, FIFO or socket for writing without ever waiting unboundedly: the open does
+/// not block (a FIFO without a reader is tried again for [`FIFO_READER_DEADLINE`], then said to
+/// have none).
+fn open_special(path: &Path) -> io::Result<fs::File> {
     let asked = Instant::now();
-    let f = loop {
+    loop {
         match fs::OpenOptions::new()
             .write(true)
             .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
             .open(path)
         {
-            Ok(f) => break f,
+            Ok(f) => return Ok(f),
             Err(e) if e.raw_os_error() == Some(nix::libc::ENXIO) => {
                 if asked.elapsed() >= FIFO_READER_DEADLINE {
                     return Err(io::Error::new(
@@ -176,11 +263,18 @@ fn write_special(path: &Path, content: &[u8], deadline: Duration) -> io::Result<
             }
             Err(e) => return Err(e),
         }
-    };
+    }
+}
+
+/// Writes all of `content` into a non-blocking `f`, giving up when the reader has taken nothing
+/// for `deadline`.
+fn write_all_within(f: &fs::File, content: &[u8], deadline: Duration) -> io::Result<()> {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    let mut out = f;
     let mut rest = content;
     let mut last_progress = Instant::now();
     while !rest.is_empty() {
-        match (&f).write(rest) {
+        match out.write(rest) {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
             Ok(n) => {
                 rest = &rest[n..];
@@ -276,6 +370,61 @@ pub fn write_stdout(content: &[u8]) -> io::Result<bool> {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
         Err(e) => Err(e),
+    }
+}
+
+/// Standard output for output made while it is written: buffered, and a reader that goes away
+/// (EPIPE) makes the rest of the output be dropped quietly, so the run still ends with its own
+/// status. A closed standard output is an error.
+pub fn write_stdout_streamed<T>(
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<T>,
+) -> io::Result<T> {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return Err(io::Error::new(io::ErrorKind::BrokenPipe, "it is closed"));
+    }
+    let mut out = io::BufWriter::with_capacity(
+        256 * 1024,
+        QuietPipe {
+            inner: io::stdout().lock(),
+            gone: false,
+        },
+    );
+    let made = fill(&mut out)?;
+    out.flush()?;
+    Ok(made)
+}
+
+/// A writer whose reader may leave: after EPIPE every write "succeeds" without output.
+struct QuietPipe<W: Write> {
+    inner: W,
+    gone: bool,
+}
+
+impl<W: Write> Write for QuietPipe<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.gone {
+            return Ok(buf.len());
+        }
+        match self.inner.write(buf) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.gone = true;
+                Ok(buf.len())
+            }
+            other => other,
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.gone {
+            return Ok(());
+        }
+        match self.inner.flush() {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.gone = true;
+                Ok(())
+            }
+            other => other,
+        }
     }
 }
 

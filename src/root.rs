@@ -81,6 +81,17 @@ impl FileKind {
     }
 }
 
+/// What [`Root::stat`] tells about a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    pub kind: FileKind,
+    /// Permission bits (`0o600`).
+    pub mode: u32,
+    pub uid: u32,
+    /// Modification time in nanoseconds since the epoch.
+    pub mtime_ns: i128,
+}
+
 /// Why a path could not be read.
 #[derive(Debug)]
 pub enum ReadErrorKind {
@@ -135,42 +146,43 @@ impl ReadError {
     }
 }
 
-impl fmt::Display for ReadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let p = escape_bytes(self.path.as_os_str().as_bytes());
+impl ReadError {
+    /// What went wrong, without the path (the path is [`ReadError::path`]).
+    pub fn reason(&self) -> String {
         match &self.kind {
-            ReadErrorKind::NotFound => write!(f, "{p}: not found"),
-            ReadErrorKind::PermissionDenied => write!(f, "{p}: permission denied"),
-            ReadErrorKind::WrongKind(k) => {
-                write!(f, "{p}: is {}, not a regular file", k.describe())
-            }
+            ReadErrorKind::NotFound => "not found".to_string(),
+            ReadErrorKind::PermissionDenied => "permission denied".to_string(),
+            ReadErrorKind::WrongKind(k) => format!("is {}, not a regular file", k.describe()),
             ReadErrorKind::TooLarge(limit) => {
-                write!(f, "{p}: larger than the {limit}-byte limit for one file")
+                format!("larger than the {limit}-byte limit for one file")
             }
-            ReadErrorKind::LinkLoop => write!(f, "{p}: too many levels of symbolic links"),
-            ReadErrorKind::OtherMount(m) => write!(
-                f,
-                "{p}: on the file system mounted at {} beneath the root, not entered (--cross-mounts enters it)",
+            ReadErrorKind::LinkLoop => "too many levels of symbolic links".to_string(),
+            ReadErrorKind::OtherMount(m) => format!(
+                "on the file system mounted at {} beneath the root, not entered (--cross-mounts enters it)",
                 escape_bytes(m.as_os_str().as_bytes())
             ),
-            ReadErrorKind::KernelFs(m, fs) => write!(
-                f,
-                "{p}: leads into a live {fs} mounted at {} beneath the root (the host's data, not the image's): not followed",
+            ReadErrorKind::KernelFs(m, fs) => format!(
+                "leads into a live {fs} mounted at {} beneath the root (the host's data, not the image's): not followed",
                 escape_bytes(m.as_os_str().as_bytes())
             ),
-            ReadErrorKind::NoAnswer(m, limit) => write!(
-                f,
-                "{p}: the file system mounted at {} did not answer within {} s (a hung mount?)",
+            ReadErrorKind::NoAnswer(m, limit) => format!(
+                "the file system mounted at {} did not answer within {} s (a hung mount?)",
                 escape_bytes(m.as_os_str().as_bytes()),
                 limit.as_secs()
             ),
-            ReadErrorKind::NeedsDeadline(m) => write!(
-                f,
-                "{p}: on the file system mounted at {}, which may hang",
+            ReadErrorKind::NeedsDeadline(m) => format!(
+                "on the file system mounted at {}, which may hang",
                 escape_bytes(m.as_os_str().as_bytes())
             ),
-            ReadErrorKind::Io(e) => write!(f, "{p}: {e}"),
+            ReadErrorKind::Io(e) => e.to_string(),
         }
+    }
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = escape_bytes(self.path.as_os_str().as_bytes());
+        write!(f, "{p}: {}", self.reason())
     }
 }
 
@@ -719,6 +731,25 @@ impl Root {
             return Err(ReadError::new(path, ReadErrorKind::WrongKind(opened_kind)));
         }
         Ok((file, meta.len()))
+    }
+
+    /// Kind, permission bits, owner and modification time of `path` (links followed), as a
+    /// program that checks its files' modes sees them; `None` when nothing is there.
+    pub fn stat(&self, path: &Path) -> Result<Option<Stat>, ReadError> {
+        self.guarded(path, |r, p| {
+            use std::os::unix::fs::MetadataExt;
+            let host = r.resolve_inner(p, true)?;
+            match fs::metadata(&host) {
+                Ok(m) => Ok(Some(Stat {
+                    kind: FileKind::from_type(m.file_type()),
+                    mode: m.mode() & 0o7777,
+                    uid: m.uid(),
+                    mtime_ns: i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec()),
+                })),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(ReadError::from_io(p, e)),
+            }
+        })
     }
 
     /// The size of the regular file at `path` (links followed); `None` when nothing is there.

@@ -62,6 +62,7 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
             continue;
         }
         let f = checks::evaluate(def, &ctx);
+        let findings = report::FindingLine::of(def, &f);
         results.push(CheckResult {
             id: def.id.to_string(),
             title: def.title.to_string(),
@@ -74,6 +75,7 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
             // Decided below, once the waivers are known (checks::severity::blocks_ready).
             blocks_ready: false,
             waived: None,
+            findings,
         });
     }
     let hostname = facts.hostname().display();

@@ -268,10 +268,11 @@ fn is_problem(s: Status) -> bool {
 }
 
 impl Waivers {
-    /// Marks the problems the waivers cover (pure). A waiver covers a result when its code is the
-    /// check's id and its hosts (if any) match `host`; a finding code covers nothing until checks
-    /// carry finding codes, so it is reported stale rather than silently ignored. The first
-    /// waiver in file order that covers a result is the one shown.
+    /// Marks the problems the waivers cover (pure). A waiver whose code is a check id covers that
+    /// check's result and all its problem lines; one whose code is a finding code covers the
+    /// problem lines with that code, and the check once every problem line of it is covered.
+    /// Hosts (if any) must match `host`. The first waiver in file order that covers a problem
+    /// is the one shown.
     pub fn apply(&self, host: Option<&str>, results: &mut [CheckResult]) -> Outcome {
         let mut out = Outcome {
             today: self.today.to_string(),
@@ -282,17 +283,11 @@ impl Waivers {
                 || host.is_some_and(|h| w.hosts.iter().any(|g| g.matches(h.as_bytes())));
             let expired = self.today > w.expires;
             let mut matched = false;
-            for r in results.iter_mut() {
-                if !for_host || r.id != w.code || !is_problem(r.status) {
-                    continue;
-                }
-                matched = true;
-                if !expired && r.waived.is_none() {
-                    r.waived = Some(Waived {
-                        reason: w.reason.clone(),
-                        expires: w.expires.to_string(),
-                    });
-                    out.applied += 1;
+            if for_host {
+                for r in results.iter_mut() {
+                    let (m, applied) = cover(w, r, !expired);
+                    matched |= m;
+                    out.applied += applied;
                 }
             }
             let (code, reason, expires) = (w.code.clone(), w.reason.clone(), w.expires.to_string());
@@ -310,8 +305,51 @@ impl Waivers {
                 });
             }
         }
+        for r in results.iter_mut() {
+            if r.waived.is_none()
+                && is_problem(r.status)
+                && !r.findings.is_empty()
+                && r.findings.iter().all(|f| f.waived.is_some())
+            {
+                r.waived = r.findings[0].waived.clone();
+            }
+        }
         out
     }
+}
+
+/// Whether waiver `w` covers a problem of `r`, and how many problems it waived (when `apply`).
+fn cover(w: &Waiver, r: &mut CheckResult, apply: bool) -> (bool, usize) {
+    let waived = || Waived {
+        reason: w.reason.clone(),
+        expires: w.expires.to_string(),
+    };
+    let mut applied = 0;
+    if w.code == r.id {
+        if !is_problem(r.status) {
+            return (false, 0);
+        }
+        if apply && r.waived.is_none() {
+            r.waived = Some(waived());
+            applied += 1;
+            for f in r.findings.iter_mut().filter(|f| f.waived.is_none()) {
+                f.waived = Some(waived());
+            }
+        }
+        return (true, applied);
+    }
+    let mut matched = false;
+    for f in r.findings.iter_mut() {
+        if f.code != w.code || !is_problem(f.status) {
+            continue;
+        }
+        matched = true;
+        if apply && f.waived.is_none() {
+            f.waived = Some(waived());
+            applied += 1;
+        }
+    }
+    (matched, applied)
 }
 
 #[cfg(test)]
@@ -330,7 +368,31 @@ mod tests {
             prevents: vec![],
             blocks_ready: false,
             waived: None,
+            findings: if is_problem(status) {
+                vec![crate::report::FindingLine {
+                    code: id.to_string(),
+                    status,
+                    text: String::new(),
+                    waived: None,
+                }]
+            } else {
+                vec![]
+            },
         }
+    }
+
+    fn coded(id: &str, lines: &[(&str, Status)]) -> CheckResult {
+        let mut r = result(id, lines.iter().map(|l| l.1).min().unwrap_or(Status::Pass));
+        r.findings = lines
+            .iter()
+            .map(|(code, status)| crate::report::FindingLine {
+                code: format!("{id}/{code}"),
+                status: *status,
+                text: String::new(),
+                waived: None,
+            })
+            .collect();
+        r
     }
 
     fn waivers(text: &str, today: &str) -> Waivers {
@@ -408,6 +470,53 @@ expires = "2030-01-01"
         let o = w.apply(Some("h"), &mut rs);
         assert!(rs[0].waived.is_none());
         assert_eq!(o.stale.len(), 1);
+    }
+
+    /// A finding-code waiver covers its lines only; the check is waived once all its problem
+    /// lines are, and a waived error still counts under --strict (severity decides that).
+    #[test]
+    fn finding_codes_cover_their_lines() {
+        let w = waivers(
+            "[[waiver]]\ncode = \"hosts.nic-addresses/loopback-mapping\"\nreason = \"Debian default\"\nexpires = \"2030-01-01\"\n",
+            "2026-01-01",
+        );
+        let mut rs = vec![
+            coded(
+                "hosts.nic-addresses",
+                &[
+                    ("loopback-mapping", Status::Warn),
+                    ("ipv6-unmapped", Status::Warn),
+                ],
+            ),
+            coded("other.check", &[("loopback-mapping", Status::Warn)]),
+        ];
+        let o = w.apply(Some("h"), &mut rs);
+        assert_eq!(o.applied, 1);
+        assert!(o.stale.is_empty());
+        assert!(rs[0].findings[0].waived.is_some());
+        assert!(rs[0].findings[1].waived.is_none());
+        assert!(rs[0].waived.is_none(), "one problem line is not covered");
+        assert!(rs[1].findings[0].waived.is_none(), "code of another check");
+
+        let mut rs = vec![coded(
+            "hosts.nic-addresses",
+            &[("loopback-mapping", Status::Warn)],
+        )];
+        w.apply(Some("h"), &mut rs);
+        assert_eq!(rs[0].waived.as_ref().unwrap().reason, "Debian default");
+
+        let w = waivers(
+            "[[waiver]]\ncode = \"ssh.autostart/cannot-read\"\nreason = \"r\"\nexpires = \"2030-01-01\"\n",
+            "2026-01-01",
+        );
+        let mut rs = vec![coded("ssh.autostart", &[("cannot-read", Status::Error)])];
+        w.apply(Some("h"), &mut rs);
+        assert!(rs[0].waived.is_some());
+        assert!(crate::checks::severity::blocks_ready(
+            rs[0].status,
+            true,
+            rs[0].waived.is_some()
+        ));
     }
 
     #[test]

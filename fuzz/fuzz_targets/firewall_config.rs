@@ -1,5 +1,5 @@
 //! The firewall configurations that are compiled into rule sets rather than dumped: firewalld's
-//! zone, service and direct XML, SuSEfirewall2's sysconfig and service files, and ufw's rule
+//! zone, service, direct and policy XML, SuSEfirewall2's sysconfig and service files, and ufw's rule
 //! files. The input is split at NUL bytes into the pieces each one reads; every rule set that
 //! compiles is then evaluated for the ports the checks ask about.
 #![no_main]
@@ -37,6 +37,15 @@ fuzz_target!(|data: &[u8]| {
     if !direct.is_empty() {
         fw.direct = Some(("/etc/firewalld/direct.xml".into(), direct.clone()));
     }
+    if let Ok(rs) = firewalld::compile(&fw) {
+        judge(&rs);
+    }
+    // The direct piece again, as a policy file (firewalld 0.9 and later).
+    fw.direct = None;
+    fw.policies.insert(
+        "p".into(),
+        ("/etc/firewalld/policies/p.xml".into(), direct.clone()),
+    );
     if let Ok(rs) = firewalld::compile(&fw) {
         judge(&rs);
     }

@@ -1,5 +1,6 @@
 //! Shared by the firewall targets: a rule set that compiled is evaluated for the ports the
-//! checks ask about, in both IP versions.
+//! checks ask about, and for a new connection out to 443, in both IP versions.
+use asr_preflight::firewall::egress::evaluate_connect;
 use asr_preflight::firewall::eval::evaluate;
 use asr_preflight::firewall::{Family, Ruleset};
 
@@ -8,5 +9,7 @@ pub fn judge(rs: &Ruleset) {
         for port in [22, 20004] {
             let _ = evaluate(rs, family, port);
         }
+        // The way out as net.egress-firewall asks it (output and postrouting chains).
+        let _ = evaluate_connect(rs, family, 443, None);
     }
 }

@@ -5,7 +5,8 @@
 //! into warnings; `"enforce"` (asr-2026) keeps them failures.
 
 use super::severity::Advice;
-use super::{Applies, CheckDef, Context, Doc, Finding, Status};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
+use crate::facts::FactError;
 use crate::facts::boot::{DEFAULT_GRUB, DeviceRef};
 use crate::facts::firmware::Firmware;
 use crate::facts::mounts::FsUse;
@@ -27,7 +28,7 @@ const AGENT_IN_GUEST: &[Scenario] = &[
 const REF: &str = "reference/asr-matrix.md section 4 (the Mobility service installer's prerequisite checks, AGENT); reference/asr-errors.md section 1a";
 
 macro_rules! agent_check {
-    ($id:expr, $title:expr, $live:expr, $req:expr, $why:expr, $fix:expr, $prevents:expr, $run:expr) => {
+    ($id:expr, $title:expr, $live:expr, $req:expr, $why:expr, $fix:expr, $prevents:expr, $run:expr $(, codes: $codes:expr)?) => {
         CheckDef {
             id: $id,
             title: $title,
@@ -40,6 +41,12 @@ macro_rules! agent_check {
                 fix: $fix,
                 reference: REF,
                 prevents: $prevents,
+            },
+            codes: {
+                #[allow(unused_variables)]
+                let codes: &[Code] = &[];
+                $(let codes: &[Code] = $codes;)?
+                codes
             },
             run: $run,
         }
@@ -150,16 +157,19 @@ pub const CHECKS: &[CheckDef] = &[
 
 /// Runs an installer prerequisite with the matrix's rules; a failure says what it becomes when
 /// the matrix only advises them (the run decides which applies: `severity`).
-fn with_rules(ctx: &Context<'_>, f: impl FnOnce(&AgentRules) -> Finding) -> Finding {
+fn with_rules(
+    ctx: &Context<'_>,
+    f: impl FnOnce(&AgentRules) -> Result<Finding, FactError>,
+) -> Result<Finding, FactError> {
     let Some(rules) = ctx.matrix.agent_rules() else {
-        return Finding::skip(format!(
+        return Ok(Finding::skip(format!(
             "the {} matrix has no [agent] section: the installer's prerequisites are not judged",
             ctx.matrix.name()
-        ));
+        )));
     };
-    let finding = f(rules);
+    let finding = f(rules)?;
     if finding.status != Status::Fail {
-        return finding;
+        return Ok(finding);
     }
     let mut advised = finding.clone();
     advised.status = Status::Warn;
@@ -167,7 +177,7 @@ fn with_rules(ctx: &Context<'_>, f: impl FnOnce(&AgentRules) -> Finding) -> Find
         "the {} matrix treats the installer's own prerequisites as advice; with --matrix asr-2026 this fails",
         ctx.matrix.name()
     ));
-    finding.if_advice(Advice::InstallerPrerequisite, advised)
+    Ok(finding.if_advice(Advice::InstallerPrerequisite, advised))
 }
 
 /// The command that installs `pkgs` on this distribution.
@@ -193,7 +203,7 @@ fn install_cmd(ctx: &Context<'_>, rhel: &str, suse: &str, debian: &str) -> Strin
     }
 }
 
-fn check_c_locale(ctx: &Context<'_>) -> Finding {
+fn check_c_locale(ctx: &Context<'_>) -> Result<Finding, FactError> {
     with_rules(ctx, |_| {
         let loc = ctx.facts.locale();
         let mut details = vec![
@@ -211,14 +221,14 @@ fn check_c_locale(ctx: &Context<'_>) -> Finding {
         if loc.archive {
             details.push("/usr/lib/locale/locale-archive is present".into());
         }
-        details.extend(loc.errors.iter().cloned());
-        match ctx.facts.programs().path("locale") {
-            Some(p) => Finding::pass(format!(
+        details.extend(loc.errors.iter().map(ToString::to_string));
+        match ctx.facts.programs().find("locale")? {
+            Some(p) => Ok(Finding::pass(format!(
                 "{} is present, so `locale -a` lists the C locale",
                 p.display()
             ))
-            .details(details),
-            None => Finding::fail(
+            .details(details)),
+            None => Ok(Finding::fail(
                 "no `locale` program in root's PATH: the installer's `locale -a | grep -iw C` finds no C locale",
             )
             .details(details)
@@ -229,12 +239,12 @@ fn check_c_locale(ctx: &Context<'_>) -> Finding {
             .fix(format!(
                 "{} (it provides /usr/bin/locale).",
                 install_cmd(ctx, "glibc-common", "glibc", "libc-bin")
-            )),
+            ))),
         }
     })
 }
 
-fn check_secure_boot(ctx: &Context<'_>) -> Finding {
+fn check_secure_boot(ctx: &Context<'_>) -> Result<Finding, FactError> {
     with_rules(ctx, |_| {
         let fw = ctx.facts.firmware();
         let mokutil = match ctx.facts.programs().path("mokutil") {
@@ -242,37 +252,41 @@ fn check_secure_boot(ctx: &Context<'_>) -> Finding {
             None => "mokutil is not installed: the installer would not notice Secure Boot, but the unsigned driver would not load".to_string(),
         };
         match (fw.firmware, fw.secure_boot) {
-            (Firmware::Unknown, _) if !ctx.facts.is_live() => Finding::skip(
+            (Firmware::Unknown, _) if !ctx.facts.is_live() => Ok(Finding::skip(
                 "the firmware's Secure Boot setting is not in an image (no sys/firmware under the root)",
-            ),
+            )),
             (Firmware::Unknown, _) => {
-                Finding::error("/sys/firmware is missing: the firmware cannot be seen")
+                Ok(Finding::error("/sys/firmware is missing: the firmware cannot be seen"))
             }
             (Firmware::Bios, _) => {
-                Finding::pass("BIOS firmware: there is no Secure Boot").detail(fw.source.clone())
+                Ok(Finding::pass("BIOS firmware: there is no Secure Boot").detail(fw.source.clone()))
             }
-            (Firmware::Uefi, Some(false)) => Finding::pass("UEFI with Secure Boot off")
+            (Firmware::Uefi, Some(false)) => Ok(Finding::pass("UEFI with Secure Boot off")
                 .detail(fw.source.clone())
-                .detail(mokutil),
-            (Firmware::Uefi, Some(true)) => Finding::fail("UEFI Secure Boot is on")
+                .detail(mokutil)),
+            (Firmware::Uefi, Some(true)) => Ok(Finding::fail("UEFI Secure Boot is on")
                 .detail(format!("SecureBoot = 1 in {}", fw.source))
                 .detail(mokutil)
-                .fix("Turn Secure Boot off in the virtual machine's or server's firmware settings (VMware: VM Options > Boot Options > Secure Boot; physical servers: the UEFI setup), then boot again; `mokutil --sb-state` then says SecureBoot disabled."),
-            (Firmware::Uefi, None) => Finding::error("UEFI firmware, but the SecureBoot variable could not be read")
-                .details(fw.errors.clone()),
+                .fix("Turn Secure Boot off in the virtual machine's or server's firmware settings (VMware: VM Options > Boot Options > Secure Boot; physical servers: the UEFI setup), then boot again; `mokutil --sb-state` then says SecureBoot disabled.")),
+            (Firmware::Uefi, None) => Ok(Finding::error("UEFI firmware, but the SecureBoot variable could not be read")
+                .details(fw.errors.clone())),
         }
     })
 }
 
-fn check_root_free_space(ctx: &Context<'_>) -> Finding {
+fn check_root_free_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
     with_rules(ctx, |rules| {
         let Some(at) = ctx.facts.root_space() else {
-            return Finding::skip("free space on / is known only on the running machine");
+            return Ok(Finding::skip(
+                "free space on / is known only on the running machine",
+            ));
         };
         let space = match &at.space {
             Ok(s) => *s,
             Err(e) => {
-                return Finding::error("could not measure the free space on /").detail(e.clone());
+                return Ok(
+                    Finding::error("could not measure the free space on /").detail(e.clone())
+                );
             }
         };
         let need = rules.root_free_kib.saturating_mul(1024);
@@ -285,13 +299,13 @@ fn check_root_free_space(ctx: &Context<'_>) -> Finding {
             details.push(format!("file system: {} ({})", m.device, m.fstype));
         }
         if avail >= need {
-            Finding::pass(format!(
+            Ok(Finding::pass(format!(
                 "{avail_kib} KiB available on / (the installer wants {} KiB)",
                 rules.root_free_kib
             ))
-            .details(details)
+            .details(details))
         } else {
-            Finding::fail(format!(
+            Ok(Finding::fail(format!(
                 "only {avail_kib} KiB available on /; the installer wants {} KiB",
                 rules.root_free_kib
             ))
@@ -304,7 +318,7 @@ fn check_root_free_space(ctx: &Context<'_>) -> Finding {
                     Family::Suse => "zypper clean --all",
                     _ => "yum clean all",
                 }
-            ))
+            )))
         }
     })
 }
@@ -322,7 +336,7 @@ fn fs_of(ctx: &Context<'_>, mount_point: &[u8]) -> Option<FsUse> {
     }
 }
 
-fn check_filesystems(ctx: &Context<'_>) -> Finding {
+fn check_filesystems(ctx: &Context<'_>) -> Result<Finding, FactError> {
     with_rules(ctx, |rules| {
         let mounts = ctx.facts.mounts();
         let Some(root) = fs_of(ctx, b"/") else {
@@ -337,7 +351,7 @@ fn check_filesystems(ctx: &Context<'_>) -> Finding {
                     "the image has no /etc/fstab, so the root file system type is not known",
                 )
             };
-            return f.details(mounts.errors.clone());
+            return Ok(f.details(mounts.errors.clone()));
         };
         let boot = fs_of(ctx, b"/boot");
         let mut details = vec![format!(
@@ -369,18 +383,18 @@ fn check_filesystems(ctx: &Context<'_>) -> Finding {
             }
         }
         if problems.is_empty() {
-            Finding::pass(format!(
+            Ok(Finding::pass(format!(
                 "/ is {}{}",
                 root.fstype,
                 boot.as_ref()
                     .map(|b| format!(", /boot is {}", b.fstype))
                     .unwrap_or_default()
             ))
-            .details(details)
+            .details(details))
         } else {
-            Finding::fail(problems.join("; "))
+            Ok(Finding::fail(problems.join("; "))
                 .details(details)
-                .fix("Site Recovery cannot protect this layout as it is: migrate the file system to ext4 or XFS (a new disk, copy, update /etc/fstab and the boot loader), or reinstall.")
+                .fix("Site Recovery cannot protect this layout as it is: migrate the file system to ext4 or XFS (a new disk, copy, update /etc/fstab and the boot loader), or reinstall."))
         }
     })
 }
@@ -409,14 +423,14 @@ fn ref_line(r: &DeviceRef) -> String {
     )
 }
 
-fn check_grub_device_names(ctx: &Context<'_>) -> Finding {
+fn check_grub_device_names(ctx: &Context<'_>) -> Result<Finding, FactError> {
     with_rules(ctx, |_| {
         let boot = ctx.facts.boot();
         if boot.files_read.is_empty() {
-            return Finding::skip(
+            return Ok(Finding::skip(
                 "no GRUB configuration (/boot/grub/grub.cfg, /boot/grub2/grub.cfg, /boot/grub/menu.lst, /boot/grub/grub.conf, /etc/default/grub): the installer skips this test too",
             )
-            .details(boot.errors.clone());
+            .details(boot.errors.clone()));
         }
         let mut details = vec![format!(
             "read: {}{}",
@@ -425,20 +439,20 @@ fn check_grub_device_names(ctx: &Context<'_>) -> Finding {
                 .map(|f| format!(" (the installer reads {f})"))
                 .unwrap_or_default()
         )];
-        details.extend(boot.errors.iter().cloned());
+        details.extend(boot.errors.iter().map(ToString::to_string));
         let bad: Vec<&DeviceRef> = boot
             .refs
             .iter()
             .filter(|r| !device_name_ok(&r.value))
             .collect();
         if bad.is_empty() {
-            return Finding::pass(format!(
+            return Ok(Finding::pass(format!(
                 "{} root=/resume= reference{} by UUID, label or LVM name",
                 boot.refs.len(),
                 if boot.refs.len() == 1 { "" } else { "s" }
             ))
             .details(details)
-            .details(boot.refs.iter().map(ref_line));
+            .details(boot.refs.iter().map(ref_line)));
         }
         let mut devices: Vec<&str> = Vec::new();
         for r in &bad {
@@ -465,7 +479,7 @@ fn check_grub_device_names(ctx: &Context<'_>) -> Finding {
             _ => "grub2-mkconfig -o /boot/grub2/grub.cfg",
         };
         let in_default = bad.iter().any(|r| r.file == DEFAULT_GRUB);
-        Finding::fail(format!(
+        Ok(Finding::fail(format!(
             "GRUB names {} by device path, not by UUID, label or LVM name",
             devices.join(", ")
         ))
@@ -479,7 +493,7 @@ fn check_grub_device_names(ctx: &Context<'_>) -> Finding {
             } else {
                 "Edit the kernel lines named above, "
             }
-        ))
+        )))
     })
 }
 
@@ -502,15 +516,15 @@ fn dhcp_rule(ctx: &Context<'_>) -> Option<(&'static str, &'static str)> {
     }
 }
 
-fn check_dhcp_client(ctx: &Context<'_>) -> Finding {
+fn check_dhcp_client(ctx: &Context<'_>) -> Result<Finding, FactError> {
     with_rules(ctx, |_| {
         let os = ctx.facts.os();
         let Some((program, package)) = dhcp_rule(ctx) else {
-            return Finding::skip(format!(
+            return Ok(Finding::skip(format!(
                 "the installer has no DHCP-client rule for {} {}",
                 os.id.as_deref().unwrap_or("an unknown distribution"),
                 os.version.as_deref().unwrap_or("")
-            ));
+            )));
         };
         let found = if program.starts_with('/') {
             ctx.facts
@@ -528,10 +542,10 @@ fn check_dhcp_client(ctx: &Context<'_>) -> Finding {
             os.version.as_deref().unwrap_or("?")
         );
         match found {
-            Some(p) => Finding::pass(format!("{p} is installed")).detail(what),
-            None => Finding::fail(format!("{program} is not installed"))
+            Some(p) => Ok(Finding::pass(format!("{p} is installed")).detail(what)),
+            None => Ok(Finding::fail(format!("{program} is not installed"))
                 .detail(what)
-                .fix(install_cmd(ctx, package, package, package)),
+                .fix(install_cmd(ctx, package, package, package))),
         }
     })
 }
@@ -600,47 +614,50 @@ fn root_on_lv(ctx: &Context<'_>) -> (Option<bool>, String) {
     )
 }
 
-fn check_lvm_tools(ctx: &Context<'_>) -> Finding {
+fn check_lvm_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
     with_rules(ctx, |_| {
         let vg = ctx
             .facts
             .programs()
-            .path("vgdisplay")
+            .find("vgdisplay")?
             .map(|p| p.display().to_string());
         let (on_lv, how) = root_on_lv(ctx);
         match (on_lv, vg) {
-            (_, Some(p)) => Finding::pass(format!("{p} is present")).detail(how),
-            (Some(false), None) => {
-                Finding::pass("/ is not on a logical volume, so the LVM tools are not needed")
-                    .detail(how)
-            }
-            (Some(true), None) => {
-                Finding::fail("/ is on a logical volume but vgdisplay is not installed")
-                    .detail(how)
-                    .fix(format!(
-                        "{}, then reboot before protecting the machine again.",
-                        install_cmd(ctx, "lvm2", "lvm2", "lvm2")
-                    ))
-            }
+            (_, Some(p)) => Ok(Finding::pass(format!("{p} is present")).detail(how)),
+            (Some(false), None) => Ok(Finding::pass(
+                "/ is not on a logical volume, so the LVM tools are not needed",
+            )
+            .detail(how)),
+            (Some(true), None) => Ok(Finding::fail(
+                "/ is on a logical volume but vgdisplay is not installed",
+            )
+            .detail(how)
+            .fix(format!(
+                "{}, then reboot before protecting the machine again.",
+                install_cmd(ctx, "lvm2", "lvm2", "lvm2")
+            ))),
             (None, None) => {
                 if ctx.facts.is_live() {
-                    Finding::error("could not tell whether / is on a logical volume").detail(how)
+                    Ok(
+                        Finding::error("could not tell whether / is on a logical volume")
+                            .detail(how),
+                    )
                 } else {
-                    Finding::skip("the image does not say what / is mounted from").detail(how)
+                    Ok(Finding::skip("the image does not say what / is mounted from").detail(how))
                 }
             }
         }
     })
 }
 
-fn check_acpi(ctx: &Context<'_>) -> Finding {
+fn check_acpi(ctx: &Context<'_>) -> Result<Finding, FactError> {
     with_rules(ctx, |_| {
         let (line, source) = if ctx.facts.is_live() {
             match &ctx.facts.boot().cmdline {
                 Some(c) => (c.clone(), "/proc/cmdline".to_string()),
                 None => {
-                    return Finding::error("could not read /proc/cmdline")
-                        .details(ctx.facts.boot().errors.clone());
+                    return Ok(Finding::error("could not read /proc/cmdline")
+                        .details(ctx.facts.boot().errors.clone()));
                 }
             }
         } else {
@@ -648,10 +665,10 @@ fn check_acpi(ctx: &Context<'_>) -> Finding {
             match &k.boot_args {
                 Some(a) => (a.clone(), k.source.clone()),
                 None => {
-                    return Finding::skip(
+                    return Ok(Finding::skip(
                         "no default boot entry found in the image, so its kernel command line is not known",
                     )
-                    .detail(k.source.clone());
+                    .detail(k.source.clone()));
                 }
             }
         };
@@ -659,7 +676,7 @@ fn check_acpi(ctx: &Context<'_>) -> Finding {
             .into_iter()
             .any(|a| a.key.eq_ignore_ascii_case("acpi") && a.value.as_deref() == Some("0"));
         if bad {
-            Finding::fail(format!("acpi=0 is on the kernel command line ({source})"))
+            Ok(Finding::fail(format!("acpi=0 is on the kernel command line ({source})"))
                 .detail(format!("command line: {line}"))
                 .fix(match family(ctx) {
                     (Family::Rhel, Some(m)) if m >= 7 => "grubby --update-kernel=ALL --remove-args=acpi=0, then reboot.".to_string(),
@@ -667,14 +684,16 @@ fn check_acpi(ctx: &Context<'_>) -> Finding {
                     (Family::Suse, Some(11)) => "Remove acpi=0 from the kernel lines of /boot/grub/menu.lst, then reboot.".to_string(),
                     (Family::Debian, _) => "Remove acpi=0 from GRUB_CMDLINE_LINUX and GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, run update-grub, then reboot.".to_string(),
                     _ => "Remove acpi=0 from GRUB_CMDLINE_LINUX in /etc/default/grub, run grub2-mkconfig -o /boot/grub2/grub.cfg, then reboot.".to_string(),
-                })
+                }))
         } else {
-            Finding::pass(format!("no acpi=0 on the kernel command line ({source})"))
+            Ok(Finding::pass(format!(
+                "no acpi=0 on the kernel command line ({source})"
+            )))
         }
     })
 }
 
-fn check_runlevel(ctx: &Context<'_>) -> Finding {
+fn check_runlevel(ctx: &Context<'_>) -> Result<Finding, FactError> {
     with_rules(ctx, |_| {
         let r = ctx.facts.runlevel();
         if let Some(sc) = &r.systemctl {
@@ -689,39 +708,39 @@ fn check_runlevel(ctx: &Context<'_>) -> Finding {
                         .unwrap_or_default()
                 ));
             }
-            return f;
+            return Ok(f);
         }
         let (level, source) = if ctx.facts.is_live() {
             match &r.current {
                 Some((c, s)) => (*c, s.clone()),
                 None => {
-                    return Finding::fail(
+                    return Ok(Finding::fail(
                         "the runlevel cannot be read: utmp has no RUN_LVL record, so `runlevel` says unknown",
                     )
                     .details(r.errors.clone())
-                    .fix("Boot the machine normally into runlevel 3 or 5 (init writes the runlevel to utmp), e.g. `telinit 3`.");
+                    .fix("Boot the machine normally into runlevel 3 or 5 (init writes the runlevel to utmp), e.g. `telinit 3`."));
                 }
             }
         } else {
             match &r.default {
                 Some((c, s)) => (*c, format!("default {s}")),
                 None => {
-                    return Finding::skip(
+                    return Ok(Finding::skip(
                         "the image names no default runlevel (no initdefault in /etc/inittab, no upstart DEFAULT_RUNLEVEL) and has no systemctl",
                     )
-                    .details(r.errors.clone());
+                    .details(r.errors.clone()));
                 }
             }
         };
         if matches!(level, '2' | '3' | '5') {
-            Finding::pass(format!("runlevel {level} ({source})"))
+            Ok(Finding::pass(format!("runlevel {level} ({source})")))
         } else {
-            Finding::fail(format!("runlevel {level} ({source}); the installer needs 2, 3 or 5"))
+            Ok(Finding::fail(format!("runlevel {level} ({source}); the installer needs 2, 3 or 5"))
                 .fix(if ctx.facts.is_live() {
                     "Switch to a multi-user runlevel (`telinit 3`) and make it the default: `id:3:initdefault:` in /etc/inittab."
                 } else {
                     "Make a multi-user runlevel the default: `id:3:initdefault:` in /etc/inittab."
-                })
+                }))
         }
     })
 }
@@ -734,6 +753,29 @@ mod tests {
     use crate::matrix;
     use crate::probe::{FakeProbe, FsSpace};
     use crate::root::Root;
+
+    /// A PATH directory that cannot be looked at (here a symbolic-link loop) makes
+    /// agent.c-locale an error naming it, never a failure saying `locale` is missing; the same
+    /// tree with a readable PATH and no `locale` fails.
+    #[test]
+    fn unreadable_path_is_an_error_not_a_missing_program() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("usr")).unwrap();
+        let run = || {
+            crate::checks::run_on(
+                dir.path(),
+                None,
+                crate::scenario::Scenario::VmwareToAzure,
+                check_c_locale,
+            )
+        };
+        assert_eq!(run().status, Status::Fail, "{:?}", run());
+        std::os::unix::fs::symlink("bin", dir.path().join("usr/bin")).unwrap();
+        let f = run();
+        assert_eq!(f.status, Status::Error, "{f:?}");
+        assert!(f.summary.contains("/usr/bin/"), "{}", f.summary);
+        assert!(f.summary.contains("symbolic links"), "{}", f.summary);
+    }
 
     /// agent.root-free-space compares statvfs's available blocks with the installer's
     /// 1,048,576 KiB: one 4 KiB block short fails (enforced by asr-2026, a warning with
@@ -767,7 +809,11 @@ mod tests {
                 options: &options,
             };
             // What the run reports: the matrix decides whether the installer's rule is advice.
-            crate::checks::severity::apply(check_root_free_space(&ctx), &ctx).status
+            crate::checks::severity::apply(
+                crate::checks::outcome(check_root_free_space(&ctx)),
+                &ctx,
+            )
+            .status
         };
         let enough = 1_048_576 / 4;
         assert_eq!(judge(enough, "asr-2026"), Status::Pass);

@@ -3,6 +3,7 @@
 //! valid UTF-8 or not, and controls such as tab, newline and DEL, offends. Newer documents also
 //! ask that device and mount point names stay unique when case is ignored: a warning.
 
+use crate::facts::FactError;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -37,6 +38,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "no published error code (the seed's requirement: registration and machine naming with a non-English host name)",
             ],
         },
+        codes: &[],
         run: check_hostname,
     },
     CheckDef {
@@ -54,6 +56,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "no published error code (mount points unique ignoring case: reference/asr-errors.md section 3, newer VMware/physical matrix)",
             ],
         },
+        codes: &[],
         run: check_mount_points,
     },
     CheckDef {
@@ -71,6 +74,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "no published error code (device names unique ignoring case: reference/asr-errors.md section 3, newer VMware/physical matrix)",
             ],
         },
+        codes: &[],
         run: check_device_names,
     },
     CheckDef {
@@ -88,6 +92,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "no published error code (the seed's requirement: English-only system paths and file names)",
             ],
         },
+        codes: &[],
         run: check_system_paths,
     },
 ];
@@ -136,20 +141,23 @@ pub fn ascii_replacement(bytes: &[u8], filler: char) -> String {
     out
 }
 
-fn check_hostname(ctx: &Context<'_>) -> Finding {
+fn check_hostname(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let h = ctx.facts.hostname();
     let Some(name) = &h.name else {
         if !ctx.facts.is_live() && h.errors.is_empty() {
             // Many images get their name at first boot (cloud-init, DHCP): nothing to judge.
-            return Finding::skip(format!("the image sets no host name: {}", h.source));
+            return Ok(Finding::skip(format!(
+                "the image sets no host name: {}",
+                h.source
+            )));
         }
-        return Finding::error("could not determine the host name")
+        return Ok(Finding::error("could not determine the host name")
             .detail(h.source.clone())
-            .details(h.errors.clone());
+            .details(h.errors.clone()));
     };
     let shown = escape_bytes(name);
     if is_ascii_name(name) {
-        return Finding::pass(format!("{shown} (from {})", h.source));
+        return Ok(Finding::pass(format!("{shown} (from {})", h.source)));
     }
     let new = ascii_replacement(name, '-');
     let fix = if ctx.facts.is_live() {
@@ -162,12 +170,12 @@ fn check_hostname(ctx: &Context<'_>) -> Finding {
             h.source.split(' ').next().unwrap_or("/etc/hostname")
         )
     };
-    Finding::fail(format!(
+    Ok(Finding::fail(format!(
         "host name {shown} has characters outside printable ASCII"
     ))
     .detail(format!("read from {}", h.source))
     .detail(offending_chars(name))
-    .fix(fix)
+    .fix(fix))
 }
 
 /// `offending: 'é' (U+00E9), byte 0xff` for a name.
@@ -196,13 +204,13 @@ fn offending_chars(bytes: &[u8]) -> String {
     format!("offending: {}", parts.join(", "))
 }
 
-fn check_mount_points(ctx: &Context<'_>) -> Finding {
+fn check_mount_points(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let n = ctx.facts.names();
     let (source, list) = match &n.mounts {
         MountPoints::Read { source, list } => (source, list),
-        MountPoints::Absent(why) => return Finding::skip(why.clone()),
+        MountPoints::Absent(why) => return Ok(Finding::skip(why.clone())),
         MountPoints::Error(e) => {
-            return Finding::error("could not read the mount points").detail(e.clone());
+            return Ok(Finding::error("could not read the mount points").detail(e.clone()));
         }
     };
     let bad: Vec<_> = list.iter().filter(|m| !is_ascii_name(&m.path)).collect();
@@ -231,7 +239,7 @@ fn check_mount_points(ctx: &Context<'_>) -> Finding {
         let fix = format!(
             "Give each listed mount point an ASCII name. For the first: `umount {q} && mkdir -p '{new}'`, {fstab_hint}, then `mount '{new}'` and remove the old directory."
         );
-        return Finding::fail(format!(
+        return Ok(Finding::fail(format!(
             "{} of {} mount points have names outside printable ASCII (from {source})",
             bad.len(),
             distinct.len()
@@ -241,20 +249,20 @@ fn check_mount_points(ctx: &Context<'_>) -> Finding {
                 .map(|m| format!("{} ({})", escape_bytes(&m.path), m.origin)),
         )
         .details(collision_lines)
-        .fix(fix);
+        .fix(fix));
     }
     if !collisions.is_empty() {
-        return Finding::warn(format!(
+        return Ok(Finding::warn(format!(
             "{} groups of mount points differ only by upper/lower case (from {source})",
             collisions.len()
         ))
         .details(collision_lines)
-        .fix("Rename all but one mount point of each group so that no two are equal ignoring case, and update /etc/fstab to match.");
+        .fix("Rename all but one mount point of each group so that no two are equal ignoring case, and update /etc/fstab to match."));
     }
-    Finding::pass(format!(
+    Ok(Finding::pass(format!(
         "{} mount points, all printable ASCII and unique ignoring case (from {source})",
         distinct.len()
-    ))
+    )))
 }
 
 /// A command that renames what a device name belongs to.
@@ -288,7 +296,7 @@ fn device_fix(d: &DeviceName) -> String {
     }
 }
 
-fn check_device_names(ctx: &Context<'_>) -> Finding {
+fn check_device_names(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let n = &ctx.facts.names().devices;
     // The same name read from several places is one name; keep its first origin.
     let mut seen: BTreeMap<&[u8], &DeviceName> = BTreeMap::new();
@@ -332,7 +340,7 @@ fn check_device_names(ctx: &Context<'_>) -> Finding {
         n.sources.join(", ")
     };
     if !bad.is_empty() {
-        return Finding::fail(format!(
+        return Ok(Finding::fail(format!(
             "{} of {} device names have characters outside printable ASCII",
             bad.len(),
             seen.len()
@@ -347,36 +355,36 @@ fn check_device_names(ctx: &Context<'_>) -> Finding {
             "Give each listed device an ASCII name. For the first ({}): {}.",
             escape_bytes(&bad[0].name),
             device_fix(bad[0])
-        ));
+        )));
     }
     if !collision_lines.is_empty() {
-        return Finding::warn(format!(
+        return Ok(Finding::warn(format!(
             "{} groups of device names differ only by upper/lower case",
             collision_lines.len()
         ))
         .details(collision_lines)
         .details(n.errors.iter().map(|e| format!("could not read: {e}")))
-        .fix("Rename all but one name of each group (labels with e2label/xfs_admin -L, LVM with vgrename/lvrename) and update /etc/fstab to match.");
+        .fix("Rename all but one name of each group (labels with e2label/xfs_admin -L, LVM with vgrename/lvrename) and update /etc/fstab to match."));
     }
     if !n.errors.is_empty() {
-        return Finding::error("some device names could not be read")
+        return Ok(Finding::error("some device names could not be read")
             .details(n.errors.clone())
-            .detail(format!("read: {sources}"));
+            .detail(format!("read: {sources}")));
     }
     if seen.is_empty() {
-        return Finding::skip(format!(
+        return Ok(Finding::skip(format!(
             "no device names found (looked at {}, /sys/block, /dev/disk/by-label, /etc/lvm/backup)",
             if ctx.facts.is_live() {
                 "/proc/self/mountinfo"
             } else {
                 "/etc/fstab"
             }
-        ));
+        )));
     }
-    Finding::pass(format!(
+    Ok(Finding::pass(format!(
         "{} device names, all printable ASCII and unique ignoring case (from {sources})",
         seen.len()
-    ))
+    )))
 }
 
 fn join_shown(paths: &[Vec<u8>]) -> String {
@@ -387,7 +395,7 @@ fn join_shown(paths: &[Vec<u8>]) -> String {
         .join(", ")
 }
 
-fn check_system_paths(ctx: &Context<'_>) -> Finding {
+fn check_system_paths(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let sp = ctx.facts.system_paths(ctx.options.scan.as_deref());
     let o = &sp.outcome;
     let where_ = {
@@ -405,7 +413,7 @@ fn check_system_paths(ctx: &Context<'_>) -> Finding {
     let incomplete = unreadable > 0 || !sp.errors.is_empty() || user_missing;
     let mut details = Vec::new();
     // What the scan was asked to look at and could not, said first in the summary.
-    let mut not_looked: Vec<String> = sp.errors.clone();
+    let mut not_looked: Vec<String> = sp.errors.iter().map(ToString::to_string).collect();
     if user_missing {
         not_looked.extend(
             sp.missing
@@ -481,7 +489,7 @@ fn check_system_paths(ctx: &Context<'_>) -> Finding {
                 escape_bytes(ctx.facts.root_base().as_os_str().as_encoded_bytes())
             )
         };
-        return Finding::fail(format!(
+        return Ok(Finding::fail(format!(
             "{total} names outside printable ASCII under {where_}{}",
             if incomplete { " (scan incomplete)" } else { "" }
         ))
@@ -490,7 +498,7 @@ fn check_system_paths(ctx: &Context<'_>) -> Finding {
             "Rename each listed entry to an ASCII name; for the first: `mv -- {} {}`{inside}. First check whether a package owns it (`rpm -qf PATH` or `dpkg -S PATH`): package files are removed or replaced through the package instead (the ca-certificates NetLock certificate, for example, is removed by deselecting it in /etc/ca-certificates.conf and running update-ca-certificates).",
             shell_quote(first),
             shell_quote(&new)
-        ));
+        )));
     }
     // A start that could not be opened at all was not looked at: that is an error, not a
     // partial scan.
@@ -508,7 +516,7 @@ fn check_system_paths(ctx: &Context<'_>) -> Finding {
                 .map(|(p, cause)| format!("{}: {cause}", escape_bytes(p)))
         });
         let more = not_looked.len().saturating_sub(1);
-        return Finding::error(format!(
+        return Ok(Finding::error(format!(
             "could not look at {}{}",
             first.unwrap_or_default(),
             match more {
@@ -517,30 +525,30 @@ fn check_system_paths(ctx: &Context<'_>) -> Finding {
                 n => format!(" (and {n} more paths to scan)"),
             }
         ))
-        .details(details);
+        .details(details));
     }
     if unreadable > 0 {
-        return Finding::warn(format!(
+        return Ok(Finding::warn(format!(
             "no names outside printable ASCII found, but the scan is incomplete: {unreadable} directories could not be read"
         ))
         .details(details)
-        .fix("Run asr-preflight as root so that every directory can be read.");
+        .fix("Run asr-preflight as root so that every directory can be read."));
     }
     if o.walked.is_empty() {
         if sp.from_option || !o.not_walked.is_empty() {
-            return Finding::error("nothing could be scanned").details(details);
+            return Ok(Finding::error("nothing could be scanned").details(details));
         }
-        return Finding::skip(format!(
+        return Ok(Finding::skip(format!(
             "none of {} exists in this root",
             join_shown(&sp.requested)
         ))
-        .details(details);
+        .details(details));
     }
-    Finding::pass(format!(
+    Ok(Finding::pass(format!(
         "no names outside printable ASCII in {} entries under {where_}",
         o.entries
     ))
-    .details(details)
+    .details(details))
 }
 
 #[cfg(test)]

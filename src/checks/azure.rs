@@ -3,6 +3,7 @@
 //! reported.
 
 use super::{Applies, CheckDef, Context, Doc, Finding};
+use crate::facts::FactError;
 use crate::facts::processes::ProcessFacts;
 use crate::facts::services::{BootState, InitSystem};
 use crate::scenario::Scenario;
@@ -23,6 +24,7 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
         reference: "reference/asr-errors.md section 1b (151076, 150066, 151099, 151095: VM agent missing, stopped or old; EXT, SH) and section 3 (waagent present/running/current)",
         prevents: &["151076", "150066", "151099", "151095"],
     },
+    codes: &[],
     run: check_vm_agent,
 }];
 
@@ -43,7 +45,7 @@ fn install_command(os_id: Option<&str>) -> &'static str {
     }
 }
 
-fn check_vm_agent(ctx: &Context<'_>) -> Finding {
+fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let a = ctx.facts.waagent();
     let e = ctx.facts.service(WAAGENT_NAMES);
     let mut details = Vec::new();
@@ -75,35 +77,39 @@ fn check_vm_agent(ctx: &Context<'_>) -> Finding {
         .unwrap_or_default();
     if !a.installed() && !e.is_installed() {
         if !errors.is_empty() {
-            return Finding::error("could not look everywhere the VM agent is installed")
-                .details(errors);
+            return Ok(
+                Finding::error("could not look everywhere the VM agent is installed")
+                    .details(errors),
+            );
         }
-        return Finding::fail("the Azure Linux VM agent (waagent) is not installed")
-            .details(details)
-            .fix(install_command(ctx.facts.os().id.as_deref()));
+        return Ok(
+            Finding::fail("the Azure Linux VM agent (waagent) is not installed")
+                .details(details)
+                .fix(install_command(ctx.facts.os().id.as_deref())),
+        );
     }
     if e.init == InitSystem::Unknown {
-        return Finding::error(
+        return Ok(Finding::error(
             "could not tell which init system the machine boots with, so not whether the VM agent starts at boot",
         )
         .details(details)
-        .details(errors);
+        .details(errors));
     }
     if !errors.is_empty() {
-        return Finding::error(
+        return Ok(Finding::error(
             "could not read everything that decides whether the VM agent starts at boot",
         )
         .details(details)
-        .details(errors);
+        .details(errors));
     }
     match e.state {
         BootState::Enabled => {}
         BootState::NotInstalled => {
-            return Finding::fail(format!(
+            return Ok(Finding::fail(format!(
                 "the VM agent{version} is installed but has no service to start it at boot"
             ))
             .details(details)
-            .fix(install_command(ctx.facts.os().id.as_deref()));
+            .fix(install_command(ctx.facts.os().id.as_deref())));
         }
         BootState::Disabled | BootState::Masked => {
             let f = Finding::fail(format!(
@@ -113,42 +119,42 @@ fn check_vm_agent(ctx: &Context<'_>) -> Finding {
             ))
             .details(details);
             return match &e.remediation {
-                Some(r) => f.fix(r.clone()),
-                None => f,
+                Some(r) => Ok(f.fix(r.clone())),
+                None => Ok(f),
             };
         }
     }
     let unit = e.unit.clone().unwrap_or_else(|| "waagent".into());
     match (&a.running, ctx.facts.processes()) {
-        (_, ProcessFacts::NotLive) => Finding::pass(format!(
+        (_, ProcessFacts::NotLive) => Ok(Finding::pass(format!(
             "the VM agent{version} is installed and starts at boot ({unit})"
         ))
-        .details(details),
-        (_, ProcessFacts::Failed(err)) => Finding::error(format!(
+        .details(details)),
+        (_, ProcessFacts::Failed(err)) => Ok(Finding::error(format!(
             "could not tell whether the VM agent runs now: {err}"
         ))
-        .details(details),
-        (Some(pids), _) if !pids.is_empty() => Finding::pass(format!(
+        .details(details)),
+        (Some(pids), _) if !pids.is_empty() => Ok(Finding::pass(format!(
             "the VM agent{version} starts at boot ({unit}) and runs now (pid {})",
             pids.iter()
                 .map(u32::to_string)
                 .collect::<Vec<_>>()
                 .join(", ")
         ))
-        .details(details),
+        .details(details)),
         _ => {
             let name = if unit.contains("walinuxagent") {
                 "walinuxagent"
             } else {
                 "waagent"
             };
-            Finding::fail(format!(
+            Ok(Finding::fail(format!(
                 "the VM agent{version} starts at boot ({unit}) but does not run now"
             ))
             .details(details)
             .fix(format!(
                 "Start it and look at its log: `systemctl start {name}` (SysV: `service {name} start`), then /var/log/waagent.log."
-            ))
+            )))
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod layout;
 
+use crate::facts::FactError;
 use std::os::unix::ffi::OsStrExt;
 
 use super::{Applies, CheckDef, Context, Doc, Finding};
@@ -44,6 +45,7 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "seeds/000, VMware/physical and Hyper-V VMM to Azure sections, Replicated machine prerequisites (\"Individual disk capacity ... 1023 GB\"); reference/asr-matrix.md section 5 (Disk size, OS disk)",
             prevents: &["enable replication failure for oversized disks"],
         },
+        codes: &[],
         run: check_size,
     },
     CheckDef {
@@ -59,6 +61,7 @@ pub const CHECKS: &[CheckDef] = &[
             reference: SEED_HYPERV,
             prevents: &["enable replication failure for too many disks"],
         },
+        codes: &[],
         run: check_count,
     },
     CheckDef {
@@ -74,6 +77,7 @@ pub const CHECKS: &[CheckDef] = &[
             reference: SEED_VMWARE,
             prevents: &["95524"],
         },
+        codes: &[],
         run: check_install_space,
     },
 ];
@@ -254,23 +258,23 @@ fn no_disks(st: &StorageFacts, facts: &Facts) -> Option<Finding> {
     None
 }
 
-fn check_size(ctx: &Context<'_>) -> Finding {
+fn check_size(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let l = ctx.matrix.limits_for(ctx.scenario);
     if l.disk_max_gib.is_none()
         && l.disk_min_gib.is_none()
         && l.os_disk_max_gib_bios.is_none()
         && l.os_disk_max_gib_uefi.is_none()
     {
-        return Finding::skip(format!(
+        return Ok(Finding::skip(format!(
             "the {} matrix sets no disk size limit for {}",
             ctx.matrix.name(),
             ctx.scenario.as_str()
         ))
-        .details(l.source.clone());
+        .details(l.source.clone()));
     }
     let st = ctx.facts.storage();
     if let Some(f) = no_disks(st, ctx.facts) {
-        return f;
+        return Ok(f);
     }
     let disks: Vec<&BlockDevice> = st.disks().collect();
     let (os, os_how) = os_disks(ctx.facts, st);
@@ -298,7 +302,7 @@ fn check_size(ctx: &Context<'_>) -> Finding {
         ));
     }
     details.push(limits_line(ctx, l));
-    details.extend(st.errors.iter().cloned());
+    details.extend(st.errors.iter().map(ToString::to_string));
     if !bad.is_empty() {
         let names: Vec<String> = bad.iter().map(|j| j.disk.display_name()).collect();
         let others: Vec<&str> = ctx
@@ -329,7 +333,7 @@ fn check_size(ctx: &Context<'_>) -> Finding {
                 )
             })
             .collect();
-        return Finding::fail(format!(
+        return Ok(Finding::fail(format!(
             "{} of {} disks outside the size limits: {}",
             bad.len(),
             disks.len(),
@@ -339,47 +343,47 @@ fn check_size(ctx: &Context<'_>) -> Finding {
         .fix(format!(
             "{}. Move data to additional disks and shrink the disk (file system, partition, then the virtual disk), or exclude a data disk from replication.",
             fixes.join("; ")
-        ));
+        )));
     }
     if !maybe.is_empty() {
         let names: Vec<String> = maybe.iter().map(|j| j.disk.display_name()).collect();
-        return Finding::warn(format!(
+        return Ok(Finding::warn(format!(
             "the OS disk could not be identified and {} would exceed the OS disk limit",
             names.join(", ")
         ))
         .details(details)
         .fix(
             "Make sure the disk the machine boots from is within the OS disk limit of the matrix.",
-        );
+        ));
     }
     let size_limits: Vec<String> = l
         .describe()
         .into_iter()
         .filter(|d| d.contains("GiB"))
         .collect();
-    Finding::pass(format!(
+    Ok(Finding::pass(format!(
         "{} disk{}, the largest {} ({})",
         disks.len(),
         if disks.len() == 1 { "" } else { "s" },
         gib(largest),
         size_limits.join("; ")
     ))
-    .details(details)
+    .details(details))
 }
 
-fn check_count(ctx: &Context<'_>) -> Finding {
+fn check_count(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let l = ctx.matrix.limits_for(ctx.scenario);
     if l.disk_count_max.is_none() && l.data_disk_count_max.is_none() {
-        return Finding::skip(format!(
+        return Ok(Finding::skip(format!(
             "the {} matrix sets no limit on the number of disks for {}",
             ctx.matrix.name(),
             ctx.scenario.as_str()
         ))
-        .details(l.source.clone());
+        .details(l.source.clone()));
     }
     let st = ctx.facts.storage();
     if let Some(f) = no_disks(st, ctx.facts) {
-        return f;
+        return Ok(f);
     }
     let disks: Vec<&BlockDevice> = st.disks().collect();
     let (os, os_how) = os_disks(ctx.facts, st);
@@ -421,39 +425,39 @@ fn check_count(ctx: &Context<'_>) -> Finding {
         }
     }
     if problems.is_empty() {
-        Finding::pass(format!(
+        Ok(Finding::pass(format!(
             "{total} disk{} ({data} besides the OS disk)",
             if total == 1 { "" } else { "s" }
         ))
-        .details(details)
+        .details(details))
     } else {
         let excess = problems.len();
-        Finding::fail(problems.join("; "))
+        Ok(Finding::fail(problems.join("; "))
             .details(details)
             .fix(format!(
                 "Reduce the number of disks for {}: consolidate data onto fewer disks (each within the size limit) or detach disks that do not need protection ({excess} limit{} exceeded).",
                 ctx.scenario.as_str(),
                 if excess == 1 { "" } else { "s" }
-            ))
+            )))
     }
 }
 
-fn check_install_space(ctx: &Context<'_>) -> Finding {
+fn check_install_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let l = ctx.matrix.limits_for(ctx.scenario);
     let Some(need_gib) = l.install_space_gib else {
-        return Finding::skip(format!(
+        return Ok(Finding::skip(format!(
             "the {} matrix sets no free-space minimum for the agent in {}",
             ctx.matrix.name(),
             ctx.scenario.as_str()
         ))
-        .details(l.source.clone());
+        .details(l.source.clone()));
     };
     let dir = &ctx.options.install_dir;
     let shown = escape_bytes(dir.as_os_str().as_bytes());
     let Some(at) = ctx.facts.install_space(dir) else {
-        return Finding::skip(
+        return Ok(Finding::skip(
             "free space is known only on the running machine: an image's free space is not that of the machine it becomes",
-        );
+        ));
     };
     let need = (need_gib * GIB as f64).ceil() as u64;
     let measured = escape_bytes(at.measured.as_os_str().as_bytes());
@@ -473,9 +477,11 @@ fn check_install_space(ctx: &Context<'_>) -> Finding {
     let space = match &at.space {
         Ok(s) => *s,
         Err(e) => {
-            return Finding::error(format!("could not measure the free space for {shown}"))
-                .detail(e.clone())
-                .details(details);
+            return Ok(
+                Finding::error(format!("could not measure the free space for {shown}"))
+                    .detail(e.clone())
+                    .details(details),
+            );
         }
     };
     let avail = space.available_bytes();
@@ -491,18 +497,18 @@ fn check_install_space(ctx: &Context<'_>) -> Finding {
     );
     let need_text = format!("{} MiB", need / (1 << 20));
     if avail >= need {
-        Finding::pass(format!(
+        Ok(Finding::pass(format!(
             "{} available for {shown} (at least {need_text} needed)",
             gib(avail)
         ))
-        .details(details)
+        .details(details))
     } else {
         let mount = at
             .mount
             .as_ref()
             .map(|m| m.mount_point.clone())
             .unwrap_or_else(|| measured.clone());
-        Finding::fail(format!(
+        Ok(Finding::fail(format!(
             "only {} available for {shown}; at least {need_text} needed",
             gib(avail)
         ))
@@ -511,7 +517,7 @@ fn check_install_space(ctx: &Context<'_>) -> Finding {
             "Free at least {} MiB on the file system mounted on {mount} (package caches, old kernels, logs), grow it (on LVM: `lvextend -r -L +{}G <volume>`), or install the agent elsewhere with the installer's -d option and pass that directory as --install-dir.",
             (need - avail).div_ceil(1 << 20),
             (need - avail).div_ceil(GIB)
-        ))
+        )))
     }
 }
 

@@ -12,6 +12,7 @@ use super::firewall::{
     SideResult, SideVerdict, describe_origins, evaluate_side_with, side_details,
 };
 use super::{Applies, CheckDef, Context, Doc, Finding, Status};
+use crate::facts::FactError;
 use crate::facts::firewall::Side;
 use crate::firewall::Family;
 use crate::firewall::addr::Range;
@@ -44,6 +45,7 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
             "registration with the configuration server failing: (7) Couldn't connect",
         ],
     },
+    codes: &[],
     run: check_egress,
 }];
 
@@ -227,7 +229,7 @@ fn ask(side: &Side, family: Family, port: u16, ranges: Option<&[Range]>) -> Opti
     })
 }
 
-fn check_egress(ctx: &Context<'_>) -> Finding {
+fn check_egress(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let fw = ctx.facts.firewall();
     let eps = endpoints(ctx);
     let mut status = Status::Pass;
@@ -326,6 +328,8 @@ fn check_egress(ctx: &Context<'_>) -> Finding {
         details,
         remediation: None,
         if_advice: None,
+        code: None,
+        problems: Vec::new(),
     };
     if status < Status::Pass {
         let mut fix = Vec::new();
@@ -350,7 +354,7 @@ fn check_egress(ctx: &Context<'_>) -> Finding {
             f.remediation = Some(fix.join("\n"));
         }
     }
-    f
+    Ok(f)
 }
 
 /// The guidance, in our words: seeds/003, "Forced tunneling configuration".

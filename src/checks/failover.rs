@@ -8,6 +8,7 @@
 pub mod boot;
 
 use super::{Applies, CheckDef, Context, Doc, Finding};
+use crate::facts::FactError;
 use crate::facts::initramfs::Contents;
 use crate::facts::kernel_inventory::{HYPERV_DRIVERS, InstalledKernel};
 use crate::facts::services::InitSystem;
@@ -46,6 +47,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "LisDriversAvailable",
             ],
         },
+        codes: &[],
         run: check_hyperv_drivers,
     },
     CheckDef {
@@ -65,6 +67,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "LisDriversAvailable",
             ],
         },
+        codes: &[],
         run: check_initramfs_drivers,
     },
     CheckDef {
@@ -80,6 +83,7 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "reference/asr-errors.md section 3 (\"dracut hostonly=\\\"yes\\\" drops them\"); reference/asr-errors.md section 1d (170010)",
             prevents: &["170010", "E_RECOVERY_HV_DRIVERS_MISSING"],
         },
+        codes: &[],
         run: check_dracut_hostonly,
     },
     CheckDef {
@@ -95,6 +99,7 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "reference/asr-errors.md section 1d (170010: tools missing) and section 3 (\"Hydration tools present\")",
             prevents: &["170010", "E_RECOVERY_* (required tools missing)"],
         },
+        codes: &[],
         run: check_hydration_tools,
     },
     CheckDef {
@@ -114,6 +119,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "initrd backup or regeneration failure",
             ],
         },
+        codes: &[],
         run: check_initrd_space,
     },
 ];
@@ -161,11 +167,11 @@ fn no_kernels(ctx: &Context<'_>) -> Finding {
     .details(ctx.facts.kernel_inventory().errors.clone())
 }
 
-fn check_hyperv_drivers(ctx: &Context<'_>) -> Finding {
+fn check_hyperv_drivers(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let inv = ctx.facts.kernel_inventory();
     let kernels: Vec<&InstalledKernel> = inv.installed().collect();
     if kernels.is_empty() {
-        return no_kernels(ctx);
+        return Ok(no_kernels(ctx));
     }
     let mut bad = Vec::new();
     let mut details = Vec::new();
@@ -202,15 +208,15 @@ fn check_hyperv_drivers(ctx: &Context<'_>) -> Finding {
             }
             details.push(line);
         }
-        details.extend(k.errors.iter().cloned());
+        details.extend(k.errors.iter().map(ToString::to_string));
     }
-    details.extend(inv.errors.iter().cloned());
+    details.extend(inv.errors.iter().map(ToString::to_string));
     if bad.is_empty() {
-        return Finding::pass(format!(
+        return Ok(Finding::pass(format!(
             "hv_vmbus, hv_storvsc and hv_netvsc exist for all {} installed kernels",
             kernels.len()
         ))
-        .details(details);
+        .details(details));
     }
     let os_id = ctx.facts.os().id.as_deref();
     let removals: Vec<String> = bad
@@ -226,13 +232,13 @@ fn check_hyperv_drivers(ctx: &Context<'_>) -> Finding {
         ));
     }
     fix.push('.');
-    Finding::fail(format!(
+    Ok(Finding::fail(format!(
         "{} of {} installed kernels lack Hyper-V drivers: hydration at failover would abort",
         bad.len(),
         kernels.len()
     ))
     .details(details)
-    .fix(fix)
+    .fix(fix))
 }
 
 /// The command that rebuilds one kernel's initramfs with the Hyper-V drivers.
@@ -266,11 +272,11 @@ fn rebuild_cmd(ctx: &Context<'_>, k: &InstalledKernel) -> String {
     }
 }
 
-fn check_initramfs_drivers(ctx: &Context<'_>) -> Finding {
+fn check_initramfs_drivers(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let inv = ctx.facts.kernel_inventory();
     let kernels: Vec<&InstalledKernel> = inv.installed().collect();
     if kernels.is_empty() {
-        return no_kernels(ctx);
+        return Ok(no_kernels(ctx));
     }
     let images = ctx.facts.initramfs();
     let mut details = Vec::new();
@@ -309,10 +315,17 @@ fn check_initramfs_drivers(ctx: &Context<'_>) -> Finding {
             }
         };
         let absent: Vec<&str> = needed.iter().copied().filter(|d| !c.has(d)).collect();
-        let mut line = format!(
-            "{name}: {} ({}; {} entries)",
-            img.path, c.segments, c.entries
-        );
+        let mut line = if c.stopped_early {
+            format!(
+                "{name}: {} ({}; read up to entry {}, where every driver needed had been seen)",
+                img.path, c.segments, c.entries
+            )
+        } else {
+            format!(
+                "{name}: {} ({}; {} entries)",
+                img.path, c.segments, c.entries
+            )
+        };
         if absent.is_empty() {
             line.push_str(": drivers present");
         } else {
@@ -332,14 +345,14 @@ fn check_initramfs_drivers(ctx: &Context<'_>) -> Finding {
         }
         details.push(line);
     }
-    details.extend(inv.errors.iter().cloned());
+    details.extend(inv.errors.iter().map(ToString::to_string));
     if !errors.is_empty() {
-        return Finding::error(format!(
+        return Ok(Finding::error(format!(
             "{} initramfs image(s) could not be read",
             errors.len()
         ))
         .details(errors)
-        .details(details);
+        .details(details));
     }
     let fix = if fixes.is_empty() {
         None
@@ -365,25 +378,25 @@ fn check_initramfs_drivers(ctx: &Context<'_>) -> Finding {
             no_image.join(", ")
         ))
     } else {
-        return Finding::pass(format!(
+        return Ok(Finding::pass(format!(
             "every initramfs of the {} installed kernels holds hv_vmbus, hv_storvsc and hv_netvsc",
             kernels.len()
         ))
-        .details(details);
+        .details(details));
     };
     let finding = finding.details(details);
     match fix {
-        Some(f) => finding.fix(f),
-        None => finding.fix("Build an initramfs for each kernel that should stay installed (`dracut -f --kver RELEASE` or `update-initramfs -c -k RELEASE`), or remove the kernel."),
+        Some(f) => Ok(finding.fix(f)),
+        None => Ok(finding.fix("Build an initramfs for each kernel that should stay installed (`dracut -f --kver RELEASE` or `update-initramfs -c -k RELEASE`), or remove the kernel.")),
     }
 }
 
-fn check_dracut_hostonly(ctx: &Context<'_>) -> Finding {
+fn check_dracut_hostonly(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let h = ctx.facts.hydration();
     if h.dracut.is_none() && h.initramfs_tools.is_none() {
-        return Finding::skip(
+        return Ok(Finding::skip(
             "neither dracut nor initramfs-tools is installed or configured (mkinitrd builds complete images)",
-        );
+        ));
     }
     let mut problems = Vec::new();
     let mut details = Vec::new();
@@ -458,22 +471,22 @@ fn check_dracut_hostonly(ctx: &Context<'_>) -> Finding {
             None => details.push("initramfs-tools MODULES not set (default: most)".into()),
         }
     }
-    details.extend(h.errors.iter().cloned());
+    details.extend(h.errors.iter().map(ToString::to_string));
     if problems.is_empty() {
-        return Finding::pass(
+        return Ok(Finding::pass(
             "the initramfs generator is not limited to this machine's current drivers",
         )
-        .details(details);
+        .details(details));
     }
-    Finding::warn(format!(
+    Ok(Finding::warn(format!(
         "the next initramfs rebuild would drop the Hyper-V drivers: {}",
         problems.join("; ")
     ))
     .details(details)
-    .fix(format!("`{}`", fixes.join("`; `")))
+    .fix(format!("`{}`", fixes.join("`; `"))))
 }
 
-fn check_hydration_tools(ctx: &Context<'_>) -> Finding {
+fn check_hydration_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let h = ctx.facts.hydration();
     let debian = family(ctx.facts.os().id.as_deref()) == Family::Debian;
     let init = ctx.facts.services().init.system;
@@ -528,9 +541,9 @@ fn check_hydration_tools(ctx: &Context<'_>) -> Finding {
         init.as_str(),
         ctx.facts.services().init.evidence
     ));
-    details.extend(h.errors.iter().cloned());
+    details.extend(h.errors.iter().map(ToString::to_string));
     if missing.is_empty() {
-        return Finding::pass("every program hydration runs is installed").details(details);
+        return Ok(Finding::pass("every program hydration runs is installed").details(details));
     }
     let fix = match family(ctx.facts.os().id.as_deref()) {
         Family::Rhel => "yum install dracut kmod dhclient",
@@ -540,19 +553,19 @@ fn check_hydration_tools(ctx: &Context<'_>) -> Finding {
             "dracut kmod dhclient (package names vary: dracut, kmod for modinfo, a DHCP client)"
         }
     };
-    Finding::fail(format!(
+    Ok(Finding::fail(format!(
         "hydration at failover would abort: missing {}",
         missing.join("; ")
     ))
     .details(details)
-    .fix(format!("Install the missing programs: `{fix}`."))
+    .fix(format!("Install the missing programs: `{fix}`.")))
 }
 
 fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
 }
 
-fn check_initrd_space(ctx: &Context<'_>) -> Finding {
+fn check_initrd_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let inv = ctx.facts.kernel_inventory();
     let total = inv.initrd_total();
     let largest = inv.initrd_images.iter().map(|i| i.size).max().unwrap_or(0);
@@ -568,21 +581,24 @@ fn check_initrd_space(ctx: &Context<'_>) -> Finding {
             None => format!("{}: {}", i.path, mib(i.size)),
         })
         .collect();
-    details.extend(inv.errors.iter().cloned());
+    details.extend(inv.errors.iter().map(ToString::to_string));
     if inv.initrd_images.is_empty() {
-        return Finding::pass("no /boot/initr* images: nothing to copy or rebuild")
-            .details(details);
+        return Ok(
+            Finding::pass("no /boot/initr* images: nothing to copy or rebuild").details(details),
+        );
     }
     let count = inv.initrd_images.len();
     if !ctx.facts.is_live() {
-        return Finding::skip(format!(
+        return Ok(Finding::skip(format!(
             "free space is known only on the running system; the agent needs {} free in /boot and on / for {count} initramfs images",
             mib(total)
         ))
-        .details(details);
+        .details(details));
     }
     let (Some(boot), Some(root)) = (ctx.facts.boot_space(), ctx.facts.root_space()) else {
-        return Finding::error("free space could not be measured (no probe of the running system)");
+        return Ok(Finding::error(
+            "free space could not be measured (no probe of the running system)",
+        ));
     };
     let avail = |s: &SpaceAt| {
         s.space
@@ -593,7 +609,7 @@ fn check_initrd_space(ctx: &Context<'_>) -> Finding {
     let (b, r) = match (avail(boot), avail(root)) {
         (Ok(b), Ok(r)) => (b, r),
         (Err(e), _) | (_, Err(e)) => {
-            return Finding::error(format!("statvfs failed: {e}")).details(details);
+            return Ok(Finding::error(format!("statvfs failed: {e}")).details(details));
         }
     };
     let same_fs = match (&boot.mount, &root.mount) {
@@ -631,11 +647,11 @@ fn check_initrd_space(ctx: &Context<'_>) -> Finding {
         }
     }
     if short.is_empty() {
-        return Finding::pass(format!(
+        return Ok(Finding::pass(format!(
             "room for copies of the {count} initramfs images ({} in all)",
             mib(total)
         ))
-        .details(details);
+        .details(details));
     }
     let removable: Vec<String> = inv
         .installed()
@@ -656,13 +672,13 @@ fn check_initrd_space(ctx: &Context<'_>) -> Finding {
         ));
     }
     fix.push('.');
-    Finding::fail(format!(
+    Ok(Finding::fail(format!(
         "not enough room to back up and rebuild the initramfs images ({}): {}",
         mib(total),
         short.join("; ")
     ))
     .details(details)
-    .fix(fix)
+    .fix(fix))
 }
 
 #[cfg(test)]
@@ -730,7 +746,7 @@ mod tests {
             all_matrices: &all,
             options: &options,
         };
-        let f = check_initrd_space(&ctx);
+        let f = crate::checks::outcome(check_initrd_space(&ctx));
         (
             f.status,
             format!("{} {:?} {:?}", f.summary, f.details, f.remediation),

@@ -1,7 +1,8 @@
 //! `hostname.valid`: the machine name follows Azure's naming rule for the virtual machine
 //! created at failover (1-63 letters, digits and hyphens, no hyphen at either end).
 
-use super::{Applies, CheckDef, Context, Doc, Finding};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding};
+use crate::facts::FactError;
 use crate::scenario::Scenario;
 use crate::text::escape_bytes;
 
@@ -26,6 +27,15 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
             "Azure VM creation at failover (invalid name)",
         ],
     },
+    codes: &[
+        Code::error("cannot-read", "the host name could not be read"),
+        Code::fail("empty", "the host name is empty"),
+        Code::warn("localhost", "the host name is the default localhost"),
+        Code::fail(
+            "bad-name",
+            "the machine name breaks the 1-63 letters, digits and hyphens rule",
+        ),
+    ],
     run: check_hostname,
 }];
 
@@ -159,7 +169,7 @@ fn rename_fix(ctx: &Context<'_>, new_full: &str) -> String {
     )
 }
 
-fn check_hostname(ctx: &Context<'_>) -> Finding {
+fn check_hostname(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let h = ctx.facts.hostname();
     let others = h
         .others
@@ -167,31 +177,33 @@ fn check_hostname(ctx: &Context<'_>) -> Finding {
         .map(|(src, n)| format!("{src} sets '{}' (not the name in use)", escape_bytes(n)));
     let Some(name) = &h.name else {
         if ctx.facts.is_live() || !h.errors.is_empty() {
-            return Finding::error("could not read the host name")
+            return Ok(Finding::error("could not read the host name")
+                .code("cannot-read")
                 .detail(h.source.clone())
-                .details(h.errors.clone());
+                .details(h.errors.clone()));
         }
-        return Finding::skip(format!(
+        return Ok(Finding::skip(format!(
             "the image configures no host name ({}); it gets one at boot, so check the running machine",
             h.source
-        ));
+        )));
     };
     let label = first_label(name);
     let shown_full = escape_bytes(name);
     let shown = escape_bytes(label);
     let from = format!("host name '{shown_full}' from {}", h.source);
     if name.is_empty() {
-        return Finding::fail("the host name is empty")
+        return Ok(Finding::fail("the host name is empty")
+            .code("empty")
             .detail(from)
             .details(others)
-            .fix(rename_fix(ctx, "NEW-NAME"));
+            .fix(rename_fix(ctx, "NEW-NAME")));
     }
     let problems = name_problems(label);
     if problems.is_empty() {
         let f = if label.eq_ignore_ascii_case(b"localhost") {
             Finding::warn(format!(
                 "'{shown}' follows the naming rule but is the default 'localhost', not a name of this machine"
-            ))
+            )).code("localhost")
             .fix(rename_fix(ctx, "NEW-NAME"))
         } else {
             Finding::pass(format!(
@@ -199,7 +211,7 @@ fn check_hostname(ctx: &Context<'_>) -> Finding {
                 label.len()
             ))
         };
-        return f.detail(from).details(others);
+        return Ok(f.detail(from).details(others));
     }
     let rest = &name[label.len()..];
     let new_full = match suggest_name(label) {
@@ -210,7 +222,8 @@ fn check_hostname(ctx: &Context<'_>) -> Finding {
         "machine name '{shown}' breaks the naming rule: {}",
         problems[0].describe()
     );
-    Finding::fail(summary)
+    Ok(Finding::fail(summary)
+        .code("bad-name")
         .details(
             problems
                 .iter()
@@ -218,7 +231,7 @@ fn check_hostname(ctx: &Context<'_>) -> Finding {
         )
         .detail(from)
         .details(others)
-        .fix(rename_fix(ctx, &new_full))
+        .fix(rename_fix(ctx, &new_full)))
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! `hosts.nic-addresses`: `/etc/hosts` maps the host name to every address of every network
 //! adapter, "maps" meaning what glibc's files backend answers for that name.
 
+use crate::facts::FactError;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::hostname::first_label;
@@ -34,6 +35,7 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
             "replication: IP not found",
         ],
     },
+    codes: &[],
     run: check_hosts,
 }];
 
@@ -119,32 +121,38 @@ fn names_for_line(name: &[u8], hosts: &Hosts) -> String {
     }
 }
 
-fn check_hosts(ctx: &Context<'_>) -> Finding {
+fn check_hosts(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let live = ctx.facts.is_live();
     let h = ctx.facts.hostname();
     let Some(name) = h.name.as_deref().filter(|n| !n.is_empty()) else {
         if live || !h.errors.is_empty() {
-            return Finding::error("could not read the host name, so there is nothing to look up")
-                .detail(h.source.clone())
-                .details(h.errors.clone());
+            return Ok(Finding::error(
+                "could not read the host name, so there is nothing to look up",
+            )
+            .detail(h.source.clone())
+            .details(h.errors.clone()));
         }
-        return Finding::skip(format!(
+        return Ok(Finding::skip(format!(
             "the image configures no host name ({}), so there is no name to look up",
             h.source
-        ));
+        )));
     };
     let shown_name = escape_bytes(name);
     let net = ctx.facts.network();
     if !net.errors.is_empty() {
-        return Finding::error("could not read the network adapters' addresses")
-            .details(net.errors.clone());
+        return Ok(
+            Finding::error("could not read the network adapters' addresses")
+                .details(net.errors.clone()),
+        );
     }
     let hf = ctx.facts.hosts();
     let empty = Hosts::default();
     let (hosts, hosts_missing) = match &hf.hosts {
         Ok(Some(h)) => (h, false),
         Ok(None) => (&empty, true),
-        Err(e) => return Finding::error(format!("could not read {}", hf.path)).detail(e.clone()),
+        Err(e) => {
+            return Ok(Finding::error(format!("could not read {}", hf.path)).detail(e.clone()));
+        }
     };
 
     let mut details = vec![format!("host name '{shown_name}' from {}", h.source)];
@@ -212,11 +220,11 @@ fn check_hosts(ctx: &Context<'_>) -> Finding {
         } else {
             format!("read {}", net.sources.join(", "))
         };
-        return Finding::skip(
+        return Ok(Finding::skip(
             "the image's network configuration sets no static address and no DHCP interface, so the adapters' addresses are unknown",
         )
         .detail(read)
-        .details(details);
+        .details(details));
     }
 
     let v4_answers = hosts.ipv4_answers(name);
@@ -403,7 +411,7 @@ fn check_hosts(ctx: &Context<'_>) -> Finding {
     if !fix.is_empty() && status != Status::Pass {
         f = f.fix(fix.join("\n"));
     }
-    f
+    Ok(f)
 }
 
 #[cfg(test)]

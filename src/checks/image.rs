@@ -3,6 +3,7 @@
 //! same agent identity; on a running machine the agent's recorded BIOS id must be this
 //! machine's (the configurator refuses otherwise: RecordOP 118, "BiosId mismatch").
 
+use crate::facts::FactError;
 use std::os::unix::ffi::OsStrExt;
 
 use super::{Applies, CheckDef, Context, Doc, Finding};
@@ -33,6 +34,7 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
             "registration of cloned machines (unsupported)",
         ],
     },
+    codes: &[],
     run: check_agent_clone,
 }];
 
@@ -72,7 +74,7 @@ fn trace_lines(ctx: &Context<'_>, t: &AgentTraces) -> Vec<String> {
     lines
 }
 
-fn check_agent_clone(ctx: &Context<'_>) -> Finding {
+fn check_agent_clone(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let t = ctx.facts.asr_agent();
     let lines = trace_lines(ctx, t);
     let errors: Vec<String> = t
@@ -83,10 +85,14 @@ fn check_agent_clone(ctx: &Context<'_>) -> Finding {
     if !ctx.facts.is_live() {
         if lines.is_empty() {
             if !errors.is_empty() {
-                return Finding::error("could not look everywhere the agent leaves traces")
-                    .details(errors);
+                return Ok(
+                    Finding::error("could not look everywhere the agent leaves traces")
+                        .details(errors),
+                );
             }
-            return Finding::pass("the image holds no trace of the Site Recovery Mobility service");
+            return Ok(Finding::pass(
+                "the image holds no trace of the Site Recovery Mobility service",
+            ));
         }
         let base = escape_bytes(ctx.facts.root_base().as_os_str().as_bytes());
         let remove: Vec<String> = t
@@ -101,7 +107,7 @@ fn check_agent_clone(ctx: &Context<'_>) -> Finding {
             })
             .map(|p| format!("{base}{p}"))
             .collect();
-        return Finding::fail(format!(
+        return Ok(Finding::fail(format!(
             "the image carries the Site Recovery Mobility service ({} trace{}): every clone would share its identity",
             lines.len(),
             if lines.len() == 1 { "" } else { "s" }
@@ -111,7 +117,7 @@ fn check_agent_clone(ctx: &Context<'_>) -> Finding {
         .fix(format!(
             "Uninstall the agent on the template machine before capturing it (`/usr/local/ASR/uninstall.sh -Y`, then reboot), or remove it from the mounted image: rm -rf {}",
             remove.join(" ")
-        ));
+        )));
     }
     // Live: an agent is legitimate when it was registered here.
     let Some(recorded) = &t.bios_id else {
@@ -124,33 +130,33 @@ fn check_agent_clone(ctx: &Context<'_>) -> Finding {
             .details(lines)
         };
         return if errors.is_empty() {
-            f
+            Ok(f)
         } else {
-            Finding::error("could not read the agent's configuration").details(errors)
+            Ok(Finding::error("could not read the agent's configuration").details(errors))
         };
     };
     let dmi = ctx.facts.dmi();
     let Some(uuid) = &dmi.product_uuid else {
-        return Finding::error(format!(
+        return Ok(Finding::error(format!(
             "the agent recorded BiosId {recorded}, but the machine's product UUID could not be read"
         ))
         .detail("/sys/class/dmi/id/product_uuid (readable by root only)")
         .details(dmi.errors.iter().map(|e| format!("could not read: {e}")))
-        .details(lines);
+        .details(lines));
     };
     if asr_agent::bios_id_matches(recorded, uuid) {
-        Finding::pass(format!(
+        Ok(Finding::pass(format!(
             "the Mobility service was registered on this machine (BiosId {recorded} matches the product UUID)"
         ))
-        .details(lines)
+        .details(lines))
     } else {
         let swapped = asr_agent::byte_swapped_uuid(uuid).unwrap_or_default();
-        Finding::fail(format!(
+        Ok(Finding::fail(format!(
             "the Mobility service was registered on another machine: BiosId {recorded} is not this machine's product UUID {uuid}"
         ))
         .detail(format!("byte-swapped form also compared: {swapped}"))
         .details(lines)
-        .fix("This agent was copied from another machine (a clone of a protected machine or of an image that held the agent). Uninstall it (`/usr/local/ASR/uninstall.sh -Y`), reboot, then install and register the Mobility service on this machine.")
+        .fix("This agent was copied from another machine (a clone of a protected machine or of an image that held the agent). Uninstall it (`/usr/local/ASR/uninstall.sh -Y`), reboot, then install and register the Mobility service on this machine."))
     }
 }
 

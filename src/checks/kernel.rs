@@ -3,6 +3,7 @@
 //! default-boot kernel's module directory, which the agent's installer looks for.
 
 use super::{Applies, CheckDef, Context, Doc, Finding};
+use crate::facts::FactError;
 use crate::facts::kernel_inventory::InstalledKernel;
 use crate::matrix::lookup::{KernelVerdict, OsVerdict};
 use crate::parse::kernel_release::flavor;
@@ -35,6 +36,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "data tracking module not loaded",
             ],
         },
+        codes: &[],
         run: check_installed_supported,
     },
     CheckDef {
@@ -53,6 +55,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "installer refusal: /lib/modules/`uname -r` missing",
             ],
         },
+        codes: &[],
         run: check_modules_dir,
     },
 ];
@@ -87,36 +90,36 @@ fn label(k: &InstalledKernel, default: Option<&str>, live: bool) -> String {
     }
 }
 
-fn check_installed_supported(ctx: &Context<'_>) -> Finding {
+fn check_installed_supported(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let inv = ctx.facts.kernel_inventory();
     let os = ctx.facts.os();
     let (Some(id), Some(ver)) = (&os.id, &os.version) else {
-        return Finding::skip(
+        return Ok(Finding::skip(
             "the distribution is unknown, so no kernel rule applies (see os.supported)",
-        );
+        ));
     };
     let row = match ctx.matrix.os_verdict(ctx.scenario, id, ver) {
         OsVerdict::Listed(row, _) => row,
         OsVerdict::NotListed(_) => {
-            return Finding::skip(format!(
+            return Ok(Finding::skip(format!(
                 "{id} {ver} is not in the {} matrix, so it has no kernel rules (see os.supported)",
                 ctx.matrix.name()
-            ));
+            )));
         }
         OsVerdict::AnyAzureSupported(_) | OsVerdict::NotCovered(_) => {
-            return Finding::skip(format!(
+            return Ok(Finding::skip(format!(
                 "the {} matrix has no kernel rules for {}",
                 ctx.matrix.name(),
                 ctx.scenario.as_str()
-            ));
+            )));
         }
     };
     let kernels: Vec<&InstalledKernel> = inv.installed().collect();
     if kernels.is_empty() {
-        return Finding::error(
+        return Ok(Finding::error(
             "no installed kernel found: /boot has no vmlinuz-* and /lib/modules no module tree",
         )
-        .details(inv.errors.clone());
+        .details(inv.errors.clone()));
     }
     let default = ctx.facts.kernel().release.as_deref();
     let live = ctx.facts.is_live();
@@ -172,55 +175,57 @@ fn check_installed_supported(ctx: &Context<'_>) -> Finding {
                 cmds.join("; ")
             )
         };
-        return Finding::warn(format!(
+        return Ok(Finding::warn(format!(
             "{} of {} installed kernels are not supported by the {} matrix",
             unsupported.len(),
             kernels.len(),
             ctx.matrix.name()
         ))
         .details(details)
-        .fix(fix);
+        .fix(fix));
     }
     if !verify.is_empty() {
-        return Finding::warn(format!(
+        return Ok(Finding::warn(format!(
             "{} of {} installed kernels need their exact build checked against the kernel tables",
             verify.len(),
             kernels.len()
         ))
         .details(details)
-        .fix("Compare these kernels with the Mobility service version's kernel table in the Site Recovery support matrix.");
+        .fix("Compare these kernels with the Mobility service version's kernel table in the Site Recovery support matrix."));
     }
-    Finding::pass(format!(
+    Ok(Finding::pass(format!(
         "all {} installed kernels are accepted by the {} matrix",
         kernels.len(),
         ctx.matrix.name()
     ))
-    .details(details)
+    .details(details))
 }
 
-fn check_modules_dir(ctx: &Context<'_>) -> Finding {
+fn check_modules_dir(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let k = ctx.facts.kernel();
     let Some(release) = &k.release else {
-        return Finding::error("could not determine the running or default kernel")
-            .detail(k.source.clone())
-            .details(k.errors.clone());
+        return Ok(
+            Finding::error("could not determine the running or default kernel")
+                .detail(k.source.clone())
+                .details(k.errors.clone()),
+        );
     };
     let inv = ctx.facts.kernel_inventory();
     let dir = format!("/lib/modules/{release}");
     let source = format!("kernel from {}", k.source);
     match inv.get(release) {
         Some(ik) if ik.module_tree => {
-            Finding::pass(format!("{dir} holds the kernel's modules")).detail(source)
+            Ok(Finding::pass(format!("{dir} holds the kernel's modules")).detail(source))
         }
-        Some(ik) if ik.modules_dir => Finding::fail(format!(
+        Some(ik) if ik.modules_dir => Ok(Finding::fail(format!(
             "{dir} exists but has no kernel/ directory: the kernel's own modules are gone"
         ))
         .detail(source)
-        .fix(reinstall_cmd(ctx, release)),
-        _ => Finding::fail(format!("{dir} does not exist"))
+        .fix(reinstall_cmd(ctx, release))),
+        _ => Ok(Finding::fail(format!("{dir} does not exist"))
             .detail(source)
             .details(inv.errors.clone())
-            .fix(reinstall_cmd(ctx, release)),
+            .fix(reinstall_cmd(ctx, release))),
     }
 }
 

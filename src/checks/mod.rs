@@ -6,6 +6,9 @@
 pub mod agent;
 pub mod ascii;
 pub mod azure;
+pub mod azure_size;
+#[cfg(test)]
+mod coverage;
 pub mod disk;
 pub mod egress;
 pub mod failover;
@@ -27,7 +30,7 @@ pub mod vmware;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::facts::Facts;
+use crate::facts::{FactError, Facts};
 use crate::matrix::LoadedMatrix;
 use crate::parse::glob::Glob;
 use crate::scenario::Scenario;
@@ -64,6 +67,61 @@ pub struct Finding {
     /// What the check would report if its rule is only advice in this run; the run chooses
     /// ([`severity::apply`]), so a check never reads the options that decide it.
     pub if_advice: Option<(severity::Advice, Box<Finding>)>,
+    /// The finding code (the name after `CHECK-ID/`) of the problem the summary states; `None`
+    /// for a pass or skip, or a check that does not name its problems yet.
+    pub code: Option<&'static str>,
+    /// Further problems of the same check, each with its own code (the summary's comes first).
+    pub problems: Vec<ProblemLine>,
+}
+
+/// One problem line of a check: its code (declared in the check's [`CheckDef::codes`]), its
+/// status and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProblemLine {
+    pub code: &'static str,
+    pub status: Status,
+    pub text: String,
+}
+
+/// A finding code a check declares: the name after `CHECK-ID/` (kebab-case, never renamed once
+/// published), the statuses it is given with, and one line saying what it means.
+#[derive(Debug, Clone, Copy)]
+pub struct Code {
+    pub name: &'static str,
+    pub statuses: &'static [Status],
+    pub about: &'static str,
+}
+
+impl Code {
+    pub const fn fail(name: &'static str, about: &'static str) -> Code {
+        Code {
+            name,
+            statuses: &[Status::Fail],
+            about,
+        }
+    }
+    pub const fn warn(name: &'static str, about: &'static str) -> Code {
+        Code {
+            name,
+            statuses: &[Status::Warn],
+            about,
+        }
+    }
+    pub const fn error(name: &'static str, about: &'static str) -> Code {
+        Code {
+            name,
+            statuses: &[Status::Error],
+            about,
+        }
+    }
+    /// A problem that fails where its rule is enforced and warns where it is advice.
+    pub const fn fail_or_warn(name: &'static str, about: &'static str) -> Code {
+        Code {
+            name,
+            statuses: &[Status::Fail, Status::Warn],
+            about,
+        }
+    }
 }
 
 impl Finding {
@@ -74,7 +132,42 @@ impl Finding {
             details: Vec::new(),
             remediation: None,
             if_advice: None,
+            code: None,
+            problems: Vec::new(),
         }
+    }
+    /// Names the problem the summary states (a code the check declares).
+    pub fn code(mut self, name: &'static str) -> Finding {
+        self.code = Some(name);
+        self
+    }
+    /// Adds another problem line with its own code.
+    pub fn problem(
+        mut self,
+        status: Status,
+        code: &'static str,
+        text: impl Into<String>,
+    ) -> Finding {
+        self.problems.push(ProblemLine {
+            code,
+            status,
+            text: text.into(),
+        });
+        self
+    }
+    /// The problem lines of the finding: the summary's (when it is a problem) and the added
+    /// ones. `None` as a code: the check has not named this problem.
+    pub fn problem_lines(&self) -> Vec<(Option<&'static str>, Status, &str)> {
+        let mut out = Vec::new();
+        if is_problem(self.status) {
+            out.push((self.code, self.status, self.summary.as_str()));
+        }
+        for p in &self.problems {
+            if is_problem(p.status) && Some(p.code) != self.code {
+                out.push((Some(p.code), p.status, p.text.as_str()));
+            }
+        }
+        out
     }
     /// `advised` is what this finding becomes when the rule is advice (see [`severity`]).
     pub fn if_advice(mut self, advice: severity::Advice, advised: Finding) -> Finding {
@@ -125,8 +218,17 @@ impl Finding {
         if let Some(r) = &mut self.remediation {
             cut_text(r, MAX_REMEDIATION_BYTES);
         }
+        self.problems.truncate(MAX_DETAILS);
+        for p in &mut self.problems {
+            cut_text(&mut p.text, MAX_SUMMARY_BYTES);
+        }
         self
     }
+}
+
+/// Warn, fail and error are problems; pass and skip are not.
+pub fn is_problem(s: Status) -> bool {
+    matches!(s, Status::Warn | Status::Fail | Status::Error)
 }
 
 /// The most detail lines one check reports (a scan's capped list of 1000 fits).
@@ -268,7 +370,24 @@ pub struct CheckDef {
     /// Sends traffic: runs only with `--online`.
     pub online_only: bool,
     pub doc: Doc,
-    pub run: fn(&Context<'_>) -> Finding,
+    /// Every distinct problem the check can report (`explain` lists them; README's table of
+    /// finding codes is tested against them).
+    pub codes: &'static [Code],
+    pub run: fn(&Context<'_>) -> Result<Finding, FactError>,
+}
+
+impl CheckDef {
+    /// The declared code of this name.
+    pub fn code(&self, name: &str) -> Option<&'static Code> {
+        self.codes.iter().find(|c| c.name == name)
+    }
+    /// The full code `CHECK-ID/name` of a problem line; the check id for one not yet named.
+    pub fn full_code(&self, name: Option<&str>) -> String {
+        match name {
+            Some(n) => format!("{}/{n}", self.id),
+            None => self.id.to_string(),
+        }
+    }
 }
 
 /// Every check, in report order.
@@ -295,6 +414,7 @@ pub fn registry() -> Vec<&'static CheckDef> {
         trust::CHECKS,
         image::CHECKS,
         azure::CHECKS,
+        azure_size::CHECKS,
     ];
     areas.iter().flat_map(|a| a.iter()).collect()
 }
@@ -319,7 +439,55 @@ pub fn evaluate(def: &CheckDef, ctx: &Context<'_>) -> Finding {
     if def.online_only && !ctx.options.online {
         return Finding::skip("makes network connections; run with --online to include it");
     }
-    severity::apply((def.run)(ctx), ctx).bounded()
+    severity::apply(outcome((def.run)(ctx)), ctx).bounded()
+}
+
+/// A check's answer as a finding: a fact the check could not do without (`?` on a
+/// [`FactError`]) becomes `error` with the path and the reason. The one place that happens.
+pub fn outcome(result: Result<Finding, FactError>) -> Finding {
+    match result {
+        Ok(f) => f,
+        Err(e) => {
+            let f = Finding::error(format!("could not read what this check needs: {e}"))
+                .code(fact_code(&e.kind));
+            match e.hint() {
+                Some(hint) => f.fix(hint),
+                None => f,
+            }
+        }
+    }
+}
+
+/// The finding codes every check may give when a fact it needs could not be read (the run
+/// gives them in [`outcome`], so no check declares them): `CHECK-ID/fact-KIND`.
+pub const FACT_CODES: &[(&str, &str)] = &[
+    ("fact-not-found", "a file the check needs is not there"),
+    (
+        "fact-permission-denied",
+        "reading needs more rights: run as root",
+    ),
+    ("fact-too-large", "a file is larger than the tool reads"),
+    (
+        "fact-not-regular-file",
+        "a directory, FIFO or device where a file was needed",
+    ),
+    ("fact-unparsable", "a file was read but does not parse"),
+    (
+        "fact-unreadable",
+        "a file could not be read for another reason",
+    ),
+];
+
+fn fact_code(kind: &crate::facts::error::FactErrorKind) -> &'static str {
+    use crate::facts::error::FactErrorKind as K;
+    match kind {
+        K::NotFound => FACT_CODES[0].0,
+        K::PermissionDenied => FACT_CODES[1].0,
+        K::TooLarge => FACT_CODES[2].0,
+        K::NotRegularFile => FACT_CODES[3].0,
+        K::Unparsable { .. } => FACT_CODES[4].0,
+        K::Other => FACT_CODES[5].0,
+    }
 }
 
 /// Runs one check function against a fixture root, live (with `probe`) or not.
@@ -328,7 +496,7 @@ pub(crate) fn run_on(
     dir: &std::path::Path,
     probe: Option<crate::probe::FakeProbe>,
     scenario: Scenario,
-    run: fn(&Context<'_>) -> Finding,
+    run: fn(&Context<'_>) -> Result<Finding, FactError>,
 ) -> Finding {
     use crate::facts::Sources;
     let facts = Facts::new(Sources {
@@ -344,7 +512,7 @@ pub(crate) fn run_on(
         all_matrices: &[],
         options: &options,
     };
-    run(&ctx)
+    outcome(run(&ctx))
 }
 
 #[cfg(test)]
@@ -404,6 +572,26 @@ mod tests {
         ] {
             assert!(find(id).is_some(), "{id} missing");
         }
+    }
+
+    /// A fact a check could not do without becomes `error` naming the path and reason, with
+    /// "run as root" as the fix when permission was denied; a finding passes through as it is.
+    #[test]
+    fn fact_errors_become_error_findings() {
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let e = FactError::io(std::path::Path::new("/etc/shadow"), &denied);
+        let f = outcome(Err(e));
+        assert_eq!(f.status, Status::Error);
+        assert!(f.summary.contains("/etc/shadow: "), "{}", f.summary);
+        assert_eq!(f.remediation.as_deref(), Some("run asr-preflight as root"));
+        assert_eq!(f.code, Some("fact-permission-denied"));
+        let f = outcome(Err(FactError::unparsable("/etc/fstab", Some(2), "bad")));
+        assert_eq!(f.status, Status::Error);
+        assert!(f.summary.ends_with("/etc/fstab: bad"), "{}", f.summary);
+        assert_eq!(f.remediation, None);
+        assert_eq!(f.code, Some("fact-unparsable"));
+        let pass = Finding::pass("fine");
+        assert_eq!(outcome(Ok(pass.clone())), pass);
     }
 
     /// Oversized findings are cut at character boundaries with what was left out counted;

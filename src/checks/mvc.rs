@@ -7,6 +7,7 @@ use super::firewall::{
 };
 use super::severity::Advice;
 use super::{Applies, CheckDef, Context, Doc, Finding, Status};
+use crate::facts::FactError;
 use crate::facts::listeners::Listener;
 use crate::firewall::Family;
 use crate::firewall::egress::evaluate_connect;
@@ -34,6 +35,7 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
         reference: SEED_VMWARE_ROW,
         prevents: &["no multi-VM consistent recovery points"],
     },
+    codes: &[],
     run: check_mvc,
 }];
 
@@ -56,8 +58,8 @@ fn known_listener(l: &Listener, install_dir: &std::path::Path) -> Option<&'stati
 }
 
 /// Without `--multi-vm` a blocked port is advice: the run picks one of the two findings.
-fn check_mvc(ctx: &Context<'_>) -> Finding {
-    port_finding(ctx, true).if_advice(Advice::MultiVm, port_finding(ctx, false))
+fn check_mvc(ctx: &Context<'_>) -> Result<Finding, FactError> {
+    Ok(port_finding(ctx, true).if_advice(Advice::MultiVm, port_finding(ctx, false)))
 }
 
 /// What the port's firewall answer and its listeners say, with multi-VM consistency `required`
@@ -167,6 +169,8 @@ fn port_finding(ctx: &Context<'_>, required: bool) -> Finding {
         details,
         remediation: None,
         if_advice: None,
+        code: None,
+        problems: Vec::new(),
     };
     let mut fixes = Vec::new();
     if !holders.is_empty() {

@@ -6,6 +6,7 @@
 
 mod outbound;
 
+use crate::facts::FactError;
 use std::collections::BTreeSet;
 
 use super::{Applies, CheckDef, Context, Doc, Finding, Status};
@@ -34,6 +35,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "configuration server TLS error (35) behind an authenticated proxy",
             ],
         },
+        codes: &[],
         run: check_proxy,
     },
     CheckDef {
@@ -56,6 +58,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "151066 (trusted roots missing)",
             ],
         },
+        codes: &[],
         run: outbound::check_outbound,
     },
 ];
@@ -342,13 +345,13 @@ fn assignment(s: &ProxySource, var: &str, u: &ProxyUrl) -> String {
     }
 }
 
-fn check_proxy(ctx: &Context<'_>) -> Finding {
+fn check_proxy(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let f = judge_proxy(ctx);
     if !matches!(
         ctx.scenario,
         Scenario::HypervToAzure | Scenario::HypervVmmToAzure | Scenario::HypervVmmToSite
     ) {
-        return f;
+        return Ok(f);
     }
     // No Site Recovery component runs in a Hyper-V guest: the seed's proxy rules are those of
     // the Provider and agent on the Hyper-V host or VMM server. The guest's settings are only
@@ -362,7 +365,7 @@ fn check_proxy(ctx: &Context<'_>) -> Finding {
     if let Some(r) = f.remediation {
         details.push(format!("if this machine's settings matter elsewhere: {r}"));
     }
-    Finding {
+    Ok(Finding {
         status: Status::Pass,
         summary: format!(
             "{}: the proxy rules apply to the Hyper-V host or VMM server's Provider and agent, not to this guest; its settings are reported only",
@@ -371,7 +374,9 @@ fn check_proxy(ctx: &Context<'_>) -> Finding {
         details,
         remediation: None,
         if_advice: None,
-    }
+        code: None,
+        problems: Vec::new(),
+    })
 }
 
 fn judge_proxy(ctx: &Context<'_>) -> Finding {

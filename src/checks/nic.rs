@@ -2,6 +2,7 @@
 //! IPv4 address (registration stops with "No Valid IP Address found" otherwise), and no
 //! in-guest NIC teaming or bonding, which Site Recovery does not support.
 
+use crate::facts::FactError;
 use std::collections::BTreeSet;
 
 use super::hosts::not_counted;
@@ -29,6 +30,7 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "reference/asr-errors.md section 1c (registration strings: No Valid IP Address found) and section 3 (at least one IPv4 on every NIC; IPv6 unsupported); reference/asr-matrix.md section 5 (Network: guest IPv4 only)",
             prevents: &["registration: No Valid IP Address found"],
         },
+        codes: &[],
         run: check_ipv4,
     },
     CheckDef {
@@ -44,14 +46,17 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "reference/asr-matrix.md section 5 (Network: guest NIC teaming no, VMW-2023); reference/asr-errors.md section 3 (in-guest NIC teaming unsupported)",
             prevents: &["no network after failover (unsupported in-guest NIC teaming)"],
         },
+        codes: &[],
         run: check_teaming,
     },
 ];
 
-fn check_ipv4(ctx: &Context<'_>) -> Finding {
+fn check_ipv4(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let net = ctx.facts.network();
     if !net.errors.is_empty() && net.nics.is_empty() {
-        return Finding::error("could not list the network adapters").details(net.errors.clone());
+        return Ok(
+            Finding::error("could not list the network adapters").details(net.errors.clone())
+        );
     }
     let mut ok = Vec::new();
     let mut missing = Vec::new();
@@ -98,7 +103,7 @@ fn check_ipv4(ctx: &Context<'_>) -> Finding {
             .iter()
             .map(|m| m.split(':').next().unwrap_or(""))
             .collect();
-        return Finding::fail(format!(
+        return Ok(Finding::fail(format!(
             "adapter{} up without an IPv4 address: {}",
             if names.len() == 1 { "" } else { "s" },
             names.join(", ")
@@ -108,36 +113,38 @@ fn check_ipv4(ctx: &Context<'_>) -> Finding {
         .detail(sources)
         .details(ignored)
         .details(net.errors.clone())
-        .fix("Give each of these adapters an IPv4 address (static or DHCP) or take it down; --ignore-interface NAME leaves an adapter out on purpose.");
+        .fix("Give each of these adapters an IPv4 address (static or DHCP) or take it down; --ignore-interface NAME leaves an adapter out on purpose."));
     }
     if ok.is_empty() {
         if net.live {
-            return Finding::fail("no network adapter besides loopback is up")
+            return Ok(Finding::fail("no network adapter besides loopback is up")
                 .detail(sources)
                 .details(ignored)
-                .fix("Bring up the machine's network adapter with an IPv4 address.");
+                .fix("Bring up the machine's network adapter with an IPv4 address."));
         }
-        return Finding::skip(
+        return Ok(Finding::skip(
             "the image's network configuration brings up no adapter (cloud-init or NetworkManager may configure them at first boot), so there is nothing to judge",
         )
         .detail(sources)
-        .details(ignored);
+        .details(ignored));
     }
     if !net.errors.is_empty() {
-        return Finding::error("could not read all of the network configuration")
-            .details(net.errors.clone())
-            .details(ok);
+        return Ok(
+            Finding::error("could not read all of the network configuration")
+                .details(net.errors.clone())
+                .details(ok),
+        );
     }
-    Finding::pass(format!(
+    Ok(Finding::pass(format!(
         "every adapter that is up has an IPv4 address ({})",
         ok.len()
     ))
     .details(ok)
     .detail(sources)
-    .details(ignored)
+    .details(ignored))
 }
 
-fn check_teaming(ctx: &Context<'_>) -> Finding {
+fn check_teaming(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let t = ctx.facts.teaming();
     let mut lines: Vec<String> = t
         .evidence
@@ -161,21 +168,23 @@ fn check_teaming(ctx: &Context<'_>) -> Finding {
         .map(|e| format!("could not read: {e}"))
         .collect();
     if !lines.is_empty() {
-        return Finding::warn(format!(
+        return Ok(Finding::warn(format!(
             "in-guest NIC teaming or bonding is configured ({} finding{}); Site Recovery does not support it",
             lines.len(),
             if lines.len() == 1 { "" } else { "s" }
         ))
         .details(lines)
         .details(errors)
-        .fix("Move the addresses to a single adapter and remove the bond or team configuration, or plan to reconfigure the network after failover.");
+        .fix("Move the addresses to a single adapter and remove the bond or team configuration, or plan to reconfigure the network after failover."));
     }
     if !errors.is_empty() {
-        return Finding::error("could not read all of the network configuration").details(errors);
+        return Ok(
+            Finding::error("could not read all of the network configuration").details(errors),
+        );
     }
-    Finding::pass(if ctx.facts.is_live() {
+    Ok(Finding::pass(if ctx.facts.is_live() {
         "no bond or team device in the kernel"
     } else {
         "the image's network configuration defines no bond or team device"
-    })
+    }))
 }

@@ -1,7 +1,8 @@
 //! Operating system checks: a 64-bit machine, a distribution and version the support matrix
 //! lists for the scenario, and a kernel the matrix row accepts.
 
-use super::{Applies, CheckDef, Context, Doc, Finding};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding};
+use crate::facts::FactError;
 use crate::matrix::LoadedMatrix;
 use crate::matrix::lookup::{KernelVerdict, OsVerdict};
 use crate::scenario::Scenario;
@@ -22,6 +23,10 @@ pub const CHECKS: &[CheckDef] = &[
             reference: SEED_LINUX_ROW,
             prevents: &["installer refusal: machine is not x86_64 (agent OS_details.sh)"],
         },
+        codes: &[
+            Code::fail("unsupported-arch", "the machine is not x86_64"),
+            Code::error("cannot-read", "the architecture could not be determined"),
+        ],
         run: check_arch,
     },
     CheckDef {
@@ -31,7 +36,7 @@ pub const CHECKS: &[CheckDef] = &[
         live_only: false,
         online_only: false,
         doc: Doc {
-            requirement: "The distribution and its release (major.minor) must be one the support matrix lists for the chosen scenario. The 2016 seed lists RHEL 6.7, 7.1 and 7.2; CentOS 6.5 to 6.7 and 7.0 to 7.2; Oracle Linux 6.4 and 6.5; SLES 11 SP3. For the Hyper-V scenarios it defers to Azure's own list of supported guests.",
+            requirement: "The distribution and its release (major.minor) must be one the support matrix lists for the chosen scenario. The 2016 seed lists RHEL 6.7, 7.1 and 7.2; CentOS 6.5 to 6.7 and 7.0 to 7.2; Oracle Linux 6.4 and 6.5; SLES 11 SP3. For the Hyper-V scenarios it defers to Azure's own list of supported guests. With `--matrix asr-2026` the 2026 documents judge instead: VMW-2026 (ms.date 2026-04-06) for VMware and physical machines, A2A-2026b (2026-02-27) for Azure-to-Azure, HV-2026 (2026-09-11) for Hyper-V. The report names the matrix, and a listed release names the document and ms.date of its row.",
             why: "The Mobility service ships a filter driver per distribution release; on a release it does not know, installation is refused or replication never starts.",
             fix: "Move the machine to a listed release, or run with `--matrix asr-2026` to judge it against the newer published matrix, which lists many more releases.",
             reference: SEED_LINUX_ROW,
@@ -40,6 +45,25 @@ pub const CHECKS: &[CheckDef] = &[
                 "170010 (failover hydration aborts on an unsupported operating system)",
             ],
         },
+        codes: &[
+            Code::error(
+                "unknown-distribution",
+                "the release files do not say which distribution this is",
+            ),
+            Code::error(
+                "unknown-version",
+                "the release files do not say which version",
+            ),
+            Code::fail("dropped", "the matrix no longer supports this release"),
+            Code::warn(
+                "derivative",
+                "a distribution the matrix does not name, resembling a listed one by ID_LIKE",
+            ),
+            Code::fail(
+                "not-listed",
+                "the release is not in the matrix for the scenario",
+            ),
+        ],
         run: check_supported,
     },
     CheckDef {
@@ -59,27 +83,42 @@ pub const CHECKS: &[CheckDef] = &[
                 "data tracking module not loaded",
             ],
         },
+        codes: &[
+            Code::error("cannot-read", "the kernel release could not be determined"),
+            Code::warn(
+                "verify",
+                "the kernel series is supported but the exact build must be verified",
+            ),
+            Code::warn(
+                "newer",
+                "the kernel is newer than the newest the matrix lists",
+            ),
+            Code::fail(
+                "unsupported-kernel",
+                "the kernel is not one the matrix accepts",
+            ),
+        ],
         run: check_kernel,
     },
 ];
 
-fn check_arch(ctx: &Context<'_>) -> Finding {
+fn check_arch(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let a = ctx.facts.arch();
     match &a.arch {
         Some(arch) if ctx.matrix.arch_allowed(arch) => {
-            Finding::pass(format!("{arch} (from {})", a.source))
+            Ok(Finding::pass(format!("{arch} (from {})", a.source)))
         }
-        Some(arch) => Finding::fail(format!("{arch} is not a supported architecture"))
+        Some(arch) => Ok(Finding::fail(format!("{arch} is not a supported architecture")).code("unsupported-arch")
             .detail(format!("read from {}", a.source))
             .detail(format!(
                 "the {} matrix supports: {}",
                 ctx.matrix.name(),
                 ctx.matrix.data.arch.join(", ")
             ))
-            .fix("Site Recovery protects 64-bit (x86_64) Linux only: reinstall with the 64-bit edition."),
-        None => Finding::error("could not determine the machine architecture")
+            .fix("Site Recovery protects 64-bit (x86_64) Linux only: reinstall with the 64-bit edition.")),
+        None => Ok(Finding::error("could not determine the machine architecture").code("cannot-read")
             .detail(a.source.clone())
-            .details(a.error.clone()),
+            .details(a.error.clone())),
     }
 }
 
@@ -155,23 +194,28 @@ fn with_elsewhere(mut f: Finding, ctx: &Context<'_>) -> Finding {
     }
 }
 
-fn check_supported(ctx: &Context<'_>) -> Finding {
+fn check_supported(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let os = ctx.facts.os();
     let m = ctx.matrix;
     let Some(id) = &os.id else {
         let f = if os.errors.is_empty() {
-            Finding::error("could not determine the distribution: no release file found")
+            Finding::error("could not determine the distribution: no release file found").code("unknown-distribution")
                 .detail("looked for /etc/oracle-release, centos-release, redhat-release, os-release, /usr/lib/os-release, SuSE-release, lsb-release, debian_version, system-release")
         } else {
-            Finding::error("could not determine the distribution").details(os.errors.clone())
+            Finding::error("could not determine the distribution")
+                .code("unknown-distribution")
+                .details(os.errors.clone())
         };
-        return f;
+        return Ok(f);
     };
     let source = format!("read from {}", os.source.as_deref().unwrap_or("?"));
     let Some(ver) = &os.version else {
-        return Finding::error(format!("{id}: the release files do not say which version"))
-            .detail(source)
-            .details(os.errors.clone());
+        return Ok(
+            Finding::error(format!("{id}: the release files do not say which version"))
+                .code("unknown-version")
+                .detail(source)
+                .details(os.errors.clone()),
+        );
     };
     match m.os_verdict(ctx.scenario, id, ver) {
         OsVerdict::Listed(_, row) => {
@@ -187,8 +231,8 @@ fn check_supported(ctx: &Context<'_>) -> Finding {
                 None => f,
             };
             match &row.note {
-                Some(n) => f.detail(format!("note: {n}")),
-                None => f,
+                Some(n) => Ok(f.detail(format!("note: {n}"))),
+                None => Ok(f),
             }
         }
         OsVerdict::NotListed(rows) => {
@@ -198,15 +242,15 @@ fn check_supported(ctx: &Context<'_>) -> Finding {
                     describe_os(ctx),
                     ctx.scenario.as_str(),
                     gone.dropped.as_deref().unwrap_or_default()
-                ))
+                )).code("dropped")
                 .detail(source);
                 let f = match gone.provenance() {
                     Some(p) => f.detail(format!("judged by the {} matrix, row from {p}", m.name())),
                     None => f,
                 };
-                return with_elsewhere(f, ctx).fix(
+                return Ok(with_elsewhere(f, ctx).fix(
                     "Move the machine to a release the current matrix lists (`asr-preflight matrix --matrix asr-2026` shows them).",
-                );
+                ));
             }
             if rows.is_empty() {
                 // A derivative the matrix does not name: judged through ID_LIKE, never passed.
@@ -216,16 +260,16 @@ fn check_supported(ctx: &Context<'_>) -> Finding {
                         _ => None,
                     }
                 }) {
-                    return Finding::warn(format!(
+                    return Ok(Finding::warn(format!(
                         "{} is not named by the {} matrix; it resembles {} ({like} {ver}, listed for {}) by its ID_LIKE",
                         describe_os(ctx),
                         m.name(),
                         row.name,
                         ctx.scenario.as_str()
-                    ))
+                    )).code("derivative")
                     .detail(source)
                     .detail(format!("ID_LIKE: {}", os.id_like.join(" ")))
-                    .fix("Site Recovery supports the distributions its matrix names; confirm support for this derivative with Microsoft before protecting the machine.");
+                    .fix("Site Recovery supports the distributions its matrix names; confirm support for this derivative with Microsoft before protecting the machine."));
                 }
             }
             let rows: Vec<_> = rows.into_iter().filter(|r| r.dropped.is_none()).collect();
@@ -235,26 +279,26 @@ fn check_supported(ctx: &Context<'_>) -> Finding {
                 describe_os(ctx),
                 m.name(),
                 ctx.scenario.as_str()
-            ))
+            )).code("not-listed")
             .detail(source);
             let f = if listed.is_empty() {
                 f.detail(format!("the matrix lists no release of '{id}' for this scenario"))
             } else {
                 f.detail(format!("listed releases of '{id}': {}", listed.join(", ")))
             };
-            with_elsewhere(f, ctx).fix(if listed.is_empty() {
+            Ok(with_elsewhere(f, ctx).fix(if listed.is_empty() {
                 "Use a distribution the matrix lists (`asr-preflight matrix` shows them).".to_string()
             } else {
                 format!("Upgrade or reinstall to a listed release of this distribution ({}).", listed.join(", "))
-            })
+            }))
         }
-        OsVerdict::AnyAzureSupported(src) => Finding::skip(format!(
+        OsVerdict::AnyAzureSupported(src) => Ok(Finding::skip(format!(
             "{}: the matrix accepts any operating system Azure supports as a guest; {} is not judged here",
             ctx.scenario.as_str(),
             describe_os(ctx)
         ))
-        .detail(src.to_string()),
-        OsVerdict::NotCovered(src) => with_elsewhere(
+        .detail(src.to_string())),
+        OsVerdict::NotCovered(src) => Ok(with_elsewhere(
             Finding::skip(format!(
                 "the {} matrix gives no operating system list for {}",
                 m.name(),
@@ -262,38 +306,39 @@ fn check_supported(ctx: &Context<'_>) -> Finding {
             ))
             .detail(src.to_string()),
             ctx,
-        ),
+        )),
     }
 }
 
-fn check_kernel(ctx: &Context<'_>) -> Finding {
+fn check_kernel(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let os = ctx.facts.os();
     let k = ctx.facts.kernel();
     let (Some(id), Some(ver)) = (&os.id, &os.version) else {
-        return Finding::skip(
+        return Ok(Finding::skip(
             "the distribution is unknown, so no kernel rule applies (see os.supported)",
-        );
+        ));
     };
     let row = match ctx.matrix.os_verdict(ctx.scenario, id, ver) {
         OsVerdict::Listed(row, _) => row,
         OsVerdict::NotListed(_) => {
-            return Finding::skip(format!(
+            return Ok(Finding::skip(format!(
                 "{} is not in the matrix, so it has no kernel rules (see os.supported)",
                 describe_os(ctx)
-            ));
+            )));
         }
         OsVerdict::AnyAzureSupported(_) | OsVerdict::NotCovered(_) => {
-            return Finding::skip(format!(
+            return Ok(Finding::skip(format!(
                 "the {} matrix has no kernel rules for {}",
                 ctx.matrix.name(),
                 ctx.scenario.as_str()
-            ));
+            )));
         }
     };
     let Some(release) = &k.release else {
-        return Finding::error("could not determine the kernel")
+        return Ok(Finding::error("could not determine the kernel")
+            .code("cannot-read")
             .detail(k.source.clone())
-            .details(k.errors.clone());
+            .details(k.errors.clone()));
     };
     let flavor = k.flavor.as_deref();
     let shown = match flavor {
@@ -302,41 +347,41 @@ fn check_kernel(ctx: &Context<'_>) -> Finding {
     };
     let source = format!("kernel from {}", k.source);
     match ctx.matrix.kernel_verdict(row, release, flavor) {
-        KernelVerdict::NoConstraint => Finding::pass(format!(
+        KernelVerdict::NoConstraint => Ok(Finding::pass(format!(
             "{shown}: the {} matrix puts no kernel constraint on {}",
             ctx.matrix.name(),
             describe_os(ctx)
         ))
-        .detail(source),
+        .detail(source)),
         KernelVerdict::Supported(rule) => {
-            Finding::pass(format!("{shown}: {}", rule.description)).detail(source)
+            Ok(Finding::pass(format!("{shown}: {}", rule.description)).detail(source))
         }
-        KernelVerdict::Verify(rule) => Finding::warn(format!(
+        KernelVerdict::Verify(rule) => Ok(Finding::warn(format!(
             "{shown}: the kernel series is supported but the exact build must be verified"
-        ))
+        )).code("verify")
         .detail(rule.description.clone())
         .detail(source)
-        .fix("Compare the kernel with the Mobility service version's kernel table in the Site Recovery support matrix before protecting the machine."),
+        .fix("Compare the kernel with the Mobility service version's kernel table in the Site Recovery support matrix before protecting the machine.")),
         KernelVerdict::Newer(rule, newest) => {
             let date = ctx.matrix.data.os[row].ms_date.as_deref().unwrap_or("its source");
-            Finding::warn(format!(
+            Ok(Finding::warn(format!(
                 "{shown} is newer than the matrix of {date} lists; check the current matrix"
-            ))
+            )).code("newer")
             .detail(format!("newest listed in this series: {newest} ({})", rule.description))
             .detail(source)
-            .fix("Check the current Site Recovery support matrix (the kernel table of the newest Mobility service) for this kernel before protecting the machine.")
+            .fix("Check the current Site Recovery support matrix (the kernel table of the newest Mobility service) for this kernel before protecting the machine."))
         }
         KernelVerdict::Unsupported(rules) => {
             let f = Finding::fail(format!(
                 "{shown} is not accepted for {} by the {} matrix",
                 describe_os(ctx),
                 ctx.matrix.name()
-            ))
+            )).code("unsupported-kernel")
             .detail(source)
             .details(rules.iter().map(|r| format!("accepted: {}", r.description)));
-            with_elsewhere(f, ctx).fix(
+            Ok(with_elsewhere(f, ctx).fix(
                 "Install a kernel the matrix accepts and make it the default boot entry (for example `grubby --set-default /boot/vmlinuz-VERSION` on RHEL and Oracle Linux), then reboot.",
-            )
+            ))
         }
     }
 }

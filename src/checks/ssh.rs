@@ -6,7 +6,8 @@
 use super::firewall::{
     PortResult, all_details, firewall_status, port_result, port_summary, remediation,
 };
-use super::{Applies, CheckDef, Context, Doc, Finding, Status};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
+use crate::facts::FactError;
 use crate::facts::processes::ProcessFacts;
 use crate::facts::services::{BootState, InitSystem, ServiceEnablement};
 use crate::scenario::Scenario;
@@ -35,6 +36,23 @@ pub const CHECKS: &[CheckDef] = &[
                 "95108 (push installation over ssh fails)",
             ],
         },
+        codes: &[
+            Code::error(
+                "init-unknown",
+                "the init system the machine boots with could not be told",
+            ),
+            Code::error(
+                "cannot-read",
+                "a unit, link or init script that decides enablement could not be read",
+            ),
+            Code::fail(
+                "config-refused",
+                "sshd is enabled but its configuration has lines sshd refuses, so it exits at start",
+            ),
+            Code::fail("disabled", "sshd is installed but not enabled at boot"),
+            Code::fail("masked", "the sshd unit is masked: systemd never starts it"),
+            Code::fail("not-installed", "no SSH server is installed"),
+        ],
         run: check_autostart,
     },
     CheckDef {
@@ -54,6 +72,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "ssh to the failed-over VM refused or timing out",
             ],
         },
+        codes: &[],
         run: check_ssh,
     },
 ];
@@ -114,7 +133,7 @@ fn running_now(p: &ProcessFacts) -> Option<String> {
     }
 }
 
-fn check_autostart(ctx: &Context<'_>) -> Finding {
+fn check_autostart(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let e = ctx.facts.service(SSHD_NAMES);
     let now = running_now(ctx.facts.processes());
     let with_details = |f: Finding| {
@@ -123,63 +142,75 @@ fn check_autostart(ctx: &Context<'_>) -> Finding {
             .details(e.errors.iter().map(|x| format!("could not read: {x}")))
     };
     if e.init == InitSystem::Unknown {
-        return with_details(Finding::error(
+        return Ok(with_details(Finding::error(
             "could not tell which init system the machine boots with, so not whether sshd starts at boot",
-        ));
+        ).code("init-unknown")));
     }
     if !e.errors.is_empty() {
-        return with_details(Finding::error(format!(
-            "could not read everything that decides whether sshd starts at boot ({})",
-            e.init.as_str()
-        )));
+        return Ok(with_details(
+            Finding::error(format!(
+                "could not read everything that decides whether sshd starts at boot ({})",
+                e.init.as_str()
+            ))
+            .code("cannot-read"),
+        ));
     }
     let unit = e.unit.clone().unwrap_or_else(|| "sshd".into());
     match e.state {
         BootState::Enabled if !ctx.facts.sshd_ports().refused.is_empty() => {
             // sshd checks its whole configuration when it starts and exits on these lines.
             let refused = &ctx.facts.sshd_ports().refused;
-            with_details(Finding::fail(format!(
+            Ok(with_details(Finding::fail(format!(
                 "{unit} is enabled at boot ({}) but sshd will not start: {}",
                 e.init.as_str(),
                 refused[0]
-            )))
+            )).code("config-refused"))
             .details(refused.iter().map(|r| format!("sshd refuses {r}")))
-            .fix("Correct or remove the lines named (a Port needs a number from 1 to 65535 or a tcp service of /etc/services, Port and ListenAddress belong before the first Match block), then confirm with `sshd -t`.")
+            .fix("Correct or remove the lines named (a Port needs a number from 1 to 65535 or a tcp service of /etc/services, Port and ListenAddress belong before the first Match block), then confirm with `sshd -t`."))
         }
-        BootState::Enabled => with_details(Finding::pass(format!(
+        BootState::Enabled => Ok(with_details(Finding::pass(format!(
             "sshd starts at boot: {unit} ({})",
             e.init.as_str()
-        ))),
+        )))),
         BootState::Disabled => {
-            let f = with_details(Finding::fail(format!(
-                "sshd is installed ({unit}) but does not start at boot ({})",
-                e.init.as_str()
-            )));
+            let f = with_details(
+                Finding::fail(format!(
+                    "sshd is installed ({unit}) but does not start at boot ({})",
+                    e.init.as_str()
+                ))
+                .code("disabled"),
+            );
             match &e.remediation {
-                Some(r) => f.fix(r.clone()),
-                None => f,
+                Some(r) => Ok(f.fix(r.clone())),
+                None => Ok(f),
             }
         }
         BootState::Masked => {
-            let f = with_details(Finding::fail(format!(
-                "sshd is masked ({unit}): systemd will not start it at boot or by hand"
-            )));
+            let f = with_details(
+                Finding::fail(format!(
+                    "sshd is masked ({unit}): systemd will not start it at boot or by hand"
+                ))
+                .code("masked"),
+            );
             match &e.remediation {
-                Some(r) => f.fix(r.clone()),
-                None => f,
+                Some(r) => Ok(f.fix(r.clone())),
+                None => Ok(f),
             }
         }
         BootState::NotInstalled => {
             let (package, command) = install_command(ctx.facts.os().id.as_deref(), &e);
-            with_details(Finding::fail(format!(
-                "no SSH server is installed: install the {package} package"
-            )))
-            .fix(command)
+            Ok(with_details(
+                Finding::fail(format!(
+                    "no SSH server is installed: install the {package} package"
+                ))
+                .code("not-installed"),
+            )
+            .fix(command))
         }
     }
 }
 
-fn check_ssh(ctx: &Context<'_>) -> Finding {
+fn check_ssh(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let sshd = ctx.facts.sshd_ports();
     let results: Vec<PortResult> = sshd.ports.iter().map(|p| port_result(ctx, *p)).collect();
     let mut status = firewall_status(&results);
@@ -234,6 +265,8 @@ fn check_ssh(ctx: &Context<'_>) -> Finding {
         details,
         remediation: None,
         if_advice: None,
+        code: None,
+        problems: Vec::new(),
     };
     if matches!(status, Status::Fail | Status::Warn) {
         f.remediation = remediation(&results, true, ctx.facts.os().id.as_deref());
@@ -243,7 +276,7 @@ fn check_ssh(ctx: &Context<'_>) -> Finding {
     } else if status == Status::Error {
         f.remediation = Some("Run asr-preflight as root so that it can read the firewall rules (iptables-save and nft need CAP_NET_ADMIN).".into());
     }
-    f
+    Ok(f)
 }
 
 #[cfg(test)]
@@ -287,7 +320,7 @@ mod tests {
             all_matrices: &[],
             options: &options,
         };
-        check_autostart(&ctx)
+        crate::checks::outcome(check_autostart(&ctx))
     }
 
     /// Live, the details say whether sshd runs now, with its pid; it does not change the

@@ -3,6 +3,7 @@
 //! (with chrony's own offset where chrony can be asked).
 
 use super::{Applies, CheckDef, Context, Doc, Finding};
+use crate::facts::FactError;
 use crate::facts::clock::ClockFacts;
 use crate::facts::services::{BootState, InitSystem, ServiceEnablement};
 use crate::probe::{STA_UNSYNC, TIME_ERROR};
@@ -46,6 +47,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "ACS50008",
             ],
         },
+        codes: &[],
         run: check_service,
     },
     CheckDef {
@@ -65,6 +67,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "ACS50008",
             ],
         },
+        codes: &[],
         run: check_synchronized,
     },
 ];
@@ -96,7 +99,7 @@ fn install_command(os_id: Option<&str>, init: InitSystem) -> String {
     }
 }
 
-fn check_service(ctx: &Context<'_>) -> Finding {
+fn check_service(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let all: Vec<(&str, ServiceEnablement)> = TIME_SERVICES
         .iter()
         .map(|(label, names)| (*label, ctx.facts.service(names)))
@@ -121,28 +124,28 @@ fn check_service(ctx: &Context<'_>) -> Finding {
         })
         .collect();
     if let Some((label, e)) = all.iter().find(|(_, e)| e.is_enabled()) {
-        return Finding::pass(format!(
+        return Ok(Finding::pass(format!(
             "{label} starts at boot: {} ({})",
             e.unit.as_deref().unwrap_or(label),
             init.as_str()
         ))
         .details(states)
-        .details(e.evidence.iter().skip(1).cloned());
+        .details(e.evidence.iter().skip(1).cloned()));
     }
     if init == InitSystem::Unknown {
-        return Finding::error(
+        return Ok(Finding::error(
             "could not tell which init system the machine boots with, so not whether a time service starts at boot",
         )
         .details(init_line)
         .details(states)
-        .details(errors);
+        .details(errors));
     }
     if !errors.is_empty() {
-        return Finding::error(
+        return Ok(Finding::error(
             "could not read everything that decides whether a time service starts at boot",
         )
         .details(states)
-        .details(errors);
+        .details(errors));
     }
     if let Some((label, e)) = all.iter().find(|(_, e)| e.is_installed()) {
         let what = if e.state == BootState::Masked {
@@ -157,22 +160,26 @@ fn check_service(ctx: &Context<'_>) -> Finding {
         .details(states)
         .details(e.evidence.iter().skip(1).cloned());
         return match &e.remediation {
-            Some(r) => f.fix(r.clone()),
-            None => f,
+            Some(r) => Ok(f.fix(r.clone())),
+            None => Ok(f),
         };
     }
-    Finding::fail("no time-synchronisation service is installed (looked for chronyd, ntpd, systemd-timesyncd, OpenNTPD)")
+    Ok(Finding::fail("no time-synchronisation service is installed (looked for chronyd, ntpd, systemd-timesyncd, OpenNTPD)")
         .details(init_line)
-        .fix(install_command(ctx.facts.os().id.as_deref(), init))
+        .fix(install_command(ctx.facts.os().id.as_deref(), init)))
 }
 
-fn check_synchronized(ctx: &Context<'_>) -> Finding {
+fn check_synchronized(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let ClockFacts::Live { kernel, chrony } = ctx.facts.clock() else {
-        return Finding::skip("needs the running system's clock");
+        return Ok(Finding::skip("needs the running system's clock"));
     };
     let clock = match kernel {
         Ok(c) => *c,
-        Err(e) => return Finding::error(format!("could not read the kernel's clock state: {e}")),
+        Err(e) => {
+            return Ok(Finding::error(format!(
+                "could not read the kernel's clock state: {e}"
+            )));
+        }
     };
     let kernel_line = format!(
         "adjtimex: state {} ({}), status 0x{:04x} (STA_UNSYNC {}), maximum error {} ms, estimated error {} ms",
@@ -215,23 +222,23 @@ fn check_synchronized(ctx: &Context<'_>) -> Finding {
         .map(|(label, _)| *label)
         .collect();
     if !clock.synchronised() {
-        return Finding::fail("the kernel says the clock is not synchronised")
+        return Ok(Finding::fail("the kernel says the clock is not synchronised")
             .details(details)
             .detail(if enabled.is_empty() {
                 "no time service starts at boot (see time.sync-service)".to_string()
             } else {
                 format!("enabled at boot: {} — it is not disciplining the clock now", enabled.join(", "))
             })
-            .fix("Start the time service and let it reach a source (`systemctl restart chronyd` then `chronyc sources`; `service ntpd restart` then `ntpq -p`); open UDP 123 to the configured servers.");
+            .fix("Start the time service and let it reach a source (`systemctl restart chronyd` then `chronyc sources`; `service ntpd restart` then `ntpq -p`); open UDP 123 to the configured servers."));
     }
     if let Some(off) = offset_fail {
-        return Finding::fail(format!(
+        return Ok(Finding::fail(format!(
             "the clock is {off:.0} s away from chrony's reference (more than 15 minutes)"
         ))
         .details(details)
-        .fix("Step the clock once (`chronyc makestep`) and check the time sources (`chronyc sources`).");
+        .fix("Step the clock once (`chronyc makestep`) and check the time sources (`chronyc sources`)."));
     }
-    Finding::pass("the kernel says the clock is synchronised").details(details)
+    Ok(Finding::pass("the kernel says the clock is synchronised").details(details))
 }
 
 fn state_name(state: i32) -> &'static str {

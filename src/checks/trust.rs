@@ -3,6 +3,7 @@
 //! directory OpenSSL looks roots up in).
 
 use super::{Applies, CheckDef, Context, Doc, Finding};
+use crate::facts::FactError;
 use crate::facts::roots::{Family, KnownRoot, ROOTS, RootRole, Store, StoreKind};
 use crate::scenario::Scenario;
 
@@ -26,6 +27,7 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
             "registration: (60) Peer certificate cannot be authenticated",
         ],
     },
+    codes: &[],
     run: check_roots,
 }];
 
@@ -56,7 +58,7 @@ fn date(secs: u64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-fn check_roots(ctx: &Context<'_>) -> Finding {
+fn check_roots(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let t = ctx.facts.ca_roots();
     let mut details = Vec::new();
     let mut errors = Vec::new();
@@ -126,50 +128,50 @@ fn check_roots(ctx: &Context<'_>) -> Finding {
     }
     let fix = remediation(t.family);
     if !missing_stores.is_empty() {
-        return Finding::fail(format!(
+        return Ok(Finding::fail(format!(
             "the distribution's certificate store is missing: {}",
             missing_stores.join(", ")
         ))
         .details(details)
         .details(errors)
-        .fix(fix);
+        .fix(fix));
     }
     if !read_any {
         if !errors.is_empty() {
-            return Finding::error("could not read the certificate store").details(errors);
+            return Ok(Finding::error("could not read the certificate store").details(errors));
         }
-        return Finding::fail(format!(
+        return Ok(Finding::fail(format!(
             "no certificate bundle found (looked for {}, {} and {})",
             crate::facts::roots::RHEL_BUNDLE,
             crate::facts::roots::DEBIAN_BUNDLE,
             crate::facts::roots::SUSE_BUNDLE
         ))
-        .fix(fix);
+        .fix(fix));
     }
     if !missing_roots.is_empty() {
-        return Finding::fail(format!(
+        return Ok(Finding::fail(format!(
             "roots the Azure endpoints chain to are not trusted: {}",
             missing_roots.join("; ")
         ))
         .details(details)
         .details(errors)
-        .fix(fix);
+        .fix(fix));
     }
     if !expired.is_empty() {
-        return Finding::fail(format!(
+        return Ok(Finding::fail(format!(
             "trusted roots have expired: {}",
             expired.join("; ")
         ))
         .details(details)
-        .fix(fix);
+        .fix(fix));
     }
     let f = Finding::pass("DigiCert Global Root G2 and DigiCert Global Root CA are trusted")
         .details(details);
     if errors.is_empty() {
-        f
+        Ok(f)
     } else {
         // Some certificates did not parse: the required ones did, so this is only noted.
-        f.details(errors)
+        Ok(f.details(errors))
     }
 }
 

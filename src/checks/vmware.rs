@@ -3,6 +3,7 @@
 //! running machine, run now.
 
 use super::{Applies, CheckDef, Context, Doc, Finding};
+use crate::facts::FactError;
 use crate::facts::dmi::Platform;
 use crate::facts::services::{BootState, InitSystem};
 use crate::facts::vmtools::SERVICE_NAMES;
@@ -24,6 +25,7 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
             "95117 (the process server cannot reach the machine: without the tools vCenter reports no address to push to; an inference from the push-installation causes)",
         ],
     },
+    codes: &[],
     run: check_tools,
 }];
 
@@ -55,13 +57,13 @@ fn install_advice(ctx: &Context<'_>) -> String {
     }
 }
 
-fn check_tools(ctx: &Context<'_>) -> Finding {
+fn check_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let dmi = ctx.facts.dmi();
     if dmi.available {
         match dmi.platform() {
             Platform::VMware => {}
             other => {
-                return Finding::skip(format!(
+                return Ok(Finding::skip(format!(
                     "not a VMware virtual machine (DMI: {}, {}{})",
                     dmi.sys_vendor.as_deref().unwrap_or("no vendor"),
                     dmi.product_name.as_deref().unwrap_or("no product"),
@@ -70,14 +72,14 @@ fn check_tools(ctx: &Context<'_>) -> Finding {
                         Platform::HyperV => ", Hyper-V",
                         _ => "",
                     }
-                ));
+                )));
             }
         }
     } else if ctx.scenario != Scenario::VmwareToAzure {
-        return Finding::skip(format!(
+        return Ok(Finding::skip(format!(
             "no DMI data to tell a VMware guest, and the scenario is {}, not vmware-to-azure",
             ctx.scenario.as_str()
-        ));
+        )));
     }
     let guest = if dmi.available {
         "a VMware guest (DMI)".to_string()
@@ -87,16 +89,18 @@ fn check_tools(ctx: &Context<'_>) -> Finding {
     let tools = ctx.facts.vmtools();
     let mut details = vec![guest];
     details.extend(tools.evidence.iter().cloned());
-    details.extend(tools.errors.iter().cloned());
+    details.extend(tools.errors.iter().map(ToString::to_string));
     let Some(daemon) = &tools.daemon else {
-        return Finding::fail("VMware tools are not installed (no vmtoolsd)")
-            .details(details)
-            .fix(install_advice(ctx));
+        return Ok(
+            Finding::fail("VMware tools are not installed (no vmtoolsd)")
+                .details(details)
+                .fix(install_advice(ctx)),
+        );
     };
     let flavor = tools.flavor.unwrap_or("VMware tools");
     let svc = ctx.facts.service(SERVICE_NAMES);
     details.extend(svc.evidence.iter().cloned());
-    details.extend(svc.errors.iter().cloned());
+    details.extend(svc.errors.iter().map(ToString::to_string));
     let unit = svc.unit.clone().unwrap_or_else(|| "vmtoolsd".into());
     // Running now: known on a running machine only.
     let running = if ctx.facts.is_live() {
@@ -116,7 +120,7 @@ fn check_tools(ctx: &Context<'_>) -> Finding {
                 Some(false)
             }
             None => {
-                return Finding::error("could not list the running processes").details(details);
+                return Ok(Finding::error("could not list the running processes").details(details));
             }
         }
     } else {
@@ -130,14 +134,14 @@ fn check_tools(ctx: &Context<'_>) -> Finding {
     match svc.state {
         BootState::Enabled => {}
         BootState::NotInstalled => {
-            return Finding::fail(format!(
+            return Ok(Finding::fail(format!(
                 "{flavor} is installed ({daemon}) but no service starts it at boot"
             ))
             .details(details)
             .fix(format!(
                 "Reinstall the tools so that their service is installed: {}",
                 install_advice(ctx)
-            ));
+            )));
         }
         BootState::Disabled | BootState::Masked => {
             let how = svc
@@ -149,26 +153,28 @@ fn check_tools(ctx: &Context<'_>) -> Finding {
             } else {
                 how
             };
-            return Finding::fail(format!(
+            return Ok(Finding::fail(format!(
                 "{flavor} is installed but {unit} is {} at boot",
                 svc.state.as_str()
             ))
             .details(details)
-            .fix(fix);
+            .fix(fix));
         }
     }
     match running {
-        Some(false) => Finding::fail(format!(
+        Some(false) => Ok(Finding::fail(format!(
             "{flavor} starts at boot ({unit}) but is not running now"
         ))
         .details(details)
-        .fix(start_now),
-        Some(true) => Finding::pass(format!(
+        .fix(start_now)),
+        Some(true) => Ok(Finding::pass(format!(
             "{flavor} is installed, starts at boot ({unit}) and runs"
         ))
-        .details(details),
-        None => Finding::pass(format!("{flavor} is installed and starts at boot ({unit})"))
-            .details(details),
+        .details(details)),
+        None => Ok(
+            Finding::pass(format!("{flavor} is installed and starts at boot ({unit})"))
+                .details(details),
+        ),
     }
 }
 
@@ -236,7 +242,7 @@ mod tests {
                 all_matrices: &all,
                 options: &options,
             };
-            check_tools(&ctx)
+            crate::checks::outcome(check_tools(&ctx))
         };
         let f = judge(vec![Process {
             pid: 1,

@@ -9,6 +9,7 @@
 //! with the service writes `BiosId=` into `/usr/local/InMage/config/RCMInfo.conf`; the filter
 //! driver's state lives in `/etc/vxagent`.
 
+use crate::facts::FactError;
 use std::path::{Path, PathBuf};
 
 use crate::parse::ini;
@@ -97,7 +98,7 @@ pub struct AgentTraces {
     /// `BiosId` recorded in RCMInfo.conf (absent or empty until the agent is configured).
     pub bios_id: Option<String>,
     /// Reads that failed: the list may be incomplete.
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 impl AgentTraces {
@@ -116,7 +117,7 @@ pub fn gather(root: &Root) -> AgentTraces {
             }),
             Ok(None) => {}
             Err(e) if e.is_not_found() => {}
-            Err(e) => out.errors.push(e.to_string()),
+            Err(e) => out.errors.push(e.into()),
         }
     }
     match root.read_optional(Path::new(VX_VERSION)) {
@@ -130,7 +131,7 @@ pub fn gather(root: &Root) -> AgentTraces {
                 .map(str::to_string);
         }
         Ok(None) => {}
-        Err(e) => out.errors.push(e.to_string()),
+        Err(e) => out.errors.push(e.into()),
     }
     // drscout.conf under the recorded installation directory, and under the default one.
     let mut dirs: Vec<String> = out.install_dir.iter().cloned().collect();
@@ -156,7 +157,7 @@ pub fn gather(root: &Root) -> AgentTraces {
                 break;
             }
             Ok(None) => {}
-            Err(e) => out.errors.push(e.to_string()),
+            Err(e) => out.errors.push(e.into()),
         }
     }
     match root.read_optional(Path::new(RCM_INFO)) {
@@ -166,7 +167,7 @@ pub fn gather(root: &Root) -> AgentTraces {
                 .map(str::to_string);
         }
         Ok(None) => {}
-        Err(e) => out.errors.push(e.to_string()),
+        Err(e) => out.errors.push(e.into()),
     }
     out
 }

@@ -6,6 +6,7 @@
 //! the file systems (`/dev/disk/by-uuid`), and, on a running system, the kernel command line
 //! it booted with.
 
+use crate::facts::FactError;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -46,7 +47,7 @@ pub struct BootFacts {
     /// File system UUIDs by kernel device name, from the `/dev/disk/by-uuid` links (a running
     /// system has them; an image's /dev is empty).
     pub uuids: Vec<(String, String)>,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 impl BootFacts {
@@ -72,7 +73,7 @@ pub fn gather(root: &Root, grub_files: &GrubFiles) -> BootFacts {
     if root.is_live() {
         match root.read_text(Path::new("/proc/cmdline")) {
             Ok(t) => facts.cmdline = Some(t.trim_end().to_string()),
-            Err(e) => facts.errors.push(e.to_string()),
+            Err(e) => facts.errors.push(e.into()),
         }
     }
     let by_uuid = Path::new("/dev/disk/by-uuid");
@@ -113,7 +114,7 @@ pub fn gather(root: &Root, grub_files: &GrubFiles) -> BootFacts {
         let cfg = match &parsed.config {
             Ok(c) => c,
             Err(e) => {
-                facts.errors.push(format!("{file}: {e}"));
+                facts.errors.push(FactError::unparsable(file, None, e));
                 continue;
             }
         };
@@ -131,7 +132,7 @@ pub fn gather(root: &Root, grub_files: &GrubFiles) -> BootFacts {
             }
         }
         Ok(None) => {}
-        Err(e) => facts.errors.push(e.to_string()),
+        Err(e) => facts.errors.push(e.into()),
     }
     facts
 }

@@ -5,6 +5,7 @@
 //! device-mapper multipath map (`dm/uuid` `mpath-...`), or a DRBD replicated device. Like the
 //! storage facts, these exist on a running system and in captured trees, not in an image.
 
+use crate::facts::FactError;
 use std::path::Path;
 
 use crate::facts::storage::StorageFacts;
@@ -49,24 +50,28 @@ pub struct DiskHwFacts {
     /// Whether `sys/block` was there at all.
     pub available: bool,
     pub disks: Vec<DiskHw>,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
-fn read_u32(root: &Root, path: &Path, errors: &mut Vec<String>) -> Option<u32> {
+fn read_u32(root: &Root, path: &Path, errors: &mut Vec<FactError>) -> Option<u32> {
     match root.read_bytes_capped(path, 64) {
         Ok(b) => {
             let t = String::from_utf8_lossy(&b).trim().to_string();
             match t.parse() {
                 Ok(v) => Some(v),
                 Err(_) => {
-                    errors.push(format!("{}: not a number: {t:?}", path.display()));
+                    errors.push(FactError::unparsable(
+                        path,
+                        None,
+                        format!("not a number: {t:?}"),
+                    ));
                     None
                 }
             }
         }
         Err(e) if e.is_not_found() => None,
         Err(e) => {
-            errors.push(e.to_string());
+            errors.push(e.into());
             None
         }
     }

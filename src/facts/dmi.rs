@@ -1,6 +1,7 @@
 //! The firmware's description of the machine (DMI/SMBIOS), read from `sys/class/dmi/id` under
 //! the root: present on a running system and in fixture trees, absent in an offline image.
 
+use crate::facts::FactError;
 use std::path::Path;
 
 use crate::root::Root;
@@ -16,7 +17,7 @@ pub struct DmiFacts {
     pub product_uuid: Option<String>,
     /// Whether the directory exists at all (an image has none).
     pub available: bool,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 /// What kind of (virtual) machine DMI says this is.
@@ -57,7 +58,7 @@ pub fn gather(root: &Root) -> DmiFacts {
         Ok(b) => Some(String::from_utf8_lossy(&b).trim().to_string()).filter(|s| !s.is_empty()),
         Err(e) if e.is_not_found() => None,
         Err(e) => {
-            facts.errors.push(e.to_string());
+            facts.errors.push(e.into());
             None
         }
     };

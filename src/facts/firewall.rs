@@ -297,7 +297,12 @@ struct Enablement {
 fn enabled(root: &Root, services: &ServiceFacts, names: &[&str]) -> Result<Enablement, String> {
     let e = services.enablement(root, names);
     if !e.errors.is_empty() && !e.is_enabled() {
-        return Err(e.errors.join("; "));
+        return Err(e
+            .errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; "));
     }
     if !e.is_installed() {
         return Ok(Enablement {
@@ -515,6 +520,7 @@ fn firewalld_config(root: &Root) -> Result<firewalld::Config, String> {
     for base in ["/usr/lib/firewalld", "/etc/firewalld"] {
         xml_files(root, &format!("{base}/zones"), &mut cfg.zones)?;
         xml_files(root, &format!("{base}/services"), &mut cfg.services)?;
+        xml_files(root, &format!("{base}/policies"), &mut cfg.policies)?;
     }
     if let Some(text) = root
         .read_optional(Path::new("/etc/firewalld/direct.xml"))

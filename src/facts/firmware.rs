@@ -2,6 +2,7 @@
 //! `sys/firmware` under the root (a running system always has it; an offline image does not,
 //! and then both are unknown).
 
+use crate::facts::FactError;
 use std::path::Path;
 
 use crate::parse::efivar;
@@ -22,7 +23,7 @@ pub struct FirmwareFacts {
     pub secure_boot: Option<bool>,
     /// The file that decided, for the details.
     pub source: String,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 pub fn gather(root: &Root) -> FirmwareFacts {
@@ -56,15 +57,17 @@ pub fn gather(root: &Root) -> FirmwareFacts {
                 facts.source = path.to_string();
                 match decode(&b) {
                     Some(v) => facts.secure_boot = Some(v == 1),
-                    None => facts
-                        .errors
-                        .push(format!("{path}: too short ({} bytes)", b.len())),
+                    None => facts.errors.push(FactError::unparsable(
+                        path,
+                        None,
+                        format!("too short ({} bytes)", b.len()),
+                    )),
                 }
                 return facts;
             }
             Err(e) if e.is_not_found() => {}
             Err(e) => {
-                facts.errors.push(e.to_string());
+                facts.errors.push(e.into());
                 return facts;
             }
         }
@@ -79,9 +82,10 @@ pub fn gather(root: &Root) -> FirmwareFacts {
         facts.secure_boot = Some(false);
         facts.source = format!("UEFI variables readable, no {var}");
     } else {
-        facts.errors.push(
-            "/sys/firmware/efi/efivars: no UEFI variables visible (efivarfs not mounted?)".into(),
-        );
+        facts.errors.push(FactError::at(
+            "/sys/firmware/efi/efivars",
+            "no UEFI variables visible (efivarfs not mounted?)",
+        ));
     }
     facts
 }

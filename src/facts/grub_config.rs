@@ -5,6 +5,7 @@
 //! grubenv's `kernelopts` included), and what /etc/default/grub asks for, which only takes
 //! effect once `grub2-mkconfig` or `update-grub` regenerates the configuration.
 
+use crate::facts::FactError;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -87,7 +88,7 @@ pub struct GrubFacts {
     /// The file whose menu boots (a stub's target followed), when one was found.
     pub effective: Option<String>,
     pub default_entry: Option<DefaultEntry>,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 impl GrubFacts {
@@ -131,14 +132,14 @@ pub fn gather(
                 efi_dirs.push(name);
             }
         }
-        Err(e) => errors.push(e.to_string()),
+        Err(e) => errors.push(e.into()),
     }
     let firmware = firmware(firmware_facts, fstab, &efi_dirs);
     let defaults = match root.read_optional(Path::new("/etc/default/grub")) {
         Ok(Some(text)) => Some(default_grub(&text)),
         Ok(None) => None,
         Err(e) => {
-            errors.push(e.to_string());
+            errors.push(e.into());
             None
         }
     };
@@ -162,7 +163,7 @@ fn read_grub(
     root: &Root,
     grub_files: &GrubFiles,
     path: &str,
-    errors: &mut Vec<String>,
+    errors: &mut Vec<FactError>,
 ) -> Option<GrubFile> {
     let legacy = path.ends_with(".conf") || path.ends_with("menu.lst");
     let flavor = if legacy {
@@ -182,7 +183,7 @@ fn read_grub(
     let config = match &parsed.config {
         Ok(c) => c.clone(),
         Err(e) => {
-            errors.push(format!("{path}: {e}"));
+            errors.push(FactError::unparsable(path, None, e));
             return None;
         }
     };
@@ -316,7 +317,7 @@ fn effective(fw: &Firmware, files: &[GrubFile]) -> Option<String> {
         .find_map(follow)
 }
 
-fn default_entry(root: &Root, f: &GrubFile, errors: &mut Vec<String>) -> Option<DefaultEntry> {
+fn default_entry(root: &Root, f: &GrubFile, errors: &mut Vec<FactError>) -> Option<DefaultEntry> {
     let env = grubenv(root, errors);
     let saved = env
         .iter()
@@ -340,12 +341,12 @@ fn default_entry(root: &Root, f: &GrubFile, errors: &mut Vec<String>) -> Option<
     })
 }
 
-fn grubenv(root: &Root, errors: &mut Vec<String>) -> Vec<(String, String)> {
+fn grubenv(root: &Root, errors: &mut Vec<FactError>) -> Vec<(String, String)> {
     for path in ["/boot/grub2/grubenv", "/boot/grub/grubenv"] {
         match root.read_optional(Path::new(path)) {
             Ok(Some(text)) => return grub::parse_grubenv(&text),
             Ok(None) => {}
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => errors.push(e.into()),
         }
     }
     Vec::new()
@@ -367,7 +368,7 @@ fn bls_default(
     root: &Root,
     saved: Option<&str>,
     env: &[(String, String)],
-    errors: &mut Vec<String>,
+    errors: &mut Vec<FactError>,
 ) -> Option<DefaultEntry> {
     let parsed = read_bls_entries(root, errors)?;
     let release = |b: &grub::BlsEntry| bls_release(b).unwrap_or_default();
@@ -389,13 +390,13 @@ fn bls_default(
 /// `None` when the directory cannot be read (the reason is added to `errors`).
 pub(crate) fn read_bls_entries(
     root: &Root,
-    errors: &mut Vec<String>,
+    errors: &mut Vec<FactError>,
 ) -> Option<Vec<(String, grub::BlsEntry)>> {
     let dir = Path::new("/boot/loader/entries");
     let entries = match root.read_dir_optional(dir) {
         Ok(e) => e,
         Err(e) => {
-            errors.push(e.to_string());
+            errors.push(e.into());
             return None;
         }
     };
@@ -409,7 +410,7 @@ pub(crate) fn read_bls_entries(
         };
         match root.read_text(&dir.join(name)) {
             Ok(text) => parsed.push((stem.to_string(), grub::parse_bls(&text))),
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => errors.push(e.into()),
         }
     }
     Some(parsed)

@@ -3,6 +3,7 @@
 //! `/etc/sysconfig/network` `HOSTNAME=`, SUSE's `/etc/HOSTNAME`). The file that decided is
 //! named, and other files that say something else are kept so that a check can show them.
 
+use crate::facts::FactError;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
@@ -17,7 +18,7 @@ pub struct HostnameFacts {
     pub name: Option<Vec<u8>>,
     /// Where it came from (`kernel (gethostname)`, `/etc/hostname`, ...).
     pub source: String,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
     /// Other configuration files that set a different name (source, name).
     pub others: Vec<(String, Vec<u8>)>,
     /// The configuration file that sets the name at boot (also known live), if any.
@@ -40,14 +41,14 @@ fn first_line(bytes: &[u8]) -> Option<&[u8]> {
 }
 
 /// Every configured name, in the order the boot consults them.
-fn configured(root: &Root, errors: &mut Vec<String>) -> Vec<(String, Vec<u8>)> {
+fn configured(root: &Root, errors: &mut Vec<FactError>) -> Vec<(String, Vec<u8>)> {
     let mut found = Vec::new();
-    let file = |path: &str, errors: &mut Vec<String>| -> Option<Vec<u8>> {
+    let file = |path: &str, errors: &mut Vec<FactError>| -> Option<Vec<u8>> {
         match root.read_bytes_capped(Path::new(path), 64 * 1024) {
             Ok(b) => Some(b),
             Err(e) if e.is_not_found() => None,
             Err(e) => {
-                errors.push(e.to_string());
+                errors.push(e.into());
                 None
             }
         }
@@ -98,7 +99,7 @@ pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> HostnameFacts {
             Err(e) => HostnameFacts {
                 name: None,
                 source,
-                errors: vec![e.to_string()],
+                errors: vec![e.into()],
                 others: config,
                 boot_file,
             },

@@ -3,6 +3,7 @@
 //! configured, since dracut's host-only mode and initramfs-tools' `MODULES=dep` build images
 //! with only the drivers of the hardware the machine runs on today.
 
+use crate::facts::FactError;
 use std::collections::BTreeMap;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -67,7 +68,7 @@ pub struct HydrationFacts {
     pub dracut: Option<DracutConfig>,
     /// Present when initramfs-tools is configured.
     pub initramfs_tools: Option<InitramfsToolsConfig>,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 impl HydrationFacts {
@@ -89,7 +90,7 @@ pub fn gather(root: &Root) -> HydrationFacts {
                 }
                 Ok(_) => {}
                 Err(e) if e.is_not_found() => {}
-                Err(e) => facts.errors.push(e.to_string()),
+                Err(e) => facts.errors.push(e.into()),
             }
         }
         facts.tools.insert(name, hit);
@@ -101,7 +102,7 @@ pub fn gather(root: &Root) -> HydrationFacts {
 
 /// dracut reads /etc/dracut.conf, then the `*.conf` files of /usr/lib/dracut/dracut.conf.d and
 /// /etc/dracut.conf.d in name order, a file in /etc replacing one of the same name in /usr/lib.
-fn dracut(root: &Root, errors: &mut Vec<String>, installed: bool) -> Option<DracutConfig> {
+fn dracut(root: &Root, errors: &mut Vec<FactError>, installed: bool) -> Option<DracutConfig> {
     let mut files: Vec<PathBuf> = Vec::new();
     let main = Path::new("/etc/dracut.conf");
     if root.exists(main) {
@@ -118,7 +119,7 @@ fn dracut(root: &Root, errors: &mut Vec<String>, installed: bool) -> Option<Drac
                     }
                 }
             }
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => errors.push(e.into()),
         }
     }
     files.extend(confd.into_values());
@@ -131,7 +132,7 @@ fn dracut(root: &Root, errors: &mut Vec<String>, installed: bool) -> Option<Drac
         let text = match root.read_text(&f) {
             Ok(t) => t,
             Err(e) => {
-                errors.push(e.to_string());
+                errors.push(e.into());
                 continue;
             }
         };
@@ -163,7 +164,7 @@ fn dracut(root: &Root, errors: &mut Vec<String>, installed: bool) -> Option<Drac
 }
 
 /// initramfs-tools reads initramfs.conf, then every file of conf.d in name order.
-fn initramfs_tools(root: &Root, errors: &mut Vec<String>) -> Option<InitramfsToolsConfig> {
+fn initramfs_tools(root: &Root, errors: &mut Vec<FactError>) -> Option<InitramfsToolsConfig> {
     let main = Path::new("/etc/initramfs-tools/initramfs.conf");
     let mut files = vec![main.to_path_buf()];
     match root.read_dir_optional(Path::new("/etc/initramfs-tools/conf.d")) {
@@ -173,7 +174,7 @@ fn initramfs_tools(root: &Root, errors: &mut Vec<String>) -> Option<InitramfsToo
                 .filter(|e| e.kind != FileKind::Dir)
                 .map(|e| Path::new("/etc/initramfs-tools/conf.d").join(&e.name)),
         ),
-        Err(e) => errors.push(e.to_string()),
+        Err(e) => errors.push(e.into()),
     }
     let mut cfg = InitramfsToolsConfig::default();
     let mut any = false;
@@ -192,7 +193,7 @@ fn initramfs_tools(root: &Root, errors: &mut Vec<String>) -> Option<InitramfsToo
                 }
             }
             Ok(None) => {}
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => errors.push(e.into()),
         }
     }
     match root.read_optional(Path::new("/etc/initramfs-tools/modules")) {
@@ -207,7 +208,7 @@ fn initramfs_tools(root: &Root, errors: &mut Vec<String>) -> Option<InitramfsToo
                 .collect();
         }
         Ok(None) => {}
-        Err(e) => errors.push(e.to_string()),
+        Err(e) => errors.push(e.into()),
     }
     any.then_some(cfg)
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::kernel_inventory::{HYPERV_DRIVERS, KernelInventory};
+use crate::deadline::{self, MOUNT_DEADLINE};
 use crate::initramfs::{self, Budget, Limits};
 use crate::parse::kmod;
 use crate::root::Root;
@@ -23,6 +24,9 @@ pub struct Contents {
     pub drivers: Vec<(&'static str, Option<String>)>,
     /// Releases of the `lib/modules/RELEASE` directories inside.
     pub module_releases: Vec<String>,
+    /// Reading stopped once every driver needed and the kernel's own module directory had
+    /// been seen: `entries`, `segments` and `module_releases` cover the image up to there.
+    pub stopped_early: bool,
 }
 
 impl Contents {
@@ -68,54 +72,121 @@ pub fn gather_within(
         .installed()
         .filter_map(|k| {
             let (path, _) = k.initramfs.as_ref()?;
+            // What the check looks for: the drivers not compiled into this kernel.
+            let needed: Vec<&str> = HYPERV_DRIVERS
+                .iter()
+                .copied()
+                .filter(|d| !k.driver(d).is_some_and(|x| x.builtin))
+                .collect();
+            let want = Wanted {
+                drivers: &needed,
+                release: &k.release,
+            };
             Some(InitramfsFacts {
                 release: k.release.clone(),
                 path: path.clone(),
-                contents: read(root, path, limits, &mut budget),
+                contents: read(root, path, limits, &mut budget, &want),
             })
         })
         .collect()
 }
 
-fn read(root: &Root, path: &str, limits: &Limits, budget: &mut Budget) -> Result<Contents, String> {
+/// What makes the rest of an image unnecessary to read.
+struct Wanted<'a> {
+    drivers: &'a [&'a str],
+    /// The kernel's own module directory must have been seen too (the check names an image
+    /// built for another kernel).
+    release: &'a str,
+}
+
+fn read(
+    root: &Root,
+    path: &str,
+    limits: &Limits,
+    budget: &mut Budget,
+    want: &Wanted,
+) -> Result<Contents, String> {
     let (file, _) = root.open_file(Path::new(path)).map_err(|e| e.to_string())?;
-    let listing = initramfs::list_within(
-        std::io::BufReader::with_capacity(256 * 1024, file),
-        limits,
-        budget,
-    )
-    .map_err(|e| format!("{path}: {e}"))?;
-    Ok(summarise(&listing))
+    // The open answered, but a read from a hung mount may still never come back.
+    let mut input = deadline::Reader::spawn(file, MOUNT_DEADLINE);
+    let mut summary = Summary::new();
+    let listing = initramfs::list_until(&mut input, limits, budget, &mut |e| {
+        summary.observe(e);
+        summary.covers(want)
+    });
+    match listing {
+        Ok(listing) => Ok(summary.into_contents(&listing)),
+        Err(_) if input.timed_out() => Err(format!(
+            "{path}: a read did not answer within {} s (a hung mount?); not examined further",
+            MOUNT_DEADLINE.as_secs()
+        )),
+        Err(e) => Err(format!("{path}: {e}")),
+    }
 }
 
 /// The facts the checks need from a listing.
 pub fn summarise(listing: &initramfs::Listing) -> Contents {
-    let mut drivers: Vec<(&'static str, Option<String>)> =
-        HYPERV_DRIVERS.iter().map(|d| (*d, None)).collect();
-    let mut module_releases: Vec<String> = Vec::new();
+    let mut summary = Summary::new();
     for e in &listing.entries {
+        summary.observe(e);
+    }
+    summary.into_contents(listing)
+}
+
+/// The drivers and module directories seen so far, entry by entry.
+struct Summary {
+    drivers: Vec<(&'static str, Option<String>)>,
+    module_releases: Vec<String>,
+}
+
+impl Summary {
+    fn new() -> Summary {
+        Summary {
+            drivers: HYPERV_DRIVERS.iter().map(|d| (*d, None)).collect(),
+            module_releases: Vec::new(),
+        }
+    }
+
+    fn observe(&mut self, e: &initramfs::Entry) {
         let path = e.path.as_slice();
         if let Some(rel) = module_release(path) {
-            if !module_releases.contains(&rel) {
-                module_releases.push(rel);
+            if !self.module_releases.contains(&rel) {
+                self.module_releases.push(rel);
             }
         }
         if !e.is_file() {
-            continue;
+            return;
         }
         let base = path.rsplit(|b| *b == b'/').next().unwrap_or(path);
         if let Some(name) = kmod::module_name(base) {
-            if let Some(slot) = drivers.iter_mut().find(|(d, p)| *d == name && p.is_none()) {
+            let slot = self
+                .drivers
+                .iter_mut()
+                .find(|(d, p)| *d == name && p.is_none());
+            if let Some(slot) = slot {
                 slot.1 = Some(escape_bytes(path));
             }
         }
     }
-    Contents {
-        segments: listing.describe_segments(),
-        entries: listing.entries.len(),
-        unpacked_bytes: listing.unpacked_bytes,
-        drivers,
-        module_releases,
+
+    /// Everything `want` asks for has been seen.
+    fn covers(&self, want: &Wanted) -> bool {
+        self.module_releases.iter().any(|r| r == want.release)
+            && want
+                .drivers
+                .iter()
+                .all(|d| self.drivers.iter().any(|(n, p)| n == d && p.is_some()))
+    }
+
+    fn into_contents(self, listing: &initramfs::Listing) -> Contents {
+        Contents {
+            segments: listing.describe_segments(),
+            entries: listing.entries.len(),
+            unpacked_bytes: listing.unpacked_bytes,
+            drivers: self.drivers,
+            module_releases: self.module_releases,
+            stopped_early: listing.stopped_early,
+        }
     }
 }
 
@@ -144,6 +215,30 @@ mod tests {
         }
     }
 
+    /// Enough has been seen once every driver asked for and the kernel's own module directory
+    /// were there; another kernel's directory, or a driver missing, is not enough.
+    #[test]
+    fn covers_what_is_wanted() {
+        let want = Wanted {
+            drivers: &["hv_vmbus", "hv_storvsc"],
+            release: "6.1.0-18-amd64",
+        };
+        let mut s = Summary::new();
+        s.observe(&entry("usr/lib/modules/5.10.0-9-amd64", 0o040755));
+        s.observe(&entry("x/hv_vmbus.ko", 0o100644));
+        s.observe(&entry("x/hv_storvsc.ko.zst", 0o100644));
+        assert!(!s.covers(&want));
+        s.observe(&entry("usr/lib/modules/6.1.0-18-amd64", 0o040755));
+        assert!(s.covers(&want));
+        let mut s = Summary::new();
+        s.observe(&entry("lib/modules/6.1.0-18-amd64/hv_vmbus.ko", 0o100644));
+        assert!(!s.covers(&want));
+        assert!(s.covers(&Wanted {
+            drivers: &["hv_vmbus"],
+            release: "6.1.0-18-amd64"
+        }));
+    }
+
     /// Driver modules are found by file name in any compression; directories named like a
     /// module do not count; module directories tell the release the image was built for.
     #[test]
@@ -164,6 +259,7 @@ mod tests {
             ],
             segments: vec![],
             unpacked_bytes: 0,
+            stopped_early: false,
         };
         let c = summarise(&l);
         assert!(c.has("hv_vmbus") && c.has("hv_storvsc") && !c.has("hv_netvsc"));

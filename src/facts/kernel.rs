@@ -2,6 +2,7 @@
 //! loader starts by default (BLS entries, GRUB 2, GRUB legacy), else the newest module tree.
 //! Also the kernels installed under `/lib/modules`.
 
+use crate::facts::FactError;
 use std::path::Path;
 
 use super::grub_files::{Flavor, GrubFiles};
@@ -21,7 +22,7 @@ pub struct KernelFacts {
     pub boot_args: Option<String>,
     /// Module trees under /lib/modules, oldest first.
     pub installed: Vec<String>,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 pub fn gather(root: &Root, probe: Option<&dyn Probe>, grub_files: &GrubFiles) -> KernelFacts {
@@ -31,7 +32,7 @@ pub fn gather(root: &Root, probe: Option<&dyn Probe>, grub_files: &GrubFiles) ->
         Some(p) => match p.uname() {
             Ok(u) => (Some(u.release), "running kernel (uname)".to_string(), None),
             Err(e) => {
-                errors.push(e.to_string());
+                errors.push(e.into());
                 (None, "running kernel (uname failed)".to_string(), None)
             }
         },
@@ -47,7 +48,7 @@ pub fn gather(root: &Root, probe: Option<&dyn Probe>, grub_files: &GrubFiles) ->
     }
 }
 
-fn installed_kernels(root: &Root, errors: &mut Vec<String>) -> Vec<String> {
+fn installed_kernels(root: &Root, errors: &mut Vec<FactError>) -> Vec<String> {
     let mut out: Vec<String> = match root.read_dir_optional(Path::new("/lib/modules")) {
         Ok(entries) => entries
             .into_iter()
@@ -56,7 +57,7 @@ fn installed_kernels(root: &Root, errors: &mut Vec<String>) -> Vec<String> {
             .filter(|n| n.starts_with(|c: char| c.is_ascii_digit()))
             .collect(),
         Err(e) => {
-            errors.push(e.to_string());
+            errors.push(e.into());
             Vec::new()
         }
     };
@@ -70,7 +71,7 @@ fn default_boot_kernel(
     root: &Root,
     grub_files: &GrubFiles,
     installed: &[String],
-    errors: &mut Vec<String>,
+    errors: &mut Vec<FactError>,
 ) -> Choice {
     let saved = saved_entry(root, errors);
     if let Some(choice) = from_bls(root, saved.as_deref(), errors) {
@@ -113,7 +114,7 @@ fn default_boot_kernel(
         let cfg: &GrubConfig = match &parsed.config {
             Ok(c) => c,
             Err(e) => {
-                errors.push(format!("{path}: {e}"));
+                errors.push(FactError::unparsable(path, None, e));
                 continue;
             }
         };
@@ -147,7 +148,7 @@ fn default_boot_kernel(
 }
 
 /// grubenv's `saved_entry`, from the first grubenv that exists.
-fn saved_entry(root: &Root, errors: &mut Vec<String>) -> Option<String> {
+fn saved_entry(root: &Root, errors: &mut Vec<FactError>) -> Option<String> {
     for path in ["/boot/grub2/grubenv", "/boot/grub/grubenv"] {
         match root.read_optional(Path::new(path)) {
             Ok(Some(text)) => {
@@ -157,13 +158,13 @@ fn saved_entry(root: &Root, errors: &mut Vec<String>) -> Option<String> {
                     .map(|(_, v)| v);
             }
             Ok(None) => {}
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => errors.push(e.into()),
         }
     }
     None
 }
 
-fn from_bls(root: &Root, saved: Option<&str>, errors: &mut Vec<String>) -> Option<Choice> {
+fn from_bls(root: &Root, saved: Option<&str>, errors: &mut Vec<FactError>) -> Option<Choice> {
     let parsed = super::grub_config::read_bls_entries(root, errors)?;
     let release_of = super::grub_config::bls_release;
     let chosen = saved

@@ -4,6 +4,7 @@
 //! files or are compiled in (`modules.builtin`). Also every `/boot/initr*` file with its size,
 //! which is what the agent's installer copies aside before rebuilding them.
 
+use crate::facts::FactError;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -59,7 +60,7 @@ pub struct InstalledKernel {
     /// The initramfs that belongs to it, with its size.
     pub initramfs: Option<(String, u64)>,
     pub drivers: Vec<Driver>,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 impl InstalledKernel {
@@ -95,7 +96,7 @@ pub struct KernelInventory {
     /// Oldest first.
     pub kernels: Vec<InstalledKernel>,
     pub initrd_images: Vec<InitrdImage>,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 impl KernelInventory {
@@ -122,7 +123,7 @@ pub fn gather(root: &Root) -> KernelInventory {
     let boot = match root.read_dir_optional(Path::new("/boot")) {
         Ok(e) => e,
         Err(e) => {
-            inv.errors.push(e.to_string());
+            inv.errors.push(e.into());
             Vec::new()
         }
     };
@@ -138,14 +139,14 @@ pub fn gather(root: &Root) -> KernelInventory {
                         releases.push(n.to_string())
                     }
                     Some(_) => {}
-                    None => inv.errors.push(format!(
+                    None => inv.errors.push(FactError::other(format!(
                         "/lib/modules/{}: not a valid kernel release name",
                         escape_bytes(e.name.as_bytes())
-                    )),
+                    ))),
                 }
             }
         }
-        Err(e) => inv.errors.push(e.to_string()),
+        Err(e) => inv.errors.push(e.into()),
     }
     for e in &boot {
         let Some(name) = e.name.to_str() else {
@@ -183,7 +184,7 @@ pub fn gather(root: &Root) -> KernelInventory {
             // A dangling link or a directory holds nothing to copy.
             Ok(None) => {}
             Err(err) if matches!(err.kind, crate::root::ReadErrorKind::WrongKind(_)) => {}
-            Err(err) => inv.errors.push(err.to_string()),
+            Err(err) => inv.errors.push(err.into()),
         }
     }
     inv
@@ -229,7 +230,7 @@ fn kernel(root: &Root, rel: &str, boot: &[crate::root::DirEntry]) -> InstalledKe
                 break;
             }
             Ok(None) => {}
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => errors.push(e.into()),
         }
     }
     let mut builtin_known = false;
@@ -241,7 +242,7 @@ fn kernel(root: &Root, rel: &str, boot: &[crate::root::DirEntry]) -> InstalledKe
                 builtin = kmod::parse_builtin(&text);
             }
             Ok(None) => {}
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => errors.push(e.into()),
         }
     }
     let mut found: Vec<(String, String)> = Vec::new();
@@ -281,7 +282,7 @@ fn kernel(root: &Root, rel: &str, boot: &[crate::root::DirEntry]) -> InstalledKe
 struct Walker<'a> {
     root: &'a Root,
     found: &'a mut Vec<(String, String)>,
-    errors: &'a mut Vec<String>,
+    errors: &'a mut Vec<FactError>,
     dirs: usize,
 }
 
@@ -294,7 +295,7 @@ impl Walker<'_> {
         let entries = match self.root.read_dir(dir) {
             Ok(e) => e,
             Err(e) => {
-                self.errors.push(e.to_string());
+                self.errors.push(e.into());
                 return;
             }
         };

@@ -2,6 +2,7 @@
 //! the network namespace of the reader), and the process holding each one, found by the socket
 //! inode among the links in `/proc/PID/fd`. Live only: an image has no sockets.
 
+use crate::facts::{FactError, FactErrorKind};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::Path;
@@ -36,7 +37,7 @@ pub struct Listener {
 pub struct ListenerFacts {
     pub listeners: Vec<Listener>,
     /// /proc/net files that could not be read or parsed.
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
     /// Processes whose descriptors could not be read.
     pub unreadable_processes: usize,
 }
@@ -49,15 +50,18 @@ pub fn gather(root: &Root) -> ListenerFacts {
                 let read = std::io::BufReader::new(file);
                 proc_net_tcp::parse_reader(read, |s| s.state == STATE_LISTEN)
                     .map(Some)
-                    .map_err(|e| format!("{path}: {e}"))
+                    .map_err(|e| FactError::unparsable(path, None, e))
             }
             Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(FactError::from(e)),
         };
         match table {
             Ok(Some((sockets, errors))) => {
-                out.errors
-                    .extend(errors.into_iter().map(|e| format!("{path}: {e}")));
+                out.errors.extend(
+                    errors
+                        .into_iter()
+                        .map(|e| FactError::unparsable(path, None, e)),
+                );
                 out.listeners.extend(sockets.into_iter().map(|s| Listener {
                     addr: s.local,
                     port: s.local_port,
@@ -68,7 +72,11 @@ pub fn gather(root: &Root) -> ListenerFacts {
             }
             // tcp6 is absent when IPv6 is disabled.
             Ok(None) if path.ends_with('6') => {}
-            Ok(None) => out.errors.push(format!("{path}: not found")),
+            Ok(None) => out.errors.push(FactError {
+                kind: FactErrorKind::NotFound,
+                path: Some(path.into()),
+                reason: "not found".into(),
+            }),
             Err(e) => out.errors.push(e),
         }
     }
@@ -171,7 +179,7 @@ mod tests {
         std::fs::write(net.join("tcp"), &text).unwrap();
         let root = Root::image(dir.path()).unwrap();
         let f = gather(&root);
-        assert_eq!(f.errors, Vec::<String>::new());
+        assert_eq!(f.errors, Vec::<crate::facts::FactError>::new());
         assert_eq!(f.listeners.len(), 1);
         assert_eq!(f.listeners[0].port, 20004);
     }

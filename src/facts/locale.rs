@@ -2,6 +2,7 @@
 //! `/usr/lib/locale`, and whether it has a locale archive. The plain `C` and `POSIX` locales are
 //! built into glibc and need no file.
 
+use crate::facts::FactError;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -14,7 +15,7 @@ pub struct LocaleFacts {
     pub c_locales: Vec<String>,
     /// `/usr/lib/locale/locale-archive` exists.
     pub archive: bool,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 pub fn gather(root: &Root) -> LocaleFacts {
@@ -34,7 +35,7 @@ pub fn gather(root: &Root) -> LocaleFacts {
                 }
             }
         }
-        Err(e) => facts.errors.push(e.to_string()),
+        Err(e) => facts.errors.push(e.into()),
     }
     facts
 }

@@ -6,8 +6,10 @@ pub mod arch;
 pub mod asr_agent;
 pub mod boot;
 pub mod clock;
+pub mod compute;
 pub mod disk_hw;
 pub mod dmi;
+pub mod error;
 pub mod firewall;
 pub mod firmware;
 pub mod grub_config;
@@ -22,6 +24,7 @@ pub mod locale;
 pub mod mounts;
 pub mod names;
 pub mod network;
+pub mod nm_profiles;
 pub mod os;
 pub mod processes;
 pub mod programs;
@@ -45,6 +48,43 @@ use crate::outbound::{Outcome, Plan};
 use crate::parse::mountinfo::MountInfo;
 use crate::probe::Probe;
 use crate::root::Root;
+
+pub use error::{FactError, FactErrorKind, Partial};
+
+error::partial_facts!(
+    asr_agent::AgentTraces,
+    boot::BootFacts,
+    disk_hw::DiskHwFacts,
+    dmi::DmiFacts,
+    firmware::FirmwareFacts,
+    grub_config::GrubFacts,
+    hostname::HostnameFacts,
+    hydration::HydrationFacts,
+    kernel::KernelFacts,
+    kernel_inventory::InstalledKernel,
+    kernel_inventory::KernelInventory,
+    listeners::ListenerFacts,
+    locale::LocaleFacts,
+    mounts::MountFacts,
+    names::DeviceNames,
+    names::SystemPaths,
+    network::NetworkFacts,
+    os::OsFacts,
+    programs::ProgramFacts,
+    roots::Store,
+    routes::RouteFacts,
+    runlevel::RunlevelFacts,
+    services::InitDecision,
+    services::ServiceEnablement,
+    services::SystemdBoot,
+    services::Runlevel,
+    sshd_ports::SshdPorts,
+    storage::StorageFacts,
+    teaming::TeamingFacts,
+    trust::TrustFacts,
+    vmtools::VmToolsFacts,
+    waagent::WaAgentFacts,
+);
 
 /// Where facts come from: the file view, and the running system when there is one.
 pub struct Sources {
@@ -76,7 +116,7 @@ pub struct Facts {
     hosts: OnceCell<network::HostsFacts>,
     storage: OnceCell<storage::StorageFacts>,
     mounts: OnceCell<mounts::MountFacts>,
-    runtime_mounts: OnceCell<Option<Result<Vec<MountInfo>, String>>>,
+    runtime_mounts: OnceCell<Option<Result<Vec<MountInfo>, FactError>>>,
     firmware: OnceCell<firmware::FirmwareFacts>,
     programs: OnceCell<programs::ProgramFacts>,
     locale: OnceCell<locale::LocaleFacts>,
@@ -103,6 +143,7 @@ pub struct Facts {
     clock: OnceCell<clock::ClockFacts>,
     roots: OnceCell<roots::RootsFacts>,
     waagent: OnceCell<waagent::WaAgentFacts>,
+    compute: OnceCell<compute::ComputeFacts>,
     teaming: OnceCell<teaming::TeamingFacts>,
     disk_hw: OnceCell<disk_hw::DiskHwFacts>,
     routes: OnceCell<routes::RouteFacts>,
@@ -151,6 +192,7 @@ impl Facts {
             clock: OnceCell::new(),
             roots: OnceCell::new(),
             waagent: OnceCell::new(),
+            compute: OnceCell::new(),
             teaming: OnceCell::new(),
             disk_hw: OnceCell::new(),
             routes: OnceCell::new(),
@@ -285,7 +327,7 @@ impl Facts {
     }
 
     /// /proc/self/mountinfo, read and parsed once for the mounts, names and scan facts.
-    fn runtime_mounts(&self) -> Option<&Result<Vec<MountInfo>, String>> {
+    fn runtime_mounts(&self) -> Option<&Result<Vec<MountInfo>, FactError>> {
         self.runtime_mounts
             .get_or_init(|| mounts::read_runtime(&self.sources.root))
             .as_ref()
@@ -460,6 +502,12 @@ impl Facts {
     }
 
     /// The Azure Linux VM agent: installed, version, running now (live).
+    /// CPU cores and memory of the running machine (nothing with `--root`).
+    pub fn compute(&self) -> &compute::ComputeFacts {
+        self.compute
+            .get_or_init(|| compute::gather(&self.sources.root, self.is_live()))
+    }
+
     pub fn waagent(&self) -> &waagent::WaAgentFacts {
         self.waagent.get_or_init(|| {
             let list = match self.processes() {

@@ -6,6 +6,7 @@
 //! mounted inside an image has `self` as the kernel's link to the reading process, which is
 //! this tool on the host: that table describes the host, never the image, so it is not read.
 
+use crate::facts::FactError;
 use std::path::Path;
 
 use crate::parse::fstab::{self, FstabEntry};
@@ -19,7 +20,7 @@ pub struct MountFacts {
     pub runtime: Option<Vec<MountInfo>>,
     /// `/etc/fstab`, when the root has one.
     pub fstab: Option<Vec<FstabEntry>>,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 /// How a file system is used: its device and type, and where that was read.
@@ -79,7 +80,7 @@ fn use_of_mount(m: &MountInfo) -> FsUse {
 /// The mount table of the running system, or the one an image captured under `/proc/self`;
 /// `None` when there is none to read. Read once per run (see `Facts::runtime_mounts`) and
 /// shared by the storage, ASCII and scan facts.
-pub fn read_runtime(root: &Root) -> Option<Result<Vec<MountInfo>, String>> {
+pub fn read_runtime(root: &Root) -> Option<Result<Vec<MountInfo>, FactError>> {
     let snapshot = root.is_live()
         || matches!(
             root.kind_nofollow(Path::new("/proc/self")),
@@ -89,15 +90,15 @@ pub fn read_runtime(root: &Root) -> Option<Result<Vec<MountInfo>, String>> {
         return None;
     }
     match root.read_bytes(Path::new(MOUNTINFO)) {
-        Ok(b) => Some(mountinfo::parse(&b).map_err(|e| format!("{MOUNTINFO}: {e}"))),
+        Ok(b) => Some(mountinfo::parse(&b).map_err(|e| FactError::unparsable(MOUNTINFO, None, e))),
         Err(e) if e.is_not_found() && !root.is_live() => None,
-        Err(e) => Some(Err(e.to_string())),
+        Err(e) => Some(Err(e.into())),
     }
 }
 
 pub const MOUNTINFO: &str = "/proc/self/mountinfo";
 
-pub fn gather(root: &Root, runtime: Option<&Result<Vec<MountInfo>, String>>) -> MountFacts {
+pub fn gather(root: &Root, runtime: Option<&Result<Vec<MountInfo>, FactError>>) -> MountFacts {
     let mut facts = MountFacts::default();
     match runtime {
         Some(Ok(m)) => facts.runtime = Some(m.clone()),
@@ -107,10 +108,12 @@ pub fn gather(root: &Root, runtime: Option<&Result<Vec<MountInfo>, String>>) -> 
     match root.read_bytes(Path::new("/etc/fstab")) {
         Ok(b) => match fstab::parse(&b) {
             Ok(entries) => facts.fstab = Some(entries),
-            Err(e) => facts.errors.push(format!("/etc/fstab: {e}")),
+            Err(e) => facts
+                .errors
+                .push(FactError::unparsable("/etc/fstab", None, e)),
         },
         Err(e) if e.is_not_found() => {}
-        Err(e) => facts.errors.push(e.to_string()),
+        Err(e) => facts.errors.push(e.into()),
     }
     facts
 }

@@ -8,6 +8,7 @@
 //! and from the metadata backups in `/etc/lvm/backup` (both modes). Everything is read through
 //! [`Root`].
 
+use crate::facts::FactError;
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -39,7 +40,7 @@ pub enum MountPoints {
     },
     /// An image without an fstab: nothing to judge.
     Absent(String),
-    Error(String),
+    Error(FactError),
 }
 
 /// What kind of name a device name is; names are compared for case only within one namespace.
@@ -76,7 +77,7 @@ pub struct DeviceName {
 pub struct DeviceNames {
     pub list: Vec<DeviceName>,
     /// Sources that could not be read (the list is then incomplete).
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
     /// The sources that were read, for the summary.
     pub sources: Vec<String>,
 }
@@ -89,7 +90,7 @@ pub struct NamesFacts {
 
 const FSTAB: &str = "/etc/fstab";
 
-pub fn gather(root: &Root, runtime: Option<&Result<Vec<MountInfo>, String>>) -> NamesFacts {
+pub fn gather(root: &Root, runtime: Option<&Result<Vec<MountInfo>, FactError>>) -> NamesFacts {
     let mut devices = DeviceNames::default();
     let mounts = if root.is_live() {
         match runtime {
@@ -111,7 +112,7 @@ pub fn gather(root: &Root, runtime: Option<&Result<Vec<MountInfo>, String>>) -> 
                 }
             }
             Some(Err(e)) => MountPoints::Error(e.clone()),
-            None => MountPoints::Error(format!("{MOUNTINFO}: not read")),
+            None => MountPoints::Error(FactError::at(MOUNTINFO, "not read")),
         }
     } else {
         match root.read_bytes(Path::new(FSTAB)) {
@@ -134,10 +135,10 @@ pub fn gather(root: &Root, runtime: Option<&Result<Vec<MountInfo>, String>>) -> 
                         list: out,
                     }
                 }
-                Err(e) => MountPoints::Error(format!("{FSTAB}: {e}")),
+                Err(e) => MountPoints::Error(FactError::unparsable(FSTAB, None, e)),
             },
             Err(e) if e.is_not_found() => MountPoints::Absent("the image has no /etc/fstab".into()),
-            Err(e) => MountPoints::Error(e.to_string()),
+            Err(e) => MountPoints::Error(e.into()),
         }
     };
     if let MountPoints::Error(e) = &mounts {
@@ -206,7 +207,7 @@ fn gather_block(root: &Root, devices: &mut DeviceNames) {
         Ok(e) => e,
         Err(e) if e.is_not_found() => return,
         Err(e) => {
-            devices.errors.push(e.to_string());
+            devices.errors.push(e.into());
             return;
         }
     };
@@ -322,7 +323,7 @@ fn gather_labels(root: &Root, devices: &mut DeviceNames) {
                 }
             }
             Err(e) if e.is_not_found() => {}
-            Err(e) => devices.errors.push(e.to_string()),
+            Err(e) => devices.errors.push(e.into()),
         }
     }
 }
@@ -334,7 +335,7 @@ fn gather_lvm_backups(root: &Root, devices: &mut DeviceNames) {
         Ok(e) => e,
         Err(e) if e.is_not_found() => return,
         Err(e) => {
-            devices.errors.push(e.to_string());
+            devices.errors.push(e.into());
             return;
         }
     };
@@ -348,7 +349,7 @@ fn gather_lvm_backups(root: &Root, devices: &mut DeviceNames) {
         let text = match root.read_bytes_capped(&path, 16 * 1024 * 1024) {
             Ok(t) => t,
             Err(err) => {
-                devices.errors.push(err.to_string());
+                devices.errors.push(err.into());
                 continue;
             }
         };
@@ -414,7 +415,7 @@ pub struct SystemPaths {
     pub from_option: bool,
     pub outcome: ScanOutcome,
     /// Problems before the walk (the top of `/` unreadable, a path that cannot be resolved).
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 /// Normalises a path given on the command line: absolute (a relative live path is taken from
@@ -447,7 +448,7 @@ fn normalise(root: &Root, p: &Path) -> PathBuf {
 /// [`ScanConfig::mounts`]); `None` when mountinfo cannot be read, and the walk then checks
 /// every directory itself.
 fn live_mount_table(
-    runtime: Option<&Result<Vec<MountInfo>, String>>,
+    runtime: Option<&Result<Vec<MountInfo>, FactError>>,
 ) -> Option<Arc<HashMap<Vec<u8>, u64>>> {
     let list = runtime?.as_ref().ok()?;
     Some(Arc::new(
@@ -479,7 +480,7 @@ fn shown_mount_points(starts: &[Start], mounts: &[PathBuf]) -> HashSet<Vec<u8>> 
 pub fn gather_system_paths(
     root: &Root,
     scan_opt: Option<&[PathBuf]>,
-    runtime: Option<&Result<Vec<MountInfo>, String>>,
+    runtime: Option<&Result<Vec<MountInfo>, FactError>>,
 ) -> SystemPaths {
     let from_option = scan_opt.is_some();
     let mut requested: Vec<PathBuf> = match scan_opt {
@@ -512,7 +513,7 @@ pub fn gather_system_paths(
         match root.kind(p) {
             Ok(Some(FileKind::Dir)) => match root.resolve(p) {
                 Ok(host) => starts.push(Start { shown, host }),
-                Err(e) => out.errors.push(e.to_string()),
+                Err(e) => out.errors.push(e.into()),
             },
             // Not a directory: only its own name is judged, as `find FILE -name` would.
             Ok(Some(_)) => {
@@ -523,7 +524,7 @@ pub fn gather_system_paths(
             }
             Ok(None) => out.missing.push(shown),
             Err(e) if e.is_not_found() => out.missing.push(shown),
-            Err(e) => out.errors.push(e.to_string()),
+            Err(e) => out.errors.push(e.into()),
         }
     }
     if !from_option {
@@ -538,7 +539,7 @@ pub fn gather_system_paths(
                     }
                 }
             }
-            Err(e) => out.errors.push(e.to_string()),
+            Err(e) => out.errors.push(e.into()),
         }
     }
     let never_enter = shown_mount_points(&starts, &root.mounts_not_entered());

@@ -6,13 +6,14 @@
 //! keyfiles. Which adapters count for a check (loopback, container bridges, `--ignore-interface`)
 //! is the check's decision, not made here.
 
+use crate::facts::FactError;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use crate::parse::glob::Glob;
 use crate::parse::netconf::IfaceConfig;
-use crate::parse::{hosts, ifcfg, ifupdown, netplan, nm_keyfile};
+use crate::parse::{hosts, ifcfg, ifupdown, netplan};
 use crate::probe::Probe;
 use crate::root::Root;
 use crate::text::escape_bytes;
@@ -80,7 +81,7 @@ pub struct NetworkFacts {
     pub sources: Vec<String>,
     pub nics: Vec<Nic>,
     /// Could not look: a probe failure or an unreadable file (path and cause).
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
     /// Values in configuration files that were not understood (`path: line N: ...`).
     pub problems: Vec<String>,
     /// Gathered from the running kernel rather than from configuration files.
@@ -145,7 +146,7 @@ fn live(p: &dyn Probe) -> NetworkFacts {
                 })
                 .collect()
         }
-        Err(e) => f.errors.push(e.to_string()),
+        Err(e) => f.errors.push(e.into()),
     }
     f
 }
@@ -205,7 +206,7 @@ fn dir_files(root: &Root, dir: &Path, f: &mut NetworkFacts) -> Vec<String> {
             })
             .collect(),
         Err(e) => {
-            f.errors.push(e.to_string());
+            f.errors.push(e.into());
             Vec::new()
         }
     }
@@ -219,7 +220,7 @@ fn read(root: &Root, path: &str, f: &mut NetworkFacts) -> Option<String> {
         }
         Err(e) if e.is_not_found() => None,
         Err(e) => {
-            f.errors.push(e.to_string());
+            f.errors.push(e.into());
             None
         }
     }
@@ -262,16 +263,12 @@ fn image(root: &Root) -> NetworkFacts {
         nic.up = nic.name.as_ref().is_some_and(|n| boot.contains(n));
     }
     netplan_files(root, &mut f);
-    let nm = "/etc/NetworkManager/system-connections";
-    for name in dir_files(root, Path::new(nm), &mut f) {
-        if !nm_keyfile::is_profile_file(&name) {
-            continue;
-        }
-        let path = format!("{nm}/{name}");
-        if let Some(text) = read(root, &path, &mut f) {
-            let stem = name.strip_suffix(".nmconnection").unwrap_or(&name);
-            push_config(&mut f, &path, nm_keyfile::parse(stem, &text));
-        }
+    let nm = super::nm_profiles::gather(root);
+    f.errors.extend(nm.errors);
+    f.problems.extend(nm.problems);
+    for l in nm.loaded {
+        f.sources.push(l.path.clone());
+        push_config(&mut f, &l.path, l.profile.config);
     }
     f
 }
@@ -341,17 +338,18 @@ fn ifupdown_file(
 /// their file names; a file in /etc shadows one of the same name in /lib, one in /run both.
 /// Its glob skips dot-files (`.50-old.yaml` is not read).
 fn netplan_files(root: &Root, f: &mut NetworkFacts) {
-    let mut chosen: Vec<(String, String)> = Vec::new();
+    // A map by name: a later directory replaces the file of the same name at once (a list
+    // searched per file was quadratic in the number of files), and it iterates sorted.
+    let mut chosen: std::collections::BTreeMap<String, String> = Default::default();
     for dir in ["/lib/netplan", "/etc/netplan", "/run/netplan"] {
         for name in dir_files(root, Path::new(dir), f) {
             if !name.ends_with(".yaml") || name.starts_with('.') {
                 continue;
             }
-            chosen.retain(|(n, _)| *n != name);
-            chosen.push((name.clone(), format!("{dir}/{name}")));
+            let path = format!("{dir}/{name}");
+            chosen.insert(name, path);
         }
     }
-    chosen.sort();
     let mut parsed = Vec::new();
     let mut paths = Vec::new();
     for (_, path) in chosen {
@@ -363,24 +361,26 @@ fn netplan_files(root: &Root, f: &mut NetworkFacts) {
                 paths.push(path);
                 parsed.push(devs);
             }
-            Err(e) => f
-                .errors
-                .push(format!("{path}: {e} (netplan file not understood)")),
+            Err(e) => f.errors.push(FactError::unparsable(
+                &path,
+                None,
+                format!("{e} (netplan file not understood)"),
+            )),
         }
     }
     // Merged devices are attributed to the last file that defines them.
+    let mut last_file: std::collections::HashMap<&str, &str> = Default::default();
+    for (devs, path) in parsed.iter().zip(&paths) {
+        for d in devs {
+            last_file.insert(d.id.as_str(), path.as_str());
+        }
+    }
     let merged = netplan::interfaces(&parsed);
     for cfg in merged {
-        let path = parsed
-            .iter()
-            .zip(&paths)
-            .rev()
-            .find(|(devs, _)| {
-                devs.iter()
-                    .any(|d| Some(&d.id) == cfg.label.as_ref().or(cfg.name.as_ref()))
-            })
-            .map(|(_, p)| p.clone())
-            .unwrap_or_else(|| "netplan".into());
+        let id = cfg.label.as_ref().or(cfg.name.as_ref());
+        let path = id
+            .and_then(|i| last_file.get(i.as_str()))
+            .map_or_else(|| "netplan".to_string(), |p| p.to_string());
         push_config(f, &path, cfg);
     }
 }
@@ -466,9 +466,14 @@ mod tests {
             ),
             (
                 "/etc/NetworkManager/system-connections/eth2.nmconnection",
-                "[connection]\ninterface-name=eth2\n[ipv4]\nmethod=auto\n",
+                "[connection]\ntype=ethernet\ninterface-name=eth2\n[ipv4]\nmethod=auto\n",
             ),
         ]);
+        // NetworkManager loads only profiles no group or other may read.
+        let k = _d
+            .path()
+            .join("etc/NetworkManager/system-connections/eth2.nmconnection");
+        std::fs::set_permissions(k, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
         let f = gather(&root, None);
         let names: Vec<String> = f.nics.iter().map(Nic::shown).collect();
         assert_eq!(names, vec!["eth0", "eth1", "eth2"]);
@@ -492,7 +497,7 @@ mod tests {
         assert_eq!(f.nics[0].addrs[0].prefix, Some(24));
         assert_eq!(f.errors.len(), 1);
         assert!(
-            f.errors[0].contains("/etc/netplan/01.yaml"),
+            f.errors[0].to_string().contains("/etc/netplan/01.yaml"),
             "{:?}",
             f.errors
         );

@@ -6,6 +6,7 @@
 //! has no os-release), `lsb-release`, `debian_version`, and Amazon's `system-release`. What no
 //! file says stays unknown.
 
+use crate::facts::FactError;
 use std::path::Path;
 
 use crate::parse::release_files::{parse_release_line, parse_suse_release};
@@ -30,7 +31,7 @@ pub struct OsFacts {
     /// store, DHCP client and fix commands the machine has ([`Family::conventions`]).
     pub family: Family,
     /// Files that exist but could not be read.
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 /// The distribution families whose conventions the checks know.
@@ -154,7 +155,7 @@ fn normalize_id(id: &str) -> String {
 
 struct Reader<'a> {
     root: &'a Root,
-    errors: Vec<String>,
+    errors: Vec<FactError>,
 }
 
 impl Reader<'_> {
@@ -162,7 +163,7 @@ impl Reader<'_> {
         match self.root.read_optional(Path::new(path)) {
             Ok(v) => v,
             Err(e) => {
-                self.errors.push(e.to_string());
+                self.errors.push(e.into());
                 None
             }
         }
@@ -454,7 +455,7 @@ mod tests {
         let f = gather(&root);
         assert_eq!(f.id, None);
         assert!(
-            f.errors[0].contains("/etc/redhat-release"),
+            f.errors[0].to_string().contains("/etc/redhat-release"),
             "{:?}",
             f.errors
         );

@@ -2,6 +2,7 @@
 //! with root's PATH): a regular file in one of the standard directories, links followed inside
 //! the root. Only the programs the checks ask about are looked for.
 
+use crate::facts::FactError;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -34,13 +35,22 @@ pub const WANTED: &[&str] = &[
 pub struct ProgramFacts {
     /// Each wanted name and where it was found.
     pub found: BTreeMap<&'static str, Option<PathBuf>>,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 impl ProgramFacts {
     /// Where `name` is, if it is one of [`WANTED`] and was found.
     pub fn path(&self, name: &str) -> Option<&Path> {
         self.found.get(name).and_then(|p| p.as_deref())
+    }
+
+    /// Where `name` is; when it was not found while a directory of the PATH could not be
+    /// looked at, the first such error (the program may be there): absence is then not known.
+    pub fn find(&self, name: &str) -> Result<Option<&Path>, FactError> {
+        match (self.path(name), self.errors.first()) {
+            (None, Some(e)) => Err(e.clone()),
+            (p, _) => Ok(p),
+        }
     }
 }
 
@@ -56,7 +66,9 @@ pub fn gather(root: &Root) -> ProgramFacts {
                     break;
                 }
                 Ok(_) => {}
-                Err(e) => facts.errors.push(e.to_string()),
+                // Absent (a PATH directory that does not exist) is an answer, not a failure.
+                Err(e) if e.is_not_found() => {}
+                Err(e) => facts.errors.push(e.into()),
             }
         }
         facts.found.insert(name, hit);

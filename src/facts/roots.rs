@@ -6,6 +6,7 @@
 //! directory `/etc/ssl/certs` (`<subject hash>.N` links, which SUSE's OpenSSL looks roots up by).
 //! Every bundle is read with a certificate parser (`parse::certs`), never searched as text.
 
+use crate::facts::FactError;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -101,7 +102,7 @@ pub struct Store {
     /// For a hashed directory: `607986c7.0 -> DigiCert_Global_Root_G2.pem`, one per link read.
     pub links: Vec<String>,
     /// Certificates that did not parse and reads that failed.
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 /// The stores of the target.
@@ -163,11 +164,11 @@ fn read_bundle(root: &Root, path: &str, required: bool) -> Store {
             store.errors = b
                 .errors
                 .into_iter()
-                .map(|e| format!("{path}: {e}"))
+                .map(|e| FactError::unparsable(path, None, e))
                 .collect();
         }
         Err(e) if e.is_not_found() => {}
-        Err(e) => store.errors.push(e.to_string()),
+        Err(e) => store.errors.push(e.into()),
     }
     store
 }
@@ -188,7 +189,7 @@ fn read_hash_dir(root: &Root, dir: &str, required: bool) -> Store {
         Ok(_) => return store,
         Err(e) if e.is_not_found() => return store,
         Err(e) => {
-            store.errors.push(e.to_string());
+            store.errors.push(e.into());
             return store;
         }
     }
@@ -209,12 +210,12 @@ fn read_hash_dir(root: &Root, dir: &str, required: bool) -> Store {
                     store.errors.extend(
                         b.errors
                             .into_iter()
-                            .map(|e| format!("{}: {e}", path.display())),
+                            .map(|e| FactError::unparsable(&path, None, e)),
                     );
                 }
                 Err(e) if e.is_not_found() => break,
                 Err(e) => {
-                    store.errors.push(e.to_string());
+                    store.errors.push(e.into());
                     break;
                 }
             }

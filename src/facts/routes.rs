@@ -6,6 +6,7 @@
 //! NetworkManager profiles of VPN, WireGuard and TUN connections (which take the default route
 //! unless `never-default=true`).
 
+use crate::facts::FactError;
 use std::path::Path;
 
 use crate::firewall::Family;
@@ -26,7 +27,7 @@ pub struct RouteFacts {
     pub routes: Vec<Route>,
     /// What was read.
     pub sources: Vec<String>,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
     pub live: bool,
 }
 
@@ -76,7 +77,7 @@ fn live(root: &Root, p: &dyn Probe, f: &mut RouteFacts, out: &mut Vec<DefaultRou
                 out.extend(routes::ip_route(&o.stdout, fam, label));
             }
             Ok(None) => {}
-            Err(e) => f.errors.push(format!("{label}: {e}")),
+            Err(e) => f.errors.push(FactError::other(format!("{label}: {e}"))),
         }
     }
     if !any {
@@ -87,7 +88,7 @@ fn live(root: &Root, p: &dyn Probe, f: &mut RouteFacts, out: &mut Vec<DefaultRou
                 out.extend(routes::proc_net_route(&t));
             }
             Ok(None) => {}
-            Err(e) => f.errors.push(format!("/proc/net/route: {e}")),
+            Err(e) => f.errors.push(FactError::at("/proc/net/route", e)),
         }
     }
 }
@@ -144,7 +145,7 @@ fn image(root: &Root, f: &mut RouteFacts, out: &mut Vec<DefaultRoute>) {
         let entries = match root.read_dir_optional(Path::new(dir)) {
             Ok(e) => e,
             Err(e) => {
-                f.errors.push(format!("{dir}: {e}"));
+                f.errors.push(FactError::at(dir, e));
                 continue;
             }
         };
@@ -225,7 +226,7 @@ fn netplan_routes(root: &Root, f: &mut RouteFacts, out: &mut Vec<DefaultRoute>) 
             let devices = match netplan::parse(&text) {
                 Ok(d) => d,
                 Err(e) => {
-                    f.errors.push(format!("{path}: {e}"));
+                    f.errors.push(FactError::unparsable(&path, None, e));
                     continue;
                 }
             };

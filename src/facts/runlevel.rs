@@ -4,6 +4,7 @@
 //! default one stands in (from the services module: `/etc/inittab`'s initdefault, Upstart's
 //! DEFAULT_RUNLEVEL).
 
+use crate::facts::FactError;
 use std::path::Path;
 
 use super::services::{self, ServiceFacts};
@@ -20,7 +21,7 @@ pub struct RunlevelFacts {
     pub current: Option<(char, String)>,
     /// The default runlevel at boot and what decided it.
     pub default: Option<(char, String)>,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 pub fn gather(root: &Root, systemctl: Option<&Path>, svc: &ServiceFacts) -> RunlevelFacts {
@@ -40,7 +41,7 @@ pub fn gather(root: &Root, systemctl: Option<&Path>, svc: &ServiceFacts) -> Runl
                 }
                 Err(e) if e.is_not_found() => {}
                 Err(e) => {
-                    facts.errors.push(e.to_string());
+                    facts.errors.push(e.into());
                     break;
                 }
             }

@@ -3,6 +3,7 @@
 //! `Port` lines outside `Match` blocks, and ports given in `ListenAddress`. Port 22 when
 //! nothing says otherwise, as sshd does.
 
+use crate::facts::FactError;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -13,20 +14,20 @@ use crate::root::Root;
 /// path to text (unit tests and the fuzz target).
 pub trait ConfigSource {
     fn exists(&self, path: &Path) -> bool;
-    fn read_text(&self, path: &Path) -> Result<String, String>;
+    fn read_text(&self, path: &Path) -> Result<String, FactError>;
     /// The UTF-8 names in a directory; a missing directory has none.
-    fn names(&self, dir: &Path) -> Result<Vec<String>, String>;
+    fn names(&self, dir: &Path) -> Result<Vec<String>, FactError>;
 }
 
 impl ConfigSource for Root {
     fn exists(&self, path: &Path) -> bool {
         Root::exists(self, path)
     }
-    fn read_text(&self, path: &Path) -> Result<String, String> {
-        Root::read_text(self, path).map_err(|e| e.to_string())
+    fn read_text(&self, path: &Path) -> Result<String, FactError> {
+        Ok(Root::read_text(self, path)?)
     }
-    fn names(&self, dir: &Path) -> Result<Vec<String>, String> {
-        let entries = self.read_dir_optional(dir).map_err(|e| e.to_string())?;
+    fn names(&self, dir: &Path) -> Result<Vec<String>, FactError> {
+        let entries = self.read_dir_optional(dir)?;
         Ok(entries
             .into_iter()
             .filter_map(|e| e.name.into_string().ok())
@@ -38,13 +39,17 @@ impl ConfigSource for BTreeMap<String, String> {
     fn exists(&self, path: &Path) -> bool {
         path.to_str().is_some_and(|p| self.contains_key(p))
     }
-    fn read_text(&self, path: &Path) -> Result<String, String> {
+    fn read_text(&self, path: &Path) -> Result<String, FactError> {
         path.to_str()
             .and_then(|p| self.get(p))
             .cloned()
-            .ok_or_else(|| format!("{}: no such file", path.display()))
+            .ok_or_else(|| FactError {
+                kind: crate::facts::FactErrorKind::NotFound,
+                path: Some(path.to_path_buf()),
+                reason: "no such file".into(),
+            })
     }
-    fn names(&self, dir: &Path) -> Result<Vec<String>, String> {
+    fn names(&self, dir: &Path) -> Result<Vec<String>, FactError> {
         Ok(self
             .keys()
             .filter_map(|k| Path::new(k).strip_prefix(dir).ok())
@@ -77,7 +82,7 @@ pub struct SshdPorts {
     /// How the ports were decided, and anything sshd would complain about.
     pub notes: Vec<String>,
     /// Files that exist but could not be read.
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
     /// Lines sshd refuses, with the file, line and sshd's reason: sshd then does not start.
     pub refused: Vec<String>,
 }
@@ -137,10 +142,10 @@ pub fn from_source(src: &dyn ConfigSource) -> SshdPorts {
     result.sort_unstable();
     result.dedup();
     if result.len() > MAX_PORTS {
-        out.errors.push(format!(
+        out.errors.push(FactError::other(format!(
             "{} ports configured: sshd refuses to start with more than {MAX_PORTS}; the first {MAX_PORTS} are checked",
             result.len()
-        ));
+        )));
         result.truncate(MAX_PORTS);
     }
     if ports.is_empty() && main.is_some() {
@@ -171,16 +176,19 @@ impl Walk<'_> {
         if depth > MAX_INCLUDE_DEPTH {
             if !self.said_too_deep {
                 self.said_too_deep = true;
-                self.error(format!(
-                    "{shown}: Include nested more than {MAX_INCLUDE_DEPTH} deep (sshd refuses to start)"
+                self.error(FactError::at(
+                    path,
+                    format!(
+                        "Include nested more than {MAX_INCLUDE_DEPTH} deep (sshd refuses to start)"
+                    ),
                 ));
             }
             return;
         }
         if self.files_left == 0 {
-            self.error(format!(
+            self.error(FactError::other(format!(
                 "Include brings in more than {MAX_FILES} files; the rest were not read"
-            ));
+            )));
             return;
         }
         self.files_left -= 1;
@@ -265,7 +273,7 @@ impl Walk<'_> {
     }
 
     /// Records an error once (a cycle or a fan-out would repeat it thousands of times).
-    fn error(&mut self, e: String) {
+    fn error(&mut self, e: FactError) {
         if !self.out.errors.contains(&e) {
             self.out.errors.push(e);
         }
@@ -384,7 +392,7 @@ mod tests {
         assert_eq!(p.ports, vec![2222]);
         assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
         assert!(
-            p.errors[0].contains("more than 256 files"),
+            p.errors[0].to_string().contains("more than 256 files"),
             "{:?}",
             p.errors
         );
@@ -401,7 +409,7 @@ mod tests {
         assert_eq!(p.files.len(), 11);
         assert_eq!(p.errors.len(), 2, "{:?}", p.errors);
         assert!(
-            p.errors[0].contains("nested more than 16 deep"),
+            p.errors[0].to_string().contains("nested more than 16 deep"),
             "{:?}",
             p.errors
         );
@@ -414,7 +422,7 @@ mod tests {
         assert_eq!(p.files, vec!["/etc/ssh/sshd_config"]);
         assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
         assert!(
-            p.errors[0].contains("nested more than 16 deep"),
+            p.errors[0].to_string().contains("nested more than 16 deep"),
             "{:?}",
             p.errors
         );
@@ -459,7 +467,7 @@ mod tests {
         assert_eq!(p.ports.len(), MAX_PORTS);
         assert_eq!(p.ports[0], 1);
         assert!(
-            p.errors[0].contains("1000 ports configured"),
+            p.errors[0].to_string().contains("1000 ports configured"),
             "{:?}",
             p.errors
         );

@@ -4,6 +4,7 @@
 //! floppy, device-mapper and md devices are kept apart, and so are the paths of a multipath
 //! device (the multipath map is the disk, counted once).
 
+use crate::facts::{FactError, FactErrorKind};
 use std::collections::BTreeMap;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -97,7 +98,7 @@ pub struct StorageFacts {
     /// Whether `sys/block` exists under the root at all.
     pub available: bool,
     pub devices: Vec<BlockDevice>,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 impl StorageFacts {
@@ -196,7 +197,7 @@ pub fn gather(root: &Root) -> StorageFacts {
         Err(e) if e.is_not_found() => return facts,
         Err(e) => {
             facts.available = true;
-            facts.errors.push(e.to_string());
+            facts.errors.push(e.into());
             return facts;
         }
     };
@@ -213,11 +214,11 @@ pub fn gather(root: &Root) -> StorageFacts {
     facts
 }
 
-fn read_small(root: &Root, path: &Path) -> Result<Option<String>, String> {
+fn read_small(root: &Root, path: &Path) -> Result<Option<String>, FactError> {
     match root.read_bytes_capped(path, 4096) {
         Ok(b) => Ok(Some(String::from_utf8_lossy(&b).trim().to_string())),
         Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -226,12 +227,19 @@ fn parse_devnum(s: &str) -> Option<(u32, u32)> {
     Some((a.parse().ok()?, b.parse().ok()?))
 }
 
-fn read_device(root: &Root, base: &Path, name: String) -> Result<BlockDevice, String> {
-    let size_text = read_small(root, &base.join("size"))?
-        .ok_or_else(|| format!("{}/size: not found", base.display()))?;
-    let sectors: u64 = size_text
-        .parse()
-        .map_err(|_| format!("{}/size: not a number: {size_text:?}", base.display()))?;
+fn read_device(root: &Root, base: &Path, name: String) -> Result<BlockDevice, FactError> {
+    let size_text = read_small(root, &base.join("size"))?.ok_or_else(|| FactError {
+        kind: FactErrorKind::NotFound,
+        path: Some(base.join("size")),
+        reason: "not found".into(),
+    })?;
+    let sectors: u64 = size_text.parse().map_err(|_| {
+        FactError::unparsable(
+            base.join("size"),
+            None,
+            format!("not a number: {size_text:?}"),
+        )
+    })?;
     let removable = read_small(root, &base.join("removable"))?.as_deref() == Some("1");
     let devnum = read_small(root, &base.join("dev"))?
         .as_deref()
@@ -241,7 +249,7 @@ fn read_device(root: &Root, base: &Path, name: String) -> Result<BlockDevice, St
     let scsi_type = read_small(root, &base.join("device/type"))?;
     let mut partitions = Vec::new();
     let mut slaves = Vec::new();
-    let listing = root.read_dir(base).map_err(|e| e.to_string())?;
+    let listing = root.read_dir(base)?;
     let has_md = listing.iter().any(|e| e.name == "md");
     for e in &listing {
         let child = escape_bytes(e.name.as_bytes());

@@ -9,6 +9,7 @@
 //! `bond-mode`, `team-*`), netplan (`bonds:`), NetworkManager keyfiles (`type=bond`/`team`).
 //! Interface names `bondN`/`teamN` count in both modes.
 
+use crate::facts::FactError;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -27,7 +28,7 @@ pub struct TeamEvidence {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TeamingFacts {
     pub evidence: Vec<TeamEvidence>,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 /// Whether an interface name is a bonding or team device's conventional one.
@@ -64,7 +65,7 @@ fn list(root: &Root, dir: &str, f: &mut TeamingFacts) -> Vec<String> {
             .collect(),
         Err(e) if e.is_not_found() => Vec::new(),
         Err(e) => {
-            f.errors.push(e.to_string());
+            f.errors.push(e.into());
             Vec::new()
         }
     }
@@ -75,7 +76,7 @@ fn read(root: &Root, path: &str, f: &mut TeamingFacts) -> Option<String> {
         Ok(t) => t,
         Err(e) if e.is_not_found() => None,
         Err(e) => {
-            f.errors.push(e.to_string());
+            f.errors.push(e.into());
             None
         }
     }

@@ -5,6 +5,7 @@
 //! Tests set `ASR_PREFLIGHT_TEST_CA=FILE` in the tool's environment to trust their own test CA
 //! instead; the report names that source, so it can never pass unnoticed.
 
+use crate::facts::FactError;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -35,7 +36,7 @@ pub struct TrustFacts {
     /// DER certificates.
     pub certs: Vec<Vec<u8>>,
     /// Files that exist but could not be read or parsed.
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> TrustFacts {
@@ -53,12 +54,14 @@ pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> TrustFacts {
                 facts.certs = pem_certs(&bytes);
                 facts.source = Some(format!("{TEST_CA_VAR}={shown} (test CA only)"));
                 if facts.certs.is_empty() {
-                    facts
-                        .errors
-                        .push(format!("{shown}: no PEM certificate in it"));
+                    facts.errors.push(FactError::other(format!(
+                        "{shown}: no PEM certificate in it"
+                    )));
                 }
             }
-            Err(e) => facts.errors.push(format!("{TEST_CA_VAR}={shown}: {e}")),
+            Err(e) => facts
+                .errors
+                .push(FactError::other(format!("{TEST_CA_VAR}={shown}: {e}"))),
         }
         return facts;
     }
@@ -67,9 +70,11 @@ pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> TrustFacts {
             Ok(bytes) => {
                 let certs = pem_certs(&bytes);
                 if certs.is_empty() {
-                    facts
-                        .errors
-                        .push(format!("{bundle}: no PEM certificate in it"));
+                    facts.errors.push(FactError::unparsable(
+                        bundle,
+                        None,
+                        "no PEM certificate in it",
+                    ));
                     continue;
                 }
                 facts.certs = certs;
@@ -77,7 +82,7 @@ pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> TrustFacts {
                 return facts;
             }
             Err(e) if e.is_not_found() => {}
-            Err(e) => facts.errors.push(e.to_string()),
+            Err(e) => facts.errors.push(e.into()),
         }
     }
     match root.read_dir_optional(Path::new(CERT_DIR)) {
@@ -92,14 +97,14 @@ pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> TrustFacts {
                 match root.read_bytes(&path) {
                     Ok(b) => facts.certs.extend(pem_certs(&b)),
                     Err(err) if err.is_not_found() => {}
-                    Err(err) => facts.errors.push(err.to_string()),
+                    Err(err) => facts.errors.push(err.into()),
                 }
             }
             if !facts.certs.is_empty() {
                 facts.source = Some(format!("{CERT_DIR}/*.pem"));
             }
         }
-        Err(e) => facts.errors.push(e.to_string()),
+        Err(e) => facts.errors.push(e.into()),
     }
     facts
 }

@@ -3,6 +3,7 @@
 //! `locations` database, the Debian package list). Whether the daemon starts at boot comes from
 //! the services module; whether it runs now, from the process list.
 
+use crate::facts::FactError;
 use std::path::Path;
 
 use crate::root::{FileKind, Root};
@@ -30,7 +31,7 @@ pub struct VmToolsFacts {
     pub flavor: Option<&'static str>,
     /// Every file that tells, for the details.
     pub evidence: Vec<String>,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 pub fn gather(root: &Root, daemon_in_path: Option<&Path>) -> VmToolsFacts {
@@ -44,7 +45,7 @@ pub fn gather(root: &Root, daemon_in_path: Option<&Path>) -> VmToolsFacts {
             Ok(_) => false,
             Err(e) if e.is_not_found() => false,
             Err(e) => {
-                facts.errors.push(e.to_string());
+                facts.errors.push(e.into());
                 false
             }
         }

@@ -9,6 +9,7 @@
 //! `__requires__ = 'WALinuxAgent==2.7.3.0'`). Versions the agent downloaded for itself
 //! (auto-update) sit in `/var/lib/waagent/WALinuxAgent-X.Y.Z` and are listed separately.
 
+use crate::facts::FactError;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -35,7 +36,7 @@ pub struct WaAgentFacts {
     pub updated: Vec<String>,
     /// Live: the pids of running agent processes; `None` in `--root` mode or when unknown.
     pub running: Option<Vec<u32>>,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 impl WaAgentFacts {
@@ -58,7 +59,7 @@ pub fn gather(
             }
             Ok(_) => {}
             Err(e) if e.is_not_found() => {}
-            Err(e) => out.errors.push(e.to_string()),
+            Err(e) => out.errors.push(e.into()),
         }
     }
     out.version = package_version(root, &mut out.errors);
@@ -69,7 +70,7 @@ pub fn gather(
                     out.version =
                         script_version(&String::from_utf8_lossy(&b)).map(|v| (v, s.clone()));
                 }
-                Err(e) => out.errors.push(e.to_string()),
+                Err(e) => out.errors.push(e.into()),
             }
         }
     }
@@ -90,7 +91,7 @@ pub fn gather(
                 }
             }
         }
-        Err(e) => out.errors.push(e.to_string()),
+        Err(e) => out.errors.push(e.into()),
     }
     if let (Some(p), Some(list)) = (probe, processes) {
         out.running = Some(running_agent(p, list));
@@ -99,13 +100,13 @@ pub fn gather(
 }
 
 /// The installed Python package's version.
-fn package_version(root: &Root, errors: &mut Vec<String>) -> Option<(String, String)> {
+fn package_version(root: &Root, errors: &mut Vec<FactError>) -> Option<(String, String)> {
     let mut site_dirs: Vec<PathBuf> = Vec::new();
     for lib in PY_LIBS {
         let entries = match root.read_dir_optional(Path::new(lib)) {
             Ok(e) => e,
             Err(e) => {
-                errors.push(e.to_string());
+                errors.push(e.into());
                 continue;
             }
         };
@@ -127,7 +128,7 @@ fn package_version(root: &Root, errors: &mut Vec<String>) -> Option<(String, Str
                 }
             }
             Ok(None) => {}
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => errors.push(e.into()),
         }
     }
     for dir in &site_dirs {

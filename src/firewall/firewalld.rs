@@ -5,10 +5,14 @@
 //! It is compiled into the chains firewalld itself builds (loopback accepted, the zone chosen by
 //! source address first, then by interface, else the default zone; inside a zone: rich rules of
 //! negative priority, deny rules, allow rules with services and ports, positive priority, then
-//! the zone's target), so the evaluator answers for it as for a live rule set.
+//! the zone's target), so the evaluator answers for it as for a live rule set. Policies
+//! (firewalld 0.9 and later, [`policy`]) filter what this machine sends.
 
 use std::collections::BTreeMap;
 
+mod policy;
+
+use super::path;
 use super::{Action, Base, Cond, Family, Hook, Item, Kind, Policy, PortRange, Rule, Ruleset};
 
 /// The permanent configuration, read by the caller.
@@ -25,6 +29,8 @@ pub struct Config {
     pub interface_zones: Vec<(String, String, String)>,
     /// /etc/firewalld/direct.xml, when present.
     pub direct: Option<(String, String)>,
+    /// Policy name -> (path, XML), the /etc file when both exist.
+    pub policies: BTreeMap<String, (String, String)>,
 }
 
 const FIREWALL: &str = "firewalld (permanent configuration)";
@@ -117,6 +123,7 @@ pub fn compile(cfg: &Config) -> Result<Ruleset, String> {
         }
     }
     // Source bindings first, then interfaces, then the default zone.
+    let zones_at = top.len();
     for (name, z) in &zones {
         for src in &z.sources {
             top.push(rule(
@@ -162,9 +169,24 @@ pub fn compile(cfg: &Config) -> Result<Ruleset, String> {
         Action::Goto(zone_chain(&default)),
         &format!("default zone {default}"),
     ));
+    let policies = policy::parse_all(cfg)?;
+    // Policies into HOST are not modelled for connections coming in: one that could decide
+    // makes the answer undetermined, before the zones.
+    let unknown = policy::inbound_unknowns(&policies);
+    top.splice(zones_at..zones_at, unknown);
+    policy::add_output(
+        &mut rs,
+        &policy::Zones {
+            zones: &zones,
+            default: &default,
+            bound: &bound,
+        },
+        &policies,
+        cfg,
+    )?;
     rs.chains[input].rules = top;
     for (name, z) in &zones {
-        let rules = zone_rules(name, z, cfg, &mut rs.notes)?;
+        let rules = zone_rules("zone", name, z, cfg, &mut rs.notes)?;
         let c = rs.chain_mut(TABLE, &zone_chain(name));
         rs.chains[c].rules = rules;
     }
@@ -208,6 +230,8 @@ struct Rich {
     protocol: Option<String>,
     action: Option<Action>,
     limited: bool,
+    /// Matches ICMP types only.
+    icmp: bool,
 }
 
 /// Elements nested deeper than this make a firewalld file an error: firewalld's own files
@@ -278,6 +302,13 @@ fn parse_zone(path: &str, xml: &str) -> Result<Zone, String> {
         target: root.attribute("target").unwrap_or("default").to_string(),
         ..Zone::default()
     };
+    read_entries(&mut z, root);
+    Ok(z)
+}
+
+/// The elements zones and policies share: services, ports, protocols, sources, interfaces and
+/// rich rules.
+fn read_entries(z: &mut Zone, root: roxmltree::Node<'_, '_>) {
     for n in root.children().filter(|n| n.is_element()) {
         match n.tag_name().name() {
             "service" => z.services.extend(n.attribute("name").map(str::to_string)),
@@ -299,7 +330,6 @@ fn parse_zone(path: &str, xml: &str) -> Result<Zone, String> {
             _ => {}
         }
     }
-    Ok(z)
 }
 
 fn parse_rich(n: roxmltree::Node<'_, '_>) -> Rich {
@@ -338,10 +368,16 @@ fn parse_rich(n: roxmltree::Node<'_, '_>) -> Rich {
                     .or(c.attribute("ipset"))
                     .or(c.attribute("mac"))
                     .unwrap_or("?");
-                r.conds.push(Cond::Depends {
+                let key = format!("{} {what}", if src { "source" } else { "destination" });
+                let inbound = Cond::Depends {
                     kind: if src { Kind::Source } else { Kind::Destination },
-                    key: format!("{} {what}", if src { "source" } else { "destination" }),
+                    key: key.clone(),
                     neg: invert,
+                };
+                // The way out judges a destination address against the endpoint's.
+                r.conds.push(match c.attribute("address") {
+                    Some(a) if !src => path::addr(inbound, false, invert, &[a.to_string()], key),
+                    _ => inbound,
                 });
             }
             "service" => r.service = c.attribute("name").map(str::to_string),
@@ -366,6 +402,11 @@ fn parse_rich(n: roxmltree::Node<'_, '_>) -> Rich {
                 }
             }
             "limit" => r.limited = true,
+            "icmp-type" | "icmp-block" => {
+                r.icmp = true;
+                r.conds
+                    .push(Cond::Never("an ICMP rule never matches TCP".into()));
+            }
             other => r.conds.push(Cond::Depends {
                 kind: Kind::Unevaluable,
                 key: format!("rich rule element <{other}>"),
@@ -427,7 +468,10 @@ fn service_ports(name: &str, cfg: &Config) -> Result<(Vec<PortRange>, bool, Stri
     Ok((ports, all_tcp, top_path.unwrap_or_default()))
 }
 
+/// The rules of a zone's or (`kind` "policy") a policy's chain: rich rules of negative
+/// priority, deny rules, allow rules, positive priority, then the target (none for CONTINUE).
 fn zone_rules(
+    kind: &str,
     name: &str,
     z: &Zone,
     cfg: &Config,
@@ -452,7 +496,7 @@ fn zone_rules(
                 Ok((p, _, _)) => ports.extend(p),
                 Err(e) => conds.push(Cond::Depends {
                     kind: Kind::Unevaluable,
-                    key: format!("zone {name}: {e}"),
+                    key: format!("{kind} {name}: {e}"),
                     neg: false,
                 }),
             }
@@ -464,7 +508,7 @@ fn zone_rules(
                     Some(pr) => ports.push(pr),
                     None => conds.push(Cond::Depends {
                         kind: Kind::Unevaluable,
-                        key: format!("zone {name}: port {p}"),
+                        key: format!("{kind} {name}: port {p}"),
                         neg: false,
                     }),
                 }
@@ -493,7 +537,7 @@ fn zone_rules(
         let Some(action) = r.action.clone() else {
             continue; // log, audit or mark only
         };
-        let text = format!("zone {name} ({}): {}", z.path, r.text);
+        let text = format!("{kind} {name} ({}): {}", z.path, r.text);
         let compiled = rule(conds, action.clone(), &text);
         if r.priority < 0 {
             pre.push((r.priority, compiled));
@@ -509,7 +553,7 @@ fn zone_rules(
         match service_ports(s, cfg) {
             Ok((ports, all, path)) => {
                 let text = format!(
-                    "zone {name} ({}): service {s} ({path}: tcp {})",
+                    "{kind} {name} ({}): service {s} ({path}: tcp {})",
                     z.path,
                     if all {
                         "all".into()
@@ -528,17 +572,17 @@ fn zone_rules(
             }
             Err(e) => {
                 // firewalld refuses a zone naming an unknown service; the zone is not loaded.
-                notes.push(format!("zone {name} ({}): {e}", z.path));
+                notes.push(format!("{kind} {name} ({}): {e}", z.path));
                 allow.push(Rule {
                     items: vec![
                         Item::Cond(Cond::Depends {
                             kind: Kind::Unevaluable,
-                            key: format!("zone {name}: {e}"),
+                            key: format!("{kind} {name}: {e}"),
                             neg: false,
                         }),
                         Item::Act(Action::Accept),
                     ],
-                    text: format!("zone {name} ({}): service {s}", z.path),
+                    text: format!("{kind} {name} ({}): service {s}", z.path),
                 });
             }
         }
@@ -553,7 +597,7 @@ fn zone_rules(
         allow.push(rule(
             Cond::tcp_to(vec![pr]),
             Action::Accept,
-            &format!("zone {name} ({}): port {p}/tcp", z.path),
+            &format!("{kind} {name} ({}): port {p}/tcp", z.path),
         ));
     }
     for proto in &z.protocols {
@@ -561,7 +605,7 @@ fn zone_rules(
             allow.push(rule(
                 vec![Cond::tcp()],
                 Action::Accept,
-                &format!("zone {name} ({}): protocol tcp", z.path),
+                &format!("{kind} {name} ({}): protocol tcp", z.path),
             ));
         }
     }
@@ -571,17 +615,16 @@ fn zone_rules(
     out.extend(deny);
     out.extend(allow);
     out.extend(post.into_iter().map(|(_, r)| r));
-    let target_text = format!("zone {name} ({}): target {}", z.path, z.target);
-    out.push(rule(
-        vec![],
-        match z.target.as_str() {
-            "ACCEPT" => Action::Accept,
-            "DROP" => Action::Drop,
-            // `default` and `%%REJECT%%` reject what no rule allowed.
-            _ => Action::Reject,
-        },
-        &target_text,
-    ));
+    let target_text = format!("{kind} {name} ({}): target {}", z.path, z.target);
+    let target = match z.target.as_str() {
+        "ACCEPT" => Some(Action::Accept),
+        "DROP" => Some(Action::Drop),
+        // A policy's CONTINUE leaves the packet to the next policy.
+        "CONTINUE" => None,
+        // `default`, `%%REJECT%%` and a policy's REJECT reject what no rule allowed.
+        _ => Some(Action::Reject),
+    };
+    out.extend(target.map(|t| rule(vec![], t, &target_text)));
     Ok(out)
 }
 
@@ -640,6 +683,33 @@ fn direct_rules(
     }
     out.sort_by_key(|(p, _)| *p);
     Ok(out.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Configurations for the tests of this module and of [`policy`].
+#[cfg(test)]
+mod tests_support {
+    use super::Config;
+
+    const SSH: &str = r#"<service><port protocol="tcp" port="22"/></service>"#;
+
+    /// Zones and policies by name, ssh.xml, default zone public.
+    pub fn cfg_with(zones: &[(&str, &str)], policies: &[(&str, &str)]) -> Config {
+        let mut c = Config {
+            default_zone: "public".into(),
+            ..Config::default()
+        };
+        for (n, x) in zones {
+            let path = format!("/usr/lib/firewalld/zones/{n}.xml");
+            c.zones.insert(n.to_string(), (path, x.to_string()));
+        }
+        for (n, x) in policies {
+            let path = format!("/etc/firewalld/policies/{n}.xml");
+            c.policies.insert(n.to_string(), (path, x.to_string()));
+        }
+        let ssh = ("/usr/lib/firewalld/services/ssh.xml".into(), SSH.into());
+        c.services.insert("ssh".into(), ssh);
+        c
+    }
 }
 
 #[cfg(test)]

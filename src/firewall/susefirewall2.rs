@@ -4,6 +4,11 @@
 //! (`/etc/sysconfig/SuSEfirewall2.d/services/NAME`, `TCP="..."`), `FW_SERVICES_ACCEPT_EXT`,
 //! `FW_SERVICES_DROP_EXT`/`REJECT_EXT`, `FW_TRUSTED_NETS`, and `FW_PROTECT_FROM_INT`. Compiled
 //! into chains and evaluated like any other rule set.
+//!
+//! The way out: the SuSEfirewall2 script sets OUTPUT's policy to ACCEPT and none of its
+//! settings filter outbound TCP (`FW_SERVICES_*`, `FW_TRUSTED_NETS` and the zones are input
+//! chains; `FW_IPv6_REJECT_OUTGOING` and stateless IPv6 accept TCP first). Only the script
+//! named by `FW_CUSTOMRULES` can add output rules, and it is not evaluated.
 
 use std::collections::BTreeMap;
 
@@ -29,15 +34,23 @@ pub fn compile(cfg: &Config) -> Ruleset {
     let vars = shell_vars::parse(&cfg.sysconfig);
     let get = |k: &str| shell_vars::get(&vars, k).unwrap_or("").to_string();
     let mut rs = Ruleset::new(FIREWALL);
+    // FW_IPv6="no": the script sets no ip6tables rules at all.
+    let families = if get("FW_IPv6") == "no" {
+        vec![Family::V4]
+    } else {
+        vec![Family::V4, Family::V6]
+    };
     let input = rs.chain_mut(TABLE, "INPUT");
     rs.bases.push(Base {
         chain: input,
         hook: Hook::Input,
         priority: 0,
-        families: vec![Family::V4, Family::V6],
+        families: families.clone(),
         policy: Policy::Drop,
         device: None,
     });
+    let custom = custom_rules(&get("FW_CUSTOMRULES"));
+    output_chain(&mut rs, families, custom.clone());
     let mut top = vec![
         rule(
             vec![Cond::InIface {
@@ -56,6 +69,19 @@ pub fn compile(cfg: &Config) -> Ruleset {
             "established connections accepted",
         ),
     ];
+    if let v6 @ ("drop" | "reject") = get("FW_IPv6").as_str() {
+        // Stateless IPv6: only replies (ACK set) and some ICMPv6 get in.
+        top.push(rule(
+            vec![Cond::Family(Family::V6)],
+            if v6 == "drop" {
+                Action::Drop
+            } else {
+                Action::Reject
+            },
+            &format!("FW_IPv6={v6}: new IPv6 connections are refused"),
+        ));
+    }
+    top.extend(custom);
     for (zone, var) in [
         ("int", "FW_DEV_INT"),
         ("dmz", "FW_DEV_DMZ"),
@@ -154,6 +180,41 @@ pub fn compile(cfg: &Config) -> Ruleset {
         rs.chains[c].rules = rules;
     }
     rs
+}
+
+/// The script FW_CUSTOMRULES names runs inside SuSEfirewall2 and may add rules to any chain:
+/// a verdict this tool cannot follow, in both directions.
+fn custom_rules(path: &str) -> Option<Rule> {
+    (!path.is_empty()).then(|| {
+        rule(
+            vec![],
+            Action::Unknown(
+                "the custom rules script is not evaluated; it may add input and output rules"
+                    .into(),
+            ),
+            &format!("FW_CUSTOMRULES=\"{path}\""),
+        )
+    })
+}
+
+/// OUTPUT as the script leaves it: policy ACCEPT, loopback accepted, nothing else filtered.
+fn output_chain(rs: &mut Ruleset, families: Vec<Family>, custom: Option<Rule>) {
+    let output = rs.chain_mut(TABLE, "OUTPUT");
+    rs.bases.push(Base {
+        chain: output,
+        hook: Hook::Output,
+        priority: 0,
+        families,
+        policy: Policy::Accept,
+        device: None,
+    });
+    let mut rules: Vec<Rule> = custom.into_iter().collect();
+    rules.push(rule(
+        vec![],
+        Action::Accept,
+        "SuSEfirewall2 lets every connection this machine opens out (OUTPUT policy ACCEPT; no FW_* setting filters outbound TCP)",
+    ));
+    rs.chains[output].rules = rules;
 }
 
 fn rule(conds: Vec<Cond>, action: Action, text: &str) -> Rule {
@@ -293,5 +354,68 @@ mod tests {
         assert_eq!(v(s, 22), Verdict::Conditional);
         let s = "FW_SERVICES_ACCEPT_EXT=\"0/0,tcp,22\"\n";
         assert_eq!(v(s, 22), Verdict::Accepted);
+    }
+
+    fn compiled(sysconfig: &str) -> Ruleset {
+        compile(&Config {
+            sysconfig: sysconfig.into(),
+            ..Config::default()
+        })
+    }
+
+    /// Outbound connections and sshd's replies are let out, by the rule that says why; the
+    /// inbound zone rules do not touch the way out.
+    #[test]
+    fn output_is_open() {
+        use super::super::egress::{Question, evaluate_connect, evaluate_out};
+        let rs = compiled(
+            "FW_DEV_EXT=\"any\"\nFW_SERVICES_EXT_TCP=\"22\"\nFW_SERVICES_REJECT_EXT=\"0/0,tcp,443\"\n",
+        );
+        for fam in [Family::V4, Family::V6] {
+            let a = evaluate_connect(&rs, fam, 443, None);
+            assert_eq!(a.verdict, Verdict::Accepted, "{a:?}");
+            assert!(
+                a.accepted_by[0].text.contains("OUTPUT policy ACCEPT"),
+                "{a:?}"
+            );
+            let r = evaluate_out(&rs, fam, &Question::Reply { port: 22 });
+            assert_eq!(r.verdict, Verdict::Accepted);
+        }
+        // FW_SERVICES_REJECT_EXT limits what gets in, not what goes out.
+        assert_eq!(evaluate(&rs, Family::V4, 443).verdict, Verdict::Blocked);
+    }
+
+    /// FW_CUSTOMRULES names a script that may add rules anywhere: both directions are
+    /// undetermined, naming the variable.
+    #[test]
+    fn custom_rules_are_not_evaluated() {
+        use super::super::egress::evaluate_connect;
+        let rs = compiled(
+            "FW_SERVICES_EXT_TCP=\"22\"\nFW_CUSTOMRULES=\"/etc/sysconfig/scripts/SuSEfirewall2-custom\"\n",
+        );
+        let a = evaluate_connect(&rs, Family::V4, 443, None);
+        assert_eq!(a.verdict, Verdict::Undetermined, "{a:?}");
+        assert!(a.unknowns[0].contains("FW_CUSTOMRULES"), "{a:?}");
+        assert_eq!(evaluate(&rs, Family::V4, 22).verdict, Verdict::Undetermined);
+        let rs = compiled("FW_SERVICES_EXT_TCP=\"22\"\nFW_CUSTOMRULES=\"\"\n");
+        assert_eq!(evaluate(&rs, Family::V4, 22).verdict, Verdict::Accepted);
+    }
+
+    /// FW_IPv6: "no" loads no IPv6 rules; "drop" and "reject" refuse new IPv6 connections in
+    /// and still let TCP out.
+    #[test]
+    fn ipv6_modes() {
+        use super::super::egress::evaluate_connect;
+        let rs = compiled("FW_SERVICES_EXT_TCP=\"22\"\nFW_IPv6=\"no\"\n");
+        assert!(evaluate(&rs, Family::V6, 80).no_rules);
+        assert!(evaluate_connect(&rs, Family::V6, 443, None).no_rules);
+        assert_eq!(evaluate(&rs, Family::V4, 80).verdict, Verdict::Blocked);
+        for mode in ["drop", "reject"] {
+            let rs = compiled(&format!("FW_SERVICES_EXT_TCP=\"22\"\nFW_IPv6=\"{mode}\"\n"));
+            assert_eq!(evaluate(&rs, Family::V6, 22).verdict, Verdict::Blocked);
+            assert_eq!(evaluate(&rs, Family::V4, 22).verdict, Verdict::Accepted);
+            let a = evaluate_connect(&rs, Family::V6, 443, None);
+            assert_eq!(a.verdict, Verdict::Accepted);
+        }
     }
 }

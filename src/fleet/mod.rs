@@ -5,9 +5,11 @@
 pub mod csv;
 pub mod html;
 pub mod human;
+pub mod json;
 pub mod model;
 pub mod read;
 
+use std::io::{self, Write};
 use std::path::PathBuf;
 
 pub use model::Fleet;
@@ -29,26 +31,53 @@ pub struct FleetConfig {
     pub output: Option<PathBuf>,
 }
 
-/// Reads every report the inputs name and builds the fleet model.
+/// Reads every report the inputs name and builds the fleet model (no check rows).
 pub fn load(inputs: &[PathBuf]) -> Result<Fleet, read::InputError> {
     let files = read::list_inputs(inputs)?;
-    // One report at a time: each is folded into the model and dropped, so memory holds the
-    // model, not ten thousand parsed reports.
-    Ok(model::build(files.iter().map(|p| read::read_one(p))))
+    Ok(model::build(reads(&files)))
 }
 
-/// Renders the model in `format`.
-pub fn render(fleet: &Fleet, format: FleetFormat) -> String {
+/// How many parsed reports may wait between the reading thread and the one writing the view.
+const READ_AHEAD: usize = 32;
+
+/// The reports of `files`, in order, read and parsed on a thread of their own while the caller
+/// folds each into the model (and, for json and csv, writes it out) and drops it: memory holds
+/// the model and a few reports, not ten thousand, and parsing overlaps writing.
+pub fn reads(files: &[PathBuf]) -> impl Iterator<Item = read::Read> + use<> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD);
+    let files: std::sync::Arc<[PathBuf]> = files.into();
+    let shared = files.clone();
+    let reader = std::thread::Builder::new()
+        .name("fleet-read".into())
+        .spawn(move || {
+            crate::output::leave_signals_to_main_thread();
+            for p in shared.iter() {
+                // The receiver gone (the output failed): stop reading.
+                if tx.send(read::read_one(p)).is_err() {
+                    break;
+                }
+            }
+        });
+    // No thread could be made: the caller's thread reads them.
+    let inline = if reader.is_ok() { 0 } else { files.len() };
+    let own = (0..inline).map(move |i| read::read_one(&files[i]));
+    rx.into_iter().chain(own)
+}
+
+/// Reads the reports of `files` and writes the fleet view in `format` to `out`; returns the
+/// model for the exit status. JSON and CSV are written while the reports are read.
+pub fn write(files: &[PathBuf], format: FleetFormat, out: &mut dyn Write) -> io::Result<Fleet> {
     match format {
-        FleetFormat::Human => human::render(fleet),
-        FleetFormat::Json => {
-            let mut s = serde_json::to_string_pretty(fleet).unwrap_or_else(|e| {
-                format!("{{\"error\": \"fleet could not be serialised: {e}\"}}")
-            });
-            s.push('\n');
-            s
+        FleetFormat::Json => json::write(reads(files), out),
+        FleetFormat::Csv => csv::write(reads(files), out),
+        FleetFormat::Human | FleetFormat::Html => {
+            let fleet = model::build(reads(files));
+            let text = match format {
+                FleetFormat::Human => human::render(&fleet),
+                _ => html::render(&fleet),
+            };
+            out.write_all(text.as_bytes())?;
+            Ok(fleet)
         }
-        FleetFormat::Csv => csv::render(fleet),
-        FleetFormat::Html => html::render(fleet),
     }
 }

@@ -7,7 +7,7 @@ use std::os::unix::ffi::OsStrExt;
 
 use serde::Serialize;
 
-use super::read::{HostReport, Read};
+use super::read::{Check, HostReport, Read};
 
 /// Version of the fleet JSON (schema/fleet.schema.json).
 pub const FLEET_SCHEMA_VERSION: u32 = 1;
@@ -69,6 +69,9 @@ pub struct StatusCounts {
     pub error: usize,
 }
 
+/// One host as the whole-fleet views need it. Its check rows are not kept here: the JSON and CSV
+/// views write them as each report is read ([`Builder::add`]), so memory holds the summary of
+/// ten thousand hosts, never their checks.
 #[derive(Debug, Clone, Serialize)]
 pub struct Host {
     /// The host name the report gives, else the file name.
@@ -83,7 +86,6 @@ pub struct Host {
     pub counts: StatusCounts,
     /// Problem keys of this host (warn, fail, error), waived ones included.
     pub problems: Vec<String>,
-    pub checks: Vec<HostCheck>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -134,81 +136,73 @@ fn counts_of(values: impl Iterator<Item = Option<String>>) -> Vec<Count> {
     out
 }
 
-/// Builds the model from what was read, in input order.
+/// Builds the model from what was read, in input order (check rows dropped).
 pub fn build(reads: impl IntoIterator<Item = Read>) -> Fleet {
-    let mut hosts = Vec::new();
-    let mut unreadable = Vec::new();
-    let mut problems: Vec<Problem> = Vec::new();
-    let mut by_key: HashMap<String, usize> = HashMap::new();
-    let mut reports = 0;
+    let mut b = Builder::default();
     for read in reads {
-        reports += 1;
+        b.add(read);
+    }
+    b.finish()
+}
+
+/// Folds host reports into the model one at a time.
+#[derive(Default)]
+pub struct Builder {
+    hosts: Vec<Host>,
+    unreadable: Vec<UnreadableOut>,
+    problems: Vec<Problem>,
+    by_key: HashMap<String, usize>,
+    reports: usize,
+}
+
+/// A problem line of one check: its key (finding code or check id), status and waived flag.
+type Keyed<'a> = (&'a str, &'a str, bool);
+
+/// With finding codes the problem lines are the unit; without them, the check is.
+fn problem_lines(c: &Check) -> Vec<Keyed<'_>> {
+    if c.findings.is_empty() {
+        if is_problem(&c.status) {
+            return vec![(c.id.as_str(), c.status.as_str(), c.waived.is_some())];
+        }
+        return Vec::new();
+    }
+    c.findings
+        .iter()
+        .filter(|f| is_problem(&f.status))
+        .map(|f| (f.code.as_str(), f.status.as_str(), f.waived.is_some()))
+        .collect()
+}
+
+impl Builder {
+    /// Folds one read into the model. For a host, gives back its index in `hosts` and its
+    /// check rows, for a renderer that writes them now (they are not kept).
+    pub fn add(&mut self, read: Read) -> Option<(usize, Vec<HostCheck>)> {
+        self.reports += 1;
         let (path, r) = match read {
             Read::Host(p, r) => (p, r),
             Read::Unreadable(u) => {
-                unreadable.push(UnreadableOut {
+                self.unreadable.push(UnreadableOut {
                     path: crate::text::escape_bytes(u.path.as_os_str().as_bytes()),
                     reason: u.reason,
                 });
-                continue;
+                return None;
             }
         };
-        let index = hosts.len();
+        let index = self.hosts.len();
         let path_shown = crate::text::escape_bytes(path.as_os_str().as_bytes());
-        let name = r.system.hostname.clone().unwrap_or_else(|| {
-            path.file_stem()
-                .map(|s| crate::text::escape_bytes(s.as_bytes()))
-                .unwrap_or_else(|| path_shown.clone())
-        });
         let mut counts = StatusCounts::default();
         let mut host_problems: Vec<String> = Vec::new();
         let mut checks = Vec::with_capacity(r.checks.len());
         for c in &r.checks {
-            match c.status.as_str() {
-                "pass" => counts.pass += 1,
-                "warn" => counts.warn += 1,
-                "fail" => counts.fail += 1,
-                "skip" => counts.skip += 1,
-                "error" => counts.error += 1,
-                _ => {}
-            }
-            // With finding codes the problem lines are the unit; without them, the check is.
-            let mut keyed: Vec<(String, &str, bool)> = Vec::new();
-            if c.findings.is_empty() {
-                if is_problem(&c.status) {
-                    keyed.push((c.id.clone(), c.status.as_str(), c.waived.is_some()));
-                }
-            } else {
-                for f in &c.findings {
-                    if is_problem(&f.status) {
-                        keyed.push((f.code.clone(), f.status.as_str(), f.waived.is_some()));
-                    }
-                }
-            }
+            counts.add(&c.status);
+            let keyed = problem_lines(c);
             let all_waived = !keyed.is_empty() && keyed.iter().all(|k| k.2);
             for (key, status, waived) in keyed {
-                if host_problems.contains(&key) {
+                if host_problems.iter().any(|k| k == key) {
                     continue;
                 }
-                let at = *by_key.entry(key.clone()).or_insert_with(|| {
-                    problems.push(Problem {
-                        key: key.clone(),
-                        check: c.id.clone(),
-                        status: status.to_string(),
-                        hosts: 0,
-                        waived: 0,
-                        host_index: Vec::new(),
-                    });
-                    problems.len() - 1
-                });
-                let p = &mut problems[at];
-                p.hosts += 1;
-                p.waived += usize::from(waived);
-                p.host_index.push(index);
-                if rank(status) > rank(&p.status) {
-                    p.status = status.to_string();
-                }
-                host_problems.push(key);
+                self.count_problem(key, &c.id, status, waived, index);
+                host_problems.push(key.to_string());
             }
             checks.push(HostCheck {
                 id: c.id.clone(),
@@ -217,53 +211,112 @@ pub fn build(reads: impl IntoIterator<Item = Read>) -> Fleet {
                 waived: all_waived,
             });
         }
-        hosts.push(Host {
+        let name = r.system.hostname.clone().unwrap_or_else(|| {
+            path.file_stem()
+                .map(|s| crate::text::escape_bytes(s.as_bytes()))
+                .unwrap_or_else(|| path_shown.clone())
+        });
+        self.hosts.push(Host {
             name,
             path: path_shown,
             ready: r.ready,
-            scenario: r.scenario.clone(),
-            matrix: r.matrix.clone(),
-            mode: r.mode.clone(),
             os: os_label(&r),
             kernel: r.system.kernel.release.clone(),
+            scenario: r.scenario,
+            matrix: r.matrix,
+            mode: r.mode,
             counts,
             problems: host_problems,
-            checks,
         });
+        Some((index, checks))
     }
-    problems.sort_by(|a, b| {
-        b.hosts
-            .cmp(&a.hosts)
-            .then_with(|| rank(&b.status).cmp(&rank(&a.status)))
-            .then_with(|| a.key.cmp(&b.key))
-    });
-    let scenarios = counts_of(hosts.iter().map(|h| h.scenario.clone()));
-    let matrices = counts_of(hosts.iter().map(|h| h.matrix.clone()));
-    let mut mixed = Vec::new();
-    if scenarios.len() > 1 {
-        mixed.push("scenario".to_string());
+
+    fn count_problem(&mut self, key: &str, check: &str, status: &str, waived: bool, host: usize) {
+        let at = match self.by_key.get(key) {
+            Some(&at) => at,
+            None => {
+                self.problems.push(Problem {
+                    key: key.to_string(),
+                    check: check.to_string(),
+                    status: status.to_string(),
+                    hosts: 0,
+                    waived: 0,
+                    host_index: Vec::new(),
+                });
+                self.by_key.insert(key.to_string(), self.problems.len() - 1);
+                self.problems.len() - 1
+            }
+        };
+        let p = &mut self.problems[at];
+        p.hosts += 1;
+        p.waived += usize::from(waived);
+        p.host_index.push(host);
+        if rank(status) > rank(&p.status) {
+            p.status = status.to_string();
+        }
     }
-    if matrices.len() > 1 {
-        mixed.push("matrix".to_string());
+
+    /// A host added so far, by the index [`Builder::add`] gave.
+    pub fn host(&self, index: usize) -> &Host {
+        &self.hosts[index]
     }
-    let ready = hosts.iter().filter(|h| h.ready).count();
-    Fleet {
-        fleet_schema_version: FLEET_SCHEMA_VERSION,
-        totals: Totals {
+
+    /// The model of everything added.
+    pub fn finish(self) -> Fleet {
+        let Builder {
+            hosts,
+            unreadable,
+            mut problems,
             reports,
-            hosts: hosts.len(),
-            ready,
-            not_ready: hosts.len() - ready,
-            unreadable: unreadable.len(),
-        },
-        problems,
-        scenarios,
-        matrices,
-        os: counts_of(hosts.iter().map(|h| h.os.clone())),
-        kernels: counts_of(hosts.iter().map(|h| h.kernel.clone())),
-        mixed,
-        hosts,
-        unreadable,
+            ..
+        } = self;
+        problems.sort_by(|a, b| {
+            b.hosts
+                .cmp(&a.hosts)
+                .then_with(|| rank(&b.status).cmp(&rank(&a.status)))
+                .then_with(|| a.key.cmp(&b.key))
+        });
+        let scenarios = counts_of(hosts.iter().map(|h| h.scenario.clone()));
+        let matrices = counts_of(hosts.iter().map(|h| h.matrix.clone()));
+        let mut mixed = Vec::new();
+        if scenarios.len() > 1 {
+            mixed.push("scenario".to_string());
+        }
+        if matrices.len() > 1 {
+            mixed.push("matrix".to_string());
+        }
+        let ready = hosts.iter().filter(|h| h.ready).count();
+        Fleet {
+            fleet_schema_version: FLEET_SCHEMA_VERSION,
+            totals: Totals {
+                reports,
+                hosts: hosts.len(),
+                ready,
+                not_ready: hosts.len() - ready,
+                unreadable: unreadable.len(),
+            },
+            problems,
+            scenarios,
+            matrices,
+            os: counts_of(hosts.iter().map(|h| h.os.clone())),
+            kernels: counts_of(hosts.iter().map(|h| h.kernel.clone())),
+            mixed,
+            hosts,
+            unreadable,
+        }
+    }
+}
+
+impl StatusCounts {
+    fn add(&mut self, status: &str) {
+        match status {
+            "pass" => self.pass += 1,
+            "warn" => self.warn += 1,
+            "fail" => self.fail += 1,
+            "skip" => self.skip += 1,
+            "error" => self.error += 1,
+            _ => {}
+        }
     }
 }
 

@@ -151,7 +151,19 @@ pub fn read_one(path: &Path) -> Read {
 
 fn read_capped(path: &Path) -> Result<Vec<u8>, String> {
     use std::io::Read as _;
-    let f = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
+    use std::os::unix::fs::OpenOptionsExt;
+    // Not blocking on open: a FIFO named *.json must not hang the controller (and `fleet`
+    // writes its output while it reads, with the terminating signals held).
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| format!("cannot open: {e}"))?;
+    match f.metadata() {
+        Ok(m) if m.is_file() => {}
+        Ok(_) => return Err("not a regular file".into()),
+        Err(e) => return Err(format!("cannot read: {e}")),
+    }
     let mut buf = Vec::new();
     f.take(MAX_REPORT_BYTES + 1)
         .read_to_end(&mut buf)

@@ -112,6 +112,9 @@ pub struct Listing {
     pub segments: Vec<Segment>,
     /// cpio bytes examined, after decompression.
     pub unpacked_bytes: u64,
+    /// The caller said it had seen enough ([`list_until`]) before the image ended: the rest
+    /// was neither decompressed nor checked.
+    pub stopped_early: bool,
 }
 
 impl Listing {
@@ -182,19 +185,37 @@ pub fn list_within<R: Read>(
     limits: &Limits,
     budget: &mut Budget,
 ) -> Result<Listing, InitramfsError> {
+    list_until(input, limits, budget, &mut |_| false)
+}
+
+/// [`list_within`] that stops reading as soon as `enough` (called once per entry, in archive
+/// order) answers true: the cpio stream is read front to back, so nothing after that point is
+/// decompressed. The listing then says `stopped_early`.
+pub fn list_until<R: Read>(
+    input: R,
+    limits: &Limits,
+    budget: &mut Budget,
+    enough: &mut dyn FnMut(&Entry) -> bool,
+) -> Result<Listing, InitramfsError> {
     let mut sink = Sink {
         parser: cpio::Parser::new(),
         limits: *limits,
         budget: *budget,
         failure: None,
         compression: Compression::None,
+        enough,
+        watched: 0,
+        stopped: false,
     };
     let result = list_into(PeekReader::new(input), &mut sink);
     budget.bytes_left = budget.bytes_left.saturating_sub(sink.parser.offset());
     result
 }
 
-fn list_into<R: Read>(mut src: PeekReader<R>, sink: &mut Sink) -> Result<Listing, InitramfsError> {
+fn list_into<R: Read>(
+    mut src: PeekReader<R>,
+    sink: &mut Sink<'_>,
+) -> Result<Listing, InitramfsError> {
     let mut segments: Vec<Segment> = Vec::new();
     // Entries listed before the current segment began.
     let mut seg_start = 0usize;
@@ -252,20 +273,27 @@ fn list_into<R: Read>(mut src: PeekReader<R>, sink: &mut Sink) -> Result<Listing
             last = Some(compression);
         }
         if let Some(s) = segments.last_mut() {
-            s.entries = sink.parser.entries().len() - seg_start;
+            s.entries = sink.listed() - seg_start;
+        }
+        if sink.stopped {
+            break;
         }
     }
-    if !sink.parser.at_boundary() {
+    if !sink.stopped && !sink.parser.at_boundary() {
         return Err(InitramfsError::Truncated);
     }
     if segments.is_empty() {
         return Err(InitramfsError::Empty);
     }
     let unpacked_bytes = sink.parser.offset();
+    let mut entries = std::mem::take(&mut sink.parser).into_entries();
+    // The piece that held the last entry wanted may have held more: they were not asked for.
+    entries.truncate(sink.watched);
     Ok(Listing {
-        entries: std::mem::take(&mut sink.parser).into_entries(),
+        entries,
         segments,
         unpacked_bytes,
+        stopped_early: sink.stopped,
     })
 }
 
@@ -294,16 +322,32 @@ fn detect(head: &[u8], offset: u64) -> Result<Compression, InitramfsError> {
 
 /// The parser behind a `Write`, so that every decoder can push into it; a failure is kept
 /// typed here while the decoder sees a plain I/O error.
-struct Sink {
+struct Sink<'a> {
     parser: cpio::Parser,
     limits: Limits,
     /// The run-wide budget as it stood when this image began.
     budget: Budget,
     failure: Option<InitramfsError>,
     compression: Compression,
+    /// Asked after each new entry whether the caller has seen enough.
+    enough: &'a mut dyn FnMut(&Entry) -> bool,
+    /// Entries already shown to `enough`.
+    watched: usize,
+    /// `enough` said yes: the decoder is stopped (by an I/O error it is given) and that is no
+    /// failure.
+    stopped: bool,
 }
 
-impl Sink {
+impl Sink<'_> {
+    /// Entries that count: all parsed ones, or up to the one after which `enough` said yes.
+    fn listed(&self) -> usize {
+        if self.stopped {
+            self.watched
+        } else {
+            self.parser.entries().len()
+        }
+    }
+
     fn push(&mut self, data: &[u8], stop_at_end: bool) -> Result<cpio::Fed, InitramfsError> {
         let after = self.parser.offset() + data.len() as u64;
         if after > self.limits.max_unpacked {
@@ -333,13 +377,18 @@ impl Sink {
                 limit: self.limits.max_entries,
             });
         }
+        let entries = self.parser.entries();
+        while !self.stopped && self.watched < entries.len() {
+            self.stopped = (self.enough)(&entries[self.watched]);
+            self.watched += 1;
+        }
         Ok(fed)
     }
 }
 
-impl Write for Sink {
+impl Write for Sink<'_> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        if self.failure.is_some() {
+        if self.failure.is_some() || self.stopped {
             return Err(io::Error::other("initramfs listing stopped"));
         }
         let result = self.push(data, false).and_then(|fed| {
@@ -353,6 +402,8 @@ impl Write for Sink {
             }
         });
         match result {
+            // Seen enough: the error only stops the decoder (decode() knows it was asked for).
+            Ok(_) if self.stopped => Err(io::Error::other("initramfs listing stopped")),
             Ok(n) => Ok(n),
             Err(e) => {
                 self.failure = Some(e);
@@ -376,7 +427,7 @@ fn feed_raw<R: Read>(src: &mut PeekReader<R>, sink: &mut Sink) -> Result<(), Ini
         }
         let fed = sink.push(buf, true)?;
         src.consume(fed.consumed);
-        if fed.foreign || fed.archive_end {
+        if fed.foreign || fed.archive_end || sink.stopped {
             return Ok(());
         }
     }
@@ -412,6 +463,9 @@ fn decode<R: Read>(
         Compression::Lz4Legacy => lz4_legacy::decode(src, sink),
         Compression::None => Ok(()),
     };
+    if sink.stopped {
+        return Ok(());
+    }
     if let Some(f) = sink.failure.take() {
         return Err(f);
     }
@@ -565,6 +619,73 @@ mod tests {
         broken[n / 2] ^= 0xff;
         broken.truncate(n - 8);
         assert!(list(&broken[..], &Limits::default()).is_err());
+    }
+
+    /// Once the caller has seen enough, nothing after is decompressed: a gzip stream whose
+    /// tail is corrupt lists up to the wanted entry, while a full listing fails on the tail.
+    /// The same holds for an uncompressed archive and for a later compressed segment.
+    #[test]
+    fn stops_once_enough_was_seen() {
+        // Content that does not compress, so that the cut lands well inside "c".
+        let noise: Vec<u8> = (0u32..20_000)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let a = archive(&[("a", b"1"), ("wanted", &[7u8; 4000]), ("c", &noise)]);
+        let mut img = gzip(&a);
+        let n = img.len();
+        img.truncate(n - 200);
+        assert!(list(&img[..], &Limits::default()).is_err());
+        let mut asked = 0;
+        let l = list_until(
+            &img[..],
+            &Limits::default(),
+            &mut Budget::unlimited(),
+            &mut |e| {
+                asked += 1;
+                e.path == b"wanted"
+            },
+        )
+        .unwrap();
+        assert!(l.stopped_early);
+        assert_eq!(names(&l), ["a", "wanted"]);
+        assert_eq!(asked, 2);
+        assert!(l.unpacked_bytes < a.len() as u64);
+
+        let mut raw = archive(&[("wanted", b"")]);
+        raw.extend_from_slice(b"not an archive");
+        let l = list_until(
+            &raw[..],
+            &Limits::default(),
+            &mut Budget::unlimited(),
+            &mut |e| e.path == b"wanted",
+        )
+        .unwrap();
+        assert!(l.stopped_early);
+        assert_eq!(l.segments.len(), 1);
+
+        let mut two = archive(&[("early", b"")]);
+        two.extend(gzip(&archive(&[("wanted", b""), ("late", b"")])));
+        two.extend_from_slice(b"junk after");
+        let l = list_until(
+            &two[..],
+            &Limits::default(),
+            &mut Budget::unlimited(),
+            &mut |e| e.path == b"wanted",
+        )
+        .unwrap();
+        assert_eq!(names(&l), ["early", "wanted"]);
+        assert_eq!(l.segments.len(), 2);
+        assert_eq!(l.segments[1].entries, 1);
+        // Never enough: the whole image, as list_within.
+        let l = list_until(
+            &a[..],
+            &Limits::default(),
+            &mut Budget::unlimited(),
+            &mut |_| false,
+        )
+        .unwrap();
+        assert!(!l.stopped_early);
+        assert_eq!(names(&l), ["a", "wanted", "c"]);
     }
 
     /// Unknown data after a complete archive is reported with its offset.

@@ -87,6 +87,10 @@ pub struct Limits {
     pub data_disk_count_max: Option<u32>,
     /// Free space needed where the agent is installed (`--install-dir`).
     pub install_space_gib: Option<f64>,
+    /// Fewest CPU cores the virtual machine may have (Azure-to-Azure VM sizes).
+    pub vm_cores_min: Option<u32>,
+    /// Least memory the virtual machine may have, in MiB.
+    pub vm_memory_min_mib: Option<u64>,
     /// Where these numbers come from.
     pub source: Option<String>,
 }
@@ -120,6 +124,12 @@ impl Limits {
                 "{} MiB free for the agent's installation",
                 (v * 1024.0).round()
             ));
+        }
+        if let Some(v) = self.vm_cores_min {
+            out.push(format!("at least {v} CPU cores"));
+        }
+        if let Some(v) = self.vm_memory_min_mib {
+            out.push(format!("at least {v} MiB of memory"));
         }
         out
     }

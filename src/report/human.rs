@@ -185,6 +185,13 @@ fn write_check(out: &mut String, c: &CheckResult, opts: RenderOptions) {
             }
         );
     }
+    for f in c.findings.iter().filter(|f| f.code.contains('/')) {
+        let waived = match &f.waived {
+            Some(w) if c.waived.is_none() => format!(" (waived until {})", clean(&w.expires)),
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "        [{}] {}{waived}", f.code, label(f.status));
+    }
     for d in c.details.iter().take(MAX_DETAILS) {
         let _ = writeln!(out, "        {}", clean(d));
     }

@@ -160,9 +160,51 @@ pub struct CheckResult {
     /// read it; the JSON report's `ready` says it for the whole machine.
     #[serde(skip)]
     pub blocks_ready: bool,
-    /// Set by a waiver (the status is kept); absent when not waived.
+    /// Set by a waiver (the status is kept); absent when not waived. A check is waived when a
+    /// waiver names its id, or when waivers cover every one of its problem lines.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waived: Option<crate::waivers::Waived>,
+    /// Each problem line with its finding code (SPEC.md, second round); empty for pass and skip.
+    /// A line the check has not named yet carries the check id as its code here and is left
+    /// out of the JSON (whose codes are all `CHECK-ID/name`); it still keeps the check from
+    /// being waived by finding codes alone. Absent from the JSON when no line is named.
+    #[serde(serialize_with = "ser_named", skip_serializing_if = "no_named")]
+    pub findings: Vec<FindingLine>,
+}
+
+fn no_named(lines: &[FindingLine]) -> bool {
+    !lines.iter().any(|l| l.code.contains('/'))
+}
+
+fn ser_named<S: serde::Serializer>(lines: &[FindingLine], ser: S) -> Result<S::Ok, S::Error> {
+    ser.collect_seq(lines.iter().filter(|l| l.code.contains('/')))
+}
+
+/// One problem line of a check in the report.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FindingLine {
+    /// `CHECK-ID/name`; the check id alone for a problem the check has not named yet.
+    pub code: String,
+    #[serde(serialize_with = "ser_status")]
+    pub status: Status,
+    pub text: String,
+    pub waived: Option<crate::waivers::Waived>,
+}
+
+impl FindingLine {
+    /// The problem lines of `finding`, as the check `def` reports them.
+    pub fn of(def: &crate::checks::CheckDef, finding: &crate::checks::Finding) -> Vec<FindingLine> {
+        finding
+            .problem_lines()
+            .into_iter()
+            .map(|(code, status, text)| FindingLine {
+                code: def.full_code(code),
+                status,
+                text: text.to_string(),
+                waived: None,
+            })
+            .collect()
+    }
 }
 
 fn ser_status<S: serde::Serializer>(s: &Status, ser: S) -> Result<S::Ok, S::Error> {

@@ -8,3 +8,8 @@ bash tests/data/fetch-hosts-corpus.sh >/dev/null
 # (/usr/libexec/netplan/generate --root-dir, never applied) and its example files are the
 # oracle for netplan files.
 apt_need netplan.io
+# tests/suite/nm_keyfile.rs nm_keyfile_differential: libnm's own keyfile reader (the NM 1.0
+# typelib through Debian's python3-gi; no daemon) is the oracle for NetworkManager keyfiles.
+# tests/data/nm-keyfile-oracle.py runs it with /usr/bin/python3, the interpreter python3-gi
+# belongs to.
+apt_need gir1.2-nm-1.0 python3-gi

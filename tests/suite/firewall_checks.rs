@@ -563,3 +563,82 @@ fn forced_tunnel_from_image_files() {
     let (_, c) = egress(&t, &a2a);
     assert_eq!(c["status"], "pass", "{c:#}");
 }
+
+/// SLES 12 with SuSEfirewall2.service enabled and `sysconfig` as /etc/sysconfig/SuSEfirewall2.
+fn sles12_susefirewall2(sysconfig: &str) -> Tree {
+    let t = Tree::new();
+    t.x86_64()
+        .file(
+            "/etc/os-release",
+            "NAME=\"SLES\"\nVERSION=\"12-SP3\"\nVERSION_ID=\"12.3\"\nID=\"sles\"\n",
+        )
+        .file("/usr/lib/systemd/systemd", "")
+        .file(
+            "/usr/lib/systemd/system/SuSEfirewall2.service",
+            "[Service]\nExecStart=/usr/sbin/SuSEfirewall2 boot_setup\n[Install]\nWantedBy=SuSEfirewall2_init.service\n",
+        )
+        .symlink(
+            "/etc/systemd/system/multi-user.target.wants/SuSEfirewall2.service",
+            "/usr/lib/systemd/system/SuSEfirewall2.service",
+        )
+        .file("/etc/services", "ssh             22/tcp\nhttps           443/tcp\n")
+        .file("/etc/sysconfig/SuSEfirewall2", sysconfig);
+    t
+}
+
+/// SuSEfirewall2 from its package's own sysconfig template (tests/data/susefirewall2): nothing
+/// is opened inbound, so ssh.firewall fails, while every connection out is let out by the
+/// OUTPUT policy the script sets, which the details say; a FW_CUSTOMRULES script makes both
+/// checks warnings that name it; opening ssh in the template passes ssh.firewall.
+#[test]
+fn susefirewall2_template_output() {
+    let template = std::fs::read_to_string(
+        crate::common::repo().join("tests/data/susefirewall2/SuSEfirewall2.sysconfig"),
+    )
+    .unwrap();
+    let args = ["--scenario", "azure-to-azure"];
+    let t = sles12_susefirewall2(&template);
+    let (_, c) = egress(&t, &args);
+    assert_eq!(c["status"], "pass", "{c:#}");
+    let d = c["details"].to_string();
+    assert!(
+        d.contains(
+            "SuSEfirewall2 lets every connection this machine opens out (OUTPUT policy ACCEPT"
+        ),
+        "{d}"
+    );
+    let (_, r) = check_root(t.path(), &["--only", "ssh.firewall"]);
+    let ssh = check(&r, "ssh.firewall");
+    assert_eq!(ssh["status"], "fail", "{ssh:#}");
+    assert!(!ssh["summary"].to_string().contains("replies"), "{ssh:#}");
+
+    let custom = template.replace(
+        "FW_CUSTOMRULES=\"\"\n",
+        "FW_CUSTOMRULES=\"/etc/sysconfig/scripts/SuSEfirewall2-custom\"\n",
+    );
+    assert_ne!(custom, template, "the template changed shape");
+    let t = sles12_susefirewall2(&custom);
+    let (_, c) = egress(&t, &args);
+    assert_eq!(c["status"], "warn", "{c:#}");
+    let s = c["summary"].as_str().unwrap();
+    assert!(s.contains("FW_CUSTOMRULES"), "{s}");
+    let (_, r) = check_root(t.path(), &["--only", "ssh.firewall"]);
+    assert_eq!(status(&r, "ssh.firewall"), "warn");
+
+    let ssh_open = template.replace(
+        "FW_SERVICES_EXT_TCP=\"\"\n",
+        "FW_SERVICES_EXT_TCP=\"ssh\"\n",
+    );
+    let t = sles12_susefirewall2(&ssh_open);
+    let (_, r) = check_root(
+        t.path(),
+        &[
+            "--only",
+            "ssh.firewall,net.egress-firewall",
+            "--scenario",
+            "azure-to-azure",
+        ],
+    );
+    assert_eq!(status(&r, "ssh.firewall"), "pass", "{r:#}");
+    assert_eq!(status(&r, "net.egress-firewall"), "pass", "{r:#}");
+}

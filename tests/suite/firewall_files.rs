@@ -185,6 +185,82 @@ fn firewalld_output_direct_rules() {
     assert_eq!(status(&r, "net.egress-firewall"), "pass", "{r:#}");
 }
 
+/// firewalld policies: the package's own policies (allow-host-ipv6: ANY to HOST, ICMPv6 only)
+/// change neither direction; a policy from HOST to ANY in /etc/firewalld/policies that rejects
+/// all but HTTPS to one Service Tags range lets Site Recovery out and blocks Storage (named),
+/// and is a warning without the tags file; the same name in /etc overrides a shipped policy;
+/// a policy into HOST with target DROP makes ssh.firewall a warning naming it.
+#[test]
+fn firewalld_policies() {
+    let shipped = deb("firewalld").join("usr/lib/firewalld/policies");
+    let names: Vec<String> = std::fs::read_dir(&shipped)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"allow-host-ipv6.xml".to_string()),
+        "{names:?}"
+    );
+    let tags = common::repo()
+        .join("tests/data/service_tags/ServiceTags_Public_test.json")
+        .display()
+        .to_string();
+    let a2a = [
+        "--only",
+        "net.egress-firewall,ssh.firewall",
+        "--scenario",
+        "azure-to-azure",
+        "--service-tags",
+        tags.as_str(),
+        "--source-region",
+        "westeurope",
+        "--target-region",
+        "westeurope",
+    ];
+    let t = firewalld_root("public");
+    assert!(
+        t.path()
+            .join("usr/lib/firewalld/policies/allow-host-ipv6.xml")
+            .exists()
+    );
+    let (_, r) = check_root(t.path(), &a2a);
+    assert_eq!(status(&r, "net.egress-firewall"), "pass", "{r:#}");
+    assert_eq!(status(&r, "ssh.firewall"), "pass", "{r:#}");
+    let out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<policy target=\"REJECT\" priority=\"-10\">\n  <ingress-zone name=\"HOST\"/>\n  <egress-zone name=\"ANY\"/>\n  <rule family=\"ipv4\">\n    <destination address=\"198.51.100.0/24\"/>\n    <port port=\"443\" protocol=\"tcp\"/>\n    <accept/>\n  </rule>\n</policy>\n";
+    t.file("/etc/firewalld/policies/egress-https.xml", out);
+    let (_, r) = check_root(t.path(), &a2a);
+    let c = check(&r, "net.egress-firewall");
+    assert_eq!(c["status"], "fail", "{c:#}");
+    let s = c["summary"].as_str().unwrap();
+    assert!(s.contains("(Storage) TCP 443 is blocked"), "{s}");
+    assert!(s.contains("policy egress-https"), "{s}");
+    assert!(!s.contains("(AzureSiteRecovery)"), "{s}");
+    assert_eq!(status(&r, "ssh.firewall"), "pass", "{r:#}");
+    // Without addresses the destination rule decides: a warning naming it.
+    let (_, r) = check_root(t.path(), &a2a[..4]);
+    let c = check(&r, "net.egress-firewall");
+    assert_eq!(c["status"], "warn", "{c:#}");
+    assert!(
+        c["summary"].to_string().contains("198.51.100.0/24"),
+        "{c:#}"
+    );
+    // The /etc file of a shipped policy's name replaces it.
+    let ipv6 = std::fs::read_to_string(shipped.join("allow-host-ipv6.xml")).unwrap();
+    t.file(
+        "/etc/firewalld/policies/allow-host-ipv6.xml",
+        ipv6.replace("target=\"CONTINUE\"", "target=\"DROP\""),
+    );
+    let (_, r) = check_root(t.path(), &a2a);
+    let ssh = check(&r, "ssh.firewall");
+    assert_eq!(ssh["status"], "warn", "{ssh:#}");
+    assert!(
+        ssh["summary"]
+            .to_string()
+            .contains("policy allow-host-ipv6"),
+        "{ssh:#}"
+    );
+}
+
 /// Port 20004 added to the public zone in /etc/firewalld overrides the shipped zone; with
 /// --multi-vm a blocked port fails; an interface bound to another zone makes it partial.
 #[test]

@@ -728,6 +728,68 @@ const EGRESS_DESTS: &[(&str, bool)] = &[
     ("203.0.113.13", false),
 ];
 
+// IPv6: the same endpoints at addresses inside the IPv6 prefixes of the same regional tags
+// (2001:db8::/32, the documentation prefix, only inside the namespaces the test creates), and
+// destination prefixes that, index for index, are definite or split a tag as EGRESS_DESTS do.
+const EGRESS_ENDPOINTS_V6: &[(&str, &str)] = &[
+    (
+        "the Site Recovery service (AzureSiteRecovery)",
+        "2001:db8:1::2",
+    ),
+    ("Site Recovery monitoring (EventHub)", "2001:db8:2::9"),
+    (
+        "Entra ID (authentication) (AzureActiveDirectory)",
+        "2001:db8:aad::130",
+    ),
+    ("the cache storage account (Storage)", "2001:db8:3::2"),
+    ("Key Vault (AzureKeyVault)", "2001:db8:4::9"),
+    (
+        "Azure Automation (GuestAndHybridManagement)",
+        "2001:db8:5::13",
+    ),
+];
+
+const EGRESS_DESTS_V6: &[(&str, bool)] = &[
+    ("2001:db8::/32", true),
+    ("2001:db8:1::/48", true),
+    ("2001:db8:2::/48", true),
+    ("2001:db8:aad::/48", true),
+    ("2001:db8:3::/64", true),
+    ("2001:db8:4::/47", true),
+    ("2001:db8::/46", true),
+    ("2001:db8:5::/64", true),
+    ("2001:db8:1::2/128", false),
+    ("2001:db8:5::13", false),
+];
+
+/// The address family a generated output rule set is written for.
+#[derive(Clone, Copy)]
+struct Fam {
+    dests: &'static [(&'static str, bool)],
+    /// The iprange / interval set, wholly covering the Site Recovery and monitoring tags.
+    range: &'static str,
+    /// nftables' address match (`ip`, `ip6`) and set type.
+    nft: &'static str,
+    set_type: &'static str,
+    v6: bool,
+}
+
+const V4: Fam = Fam {
+    dests: EGRESS_DESTS,
+    range: "198.51.100.0-198.51.100.15",
+    nft: "ip",
+    set_type: "ipv4_addr",
+    v6: false,
+};
+
+const V6: Fam = Fam {
+    dests: EGRESS_DESTS_V6,
+    range: "2001:db8:1::-2001:db8:2:0:ffff:ffff:ffff:ffff",
+    nft: "ip6",
+    set_type: "ipv6_addr",
+    v6: true,
+};
+
 #[derive(Debug, Clone)]
 enum OM {
     Proto(&'static str),
@@ -867,7 +929,7 @@ fn gen_out_case(seed: u64) -> OCase {
     }
 }
 
-fn ipt_out_rule(chain: &str, r: &OR) -> String {
+fn ipt_out_rule(chain: &str, r: &OR, f: Fam) -> String {
     let mut s = format!("-A {chain}");
     let mut proto = "tcp";
     for m in &r.ms {
@@ -889,9 +951,9 @@ fn ipt_out_rule(chain: &str, r: &OR) -> String {
             OM::OutLo => "-o lo".into(),
             OM::NotOutLo => "! -o lo".into(),
             OM::OutVs => "-o vs".into(),
-            OM::Dst(d) => format!("-d {}", EGRESS_DESTS[*d].0),
-            OM::NotDst(d) => format!("! -d {}", EGRESS_DESTS[*d].0),
-            OM::DstRange => "-m iprange --dst-range 198.51.100.0-198.51.100.15".into(),
+            OM::Dst(d) => format!("-d {}", f.dests[*d].0),
+            OM::NotDst(d) => format!("! -d {}", f.dests[*d].0),
+            OM::DstRange => format!("-m iprange --dst-range {}", f.range),
         });
     }
     let target = match &r.t {
@@ -906,20 +968,23 @@ fn ipt_out_rule(chain: &str, r: &OR) -> String {
     s + &target
 }
 
-fn iptables_out_text(c: &OCase) -> String {
+/// IPv6 needs neighbour discovery out of the machine, whatever the case tests: ICMPv6 first.
+const ICMP6_OUT: &str = "-A OUTPUT -p ipv6-icmp -j ACCEPT\n";
+
+fn iptables_out_text(c: &OCase, f: Fam) -> String {
     let mut s = String::from("*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n");
     if let Some(d) = c.raw_drop {
         s.push_str(&format!(
             "-A OUTPUT -d {} -p tcp -m tcp --dport 443 -j DROP\n",
-            EGRESS_DESTS[d].0
+            f.dests[d].0
         ));
     }
     s.push_str("COMMIT\n*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n");
+    if f.v6 {
+        s.push_str("-A POSTROUTING -p ipv6-icmp -j ACCEPT\n");
+    }
     if let Some(d) = c.post_drop {
-        s.push_str(&format!(
-            "-A POSTROUTING -d {} -j DROP\n",
-            EGRESS_DESTS[d].0
-        ));
+        s.push_str(&format!("-A POSTROUTING -d {} -j DROP\n", f.dests[d].0));
     }
     s.push_str("COMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n");
     s.push_str(&format!(
@@ -929,13 +994,16 @@ fn iptables_out_text(c: &OCase) -> String {
     for u in 0..c.users.len() {
         s.push_str(&format!(":U{u} - [0:0]\n"));
     }
+    if f.v6 {
+        s.push_str(ICMP6_OUT);
+    }
     for r in &c.output {
-        s.push_str(&ipt_out_rule("OUTPUT", r));
+        s.push_str(&ipt_out_rule("OUTPUT", r, f));
         s.push('\n');
     }
     for (u, rules) in c.users.iter().enumerate() {
         for r in rules {
-            s.push_str(&ipt_out_rule(&format!("U{u}"), r));
+            s.push_str(&ipt_out_rule(&format!("U{u}"), r, f));
             s.push('\n');
         }
     }
@@ -943,7 +1011,7 @@ fn iptables_out_text(c: &OCase) -> String {
     s
 }
 
-fn nft_out_rule(r: &OR) -> String {
+fn nft_out_rule(r: &OR, f: Fam) -> String {
     let mut parts = Vec::new();
     let mut proto = "tcp";
     for m in &r.ms {
@@ -964,10 +1032,10 @@ fn nft_out_rule(r: &OR) -> String {
             OM::OutLo => "oifname \"lo\"".into(),
             OM::NotOutLo => "oifname != \"lo\"".into(),
             OM::OutVs => "oifname \"vs\"".into(),
-            OM::Dst(d) => format!("ip daddr {}", EGRESS_DESTS[*d].0),
-            OM::NotDst(d) => format!("ip daddr != {}", EGRESS_DESTS[*d].0),
+            OM::Dst(d) => format!("{} daddr {}", f.nft, f.dests[*d].0),
+            OM::NotDst(d) => format!("{} daddr != {}", f.nft, f.dests[*d].0),
             // A named interval set, declared in the table.
-            OM::DstRange => "ip daddr @dsts".into(),
+            OM::DstRange => format!("{} daddr @dsts", f.nft),
         });
     }
     parts.push(match &r.t {
@@ -982,36 +1050,45 @@ fn nft_out_rule(r: &OR) -> String {
     parts.join(" ")
 }
 
-fn nft_out_text(c: &OCase) -> String {
-    let mut s = String::from(
-        "flush ruleset\ntable inet t {\n  set dsts {\n    type ipv4_addr; flags interval;\n    elements = { 198.51.100.0-198.51.100.15 }\n  }\n",
+/// `table` is `inet` or, for IPv6, also `ip6`.
+fn nft_out_text(c: &OCase, f: Fam, table: &str) -> String {
+    let mut s = format!(
+        "flush ruleset\ntable {table} t {{\n  set dsts {{\n    type {}; flags interval;\n    elements = {{ {} }}\n  }}\n",
+        f.set_type, f.range
     );
+    let icmp6 = if f.v6 {
+        "    meta l4proto ipv6-icmp accept\n"
+    } else {
+        ""
+    };
     s.push_str("  chain rawout {\n    type filter hook output priority -300; policy accept;\n");
     if let Some(d) = c.raw_drop {
         s.push_str(&format!(
-            "    ip daddr {} tcp dport 443 drop\n",
-            EGRESS_DESTS[d].0
+            "    {} daddr {} tcp dport 443 drop\n",
+            f.nft, f.dests[d].0
         ));
     }
     s.push_str(
         "  }\n  chain post {\n    type filter hook postrouting priority 0; policy accept;\n",
     );
+    s.push_str(icmp6);
     if let Some(d) = c.post_drop {
-        s.push_str(&format!("    ip daddr {} drop\n", EGRESS_DESTS[d].0));
+        s.push_str(&format!("    {} daddr {} drop\n", f.nft, f.dests[d].0));
     }
     s.push_str("  }\n  chain output {\n");
     s.push_str(&format!(
         "    type filter hook output priority 0; policy {};\n",
         if c.policy_drop { "drop" } else { "accept" }
     ));
+    s.push_str(icmp6);
     for r in &c.output {
-        s.push_str(&format!("    {}\n", nft_out_rule(r)));
+        s.push_str(&format!("    {}\n", nft_out_rule(r, f)));
     }
     s.push_str("  }\n");
     for (u, rules) in c.users.iter().enumerate() {
         s.push_str(&format!("  chain u{u} {{\n"));
         for r in rules {
-            s.push_str(&format!("    {}\n", nft_out_rule(r)));
+            s.push_str(&format!("    {}\n", nft_out_rule(r, f)));
         }
         s.push_str("  }\n");
     }
@@ -1038,13 +1115,18 @@ fn egress_args() -> Vec<String> {
     .collect()
 }
 
-/// The tool's IPv4 answer per endpoint on one side: accepted, blocked, conditional, other.
-fn egress_answers(report: &serde_json::Value, side: &str) -> BTreeMap<&'static str, String> {
+/// The tool's answer for `family` (`IPv4`, `IPv6`) per endpoint on one side: accepted,
+/// blocked, conditional, other.
+fn egress_answers(
+    report: &serde_json::Value,
+    side: &str,
+    family: &str,
+) -> BTreeMap<&'static str, String> {
     let c = common::check(report, "net.egress-firewall");
     let details = c["details"].as_array().unwrap();
     let mut out = BTreeMap::new();
     for (name, _) in EGRESS_ENDPOINTS {
-        let head = format!("{name} TCP 443 {side}, IPv4: ");
+        let head = format!("{name} TCP 443 {side}, {family}: ");
         let line = details
             .iter()
             .filter_map(|d| d.as_str())
@@ -1065,27 +1147,110 @@ fn egress_answers(report: &serde_json::Value, side: &str) -> BTreeMap<&'static s
     out
 }
 
+/// The rule set of `case` for `family` (`iptables`, `nftables`) and address family `f`, loaded
+/// into the server namespace, and the same as boot files in a fixture root.
+fn load_egress_case(
+    pair: &NetPair,
+    family: &str,
+    f: Fam,
+    seed: u64,
+    case: &OCase,
+) -> (Tree, String) {
+    let (restore, unit, path) = match (family, f.v6) {
+        ("iptables", false) => (
+            "iptables-restore",
+            "iptables.service",
+            "/etc/sysconfig/iptables",
+        ),
+        ("iptables", true) => (
+            "ip6tables-restore",
+            "ip6tables.service",
+            "/etc/sysconfig/ip6tables",
+        ),
+        _ => ("nft", "nftables.service", "/etc/nftables.conf"),
+    };
+    if family == "iptables" {
+        let text = iptables_out_text(case, f);
+        pair.load(&[restore], &text)
+            .unwrap_or_else(|e| panic!("case {seed}: {restore} refused:\n{text}\n{e}"));
+        let unit_text = "[Service]\nExecStart=/usr/libexec/iptables/iptables.init start\n";
+        (boot_root(unit, unit_text, path, &text), text)
+    } else {
+        // IPv6 cases alternate between an inet and an ip6 table.
+        let table = if f.v6 && seed % 2 == 1 { "ip6" } else { "inet" };
+        let text = nft_out_text(case, f, table);
+        pair.load(&["nft", "-f", "-"], &text)
+            .unwrap_or_else(|e| panic!("case {seed}: nft refused:\n{text}\n{e}"));
+        let unit_text = "[Service]\nExecStart=/usr/sbin/nft -f /etc/nftables.conf\n";
+        (boot_root(unit, unit_text, path, &text), text)
+    }
+}
+
 fn run_egress_cases(family: &str, cases: std::ops::Range<u64>) {
+    run_egress_cases_for(family, V4, cases)
+}
+
+fn run_egress_cases_for(family: &str, f: Fam, cases: std::ops::Range<u64>) {
     if !is_root() {
         eprintln!("skipped: needs root to create network namespaces (CI runs as root)");
         return;
     }
+    // The generator decides definiteness by EGRESS_DESTS; the IPv6 table must agree.
+    let flags = |d: &[(&str, bool)]| d.iter().map(|x| x.1).collect::<Vec<_>>();
+    assert_eq!(flags(EGRESS_DESTS), flags(f.dests));
     let mut pair = NetPair::new(&[]);
-    pair.peer_listen(
-        &[
-            "198.51.100.9/24",
-            "198.51.100.130/24",
-            "203.0.113.2/24",
-            "203.0.113.9/24",
-            "203.0.113.13/24",
-        ],
-        &["203.0.113.1/24"],
-        &[443],
-    );
-    let targets: Vec<SocketAddr> = EGRESS_ENDPOINTS
+    let endpoints = if f.v6 {
+        // Both ends inside the test's namespaces; nodad: no wait for duplicate detection.
+        pair.peer_listen(
+            &[
+                "2001:db8:1::2/32 nodad",
+                "2001:db8:2::9/32 nodad",
+                "2001:db8:aad::130/32 nodad",
+                "2001:db8:3::2/32 nodad",
+                "2001:db8:4::9/32 nodad",
+                "2001:db8:5::13/32 nodad",
+            ],
+            &["2001:db8:ffff::1/32 nodad"],
+            &[443],
+        );
+        EGRESS_ENDPOINTS_V6
+    } else {
+        pair.peer_listen(
+            &[
+                "198.51.100.9/24",
+                "198.51.100.130/24",
+                "203.0.113.2/24",
+                "203.0.113.9/24",
+                "203.0.113.13/24",
+            ],
+            &["203.0.113.1/24"],
+            &[443],
+        );
+        EGRESS_ENDPOINTS
+    };
+    let ipv = if f.v6 { "IPv6" } else { "IPv4" };
+    let targets: Vec<SocketAddr> = endpoints
         .iter()
-        .map(|(_, a)| format!("{a}:443").parse().unwrap())
+        .map(|(_, a)| {
+            if f.v6 {
+                format!("[{a}]:443").parse().unwrap()
+            } else {
+                format!("{a}:443").parse().unwrap()
+            }
+        })
         .collect();
+    if f.v6 {
+        // The link is up for IPv4 already; wait until every IPv6 peer address answers once
+        // without rules.
+        let start = std::time::Instant::now();
+        while pair.reachable_from_server(&targets).contains(&false) {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(10),
+                "the IPv6 peer addresses never became reachable"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
     let args = egress_args();
     let mut stats: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut mismatches = Vec::new();
@@ -1093,25 +1258,7 @@ fn run_egress_cases(family: &str, cases: std::ops::Range<u64>) {
     for seed in cases {
         let case = gen_out_case(seed);
         pair.flush();
-        let (boot, text) = if family == "iptables" {
-            let v4 = iptables_out_text(&case);
-            pair.load(&["iptables-restore"], &v4)
-                .unwrap_or_else(|e| panic!("case {seed}: iptables-restore refused:\n{v4}\n{e}"));
-            let unit = "[Service]\nExecStart=/usr/libexec/iptables/iptables.init start\n";
-            (
-                boot_root("iptables.service", unit, "/etc/sysconfig/iptables", &v4),
-                v4,
-            )
-        } else {
-            let text = nft_out_text(&case);
-            pair.load(&["nft", "-f", "-"], &text)
-                .unwrap_or_else(|e| panic!("case {seed}: nft refused:\n{text}\n{e}"));
-            let unit = "[Service]\nExecStart=/usr/sbin/nft -f /etc/nftables.conf\n";
-            (
-                boot_root("nftables.service", unit, "/etc/nftables.conf", &text),
-                text,
-            )
-        };
+        let (boot, text) = load_egress_case(&pair, family, f, seed, &case);
         loaded += 1;
         let reach = pair.reachable_from_server(&targets);
         let exe = bin();
@@ -1125,8 +1272,8 @@ fn run_egress_cases(family: &str, cases: std::ops::Range<u64>) {
         let (_, booted) = common::check_root(boot.path(), &arg_refs);
         let mut bad = Vec::new();
         for (what, side, report) in [("live", "now", &live), ("--root", "after reboot", &booted)] {
-            let said = egress_answers(report, side);
-            for ((name, addr), ok) in EGRESS_ENDPOINTS.iter().zip(&reach) {
+            let said = egress_answers(report, side, ipv);
+            for ((name, addr), ok) in endpoints.iter().zip(&reach) {
                 let s = &said[name];
                 let kind = s.split('|').next().unwrap();
                 *stats
@@ -1155,7 +1302,7 @@ fn run_egress_cases(family: &str, cases: std::ops::Range<u64>) {
             mismatches.push(format!("case {seed}:\n{text}\n{}", bad.join("\n")));
         }
     }
-    eprintln!("egress {family}: {loaded} rule sets, answers {stats:?}");
+    eprintln!("egress {family} {ipv}: {loaded} rule sets, answers {stats:?}");
     assert!(
         mismatches.is_empty(),
         "{} of {loaded} rule sets disagree with the kernel:\n{}",
@@ -1182,6 +1329,21 @@ fn egress_iptables_rulesets_agree_with_kernel() {
 #[test]
 fn egress_nftables_rulesets_agree_with_kernel() {
     run_egress_cases("nftables", 3000..3060);
+}
+
+/// Generated ip6tables OUTPUT/POSTROUTING rule sets against the kernel over IPv6: the peer
+/// listens inside each tag's IPv6 prefix (2001:db8::/32, only in the test's namespaces); the
+/// IPv6 answers of net.egress-firewall, live and from /etc/sysconfig/ip6tables, must match.
+#[test]
+fn egress_ip6tables_rulesets_agree_with_kernel() {
+    run_egress_cases_for("iptables", V6, 4000..4040);
+}
+
+/// The same over IPv6 with nftables, in `inet` and `ip6` tables (`ip6 daddr`, an ipv6_addr
+/// interval set), live (nft -j) and from /etc/nftables.conf.
+#[test]
+fn egress_nftables_ipv6_rulesets_agree_with_kernel() {
+    run_egress_cases_for("nftables", V6, 5000..5040);
 }
 
 /// The reply path of ssh.firewall against the kernel: OUTPUT chains that drop sshd's replies
@@ -1260,9 +1422,9 @@ fn ssh_reply_path_agrees_with_kernel() {
 }
 
 /// Forced tunnelling, live: in a test namespace whose default route (main table, or another
-/// table as wg-quick sets it up) goes through a TUN device, net.egress-firewall warns in
-/// Azure-to-Azure quoting the networking guidance; a default route through a veth does not, and
-/// VMware scenarios are not concerned.
+/// table as wg-quick sets it up; OpenVPN's two /1 halves; an IPv6 default) goes through a TUN
+/// device, net.egress-firewall warns in Azure-to-Azure quoting the networking guidance; a
+/// default route through a veth does not, and VMware scenarios are not concerned.
 #[test]
 fn forced_tunnel_default_route_live() {
     if !is_root() {
@@ -1311,6 +1473,36 @@ fn forced_tunnel_default_route_live() {
     ns.ip("route replace default dev tun0");
     let c = run(&a2a);
     assert_eq!(c["status"], "warn", "{c:#}");
+    // OpenVPN's redirect-gateway def1: the two /1 halves through the tunnel, the default
+    // route left on eth0.
+    ns.ip("route replace default via 198.51.100.2 dev eth0");
+    ns.ip("route add 0.0.0.0/1 dev tun0");
+    ns.ip("route add 128.0.0.0/1 dev tun0");
+    let c = run(&a2a);
+    assert_eq!(c["status"], "warn", "{c:#}");
+    assert!(
+        c["summary"]
+            .to_string()
+            .contains("tun0 is a TUN/TAP device"),
+        "{c:#}"
+    );
+    ns.ip("route del 0.0.0.0/1 dev tun0");
+    ns.ip("route del 128.0.0.0/1 dev tun0");
+    let c = run(&a2a);
+    assert_eq!(c["status"], "pass", "{c:#}");
+    // An IPv6 default route through the tunnel (2001:db8::/32 only in this namespace).
+    ns.ip("-6 addr add 2001:db8:77::1/64 dev tun0 nodad");
+    ns.ip("-6 route add default dev tun0");
+    let c = run(&a2a);
+    assert_eq!(c["status"], "warn", "{c:#}");
+    let s = c["summary"].as_str().unwrap();
+    assert!(s.contains("IPv6"), "{s}");
+    assert!(
+        c["details"]
+            .to_string()
+            .contains("default route now, IPv6: tun0"),
+        "{c:#}"
+    );
     let c = run(&[
         "--only",
         "net.egress-firewall",
@@ -1319,4 +1511,111 @@ fn forced_tunnel_default_route_live() {
     ]);
     assert_eq!(c["status"], "pass", "{c:#}");
     assert!(!c["summary"].as_str().unwrap().contains("tunnel"), "{c:#}");
+}
+
+/// OUTPUT rule sets for the outbound half of mvc.port-20004 (iptables text, nftables text):
+/// policies, REJECT, ranges, multiport, negations, conntrack state, loopback-only accepts.
+const MVC_OUT_CASES: &[(&str, &str)] = &[
+    (
+        "-A OUTPUT -p tcp -m tcp --dport 20004 -j REJECT",
+        "tcp dport 20004 reject",
+    ),
+    (
+        "-A OUTPUT -p tcp -m tcp --dport 20000:20010 -j DROP",
+        "tcp dport 20000-20010 drop",
+    ),
+    (
+        "-A OUTPUT -p tcp -m multiport --dports 443,20004 -j ACCEPT\n-A OUTPUT -j DROP",
+        "tcp dport { 443, 20004 } accept\n    drop",
+    ),
+    (
+        "-A OUTPUT -p tcp -m tcp ! --dport 20004 -j DROP",
+        "tcp dport != 20004 drop",
+    ),
+    (
+        "-A OUTPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT\n-A OUTPUT -j DROP",
+        "ct state established accept\n    drop",
+    ),
+    (
+        "-A OUTPUT -m conntrack --ctstate NEW -p tcp -m tcp --dport 20004 -j ACCEPT\n-A OUTPUT -j REJECT",
+        "ct state new tcp dport 20004 accept\n    reject",
+    ),
+    (
+        "-A OUTPUT -o lo -j ACCEPT\n-A OUTPUT -p tcp -j DROP",
+        "oifname \"lo\" accept\n    meta l4proto tcp drop",
+    ),
+    ("-A OUTPUT -p udp -j DROP", "meta l4proto udp drop"),
+    (
+        "-A OUTPUT -p tcp -m tcp --dport 20005 -j DROP",
+        "tcp dport 20005 drop",
+    ),
+];
+
+/// mvc.port-20004's outbound answer (new connections to the other members on 20004) against
+/// the kernel: each rule set above, loaded with iptables-restore and with nft, live and as boot
+/// files, must say "accepted" exactly when the server's connection to the peer's 20004 is made.
+#[test]
+fn mvc_outbound_20004_agrees_with_kernel() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let mut pair = NetPair::new(&[]);
+    pair.peer_listen(&[], &[], &[20004]);
+    let target: Vec<SocketAddr> = vec![format!("{}:20004", netns::PEER_V4).parse().unwrap()];
+    let mut outcomes = BTreeMap::new();
+    for (i, (ipt, nft)) in MVC_OUT_CASES.iter().enumerate() {
+        for family in ["iptables", "nftables"] {
+            pair.flush();
+            let (text, boot) = if family == "iptables" {
+                let text =
+                    format!("*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n{ipt}\nCOMMIT\n");
+                pair.load(&["iptables-restore"], &text).unwrap();
+                let unit = "[Service]\nExecStart=/usr/libexec/iptables/iptables.init start\n";
+                let t = boot_root("iptables.service", unit, "/etc/sysconfig/iptables", &text);
+                (text, t)
+            } else {
+                let text = format!(
+                    "flush ruleset\ntable inet t {{\n  chain output {{\n    type filter hook output priority 0; policy accept;\n    {nft}\n  }}\n}}\n"
+                );
+                pair.load(&["nft", "-f", "-"], &text).unwrap();
+                let unit = "[Service]\nExecStart=/usr/sbin/nft -f /etc/nftables.conf\n";
+                let t = boot_root("nftables.service", unit, "/etc/nftables.conf", &text);
+                (text, t)
+            };
+            let ok = pair.reachable_from_server(&target)[0];
+            *outcomes.entry(ok).or_insert(0) += 1;
+            let live = mvc_report(&pair, &[]);
+            let (_, booted) = common::check_root(boot.path(), &["--only", "mvc.port-20004"]);
+            for (side, report) in [("now", &live), ("after reboot", &booted)] {
+                let c = common::check(report, "mvc.port-20004");
+                // The outbound half is in the details only when it does not pass.
+                let head = format!("outbound TCP 20004 {side}, IPv4: ");
+                let said = c["details"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter_map(|d| d.as_str())
+                    .find_map(|d| d.strip_prefix(head.as_str()))
+                    .unwrap_or("accepted (the outbound half passes)");
+                let summary = c["summary"].as_str().unwrap();
+                assert_eq!(
+                    summary.contains("outbound TCP 20004"),
+                    !said.starts_with("accepted ("),
+                    "{c:#}"
+                );
+                assert_eq!(
+                    said.starts_with("accepted") && !said.starts_with("accepted only"),
+                    ok,
+                    "case {i} {family} {side}: kernel {} but the tool says {said}\n{text}",
+                    if ok { "let it out" } else { "blocked it" }
+                );
+                assert!(
+                    said.starts_with("accepted") || said.starts_with("blocked"),
+                    "{said}"
+                );
+            }
+        }
+    }
+    assert_eq!(outcomes.len(), 2, "both outcomes exercised: {outcomes:?}");
 }

@@ -64,11 +64,26 @@ fn real_reports_and_unreadable_files() {
     ] {
         let v = save_report(d, name, &fixture(root), extra);
         ready += usize::from(v["ready"] == true);
+        // A problem is a finding code where the check names its problems, else the check.
         for c in v["checks"].as_array().unwrap() {
-            if ["warn", "fail", "error"].contains(&c["status"].as_str().unwrap()) {
-                *problems
-                    .entry(c["id"].as_str().unwrap().to_string())
-                    .or_default() += 1;
+            let bad = |s: &Value| ["warn", "fail", "error"].contains(&s.as_str().unwrap());
+            match c["findings"].as_array() {
+                Some(lines) => {
+                    let codes: std::collections::BTreeSet<&str> = lines
+                        .iter()
+                        .filter(|l| bad(&l["status"]))
+                        .map(|l| l["code"].as_str().unwrap())
+                        .collect();
+                    for code in codes {
+                        *problems.entry(code.to_string()).or_default() += 1;
+                    }
+                }
+                None if bad(&c["status"]) => {
+                    *problems
+                        .entry(c["id"].as_str().unwrap().to_string())
+                        .or_default() += 1;
+                }
+                None => {}
             }
         }
     }
@@ -81,6 +96,12 @@ fn real_reports_and_unreadable_files() {
     std::fs::write(d.join("empty.json"), "").unwrap();
     std::fs::write(d.join("notes.txt"), "not a report, not listed: not *.json").unwrap();
     let missing = d.join("missing.json");
+    // A FIFO among the reports: listed, never waited on (nobody writes into it).
+    nix::unistd::mkfifo(
+        &d.join("fifo.json"),
+        nix::sys::stat::Mode::from_bits_truncate(0o600),
+    )
+    .unwrap();
 
     let r = run([
         "fleet".as_ref(),
@@ -92,11 +113,11 @@ fn real_reports_and_unreadable_files() {
     assert_eq!(r.code, 1, "some hosts are not ready: {}", r.stderr);
     let v = r.json();
     validate_fleet(&v);
-    assert_eq!(v["totals"]["reports"], 9);
+    assert_eq!(v["totals"]["reports"], 10);
     assert_eq!(v["totals"]["hosts"], 5);
     assert_eq!(v["totals"]["ready"], ready);
     assert_eq!(v["totals"]["not_ready"], 5 - ready);
-    assert_eq!(v["totals"]["unreadable"], 4);
+    assert_eq!(v["totals"]["unreadable"], 5);
     let reasons: Vec<String> = v["unreadable"]
         .as_array()
         .unwrap()
@@ -114,6 +135,7 @@ fn real_reports_and_unreadable_files() {
         ("broken.json", "not a JSON report"),
         ("empty.json", "not a JSON report"),
         ("missing.json", "cannot open"),
+        ("fifo.json", "not a regular file"),
     ] {
         assert!(
             reasons.iter().any(|r| r.contains(file) && r.contains(why)),
@@ -161,9 +183,21 @@ fn real_reports_and_unreadable_files() {
         .sum();
     assert_eq!(
         csv.stdout.lines().count(),
-        1 + checks + 3,
+        1 + checks + 4,
         "header, host×check rows, unreadable"
     );
+    // Streamed into --output (a temporary file, renamed) the same bytes as on standard output.
+    let out = d.join("fleet.csv.out");
+    let to_file = run([
+        "fleet".as_ref(),
+        d.as_os_str(),
+        "--format".as_ref(),
+        "csv".as_ref(),
+        "--output".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(to_file.code, 1, "{}", to_file.stderr);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), csv.stdout);
 
     // Only the ready host: exit 0. Nothing readable: exit 2.
     assert_eq!(

@@ -736,13 +736,20 @@ fn configuration_directories_many_thousand_wide() {
             &format!("/etc/sysconfig/network-scripts/ifcfg-e{i}"),
             &format!("DEVICE=e{i}\nONBOOT=yes\nIPADDR=198.51.{}\n", octets(i)),
         );
+        let keyfile = format!("/etc/NetworkManager/system-connections/c{i}.nmconnection");
         put(
-            &format!("/etc/NetworkManager/system-connections/c{i}.nmconnection"),
+            &keyfile,
             &format!(
-                "[connection]\ninterface-name=n{i}\n[ipv4]\nmethod=manual\naddress1=203.0.{}/24\n",
+                "[connection]\ntype=ethernet\ninterface-name=n{i}\n[ipv4]\nmethod=manual\naddress1=203.0.{}/24\n",
                 octets(i)
             ),
         );
+        // NetworkManager loads only profiles no group or other may read.
+        std::fs::set_permissions(
+            root.join(keyfile.trim_start_matches('/')),
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
         put(
             &format!("/etc/network/interfaces.d/i{i}"),
             &format!(
@@ -1826,4 +1833,59 @@ fn forty_kernels_share_one_zstd_bomb() {
     let text = c.to_string();
     assert!(text.contains("budget"), "{c}");
     assert!(took < BOUND, "{took:?}");
+}
+
+/// Issue 20, a streamed read on a hung mount: the initramfs is a file on a FUSE file system
+/// (mounted over the image's `/boot/initrd.img-RELEASE`, entered with --cross-mounts) that
+/// answers stat and open but never a read, as an sshfs whose server went away after the open.
+/// The read is abandoned after the deadline and the check says the image did not answer; the
+/// run ends within the bound.
+#[test]
+fn initramfs_read_that_never_answers() {
+    assert!(
+        common::netns::is_root(),
+        "this test mounts a FUSE file system: run as root"
+    );
+    let t = Tree::new();
+    let rel = "6.1.0-18-amd64".to_string();
+    kernels_with_initramfs(&t, std::slice::from_ref(&rel), b"");
+    let image = t.path().join(format!("boot/initrd.img-{rel}"));
+    std::fs::remove_file(&image).unwrap();
+    std::fs::write(&image, b"").unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let ready = d.path().join("ready");
+    let daemon = common::repo().join("tests/support/fuse_silent_read.py");
+    let script = format!(
+        "mount --make-rprivate / && python3 {daemon} {image} {ready} 30000000 & \
+         i=0; while [ ! -e {ready} ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; \
+         [ -e {ready} ] || {{ echo 'the FUSE daemon did not mount' >&2; exit 99; }}; \
+         exec {bin} --root {root} --cross-mounts --only failover.initramfs-drivers \
+         --format json --scenario vmware-to-azure",
+        daemon = daemon.display(),
+        image = image.display(),
+        ready = ready.display(),
+        bin = bin().display(),
+        root = t.path().display()
+    );
+    let started = Instant::now();
+    let (code, stdout, stderr) = run_bounded(Command::new("unshare").args([
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        &script,
+    ]));
+    assert_ne!(code, 99, "{stderr}");
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(30), "{took:?}");
+    let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    validate(&v);
+    let c = common::check(&v, "failover.initramfs-drivers");
+    assert_eq!(c["status"], "error", "{c:#}");
+    assert!(
+        c.to_string().contains("did not answer within 10 s"),
+        "{c:#}"
+    );
 }

@@ -233,3 +233,34 @@ fn unpacked_size_is_capped() {
     );
     assert!(err.to_string().contains("1048576"));
 }
+
+/// Reading stops once the caller has seen enough: with every compressor's real output, the
+/// listing is exactly `cpio -t`'s list up to the last Hyper-V driver, and says it stopped early.
+#[test]
+fn stops_after_the_drivers_with_every_compressor() {
+    let dir = main_tree();
+    let archive = cpio(dir.path(), "newc");
+    let expected = oracle(&archive);
+    let drivers = ["hv_vmbus", "hv_storvsc", "hv_netvsc"];
+    let last = expected
+        .iter()
+        .rposition(|n| drivers.iter().any(|d| n.contains(d)))
+        .unwrap();
+    for (cmd, _) in COMPRESSORS {
+        let img = pipe(cmd, &archive, None);
+        let mut seen = 0;
+        let l = initramfs::list_until(
+            &img[..],
+            &Limits::default(),
+            &mut initramfs::Budget::unlimited(),
+            &mut |e| {
+                let path = String::from_utf8_lossy(&e.path);
+                seen += drivers.iter().filter(|d| path.contains(*d)).count();
+                seen == drivers.len()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+        assert!(l.stopped_early, "{cmd:?}");
+        assert_eq!(names(&l), expected[..=last], "{cmd:?}");
+    }
+}

@@ -203,8 +203,13 @@ fn networkmanager_keyfiles() {
     t.file("/etc/hostname", "rhel9\n")
         .file(&format!("{d}/eth0.nmconnection"), "[connection]\nid=eth0\ntype=ethernet\ninterface-name=eth0\n\n[ipv4]\naddress1=198.51.100.50/24,198.51.100.1\nmethod=manual\n")
         .file(&format!("{d}/eth1.nmconnection"), "[connection]\nid=eth1\ntype=ethernet\ninterface-name=eth1\n\n[ipv4]\nmethod=auto\n")
-        .file(&format!("{d}/spare.nmconnection"), "[connection]\nid=spare\ninterface-name=eth2\nautoconnect=false\n[ipv4]\nmethod=manual\naddress1=203.0.113.52/24\n")
+        .file(&format!("{d}/spare.nmconnection"), "[connection]\nid=spare\ntype=ethernet\ninterface-name=eth2\nautoconnect=false\n[ipv4]\nmethod=manual\naddress1=203.0.113.52/24\n")
         .file("/etc/hosts", "198.51.100.50 rhel9.example.com rhel9\n");
+    // NetworkManager loads only profiles no group or other may read.
+    for n in ["eth0", "eth1", "spare"] {
+        let p = t.path().join(format!("{}/{n}.nmconnection", &d[1..]));
+        std::fs::set_permissions(p, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    }
     let (_, r) = check_root(t.path(), ONLY);
     let id = "hosts.nic-addresses";
     assert_eq!(status(&r, id), "warn", "{:#?}", details(&r, id));
@@ -217,6 +222,58 @@ fn networkmanager_keyfiles() {
         id,
         "not counted: eth2 (not brought up at boot): 203.0.113.52"
     ));
+}
+
+/// NetworkManager's loading rules in a whole run: a profile whose mode lets others read it
+/// is ignored by NetworkManager (so its address is not counted, and the check says why), a
+/// profile in /run shadows the /etc file of the same uuid, and a `.conf` name in /etc loads.
+#[test]
+fn networkmanager_loading_rules() {
+    let t = Tree::new();
+    let etc = "/etc/NetworkManager/system-connections";
+    let run = "/run/NetworkManager/system-connections";
+    let u = "uuid=5fb06bd0-0bb0-7ffb-45f1-d6edd65f3e03\n";
+    let p = |ifname: &str, addr: &str, uuid: &str| {
+        format!(
+            "[connection]\ntype=ethernet\ninterface-name={ifname}\n{uuid}[ipv4]\nmethod=manual\naddress1={addr}/24\n"
+        )
+    };
+    t.file("/etc/hostname", "rhel9\n")
+        .file(
+            &format!("{etc}/eth0.nmconnection"),
+            p("eth0", "198.51.100.60", u),
+        )
+        .file(
+            &format!("{run}/eth0-temp.nmconnection"),
+            p("eth0", "198.51.100.61", u),
+        )
+        .file(&format!("{etc}/eth1.conf"), p("eth1", "198.51.100.62", ""))
+        .file(
+            &format!("{etc}/open.nmconnection"),
+            p("eth2", "198.51.100.63", ""),
+        )
+        .file("/etc/hosts", "198.51.100.61 rhel9\n198.51.100.62 rhel9\n");
+    for f in [
+        format!("{etc}/eth0.nmconnection"),
+        format!("{run}/eth0-temp.nmconnection"),
+        format!("{etc}/eth1.conf"),
+    ] {
+        let path = t.path().join(&f[1..]);
+        std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
+    }
+    let (_, r) = check_root(t.path(), ONLY);
+    let id = "hosts.nic-addresses";
+    let all = details(&r, id).join("\n");
+    assert_eq!(status(&r, id), "warn", "{all}");
+    assert!(
+        !all.contains("198.51.100.60") && !all.contains("198.51.100.63"),
+        "{all}"
+    );
+    assert!(
+        all.contains("open.nmconnection: NetworkManager ignores this profile: its mode 0644"),
+        "{all}"
+    );
 }
 
 /// --ignore-interface applies to image configuration too, and the ignored address is listed.

@@ -305,21 +305,65 @@ fn next_build(b: &str) -> String {
     format!("{}{}{tail}", &head[..start], n + 1)
 }
 
-/// The kernel tables of VMW-2026 as saved in tests/data/matrix-2026 (with their source): every
-/// listed build of every listed release is accepted by asr-2026 in both VMware and physical
-/// scenarios, and the build after the newest one of each series is "newer than the matrix".
-#[test]
-fn vmw_2026_kernel_tables_are_encoded() {
+/// One saved kernel table file (tests/data/matrix-2026): its header names the document.
+struct Tables {
+    file: &'static str,
+    key: &'static str,
+    commit: &'static str,
+    ms_date: &'static str,
+    scenarios: &'static [asr_preflight::scenario::Scenario],
+    /// The document (key, ms.date) of the rows that take the builds: the file's own, or the
+    /// newer one whose rows the older agents' builds were added to.
+    rows_from: (&'static str, &'static str),
+}
+
+/// The Red Hat build just before `b` (`5.14.0-611.5.1` -> `5.14.0-611.4.1`).
+fn previous_build(b: &str) -> String {
+    let mut parts: Vec<String> = b.split('.').map(String::from).collect();
+    let i = parts.len() - 2;
+    parts[i] = (parts[i].parse::<u64>().unwrap() - 1).to_string();
+    parts.join(".")
+}
+
+/// `uname -r` of a document's "N and later" build: the release's `.elX` tag added.
+fn and_later_uname(b: &str) -> String {
+    let el = if b.starts_with("6.12.0-") {
+        "el10"
+    } else {
+        "el9"
+    };
+    format!("{b}.{el}.x86_64")
+}
+
+/// Every listed build of every listed release is accepted in the file's scenarios, the build
+/// after the newest one of each series is "newer than the matrix", an "N and later" build is
+/// accepted and the build just below a release's lowest "and later" minimum is not.
+/// Returns (accepted, newer, below) counts.
+fn check_tables(t: &Tables) -> (usize, usize, usize) {
     use asr_preflight::matrix::lookup::{KernelVerdict, OsVerdict, newest_build};
     use asr_preflight::parse::kernel_release::flavor;
-    use asr_preflight::scenario::Scenario;
+    use std::collections::BTreeMap;
 
-    let text = std::fs::read_to_string(repo().join("tests/data/matrix-2026/VMW-2026-kernels.txt"))
-        .unwrap();
-    assert!(text.contains("commit: c10ae0a8ad8ac3a8db2fd0fbdfbde85c7104448d"));
-    assert!(text.contains("ms.date: 2026-04-06"));
+    let text = std::fs::read_to_string(repo().join("tests/data/matrix-2026").join(t.file)).unwrap();
+    assert!(
+        text.contains(&format!("commit: {}", t.commit)),
+        "{}",
+        t.file
+    );
+    assert!(
+        text.contains(&format!("ms.date: {}", t.ms_date)),
+        "{}",
+        t.file
+    );
+    assert!(text.contains(&format!("key: {}", t.key)), "{}", t.file);
     let m = asr_preflight::matrix::load("asr-2026").unwrap();
     let (mut accepted, mut newer) = (0, 0);
+    // (id, release) -> the lowest "and later" minimum of each kernel base.
+    let mut lowest: BTreeMap<(String, String), BTreeMap<String, String>> = BTreeMap::new();
+    let judge = |row: usize, uname: &str| {
+        let v = m.kernel_verdict(row, uname, flavor(uname).as_deref());
+        format!("{v:?}")
+    };
     for line in text
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
@@ -328,14 +372,36 @@ fn vmw_2026_kernel_tables_are_encoded() {
         let [id, releases, _agent, builds] = cols[..] else {
             panic!("bad line {line}")
         };
-        for scenario in [Scenario::VmwareToAzure, Scenario::PhysicalToAzure] {
+        for &scenario in t.scenarios {
             for rel in releases.split_whitespace() {
                 let OsVerdict::Listed(row, entry) = m.os_verdict(scenario, id, rel) else {
                     panic!("{id} {rel} not listed for {scenario:?}")
                 };
-                assert_eq!(entry.source.as_deref(), Some("VMW-2026"), "{id} {rel}");
-                assert_eq!(entry.ms_date.as_deref(), Some("2026-04-06"), "{id} {rel}");
+                assert_eq!(entry.source.as_deref(), Some(t.rows_from.0), "{id} {rel}");
+                assert_eq!(entry.ms_date.as_deref(), Some(t.rows_from.1), "{id} {rel}");
                 for b in builds.split_whitespace() {
+                    if let Some(min) = b.strip_suffix('+') {
+                        let uname = and_later_uname(min);
+                        let KernelVerdict::Supported(rule) =
+                            m.kernel_verdict(row, &uname, flavor(&uname).as_deref())
+                        else {
+                            panic!(
+                                "{id} {rel}: {uname} ({b} and later) not accepted: {}",
+                                judge(row, &uname)
+                            )
+                        };
+                        assert!(rule.min_version.is_some(), "{id} {rel} {uname}: {rule:?}");
+                        let base = min.split('-').next().unwrap().to_string();
+                        let slot = lowest.entry((id.into(), rel.into())).or_default();
+                        let keep = slot.get(&base).is_some_and(|old| {
+                            asr_preflight::parse::version::compare(old, min).is_le()
+                        });
+                        if !keep {
+                            slot.insert(base, min.to_string());
+                        }
+                        accepted += 1;
+                        continue;
+                    }
                     let uname = if b.contains(".el") {
                         format!("{b}.x86_64")
                     } else {
@@ -344,7 +410,10 @@ fn vmw_2026_kernel_tables_are_encoded() {
                     let KernelVerdict::Supported(rule) =
                         m.kernel_verdict(row, &uname, flavor(&uname).as_deref())
                     else {
-                        panic!("{id} {rel}: listed build {uname} not accepted")
+                        panic!(
+                            "{id} {rel}: listed build {uname} not accepted: {}",
+                            judge(row, &uname)
+                        )
                     };
                     accepted += 1;
                     // "N and later" rules accept every later build by design.
@@ -364,8 +433,41 @@ fn vmw_2026_kernel_tables_are_encoded() {
             }
         }
     }
+    let mut below = 0;
+    for ((id, rel), mins) in &lowest {
+        for &scenario in t.scenarios {
+            let OsVerdict::Listed(row, _) = m.os_verdict(scenario, id, rel) else {
+                unreachable!()
+            };
+            for min in mins.values() {
+                let uname = and_later_uname(&previous_build(min));
+                let v = m.kernel_verdict(row, &uname, flavor(&uname).as_deref());
+                assert!(
+                    !matches!(v, KernelVerdict::Supported(_)),
+                    "{id} {rel}: {uname} below the lowest minimum {min} accepted: {v:?}"
+                );
+                below += 1;
+            }
+        }
+    }
+    (accepted, newer, below)
+}
+
+/// The kernel tables of VMW-2026 as saved in tests/data/matrix-2026 (with their source), in both
+/// VMware and physical scenarios.
+#[test]
+fn vmw_2026_kernel_tables_are_encoded() {
+    use asr_preflight::scenario::Scenario;
+    let (accepted, newer, _) = check_tables(&Tables {
+        file: "VMW-2026-kernels.txt",
+        key: "VMW-2026",
+        commit: "c10ae0a8ad8ac3a8db2fd0fbdfbde85c7104448d",
+        ms_date: "2026-04-06",
+        scenarios: &[Scenario::VmwareToAzure, Scenario::PhysicalToAzure],
+        rows_from: ("VMW-2026", "2026-04-06"),
+    });
     eprintln!(
-        "kernel tables: {accepted} listed builds accepted, {newer} series-newest successors newer"
+        "VMW-2026 kernel tables: {accepted} listed builds accepted, {newer} series-newest successors newer"
     );
     // Not vacuous: the saved tables hold hundreds of builds and dozens of series.
     assert!(
@@ -374,15 +476,61 @@ fn vmw_2026_kernel_tables_are_encoded() {
     );
 }
 
+/// The 9.60 and 9.61 tables of VMW-2025 (VMW-2026 starts at 9.62), as saved in
+/// tests/data/matrix-2026: their builds are accepted by the VMW-2026 rows too, and the build
+/// after the newest of a series only those agents list (5.19.0, 6.2.0, 162.*) is "newer".
+#[test]
+fn vmw_2025_agent_9_60_and_9_61_tables_are_encoded() {
+    use asr_preflight::scenario::Scenario;
+    let (accepted, newer, _) = check_tables(&Tables {
+        file: "VMW-2025-kernels.txt",
+        key: "VMW-2025",
+        commit: "3a7dfe4f89dc811ca52e931fbe5c6543bc20703d",
+        ms_date: "2025-08-29",
+        scenarios: &[Scenario::VmwareToAzure, Scenario::PhysicalToAzure],
+        rows_from: ("VMW-2026", "2026-04-06"),
+    });
+    eprintln!(
+        "VMW-2025 9.60/9.61 kernel tables: {accepted} listed builds accepted, {newer} series-newest successors newer"
+    );
+    assert!(
+        accepted > 600 && newer > 10,
+        "accepted {accepted}, newer {newer}"
+    );
+}
+
+/// The kernel tables of A2A-2026b (Azure-to-Azure, agents 9.62-9.66) as saved in
+/// tests/data/matrix-2026: exact builds, "and later" minima, and nothing below them.
+#[test]
+fn a2a_2026_kernel_tables_are_encoded() {
+    use asr_preflight::scenario::Scenario;
+    let (accepted, newer, below) = check_tables(&Tables {
+        file: "A2A-2026b-kernels.txt",
+        key: "A2A-2026b",
+        commit: "2be556b20f3a0ed36af8c8bb9ccd155fc3210552",
+        ms_date: "2026-02-27",
+        scenarios: &[Scenario::AzureToAzure],
+        rows_from: ("A2A-2026b", "2026-02-27"),
+    });
+    eprintln!(
+        "A2A-2026b kernel tables: {accepted} listed builds accepted, {newer} series-newest successors newer, {below} builds below a minimum refused"
+    );
+    assert!(
+        accepted > 700 && newer > 80 && below > 30,
+        "accepted {accepted}, newer {newer}, below {below}"
+    );
+}
+
 /// (case, os.supported and os.kernel on VMware, the same on Azure-to-Azure) under asr-2026: a row
 /// of the 2026 documents or a near miss each (fixtures/os/generate.py CASES_2026).
 const EXPECTED_2026: &[(&str, [&str; 2], [&str; 2])] = &[
     ("rhel-8.10", ["pass", "pass"], ["pass", "pass"]),
-    ("rhel-9.0", ["pass", "pass"], ["pass", "fail"]),
-    ("rhel-9.0-ga", ["pass", "fail"], ["pass", "fail"]),
-    ("rhel-9.1", ["pass", "fail"], ["pass", "fail"]),
-    ("rhel-9.2", ["pass", "pass"], ["pass", "fail"]),
-    ("rhel-9.3", ["pass", "fail"], ["pass", "fail"]),
+    ("rhel-9.0", ["pass", "pass"], ["pass", "pass"]),
+    // VMW-2025's agent 9.60 lists 70.13.1, 162.6.1 and 362.8.1 (VMW-2026 starts at 9.62).
+    ("rhel-9.0-ga", ["pass", "pass"], ["pass", "fail"]),
+    ("rhel-9.1", ["pass", "pass"], ["pass", "fail"]),
+    ("rhel-9.2", ["pass", "pass"], ["pass", "pass"]),
+    ("rhel-9.3", ["pass", "pass"], ["pass", "fail"]),
     ("rhel-9.4", ["pass", "pass"], ["pass", "pass"]),
     ("rhel-9.4-newer", ["pass", "warn"], ["pass", "pass"]),
     ("rhel-9.5", ["pass", "pass"], ["pass", "pass"]),
@@ -392,31 +540,38 @@ const EXPECTED_2026: &[(&str, [&str; 2], [&str; 2])] = &[
     ("rhel-10.1", ["pass", "pass"], ["pass", "pass"]),
     ("rhel-10.2", ["fail", "skip"], ["fail", "skip"]),
     ("rocky-8.10", ["fail", "skip"], ["fail", "skip"]),
-    ("rocky-9.4", ["pass", "pass"], ["pass", "warn"]),
-    ("rocky-9.7", ["pass", "pass"], ["pass", "warn"]),
-    ("rocky-10.1", ["pass", "pass"], ["pass", "warn"]),
-    ("alma-9.6", ["fail", "skip"], ["pass", "warn"]),
-    ("alma-10.0", ["fail", "skip"], ["pass", "warn"]),
+    ("rocky-9.4", ["pass", "pass"], ["pass", "pass"]),
+    ("rocky-9.7", ["pass", "pass"], ["pass", "pass"]),
+    ("rocky-10.1", ["pass", "pass"], ["pass", "pass"]),
+    // A2A-2026b lists only 5.14.0-611.5.1 and later for Alma 9.6/9.7 (its 9.65 row stops at 9.5).
+    ("alma-9.6", ["fail", "skip"], ["pass", "fail"]),
+    ("alma-10.0", ["fail", "skip"], ["pass", "pass"]),
     ("ol-8.10-rhck", ["fail", "skip"], ["pass", "pass"]),
-    ("ol-9.4-rhck", ["pass", "pass"], ["pass", "fail"]),
+    ("ol-9.4-rhck", ["pass", "pass"], ["pass", "pass"]),
     ("ol-9.6-rhck", ["pass", "pass"], ["pass", "pass"]),
     ("ol-9.4-uek7", ["pass", "warn"], ["pass", "warn"]),
-    ("ubuntu-22.04-generic", ["pass", "pass"], ["pass", "warn"]),
-    ("ubuntu-22.04-hwe", ["pass", "pass"], ["pass", "warn"]),
-    ("ubuntu-22.04-azure", ["pass", "pass"], ["pass", "warn"]),
-    ("ubuntu-24.04-generic", ["pass", "pass"], ["pass", "warn"]),
-    ("ubuntu-24.04-newer", ["pass", "warn"], ["pass", "warn"]),
-    ("ubuntu-24.04-hwe", ["pass", "pass"], ["pass", "warn"]),
-    ("ubuntu-24.04-azure", ["pass", "pass"], ["pass", "warn"]),
-    ("debian-11", ["pass", "pass"], ["pass", "warn"]),
-    ("debian-12", ["pass", "pass"], ["pass", "warn"]),
+    ("ubuntu-22.04-generic", ["pass", "pass"], ["pass", "pass"]),
+    ("ubuntu-22.04-hwe", ["pass", "pass"], ["pass", "pass"]),
+    ("ubuntu-22.04-azure", ["pass", "pass"], ["pass", "pass"]),
+    ("ubuntu-24.04-generic", ["pass", "pass"], ["pass", "pass"]),
+    // 6.8.0-90 sorts between A2A-2026b's listed 6.8.0-88 and 6.8.0-94: not accepted there.
+    ("ubuntu-24.04-newer", ["pass", "warn"], ["pass", "fail"]),
+    ("ubuntu-24.04-hwe", ["pass", "pass"], ["pass", "pass"]),
+    ("ubuntu-24.04-azure", ["pass", "pass"], ["pass", "pass"]),
+    ("debian-11", ["pass", "pass"], ["pass", "pass"]),
+    ("debian-12", ["pass", "pass"], ["pass", "pass"]),
     ("sles-12-sp5", ["pass", "pass"], ["pass", "pass"]),
     ("sles-15-sp5", ["pass", "pass"], ["pass", "pass"]),
     ("sles-15-sp6", ["pass", "pass"], ["pass", "pass"]),
-    ("sles-15-sp6-azure", ["pass", "pass"], ["pass", "warn"]),
+    ("sles-15-sp6-azure", ["pass", "pass"], ["pass", "pass"]),
     ("sles-15-sp7", ["pass", "pass"], ["pass", "pass"]),
     ("sles-15-sp8", ["fail", "skip"], ["fail", "skip"]),
     ("eurolinux-9.4", ["warn", "skip"], ["warn", "skip"]),
+    ("rocky-9.4-newer", ["pass", "warn"], ["pass", "warn"]),
+    ("alma-9.4", ["fail", "skip"], ["pass", "pass"]),
+    ("ubuntu-24.04-a2a-newer", ["pass", "warn"], ["pass", "warn"]),
+    ("debian-12-newer", ["pass", "warn"], ["pass", "warn"]),
+    ("sles-15-sp4-azure", ["pass", "fail"], ["pass", "fail"]),
 ];
 
 /// The 2026 rows and near misses on images, in both listed scenarios; a pass names the document
@@ -457,5 +612,34 @@ fn whole_report_snapshots_2026() {
         insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
             insta::assert_json_snapshot!(format!("os_matrix__report-2026-{case}"), v);
         });
+    }
+}
+
+/// `explain os.supported` and `explain os.kernel` name the matrices that judge, the default
+/// first, each scenario's document, and how many rows come from which document and ms.date.
+#[test]
+fn explain_names_the_judging_documents() {
+    for id in ["os.supported", "os.kernel"] {
+        let r = common::run(["explain", id]);
+        assert_eq!(r.code, 0);
+        let at_2016 = r.stdout.find("asr-2016 (the default)").expect("asr-2016");
+        let at_2026 = r.stdout.find("  asr-2026: ").expect("asr-2026");
+        assert!(at_2016 < at_2026, "{}", r.stdout);
+        let m = asr_preflight::matrix::load("asr-2026").unwrap();
+        for (key, date) in [("VMW-2026", "2026-04-06"), ("A2A-2026b", "2026-02-27")] {
+            let n = m
+                .data
+                .os
+                .iter()
+                .filter(|o| o.source.as_deref() == Some(key))
+                .count();
+            assert!(n > 10, "{key}: {n}");
+            let line = format!("rows from {key}, ms.date {date}: {n}");
+            assert!(r.stdout.contains(&line), "{line}:\n{}", r.stdout);
+        }
+        assert!(
+            r.stdout
+                .contains("HV-2026 (hyper-v-azure-support-matrix, ms.date 2026-09-11)")
+        );
     }
 }

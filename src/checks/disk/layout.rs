@@ -2,6 +2,7 @@
 //! disks (VMware/physical), and for Azure-to-Azure no NVMe, iSCSI, multipath or DRBD disks.
 
 use crate::checks::{Applies, CheckDef, Context, Doc, Finding};
+use crate::facts::FactError;
 use crate::facts::disk_hw::{Attachment, DiskHw};
 use crate::scenario::Scenario;
 
@@ -19,6 +20,7 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "reference/asr-matrix.md section 5 (Other unsupported: 4K-sector disks, 4K/4K and 4K/512e \"No\" in VMW-2023, \"Yes\" in 2018); reference/asr-errors.md section 3 (no 4K-sector disks)",
             prevents: &["enable replication failure: 4K-sector disk not supported"],
         },
+        codes: &[],
         run: check_sector_size,
     },
     CheckDef {
@@ -34,6 +36,7 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "reference/asr-matrix.md section 5 (A2A-2026: NVMe interface/disks, DRBD disks, iSCSI, multipath software not supported); reference/asr-errors.md section 3 (A2A-only: multipath, DRBD, NVMe, iSCSI unsupported)",
             prevents: &["enable replication failure: unsupported disk type (Azure-to-Azure)"],
         },
+        codes: &[],
         run: check_a2a_types,
     },
 ];
@@ -60,9 +63,9 @@ fn sector_line(d: &DiskHw) -> String {
     )
 }
 
-fn check_sector_size(ctx: &Context<'_>) -> Finding {
+fn check_sector_size(ctx: &Context<'_>) -> Result<Finding, FactError> {
     if let Some(f) = no_sys_block(ctx) {
-        return f;
+        return Ok(f);
     }
     let hw = ctx.facts.disk_hw();
     let errors: Vec<String> = hw
@@ -85,25 +88,25 @@ fn check_sector_size(ctx: &Context<'_>) -> Finding {
         .collect();
     let all: Vec<String> = hw.disks.iter().map(sector_line).collect();
     if !native.is_empty() {
-        return Finding::fail(format!(
+        return Ok(Finding::fail(format!(
             "4K-native disk{}: {}",
             if native.len() == 1 { "" } else { "s" },
             native.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
         ))
         .details(all)
         .details(errors)
-        .fix("Move the data to a disk with 512-byte logical sectors, or exclude the disk from replication.");
+        .fix("Move the data to a disk with 512-byte logical sectors, or exclude the disk from replication."));
     }
     if !errors.is_empty() {
-        return Finding::error("could not read every disk's sector sizes")
+        return Ok(Finding::error("could not read every disk's sector sizes")
             .details(all)
-            .details(errors);
+            .details(errors));
     }
     if hw.disks.is_empty() {
-        return Finding::skip("no whole disk under /sys/block");
+        return Ok(Finding::skip("no whole disk under /sys/block"));
     }
     if hw.disks.iter().any(|d| d.logical_sector.is_none()) {
-        return Finding::error("a disk does not report its logical sector size").details(all);
+        return Ok(Finding::error("a disk does not report its logical sector size").details(all));
     }
     let f = Finding::pass(format!(
         "every disk uses 512-byte logical sectors ({})",
@@ -111,19 +114,19 @@ fn check_sector_size(ctx: &Context<'_>) -> Finding {
     ))
     .details(all);
     if emulated.is_empty() {
-        return f;
+        return Ok(f);
     }
     // 512e is reported, not warned: virtio and Azure's own disks present 4096-byte physical
     // sectors behind 512-byte logical ones.
-    f.detail(format!(
+    Ok(f.detail(format!(
         "512e (4096-byte physical sectors behind 512-byte logical ones): {}; the 2023 VMware/physical matrix lists 4K/512e as not supported, so confirm with the current matrix",
         emulated.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
-    ))
+    )))
 }
 
-fn check_a2a_types(ctx: &Context<'_>) -> Finding {
+fn check_a2a_types(ctx: &Context<'_>) -> Result<Finding, FactError> {
     if let Some(f) = no_sys_block(ctx) {
-        return f;
+        return Ok(f);
     }
     let hw = ctx.facts.disk_hw();
     let bad: Vec<&DiskHw> = hw
@@ -155,22 +158,22 @@ fn check_a2a_types(ctx: &Context<'_>) -> Finding {
     if !bad.is_empty() {
         let kinds: std::collections::BTreeSet<&str> =
             bad.iter().map(|d| d.attachment.describe()).collect();
-        return Finding::fail(format!(
+        return Ok(Finding::fail(format!(
             "disks Azure-to-Azure replication does not support: {} ({})",
             bad.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", "),
             kinds.into_iter().collect::<Vec<_>>().join(", ")
         ))
         .details(lines)
         .details(errors)
-        .fix("Replicate VMs whose disks are SCSI-attached managed disks: choose a VM size with a SCSI controller instead of NVMe, move data off iSCSI targets, and remove multipath and DRBD layers.");
+        .fix("Replicate VMs whose disks are SCSI-attached managed disks: choose a VM size with a SCSI controller instead of NVMe, move data off iSCSI targets, and remove multipath and DRBD layers."));
     }
     if !errors.is_empty() {
-        return Finding::error("could not read every block device").details(errors);
+        return Ok(Finding::error("could not read every block device").details(errors));
     }
-    Finding::pass(format!(
+    Ok(Finding::pass(format!(
         "no NVMe, iSCSI, multipath or DRBD disk among {} disk{}",
         hw.disks.len(),
         if hw.disks.len() == 1 { "" } else { "s" }
     ))
-    .details(hw.disks.iter().map(|d| d.name.clone()))
+    .details(hw.disks.iter().map(|d| d.name.clone())))
 }

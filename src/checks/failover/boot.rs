@@ -5,6 +5,7 @@
 
 use super::{Family, TO_AZURE, family};
 use crate::checks::{Applies, CheckDef, Context, Doc, Finding};
+use crate::facts::FactError;
 use crate::facts::grub_config::{
     self, Firmware, GrubFacts, GrubFileKind, expected_default, split_args,
 };
@@ -32,6 +33,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "DeviceNotExist",
             ],
         },
+        codes: &[],
         run: check_grub_sync,
     },
     CheckDef {
@@ -47,6 +49,7 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "reference/asr-errors.md section 1d (170010: grub config missing; no serial console after UEFI failover) and section 3 (grub file at the distro's BIOS/EFI path)",
             prevents: &["170010", "no serial console after UEFI failover"],
         },
+        codes: &[],
         run: check_grub_location,
     },
     CheckDef {
@@ -65,6 +68,7 @@ pub const CHECKS: &[CheckDef] = &[
                 "network file systems commented out by hydration",
             ],
         },
+        codes: &[],
         run: check_fstab_devices,
     },
 ];
@@ -101,13 +105,13 @@ fn kernel_device_name(spec: &[u8]) -> bool {
     s.starts_with("/dev/") && !crate::checks::agent::device_name_ok(&s)
 }
 
-fn check_fstab_devices(ctx: &Context<'_>) -> Finding {
+fn check_fstab_devices(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let mounts = ctx.facts.mounts();
     let Some(entries) = &mounts.fstab else {
         if !mounts.errors.is_empty() {
-            return Finding::error("could not read /etc/fstab").details(mounts.errors.clone());
+            return Ok(Finding::error("could not read /etc/fstab").details(mounts.errors.clone()));
         }
-        return Finding::skip("no /etc/fstab");
+        return Ok(Finding::skip("no /etc/fstab"));
     };
     let show = |e: &FstabEntry| {
         format!(
@@ -191,8 +195,8 @@ fn check_fstab_devices(ctx: &Context<'_>) -> Finding {
         }
         Finding::warn(parts.join("; "))
     } else {
-        return Finding::pass("/ and /boot not by kernel device name; no device-name entries without nofail; no network file systems")
-            .details(details);
+        return Ok(Finding::pass("/ and /boot not by kernel device name; no device-name entries without nofail; no network file systems")
+            .details(details));
     };
     f = f.details(critical.iter().map(|c| format!("boot-critical: {c}")));
     f = f.details(others.iter().map(|c| format!("without nofail: {c}")));
@@ -212,7 +216,7 @@ fn check_fstab_devices(ctx: &Context<'_>) -> Finding {
         }
         fix.push_str("After failover, re-enable the network file system entries and make the servers reachable from Azure.");
     }
-    f.fix(fix)
+    Ok(f.fix(fix))
 }
 
 /// The EFI vendor directory a distribution installs GRUB into.
@@ -247,26 +251,28 @@ fn describe_default(d: &DefaultSpec) -> String {
     }
 }
 
-fn check_grub_sync(ctx: &Context<'_>) -> Finding {
+fn check_grub_sync(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let g: &GrubFacts = ctx.facts.grub_config();
     let Some(defaults) = &g.defaults else {
-        return Finding::skip(
+        return Ok(Finding::skip(
             "no /etc/default/grub: the configuration is not generated from one (GRUB legacy or hand-written)",
-        );
+        ));
     };
     let Some(path) = &g.effective else {
-        return Finding::skip(
+        return Ok(Finding::skip(
             "no GRUB configuration found to compare with /etc/default/grub (see failover.grub-location)",
         )
-        .details(g.errors.clone());
+        .details(g.errors.clone()));
     };
     let Some(file) = g.file(path) else {
-        return Finding::skip("the boot configuration could not be read").details(g.errors.clone());
+        return Ok(
+            Finding::skip("the boot configuration could not be read").details(g.errors.clone())
+        );
     };
     let GrubFileKind::Grub2 { config, .. } = &file.kind else {
-        return Finding::skip(format!(
+        return Ok(Finding::skip(format!(
             "{path} is a GRUB legacy file, which /etc/default/grub does not generate"
-        ));
+        )));
     };
     let mut problems = Vec::new();
     let mut details = vec![format!("boot configuration: {path}")];
@@ -315,11 +321,11 @@ fn check_grub_sync(ctx: &Context<'_>) -> Finding {
             describe_default(have)
         ));
     }
-    details.extend(g.errors.iter().cloned());
+    details.extend(g.errors.iter().map(ToString::to_string));
     if problems.is_empty() {
-        return Finding::pass(format!("{path} agrees with /etc/default/grub")).details(details);
+        return Ok(Finding::pass(format!("{path} agrees with /etc/default/grub")).details(details));
     }
-    Finding::warn(format!(
+    Ok(Finding::warn(format!(
         "/etc/default/grub was changed without regenerating {path}"
     ))
     .details(problems)
@@ -327,10 +333,10 @@ fn check_grub_sync(ctx: &Context<'_>) -> Finding {
     .fix(format!(
         "Apply /etc/default/grub: `{}`, then check the kernel line of the default entry.",
         mkconfig(ctx, path)
-    ))
+    )))
 }
 
-fn check_grub_location(ctx: &Context<'_>) -> Finding {
+fn check_grub_location(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let g = ctx.facts.grub_config();
     let os_id = ctx.facts.os().id.as_deref();
     let fam = family(os_id);
@@ -357,7 +363,7 @@ fn check_grub_location(ctx: &Context<'_>) -> Finding {
             ),
         })
         .collect();
-    details.extend(g.errors.iter().cloned());
+    details.extend(g.errors.iter().map(ToString::to_string));
     let bios: Vec<&str> = g
         .files
         .iter()
@@ -385,7 +391,7 @@ fn check_grub_location(ctx: &Context<'_>) -> Finding {
                     if let GrubFileKind::Stub { target } = &f.kind {
                         let ok = target.as_ref().is_some_and(|t| g.file(t).is_some());
                         if !ok {
-                            return Finding::fail(format!(
+                            return Ok(Finding::fail(format!(
                                 "{} loads {}, which does not exist",
                                 f.path,
                                 target
@@ -396,12 +402,12 @@ fn check_grub_location(ctx: &Context<'_>) -> Finding {
                             .fix(format!(
                                 "Generate the configuration: `{}`.",
                                 mkconfig(ctx, target.as_deref().unwrap_or("/boot/grub2/grub.cfg"))
-                            ));
+                            )));
                         }
                     }
                     if !in_vendor(f) {
                         if let Some(v) = vendor {
-                            return Finding::warn(format!(
+                            return Ok(Finding::warn(format!(
                                 "the EFI configuration is {}, not in the distribution's /boot/efi/EFI/{v}/",
                                 f.path
                             ))
@@ -409,15 +415,16 @@ fn check_grub_location(ctx: &Context<'_>) -> Finding {
                             .fix(format!(
                                 "Generate it where this distribution's boot loader reads it: `{}`.",
                                 mkconfig(ctx, &format!("/boot/efi/EFI/{v}/grub.cfg"))
-                            ));
+                            )));
                         }
                     }
-                    Finding::pass(format!("UEFI boot reads {}", f.path)).details(details)
+                    Ok(Finding::pass(format!("UEFI boot reads {}", f.path)).details(details))
                 }
-                None if fam == Family::Suse && !bios.is_empty() => {
-                    Finding::pass(format!("UEFI: SUSE's EFI GRUB reads {} directly", bios[0]))
-                        .details(details)
-                }
+                None if fam == Family::Suse && !bios.is_empty() => Ok(Finding::pass(format!(
+                    "UEFI: SUSE's EFI GRUB reads {} directly",
+                    bios[0]
+                ))
+                .details(details)),
                 None => {
                     let target = match (fam, vendor) {
                         (Family::Debian, _) => "/boot/grub/grub.cfg".to_string(),
@@ -432,11 +439,11 @@ fn check_grub_location(ctx: &Context<'_>) -> Finding {
                             bios.join(", ")
                         )
                     };
-                    Finding::fail(summary).details(details).fix(if fam == Family::Debian {
+                    Ok(Finding::fail(summary).details(details).fix(if fam == Family::Debian {
                         "Reinstall GRUB for EFI and regenerate: `grub-install --target=x86_64-efi && update-grub`.".to_string()
                     } else {
                         format!("Generate it in the EFI system partition: `{}`.", mkconfig(ctx, &target))
-                    })
+                    }))
                 }
             }
         }
@@ -456,23 +463,23 @@ fn check_grub_location(ctx: &Context<'_>) -> Finding {
                 .map(|f| f.path.as_str())
                 .collect();
             if let Some(p) = usable.first() {
-                return Finding::pass(format!("BIOS boot reads {p}")).details(details);
+                return Ok(Finding::pass(format!("BIOS boot reads {p}")).details(details));
             }
             if unknown && !efi.is_empty() {
-                return Finding::pass(format!(
+                return Ok(Finding::pass(format!(
                     "only an EFI configuration ({}): the image boots through UEFI",
                     efi[0].path
                 ))
-                .details(details);
+                .details(details));
             }
             let target = if fam == Family::Debian {
                 "/boot/grub/grub.cfg"
             } else {
                 "/boot/grub2/grub.cfg"
             };
-            Finding::fail("no GRUB configuration at /boot/grub2/grub.cfg, /boot/grub/grub.cfg, grub.conf or menu.lst: hydration at failover would abort")
+            Ok(Finding::fail("no GRUB configuration at /boot/grub2/grub.cfg, /boot/grub/grub.cfg, grub.conf or menu.lst: hydration at failover would abort")
                 .details(details)
-                .fix(format!("Generate it: `{}`.", mkconfig(ctx, target)))
+                .fix(format!("Generate it: `{}`.", mkconfig(ctx, target))))
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `net.outbound`: with `--online`, whether the Site Recovery endpoints the matrix names for
 //! the scenario answer over HTTPS 443, directly or through the proxy `net.proxy` found.
 
+use crate::facts::FactError;
 use std::time::Duration;
 
 use super::dedup;
@@ -147,14 +148,14 @@ fn ca_command(family: Family) -> &'static str {
     )
 }
 
-pub(super) fn check_outbound(ctx: &Context<'_>) -> Finding {
+pub(super) fn check_outbound(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let plan_items = planned(ctx);
     if plan_items.is_empty() {
-        return Finding::skip(format!(
+        return Ok(Finding::skip(format!(
             "the {} matrix names no endpoint this machine must reach itself for {} (the Mobility service talks to the configuration/process server or the replication appliance); name endpoints with --endpoint HOST[:PORT] to try them",
             ctx.matrix.name(),
             ctx.scenario.as_str()
-        ));
+        )));
     }
     let trust = ctx.facts.trust();
     let (choice, why) = ctx.facts.proxy().outbound_choice();
@@ -189,7 +190,9 @@ pub(super) fn check_outbound(ctx: &Context<'_>) -> Finding {
         timeout: ctx.options.timeout,
     };
     let Some(outcomes) = ctx.facts.outbound(&plan) else {
-        return Finding::skip("needs the running system; not evaluable against --root");
+        return Ok(Finding::skip(
+            "needs the running system; not evaluable against --root",
+        ));
     };
     let trust_line = match &trust.source {
         Some(s) => format!("trust: {s} ({} certificates)", trust.certs.len()),
@@ -260,6 +263,8 @@ pub(super) fn check_outbound(ctx: &Context<'_>) -> Finding {
         details: Vec::new(),
         remediation: None,
         if_advice: None,
+        code: None,
+        problems: Vec::new(),
     }
     .details(lines)
     .detail(route)
@@ -271,9 +276,9 @@ pub(super) fn check_outbound(ctx: &Context<'_>) -> Finding {
     ));
     let fixes = dedup(fixes.into_iter());
     if fixes.is_empty() {
-        f
+        Ok(f)
     } else {
-        f.fix(fixes.join(" "))
+        Ok(f.fix(fixes.join(" ")))
     }
 }
 

@@ -16,6 +16,7 @@
 //! - Upstart: a job in `/etc/init/NAME.conf` with its `start on` condition, which `manual` in
 //!   the job or in `NAME.override` cancels; without a job (RHEL 6) the SysV rc links decide.
 
+use crate::facts::FactError;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -60,7 +61,7 @@ pub struct InitDecision {
     pub system: InitSystem,
     /// What decided, with the paths, e.g. `/sbin/init -> ../lib/systemd/systemd`.
     pub evidence: String,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 /// Whether a service starts at boot.
@@ -101,7 +102,7 @@ pub struct ServiceEnablement {
     /// there is nothing to enable).
     pub remediation: Option<String>,
     /// Reads that failed (permission, I/O): the answer may be incomplete.
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 impl ServiceEnablement {
@@ -135,7 +136,7 @@ pub struct SystemdBoot {
     /// Every unit name those targets pull in, with the target and the path or setting that
     /// pulls it in.
     pub pulled: BTreeMap<String, (String, String)>,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 /// The default runlevel (SysV, Upstart).
@@ -143,7 +144,7 @@ pub struct SystemdBoot {
 pub struct Runlevel {
     pub level: Option<char>,
     pub evidence: String,
-    pub errors: Vec<String>,
+    pub errors: Vec<FactError>,
 }
 
 /// systemd's unit search path, highest priority first (the generator directories are left
@@ -171,13 +172,13 @@ fn join(dir: &str, name: &str) -> PathBuf {
 }
 
 /// Records a read error unless it only says that the thing is not there.
-fn note(errors: &mut Vec<String>, e: ReadError) {
+fn note(errors: &mut Vec<FactError>, e: ReadError) {
     if !e.is_not_found() {
-        errors.push(e.to_string());
+        errors.push(e.into());
     }
 }
 
-fn kind_nofollow(root: &Root, p: &Path, errors: &mut Vec<String>) -> Option<FileKind> {
+fn kind_nofollow(root: &Root, p: &Path, errors: &mut Vec<FactError>) -> Option<FileKind> {
     match root.kind_nofollow(p) {
         Ok(k) => k,
         Err(e) => {
@@ -187,7 +188,7 @@ fn kind_nofollow(root: &Root, p: &Path, errors: &mut Vec<String>) -> Option<File
     }
 }
 
-fn kind(root: &Root, p: &Path, errors: &mut Vec<String>) -> Option<FileKind> {
+fn kind(root: &Root, p: &Path, errors: &mut Vec<FactError>) -> Option<FileKind> {
     match root.kind(p) {
         Ok(k) => k,
         Err(e) => {
@@ -197,7 +198,7 @@ fn kind(root: &Root, p: &Path, errors: &mut Vec<String>) -> Option<FileKind> {
     }
 }
 
-fn list_dir(root: &Root, p: &Path, errors: &mut Vec<String>) -> Vec<String> {
+fn list_dir(root: &Root, p: &Path, errors: &mut Vec<FactError>) -> Vec<String> {
     match root.read_dir_optional(p) {
         Ok(entries) => entries
             .into_iter()
@@ -210,7 +211,7 @@ fn list_dir(root: &Root, p: &Path, errors: &mut Vec<String>) -> Vec<String> {
     }
 }
 
-fn read_optional(root: &Root, p: &Path, errors: &mut Vec<String>) -> Option<String> {
+fn read_optional(root: &Root, p: &Path, errors: &mut Vec<FactError>) -> Option<String> {
     match root.read_optional(p) {
         Ok(t) => t,
         Err(e) => {
@@ -222,7 +223,7 @@ fn read_optional(root: &Root, p: &Path, errors: &mut Vec<String>) -> Option<Stri
 
 /// Follows the symbolic links at `path` (inside the root) and returns the chain of targets as
 /// written, the last one being what the path finally names.
-fn link_chain(root: &Root, path: &Path, errors: &mut Vec<String>) -> Vec<PathBuf> {
+fn link_chain(root: &Root, path: &Path, errors: &mut Vec<FactError>) -> Vec<PathBuf> {
     let mut chain = Vec::new();
     let mut cur = path.to_path_buf();
     for _ in 0..16 {
@@ -250,7 +251,7 @@ fn link_chain(root: &Root, path: &Path, errors: &mut Vec<String>) -> Vec<PathBuf
 /// binary next to `initctl` and `/etc/init`, or SysV init), with fallbacks for trees without it.
 pub fn init_system(root: &Root) -> InitDecision {
     let mut errors = Vec::new();
-    let decide = |system, evidence: String, errors: Vec<String>| InitDecision {
+    let decide = |system, evidence: String, errors: Vec<FactError>| InitDecision {
         system,
         evidence,
         errors,

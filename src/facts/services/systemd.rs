@@ -2,6 +2,7 @@
 //! pulls in.
 
 use super::*;
+use crate::facts::FactError;
 
 /// A unit name looked up in the search path.
 #[derive(Debug, Clone, Default)]
@@ -28,7 +29,7 @@ impl Unit {
 pub(super) fn find_unit(
     root: &Root,
     name: &str,
-    errors: &mut Vec<String>,
+    errors: &mut Vec<FactError>,
 ) -> Option<(PathBuf, FileKind)> {
     UNIT_DIRS.iter().find_map(|d| {
         let p = join(d, name);
@@ -36,7 +37,7 @@ pub(super) fn find_unit(
     })
 }
 
-pub(super) fn resolve_unit(root: &Root, name: &str, errors: &mut Vec<String>) -> Unit {
+pub(super) fn resolve_unit(root: &Root, name: &str, errors: &mut Vec<FactError>) -> Unit {
     let mut unit = Unit {
         name: name.to_string(),
         names: vec![name.to_string()],
@@ -487,7 +488,7 @@ pub(super) fn wanted_elsewhere(
     root: &Root,
     boot: &SystemdBoot,
     names: &[String],
-    errors: &mut Vec<String>,
+    errors: &mut Vec<FactError>,
 ) -> Option<String> {
     for d in UNIT_DIRS {
         for entry in list_dir(root, Path::new(d), errors) {

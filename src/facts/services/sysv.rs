@@ -1,13 +1,14 @@
 //! SysV init: rc scripts, their start and kill links, and the default runlevel.
 
 use super::*;
+use crate::facts::FactError;
 
 pub(super) struct Script {
     pub(super) path: PathBuf,
     pub(super) executable: bool,
 }
 
-pub(super) fn sysv_script(root: &Root, name: &str, errors: &mut Vec<String>) -> Option<Script> {
+pub(super) fn sysv_script(root: &Root, name: &str, errors: &mut Vec<FactError>) -> Option<Script> {
     SYSV_INIT_DIRS.iter().find_map(|d| {
         let path = join(d, name);
         if kind(root, &path, errors) != Some(FileKind::File) {
@@ -29,7 +30,7 @@ pub(super) fn start_link(
     root: &Root,
     name: &str,
     level: char,
-    errors: &mut Vec<String>,
+    errors: &mut Vec<FactError>,
 ) -> Option<String> {
     rc_links(root, name, level, errors, inittab::start_link_service)
 }
@@ -38,7 +39,7 @@ pub(super) fn kill_link(
     root: &Root,
     name: &str,
     level: char,
-    errors: &mut Vec<String>,
+    errors: &mut Vec<FactError>,
 ) -> Option<String> {
     rc_links(root, name, level, errors, inittab::kill_link_service)
 }
@@ -47,7 +48,7 @@ pub(super) fn rc_links(
     root: &Root,
     name: &str,
     level: char,
-    errors: &mut Vec<String>,
+    errors: &mut Vec<FactError>,
     which: fn(&str) -> Option<&str>,
 ) -> Option<String> {
     for base in RC_BASES {
@@ -181,9 +182,9 @@ pub(super) fn sysv_enable_command(
     root: &Root,
     name: &str,
     runlevel: &Runlevel,
-    errors: &mut Vec<String>,
+    errors: &mut Vec<FactError>,
 ) -> String {
-    let has = |p: &str, errors: &mut Vec<String>| kind(root, Path::new(p), errors).is_some();
+    let has = |p: &str, errors: &mut Vec<FactError>| kind(root, Path::new(p), errors).is_some();
     let unusual = runlevel.level.filter(|l| !('2'..='5').contains(l));
     if has("/usr/sbin/update-rc.d", errors) {
         return format!("update-rc.d {name} defaults && update-rc.d {name} enable");

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Prints the exact-build kernel rules of asr-2026 from a kernel table file (VMW-2026-kernels.txt):
 one rule per distribution, kernel stream and flavor, so that a build after the newest listed one
-of its stream is "newer than the matrix" rather than unsupported. Usage: gen_rules.py FILE ID [RELEASE]"""
+of its stream is "newer than the matrix" rather than unsupported. FILES is one table file or several
+joined by commas (VMW-2026-kernels.txt,VMW-2025-kernels.txt). Usage: gen_rules.py FILES ID [RELEASE]"""
 import re
 import sys
 
@@ -32,7 +33,8 @@ def main():
     path, want = sys.argv[1], sys.argv[2]
     release = sys.argv[3] if len(sys.argv) > 3 else None
     rules = {}
-    for line in open(path):
+    lines = [line for p in path.split(",") for line in open(p)]
+    for line in lines:
         if line.startswith("#") or not line.strip():
             continue
         osid, _releases, agent, builds = [p.strip() for p in line.split("|")]
@@ -52,4 +54,5 @@ def main():
               f"description = \"{r['words']}: the builds agent {span} lists\" }},")
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,365 @@
+//! The table that proves every finding code and every status a check declares is produced: for
+//! each check that names its problems, cases built from fixture roots or small fake roots, run
+//! through the registry's own `evaluate` (matrix advice included), must give exactly the
+//! declared (status, code) pairs plus a pass. A code that no case produces, or a problem a case
+//! produces without a declared code, fails the test; nothing here looks at test source text.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use super::{CheckOptions, Context, Status, evaluate, find, registry};
+use crate::facts::{Facts, Sources};
+use crate::probe::{FakeProbe, ProbeError};
+use crate::root::Root;
+use crate::scenario::Scenario;
+
+/// One run of one check.
+struct Case {
+    check: &'static str,
+    scenario: Scenario,
+    matrix: &'static str,
+    /// A fixture under fixtures/os copied as the base of the tree, if any.
+    base: Option<&'static str>,
+    files: &'static [(&'static str, &'static str)],
+    links: &'static [(&'static str, &'static str)],
+    /// Live (with this probe) instead of an image.
+    live: Option<fn() -> FakeProbe>,
+}
+
+const fn case(check: &'static str) -> Case {
+    Case {
+        check,
+        scenario: Scenario::PhysicalToAzure,
+        matrix: "asr-2016",
+        base: None,
+        files: &[],
+        links: &[],
+        live: None,
+    }
+}
+
+const SYSTEMD: &[(&str, &str)] = &[("/sbin/init", "/lib/systemd/systemd")];
+const SSHD_UNIT: (&str, &str) = (
+    "/lib/systemd/system/sshd.service",
+    "[Install]\nWantedBy=multi-user.target\n",
+);
+const SSHD_WANTED: (&str, &str) = (
+    "/etc/systemd/system/multi-user.target.wants/sshd.service",
+    "/lib/systemd/system/sshd.service",
+);
+/// A 32-bit x86 ELF header.
+const I686_ELF: &str = "\x7fELF\x01\x01\0\0\0\0\0\0\0\0\0\0\0\0\x03\0";
+
+fn probe_without_hostname() -> FakeProbe {
+    let mut p = FakeProbe::new("3.10.0-327.el7.x86_64", "h");
+    p.hostname = Err(ProbeError {
+        what: "hostname",
+        cause: "test".into(),
+    });
+    p
+}
+
+fn probe_empty_hostname() -> FakeProbe {
+    FakeProbe::new("3.10.0-327.el7.x86_64", "")
+}
+
+const CASES: &[Case] = &[
+    // ssh.autostart
+    Case {
+        files: &[SSHD_UNIT],
+        links: &[SYSTEMD[0], SSHD_WANTED],
+        ..case("ssh.autostart")
+    },
+    Case {
+        files: &[SSHD_UNIT],
+        links: SYSTEMD,
+        ..case("ssh.autostart")
+    },
+    Case {
+        files: &[SSHD_UNIT],
+        links: &[
+            SYSTEMD[0],
+            ("/etc/systemd/system/sshd.service", "/dev/null"),
+        ],
+        ..case("ssh.autostart")
+    },
+    Case {
+        links: SYSTEMD,
+        ..case("ssh.autostart")
+    },
+    case("ssh.autostart"),
+    Case {
+        files: &[SSHD_UNIT, ("/etc/ssh/sshd_config", "Port 99999\n")],
+        links: &[SYSTEMD[0], SSHD_WANTED],
+        ..case("ssh.autostart")
+    },
+    Case {
+        links: &[
+            SYSTEMD[0],
+            ("/lib/systemd/system/sshd.service", "sshd.service"),
+        ],
+        ..case("ssh.autostart")
+    },
+    // hostname.valid
+    Case {
+        files: &[("/etc/hostname", "web01\n")],
+        ..case("hostname.valid")
+    },
+    Case {
+        files: &[("/etc/hostname", "localhost\n")],
+        ..case("hostname.valid")
+    },
+    Case {
+        files: &[("/etc/hostname", "web_01\n")],
+        ..case("hostname.valid")
+    },
+    Case {
+        live: Some(probe_empty_hostname),
+        ..case("hostname.valid")
+    },
+    Case {
+        live: Some(probe_without_hostname),
+        ..case("hostname.valid")
+    },
+    // os.arch
+    Case {
+        base: Some("centos-7.2"),
+        ..case("os.arch")
+    },
+    Case {
+        files: &[("/bin/sh", I686_ELF)],
+        ..case("os.arch")
+    },
+    case("os.arch"),
+    // os.supported
+    Case {
+        base: Some("centos-7.2"),
+        ..case("os.supported")
+    },
+    Case {
+        base: Some("alma-10.0"),
+        matrix: "asr-2026",
+        ..case("os.supported")
+    },
+    Case {
+        base: Some("eurolinux-9.4"),
+        matrix: "asr-2026",
+        ..case("os.supported")
+    },
+    Case {
+        base: Some("centos-6.4"),
+        matrix: "asr-2026",
+        ..case("os.supported")
+    },
+    case("os.supported"),
+    Case {
+        files: &[("/etc/os-release", "ID=centos\n")],
+        ..case("os.supported")
+    },
+    // os.kernel
+    Case {
+        base: Some("centos-7.2"),
+        ..case("os.kernel")
+    },
+    Case {
+        base: Some("ol-6.4-uek2"),
+        matrix: "asr-2026",
+        ..case("os.kernel")
+    },
+    Case {
+        base: Some("ol-9.4-uek7"),
+        matrix: "asr-2026",
+        ..case("os.kernel")
+    },
+    Case {
+        base: Some("rhel-9.4-newer"),
+        matrix: "asr-2026",
+        ..case("os.kernel")
+    },
+    Case {
+        files: &[
+            ("/etc/os-release", "ID=centos\nVERSION_ID=7\nNAME=CentOS\n"),
+            (
+                "/etc/centos-release",
+                "CentOS Linux release 7.2.1511 (Core)\n",
+            ),
+        ],
+        ..case("os.kernel")
+    },
+];
+
+/// Checks that name none of their problems yet. The list is exact: a check that gains codes
+/// must leave it (and get cases above).
+const NOT_YET_CODED: &[&str] = &[
+    "hosts.nic-addresses",
+    "ssh.firewall",
+    "disk.size",
+    "disk.count",
+    "disk.install-space",
+    "vmware.tools",
+    "agent.c-locale",
+    "agent.secure-boot",
+    "agent.root-free-space",
+    "agent.filesystems",
+    "agent.grub-device-names",
+    "agent.dhcp-client",
+    "agent.lvm-tools",
+    "agent.acpi",
+    "agent.runlevel",
+    "ascii.hostname",
+    "ascii.mount-points",
+    "ascii.device-names",
+    "ascii.system-paths",
+    "mvc.port-20004",
+    "net.egress-firewall",
+    "net.proxy",
+    "net.outbound",
+    "kernel.installed-supported",
+    "kernel.modules-dir",
+    "failover.hyperv-drivers",
+    "failover.initramfs-drivers",
+    "failover.dracut-hostonly",
+    "failover.hydration-tools",
+    "failover.initrd-space",
+    "failover.fstab-devices",
+    "failover.grub-sync",
+    "failover.grub-location",
+    "disk.sector-size",
+    "disk.a2a-types",
+    "nic.ipv4",
+    "nic.teaming",
+    "time.sync-service",
+    "time.synchronized",
+    "trust.root-cas",
+    "image.agent-clone",
+    "azure.vm-agent",
+];
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else if kind.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(entry.path()).unwrap(), &target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The (status, code) pairs one case gives: its problem lines, or the status alone.
+fn produced(c: &Case) -> Vec<(Status, Option<&'static str>)> {
+    let dir = crate::testutil::tree_with_links(c.files, c.links);
+    if let Some(base) = c.base {
+        let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/os")
+            .join(base);
+        copy_tree(&from, dir.path());
+        // The case's own files win over the fixture's.
+        for (path, text) in c.files {
+            std::fs::write(dir.path().join(path.trim_start_matches('/')), text).unwrap();
+        }
+    }
+    let facts = Facts::new(Sources {
+        root: Root::image(dir.path()).unwrap(),
+        probe: c
+            .live
+            .map(|p| Box::new(p()) as Box<dyn crate::probe::Probe>),
+    });
+    let matrix = crate::matrix::load(c.matrix).unwrap();
+    let options = CheckOptions::default();
+    let ctx = Context {
+        facts: &facts,
+        scenario: c.scenario,
+        matrix: &matrix,
+        all_matrices: &[],
+        options: &options,
+    };
+    let def = find(c.check).unwrap_or_else(|| panic!("{}: no such check", c.check));
+    let f = evaluate(def, &ctx);
+    let lines = f.problem_lines();
+    if lines.is_empty() {
+        return vec![(f.status, None)];
+    }
+    lines.into_iter().map(|(code, s, _)| (s, code)).collect()
+}
+
+/// Codes are kebab-case, unique within their check, and say what they mean.
+#[test]
+fn codes_are_unique_and_well_formed() {
+    for def in registry() {
+        let mut seen = BTreeSet::new();
+        for c in def.codes {
+            assert!(seen.insert(c.name), "{}: code {} twice", def.id, c.name);
+            assert!(
+                !c.name.is_empty()
+                    && !c.name.starts_with('-')
+                    && !c.name.ends_with('-')
+                    && c.name
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{}: code '{}' is not kebab-case",
+                def.id,
+                c.name
+            );
+            assert!(
+                c.about.len() > 10,
+                "{}/{}: say what it means",
+                def.id,
+                c.name
+            );
+            assert!(
+                !c.statuses.is_empty()
+                    && c.statuses
+                        .iter()
+                        .all(|s| matches!(s, Status::Warn | Status::Fail | Status::Error)),
+                "{}/{}: a code names a problem (warn, fail or error)",
+                def.id,
+                c.name
+            );
+        }
+    }
+}
+
+/// Every check either names its problems or is on the exact list of those that do not yet.
+#[test]
+fn uncoded_checks_are_listed_exactly() {
+    let uncoded: BTreeSet<&str> = registry()
+        .into_iter()
+        .filter(|d| d.codes.is_empty())
+        .map(|d| d.id)
+        .collect();
+    let listed: BTreeSet<&str> = NOT_YET_CODED.iter().copied().collect();
+    assert_eq!(uncoded, listed);
+}
+
+/// For each check with codes, the cases give exactly the declared (status, code) pairs and a
+/// pass: every code and every status it declares is produced, and nothing undeclared is.
+#[test]
+fn cases_produce_exactly_the_declared_codes_and_statuses() {
+    for def in registry().into_iter().filter(|d| !d.codes.is_empty()) {
+        let mut declared: BTreeSet<(Status, Option<&str>)> = def
+            .codes
+            .iter()
+            .flat_map(|c| c.statuses.iter().map(move |s| (*s, Some(c.name))))
+            .collect();
+        declared.insert((Status::Pass, None));
+        let mut got = BTreeSet::new();
+        for c in CASES.iter().filter(|c| c.check == def.id) {
+            for p in produced(c) {
+                // Skips are decided centrally (scenario, mode, --online), not problems; so are
+                // the fact-* codes of an unreadable fact (FACT_CODES), which no check declares.
+                let fact =
+                    p.1.is_some_and(|c| super::FACT_CODES.iter().any(|f| f.0 == c));
+                if p.0 != Status::Skip && !fact {
+                    got.insert(p);
+                }
+            }
+        }
+        assert_eq!(got, declared, "{}: produced vs declared", def.id);
+    }
+}
