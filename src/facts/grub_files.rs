@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::rc::Rc;
 
-use crate::parse::grub::{self, GrubConfig};
+use super::FactError;
+use crate::parse::grub::{self, GrubConfig, GrubError};
 use crate::root::Root;
 
 /// How a file is parsed: GRUB legacy (`grub.conf`, `menu.lst`) or GRUB 2 (`grub.cfg`).
@@ -21,12 +22,12 @@ pub enum Flavor {
 #[derive(Debug)]
 pub struct GrubText {
     pub text: String,
-    /// The parse, or its error without the path (`line N: ...`).
-    pub config: Result<GrubConfig, String>,
+    /// The parse, or why it failed (the line).
+    pub config: Result<GrubConfig, GrubError>,
 }
 
-/// What reading a path gave: its parse, nothing (absent), or the read error's text.
-pub type Read = Result<Option<Rc<GrubText>>, crate::facts::FactError>;
+/// What reading a path gave: its parse, nothing (absent), or why it could not be read.
+pub type Read = Result<Option<Rc<GrubText>>, FactError>;
 
 /// The run's cache of GRUB files, by path and flavor.
 #[derive(Debug, Default)]
@@ -47,7 +48,7 @@ impl GrubFiles {
                 self.parses.set(self.parses.get() + 1);
                 let config = match flavor {
                     Flavor::Legacy => Ok(grub::parse_legacy(&text)),
-                    Flavor::Grub2 => grub::parse_grub2(&text).map_err(|e| e.to_string()),
+                    Flavor::Grub2 => grub::parse_grub2(&text),
                 };
                 Ok(Some(Rc::new(GrubText { text, config })))
             }
