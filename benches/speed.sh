@@ -7,11 +7,17 @@
 # runs. The initramfs content is a real module tree (Debian's kernel package from the test cache,
 # tests/deps.d/70-failover.sh), about the size of a generic, non host-only image. Figures, not
 # assertions. Usage: benches/speed.sh [RUNS]   (default 10)
+# ASR_BENCH_BIN=PATH measures that binary instead of a host release build (for example the
+# static one: ASR_BENCH_BIN=$(dist/build-static.sh | tail -n 1) benches/speed.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10}
-cargo build --release -q
-bin=${CARGO_TARGET_DIR:-target}/release/asr-preflight
+if [ -n "${ASR_BENCH_BIN:-}" ]; then
+    bin=$ASR_BENCH_BIN
+else
+    cargo build --release -q
+    bin=${CARGO_TARGET_DIR:-target}/release/asr-preflight
+fi
 cache=/var/cache/asr-preflight-testdata/linux-image
 rel=$(cat "$cache/release")
 work=$(mktemp -d)

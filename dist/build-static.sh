@@ -116,10 +116,16 @@ EOF
     fi
     # build-std needs the std sources that match the compiler exactly: Debian's rustc with
     # Debian's rust-web-src, hence /usr/bin/rustc and /usr/bin/cargo, never the rustup proxies.
+    # Since std is built here anyway, it is built for size: std's `optimize_for_size` (smaller
+    # sort and formatting routines) and no `backtrace` feature (nothing unwinds with
+    # panic=abort, so the DWARF symboliser is dead weight), and panic messages keep their text
+    # but not the source file and line (-Z location-detail=none). README "Static build" has
+    # what each saves.
     RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
         CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER=musl-gcc \
-        RUSTFLAGS="-C link-self-contained=no $static_flags -L $shim" \
-        /usr/bin/cargo build --release --locked -Z build-std=std,panic_abort --target "$TARGET" \
+        RUSTFLAGS="-C link-self-contained=no $static_flags -Z location-detail=none -L $shim" \
+        /usr/bin/cargo build --release --locked -Z build-std=std,panic_abort \
+        -Z build-std-features=optimize_for_size --target "$TARGET" \
         --target-dir "$target_dir" >&2
     ;;
 *)

@@ -391,6 +391,18 @@ impl Root {
         self.slow_holding(&host)
     }
 
+    /// `path` (links followed) lies on a file system that can hang (NFS, CIFS, FUSE, ...), or
+    /// could not be resolved to tell: long reads from it need a deadline of their own.
+    pub fn may_hang(&self, path: &Path) -> bool {
+        if self.mounts.slow.is_empty() {
+            return false;
+        }
+        match self.resolve(path) {
+            Ok(host) => self.slow_holding(&host).is_some(),
+            Err(_) => true,
+        }
+    }
+
     /// The slow mount holding the host path `host`, if any.
     fn slow_holding(&self, host: &Path) -> Option<PathBuf> {
         self.mounts

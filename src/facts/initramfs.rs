@@ -107,8 +107,7 @@ fn read(
     want: &Wanted,
 ) -> Result<Contents, String> {
     let (file, _) = root.open_file(Path::new(path)).map_err(|e| e.to_string())?;
-    // The open answered, but a read from a hung mount may still never come back.
-    let mut input = deadline::Reader::spawn(file, MOUNT_DEADLINE);
+    let mut input = Input::new(root, path, file);
     let mut summary = Summary::new();
     let listing = initramfs::list_until(&mut input, limits, budget, &mut |e| {
         summary.observe(e);
@@ -121,6 +120,37 @@ fn read(
             MOUNT_DEADLINE.as_secs()
         )),
         Err(e) => Err(format!("{path}: {e}")),
+    }
+}
+
+/// Where an image's bytes come from. On a file system that can hang the open may answer and
+/// a read later never: those are read on a helper thread with a deadline per piece. Elsewhere
+/// the file is read directly (a hand-off per piece costs a scheduling slice on a busy machine).
+enum Input {
+    Local(std::io::BufReader<std::fs::File>),
+    MayHang(deadline::Reader),
+}
+
+impl Input {
+    fn new(root: &Root, path: &str, file: std::fs::File) -> Input {
+        if root.may_hang(Path::new(path)) {
+            Input::MayHang(deadline::Reader::spawn(file, MOUNT_DEADLINE))
+        } else {
+            Input::Local(std::io::BufReader::with_capacity(256 * 1024, file))
+        }
+    }
+
+    fn timed_out(&self) -> bool {
+        matches!(self, Input::MayHang(r) if r.timed_out())
+    }
+}
+
+impl std::io::Read for Input {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Input::Local(r) => r.read(out),
+            Input::MayHang(r) => r.read(out),
+        }
     }
 }
 

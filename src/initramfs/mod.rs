@@ -9,6 +9,7 @@
 pub mod cpio;
 mod lz4_legacy;
 mod peek;
+mod zstd;
 
 use std::io::{self, BufRead, Read, Write};
 use std::time::{Duration, Instant};
@@ -442,10 +443,8 @@ fn decode<R: Read>(
 ) -> Result<(), InitramfsError> {
     let result: io::Result<()> = match compression {
         Compression::Gzip => copy(&mut flate2::bufread::GzDecoder::new(&mut *src), sink),
-        Compression::Zstd => match ruzstd::decoding::StreamingDecoder::new(&mut *src) {
-            Ok(mut d) => copy(&mut d, sink),
-            Err(e) => Err(io::Error::new(io::ErrorKind::InvalidData, e.to_string())),
-        },
+        // One frame: a following frame is the next segment (multi-frame images continue).
+        Compression::Zstd => zstd::decode_frame(&mut *src, sink),
         // One stream only: what follows it is the image's next segment, not more xz. The
         // decoder keeps a dictionary of the stream's declared size and streams the rest out,
         // so a block of gigabytes of zeros costs the dictionary, and the cap on unpacked bytes
