@@ -5,7 +5,7 @@ use crate::facts::FactError;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::hostname::first_label;
-use super::{Applies, CheckDef, Context, Doc, Finding, Status};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
 use crate::facts::network::{Nic, Origin};
 use crate::parse::glob::Glob;
 use crate::parse::hosts::Hosts;
@@ -35,7 +35,38 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
             "replication: IP not found",
         ],
     },
-    codes: &[],
+    codes: &[
+        Code::error(
+            "cannot-read-hostname",
+            "the host name could not be read, so there is nothing to look up",
+        ),
+        Code::error(
+            "cannot-read-addresses",
+            "the network adapters' addresses could not be read",
+        ),
+        Code::error("cannot-read-hosts", "/etc/hosts could not be read"),
+        Code::fail(
+            "unmapped-address",
+            "/etc/hosts does not map the host name to an IPv4 address of an adapter that is up",
+        ),
+        Code::warn("no-ipv4-address", "no adapter has an IPv4 address to map"),
+        Code::warn(
+            "loopback-mapping",
+            "the host name also maps to a loopback address, which lookups can return first",
+        ),
+        Code::warn(
+            "ipv6-unmapped",
+            "a global IPv6 address of an adapter is not mapped",
+        ),
+        Code::warn(
+            "dhcp-address-unknown",
+            "an adapter uses DHCP, so its address cannot be known from the image",
+        ),
+        Code::warn(
+            "config-not-understood",
+            "some network configuration values were not understood",
+        ),
+    ],
     run: check_hosts,
 }];
 
@@ -129,6 +160,7 @@ fn check_hosts(ctx: &Context<'_>) -> Result<Finding, FactError> {
             return Ok(Finding::error(
                 "could not read the host name, so there is nothing to look up",
             )
+            .code("cannot-read-hostname")
             .detail(h.source.clone())
             .details(h.errors.clone()));
         }
@@ -142,6 +174,7 @@ fn check_hosts(ctx: &Context<'_>) -> Result<Finding, FactError> {
     if !net.errors.is_empty() {
         return Ok(
             Finding::error("could not read the network adapters' addresses")
+                .code("cannot-read-addresses")
                 .details(net.errors.clone()),
         );
     }
@@ -151,7 +184,9 @@ fn check_hosts(ctx: &Context<'_>) -> Result<Finding, FactError> {
         Ok(Some(h)) => (h, false),
         Ok(None) => (&empty, true),
         Err(e) => {
-            return Ok(Finding::error(format!("could not read {}", hf.path)).detail(e.clone()));
+            return Ok(Finding::error(format!("could not read {}", hf.path))
+                .code("cannot-read-hosts")
+                .detail(e.clone()));
         }
     };
 
@@ -341,6 +376,8 @@ fn check_hosts(ctx: &Context<'_>) -> Result<Finding, FactError> {
 
     let status;
     let summary;
+    // The problem lines, each with its code; the summary joins the warnings.
+    let mut lines: Vec<(Status, &'static str, String)> = Vec::new();
     let missing_shown: Vec<String> = missing
         .iter()
         .map(|w| format!("{} ({})", w.addr, w.nic))
@@ -352,6 +389,7 @@ fn check_hosts(ctx: &Context<'_>) -> Result<Finding, FactError> {
             hf.path,
             missing_shown.join(", ")
         );
+        lines.push((status, "unmapped-address", summary.clone()));
     } else if wanted_v4.is_empty() && dhcp.is_empty() {
         status = Status::Warn;
         summary = if live {
@@ -360,6 +398,7 @@ fn check_hosts(ctx: &Context<'_>) -> Result<Finding, FactError> {
         } else {
             "the image's configuration gives no adapter an IPv4 address (Site Recovery needs one per adapter)".to_string()
         };
+        lines.push((status, "no-ipv4-address", summary.clone()));
     } else {
         let mut warns = Vec::new();
         if !loop_lines.is_empty() {
@@ -367,8 +406,11 @@ fn check_hosts(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 .first()
                 .map(|l| l.0.to_string())
                 .unwrap_or_else(|| "::1".into());
-            warns.push(format!(
-                "'{shown_name}' also maps to loopback {first}, which lookups can return first"
+            warns.push((
+                "loopback-mapping",
+                format!(
+                    "'{shown_name}' also maps to loopback {first}, which lookups can return first"
+                ),
             ));
         }
         if !missing_v6.is_empty() {
@@ -376,18 +418,27 @@ fn check_hosts(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 .iter()
                 .map(|w| format!("{} ({})", w.addr, w.nic))
                 .collect();
-            warns.push(format!("IPv6 {} not mapped", v6.join(", ")));
+            warns.push((
+                "ipv6-unmapped",
+                format!("IPv6 {} not mapped", v6.join(", ")),
+            ));
         }
         if !dhcp.is_empty() {
-            warns.push(format!(
-                "{} {} DHCP, so {} address cannot be known from the image",
-                dhcp.join(", "),
-                if dhcp.len() == 1 { "uses" } else { "use" },
-                if dhcp.len() == 1 { "its" } else { "their" }
+            warns.push((
+                "dhcp-address-unknown",
+                format!(
+                    "{} {} DHCP, so {} address cannot be known from the image",
+                    dhcp.join(", "),
+                    if dhcp.len() == 1 { "uses" } else { "use" },
+                    if dhcp.len() == 1 { "its" } else { "their" }
+                ),
             ));
         }
         if !net.problems.is_empty() {
-            warns.push("some network configuration values were not understood".into());
+            warns.push((
+                "config-not-understood",
+                "some network configuration values were not understood".into(),
+            ));
         }
         if warns.is_empty() {
             status = Status::Pass;
@@ -399,7 +450,9 @@ fn check_hosts(ctx: &Context<'_>) -> Result<Finding, FactError> {
             );
         } else {
             status = Status::Warn;
-            summary = warns.join("; ");
+            let texts: Vec<&str> = warns.iter().map(|w| w.1.as_str()).collect();
+            summary = texts.join("; ");
+            lines.extend(warns.into_iter().map(|(code, text)| (status, code, text)));
         }
     }
     let mut f = match status {
@@ -408,6 +461,12 @@ fn check_hosts(ctx: &Context<'_>) -> Result<Finding, FactError> {
         _ => Finding::pass(summary),
     }
     .details(details);
+    if let Some(first) = lines.first() {
+        f = f.code(first.1);
+    }
+    for (status, code, text) in lines {
+        f = f.problem(status, code, text);
+    }
     if !fix.is_empty() && status != Status::Pass {
         f = f.fix(fix.join("\n"));
     }
