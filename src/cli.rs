@@ -554,6 +554,50 @@ mod tests {
         assert_eq!(unique, clap);
     }
 
+    /// The README's finding-code table is exactly the registry's codes with their statuses,
+    /// each once, and the table of fact codes is the run's.
+    #[test]
+    fn readme_code_tables_are_the_registry() {
+        let readme = include_str!("../README.md");
+        let start = readme.find("### Finding codes").expect("heading in README");
+        let mut tables = readme[start..].split("| code | status | problem |").skip(1);
+        let rows = |t: &str| -> Vec<(String, String)> {
+            t.lines()
+                .skip(2)
+                .take_while(|l| l.starts_with('|'))
+                .map(|l| {
+                    let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                    (cells[1].trim_matches('`').to_string(), cells[2].to_string())
+                })
+                .collect()
+        };
+        let declared: Vec<(String, String)> = checks::registry()
+            .iter()
+            .flat_map(|c| {
+                c.codes.iter().map(|k| {
+                    let statuses: Vec<&str> = k.statuses.iter().map(|s| s.as_str()).collect();
+                    (format!("{}/{}", c.id, k.name), statuses.join(", "))
+                })
+            })
+            .collect();
+        let table = rows(tables.next().expect("code table"));
+        let unique: BTreeSet<&String> = table.iter().map(|r| &r.0).collect();
+        assert_eq!(unique.len(), table.len(), "a code listed twice");
+        assert_eq!(
+            table.iter().cloned().collect::<BTreeSet<_>>(),
+            declared.into_iter().collect::<BTreeSet<_>>()
+        );
+        let facts: BTreeSet<String> = rows(tables.next().expect("fact code table"))
+            .into_iter()
+            .map(|r| r.0)
+            .collect();
+        let run: BTreeSet<String> = checks::FACT_CODES
+            .iter()
+            .map(|(c, _)| format!("CHECK-ID/{c}"))
+            .collect();
+        assert_eq!(facts, run);
+    }
+
     /// The README's check table lists exactly the registry's checks, each once.
     #[test]
     fn readme_check_table_is_the_registry() {

@@ -5,7 +5,7 @@ use crate::facts::FactError;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::hostname::first_label;
-use super::{Applies, CheckDef, Context, Doc, Finding, Status};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
 use crate::facts::network::{Nic, Origin};
 use crate::parse::glob::Glob;
 use crate::parse::hosts::Hosts;
@@ -35,57 +35,68 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
             "replication: IP not found",
         ],
     },
-    codes: &[],
+    codes: &[
+        Code::error(
+            "cannot-read-hostname",
+            "the host name could not be read, so there is nothing to look up",
+        ),
+        Code::error(
+            "cannot-read-addresses",
+            "the network adapters' addresses could not be read",
+        ),
+        Code::error("cannot-read-hosts", "/etc/hosts could not be read"),
+        Code::fail(
+            "unmapped-address",
+            "/etc/hosts does not map the host name to an IPv4 address of an adapter that is up",
+        ),
+        Code::warn("no-ipv4-address", "no adapter has an IPv4 address to map"),
+        Code::warn(
+            "loopback-mapping",
+            "the host name also maps to a loopback address, which lookups can return first",
+        ),
+        Code::warn(
+            "ipv6-unmapped",
+            "a global IPv6 address of an adapter is not mapped",
+        ),
+        Code::warn(
+            "dhcp-address-unknown",
+            "an adapter uses DHCP, so its address cannot be known from the image",
+        ),
+        Code::warn(
+            "config-not-understood",
+            "some network configuration values were not understood",
+        ),
+    ],
     run: check_hosts,
 }];
 
-/// Why an adapter is not counted.
-pub(crate) struct NotCounted {
-    pub why: String,
-    /// Left out by name (the container/bridge list or `--ignore-interface`), not by its state.
-    pub by_name: bool,
-}
-
-impl std::fmt::Display for NotCounted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.why)
-    }
-}
-
 /// Why an adapter is not counted, or `None` when it is.
-pub(crate) fn not_counted(nic: &Nic, user: &[Glob]) -> Option<NotCounted> {
-    let because = |why: String| {
-        Some(NotCounted {
-            why,
-            by_name: false,
-        })
-    };
+pub(crate) fn not_counted(nic: &Nic, user: &[Glob]) -> Option<String> {
     if nic.loopback {
-        return because("loopback".into());
+        return Some("loopback".into());
     }
     if let Some(name) = &nic.name {
         if name == b"lo" {
-            return because("loopback".into());
+            return Some("loopback".into());
         }
-        let by_name = |why: String| Some(NotCounted { why, by_name: true });
         for p in DEFAULT_IGNORED {
             if Glob::new(p).is_ok_and(|g| g.matches(name)) {
-                return by_name(format!(
+                return Some(format!(
                     "container or virtual-bridge interface (matches {p})"
                 ));
             }
         }
         for g in user {
             if g.matches(name) {
-                return by_name(format!("--ignore-interface {}", g.as_str()));
+                return Some(format!("--ignore-interface {}", g.as_str()));
             }
         }
     }
     if let Some(m) = &nic.port_of {
-        return because(format!("port of {m}, which holds the addresses"));
+        return Some(format!("port of {m}, which holds the addresses"));
     }
     if !nic.up {
-        return because(match nic.origin {
+        return Some(match nic.origin {
             Origin::Kernel => "down".into(),
             Origin::Config { .. } => "not brought up at boot".into(),
         });
@@ -149,6 +160,7 @@ fn check_hosts(ctx: &Context<'_>) -> Result<Finding, FactError> {
             return Ok(Finding::error(
                 "could not read the host name, so there is nothing to look up",
             )
+            .code("cannot-read-hostname")
             .detail(h.source.clone())
             .details(h.errors.clone()));
         }
@@ -162,6 +174,7 @@ fn check_hosts(ctx: &Context<'_>) -> Result<Finding, FactError> {
     if !net.errors.is_empty() {
         return Ok(
             Finding::error("could not read the network adapters' addresses")
+                .code("cannot-read-addresses")
                 .details(net.errors.clone()),
         );
     }
@@ -171,75 +184,25 @@ fn check_hosts(ctx: &Context<'_>) -> Result<Finding, FactError> {
         Ok(Some(h)) => (h, false),
         Ok(None) => (&empty, true),
         Err(e) => {
-            return Ok(Finding::error(format!("could not read {}", hf.path)).detail(e.clone()));
+            return Ok(Finding::error(format!("could not read {}", hf.path))
+                .code("cannot-read-hosts")
+                .detail(e.clone()));
         }
     };
 
     let mut details = vec![format!("host name '{shown_name}' from {}", h.source)];
-    let wanted = wanted_addresses(&net.nics, &ctx.options.ignore_interfaces, &mut details);
-    for p in &net.problems {
-        details.push(format!("not understood: {p}"));
-    }
-    if !live && wanted.v4.is_empty() && wanted.v6.is_empty() && wanted.dhcp.is_empty() {
-        let read = if net.sources.is_empty() {
-            "none of ifcfg-* (Red Hat, SUSE), /etc/network/interfaces, /etc/netplan/*.yaml or NetworkManager keyfiles exists".to_string()
-        } else {
-            format!("read {}", net.sources.join(", "))
-        };
-        return Ok(Finding::skip(
-            "the image's network configuration sets no static address and no DHCP interface, so the adapters' addresses are unknown",
-        )
-        .detail(read)
-        .details(details));
-    }
-
-    let lookup = Lookup {
-        name,
-        shown_name: &shown_name,
-        hosts,
-        path: hf.path,
-    };
-    let answers = lookup.answers(&wanted, &mut details);
-    if hosts_missing {
-        details.push(format!("{} does not exist", hf.path));
-    }
-    details.push(format!("addresses from {}", net.sources.join(", ")));
-    let fix = lookup.fix_lines(&answers, &wanted, live);
-    let (status, summary) = lookup.verdict(&answers, &wanted, !net.problems.is_empty(), live);
-    let mut f = match status {
-        Status::Fail => Finding::fail(summary),
-        Status::Warn => Finding::warn(summary),
-        _ => Finding::pass(summary),
-    }
-    .details(details);
-    if !fix.is_empty() && status != Status::Pass {
-        f = f.fix(fix.join("\n"));
-    }
-    Ok(f)
-}
-
-/// The addresses the counted adapters should be found under, and their DHCP interfaces.
-#[derive(Default)]
-struct WantedAddresses {
-    v4: Vec<Wanted>,
-    v6: Vec<Wanted>,
-    /// Interfaces configured by DHCP, whose address an image does not say.
-    dhcp: Vec<String>,
-}
-
-/// Collects the addresses to look for from the adapters that count, noting in `details` the
-/// adapters left out and the DHCP ones.
-fn wanted_addresses(nics: &[Nic], ignore: &[Glob], details: &mut Vec<String>) -> WantedAddresses {
-    let mut w = WantedAddresses::default();
+    let mut wanted_v4: Vec<Wanted> = Vec::new();
+    let mut wanted_v6: Vec<Wanted> = Vec::new();
     let mut seen: std::collections::HashSet<IpAddr> = std::collections::HashSet::new();
-    for nic in nics {
+    let mut dhcp: Vec<String> = Vec::new();
+    for nic in &net.nics {
         let nic_name = nic.shown();
-        if let Some(why) = not_counted(nic, ignore) {
+        if let Some(why) = not_counted(nic, &ctx.options.ignore_interfaces) {
             if nic.loopback {
                 continue;
             }
             let addrs: Vec<String> = nic.addrs.iter().map(|a| a.addr.to_string()).collect();
-            let tag = if why.by_name {
+            let tag = if why.starts_with("container") || why.starts_with("--ignore") {
                 "ignored"
             } else {
                 "not counted"
@@ -255,249 +218,259 @@ fn wanted_addresses(nics: &[Nic], ignore: &[Glob], details: &mut Vec<String>) ->
             continue;
         }
         if nic.dhcp4 {
-            w.dhcp.push(format!("{nic_name} ({})", nic.described_at()));
+            dhcp.push(format!("{nic_name} ({})", nic.described_at()));
             details.push(format!(
                 "{nic_name}: DHCP ({}); its address cannot be known from the image",
                 nic.described_at()
             ));
         }
         for a in &nic.addrs {
+            let w = Wanted {
+                addr: a.addr,
+                nic: nic_name.clone(),
+                set_at: a.set_at.clone(),
+            };
             let list = match a.addr {
-                IpAddr::V4(v4) if !v4.is_loopback() => &mut w.v4,
+                IpAddr::V4(v4) if !v4.is_loopback() => &mut wanted_v4,
                 IpAddr::V6(v6)
                     if !v6.is_loopback() && !v6.is_multicast() && !is_ipv6_link_local(&v6) =>
                 {
-                    &mut w.v6
+                    &mut wanted_v6
                 }
                 _ => continue,
             };
             // The same address on two adapters (or in two files) is looked for once.
             if seen.insert(a.addr) {
-                list.push(Wanted {
-                    addr: a.addr,
-                    nic: nic_name.clone(),
-                    set_at: a.set_at.clone(),
-                });
+                list.push(w);
             }
         }
     }
-    w
-}
+    for p in &net.problems {
+        details.push(format!("not understood: {p}"));
+    }
 
-/// The host name looked up in one hosts file.
-struct Lookup<'a> {
-    name: &'a [u8],
-    shown_name: &'a str,
-    hosts: &'a Hosts,
-    path: &'a str,
-}
-
-/// What the lookup answered for the wanted addresses.
-struct Answers<'a> {
-    missing: Vec<&'a Wanted>,
-    missing_v6: Vec<&'a Wanted>,
-    /// The first loopback IPv4 address the name maps to.
-    first_loopback: Option<Ipv4Addr>,
-    /// Lines mapping the name to a loopback address (IPv4 or IPv6), in order.
-    loop_lines: Vec<usize>,
-}
-
-impl Lookup<'_> {
-    /// Looks each wanted address up, noting in `details` where it is mapped or that it is not,
-    /// the loopback lines, and the lines the C library skips that mention the name.
-    fn answers<'w>(&self, wanted: &'w WantedAddresses, details: &mut Vec<String>) -> Answers<'w> {
-        let v4_answers = self.hosts.ipv4_answers(self.name);
-        let v6_answers = self.hosts.ipv6_answers(self.name);
-        let v4_lines = |w: &Wanted| -> Vec<usize> {
-            let a = v4_answers.iter().filter(|a| IpAddr::V4(a.addr) == w.addr);
-            a.map(|a| a.line).collect()
+    if !live && wanted_v4.is_empty() && wanted_v6.is_empty() && dhcp.is_empty() {
+        let read = if net.sources.is_empty() {
+            "none of ifcfg-* (Red Hat, SUSE), /etc/network/interfaces, /etc/netplan/*.yaml or NetworkManager keyfiles exists".to_string()
+        } else {
+            format!("read {}", net.sources.join(", "))
         };
-        let v6_lines = |w: &Wanted| -> Vec<usize> {
-            let a = v6_answers.iter().filter(|a| IpAddr::V6(a.addr) == w.addr);
-            a.map(|a| a.line).collect()
-        };
-        let missing = self.look_up(&wanted.v4, "", v4_lines, details);
-        let missing_v6 = self.look_up(&wanted.v6, " (IPv6)", v6_lines, details);
-        let loopback: Vec<(Ipv4Addr, usize)> = v4_answers
+        return Ok(Finding::skip(
+            "the image's network configuration sets no static address and no DHCP interface, so the adapters' addresses are unknown",
+        )
+        .detail(read)
+        .details(details));
+    }
+
+    let v4_answers = hosts.ipv4_answers(name);
+    let v6_answers = hosts.ipv6_answers(name);
+    let mut missing: Vec<&Wanted> = Vec::new();
+    let mut missing_v6: Vec<&Wanted> = Vec::new();
+    for w in &wanted_v4 {
+        let lines: Vec<usize> = v4_answers
             .iter()
-            .filter(|a| a.addr.is_loopback())
-            .map(|a| (a.addr, a.line))
+            .filter(|a| IpAddr::V4(a.addr) == w.addr)
+            .map(|a| a.line)
             .collect();
-        let mut loop_lines: Vec<usize> = loopback
-            .iter()
-            .map(|l| l.1)
-            .chain(
-                v6_answers
-                    .iter()
-                    .filter(|a| a.addr.is_loopback())
-                    .map(|a| a.line),
-            )
-            .collect();
-        loop_lines.sort_unstable();
-        loop_lines.dedup();
-        for line in &loop_lines {
-            if let Some(e) = self.hosts.entries.iter().find(|e| e.line == *line) {
-                details.push(format!(
-                    "loopback: '{}' also maps to {} by {} line {line}",
-                    self.shown_name, e.addr, self.path
-                ));
-            }
-        }
-        // Lines the C library skips but that were meant for this name (`web01 198.51.100.10`).
-        for s in self.hosts.skipped.iter().filter(|s| s.mentions(self.name)) {
+        if lines.is_empty() {
+            details.push(format!("{}: not mapped", w.shown()));
+            missing.push(w);
+        } else {
             details.push(format!(
-                "{} line {} names '{}' but is ignored by the C library: '{}' is not an address",
-                self.path,
-                s.line,
-                self.shown_name,
-                escape_bytes(&s.field)
+                "{}: mapped by {} {}",
+                w.shown(),
+                hf.path,
+                lines_list(&lines)
             ));
         }
-        Answers {
-            missing,
-            missing_v6,
-            first_loopback: loopback.first().map(|l| l.0),
-            loop_lines,
-        }
     }
-
-    /// The wanted addresses no line maps the name to; each one's lines go into `details`.
-    fn look_up<'w>(
-        &self,
-        wanted: &'w [Wanted],
-        tag: &str,
-        lines_of: impl Fn(&Wanted) -> Vec<usize>,
-        details: &mut Vec<String>,
-    ) -> Vec<&'w Wanted> {
-        let mut missing = Vec::new();
-        for w in wanted {
-            let lines = lines_of(w);
-            if lines.is_empty() {
-                details.push(format!("{}{tag}: not mapped", w.shown()));
-                missing.push(w);
-            } else {
-                details.push(format!(
-                    "{}{tag}: mapped by {} {}",
-                    w.shown(),
-                    self.path,
-                    lines_list(&lines)
-                ));
-            }
-        }
-        missing
-    }
-
-    /// What to do: the lines to add, and the loopback lines to take the name off.
-    fn fix_lines(&self, a: &Answers<'_>, wanted: &WantedAddresses, live: bool) -> Vec<String> {
-        let names = names_for_line(self.name, self.hosts);
-        let add: Vec<String> = a
-            .missing
+    for w in &wanted_v6 {
+        let lines: Vec<usize> = v6_answers
             .iter()
-            .chain(a.missing_v6.iter())
-            .map(|w| format!("{}  {names}", w.addr))
+            .filter(|a| IpAddr::V6(a.addr) == w.addr)
+            .map(|a| a.line)
             .collect();
-        let mut fix = Vec::new();
-        if !add.is_empty() {
-            fix.push(format!(
-                "Add to {}{}:\n{}",
-                self.path,
-                if live { "" } else { " of the image" },
-                add.join("\n")
+        if lines.is_empty() {
+            details.push(format!("{} (IPv6): not mapped", w.shown()));
+            missing_v6.push(w);
+        } else {
+            details.push(format!(
+                "{} (IPv6): mapped by {} {}",
+                w.shown(),
+                hf.path,
+                lines_list(&lines)
             ));
         }
-        for line in &a.loop_lines {
-            if let Some(e) = self.hosts.entries.iter().find(|e| e.line == *line) {
-                let written: Vec<String> = e.names.iter().map(|n| escape_bytes(n)).collect();
-                fix.push(format!(
-                    "Take '{}' off {} line {line} (`{} {}`): resolving the name must not give a loopback address.",
-                    self.shown_name,
-                    self.path,
-                    e.addr,
-                    written.join(" ")
-                ));
-            }
+    }
+    let loopback: Vec<(Ipv4Addr, usize)> = v4_answers
+        .iter()
+        .filter(|a| a.addr.is_loopback())
+        .map(|a| (a.addr, a.line))
+        .collect();
+    let loopback_v6: Vec<usize> = v6_answers
+        .iter()
+        .filter(|a| a.addr.is_loopback())
+        .map(|a| a.line)
+        .collect();
+    let mut loop_lines: Vec<usize> = loopback
+        .iter()
+        .map(|l| l.1)
+        .chain(loopback_v6.iter().copied())
+        .collect();
+    loop_lines.sort_unstable();
+    loop_lines.dedup();
+    for line in &loop_lines {
+        if let Some(e) = hosts.entries.iter().find(|e| e.line == *line) {
+            details.push(format!(
+                "loopback: '{shown_name}' also maps to {} by {} line {line}",
+                e.addr, hf.path
+            ));
         }
-        if !wanted.dhcp.is_empty() {
-            fix.push(
-                "For DHCP interfaces, give them a static address (or a fixed DHCP reservation) and map the host name to it in /etc/hosts.".to_string(),
-            );
+    }
+    // Lines the C library skips but that were meant for this name (`web01 198.51.100.10`).
+    for s in hosts.skipped.iter().filter(|s| s.mentions(name)) {
+        details.push(format!(
+            "{} line {} names '{shown_name}' but is ignored by the C library: '{}' is not an address",
+            hf.path,
+            s.line,
+            escape_bytes(&s.field)
+        ));
+    }
+    if hosts_missing {
+        details.push(format!("{} does not exist", hf.path));
+    }
+    details.push(format!("addresses from {}", net.sources.join(", ")));
+
+    // What to do: the lines to add, and the loopback lines to take the name off.
+    let names = names_for_line(name, hosts);
+    let add: Vec<String> = missing
+        .iter()
+        .chain(missing_v6.iter())
+        .map(|w| format!("{}  {names}", w.addr))
+        .collect();
+    let mut fix = Vec::new();
+    if !add.is_empty() {
+        fix.push(format!(
+            "Add to {}{}:\n{}",
+            hf.path,
+            if live { "" } else { " of the image" },
+            add.join("\n")
+        ));
+    }
+    for line in &loop_lines {
+        if let Some(e) = hosts.entries.iter().find(|e| e.line == *line) {
+            let written: Vec<String> = e.names.iter().map(|n| escape_bytes(n)).collect();
+            fix.push(format!(
+                "Take '{shown_name}' off {} line {line} (`{} {}`): resolving the name must not give a loopback address.",
+                hf.path,
+                e.addr,
+                written.join(" ")
+            ));
         }
-        fix
+    }
+    if !dhcp.is_empty() {
+        fix.push(
+            "For DHCP interfaces, give them a static address (or a fixed DHCP reservation) and map the host name to it in /etc/hosts.".to_string(),
+        );
     }
 
-    /// The status and summary: an unmapped IPv4 address fails; no IPv4 address at all, a
-    /// loopback mapping, an unmapped IPv6 address, DHCP or values not understood warn.
-    fn verdict(
-        &self,
-        a: &Answers<'_>,
-        wanted: &WantedAddresses,
-        not_understood: bool,
-        live: bool,
-    ) -> (Status, String) {
-        let shown_name = self.shown_name;
-        if !a.missing.is_empty() {
-            let missing: Vec<String> = a
-                .missing
-                .iter()
-                .map(|w| format!("{} ({})", w.addr, w.nic))
-                .collect();
-            let summary = format!(
-                "{} does not map '{shown_name}' to {}",
-                self.path,
-                missing.join(", ")
-            );
-            return (Status::Fail, summary);
-        }
-        if wanted.v4.is_empty() && wanted.dhcp.is_empty() {
-            let summary = if live {
-                "no network adapter has an IPv4 address to map (Site Recovery needs one per adapter)"
-                    .to_string()
-            } else {
-                "the image's configuration gives no adapter an IPv4 address (Site Recovery needs one per adapter)".to_string()
-            };
-            return (Status::Warn, summary);
-        }
-        let mut warns = Vec::new();
-        if !a.loop_lines.is_empty() {
-            let first = a
-                .first_loopback
-                .map(|l| l.to_string())
-                .unwrap_or_else(|| "::1".into());
-            warns.push(format!(
-                "'{shown_name}' also maps to loopback {first}, which lookups can return first"
-            ));
-        }
-        if !a.missing_v6.is_empty() {
-            let v6: Vec<String> = a
-                .missing_v6
-                .iter()
-                .map(|w| format!("{} ({})", w.addr, w.nic))
-                .collect();
-            warns.push(format!("IPv6 {} not mapped", v6.join(", ")));
-        }
-        let dhcp = &wanted.dhcp;
-        if !dhcp.is_empty() {
-            warns.push(format!(
-                "{} {} DHCP, so {} address cannot be known from the image",
-                dhcp.join(", "),
-                if dhcp.len() == 1 { "uses" } else { "use" },
-                if dhcp.len() == 1 { "its" } else { "their" }
-            ));
-        }
-        if not_understood {
-            warns.push("some network configuration values were not understood".into());
-        }
-        if !warns.is_empty() {
-            return (Status::Warn, warns.join("; "));
-        }
-        let all: Vec<String> = wanted.v4.iter().map(|w| w.addr.to_string()).collect();
-        let summary = format!(
-            "{} maps '{shown_name}' to every adapter address ({})",
-            self.path,
-            all.join(", ")
+    let status;
+    let summary;
+    // The problem lines, each with its code; the summary joins the warnings.
+    let mut lines: Vec<(Status, &'static str, String)> = Vec::new();
+    let missing_shown: Vec<String> = missing
+        .iter()
+        .map(|w| format!("{} ({})", w.addr, w.nic))
+        .collect();
+    if !missing.is_empty() {
+        status = Status::Fail;
+        summary = format!(
+            "{} does not map '{shown_name}' to {}",
+            hf.path,
+            missing_shown.join(", ")
         );
-        (Status::Pass, summary)
+        lines.push((status, "unmapped-address", summary.clone()));
+    } else if wanted_v4.is_empty() && dhcp.is_empty() {
+        status = Status::Warn;
+        summary = if live {
+            "no network adapter has an IPv4 address to map (Site Recovery needs one per adapter)"
+                .to_string()
+        } else {
+            "the image's configuration gives no adapter an IPv4 address (Site Recovery needs one per adapter)".to_string()
+        };
+        lines.push((status, "no-ipv4-address", summary.clone()));
+    } else {
+        let mut warns = Vec::new();
+        if !loop_lines.is_empty() {
+            let first = loopback
+                .first()
+                .map(|l| l.0.to_string())
+                .unwrap_or_else(|| "::1".into());
+            warns.push((
+                "loopback-mapping",
+                format!(
+                    "'{shown_name}' also maps to loopback {first}, which lookups can return first"
+                ),
+            ));
+        }
+        if !missing_v6.is_empty() {
+            let v6: Vec<String> = missing_v6
+                .iter()
+                .map(|w| format!("{} ({})", w.addr, w.nic))
+                .collect();
+            warns.push((
+                "ipv6-unmapped",
+                format!("IPv6 {} not mapped", v6.join(", ")),
+            ));
+        }
+        if !dhcp.is_empty() {
+            warns.push((
+                "dhcp-address-unknown",
+                format!(
+                    "{} {} DHCP, so {} address cannot be known from the image",
+                    dhcp.join(", "),
+                    if dhcp.len() == 1 { "uses" } else { "use" },
+                    if dhcp.len() == 1 { "its" } else { "their" }
+                ),
+            ));
+        }
+        if !net.problems.is_empty() {
+            warns.push((
+                "config-not-understood",
+                "some network configuration values were not understood".into(),
+            ));
+        }
+        if warns.is_empty() {
+            status = Status::Pass;
+            let all: Vec<String> = wanted_v4.iter().map(|w| w.addr.to_string()).collect();
+            summary = format!(
+                "{} maps '{shown_name}' to every adapter address ({})",
+                hf.path,
+                all.join(", ")
+            );
+        } else {
+            status = Status::Warn;
+            let texts: Vec<&str> = warns.iter().map(|w| w.1.as_str()).collect();
+            summary = texts.join("; ");
+            lines.extend(warns.into_iter().map(|(code, text)| (status, code, text)));
+        }
     }
+    let mut f = match status {
+        Status::Fail => Finding::fail(summary),
+        Status::Warn => Finding::warn(summary),
+        _ => Finding::pass(summary),
+    }
+    .details(details);
+    if let Some(first) = lines.first() {
+        f = f.code(first.1);
+    }
+    for (status, code, text) in lines {
+        f = f.problem(status, code, text);
+    }
+    if !fix.is_empty() && status != Status::Pass {
+        f = f.fix(fix.join("\n"));
+    }
+    Ok(f)
 }
 
 #[cfg(test)]

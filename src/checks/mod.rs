@@ -159,11 +159,13 @@ impl Finding {
     /// ones. `None` as a code: the check has not named this problem.
     pub fn problem_lines(&self) -> Vec<(Option<&'static str>, Status, &str)> {
         let mut out = Vec::new();
-        if is_problem(self.status) {
+        // The summary's line, unless an added line with its code says it more precisely.
+        let stated = self.code.is_some() && self.problems.iter().any(|p| Some(p.code) == self.code);
+        if is_problem(self.status) && !stated {
             out.push((self.code, self.status, self.summary.as_str()));
         }
         for p in &self.problems {
-            if is_problem(p.status) && Some(p.code) != self.code {
+            if is_problem(p.status) && (stated || Some(p.code) != self.code) {
                 out.push((Some(p.code), p.status, p.text.as_str()));
             }
         }
