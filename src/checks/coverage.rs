@@ -319,6 +319,7 @@ const NOT_YET_CODED: &[&str] = &[
     "trust.root-cas",
     "image.agent-clone",
     "azure.vm-agent",
+    "azure.vm-size",
 ];
 
 fn copy_tree(from: &Path, to: &Path) {
