@@ -332,7 +332,8 @@ fn fleet_report_of_twenty_hosts() {
     assert_eq!(fleet["totals"]["ready"], 10);
     assert_eq!(fleet["totals"]["not_ready"], 10);
     assert_eq!(fleet["totals"]["unreadable"], 0);
-    assert_eq!(fleet["problems"][0]["key"], "os.supported");
+    // Problems are keyed by finding code where the check names them.
+    assert_eq!(fleet["problems"][0]["key"], "os.supported/not-listed");
     assert_eq!(fleet["problems"][0]["hosts"], 10);
     let mut paths: Vec<String> = fleet["hosts"]
         .as_array()
@@ -391,5 +392,8 @@ fn waivers_file_for_every_host() {
     assert_eq!(r["ready"], true);
     let html = std::fs::read_to_string(dir.path().join("fleet.html")).unwrap();
     assert!(html.contains("id=\"ready-count\">20<"), "{html}");
-    assert!(html.contains("<td>os.supported</td><td class=\"num\">10</td>"));
+    assert!(
+        html.contains("<td>os.supported/not-listed</td><td class=\"num\">10</td>"),
+        "{html}"
+    );
 }
