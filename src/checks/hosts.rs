@@ -191,65 +191,11 @@ fn check_hosts(ctx: &Context<'_>) -> Result<Finding, FactError> {
     };
 
     let mut details = vec![format!("host name '{shown_name}' from {}", h.source)];
-    let mut wanted_v4: Vec<Wanted> = Vec::new();
-    let mut wanted_v6: Vec<Wanted> = Vec::new();
-    let mut seen: std::collections::HashSet<IpAddr> = std::collections::HashSet::new();
-    let mut dhcp: Vec<String> = Vec::new();
-    for nic in &net.nics {
-        let nic_name = nic.shown();
-        if let Some(why) = not_counted(nic, &ctx.options.ignore_interfaces) {
-            if nic.loopback {
-                continue;
-            }
-            let addrs: Vec<String> = nic.addrs.iter().map(|a| a.addr.to_string()).collect();
-            let tag = if why.starts_with("container") || why.starts_with("--ignore") {
-                "ignored"
-            } else {
-                "not counted"
-            };
-            details.push(format!(
-                "{tag}: {nic_name} ({why}){}",
-                if addrs.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", addrs.join(", "))
-                }
-            ));
-            continue;
-        }
-        if nic.dhcp4 {
-            dhcp.push(format!("{nic_name} ({})", nic.described_at()));
-            details.push(format!(
-                "{nic_name}: DHCP ({}); its address cannot be known from the image",
-                nic.described_at()
-            ));
-        }
-        for a in &nic.addrs {
-            let w = Wanted {
-                addr: a.addr,
-                nic: nic_name.clone(),
-                set_at: a.set_at.clone(),
-            };
-            let list = match a.addr {
-                IpAddr::V4(v4) if !v4.is_loopback() => &mut wanted_v4,
-                IpAddr::V6(v6)
-                    if !v6.is_loopback() && !v6.is_multicast() && !is_ipv6_link_local(&v6) =>
-                {
-                    &mut wanted_v6
-                }
-                _ => continue,
-            };
-            // The same address on two adapters (or in two files) is looked for once.
-            if seen.insert(a.addr) {
-                list.push(w);
-            }
-        }
-    }
+    let wanted = wanted_addresses(&net.nics, &ctx.options.ignore_interfaces, &mut details);
     for p in &net.problems {
         details.push(format!("not understood: {p}"));
     }
-
-    if !live && wanted_v4.is_empty() && wanted_v6.is_empty() && dhcp.is_empty() {
+    if !live && wanted.v4.is_empty() && wanted.v6.is_empty() && wanted.dhcp.is_empty() {
         let read = if net.sources.is_empty() {
             "none of ifcfg-* (Red Hat, SUSE), /etc/network/interfaces, /etc/netplan/*.yaml or NetworkManager keyfiles exists".to_string()
         } else {
@@ -262,159 +208,347 @@ fn check_hosts(ctx: &Context<'_>) -> Result<Finding, FactError> {
         .details(details));
     }
 
-    let v4_answers = hosts.ipv4_answers(name);
-    let v6_answers = hosts.ipv6_answers(name);
-    let mut missing: Vec<&Wanted> = Vec::new();
-    let mut missing_v6: Vec<&Wanted> = Vec::new();
-    for w in &wanted_v4 {
-        let lines: Vec<usize> = v4_answers
-            .iter()
-            .filter(|a| IpAddr::V4(a.addr) == w.addr)
-            .map(|a| a.line)
-            .collect();
-        if lines.is_empty() {
-            details.push(format!("{}: not mapped", w.shown()));
-            missing.push(w);
-        } else {
-            details.push(format!(
-                "{}: mapped by {} {}",
-                w.shown(),
-                hf.path,
-                lines_list(&lines)
-            ));
-        }
-    }
-    for w in &wanted_v6 {
-        let lines: Vec<usize> = v6_answers
-            .iter()
-            .filter(|a| IpAddr::V6(a.addr) == w.addr)
-            .map(|a| a.line)
-            .collect();
-        if lines.is_empty() {
-            details.push(format!("{} (IPv6): not mapped", w.shown()));
-            missing_v6.push(w);
-        } else {
-            details.push(format!(
-                "{} (IPv6): mapped by {} {}",
-                w.shown(),
-                hf.path,
-                lines_list(&lines)
-            ));
-        }
-    }
-    let loopback: Vec<(Ipv4Addr, usize)> = v4_answers
-        .iter()
-        .filter(|a| a.addr.is_loopback())
-        .map(|a| (a.addr, a.line))
-        .collect();
-    let loopback_v6: Vec<usize> = v6_answers
-        .iter()
-        .filter(|a| a.addr.is_loopback())
-        .map(|a| a.line)
-        .collect();
-    let mut loop_lines: Vec<usize> = loopback
-        .iter()
-        .map(|l| l.1)
-        .chain(loopback_v6.iter().copied())
-        .collect();
-    loop_lines.sort_unstable();
-    loop_lines.dedup();
-    for line in &loop_lines {
-        if let Some(e) = hosts.entries.iter().find(|e| e.line == *line) {
-            details.push(format!(
-                "loopback: '{shown_name}' also maps to {} by {} line {line}",
-                e.addr, hf.path
-            ));
-        }
-    }
-    // Lines the C library skips but that were meant for this name (`web01 198.51.100.10`).
-    for s in hosts.skipped.iter().filter(|s| s.mentions(name)) {
-        details.push(format!(
-            "{} line {} names '{shown_name}' but is ignored by the C library: '{}' is not an address",
-            hf.path,
-            s.line,
-            escape_bytes(&s.field)
-        ));
-    }
+    let lookup = Lookup {
+        name,
+        shown_name: &shown_name,
+        hosts,
+        path: hf.path,
+    };
+    let answers = lookup.answers(&wanted, &mut details);
     if hosts_missing {
         details.push(format!("{} does not exist", hf.path));
     }
     details.push(format!("addresses from {}", net.sources.join(", ")));
+    let fix = lookup.fix_lines(&answers, &wanted, live);
+    let verdict = lookup.verdict(&answers, &wanted, !net.problems.is_empty(), live);
+    Ok(verdict.finding(details, fix))
+}
 
-    // What to do: the lines to add, and the loopback lines to take the name off.
-    let names = names_for_line(name, hosts);
-    let add: Vec<String> = missing
-        .iter()
-        .chain(missing_v6.iter())
-        .map(|w| format!("{}  {names}", w.addr))
-        .collect();
-    let mut fix = Vec::new();
-    if !add.is_empty() {
-        fix.push(format!(
-            "Add to {}{}:\n{}",
-            hf.path,
-            if live { "" } else { " of the image" },
-            add.join("\n")
-        ));
-    }
-    for line in &loop_lines {
-        if let Some(e) = hosts.entries.iter().find(|e| e.line == *line) {
-            let written: Vec<String> = e.names.iter().map(|n| escape_bytes(n)).collect();
-            fix.push(format!(
-                "Take '{shown_name}' off {} line {line} (`{} {}`): resolving the name must not give a loopback address.",
-                hf.path,
-                e.addr,
-                written.join(" ")
+/// The addresses the counted adapters should be found under, and their DHCP interfaces.
+#[derive(Default)]
+struct WantedAddresses {
+    v4: Vec<Wanted>,
+    v6: Vec<Wanted>,
+    /// Interfaces configured by DHCP, whose address an image does not say.
+    dhcp: Vec<String>,
+}
+
+/// Collects the addresses to look for from the adapters that count, noting in `details` the
+/// adapters left out and the DHCP ones.
+fn wanted_addresses(nics: &[Nic], ignore: &[Glob], details: &mut Vec<String>) -> WantedAddresses {
+    let mut w = WantedAddresses::default();
+    let mut seen: std::collections::HashSet<IpAddr> = std::collections::HashSet::new();
+    for nic in nics {
+        let nic_name = nic.shown();
+        if let Some(why) = not_counted(nic, ignore) {
+            if !nic.loopback {
+                details.push(left_out(nic, &nic_name, &why));
+            }
+            continue;
+        }
+        if nic.dhcp4 {
+            w.dhcp.push(format!("{nic_name} ({})", nic.described_at()));
+            details.push(format!(
+                "{nic_name}: DHCP ({}); its address cannot be known from the image",
+                nic.described_at()
             ));
         }
+        for a in &nic.addrs {
+            let list = match a.addr {
+                IpAddr::V4(v4) if !v4.is_loopback() => &mut w.v4,
+                IpAddr::V6(v6)
+                    if !v6.is_loopback() && !v6.is_multicast() && !is_ipv6_link_local(&v6) =>
+                {
+                    &mut w.v6
+                }
+                _ => continue,
+            };
+            // The same address on two adapters (or in two files) is looked for once.
+            if seen.insert(a.addr) {
+                list.push(Wanted {
+                    addr: a.addr,
+                    nic: nic_name.clone(),
+                    set_at: a.set_at.clone(),
+                });
+            }
+        }
     }
-    if !dhcp.is_empty() {
-        fix.push(
-            "For DHCP interfaces, give them a static address (or a fixed DHCP reservation) and map the host name to it in /etc/hosts.".to_string(),
-        );
+    w
+}
+
+/// The detail line for an adapter that is not counted, with its addresses.
+fn left_out(nic: &Nic, nic_name: &str, why: &str) -> String {
+    let addrs: Vec<String> = nic.addrs.iter().map(|a| a.addr.to_string()).collect();
+    let tag = if why.starts_with("container") || why.starts_with("--ignore") {
+        "ignored"
+    } else {
+        "not counted"
+    };
+    format!(
+        "{tag}: {nic_name} ({why}){}",
+        if addrs.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", addrs.join(", "))
+        }
+    )
+}
+
+/// The host name looked up in one hosts file.
+struct Lookup<'a> {
+    name: &'a [u8],
+    shown_name: &'a str,
+    hosts: &'a Hosts,
+    path: &'a str,
+}
+
+/// What the lookup answered for the wanted addresses.
+struct Answers<'a> {
+    missing: Vec<&'a Wanted>,
+    missing_v6: Vec<&'a Wanted>,
+    /// The first loopback IPv4 address the name maps to.
+    first_loopback: Option<Ipv4Addr>,
+    /// Lines mapping the name to a loopback address (IPv4 or IPv6), in order.
+    loop_lines: Vec<usize>,
+}
+
+/// The status, summary and one coded problem line per problem found.
+struct Verdict {
+    status: Status,
+    summary: String,
+    problems: Vec<(Status, &'static str, String)>,
+}
+
+impl Verdict {
+    fn one(status: Status, code: &'static str, summary: String) -> Verdict {
+        Verdict {
+            status,
+            problems: vec![(status, code, summary.clone())],
+            summary,
+        }
     }
 
-    let status;
-    let summary;
-    // The problem lines, each with its code; the summary joins the warnings.
-    let mut lines: Vec<(Status, &'static str, String)> = Vec::new();
-    let missing_shown: Vec<String> = missing
-        .iter()
-        .map(|w| format!("{} ({})", w.addr, w.nic))
-        .collect();
-    if !missing.is_empty() {
-        status = Status::Fail;
-        summary = format!(
-            "{} does not map '{shown_name}' to {}",
-            hf.path,
-            missing_shown.join(", ")
-        );
-        lines.push((status, "unmapped-address", summary.clone()));
-    } else if wanted_v4.is_empty() && dhcp.is_empty() {
-        status = Status::Warn;
-        summary = if live {
-            "no network adapter has an IPv4 address to map (Site Recovery needs one per adapter)"
-                .to_string()
-        } else {
-            "the image's configuration gives no adapter an IPv4 address (Site Recovery needs one per adapter)".to_string()
+    /// The finding: the first problem's code is the finding's code; the fix only when not passing.
+    fn finding(self, details: Vec<String>, fix: Vec<String>) -> Finding {
+        let mut f = match self.status {
+            Status::Fail => Finding::fail(self.summary),
+            Status::Warn => Finding::warn(self.summary),
+            _ => Finding::pass(self.summary),
+        }
+        .details(details);
+        if let Some(first) = self.problems.first() {
+            f = f.code(first.1);
+        }
+        for (status, code, text) in self.problems {
+            f = f.problem(status, code, text);
+        }
+        if !fix.is_empty() && self.status != Status::Pass {
+            f = f.fix(fix.join("\n"));
+        }
+        f
+    }
+}
+
+impl Lookup<'_> {
+    /// Looks each wanted address up, noting in `details` where it is mapped or that it is not,
+    /// the loopback lines, and the lines the C library skips that mention the name.
+    fn answers<'w>(&self, wanted: &'w WantedAddresses, details: &mut Vec<String>) -> Answers<'w> {
+        let v4_answers = self.hosts.ipv4_answers(self.name);
+        let v6_answers = self.hosts.ipv6_answers(self.name);
+        let v4_lines = |w: &Wanted| -> Vec<usize> {
+            let a = v4_answers.iter().filter(|a| IpAddr::V4(a.addr) == w.addr);
+            a.map(|a| a.line).collect()
         };
-        lines.push((status, "no-ipv4-address", summary.clone()));
-    } else {
+        let v6_lines = |w: &Wanted| -> Vec<usize> {
+            let a = v6_answers.iter().filter(|a| IpAddr::V6(a.addr) == w.addr);
+            a.map(|a| a.line).collect()
+        };
+        let missing = self.look_up(&wanted.v4, "", v4_lines, details);
+        let missing_v6 = self.look_up(&wanted.v6, " (IPv6)", v6_lines, details);
+        let loopback: Vec<(Ipv4Addr, usize)> = v4_answers
+            .iter()
+            .filter(|a| a.addr.is_loopback())
+            .map(|a| (a.addr, a.line))
+            .collect();
+        let loopback_v6 = v6_answers.iter().filter(|a| a.addr.is_loopback());
+        let mut loop_lines: Vec<usize> = loopback
+            .iter()
+            .map(|l| l.1)
+            .chain(loopback_v6.map(|a| a.line))
+            .collect();
+        loop_lines.sort_unstable();
+        loop_lines.dedup();
+        for line in &loop_lines {
+            if let Some(e) = self.hosts.entries.iter().find(|e| e.line == *line) {
+                details.push(format!(
+                    "loopback: '{}' also maps to {} by {} line {line}",
+                    self.shown_name, e.addr, self.path
+                ));
+            }
+        }
+        // Lines the C library skips but that were meant for this name (`web01 198.51.100.10`).
+        for s in self.hosts.skipped.iter().filter(|s| s.mentions(self.name)) {
+            details.push(format!(
+                "{} line {} names '{}' but is ignored by the C library: '{}' is not an address",
+                self.path,
+                s.line,
+                self.shown_name,
+                escape_bytes(&s.field)
+            ));
+        }
+        Answers {
+            missing,
+            missing_v6,
+            first_loopback: loopback.first().map(|l| l.0),
+            loop_lines,
+        }
+    }
+
+    /// The wanted addresses no line maps the name to; each one's lines go into `details`.
+    fn look_up<'w>(
+        &self,
+        wanted: &'w [Wanted],
+        tag: &str,
+        lines_of: impl Fn(&Wanted) -> Vec<usize>,
+        details: &mut Vec<String>,
+    ) -> Vec<&'w Wanted> {
+        let mut missing = Vec::new();
+        for w in wanted {
+            let lines = lines_of(w);
+            if lines.is_empty() {
+                details.push(format!("{}{tag}: not mapped", w.shown()));
+                missing.push(w);
+            } else {
+                details.push(format!(
+                    "{}{tag}: mapped by {} {}",
+                    w.shown(),
+                    self.path,
+                    lines_list(&lines)
+                ));
+            }
+        }
+        missing
+    }
+
+    /// What to do: the lines to add, and the loopback lines to take the name off.
+    fn fix_lines(&self, a: &Answers<'_>, wanted: &WantedAddresses, live: bool) -> Vec<String> {
+        let names = names_for_line(self.name, self.hosts);
+        let add: Vec<String> = a
+            .missing
+            .iter()
+            .chain(a.missing_v6.iter())
+            .map(|w| format!("{}  {names}", w.addr))
+            .collect();
+        let mut fix = Vec::new();
+        if !add.is_empty() {
+            fix.push(format!(
+                "Add to {}{}:\n{}",
+                self.path,
+                if live { "" } else { " of the image" },
+                add.join("\n")
+            ));
+        }
+        for line in &a.loop_lines {
+            if let Some(e) = self.hosts.entries.iter().find(|e| e.line == *line) {
+                let written: Vec<String> = e.names.iter().map(|n| escape_bytes(n)).collect();
+                fix.push(format!(
+                    "Take '{}' off {} line {line} (`{} {}`): resolving the name must not give a loopback address.",
+                    self.shown_name,
+                    self.path,
+                    e.addr,
+                    written.join(" ")
+                ));
+            }
+        }
+        if !wanted.dhcp.is_empty() {
+            fix.push(
+                "For DHCP interfaces, give them a static address (or a fixed DHCP reservation) and map the host name to it in /etc/hosts.".to_string(),
+            );
+        }
+        fix
+    }
+
+    /// An unmapped IPv4 address fails; no IPv4 address at all warns; otherwise the warnings
+    /// (loopback mapping, unmapped IPv6, DHCP, values not understood) or a pass.
+    fn verdict(
+        &self,
+        a: &Answers<'_>,
+        wanted: &WantedAddresses,
+        not_understood: bool,
+        live: bool,
+    ) -> Verdict {
+        let shown_name = self.shown_name;
+        if !a.missing.is_empty() {
+            let missing: Vec<String> = a
+                .missing
+                .iter()
+                .map(|w| format!("{} ({})", w.addr, w.nic))
+                .collect();
+            let summary = format!(
+                "{} does not map '{shown_name}' to {}",
+                self.path,
+                missing.join(", ")
+            );
+            return Verdict::one(Status::Fail, "unmapped-address", summary);
+        }
+        if wanted.v4.is_empty() && wanted.dhcp.is_empty() {
+            let summary = if live {
+                "no network adapter has an IPv4 address to map (Site Recovery needs one per adapter)"
+                    .to_string()
+            } else {
+                "the image's configuration gives no adapter an IPv4 address (Site Recovery needs one per adapter)".to_string()
+            };
+            return Verdict::one(Status::Warn, "no-ipv4-address", summary);
+        }
+        let warns = self.warnings(a, wanted, not_understood);
+        if warns.is_empty() {
+            let all: Vec<String> = wanted.v4.iter().map(|w| w.addr.to_string()).collect();
+            let summary = format!(
+                "{} maps '{shown_name}' to every adapter address ({})",
+                self.path,
+                all.join(", ")
+            );
+            return Verdict {
+                status: Status::Pass,
+                summary,
+                problems: Vec::new(),
+            };
+        }
+        let texts: Vec<&str> = warns.iter().map(|w| w.1.as_str()).collect();
+        Verdict {
+            status: Status::Warn,
+            summary: texts.join("; "),
+            problems: warns
+                .into_iter()
+                .map(|(code, text)| (Status::Warn, code, text))
+                .collect(),
+        }
+    }
+
+    /// The warnings of a run where every IPv4 address is mapped, each with its code.
+    fn warnings(
+        &self,
+        a: &Answers<'_>,
+        wanted: &WantedAddresses,
+        not_understood: bool,
+    ) -> Vec<(&'static str, String)> {
         let mut warns = Vec::new();
-        if !loop_lines.is_empty() {
-            let first = loopback
-                .first()
-                .map(|l| l.0.to_string())
+        if !a.loop_lines.is_empty() {
+            let first = a
+                .first_loopback
+                .map(|l| l.to_string())
                 .unwrap_or_else(|| "::1".into());
             warns.push((
                 "loopback-mapping",
                 format!(
-                    "'{shown_name}' also maps to loopback {first}, which lookups can return first"
+                    "'{}' also maps to loopback {first}, which lookups can return first",
+                    self.shown_name
                 ),
             ));
         }
-        if !missing_v6.is_empty() {
-            let v6: Vec<String> = missing_v6
+        if !a.missing_v6.is_empty() {
+            let v6: Vec<String> = a
+                .missing_v6
                 .iter()
                 .map(|w| format!("{} ({})", w.addr, w.nic))
                 .collect();
@@ -423,6 +557,7 @@ fn check_hosts(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 format!("IPv6 {} not mapped", v6.join(", ")),
             ));
         }
+        let dhcp = &wanted.dhcp;
         if !dhcp.is_empty() {
             warns.push((
                 "dhcp-address-unknown",
@@ -434,43 +569,14 @@ fn check_hosts(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 ),
             ));
         }
-        if !net.problems.is_empty() {
+        if not_understood {
             warns.push((
                 "config-not-understood",
                 "some network configuration values were not understood".into(),
             ));
         }
-        if warns.is_empty() {
-            status = Status::Pass;
-            let all: Vec<String> = wanted_v4.iter().map(|w| w.addr.to_string()).collect();
-            summary = format!(
-                "{} maps '{shown_name}' to every adapter address ({})",
-                hf.path,
-                all.join(", ")
-            );
-        } else {
-            status = Status::Warn;
-            let texts: Vec<&str> = warns.iter().map(|w| w.1.as_str()).collect();
-            summary = texts.join("; ");
-            lines.extend(warns.into_iter().map(|(code, text)| (status, code, text)));
-        }
+        warns
     }
-    let mut f = match status {
-        Status::Fail => Finding::fail(summary),
-        Status::Warn => Finding::warn(summary),
-        _ => Finding::pass(summary),
-    }
-    .details(details);
-    if let Some(first) = lines.first() {
-        f = f.code(first.1);
-    }
-    for (status, code, text) in lines {
-        f = f.problem(status, code, text);
-    }
-    if !fix.is_empty() && status != Status::Pass {
-        f = f.fix(fix.join("\n"));
-    }
-    Ok(f)
 }
 
 #[cfg(test)]
