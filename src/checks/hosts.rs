@@ -71,37 +71,54 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
 }];
 
 /// Why an adapter is not counted, or `None` when it is.
-pub(crate) fn not_counted(nic: &Nic, user: &[Glob]) -> Option<String> {
+pub(crate) fn not_counted(nic: &Nic, user: &[Glob]) -> Option<NotCounted> {
+    let by_state = |why: String| {
+        Some(NotCounted {
+            why,
+            by_name: false,
+        })
+    };
     if nic.loopback {
-        return Some("loopback".into());
+        return by_state("loopback".into());
     }
     if let Some(name) = &nic.name {
         if name == b"lo" {
-            return Some("loopback".into());
+            return by_state("loopback".into());
         }
         for p in DEFAULT_IGNORED {
             if Glob::new(p).is_ok_and(|g| g.matches(name)) {
-                return Some(format!(
-                    "container or virtual-bridge interface (matches {p})"
-                ));
+                return Some(NotCounted {
+                    why: format!("container or virtual-bridge interface (matches {p})"),
+                    by_name: true,
+                });
             }
         }
         for g in user {
             if g.matches(name) {
-                return Some(format!("--ignore-interface {}", g.as_str()));
+                return Some(NotCounted {
+                    why: format!("--ignore-interface {}", g.as_str()),
+                    by_name: true,
+                });
             }
         }
     }
     if let Some(m) = &nic.port_of {
-        return Some(format!("port of {m}, which holds the addresses"));
+        return by_state(format!("port of {m}, which holds the addresses"));
     }
     if !nic.up {
-        return Some(match nic.origin {
+        return by_state(match nic.origin {
             Origin::Kernel => "down".into(),
             Origin::Config { .. } => "not brought up at boot".into(),
         });
     }
     None
+}
+
+/// Why an adapter's addresses are not looked for: `by_name` when its name matched a default
+/// or user ignore pattern (shown as "ignored"), otherwise its state (loopback, down, a port).
+pub(crate) struct NotCounted {
+    pub why: String,
+    pub by_name: bool,
 }
 
 /// An address to look for in /etc/hosts.
@@ -240,9 +257,9 @@ fn wanted_addresses(nics: &[Nic], ignore: &[Glob], details: &mut Vec<String>) ->
     let mut seen: std::collections::HashSet<IpAddr> = std::collections::HashSet::new();
     for nic in nics {
         let nic_name = nic.shown();
-        if let Some(why) = not_counted(nic, ignore) {
+        if let Some(nc) = not_counted(nic, ignore) {
             if !nic.loopback {
-                details.push(left_out(nic, &nic_name, &why));
+                details.push(left_out(nic, &nic_name, &nc));
             }
             continue;
         }
@@ -277,15 +294,19 @@ fn wanted_addresses(nics: &[Nic], ignore: &[Glob], details: &mut Vec<String>) ->
 }
 
 /// The detail line for an adapter that is not counted, with its addresses.
-fn left_out(nic: &Nic, nic_name: &str, why: &str) -> String {
-    let addrs: Vec<String> = nic.addrs.iter().map(|a| a.addr.to_string()).collect();
-    let tag = if why.starts_with("container") || why.starts_with("--ignore") {
-        "ignored"
-    } else {
-        "not counted"
-    };
+fn left_out(nic: &Nic, nic_name: &str, nc: &NotCounted) -> String {
+    // Link-local IPv6 addresses are never looked for, so they are not listed either (the kernel
+    // adds one to each adapter a moment after it comes up).
+    let addrs: Vec<String> = nic
+        .addrs
+        .iter()
+        .filter(|a| !matches!(a.addr, IpAddr::V6(v6) if is_ipv6_link_local(&v6)))
+        .map(|a| a.addr.to_string())
+        .collect();
+    let tag = if nc.by_name { "ignored" } else { "not counted" };
     format!(
-        "{tag}: {nic_name} ({why}){}",
+        "{tag}: {nic_name} ({}){}",
+        nc.why,
         if addrs.is_empty() {
             String::new()
         } else {
@@ -682,7 +703,7 @@ mod tests {
             "Web01",
             vec![
                 eth("eth0", &["198.51.100.10/24"]),
-                eth("docker0", &["172.17.0.1/16"]),
+                eth("docker0", &["172.17.0.1/16", "fe80::42:1/64"]),
                 eth("ib0", &["203.0.113.9/24"]),
                 down,
             ],
@@ -692,7 +713,8 @@ mod tests {
         assert_eq!(f.status, Status::Warn, "{f:?}");
         assert!(f.summary.contains("loopback 127.0.1.1"), "{}", f.summary);
         let d = f.details.join("\n");
-        assert!(d.contains("ignored: docker0 (container or virtual-bridge interface (matches docker*)): 172.17.0.1"), "{d}");
+        // The ignored adapter's link-local address is not listed: it is never looked for.
+        assert!(d.lines().any(|l| l == "ignored: docker0 (container or virtual-bridge interface (matches docker*)): 172.17.0.1"), "{d}");
         assert!(d.contains("ignored: ib0 (--ignore-interface ib*)"), "{d}");
         assert!(d.contains("not counted: eth2 (down)"), "{d}");
     }

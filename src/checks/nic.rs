@@ -62,8 +62,8 @@ fn check_ipv4(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let mut missing = Vec::new();
     let mut ignored = Vec::new();
     for nic in &net.nics {
-        if let Some(why) = not_counted(nic, &ctx.options.ignore_interfaces) {
-            ignored.push(format!("not counted: {} ({why})", nic.shown()));
+        if let Some(nc) = not_counted(nic, &ctx.options.ignore_interfaces) {
+            ignored.push(format!("not counted: {} ({})", nic.shown(), nc.why));
             continue;
         }
         let v4: Vec<String> = nic
