@@ -141,7 +141,11 @@ pub const CHECKS: &[CheckDef] = &[
         "The installer refuses machines booted with acpi=0; the replica in Azure needs ACPI for shutdown and device discovery.",
         "Remove acpi=0 from GRUB_CMDLINE_LINUX in /etc/default/grub and regenerate the GRUB configuration (or `grubby --update-kernel=ALL --remove-args=acpi=0` on RHEL), then reboot.",
         &["ASRMobilityServiceAcpiEqualsToZeroSet"],
-        check_acpi
+        check_acpi,
+        codes: &[
+            Code::fail_or_warn("acpi-off", "acpi=0 is on the kernel command line"),
+            Code::error("cannot-read", "the running kernel's command line could not be read"),
+        ]
     ),
     agent_check!(
         "agent.runlevel",
@@ -656,6 +660,7 @@ fn check_acpi(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 Some(c) => (c.clone(), "/proc/cmdline".to_string()),
                 None => {
                     return Ok(Finding::error("could not read /proc/cmdline")
+                        .code("cannot-read")
                         .details(ctx.facts.boot().errors.clone()));
                 }
             }
@@ -676,6 +681,7 @@ fn check_acpi(ctx: &Context<'_>) -> Result<Finding, FactError> {
             .any(|a| a.key.eq_ignore_ascii_case("acpi") && a.value.as_deref() == Some("0"));
         if bad {
             Ok(Finding::fail(format!("acpi=0 is on the kernel command line ({source})"))
+                .code("acpi-off")
                 .detail(format!("command line: {line}"))
                 .fix(match family(ctx) {
                     (Family::Rhel, Some(m)) if m >= 7 => "grubby --update-kernel=ALL --remove-args=acpi=0, then reboot.".to_string(),

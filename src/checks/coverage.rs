@@ -93,10 +93,39 @@ fn probe_web01_no_interfaces() -> FakeProbe {
     p
 }
 
+fn probe_live() -> FakeProbe {
+    FakeProbe::new("3.10.0-327.el7.x86_64", "h")
+}
+
+/// centos-6.4's boot entry with acpi=0 added.
+const ACPI_OFF: (&str, &str) = (
+    "/boot/grub/grub.conf",
+    "default=0\ntitle Linux (2.6.32-358.el6.x86_64)\n\troot (hd0,0)\n\tkernel /vmlinuz-2.6.32-358.el6.x86_64 ro root=UUID=6a0f4bf4-7a0e-4b37-9d3c-0b1d9a6f1e51 acpi=0\n\tinitrd /initramfs-2.6.32-358.el6.x86_64.img\n",
+);
 const MAPPED: (&str, &str) = ("/etc/hosts", "198.51.100.10 web01\n");
 const IFCFG: &str = "/etc/sysconfig/network-scripts/ifcfg-eth0";
 
 const CASES: &[Case] = &[
+    // agent.acpi
+    Case {
+        base: Some("centos-6.4"),
+        ..case("agent.acpi")
+    },
+    Case {
+        base: Some("centos-6.4"),
+        files: &[ACPI_OFF],
+        ..case("agent.acpi")
+    },
+    Case {
+        base: Some("centos-6.4"),
+        files: &[ACPI_OFF],
+        matrix: "asr-2026",
+        ..case("agent.acpi")
+    },
+    Case {
+        live: Some(probe_live),
+        ..case("agent.acpi")
+    },
     // ssh.autostart
     Case {
         files: &[SSHD_UNIT],
@@ -290,7 +319,6 @@ const NOT_YET_CODED: &[&str] = &[
     "agent.grub-device-names",
     "agent.dhcp-client",
     "agent.lvm-tools",
-    "agent.acpi",
     "agent.runlevel",
     "ascii.hostname",
     "ascii.mount-points",
