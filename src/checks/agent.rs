@@ -62,7 +62,11 @@ pub const CHECKS: &[CheckDef] = &[
         "The installer's scripts run with the C locale; when `locale -a` cannot be run its test finds no C locale and the installation stops.",
         "Install the package that ships `locale`: glibc-common on RHEL, CentOS and Oracle Linux, libc-bin on Debian and Ubuntu, glibc on SLES.",
         &["ASRMobilityServiceCLocaleNotAvailable"],
-        check_c_locale
+        check_c_locale,
+        codes: &[Code::fail_or_warn(
+            "no-locale-program",
+            "the locale program is missing, so `locale -a` lists no C locale",
+        )]
     ),
     agent_check!(
         "agent.secure-boot",
@@ -121,7 +125,11 @@ pub const CHECKS: &[CheckDef] = &[
             "ASRMobilityServiceDhcpClientNotAvailable",
             "170010 (hydration: no dhclient or dhcpcd)",
         ],
-        check_dhcp_client
+        check_dhcp_client,
+        codes: &[Code::fail_or_warn(
+            "not-installed",
+            "the DHCP client the installer looks for on this distribution is not installed",
+        )]
     ),
     agent_check!(
         "agent.lvm-tools",
@@ -235,6 +243,7 @@ fn check_c_locale(ctx: &Context<'_>) -> Result<Finding, FactError> {
             None => Ok(Finding::fail(
                 "no `locale` program in root's PATH: the installer's `locale -a | grep -iw C` finds no C locale",
             )
+            .code("no-locale-program")
             .details(details)
             .detail(format!(
                 "looked in {}",
@@ -547,6 +556,7 @@ fn check_dhcp_client(ctx: &Context<'_>) -> Result<Finding, FactError> {
         match found {
             Some(p) => Ok(Finding::pass(format!("{p} is installed")).detail(what)),
             None => Ok(Finding::fail(format!("{program} is not installed"))
+                .code("not-installed")
                 .detail(what)
                 .fix(install_cmd(ctx, package, package, package))),
         }

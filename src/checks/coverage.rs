@@ -106,6 +106,31 @@ const MAPPED: (&str, &str) = ("/etc/hosts", "198.51.100.10 web01\n");
 const IFCFG: &str = "/etc/sysconfig/network-scripts/ifcfg-eth0";
 
 const CASES: &[Case] = &[
+    // agent.c-locale
+    Case {
+        files: &[("/usr/bin/locale", "")],
+        ..case("agent.c-locale")
+    },
+    case("agent.c-locale"),
+    Case {
+        matrix: "asr-2026",
+        ..case("agent.c-locale")
+    },
+    // agent.dhcp-client
+    Case {
+        base: Some("centos-7.2"),
+        files: &[("/usr/sbin/dhclient", "")],
+        ..case("agent.dhcp-client")
+    },
+    Case {
+        base: Some("centos-7.2"),
+        ..case("agent.dhcp-client")
+    },
+    Case {
+        base: Some("centos-7.2"),
+        matrix: "asr-2026",
+        ..case("agent.dhcp-client")
+    },
     // agent.acpi
     Case {
         base: Some("centos-6.4"),
@@ -312,12 +337,10 @@ const NOT_YET_CODED: &[&str] = &[
     "disk.count",
     "disk.install-space",
     "vmware.tools",
-    "agent.c-locale",
     "agent.secure-boot",
     "agent.root-free-space",
     "agent.filesystems",
     "agent.grub-device-names",
-    "agent.dhcp-client",
     "agent.lvm-tools",
     "agent.runlevel",
     "ascii.hostname",
@@ -369,6 +392,12 @@ fn copy_tree(from: &Path, to: &Path) {
 /// The (status, code) pairs one case gives: its problem lines, or the status alone.
 fn produced(c: &Case) -> Vec<(Status, Option<&'static str>)> {
     let dir = crate::testutil::tree_with_links(c.files, c.links);
+    // A case's files in a bin directory are programs: make them executable.
+    for (path, _) in c.files.iter().filter(|(p, _)| p.contains("bin/")) {
+        use std::os::unix::fs::PermissionsExt;
+        let p = dir.path().join(path.trim_start_matches('/'));
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     if let Some(base) = c.base {
         let from = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("fixtures/os")
