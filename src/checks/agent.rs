@@ -139,7 +139,17 @@ pub const CHECKS: &[CheckDef] = &[
         "The installer maps the root volume to its physical disks with the LVM tools; without them it stops and asks for lvm2.",
         "Install lvm2 (`yum install lvm2`, `zypper install lvm2`, `apt-get install lvm2`) and reboot before protecting the machine again.",
         &["ASRMobilityServiceLvmPackageMissing"],
-        check_lvm_tools
+        check_lvm_tools,
+        codes: &[
+            Code::fail_or_warn(
+                "not-installed",
+                "/ is on a logical volume but vgdisplay is not installed",
+            ),
+            Code::error(
+                "root-device-unknown",
+                "whether / is on a logical volume could not be told",
+            ),
+        ]
     ),
     agent_check!(
         "agent.acpi",
@@ -163,7 +173,17 @@ pub const CHECKS: &[CheckDef] = &[
         "The installer registers its services for the multi-user runlevels; in single-user mode, or when the runlevel cannot be read, it stops.",
         "Boot into a multi-user runlevel: set `id:3:initdefault:` in /etc/inittab (SysV, upstart) and reboot, or `telinit 3` now.",
         &["ASRMobilityServiceRunlevelCommandFailure"],
-        check_runlevel
+        check_runlevel,
+        codes: &[
+            Code::fail_or_warn(
+                "unknown-runlevel",
+                "the runlevel cannot be read (no RUN_LVL record in utmp)",
+            ),
+            Code::fail_or_warn(
+                "bad-runlevel",
+                "the runlevel is not 2, 3 or 5",
+            ),
+        ]
     ),
 ];
 
@@ -644,6 +664,7 @@ fn check_lvm_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
             (Some(true), None) => Ok(Finding::fail(
                 "/ is on a logical volume but vgdisplay is not installed",
             )
+            .code("not-installed")
             .detail(how)
             .fix(format!(
                 "{}, then reboot before protecting the machine again.",
@@ -653,6 +674,7 @@ fn check_lvm_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 if ctx.facts.is_live() {
                     Ok(
                         Finding::error("could not tell whether / is on a logical volume")
+                            .code("root-device-unknown")
                             .detail(how),
                     )
                 } else {
@@ -732,6 +754,7 @@ fn check_runlevel(ctx: &Context<'_>) -> Result<Finding, FactError> {
                     return Ok(Finding::fail(
                         "the runlevel cannot be read: utmp has no RUN_LVL record, so `runlevel` says unknown",
                     )
+                    .code("unknown-runlevel")
                     .details(r.errors.clone())
                     .fix("Boot the machine normally into runlevel 3 or 5 (init writes the runlevel to utmp), e.g. `telinit 3`."));
                 }
@@ -751,6 +774,7 @@ fn check_runlevel(ctx: &Context<'_>) -> Result<Finding, FactError> {
             Ok(Finding::pass(format!("runlevel {level} ({source})")))
         } else {
             Ok(Finding::fail(format!("runlevel {level} ({source}); the installer needs 2, 3 or 5"))
+                .code("bad-runlevel")
                 .fix(if ctx.facts.is_live() {
                     "Switch to a multi-user runlevel (`telinit 3`) and make it the default: `id:3:initdefault:` in /etc/inittab."
                 } else {

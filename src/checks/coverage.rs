@@ -102,6 +102,7 @@ const ACPI_OFF: (&str, &str) = (
     "/boot/grub/grub.conf",
     "default=0\ntitle Linux (2.6.32-358.el6.x86_64)\n\troot (hd0,0)\n\tkernel /vmlinuz-2.6.32-358.el6.x86_64 ro root=UUID=6a0f4bf4-7a0e-4b37-9d3c-0b1d9a6f1e51 acpi=0\n\tinitrd /initramfs-2.6.32-358.el6.x86_64.img\n",
 );
+const LV_ROOT: (&str, &str) = ("/etc/fstab", "/dev/mapper/vg-root / xfs defaults 0 0\n");
 const MAPPED: (&str, &str) = ("/etc/hosts", "198.51.100.10 web01\n");
 const IFCFG: &str = "/etc/sysconfig/network-scripts/ifcfg-eth0";
 
@@ -130,6 +131,47 @@ const CASES: &[Case] = &[
         base: Some("centos-7.2"),
         matrix: "asr-2026",
         ..case("agent.dhcp-client")
+    },
+    // agent.lvm-tools
+    Case {
+        files: &[LV_ROOT, ("/usr/sbin/vgdisplay", "")],
+        ..case("agent.lvm-tools")
+    },
+    Case {
+        files: &[LV_ROOT],
+        ..case("agent.lvm-tools")
+    },
+    Case {
+        files: &[LV_ROOT],
+        matrix: "asr-2026",
+        ..case("agent.lvm-tools")
+    },
+    Case {
+        live: Some(probe_live),
+        ..case("agent.lvm-tools")
+    },
+    // agent.runlevel
+    Case {
+        files: &[("/etc/inittab", "id:3:initdefault:\n")],
+        ..case("agent.runlevel")
+    },
+    Case {
+        files: &[("/etc/inittab", "id:1:initdefault:\n")],
+        ..case("agent.runlevel")
+    },
+    Case {
+        files: &[("/etc/inittab", "id:1:initdefault:\n")],
+        matrix: "asr-2026",
+        ..case("agent.runlevel")
+    },
+    Case {
+        live: Some(probe_live),
+        ..case("agent.runlevel")
+    },
+    Case {
+        live: Some(probe_live),
+        matrix: "asr-2026",
+        ..case("agent.runlevel")
     },
     // agent.acpi
     Case {
@@ -341,8 +383,6 @@ const NOT_YET_CODED: &[&str] = &[
     "agent.root-free-space",
     "agent.filesystems",
     "agent.grub-device-names",
-    "agent.lvm-tools",
-    "agent.runlevel",
     "ascii.hostname",
     "ascii.mount-points",
     "ascii.device-names",
