@@ -62,7 +62,11 @@ pub const CHECKS: &[CheckDef] = &[
         "The installer's scripts run with the C locale; when `locale -a` cannot be run its test finds no C locale and the installation stops.",
         "Install the package that ships `locale`: glibc-common on RHEL, CentOS and Oracle Linux, libc-bin on Debian and Ubuntu, glibc on SLES.",
         &["ASRMobilityServiceCLocaleNotAvailable"],
-        check_c_locale
+        check_c_locale,
+        codes: &[Code::fail_or_warn(
+            "no-locale-program",
+            "the locale program is missing, so `locale -a` lists no C locale",
+        )]
     ),
     agent_check!(
         "agent.secure-boot",
@@ -121,7 +125,11 @@ pub const CHECKS: &[CheckDef] = &[
             "ASRMobilityServiceDhcpClientNotAvailable",
             "170010 (hydration: no dhclient or dhcpcd)",
         ],
-        check_dhcp_client
+        check_dhcp_client,
+        codes: &[Code::fail_or_warn(
+            "not-installed",
+            "the DHCP client the installer looks for on this distribution is not installed",
+        )]
     ),
     agent_check!(
         "agent.lvm-tools",
@@ -131,7 +139,17 @@ pub const CHECKS: &[CheckDef] = &[
         "The installer maps the root volume to its physical disks with the LVM tools; without them it stops and asks for lvm2.",
         "Install lvm2 (`yum install lvm2`, `zypper install lvm2`, `apt-get install lvm2`) and reboot before protecting the machine again.",
         &["ASRMobilityServiceLvmPackageMissing"],
-        check_lvm_tools
+        check_lvm_tools,
+        codes: &[
+            Code::fail_or_warn(
+                "not-installed",
+                "/ is on a logical volume but vgdisplay is not installed",
+            ),
+            Code::error(
+                "root-device-unknown",
+                "whether / is on a logical volume could not be told",
+            ),
+        ]
     ),
     agent_check!(
         "agent.acpi",
@@ -141,7 +159,11 @@ pub const CHECKS: &[CheckDef] = &[
         "The installer refuses machines booted with acpi=0; the replica in Azure needs ACPI for shutdown and device discovery.",
         "Remove acpi=0 from GRUB_CMDLINE_LINUX in /etc/default/grub and regenerate the GRUB configuration (or `grubby --update-kernel=ALL --remove-args=acpi=0` on RHEL), then reboot.",
         &["ASRMobilityServiceAcpiEqualsToZeroSet"],
-        check_acpi
+        check_acpi,
+        codes: &[
+            Code::fail_or_warn("acpi-off", "acpi=0 is on the kernel command line"),
+            Code::error("cannot-read", "the running kernel's command line could not be read"),
+        ]
     ),
     agent_check!(
         "agent.runlevel",
@@ -151,7 +173,17 @@ pub const CHECKS: &[CheckDef] = &[
         "The installer registers its services for the multi-user runlevels; in single-user mode, or when the runlevel cannot be read, it stops.",
         "Boot into a multi-user runlevel: set `id:3:initdefault:` in /etc/inittab (SysV, upstart) and reboot, or `telinit 3` now.",
         &["ASRMobilityServiceRunlevelCommandFailure"],
-        check_runlevel
+        check_runlevel,
+        codes: &[
+            Code::fail_or_warn(
+                "unknown-runlevel",
+                "the runlevel cannot be read (no RUN_LVL record in utmp)",
+            ),
+            Code::fail_or_warn(
+                "bad-runlevel",
+                "the runlevel is not 2, 3 or 5",
+            ),
+        ]
     ),
 ];
 
@@ -231,6 +263,7 @@ fn check_c_locale(ctx: &Context<'_>) -> Result<Finding, FactError> {
             None => Ok(Finding::fail(
                 "no `locale` program in root's PATH: the installer's `locale -a | grep -iw C` finds no C locale",
             )
+            .code("no-locale-program")
             .details(details)
             .detail(format!(
                 "looked in {}",
@@ -543,6 +576,7 @@ fn check_dhcp_client(ctx: &Context<'_>) -> Result<Finding, FactError> {
         match found {
             Some(p) => Ok(Finding::pass(format!("{p} is installed")).detail(what)),
             None => Ok(Finding::fail(format!("{program} is not installed"))
+                .code("not-installed")
                 .detail(what)
                 .fix(install_cmd(ctx, package, package, package))),
         }
@@ -630,6 +664,7 @@ fn check_lvm_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
             (Some(true), None) => Ok(Finding::fail(
                 "/ is on a logical volume but vgdisplay is not installed",
             )
+            .code("not-installed")
             .detail(how)
             .fix(format!(
                 "{}, then reboot before protecting the machine again.",
@@ -639,6 +674,7 @@ fn check_lvm_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 if ctx.facts.is_live() {
                     Ok(
                         Finding::error("could not tell whether / is on a logical volume")
+                            .code("root-device-unknown")
                             .detail(how),
                     )
                 } else {
@@ -656,6 +692,7 @@ fn check_acpi(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 Some(c) => (c.clone(), "/proc/cmdline".to_string()),
                 None => {
                     return Ok(Finding::error("could not read /proc/cmdline")
+                        .code("cannot-read")
                         .details(ctx.facts.boot().errors.clone()));
                 }
             }
@@ -676,6 +713,7 @@ fn check_acpi(ctx: &Context<'_>) -> Result<Finding, FactError> {
             .any(|a| a.key.eq_ignore_ascii_case("acpi") && a.value.as_deref() == Some("0"));
         if bad {
             Ok(Finding::fail(format!("acpi=0 is on the kernel command line ({source})"))
+                .code("acpi-off")
                 .detail(format!("command line: {line}"))
                 .fix(match family(ctx) {
                     (Family::Rhel, Some(m)) if m >= 7 => "grubby --update-kernel=ALL --remove-args=acpi=0, then reboot.".to_string(),
@@ -716,6 +754,7 @@ fn check_runlevel(ctx: &Context<'_>) -> Result<Finding, FactError> {
                     return Ok(Finding::fail(
                         "the runlevel cannot be read: utmp has no RUN_LVL record, so `runlevel` says unknown",
                     )
+                    .code("unknown-runlevel")
                     .details(r.errors.clone())
                     .fix("Boot the machine normally into runlevel 3 or 5 (init writes the runlevel to utmp), e.g. `telinit 3`."));
                 }
@@ -735,6 +774,7 @@ fn check_runlevel(ctx: &Context<'_>) -> Result<Finding, FactError> {
             Ok(Finding::pass(format!("runlevel {level} ({source})")))
         } else {
             Ok(Finding::fail(format!("runlevel {level} ({source}); the installer needs 2, 3 or 5"))
+                .code("bad-runlevel")
                 .fix(if ctx.facts.is_live() {
                     "Switch to a multi-user runlevel (`telinit 3`) and make it the default: `id:3:initdefault:` in /etc/inittab."
                 } else {

@@ -93,10 +93,106 @@ fn probe_web01_no_interfaces() -> FakeProbe {
     p
 }
 
+fn probe_live() -> FakeProbe {
+    FakeProbe::new("3.10.0-327.el7.x86_64", "h")
+}
+
+/// centos-6.4's boot entry with acpi=0 added.
+const ACPI_OFF: (&str, &str) = (
+    "/boot/grub/grub.conf",
+    "default=0\ntitle Linux (2.6.32-358.el6.x86_64)\n\troot (hd0,0)\n\tkernel /vmlinuz-2.6.32-358.el6.x86_64 ro root=UUID=6a0f4bf4-7a0e-4b37-9d3c-0b1d9a6f1e51 acpi=0\n\tinitrd /initramfs-2.6.32-358.el6.x86_64.img\n",
+);
+const LV_ROOT: (&str, &str) = ("/etc/fstab", "/dev/mapper/vg-root / xfs defaults 0 0\n");
 const MAPPED: (&str, &str) = ("/etc/hosts", "198.51.100.10 web01\n");
 const IFCFG: &str = "/etc/sysconfig/network-scripts/ifcfg-eth0";
 
 const CASES: &[Case] = &[
+    // agent.c-locale
+    Case {
+        files: &[("/usr/bin/locale", "")],
+        ..case("agent.c-locale")
+    },
+    case("agent.c-locale"),
+    Case {
+        matrix: "asr-2026",
+        ..case("agent.c-locale")
+    },
+    // agent.dhcp-client
+    Case {
+        base: Some("centos-7.2"),
+        files: &[("/usr/sbin/dhclient", "")],
+        ..case("agent.dhcp-client")
+    },
+    Case {
+        base: Some("centos-7.2"),
+        ..case("agent.dhcp-client")
+    },
+    Case {
+        base: Some("centos-7.2"),
+        matrix: "asr-2026",
+        ..case("agent.dhcp-client")
+    },
+    // agent.lvm-tools
+    Case {
+        files: &[LV_ROOT, ("/usr/sbin/vgdisplay", "")],
+        ..case("agent.lvm-tools")
+    },
+    Case {
+        files: &[LV_ROOT],
+        ..case("agent.lvm-tools")
+    },
+    Case {
+        files: &[LV_ROOT],
+        matrix: "asr-2026",
+        ..case("agent.lvm-tools")
+    },
+    Case {
+        live: Some(probe_live),
+        ..case("agent.lvm-tools")
+    },
+    // agent.runlevel
+    Case {
+        files: &[("/etc/inittab", "id:3:initdefault:\n")],
+        ..case("agent.runlevel")
+    },
+    Case {
+        files: &[("/etc/inittab", "id:1:initdefault:\n")],
+        ..case("agent.runlevel")
+    },
+    Case {
+        files: &[("/etc/inittab", "id:1:initdefault:\n")],
+        matrix: "asr-2026",
+        ..case("agent.runlevel")
+    },
+    Case {
+        live: Some(probe_live),
+        ..case("agent.runlevel")
+    },
+    Case {
+        live: Some(probe_live),
+        matrix: "asr-2026",
+        ..case("agent.runlevel")
+    },
+    // agent.acpi
+    Case {
+        base: Some("centos-6.4"),
+        ..case("agent.acpi")
+    },
+    Case {
+        base: Some("centos-6.4"),
+        files: &[ACPI_OFF],
+        ..case("agent.acpi")
+    },
+    Case {
+        base: Some("centos-6.4"),
+        files: &[ACPI_OFF],
+        matrix: "asr-2026",
+        ..case("agent.acpi")
+    },
+    Case {
+        live: Some(probe_live),
+        ..case("agent.acpi")
+    },
     // ssh.autostart
     Case {
         files: &[SSHD_UNIT],
@@ -283,15 +379,10 @@ const NOT_YET_CODED: &[&str] = &[
     "disk.count",
     "disk.install-space",
     "vmware.tools",
-    "agent.c-locale",
     "agent.secure-boot",
     "agent.root-free-space",
     "agent.filesystems",
     "agent.grub-device-names",
-    "agent.dhcp-client",
-    "agent.lvm-tools",
-    "agent.acpi",
-    "agent.runlevel",
     "ascii.hostname",
     "ascii.mount-points",
     "ascii.device-names",
@@ -341,6 +432,12 @@ fn copy_tree(from: &Path, to: &Path) {
 /// The (status, code) pairs one case gives: its problem lines, or the status alone.
 fn produced(c: &Case) -> Vec<(Status, Option<&'static str>)> {
     let dir = crate::testutil::tree_with_links(c.files, c.links);
+    // A case's files in a bin directory are programs: make them executable.
+    for (path, _) in c.files.iter().filter(|(p, _)| p.contains("bin/")) {
+        use std::os::unix::fs::PermissionsExt;
+        let p = dir.path().join(path.trim_start_matches('/'));
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     if let Some(base) = c.base {
         let from = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("fixtures/os")
