@@ -24,6 +24,8 @@ struct Case {
     links: &'static [(&'static str, &'static str)],
     /// Live (with this probe) instead of an image.
     live: Option<fn() -> FakeProbe>,
+    /// Whole disks written under sys/block: how many, and the size of each in 512-byte sectors.
+    disks: (u32, u64),
 }
 
 const fn case(check: &'static str) -> Case {
@@ -35,6 +37,34 @@ const fn case(check: &'static str) -> Case {
         files: &[],
         links: &[],
         live: None,
+        disks: (0, 0),
+    }
+}
+
+/// 1 GiB in 512-byte sectors.
+const GIB_SECTORS: u64 = 1 << 21;
+const FSTAB_SDA1: (&str, &str) = ("/etc/fstab", "/dev/sda1 / ext4 defaults 0 1\n");
+const SDA1: (&str, &str) = ("/sys/block/sda/sda1/partition", "1\n");
+
+fn probe_live() -> FakeProbe {
+    FakeProbe::new("3.10.0-327.el7.x86_64", "h")
+}
+
+/// Writes `count` whole disks (sda, sdb, ..., sdaa, ...) of `sectors` each under sys/block.
+fn write_disks(root: &Path, (count, sectors): (u32, u64)) {
+    for i in 0..count {
+        let name = if i < 26 {
+            format!("sd{}", (b'a' + i as u8) as char)
+        } else {
+            format!(
+                "sd{}{}",
+                (b'a' + (i / 26 - 1) as u8) as char,
+                (b'a' + (i % 26) as u8) as char
+            )
+        };
+        let dir = root.join("sys/block").join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("size"), format!("{sectors}\n")).unwrap();
     }
 }
 
@@ -97,6 +127,65 @@ const MAPPED: (&str, &str) = ("/etc/hosts", "198.51.100.10 web01\n");
 const IFCFG: &str = "/etc/sysconfig/network-scripts/ifcfg-eth0";
 
 const CASES: &[Case] = &[
+    // disk.size
+    Case {
+        disks: (2, 10 * GIB_SECTORS),
+        ..case("disk.size")
+    },
+    Case {
+        disks: (1, 1024 * GIB_SECTORS),
+        ..case("disk.size")
+    },
+    Case {
+        matrix: "asr-2026",
+        files: &[FSTAB_SDA1, SDA1],
+        disks: (1, 3000 * GIB_SECTORS),
+        ..case("disk.size")
+    },
+    Case {
+        matrix: "asr-2026",
+        disks: (1, 100),
+        ..case("disk.size")
+    },
+    Case {
+        matrix: "asr-2026",
+        disks: (1, 3000 * GIB_SECTORS),
+        ..case("disk.size")
+    },
+    Case {
+        live: Some(probe_live),
+        ..case("disk.size")
+    },
+    Case {
+        files: &[("/sys/block/loop0/size", "100\n")],
+        ..case("disk.size")
+    },
+    // disk.count
+    Case {
+        scenario: Scenario::HypervVmmToAzure,
+        disks: (16, GIB_SECTORS),
+        ..case("disk.count")
+    },
+    Case {
+        scenario: Scenario::HypervVmmToAzure,
+        disks: (17, GIB_SECTORS),
+        ..case("disk.count")
+    },
+    Case {
+        matrix: "asr-2026",
+        disks: (66, GIB_SECTORS),
+        ..case("disk.count")
+    },
+    Case {
+        scenario: Scenario::HypervVmmToAzure,
+        live: Some(probe_live),
+        ..case("disk.count")
+    },
+    Case {
+        scenario: Scenario::HypervVmmToAzure,
+        files: &[("/sys/block/loop0/size", "100\n")],
+        ..case("disk.count")
+    },
     // ssh.autostart
     Case {
         files: &[SSHD_UNIT],
@@ -279,8 +368,6 @@ const CASES: &[Case] = &[
 /// must leave it (and get cases above).
 const NOT_YET_CODED: &[&str] = &[
     "ssh.firewall",
-    "disk.size",
-    "disk.count",
     "disk.install-space",
     "vmware.tools",
     "agent.c-locale",
@@ -341,6 +428,7 @@ fn copy_tree(from: &Path, to: &Path) {
 /// The (status, code) pairs one case gives: its problem lines, or the status alone.
 fn produced(c: &Case) -> Vec<(Status, Option<&'static str>)> {
     let dir = crate::testutil::tree_with_links(c.files, c.links);
+    write_disks(dir.path(), c.disks);
     if let Some(base) = c.base {
         let from = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("fixtures/os")
