@@ -50,6 +50,29 @@ fn probe_live() -> FakeProbe {
     FakeProbe::new("3.10.0-327.el7.x86_64", "h")
 }
 
+/// A live machine whose `/` has `gib` GiB available.
+fn probe_root_space(gib: u64) -> FakeProbe {
+    let mut p = probe_live();
+    p.space.push((
+        std::path::PathBuf::from("/"),
+        crate::probe::FsSpace {
+            fragment_size: 4096,
+            blocks: 1 << 30,
+            blocks_free: gib << 18,
+            blocks_available: gib << 18,
+        },
+    ));
+    p
+}
+
+fn probe_root_space_ample() -> FakeProbe {
+    probe_root_space(10)
+}
+
+fn probe_root_space_short() -> FakeProbe {
+    probe_root_space(1)
+}
+
 /// Writes `count` whole disks (sda, sdb, ..., sdaa, ...) of `sectors` each under sys/block.
 fn write_disks(root: &Path, (count, sectors): (u32, u64)) {
     for i in 0..count {
@@ -159,6 +182,19 @@ const CASES: &[Case] = &[
     Case {
         files: &[("/sys/block/loop0/size", "100\n")],
         ..case("disk.size")
+    },
+    // disk.install-space
+    Case {
+        live: Some(probe_root_space_ample),
+        ..case("disk.install-space")
+    },
+    Case {
+        live: Some(probe_root_space_short),
+        ..case("disk.install-space")
+    },
+    Case {
+        live: Some(probe_live),
+        ..case("disk.install-space")
     },
     // disk.count
     Case {
@@ -368,7 +404,6 @@ const CASES: &[Case] = &[
 /// must leave it (and get cases above).
 const NOT_YET_CODED: &[&str] = &[
     "ssh.firewall",
-    "disk.install-space",
     "vmware.tools",
     "agent.c-locale",
     "agent.secure-boot",

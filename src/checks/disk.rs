@@ -107,7 +107,16 @@ pub const CHECKS: &[CheckDef] = &[
             reference: SEED_VMWARE,
             prevents: &["95524"],
         },
-        codes: &[],
+        codes: &[
+            Code::fail(
+                "not-enough-space",
+                "the file system for the agent has less space available than the matrix asks",
+            ),
+            Code::error(
+                "cannot-measure",
+                "the free space of the file system for the agent could not be measured",
+            ),
+        ],
         run: check_install_space,
     },
 ];
@@ -541,6 +550,7 @@ fn check_install_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
         Err(e) => {
             return Ok(
                 Finding::error(format!("could not measure the free space for {shown}"))
+                    .code("cannot-measure")
                     .detail(e.clone())
                     .details(details),
             );
@@ -574,6 +584,7 @@ fn check_install_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
             "only {} available for {shown}; at least {need_text} needed",
             gib(avail)
         ))
+        .code("not-enough-space")
         .details(details)
         .fix(format!(
             "Free at least {} MiB on the file system mounted on {mount} (package caches, old kernels, logs), grow it (on LVM: `lvextend -r -L +{}G <volume>`), or install the agent elsewhere with the installer's -d option and pass that directory as --install-dir.",
