@@ -196,6 +196,26 @@ const CASES: &[Case] = &[
         live: Some(probe_live),
         ..case("disk.install-space")
     },
+    // disk.sector-size
+    Case {
+        files: &[("/sys/block/sda/queue/logical_block_size", "512\n")],
+        disks: (1, GIB_SECTORS),
+        ..case("disk.sector-size")
+    },
+    Case {
+        files: &[("/sys/block/sda/queue/logical_block_size", "4096\n")],
+        disks: (1, GIB_SECTORS),
+        ..case("disk.sector-size")
+    },
+    Case {
+        files: &[("/sys/block/sda/queue/logical_block_size", "bogus\n")],
+        disks: (1, GIB_SECTORS),
+        ..case("disk.sector-size")
+    },
+    Case {
+        disks: (1, GIB_SECTORS),
+        ..case("disk.sector-size")
+    },
     // disk.count
     Case {
         scenario: Scenario::HypervVmmToAzure,
@@ -432,7 +452,6 @@ const NOT_YET_CODED: &[&str] = &[
     "failover.fstab-devices",
     "failover.grub-sync",
     "failover.grub-location",
-    "disk.sector-size",
     "disk.a2a-types",
     "nic.ipv4",
     "nic.teaming",
