@@ -24,6 +24,8 @@ struct Case {
     links: &'static [(&'static str, &'static str)],
     /// Live (with this probe) instead of an image.
     live: Option<fn() -> FakeProbe>,
+    /// Whole disks written under sys/block: how many, and the size of each in 512-byte sectors.
+    disks: (u32, u64),
 }
 
 const fn case(check: &'static str) -> Case {
@@ -35,6 +37,57 @@ const fn case(check: &'static str) -> Case {
         files: &[],
         links: &[],
         live: None,
+        disks: (0, 0),
+    }
+}
+
+/// 1 GiB in 512-byte sectors.
+const GIB_SECTORS: u64 = 1 << 21;
+const FSTAB_SDA1: (&str, &str) = ("/etc/fstab", "/dev/sda1 / ext4 defaults 0 1\n");
+const SDA1: (&str, &str) = ("/sys/block/sda/sda1/partition", "1\n");
+
+fn probe_live() -> FakeProbe {
+    FakeProbe::new("3.10.0-327.el7.x86_64", "h")
+}
+
+/// A live machine whose `/` has `gib` GiB available.
+fn probe_root_space(gib: u64) -> FakeProbe {
+    let mut p = probe_live();
+    p.space.push((
+        std::path::PathBuf::from("/"),
+        crate::probe::FsSpace {
+            fragment_size: 4096,
+            blocks: 1 << 30,
+            blocks_free: gib << 18,
+            blocks_available: gib << 18,
+        },
+    ));
+    p
+}
+
+fn probe_root_space_ample() -> FakeProbe {
+    probe_root_space(10)
+}
+
+fn probe_root_space_short() -> FakeProbe {
+    probe_root_space(1)
+}
+
+/// Writes `count` whole disks (sda, sdb, ..., sdaa, ...) of `sectors` each under sys/block.
+fn write_disks(root: &Path, (count, sectors): (u32, u64)) {
+    for i in 0..count {
+        let name = if i < 26 {
+            format!("sd{}", (b'a' + i as u8) as char)
+        } else {
+            format!(
+                "sd{}{}",
+                (b'a' + (i / 26 - 1) as u8) as char,
+                (b'a' + (i % 26) as u8) as char
+            )
+        };
+        let dir = root.join("sys/block").join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("size"), format!("{sectors}\n")).unwrap();
     }
 }
 
@@ -91,10 +144,6 @@ fn probe_web01_no_interfaces() -> FakeProbe {
         cause: "test".into(),
     });
     p
-}
-
-fn probe_live() -> FakeProbe {
-    FakeProbe::new("3.10.0-327.el7.x86_64", "h")
 }
 
 /// centos-6.4's boot entry with acpi=0 added.
@@ -192,6 +241,98 @@ const CASES: &[Case] = &[
     Case {
         live: Some(probe_live),
         ..case("agent.acpi")
+    },
+    // disk.size
+    Case {
+        disks: (2, 10 * GIB_SECTORS),
+        ..case("disk.size")
+    },
+    Case {
+        disks: (1, 1024 * GIB_SECTORS),
+        ..case("disk.size")
+    },
+    Case {
+        matrix: "asr-2026",
+        files: &[FSTAB_SDA1, SDA1],
+        disks: (1, 3000 * GIB_SECTORS),
+        ..case("disk.size")
+    },
+    Case {
+        matrix: "asr-2026",
+        disks: (1, 100),
+        ..case("disk.size")
+    },
+    Case {
+        matrix: "asr-2026",
+        disks: (1, 3000 * GIB_SECTORS),
+        ..case("disk.size")
+    },
+    Case {
+        live: Some(probe_live),
+        ..case("disk.size")
+    },
+    Case {
+        files: &[("/sys/block/loop0/size", "100\n")],
+        ..case("disk.size")
+    },
+    // disk.install-space
+    Case {
+        live: Some(probe_root_space_ample),
+        ..case("disk.install-space")
+    },
+    Case {
+        live: Some(probe_root_space_short),
+        ..case("disk.install-space")
+    },
+    Case {
+        live: Some(probe_live),
+        ..case("disk.install-space")
+    },
+    // disk.sector-size
+    Case {
+        files: &[("/sys/block/sda/queue/logical_block_size", "512\n")],
+        disks: (1, GIB_SECTORS),
+        ..case("disk.sector-size")
+    },
+    Case {
+        files: &[("/sys/block/sda/queue/logical_block_size", "4096\n")],
+        disks: (1, GIB_SECTORS),
+        ..case("disk.sector-size")
+    },
+    Case {
+        files: &[("/sys/block/sda/queue/logical_block_size", "bogus\n")],
+        disks: (1, GIB_SECTORS),
+        ..case("disk.sector-size")
+    },
+    Case {
+        disks: (1, GIB_SECTORS),
+        ..case("disk.sector-size")
+    },
+    // disk.count
+    Case {
+        scenario: Scenario::HypervVmmToAzure,
+        disks: (16, GIB_SECTORS),
+        ..case("disk.count")
+    },
+    Case {
+        scenario: Scenario::HypervVmmToAzure,
+        disks: (17, GIB_SECTORS),
+        ..case("disk.count")
+    },
+    Case {
+        matrix: "asr-2026",
+        disks: (66, GIB_SECTORS),
+        ..case("disk.count")
+    },
+    Case {
+        scenario: Scenario::HypervVmmToAzure,
+        live: Some(probe_live),
+        ..case("disk.count")
+    },
+    Case {
+        scenario: Scenario::HypervVmmToAzure,
+        files: &[("/sys/block/loop0/size", "100\n")],
+        ..case("disk.count")
     },
     // ssh.autostart
     Case {
@@ -375,9 +516,6 @@ const CASES: &[Case] = &[
 /// must leave it (and get cases above).
 const NOT_YET_CODED: &[&str] = &[
     "ssh.firewall",
-    "disk.size",
-    "disk.count",
-    "disk.install-space",
     "vmware.tools",
     "agent.secure-boot",
     "agent.root-free-space",
@@ -401,7 +539,6 @@ const NOT_YET_CODED: &[&str] = &[
     "failover.fstab-devices",
     "failover.grub-sync",
     "failover.grub-location",
-    "disk.sector-size",
     "disk.a2a-types",
     "nic.ipv4",
     "nic.teaming",
@@ -438,6 +575,7 @@ fn produced(c: &Case) -> Vec<(Status, Option<&'static str>)> {
         let p = dir.path().join(path.trim_start_matches('/'));
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
+    write_disks(dir.path(), c.disks);
     if let Some(base) = c.base {
         let from = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("fixtures/os")

@@ -6,7 +6,7 @@ pub mod layout;
 use crate::facts::FactError;
 use std::os::unix::ffi::OsStrExt;
 
-use super::{Applies, CheckDef, Context, Doc, Finding};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
 use crate::facts::Facts;
 use crate::facts::firmware::Firmware;
 use crate::facts::storage::{BlockDevice, StorageFacts};
@@ -15,6 +15,16 @@ use crate::scenario::Scenario;
 use crate::text::escape_bytes;
 
 const GIB: u64 = 1 << 30;
+
+/// The codes of [`no_disks`], shared by the checks that judge the disks.
+const NO_SYSFS: Code = Code::error(
+    "sysfs-missing",
+    "sysfs is not mounted on the running machine, so no disk can be seen",
+);
+const NO_DISKS: Code = Code::error(
+    "no-disks",
+    "no whole disk could be found or read under /sys/block",
+);
 
 const SEED_VMWARE: &str = "seeds/000 (Prerequisites for replication using Azure Site Recovery, 2016-12-11), section \"Disaster Recovery of VMware virtual machines or physical Windows/Linux servers to Azure\", Replicated machine prerequisites, row \"On-premises (VMware VMs)\"";
 /// The scenarios where the Mobility agent is installed inside the guest.
@@ -38,7 +48,23 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "seeds/000, VMware/physical and Hyper-V VMM to Azure sections, Replicated machine prerequisites (\"Individual disk capacity ... 1023 GB\"); reference/asr-matrix.md section 5 (Disk size, OS disk)",
             prevents: &["enable replication failure for oversized disks"],
         },
-        codes: &[],
+        codes: &[
+            Code::fail("too-large", "a disk is larger than the matrix's disk limit"),
+            Code::fail(
+                "os-disk-too-large",
+                "the OS disk is larger than the OS disk limit for its firmware",
+            ),
+            Code::fail(
+                "too-small",
+                "a disk is smaller than the matrix's minimum disk size",
+            ),
+            Code::warn(
+                "os-disk-may-be-too-large",
+                "the OS disk is not identified and a disk would exceed the OS disk limit if it were the OS disk",
+            ),
+            NO_SYSFS,
+            NO_DISKS,
+        ],
         run: check_size,
     },
     CheckDef {
@@ -54,7 +80,18 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "seeds/000, section \"Disaster Recovery of Hyper-V virtual machines in VMM clouds to Azure\", Replicated machine prerequisites, row \"Protected VMs\"; asr-2026: HV-2026 (hyper-v-azure-support-matrix, 2026-09-11) Azure VM requirements, VMW-2026 (vmware-physical-azure-support-matrix, 2026-04-06) Azure VM requirements, A2A-2026b (azure-to-azure-support-matrix, 2026-02-27) Replicated machines: Storage; reference/asr-matrix.md section 9",
             prevents: &["enable replication failure for too many disks"],
         },
-        codes: &[],
+        codes: &[
+            Code::fail(
+                "too-many-disks",
+                "more disks, the OS disk included, than the scenario allows",
+            ),
+            Code::fail(
+                "too-many-data-disks",
+                "more data disks than the scenario allows",
+            ),
+            NO_SYSFS,
+            NO_DISKS,
+        ],
         run: check_count,
     },
     CheckDef {
@@ -70,7 +107,16 @@ pub const CHECKS: &[CheckDef] = &[
             reference: SEED_VMWARE,
             prevents: &["95524"],
         },
-        codes: &[],
+        codes: &[
+            Code::fail(
+                "not-enough-space",
+                "the file system for the agent has less space available than the matrix asks",
+            ),
+            Code::error(
+                "cannot-measure",
+                "the free space of the file system for the agent could not be measured",
+            ),
+        ],
         run: check_install_space,
     },
 ];
@@ -119,6 +165,8 @@ struct Judged<'a> {
     is_os: bool,
     /// Why it breaks a limit.
     problem: Option<String>,
+    /// The finding code of that problem.
+    code: &'static str,
     /// A limit it would break if it were the OS disk (OS disk unknown).
     maybe: Option<String>,
 }
@@ -148,19 +196,28 @@ fn judge<'a>(
         .map(|d| {
             let is_os = os.iter().any(|o| o.name == d.name);
             let mut problem = None;
+            let mut code = "";
             let mut maybe = None;
             let max = match (is_os, os_lim) {
-                (true, Some((v, how))) => Some((v, format!("the OS disk limit ({how})"))),
-                _ => l.disk_max_gib.map(|v| (v, "the disk limit".to_string())),
+                (true, Some((v, how))) => Some((
+                    v,
+                    format!("the OS disk limit ({how})"),
+                    "os-disk-too-large",
+                )),
+                _ => l
+                    .disk_max_gib
+                    .map(|v| (v, "the disk limit".to_string(), "too-large")),
             };
-            if let Some((v, what)) = max {
+            if let Some((v, what, c)) = max {
                 if d.size_bytes > v * GIB {
                     problem = Some(format!("larger than {what} of {v} GiB"));
+                    code = c;
                 }
             }
             if let Some(min) = l.disk_min_gib {
                 if d.size_bytes < min * GIB {
                     problem = Some(format!("smaller than the minimum of {min} GiB"));
+                    code = "too-small";
                 }
             }
             if problem.is_none() && !os_known {
@@ -176,6 +233,7 @@ fn judge<'a>(
                 disk: d,
                 is_os,
                 problem,
+                code,
                 maybe,
             }
         })
@@ -234,6 +292,7 @@ fn no_disks(st: &StorageFacts, facts: &Facts) -> Option<Finding> {
             Finding::error(
                 "/sys/block is missing: sysfs is not mounted, so the disks cannot be seen",
             )
+            .code(NO_SYSFS.name)
         } else {
             Finding::skip(
                 "the image has no sys/block: disks are known only on the running machine (or in a captured tree with sys/)",
@@ -246,7 +305,7 @@ fn no_disks(st: &StorageFacts, facts: &Facts) -> Option<Finding> {
         } else {
             Finding::error("could not read the disks under /sys/block").details(st.errors.clone())
         };
-        return Some(f.details(ignored_line(st)));
+        return Some(f.code(NO_DISKS.name).details(ignored_line(st)));
     }
     None
 }
@@ -326,12 +385,18 @@ fn check_size(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 )
             })
             .collect();
-        return Ok(Finding::fail(format!(
+        let mut f = Finding::fail(format!(
             "{} of {} disks outside the size limits: {}",
             bad.len(),
             disks.len(),
             names.join(", ")
         ))
+        .code(bad[0].code);
+        // One coded line per disk: a machine may break more than one limit.
+        for (j, text) in bad.iter().zip(&fixes) {
+            f = f.problem(Status::Fail, j.code, text.clone());
+        }
+        return Ok(f
         .details(details)
         .fix(format!(
             "{}. Move data to additional disks and shrink the disk (file system, partition, then the virtual disk), or exclude a data disk from replication.",
@@ -344,6 +409,7 @@ fn check_size(ctx: &Context<'_>) -> Result<Finding, FactError> {
             "the OS disk could not be identified and {} would exceed the OS disk limit",
             names.join(", ")
         ))
+        .code("os-disk-may-be-too-large")
         .details(details)
         .fix(
             "Make sure the disk the machine boots from is within the OS disk limit of the matrix.",
@@ -409,12 +475,18 @@ fn check_count(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let mut problems = Vec::new();
     if let Some(max) = l.disk_count_max {
         if total > max {
-            problems.push(format!("{total} disks, more than the {max} allowed"));
+            problems.push((
+                "too-many-disks",
+                format!("{total} disks, more than the {max} allowed"),
+            ));
         }
     }
     if let Some(max) = l.data_disk_count_max {
         if data > max {
-            problems.push(format!("{data} data disks, more than the {max} allowed"));
+            problems.push((
+                "too-many-data-disks",
+                format!("{data} data disks, more than the {max} allowed"),
+            ));
         }
     }
     if problems.is_empty() {
@@ -425,8 +497,14 @@ fn check_count(ctx: &Context<'_>) -> Result<Finding, FactError> {
         .details(details))
     } else {
         let excess = problems.len();
-        Ok(Finding::fail(problems.join("; "))
-            .details(details)
+        let texts: Vec<&str> = problems.iter().map(|p| p.1.as_str()).collect();
+        let mut f = Finding::fail(texts.join("; ")).code(problems[0].0);
+        if problems.len() > 1 {
+            for (code, text) in &problems {
+                f = f.problem(Status::Fail, code, text.clone());
+            }
+        }
+        Ok(f.details(details)
             .fix(format!(
                 "Reduce the number of disks for {}: consolidate data onto fewer disks (each within the size limit) or detach disks that do not need protection ({excess} limit{} exceeded).",
                 ctx.scenario.as_str(),
@@ -472,6 +550,7 @@ fn check_install_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
         Err(e) => {
             return Ok(
                 Finding::error(format!("could not measure the free space for {shown}"))
+                    .code("cannot-measure")
                     .detail(e.clone())
                     .details(details),
             );
@@ -505,6 +584,7 @@ fn check_install_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
             "only {} available for {shown}; at least {need_text} needed",
             gib(avail)
         ))
+        .code("not-enough-space")
         .details(details)
         .fix(format!(
             "Free at least {} MiB on the file system mounted on {mount} (package caches, old kernels, logs), grow it (on LVM: `lvextend -r -L +{}G <volume>`), or install the agent elsewhere with the installer's -d option and pass that directory as --install-dir.",

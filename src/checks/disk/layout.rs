@@ -1,7 +1,7 @@
 //! Disk rules of the newer support matrices that `disk.size` does not cover: no 4K-sector
 //! disks (VMware/physical), and for Azure-to-Azure no NVMe, iSCSI, multipath or DRBD disks.
 
-use crate::checks::{Applies, CheckDef, Context, Doc, Finding};
+use crate::checks::{Applies, CheckDef, Code, Context, Doc, Finding};
 use crate::facts::FactError;
 use crate::facts::disk_hw::{Attachment, DiskHw};
 use crate::scenario::Scenario;
@@ -20,7 +20,20 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "reference/asr-matrix.md section 5 (Other unsupported: 4K-sector disks, 4K/4K and 4K/512e \"No\" in VMW-2023, \"Yes\" in 2018); reference/asr-errors.md section 3 (no 4K-sector disks)",
             prevents: &["enable replication failure: 4K-sector disk not supported"],
         },
-        codes: &[],
+        codes: &[
+            Code::fail(
+                "4k-native",
+                "a disk has 4096-byte logical sectors (4K native)",
+            ),
+            Code::error(
+                "cannot-read",
+                "a disk's sector sizes could not be read or parsed",
+            ),
+            Code::error(
+                "no-logical-sector",
+                "a disk does not report its logical sector size",
+            ),
+        ],
         run: check_sector_size,
     },
     CheckDef {
@@ -93,12 +106,14 @@ fn check_sector_size(ctx: &Context<'_>) -> Result<Finding, FactError> {
             if native.len() == 1 { "" } else { "s" },
             native.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
         ))
+        .code("4k-native")
         .details(all)
         .details(errors)
         .fix("Move the data to a disk with 512-byte logical sectors, or exclude the disk from replication."));
     }
     if !errors.is_empty() {
         return Ok(Finding::error("could not read every disk's sector sizes")
+            .code("cannot-read")
             .details(all)
             .details(errors));
     }
@@ -106,7 +121,11 @@ fn check_sector_size(ctx: &Context<'_>) -> Result<Finding, FactError> {
         return Ok(Finding::skip("no whole disk under /sys/block"));
     }
     if hw.disks.iter().any(|d| d.logical_sector.is_none()) {
-        return Ok(Finding::error("a disk does not report its logical sector size").details(all));
+        return Ok(
+            Finding::error("a disk does not report its logical sector size")
+                .code("no-logical-sector")
+                .details(all),
+        );
     }
     let f = Finding::pass(format!(
         "every disk uses 512-byte logical sectors ({})",
