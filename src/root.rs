@@ -475,16 +475,20 @@ impl Root {
         }
     }
 
+    /// The mounts that stopped answering during this run.
+    fn dead_mounts(&self) -> std::collections::BTreeSet<PathBuf> {
+        self.mounts
+            .dead
+            .lock()
+            .map(|d| d.clone())
+            .unwrap_or_default()
+    }
+
     /// Host paths of the mounts beneath an image root that reads do not enter (kernel file
     /// systems always, the others without `--cross-mounts`, and those that did not answer):
     /// a directory walk must not open them either. Empty when live.
     pub fn mounts_not_entered(&self) -> Vec<PathBuf> {
-        let dead = self
-            .mounts
-            .dead
-            .lock()
-            .map(|d| d.clone())
-            .unwrap_or_default();
+        let dead = self.dead_mounts();
         self.mounts
             .beneath
             .iter()
@@ -503,12 +507,7 @@ impl Root {
         if self.live {
             return Vec::new();
         }
-        let dead = self
-            .mounts
-            .dead
-            .lock()
-            .map(|d| d.clone())
-            .unwrap_or_default();
+        let dead = self.dead_mounts();
         let mut hosts: Vec<&Path> = Vec::new();
         let mut out = Vec::new();
         let shown = |host: &Path| {

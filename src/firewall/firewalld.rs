@@ -63,14 +63,7 @@ pub fn compile(cfg: &Config) -> Result<Ruleset, String> {
         ));
     }
     let mut top = vec![
-        rule(
-            vec![Cond::CtState {
-                neg: false,
-                states: vec!["established".into(), "related".into()],
-            }],
-            Action::Accept,
-            "ct state established,related accept",
-        ),
+        accept_established(),
         rule(
             vec![Cond::InIface {
                 neg: false,
@@ -195,6 +188,18 @@ pub fn compile(cfg: &Config) -> Result<Ruleset, String> {
 
 fn zone_chain(name: &str) -> String {
     format!("zone {name}")
+}
+
+/// The first rule of firewalld's input and output chains: replies and related traffic pass.
+fn accept_established() -> Rule {
+    rule(
+        vec![Cond::CtState {
+            neg: false,
+            states: vec!["established".into(), "related".into()],
+        }],
+        Action::Accept,
+        "ct state established,related accept",
+    )
 }
 
 fn rule(conds: Vec<Cond>, action: Action, text: &str) -> Rule {

@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Config, Zone, parse_xml, read_entries, rule, zone_rules};
+use super::{Config, Zone, accept_established, parse_xml, read_entries, rule, zone_rules};
 use crate::firewall::path::{self, PathCond, PathMatch};
 use crate::firewall::{
     Action, Base, Cond, Family, Hook, Kind, Policy as ChainPolicy, Rule, Ruleset,
@@ -111,14 +111,7 @@ pub(super) fn add_output(
         return Ok(());
     }
     let mut top = vec![
-        rule(
-            vec![Cond::CtState {
-                neg: false,
-                states: vec!["established".into(), "related".into()],
-            }],
-            Action::Accept,
-            "ct state established,related accept",
-        ),
+        accept_established(),
         rule(
             vec![out_iface(false, vec!["lo".into()])],
             Action::Accept,
