@@ -8,8 +8,9 @@ use super::firewall::{
 };
 use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
 use crate::facts::FactError;
-use crate::facts::os::Family;
+use crate::facts::os::{Conventions, Family};
 use crate::facts::processes::ProcessFacts;
+use crate::facts::services::commands::EnableTool;
 use crate::facts::services::{BootState, InitSystem, ServiceEnablement};
 use crate::scenario::Scenario;
 
@@ -80,27 +81,21 @@ pub const CHECKS: &[CheckDef] = &[
 
 /// The package that provides sshd, and the command that installs and enables it.
 fn install_command(family: Family, e: &ServiceEnablement) -> (String, String) {
-    let enable_rhel_sles = |tool_sysv: &str| match e.init {
-        InitSystem::Systemd => "systemctl enable sshd".to_string(),
-        _ => tool_sysv.to_string(),
+    let enable = |c: Conventions| match e.init {
+        InitSystem::Systemd => EnableTool::Systemctl.enable("sshd", None),
+        _ => c.sysv_enable.enable("sshd", None),
     };
-    match family {
-        Family::Rhel => (
+    match (family, family.conventions(None)) {
+        (Family::Rhel, Some(c)) => (
             "openssh-server".into(),
-            format!(
-                "yum install -y openssh-server && {}",
-                enable_rhel_sles("chkconfig sshd on")
-            ),
+            format!("yum install -y openssh-server && {}", enable(c)),
         ),
-        Family::Suse => (
+        (Family::Suse, Some(c)) => (
             "openssh".into(),
-            format!(
-                "zypper install openssh && {}",
-                enable_rhel_sles("insserv sshd")
-            ),
+            format!("zypper install openssh && {}", enable(c)),
         ),
         // The Debian package enables its service when it is installed.
-        Family::Debian => (
+        (Family::Debian, _) => (
             "openssh-server".into(),
             "apt-get install openssh-server".into(),
         ),

@@ -7,6 +7,7 @@
 //! file says stays unknown.
 
 use crate::facts::FactError;
+use crate::facts::services::commands::EnableTool;
 use std::path::Path;
 
 use crate::parse::release_files::{parse_release_line, parse_suse_release};
@@ -67,6 +68,8 @@ pub struct Conventions {
     pub ca_update: &'static str,
     /// The commands that restore the distribution's roots and regenerate the bundle.
     pub ca_restore: &'static str,
+    /// The tool that adds a SysV script to the boot where systemd does not run.
+    pub sysv_enable: EnableTool,
 }
 
 impl Family {
@@ -83,18 +86,21 @@ impl Family {
                 ca_bundle: crate::facts::roots::RHEL_BUNDLE,
                 ca_update: "yum update ca-certificates",
                 ca_restore: "yum update ca-certificates && update-ca-trust extract",
+                sysv_enable: EnableTool::Chkconfig,
             }),
             Family::Suse => Some(Conventions {
                 install: "zypper install",
                 ca_bundle: crate::facts::roots::SUSE_BUNDLE,
                 ca_update: "zypper update ca-certificates",
                 ca_restore: "zypper update ca-certificates-mozilla && update-ca-certificates (SLES 11: then c_rehash /etc/ssl/certs)",
+                sysv_enable: EnableTool::Insserv,
             }),
             Family::Debian => Some(Conventions {
                 install: "apt-get install",
                 ca_bundle: crate::facts::roots::DEBIAN_BUNDLE,
                 ca_update: "apt-get update && apt-get install ca-certificates",
                 ca_restore: "apt-get install --reinstall ca-certificates && update-ca-certificates --fresh",
+                sysv_enable: EnableTool::UpdateRcD,
             }),
             Family::Other => None,
         }

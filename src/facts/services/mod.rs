@@ -25,10 +25,12 @@ use crate::parse::{inittab, systemd_unit, upstart};
 use crate::root::{FileKind, ReadError, Root};
 use crate::text::escape_bytes;
 
+pub mod commands;
 mod systemd;
 mod sysv;
 mod upstart_jobs;
 
+use commands::*;
 pub use systemd::systemd_boot;
 use systemd::*;
 pub use sysv::default_runlevel;

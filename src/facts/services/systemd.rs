@@ -490,13 +490,13 @@ impl Tally<'_> {
         let unmask: Vec<String> = self
             .masked
             .iter()
-            .map(|m| format!("systemctl unmask {} && ", trim_suffix(m)))
+            .map(|m| format!("{} && ", systemd_unmask(trim_suffix(m))))
             .collect();
         let remediation = match state {
             BootState::Masked => Some(format!(
-                "{}systemctl enable {}",
+                "{}{}",
                 unmask.concat(),
-                trim_suffix(&self.masked[0])
+                EnableTool::Systemctl.enable(trim_suffix(&self.masked[0]), None)
             )),
             BootState::Disabled => self
                 .usable
@@ -508,7 +508,11 @@ impl Tally<'_> {
                     } else {
                         trim_suffix(u)
                     };
-                    format!("{}systemctl enable {short}", unmask.concat())
+                    format!(
+                        "{}{}",
+                        unmask.concat(),
+                        EnableTool::Systemctl.enable(short, None)
+                    )
                 }),
             _ => None,
         };

@@ -177,30 +177,29 @@ pub(super) fn sysv_enablement(
     }
 }
 
-/// The distribution's own tool for adding a script to the boot.
+/// The distribution's own tool for adding a script to the boot, by the tools the machine has.
 pub(super) fn sysv_enable_command(
     root: &Root,
     name: &str,
     runlevel: &Runlevel,
     errors: &mut Vec<FactError>,
 ) -> String {
+    sysv_enable_tool(root, errors).enable(name, runlevel.level)
+}
+
+fn sysv_enable_tool(root: &Root, errors: &mut Vec<FactError>) -> EnableTool {
     let has = |p: &str, errors: &mut Vec<FactError>| kind(root, Path::new(p), errors).is_some();
-    let unusual = runlevel.level.filter(|l| !('2'..='5').contains(l));
     if has("/usr/sbin/update-rc.d", errors) {
-        return format!("update-rc.d {name} defaults && update-rc.d {name} enable");
+        return EnableTool::UpdateRcD;
     }
     // SLES keeps its rc directories under /etc/init.d and enables scripts with insserv.
     if kind(root, Path::new("/etc/init.d/rc3.d"), errors) == Some(FileKind::Dir)
         && (has("/sbin/insserv", errors) || has("/usr/sbin/insserv", errors))
     {
-        return format!("insserv {name}");
+        return EnableTool::Insserv;
     }
     if has("/sbin/chkconfig", errors) || has("/usr/sbin/chkconfig", errors) {
-        return match unusual {
-            Some(l) => format!("chkconfig --level {l} {name} on"),
-            None => format!("chkconfig {name} on"),
-        };
+        return EnableTool::Chkconfig;
     }
-    let level = runlevel.level.unwrap_or('3');
-    format!("ln -s ../init.d/{name} /etc/rc{level}.d/S99{name}")
+    EnableTool::RcLink
 }

@@ -36,13 +36,7 @@ pub(super) fn upstart_enablement(
                     evidence.push(format!(
                         "`start on {expr}` ({place}) does not fire in the default runlevel"
                     ));
-                    (
-                        BootState::Disabled,
-                        Some(format!(
-                            "echo 'start on runlevel [2345]' >> {}",
-                            show(&over)
-                        )),
-                    )
+                    (BootState::Disabled, Some(upstart_start_on(show(&over))))
                 }
             }
             upstart::StartDecision::Manual { file, line } => {
@@ -51,23 +45,11 @@ pub(super) fn upstart_enablement(
                     "`manual` at {}:{line} cancels the job's start condition",
                     show(path)
                 ));
-                (
-                    BootState::Disabled,
-                    Some(format!(
-                        "sed -i '/^[[:space:]]*manual[[:space:]]*$/d' {}",
-                        show(path)
-                    )),
-                )
+                (BootState::Disabled, Some(upstart_remove_manual(show(path))))
             }
             upstart::StartDecision::NoStartOn => {
                 evidence.push("the job has no `start on` condition".into());
-                (
-                    BootState::Disabled,
-                    Some(format!(
-                        "echo 'start on runlevel [2345]' >> {}",
-                        show(&over)
-                    )),
-                )
+                (BootState::Disabled, Some(upstart_start_on(show(&over))))
             }
         };
         return ServiceEnablement {
