@@ -1,0 +1,71 @@
+//! The nftables text format that `nft -f` loads at boot (`/etc/nftables.conf`,
+//! `/etc/sysconfig/nftables.conf` and what they include). The common subset is translated into
+//! the JSON of libnftables-json(5) and handed to [`super::nft_json`], so both formats share one
+//! meaning. Tables in block form and `add`/`insert` commands, `define` variables, `include`
+//! (resolved by the caller), sets and maps are understood; a rule expression outside the subset
+//! is kept as an unevaluable condition quoting it, with the rule's verdict still applied.
+
+use std::cell::Cell;
+
+use serde_json::json;
+
+use super::Ruleset;
+
+mod doc;
+mod includes;
+mod lexer;
+mod lower;
+mod parser;
+#[cfg(test)]
+mod tests;
+
+use doc::{Doc, ObjIndex};
+pub use includes::{Includer, MAX_INCLUDED_FILES};
+
+/// A file `nft -f` would refuse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: line {line}: {message}")]
+pub struct ParseError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+/// The most chains, rules, sets and maps one document may hold (20,000 chains of one rule each
+/// are 40,000; a rule set of 100,000 rules fits).
+pub const MAX_OBJECTS: usize = 150_000;
+
+/// The most tokens `$name` substitution may produce in one document (real files produce a
+/// few thousand).
+const EXPANSION_BUDGET: usize = 1 << 20;
+
+/// Parses a file and what it includes into a rule set named `firewall`.
+pub fn parse(
+    name: &str,
+    text: &str,
+    firewall: &str,
+    include: Includer<'_>,
+) -> Result<Ruleset, ParseError> {
+    let mut doc = Doc {
+        objects: Vec::new(),
+        defines: Vec::new(),
+        expansion_left: Cell::new(EXPANSION_BUDGET),
+        expansion_overflow: Cell::new(false),
+        includes_left: MAX_INCLUDED_FILES,
+        index: ObjIndex::default(),
+    };
+    parser::parse_file(&mut doc, name, text, include, 0)?;
+    if doc.expansion_overflow.get() {
+        return Err(ParseError {
+            file: name.to_string(),
+            line: 0,
+            message: format!("variable definitions expand to more than {EXPANSION_BUDGET} tokens"),
+        });
+    }
+    let v = json!({ "nftables": doc.objects });
+    super::nft_json::from_value(&v, firewall, &|_, _| false).map_err(|m| ParseError {
+        file: name.to_string(),
+        line: 0,
+        message: m,
+    })
+}

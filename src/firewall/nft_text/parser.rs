@@ -1,0 +1,440 @@
+//! Commands and blocks: `table`, `chain`, `set`, `add`/`insert`, `flush`, `define`, `include`.
+
+use serde_json::{Value, json};
+
+use super::doc::{Doc, add_elements, belongs, upsert_chain};
+use super::includes::{MAX_INCLUDE_DEPTH, include_files};
+use super::lexer::{T, Tok, tokenize};
+use super::lower::{elements, expand, make_rule};
+use super::{Includer, MAX_OBJECTS, ParseError};
+
+/// Parses one file (the top one or an included one) into the document.
+pub(super) fn parse_file(
+    doc: &mut Doc,
+    name: &str,
+    text: &str,
+    include: Includer<'_>,
+    depth: usize,
+) -> Result<(), ParseError> {
+    let err = |line: usize, message: String| ParseError {
+        file: name.to_string(),
+        line,
+        message,
+    };
+    if depth > MAX_INCLUDE_DEPTH {
+        return Err(err(
+            0,
+            format!("includes nested more than {MAX_INCLUDE_DEPTH} deep"),
+        ));
+    }
+    let toks = tokenize(text).map_err(|(l, m)| err(l, m))?;
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        file: name.to_string(),
+    };
+    loop {
+        p.skip_separators();
+        p.room(doc)?;
+        let Some(t) = p.peek().cloned() else { break };
+        let line = t.line;
+        let Tok::Word(w) = &t.tok else {
+            return Err(err(line, format!("unexpected {:?}", t.tok)));
+        };
+        p.pos += 1;
+        match w.as_str() {
+            "flush" => {
+                let what = p.word().unwrap_or_default();
+                match what.as_str() {
+                    "ruleset" => {
+                        doc.objects.clear();
+                        doc.index.invalidate();
+                    }
+                    "table" => {
+                        let (fam, table) = p.family_and_name()?;
+                        doc.objects.retain(|o| !belongs(o, &fam, &table, None));
+                        doc.index.invalidate();
+                    }
+                    "chain" => {
+                        let (fam, table) = p.family_and_name()?;
+                        let chain = p.word().unwrap_or_default();
+                        doc.objects.retain(|o| {
+                            !(o.get("rule").is_some() && belongs(o, &fam, &table, Some(&chain)))
+                        });
+                        doc.index.invalidate();
+                    }
+                    _ => p.skip_statement(),
+                }
+            }
+            "include" => {
+                let Some(Tok::Str(pattern)) = p.next().map(|t| t.tok) else {
+                    return Err(err(line, "include needs a quoted file name".into()));
+                };
+                include_files(doc, name, line, &pattern, include, depth)?;
+            }
+            "define" | "redefine" => {
+                let var = p
+                    .word()
+                    .ok_or_else(|| err(line, "define needs a name".into()))?;
+                if p.word().as_deref() != Some("=") {
+                    return Err(err(line, format!("define {var}: expected =")));
+                }
+                let value = expand(doc, &p.until_end_of_statement());
+                doc.defines.retain(|(n, _)| n != &var);
+                doc.defines.push((var, value));
+            }
+            "undefine" => {
+                let var = p.word().unwrap_or_default();
+                doc.defines.retain(|(n, _)| n != &var);
+            }
+            "table" => p.table_block(doc)?,
+            "add" | "create" | "insert" => {
+                let insert = w == "insert";
+                let what = p.word().unwrap_or_default();
+                match what.as_str() {
+                    "table" => {
+                        let (fam, table) = p.family_and_name()?;
+                        if p.peek_tok() == Some(&Tok::Open) {
+                            p.table_body(doc, &fam, &table)?;
+                        }
+                    }
+                    "chain" => {
+                        let (fam, table) = p.family_and_name()?;
+                        let chain = p.word().unwrap_or_default();
+                        let mut obj = json!({"family": fam, "table": table, "name": chain});
+                        if p.peek_tok() == Some(&Tok::Open) {
+                            p.pos += 1;
+                            p.chain_body(doc, &fam, &table, &chain, &mut obj)?;
+                        }
+                        upsert_chain(doc, obj);
+                    }
+                    "rule" => {
+                        let (fam, table) = p.family_and_name()?;
+                        let chain = p.word().unwrap_or_default();
+                        let toks = p.until_end_of_statement();
+                        let toks = strip_position(toks);
+                        let rule = make_rule(doc, &fam, &table, &chain, &toks);
+                        if insert {
+                            let at = doc
+                                .objects
+                                .iter()
+                                .position(|o| {
+                                    o.get("rule").is_some()
+                                        && belongs(o, &fam, &table, Some(&chain))
+                                })
+                                .unwrap_or(doc.objects.len());
+                            doc.objects.insert(at, rule);
+                            doc.index.invalidate();
+                        } else {
+                            doc.objects.push(rule);
+                        }
+                    }
+                    "set" | "map" => {
+                        let (fam, table) = p.family_and_name()?;
+                        let set = p.word().unwrap_or_default();
+                        if p.peek_tok() == Some(&Tok::Open) {
+                            p.pos += 1;
+                            p.set_body(doc, &what, &fam, &table, &set)?;
+                        }
+                    }
+                    "element" => {
+                        let (fam, table) = p.family_and_name()?;
+                        let set = p.word().unwrap_or_default();
+                        let toks = p.until_end_of_statement();
+                        let elems = elements(doc, &toks);
+                        add_elements(doc, &fam, &table, &set, elems);
+                    }
+                    _ => p.skip_statement(),
+                }
+            }
+            "delete" | "destroy" | "reset" | "list" | "rename" | "replace" => {
+                let shown = format!("{w} ...");
+                doc.objects
+                    .push(json!({"_note": format!("{name}: line {line}: `{shown}` not followed")}));
+                p.skip_statement();
+            }
+            other => return Err(err(line, format!("unknown command {other}"))),
+        }
+    }
+    Ok(())
+}
+
+/// `insert rule ... position N` / `index N` / `handle N`: the place is not followed.
+fn strip_position(mut toks: Vec<T>) -> Vec<T> {
+    if let Some(Tok::Word(w)) = toks.first().map(|t| &t.tok) {
+        if matches!(w.as_str(), "position" | "index" | "handle") && toks.len() > 1 {
+            toks.drain(..2);
+        }
+    }
+    toks
+}
+
+struct Parser {
+    toks: Vec<T>,
+    pos: usize,
+    file: String,
+}
+
+const FAMILIES: &[&str] = &["ip", "ip6", "inet", "arp", "bridge", "netdev"];
+
+impl Parser {
+    /// An error once the document holds [`MAX_OBJECTS`] objects: each costs a few kilobytes
+    /// here, so a 32 MiB file of tiny chains would otherwise take gigabytes.
+    fn room(&self, doc: &Doc) -> Result<(), ParseError> {
+        if doc.objects.len() >= MAX_OBJECTS {
+            return Err(self.err(format!(
+                "more than {MAX_OBJECTS} chains, rules and sets in one rule set"
+            )));
+        }
+        Ok(())
+    }
+
+    fn err(&self, message: String) -> ParseError {
+        ParseError {
+            file: self.file.clone(),
+            line: self.peek().map(|t| t.line).unwrap_or(0),
+            message,
+        }
+    }
+    fn peek(&self) -> Option<&T> {
+        self.toks.get(self.pos)
+    }
+    fn peek_tok(&self) -> Option<&Tok> {
+        self.peek().map(|t| &t.tok)
+    }
+    fn next(&mut self) -> Option<T> {
+        let t = self.toks.get(self.pos).cloned();
+        self.pos += 1;
+        t
+    }
+    fn word(&mut self) -> Option<String> {
+        match self.peek_tok() {
+            Some(Tok::Word(w)) | Some(Tok::Str(w)) => {
+                let w = w.clone();
+                self.pos += 1;
+                Some(w)
+            }
+            _ => None,
+        }
+    }
+    fn skip_separators(&mut self) {
+        while matches!(self.peek_tok(), Some(Tok::Newline | Tok::Semi)) {
+            self.pos += 1;
+        }
+    }
+    /// `[family] name`, the family defaulting to ip.
+    fn family_and_name(&mut self) -> Result<(String, String), ParseError> {
+        let first = self
+            .word()
+            .ok_or_else(|| self.err("expected a table".into()))?;
+        if FAMILIES.contains(&first.as_str()) {
+            if let Some(Tok::Word(_) | Tok::Str(_)) = self.peek_tok() {
+                let name = self.word().unwrap_or_default();
+                return Ok((first, name));
+            }
+        }
+        Ok(("ip".into(), first))
+    }
+    /// Tokens up to the end of the statement (newline or `;` outside braces).
+    fn until_end_of_statement(&mut self) -> Vec<T> {
+        let mut out = Vec::new();
+        let mut depth = 0usize;
+        while let Some(t) = self.peek().cloned() {
+            match t.tok {
+                Tok::Newline | Tok::Semi if depth == 0 => break,
+                Tok::Close if depth == 0 => break,
+                Tok::Open => depth += 1,
+                Tok::Close => depth -= 1,
+                Tok::Newline => {
+                    self.pos += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            out.push(t);
+            self.pos += 1;
+        }
+        out
+    }
+    fn skip_statement(&mut self) {
+        let _ = self.until_end_of_statement();
+        if self.peek_tok() == Some(&Tok::Open) {
+            self.skip_block();
+        }
+    }
+    /// Skips a `{ ... }` block, the opening brace being next.
+    fn skip_block(&mut self) {
+        let mut depth = 0usize;
+        while let Some(t) = self.next() {
+            match t.tok {
+                Tok::Open => depth += 1,
+                Tok::Close => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    fn table_block(&mut self, doc: &mut Doc) -> Result<(), ParseError> {
+        let (fam, table) = self.family_and_name()?;
+        if self.peek_tok() != Some(&Tok::Open) {
+            return Ok(());
+        }
+        self.table_body(doc, &fam, &table)
+    }
+    fn table_body(&mut self, doc: &mut Doc, fam: &str, table: &str) -> Result<(), ParseError> {
+        self.pos += 1; // {
+        loop {
+            self.skip_separators();
+            self.room(doc)?;
+            match self.peek_tok().cloned() {
+                None => return Err(self.err(format!("table {table}: missing }}"))),
+                Some(Tok::Close) => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                Some(Tok::Word(w)) => {
+                    self.pos += 1;
+                    match w.as_str() {
+                        "chain" => {
+                            let chain = self.word().unwrap_or_default();
+                            let mut obj = json!({"family": fam, "table": table, "name": chain});
+                            if self.peek_tok() == Some(&Tok::Open) {
+                                self.pos += 1;
+                                self.chain_body(doc, fam, table, &chain, &mut obj)?;
+                            }
+                            upsert_chain(doc, obj);
+                        }
+                        "set" | "map" => {
+                            let set = self.word().unwrap_or_default();
+                            if self.peek_tok() == Some(&Tok::Open) {
+                                self.pos += 1;
+                                self.set_body(doc, &w, fam, table, &set)?;
+                            }
+                        }
+                        _ => self.skip_statement(),
+                    }
+                }
+                Some(other) => return Err(self.err(format!("unexpected {other:?} in table"))),
+            }
+        }
+    }
+    fn chain_body(
+        &mut self,
+        doc: &mut Doc,
+        fam: &str,
+        table: &str,
+        chain: &str,
+        obj: &mut Value,
+    ) -> Result<(), ParseError> {
+        loop {
+            self.skip_separators();
+            self.room(doc)?;
+            match self.peek_tok().cloned() {
+                None => return Err(self.err(format!("chain {chain}: missing }}"))),
+                Some(Tok::Close) => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                Some(Tok::Word(w)) if w == "type" => {
+                    let toks = self.until_end_of_statement();
+                    let words: Vec<String> = toks
+                        .iter()
+                        .filter_map(|t| match &t.tok {
+                            Tok::Word(w) | Tok::Str(w) => Some(w.clone()),
+                            _ => None,
+                        })
+                        .collect();
+                    let m = obj.as_object_mut().expect("chain object");
+                    if let Some(t) = words.get(1) {
+                        m.insert("type".into(), json!(t));
+                    }
+                    let mut i = 2;
+                    while i < words.len() {
+                        match words[i].as_str() {
+                            "hook" => {
+                                m.insert("hook".into(), json!(words.get(i + 1)));
+                                i += 2;
+                            }
+                            "device" | "devices" => {
+                                let dev = words[i + 1..]
+                                    .iter()
+                                    .find(|w| *w != "=" && *w != "{")
+                                    .cloned();
+                                m.insert("dev".into(), json!(dev));
+                                i += 2;
+                            }
+                            "priority" => {
+                                let rest: Vec<&str> = words[i + 1..]
+                                    .iter()
+                                    .take_while(|w| {
+                                        !matches!(w.as_str(), "hook" | "device" | "policy")
+                                    })
+                                    .map(String::as_str)
+                                    .collect();
+                                let n = super::super::nft_json::named_priority(&rest.join(" "))
+                                    .unwrap_or(0);
+                                m.insert("prio".into(), json!(n));
+                                i += 1 + rest.len();
+                            }
+                            _ => i += 1,
+                        }
+                    }
+                }
+                Some(Tok::Word(w)) if w == "policy" => {
+                    self.pos += 1;
+                    let p = self.word().unwrap_or_default();
+                    if let Some(m) = obj.as_object_mut() {
+                        m.insert("policy".into(), json!(p));
+                    }
+                }
+                Some(Tok::Word(w)) if w == "comment" => {
+                    self.skip_statement();
+                }
+                Some(_) => {
+                    let toks = self.until_end_of_statement();
+                    if !toks.is_empty() {
+                        let rule = make_rule(doc, fam, table, chain, &toks);
+                        doc.objects.push(rule);
+                    }
+                }
+            }
+        }
+    }
+    fn set_body(
+        &mut self,
+        doc: &mut Doc,
+        kind: &str,
+        fam: &str,
+        table: &str,
+        set: &str,
+    ) -> Result<(), ParseError> {
+        let mut elems = Vec::new();
+        loop {
+            self.skip_separators();
+            match self.peek_tok().cloned() {
+                None => return Err(self.err(format!("set {set}: missing }}"))),
+                Some(Tok::Close) => {
+                    self.pos += 1;
+                    break;
+                }
+                Some(Tok::Word(w)) if w == "elements" => {
+                    self.pos += 1;
+                    let toks = self.until_end_of_statement();
+                    let toks: Vec<T> = toks
+                        .into_iter()
+                        .skip_while(|t| t.tok == Tok::Word("=".into()))
+                        .collect();
+                    elems.extend(elements(doc, &toks));
+                }
+                Some(_) => self.skip_statement(),
+            }
+        }
+        doc.objects
+            .push(json!({ kind: {"family": fam, "table": table, "name": set, "elem": elems}}));
+        Ok(())
+    }
+}
