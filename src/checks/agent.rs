@@ -102,7 +102,21 @@ pub const CHECKS: &[CheckDef] = &[
             "ASRMobilityServiceUnsupportedRootFileSystem",
             "ASRMobilityServiceUnsupportedBootFileSystem",
         ],
-        check_filesystems
+        check_filesystems,
+        codes: &[
+            Code::fail_or_warn(
+                "unsupported-root-fs",
+                "the root file system is not a type the installer accepts",
+            ),
+            Code::fail_or_warn(
+                "unsupported-boot-fs",
+                "the separate /boot file system is not a type the installer accepts",
+            ),
+            Code::error(
+                "root-not-mounted",
+                "the running machine's mount table shows nothing mounted on /",
+            ),
+        ]
     ),
     agent_check!(
         "agent.grub-device-names",
@@ -203,8 +217,16 @@ fn with_rules(
     if finding.status != Status::Fail {
         return Ok(finding);
     }
+    // Advice downgrades every failing line, the summary and each coded problem line alike.
     let mut advised = finding.clone();
     advised.status = Status::Warn;
+    for p in advised
+        .problems
+        .iter_mut()
+        .filter(|p| p.status == Status::Fail)
+    {
+        p.status = Status::Warn;
+    }
     advised.details.push(format!(
         "the {} matrix treats the installer's own prerequisites as advice; with --matrix asr-2026 this fails",
         ctx.matrix.name()
@@ -375,6 +397,7 @@ fn check_filesystems(ctx: &Context<'_>) -> Result<Finding, FactError> {
         let Some(root) = fs_of(ctx, b"/") else {
             let f = if ctx.facts.is_live() {
                 Finding::error("the mount table does not show what is mounted on /")
+                    .code("root-not-mounted")
             } else if mounts.fstab.is_some() {
                 Finding::skip(
                     "/etc/fstab has no entry for /, so the root file system type is not known",
@@ -400,18 +423,24 @@ fn check_filesystems(ctx: &Context<'_>) -> Result<Finding, FactError> {
         }
         let mut problems = Vec::new();
         if !rules.root_filesystems.contains(&root.fstype) {
-            problems.push(format!(
-                "/ is {}, not one of {}",
-                root.fstype,
-                rules.root_filesystems.join(", ")
+            problems.push((
+                "unsupported-root-fs",
+                format!(
+                    "/ is {}, not one of {}",
+                    root.fstype,
+                    rules.root_filesystems.join(", ")
+                ),
             ));
         }
         if let Some(b) = &boot {
             if !rules.boot_filesystems.contains(&b.fstype) {
-                problems.push(format!(
-                    "/boot is {}, not one of {}",
-                    b.fstype,
-                    rules.boot_filesystems.join(", ")
+                problems.push((
+                    "unsupported-boot-fs",
+                    format!(
+                        "/boot is {}, not one of {}",
+                        b.fstype,
+                        rules.boot_filesystems.join(", ")
+                    ),
                 ));
             }
         }
@@ -425,8 +454,12 @@ fn check_filesystems(ctx: &Context<'_>) -> Result<Finding, FactError> {
             ))
             .details(details))
         } else {
-            Ok(Finding::fail(problems.join("; "))
-                .details(details)
+            let texts: Vec<&str> = problems.iter().map(|p| p.1.as_str()).collect();
+            let f = Finding::fail(texts.join("; ")).code(problems[0].0);
+            let f = problems
+                .iter()
+                .fold(f, |f, (code, text)| f.problem(Status::Fail, *code, text));
+            Ok(f.details(details)
                 .fix("Site Recovery cannot protect this layout as it is: migrate the file system to ext4 or XFS (a new disk, copy, update /etc/fstab and the boot loader), or reinstall."))
         }
     })

@@ -1,6 +1,39 @@
 //! Coverage cases for the checks coded in batch a (kept apart from mod.rs's table so that
 //! work on different checks does not edit the same lines).
 
-use super::Case;
+use super::{Case, case, probe_live};
 
-pub(super) const CASES: &[Case] = &[];
+const ROOT_VFAT: (&str, &str) = ("/etc/fstab", "/dev/sda1 / vfat defaults 0 1\n");
+const ROOT_AND_BOOT_BAD: (&str, &str) = (
+    "/etc/fstab",
+    "/dev/sda2 / jfs defaults 0 1\n/dev/sda1 /boot vfat defaults 0 2\n",
+);
+const ROOT_AND_BOOT_OK: (&str, &str) = (
+    "/etc/fstab",
+    "/dev/sda2 / xfs defaults 0 1\n/dev/sda1 /boot ext2 defaults 0 2\n",
+);
+
+pub(super) const CASES: &[Case] = &[
+    // agent.filesystems
+    Case {
+        files: &[ROOT_AND_BOOT_OK],
+        ..case("agent.filesystems")
+    },
+    Case {
+        files: &[ROOT_VFAT],
+        ..case("agent.filesystems")
+    },
+    Case {
+        files: &[ROOT_AND_BOOT_BAD],
+        ..case("agent.filesystems")
+    },
+    Case {
+        files: &[ROOT_AND_BOOT_BAD],
+        matrix: "asr-2026",
+        ..case("agent.filesystems")
+    },
+    Case {
+        live: Some(probe_live),
+        ..case("agent.filesystems")
+    },
+];
