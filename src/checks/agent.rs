@@ -458,7 +458,7 @@ fn check_filesystems(ctx: &Context<'_>) -> Result<Finding, FactError> {
             let f = Finding::fail(texts.join("; ")).code(problems[0].0);
             let f = problems
                 .iter()
-                .fold(f, |f, (code, text)| f.problem(Status::Fail, *code, text));
+                .fold(f, |f, (code, text)| f.problem(Status::Fail, code, text));
             Ok(f.details(details)
                 .fix("Site Recovery cannot protect this layout as it is: migrate the file system to ext4 or XFS (a new disk, copy, update /etc/fstab and the boot loader), or reinstall."))
         }
