@@ -79,7 +79,18 @@ pub const CHECKS: &[CheckDef] = &[
             "ASRMobilityServiceSecureBootEnabled",
             "installer exit 208 (driver not loaded)",
         ],
-        check_secure_boot
+        check_secure_boot,
+        codes: &[
+            Code::fail_or_warn("secure-boot-on", "UEFI Secure Boot is on"),
+            Code::error(
+                "no-firmware",
+                "/sys/firmware is missing on the running machine, so the firmware cannot be seen",
+            ),
+            Code::error(
+                "cannot-read-variable",
+                "UEFI firmware, but the SecureBoot variable could not be read",
+            ),
+        ]
     ),
     agent_check!(
         "agent.root-free-space",
@@ -311,7 +322,8 @@ fn check_secure_boot(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 "the firmware's Secure Boot setting is not in an image (no sys/firmware under the root)",
             )),
             (Firmware::Unknown, _) => {
-                Ok(Finding::error("/sys/firmware is missing: the firmware cannot be seen"))
+                Ok(Finding::error("/sys/firmware is missing: the firmware cannot be seen")
+                    .code("no-firmware"))
             }
             (Firmware::Bios, _) => {
                 Ok(Finding::pass("BIOS firmware: there is no Secure Boot").detail(fw.source.clone()))
@@ -320,10 +332,12 @@ fn check_secure_boot(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 .detail(fw.source.clone())
                 .detail(mokutil)),
             (Firmware::Uefi, Some(true)) => Ok(Finding::fail("UEFI Secure Boot is on")
+                .code("secure-boot-on")
                 .detail(format!("SecureBoot = 1 in {}", fw.source))
                 .detail(mokutil)
                 .fix("Turn Secure Boot off in the virtual machine's or server's firmware settings (VMware: VM Options > Boot Options > Secure Boot; physical servers: the UEFI setup), then boot again; `mokutil --sb-state` then says SecureBoot disabled.")),
             (Firmware::Uefi, None) => Ok(Finding::error("UEFI firmware, but the SecureBoot variable could not be read")
+                .code("cannot-read-variable")
                 .details(fw.errors.clone())),
         }
     })

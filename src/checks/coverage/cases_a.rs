@@ -13,6 +13,15 @@ const ROOT_AND_BOOT_OK: (&str, &str) = (
     "/dev/sda2 / xfs defaults 0 1\n/dev/sda1 /boot ext2 defaults 0 2\n",
 );
 
+const SECURE_BOOT_ON: (&str, &str) = (
+    "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c",
+    "\x07\0\0\0\x01",
+);
+const SECURE_BOOT_OFF: (&str, &str) = (
+    "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c",
+    "\x07\0\0\0\0",
+);
+
 pub(super) const CASES: &[Case] = &[
     // agent.filesystems
     Case {
@@ -35,5 +44,31 @@ pub(super) const CASES: &[Case] = &[
     Case {
         live: Some(probe_live),
         ..case("agent.filesystems")
+    },
+    // agent.secure-boot
+    Case {
+        files: &[("/sys/firmware/dmi/tables/DMI", "")],
+        ..case("agent.secure-boot")
+    },
+    Case {
+        files: &[SECURE_BOOT_OFF],
+        ..case("agent.secure-boot")
+    },
+    Case {
+        files: &[SECURE_BOOT_ON],
+        ..case("agent.secure-boot")
+    },
+    Case {
+        files: &[SECURE_BOOT_ON],
+        matrix: "asr-2026",
+        ..case("agent.secure-boot")
+    },
+    Case {
+        live: Some(probe_live),
+        ..case("agent.secure-boot")
+    },
+    Case {
+        files: &[("/sys/firmware/efi/systab", "")],
+        ..case("agent.secure-boot")
     },
 ];
