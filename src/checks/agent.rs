@@ -100,7 +100,14 @@ pub const CHECKS: &[CheckDef] = &[
         "The installer keeps copies of the initramfs images and its own files under / (/etc/vxagent, /var); below this it stops before installing anything.",
         "Free space on / (package caches: `yum clean all` or `apt-get clean`; old kernels; logs under /var/log), or grow the root file system.",
         &["ASRMobilityServiceFreeSpaceOnRootNotSufficient", "151111"],
-        check_root_free_space
+        check_root_free_space,
+        codes: &[
+            Code::fail_or_warn(
+                "not-enough-space",
+                "less than the installer's minimum is available on /",
+            ),
+            Code::error("cannot-measure", "the free space on / could not be measured"),
+        ]
     ),
     agent_check!(
         "agent.filesystems",
@@ -353,9 +360,9 @@ fn check_root_free_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
         let space = match &at.space {
             Ok(s) => *s,
             Err(e) => {
-                return Ok(
-                    Finding::error("could not measure the free space on /").detail(e.clone())
-                );
+                return Ok(Finding::error("could not measure the free space on /")
+                    .code("cannot-measure")
+                    .detail(e.clone()));
             }
         };
         let need = rules.root_free_kib.saturating_mul(1024);
@@ -378,6 +385,7 @@ fn check_root_free_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 "only {avail_kib} KiB available on /; the installer wants {} KiB",
                 rules.root_free_kib
             ))
+            .code("not-enough-space")
             .details(details)
             .fix(format!(
                 "Free at least {} MiB on / (for example `{}`, remove old kernels, trim /var/log), or grow the root file system.",

@@ -1,7 +1,8 @@
 //! Coverage cases for the checks coded in batch a (kept apart from mod.rs's table so that
 //! work on different checks does not edit the same lines).
 
-use super::{Case, case, probe_live};
+use super::{Case, case, probe_live, probe_root_space, probe_root_space_ample};
+use crate::probe::FakeProbe;
 
 const ROOT_VFAT: (&str, &str) = ("/etc/fstab", "/dev/sda1 / vfat defaults 0 1\n");
 const ROOT_AND_BOOT_BAD: (&str, &str) = (
@@ -21,6 +22,10 @@ const SECURE_BOOT_OFF: (&str, &str) = (
     "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c",
     "\x07\0\0\0\0",
 );
+
+fn probe_root_full() -> FakeProbe {
+    probe_root_space(0)
+}
 
 pub(super) const CASES: &[Case] = &[
     // agent.filesystems
@@ -70,5 +75,23 @@ pub(super) const CASES: &[Case] = &[
     Case {
         files: &[("/sys/firmware/efi/systab", "")],
         ..case("agent.secure-boot")
+    },
+    // agent.root-free-space
+    Case {
+        live: Some(probe_root_space_ample),
+        ..case("agent.root-free-space")
+    },
+    Case {
+        live: Some(probe_root_full),
+        ..case("agent.root-free-space")
+    },
+    Case {
+        live: Some(probe_root_full),
+        matrix: "asr-2026",
+        ..case("agent.root-free-space")
+    },
+    Case {
+        live: Some(probe_live),
+        ..case("agent.root-free-space")
     },
 ];
