@@ -144,7 +144,11 @@ pub const CHECKS: &[CheckDef] = &[
         "After failover the disks may come up under other kernel names in Azure, and a machine whose boot loader names /dev/sdX may not boot; the installer refuses such a configuration.",
         "Replace each raw device name with its UUID (`blkid -s UUID -o value /dev/sda2`), in /etc/default/grub then regenerate (`grub2-mkconfig -o /boot/grub2/grub.cfg`, or `update-grub` on Debian and Ubuntu), or directly in grub.conf/menu.lst on GRUB legacy systems.",
         &["95320", "151126", "ASRMobilityServiceGrubDeviceNameChange"],
-        check_grub_device_names
+        check_grub_device_names,
+        codes: &[Code::fail_or_warn(
+            "device-path",
+            "GRUB names a root= or resume= device by a device path (/dev/sda2, /dev/disk/by-id/...), not by UUID, label or LVM name",
+        )]
     ),
     agent_check!(
         "agent.dhcp-client",
@@ -571,6 +575,7 @@ fn check_grub_device_names(ctx: &Context<'_>) -> Result<Finding, FactError> {
             "GRUB names {} by device path, not by UUID, label or LVM name",
             devices.join(", ")
         ))
+        .code("device-path")
         .details(details)
         .details(bad.iter().map(|r| ref_line(r)))
         .fix(format!(

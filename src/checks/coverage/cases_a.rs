@@ -27,6 +27,11 @@ fn probe_root_full() -> FakeProbe {
     probe_root_space(0)
 }
 
+const RESUME_SDA2: (&str, &str) = (
+    "/etc/default/grub",
+    "GRUB_CMDLINE_LINUX=\"resume=/dev/sda2\"\n",
+);
+
 pub(super) const CASES: &[Case] = &[
     // agent.filesystems
     Case {
@@ -93,5 +98,22 @@ pub(super) const CASES: &[Case] = &[
     Case {
         live: Some(probe_live),
         ..case("agent.root-free-space")
+    },
+    // agent.grub-device-names
+    Case {
+        files: &[(
+            "/etc/default/grub",
+            "GRUB_CMDLINE_LINUX=\"resume=UUID=6a0f4bf4-7a0e-4b37-9d3c-0b1d9a6f1e51\"\n",
+        )],
+        ..case("agent.grub-device-names")
+    },
+    Case {
+        files: &[RESUME_SDA2],
+        ..case("agent.grub-device-names")
+    },
+    Case {
+        files: &[RESUME_SDA2],
+        matrix: "asr-2026",
+        ..case("agent.grub-device-names")
     },
 ];

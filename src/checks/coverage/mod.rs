@@ -525,7 +525,6 @@ fn all_cases() -> impl Iterator<Item = &'static Case> {
 const NOT_YET_CODED: &[&str] = &[
     "ssh.firewall",
     "vmware.tools",
-    "agent.grub-device-names",
     "ascii.hostname",
     "ascii.mount-points",
     "ascii.device-names",
