@@ -32,6 +32,32 @@ const RESUME_SDA2: (&str, &str) = (
     "GRUB_CMDLINE_LINUX=\"resume=/dev/sda2\"\n",
 );
 
+/// systemd starts the iptables service at boot, which loads /etc/sysconfig/iptables.
+const IPTABLES_ENABLED: &[(&str, &str)] = &[
+    ("/sbin/init", "/lib/systemd/systemd"),
+    (
+        "/etc/systemd/system/multi-user.target.wants/iptables.service",
+        "/usr/lib/systemd/system/iptables.service",
+    ),
+];
+const IPTABLES_UNIT: (&str, &str) = (
+    "/usr/lib/systemd/system/iptables.service",
+    "[Install]\nWantedBy=multi-user.target\n",
+);
+const IPTABLES_DROP: (&str, &str) = (
+    "/etc/sysconfig/iptables",
+    "*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+);
+const IPTABLES_DROP_ALL: (&str, &str) = (
+    "/etc/sysconfig/iptables",
+    "*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n",
+);
+const IPTABLES_FROM_NET: (&str, &str) = (
+    "/etc/sysconfig/iptables",
+    "*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -s 198.51.100.0/24 -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+);
+const SSHD_TWO_PORTS: (&str, &str) = ("/etc/ssh/sshd_config", "Port 22\nPort 2222\n");
+
 pub(super) const CASES: &[Case] = &[
     // agent.filesystems
     Case {
@@ -115,5 +141,39 @@ pub(super) const CASES: &[Case] = &[
         files: &[RESUME_SDA2],
         matrix: "asr-2026",
         ..case("agent.grub-device-names")
+    },
+    // ssh.firewall
+    case("ssh.firewall"),
+    Case {
+        files: &[IPTABLES_UNIT, IPTABLES_DROP_ALL],
+        links: IPTABLES_ENABLED,
+        ..case("ssh.firewall")
+    },
+    Case {
+        files: &[IPTABLES_UNIT, IPTABLES_DROP, SSHD_TWO_PORTS],
+        links: IPTABLES_ENABLED,
+        ..case("ssh.firewall")
+    },
+    Case {
+        files: &[IPTABLES_UNIT, IPTABLES_FROM_NET],
+        links: IPTABLES_ENABLED,
+        ..case("ssh.firewall")
+    },
+    Case {
+        files: &[(
+            "/etc/ssh/sshd_config",
+            "Include /etc/ssh/sshd_config.d/*.conf\n",
+        )],
+        links: &[("/etc/ssh/sshd_config.d", "sshd_config.d")],
+        ..case("ssh.firewall")
+    },
+    Case {
+        files: &[IPTABLES_UNIT],
+        links: &[
+            IPTABLES_ENABLED[0],
+            IPTABLES_ENABLED[1],
+            ("/etc/sysconfig/iptables", "iptables"),
+        ],
+        ..case("ssh.firewall")
     },
 ];

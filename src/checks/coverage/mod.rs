@@ -523,7 +523,6 @@ fn all_cases() -> impl Iterator<Item = &'static Case> {
 }
 
 const NOT_YET_CODED: &[&str] = &[
-    "ssh.firewall",
     "vmware.tools",
     "ascii.hostname",
     "ascii.mount-points",
