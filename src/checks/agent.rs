@@ -79,7 +79,18 @@ pub const CHECKS: &[CheckDef] = &[
             "ASRMobilityServiceSecureBootEnabled",
             "installer exit 208 (driver not loaded)",
         ],
-        check_secure_boot
+        check_secure_boot,
+        codes: &[
+            Code::fail_or_warn("secure-boot-on", "UEFI Secure Boot is on"),
+            Code::error(
+                "no-firmware",
+                "/sys/firmware is missing on the running machine, so the firmware cannot be seen",
+            ),
+            Code::error(
+                "cannot-read-variable",
+                "UEFI firmware, but the SecureBoot variable could not be read",
+            ),
+        ]
     ),
     agent_check!(
         "agent.root-free-space",
@@ -89,7 +100,14 @@ pub const CHECKS: &[CheckDef] = &[
         "The installer keeps copies of the initramfs images and its own files under / (/etc/vxagent, /var); below this it stops before installing anything.",
         "Free space on / (package caches: `yum clean all` or `apt-get clean`; old kernels; logs under /var/log), or grow the root file system.",
         &["ASRMobilityServiceFreeSpaceOnRootNotSufficient", "151111"],
-        check_root_free_space
+        check_root_free_space,
+        codes: &[
+            Code::fail_or_warn(
+                "not-enough-space",
+                "less than the installer's minimum is available on /",
+            ),
+            Code::error("cannot-measure", "the free space on / could not be measured"),
+        ]
     ),
     agent_check!(
         "agent.filesystems",
@@ -102,7 +120,21 @@ pub const CHECKS: &[CheckDef] = &[
             "ASRMobilityServiceUnsupportedRootFileSystem",
             "ASRMobilityServiceUnsupportedBootFileSystem",
         ],
-        check_filesystems
+        check_filesystems,
+        codes: &[
+            Code::fail_or_warn(
+                "unsupported-root-fs",
+                "the root file system is not a type the installer accepts",
+            ),
+            Code::fail_or_warn(
+                "unsupported-boot-fs",
+                "the separate /boot file system is not a type the installer accepts",
+            ),
+            Code::error(
+                "root-not-mounted",
+                "the running machine's mount table shows nothing mounted on /",
+            ),
+        ]
     ),
     agent_check!(
         "agent.grub-device-names",
@@ -112,7 +144,11 @@ pub const CHECKS: &[CheckDef] = &[
         "After failover the disks may come up under other kernel names in Azure, and a machine whose boot loader names /dev/sdX may not boot; the installer refuses such a configuration.",
         "Replace each raw device name with its UUID (`blkid -s UUID -o value /dev/sda2`), in /etc/default/grub then regenerate (`grub2-mkconfig -o /boot/grub2/grub.cfg`, or `update-grub` on Debian and Ubuntu), or directly in grub.conf/menu.lst on GRUB legacy systems.",
         &["95320", "151126", "ASRMobilityServiceGrubDeviceNameChange"],
-        check_grub_device_names
+        check_grub_device_names,
+        codes: &[Code::fail_or_warn(
+            "device-path",
+            "GRUB names a root= or resume= device by a device path (/dev/sda2, /dev/disk/by-id/...), not by UUID, label or LVM name",
+        )]
     ),
     agent_check!(
         "agent.dhcp-client",
@@ -203,8 +239,16 @@ fn with_rules(
     if finding.status != Status::Fail {
         return Ok(finding);
     }
+    // Advice downgrades every failing line, the summary and each coded problem line alike.
     let mut advised = finding.clone();
     advised.status = Status::Warn;
+    for p in advised
+        .problems
+        .iter_mut()
+        .filter(|p| p.status == Status::Fail)
+    {
+        p.status = Status::Warn;
+    }
     advised.details.push(format!(
         "the {} matrix treats the installer's own prerequisites as advice; with --matrix asr-2026 this fails",
         ctx.matrix.name()
@@ -289,7 +333,8 @@ fn check_secure_boot(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 "the firmware's Secure Boot setting is not in an image (no sys/firmware under the root)",
             )),
             (Firmware::Unknown, _) => {
-                Ok(Finding::error("/sys/firmware is missing: the firmware cannot be seen"))
+                Ok(Finding::error("/sys/firmware is missing: the firmware cannot be seen")
+                    .code("no-firmware"))
             }
             (Firmware::Bios, _) => {
                 Ok(Finding::pass("BIOS firmware: there is no Secure Boot").detail(fw.source.clone()))
@@ -298,10 +343,12 @@ fn check_secure_boot(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 .detail(fw.source.clone())
                 .detail(mokutil)),
             (Firmware::Uefi, Some(true)) => Ok(Finding::fail("UEFI Secure Boot is on")
+                .code("secure-boot-on")
                 .detail(format!("SecureBoot = 1 in {}", fw.source))
                 .detail(mokutil)
                 .fix("Turn Secure Boot off in the virtual machine's or server's firmware settings (VMware: VM Options > Boot Options > Secure Boot; physical servers: the UEFI setup), then boot again; `mokutil --sb-state` then says SecureBoot disabled.")),
             (Firmware::Uefi, None) => Ok(Finding::error("UEFI firmware, but the SecureBoot variable could not be read")
+                .code("cannot-read-variable")
                 .details(fw.errors.clone())),
         }
     })
@@ -317,9 +364,9 @@ fn check_root_free_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
         let space = match &at.space {
             Ok(s) => *s,
             Err(e) => {
-                return Ok(
-                    Finding::error("could not measure the free space on /").detail(e.clone())
-                );
+                return Ok(Finding::error("could not measure the free space on /")
+                    .code("cannot-measure")
+                    .detail(e.clone()));
             }
         };
         let need = rules.root_free_kib.saturating_mul(1024);
@@ -342,6 +389,7 @@ fn check_root_free_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 "only {avail_kib} KiB available on /; the installer wants {} KiB",
                 rules.root_free_kib
             ))
+            .code("not-enough-space")
             .details(details)
             .fix(format!(
                 "Free at least {} MiB on / (for example `{}`, remove old kernels, trim /var/log), or grow the root file system.",
@@ -375,6 +423,7 @@ fn check_filesystems(ctx: &Context<'_>) -> Result<Finding, FactError> {
         let Some(root) = fs_of(ctx, b"/") else {
             let f = if ctx.facts.is_live() {
                 Finding::error("the mount table does not show what is mounted on /")
+                    .code("root-not-mounted")
             } else if mounts.fstab.is_some() {
                 Finding::skip(
                     "/etc/fstab has no entry for /, so the root file system type is not known",
@@ -400,18 +449,24 @@ fn check_filesystems(ctx: &Context<'_>) -> Result<Finding, FactError> {
         }
         let mut problems = Vec::new();
         if !rules.root_filesystems.contains(&root.fstype) {
-            problems.push(format!(
-                "/ is {}, not one of {}",
-                root.fstype,
-                rules.root_filesystems.join(", ")
+            problems.push((
+                "unsupported-root-fs",
+                format!(
+                    "/ is {}, not one of {}",
+                    root.fstype,
+                    rules.root_filesystems.join(", ")
+                ),
             ));
         }
         if let Some(b) = &boot {
             if !rules.boot_filesystems.contains(&b.fstype) {
-                problems.push(format!(
-                    "/boot is {}, not one of {}",
-                    b.fstype,
-                    rules.boot_filesystems.join(", ")
+                problems.push((
+                    "unsupported-boot-fs",
+                    format!(
+                        "/boot is {}, not one of {}",
+                        b.fstype,
+                        rules.boot_filesystems.join(", ")
+                    ),
                 ));
             }
         }
@@ -425,8 +480,12 @@ fn check_filesystems(ctx: &Context<'_>) -> Result<Finding, FactError> {
             ))
             .details(details))
         } else {
-            Ok(Finding::fail(problems.join("; "))
-                .details(details)
+            let texts: Vec<&str> = problems.iter().map(|p| p.1.as_str()).collect();
+            let f = Finding::fail(texts.join("; ")).code(problems[0].0);
+            let f = problems
+                .iter()
+                .fold(f, |f, (code, text)| f.problem(Status::Fail, code, text));
+            Ok(f.details(details)
                 .fix("Site Recovery cannot protect this layout as it is: migrate the file system to ext4 or XFS (a new disk, copy, update /etc/fstab and the boot loader), or reinstall."))
         }
     })
@@ -516,6 +575,7 @@ fn check_grub_device_names(ctx: &Context<'_>) -> Result<Finding, FactError> {
             "GRUB names {} by device path, not by UUID, label or LVM name",
             devices.join(", ")
         ))
+        .code("device-path")
         .details(details)
         .details(bad.iter().map(|r| ref_line(r)))
         .fix(format!(

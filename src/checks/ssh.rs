@@ -74,7 +74,25 @@ pub const CHECKS: &[CheckDef] = &[
                 "ssh to the failed-over VM refused or timing out",
             ],
         },
-        codes: &[],
+        codes: &[
+            Code::fail(
+                "blocked",
+                "the firewall blocks new ssh connections on every port sshd listens on",
+            ),
+            Code::warn(
+                "partly-reachable",
+                "sshd listens on several ports and some of them, or some peers, are blocked",
+            ),
+            Code::warn(
+                "may-be-blocked",
+                "the rules let ssh in only from some addresses or interfaces, or cannot be decided",
+            ),
+            Code::error(
+                "ports-unknown",
+                "sshd's configuration was not read whole, so its ports may be other ones",
+            ),
+            Code::error("cannot-read-rules", "the firewall rules could not be read"),
+        ],
         run: check_ssh,
     },
 ];
@@ -217,6 +235,14 @@ fn check_ssh(ctx: &Context<'_>) -> Result<Finding, FactError> {
     if ports_unknown {
         status = Status::Error;
     }
+    let code = match status {
+        Status::Pass | Status::Skip => None,
+        Status::Warn if results.len() > 1 => Some("partly-reachable"),
+        Status::Warn => Some("may-be-blocked"),
+        Status::Error if ports_unknown => Some("ports-unknown"),
+        Status::Error => Some("cannot-read-rules"),
+        Status::Fail => Some("blocked"),
+    };
     let summary = match status {
         Status::Pass => format!(
             "ssh (TCP {}) gets through: {}",
@@ -260,7 +286,7 @@ fn check_ssh(ctx: &Context<'_>) -> Result<Finding, FactError> {
         details,
         remediation: None,
         if_advice: None,
-        code: None,
+        code,
         problems: Vec::new(),
     };
     if matches!(status, Status::Fail | Status::Warn) {

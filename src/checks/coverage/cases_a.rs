@@ -1,6 +1,179 @@
 //! Coverage cases for the checks coded in batch a (kept apart from mod.rs's table so that
 //! work on different checks does not edit the same lines).
 
-use super::Case;
+use super::{Case, case, probe_live, probe_root_space, probe_root_space_ample};
+use crate::probe::FakeProbe;
 
-pub(super) const CASES: &[Case] = &[];
+const ROOT_VFAT: (&str, &str) = ("/etc/fstab", "/dev/sda1 / vfat defaults 0 1\n");
+const ROOT_AND_BOOT_BAD: (&str, &str) = (
+    "/etc/fstab",
+    "/dev/sda2 / jfs defaults 0 1\n/dev/sda1 /boot vfat defaults 0 2\n",
+);
+const ROOT_AND_BOOT_OK: (&str, &str) = (
+    "/etc/fstab",
+    "/dev/sda2 / xfs defaults 0 1\n/dev/sda1 /boot ext2 defaults 0 2\n",
+);
+
+const SECURE_BOOT_ON: (&str, &str) = (
+    "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c",
+    "\x07\0\0\0\x01",
+);
+const SECURE_BOOT_OFF: (&str, &str) = (
+    "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c",
+    "\x07\0\0\0\0",
+);
+
+fn probe_root_full() -> FakeProbe {
+    probe_root_space(0)
+}
+
+const RESUME_SDA2: (&str, &str) = (
+    "/etc/default/grub",
+    "GRUB_CMDLINE_LINUX=\"resume=/dev/sda2\"\n",
+);
+
+/// systemd starts the iptables service at boot, which loads /etc/sysconfig/iptables.
+const IPTABLES_ENABLED: &[(&str, &str)] = &[
+    ("/sbin/init", "/lib/systemd/systemd"),
+    (
+        "/etc/systemd/system/multi-user.target.wants/iptables.service",
+        "/usr/lib/systemd/system/iptables.service",
+    ),
+];
+const IPTABLES_UNIT: (&str, &str) = (
+    "/usr/lib/systemd/system/iptables.service",
+    "[Install]\nWantedBy=multi-user.target\n",
+);
+const IPTABLES_DROP: (&str, &str) = (
+    "/etc/sysconfig/iptables",
+    "*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+);
+const IPTABLES_DROP_ALL: (&str, &str) = (
+    "/etc/sysconfig/iptables",
+    "*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n",
+);
+const IPTABLES_FROM_NET: (&str, &str) = (
+    "/etc/sysconfig/iptables",
+    "*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -s 198.51.100.0/24 -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+);
+const SSHD_TWO_PORTS: (&str, &str) = ("/etc/ssh/sshd_config", "Port 22\nPort 2222\n");
+
+pub(super) const CASES: &[Case] = &[
+    // agent.filesystems
+    Case {
+        files: &[ROOT_AND_BOOT_OK],
+        ..case("agent.filesystems")
+    },
+    Case {
+        files: &[ROOT_VFAT],
+        ..case("agent.filesystems")
+    },
+    Case {
+        files: &[ROOT_AND_BOOT_BAD],
+        ..case("agent.filesystems")
+    },
+    Case {
+        files: &[ROOT_AND_BOOT_BAD],
+        matrix: "asr-2026",
+        ..case("agent.filesystems")
+    },
+    Case {
+        live: Some(probe_live),
+        ..case("agent.filesystems")
+    },
+    // agent.secure-boot
+    Case {
+        files: &[("/sys/firmware/dmi/tables/DMI", "")],
+        ..case("agent.secure-boot")
+    },
+    Case {
+        files: &[SECURE_BOOT_OFF],
+        ..case("agent.secure-boot")
+    },
+    Case {
+        files: &[SECURE_BOOT_ON],
+        ..case("agent.secure-boot")
+    },
+    Case {
+        files: &[SECURE_BOOT_ON],
+        matrix: "asr-2026",
+        ..case("agent.secure-boot")
+    },
+    Case {
+        live: Some(probe_live),
+        ..case("agent.secure-boot")
+    },
+    Case {
+        files: &[("/sys/firmware/efi/systab", "")],
+        ..case("agent.secure-boot")
+    },
+    // agent.root-free-space
+    Case {
+        live: Some(probe_root_space_ample),
+        ..case("agent.root-free-space")
+    },
+    Case {
+        live: Some(probe_root_full),
+        ..case("agent.root-free-space")
+    },
+    Case {
+        live: Some(probe_root_full),
+        matrix: "asr-2026",
+        ..case("agent.root-free-space")
+    },
+    Case {
+        live: Some(probe_live),
+        ..case("agent.root-free-space")
+    },
+    // agent.grub-device-names
+    Case {
+        files: &[(
+            "/etc/default/grub",
+            "GRUB_CMDLINE_LINUX=\"resume=UUID=6a0f4bf4-7a0e-4b37-9d3c-0b1d9a6f1e51\"\n",
+        )],
+        ..case("agent.grub-device-names")
+    },
+    Case {
+        files: &[RESUME_SDA2],
+        ..case("agent.grub-device-names")
+    },
+    Case {
+        files: &[RESUME_SDA2],
+        matrix: "asr-2026",
+        ..case("agent.grub-device-names")
+    },
+    // ssh.firewall
+    case("ssh.firewall"),
+    Case {
+        files: &[IPTABLES_UNIT, IPTABLES_DROP_ALL],
+        links: IPTABLES_ENABLED,
+        ..case("ssh.firewall")
+    },
+    Case {
+        files: &[IPTABLES_UNIT, IPTABLES_DROP, SSHD_TWO_PORTS],
+        links: IPTABLES_ENABLED,
+        ..case("ssh.firewall")
+    },
+    Case {
+        files: &[IPTABLES_UNIT, IPTABLES_FROM_NET],
+        links: IPTABLES_ENABLED,
+        ..case("ssh.firewall")
+    },
+    Case {
+        files: &[(
+            "/etc/ssh/sshd_config",
+            "Include /etc/ssh/sshd_config.d/*.conf\n",
+        )],
+        links: &[("/etc/ssh/sshd_config.d", "sshd_config.d")],
+        ..case("ssh.firewall")
+    },
+    Case {
+        files: &[IPTABLES_UNIT],
+        links: &[
+            IPTABLES_ENABLED[0],
+            IPTABLES_ENABLED[1],
+            ("/etc/sysconfig/iptables", "iptables"),
+        ],
+        ..case("ssh.firewall")
+    },
+];
