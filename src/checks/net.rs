@@ -86,7 +86,59 @@ pub const CHECKS: &[CheckDef] = &[
                 "151066 (trusted roots missing)",
             ],
         },
-        codes: &[],
+        codes: &[
+            Code::fail("name-not-resolved", "an endpoint's name does not resolve"),
+            Code::warn(
+                "representative-not-resolved",
+                "the host name tried for a wildcard entry does not resolve (it may not exist)",
+            ),
+            Code::fail("dns-timeout", "the DNS servers did not answer in time"),
+            Code::fail(
+                "unreachable",
+                "no TCP connection to an endpoint (timed out, refused or no route)",
+            ),
+            Code::fail(
+                "proxy-auth-required",
+                "the proxy asks for credentials Site Recovery cannot give",
+            ),
+            Code::fail(
+                "proxy-refused",
+                "the proxy refuses to CONNECT to the endpoint",
+            ),
+            Code::fail(
+                "proxy-unusable",
+                "the proxy is not a plain HTTP proxy, so it was not tried",
+            ),
+            Code::fail(
+                "untrusted-issuer",
+                "an endpoint's certificate chains to no CA the system trusts",
+            ),
+            Code::fail(
+                "bad-certificate",
+                "an endpoint's certificate is invalid (expired, wrong name, bad clock)",
+            ),
+            Code::fail("tls-failed", "the TLS connection was cut or refused"),
+            Code::error(
+                "no-ca-bundle",
+                "the system has no CA bundle to verify certificates with",
+            ),
+            Code::warn(
+                "unexpected-issuer",
+                "a certificate is issued by a CA the endpoint does not use: TLS inspection",
+            ),
+            Code::warn(
+                "optional-endpoint-failed",
+                "an endpoint needed only in some setups could not be reached",
+            ),
+            Code::warn(
+                "dated-address-failed",
+                "a Site Recovery address of the matrix's dated regional table could not be reached",
+            ),
+            Code::warn(
+                "outside-service-tags",
+                "a name resolved to an address in no prefix of the Service Tags file",
+            ),
+        ],
         run: outbound::check_outbound,
     },
 ];
