@@ -9,7 +9,7 @@ mod outbound;
 use crate::facts::FactError;
 use std::collections::BTreeSet;
 
-use super::{Applies, CheckDef, Context, Doc, Finding, Status};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
 use crate::facts::proxy::{self, ProxyFacts, ProxySource, SourceKind, SourceState};
 use crate::parse::proxy_url::{self, ProxyUrl};
 use crate::scenario::Scenario;
@@ -35,7 +35,35 @@ pub const CHECKS: &[CheckDef] = &[
                 "configuration server TLS error (35) behind an authenticated proxy",
             ],
         },
-        codes: &[],
+        codes: &[
+            Code::fail(
+                "authenticated-proxy",
+                "a proxy setting carries a user name or password",
+            ),
+            Code::fail("https-proxy", "a proxy is reached over https://"),
+            Code::warn("bad-proxy-url", "a proxy setting is not a usable URL"),
+            Code::warn(
+                "unsupported-scheme",
+                "a proxy uses a scheme other than http:// (socks, ...)",
+            ),
+            Code::warn(
+                "wildcard-bypass",
+                "a bypass list uses wildcard patterns the agent does not understand",
+            ),
+            Code::warn(
+                "sources-disagree",
+                "the proxy sources name different proxies",
+            ),
+            Code::warn(
+                "agent-file-no-proxy",
+                "the agent's ProxyInfo.conf names no proxy while a system file does",
+            ),
+            Code::warn(
+                "environment-only",
+                "the proxy is set only in this run's environment, which the agent never reads",
+            ),
+            Code::error("cannot-read", "a proxy source could not be read"),
+        ],
         run: check_proxy,
     },
     CheckDef {
@@ -58,7 +86,59 @@ pub const CHECKS: &[CheckDef] = &[
                 "151066 (trusted roots missing)",
             ],
         },
-        codes: &[],
+        codes: &[
+            Code::fail("name-not-resolved", "an endpoint's name does not resolve"),
+            Code::warn(
+                "representative-not-resolved",
+                "the host name tried for a wildcard entry does not resolve (it may not exist)",
+            ),
+            Code::fail("dns-timeout", "the DNS servers did not answer in time"),
+            Code::fail(
+                "unreachable",
+                "no TCP connection to an endpoint (timed out, refused or no route)",
+            ),
+            Code::fail(
+                "proxy-auth-required",
+                "the proxy asks for credentials Site Recovery cannot give",
+            ),
+            Code::fail(
+                "proxy-refused",
+                "the proxy refuses to CONNECT to the endpoint",
+            ),
+            Code::fail(
+                "proxy-unusable",
+                "the proxy is not a plain HTTP proxy, so it was not tried",
+            ),
+            Code::fail(
+                "untrusted-issuer",
+                "an endpoint's certificate chains to no CA the system trusts",
+            ),
+            Code::fail(
+                "bad-certificate",
+                "an endpoint's certificate is invalid (expired, wrong name, bad clock)",
+            ),
+            Code::fail("tls-failed", "the TLS connection was cut or refused"),
+            Code::error(
+                "no-ca-bundle",
+                "the system has no CA bundle to verify certificates with",
+            ),
+            Code::warn(
+                "unexpected-issuer",
+                "a certificate is issued by a CA the endpoint does not use: TLS inspection",
+            ),
+            Code::warn(
+                "optional-endpoint-failed",
+                "an endpoint needed only in some setups could not be reached",
+            ),
+            Code::warn(
+                "dated-address-failed",
+                "a Site Recovery address of the matrix's dated regional table could not be reached",
+            ),
+            Code::warn(
+                "outside-service-tags",
+                "a name resolved to an address in no prefix of the Service Tags file",
+            ),
+        ],
         run: outbound::check_outbound,
     },
 ];
@@ -69,6 +149,7 @@ pub const CHECKS: &[CheckDef] = &[
 /// A problem found, with the fix for it.
 struct Problem {
     status: Status,
+    code: &'static str,
     text: String,
     fix: String,
 }
@@ -144,6 +225,7 @@ fn judge_proxies(facts: &ProxyFacts) -> Vec<Problem> {
             match &p.parsed {
                 Err(e) => problems.push(Problem {
                     status: Status::Warn,
+                    code: "bad-proxy-url",
                     text: format!("{}: {} is not a usable proxy URL: {e}", s.name, p.var),
                     fix: format!(
                         "Correct {} in {}: it must read like `{}=http://HOST:PORT`.",
@@ -154,6 +236,7 @@ fn judge_proxies(facts: &ProxyFacts) -> Vec<Problem> {
                     if u.has_credentials() {
                         problems.push(Problem {
                             status: Status::Fail,
+                            code: "authenticated-proxy",
                             text: format!(
                                 "{}: {} is an authenticated proxy ({u}); Site Recovery supports only proxies without authentication",
                                 s.name, p.var
@@ -168,6 +251,7 @@ fn judge_proxies(facts: &ProxyFacts) -> Vec<Problem> {
                     if u.is_https() {
                         problems.push(Problem {
                             status: Status::Fail,
+                            code: "https-proxy",
                             text: format!(
                                 "{}: {} reaches the proxy over HTTPS ({u}); HTTPS proxies are not supported",
                                 s.name, p.var
@@ -181,6 +265,7 @@ fn judge_proxies(facts: &ProxyFacts) -> Vec<Problem> {
                     } else if !matches!(u.scheme.as_str(), "http") {
                         problems.push(Problem {
                             status: Status::Warn,
+                            code: "unsupported-scheme",
                             text: format!(
                                 "{}: {} is a {}:// proxy ({u}); the agent speaks only to HTTP proxies",
                                 s.name, p.var, u.scheme
@@ -211,6 +296,7 @@ fn judge_proxies(facts: &ProxyFacts) -> Vec<Problem> {
                 .collect();
             problems.push(Problem {
                 status: Status::Warn,
+                code: "wildcard-bypass",
                 text: format!(
                     "{}: {} uses wildcards ({}), which the agent's bypass list does not understand",
                     s.name,
@@ -258,6 +344,7 @@ fn judge_proxies(facts: &ProxyFacts) -> Vec<Problem> {
         let target = agent_proxy.or(given.first().map(|(_, u)| *u));
         problems.push(Problem {
             status: Status::Warn,
+            code: "sources-disagree",
             text: format!("the proxy sources disagree: {}", listed.join("; ")),
             fix: match target {
                 Some(u) => format!(
@@ -276,6 +363,7 @@ fn judge_proxies(facts: &ProxyFacts) -> Vec<Problem> {
     {
         problems.push(Problem {
             status: Status::Warn,
+            code: "agent-file-no-proxy",
             text: format!(
                 "{} names no proxy, so the agent connects directly, while {} names {u}",
                 agent.name, s.name
@@ -301,6 +389,7 @@ fn judge_proxies(facts: &ProxyFacts) -> Vec<Problem> {
             .collect();
         problems.push(Problem {
             status: Status::Warn,
+            code: "environment-only",
             text: format!(
                 "the proxy {u} is set only in {}; the agent reads /etc/environment, /etc/profile or its ProxyInfo.conf and would connect directly",
                 proxy::ENV_NAME
@@ -395,6 +484,18 @@ fn judge_proxy(ctx: &Context<'_>) -> Finding {
         Some("--root: the image's files only; the environment of this run is not part of the image")
     };
     let finish = |f: Finding| {
+        // Every problem is a coded line; the summary names the first of its status.
+        let first = problems
+            .iter()
+            .find(|p| p.status == f.status)
+            .map(|p| p.code);
+        let f = match first {
+            Some(c) => f.code(c),
+            None => f,
+        };
+        let f = problems
+            .iter()
+            .fold(f, |f, p| f.problem(p.status, p.code, p.text.clone()));
         let f = f
             .details(problems.iter().map(|p| p.text.clone()))
             .details(sources.clone());
@@ -424,14 +525,17 @@ fn judge_proxy(ctx: &Context<'_>) -> Finding {
         )));
     }
     if !errors.is_empty() {
-        return finish(Finding::error(format!(
-            "could not read every proxy source ({})",
-            errors
-                .iter()
-                .map(|s| s.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
+        return finish(
+            Finding::error(format!(
+                "could not read every proxy source ({})",
+                errors
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .code("cannot-read"),
+        );
     }
     if worst == Some(Status::Warn) {
         let n = problems.len();

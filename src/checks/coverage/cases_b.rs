@@ -1,6 +1,243 @@
 //! Coverage cases for the checks coded in batch b (kept apart from mod.rs's table so that
 //! work on different checks does not edit the same lines).
 
-use super::Case;
+use std::time::Duration;
 
-pub(super) const CASES: &[Case] = &[];
+use super::{Case, case};
+use crate::checks::CheckOptions;
+use crate::outbound::{Failure, FailureKind, Outcome, Stage, Target};
+use crate::parse::service_tags::ServiceTags;
+use crate::probe::FakeProbe;
+use crate::scenario::Scenario;
+
+const ENVIRONMENT: &str = "/etc/environment";
+
+fn probe_env_proxy() -> FakeProbe {
+    FakeProbe::new("3.10.0-327.el7.x86_64", "h").with_env(&[("http_proxy", "http://p:3128")])
+}
+
+pub(super) const CASES: &[Case] = &[
+    // net.proxy
+    case("net.proxy"),
+    Case {
+        files: &[(ENVIRONMENT, "http_proxy=http://u:pw@p:3128\n")],
+        ..case("net.proxy")
+    },
+    Case {
+        files: &[(ENVIRONMENT, "https_proxy=https://p:8443\n")],
+        ..case("net.proxy")
+    },
+    Case {
+        files: &[(ENVIRONMENT, "http_proxy=http://\n")],
+        ..case("net.proxy")
+    },
+    Case {
+        files: &[(ENVIRONMENT, "http_proxy=socks5://p:1080\n")],
+        ..case("net.proxy")
+    },
+    Case {
+        files: &[(
+            ENVIRONMENT,
+            "http_proxy=http://p:3128\nno_proxy=*.windows.net\n",
+        )],
+        ..case("net.proxy")
+    },
+    Case {
+        files: &[
+            (ENVIRONMENT, "http_proxy=http://a:3128\n"),
+            ("/etc/profile", "export http_proxy=http://b:3128\n"),
+        ],
+        ..case("net.proxy")
+    },
+    Case {
+        files: &[
+            (ENVIRONMENT, "http_proxy=http://p:3128\n"),
+            ("/usr/local/InMage/config/ProxyInfo.conf", "[proxy]\n"),
+        ],
+        ..case("net.proxy")
+    },
+    Case {
+        live: Some(probe_env_proxy),
+        ..case("net.proxy")
+    },
+    // /etc/environment is a directory: the source cannot be read.
+    Case {
+        files: &[("/etc/environment/x", "")],
+        ..case("net.proxy")
+    },
+];
+
+// net.outbound: the fake probe answers for every endpoint of the plan, in the plan's order.
+
+fn outcome(host: &str, stage: Stage, kind: Option<FailureKind>) -> Outcome {
+    Outcome {
+        target: Target {
+            host: host.into(),
+            port: 443,
+            tcp_only: false,
+        },
+        via_proxy: false,
+        stage,
+        elapsed: Duration::from_millis(5),
+        failure: kind.map(|kind| Failure {
+            kind,
+            message: "test".into(),
+        }),
+        issuer: None,
+        peer: None,
+    }
+}
+
+fn probe_outbound(outcomes: Vec<Outcome>) -> FakeProbe {
+    let mut p = FakeProbe::new("5.14.0", "h");
+    p.outbound = outcomes;
+    p
+}
+
+fn online() -> CheckOptions {
+    CheckOptions {
+        online: true,
+        ..CheckOptions::default()
+    }
+}
+
+/// `--endpoint` for each of `n` hosts e0 .. e(n-1).
+fn endpoints(n: usize) -> CheckOptions {
+    CheckOptions {
+        endpoints: (0..n)
+            .map(|i| Target {
+                host: format!("e{i}"),
+                port: 443,
+                tcp_only: false,
+            })
+            .collect(),
+        ..online()
+    }
+}
+
+fn online_a2a_east_asia() -> CheckOptions {
+    CheckOptions {
+        target_region: Some("East Asia".into()),
+        ..online()
+    }
+}
+
+/// asr-2026's six Azure-to-Azure endpoints.
+fn probe_a2a_mixed() -> FakeProbe {
+    probe_outbound(vec![
+        outcome(
+            "azurecliprod.blob.core.windows.net",
+            Stage::Resolve,
+            Some(FailureKind::Resolve),
+        ),
+        outcome("login.microsoftonline.com", Stage::Done, None),
+        outcome("pod01-srs1", Stage::Connect, Some(FailureKind::Refused)),
+        outcome("asr-monitoring.servicebus.windows.net", Stage::Done, None),
+        outcome(
+            "asr-keys.vault.azure.net",
+            Stage::Connect,
+            Some(FailureKind::Refused),
+        ),
+        outcome(
+            "eus.automation.ext.azure.com",
+            Stage::Connect,
+            Some(FailureKind::Refused),
+        ),
+    ])
+}
+
+/// asr-2016's four Azure-to-Azure endpoints answer; East Asia's three dated addresses do not.
+fn probe_a2a_dated_addresses() -> FakeProbe {
+    let mut all: Vec<Outcome> = (0..4)
+        .map(|i| outcome(&format!("e{i}"), Stage::Done, None))
+        .collect();
+    for ip in ["52.175.17.132", "40.83.121.61", "13.94.47.61"] {
+        let mut o = outcome(ip, Stage::Connect, Some(FailureKind::Timeout));
+        o.target.tcp_only = true;
+        all.push(o);
+    }
+    probe_outbound(all)
+}
+
+const FAILURES: &[(Stage, FailureKind)] = &[
+    (Stage::Resolve, FailureKind::Resolve),
+    (Stage::Resolve, FailureKind::Timeout),
+    (Stage::Proxy, FailureKind::ProxyAuth),
+    (Stage::Proxy, FailureKind::ProxyRefused),
+    (Stage::Proxy, FailureKind::ProxyUnusable),
+    (Stage::Tls, FailureKind::UntrustedIssuer),
+    (Stage::Tls, FailureKind::BadCertificate),
+    (Stage::Tls, FailureKind::NoTrust),
+    (Stage::Tls, FailureKind::Tls),
+];
+
+fn endpoints_failing() -> CheckOptions {
+    endpoints(FAILURES.len())
+}
+
+fn probe_each_failure() -> FakeProbe {
+    probe_outbound(
+        FAILURES
+            .iter()
+            .enumerate()
+            .map(|(i, (stage, kind))| outcome(&format!("e{i}"), *stage, Some(*kind)))
+            .collect(),
+    )
+}
+
+fn one_endpoint() -> CheckOptions {
+    endpoints(1)
+}
+
+fn probe_one_answers() -> FakeProbe {
+    probe_outbound(vec![outcome("e0", Stage::Done, None)])
+}
+
+/// One endpoint, and a Service Tags file that does not cover the address it resolved to.
+fn one_endpoint_with_tags() -> CheckOptions {
+    let tags = ServiceTags::parse(
+        r#"{"changeNumber": 1, "values": [{"name": "Storage", "properties": {"addressPrefixes": ["198.51.100.0/24"]}}]}"#,
+    )
+    .unwrap();
+    CheckOptions {
+        service_tags: Some(std::sync::Arc::new(tags)),
+        ..one_endpoint()
+    }
+}
+
+fn probe_one_answers_elsewhere() -> FakeProbe {
+    let mut o = outcome("e0", Stage::Done, None);
+    o.peer = Some("203.0.113.5:443".parse().unwrap());
+    probe_outbound(vec![o])
+}
+
+pub(super) const OUTBOUND_CASES: &[Case] = &[
+    Case {
+        live: Some(probe_one_answers),
+        options: Some(one_endpoint),
+        ..case("net.outbound")
+    },
+    Case {
+        scenario: Scenario::AzureToAzure,
+        matrix: "asr-2026",
+        live: Some(probe_a2a_mixed),
+        options: Some(online),
+        ..case("net.outbound")
+    },
+    Case {
+        scenario: Scenario::AzureToAzure,
+        live: Some(probe_a2a_dated_addresses),
+        options: Some(online_a2a_east_asia),
+        ..case("net.outbound")
+    },
+    Case {
+        live: Some(probe_each_failure),
+        options: Some(endpoints_failing),
+        ..case("net.outbound")
+    },
+    Case {
+        live: Some(probe_one_answers_elsewhere),
+        options: Some(one_endpoint_with_tags),
+        ..case("net.outbound")
+    },
+];

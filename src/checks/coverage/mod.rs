@@ -29,6 +29,8 @@ pub(super) struct Case {
     live: Option<fn() -> FakeProbe>,
     /// Whole disks written under sys/block: how many, and the size of each in 512-byte sectors.
     disks: (u32, u64),
+    /// The run's options, when not the defaults (`--online`, `--endpoint`, ...).
+    options: Option<fn() -> CheckOptions>,
 }
 
 pub(super) const fn case(check: &'static str) -> Case {
@@ -41,6 +43,7 @@ pub(super) const fn case(check: &'static str) -> Case {
         links: &[],
         live: None,
         disks: (0, 0),
+        options: None,
     }
 }
 
@@ -519,7 +522,11 @@ const CASES: &[Case] = &[
 /// must leave it (and get cases above).
 /// Every case: this file's table and the batch files'.
 fn all_cases() -> impl Iterator<Item = &'static Case> {
-    CASES.iter().chain(cases_a::CASES).chain(cases_b::CASES)
+    CASES
+        .iter()
+        .chain(cases_a::CASES)
+        .chain(cases_b::CASES)
+        .chain(cases_b::OUTBOUND_CASES)
 }
 
 const NOT_YET_CODED: &[&str] = &[
@@ -530,8 +537,6 @@ const NOT_YET_CODED: &[&str] = &[
     "ascii.system-paths",
     "mvc.port-20004",
     "net.egress-firewall",
-    "net.proxy",
-    "net.outbound",
     "kernel.installed-supported",
     "kernel.modules-dir",
     "failover.hyperv-drivers",
@@ -596,7 +601,7 @@ fn produced(c: &Case) -> Vec<(Status, Option<&'static str>)> {
             .map(|p| Box::new(p()) as Box<dyn crate::probe::Probe>),
     });
     let matrix = crate::matrix::load(c.matrix).unwrap();
-    let options = CheckOptions::default();
+    let options = c.options.map(|o| o()).unwrap_or_default();
     let ctx = Context {
         facts: &facts,
         scenario: c.scenario,

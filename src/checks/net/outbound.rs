@@ -204,12 +204,15 @@ pub(super) fn check_outbound(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let family = ctx.facts.os().family;
     let mut lines = Vec::new();
     let mut statuses = Vec::new();
+    // The coded problem lines, in the order of the detail lines.
+    let mut problems: Vec<(Status, &'static str, String)> = Vec::new();
     let mut fixes = Vec::new();
     let mut bad_hosts = Vec::new();
     for (item, o) in plan_items.iter().zip(outcomes.iter()) {
-        let (status, line, fix) = judge_endpoint(item, o, family, plan.proxy.as_ref());
+        let (status, code, line, fix) = judge_endpoint(item, o, family, plan.proxy.as_ref());
         if status != Status::Pass {
             bad_hosts.push(o.target.to_string());
+            problems.push((status, code, line.clone()));
         }
         statuses.push(status);
         lines.push(line);
@@ -234,12 +237,16 @@ pub(super) fn check_outbound(ctx: &Context<'_>) -> Result<Finding, FactError> {
             if cover(&all, &[r], r.family) != Cover::All {
                 statuses.push(Status::Warn);
                 bad_hosts.push(format!("{} (address)", o.target));
-                lines.push(format!(
+                let line = format!(
                     "{}: the name resolved to {}, which is in no prefix of the Service Tags file (change {}): a DNS server, hosts entry or private endpoint answers for it; if that is not intended, DNS is intercepted",
                     o.target,
                     peer.ip(),
-                    tags.change_number.map(|n| n.to_string()).unwrap_or_else(|| "?".into())
-                ));
+                    tags.change_number
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|| "?".into())
+                );
+                problems.push((Status::Warn, "outside-service-tags", line.clone()));
+                lines.push(line);
             }
         }
     }
@@ -257,23 +264,27 @@ pub(super) fn check_outbound(ctx: &Context<'_>) -> Result<Finding, FactError> {
             bad_hosts.join(", ")
         ),
     };
+    let first = problems.iter().find(|p| p.0 == worst).map(|p| p.1);
     let f = Finding {
         status: worst,
         summary,
         details: Vec::new(),
         remediation: None,
         if_advice: None,
-        code: None,
+        code: first,
         problems: Vec::new(),
-    }
-    .details(lines)
-    .detail(route)
-    .detail(trust_line)
-    .details(trust.errors.iter().map(|e| format!("trust: {e}")))
-    .detail(format!(
-        "all endpoints tried at once under one {} deadline",
-        secs(ctx.options.timeout)
-    ));
+    };
+    let f = problems
+        .into_iter()
+        .fold(f, |f, (status, code, text)| f.problem(status, code, text))
+        .details(lines)
+        .detail(route)
+        .detail(trust_line)
+        .details(trust.errors.iter().map(|e| format!("trust: {e}")))
+        .detail(format!(
+            "all endpoints tried at once under one {} deadline",
+            secs(ctx.options.timeout)
+        ));
     let fixes = dedup(fixes.into_iter());
     if fixes.is_empty() {
         Ok(f)
@@ -288,7 +299,7 @@ fn judge_endpoint(
     o: &Outcome,
     family: Family,
     proxy: Option<&ProxyHop>,
-) -> (Status, String, Option<String>) {
+) -> (Status, &'static str, String, Option<String>) {
     let via = if o.via_proxy {
         proxy
             .map(|p| format!(" via proxy {}", p.shown))
@@ -311,6 +322,7 @@ fn judge_endpoint(
         return match &o.failure {
             None => (
                 Status::Pass,
+                "",
                 format!(
                     "{}: TCP connection made in {}{via} [{label}]",
                     o.target,
@@ -320,6 +332,7 @@ fn judge_endpoint(
             ),
             Some(fail) => (
                 Status::Warn,
+                "dated-address-failed",
                 format!(
                     "{}: failed at {} after {}{via}: {} [{label}; the table is of 2017 and the address may no longer be in use]",
                     o.target,
@@ -345,6 +358,7 @@ fn judge_endpoint(
                 let shown = issuer.unwrap_or_else(|| "unknown".into());
                 return (
                     Status::Warn,
+                    "unexpected-issuer",
                     format!(
                         "{line} -- not an issuer this endpoint uses ({}): TLS interception?",
                         expected.join(", ")
@@ -356,7 +370,7 @@ fn judge_endpoint(
                     )),
                 );
             }
-            (Status::Pass, line, None)
+            (Status::Pass, "", line, None)
         }
         Some(fail) => {
             let line = format!(
@@ -366,9 +380,10 @@ fn judge_endpoint(
                 secs(o.elapsed),
                 fail.message
             );
-            let (mut status, fix) = match fail.kind {
+            let (status, code, fix) = match fail.kind {
                 FailureKind::Resolve => (
                     if item.representative { Status::Warn } else { Status::Fail },
+                    if item.representative { "representative-not-resolved" } else { "name-not-resolved" },
                     if item.representative {
                         format!("{} stands for a wildcard entry and may simply not exist: try your own host under it with --endpoint (for storage, --storage-account NAME); check DNS with `getent hosts {}`.", o.target.host, o.target.host)
                     } else {
@@ -377,10 +392,12 @@ fn judge_endpoint(
                 ),
                 FailureKind::Timeout if o.stage == Stage::Resolve => (
                     Status::Fail,
+                    "dns-timeout",
                     "The DNS servers in /etc/resolv.conf did not answer in time: check that they are reachable (UDP/TCP 53).".to_string(),
                 ),
                 FailureKind::Timeout | FailureKind::Refused | FailureKind::Network => (
                     Status::Fail,
+                    "unreachable",
                     if o.via_proxy {
                         "Check that the proxy is reachable from this machine and lets CONNECT to port 443 of the Site Recovery URLs through.".to_string()
                     } else {
@@ -389,18 +406,22 @@ fn judge_endpoint(
                 ),
                 FailureKind::ProxyAuth => (
                     Status::Fail,
+                    "proxy-auth-required",
                     "The proxy wants credentials, which Site Recovery cannot give: let it pass the Site Recovery URLs without authentication, or bypass it for them.".to_string(),
                 ),
                 FailureKind::ProxyRefused => (
                     Status::Fail,
+                    "proxy-refused",
                     "Let the proxy pass CONNECT to port 443 of the Site Recovery URLs.".to_string(),
                 ),
                 FailureKind::ProxyUnusable => (
                     Status::Fail,
+                    "proxy-unusable",
                     "Use the proxy's plain http:// address (see net.proxy).".to_string(),
                 ),
                 FailureKind::UntrustedIssuer => (
                     Status::Fail,
+                    "untrusted-issuer",
                     format!(
                         "The certificate of {} chains to no CA this system trusts (issuer {}). If that issuer is a corporate CA, something intercepts TLS: exempt the Site Recovery URLs from inspection. If it is Microsoft's or DigiCert's, the CA bundle is out of date: `{}`.",
                         o.target,
@@ -410,28 +431,31 @@ fn judge_endpoint(
                 ),
                 FailureKind::BadCertificate => (
                     Status::Fail,
+                    "bad-certificate",
                     "Check the system clock (`date -u`; it must be right for certificates to be valid) and that nothing between this machine and Azure rewrites TLS.".to_string(),
                 ),
                 FailureKind::NoTrust => (
                     Status::Error,
+                    "no-ca-bundle",
                     format!("Install the system CA bundle: `{}`.", ca_command(family)),
                 ),
                 FailureKind::Tls => (
                     Status::Fail,
+                    "tls-failed",
                     "Something between this machine and Azure cuts the TLS connection: check firewalls and network appliances for TLS inspection or protocol filtering.".to_string(),
                 ),
             };
             if let Some(when) = optional
                 && status == Status::Fail
             {
-                status = Status::Warn;
                 return (
-                    status,
+                    Status::Warn,
+                    "optional-endpoint-failed",
                     format!("{line} (needed only when {when})"),
                     Some(fix),
                 );
             }
-            (status, line, Some(fix))
+            (status, code, line, Some(fix))
         }
     }
 }
@@ -634,7 +658,7 @@ mod tests {
         let item = p.iter().find(|x| x.target.tcp_only).unwrap();
         let mut o = outcome("52.166.13.64", Stage::Done, None);
         o.target.tcp_only = true;
-        let (st, line, _) = judge_endpoint(item, &o, Family::Other, None);
+        let (st, _, line, _) = judge_endpoint(item, &o, Family::Other, None);
         assert_eq!(st, Status::Pass);
         assert!(
             line.contains("TCP connection made") && line.contains("West Europe"),
@@ -642,7 +666,7 @@ mod tests {
         );
         assert!(!line.contains("TLS"), "{line}");
         let o = outcome("52.166.13.64", Stage::Connect, Some(FailureKind::Refused));
-        let (st, line, fix) = judge_endpoint(item, &o, Family::Other, None);
+        let (st, _, line, fix) = judge_endpoint(item, &o, Family::Other, None);
         assert_eq!(st, Status::Warn, "{line}");
         assert!(line.contains("2017"), "{line}");
         assert!(fix.unwrap().contains("AzureSiteRecovery"));
