@@ -55,6 +55,7 @@ impl Report {
             c.summary = scrub(&c.summary);
             c.details.iter_mut().for_each(|d| *d = scrub(d));
             opt(&mut c.remediation);
+            c.findings.iter_mut().for_each(|f| f.text = scrub(&f.text));
         }
         for m in &mut self.skipped_mounts {
             m.path = scrub(&m.path);
