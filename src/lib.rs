@@ -13,6 +13,7 @@ pub mod initramfs;
 pub mod matrix;
 pub mod mvc;
 pub mod outbound;
+pub mod outbound_plan;
 pub mod output;
 pub mod parse;
 pub mod probe;

@@ -8,7 +8,6 @@ use crate::matrix::{self, MatrixError};
 use crate::probe::LiveProbe;
 use crate::report::{self, CheckResult, Report, Summary};
 use crate::root::{Root, RootError};
-use crate::scenario;
 
 /// The run could not start at all (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -49,10 +48,12 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
     let targets = Targets {
         scan: cfg.options.scan.clone(),
         install_dir: cfg.options.install_dir.clone(),
+        scenario: cfg.scenario,
+        outbound: crate::outbound_plan::Request::new(&matrix, &cfg.options),
     };
     let facts = Facts::with_targets(sources, targets);
     facts.start_live_tools(&|id| cfg.selected.contains(&id));
-    let (scenario, scenario_source) = scenario::choose(cfg.scenario, facts.dmi());
+    let (scenario, scenario_source) = facts.scenario();
     let ctx = Context {
         facts: &facts,
         scenario,

@@ -8,7 +8,7 @@ use super::{Context, Status};
 use crate::facts::firewall::{Side, Source};
 use crate::firewall::egress::{Question, evaluate_out};
 use crate::firewall::eval::{Answer, Verdict, evaluate};
-use crate::firewall::{Family, Origin, Ruleset};
+use crate::firewall::{Family, IptablesService, Manager, Origin, Ruleset};
 
 /// The answer of one side (now or after reboot) for one port and IP version.
 #[derive(Debug, Clone)]
@@ -409,85 +409,91 @@ pub(super) fn remediation(
 }
 
 fn fix_for(o: &Origin, port: u16, ssh: bool, os_id: Option<&str>) -> String {
-    let fw = o.firewall.as_str();
-    if fw.starts_with("firewalld") {
-        let zone = o
-            .chain
-            .strip_prefix("zone ")
-            .map(|z| format!(" --zone={z}"))
-            .unwrap_or_default();
-        let what = if ssh && port == 22 {
-            "--add-service=ssh".to_string()
-        } else {
-            format!("--add-port={port}/tcp")
-        };
-        return format!("firewall-cmd --permanent{zone} {what} && firewall-cmd --reload");
-    }
-    if fw.starts_with("ufw") {
-        return format!("ufw allow {port}/tcp");
-    }
-    if fw.starts_with("SuSEfirewall2") {
-        return format!(
+    match &o.manager {
+        Manager::Firewalld => {
+            let zone = o
+                .chain
+                .strip_prefix("zone ")
+                .map(|z| format!(" --zone={z}"))
+                .unwrap_or_default();
+            let what = if ssh && port == 22 {
+                "--add-service=ssh".to_string()
+            } else {
+                format!("--add-port={port}/tcp")
+            };
+            format!("firewall-cmd --permanent{zone} {what} && firewall-cmd --reload")
+        }
+        Manager::Ufw => format!("ufw allow {port}/tcp"),
+        Manager::SuseFirewall2 => format!(
             "add {port} to FW_SERVICES_EXT_TCP in /etc/sysconfig/SuSEfirewall2 (for example FW_SERVICES_EXT_TCP=\"{port}\"), then run `SuSEfirewall2 start`"
-        );
+        ),
+        Manager::Nftables { file } => format!(
+            "nft insert rule {} {} tcp dport {port} ct state new accept   # and add `tcp dport {port} ct state new accept` to chain {} in {}",
+            o.table,
+            o.chain,
+            o.chain,
+            file.as_deref().unwrap_or("/etc/nftables.conf")
+        ),
+        Manager::Iptables { v6, service } => iptables_fix(o, port, *v6, *service, os_id),
+        Manager::Unknown => iptables_fix(o, port, false, None, os_id),
     }
-    if fw.starts_with("nftables") || (o.table.contains(' ') && !fw.contains("tables-")) {
-        let file = fw
-            .strip_prefix("nftables (")
-            .and_then(|r| r.strip_suffix(')'))
-            .unwrap_or("/etc/nftables.conf");
-        return format!(
-            "nft insert rule {} {} tcp dport {port} ct state new accept   # and add `tcp dport {port} ct state new accept` to chain {} in {file}",
-            o.table, o.chain, o.chain
-        );
-    }
-    // iptables: insert before the rule that blocks, or append when the policy does.
-    let v6 = fw.contains("ip6tables") || fw.contains("/ip6tables") || fw.contains("rules.v6");
+}
+
+/// iptables: insert before the rule that blocks, or append when the policy does, then save the
+/// change the way this system loads its rules at boot.
+fn iptables_fix(
+    o: &Origin,
+    port: u16,
+    v6: bool,
+    service: Option<IptablesService>,
+    os_id: Option<&str>,
+) -> String {
     let tool = if v6 { "ip6tables" } else { "iptables" };
-    let at = match o.rule {
-        Some(n) => format!("-I {} {n}", o.chain),
-        None => format!("-A {}", o.chain),
+    let debian_like = matches!(os_id, Some("debian" | "ubuntu" | "raspbian" | "linuxmint"));
+    let save = match service {
+        Some(IptablesService::NetfilterPersistent) => "netfilter-persistent save".to_string(),
+        None if debian_like => "netfilter-persistent save".to_string(),
+        _ => format!("service {tool} save"),
     };
-    let table = if o.table == "filter" {
+    format!(
+        "{tool} {}{} -p tcp --dport {port} -m state --state NEW -j ACCEPT && {save}",
+        iptables_table(o),
+        iptables_at(o)
+    )
+}
+
+/// `-t TABLE ` for a table other than filter.
+fn iptables_table(o: &Origin) -> String {
+    if o.table == "filter" {
         String::new()
     } else {
         format!("-t {} ", o.table)
-    };
-    // Make the change survive a reboot the way this system loads its rules.
-    let debian_like = matches!(os_id, Some("debian" | "ubuntu" | "raspbian" | "linuxmint"));
-    let save = if fw.contains("netfilter-persistent")
-        || fw.contains("rules.v")
-        || (debian_like && !fw.contains("/etc/sysconfig"))
-    {
-        "netfilter-persistent save".to_string()
-    } else {
-        format!("service {tool} save")
-    };
-    format!("{tool} {table}{at} -p tcp --dport {port} -m state --state NEW -j ACCEPT && {save}")
+    }
+}
+
+/// Where the new rule goes: before the rule that blocks, or at the end before the policy.
+fn iptables_at(o: &Origin) -> String {
+    match o.rule {
+        Some(n) => format!("-I {} {n}", o.chain),
+        None => format!("-A {}", o.chain),
+    }
 }
 
 /// Commands that let the replies from local `port` out before the output rule that blocks them.
 fn reply_fix_for(o: &Origin, port: u16) -> String {
-    let fw = o.firewall.as_str();
-    if fw.starts_with("nftables") || o.table.contains(' ') {
+    // A table named with its family (`inet filter`) is nft's, whichever front end made it.
+    if matches!(o.manager, Manager::Nftables { .. }) || o.table.contains(' ') {
         return format!(
             "nft insert rule {} {} tcp sport {port} ct state established accept   # and make it permanent in the file that loads chain {}",
             o.table, o.chain, o.chain
         );
     }
-    let v6 = fw.contains("ip6tables") || fw.contains("rules.v6");
+    let v6 = matches!(o.manager, Manager::Iptables { v6: true, .. });
     let tool = if v6 { "ip6tables" } else { "iptables" };
-    let at = match o.rule {
-        Some(n) => format!("-I {} {n}", o.chain),
-        None => format!("-A {}", o.chain),
-    };
-    let table = if o.table == "filter" {
-        String::new()
-    } else {
-        format!("-t {} ", o.table)
-    };
     format!(
-        "{tool} {table}{at} -p tcp --sport {port} -m state --state ESTABLISHED -j ACCEPT   # the replies leave through {}; save it the way the system loads its rules",
+        "{tool} {}{} -p tcp --sport {port} -m state --state ESTABLISHED -j ACCEPT   # the replies leave through {}; save it the way the system loads its rules",
+        iptables_table(o),
+        iptables_at(o),
         o.chain
     )
 }
@@ -510,5 +516,53 @@ pub(super) fn firewall_status(results: &[PortResult]) -> Status {
         Status::Warn
     } else {
         worst
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin(label: &str, manager: Manager) -> Origin {
+        Origin {
+            firewall: label.into(),
+            manager,
+            table: "filter".into(),
+            chain: "INPUT".into(),
+            rule: Some(3),
+            text: "-j DROP".into(),
+        }
+    }
+
+    /// The fix follows the typed front end, not the words of the label.
+    #[test]
+    fn fix_follows_the_manager_not_the_label() {
+        let saved = origin(
+            "iptables (somewhere)",
+            Manager::Iptables {
+                v6: true,
+                service: Some(IptablesService::NetfilterPersistent),
+            },
+        );
+        assert_eq!(
+            fix_for(&saved, 22, true, Some("rhel")),
+            "ip6tables -I INPUT 3 -p tcp --dport 22 -m state --state NEW -j ACCEPT && netfilter-persistent save"
+        );
+        let rhel = origin(
+            "netfilter-persistent rules.v4",
+            Manager::Iptables {
+                v6: false,
+                service: Some(IptablesService::Sysconfig),
+            },
+        );
+        assert!(fix_for(&rhel, 22, true, Some("debian")).ends_with("service iptables save"));
+        let nft = origin(
+            "iptables-like label",
+            Manager::Nftables {
+                file: Some("/etc/nft/main.nft".into()),
+            },
+        );
+        assert!(fix_for(&nft, 22, true, None).ends_with("in /etc/nft/main.nft"));
+        assert!(reply_fix_for(&nft, 22).starts_with("nft insert rule"));
     }
 }

@@ -592,11 +592,19 @@ pub(super) mod tests {
         options: CheckOptions,
         scenario: Scenario,
     ) -> Finding {
-        let facts = Facts::new(Sources {
-            root: Root::image(dir.path()).unwrap(),
-            probe: probe.map(|p| Box::new(p) as Box<dyn crate::probe::Probe>),
-        });
         let m = matrix::load("asr-2026").unwrap();
+        let targets = crate::facts::Targets {
+            scenario: Some(scenario),
+            outbound: crate::outbound_plan::Request::new(&m, &options),
+            ..Default::default()
+        };
+        let facts = Facts::with_targets(
+            Sources {
+                root: Root::image(dir.path()).unwrap(),
+                probe: probe.map(|p| Box::new(p) as Box<dyn crate::probe::Probe>),
+            },
+            targets,
+        );
         let all = matrix::builtins();
         let ctx = Context {
             facts: &facts,

@@ -11,7 +11,8 @@ use std::path::Path;
 use super::processes::ProcessFacts;
 use super::services::{InitSystem, ServiceFacts};
 use crate::firewall::{
-    Family, Ruleset, firewalld, iptables, nft_json, nft_text, susefirewall2, ufw,
+    Family, IptablesService, Manager, Ruleset, firewalld, iptables, nft_json, nft_text,
+    susefirewall2, ufw,
 };
 use crate::parse::shell_vars;
 use crate::probe::Probe;
@@ -232,7 +233,7 @@ fn gather_now(root: &Root, probe: &dyn Probe, processes: &ProcessFacts) -> Side 
                         )
                         .map(|mut rs| {
                             drop_tables(&mut rs, &|f, t| skip_backed(f, t));
-                            rs
+                            rs.managed_by(Manager::Nftables { file: None })
                         })
                         .map_err(|x| x.to_string()),
                     });
@@ -276,7 +277,8 @@ fn push_nft_json(
             families: vec![Family::V4, Family::V6],
             ruleset: nft_json::parse(json, "firewalld runtime (nftables)", &|f, t| {
                 !is_firewalld_table(f, t) || skip_backed(f, t)
-            }),
+            })
+            .map(|rs| rs.managed_by(Manager::Firewalld)),
         });
     }
     sources.push(Source {
@@ -365,7 +367,15 @@ fn gather_boot(root: &Root, svc: &ServiceFacts) -> Side {
         ("ip6tables", "/etc/sysconfig/ip6tables", Family::V6),
     ] {
         match check(sysv, enabled(root, svc, &[sysv]), &mut notes) {
-            Ok(true) => push_iptables_file(root, &mut sources, &mut notes, path, family, sysv),
+            Ok(true) => push_iptables_file(
+                root,
+                &mut sources,
+                &mut notes,
+                path,
+                family,
+                sysv,
+                IptablesService::Sysconfig,
+            ),
             Ok(false) => {}
             Err(e) => sources.push(err_source(sysv, e)),
         }
@@ -388,6 +398,7 @@ fn gather_boot(root: &Root, svc: &ServiceFacts) -> Side {
                     path,
                     family,
                     "netfilter-persistent",
+                    IptablesService::NetfilterPersistent,
                 );
             }
         }
@@ -454,12 +465,19 @@ fn push_iptables_file(
     path: &str,
     family: Family,
     service: &str,
+    saver: IptablesService,
 ) {
     match root.read_optional(Path::new(path)) {
         Ok(Some(text)) => sources.push(Source {
             name: path.to_string(),
             families: vec![family],
             ruleset: iptables::parse(&text, family, &format!("{service} ({path})"))
+                .map(|rs| {
+                    rs.managed_by(Manager::Iptables {
+                        v6: family == Family::V6,
+                        service: Some(saver),
+                    })
+                })
                 .map_err(|e| format!("{path}: {e} (iptables-restore would refuse the file)")),
         }),
         Ok(None) => notes.push(format!(
@@ -653,6 +671,7 @@ fn push_ufw(root: &Root, sources: &mut Vec<Source>) {
                 name,
                 families: vec![family],
                 ruleset: iptables::parse(text, family, "ufw (IPV6=no in /etc/default/ufw)")
+                    .map(|rs| rs.managed_by(Manager::Ufw))
                     .map_err(|e| e.to_string()),
             });
             continue;
@@ -739,6 +758,11 @@ fn nftables_conf(root: &Root) -> Source {
     };
     let ruleset = match root.read_text(Path::new(&file)) {
         Ok(text) => nft_text::parse(&file, &text, &format!("nftables ({file})"), &include)
+            .map(|rs| {
+                rs.managed_by(Manager::Nftables {
+                    file: Some(file.clone()),
+                })
+            })
             .map_err(|e| format!("{e} (nft -f would refuse it)")),
         Err(e) => Err(format!("nftables.service is enabled but {e}")),
     };

@@ -45,9 +45,11 @@ use std::cell::{OnceCell, RefCell};
 use std::path::{Path, PathBuf};
 
 use crate::outbound::{Outcome, Plan};
+use crate::outbound_plan::Planned;
 use crate::parse::mountinfo::MountInfo;
 use crate::probe::Probe;
 use crate::root::Root;
+use crate::scenario::{Scenario, ScenarioSource};
 
 pub use error::{FactError, FactErrorKind, Partial};
 
@@ -107,6 +109,11 @@ pub struct Targets {
     pub scan: Option<Vec<PathBuf>>,
     /// `--install-dir`: where the agent will be installed, for its free space.
     pub install_dir: PathBuf,
+    /// `--scenario`; without it the scenario is chosen from DMI ([`Facts::scenario`]).
+    pub scenario: Option<Scenario>,
+    /// What `net.outbound` may try (options and matrix tables); the plan is built from it and
+    /// the scenario when first asked for.
+    pub outbound: crate::outbound_plan::Request,
 }
 
 impl Default for Targets {
@@ -114,6 +121,8 @@ impl Default for Targets {
         Targets {
             scan: None,
             install_dir: PathBuf::from("/usr/local/ASR"),
+            scenario: None,
+            outbound: Default::default(),
         }
     }
 }
@@ -147,7 +156,9 @@ pub struct Facts {
     vmtools: OnceCell<vmtools::VmToolsFacts>,
     proxy: OnceCell<proxy::ProxyFacts>,
     trust: OnceCell<trust::TrustFacts>,
-    outbound: OnceCell<Option<Vec<Outcome>>>,
+    scenario: OnceCell<(Scenario, ScenarioSource)>,
+    outbound_plan: OnceCell<Vec<Planned>>,
+    outbound: OnceCell<Option<(Plan, Vec<Outcome>)>>,
     services: OnceCell<services::ServiceFacts>,
     /// A list, not a map: a run asks for a dozen name lists at most.
     service_answers: RefCell<Vec<(Vec<String>, services::ServiceEnablement)>>,
@@ -204,6 +215,8 @@ impl Facts {
             vmtools: OnceCell::new(),
             proxy: OnceCell::new(),
             trust: OnceCell::new(),
+            scenario: OnceCell::new(),
+            outbound_plan: OnceCell::new(),
             outbound: OnceCell::new(),
             services: OnceCell::new(),
             service_answers: RefCell::new(Vec::new()),
@@ -440,10 +453,42 @@ impl Facts {
     }
 
     /// What the network answered for `plan` (asked once per run); `None` without a live probe.
-    pub fn outbound(&self, plan: &Plan) -> Option<&[Outcome]> {
+    /// The scenario of the run: `--scenario`, else what DMI says the machine is, and which.
+    pub fn scenario(&self) -> (Scenario, ScenarioSource) {
+        *self
+            .scenario
+            .get_or_init(|| crate::scenario::choose(self.targets.scenario, self.dmi()))
+    }
+
+    /// The endpoints `net.outbound` tries, for the run's scenario.
+    pub fn outbound_plan(&self) -> &[Planned] {
+        self.outbound_plan
+            .get_or_init(|| crate::outbound_plan::plan(&self.targets.outbound, self.scenario().0))
+    }
+
+    /// Live only: the plan as tried (through the proxy the agent would use, verified with the
+    /// machine's CA bundle) and the outcome of each of its endpoints, in plan order.
+    pub fn outbound(&self) -> Option<(&Plan, &[Outcome])> {
         self.outbound
-            .get_or_init(|| self.sources.probe().map(|p| p.outbound(plan)))
-            .as_deref()
+            .get_or_init(|| {
+                let probe = self.sources.probe()?;
+                let plan = Plan {
+                    targets: self
+                        .outbound_plan()
+                        .iter()
+                        .map(|p| p.target.clone())
+                        .collect(),
+                    proxy: crate::outbound_plan::proxy_hop(
+                        self.proxy().outbound_choice().0.as_ref(),
+                    ),
+                    trust: self.trust().certs.clone(),
+                    timeout: self.targets.outbound.timeout,
+                };
+                let outcomes = probe.outbound(&plan);
+                Some((plan, outcomes))
+            })
+            .as_ref()
+            .map(|(p, o)| (p, o.as_slice()))
     }
 
     /// The init system and what the boot starts (gathered once; see [`Facts::service`]).

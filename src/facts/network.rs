@@ -8,7 +8,9 @@
 
 use crate::facts::FactError;
 use std::collections::BTreeSet;
+use std::ffi::OsString;
 use std::net::IpAddr;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::parse::glob::Glob;
@@ -180,8 +182,9 @@ fn push_config(f: &mut NetworkFacts, path: &str, cfg: IfaceConfig) {
     });
 }
 
-/// The names in a directory (sorted), with a missing directory read as empty.
-fn dir_files(root: &Root, dir: &Path, f: &mut NetworkFacts) -> Vec<String> {
+/// The names in a directory (sorted), with a missing directory read as empty. Names stay
+/// bytes: ifupdown's and netplan's globs read a file whatever its name is.
+fn dir_files(root: &Root, dir: &Path, f: &mut NetworkFacts) -> Vec<OsString> {
     match root.read_dir_optional(dir) {
         Ok(entries) => entries
             .into_iter()
@@ -191,19 +194,7 @@ fn dir_files(root: &Root, dir: &Path, f: &mut NetworkFacts) -> Vec<String> {
                     crate::root::FileKind::Dir | crate::root::FileKind::Fifo
                 )
             })
-            // Configuration file names are ASCII in practice; others cannot be read by name
-            // through a String and are reported.
-            .filter_map(|e| match e.name.into_string() {
-                Ok(s) => Some(s),
-                Err(n) => {
-                    f.problems.push(format!(
-                        "{}: skipped a file whose name is not UTF-8: {}",
-                        escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(dir.as_os_str())),
-                        escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(n.as_os_str()))
-                    ));
-                    None
-                }
-            })
+            .map(|e| e.name)
             .collect(),
         Err(e) => {
             f.errors.push(e.into());
@@ -212,10 +203,16 @@ fn dir_files(root: &Root, dir: &Path, f: &mut NetworkFacts) -> Vec<String> {
     }
 }
 
-fn read(root: &Root, path: &str, f: &mut NetworkFacts) -> Option<String> {
-    match root.read_text(Path::new(path)) {
+/// A path as the report shows it: UTF-8 as it is, other bytes escaped (`\xff`).
+fn shown(path: &Path) -> String {
+    escape_bytes(path.as_os_str().as_bytes())
+}
+
+/// Reads `path` (a missing file is `None`), listing it among the sources.
+fn read(root: &Root, path: &Path, f: &mut NetworkFacts) -> Option<String> {
+    match root.read_text(path) {
         Ok(t) => {
-            f.sources.push(path.to_string());
+            f.sources.push(shown(path));
             Some(t)
         }
         Err(e) if e.is_not_found() => None,
@@ -236,14 +233,22 @@ fn image(root: &Root) -> NetworkFacts {
         if root.kind(Path::new(dir)).ok().flatten() != Some(crate::root::FileKind::Dir) {
             continue;
         }
-        for name in dir_files(root, Path::new(dir), &mut f) {
-            if !ifcfg::is_config_file(&name) {
+        for file in dir_files(root, Path::new(dir), &mut f) {
+            let path = Path::new(dir).join(&file);
+            // The file name is the device's: one that is not text cannot name an interface.
+            let Some(name) = file.to_str() else {
+                f.problems.push(format!(
+                    "{}: skipped a file whose name is not UTF-8",
+                    shown(&path)
+                ));
+                continue;
+            };
+            if !ifcfg::is_config_file(name) {
                 continue;
             }
-            let path = format!("{dir}/{name}");
             if let Some(text) = read(root, &path, &mut f) {
                 let cfg = ifcfg::parse(&name["ifcfg-".len()..], &text, dialect);
-                push_config(&mut f, &path, cfg);
+                push_config(&mut f, &shown(&path), cfg);
             }
         }
     }
@@ -287,10 +292,10 @@ fn ifupdown_file(
     if depth > MAX_DEPTH || !visited.insert(path.to_path_buf()) {
         return;
     }
-    let shown = path.display().to_string();
-    let Some(text) = read(root, &shown, f) else {
+    let Some(text) = read(root, path, f) else {
         return;
     };
+    let shown = shown(path);
     let parsed = ifupdown::parse(&text);
     for cfg in parsed.ifaces {
         push_config(f, &shown, cfg);
@@ -325,7 +330,8 @@ fn ifupdown_file(
             ifupdown::Include::Directory { dir, .. } => {
                 let d = base.join(&dir);
                 for name in dir_files(root, &d, f) {
-                    if ifupdown::source_directory_reads(&name) {
+                    // run-parts names are ASCII: a name that is not UTF-8 never matches.
+                    if name.to_str().is_some_and(ifupdown::source_directory_reads) {
                         ifupdown_file(root, &d.join(&name), f, visited, boot, depth + 1);
                     }
                 }
@@ -340,13 +346,15 @@ fn ifupdown_file(
 fn netplan_files(root: &Root, f: &mut NetworkFacts) {
     // A map by name: a later directory replaces the file of the same name at once (a list
     // searched per file was quadratic in the number of files), and it iterates sorted.
-    let mut chosen: std::collections::BTreeMap<String, String> = Default::default();
+    // Keyed by the name's bytes, the order netplan sorts them in.
+    let mut chosen: std::collections::BTreeMap<OsString, PathBuf> = Default::default();
     for dir in ["/lib/netplan", "/etc/netplan", "/run/netplan"] {
         for name in dir_files(root, Path::new(dir), f) {
-            if !name.ends_with(".yaml") || name.starts_with('.') {
+            let b = name.as_bytes();
+            if !b.ends_with(b".yaml") || b.starts_with(b".") {
                 continue;
             }
-            let path = format!("{dir}/{name}");
+            let path = Path::new(dir).join(&name);
             chosen.insert(name, path);
         }
     }
@@ -358,7 +366,7 @@ fn netplan_files(root: &Root, f: &mut NetworkFacts) {
         };
         match netplan::parse(&text) {
             Ok(devs) => {
-                paths.push(path);
+                paths.push(shown(&path));
                 parsed.push(devs);
             }
             Err(e) => f.errors.push(FactError::unparsable(
@@ -441,6 +449,53 @@ mod tests {
             "eth2.cfg is not read by source-directory"
         );
         assert!(f.errors.is_empty(), "{:?}", f.errors);
+    }
+
+    /// A file whose name is not UTF-8 is read by its own bytes, through ifupdown's `source`
+    /// glob and netplan's `*.yaml`, and shown escaped: rebuilding its path from display text
+    /// (U+FFFD for the byte) read another file or none.
+    #[test]
+    fn non_utf8_file_names_are_kept() {
+        use std::os::unix::ffi::OsStrExt;
+        let (dir, root) = image_root(&[
+            (
+                "/etc/network/interfaces",
+                "auto eth0\nsource interfaces.d/*\n",
+            ),
+            ("/etc/netplan/.keep", ""),
+        ]);
+        let put = |rel: &[u8], text: &str| {
+            let p = dir.path().join(std::ffi::OsStr::from_bytes(rel));
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        put(
+            b"etc/network/interfaces.d/caf\xe9",
+            "iface eth0 inet static\n address 198.51.100.10/24\n",
+        );
+        put(
+            b"etc/netplan/50-\xff.yaml",
+            "network:\n  ethernets:\n    eth1:\n      addresses: [203.0.113.7/24]\n",
+        );
+        let f = gather(&root, None);
+        let by = |n: &str| {
+            f.nics
+                .iter()
+                .find(|x| x.name.as_deref() == Some(n.as_bytes()))
+        };
+        let eth0 = by("eth0").expect("the stanza of the non-UTF-8 file is read");
+        assert!(eth0.up);
+        assert_eq!(
+            eth0.addrs[0].set_at.as_deref(),
+            Some("/etc/network/interfaces.d/caf\\xe9 line 2")
+        );
+        let eth1 = by("eth1").expect("the netplan file with a non-UTF-8 name is read");
+        assert_eq!(
+            eth1.addrs[0].set_at.as_deref(),
+            Some("/etc/netplan/50-\\xff.yaml line 4")
+        );
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        assert!(f.problems.is_empty(), "{:?}", f.problems);
     }
 
     /// Red Hat and SUSE ifcfg directories, netplan shadowing, and keyfiles are all read.

@@ -118,6 +118,7 @@ pub fn evaluate_connect(
             let c = &rs.chains[*ci];
             Origin {
                 firewall: rs.firewall.clone(),
+                manager: rs.manager.clone(),
                 table: c.table.clone(),
                 chain: c.name.clone(),
                 rule: Some(ri + 1),
@@ -192,7 +193,7 @@ fn merge(answers: Vec<Answer>, deciding: Vec<Origin>) -> Answer {
 
 /// The rule set as the inbound walker must see it to answer `q`.
 fn lower(rs: &Ruleset, family: Family, q: &Question<'_>) -> Ruleset {
-    let mut out = Ruleset::new(rs.firewall.clone());
+    let mut out = Ruleset::new(rs.firewall.clone()).managed_by(rs.manager.clone());
     out.notes = rs.notes.clone();
     out.chains = rs
         .chains

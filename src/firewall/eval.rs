@@ -247,6 +247,7 @@ impl Walker<'_> {
         let c = &self.rs.chains[chain];
         Origin {
             firewall: self.rs.firewall.clone(),
+            manager: self.rs.manager.clone(),
             table: c.table.clone(),
             chain: c.name.clone(),
             rule: rule.map(|r| r + 1),

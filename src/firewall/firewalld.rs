@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 mod policy;
 
 use super::path;
-use super::{Action, Base, Cond, Family, Hook, Item, Kind, Policy, PortRange, Rule, Ruleset};
+use super::{
+    Action, Base, Cond, Family, Hook, Item, Kind, Manager, Policy, PortRange, Rule, Ruleset,
+};
 
 /// The permanent configuration, read by the caller.
 #[derive(Debug, Clone, Default)]
@@ -38,7 +40,7 @@ const TABLE: &str = "firewalld";
 
 /// Compiles the configuration; `Err` when a file firewalld needs cannot be understood.
 pub fn compile(cfg: &Config) -> Result<Ruleset, String> {
-    let mut rs = Ruleset::new(FIREWALL);
+    let mut rs = Ruleset::new(FIREWALL).managed_by(Manager::Firewalld);
     let input = rs.chain_mut(TABLE, "INPUT");
     rs.bases.push(Base {
         chain: input,

@@ -5,7 +5,9 @@
 //! kind [`Kind::Unevaluable`] quoting it, never a silently ignored one.
 
 use super::path::{self, PathCond, PathMatch};
-use super::{Action, Base, Cond, Family, Hook, Item, Kind, Policy, PortRange, Rule, Ruleset};
+use super::{
+    Action, Base, Cond, Family, Hook, Item, Kind, Manager, Policy, PortRange, Rule, Ruleset,
+};
 
 /// A line `iptables-restore` would refuse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,7 +21,10 @@ const BUILTIN: &[&str] = &["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUT
 
 /// Parses a dump for one IP version into a rule set named `firewall`.
 pub fn parse(text: &str, family: Family, firewall: &str) -> Result<Ruleset, ParseError> {
-    let mut rs = Ruleset::new(firewall);
+    let mut rs = Ruleset::new(firewall).managed_by(Manager::Iptables {
+        v6: family == Family::V6,
+        service: None,
+    });
     let mut table: Option<String> = None;
     // (table, chain) -> declared policy of builtin chains
     let mut policies: Vec<(String, String, Policy)> = Vec::new();

@@ -227,11 +227,44 @@ pub struct Base {
     pub device: Option<String>,
 }
 
+/// The front end a rule set comes from: which tool a fix must use to change it, and how the
+/// change is made to last. The report's wording is [`Ruleset::firewall`]; checks match on this.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Manager {
+    Firewalld,
+    Ufw,
+    SuseFirewall2,
+    /// nftables: the running rule set (`file: None`) or the file nftables.service loads.
+    Nftables {
+        file: Option<String>,
+    },
+    /// iptables or ip6tables rules: a dump of the running tables (`service: None`) or the file
+    /// a service loads at boot.
+    Iptables {
+        v6: bool,
+        service: Option<IptablesService>,
+    },
+    /// Rules built by hand (tests).
+    #[default]
+    Unknown,
+}
+
+/// The service that loads an iptables file at boot, and so saves a change to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IptablesService {
+    /// Red Hat's iptables/ip6tables service, from /etc/sysconfig (`service iptables save`).
+    Sysconfig,
+    /// Debian's netfilter-persistent (iptables-persistent), from /etc/iptables/rules.v4/v6.
+    NetfilterPersistent,
+}
+
 /// A whole rule set from one source, with the name of the firewall it belongs to.
 #[derive(Debug, Clone, Default)]
 pub struct Ruleset {
     /// Which firewall this is, for "decided by": `iptables (nf_tables)`, `firewalld`...
     pub firewall: String,
+    /// The same, typed: what a fix is written for.
+    pub manager: Manager,
     pub chains: Vec<Chain>,
     pub bases: Vec<Base>,
     /// What the front end could not read, quoted; such a rule set never answers "accepted"
@@ -248,6 +281,7 @@ pub struct Ruleset {
 impl PartialEq for Ruleset {
     fn eq(&self, other: &Ruleset) -> bool {
         self.firewall == other.firewall
+            && self.manager == other.manager
             && self.chains == other.chains
             && self.bases == other.bases
             && self.notes == other.notes
@@ -262,6 +296,12 @@ impl Ruleset {
             firewall: firewall.into(),
             ..Ruleset::default()
         }
+    }
+
+    /// The rule set, marked as loaded by `manager`.
+    pub fn managed_by(mut self, manager: Manager) -> Ruleset {
+        self.manager = manager;
+        self
     }
 
     /// The index of a chain of `table` named `name` (the first of that name).
@@ -331,6 +371,8 @@ impl Ruleset {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Origin {
     pub firewall: String,
+    /// The front end of the rule set the place is in.
+    pub manager: Manager,
     pub table: String,
     pub chain: String,
     /// 1-based rule number; `None` for the chain's policy.

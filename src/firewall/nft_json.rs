@@ -11,7 +11,9 @@ use serde_json::Value;
 
 use super::addr::Range;
 use super::path::{PathCond, PathMatch};
-use super::{Action, Base, Cond, Family, Hook, Item, Kind, Policy, PortRange, Rule, Ruleset};
+use super::{
+    Action, Base, Cond, Family, Hook, Item, Kind, Manager, Policy, PortRange, Rule, Ruleset,
+};
 
 /// Set and map elements by `(table, name)`.
 type Sets = HashMap<(String, String), Vec<Value>>;
@@ -37,7 +39,7 @@ pub fn from_value(
         .get("nftables")
         .and_then(Value::as_array)
         .ok_or("no \"nftables\" array")?;
-    let mut rs = Ruleset::new(firewall);
+    let mut rs = Ruleset::new(firewall).managed_by(Manager::Nftables { file: None });
     let mut sets: Sets = HashMap::new();
     // Sets first: rules may refer to sets listed after them.
     for obj in list {

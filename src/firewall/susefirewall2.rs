@@ -12,7 +12,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{Action, Base, Cond, Family, Hook, Item, Kind, Policy, PortRange, Rule, Ruleset};
+use super::{
+    Action, Base, Cond, Family, Hook, Item, Kind, Manager, Policy, PortRange, Rule, Ruleset,
+};
 use crate::parse::shell_vars;
 
 const FIREWALL: &str = "SuSEfirewall2 (/etc/sysconfig/SuSEfirewall2)";
@@ -33,7 +35,7 @@ pub struct Config {
 pub fn compile(cfg: &Config) -> Ruleset {
     let vars = shell_vars::parse(&cfg.sysconfig);
     let get = |k: &str| shell_vars::get(&vars, k).unwrap_or("").to_string();
-    let mut rs = Ruleset::new(FIREWALL);
+    let mut rs = Ruleset::new(FIREWALL).managed_by(Manager::SuseFirewall2);
     // FW_IPv6="no": the script sets no ip6tables rules at all.
     let families = if get("FW_IPv6") == "no" {
         vec![Family::V4]

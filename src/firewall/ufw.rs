@@ -128,6 +128,7 @@ pub fn assemble(files: &Files, family: Family) -> String {
 /// The rule set ufw would load at boot for one IP version.
 pub fn compile(files: &Files, family: Family) -> Result<Ruleset, super::iptables::ParseError> {
     super::iptables::parse(&assemble(files, family), family, "ufw")
+        .map(|rs| rs.managed_by(super::Manager::Ufw))
 }
 
 #[cfg(test)]

@@ -8,129 +8,8 @@ use super::dedup;
 use crate::checks::{Context, Finding, Status};
 use crate::facts::os::Family;
 use crate::firewall::addr::{Cover, Range, cover};
-use crate::matrix::model::EndpointEntry;
-use crate::outbound::{FailureKind, Outcome, Plan, ProxyHop, Stage, Target};
-use crate::scenario::Scenario;
-
-/// An endpoint to try and what the matrix says about it.
-struct Planned<'a> {
-    target: Target,
-    entry: Option<&'a EndpointEntry>,
-    representative: bool,
-    /// What a TCP-only address stands for (the matrix's per-region table).
-    label: Option<String>,
-}
-
-fn planned<'a>(ctx: &Context<'a>) -> Vec<Planned<'a>> {
-    let opts = ctx.options;
-    let entries: Vec<&EndpointEntry> = ctx
-        .matrix
-        .data
-        .endpoints
-        .iter()
-        .filter(|e| e.applies_to(ctx.scenario.as_str()))
-        .collect();
-    let storage_entry = ctx
-        .matrix
-        .data
-        .endpoints
-        .iter()
-        .find(|e| e.role.as_deref() == Some("storage"));
-    let account = opts.storage_account.as_ref().map(|name| Target {
-        host: format!("{name}.blob.core.windows.net"),
-        port: 443,
-        tcp_only: false,
-    });
-    if !opts.endpoints.is_empty() {
-        let mut out: Vec<Planned<'a>> = opts
-            .endpoints
-            .iter()
-            .map(|t| Planned {
-                target: t.clone(),
-                entry: None,
-                representative: false,
-                label: None,
-            })
-            .collect();
-        if let Some(t) = account {
-            out.push(Planned {
-                target: t,
-                entry: storage_entry,
-                representative: false,
-                label: None,
-            });
-        }
-        return out;
-    }
-    let mut out: Vec<Planned<'a>> = Vec::new();
-    let mut account = account;
-    for e in entries {
-        if e.role.as_deref() == Some("storage")
-            && let Some(t) = account.take()
-        {
-            out.push(Planned {
-                target: t,
-                entry: Some(e),
-                representative: false,
-                label: None,
-            });
-            continue;
-        }
-        out.push(Planned {
-            target: Target {
-                host: e.host.clone(),
-                port: e.port,
-                tcp_only: false,
-            },
-            entry: Some(e),
-            representative: e.is_representative(),
-            label: None,
-        });
-    }
-    if let Some(t) = account {
-        // The scenario lists no storage endpoint, but the account was named: try it anyway.
-        out.push(Planned {
-            target: t,
-            entry: storage_entry,
-            representative: false,
-            label: None,
-        });
-    }
-    // Azure-to-Azure with --target-region: the matrix's Site Recovery addresses of the region,
-    // TCP only (an address has no certificate name to verify).
-    if ctx.scenario == Scenario::AzureToAzure
-        && let Some(region) = opts.target_region.as_deref()
-    {
-        let want = crate::parse::service_tags::region_key(region);
-        if let Some(row) = ctx
-            .matrix
-            .data
-            .region_ips
-            .iter()
-            .find(|r| crate::parse::service_tags::region_key(&r.region) == want)
-        {
-            let kinds = [("service", &row.service), ("monitoring", &row.monitoring)];
-            for (what, list) in kinds {
-                for ip in list.iter() {
-                    out.push(Planned {
-                        target: Target {
-                            host: ip.clone(),
-                            port: 443,
-                            tcp_only: true,
-                        },
-                        entry: None,
-                        representative: false,
-                        label: Some(format!(
-                            "Site Recovery {what} IP of target region {} ({})",
-                            row.region, row.source
-                        )),
-                    });
-                }
-            }
-        }
-    }
-    out
-}
+use crate::outbound::{FailureKind, Outcome, ProxyHop, Stage};
+use crate::outbound_plan::Planned;
 
 fn secs(d: Duration) -> String {
     if d < Duration::from_secs(1) {
@@ -149,7 +28,7 @@ fn ca_command(family: Family) -> &'static str {
 }
 
 pub(super) fn check_outbound(ctx: &Context<'_>) -> Result<Finding, FactError> {
-    let plan_items = planned(ctx);
+    let plan_items = ctx.facts.outbound_plan();
     if plan_items.is_empty() {
         return Ok(Finding::skip(format!(
             "the {} matrix names no endpoint this machine must reach itself for {} (the Mobility service talks to the configuration/process server or the replication appliance); name endpoints with --endpoint HOST[:PORT] to try them",
@@ -167,29 +46,7 @@ pub(super) fn check_outbound(ctx: &Context<'_>) -> Result<Finding, FactError> {
         ),
         None => format!("route: {why}"),
     };
-    let hop = choice.as_ref().map(|p| ProxyHop {
-        host: p.url.host.clone(),
-        port: p.url.effective_port(),
-        shown: p.url.to_string(),
-        bypass: p.bypass.clone(),
-        unusable: if p.url.is_https() {
-            Some(format!(
-                "the proxy {} is reached over HTTPS, which Site Recovery does not support; not tried",
-                p.url
-            ))
-        } else if p.url.scheme != "http" {
-            Some(format!("the proxy {} is not an HTTP proxy; not tried", p.url))
-        } else {
-            None
-        },
-    });
-    let plan = Plan {
-        targets: plan_items.iter().map(|p| p.target.clone()).collect(),
-        proxy: hop,
-        trust: trust.certs.clone(),
-        timeout: ctx.options.timeout,
-    };
-    let Some(outcomes) = ctx.facts.outbound(&plan) else {
+    let Some((plan, outcomes)) = ctx.facts.outbound() else {
         return Ok(Finding::skip(
             "needs the running system; not evaluable against --root",
         ));
@@ -295,7 +152,7 @@ pub(super) fn check_outbound(ctx: &Context<'_>) -> Result<Finding, FactError> {
 
 /// One endpoint's status, detail line and fix.
 fn judge_endpoint(
-    item: &Planned<'_>,
+    item: &Planned,
     o: &Outcome,
     family: Family,
     proxy: Option<&ProxyHop>,
@@ -307,7 +164,7 @@ fn judge_endpoint(
     } else {
         String::new()
     };
-    let about = match item.entry {
+    let about = match &item.entry {
         Some(e) if item.representative => format!(
             " [{}, tried as this representative name: {}]",
             e.url, e.purpose
@@ -315,7 +172,7 @@ fn judge_endpoint(
         Some(e) => format!(" [{}: {}]", e.url, e.purpose),
         None => String::new(),
     };
-    let optional = item.entry.and_then(|e| e.only_when.as_deref());
+    let optional = item.entry.as_ref().and_then(|e| e.only_when.as_deref());
     let issuer = o.issuer.as_ref().map(|n| n.to_string());
     if let Some(label) = &item.label {
         // Addresses of a dated table: a failure may mean they moved, so it only warns.
@@ -346,7 +203,11 @@ fn judge_endpoint(
     }
     match &o.failure {
         None => {
-            let expected = item.entry.map(|e| e.issuers.as_slice()).unwrap_or(&[]);
+            let expected = item
+                .entry
+                .as_ref()
+                .map(|e| e.issuers.as_slice())
+                .unwrap_or(&[]);
             let org = o.issuer.as_ref().and_then(|n| n.get("O")).unwrap_or("");
             let line = format!(
                 "{}: reached, TLS verified, in {}{via}; issuer {}{about}",
@@ -465,11 +326,11 @@ mod tests {
     use super::super::tests::run;
     use super::*;
     use crate::checks::CheckOptions;
-    use crate::facts::{Facts, Sources};
     use crate::matrix;
     use crate::outbound::Failure;
+    use crate::outbound::Target;
+    use crate::outbound_plan::{Request, plan};
     use crate::probe::FakeProbe;
-    use crate::root::Root;
     use crate::scenario::Scenario;
     use crate::testutil::tree;
 
@@ -581,24 +442,13 @@ mod tests {
         let f = outbound(Vec::new(), CheckOptions::default(), Scenario::VmwareToAzure);
         assert_eq!(f.status, Status::Skip);
         assert!(f.summary.contains("--endpoint"));
-        let dir = tree(&[]);
-        let facts = Facts::new(Sources {
-            root: Root::image(dir.path()).unwrap(),
-            probe: None,
-        });
         let m = matrix::load("asr-2016").unwrap();
+        let planned = |opts: &CheckOptions| plan(&Request::new(&m, opts), Scenario::AzureToAzure);
         let opts = CheckOptions {
             storage_account: Some("mycache".into()),
             ..Default::default()
         };
-        let ctx = Context {
-            facts: &facts,
-            scenario: Scenario::AzureToAzure,
-            matrix: &m,
-            all_matrices: &[],
-            options: &opts,
-        };
-        let p = planned(&ctx);
+        let p = planned(&opts);
         assert_eq!(p.len(), 4);
         assert_eq!(p[0].target.host, "mycache.blob.core.windows.net");
         assert!(!p[0].representative);
@@ -612,11 +462,10 @@ mod tests {
             }],
             ..Default::default()
         };
-        let ctx = Context {
-            options: &opts,
-            ..ctx
-        };
-        let hosts: Vec<String> = planned(&ctx).iter().map(|p| p.target.to_string()).collect();
+        let hosts: Vec<String> = planned(&opts)
+            .iter()
+            .map(|p| p.target.to_string())
+            .collect();
         assert_eq!(
             hosts,
             ["127.0.0.1:8443", "mycache.blob.core.windows.net:443"]
@@ -628,24 +477,12 @@ mod tests {
     /// connection passes without any TLS claim.
     #[test]
     fn target_region_addresses_tcp_only() {
-        let dir = tree(&[]);
-        let facts = Facts::new(Sources {
-            root: Root::image(dir.path()).unwrap(),
-            probe: None,
-        });
         let m = matrix::load("asr-2016").unwrap();
         let opts = CheckOptions {
             target_region: Some("westeurope".into()),
             ..Default::default()
         };
-        let ctx = Context {
-            facts: &facts,
-            scenario: Scenario::AzureToAzure,
-            matrix: &m,
-            all_matrices: &[],
-            options: &opts,
-        };
-        let p = planned(&ctx);
+        let p = plan(&Request::new(&m, &opts), Scenario::AzureToAzure);
         let tcp: Vec<String> = p
             .iter()
             .filter(|x| x.target.tcp_only)
@@ -671,11 +508,8 @@ mod tests {
         assert!(line.contains("2017"), "{line}");
         assert!(fix.unwrap().contains("AzureSiteRecovery"));
         // Other scenarios and no region: nothing added.
-        let ctx = Context {
-            scenario: Scenario::VmwareToAzure,
-            ..ctx
-        };
-        assert!(planned(&ctx).iter().all(|x| !x.target.tcp_only));
+        let vmware = plan(&Request::new(&m, &opts), Scenario::VmwareToAzure);
+        assert!(vmware.iter().all(|x| !x.target.tcp_only));
     }
 
     fn x509_issuer(org: &str) -> crate::parse::x509_name::Name {
