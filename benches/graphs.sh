@@ -100,11 +100,13 @@ PY
     run "systemd targets" $((n * n)) edge "$d"
 }
 
-# ONLY=firewall|grub|systemd runs one group.
+# ONLY=firewall|nftables|grub|systemd runs one group (nftables: only the nftables chains).
 only=${ONLY:-all}
 printf '%-22s %9s %10s %12s\n' input size time "per element"
 if [ "$only" = all ] || [ "$only" = firewall ]; then
     for n in 12500 25000 50000 100000; do blocklist $((n * scale)); done
+fi
+if [ "$only" = all ] || [ "$only" = firewall ] || [ "$only" = nftables ]; then
     for n in 2500 5000 10000 20000; do nft_chains $((n * scale)); done
 fi
 if [ "$only" = all ] || [ "$only" = grub ]; then

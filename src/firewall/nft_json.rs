@@ -16,7 +16,7 @@ use super::{
 };
 
 /// Set and map elements by `(table, name)`.
-type Sets = HashMap<(String, String), Vec<Value>>;
+pub(super) type Sets = HashMap<(String, String), Vec<Value>>;
 
 /// Parses `nft -j list ruleset` output. Tables for which `skip(family, table)` holds are left
 /// out (iptables-nft's tables, already read through `iptables-save`).
@@ -62,50 +62,7 @@ pub fn from_value(
             rs.notes.push(n.to_string());
         }
         if let Some(c) = obj.get("chain") {
-            let fam = str_of(c, "family");
-            let table = str_of(c, "table");
-            if skip(&fam, &table) {
-                continue;
-            }
-            let tname = format!("{fam} {table}");
-            let idx = rs.chain_mut(&tname, &str_of(c, "name"));
-            let families = match fam.as_str() {
-                "ip" => vec![Family::V4],
-                "ip6" => vec![Family::V6],
-                "inet" | "netdev" => vec![Family::V4, Family::V6],
-                _ => continue,
-            };
-            let hook = match c.get("hook").and_then(Value::as_str) {
-                Some("prerouting") => Some((Hook::Prerouting, 0)),
-                Some("input") => Some((Hook::Input, 0)),
-                Some("output") => Some((Hook::Output, 0)),
-                Some("postrouting") => Some((Hook::Postrouting, 0)),
-                // Ingress runs before prerouting.
-                Some("ingress") => Some((Hook::Prerouting, -100_000)),
-                _ => None,
-            };
-            if let Some((hook, offset)) = hook {
-                let policy = match c.get("policy").and_then(Value::as_str) {
-                    Some("drop") => Policy::Drop,
-                    _ => Policy::Accept,
-                };
-                let device = c
-                    .get("dev")
-                    .and_then(|d| match d {
-                        Value::String(s) => Some(s.clone()),
-                        Value::Array(a) => a.first().and_then(Value::as_str).map(str::to_string),
-                        _ => None,
-                    })
-                    .filter(|_| fam == "netdev");
-                rs.bases.push(Base {
-                    chain: idx,
-                    hook,
-                    priority: priority(c.get("prio")) + offset,
-                    families,
-                    policy,
-                    device,
-                });
-            }
+            add_chain(&mut rs, c, skip);
         }
     }
     for obj in list {
@@ -131,6 +88,55 @@ pub fn from_value(
         }
     }
     Ok(rs)
+}
+
+/// Adds a chain object (`{"family", "table", "name", "hook", ...}`) to `rs`: the chain, and a
+/// base for it when it sits at a hook this reads.
+pub(super) fn add_chain(rs: &mut Ruleset, c: &Value, skip: &dyn Fn(&str, &str) -> bool) {
+    let fam = str_of(c, "family");
+    let table = str_of(c, "table");
+    if skip(&fam, &table) {
+        return;
+    }
+    let tname = format!("{fam} {table}");
+    let idx = rs.chain_mut(&tname, &str_of(c, "name"));
+    let families = match fam.as_str() {
+        "ip" => vec![Family::V4],
+        "ip6" => vec![Family::V6],
+        "inet" | "netdev" => vec![Family::V4, Family::V6],
+        _ => return,
+    };
+    let hook = match c.get("hook").and_then(Value::as_str) {
+        Some("prerouting") => Some((Hook::Prerouting, 0)),
+        Some("input") => Some((Hook::Input, 0)),
+        Some("output") => Some((Hook::Output, 0)),
+        Some("postrouting") => Some((Hook::Postrouting, 0)),
+        // Ingress runs before prerouting.
+        Some("ingress") => Some((Hook::Prerouting, -100_000)),
+        _ => None,
+    };
+    if let Some((hook, offset)) = hook {
+        let policy = match c.get("policy").and_then(Value::as_str) {
+            Some("drop") => Policy::Drop,
+            _ => Policy::Accept,
+        };
+        let device = c
+            .get("dev")
+            .and_then(|d| match d {
+                Value::String(s) => Some(s.clone()),
+                Value::Array(a) => a.first().and_then(Value::as_str).map(str::to_string),
+                _ => None,
+            })
+            .filter(|_| fam == "netdev");
+        rs.bases.push(Base {
+            chain: idx,
+            hook,
+            priority: priority(c.get("prio")) + offset,
+            families,
+            policy,
+            device,
+        });
+    }
 }
 
 fn str_of(v: &Value, k: &str) -> String {
@@ -180,7 +186,7 @@ fn unevaluable(what: String) -> Cond {
 }
 
 /// The items of one rule.
-fn rule_items(exprs: &[Value], table: &str, sets: &Sets) -> Vec<Item> {
+pub(super) fn rule_items(exprs: &[Value], table: &str, sets: &Sets) -> Vec<Item> {
     let mut out = Vec::new();
     for e in exprs {
         out.push(stmt_item(e, table, sets));

@@ -1,16 +1,84 @@
 //! The document being built: what the parsed files amount to so far, with the lookups that
-//! commands such as `add element` and a repeated `chain` need.
+//! commands such as `add element` and a repeated `chain` need. A rule is lowered to the rule
+//! model as soon as it is read unless it names a set (whose elements may still grow), so the
+//! document does not keep a JSON tree per rule.
 
 use std::cell::Cell;
 use std::collections::HashMap;
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value};
 
+use super::super::Item;
 use super::lexer::T;
 
-/// What the parsed files amount to, as nftables JSON objects.
+/// One object of the document, in the order `nft -f` would create it.
+pub(super) enum Obj {
+    Chain(ChainObj),
+    Rule(RuleObj),
+    /// A named set or map with its elements as libnftables-json(5) values (both share one
+    /// namespace).
+    Set {
+        key: ObjKey,
+        elems: Vec<Value>,
+    },
+    /// A command that is not followed, quoted.
+    Note(String),
+}
+
+/// A chain declaration: its (family, table, name) and the properties its body set.
+pub(super) struct ChainObj {
+    pub(super) key: ObjKey,
+    /// `type`, `hook`, `dev`, `prio`, `policy` as libnftables-json(5) values; a later
+    /// declaration of the same chain replaces the ones it sets.
+    pub(super) props: Vec<(&'static str, Value)>,
+}
+
+impl ChainObj {
+    pub(super) fn new(fam: &str, table: &str, name: &str) -> ChainObj {
+        ChainObj {
+            key: (fam.to_string(), table.to_string(), name.to_string()),
+            props: Vec::new(),
+        }
+    }
+
+    pub(super) fn set(&mut self, prop: &'static str, value: Value) {
+        match self.props.iter_mut().find(|(k, _)| *k == prop) {
+            Some((_, v)) => *v = value,
+            None => self.props.push((prop, value)),
+        }
+    }
+
+    /// The chain as the JSON object `nft -j` lists.
+    pub(super) fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        let (fam, table, name) = &self.key;
+        m.insert("family".into(), Value::String(fam.clone()));
+        m.insert("table".into(), Value::String(table.clone()));
+        m.insert("name".into(), Value::String(name.clone()));
+        for (k, v) in &self.props {
+            m.insert((*k).to_string(), v.clone());
+        }
+        Value::Object(m)
+    }
+}
+
+/// A rule of chain `key` (family, table, chain), with its text as written.
+pub(super) struct RuleObj {
+    pub(super) key: ObjKey,
+    pub(super) text: String,
+    pub(super) body: RuleBody,
+}
+
+pub(super) enum RuleBody {
+    /// Already lowered: the rule names no set.
+    Items(Vec<Item>),
+    /// The JSON statements of a rule that names a set, lowered once every set is complete.
+    Exprs(Vec<Value>),
+}
+
+/// What the parsed files amount to.
 pub(super) struct Doc {
-    pub(super) objects: Vec<Value>,
+    pub(super) objects: Vec<Obj>,
     /// Variables with their values already expanded (nft substitutes `$name` in a define's
     /// value when the define is read, so a value never refers to itself).
     pub(super) defines: Vec<(String, Vec<T>)>,
@@ -27,7 +95,7 @@ pub(super) struct Doc {
 }
 
 /// (family, table, name) of an object.
-type ObjKey = (String, String, String);
+pub(super) type ObjKey = (String, String, String);
 
 /// Positions of chain and set/map objects, covering `objects[..indexed]`. Appending needs no
 /// care (the rest is indexed on the next lookup); anything that moves objects (clear, retain,
@@ -46,80 +114,57 @@ impl ObjIndex {
 
     /// Indexes what was appended since the last lookup; the first object of a key wins, as a
     /// search from the front would find it.
-    pub(super) fn catch_up(&mut self, objects: &[Value]) {
-        let key = |o: &Value| {
-            let f = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-            (f("family"), f("table"), f("name"))
-        };
+    pub(super) fn catch_up(&mut self, objects: &[Obj]) {
         for (i, o) in objects.iter().enumerate().skip(self.indexed) {
-            if let Some(c) = o.get("chain") {
-                self.chains.entry(key(c)).or_insert(i);
-            }
-            for kind in ["set", "map"] {
-                if let Some(s) = o.get(kind) {
-                    self.sets.entry(key(s)).or_insert(i);
+            match o {
+                Obj::Chain(c) => {
+                    self.chains.entry(c.key.clone()).or_insert(i);
                 }
+                Obj::Set { key, .. } => {
+                    self.sets.entry(key.clone()).or_insert(i);
+                }
+                Obj::Rule(_) | Obj::Note(_) => {}
             }
         }
         self.indexed = objects.len();
     }
 }
 
-pub(super) fn belongs(o: &Value, fam: &str, table: &str, chain: Option<&str>) -> bool {
-    let inner = o
-        .as_object()
-        .and_then(|m| m.values().next())
-        .cloned()
-        .unwrap_or(Value::Null);
-    let f = inner.get("family").and_then(Value::as_str) == Some(fam);
-    let t = inner.get("table").and_then(Value::as_str) == Some(table)
-        || (o.get("table").is_some() && inner.get("name").and_then(Value::as_str) == Some(table));
-    let c = match chain {
-        Some(c) => inner.get("chain").and_then(Value::as_str) == Some(c),
-        None => true,
-    };
-    f && t && c
+/// Whether `o` is in table `table` of family `fam` (a rule: in `chain`, when given).
+pub(super) fn belongs(o: &Obj, fam: &str, table: &str, chain: Option<&str>) -> bool {
+    let in_table = |k: &ObjKey| k.0 == fam && k.1 == table;
+    match (o, chain) {
+        (Obj::Rule(r), Some(c)) => in_table(&r.key) && r.key.2 == c,
+        (_, Some(_)) => false,
+        (Obj::Chain(ChainObj { key, .. }) | Obj::Set { key, .. }, None) => in_table(key),
+        (Obj::Rule(r), None) => in_table(&r.key),
+        (Obj::Note(_), None) => false,
+    }
 }
 
-pub(super) fn upsert_chain(doc: &mut Doc, obj: Value) {
-    let f = |k: &str| obj.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-    let k = (f("family"), f("table"), f("name"));
+/// Adds a chain declaration, or merges it into the first one of the same name.
+pub(super) fn upsert_chain(doc: &mut Doc, obj: ChainObj) {
     doc.index.catch_up(&doc.objects);
-    if let Some(&i) = doc.index.chains.get(&k) {
-        if let (Some(dst), Some(src)) = (
-            doc.objects[i]
-                .get_mut("chain")
-                .and_then(Value::as_object_mut),
-            obj.as_object(),
-        ) {
-            for (kk, vv) in src {
-                dst.insert(kk.clone(), vv.clone());
+    if let Some(&i) = doc.index.chains.get(&obj.key) {
+        if let Obj::Chain(dst) = &mut doc.objects[i] {
+            for (k, v) in obj.props {
+                dst.set(k, v);
             }
         }
         return;
     }
-    doc.objects.push(json!({ "chain": obj }));
+    doc.objects.push(Obj::Chain(obj));
 }
 
+/// `add element`: extends the first set or map of that name, or makes a set of them.
 pub(super) fn add_elements(doc: &mut Doc, fam: &str, table: &str, set: &str, elems: Vec<Value>) {
     doc.index.catch_up(&doc.objects);
     let k = (fam.to_string(), table.to_string(), set.to_string());
     if let Some(&i) = doc.index.sets.get(&k) {
-        let o = &mut doc.objects[i];
-        let s = if o.get("set").is_some() {
-            o.get_mut("set")
-        } else {
-            o.get_mut("map")
-        };
-        if let Some(s) = s {
-            if let Some(arr) = s.get_mut("elem").and_then(Value::as_array_mut) {
-                arr.extend(elems);
-            } else if let Some(m) = s.as_object_mut() {
-                m.insert("elem".into(), Value::Array(elems));
-            }
+        if let Obj::Set { elems: have, .. } = &mut doc.objects[i] {
+            have.extend(elems);
             return;
         }
     }
-    doc.objects
-        .push(json!({"set": {"family": fam, "table": table, "name": set, "elem": elems}}));
+    doc.objects.push(Obj::Set { key: k, elems });
 }

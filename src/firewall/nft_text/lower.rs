@@ -3,7 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::doc::Doc;
+use super::super::nft_json::{Sets, rule_items};
+use super::doc::{Doc, Obj, RuleBody, RuleObj};
 use super::lexer::{T, Tok};
 
 /// Tokens with `$name` variables replaced by their (already expanded) definitions; an unknown
@@ -115,11 +116,32 @@ fn service_port(s: &str) -> Option<u16> {
     })
 }
 
-pub(super) fn make_rule(doc: &Doc, fam: &str, table: &str, chain: &str, toks: &[T]) -> Value {
+/// A rule of chain `chain`, lowered to the rule model at once unless it names a set.
+pub(super) fn make_rule(doc: &Doc, fam: &str, table: &str, chain: &str, toks: &[T]) -> Obj {
     let toks = expand(doc, toks);
     let text = render(&toks);
     let exprs = rule_exprs(doc, &toks);
-    json!({"rule": {"family": fam, "table": table, "chain": chain, "expr": exprs, "_text": text}})
+    let body = if exprs.iter().any(names_a_set) {
+        RuleBody::Exprs(exprs)
+    } else {
+        RuleBody::Items(rule_items(&exprs, &format!("{fam} {table}"), &Sets::new()))
+    };
+    Obj::Rule(RuleObj {
+        key: (fam.to_string(), table.to_string(), chain.to_string()),
+        text,
+        body,
+    })
+}
+
+/// Whether a statement refers to a named set or map (`@name`), anywhere inside it: only such
+/// references read the document's sets.
+fn names_a_set(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.starts_with('@'),
+        Value::Array(a) => a.iter().any(names_a_set),
+        Value::Object(o) => o.values().any(names_a_set),
+        _ => false,
+    }
 }
 
 fn render(toks: &[T]) -> String {

@@ -1,8 +1,8 @@
 //! Commands and blocks: `table`, `chain`, `set`, `add`/`insert`, `flush`, `define`, `include`.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::doc::{Doc, add_elements, belongs, upsert_chain};
+use super::doc::{ChainObj, Doc, Obj, add_elements, belongs, upsert_chain};
 use super::includes::{MAX_INCLUDE_DEPTH, include_files};
 use super::lexer::{T, Tok, tokenize};
 use super::lower::{elements, expand, make_rule};
@@ -58,9 +58,8 @@ pub(super) fn parse_file(
                     "chain" => {
                         let (fam, table) = p.family_and_name()?;
                         let chain = p.word().unwrap_or_default();
-                        doc.objects.retain(|o| {
-                            !(o.get("rule").is_some() && belongs(o, &fam, &table, Some(&chain)))
-                        });
+                        doc.objects
+                            .retain(|o| !belongs(o, &fam, &table, Some(&chain)));
                         doc.index.invalidate();
                     }
                     _ => p.skip_statement(),
@@ -101,7 +100,7 @@ pub(super) fn parse_file(
                     "chain" => {
                         let (fam, table) = p.family_and_name()?;
                         let chain = p.word().unwrap_or_default();
-                        let mut obj = json!({"family": fam, "table": table, "name": chain});
+                        let mut obj = ChainObj::new(&fam, &table, &chain);
                         if p.peek_tok() == Some(&Tok::Open) {
                             p.pos += 1;
                             p.chain_body(doc, &fam, &table, &chain, &mut obj)?;
@@ -118,10 +117,7 @@ pub(super) fn parse_file(
                             let at = doc
                                 .objects
                                 .iter()
-                                .position(|o| {
-                                    o.get("rule").is_some()
-                                        && belongs(o, &fam, &table, Some(&chain))
-                                })
+                                .position(|o| belongs(o, &fam, &table, Some(&chain)))
                                 .unwrap_or(doc.objects.len());
                             doc.objects.insert(at, rule);
                             doc.index.invalidate();
@@ -134,7 +130,7 @@ pub(super) fn parse_file(
                         let set = p.word().unwrap_or_default();
                         if p.peek_tok() == Some(&Tok::Open) {
                             p.pos += 1;
-                            p.set_body(doc, &what, &fam, &table, &set)?;
+                            p.set_body(doc, &fam, &table, &set)?;
                         }
                     }
                     "element" => {
@@ -149,8 +145,9 @@ pub(super) fn parse_file(
             }
             "delete" | "destroy" | "reset" | "list" | "rename" | "replace" => {
                 let shown = format!("{w} ...");
-                doc.objects
-                    .push(json!({"_note": format!("{name}: line {line}: `{shown}` not followed")}));
+                doc.objects.push(Obj::Note(format!(
+                    "{name}: line {line}: `{shown}` not followed"
+                )));
                 p.skip_statement();
             }
             other => return Err(err(line, format!("unknown command {other}"))),
@@ -301,7 +298,7 @@ impl Parser {
                     match w.as_str() {
                         "chain" => {
                             let chain = self.word().unwrap_or_default();
-                            let mut obj = json!({"family": fam, "table": table, "name": chain});
+                            let mut obj = ChainObj::new(fam, table, &chain);
                             if self.peek_tok() == Some(&Tok::Open) {
                                 self.pos += 1;
                                 self.chain_body(doc, fam, table, &chain, &mut obj)?;
@@ -312,7 +309,7 @@ impl Parser {
                             let set = self.word().unwrap_or_default();
                             if self.peek_tok() == Some(&Tok::Open) {
                                 self.pos += 1;
-                                self.set_body(doc, &w, fam, table, &set)?;
+                                self.set_body(doc, fam, table, &set)?;
                             }
                         }
                         _ => self.skip_statement(),
@@ -328,7 +325,7 @@ impl Parser {
         fam: &str,
         table: &str,
         chain: &str,
-        obj: &mut Value,
+        obj: &mut ChainObj,
     ) -> Result<(), ParseError> {
         loop {
             self.skip_separators();
@@ -348,15 +345,14 @@ impl Parser {
                             _ => None,
                         })
                         .collect();
-                    let m = obj.as_object_mut().expect("chain object");
                     if let Some(t) = words.get(1) {
-                        m.insert("type".into(), json!(t));
+                        obj.set("type", json!(t));
                     }
                     let mut i = 2;
                     while i < words.len() {
                         match words[i].as_str() {
                             "hook" => {
-                                m.insert("hook".into(), json!(words.get(i + 1)));
+                                obj.set("hook", json!(words.get(i + 1)));
                                 i += 2;
                             }
                             "device" | "devices" => {
@@ -364,7 +360,7 @@ impl Parser {
                                     .iter()
                                     .find(|w| *w != "=" && *w != "{")
                                     .cloned();
-                                m.insert("dev".into(), json!(dev));
+                                obj.set("dev", json!(dev));
                                 i += 2;
                             }
                             "priority" => {
@@ -377,7 +373,7 @@ impl Parser {
                                     .collect();
                                 let n = super::super::nft_json::named_priority(&rest.join(" "))
                                     .unwrap_or(0);
-                                m.insert("prio".into(), json!(n));
+                                obj.set("prio", json!(n));
                                 i += 1 + rest.len();
                             }
                             _ => i += 1,
@@ -387,9 +383,7 @@ impl Parser {
                 Some(Tok::Word(w)) if w == "policy" => {
                     self.pos += 1;
                     let p = self.word().unwrap_or_default();
-                    if let Some(m) = obj.as_object_mut() {
-                        m.insert("policy".into(), json!(p));
-                    }
+                    obj.set("policy", json!(p));
                 }
                 Some(Tok::Word(w)) if w == "comment" => {
                     self.skip_statement();
@@ -407,7 +401,6 @@ impl Parser {
     fn set_body(
         &mut self,
         doc: &mut Doc,
-        kind: &str,
         fam: &str,
         table: &str,
         set: &str,
@@ -433,8 +426,10 @@ impl Parser {
                 Some(_) => self.skip_statement(),
             }
         }
-        doc.objects
-            .push(json!({ kind: {"family": fam, "table": table, "name": set, "elem": elems}}));
+        doc.objects.push(Obj::Set {
+            key: (fam.to_string(), table.to_string(), set.to_string()),
+            elems,
+        });
         Ok(())
     }
 }

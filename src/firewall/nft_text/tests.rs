@@ -174,3 +174,13 @@ fn errors_have_lines() {
     let e = parse("f.nft", "\n\nbogus thing\n", "nftables", &no_include).unwrap_err();
     assert_eq!(e.line, 3);
 }
+
+/// A rule that names a set is lowered only once the document is read: elements added after it
+/// still count, as they do for `nft -f`.
+#[test]
+fn set_elements_added_after_the_rule_count() {
+    let t = "table inet f {\n set s { type inet_service; }\n chain input {\n  type filter hook input priority 0; policy drop;\n  tcp dport @s accept\n  tcp dport 80 accept\n }\n}\nadd element inet f s { 2222 }\n";
+    assert_eq!(verdict(t, 2222), Verdict::Accepted);
+    assert_eq!(verdict(t, 80), Verdict::Accepted);
+    assert_eq!(verdict(t, 22), Verdict::Blocked);
+}
