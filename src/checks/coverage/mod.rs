@@ -29,6 +29,8 @@ pub(super) struct Case {
     live: Option<fn() -> FakeProbe>,
     /// Whole disks written under sys/block: how many, and the size of each in 512-byte sectors.
     disks: (u32, u64),
+    /// Run with `--multi-vm`.
+    multi_vm: bool,
 }
 
 pub(super) const fn case(check: &'static str) -> Case {
@@ -41,6 +43,7 @@ pub(super) const fn case(check: &'static str) -> Case {
         links: &[],
         live: None,
         disks: (0, 0),
+        multi_vm: false,
     }
 }
 
@@ -528,7 +531,6 @@ const NOT_YET_CODED: &[&str] = &[
     "ascii.mount-points",
     "ascii.device-names",
     "ascii.system-paths",
-    "mvc.port-20004",
     "net.egress-firewall",
     "net.proxy",
     "net.outbound",
@@ -596,7 +598,10 @@ fn produced(c: &Case) -> Vec<(Status, Option<&'static str>)> {
             .map(|p| Box::new(p()) as Box<dyn crate::probe::Probe>),
     });
     let matrix = crate::matrix::load(c.matrix).unwrap();
-    let options = CheckOptions::default();
+    let options = CheckOptions {
+        multi_vm: c.multi_vm,
+        ..CheckOptions::default()
+    };
     let ctx = Context {
         facts: &facts,
         scenario: c.scenario,
