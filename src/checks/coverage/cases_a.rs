@@ -77,6 +77,9 @@ const TCP_20004: (&str, &str) = (
     "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 00000000:4E24 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 12345 1 0000000000000000 100 0 0 10 0\n",
 );
 
+const C7_MODULES: (&str, &str) = ("/lib/modules/3.10.0-327.el7.x86_64/kernel/README", "");
+const C7_VMLINUZ: (&str, &str) = ("/boot/vmlinuz-3.10.0-327.el7.x86_64", "");
+
 pub(super) const CASES: &[Case] = &[
     // agent.filesystems
     Case {
@@ -252,4 +255,41 @@ pub(super) const CASES: &[Case] = &[
         live: Some(probe_live),
         ..case("mvc.port-20004")
     },
+    // kernel.installed-supported
+    Case {
+        base: Some("centos-7.2"),
+        files: &[C7_VMLINUZ, C7_MODULES],
+        ..case("kernel.installed-supported")
+    },
+    Case {
+        base: Some("ol-6.4-uek2"),
+        matrix: "asr-2026",
+        files: &[("/boot/vmlinuz-2.6.39-400.17.1.el6uek.x86_64", "")],
+        ..case("kernel.installed-supported")
+    },
+    Case {
+        base: Some("ol-9.4-uek7"),
+        matrix: "asr-2026",
+        files: &[("/boot/vmlinuz-5.15.0-206.153.7.1.el9uek.x86_64", "")],
+        ..case("kernel.installed-supported")
+    },
+    Case {
+        base: Some("centos-7.2"),
+        ..case("kernel.installed-supported")
+    },
+    // kernel.modules-dir
+    Case {
+        base: Some("centos-7.2"),
+        files: &[C7_MODULES],
+        ..case("kernel.modules-dir")
+    },
+    Case {
+        base: Some("centos-7.2"),
+        ..case("kernel.modules-dir")
+    },
+    Case {
+        live: Some(probe_live),
+        ..case("kernel.modules-dir")
+    },
+    case("kernel.modules-dir"),
 ];

@@ -534,8 +534,6 @@ const NOT_YET_CODED: &[&str] = &[
     "net.egress-firewall",
     "net.proxy",
     "net.outbound",
-    "kernel.installed-supported",
-    "kernel.modules-dir",
     "failover.hyperv-drivers",
     "failover.initramfs-drivers",
     "failover.dracut-hostonly",
