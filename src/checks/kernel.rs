@@ -2,7 +2,7 @@
 //! (a routine update plus a reboot makes any of them the running one), and the running or
 //! default-boot kernel's module directory, which the agent's installer looks for.
 
-use super::{Applies, CheckDef, Context, Doc, Finding};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding};
 use crate::facts::FactError;
 use crate::facts::kernel_inventory::InstalledKernel;
 use crate::facts::os::Family;
@@ -37,7 +37,20 @@ pub const CHECKS: &[CheckDef] = &[
                 "data tracking module not loaded",
             ],
         },
-        codes: &[],
+        codes: &[
+            Code::error(
+                "no-kernel",
+                "no installed kernel was found in /boot or /lib/modules",
+            ),
+            Code::warn(
+                "unsupported-installed",
+                "an installed kernel is not accepted by the matrix and could become the default",
+            ),
+            Code::warn(
+                "verify",
+                "an installed kernel's exact build must be checked against the kernel tables",
+            ),
+        ],
         run: check_installed_supported,
     },
     CheckDef {
@@ -56,7 +69,20 @@ pub const CHECKS: &[CheckDef] = &[
                 "installer refusal: /lib/modules/`uname -r` missing",
             ],
         },
-        codes: &[],
+        codes: &[
+            Code::error(
+                "kernel-unknown",
+                "the running or default kernel could not be determined",
+            ),
+            Code::fail(
+                "no-module-tree",
+                "the kernel's /lib/modules directory has no kernel/ directory",
+            ),
+            Code::fail(
+                "missing",
+                "the kernel's /lib/modules directory does not exist",
+            ),
+        ],
         run: check_modules_dir,
     },
 ];
@@ -120,6 +146,7 @@ fn check_installed_supported(ctx: &Context<'_>) -> Result<Finding, FactError> {
         return Ok(Finding::error(
             "no installed kernel found: /boot has no vmlinuz-* and /lib/modules no module tree",
         )
+        .code("no-kernel")
         .details(inv.errors.clone()));
     }
     let default = ctx.facts.kernel().release.as_deref();
@@ -182,6 +209,7 @@ fn check_installed_supported(ctx: &Context<'_>) -> Result<Finding, FactError> {
             kernels.len(),
             ctx.matrix.name()
         ))
+        .code("unsupported-installed")
         .details(details)
         .fix(fix));
     }
@@ -191,6 +219,7 @@ fn check_installed_supported(ctx: &Context<'_>) -> Result<Finding, FactError> {
             verify.len(),
             kernels.len()
         ))
+        .code("verify")
         .details(details)
         .fix("Compare these kernels with the Mobility service version's kernel table in the Site Recovery support matrix."));
     }
@@ -207,6 +236,7 @@ fn check_modules_dir(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let Some(release) = &k.release else {
         return Ok(
             Finding::error("could not determine the running or default kernel")
+                .code("kernel-unknown")
                 .detail(k.source.clone())
                 .details(k.errors.clone()),
         );
@@ -221,9 +251,11 @@ fn check_modules_dir(ctx: &Context<'_>) -> Result<Finding, FactError> {
         Some(ik) if ik.modules_dir => Ok(Finding::fail(format!(
             "{dir} exists but has no kernel/ directory: the kernel's own modules are gone"
         ))
+        .code("no-module-tree")
         .detail(source)
         .fix(reinstall_cmd(ctx, release))),
         _ => Ok(Finding::fail(format!("{dir} does not exist"))
+            .code("missing")
             .detail(source)
             .details(inv.errors.clone())
             .fix(reinstall_cmd(ctx, release))),

@@ -6,7 +6,7 @@ use super::firewall::{
     port_summary, remediation, side_details,
 };
 use super::severity::Advice;
-use super::{Applies, CheckDef, Context, Doc, Finding, Status};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding, ProblemLine, Status};
 use crate::facts::FactError;
 use crate::facts::listeners::Listener;
 use crate::firewall::Family;
@@ -35,7 +35,33 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
         reference: SEED_VMWARE_ROW,
         prevents: &["no multi-VM consistent recovery points"],
     },
-    codes: &[],
+    codes: &[
+        Code::fail_or_warn(
+            "inbound-blocked",
+            "the firewall blocks new connections to TCP 20004 (a warning without --multi-vm)",
+        ),
+        Code::warn(
+            "inbound-may-be-blocked",
+            "TCP 20004 is let in only from some addresses or interfaces, or the rules cannot be decided",
+        ),
+        Code::fail_or_warn(
+            "outbound-blocked",
+            "the firewall blocks new outbound connections to the other members' TCP 20004 (a warning without --multi-vm)",
+        ),
+        Code::warn(
+            "outbound-may-be-blocked",
+            "outbound TCP 20004 is let out only to some addresses or by some interfaces, or cannot be decided",
+        ),
+        Code::error("cannot-read-rules", "the firewall rules could not be read"),
+        Code::error(
+            "cannot-read-sockets",
+            "the running machine's listening sockets could not be read",
+        ),
+        Code::fail(
+            "port-in-use",
+            "another program already listens on TCP 20004",
+        ),
+    ],
     run: check_mvc,
 }];
 
@@ -58,6 +84,20 @@ fn known_listener(l: &Listener, install_dir: &std::path::Path) -> Option<&'stati
 }
 
 /// Without `--multi-vm` a blocked port is advice: the run picks one of the two findings.
+/// The code of a firewall verdict's problem: blocked, undecided, or unreadable rules.
+fn verdict_code(
+    fw_status: Status,
+    blocked: &'static str,
+    undecided: &'static str,
+) -> Option<&'static str> {
+    match fw_status {
+        Status::Fail => Some(blocked),
+        Status::Warn => Some(undecided),
+        Status::Error => Some("cannot-read-rules"),
+        Status::Pass | Status::Skip => None,
+    }
+}
+
 fn check_mvc(ctx: &Context<'_>) -> Result<Finding, FactError> {
     Ok(port_finding(ctx, true).if_advice(Advice::MultiVm, port_finding(ctx, false)))
 }
@@ -75,6 +115,20 @@ fn port_finding(ctx: &Context<'_>, required: bool) -> Finding {
     let mut summary = port_summary(&r);
     if fw_status == Status::Fail && !required {
         summary.push_str(" (a warning because multi-VM consistency was not asked for; --multi-vm makes it a failure)");
+    }
+    let mut problems = Vec::new();
+    let mut problem = |code: &'static str, status: Status, text: &str| {
+        // Inbound and outbound may both be unreadable: one line for the same problem.
+        if !problems.iter().any(|p: &ProblemLine| p.code == code) {
+            problems.push(ProblemLine {
+                code,
+                status,
+                text: text.to_string(),
+            });
+        }
+    };
+    if let Some(code) = verdict_code(fw_status, "inbound-blocked", "inbound-may-be-blocked") {
+        problem(code, status, &summary);
     }
     // Members of a replication group also connect out to each other on the port.
     let fw = ctx.facts.firewall();
@@ -101,10 +155,18 @@ fn port_finding(ctx: &Context<'_>, required: bool) -> Finding {
                 }
                 v => v.short(),
             };
-            out_lines.push(format!(
+            let line = format!(
                 "outbound TCP 20004 to the other members {verb} {label}{}",
                 decided(&o.verdict)
-            ));
+            );
+            let blocked = matches!(o.verdict, SideVerdict::Blocked(_));
+            let code = match st {
+                Status::Error => "cannot-read-rules",
+                _ if blocked => "outbound-blocked",
+                _ => "outbound-may-be-blocked",
+            };
+            problem(code, st, &line);
+            out_lines.push(line);
             side_details(
                 &format!("outbound TCP 20004 {label}"),
                 Family::V4,
@@ -132,6 +194,11 @@ fn port_finding(ctx: &Context<'_>, required: bool) -> Finding {
             if !l.errors.is_empty() && status != Status::Fail {
                 status = Status::Error;
                 summary = format!("{summary}; the listening sockets could not be read");
+                problem(
+                    "cannot-read-sockets",
+                    Status::Error,
+                    "the listening sockets could not be read",
+                );
             }
             for s in l.listeners.iter().filter(|s| s.port == MVC_PORT) {
                 let who = match &s.owner {
@@ -157,10 +224,12 @@ fn port_finding(ctx: &Context<'_>, required: bool) -> Finding {
     if !holders.is_empty() {
         status = Status::Fail;
         let list: Vec<String> = holders.iter().map(|(a, w)| format!("{a}: {w}")).collect();
-        summary = format!(
-            "TCP 20004 is already held by another program ({}); {summary}",
+        let line = format!(
+            "TCP 20004 is already held by another program ({})",
             list.join("; ")
         );
+        summary = format!("{line}; {summary}");
+        problem("port-in-use", Status::Fail, &line);
     }
     details.extend(all_details(ctx, std::slice::from_ref(&r)));
     let mut f = Finding {
@@ -169,8 +238,8 @@ fn port_finding(ctx: &Context<'_>, required: bool) -> Finding {
         details,
         remediation: None,
         if_advice: None,
-        code: None,
-        problems: Vec::new(),
+        code: problems.first().map(|p| p.code),
+        problems,
     };
     let mut fixes = Vec::new();
     if !holders.is_empty() {

@@ -58,6 +58,28 @@ const IPTABLES_FROM_NET: (&str, &str) = (
 );
 const SSHD_TWO_PORTS: (&str, &str) = ("/etc/ssh/sshd_config", "Port 22\nPort 2222\n");
 
+const IPTABLES_20004_FROM_NET: (&str, &str) = (
+    "/etc/sysconfig/iptables",
+    "*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -s 198.51.100.0/24 -p tcp --dport 20004 -j ACCEPT\nCOMMIT\n",
+);
+const IPTABLES_OUT_DROP: (&str, &str) = (
+    "/etc/sysconfig/iptables",
+    "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT DROP [0:0]\nCOMMIT\n",
+);
+const IPTABLES_OUT_TO_NET: (&str, &str) = (
+    "/etc/sysconfig/iptables",
+    "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT DROP [0:0]\n-A OUTPUT -m state --state ESTABLISHED,RELATED -j ACCEPT\n-A OUTPUT -d 198.51.100.0/24 -p tcp --dport 20004 -j ACCEPT\nCOMMIT\n",
+);
+const TCP_HEADER: &str = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+/// A socket listening on 0.0.0.0:20004 (0x4E24).
+const TCP_20004: (&str, &str) = (
+    "/proc/net/tcp",
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 00000000:4E24 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 12345 1 0000000000000000 100 0 0 10 0\n",
+);
+
+const C7_MODULES: (&str, &str) = ("/lib/modules/3.10.0-327.el7.x86_64/kernel/README", "");
+const C7_VMLINUZ: (&str, &str) = ("/boot/vmlinuz-3.10.0-327.el7.x86_64", "");
+
 pub(super) const CASES: &[Case] = &[
     // agent.filesystems
     Case {
@@ -176,4 +198,98 @@ pub(super) const CASES: &[Case] = &[
         ],
         ..case("ssh.firewall")
     },
+    // mvc.port-20004
+    case("mvc.port-20004"),
+    Case {
+        files: &[("/proc/net/tcp", TCP_HEADER)],
+        live: Some(probe_live),
+        ..case("mvc.port-20004")
+    },
+    Case {
+        files: &[IPTABLES_UNIT, IPTABLES_DROP_ALL],
+        links: IPTABLES_ENABLED,
+        ..case("mvc.port-20004")
+    },
+    Case {
+        files: &[IPTABLES_UNIT, IPTABLES_DROP_ALL],
+        links: IPTABLES_ENABLED,
+        multi_vm: true,
+        ..case("mvc.port-20004")
+    },
+    Case {
+        files: &[IPTABLES_UNIT, IPTABLES_20004_FROM_NET],
+        links: IPTABLES_ENABLED,
+        ..case("mvc.port-20004")
+    },
+    Case {
+        files: &[IPTABLES_UNIT, IPTABLES_OUT_DROP],
+        links: IPTABLES_ENABLED,
+        ..case("mvc.port-20004")
+    },
+    Case {
+        files: &[IPTABLES_UNIT, IPTABLES_OUT_DROP],
+        links: IPTABLES_ENABLED,
+        multi_vm: true,
+        ..case("mvc.port-20004")
+    },
+    Case {
+        files: &[IPTABLES_UNIT, IPTABLES_OUT_TO_NET],
+        links: IPTABLES_ENABLED,
+        ..case("mvc.port-20004")
+    },
+    Case {
+        files: &[IPTABLES_UNIT],
+        links: &[
+            IPTABLES_ENABLED[0],
+            IPTABLES_ENABLED[1],
+            ("/etc/sysconfig/iptables", "iptables"),
+        ],
+        ..case("mvc.port-20004")
+    },
+    Case {
+        live: Some(probe_live),
+        ..case("mvc.port-20004")
+    },
+    Case {
+        files: &[TCP_20004],
+        live: Some(probe_live),
+        ..case("mvc.port-20004")
+    },
+    // kernel.installed-supported
+    Case {
+        base: Some("centos-7.2"),
+        files: &[C7_VMLINUZ, C7_MODULES],
+        ..case("kernel.installed-supported")
+    },
+    Case {
+        base: Some("ol-6.4-uek2"),
+        matrix: "asr-2026",
+        files: &[("/boot/vmlinuz-2.6.39-400.17.1.el6uek.x86_64", "")],
+        ..case("kernel.installed-supported")
+    },
+    Case {
+        base: Some("ol-9.4-uek7"),
+        matrix: "asr-2026",
+        files: &[("/boot/vmlinuz-5.15.0-206.153.7.1.el9uek.x86_64", "")],
+        ..case("kernel.installed-supported")
+    },
+    Case {
+        base: Some("centos-7.2"),
+        ..case("kernel.installed-supported")
+    },
+    // kernel.modules-dir
+    Case {
+        base: Some("centos-7.2"),
+        files: &[C7_MODULES],
+        ..case("kernel.modules-dir")
+    },
+    Case {
+        base: Some("centos-7.2"),
+        ..case("kernel.modules-dir")
+    },
+    Case {
+        live: Some(probe_live),
+        ..case("kernel.modules-dir")
+    },
+    case("kernel.modules-dir"),
 ];

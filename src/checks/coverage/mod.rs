@@ -31,6 +31,8 @@ pub(super) struct Case {
     disks: (u32, u64),
     /// The run's options, when not the defaults (`--online`, `--endpoint`, ...).
     options: Option<fn() -> CheckOptions>,
+    /// Run with `--multi-vm` (on top of `options`).
+    multi_vm: bool,
 }
 
 pub(super) const fn case(check: &'static str) -> Case {
@@ -44,6 +46,7 @@ pub(super) const fn case(check: &'static str) -> Case {
         live: None,
         disks: (0, 0),
         options: None,
+        multi_vm: false,
     }
 }
 
@@ -535,10 +538,7 @@ const NOT_YET_CODED: &[&str] = &[
     "ascii.mount-points",
     "ascii.device-names",
     "ascii.system-paths",
-    "mvc.port-20004",
     "net.egress-firewall",
-    "kernel.installed-supported",
-    "kernel.modules-dir",
     "failover.hyperv-drivers",
     "failover.initramfs-drivers",
     "failover.dracut-hostonly",
@@ -601,7 +601,8 @@ fn produced(c: &Case) -> Vec<(Status, Option<&'static str>)> {
             .map(|p| Box::new(p()) as Box<dyn crate::probe::Probe>),
     });
     let matrix = crate::matrix::load(c.matrix).unwrap();
-    let options = c.options.map(|o| o()).unwrap_or_default();
+    let mut options = c.options.map(|o| o()).unwrap_or_default();
+    options.multi_vm |= c.multi_vm;
     let ctx = Context {
         facts: &facts,
         scenario: c.scenario,
