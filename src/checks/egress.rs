@@ -11,7 +11,7 @@
 use super::firewall::{
     SideResult, SideVerdict, describe_origins, evaluate_side_with, side_details,
 };
-use super::{Applies, CheckDef, Context, Doc, Finding, Status};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
 use crate::facts::FactError;
 use crate::facts::firewall::Side;
 use crate::firewall::Family;
@@ -45,7 +45,32 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
             "registration with the configuration server failing: (7) Couldn't connect",
         ],
     },
-    codes: &[],
+    codes: &[
+        Code::fail(
+            "blocked",
+            "the firewall blocks new TCP connections to an endpoint the agent needs",
+        ),
+        Code::warn(
+            "optional-blocked",
+            "the firewall blocks an endpoint needed only when a feature is used",
+        ),
+        Code::warn(
+            "address-limited",
+            "rules limited to addresses or interfaces decide, and the endpoint's addresses are not known",
+        ),
+        Code::warn(
+            "undetermined",
+            "the rules cannot be evaluated for an endpoint (a jump or target not followed)",
+        ),
+        Code::error(
+            "cannot-read",
+            "firewall rules that decide could not be read",
+        ),
+        Code::warn(
+            "forced-tunnel",
+            "the default route leaves through a tunnel or VPN interface (Azure-to-Azure)",
+        ),
+    ],
     run: check_egress,
 }];
 
@@ -234,6 +259,8 @@ fn check_egress(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let eps = endpoints(ctx);
     let mut status = Status::Pass;
     let mut bad: Vec<String> = Vec::new();
+    // The coded problem lines, one per line of `bad`.
+    let mut problems: Vec<(Status, &'static str, String)> = Vec::new();
     let mut details = Vec::new();
     let mut blockers = Vec::new();
     let mut asked = 0usize;
@@ -270,6 +297,11 @@ fn check_egress(ctx: &Context<'_>) -> Result<Finding, FactError> {
                         if let Some(w) = ep.only_when {
                             line.push_str(&format!(" (needed only when {w})"));
                         }
+                        problems.push((
+                            s,
+                            problem_code(&r.verdict, ep.only_when.is_some()),
+                            line.clone(),
+                        ));
                         bad.push(line);
                     }
                     if let SideVerdict::Blocked(o) = &r.verdict {
@@ -287,10 +319,12 @@ fn check_egress(ctx: &Context<'_>) -> Result<Finding, FactError> {
     };
     if !tunnels.is_empty() {
         status = status.min(Status::Warn);
-        bad.push(format!(
+        let line = format!(
             "the default route leaves through a tunnel or VPN interface ({}): {FORCED_TUNNEL}",
             tunnels.join("; ")
-        ));
+        );
+        problems.push((Status::Warn, "forced-tunnel", line.clone()));
+        bad.push(line);
     }
     for (label, side) in [("now", &fw.now), ("after reboot", &fw.boot)] {
         match side {
@@ -322,15 +356,19 @@ fn check_egress(ctx: &Context<'_>) -> Result<Finding, FactError> {
     } else {
         bad.join("; ")
     };
+    let first = problems.iter().find(|p| p.0 == status).map(|p| p.1);
     let mut f = Finding {
         status,
         summary,
         details,
         remediation: None,
         if_advice: None,
-        code: None,
+        code: first,
         problems: Vec::new(),
     };
+    f = problems
+        .into_iter()
+        .fold(f, |f, (s, code, text)| f.problem(s, code, text));
     if status < Status::Pass {
         let mut fix = Vec::new();
         if !blockers.is_empty() {
@@ -395,6 +433,17 @@ fn forced_tunnel(ctx: &Context<'_>, details: &mut Vec<String>) -> Vec<String> {
     }
     details.extend(r.errors.iter().map(|e| format!("routes: {e}")));
     out
+}
+
+/// The finding code of an answer that is a problem (see [`status_of`]).
+fn problem_code(v: &SideVerdict, only_when: bool) -> &'static str {
+    match v {
+        SideVerdict::Blocked(_) if only_when => "optional-blocked",
+        SideVerdict::Blocked(_) => "blocked",
+        SideVerdict::Unreadable(_) => "cannot-read",
+        SideVerdict::Conditional(_) => "address-limited",
+        _ => "undetermined",
+    }
 }
 
 /// The verdict for a connection this machine makes.

@@ -241,3 +241,71 @@ pub(super) const OUTBOUND_CASES: &[Case] = &[
         ..case("net.outbound")
     },
 ];
+
+// net.egress-firewall: a RHEL 7 style image whose iptables service loads /etc/sysconfig/iptables.
+const IPTABLES_UNIT: (&str, &str) = ("/usr/lib/systemd/system/iptables.service", "[Service]\n");
+const IPTABLES_ENABLED: &[(&str, &str)] = &[(
+    "/etc/systemd/system/basic.target.wants/iptables.service",
+    "/usr/lib/systemd/system/iptables.service",
+)];
+const SYSTEMD_BIN: (&str, &str) = ("/usr/lib/systemd/systemd", "");
+const IPTABLES: &str = "/etc/sysconfig/iptables";
+
+const fn egress(rules: &'static [(&'static str, &'static str)]) -> Case {
+    Case {
+        scenario: Scenario::AzureToAzure,
+        files: rules,
+        links: IPTABLES_ENABLED,
+        ..case("net.egress-firewall")
+    }
+}
+
+pub(super) const EGRESS_CASES: &[Case] = &[
+    egress(&[
+        SYSTEMD_BIN,
+        IPTABLES_UNIT,
+        (
+            IPTABLES,
+            "*filter\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -p tcp --dport 2222 -j DROP\nCOMMIT\n",
+        ),
+    ]),
+    // Blocks the required endpoints (fail) and Key Vault, needed only with disk encryption (warn).
+    egress(&[
+        SYSTEMD_BIN,
+        IPTABLES_UNIT,
+        (
+            IPTABLES,
+            "*filter\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -p tcp --dport 443 -j REJECT\nCOMMIT\n",
+        ),
+    ]),
+    egress(&[
+        SYSTEMD_BIN,
+        IPTABLES_UNIT,
+        (
+            IPTABLES,
+            "*filter\n:OUTPUT DROP [0:0]\n-A OUTPUT -d 198.51.100.0/24 -p tcp --dport 443 -j ACCEPT\nCOMMIT\n",
+        ),
+    ]),
+    egress(&[
+        SYSTEMD_BIN,
+        IPTABLES_UNIT,
+        (
+            IPTABLES,
+            "*filter\n:OUTPUT DROP [0:0]\n-A OUTPUT -j nowhere\nCOMMIT\n",
+        ),
+    ]),
+    // The rules file is a directory: it cannot be read.
+    egress(&[
+        SYSTEMD_BIN,
+        IPTABLES_UNIT,
+        ("/etc/sysconfig/iptables/x", ""),
+    ]),
+    // No rules, but the default route goes through a tunnel.
+    egress(&[
+        SYSTEMD_BIN,
+        (
+            "/etc/sysconfig/network-scripts/route-tun0",
+            "default via 198.51.100.1 dev tun0\n",
+        ),
+    ]),
+];
