@@ -310,6 +310,26 @@ fn check_supported(ctx: &Context<'_>) -> Result<Finding, FactError> {
     }
 }
 
+/// Where the matrix lists a kernel it does not accept for this release: a build of an older
+/// minor release on a newer one (the documents list each build for the releases it ships in).
+fn listed_elsewhere(
+    ctx: &Context<'_>,
+    row: usize,
+    release: &str,
+    flavor: Option<&str>,
+    ver: &str,
+) -> Option<String> {
+    let others = ctx
+        .matrix
+        .releases_accepting(ctx.scenario, row, release, flavor);
+    (!others.is_empty()).then(|| {
+        format!(
+            "the matrix lists this kernel only for release {} of this distribution, not for {ver}: only the stock kernels of the installed minor release are supported",
+            others.join(", ")
+        )
+    })
+}
+
 fn check_kernel(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let os = ctx.facts.os();
     let k = ctx.facts.kernel();
@@ -378,7 +398,8 @@ fn check_kernel(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 ctx.matrix.name()
             )).code("unsupported-kernel")
             .detail(source)
-            .details(rules.iter().map(|r| format!("accepted: {}", r.description)));
+            .details(rules.iter().map(|r| format!("accepted: {}", r.description)))
+            .details(listed_elsewhere(ctx, row, release, flavor, ver));
             Ok(with_elsewhere(f, ctx).fix(
                 "Install a kernel the matrix accepts and make it the default boot entry (for example `grubby --set-default /boot/vmlinuz-VERSION` on RHEL and Oracle Linux), then reboot.",
             ))

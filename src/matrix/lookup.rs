@@ -185,6 +185,33 @@ impl LoadedMatrix {
             (None, None) => KernelVerdict::Unsupported(&entry.kernels),
         }
     }
+
+    /// The version entries of the other rows of the same distribution and scenario that accept
+    /// this kernel: a build the documents list only for other minor releases (5.14.0-362.* is
+    /// listed for RHEL 9.0-9.3, not for a 9.7 image).
+    pub fn releases_accepting(
+        &self,
+        scenario: Scenario,
+        row: usize,
+        release: &str,
+        flavor: Option<&str>,
+    ) -> Vec<&str> {
+        let id = &self.data.os[row].id;
+        self.data
+            .os
+            .iter()
+            .enumerate()
+            .filter(|(i, e)| *i != row && &e.id == id && e.dropped.is_none())
+            .filter(|(_, e)| e.scenarios.iter().any(|s| s == scenario.as_str()))
+            .filter(|(i, _)| {
+                matches!(
+                    self.kernel_verdict(*i, release, flavor),
+                    KernelVerdict::Supported(_)
+                )
+            })
+            .flat_map(|(_, e)| e.versions.iter().map(String::as_str))
+            .collect()
+    }
 }
 
 /// Oracle's rebuild of a Red Hat kernel carries an extra `.0.N` before the `.el` tag

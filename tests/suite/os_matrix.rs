@@ -521,6 +521,112 @@ fn a2a_2026_kernel_tables_are_encoded() {
     );
 }
 
+/// Every build and "and later" minimum the saved tables of one scenario list, per (id, release):
+/// (exact builds, minima).
+type PerRelease = std::collections::BTreeMap<(String, String), (Vec<String>, Vec<String>)>;
+
+fn per_release(files: &[&str]) -> PerRelease {
+    let mut per = PerRelease::new();
+    for file in files {
+        let text =
+            std::fs::read_to_string(repo().join("tests/data/matrix-2026").join(file)).unwrap();
+        for line in text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
+            let cols: Vec<&str> = line.split('|').map(str::trim).collect();
+            for rel in cols[1].split_whitespace() {
+                let slot = per.entry((cols[0].into(), rel.into())).or_default();
+                for b in cols[3].split_whitespace() {
+                    match b.strip_suffix('+') {
+                        Some(min) => slot.1.push(min.to_string()),
+                        None => slot.0.push(b.to_string()),
+                    }
+                }
+            }
+        }
+    }
+    per
+}
+
+/// Each listed build is accepted only on the releases the tables list it for (or whose "and
+/// later" minimum covers it): on every other release of the same distribution it is refused.
+/// Returns how many (build, other release) pairs were refused.
+fn check_only_listed_releases(
+    files: &[&str],
+    scenarios: &[asr_preflight::scenario::Scenario],
+) -> usize {
+    use asr_preflight::matrix::lookup::{KernelVerdict, OsVerdict};
+    use asr_preflight::parse::kernel_release::flavor;
+    use asr_preflight::parse::version::compare;
+    let per = per_release(files);
+    let m = asr_preflight::matrix::load("asr-2026").unwrap();
+    let uname = |b: &str| {
+        if b.contains(".el") {
+            format!("{b}.x86_64")
+        } else {
+            b.to_string()
+        }
+    };
+    let mut refused = 0;
+    for ((id, rel), (builds, _)) in &per {
+        for ((other_id, other), (listed, mins)) in &per {
+            if other_id != id || other == rel {
+                continue;
+            }
+            for b in builds.iter().filter(|b| !listed.contains(b)) {
+                let base = b.split('-').next().unwrap();
+                let covered = mins
+                    .iter()
+                    .any(|min| min.starts_with(&format!("{base}-")) && compare(b, min).is_ge());
+                if covered {
+                    continue;
+                }
+                for &scenario in scenarios {
+                    let OsVerdict::Listed(row, _) = m.os_verdict(scenario, id, other) else {
+                        panic!("{id} {other} not listed for {scenario:?}")
+                    };
+                    let u = uname(b);
+                    let v = m.kernel_verdict(row, &u, flavor(&u).as_deref());
+                    assert!(
+                        !matches!(v, KernelVerdict::Supported(_)),
+                        "{id}: {b} is listed for {rel}, not {other}, but {other} accepts it: {v:?}"
+                    );
+                    refused += 1;
+                }
+            }
+        }
+    }
+    refused
+}
+
+/// VMware/physical: a build VMW-2026 or VMW-2025 lists for some minor releases only is refused on
+/// the others (a 9.0-9.3 build on a 9.7 image), in both scenarios.
+#[test]
+fn vmw_builds_only_on_their_releases() {
+    use asr_preflight::scenario::Scenario;
+    let refused = check_only_listed_releases(
+        &["VMW-2026-kernels.txt", "VMW-2025-kernels.txt"],
+        &[Scenario::VmwareToAzure, Scenario::PhysicalToAzure],
+    );
+    eprintln!(
+        "VMW-2026/VMW-2025: {refused} builds refused on releases the tables do not list them for"
+    );
+    assert!(refused > 1000, "refused {refused}");
+}
+
+/// Azure-to-Azure: the same for the A2A tables.
+#[test]
+fn a2a_builds_only_on_their_releases() {
+    use asr_preflight::scenario::Scenario;
+    let refused = check_only_listed_releases(&A2A_FILES, &[Scenario::AzureToAzure]);
+    eprintln!("A2A: {refused} builds refused on releases the tables do not list them for");
+    assert!(refused > 1000, "refused {refused}");
+}
+
+/// The saved Azure-to-Azure tables (A2A-2026b, agents 9.62-9.66).
+const A2A_FILES: [&str; 1] = ["A2A-2026b-kernels.txt"];
+
 /// (case, os.supported and os.kernel on VMware, the same on Azure-to-Azure) under asr-2026: a row
 /// of the 2026 documents or a near miss each (fixtures/os/generate.py CASES_2026).
 const EXPECTED_2026: &[(&str, [&str; 2], [&str; 2])] = &[
@@ -572,7 +678,36 @@ const EXPECTED_2026: &[(&str, [&str; 2], [&str; 2])] = &[
     ("ubuntu-24.04-a2a-newer", ["pass", "warn"], ["pass", "warn"]),
     ("debian-12-newer", ["pass", "warn"], ["pass", "warn"]),
     ("sles-15-sp4-azure", ["pass", "fail"], ["pass", "fail"]),
+    // Builds listed only for older minor releases (the rows are per release group).
+    ("rhel-9.7-old-9.3-build", ["pass", "fail"], ["pass", "fail"]),
+    // VMW-2026's 9.65 row gives RHEL 9.6 570.12.1 and later; A2A-2026b's gives 503.11.1 and later.
+    ("rhel-9.6-503", ["pass", "fail"], ["pass", "pass"]),
+    ("rocky-9.6-427", ["pass", "fail"], ["pass", "fail"]),
+    ("ol-9.5-427", ["pass", "fail"], ["pass", "fail"]),
 ];
+
+/// A build the documents list only for older minor releases fails on a newer minor's image and
+/// names the releases it is listed for (VMW-2025's 9.61 lists 362.24.1 for RHEL 9.0-9.3).
+#[test]
+fn builds_of_older_minors_name_their_releases() {
+    for (case, scenario, listed) in [
+        ("rhel-9.7-old-9.3-build", "vmware-to-azure", "9.0..9.3"),
+        ("rhel-9.7-old-9.3-build", "physical-to-azure", "9.0..9.3"),
+        ("rocky-9.6-427", "vmware-to-azure", "9.0..9.1, 9.2..9.5"),
+        ("ol-9.5-427", "vmware-to-azure", "9.0..9.3, 9.4"),
+        ("rhel-9.6-503", "vmware-to-azure", "9.0..9.3, 9.4, 9.5"),
+        ("rocky-9.6-427", "azure-to-azure", "9.0..9.5"),
+    ] {
+        let (_, v) = os_report(case, &["--matrix", "asr-2026", "--scenario", scenario]);
+        let k = check(&v, "os.kernel");
+        assert_eq!(k["status"], "fail", "{case} {scenario}: {k:#}");
+        let details = k["details"].to_string();
+        assert!(
+            details.contains(&format!("only for release {listed}")),
+            "{case} {scenario}: {details}"
+        );
+    }
+}
 
 /// The 2026 rows and near misses on images, in both listed scenarios; a pass names the document
 /// and its date, a newer kernel names the matrix date, a dropped release names the document.

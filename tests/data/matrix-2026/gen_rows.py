@@ -1,24 +1,40 @@
 #!/usr/bin/env python3
-"""Prints the Azure-to-Azure [[os]] rows of asr-2026 whose kernels A2A-2026b lists per agent
-version, from A2A-2026b-kernels.txt: per release the union of every agent's builds and "N and
-later" minima, releases with the same rules sharing one row. Usage: gen_a2a_rows.py FILE"""
+"""Prints the [[os]] rows of asr-2026 whose kernels a document lists per release and agent version,
+from the saved kernel tables: per release the union of every agent's builds and "N and later"
+minima, releases with the same rules sharing one row, so a build is accepted only on the releases
+the document lists it for.
+Usage: gen_rows.py a2a A2A-2026b-kernels.txt[,A2A-2025-kernels.txt]
+       gen_rows.py vmw VMW-2026-kernels.txt,VMW-2025-kernels.txt"""
 import re
 import sys
 
 from gen_rules import stream
 
-SOURCE, DATE = "A2A-2026b", "2026-02-27"
 NAMES = {"rhel": "Red Hat Enterprise Linux", "ol": "Oracle Linux", "rocky": "Rocky Linux",
          "almalinux": "AlmaLinux", "ubuntu": "Ubuntu", "debian": "Debian",
          "sles": "SUSE Linux Enterprise Server"}
-NOTE = "only the kernels A2A-2026b's tables list for the release (agents 9.62-9.66)"
-# Rules every row of a distribution carries besides the listed builds.
-BEFORE = {"sles": ["{ pattern = '^(3\\.12|4\\.4|4\\.12|5\\.3|5\\.14|6\\.4)\\.\\d+-[0-9.]+-default$', "
-                   "description = \"SLES 12/15 stock -default kernel: every stock kernel of a listed "
-                   "service pack (A2A-2026b)\" }"]}
-AFTER = {"ol": ["{ pattern = '\\.el9uek', confidence = \"verify\", description = \"OL 9 UEK (.el9uek): "
-                "accepted by the agent's prerequisite script (AGENT-2023, 2023-12-28) but A2A-2026b "
-                "lists only Red Hat compatible kernels for OL 9 (UEK7 only from 8.7)\" }"]}
+SLES_STOCK = ("{ pattern = '^(3\\.12|4\\.4|4\\.12|5\\.3|5\\.14|6\\.4)\\.\\d+-[0-9.]+-default$', "
+              "description = \"SLES 12/15 stock -default kernel: every stock kernel of a listed "
+              "service pack (SOURCE)\" }")
+OL_UEK = ("{ pattern = '\\.el9uek', confidence = \"verify\", description = \"OL 9 UEK (.el9uek): "
+          "accepted by the agent's prerequisite script (AGENT-2023, 2023-12-28) but SOURCE "
+          "lists only Red Hat compatible kernels for OL 9 (UEK7 only from 8.7)\" }")
+# Per document: its key and ms.date, the scenarios its rows serve, the distributions generated
+# (None: every one in the tables), the row note, and the rules every row of a distribution
+# carries before and after the listed builds.
+PROFILES = {
+    "a2a": {"source": "A2A-2026b", "date": "2026-02-27", "scenarios": ["azure-to-azure"], "ids": None,
+            "note": "only the kernels A2A-2026b's tables list for the release (agents 9.62-9.66)",
+            "before": {"sles": [SLES_STOCK]}, "after": {"ol": [OL_UEK]}},
+    "vmw": {"source": "VMW-2026", "date": "2026-04-06",
+            "scenarios": ["vmware-to-azure", "physical-to-azure"], "ids": ["rhel", "ol", "rocky", "sles"],
+            "note": "modernized appliance only; only the kernels VMW-2026's tables list for the "
+                    "release (agents 9.62-9.66; 9.60/9.61 from VMW-2025)",
+            "notes": {"sles": "every stock -default kernel of a listed service pack, -azure kernels only as "
+                              "VMW-2026's tables list (agents 9.62-9.66; 9.60/9.61 from VMW-2025); 15 SP5 "
+                              "to SP7 with the modernized appliance only"},
+            "before": {"sles": [SLES_STOCK]}, "after": {"ol": [OL_UEK]}},
+}
 EL = {"5.14.0": "el9", "6.12.0": "el10"}
 
 
@@ -28,13 +44,14 @@ def nums(build):
     return tuple(int(x) for x in rel.split(".") if x.isdigit())
 
 
-def read(path):
+def read(paths):
     per = {}  # (id, release) -> {"builds": {b: agents}, "mins": {base: (min, agents)}}
-    for line in open(path):
+    lines = [line for p in paths for line in open(p)]
+    for line in lines:
         if line.startswith("#") or not line.strip():
             continue
-        osid, releases, agent, builds = [p.strip() for p in line.split("|")]
-        for rel in releases.split():
+        osid, releases, agents, builds = [p.strip() for p in line.split("|")]
+        for agent, rel in ((a, r) for a in agents.split() for r in releases.split()):
             r = per.setdefault((osid, rel), {"builds": {}, "mins": {}})
             for b in builds.split():
                 if b.endswith("+"):
@@ -95,11 +112,14 @@ def versions(rels):
 
 
 def main():
-    per = read(sys.argv[1])
+    prof = PROFILES[sys.argv[1]]
+    per = read(sys.argv[2].split(","))
     ids = []
     for osid, _ in per:
-        if osid not in ids:
+        if osid not in ids and (prof["ids"] is None or osid in prof["ids"]):
             ids.append(osid)
+    scen = ", ".join(f'"{s}"' for s in prof["scenarios"])
+    fill = lambda rules: [r.replace("SOURCE", prof["source"]) for r in rules]
     for osid in ids:
         rels = sorted((rel for i, rel in per if i == osid),
                       key=lambda v: tuple(int(x) for x in v.split(".")))
@@ -115,9 +135,10 @@ def main():
                 groups.append((keys, [t for _, t in rl], [rel]))
         for _, lines, rs in groups:
             vs = ", ".join(f'"{v}"' for v in versions(rs))
-            kernels = BEFORE.get(osid, []) + lines + AFTER.get(osid, [])
-            print(f'[[os]]\nid = "{osid}"\nname = "{NAMES[osid]}"\nscenarios = ["azure-to-azure"]\n'
-                  f'source = "{SOURCE}"\nms_date = "{DATE}"\nversions = [{vs}]\nnote = "{NOTE}"\nkernels = [')
+            kernels = fill(prof["before"].get(osid, [])) + lines + fill(prof["after"].get(osid, []))
+            print(f'[[os]]\nid = "{osid}"\nname = "{NAMES[osid]}"\nscenarios = [{scen}]\n'
+                  f'source = "{prof["source"]}"\nms_date = "{prof["date"]}"\nversions = [{vs}]\n'
+                  f'note = "{prof.get("notes", {}).get(osid, prof["note"])}"\nkernels = [')
             for k in kernels:
                 print(f"  {k},")
             print("]\n")
