@@ -30,6 +30,15 @@ pub fn xml_escape(s: &str) -> String {
 
 fn body(c: &super::CheckResult) -> String {
     let mut b = String::new();
+    // The named problems first, one line each with its finding code, so a CI page shows which
+    // problem failed the testcase and a waiver can be written for exactly that code.
+    for f in c.findings.iter().filter(|f| f.code.contains('/')) {
+        let _ = write!(b, "[{}] {}: {}", f.code, f.status.as_str(), f.text);
+        if let Some(w) = &f.waived {
+            let _ = write!(b, " (waived until {}: {})", w.expires, w.reason);
+        }
+        b.push('\n');
+    }
     for d in &c.details {
         b.push_str(d);
         b.push('\n');
@@ -162,7 +171,16 @@ pub fn render(r: &Report) -> String {
                 );
             }
             Status::Pass => {
-                let _ = write!(out, "\n      <system-out>PASS: {msg}</system-out>\n    ");
+                // A waived problem shown as passing keeps its coded lines.
+                let more = if c.findings.is_empty() {
+                    String::new()
+                } else {
+                    format!("\n{text}")
+                };
+                let _ = write!(
+                    out,
+                    "\n      <system-out>PASS: {msg}{more}</system-out>\n    "
+                );
             }
         }
         let _ = writeln!(out, "</testcase>");

@@ -413,3 +413,41 @@ fn prometheus_metrics_pass_promtool() {
     }
     assert!(r.stdout.contains("asr_preflight_run_seconds "));
 }
+
+/// JUnit carries the finding codes: every coded problem line of the JSON report appears, with its
+/// code and status, in the body of its check's testcase (read back with an XML parser).
+#[test]
+fn junit_shows_finding_codes() {
+    let t = centos65();
+    t.file("/etc/redhat-release", "CentOS release 6.4 (Final)\n")
+        .file("/etc/centos-release", "CentOS release 6.4 (Final)\n");
+    let root = t.path().display().to_string();
+    let j = run(["--root", &root, "--format", "json"]).json();
+    let x = run(["--root", &root, "--format", "junit"]);
+    let doc = roxmltree::Document::parse(&x.stdout).expect("JUnit is XML");
+    let mut seen = 0;
+    for c in j["checks"].as_array().unwrap() {
+        let id = c["id"].as_str().unwrap();
+        let case = doc
+            .descendants()
+            .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some(id))
+            .unwrap_or_else(|| panic!("no testcase {id}"));
+        let body: String = case
+            .descendants()
+            .filter(|n| n.is_text())
+            .map(|n| n.text().unwrap_or(""))
+            .collect();
+        for f in c["findings"].as_array().into_iter().flatten() {
+            let line = format!(
+                "[{}] {}: {}",
+                f["code"].as_str().unwrap(),
+                f["status"].as_str().unwrap(),
+                f["text"].as_str().unwrap()
+            );
+            assert!(body.contains(&line), "{id}: {line:?} not in {body:?}");
+            seen += 1;
+        }
+    }
+    assert!(seen > 0, "the fixture gave no coded problem: {}", x.stdout);
+    assert!(x.stdout.contains("[os.supported/"), "{}", x.stdout);
+}

@@ -594,15 +594,25 @@ fn produced(c: &Case) -> Vec<(Status, Option<&'static str>)> {
             std::fs::write(dir.path().join(path.trim_start_matches('/')), text).unwrap();
         }
     }
-    let facts = Facts::new(Sources {
-        root: Root::image(dir.path()).unwrap(),
-        probe: c
-            .live
-            .map(|p| Box::new(p()) as Box<dyn crate::probe::Probe>),
-    });
     let matrix = crate::matrix::load(c.matrix).unwrap();
     let mut options = c.options.map(|o| o()).unwrap_or_default();
     options.multi_vm |= c.multi_vm;
+    // What the run looks at, given to the facts as `run` gives it.
+    let targets = crate::facts::Targets {
+        scan: options.scan.clone(),
+        install_dir: options.install_dir.clone(),
+        scenario: Some(c.scenario),
+        outbound: crate::outbound_plan::Request::new(&matrix, &options),
+    };
+    let facts = Facts::with_targets(
+        Sources {
+            root: Root::image(dir.path()).unwrap(),
+            probe: c
+                .live
+                .map(|p| Box::new(p()) as Box<dyn crate::probe::Probe>),
+        },
+        targets,
+    );
     let ctx = Context {
         facts: &facts,
         scenario: c.scenario,
