@@ -92,7 +92,29 @@ fn gather_now(root: &Root, probe: &dyn Probe, processes: &ProcessFacts) -> Side 
             "firewalld is running: its runtime configuration is the kernel rules read here".into(),
         );
     }
-    // Tables iptables-nft manages, seen through iptables-save; nft shows them again.
+    let dumps = iptables_dumps(probe, firewalld, &mut sources, &mut notes);
+    if !dumps.legacy_read && !dumps.nft_variant_read {
+        unreadable_legacy_tables(root, &mut sources);
+    }
+    nft_now(root, probe, firewalld, &dumps, &mut sources, &mut notes);
+    Side::Known { sources, notes }
+}
+
+/// What the iptables dumps showed that decides how nft's listing is read.
+struct Dumps {
+    /// Tables iptables-nft manages, seen through iptables-save; nft shows them again.
+    nft_backed: Vec<(String, String)>,
+    legacy_read: bool,
+    nft_variant_read: bool,
+}
+
+/// Runs iptables-save and ip6tables-save (legacy and nft variants) into sources.
+fn iptables_dumps(
+    probe: &dyn Probe,
+    firewalld: bool,
+    sources: &mut Vec<Source>,
+    notes: &mut Vec<String>,
+) -> Dumps {
     let mut nft_backed: Vec<(String, String)> = Vec::new();
     let mut legacy_read = false;
     let mut nft_variant_read = false;
@@ -171,38 +193,60 @@ fn gather_now(root: &Root, probe: &dyn Probe, processes: &ProcessFacts) -> Side 
             notes.push(format!("{plain} is not installed"));
         }
     }
-    // Legacy x_tables in use without a tool to read them.
-    if !legacy_read {
-        for (names, tool) in [
-            ("/proc/net/ip_tables_names", "iptables-save"),
-            ("/proc/net/ip6_tables_names", "ip6tables-save"),
-        ] {
-            if let Ok(Some(t)) = root.read_optional(Path::new(names)) {
-                if !t.trim().is_empty() && !nft_variant_read {
-                    sources.push(Source {
-                        name: names.to_string(),
-                        families: vec![if names.contains("ip6") { Family::V6 } else { Family::V4 }],
-                        ruleset: Err(format!(
-                            "{names} lists loaded tables ({}) but {tool} could not be run to read them",
-                            t.split_whitespace().collect::<Vec<_>>().join(", ")
-                        )),
-                    });
-                }
+    Dumps {
+        nft_backed,
+        legacy_read,
+        nft_variant_read,
+    }
+}
+
+/// Legacy x_tables in use without a tool to read them.
+fn unreadable_legacy_tables(root: &Root, sources: &mut Vec<Source>) {
+    for (names, tool) in [
+        ("/proc/net/ip_tables_names", "iptables-save"),
+        ("/proc/net/ip6_tables_names", "ip6tables-save"),
+    ] {
+        if let Ok(Some(t)) = root.read_optional(Path::new(names)) {
+            if !t.trim().is_empty() {
+                sources.push(Source {
+                    name: names.to_string(),
+                    families: vec![if names.contains("ip6") {
+                        Family::V6
+                    } else {
+                        Family::V4
+                    }],
+                    ruleset: Err(format!(
+                        "{names} lists loaded tables ({}) but {tool} could not be run to read them",
+                        t.split_whitespace().collect::<Vec<_>>().join(", ")
+                    )),
+                });
             }
         }
     }
+}
+
+/// The running nftables rule set (JSON, else the text listing), without the tables the
+/// iptables dumps already showed.
+fn nft_now(
+    root: &Root,
+    probe: &dyn Probe,
+    firewalld: bool,
+    dumps: &Dumps,
+    sources: &mut Vec<Source>,
+    notes: &mut Vec<String>,
+) {
     let is_firewalld_table = |_f: &str, t: &str| t == "firewalld";
-    let skip_backed = |f: &str, t: &str| nft_backed.iter().any(|(bf, bt)| bf == f && bt == t);
+    let skip_backed = |f: &str, t: &str| dumps.nft_backed.iter().any(|(bf, bt)| bf == f && bt == t);
     match probe.run_tool("nft", &["-j", "list", "ruleset"]) {
         Ok(Some(out)) => push_nft_json(
-            &mut sources,
+            sources,
             &out.stdout,
             firewalld,
             &skip_backed,
             &is_firewalld_table,
         ),
         Ok(None) => {
-            if root.exists(Path::new("/sys/module/nf_tables")) && !nft_variant_read {
+            if root.exists(Path::new("/sys/module/nf_tables")) && !dumps.nft_variant_read {
                 sources.push(Source {
                     name: "nftables".into(),
                     families: vec![Family::V4, Family::V6],
@@ -247,7 +291,6 @@ fn gather_now(root: &Root, probe: &dyn Probe, processes: &ProcessFacts) -> Side 
             }
         }
     }
-    Side::Known { sources, notes }
 }
 
 /// Removes the chains of tables iptables already showed (for the text listing path).

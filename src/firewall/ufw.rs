@@ -19,6 +19,40 @@ pub struct Files {
     pub user: String,
 }
 
+/// The chains ufw-init makes for one direction (`input`, `output`) and the jumps to them from
+/// the built-in chain; `policy` decides the reject and track rules, `skip` where
+/// skip-to-policy goes; `extra` chains are declared only.
+fn direction(s: &mut String, t: &str, dir: &str, policy: &str, skip: &str, extra: &[&str]) {
+    const HOOKED: [&str; 6] = [
+        "before-logging",
+        "before",
+        "after",
+        "after-logging",
+        "reject",
+        "track",
+    ];
+    for c in HOOKED {
+        s.push_str(&format!(":ufw{t}-{c}-{dir} - [0:0]\n"));
+    }
+    for c in extra {
+        s.push_str(&format!(":ufw{t}-{c} - [0:0]\n"));
+    }
+    s.push_str(&format!(":ufw{t}-skip-to-policy-{dir} - [0:0]\n"));
+    let builtin = dir.to_ascii_uppercase();
+    for c in HOOKED {
+        s.push_str(&format!("-A {builtin} -j ufw{t}-{c}-{dir}\n"));
+    }
+    if policy == "REJECT" {
+        s.push_str(&format!("-A ufw{t}-reject-{dir} -j REJECT\n"));
+    }
+    if policy == "ACCEPT" {
+        s.push_str(&format!(
+            "-A ufw{t}-track-{dir} -p tcp -m conntrack --ctstate NEW -j ACCEPT\n"
+        ));
+    }
+    s.push_str(&format!("-A ufw{t}-skip-to-policy-{dir} -j {skip}\n"));
+}
+
 /// The iptables-restore text ufw-init would load, as one dump.
 pub fn assemble(files: &Files, family: Family) -> String {
     let t = match family {
@@ -45,70 +79,15 @@ pub fn assemble(files: &Files, family: Family) -> String {
     s.push_str("*filter\n");
     s.push_str(&format!(":INPUT {builtin_policy} [0:0]\n"));
     s.push_str(&format!(":OUTPUT {out_builtin} [0:0]\n"));
-    for c in [
-        "before-logging-output",
-        "before-output",
-        "after-output",
-        "after-logging-output",
-        "reject-output",
-        "track-output",
-        "skip-to-policy-output",
-    ] {
-        s.push_str(&format!(":ufw{t}-{c} - [0:0]\n"));
-    }
-    for c in [
-        "before-logging-output",
-        "before-output",
-        "after-output",
-        "after-logging-output",
-        "reject-output",
-        "track-output",
-    ] {
-        s.push_str(&format!("-A OUTPUT -j ufw{t}-{c}\n"));
-    }
-    if out_policy == "REJECT" {
-        s.push_str(&format!("-A ufw{t}-reject-output -j REJECT\n"));
-    }
-    if out_policy == "ACCEPT" {
-        s.push_str(&format!(
-            "-A ufw{t}-track-output -p tcp -m conntrack --ctstate NEW -j ACCEPT\n"
-        ));
-    }
-    s.push_str(&format!("-A ufw{t}-skip-to-policy-output -j {out_skip}\n"));
-    for c in [
-        "before-logging-input",
-        "before-input",
-        "after-input",
-        "after-logging-input",
-        "reject-input",
-        "track-input",
-        "logging-deny",
-        "logging-allow",
-        "skip-to-policy-input",
-    ] {
-        s.push_str(&format!(":ufw{t}-{c} - [0:0]\n"));
-    }
-    for c in [
-        "before-logging-input",
-        "before-input",
-        "after-input",
-        "after-logging-input",
-        "reject-input",
-        "track-input",
-    ] {
-        s.push_str(&format!("-A INPUT -j ufw{t}-{c}\n"));
-    }
-    if policy == "REJECT" {
-        s.push_str(&format!("-A ufw{t}-reject-input -j REJECT\n"));
-    }
-    if policy == "ACCEPT" {
-        s.push_str(&format!(
-            "-A ufw{t}-track-input -p tcp -m conntrack --ctstate NEW -j ACCEPT\n"
-        ));
-    }
-    s.push_str(&format!(
-        "-A ufw{t}-skip-to-policy-input -j {skip_target}\n"
-    ));
+    direction(&mut s, t, "output", &out_policy, out_skip, &[]);
+    direction(
+        &mut s,
+        t,
+        "input",
+        &policy,
+        skip_target,
+        &["logging-deny", "logging-allow"],
+    );
     s.push_str("COMMIT\n");
     for part in [&files.before, &files.after] {
         s.push_str(part);
