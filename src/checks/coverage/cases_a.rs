@@ -1,8 +1,9 @@
 //! Coverage cases for the checks coded in batch a (kept apart from mod.rs's table so that
 //! work on different checks does not edit the same lines).
 
-use super::{Case, case, probe_live, probe_root_space, probe_root_space_ample};
+use super::{Case, GIB_SECTORS, case, probe_live, probe_root_space, probe_root_space_ample};
 use crate::probe::FakeProbe;
+use crate::scenario::Scenario;
 
 const ROOT_VFAT: (&str, &str) = ("/etc/fstab", "/dev/sda1 / vfat defaults 0 1\n");
 const ROOT_AND_BOOT_BAD: (&str, &str) = (
@@ -292,4 +293,34 @@ pub(super) const CASES: &[Case] = &[
         ..case("kernel.modules-dir")
     },
     case("kernel.modules-dir"),
+    // disk.a2a-types
+    Case {
+        scenario: Scenario::AzureToAzure,
+        disks: (1, GIB_SECTORS),
+        ..case("disk.a2a-types")
+    },
+    Case {
+        scenario: Scenario::AzureToAzure,
+        files: &[
+            ("/sys/block/nvme0n1/size", "100\n"),
+            ("/sys/block/drbd0/size", "100\n"),
+            ("/sys/block/dm-0/size", "100\n"),
+            ("/sys/block/dm-0/dm/uuid", "mpath-3600a098038303053\n"),
+            (
+                "/sys/devices/platform/host3/session1/target3:0:0/3:0:0:0/block/sdb/size",
+                "100\n",
+            ),
+        ],
+        links: &[(
+            "/sys/block/sdb",
+            "../devices/platform/host3/session1/target3:0:0/3:0:0:0/block/sdb",
+        )],
+        ..case("disk.a2a-types")
+    },
+    Case {
+        scenario: Scenario::AzureToAzure,
+        disks: (1, GIB_SECTORS),
+        links: &[("/sys/block/sdb", "sdb")],
+        ..case("disk.a2a-types")
+    },
 ];
