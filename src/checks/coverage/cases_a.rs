@@ -81,6 +81,28 @@ const TCP_20004: (&str, &str) = (
 const C7_MODULES: (&str, &str) = ("/lib/modules/3.10.0-327.el7.x86_64/kernel/README", "");
 const C7_VMLINUZ: (&str, &str) = ("/boot/vmlinuz-3.10.0-327.el7.x86_64", "");
 
+const VMTOOLSD: (&str, &str) = ("/usr/bin/vmtoolsd", "");
+const VMTOOLSD_UNIT: (&str, &str) = (
+    "/lib/systemd/system/vmtoolsd.service",
+    "[Install]\nWantedBy=multi-user.target\n",
+);
+const VMTOOLSD_ENABLED: &[(&str, &str)] = &[
+    ("/sbin/init", "/lib/systemd/systemd"),
+    (
+        "/etc/systemd/system/multi-user.target.wants/vmtoolsd.service",
+        "/lib/systemd/system/vmtoolsd.service",
+    ),
+];
+
+fn probe_without_processes() -> FakeProbe {
+    let mut p = probe_live();
+    p.processes = Err(crate::probe::ProbeError {
+        what: "processes",
+        cause: "test".into(),
+    });
+    p
+}
+
 pub(super) const CASES: &[Case] = &[
     // agent.filesystems
     Case {
@@ -322,5 +344,51 @@ pub(super) const CASES: &[Case] = &[
         disks: (1, GIB_SECTORS),
         links: &[("/sys/block/sdb", "sdb")],
         ..case("disk.a2a-types")
+    },
+    // vmware.tools
+    Case {
+        scenario: Scenario::VmwareToAzure,
+        files: &[VMTOOLSD, VMTOOLSD_UNIT],
+        links: VMTOOLSD_ENABLED,
+        ..case("vmware.tools")
+    },
+    Case {
+        scenario: Scenario::VmwareToAzure,
+        ..case("vmware.tools")
+    },
+    Case {
+        scenario: Scenario::VmwareToAzure,
+        files: &[VMTOOLSD],
+        links: &[VMTOOLSD_ENABLED[0]],
+        ..case("vmware.tools")
+    },
+    Case {
+        scenario: Scenario::VmwareToAzure,
+        files: &[VMTOOLSD, VMTOOLSD_UNIT],
+        links: &[VMTOOLSD_ENABLED[0]],
+        ..case("vmware.tools")
+    },
+    Case {
+        scenario: Scenario::VmwareToAzure,
+        files: &[VMTOOLSD, VMTOOLSD_UNIT],
+        links: &[
+            VMTOOLSD_ENABLED[0],
+            ("/etc/systemd/system/vmtoolsd.service", "/dev/null"),
+        ],
+        ..case("vmware.tools")
+    },
+    Case {
+        scenario: Scenario::VmwareToAzure,
+        files: &[VMTOOLSD, VMTOOLSD_UNIT],
+        links: VMTOOLSD_ENABLED,
+        live: Some(probe_live),
+        ..case("vmware.tools")
+    },
+    Case {
+        scenario: Scenario::VmwareToAzure,
+        files: &[VMTOOLSD, VMTOOLSD_UNIT],
+        links: VMTOOLSD_ENABLED,
+        live: Some(probe_without_processes),
+        ..case("vmware.tools")
     },
 ];
