@@ -1,7 +1,10 @@
 //! Coverage cases for the checks coded in batch a (kept apart from mod.rs's table so that
 //! work on different checks does not edit the same lines).
 
-use super::{Case, GIB_SECTORS, case, probe_live, probe_root_space, probe_root_space_ample};
+use super::{
+    Case, GIB_SECTORS, case, probe_live, probe_root_space, probe_root_space_ample,
+    probe_without_hostname,
+};
 use crate::probe::FakeProbe;
 use crate::scenario::Scenario;
 
@@ -390,5 +393,18 @@ pub(super) const CASES: &[Case] = &[
         links: VMTOOLSD_ENABLED,
         live: Some(probe_without_processes),
         ..case("vmware.tools")
+    },
+    // ascii.hostname
+    Case {
+        files: &[("/etc/hostname", "web01\n")],
+        ..case("ascii.hostname")
+    },
+    Case {
+        files: &[("/etc/hostname", "w\u{e9}b01\n")],
+        ..case("ascii.hostname")
+    },
+    Case {
+        live: Some(probe_without_hostname),
+        ..case("ascii.hostname")
     },
 ];

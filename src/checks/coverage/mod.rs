@@ -109,7 +109,7 @@ const SSHD_WANTED: (&str, &str) = (
 /// A 32-bit x86 ELF header.
 const I686_ELF: &str = "\x7fELF\x01\x01\0\0\0\0\0\0\0\0\0\0\0\0\x03\0";
 
-fn probe_without_hostname() -> FakeProbe {
+pub(super) fn probe_without_hostname() -> FakeProbe {
     let mut p = FakeProbe::new("3.10.0-327.el7.x86_64", "h");
     p.hostname = Err(ProbeError {
         what: "hostname",
@@ -526,7 +526,6 @@ fn all_cases() -> impl Iterator<Item = &'static Case> {
 }
 
 const NOT_YET_CODED: &[&str] = &[
-    "ascii.hostname",
     "ascii.mount-points",
     "ascii.device-names",
     "ascii.system-paths",
