@@ -7,7 +7,7 @@ use crate::facts::FactError;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::{Applies, CheckDef, Context, Doc, Finding};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding};
 use crate::facts::names::{self, DeviceName, MountPoints, Namespace};
 use crate::text::{escape_bytes, is_allowed_byte, is_ascii_name};
 
@@ -38,7 +38,13 @@ pub const CHECKS: &[CheckDef] = &[
                 "no published error code (the seed's requirement: registration and machine naming with a non-English host name)",
             ],
         },
-        codes: &[],
+        codes: &[
+            Code::error("cannot-read", "the host name could not be determined"),
+            Code::fail(
+                "non-ascii",
+                "the host name has characters outside printable ASCII",
+            ),
+        ],
         run: check_hostname,
     },
     CheckDef {
@@ -152,6 +158,7 @@ fn check_hostname(ctx: &Context<'_>) -> Result<Finding, FactError> {
             )));
         }
         return Ok(Finding::error("could not determine the host name")
+            .code("cannot-read")
             .detail(h.source.clone())
             .details(h.errors.clone()));
     };
@@ -173,6 +180,7 @@ fn check_hostname(ctx: &Context<'_>) -> Result<Finding, FactError> {
     Ok(Finding::fail(format!(
         "host name {shown} has characters outside printable ASCII"
     ))
+    .code("non-ascii")
     .detail(format!("read from {}", h.source))
     .detail(offending_chars(name))
     .fix(fix))

@@ -2,7 +2,7 @@
 //! start at boot (the services module's enablement answer, the same one sshd gets) and, on a
 //! running machine, run now.
 
-use super::{Applies, CheckDef, Context, Doc, Finding};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding};
 use crate::facts::FactError;
 use crate::facts::dmi::Platform;
 use crate::facts::os::Family;
@@ -26,7 +26,23 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
             "95117 (the process server cannot reach the machine: without the tools vCenter reports no address to push to; an inference from the push-installation causes)",
         ],
     },
-    codes: &[],
+    codes: &[
+        Code::fail(
+            "not-installed",
+            "VMware tools are not installed (no vmtoolsd)",
+        ),
+        Code::fail(
+            "no-service",
+            "the tools are installed but no service starts them at boot",
+        ),
+        Code::fail("disabled", "the tools' service is disabled at boot"),
+        Code::fail("masked", "the tools' service is masked: it never starts"),
+        Code::fail("not-running", "the tools start at boot but do not run now"),
+        Code::error(
+            "cannot-list-processes",
+            "the running processes could not be listed",
+        ),
+    ],
     run: check_tools,
 }];
 
@@ -97,6 +113,7 @@ fn check_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let Some(daemon) = &tools.daemon else {
         return Ok(
             Finding::fail("VMware tools are not installed (no vmtoolsd)")
+                .code("not-installed")
                 .details(details)
                 .fix(install_advice(ctx)),
         );
@@ -124,7 +141,9 @@ fn check_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 Some(false)
             }
             None => {
-                return Ok(Finding::error("could not list the running processes").details(details));
+                return Ok(Finding::error("could not list the running processes")
+                    .code("cannot-list-processes")
+                    .details(details));
             }
         }
     } else {
@@ -141,6 +160,7 @@ fn check_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
             return Ok(Finding::fail(format!(
                 "{flavor} is installed ({daemon}) but no service starts it at boot"
             ))
+            .code("no-service")
             .details(details)
             .fix(format!(
                 "Reinstall the tools so that their service is installed: {}",
@@ -161,6 +181,11 @@ fn check_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 "{flavor} is installed but {unit} is {} at boot",
                 svc.state.as_str()
             ))
+            .code(if svc.state == BootState::Masked {
+                "masked"
+            } else {
+                "disabled"
+            })
             .details(details)
             .fix(fix));
         }
@@ -169,6 +194,7 @@ fn check_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
         Some(false) => Ok(Finding::fail(format!(
             "{flavor} starts at boot ({unit}) but is not running now"
         ))
+        .code("not-running")
         .details(details)
         .fix(start_now)),
         Some(true) => Ok(Finding::pass(format!(

@@ -1,8 +1,12 @@
 //! Coverage cases for the checks coded in batch a (kept apart from mod.rs's table so that
 //! work on different checks does not edit the same lines).
 
-use super::{Case, case, probe_live, probe_root_space, probe_root_space_ample};
+use super::{
+    Case, GIB_SECTORS, case, probe_live, probe_root_space, probe_root_space_ample,
+    probe_without_hostname,
+};
 use crate::probe::FakeProbe;
+use crate::scenario::Scenario;
 
 const ROOT_VFAT: (&str, &str) = ("/etc/fstab", "/dev/sda1 / vfat defaults 0 1\n");
 const ROOT_AND_BOOT_BAD: (&str, &str) = (
@@ -79,6 +83,28 @@ const TCP_20004: (&str, &str) = (
 
 const C7_MODULES: (&str, &str) = ("/lib/modules/3.10.0-327.el7.x86_64/kernel/README", "");
 const C7_VMLINUZ: (&str, &str) = ("/boot/vmlinuz-3.10.0-327.el7.x86_64", "");
+
+const VMTOOLSD: (&str, &str) = ("/usr/bin/vmtoolsd", "");
+const VMTOOLSD_UNIT: (&str, &str) = (
+    "/lib/systemd/system/vmtoolsd.service",
+    "[Install]\nWantedBy=multi-user.target\n",
+);
+const VMTOOLSD_ENABLED: &[(&str, &str)] = &[
+    ("/sbin/init", "/lib/systemd/systemd"),
+    (
+        "/etc/systemd/system/multi-user.target.wants/vmtoolsd.service",
+        "/lib/systemd/system/vmtoolsd.service",
+    ),
+];
+
+fn probe_without_processes() -> FakeProbe {
+    let mut p = probe_live();
+    p.processes = Err(crate::probe::ProbeError {
+        what: "processes",
+        cause: "test".into(),
+    });
+    p
+}
 
 pub(super) const CASES: &[Case] = &[
     // agent.filesystems
@@ -292,4 +318,93 @@ pub(super) const CASES: &[Case] = &[
         ..case("kernel.modules-dir")
     },
     case("kernel.modules-dir"),
+    // disk.a2a-types
+    Case {
+        scenario: Scenario::AzureToAzure,
+        disks: (1, GIB_SECTORS),
+        ..case("disk.a2a-types")
+    },
+    Case {
+        scenario: Scenario::AzureToAzure,
+        files: &[
+            ("/sys/block/nvme0n1/size", "100\n"),
+            ("/sys/block/drbd0/size", "100\n"),
+            ("/sys/block/dm-0/size", "100\n"),
+            ("/sys/block/dm-0/dm/uuid", "mpath-3600a098038303053\n"),
+            (
+                "/sys/devices/platform/host3/session1/target3:0:0/3:0:0:0/block/sdb/size",
+                "100\n",
+            ),
+        ],
+        links: &[(
+            "/sys/block/sdb",
+            "../devices/platform/host3/session1/target3:0:0/3:0:0:0/block/sdb",
+        )],
+        ..case("disk.a2a-types")
+    },
+    Case {
+        scenario: Scenario::AzureToAzure,
+        disks: (1, GIB_SECTORS),
+        links: &[("/sys/block/sdb", "sdb")],
+        ..case("disk.a2a-types")
+    },
+    // vmware.tools
+    Case {
+        scenario: Scenario::VmwareToAzure,
+        files: &[VMTOOLSD, VMTOOLSD_UNIT],
+        links: VMTOOLSD_ENABLED,
+        ..case("vmware.tools")
+    },
+    Case {
+        scenario: Scenario::VmwareToAzure,
+        ..case("vmware.tools")
+    },
+    Case {
+        scenario: Scenario::VmwareToAzure,
+        files: &[VMTOOLSD],
+        links: &[VMTOOLSD_ENABLED[0]],
+        ..case("vmware.tools")
+    },
+    Case {
+        scenario: Scenario::VmwareToAzure,
+        files: &[VMTOOLSD, VMTOOLSD_UNIT],
+        links: &[VMTOOLSD_ENABLED[0]],
+        ..case("vmware.tools")
+    },
+    Case {
+        scenario: Scenario::VmwareToAzure,
+        files: &[VMTOOLSD, VMTOOLSD_UNIT],
+        links: &[
+            VMTOOLSD_ENABLED[0],
+            ("/etc/systemd/system/vmtoolsd.service", "/dev/null"),
+        ],
+        ..case("vmware.tools")
+    },
+    Case {
+        scenario: Scenario::VmwareToAzure,
+        files: &[VMTOOLSD, VMTOOLSD_UNIT],
+        links: VMTOOLSD_ENABLED,
+        live: Some(probe_live),
+        ..case("vmware.tools")
+    },
+    Case {
+        scenario: Scenario::VmwareToAzure,
+        files: &[VMTOOLSD, VMTOOLSD_UNIT],
+        links: VMTOOLSD_ENABLED,
+        live: Some(probe_without_processes),
+        ..case("vmware.tools")
+    },
+    // ascii.hostname
+    Case {
+        files: &[("/etc/hostname", "web01\n")],
+        ..case("ascii.hostname")
+    },
+    Case {
+        files: &[("/etc/hostname", "w\u{e9}b01\n")],
+        ..case("ascii.hostname")
+    },
+    Case {
+        live: Some(probe_without_hostname),
+        ..case("ascii.hostname")
+    },
 ];

@@ -1,7 +1,7 @@
 //! Disk rules of the newer support matrices that `disk.size` does not cover: no 4K-sector
 //! disks (VMware/physical), and for Azure-to-Azure no NVMe, iSCSI, multipath or DRBD disks.
 
-use crate::checks::{Applies, CheckDef, Code, Context, Doc, Finding};
+use crate::checks::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
 use crate::facts::FactError;
 use crate::facts::disk_hw::{Attachment, DiskHw};
 use crate::scenario::Scenario;
@@ -49,7 +49,13 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "reference/asr-matrix.md section 5 (A2A-2026: NVMe interface/disks, DRBD disks, iSCSI, multipath software not supported); reference/asr-errors.md section 3 (A2A-only: multipath, DRBD, NVMe, iSCSI unsupported)",
             prevents: &["enable replication failure: unsupported disk type (Azure-to-Azure)"],
         },
-        codes: &[],
+        codes: &[
+            Code::fail("nvme", "a disk is attached over NVMe"),
+            Code::fail("iscsi", "a disk is reached over iSCSI"),
+            Code::fail("multipath", "a disk is a device-mapper multipath map"),
+            Code::fail("drbd", "a disk is a DRBD replicated device"),
+            Code::error("cannot-read", "some block devices could not be read"),
+        ],
         run: check_a2a_types,
     },
 ];
@@ -143,6 +149,17 @@ fn check_sector_size(ctx: &Context<'_>) -> Result<Finding, FactError> {
     )))
 }
 
+/// The finding code of an unsupported attachment (`Other` disks are never reported: the caller
+/// keeps only the unsupported ones).
+fn attachment_code(a: Attachment) -> &'static str {
+    match a {
+        Attachment::Nvme => "nvme",
+        Attachment::Iscsi => "iscsi",
+        Attachment::Multipath => "multipath",
+        Attachment::Drbd | Attachment::Other => "drbd",
+    }
+}
+
 fn check_a2a_types(ctx: &Context<'_>) -> Result<Finding, FactError> {
     if let Some(f) = no_sys_block(ctx) {
         return Ok(f);
@@ -177,17 +194,29 @@ fn check_a2a_types(ctx: &Context<'_>) -> Result<Finding, FactError> {
     if !bad.is_empty() {
         let kinds: std::collections::BTreeSet<&str> =
             bad.iter().map(|d| d.attachment.describe()).collect();
-        return Ok(Finding::fail(format!(
+        let mut f = Finding::fail(format!(
             "disks Azure-to-Azure replication does not support: {} ({})",
-            bad.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", "),
+            bad.iter()
+                .map(|d| d.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             kinds.into_iter().collect::<Vec<_>>().join(", ")
-        ))
+        ));
+        // One coded line per disk, so each kind of unsupported disk has its own code.
+        for (d, line) in bad.iter().zip(&lines) {
+            let code = attachment_code(d.attachment);
+            f.code.get_or_insert(code);
+            f = f.problem(Status::Fail, code, line.clone());
+        }
+        return Ok(f
         .details(lines)
         .details(errors)
         .fix("Replicate VMs whose disks are SCSI-attached managed disks: choose a VM size with a SCSI controller instead of NVMe, move data off iSCSI targets, and remove multipath and DRBD layers."));
     }
     if !errors.is_empty() {
-        return Ok(Finding::error("could not read every block device").details(errors));
+        return Ok(Finding::error("could not read every block device")
+            .code("cannot-read")
+            .details(errors));
     }
     Ok(Finding::pass(format!(
         "no NVMe, iSCSI, multipath or DRBD disk among {} disk{}",
