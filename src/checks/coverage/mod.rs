@@ -528,6 +528,7 @@ fn all_cases() -> impl Iterator<Item = &'static Case> {
         .chain(cases_b::CASES)
         .chain(cases_b::OUTBOUND_CASES)
         .chain(cases_b::EGRESS_CASES)
+        .chain(cases_b::NIC_CASES)
 }
 
 const NOT_YET_CODED: &[&str] = &[
@@ -553,8 +554,6 @@ const NOT_YET_CODED: &[&str] = &[
     "failover.grub-sync",
     "failover.grub-location",
     "disk.a2a-types",
-    "nic.ipv4",
-    "nic.teaming",
     "time.sync-service",
     "time.synchronized",
     "trust.root-cas",
