@@ -366,3 +366,50 @@ pub(super) const NIC_CASES: &[Case] = &[
         ..case("nic.teaming")
     },
 ];
+
+// time.sync-service: a systemd image with or without chronyd.
+const CHRONYD_UNIT: (&str, &str) = (
+    "/lib/systemd/system/chronyd.service",
+    "[Install]\nWantedBy=multi-user.target\n",
+);
+const SYSTEMD_INIT: (&str, &str) = ("/sbin/init", "/lib/systemd/systemd");
+
+pub(super) const TIME_CASES: &[Case] = &[
+    Case {
+        files: &[CHRONYD_UNIT],
+        links: &[
+            SYSTEMD_INIT,
+            (
+                "/etc/systemd/system/multi-user.target.wants/chronyd.service",
+                "/lib/systemd/system/chronyd.service",
+            ),
+        ],
+        ..case("time.sync-service")
+    },
+    Case {
+        files: &[CHRONYD_UNIT],
+        links: &[SYSTEMD_INIT],
+        ..case("time.sync-service")
+    },
+    Case {
+        files: &[CHRONYD_UNIT],
+        links: &[
+            SYSTEMD_INIT,
+            ("/etc/systemd/system/chronyd.service", "/dev/null"),
+        ],
+        ..case("time.sync-service")
+    },
+    Case {
+        links: &[SYSTEMD_INIT],
+        ..case("time.sync-service")
+    },
+    case("time.sync-service"),
+    // The chronyd unit is a link to itself: enablement cannot be read.
+    Case {
+        links: &[
+            SYSTEMD_INIT,
+            ("/lib/systemd/system/chronyd.service", "chronyd.service"),
+        ],
+        ..case("time.sync-service")
+    },
+];

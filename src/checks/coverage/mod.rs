@@ -529,6 +529,7 @@ fn all_cases() -> impl Iterator<Item = &'static Case> {
         .chain(cases_b::OUTBOUND_CASES)
         .chain(cases_b::EGRESS_CASES)
         .chain(cases_b::NIC_CASES)
+        .chain(cases_b::TIME_CASES)
 }
 
 const NOT_YET_CODED: &[&str] = &[
@@ -554,7 +555,6 @@ const NOT_YET_CODED: &[&str] = &[
     "failover.grub-sync",
     "failover.grub-location",
     "disk.a2a-types",
-    "time.sync-service",
     "time.synchronized",
     "trust.root-cas",
     "image.agent-clone",
