@@ -6,7 +6,7 @@ use crate::facts::FactError;
 use std::collections::BTreeSet;
 
 use super::hosts::not_counted;
-use super::{Applies, CheckDef, Context, Doc, Finding};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding};
 use crate::facts::network::Origin;
 use crate::facts::teaming::teaming_name;
 use crate::scenario::Scenario;
@@ -30,7 +30,21 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "reference/asr-errors.md section 1c (registration strings: No Valid IP Address found) and section 3 (at least one IPv4 on every NIC; IPv6 unsupported); reference/asr-matrix.md section 5 (Network: guest IPv4 only)",
             prevents: &["registration: No Valid IP Address found"],
         },
-        codes: &[],
+        codes: &[
+            Code::error(
+                "cannot-list-adapters",
+                "the network adapters could not be listed",
+            ),
+            Code::fail(
+                "no-ipv4-address",
+                "an adapter that is up has no IPv4 address (static or DHCP)",
+            ),
+            Code::fail("no-adapter-up", "no network adapter besides loopback is up"),
+            Code::error(
+                "cannot-read-config",
+                "some of the network configuration could not be read",
+            ),
+        ],
         run: check_ipv4,
     },
     CheckDef {
@@ -46,7 +60,16 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "reference/asr-matrix.md section 5 (Network: guest NIC teaming no, VMW-2023); reference/asr-errors.md section 3 (in-guest NIC teaming unsupported)",
             prevents: &["no network after failover (unsupported in-guest NIC teaming)"],
         },
-        codes: &[],
+        codes: &[
+            Code::warn(
+                "teaming-configured",
+                "in-guest NIC teaming or bonding is configured",
+            ),
+            Code::error(
+                "cannot-read",
+                "some of the network configuration could not be read",
+            ),
+        ],
         run: check_teaming,
     },
 ];
@@ -54,9 +77,9 @@ pub const CHECKS: &[CheckDef] = &[
 fn check_ipv4(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let net = ctx.facts.network();
     if !net.errors.is_empty() && net.nics.is_empty() {
-        return Ok(
-            Finding::error("could not list the network adapters").details(net.errors.clone())
-        );
+        return Ok(Finding::error("could not list the network adapters")
+            .code("cannot-list-adapters")
+            .details(net.errors.clone()));
     }
     let mut ok = Vec::new();
     let mut missing = Vec::new();
@@ -108,6 +131,7 @@ fn check_ipv4(ctx: &Context<'_>) -> Result<Finding, FactError> {
             if names.len() == 1 { "" } else { "s" },
             names.join(", ")
         ))
+        .code("no-ipv4-address")
         .details(missing)
         .details(ok)
         .detail(sources)
@@ -118,6 +142,7 @@ fn check_ipv4(ctx: &Context<'_>) -> Result<Finding, FactError> {
     if ok.is_empty() {
         if net.live {
             return Ok(Finding::fail("no network adapter besides loopback is up")
+                .code("no-adapter-up")
                 .detail(sources)
                 .details(ignored)
                 .fix("Bring up the machine's network adapter with an IPv4 address."));
@@ -131,6 +156,7 @@ fn check_ipv4(ctx: &Context<'_>) -> Result<Finding, FactError> {
     if !net.errors.is_empty() {
         return Ok(
             Finding::error("could not read all of the network configuration")
+                .code("cannot-read-config")
                 .details(net.errors.clone())
                 .details(ok),
         );
@@ -173,13 +199,16 @@ fn check_teaming(ctx: &Context<'_>) -> Result<Finding, FactError> {
             lines.len(),
             if lines.len() == 1 { "" } else { "s" }
         ))
+        .code("teaming-configured")
         .details(lines)
         .details(errors)
         .fix("Move the addresses to a single adapter and remove the bond or team configuration, or plan to reconfigure the network after failover."));
     }
     if !errors.is_empty() {
         return Ok(
-            Finding::error("could not read all of the network configuration").details(errors),
+            Finding::error("could not read all of the network configuration")
+                .code("cannot-read")
+                .details(errors),
         );
     }
     Ok(Finding::pass(if ctx.facts.is_live() {

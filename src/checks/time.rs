@@ -2,7 +2,7 @@
 //! in an image alike) and, on the running system, the kernel says the clock is synchronised
 //! (with chrony's own offset where chrony can be asked).
 
-use super::{Applies, CheckDef, Context, Doc, Finding};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding};
 use crate::facts::FactError;
 use crate::facts::clock::ClockFacts;
 use crate::facts::os::Family;
@@ -48,7 +48,25 @@ pub const CHECKS: &[CheckDef] = &[
                 "ACS50008",
             ],
         },
-        codes: &[],
+        codes: &[
+            Code::error(
+                "init-unknown",
+                "the init system the machine boots with could not be told",
+            ),
+            Code::error(
+                "cannot-read",
+                "a unit, link or script that decides enablement could not be read",
+            ),
+            Code::fail("masked", "the installed time service is masked"),
+            Code::fail(
+                "not-enabled",
+                "a time service is installed but does not start at boot",
+            ),
+            Code::fail(
+                "not-installed",
+                "no time-synchronisation service is installed",
+            ),
+        ],
         run: check_service,
     },
     CheckDef {
@@ -136,6 +154,7 @@ fn check_service(ctx: &Context<'_>) -> Result<Finding, FactError> {
         return Ok(Finding::error(
             "could not tell which init system the machine boots with, so not whether a time service starts at boot",
         )
+        .code("init-unknown")
         .details(init_line)
         .details(states)
         .details(errors));
@@ -144,19 +163,21 @@ fn check_service(ctx: &Context<'_>) -> Result<Finding, FactError> {
         return Ok(Finding::error(
             "could not read everything that decides whether a time service starts at boot",
         )
+        .code("cannot-read")
         .details(states)
         .details(errors));
     }
     if let Some((label, e)) = all.iter().find(|(_, e)| e.is_installed()) {
-        let what = if e.state == BootState::Masked {
-            "is masked"
+        let (what, code) = if e.state == BootState::Masked {
+            ("is masked", "masked")
         } else {
-            "does not start at boot"
+            ("does not start at boot", "not-enabled")
         };
         let f = Finding::fail(format!(
             "no time service starts at boot: {label} is installed ({}) but {what}",
             e.unit.as_deref().unwrap_or(label)
         ))
+        .code(code)
         .details(states)
         .details(e.evidence.iter().skip(1).cloned());
         return match &e.remediation {
@@ -165,6 +186,7 @@ fn check_service(ctx: &Context<'_>) -> Result<Finding, FactError> {
         };
     }
     Ok(Finding::fail("no time-synchronisation service is installed (looked for chronyd, ntpd, systemd-timesyncd, OpenNTPD)")
+        .code("not-installed")
         .details(init_line)
         .fix(install_command(ctx.facts.os().family, init)))
 }

@@ -309,3 +309,107 @@ pub(super) const EGRESS_CASES: &[Case] = &[
         ),
     ]),
 ];
+
+// nic.ipv4 and nic.teaming
+fn probe_loopback_only() -> FakeProbe {
+    let mut p = FakeProbe::new("3.10.0-327.el7.x86_64", "web01");
+    p.interfaces = Ok(vec![crate::probe::Interface::new("lo", &["127.0.0.1/8"])]);
+    p
+}
+
+const IFCFG_STATIC: (&str, &str) = (
+    "/etc/sysconfig/network-scripts/ifcfg-eth0",
+    "DEVICE=eth0\nONBOOT=yes\nBOOTPROTO=none\nIPADDR=198.51.100.10\nPREFIX=24\n",
+);
+/// A configuration file that is a link to itself: it cannot be read.
+const IFCFG_UNREADABLE: &[(&str, &str)] = &[(
+    "/etc/sysconfig/network-scripts/ifcfg-eth1",
+    "/etc/sysconfig/network-scripts/ifcfg-eth1",
+)];
+
+pub(super) const NIC_CASES: &[Case] = &[
+    Case {
+        live: Some(super::probe_web01_v4),
+        ..case("nic.ipv4")
+    },
+    Case {
+        live: Some(super::probe_web01_no_v4),
+        ..case("nic.ipv4")
+    },
+    Case {
+        live: Some(super::probe_web01_no_interfaces),
+        ..case("nic.ipv4")
+    },
+    Case {
+        live: Some(probe_loopback_only),
+        ..case("nic.ipv4")
+    },
+    Case {
+        files: &[IFCFG_STATIC],
+        links: IFCFG_UNREADABLE,
+        ..case("nic.ipv4")
+    },
+    Case {
+        files: &[IFCFG_STATIC],
+        ..case("nic.teaming")
+    },
+    Case {
+        files: &[(
+            "/etc/sysconfig/network-scripts/ifcfg-bond0",
+            "DEVICE=bond0\nTYPE=Bond\nBONDING_MASTER=yes\nONBOOT=yes\n",
+        )],
+        ..case("nic.teaming")
+    },
+    Case {
+        files: &[IFCFG_STATIC],
+        links: IFCFG_UNREADABLE,
+        ..case("nic.teaming")
+    },
+];
+
+// time.sync-service: a systemd image with or without chronyd.
+const CHRONYD_UNIT: (&str, &str) = (
+    "/lib/systemd/system/chronyd.service",
+    "[Install]\nWantedBy=multi-user.target\n",
+);
+const SYSTEMD_INIT: (&str, &str) = ("/sbin/init", "/lib/systemd/systemd");
+
+pub(super) const TIME_CASES: &[Case] = &[
+    Case {
+        files: &[CHRONYD_UNIT],
+        links: &[
+            SYSTEMD_INIT,
+            (
+                "/etc/systemd/system/multi-user.target.wants/chronyd.service",
+                "/lib/systemd/system/chronyd.service",
+            ),
+        ],
+        ..case("time.sync-service")
+    },
+    Case {
+        files: &[CHRONYD_UNIT],
+        links: &[SYSTEMD_INIT],
+        ..case("time.sync-service")
+    },
+    Case {
+        files: &[CHRONYD_UNIT],
+        links: &[
+            SYSTEMD_INIT,
+            ("/etc/systemd/system/chronyd.service", "/dev/null"),
+        ],
+        ..case("time.sync-service")
+    },
+    Case {
+        links: &[SYSTEMD_INIT],
+        ..case("time.sync-service")
+    },
+    case("time.sync-service"),
+    // The chronyd unit is a link to itself: enablement cannot be read.
+    Case {
+        links: &[
+            SYSTEMD_INIT,
+            ("/lib/systemd/system/chronyd.service", "chronyd.service"),
+        ],
+        ..case("time.sync-service")
+    },
+];

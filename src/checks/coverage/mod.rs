@@ -531,6 +531,8 @@ fn all_cases() -> impl Iterator<Item = &'static Case> {
         .chain(cases_b::CASES)
         .chain(cases_b::OUTBOUND_CASES)
         .chain(cases_b::EGRESS_CASES)
+        .chain(cases_b::NIC_CASES)
+        .chain(cases_b::TIME_CASES)
 }
 
 const NOT_YET_CODED: &[&str] = &[
@@ -545,9 +547,6 @@ const NOT_YET_CODED: &[&str] = &[
     "failover.fstab-devices",
     "failover.grub-sync",
     "failover.grub-location",
-    "nic.ipv4",
-    "nic.teaming",
-    "time.sync-service",
     "time.synchronized",
     "trust.root-cas",
     "image.agent-clone",
