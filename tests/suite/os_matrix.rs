@@ -521,6 +521,29 @@ fn a2a_2026_kernel_tables_are_encoded() {
     );
 }
 
+/// The 9.60 and 9.61 tables of A2A-2025 (A2A-2026b starts at 9.62), as saved in
+/// tests/data/matrix-2026: their builds are accepted by the A2A-2026b rows, and the build after
+/// the newest of a series only those agents list (5.19.0, 6.2.0, 162.*) is "newer".
+#[test]
+fn a2a_2025_agent_9_60_and_9_61_tables_are_encoded() {
+    use asr_preflight::scenario::Scenario;
+    let (accepted, newer, _) = check_tables(&Tables {
+        file: "A2A-2025-kernels.txt",
+        key: "A2A-2025",
+        commit: "029667695b5cbc050f4cd2d8c3839d05c24d2d32",
+        ms_date: "2025-09-09",
+        scenarios: &[Scenario::AzureToAzure],
+        rows_from: ("A2A-2026b", "2026-02-27"),
+    });
+    eprintln!(
+        "A2A-2025 9.60/9.61 kernel tables: {accepted} listed builds accepted, {newer} series-newest successors newer"
+    );
+    assert!(
+        accepted > 400 && newer > 10,
+        "accepted {accepted}, newer {newer}"
+    );
+}
+
 /// Every build and "and later" minimum the saved tables of one scenario list, per (id, release):
 /// (exact builds, minima).
 type PerRelease = std::collections::BTreeMap<(String, String), (Vec<String>, Vec<String>)>;
@@ -624,19 +647,20 @@ fn a2a_builds_only_on_their_releases() {
     assert!(refused > 1000, "refused {refused}");
 }
 
-/// The saved Azure-to-Azure tables (A2A-2026b, agents 9.62-9.66).
-const A2A_FILES: [&str; 1] = ["A2A-2026b-kernels.txt"];
+/// The saved Azure-to-Azure tables (A2A-2026b, agents 9.62-9.66; A2A-2025, 9.60 and 9.61).
+const A2A_FILES: [&str; 2] = ["A2A-2026b-kernels.txt", "A2A-2025-kernels.txt"];
 
 /// (case, os.supported and os.kernel on VMware, the same on Azure-to-Azure) under asr-2026: a row
 /// of the 2026 documents or a near miss each (fixtures/os/generate.py CASES_2026).
 const EXPECTED_2026: &[(&str, [&str; 2], [&str; 2])] = &[
     ("rhel-8.10", ["pass", "pass"], ["pass", "pass"]),
     ("rhel-9.0", ["pass", "pass"], ["pass", "pass"]),
-    // VMW-2025's agent 9.60 lists 70.13.1, 162.6.1 and 362.8.1 (VMW-2026 starts at 9.62).
-    ("rhel-9.0-ga", ["pass", "pass"], ["pass", "fail"]),
-    ("rhel-9.1", ["pass", "pass"], ["pass", "fail"]),
+    // Agent 9.60 lists 70.13.1, 162.6.1 and 362.8.1 (VMW-2025 and A2A-2025; the 2026 documents
+    // start at 9.62).
+    ("rhel-9.0-ga", ["pass", "pass"], ["pass", "pass"]),
+    ("rhel-9.1", ["pass", "pass"], ["pass", "pass"]),
     ("rhel-9.2", ["pass", "pass"], ["pass", "pass"]),
-    ("rhel-9.3", ["pass", "pass"], ["pass", "fail"]),
+    ("rhel-9.3", ["pass", "pass"], ["pass", "pass"]),
     ("rhel-9.4", ["pass", "pass"], ["pass", "pass"]),
     ("rhel-9.4-newer", ["pass", "warn"], ["pass", "pass"]),
     ("rhel-9.5", ["pass", "pass"], ["pass", "pass"]),
@@ -687,7 +711,8 @@ const EXPECTED_2026: &[(&str, [&str; 2], [&str; 2])] = &[
 ];
 
 /// A build the documents list only for older minor releases fails on a newer minor's image and
-/// names the releases it is listed for (VMW-2025's 9.61 lists 362.24.1 for RHEL 9.0-9.3).
+/// names the releases it is listed for (VMW-2025's and A2A-2025's 9.61 list 362.24.1 for RHEL
+/// 9.0-9.3).
 #[test]
 fn builds_of_older_minors_name_their_releases() {
     for (case, scenario, listed) in [
@@ -696,7 +721,9 @@ fn builds_of_older_minors_name_their_releases() {
         ("rocky-9.6-427", "vmware-to-azure", "9.0..9.1, 9.2..9.5"),
         ("ol-9.5-427", "vmware-to-azure", "9.0..9.3, 9.4"),
         ("rhel-9.6-503", "vmware-to-azure", "9.0..9.3, 9.4, 9.5"),
-        ("rocky-9.6-427", "azure-to-azure", "9.0..9.5"),
+        ("rocky-9.6-427", "azure-to-azure", "9.0..9.1, 9.2..9.5"),
+        // A2A-2025's 9.61 lists 362.24.1 for RHEL 9.0-9.3 too.
+        ("rhel-9.7-old-9.3-build", "azure-to-azure", "9.0..9.3"),
     ] {
         let (_, v) = os_report(case, &["--matrix", "asr-2026", "--scenario", scenario]);
         let k = check(&v, "os.kernel");

@@ -24,7 +24,8 @@ OL_UEK = ("{ pattern = '\\.el9uek', confidence = \"verify\", description = \"OL 
 # carries before and after the listed builds.
 PROFILES = {
     "a2a": {"source": "A2A-2026b", "date": "2026-02-27", "scenarios": ["azure-to-azure"], "ids": None,
-            "note": "only the kernels A2A-2026b's tables list for the release (agents 9.62-9.66)",
+            "note": "only the kernels A2A-2026b's tables list for the release (agents 9.62-9.66; "
+                    "9.60/9.61 from A2A-2025)",
             "before": {"sles": [SLES_STOCK]}, "after": {"ol": [OL_UEK]}},
     "vmw": {"source": "VMW-2026", "date": "2026-04-06",
             "scenarios": ["vmware-to-azure", "physical-to-azure"], "ids": ["rhel", "ol", "rocky", "sles"],
