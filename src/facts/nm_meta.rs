@@ -8,7 +8,10 @@
 //! - the name must be a UUID NetworkManager accepts (32 hex digits with four dashes, or 40
 //!   without), the marker owned by root, a regular one with no group/other permission;
 //! - a marker whose target is a keyfile maps the UUID to that file; it hides nothing;
-//! - a tombstone hides the profile of that UUID in every directory of lower priority.
+//! - markers in /usr/lib are not read (nms-keyfile-plugin.c skips them in read-only dirs);
+//! - NetworkManager orders a UUID's files by directory (/run, /etc, /usr/lib), and within one
+//!   directory a marker before a keyfile (nms-keyfile-storage.c): so a tombstone hides the
+//!   profile of that UUID in its own directory and in every directory of lower priority.
 
 use std::path::Path;
 

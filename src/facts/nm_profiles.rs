@@ -12,7 +12,8 @@
 //!   the one in the directory of highest priority wins, then the newer file, then the name
 //!   that sorts last.
 //! - a tombstone (facts/nm_meta.rs: `UUID.nmmeta` linked to /dev/null in /run or /etc) hides
-//!   the profiles of that UUID in the directories of lower priority.
+//!   the profiles of that UUID in its own directory and those of lower priority (its storage
+//!   order puts such a marker before a keyfile of the same directory).
 
 use std::path::Path;
 
@@ -178,7 +179,7 @@ pub fn gather(root: &Root) -> NmProfiles {
     });
     let mut seen = std::collections::HashSet::new();
     for c in found {
-        let tomb = tombs.iter().find(|(d, u, _)| *d < c.dir && *u == c.key);
+        let tomb = tombs.iter().find(|(d, u, _)| *d <= c.dir && *u == c.key);
         if let Some((_, _, tomb)) = tomb {
             out.hidden
                 .push(format!("{}: hidden by tombstone {tomb}", c.loaded.path));
@@ -311,8 +312,8 @@ mod tests {
         );
     }
 
-    /// Tombstones: one in /etc hides the /usr/lib profile of its uuid but not the /run one; one
-    /// in /run hides /etc's; a regular `[nmmeta]` file with loaded-path /dev/null is one too; a
+    /// Tombstones: one in /etc hides the /usr/lib and /etc profiles of its uuid but not the /run
+    /// one; one in /run hides /etc's; a regular `[nmmeta]` file with loaded-path /dev/null is one too; a
     /// link to a keyfile, a link not owned by root and a 0644 `[nmmeta]` file hide nothing.
     #[test]
     fn tombstones_hide_lower_priority() {
@@ -324,6 +325,7 @@ mod tests {
         let meta = |n: u32| format!("[nmmeta]\nuuid={}\nloaded-path=/dev/null\n", uuid(n));
         let files = [
             (format!("{lib}/a.nmconnection"), t(1)),
+            (format!("{etc}/a.nmconnection"), t(1)),
             (format!("{run}/a.nmconnection"), t(1)),
             (format!("{etc}/b.nmconnection"), t(2)),
             (format!("{lib}/c.nmconnection"), t(3)),
@@ -367,6 +369,10 @@ mod tests {
         assert_eq!(
             hidden,
             vec![
+                format!(
+                    "{etc}/a.nmconnection: hidden by tombstone {etc}/{}.nmmeta",
+                    uuid(1)
+                ),
                 format!(
                     "{etc}/b.nmconnection: hidden by tombstone {run}/{}.nmmeta",
                     uuid(2)
