@@ -747,10 +747,24 @@ impl Root {
     /// Kind, permission bits, owner and modification time of `path` (links followed), as a
     /// program that checks its files' modes sees them; `None` when nothing is there.
     pub fn stat(&self, path: &Path) -> Result<Option<Stat>, ReadError> {
-        self.guarded(path, |r, p| {
+        self.stat_inner(path, true)
+    }
+
+    /// `stat` of the link itself when `path` is a symbolic link (its owner, not its target's).
+    pub fn stat_nofollow(&self, path: &Path) -> Result<Option<Stat>, ReadError> {
+        self.stat_inner(path, false)
+    }
+
+    fn stat_inner(&self, path: &Path, follow: bool) -> Result<Option<Stat>, ReadError> {
+        self.guarded(path, move |r, p| {
             use std::os::unix::fs::MetadataExt;
-            let host = r.resolve_inner(p, true)?;
-            match fs::metadata(&host) {
+            let host = r.resolve_inner(p, follow)?;
+            let meta = if follow {
+                fs::metadata(&host)
+            } else {
+                fs::symlink_metadata(&host)
+            };
+            match meta {
                 Ok(m) => Ok(Some(Stat {
                     kind: FileKind::from_type(m.file_type()),
                     mode: m.mode() & 0o7777,

@@ -24,6 +24,7 @@ pub mod locale;
 pub mod mounts;
 pub mod names;
 pub mod network;
+pub mod nm_meta;
 pub mod nm_profiles;
 pub mod os;
 pub mod processes;

@@ -11,9 +11,13 @@
 //!   made from its name under /etc, so the same name in two directories is the same profile):
 //!   the one in the directory of highest priority wins, then the newer file, then the name
 //!   that sorts last.
+//! - a tombstone (facts/nm_meta.rs: `UUID.nmmeta` linked to /dev/null in /run or /etc) hides
+//!   the profiles of that UUID in its own directory and those of lower priority (its storage
+//!   order puts such a marker before a keyfile of the same directory).
 
 use std::path::Path;
 
+use super::nm_meta;
 use crate::parse::nm_keyfile::{self, Profile};
 use crate::root::{FileKind, Root};
 
@@ -38,6 +42,8 @@ pub struct NmProfiles {
     pub loaded: Vec<Loaded>,
     /// Files NetworkManager ignores or refuses, as `path: why`.
     pub problems: Vec<String>,
+    /// Profiles a tombstone hides (the user deleted them), as `path: hidden by TOMBSTONE`.
+    pub hidden: Vec<String>,
     /// Files or directories that could not be read.
     pub errors: Vec<crate::facts::FactError>,
 }
@@ -116,10 +122,30 @@ fn candidate(root: &Root, dir: usize, name: &str, out: &mut NmProfiles) -> Optio
     }
 }
 
+/// The tombstones among the names of directory `dir`, as (dir, uuid, path).
+fn tombstones(
+    root: &Root,
+    dir: usize,
+    names: &[String],
+    out: &mut NmProfiles,
+) -> Vec<(usize, String, String)> {
+    let path = DIRS[dir].0;
+    let mut found = Vec::new();
+    for name in names.iter().filter(|n| nm_meta::uuid_of(n).is_some()) {
+        match nm_meta::tombstone(root, path, name) {
+            Ok(Some(uuid)) => found.push((dir, uuid, format!("{path}/{name}"))),
+            Ok(None) => {}
+            Err(e) => out.errors.push(e.into()),
+        }
+    }
+    found
+}
+
 /// The profiles NetworkManager would load from the image's keyfile directories.
 pub fn gather(root: &Root) -> NmProfiles {
     let mut out = NmProfiles::default();
     let mut found: Vec<Candidate> = Vec::new();
+    let mut tombs: Vec<(usize, String, String)> = Vec::new();
     for (dir, (path, in_etc)) in DIRS.iter().enumerate() {
         let entries = match root.read_dir_optional(Path::new(path)) {
             Ok(e) => e,
@@ -131,9 +157,13 @@ pub fn gather(root: &Root) -> NmProfiles {
         let mut names: Vec<String> = entries
             .into_iter()
             .filter_map(|e| e.name.into_string().ok())
-            .filter(|n| nm_keyfile::is_profile_file(n, *in_etc))
             .collect();
         names.sort();
+        // NetworkManager reads tombstones only where it writes them: /run and /etc.
+        if dir < 2 {
+            tombs.extend(tombstones(root, dir, &names, &mut out));
+        }
+        names.retain(|n| nm_keyfile::is_profile_file(n, *in_etc));
         found.extend(
             names
                 .iter()
@@ -149,6 +179,12 @@ pub fn gather(root: &Root) -> NmProfiles {
     });
     let mut seen = std::collections::HashSet::new();
     for c in found {
+        let tomb = tombs.iter().find(|(d, u, _)| *d <= c.dir && *u == c.key);
+        if let Some((_, _, tomb)) = tomb {
+            out.hidden
+                .push(format!("{}: hidden by tombstone {tomb}", c.loaded.path));
+            continue;
+        }
         if seen.insert(c.key.clone()) {
             out.loaded.push(c.loaded);
         }
@@ -274,5 +310,83 @@ mod tests {
                 format!("{run}/x.nmconnection 198.51.100.1"),
             ]
         );
+    }
+
+    /// Tombstones: one in /etc hides the /usr/lib and /etc profiles of its uuid but not the /run
+    /// one; one in /run hides /etc's; a regular `[nmmeta]` file with loaded-path /dev/null is one too; a
+    /// link to a keyfile, a link not owned by root and a 0644 `[nmmeta]` file hide nothing.
+    #[test]
+    fn tombstones_hide_lower_priority() {
+        let run = "/run/NetworkManager/system-connections";
+        let etc = "/etc/NetworkManager/system-connections";
+        let lib = "/usr/lib/NetworkManager/system-connections";
+        let uuid = |n: u32| format!("{n:08}-0000-0000-0000-000000000000");
+        let t = |n: u32| format!("{ETH}uuid={}\n", uuid(n));
+        let meta = |n: u32| format!("[nmmeta]\nuuid={}\nloaded-path=/dev/null\n", uuid(n));
+        let files = [
+            (format!("{lib}/a.nmconnection"), t(1)),
+            (format!("{etc}/a.nmconnection"), t(1)),
+            (format!("{run}/a.nmconnection"), t(1)),
+            (format!("{etc}/b.nmconnection"), t(2)),
+            (format!("{lib}/c.nmconnection"), t(3)),
+            (format!("{lib}/d.nmconnection"), t(4)),
+            (format!("{lib}/e.nmconnection"), t(5)),
+            (format!("{lib}/f.nmconnection"), t(6)),
+            (format!("{etc}/{}.nmmeta", uuid(3)), meta(3)),
+            (format!("{etc}/{}.nmmeta", uuid(6)), meta(6)),
+        ];
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let (d, root) = image_root(&refs);
+        for (p, _) in &files {
+            chmod(d.path(), p, 0o600);
+        }
+        chmod(d.path(), &format!("{etc}/{}.nmmeta", uuid(6)), 0o644);
+        let at = |dir: &str, n: u32| d.path().join(&dir[1..]).join(format!("{}.nmmeta", uuid(n)));
+        let link = |target: &str, dir: &str, n: u32| {
+            std::os::unix::fs::symlink(target, at(dir, n)).unwrap();
+        };
+        link("/dev/null", etc, 1);
+        link("/dev/null", run, 2);
+        link(&format!("{lib}/d.nmconnection"), etc, 4);
+        link("/dev/null", etc, 5);
+        std::os::unix::fs::lchown(at(etc, 5), Some(1000), None).unwrap();
+        let got = gather(&root);
+        let paths: Vec<&str> = got.loaded.iter().map(|l| l.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            vec![
+                format!("{run}/a.nmconnection"),
+                format!("{lib}/d.nmconnection"),
+                format!("{lib}/e.nmconnection"),
+                format!("{lib}/f.nmconnection"),
+            ]
+        );
+        let mut hidden = got.hidden.clone();
+        hidden.sort();
+        assert_eq!(
+            hidden,
+            vec![
+                format!(
+                    "{etc}/a.nmconnection: hidden by tombstone {etc}/{}.nmmeta",
+                    uuid(1)
+                ),
+                format!(
+                    "{etc}/b.nmconnection: hidden by tombstone {run}/{}.nmmeta",
+                    uuid(2)
+                ),
+                format!(
+                    "{lib}/a.nmconnection: hidden by tombstone {etc}/{}.nmmeta",
+                    uuid(1)
+                ),
+                format!(
+                    "{lib}/c.nmconnection: hidden by tombstone {etc}/{}.nmmeta",
+                    uuid(3)
+                ),
+            ]
+        );
+        assert!(got.problems.is_empty() && got.errors.is_empty(), "{got:?}");
     }
 }

@@ -587,3 +587,50 @@ fn netplan_generate_differential() {
     );
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
 }
+
+/// A NetworkManager tombstone: the user deleted the /usr/lib profile that carries the NIC's
+/// only address, so NetworkManager leaves `/etc/.../UUID.nmmeta` linked to /dev/null and no
+/// longer loads it. Without the link, both checks count the address; with it, neither does.
+#[test]
+fn networkmanager_tombstone_hides_usr_lib_profile() {
+    let lib = "/usr/lib/NetworkManager/system-connections";
+    let etc = "/etc/NetworkManager/system-connections";
+    let uuid = "2a6a1a4e-4d1b-4d4e-9a8a-7c3f0e5b6d11";
+    let only = &["--only", "nic.ipv4,hosts.nic-addresses"];
+    let run = |tombstone: bool| {
+        let t = Tree::new();
+        t.file("/etc/hostname", "rhel9\n")
+            .file(
+                &format!("{lib}/eth0.nmconnection"),
+                format!(
+                    "[connection]\ntype=ethernet\ninterface-name=eth0\nuuid={uuid}\n[ipv4]\nmethod=manual\naddress1=198.51.100.70/24\n"
+                ),
+            )
+            .file("/etc/hosts", "127.0.0.1 localhost\n");
+        let profile = t.path().join(format!("{}/eth0.nmconnection", &lib[1..]));
+        std::fs::set_permissions(profile, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
+        std::fs::create_dir_all(t.path().join(&etc[1..])).unwrap();
+        if tombstone {
+            let link = t.path().join(format!("{}/{uuid}.nmmeta", &etc[1..]));
+            std::os::unix::fs::symlink("/dev/null", link).unwrap();
+        }
+        check_root(t.path(), only).1
+    };
+    let counted = |r: &Value, id: &str| {
+        let c = check(r, id);
+        format!("{} {}", c["summary"], c["details"]).contains("198.51.100.70")
+    };
+    let plain = run(false);
+    for id in ["nic.ipv4", "hosts.nic-addresses"] {
+        assert!(counted(&plain, id), "{id}: {:#?}", check(&plain, id));
+    }
+    let hidden = run(true);
+    for id in ["nic.ipv4", "hosts.nic-addresses"] {
+        assert!(!counted(&hidden, id), "{id}: {:#?}", check(&hidden, id));
+    }
+    // Nothing else configures a NIC, so both checks have nothing to judge.
+    for id in ["nic.ipv4", "hosts.nic-addresses"] {
+        assert_eq!(status(&hidden, id), "skip", "{id}");
+    }
+}
