@@ -176,7 +176,7 @@ pub fn parse(text: &str, what: &str) -> Result<Vec<Waiver>, WaiverError> {
         path: what.to_string(),
         reason,
     };
-    let raw: RawFile = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
+    let raw: RawFile = crate::parse::toml::from_str(text).map_err(|e| bad(e.to_string()))?;
     let mut out = Vec::with_capacity(raw.waiver.len());
     for (i, w) in raw.waiver.into_iter().enumerate() {
         let n = i + 1;

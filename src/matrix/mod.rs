@@ -124,9 +124,9 @@ pub fn builtins() -> Vec<LoadedMatrix> {
 
 /// Parses and validates matrix text in TOML (used for files and by the fuzzer).
 pub fn parse_toml(path: &str, text: &str) -> Result<LoadedMatrix, MatrixError> {
-    let data: Matrix = toml::from_str(text).map_err(|e| MatrixError::Invalid {
+    let data: Matrix = crate::parse::toml::from_str(text).map_err(|e| MatrixError::Invalid {
         path: path.into(),
-        message: e.to_string().trim_end().to_string(),
+        message: e.to_string(),
     })?;
     compile(path, data)
 }

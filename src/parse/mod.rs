@@ -33,6 +33,7 @@ pub mod shell_vars;
 pub mod sshd_config;
 pub mod sshd_keywords;
 pub mod systemd_unit;
+pub mod toml;
 pub mod upstart;
 pub mod utmp;
 pub mod version;

@@ -38,5 +38,6 @@ mod services_sysv;
 mod ssh;
 mod static_binary;
 mod storage;
+mod toml_reader;
 mod vm_size;
 mod vmware;
