@@ -152,7 +152,7 @@ impl LoadedMatrix {
         let bare = release.strip_suffix(".x86_64").unwrap_or(release);
         let rhck = oracle_rhck_base(bare);
         for (k, rule) in entry.kernels.iter().enumerate() {
-            let pattern = self.patterns[row][k].as_ref();
+            let pattern = self.patterns[row][k].get();
             if !rule.builds.is_empty() {
                 if !rule_matches(rule, pattern, release, flavor) {
                     continue;

@@ -28,12 +28,48 @@ pub enum MatrixError {
     Invalid { path: String, message: String },
 }
 
-/// A matrix with its kernel patterns compiled.
+/// A matrix with its kernel patterns, compiled when first matched.
 #[derive(Debug, Clone)]
 pub struct LoadedMatrix {
     pub data: Matrix,
-    /// Compiled patterns, by os entry and kernel rule index.
-    pub patterns: Vec<Vec<Option<Regex>>>,
+    /// Patterns, by os entry and kernel rule index.
+    pub patterns: Vec<Vec<Pattern>>,
+}
+
+/// One kernel rule's pattern. Every run loads both built-in matrices (a report names what the
+/// other one would say), and compiling their ~300 patterns was most of a live run's CPU; a
+/// run matches only the rows of its own distribution, so a pattern is compiled when first
+/// used. A file's patterns are compiled when it is loaded, so a bad one is refused there; the
+/// built-in ones are all compiled by a test.
+#[derive(Debug, Clone, Default)]
+pub struct Pattern {
+    source: Option<String>,
+    compiled: std::sync::OnceLock<Option<Regex>>,
+}
+
+impl Pattern {
+    fn new(source: Option<&str>) -> Pattern {
+        Pattern {
+            source: source.map(str::to_string),
+            compiled: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The compiled pattern; `None` for a rule without one.
+    pub fn get(&self) -> Option<&Regex> {
+        self.compiled
+            .get_or_init(|| self.source.as_deref().and_then(|p| Regex::new(p).ok()))
+            .as_ref()
+    }
+
+    /// Compiles now, for a file: the error names what is wrong with the pattern.
+    fn check(&self) -> Result<(), regex::Error> {
+        if let Some(p) = &self.source {
+            let re = Regex::new(p)?;
+            let _ = self.compiled.set(Some(re));
+        }
+        Ok(())
+    }
 }
 
 impl LoadedMatrix {
@@ -45,7 +81,7 @@ impl LoadedMatrix {
 /// Loads a built-in matrix by name, or a file by path (`.json` is JSON, anything else TOML).
 pub fn load(spec: &str) -> Result<LoadedMatrix, MatrixError> {
     if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == spec) {
-        return parse_toml(spec, text);
+        return parse_builtin(spec, text);
     }
     let path = Path::new(spec);
     let text = match read_matrix_file(path) {
@@ -111,24 +147,50 @@ pub fn parse_json(path: &str, text: &str) -> Result<LoadedMatrix, MatrixError> {
         path: path.into(),
         message: format!("line {} column {}: {e}", e.line(), e.column()),
     })?;
-    compile(path, data)
+    let m = compile(path, data)?;
+    check_patterns(path, &m)?;
+    Ok(m)
 }
 
 /// Every built-in matrix (they are tested to load).
 pub fn builtins() -> Vec<LoadedMatrix> {
     BUILTIN
         .iter()
-        .filter_map(|(name, text)| parse_toml(name, text).ok())
+        .filter_map(|(name, text)| parse_builtin(name, text).ok())
         .collect()
 }
 
 /// Parses and validates matrix text in TOML (used for files and by the fuzzer).
+/// A built-in matrix: its patterns are compiled when first used (a test compiles them all).
+fn parse_builtin(name: &str, text: &str) -> Result<LoadedMatrix, MatrixError> {
+    let data: Matrix = crate::parse::toml::from_str(text).map_err(|e| MatrixError::Invalid {
+        path: name.into(),
+        message: e.to_string(),
+    })?;
+    compile(name, data)
+}
+
+/// Compiles every pattern of a matrix from a file, naming the first bad one.
+fn check_patterns(path: &str, m: &LoadedMatrix) -> Result<(), MatrixError> {
+    for (i, row) in m.patterns.iter().enumerate() {
+        for (k, p) in row.iter().enumerate() {
+            p.check().map_err(|e| MatrixError::Invalid {
+                path: path.into(),
+                message: format!("os[{i}].kernels[{k}].pattern: {e}"),
+            })?;
+        }
+    }
+    Ok(())
+}
+
 pub fn parse_toml(path: &str, text: &str) -> Result<LoadedMatrix, MatrixError> {
     let data: Matrix = crate::parse::toml::from_str(text).map_err(|e| MatrixError::Invalid {
         path: path.into(),
         message: e.to_string(),
     })?;
-    compile(path, data)
+    let m = compile(path, data)?;
+    check_patterns(path, &m)?;
+    Ok(m)
 }
 
 fn compile(path: &str, data: Matrix) -> Result<LoadedMatrix, MatrixError> {
@@ -159,13 +221,7 @@ fn compile(path: &str, data: Matrix) -> Result<LoadedMatrix, MatrixError> {
         }
         let mut compiled = Vec::new();
         for (k, rule) in os.kernels.iter().enumerate() {
-            match &rule.pattern {
-                Some(p) => compiled
-                    .push(Some(Regex::new(p).map_err(|e| {
-                        invalid(format!("os[{i}].kernels[{k}].pattern: {e}"))
-                    })?)),
-                None => compiled.push(None),
-            }
+            compiled.push(Pattern::new(rule.pattern.as_deref()));
             if rule.pattern.is_none() && rule.flavor.is_none() {
                 return Err(invalid(format!(
                     "os[{i}].kernels[{k}]: needs a pattern or a flavor"
@@ -215,6 +271,14 @@ mod tests {
     #[test]
     fn builtins_load_and_cover_every_scenario() {
         for (name, text) in BUILTIN {
+            // parse_toml compiles every pattern (the built-ins are compiled lazily in a run).
+            let lazy = load(name).unwrap();
+            assert!(
+                lazy.patterns
+                    .iter()
+                    .flatten()
+                    .all(|p| p.compiled.get().is_none())
+            );
             let m = parse_toml(name, text).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(m.data.name, *name);
             for s in crate::scenario::Scenario::ALL {
