@@ -10,7 +10,7 @@ use crate::facts::FactError;
 use std::collections::BTreeSet;
 
 use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
-use crate::facts::proxy::{self, ProxyFacts, ProxySource, SourceKind, SourceState};
+use crate::facts::proxy::{self, ProxyFacts, ProxySetting, ProxySource, SourceKind, SourceState};
 use crate::parse::proxy_url::{self, ProxyUrl};
 use crate::scenario::Scenario;
 
@@ -222,102 +222,131 @@ fn judge_proxies(facts: &ProxyFacts) -> Vec<Problem> {
     let active: Vec<&ProxySource> = facts.sources.iter().filter(|s| s.is_active()).collect();
     for s in &active {
         for p in &s.proxies {
-            match &p.parsed {
-                Err(e) => problems.push(Problem {
-                    status: Status::Warn,
-                    code: "bad-proxy-url",
-                    text: format!("{}: {} is not a usable proxy URL: {e}", s.name, p.var),
-                    fix: format!(
-                        "Correct {} in {}: it must read like `{}=http://HOST:PORT`.",
-                        p.var, s.name, p.var
-                    ),
-                }),
-                Ok(u) => {
-                    if u.has_credentials() {
-                        problems.push(Problem {
-                            status: Status::Fail,
-                            code: "authenticated-proxy",
-                            text: format!(
-                                "{}: {} is an authenticated proxy ({u}); Site Recovery supports only proxies without authentication",
-                                s.name, p.var
-                            ),
-                            fix: format!(
-                                "Have the proxy let the Site Recovery URLs through without authentication, then remove the credentials in {}: `{}`.",
-                                s.name,
-                                assignment(s, &p.var, u)
-                            ),
-                        });
-                    }
-                    if u.is_https() {
-                        problems.push(Problem {
-                            status: Status::Fail,
-                            code: "https-proxy",
-                            text: format!(
-                                "{}: {} reaches the proxy over HTTPS ({u}); HTTPS proxies are not supported",
-                                s.name, p.var
-                            ),
-                            fix: format!(
-                                "Use the proxy's plain HTTP address in {}: `{}` (with the port the proxy serves plain HTTP on).",
-                                s.name,
-                                assignment(s, &p.var, u)
-                            ),
-                        });
-                    } else if !matches!(u.scheme.as_str(), "http") {
-                        problems.push(Problem {
-                            status: Status::Warn,
-                            code: "unsupported-scheme",
-                            text: format!(
-                                "{}: {} is a {}:// proxy ({u}); the agent speaks only to HTTP proxies",
-                                s.name, p.var, u.scheme
-                            ),
-                            fix: format!("Use an HTTP proxy in {}: `{}`.", s.name, assignment(s, &p.var, u)),
-                        });
-                    }
-                }
-            }
+            problems.extend(url_problems(s, p));
         }
-        if s.kind == SourceKind::Environment {
-            continue; // the agent never reads this run's environment
-        }
-        for b in &s.bypass {
-            let wild: Vec<&String> = b
-                .entries
-                .iter()
-                .filter(|e| proxy_url::is_wildcard(e))
-                .collect();
-            if wild.is_empty() {
-                continue;
-            }
-            let fixed: Vec<String> = b
-                .entries
-                .iter()
-                .map(|e| proxy_url::without_wildcard(e))
-                .filter(|e| !e.is_empty())
-                .collect();
-            problems.push(Problem {
-                status: Status::Warn,
-                code: "wildcard-bypass",
-                text: format!(
-                    "{}: {} uses wildcards ({}), which the agent's bypass list does not understand",
-                    s.name,
-                    b.var,
-                    crate::text::sanitize_terminal(
-                        &wild.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(", ")
-                    )
-                ),
-                fix: format!(
-                    "Name domains instead of patterns in {} (a domain covers its subdomains): `{}={}`.",
-                    s.name,
-                    bypass_var(s),
-                    crate::text::sanitize_terminal(&fixed.join(","))
-                ),
-            });
+        // The agent never reads this run's environment, so a bypass list there does not matter.
+        if s.kind != SourceKind::Environment {
+            problems.extend(bypass_problems(s));
         }
     }
+    problems.extend(agreement_problems(facts, &active));
+    problems
+}
 
+/// What is wrong with one proxy setting on its own: unparsable, authenticated, HTTPS, not HTTP.
+fn url_problems(s: &ProxySource, p: &ProxySetting) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    match &p.parsed {
+        Err(e) => problems.push(Problem {
+            status: Status::Warn,
+            code: "bad-proxy-url",
+            text: format!("{}: {} is not a usable proxy URL: {e}", s.name, p.var),
+            fix: format!(
+                "Correct {} in {}: it must read like `{}=http://HOST:PORT`.",
+                p.var, s.name, p.var
+            ),
+        }),
+        Ok(u) => {
+            if u.has_credentials() {
+                problems.push(Problem {
+                    status: Status::Fail,
+                    code: "authenticated-proxy",
+                    text: format!(
+                        "{}: {} is an authenticated proxy ({u}); Site Recovery supports only proxies without authentication",
+                        s.name, p.var
+                    ),
+                    fix: format!(
+                        "Have the proxy let the Site Recovery URLs through without authentication, then remove the credentials in {}: `{}`.",
+                        s.name,
+                        assignment(s, &p.var, u)
+                    ),
+                });
+            }
+            if u.is_https() {
+                problems.push(Problem {
+                    status: Status::Fail,
+                    code: "https-proxy",
+                    text: format!(
+                        "{}: {} reaches the proxy over HTTPS ({u}); HTTPS proxies are not supported",
+                        s.name, p.var
+                    ),
+                    fix: format!(
+                        "Use the proxy's plain HTTP address in {}: `{}` (with the port the proxy serves plain HTTP on).",
+                        s.name,
+                        assignment(s, &p.var, u)
+                    ),
+                });
+            } else if !matches!(u.scheme.as_str(), "http") {
+                problems.push(Problem {
+                    status: Status::Warn,
+                    code: "unsupported-scheme",
+                    text: format!(
+                        "{}: {} is a {}:// proxy ({u}); the agent speaks only to HTTP proxies",
+                        s.name, p.var, u.scheme
+                    ),
+                    fix: format!(
+                        "Use an HTTP proxy in {}: `{}`.",
+                        s.name,
+                        assignment(s, &p.var, u)
+                    ),
+                });
+            }
+        }
+    }
+    problems
+}
+
+/// Bypass lists with wildcards, which the agent does not understand.
+fn bypass_problems(s: &ProxySource) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for b in &s.bypass {
+        let wild: Vec<&String> = b
+            .entries
+            .iter()
+            .filter(|e| proxy_url::is_wildcard(e))
+            .collect();
+        if wild.is_empty() {
+            continue;
+        }
+        let fixed: Vec<String> = b
+            .entries
+            .iter()
+            .map(|e| proxy_url::without_wildcard(e))
+            .filter(|e| !e.is_empty())
+            .collect();
+        problems.push(Problem {
+            status: Status::Warn,
+            code: "wildcard-bypass",
+            text: format!(
+                "{}: {} uses wildcards ({}), which the agent's bypass list does not understand",
+                s.name,
+                b.var,
+                crate::text::sanitize_terminal(
+                    &wild
+                        .iter()
+                        .map(|w| w.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            ),
+            fix: format!(
+                "Name domains instead of patterns in {} (a domain covers its subdomains): `{}={}`.",
+                s.name,
+                bypass_var(s),
+                crate::text::sanitize_terminal(&fixed.join(","))
+            ),
+        });
+    }
+    problems
+}
+
+/// Problems between sources: they disagree, the agent's file names none while the system does,
+/// or only this run's environment has a proxy.
+fn agreement_problems(facts: &ProxyFacts, active: &[&ProxySource]) -> Vec<Problem> {
+    let mut problems = Vec::new();
     // Which proxy each active source gives, to compare them.
     let mut given: Vec<(&ProxySource, &ProxyUrl)> = Vec::new();
-    for s in &active {
+    for s in active {
         if let Some((_, u)) = s.primary() {
             given.push((s, u));
         }

@@ -10,6 +10,7 @@ use crate::facts::os::Family;
 use crate::firewall::addr::{Cover, Range, cover};
 use crate::outbound::{FailureKind, Outcome, ProxyHop, Stage};
 use crate::outbound_plan::Planned;
+use crate::parse::service_tags::ServiceTags;
 
 fn secs(d: Duration) -> String {
     if d < Duration::from_secs(1) {
@@ -79,32 +80,11 @@ pub(super) fn check_outbound(ctx: &Context<'_>) -> Result<Finding, FactError> {
     }
     // Addresses outside every prefix Azure publishes: a sign that DNS is intercepted.
     if let Some(tags) = &ctx.options.service_tags {
-        let all: Vec<Range> = tags
-            .tags
-            .iter()
-            .flat_map(|t| t.prefixes.iter().copied())
-            .collect();
-        for o in outcomes.iter().filter(|o| !o.via_proxy) {
-            let Some(peer) = o.peer else {
-                continue;
-            };
-            let Some(r) = Range::parse(&peer.ip().to_string()) else {
-                continue;
-            };
-            if cover(&all, &[r], r.family) != Cover::All {
-                statuses.push(Status::Warn);
-                bad_hosts.push(format!("{} (address)", o.target));
-                let line = format!(
-                    "{}: the name resolved to {}, which is in no prefix of the Service Tags file (change {}): a DNS server, hosts entry or private endpoint answers for it; if that is not intended, DNS is intercepted",
-                    o.target,
-                    peer.ip(),
-                    tags.change_number
-                        .map(|n| n.to_string())
-                        .unwrap_or_else(|| "?".into())
-                );
-                problems.push((Status::Warn, "outside-service-tags", line.clone()));
-                lines.push(line);
-            }
+        for (host, line) in outside_service_tags(tags, outcomes) {
+            statuses.push(Status::Warn);
+            bad_hosts.push(host);
+            problems.push((Status::Warn, "outside-service-tags", line.clone()));
+            lines.push(line);
         }
     }
     let total = outcomes.iter().map(|o| o.elapsed).max().unwrap_or_default();
@@ -150,6 +130,37 @@ pub(super) fn check_outbound(ctx: &Context<'_>) -> Result<Finding, FactError> {
     }
 }
 
+/// Endpoints reached directly whose address lies in no prefix of the Service Tags file: the
+/// host (marked as an address) and the detail line of each.
+fn outside_service_tags(tags: &ServiceTags, outcomes: &[Outcome]) -> Vec<(String, String)> {
+    let all: Vec<Range> = tags
+        .tags
+        .iter()
+        .flat_map(|t| t.prefixes.iter().copied())
+        .collect();
+    let mut out = Vec::new();
+    for o in outcomes.iter().filter(|o| !o.via_proxy) {
+        let Some(peer) = o.peer else {
+            continue;
+        };
+        let Some(r) = Range::parse(&peer.ip().to_string()) else {
+            continue;
+        };
+        if cover(&all, &[r], r.family) != Cover::All {
+            let line = format!(
+                "{}: the name resolved to {}, which is in no prefix of the Service Tags file (change {}): a DNS server, hosts entry or private endpoint answers for it; if that is not intended, DNS is intercepted",
+                o.target,
+                peer.ip(),
+                tags.change_number
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "?".into())
+            );
+            out.push((format!("{} (address)", o.target), line));
+        }
+    }
+    out
+}
+
 /// One endpoint's status, detail line and fix.
 fn judge_endpoint(
     item: &Planned,
@@ -175,31 +186,7 @@ fn judge_endpoint(
     let optional = item.entry.as_ref().and_then(|e| e.only_when.as_deref());
     let issuer = o.issuer.as_ref().map(|n| n.to_string());
     if let Some(label) = &item.label {
-        // Addresses of a dated table: a failure may mean they moved, so it only warns.
-        return match &o.failure {
-            None => (
-                Status::Pass,
-                "",
-                format!(
-                    "{}: TCP connection made in {}{via} [{label}]",
-                    o.target,
-                    secs(o.elapsed)
-                ),
-                None,
-            ),
-            Some(fail) => (
-                Status::Warn,
-                "dated-address-failed",
-                format!(
-                    "{}: failed at {} after {}{via}: {} [{label}; the table is of 2017 and the address may no longer be in use]",
-                    o.target,
-                    o.stage.as_str(),
-                    secs(o.elapsed),
-                    fail.message
-                ),
-                Some("Allow outbound TCP 443 to the Site Recovery addresses of the target region (the AzureSiteRecovery and EventHub service tags of the region are current; the matrix's table is of 2017).".into()),
-            ),
-        };
+        return judge_dated_address(o, &via, label);
     }
     match &o.failure {
         None => {
@@ -241,71 +228,8 @@ fn judge_endpoint(
                 secs(o.elapsed),
                 fail.message
             );
-            let (status, code, fix) = match fail.kind {
-                FailureKind::Resolve => (
-                    if item.representative { Status::Warn } else { Status::Fail },
-                    if item.representative { "representative-not-resolved" } else { "name-not-resolved" },
-                    if item.representative {
-                        format!("{} stands for a wildcard entry and may simply not exist: try your own host under it with --endpoint (for storage, --storage-account NAME); check DNS with `getent hosts {}`.", o.target.host, o.target.host)
-                    } else {
-                        format!("Make the name resolve: `getent hosts {}` must answer; the servers in /etc/resolv.conf must resolve public Azure names (or the private endpoint zones).", o.target.host)
-                    },
-                ),
-                FailureKind::Timeout if o.stage == Stage::Resolve => (
-                    Status::Fail,
-                    "dns-timeout",
-                    "The DNS servers in /etc/resolv.conf did not answer in time: check that they are reachable (UDP/TCP 53).".to_string(),
-                ),
-                FailureKind::Timeout | FailureKind::Refused | FailureKind::Network => (
-                    Status::Fail,
-                    "unreachable",
-                    if o.via_proxy {
-                        "Check that the proxy is reachable from this machine and lets CONNECT to port 443 of the Site Recovery URLs through.".to_string()
-                    } else {
-                        "Allow outbound TCP 443 from this machine to the Site Recovery URLs in NSGs and firewalls (service tags Storage, AzureActiveDirectory, AzureSiteRecovery, EventHub), or route it through the proxy.".to_string()
-                    },
-                ),
-                FailureKind::ProxyAuth => (
-                    Status::Fail,
-                    "proxy-auth-required",
-                    "The proxy wants credentials, which Site Recovery cannot give: let it pass the Site Recovery URLs without authentication, or bypass it for them.".to_string(),
-                ),
-                FailureKind::ProxyRefused => (
-                    Status::Fail,
-                    "proxy-refused",
-                    "Let the proxy pass CONNECT to port 443 of the Site Recovery URLs.".to_string(),
-                ),
-                FailureKind::ProxyUnusable => (
-                    Status::Fail,
-                    "proxy-unusable",
-                    "Use the proxy's plain http:// address (see net.proxy).".to_string(),
-                ),
-                FailureKind::UntrustedIssuer => (
-                    Status::Fail,
-                    "untrusted-issuer",
-                    format!(
-                        "The certificate of {} chains to no CA this system trusts (issuer {}). If that issuer is a corporate CA, something intercepts TLS: exempt the Site Recovery URLs from inspection. If it is Microsoft's or DigiCert's, the CA bundle is out of date: `{}`.",
-                        o.target,
-                        issuer.as_deref().unwrap_or("unknown"),
-                        ca_command(family)
-                    ),
-                ),
-                FailureKind::BadCertificate => (
-                    Status::Fail,
-                    "bad-certificate",
-                    "Check the system clock (`date -u`; it must be right for certificates to be valid) and that nothing between this machine and Azure rewrites TLS.".to_string(),
-                ),
-                FailureKind::NoTrust => (
-                    Status::Error,
-                    "no-ca-bundle",
-                    format!("Install the system CA bundle: `{}`.", ca_command(family)),
-                ),
-                FailureKind::Tls => (
-                    Status::Fail,
-                    "tls-failed",
-                    "Something between this machine and Azure cuts the TLS connection: check firewalls and network appliances for TLS inspection or protocol filtering.".to_string(),
-                ),
-            };
+            let (status, code, fix) =
+                failure_verdict(item, o, &fail.kind, issuer.as_deref(), family);
             if let Some(when) = optional
                 && status == Status::Fail
             {
@@ -318,6 +242,113 @@ fn judge_endpoint(
             }
             (status, code, line, Some(fix))
         }
+    }
+}
+
+/// An address of a dated table: a failure may mean it moved, so it only warns.
+fn judge_dated_address(
+    o: &Outcome,
+    via: &str,
+    label: &str,
+) -> (Status, &'static str, String, Option<String>) {
+    match &o.failure {
+        None => (
+            Status::Pass,
+            "",
+            format!(
+                "{}: TCP connection made in {}{via} [{label}]",
+                o.target,
+                secs(o.elapsed)
+            ),
+            None,
+        ),
+        Some(fail) => (
+            Status::Warn,
+            "dated-address-failed",
+            format!(
+                "{}: failed at {} after {}{via}: {} [{label}; the table is of 2017 and the address may no longer be in use]",
+                o.target,
+                o.stage.as_str(),
+                secs(o.elapsed),
+                fail.message
+            ),
+            Some("Allow outbound TCP 443 to the Site Recovery addresses of the target region (the AzureSiteRecovery and EventHub service tags of the region are current; the matrix's table is of 2017).".into()),
+        ),
+    }
+}
+
+/// What a failed endpoint counts for, its code and its fix, by the kind of failure.
+fn failure_verdict(
+    item: &Planned,
+    o: &Outcome,
+    kind: &FailureKind,
+    issuer: Option<&str>,
+    family: Family,
+) -> (Status, &'static str, String) {
+    match kind {
+        FailureKind::Resolve => (
+            if item.representative { Status::Warn } else { Status::Fail },
+            if item.representative { "representative-not-resolved" } else { "name-not-resolved" },
+            if item.representative {
+                format!("{} stands for a wildcard entry and may simply not exist: try your own host under it with --endpoint (for storage, --storage-account NAME); check DNS with `getent hosts {}`.", o.target.host, o.target.host)
+            } else {
+                format!("Make the name resolve: `getent hosts {}` must answer; the servers in /etc/resolv.conf must resolve public Azure names (or the private endpoint zones).", o.target.host)
+            },
+        ),
+        FailureKind::Timeout if o.stage == Stage::Resolve => (
+            Status::Fail,
+            "dns-timeout",
+            "The DNS servers in /etc/resolv.conf did not answer in time: check that they are reachable (UDP/TCP 53).".to_string(),
+        ),
+        FailureKind::Timeout | FailureKind::Refused | FailureKind::Network => (
+            Status::Fail,
+            "unreachable",
+            if o.via_proxy {
+                "Check that the proxy is reachable from this machine and lets CONNECT to port 443 of the Site Recovery URLs through.".to_string()
+            } else {
+                "Allow outbound TCP 443 from this machine to the Site Recovery URLs in NSGs and firewalls (service tags Storage, AzureActiveDirectory, AzureSiteRecovery, EventHub), or route it through the proxy.".to_string()
+            },
+        ),
+        FailureKind::ProxyAuth => (
+            Status::Fail,
+            "proxy-auth-required",
+            "The proxy wants credentials, which Site Recovery cannot give: let it pass the Site Recovery URLs without authentication, or bypass it for them.".to_string(),
+        ),
+        FailureKind::ProxyRefused => (
+            Status::Fail,
+            "proxy-refused",
+            "Let the proxy pass CONNECT to port 443 of the Site Recovery URLs.".to_string(),
+        ),
+        FailureKind::ProxyUnusable => (
+            Status::Fail,
+            "proxy-unusable",
+            "Use the proxy's plain http:// address (see net.proxy).".to_string(),
+        ),
+        FailureKind::UntrustedIssuer => (
+            Status::Fail,
+            "untrusted-issuer",
+            format!(
+                "The certificate of {} chains to no CA this system trusts (issuer {}). If that issuer is a corporate CA, something intercepts TLS: exempt the Site Recovery URLs from inspection. If it is Microsoft's or DigiCert's, the CA bundle is out of date: `{}`.",
+                o.target,
+                issuer.unwrap_or("unknown"),
+                ca_command(family)
+            ),
+        ),
+        FailureKind::BadCertificate => (
+            Status::Fail,
+            "bad-certificate",
+            "Check the system clock (`date -u`; it must be right for certificates to be valid) and that nothing between this machine and Azure rewrites TLS.".to_string(),
+        ),
+        FailureKind::NoTrust => (
+            Status::Error,
+            "no-ca-bundle",
+            format!("Install the system CA bundle: `{}`.", ca_command(family)),
+        ),
+        FailureKind::Tls => (
+            Status::Fail,
+            "tls-failed",
+            "Something between this machine and Azure cuts the TLS connection: check firewalls and network appliances for TLS inspection or protocol filtering.".to_string(),
+        ),
     }
 }
 
