@@ -2,8 +2,8 @@
 //! a reboot) and free, not held by another program.
 
 use super::firewall::{
-    SideVerdict, all_details, decided, evaluate_side_with, firewall_status, port_result,
-    port_summary, remediation, side_details,
+    PortResult, SideVerdict, all_details, decided, evaluate_side_with, firewall_status,
+    port_result, port_summary, remediation, side_details,
 };
 use super::severity::Advice;
 use super::{Applies, CheckDef, Code, Context, Doc, Finding, ProblemLine, Status};
@@ -98,6 +98,156 @@ fn verdict_code(
     }
 }
 
+/// What the firewall says of outbound TCP 20004 to the other members, now and after a reboot.
+struct Outbound {
+    status: Status,
+    /// (code, status, line) of each side that is not a pass.
+    problems: Vec<(&'static str, Status, String)>,
+    details: Vec<String>,
+}
+
+fn outbound_to_members(ctx: &Context<'_>, required: bool) -> Outbound {
+    let fw = ctx.facts.firewall();
+    let mut out = Outbound {
+        status: Status::Pass,
+        problems: Vec::new(),
+        details: Vec::new(),
+    };
+    for (label, side) in [("now", &fw.now), ("after reboot", &fw.boot)] {
+        let Some(o) = evaluate_side_with(side, Family::V4, &|rs| {
+            evaluate_connect(rs, Family::V4, MVC_PORT, None)
+        }) else {
+            continue;
+        };
+        let st = match &o.verdict {
+            SideVerdict::Blocked(_) if required => Status::Fail,
+            SideVerdict::Blocked(_) => Status::Warn,
+            SideVerdict::Unreadable(_) => Status::Error,
+            SideVerdict::Undetermined(_) | SideVerdict::Conditional(_) => Status::Warn,
+            SideVerdict::Accepted(_) | SideVerdict::NoFirewall => Status::Pass,
+        };
+        if st < Status::Pass {
+            let verb = match &o.verdict {
+                SideVerdict::Conditional(_) => {
+                    "is let out only to some addresses or by some interfaces"
+                }
+                v => v.short(),
+            };
+            let line = format!(
+                "outbound TCP 20004 to the other members {verb} {label}{}",
+                decided(&o.verdict)
+            );
+            let blocked = matches!(o.verdict, SideVerdict::Blocked(_));
+            let code = match st {
+                Status::Error => "cannot-read-rules",
+                _ if blocked => "outbound-blocked",
+                _ => "outbound-may-be-blocked",
+            };
+            out.problems.push((code, st, line));
+            side_details(
+                &format!("outbound TCP 20004 {label}"),
+                Family::V4,
+                &o,
+                &mut out.details,
+            );
+        }
+        out.status = out.status.min(st);
+    }
+    out
+}
+
+/// Who listens on TCP 20004: the agent's own listeners go into the details as expected; other
+/// programs are returned as (address, who).
+struct Holders {
+    details: Vec<String>,
+    others: Vec<(std::net::IpAddr, String)>,
+    /// The listening sockets could not be read (wholly or in part).
+    unreadable: bool,
+}
+
+fn port_holders(ctx: &Context<'_>) -> Holders {
+    let mut h = Holders {
+        details: Vec::new(),
+        others: Vec::new(),
+        unreadable: false,
+    };
+    let Some(l) = ctx.facts.listeners() else {
+        h.details.push(
+            "listening sockets: an image has none; whether another program will hold TCP 20004 cannot be known with --root".into(),
+        );
+        return h;
+    };
+    for e in &l.errors {
+        h.details.push(format!("listening sockets: {e}"));
+    }
+    h.unreadable = !l.errors.is_empty();
+    for s in l.listeners.iter().filter(|s| s.port == MVC_PORT) {
+        let who = match &s.owner {
+            Some(o) => format!(
+                "{} (pid {}, {})",
+                o.comm,
+                o.pid,
+                o.exe.clone().unwrap_or_else(|| o.cmdline.clone())
+            ),
+            None => format!(
+                "an unknown process (uid {}; its /proc/PID/fd could not be read{})",
+                s.uid,
+                if l.unreadable_processes > 0 {
+                    ": run as root"
+                } else {
+                    ""
+                }
+            ),
+        };
+        match known_listener(s, &ctx.options.install_dir) {
+            Some(k) => h.details.push(format!(
+                "TCP 20004 on {} is held by {who}: {k}, as expected",
+                s.addr
+            )),
+            None => h.others.push((s.addr, who)),
+        }
+    }
+    h
+}
+
+/// The fixes for what port_finding found, most specific first.
+fn port_fixes(
+    ctx: &Context<'_>,
+    r: &PortResult,
+    holders: &[(std::net::IpAddr, String)],
+    out_status: Status,
+    fw_status: Status,
+    status: Status,
+) -> Vec<String> {
+    let mut fixes = Vec::new();
+    if !holders.is_empty() {
+        fixes.push(format!(
+            "stop or reconfigure the program listening on TCP 20004 ({})",
+            holders
+                .iter()
+                .map(|(_, w)| w.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    if out_status < Status::Pass {
+        fixes.push("let new outbound TCP connections to port 20004 out (e.g. `iptables -I OUTPUT -p tcp --dport 20004 -j ACCEPT`, `nft insert rule inet filter output tcp dport 20004 accept`), saved the way the system loads its rules".into());
+    }
+    if matches!(fw_status, Status::Fail | Status::Warn) {
+        fixes.extend(remediation(
+            std::slice::from_ref(r),
+            false,
+            ctx.facts.os().id.as_deref(),
+        ));
+    }
+    if status == Status::Error {
+        fixes.push(
+            "Run asr-preflight as root so that it can read the firewall rules and sockets.".into(),
+        );
+    }
+    fixes
+}
+
 fn check_mvc(ctx: &Context<'_>) -> Result<Finding, FactError> {
     Ok(port_finding(ctx, true).if_advice(Advice::MultiVm, port_finding(ctx, false)))
 }
@@ -131,50 +281,12 @@ fn port_finding(ctx: &Context<'_>, required: bool) -> Finding {
         problem(code, status, &summary);
     }
     // Members of a replication group also connect out to each other on the port.
-    let fw = ctx.facts.firewall();
-    let mut out_status = Status::Pass;
+    let out = outbound_to_members(ctx, required);
+    let (out_status, out_details) = (out.status, out.details);
     let mut out_lines = Vec::new();
-    let mut out_details = Vec::new();
-    for (label, side) in [("now", &fw.now), ("after reboot", &fw.boot)] {
-        let Some(o) = evaluate_side_with(side, Family::V4, &|rs| {
-            evaluate_connect(rs, Family::V4, MVC_PORT, None)
-        }) else {
-            continue;
-        };
-        let st = match &o.verdict {
-            SideVerdict::Blocked(_) if required => Status::Fail,
-            SideVerdict::Blocked(_) => Status::Warn,
-            SideVerdict::Unreadable(_) => Status::Error,
-            SideVerdict::Undetermined(_) | SideVerdict::Conditional(_) => Status::Warn,
-            SideVerdict::Accepted(_) | SideVerdict::NoFirewall => Status::Pass,
-        };
-        if st < Status::Pass {
-            let verb = match &o.verdict {
-                SideVerdict::Conditional(_) => {
-                    "is let out only to some addresses or by some interfaces"
-                }
-                v => v.short(),
-            };
-            let line = format!(
-                "outbound TCP 20004 to the other members {verb} {label}{}",
-                decided(&o.verdict)
-            );
-            let blocked = matches!(o.verdict, SideVerdict::Blocked(_));
-            let code = match st {
-                Status::Error => "cannot-read-rules",
-                _ if blocked => "outbound-blocked",
-                _ => "outbound-may-be-blocked",
-            };
-            problem(code, st, &line);
-            out_lines.push(line);
-            side_details(
-                &format!("outbound TCP 20004 {label}"),
-                Family::V4,
-                &o,
-                &mut out_details,
-            );
-        }
-        out_status = out_status.min(st);
+    for (code, st, line) in out.problems {
+        problem(code, st, &line);
+        out_lines.push(line);
     }
     if out_status < Status::Pass {
         status = status.min(out_status);
@@ -182,45 +294,18 @@ fn port_finding(ctx: &Context<'_>, required: bool) -> Finding {
     }
     details.extend(out_details);
     // Who holds the port.
-    let mut holders = Vec::new();
-    match ctx.facts.listeners() {
-        None => details.push(
-            "listening sockets: an image has none; whether another program will hold TCP 20004 cannot be known with --root".into(),
-        ),
-        Some(l) => {
-            for e in &l.errors {
-                details.push(format!("listening sockets: {e}"));
-            }
-            if !l.errors.is_empty() && status != Status::Fail {
-                status = Status::Error;
-                summary = format!("{summary}; the listening sockets could not be read");
-                problem(
-                    "cannot-read-sockets",
-                    Status::Error,
-                    "the listening sockets could not be read",
-                );
-            }
-            for s in l.listeners.iter().filter(|s| s.port == MVC_PORT) {
-                let who = match &s.owner {
-                    Some(o) => format!(
-                        "{} (pid {}, {})",
-                        o.comm,
-                        o.pid,
-                        o.exe.clone().unwrap_or_else(|| o.cmdline.clone())
-                    ),
-                    None => format!(
-                        "an unknown process (uid {}; its /proc/PID/fd could not be read{})",
-                        s.uid,
-                        if l.unreadable_processes > 0 { ": run as root" } else { "" }
-                    ),
-                };
-                match known_listener(s, &ctx.options.install_dir) {
-                    Some(k) => details.push(format!("TCP 20004 on {} is held by {who}: {k}, as expected", s.addr)),
-                    None => holders.push((s.addr, who)),
-                }
-            }
-        }
+    let held = port_holders(ctx);
+    details.extend(held.details);
+    if held.unreadable && status != Status::Fail {
+        status = Status::Error;
+        summary = format!("{summary}; the listening sockets could not be read");
+        problem(
+            "cannot-read-sockets",
+            Status::Error,
+            "the listening sockets could not be read",
+        );
     }
+    let holders = held.others;
     if !holders.is_empty() {
         status = Status::Fail;
         let list: Vec<String> = holders.iter().map(|(a, w)| format!("{a}: {w}")).collect();
@@ -241,32 +326,7 @@ fn port_finding(ctx: &Context<'_>, required: bool) -> Finding {
         code: problems.first().map(|p| p.code),
         problems,
     };
-    let mut fixes = Vec::new();
-    if !holders.is_empty() {
-        fixes.push(format!(
-            "stop or reconfigure the program listening on TCP 20004 ({})",
-            holders
-                .iter()
-                .map(|(_, w)| w.clone())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ));
-    }
-    if out_status < Status::Pass {
-        fixes.push("let new outbound TCP connections to port 20004 out (e.g. `iptables -I OUTPUT -p tcp --dport 20004 -j ACCEPT`, `nft insert rule inet filter output tcp dport 20004 accept`), saved the way the system loads its rules".into());
-    }
-    if matches!(fw_status, Status::Fail | Status::Warn) {
-        fixes.extend(remediation(
-            std::slice::from_ref(&r),
-            false,
-            ctx.facts.os().id.as_deref(),
-        ));
-    }
-    if status == Status::Error {
-        fixes.push(
-            "Run asr-preflight as root so that it can read the firewall rules and sockets.".into(),
-        );
-    }
+    let fixes = port_fixes(ctx, &r, &holders, out_status, fw_status, status);
     if !fixes.is_empty() {
         f.remediation = Some(fixes.join("\n"));
     }
