@@ -5,6 +5,7 @@ use super::{Applies, CheckDef, Code, Context, Doc, Finding};
 use crate::facts::FactError;
 use crate::matrix::LoadedMatrix;
 use crate::matrix::lookup::{KernelVerdict, OsVerdict};
+use crate::matrix::model::OsEntry;
 use crate::scenario::Scenario;
 
 const SEED_LINUX_ROW: &str = "seeds/000 (Prerequisites for replication using Azure Site Recovery, 2016-12-11), section \"Disaster Recovery of VMware virtual machines or physical Windows/Linux servers to Azure\", Replicated machine prerequisites, row \"Linux machines (physical or VMware)\"; newer facts: reference/asr-matrix.md sections 1-4";
@@ -194,6 +195,102 @@ fn with_elsewhere(mut f: Finding, ctx: &Context<'_>) -> Finding {
     }
 }
 
+/// A release the matrix lists for this scenario.
+fn listed(ctx: &Context<'_>, row: &OsEntry, source: String, ver: &str) -> Finding {
+    let m = ctx.matrix;
+    let f = Finding::pass(format!(
+        "{} {ver} is listed for {} in {}",
+        row.name,
+        ctx.scenario.as_str(),
+        m.name()
+    ))
+    .detail(source);
+    let f = match row.provenance() {
+        Some(p) => f.detail(format!("judged by the {} matrix, row from {p}", m.name())),
+        None => f,
+    };
+    match &row.note {
+        Some(n) => f.detail(format!("note: {n}")),
+        None => f,
+    }
+}
+
+/// A release the matrix does not list: dropped, a derivative of a listed one, or absent.
+fn not_listed(
+    ctx: &Context<'_>,
+    rows: Vec<&OsEntry>,
+    source: String,
+    id: &str,
+    ver: &str,
+) -> Finding {
+    let m = ctx.matrix;
+    let os = ctx.facts.os();
+    if let Some(gone) = LoadedMatrix::dropped_row(&rows, ver) {
+        let f = Finding::fail(format!(
+            "{} is no longer supported for {}: {}",
+            describe_os(ctx),
+            ctx.scenario.as_str(),
+            gone.dropped.as_deref().unwrap_or_default()
+        ))
+        .code("dropped")
+        .detail(source);
+        let f = match gone.provenance() {
+            Some(p) => f.detail(format!("judged by the {} matrix, row from {p}", m.name())),
+            None => f,
+        };
+        return with_elsewhere(f, ctx).fix(
+            "Move the machine to a release the current matrix lists (`asr-preflight matrix --matrix asr-2026` shows them).",
+        );
+    }
+    if rows.is_empty() {
+        // A derivative the matrix does not name: judged through ID_LIKE, never passed.
+        if let Some((like, row)) =
+            os.id_like
+                .iter()
+                .find_map(|like| match m.os_verdict(ctx.scenario, like, ver) {
+                    OsVerdict::Listed(_, row) => Some((like, row)),
+                    _ => None,
+                })
+        {
+            return Finding::warn(format!(
+                "{} is not named by the {} matrix; it resembles {} ({like} {ver}, listed for {}) by its ID_LIKE",
+                describe_os(ctx),
+                m.name(),
+                row.name,
+                ctx.scenario.as_str()
+            )).code("derivative")
+            .detail(source)
+            .detail(format!("ID_LIKE: {}", os.id_like.join(" ")))
+            .fix("Site Recovery supports the distributions its matrix names; confirm support for this derivative with Microsoft before protecting the machine.");
+        }
+    }
+    let rows: Vec<_> = rows.into_iter().filter(|r| r.dropped.is_none()).collect();
+    let listed: Vec<String> = rows.iter().flat_map(|r| r.versions.clone()).collect();
+    let f = Finding::fail(format!(
+        "{} is not in the {} matrix for {}",
+        describe_os(ctx),
+        m.name(),
+        ctx.scenario.as_str()
+    ))
+    .code("not-listed")
+    .detail(source);
+    let f = if listed.is_empty() {
+        f.detail(format!(
+            "the matrix lists no release of '{id}' for this scenario"
+        ))
+    } else {
+        f.detail(format!("listed releases of '{id}': {}", listed.join(", ")))
+    };
+    with_elsewhere(f, ctx).fix(if listed.is_empty() {
+        "Use a distribution the matrix lists (`asr-preflight matrix` shows them).".to_string()
+    } else {
+        format!(
+            "Upgrade or reinstall to a listed release of this distribution ({}).",
+            listed.join(", ")
+        )
+    })
+}
+
 fn check_supported(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let os = ctx.facts.os();
     let m = ctx.matrix;
@@ -218,80 +315,8 @@ fn check_supported(ctx: &Context<'_>) -> Result<Finding, FactError> {
         );
     };
     match m.os_verdict(ctx.scenario, id, ver) {
-        OsVerdict::Listed(_, row) => {
-            let f = Finding::pass(format!(
-                "{} {ver} is listed for {} in {}",
-                row.name,
-                ctx.scenario.as_str(),
-                m.name()
-            ))
-            .detail(source);
-            let f = match row.provenance() {
-                Some(p) => f.detail(format!("judged by the {} matrix, row from {p}", m.name())),
-                None => f,
-            };
-            match &row.note {
-                Some(n) => Ok(f.detail(format!("note: {n}"))),
-                None => Ok(f),
-            }
-        }
-        OsVerdict::NotListed(rows) => {
-            if let Some(gone) = LoadedMatrix::dropped_row(&rows, ver) {
-                let f = Finding::fail(format!(
-                    "{} is no longer supported for {}: {}",
-                    describe_os(ctx),
-                    ctx.scenario.as_str(),
-                    gone.dropped.as_deref().unwrap_or_default()
-                )).code("dropped")
-                .detail(source);
-                let f = match gone.provenance() {
-                    Some(p) => f.detail(format!("judged by the {} matrix, row from {p}", m.name())),
-                    None => f,
-                };
-                return Ok(with_elsewhere(f, ctx).fix(
-                    "Move the machine to a release the current matrix lists (`asr-preflight matrix --matrix asr-2026` shows them).",
-                ));
-            }
-            if rows.is_empty() {
-                // A derivative the matrix does not name: judged through ID_LIKE, never passed.
-                if let Some((like, row)) = os.id_like.iter().find_map(|like| {
-                    match m.os_verdict(ctx.scenario, like, ver) {
-                        OsVerdict::Listed(_, row) => Some((like, row)),
-                        _ => None,
-                    }
-                }) {
-                    return Ok(Finding::warn(format!(
-                        "{} is not named by the {} matrix; it resembles {} ({like} {ver}, listed for {}) by its ID_LIKE",
-                        describe_os(ctx),
-                        m.name(),
-                        row.name,
-                        ctx.scenario.as_str()
-                    )).code("derivative")
-                    .detail(source)
-                    .detail(format!("ID_LIKE: {}", os.id_like.join(" ")))
-                    .fix("Site Recovery supports the distributions its matrix names; confirm support for this derivative with Microsoft before protecting the machine."));
-                }
-            }
-            let rows: Vec<_> = rows.into_iter().filter(|r| r.dropped.is_none()).collect();
-            let listed: Vec<String> = rows.iter().flat_map(|r| r.versions.clone()).collect();
-            let f = Finding::fail(format!(
-                "{} is not in the {} matrix for {}",
-                describe_os(ctx),
-                m.name(),
-                ctx.scenario.as_str()
-            )).code("not-listed")
-            .detail(source);
-            let f = if listed.is_empty() {
-                f.detail(format!("the matrix lists no release of '{id}' for this scenario"))
-            } else {
-                f.detail(format!("listed releases of '{id}': {}", listed.join(", ")))
-            };
-            Ok(with_elsewhere(f, ctx).fix(if listed.is_empty() {
-                "Use a distribution the matrix lists (`asr-preflight matrix` shows them).".to_string()
-            } else {
-                format!("Upgrade or reinstall to a listed release of this distribution ({}).", listed.join(", "))
-            }))
-        }
+        OsVerdict::Listed(_, row) => Ok(listed(ctx, row, source, ver)),
+        OsVerdict::NotListed(rows) => Ok(not_listed(ctx, rows, source, id, ver)),
         OsVerdict::AnyAzureSupported(src) => Ok(Finding::skip(format!(
             "{}: the matrix accepts any operating system Azure supports as a guest; {} is not judged here",
             ctx.scenario.as_str(),
