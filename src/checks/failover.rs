@@ -430,8 +430,11 @@ fn check_initramfs_drivers(ctx: &Context<'_>) -> Result<Finding, FactError> {
         ))
         .code("cannot-read-image");
         return Ok(errors
-            .into_iter()
-            .fold(f, |f, e| f.problem(Status::Error, "cannot-read-image", e))
+            .iter()
+            .fold(f, |f, e| {
+                f.problem(Status::Error, "cannot-read-image", e.clone())
+            })
+            .details(errors)
             .details(details));
     }
     let fix = if fixes.is_empty() {
