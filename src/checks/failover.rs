@@ -7,7 +7,7 @@
 
 pub mod boot;
 
-use super::{Applies, CheckDef, Context, Doc, Finding};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
 use crate::facts::FactError;
 use crate::facts::initramfs::Contents;
 use crate::facts::kernel_inventory::{HYPERV_DRIVERS, InstalledKernel};
@@ -48,7 +48,20 @@ pub const CHECKS: &[CheckDef] = &[
                 "LisDriversAvailable",
             ],
         },
-        codes: &[],
+        codes: &[
+            Code::error(
+                "no-kernel",
+                "no installed kernel was found in /boot or /lib/modules",
+            ),
+            Code::fail(
+                "no-module-tree",
+                "an installed kernel has no /lib/modules directory, so its drivers cannot be found",
+            ),
+            Code::fail(
+                "drivers-missing",
+                "an installed kernel has hv_vmbus, hv_storvsc or hv_netvsc neither as a module file nor built in",
+            ),
+        ],
         run: check_hyperv_drivers,
     },
     CheckDef {
@@ -68,7 +81,28 @@ pub const CHECKS: &[CheckDef] = &[
                 "LisDriversAvailable",
             ],
         },
-        codes: &[],
+        codes: &[
+            Code::error(
+                "no-kernel",
+                "no installed kernel was found in /boot or /lib/modules",
+            ),
+            Code::error(
+                "cannot-read-image",
+                "an initramfs image could not be read or unpacked",
+            ),
+            Code::fail(
+                "boot-kernel-lacks-drivers",
+                "the initramfs of the kernel that boots lacks a Hyper-V driver",
+            ),
+            Code::warn(
+                "other-kernel-lacks-drivers",
+                "the initramfs of another installed kernel lacks a Hyper-V driver",
+            ),
+            Code::warn(
+                "no-initramfs",
+                "a kernel that loads the Hyper-V drivers as modules has no initramfs",
+            ),
+        ],
         run: check_initramfs_drivers,
     },
     CheckDef {
@@ -84,7 +118,20 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "reference/asr-errors.md section 3 (\"dracut hostonly=\\\"yes\\\" drops them\"); reference/asr-errors.md section 1d (170010)",
             prevents: &["170010", "E_RECOVERY_HV_DRIVERS_MISSING"],
         },
-        codes: &[],
+        codes: &[
+            Code::warn(
+                "hostonly-without-drivers",
+                "dracut builds host-only images and the Hyper-V drivers are not in add_drivers",
+            ),
+            Code::warn(
+                "omitted-driver",
+                "dracut's omit_drivers leaves out a Hyper-V driver",
+            ),
+            Code::warn(
+                "modules-dep-without-drivers",
+                "initramfs-tools has MODULES=dep and /etc/initramfs-tools/modules does not list the Hyper-V drivers",
+            ),
+        ],
         run: check_dracut_hostonly,
     },
     CheckDef {
@@ -100,7 +147,25 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "reference/asr-errors.md section 1d (170010: tools missing) and section 3 (\"Hydration tools present\")",
             prevents: &["170010", "E_RECOVERY_* (required tools missing)"],
         },
-        codes: &[],
+        codes: &[
+            Code::fail(
+                "no-initramfs-builder",
+                "no initramfs builder (dracut, mkinitrd; update-initramfs on Debian) is installed",
+            ),
+            Code::fail(
+                "no-initramfs-lister",
+                "no initramfs lister (lsinitrd; lsinitramfs on Debian) is installed",
+            ),
+            Code::fail("no-modinfo", "modinfo (kmod) is not installed"),
+            Code::fail(
+                "no-dhcp-client",
+                "no DHCP client (dhclient, dhcpcd; wicked on SUSE) is installed",
+            ),
+            Code::fail(
+                "no-systemctl",
+                "the machine boots with systemd but systemctl is not installed",
+            ),
+        ],
         run: check_hydration_tools,
     },
     CheckDef {
@@ -120,7 +185,20 @@ pub const CHECKS: &[CheckDef] = &[
                 "initrd backup or regeneration failure",
             ],
         },
-        codes: &[],
+        codes: &[
+            Code::fail(
+                "not-enough-space-boot",
+                "/boot has less free space than copies of every initramfs take",
+            ),
+            Code::fail(
+                "not-enough-space-root",
+                "/ has less free space than copies of every initramfs take (with the rebuilt one when /boot is on it)",
+            ),
+            Code::error(
+                "cannot-measure",
+                "the free space of /boot or / could not be measured",
+            ),
+        ],
         run: check_initrd_space,
     },
 ];
@@ -146,6 +224,7 @@ fn no_kernels(ctx: &Context<'_>) -> Finding {
     Finding::error(
         "no installed kernel found: /boot has no vmlinuz-* and /lib/modules no module tree",
     )
+    .code("no-kernel")
     .details(ctx.facts.kernel_inventory().errors.clone())
 }
 
@@ -156,15 +235,19 @@ fn check_hyperv_drivers(ctx: &Context<'_>) -> Result<Finding, FactError> {
         return Ok(no_kernels(ctx));
     }
     let mut bad = Vec::new();
+    // Each kernel without the drivers, with its code and line.
+    let mut problems: Vec<(&'static str, String)> = Vec::new();
     let mut details = Vec::new();
     for k in &kernels {
         let name = tag(ctx, k);
         if !k.modules_dir {
             bad.push(k.release.clone());
-            details.push(format!(
+            let line = format!(
                 "{name}: no /lib/modules/{}: its drivers cannot be found",
                 k.release
-            ));
+            );
+            problems.push(("no-module-tree", line.clone()));
+            details.push(line);
             continue;
         }
         let missing = k.missing_drivers();
@@ -188,6 +271,7 @@ fn check_hyperv_drivers(ctx: &Context<'_>) -> Result<Finding, FactError> {
             if !k.builtin_known {
                 line.push_str(" (no modules.builtin, so built-in drivers cannot be seen)");
             }
+            problems.push(("drivers-missing", line.clone()));
             details.push(line);
         }
         details.extend(k.errors.iter().map(ToString::to_string));
@@ -214,13 +298,17 @@ fn check_hyperv_drivers(ctx: &Context<'_>) -> Result<Finding, FactError> {
         ));
     }
     fix.push('.');
-    Ok(Finding::fail(format!(
+    let f = Finding::fail(format!(
         "{} of {} installed kernels lack Hyper-V drivers: hydration at failover would abort",
         bad.len(),
         kernels.len()
     ))
-    .details(details)
-    .fix(fix))
+    .code(problems[0].0);
+    Ok(problems
+        .into_iter()
+        .fold(f, |f, (code, text)| f.problem(Status::Fail, code, text))
+        .details(details)
+        .fix(fix))
 }
 
 /// The command that rebuilds one kernel's initramfs with the Hyper-V drivers.
@@ -267,6 +355,8 @@ fn check_initramfs_drivers(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let mut missing_other = false;
     let mut no_image = Vec::new();
     let mut fixes = Vec::new();
+    // Each kernel's problem: its status, code and line.
+    let mut problems: Vec<(Status, &'static str, String)> = Vec::new();
     for k in &kernels {
         let name = tag(ctx, k);
         let is_default = Some(k.release.as_str()) == default_release(ctx);
@@ -282,10 +372,12 @@ fn check_initramfs_drivers(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 ));
             } else {
                 no_image.push(k.release.clone());
-                details.push(format!(
+                let line = format!(
                     "{name}: no initramfs found (/boot/initramfs-{0}.img, initrd-{0}, initrd.img-{0})",
                     k.release
-                ));
+                );
+                problems.push((Status::Warn, "no-initramfs", line.clone()));
+                details.push(line);
             }
             continue;
         };
@@ -312,10 +404,13 @@ fn check_initramfs_drivers(ctx: &Context<'_>) -> Result<Finding, FactError> {
             line.push_str(": drivers present");
         } else {
             line.push_str(&format!(": missing {}", absent.join(", ")));
+            let missing = format!("{name}: {} lacks {}", img.path, absent.join(", "));
             if is_default {
                 missing_default = true;
+                problems.push((Status::Fail, "boot-kernel-lacks-drivers", missing));
             } else {
                 missing_other = true;
+                problems.push((Status::Warn, "other-kernel-lacks-drivers", missing));
             }
             fixes.push(rebuild_cmd(ctx, k));
         }
@@ -329,12 +424,18 @@ fn check_initramfs_drivers(ctx: &Context<'_>) -> Result<Finding, FactError> {
     }
     details.extend(inv.errors.iter().map(ToString::to_string));
     if !errors.is_empty() {
-        return Ok(Finding::error(format!(
+        let f = Finding::error(format!(
             "{} initramfs image(s) could not be read",
             errors.len()
         ))
-        .details(errors)
-        .details(details));
+        .code("cannot-read-image");
+        return Ok(errors
+            .iter()
+            .fold(f, |f, e| {
+                f.problem(Status::Error, "cannot-read-image", e.clone())
+            })
+            .details(errors)
+            .details(details));
     }
     let fix = if fixes.is_empty() {
         None
@@ -352,13 +453,16 @@ fn check_initramfs_drivers(ctx: &Context<'_>) -> Result<Finding, FactError> {
         Finding::fail(
             "the initramfs of the kernel that boots lacks Hyper-V drivers: the failed-over VM would not find its root disk",
         )
+        .code("boot-kernel-lacks-drivers")
     } else if missing_other {
         Finding::warn("the initramfs of another installed kernel lacks Hyper-V drivers")
+            .code("other-kernel-lacks-drivers")
     } else if !no_image.is_empty() {
         Finding::warn(format!(
             "no initramfs for {}: that kernel cannot boot in Azure",
             no_image.join(", ")
         ))
+        .code("no-initramfs")
     } else {
         return Ok(Finding::pass(format!(
             "every initramfs of the {} installed kernels holds hv_vmbus, hv_storvsc and hv_netvsc",
@@ -366,7 +470,12 @@ fn check_initramfs_drivers(ctx: &Context<'_>) -> Result<Finding, FactError> {
         ))
         .details(details));
     };
-    let finding = finding.details(details);
+    let finding = problems
+        .into_iter()
+        .fold(finding, |f, (status, code, text)| {
+            f.problem(status, code, text)
+        })
+        .details(details);
     match fix {
         Some(f) => Ok(finding.fix(f)),
         None => Ok(finding.fix("Build an initramfs for each kernel that should stay installed (`dracut -f --kver RELEASE` or `update-initramfs -c -k RELEASE`), or remove the kernel.")),
@@ -406,10 +515,13 @@ fn check_dracut_hostonly(ctx: &Context<'_>) -> Result<Finding, FactError> {
                         hst.at
                     ));
                 } else {
-                    problems.push(format!(
-                        "dracut hostonly=\"yes\" ({}) without {} in add_drivers",
-                        hst.at,
-                        not_added.join(", ")
+                    problems.push((
+                        "hostonly-without-drivers",
+                        format!(
+                            "dracut hostonly=\"yes\" ({}) without {} in add_drivers",
+                            hst.at,
+                            not_added.join(", ")
+                        ),
                     ));
                     fixes.push("echo 'add_drivers+=\" hv_vmbus hv_netvsc hv_storvsc \"' > /etc/dracut.conf.d/azure.conf && dracut -f --regenerate-all".to_string());
                 }
@@ -421,7 +533,10 @@ fn check_dracut_hostonly(ctx: &Context<'_>) -> Result<Finding, FactError> {
         }
         for (m, at) in &d.omitted {
             if HYPERV_DRIVERS.contains(&m.as_str()) {
-                problems.push(format!("dracut omit_drivers leaves out {m} ({at})"));
+                problems.push((
+                    "omitted-driver",
+                    format!("dracut omit_drivers leaves out {m} ({at})"),
+                ));
                 fixes.push(format!("remove {m} from omit_drivers ({at})"));
             }
         }
@@ -441,10 +556,13 @@ fn check_dracut_hostonly(ctx: &Context<'_>) -> Result<Finding, FactError> {
                         m.at
                     ));
                 } else {
-                    problems.push(format!(
-                        "initramfs-tools MODULES=dep ({}) without {} in /etc/initramfs-tools/modules",
-                        m.at,
-                        not_listed.join(", ")
+                    problems.push((
+                        "modules-dep-without-drivers",
+                        format!(
+                            "initramfs-tools MODULES=dep ({}) without {} in /etc/initramfs-tools/modules",
+                            m.at,
+                            not_listed.join(", ")
+                        ),
                     ));
                     fixes.push("printf 'hv_vmbus\\nhv_storvsc\\nhv_netvsc\\n' >> /etc/initramfs-tools/modules && update-initramfs -u -k all".to_string());
                 }
@@ -460,21 +578,27 @@ fn check_dracut_hostonly(ctx: &Context<'_>) -> Result<Finding, FactError> {
         )
         .details(details));
     }
-    Ok(Finding::warn(format!(
+    let texts: Vec<&str> = problems.iter().map(|p| p.1.as_str()).collect();
+    let f = Finding::warn(format!(
         "the next initramfs rebuild would drop the Hyper-V drivers: {}",
-        problems.join("; ")
+        texts.join("; ")
     ))
-    .details(details)
-    .fix(format!("`{}`", fixes.join("`; `"))))
+    .code(problems[0].0);
+    Ok(problems
+        .into_iter()
+        .fold(f, |f, (code, text)| f.problem(Status::Warn, code, text))
+        .details(details)
+        .fix(format!("`{}`", fixes.join("`; `"))))
 }
 
 fn check_hydration_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let h = ctx.facts.hydration();
     let debian = ctx.facts.os().family == Family::Debian;
     let init = ctx.facts.services().init.system;
-    // Each requirement: what it is, the programs that satisfy it.
-    let mut needs: Vec<(&str, Vec<&str>)> = vec![
+    // Each requirement: its code, what it is, the programs that satisfy it.
+    let mut needs: Vec<(&'static str, &str, Vec<&str>)> = vec![
         (
+            "no-initramfs-builder",
             "initramfs builder",
             if debian {
                 vec!["dracut", "mkinitrd", "update-initramfs", "mkinitramfs"]
@@ -483,6 +607,7 @@ fn check_hydration_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
             },
         ),
         (
+            "no-initramfs-lister",
             "initramfs lister",
             if debian {
                 vec!["lsinitrd", "lsinitramfs"]
@@ -490,8 +615,9 @@ fn check_hydration_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 vec!["lsinitrd"]
             },
         ),
-        ("module information", vec!["modinfo"]),
+        ("no-modinfo", "module information", vec!["modinfo"]),
         (
+            "no-dhcp-client",
             "DHCP client",
             if ctx.facts.os().family == Family::Suse {
                 // SLES 15 configures DHCP through wicked (the agent's own check accepts it).
@@ -502,19 +628,26 @@ fn check_hydration_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
         ),
     ];
     if init == InitSystem::Systemd {
-        needs.push(("service manager (systemd)", vec!["systemctl"]));
+        needs.push((
+            "no-systemctl",
+            "service manager (systemd)",
+            vec!["systemctl"],
+        ));
     }
     let mut missing = Vec::new();
+    let mut problems = Vec::new();
     let mut details = Vec::new();
-    for (what, progs) in &needs {
+    for (code, what, progs) in &needs {
         match progs.iter().find_map(|p| h.tool(p)) {
             Some(path) => details.push(format!("{what}: {path}")),
             None => {
                 missing.push(progs.join(" or "));
-                details.push(format!(
+                let line = format!(
                     "{what}: none of {} in /usr/sbin, /sbin, /usr/bin, /bin",
                     progs.join(", ")
-                ));
+                );
+                problems.push((*code, line.clone()));
+                details.push(line);
             }
         }
     }
@@ -535,12 +668,16 @@ fn check_hydration_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
             "dracut kmod dhclient (package names vary: dracut, kmod for modinfo, a DHCP client)"
         }
     };
-    Ok(Finding::fail(format!(
+    let f = Finding::fail(format!(
         "hydration at failover would abort: missing {}",
         missing.join("; ")
     ))
-    .details(details)
-    .fix(format!("Install the missing programs: `{fix}`.")))
+    .code(problems[0].0);
+    Ok(problems
+        .into_iter()
+        .fold(f, |f, (code, text)| f.problem(Status::Fail, code, text))
+        .details(details)
+        .fix(format!("Install the missing programs: `{fix}`.")))
 }
 
 fn mib(bytes: u64) -> String {
@@ -580,7 +717,8 @@ fn check_initrd_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let (Some(boot), Some(root)) = (ctx.facts.boot_space(), ctx.facts.root_space()) else {
         return Ok(Finding::error(
             "free space could not be measured (no probe of the running system)",
-        ));
+        )
+        .code("cannot-measure"));
     };
     let avail = |s: &SpaceAt| {
         s.space
@@ -591,7 +729,9 @@ fn check_initrd_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let (b, r) = match (avail(boot), avail(root)) {
         (Ok(b), Ok(r)) => (b, r),
         (Err(e), _) | (_, Err(e)) => {
-            return Ok(Finding::error(format!("statvfs failed: {e}")).details(details));
+            return Ok(Finding::error(format!("statvfs failed: {e}"))
+                .code("cannot-measure")
+                .details(details));
         }
     };
     let same_fs = match (&boot.mount, &root.mount) {
@@ -608,10 +748,9 @@ fn check_initrd_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
             mib(need)
         ));
         if r < need {
-            short.push(format!(
-                "/ (holding /boot) has {} free, needs {}",
-                mib(r),
-                mib(need)
+            short.push((
+                "not-enough-space-root",
+                format!("/ (holding /boot) has {} free, needs {}", mib(r), mib(need)),
             ));
         }
     } else {
@@ -622,10 +761,16 @@ fn check_initrd_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
             mib(total)
         ));
         if b < total {
-            short.push(format!("/boot has {} free, needs {}", mib(b), mib(total)));
+            short.push((
+                "not-enough-space-boot",
+                format!("/boot has {} free, needs {}", mib(b), mib(total)),
+            ));
         }
         if r < total {
-            short.push(format!("/ has {} free, needs {}", mib(r), mib(total)));
+            short.push((
+                "not-enough-space-root",
+                format!("/ has {} free, needs {}", mib(r), mib(total)),
+            ));
         }
     }
     if short.is_empty() {
@@ -654,13 +799,18 @@ fn check_initrd_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
         ));
     }
     fix.push('.');
-    Ok(Finding::fail(format!(
+    let texts: Vec<&str> = short.iter().map(|s| s.1.as_str()).collect();
+    let f = Finding::fail(format!(
         "not enough room to back up and rebuild the initramfs images ({}): {}",
         mib(total),
-        short.join("; ")
+        texts.join("; ")
     ))
-    .details(details)
-    .fix(fix))
+    .code(short[0].0);
+    Ok(short
+        .into_iter()
+        .fold(f, |f, (code, text)| f.problem(Status::Fail, code, text))
+        .details(details)
+        .fix(fix))
 }
 
 #[cfg(test)]

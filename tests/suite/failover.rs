@@ -173,6 +173,21 @@ fn details(v: &Value, id: &str) -> String {
     format!("{} | {} | {}", c["summary"], c["details"], c["remediation"])
 }
 
+/// The JSON report's problem lines of a check: (code, status) in report order.
+fn findings(v: &Value, id: &str) -> Vec<(String, String)> {
+    check(v, id)["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
 /// A user matrix whose CentOS 7 row accepts every `.el7` kernel (as asr-2026 did before the
 /// 2026 documents dropped CentOS), so that kernel.installed-supported can pass.
 fn centos7_matrix(dir: &std::path::Path) -> String {
@@ -479,12 +494,16 @@ fn dracut_hostonly_variants() {
 #[test]
 fn hydration_tools_each_missing() {
     let id = "failover.hydration-tools";
-    for (tool, named) in [
-        ("/usr/sbin/dracut", "dracut or mkinitrd"),
-        ("/usr/sbin/lsinitrd", "lsinitrd"),
-        ("/usr/sbin/modinfo", "modinfo"),
-        ("/usr/sbin/dhclient", "dhclient or dhcpcd"),
-        ("/usr/bin/systemctl", "systemctl"),
+    for (tool, named, finding) in [
+        (
+            "/usr/sbin/dracut",
+            "dracut or mkinitrd",
+            "no-initramfs-builder",
+        ),
+        ("/usr/sbin/lsinitrd", "lsinitrd", "no-initramfs-lister"),
+        ("/usr/sbin/modinfo", "modinfo", "no-modinfo"),
+        ("/usr/sbin/dhclient", "dhclient or dhcpcd", "no-dhcp-client"),
+        ("/usr/bin/systemctl", "systemctl", "no-systemctl"),
     ] {
         let t = centos7();
         std::fs::remove_file(t.path().join(tool.trim_start_matches('/'))).unwrap();
@@ -494,6 +513,11 @@ fn hydration_tools_each_missing() {
         let d = details(&v, id);
         assert!(d.contains(&format!("missing {named}")), "{tool}: {d}");
         assert!(d.contains("yum install dracut kmod dhclient"), "{d}");
+        assert_eq!(
+            findings(&v, id),
+            [(format!("{id}/{finding}"), "fail".to_string())],
+            "{tool}"
+        );
     }
     // mkinitrd and dhcpcd, in /sbin, stand in for dracut and dhclient.
     let t = centos7();
@@ -665,6 +689,18 @@ fn fstab_device_variants() {
     assert!(
         d.contains("/etc/fstab line 2: /dev/mapper/centos-root / xfs defaults (stable name)"),
         "{d}"
+    );
+    // One problem line per entry, each with its code and status.
+    let line = |code: &str, status: &str| (format!("{id}/{code}"), status.to_string());
+    assert_eq!(
+        findings(&v, id),
+        [
+            line("boot-device-name", "fail"),
+            line("device-name-without-nofail", "warn"),
+            line("device-name-without-nofail", "warn"),
+            line("network-filesystem", "warn"),
+            line("network-filesystem", "warn"),
+        ]
     );
     t.file(
         "/etc/fstab",

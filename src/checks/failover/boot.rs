@@ -4,7 +4,7 @@
 //! of a move to Azure.
 
 use super::TO_AZURE;
-use crate::checks::{Applies, CheckDef, Context, Doc, Finding};
+use crate::checks::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
 use crate::facts::FactError;
 use crate::facts::grub_config::{
     self, Firmware, GrubFacts, GrubFileKind, expected_default, split_args,
@@ -34,7 +34,16 @@ pub const CHECKS: &[CheckDef] = &[
                 "DeviceNotExist",
             ],
         },
-        codes: &[],
+        codes: &[
+            Code::warn(
+                "cmdline-not-applied",
+                "an argument of GRUB_CMDLINE_LINUX or GRUB_CMDLINE_LINUX_DEFAULT is not on the default entry's kernel line",
+            ),
+            Code::warn(
+                "default-not-applied",
+                "GRUB_DEFAULT does not match the generated configuration's `set default`",
+            ),
+        ],
         run: check_grub_sync,
     },
     CheckDef {
@@ -50,7 +59,24 @@ pub const CHECKS: &[CheckDef] = &[
             reference: "reference/asr-errors.md section 1d (170010: grub config missing; no serial console after UEFI failover) and section 3 (grub file at the distro's BIOS/EFI path)",
             prevents: &["170010", "no serial console after UEFI failover"],
         },
-        codes: &[],
+        codes: &[
+            Code::fail(
+                "no-config",
+                "no GRUB configuration at any path the boot loader reads",
+            ),
+            Code::fail(
+                "bios-path-only",
+                "a UEFI machine whose GRUB configuration is only at a BIOS path, which its boot loader does not read",
+            ),
+            Code::fail(
+                "stub-target-missing",
+                "the EFI stub loads a configuration that does not exist",
+            ),
+            Code::warn(
+                "not-in-vendor-dir",
+                "the EFI configuration is not in the distribution's own directory under /boot/efi/EFI",
+            ),
+        ],
         run: check_grub_location,
     },
     CheckDef {
@@ -69,7 +95,21 @@ pub const CHECKS: &[CheckDef] = &[
                 "network file systems commented out by hydration",
             ],
         },
-        codes: &[],
+        codes: &[
+            Code::error("cannot-read", "/etc/fstab could not be read"),
+            Code::fail(
+                "boot-device-name",
+                "/ or /boot is mounted by kernel device name (/dev/sdX, /dev/vdX, ...), which changes in Azure",
+            ),
+            Code::warn(
+                "device-name-without-nofail",
+                "another entry names its device by kernel device name and has no nofail",
+            ),
+            Code::warn(
+                "network-filesystem",
+                "a network file system entry, which hydration comments out at failover",
+            ),
+        ],
         run: check_fstab_devices,
     },
 ];
@@ -110,7 +150,9 @@ fn check_fstab_devices(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let mounts = ctx.facts.mounts();
     let Some(entries) = &mounts.fstab else {
         if !mounts.errors.is_empty() {
-            return Ok(Finding::error("could not read /etc/fstab").details(mounts.errors.clone()));
+            return Ok(Finding::error("could not read /etc/fstab")
+                .code("cannot-read")
+                .details(mounts.errors.clone()));
         }
         return Ok(Finding::skip("no /etc/fstab"));
     };
@@ -180,6 +222,7 @@ fn check_fstab_devices(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 "a boot file system is"
             }
         ))
+        .code("boot-device-name")
     } else if !others.is_empty() || !network.is_empty() {
         let mut parts = Vec::new();
         if !others.is_empty() {
@@ -194,11 +237,26 @@ fn check_fstab_devices(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 network.len()
             ));
         }
-        Finding::warn(parts.join("; "))
+        let code = if others.is_empty() {
+            "network-filesystem"
+        } else {
+            "device-name-without-nofail"
+        };
+        Finding::warn(parts.join("; ")).code(code)
     } else {
         return Ok(Finding::pass("/ and /boot not by kernel device name; no device-name entries without nofail; no network file systems")
             .details(details));
     };
+    // One problem line per entry, each with its code.
+    for (status, code, lines) in [
+        (Status::Fail, "boot-device-name", &critical),
+        (Status::Warn, "device-name-without-nofail", &others),
+        (Status::Warn, "network-filesystem", &network),
+    ] {
+        for l in lines {
+            f = f.problem(status, code, l.clone());
+        }
+    }
     f = f.details(critical.iter().map(|c| format!("boot-critical: {c}")));
     f = f.details(others.iter().map(|c| format!("without nofail: {c}")));
     f = f.details(
@@ -296,10 +354,13 @@ fn check_grub_sync(ctx: &Context<'_>) -> Result<Finding, FactError> {
                     .filter(|a| !actual.contains(a))
                     .collect();
                 if !missing.is_empty() {
-                    problems.push(format!(
-                        "{name} (/etc/default/grub line {}) has {} but the default entry's kernel line does not",
-                        s.line,
-                        missing.join(" ")
+                    problems.push((
+                        "cmdline-not-applied",
+                        format!(
+                            "{name} (/etc/default/grub line {}) has {} but the default entry's kernel line does not",
+                            s.line,
+                            missing.join(" ")
+                        ),
                     ));
                 }
             }
@@ -317,24 +378,31 @@ fn check_grub_sync(ctx: &Context<'_>) -> Result<Finding, FactError> {
             .as_ref()
             .map(|s| format!("GRUB_DEFAULT={} (line {})", s.value, s.line))
             .unwrap_or_else(|| "no GRUB_DEFAULT (grub-mkconfig writes 0)".into());
-        problems.push(format!(
-            "/etc/default/grub has {line} but {path} has {}",
-            describe_default(have)
+        problems.push((
+            "default-not-applied",
+            format!(
+                "/etc/default/grub has {line} but {path} has {}",
+                describe_default(have)
+            ),
         ));
     }
     details.extend(g.errors.iter().map(ToString::to_string));
     if problems.is_empty() {
         return Ok(Finding::pass(format!("{path} agrees with /etc/default/grub")).details(details));
     }
-    Ok(Finding::warn(format!(
+    let mut f = Finding::warn(format!(
         "/etc/default/grub was changed without regenerating {path}"
     ))
-    .details(problems)
-    .details(details)
-    .fix(format!(
-        "Apply /etc/default/grub: `{}`, then check the kernel line of the default entry.",
-        mkconfig(ctx, path)
-    )))
+    .code(problems[0].0);
+    for (code, text) in &problems {
+        f = f.problem(Status::Warn, code, text.clone());
+    }
+    Ok(f.details(problems.into_iter().map(|p| p.1))
+        .details(details)
+        .fix(format!(
+            "Apply /etc/default/grub: `{}`, then check the kernel line of the default entry.",
+            mkconfig(ctx, path)
+        )))
 }
 
 fn check_grub_location(ctx: &Context<'_>) -> Result<Finding, FactError> {
@@ -399,6 +467,7 @@ fn check_grub_location(ctx: &Context<'_>) -> Result<Finding, FactError> {
                                     .as_deref()
                                     .unwrap_or("a configuration it does not name plainly")
                             ))
+                            .code("stub-target-missing")
                             .details(details)
                             .fix(format!(
                                 "Generate the configuration: `{}`.",
@@ -412,6 +481,7 @@ fn check_grub_location(ctx: &Context<'_>) -> Result<Finding, FactError> {
                                 "the EFI configuration is {}, not in the distribution's /boot/efi/EFI/{v}/",
                                 f.path
                             ))
+                            .code("not-in-vendor-dir")
                             .details(details)
                             .fix(format!(
                                 "Generate it where this distribution's boot loader reads it: `{}`.",
@@ -432,15 +502,18 @@ fn check_grub_location(ctx: &Context<'_>) -> Result<Finding, FactError> {
                         (_, Some(v)) => format!("/boot/efi/EFI/{v}/grub.cfg"),
                         (_, None) => "/boot/efi/EFI/<vendor>/grub.cfg".to_string(),
                     };
-                    let summary = if bios.is_empty() {
-                        "UEFI machine without any GRUB configuration: hydration at failover would abort".to_string()
+                    let (code, summary) = if bios.is_empty() {
+                        ("no-config", "UEFI machine without any GRUB configuration: hydration at failover would abort".to_string())
                     } else {
-                        format!(
-                            "UEFI machine, but the GRUB configuration is only at the BIOS path {}, which its boot loader does not read",
-                            bios.join(", ")
+                        (
+                            "bios-path-only",
+                            format!(
+                                "UEFI machine, but the GRUB configuration is only at the BIOS path {}, which its boot loader does not read",
+                                bios.join(", ")
+                            ),
                         )
                     };
-                    Ok(Finding::fail(summary).details(details).fix(if fam == Family::Debian {
+                    Ok(Finding::fail(summary).code(code).details(details).fix(if fam == Family::Debian {
                         "Reinstall GRUB for EFI and regenerate: `grub-install --target=x86_64-efi && update-grub`.".to_string()
                     } else {
                         format!("Generate it in the EFI system partition: `{}`.", mkconfig(ctx, &target))
@@ -479,6 +552,7 @@ fn check_grub_location(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 "/boot/grub2/grub.cfg"
             };
             Ok(Finding::fail("no GRUB configuration at /boot/grub2/grub.cfg, /boot/grub/grub.cfg, grub.conf or menu.lst: hydration at failover would abort")
+                .code("no-config")
                 .details(details)
                 .fix(format!("Generate it: `{}`.", mkconfig(ctx, target))))
         }
