@@ -343,7 +343,8 @@ fn seconds(v: f64) -> Result<std::time::Duration, UsageError> {
 }
 
 impl CheckArgs {
-    fn into_config(self) -> Result<CheckConfig, UsageError> {
+    /// The checks `--only` and `--skip` leave, in registry order; an unknown id is refused.
+    fn selected_checks(&self) -> Result<Vec<&'static str>, UsageError> {
         let registry = checks::registry();
         for id in self.only.iter().chain(self.skip.iter()) {
             if !registry.iter().any(|c| c.id == id) {
@@ -361,19 +362,12 @@ impl CheckArgs {
         if selected.is_empty() {
             return Err(UsageError("--only and --skip leave no check to run".into()));
         }
-        let ignore_interfaces = self
-            .ignore_interface
-            .iter()
-            .map(|p| Glob::new(p).map_err(|e| UsageError(format!("--ignore-interface {e}"))))
-            .collect::<Result<Vec<_>, _>>()?;
-        if !self.install_dir.is_absolute() {
-            return Err(UsageError(format!(
-                "--install-dir {}: must be an absolute path (where the agent will be installed)",
-                self.install_dir.display()
-            )));
-        }
-        let endpoints = self
-            .endpoint
+        Ok(selected)
+    }
+
+    /// `--endpoint HOST[:PORT]` values as targets (port 443 unless given).
+    fn endpoints(&self) -> Result<Vec<crate::outbound::Target>, UsageError> {
+        self.endpoint
             .iter()
             .map(|raw| {
                 crate::parse::proxy_url::parse_host_port(raw)
@@ -384,7 +378,11 @@ impl CheckArgs {
                     })
                     .map_err(|e| UsageError(format!("--endpoint {e}; expected HOST[:PORT]")))
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect()
+    }
+
+    /// Names given for Azure (storage account, regions, appliance) must be well-formed.
+    fn check_azure_names(&self) -> Result<(), UsageError> {
         if let Some(name) = &self.storage_account
             && !valid_storage_account(name)
         {
@@ -393,11 +391,6 @@ impl CheckArgs {
                 crate::text::sanitize_terminal(name)
             )));
         }
-        let timeout = seconds(self.timeout)?;
-        let service_tags = match &self.service_tags {
-            None => None,
-            Some(p) => Some(std::sync::Arc::new(read_service_tags(p)?)),
-        };
         for (opt, v) in [
             ("--source-region", &self.source_region),
             ("--target-region", &self.target_region),
@@ -419,6 +412,29 @@ impl CheckArgs {
                 crate::text::sanitize_terminal(h)
             )));
         }
+        Ok(())
+    }
+
+    fn into_config(self) -> Result<CheckConfig, UsageError> {
+        let selected = self.selected_checks()?;
+        let ignore_interfaces = self
+            .ignore_interface
+            .iter()
+            .map(|p| Glob::new(p).map_err(|e| UsageError(format!("--ignore-interface {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !self.install_dir.is_absolute() {
+            return Err(UsageError(format!(
+                "--install-dir {}: must be an absolute path (where the agent will be installed)",
+                self.install_dir.display()
+            )));
+        }
+        let endpoints = self.endpoints()?;
+        self.check_azure_names()?;
+        let timeout = seconds(self.timeout)?;
+        let service_tags = match &self.service_tags {
+            None => None,
+            Some(p) => Some(std::sync::Arc::new(read_service_tags(p)?)),
+        };
         Ok(CheckConfig {
             root: self.root,
             cross_mounts: self.cross_mounts,

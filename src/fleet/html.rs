@@ -145,21 +145,8 @@ fn opt(v: &Option<String>) -> String {
     esc(v.as_deref().unwrap_or("unknown"))
 }
 
-pub fn render(f: &Fleet) -> String {
-    let mut out = String::with_capacity(1024 * 1024);
-    let t = &f.totals;
-    out.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
-    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
-    // No network: nothing may be fetched, not even by a string a hostile host put in a report.
-    out.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">");
-    out.push_str("<meta name=\"color-scheme\" content=\"light dark\"><title>asr-preflight fleet report</title><style>");
-    out.push_str(STYLE);
-    out.push_str("</style></head><body><h1>asr-preflight fleet report</h1><div class=\"kpi\">");
-    let _ = write!(
-        out,
-        "<div>hosts<b id=\"total-hosts\">{}</b></div><div>ready<b id=\"ready-count\">{}</b></div><div>not ready<b id=\"not-ready-count\">{}</b></div><div>unreadable reports<b id=\"unreadable-count\">{}</b></div></div>",
-        t.hosts, t.ready, t.not_ready, t.unreadable
-    );
+/// Hosts that ran with different scenarios or matrices: their verdicts are not comparable.
+fn mixed_notes(out: &mut String, f: &Fleet) {
     for m in &f.mixed {
         let list = if m == "scenario" {
             &f.scenarios
@@ -178,8 +165,12 @@ pub fn render(f: &Fleet) -> String {
             values.join(", ")
         );
     }
+}
+
+/// The readiness donut and the bar charts: top problems, systems, kernels, scenarios.
+fn charts(out: &mut String, f: &Fleet) {
     out.push_str("<div class=\"charts\">");
-    readiness(&mut out, f);
+    readiness(out, f);
     let problems: Vec<(String, usize, &str)> = f
         .problems
         .iter()
@@ -192,32 +183,20 @@ pub fn render(f: &Fleet) -> String {
             (p.key.clone(), p.hosts, class)
         })
         .collect();
+    bar_chart(out, "chart-problems", "Top problems (hosts)", &problems);
+    bar_chart(out, "chart-os", "Operating systems", &count_bars(&f.os));
+    bar_chart(out, "chart-kernels", "Kernels", &count_bars(&f.kernels));
     bar_chart(
-        &mut out,
-        "chart-problems",
-        "Top problems (hosts)",
-        &problems,
-    );
-    bar_chart(
-        &mut out,
-        "chart-os",
-        "Operating systems",
-        &count_bars(&f.os),
-    );
-    bar_chart(
-        &mut out,
-        "chart-kernels",
-        "Kernels",
-        &count_bars(&f.kernels),
-    );
-    bar_chart(
-        &mut out,
+        out,
         "chart-scenarios",
         "Scenarios",
         &count_bars(&f.scenarios),
     );
     out.push_str("</div>");
+}
 
+/// Every problem with how many hosts have it and how many of those waived it.
+fn problem_table(out: &mut String, f: &Fleet) {
     out.push_str("<h2>Problems</h2><table id=\"problems\"><thead><tr><th data-num>hosts</th><th>status</th><th>problem</th><th data-num>waived</th></tr></thead><tbody>");
     for p in &f.problems {
         let _ = write!(
@@ -230,7 +209,11 @@ pub fn render(f: &Fleet) -> String {
         );
     }
     out.push_str("</tbody></table>");
+}
 
+/// One row per host, with the controls the page script filters and sorts by.
+fn host_table(out: &mut String, f: &Fleet) {
+    let t = &f.totals;
     out.push_str("<h2>Hosts</h2><div class=\"controls\"><input id=\"filter\" type=\"search\" placeholder=\"filter: name, OS, kernel, problem\" aria-label=\"filter hosts\"><select id=\"ready-filter\" aria-label=\"readiness\"><option value=\"\">all</option><option value=\"yes\">ready</option><option value=\"no\">not ready</option></select><span>shown: <b id=\"shown-count\">");
     let _ = write!(out, "{}", t.hosts);
     out.push_str("</b></span></div><table id=\"hosts\"><thead><tr><th>host</th><th>ready</th><th>os</th><th>kernel</th><th>scenario</th><th>matrix</th><th data-num>fail</th><th data-num>error</th><th data-num>warn</th><th>problems</th></tr></thead><tbody>");
@@ -256,6 +239,10 @@ pub fn render(f: &Fleet) -> String {
         );
     }
     out.push_str("</tbody></table>");
+}
+
+/// Reports that could not be read, never silently dropped.
+fn unreadable_list(out: &mut String, f: &Fleet) {
     if !f.unreadable.is_empty() {
         out.push_str("<h2>Unreadable reports</h2><ul id=\"unreadable\">");
         for u in &f.unreadable {
@@ -268,6 +255,28 @@ pub fn render(f: &Fleet) -> String {
         }
         out.push_str("</ul>");
     }
+}
+
+pub fn render(f: &Fleet) -> String {
+    let mut out = String::with_capacity(1024 * 1024);
+    let t = &f.totals;
+    out.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
+    // No network: nothing may be fetched, not even by a string a hostile host put in a report.
+    out.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">");
+    out.push_str("<meta name=\"color-scheme\" content=\"light dark\"><title>asr-preflight fleet report</title><style>");
+    out.push_str(STYLE);
+    out.push_str("</style></head><body><h1>asr-preflight fleet report</h1><div class=\"kpi\">");
+    let _ = write!(
+        out,
+        "<div>hosts<b id=\"total-hosts\">{}</b></div><div>ready<b id=\"ready-count\">{}</b></div><div>not ready<b id=\"not-ready-count\">{}</b></div><div>unreadable reports<b id=\"unreadable-count\">{}</b></div></div>",
+        t.hosts, t.ready, t.not_ready, t.unreadable
+    );
+    mixed_notes(&mut out, f);
+    charts(&mut out, f);
+    problem_table(&mut out, f);
+    host_table(&mut out, f);
+    unreadable_list(&mut out, f);
     out.push_str("<script>");
     out.push_str(SCRIPT);
     out.push_str("</script></body></html>\n");

@@ -59,6 +59,98 @@ fn shown_status(c: &super::CheckResult) -> Status {
     }
 }
 
+/// The run's properties: matrix, mode, root, how the scenario was chosen, readiness, and one
+/// per file system beneath the root that was not read.
+fn properties(out: &mut String, r: &Report) {
+    let _ = writeln!(out, "    <properties>");
+    for (k, v) in [
+        ("matrix", r.matrix.as_str()),
+        ("mode", r.mode.as_str()),
+        ("root", r.root.as_str()),
+        ("scenario_source", r.scenario_source.as_str()),
+        ("ready", if r.ready { "true" } else { "false" }),
+    ] {
+        let _ = writeln!(
+            out,
+            "      <property name=\"{k}\" value=\"{}\"/>",
+            xml_escape(v)
+        );
+    }
+    for m in &r.skipped_mounts {
+        let _ = writeln!(
+            out,
+            "      <property name=\"skipped_mount\" value=\"{}\"/>",
+            xml_escape(&format!("{} ({}): {}", m.path, m.fstype, m.explained))
+        );
+    }
+    let _ = writeln!(out, "    </properties>");
+}
+
+/// One check as a test case: failures and errors as such, warnings as output unless the run
+/// made them block readiness.
+fn testcase(out: &mut String, c: &super::CheckResult) {
+    let area = c.id.split('.').next().unwrap_or("check");
+    let _ = write!(
+        out,
+        "    <testcase classname=\"asr-preflight.{}\" name=\"{}\" time=\"0\">",
+        xml_escape(area),
+        xml_escape(&c.id)
+    );
+    let mut summary = c.summary.clone();
+    if let Some(w) = &c.waived {
+        summary = format!(
+            "WAIVED {} until {} ({}): {summary}",
+            c.status.as_str(),
+            w.expires,
+            w.reason
+        );
+    }
+    let msg = xml_escape(&summary);
+    let text = xml_escape(&body(c));
+    match shown_status(c) {
+        Status::Fail => {
+            let _ = write!(
+                out,
+                "\n      <failure message=\"{msg}\" type=\"fail\">{text}</failure>\n    "
+            );
+        }
+        Status::Error => {
+            let _ = write!(
+                out,
+                "\n      <error message=\"{msg}\" type=\"error\">{text}</error>\n    "
+            );
+        }
+        Status::Skip => {
+            let _ = write!(out, "\n      <skipped message=\"{msg}\"/>\n    ");
+        }
+        Status::Warn if c.blocks_ready => {
+            let _ = write!(
+                out,
+                "\n      <failure message=\"{msg}\" type=\"warn\">{text}</failure>\n    "
+            );
+        }
+        Status::Warn => {
+            let _ = write!(
+                out,
+                "\n      <system-out>WARN: {msg}\n{text}</system-out>\n    "
+            );
+        }
+        Status::Pass => {
+            // A waived problem shown as passing keeps its coded lines.
+            let more = if c.findings.is_empty() {
+                String::new()
+            } else {
+                format!("\n{text}")
+            };
+            let _ = write!(
+                out,
+                "\n      <system-out>PASS: {msg}{more}</system-out>\n    "
+            );
+        }
+    }
+    let _ = writeln!(out, "</testcase>");
+}
+
 pub fn render(r: &Report) -> String {
     let mut s = super::Summary::default();
     for c in &r.checks {
@@ -100,90 +192,9 @@ pub fn render(r: &Report) -> String {
         s.error,
         s.skip
     );
-    let _ = writeln!(out, "    <properties>");
-    for (k, v) in [
-        ("matrix", r.matrix.as_str()),
-        ("mode", r.mode.as_str()),
-        ("root", r.root.as_str()),
-        ("scenario_source", r.scenario_source.as_str()),
-        ("ready", if r.ready { "true" } else { "false" }),
-    ] {
-        let _ = writeln!(
-            out,
-            "      <property name=\"{k}\" value=\"{}\"/>",
-            xml_escape(v)
-        );
-    }
-    // One property per file system beneath the root that was not read.
-    for m in &r.skipped_mounts {
-        let _ = writeln!(
-            out,
-            "      <property name=\"skipped_mount\" value=\"{}\"/>",
-            xml_escape(&format!("{} ({}): {}", m.path, m.fstype, m.explained))
-        );
-    }
-    let _ = writeln!(out, "    </properties>");
+    properties(&mut out, r);
     for c in &r.checks {
-        let area = c.id.split('.').next().unwrap_or("check");
-        let _ = write!(
-            out,
-            "    <testcase classname=\"asr-preflight.{}\" name=\"{}\" time=\"0\">",
-            xml_escape(area),
-            xml_escape(&c.id)
-        );
-        let mut summary = c.summary.clone();
-        if let Some(w) = &c.waived {
-            summary = format!(
-                "WAIVED {} until {} ({}): {summary}",
-                c.status.as_str(),
-                w.expires,
-                w.reason
-            );
-        }
-        let msg = xml_escape(&summary);
-        let text = xml_escape(&body(c));
-        match shown_status(c) {
-            Status::Fail => {
-                let _ = write!(
-                    out,
-                    "\n      <failure message=\"{msg}\" type=\"fail\">{text}</failure>\n    "
-                );
-            }
-            Status::Error => {
-                let _ = write!(
-                    out,
-                    "\n      <error message=\"{msg}\" type=\"error\">{text}</error>\n    "
-                );
-            }
-            Status::Skip => {
-                let _ = write!(out, "\n      <skipped message=\"{msg}\"/>\n    ");
-            }
-            Status::Warn if c.blocks_ready => {
-                let _ = write!(
-                    out,
-                    "\n      <failure message=\"{msg}\" type=\"warn\">{text}</failure>\n    "
-                );
-            }
-            Status::Warn => {
-                let _ = write!(
-                    out,
-                    "\n      <system-out>WARN: {msg}\n{text}</system-out>\n    "
-                );
-            }
-            Status::Pass => {
-                // A waived problem shown as passing keeps its coded lines.
-                let more = if c.findings.is_empty() {
-                    String::new()
-                } else {
-                    format!("\n{text}")
-                };
-                let _ = write!(
-                    out,
-                    "\n      <system-out>PASS: {msg}{more}</system-out>\n    "
-                );
-            }
-        }
-        let _ = writeln!(out, "</testcase>");
+        testcase(&mut out, c);
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out

@@ -35,22 +35,10 @@ fn head(out: &mut String, name: &str, help: &str) {
     let _ = writeln!(out, "# TYPE {name} gauge");
 }
 
-pub fn render(r: &Report, opts: RenderOptions) -> String {
-    let mut out = String::new();
-    let sc = label(&r.scenario);
-    let mx = label(&r.matrix);
+/// Each check's status (one gauge per status) and whether a waiver covers it.
+fn check_metrics(out: &mut String, r: &Report) {
     head(
-        &mut out,
-        "asr_preflight_ready",
-        "1 when the machine is ready for Azure Site Recovery (no check failed or errored; with --strict none warned).",
-    );
-    let _ = writeln!(
         out,
-        "asr_preflight_ready{{scenario=\"{sc}\",matrix=\"{mx}\"}} {}",
-        u8::from(r.ready)
-    );
-    head(
-        &mut out,
         "asr_preflight_check_status",
         "1 for the status each check has, 0 for the others.",
     );
@@ -66,7 +54,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
         }
     }
     head(
-        &mut out,
+        out,
         "asr_preflight_check_waived",
         "1 when a waiver covers the check's problem (its status is kept).",
     );
@@ -78,6 +66,59 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
             u8::from(c.waived.is_some())
         );
     }
+}
+
+/// What describes the run: tool and system labels, how long it took, when it ended.
+fn run_metrics(out: &mut String, r: &Report, opts: RenderOptions) {
+    head(
+        out,
+        "asr_preflight_info",
+        "Always 1; the labels describe the run and the machine.",
+    );
+    let o = |v: &Option<String>| label(v.as_deref().unwrap_or(""));
+    let _ = writeln!(
+        out,
+        "asr_preflight_info{{version=\"{}\",mode=\"{}\",os_id=\"{}\",os_version=\"{}\",kernel=\"{}\",strict=\"{}\"}} 1",
+        label(&r.tool.version),
+        label(&r.mode),
+        o(&r.system.os.id),
+        o(&r.system.os.version),
+        o(&r.system.kernel.release),
+        opts.strict
+    );
+    if let Some(d) = opts.elapsed {
+        head(
+            out,
+            "asr_preflight_run_seconds",
+            "How long the run took, in seconds.",
+        );
+        let _ = writeln!(out, "asr_preflight_run_seconds {:.6}", d.as_secs_f64());
+    }
+    if let Some(t) = opts.finished {
+        head(
+            out,
+            "asr_preflight_last_run_timestamp_seconds",
+            "When the run ended, in seconds since the Unix epoch.",
+        );
+        let _ = writeln!(out, "asr_preflight_last_run_timestamp_seconds {t}");
+    }
+}
+
+pub fn render(r: &Report, opts: RenderOptions) -> String {
+    let mut out = String::new();
+    let sc = label(&r.scenario);
+    let mx = label(&r.matrix);
+    head(
+        &mut out,
+        "asr_preflight_ready",
+        "1 when the machine is ready for Azure Site Recovery (no check failed or errored; with --strict none warned).",
+    );
+    let _ = writeln!(
+        out,
+        "asr_preflight_ready{{scenario=\"{sc}\",matrix=\"{mx}\"}} {}",
+        u8::from(r.ready)
+    );
+    check_metrics(&mut out, r);
     if let Some(w) = &r.waivers {
         head(
             &mut out,
@@ -107,38 +148,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
     ] {
         let _ = writeln!(out, "asr_preflight_checks{{status=\"{name}\"}} {n}");
     }
-    head(
-        &mut out,
-        "asr_preflight_info",
-        "Always 1; the labels describe the run and the machine.",
-    );
-    let o = |v: &Option<String>| label(v.as_deref().unwrap_or(""));
-    let _ = writeln!(
-        out,
-        "asr_preflight_info{{version=\"{}\",mode=\"{}\",os_id=\"{}\",os_version=\"{}\",kernel=\"{}\",strict=\"{}\"}} 1",
-        label(&r.tool.version),
-        label(&r.mode),
-        o(&r.system.os.id),
-        o(&r.system.os.version),
-        o(&r.system.kernel.release),
-        opts.strict
-    );
-    if let Some(d) = opts.elapsed {
-        head(
-            &mut out,
-            "asr_preflight_run_seconds",
-            "How long the run took, in seconds.",
-        );
-        let _ = writeln!(out, "asr_preflight_run_seconds {:.6}", d.as_secs_f64());
-    }
-    if let Some(t) = opts.finished {
-        head(
-            &mut out,
-            "asr_preflight_last_run_timestamp_seconds",
-            "When the run ended, in seconds since the Unix epoch.",
-        );
-        let _ = writeln!(out, "asr_preflight_last_run_timestamp_seconds {t}");
-    }
+    run_metrics(&mut out, r, opts);
     out
 }
 
