@@ -172,108 +172,121 @@ pub fn matrix(spec: &str, format: ListFormat) -> Result<String, MatrixError> {
     let d = &m.data;
     Ok(match format {
         ListFormat::Json => serde_json::to_string_pretty(d).unwrap_or_default() + "\n",
-        ListFormat::Human => {
-            let mut out = String::new();
-            let _ = writeln!(out, "{}: {}\nsource: {}\n", d.name, d.description, d.source);
-            let _ = writeln!(out, "architectures: {}", d.arch.join(", "));
-            for (name, rule) in &d.scenarios {
-                let policy = match rule.policy {
-                    matrix::model::Policy::Listed => "the operating systems listed below",
-                    matrix::model::Policy::AnyAzureSupported => "any guest Azure supports",
-                    matrix::model::Policy::NotCovered => "no list in this matrix",
-                };
-                let _ = writeln!(out, "scenario {name}: {policy}");
-                let limits = m.limits_for_name(name);
-                let words = limits.describe();
-                let _ = writeln!(
-                    out,
-                    "  limits: {}",
-                    if words.is_empty() {
-                        "none".to_string()
-                    } else {
-                        words.join("; ")
-                    }
-                );
-            }
-            if let Some(a) = &d.agent {
-                let _ = writeln!(
-                    out,
-                    "\nagent installer prerequisites: {} (failures {}); {} KiB free on /; / on {}; /boot on {}\n  source: {}",
-                    match a.prerequisites {
-                        matrix::model::Enforcement::Enforce => "enforced",
-                        matrix::model::Enforcement::Advise => "advisory",
-                    },
-                    match a.prerequisites {
-                        matrix::model::Enforcement::Enforce => "fail",
-                        matrix::model::Enforcement::Advise => "warn",
-                    },
-                    a.root_free_kib,
-                    a.root_filesystems.join(", "),
-                    a.boot_filesystems.join(", "),
-                    a.source
-                );
-            }
-            for os in &d.os {
-                let scen = if os.scenarios.is_empty() {
-                    "every listed scenario".to_string()
-                } else {
-                    os.scenarios.join(", ")
-                };
-                let _ = writeln!(
-                    out,
-                    "\n{} ({}): {}\n  scenarios: {scen}",
-                    os.name,
-                    os.id,
-                    os.versions.join(", ")
-                );
-                if let Some(p) = os.provenance() {
-                    let _ = writeln!(out, "  source: {p}");
-                }
-                if let Some(d) = &os.dropped {
-                    let _ = writeln!(out, "  no longer supported: {d}");
-                }
-                if let Some(n) = &os.note {
-                    let _ = writeln!(out, "  note: {n}");
-                }
-                for k in &os.kernels {
-                    let agent = k
-                        .agent
-                        .as_ref()
-                        .map(|a| format!(" [agent {a}]"))
-                        .unwrap_or_default();
-                    let builds = if k.builds.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({} builds)", k.builds.len())
-                    };
-                    let _ = writeln!(out, "  kernel: {}{agent}{builds}", k.description);
-                }
-            }
-            if !d.endpoints.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "\noutbound endpoints (HTTPS, tried by net.outbound with --online):"
-                );
-            }
-            for e in &d.endpoints {
-                let scen = if e.scenarios.is_empty() {
-                    "every scenario".to_string()
-                } else {
-                    e.scenarios.join(", ")
-                };
-                let tried = if e.host == e.url {
-                    String::new()
-                } else {
-                    format!(" (tried as {})", e.host)
-                };
-                let _ = writeln!(out, "  {}:{}{tried}: {} [{scen}]", e.url, e.port, e.purpose);
-                if let Some(w) = &e.only_when {
-                    let _ = writeln!(out, "    only when {w}");
-                }
-            }
-            out
-        }
+        ListFormat::Human => matrix_text(&m),
     })
+}
+
+/// `matrix` as text: the scenarios with their limits, the agent's prerequisites, each listed
+/// operating system with its kernel rules, and the outbound endpoints.
+fn matrix_text(m: &matrix::LoadedMatrix) -> String {
+    let d = &m.data;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}: {}\nsource: {}\n", d.name, d.description, d.source);
+    let _ = writeln!(out, "architectures: {}", d.arch.join(", "));
+    for (name, rule) in &d.scenarios {
+        let policy = match rule.policy {
+            matrix::model::Policy::Listed => "the operating systems listed below",
+            matrix::model::Policy::AnyAzureSupported => "any guest Azure supports",
+            matrix::model::Policy::NotCovered => "no list in this matrix",
+        };
+        let _ = writeln!(out, "scenario {name}: {policy}");
+        let limits = m.limits_for_name(name);
+        let words = limits.describe();
+        let _ = writeln!(
+            out,
+            "  limits: {}",
+            if words.is_empty() {
+                "none".to_string()
+            } else {
+                words.join("; ")
+            }
+        );
+    }
+    if let Some(a) = &d.agent {
+        let _ = writeln!(
+            out,
+            "\nagent installer prerequisites: {} (failures {}); {} KiB free on /; / on {}; /boot on {}\n  source: {}",
+            match a.prerequisites {
+                matrix::model::Enforcement::Enforce => "enforced",
+                matrix::model::Enforcement::Advise => "advisory",
+            },
+            match a.prerequisites {
+                matrix::model::Enforcement::Enforce => "fail",
+                matrix::model::Enforcement::Advise => "warn",
+            },
+            a.root_free_kib,
+            a.root_filesystems.join(", "),
+            a.boot_filesystems.join(", "),
+            a.source
+        );
+    }
+    os_rows(&mut out, d);
+    endpoint_rows(&mut out, d);
+    out
+}
+
+fn os_rows(out: &mut String, d: &matrix::model::Matrix) {
+    for os in &d.os {
+        let scen = if os.scenarios.is_empty() {
+            "every listed scenario".to_string()
+        } else {
+            os.scenarios.join(", ")
+        };
+        let _ = writeln!(
+            out,
+            "\n{} ({}): {}\n  scenarios: {scen}",
+            os.name,
+            os.id,
+            os.versions.join(", ")
+        );
+        if let Some(p) = os.provenance() {
+            let _ = writeln!(out, "  source: {p}");
+        }
+        if let Some(d) = &os.dropped {
+            let _ = writeln!(out, "  no longer supported: {d}");
+        }
+        if let Some(n) = &os.note {
+            let _ = writeln!(out, "  note: {n}");
+        }
+        for k in &os.kernels {
+            let agent = k
+                .agent
+                .as_ref()
+                .map(|a| format!(" [agent {a}]"))
+                .unwrap_or_default();
+            let builds = if k.builds.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} builds)", k.builds.len())
+            };
+            let _ = writeln!(out, "  kernel: {}{agent}{builds}", k.description);
+        }
+    }
+}
+
+fn endpoint_rows(out: &mut String, d: &matrix::model::Matrix) {
+    if !d.endpoints.is_empty() {
+        let _ = writeln!(
+            out,
+            "\noutbound endpoints (HTTPS, tried by net.outbound with --online):"
+        );
+    }
+    for e in &d.endpoints {
+        let scen = if e.scenarios.is_empty() {
+            "every scenario".to_string()
+        } else {
+            e.scenarios.join(", ")
+        };
+        let tried = if e.host == e.url {
+            String::new()
+        } else {
+            format!(" (tried as {})", e.host)
+        };
+        let _ = writeln!(out, "  {}:{}{tried}: {} [{scen}]", e.url, e.port, e.purpose);
+        if let Some(w) = &e.only_when {
+            let _ = writeln!(out, "    only when {w}");
+        }
+    }
 }
 
 pub fn version(format: ListFormat) -> String {
