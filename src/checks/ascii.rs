@@ -310,11 +310,11 @@ fn check_mount_points(ctx: &Context<'_>) -> Result<Finding, FactError> {
         };
         return Ok(f
             .details(
-            bad.iter()
-                .map(|m| format!("{} ({})", escape_bytes(&m.path), m.origin)),
-        )
-        .details(collision_lines)
-        .fix(fix));
+                bad.iter()
+                    .map(|m| format!("{} ({})", escape_bytes(&m.path), m.origin)),
+            )
+            .details(collision_lines)
+            .fix(fix));
     }
     if !collisions.is_empty() {
         return Ok(Finding::warn(collision_summary)
@@ -588,7 +588,10 @@ fn check_system_paths(ctx: &Context<'_>) -> Result<Finding, FactError> {
             f.problem(
                 Status::Error,
                 "cannot-scan",
-                format!("{} could not be looked at", not_looked_count(&not_looked, sp, o)),
+                format!(
+                    "{} could not be looked at",
+                    not_looked_count(&not_looked, sp, o)
+                ),
             )
         } else if unreadable > 0 {
             f.problem(

@@ -2,7 +2,7 @@
 //! Site Recovery extension, is installed, starts at boot, and (live) runs now; its version is
 //! reported.
 
-use super::{Applies, CheckDef, Context, Doc, Finding};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding};
 use crate::facts::FactError;
 use crate::facts::os::{Family, OsFacts};
 use crate::facts::processes::ProcessFacts;
@@ -25,7 +25,31 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
         reference: "reference/asr-errors.md section 1b (151076, 150066, 151099, 151095: VM agent missing, stopped or old; EXT, SH) and section 3 (waagent present/running/current)",
         prevents: &["151076", "150066", "151099", "151095"],
     },
-    codes: &[],
+    codes: &[
+        Code::error(
+            "cannot-read",
+            "a place the agent is installed in, or what decides whether it starts at boot, could not be read",
+        ),
+        Code::fail("not-installed", "the Azure Linux VM agent is not installed"),
+        Code::error(
+            "init-unknown",
+            "the init system the machine boots with could not be told",
+        ),
+        Code::fail(
+            "no-service",
+            "the agent is installed but has no service to start it at boot",
+        ),
+        Code::fail("disabled", "the agent's service is disabled at boot"),
+        Code::fail("masked", "the agent's service is masked: it never starts"),
+        Code::error(
+            "cannot-list-processes",
+            "the running processes could not be listed",
+        ),
+        Code::fail(
+            "not-running",
+            "the agent starts at boot but does not run now",
+        ),
+    ],
     run: check_vm_agent,
 }];
 
@@ -76,11 +100,13 @@ fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
         if !errors.is_empty() {
             return Ok(
                 Finding::error("could not look everywhere the VM agent is installed")
+                    .code("cannot-read")
                     .details(errors),
             );
         }
         return Ok(
             Finding::fail("the Azure Linux VM agent (waagent) is not installed")
+                .code("not-installed")
                 .details(details)
                 .fix(install_command(ctx.facts.os())),
         );
@@ -89,6 +115,7 @@ fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
         return Ok(Finding::error(
             "could not tell which init system the machine boots with, so not whether the VM agent starts at boot",
         )
+        .code("init-unknown")
         .details(details)
         .details(errors));
     }
@@ -96,6 +123,7 @@ fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
         return Ok(Finding::error(
             "could not read everything that decides whether the VM agent starts at boot",
         )
+        .code("cannot-read")
         .details(details)
         .details(errors));
     }
@@ -105,6 +133,7 @@ fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
             return Ok(Finding::fail(format!(
                 "the VM agent{version} is installed but has no service to start it at boot"
             ))
+            .code("no-service")
             .details(details)
             .fix(install_command(ctx.facts.os())));
         }
@@ -114,6 +143,11 @@ fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 e.unit.as_deref().unwrap_or("waagent"),
                 e.state.as_str()
             ))
+            .code(if e.state == BootState::Masked {
+                "masked"
+            } else {
+                "disabled"
+            })
             .details(details);
             return match &e.remediation {
                 Some(r) => Ok(f.fix(r.clone())),
@@ -130,6 +164,7 @@ fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
         (_, ProcessFacts::Failed(err)) => Ok(Finding::error(format!(
             "could not tell whether the VM agent runs now: {err}"
         ))
+        .code("cannot-list-processes")
         .details(details)),
         (Some(pids), _) if !pids.is_empty() => Ok(Finding::pass(format!(
             "the VM agent{version} starts at boot ({unit}) and runs now (pid {})",
@@ -148,6 +183,7 @@ fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
             Ok(Finding::fail(format!(
                 "the VM agent{version} starts at boot ({unit}) but does not run now"
             ))
+            .code("not-running")
             .details(details)
             .fix(format!(
                 "Start it and look at its log: `systemctl start {name}` (SysV: `service {name} start`), then /var/log/waagent.log."

@@ -2,7 +2,7 @@
 //! in an image alike) and, on the running system, the kernel says the clock is synchronised
 //! (with chrony's own offset where chrony can be asked).
 
-use super::{Applies, CheckDef, Code, Context, Doc, Finding};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
 use crate::facts::FactError;
 use crate::facts::clock::ClockFacts;
 use crate::facts::os::Family;
@@ -86,7 +86,20 @@ pub const CHECKS: &[CheckDef] = &[
                 "ACS50008",
             ],
         },
-        codes: &[],
+        codes: &[
+            Code::error(
+                "cannot-read-clock",
+                "the kernel's clock state (adjtimex) could not be read",
+            ),
+            Code::fail(
+                "not-synchronized",
+                "the kernel says the clock is not synchronised",
+            ),
+            Code::fail(
+                "offset-too-large",
+                "chrony reports the clock more than 15 minutes away from its reference",
+            ),
+        ],
         run: check_synchronized,
     },
 ];
@@ -198,9 +211,10 @@ fn check_synchronized(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let clock = match kernel {
         Ok(c) => *c,
         Err(e) => {
-            return Ok(Finding::error(format!(
-                "could not read the kernel's clock state: {e}"
-            )));
+            return Ok(
+                Finding::error(format!("could not read the kernel's clock state: {e}"))
+                    .code("cannot-read-clock"),
+            );
         }
     };
     let kernel_line = format!(
@@ -243,8 +257,17 @@ fn check_synchronized(ctx: &Context<'_>) -> Result<Finding, FactError> {
         .filter(|(_, names)| ctx.facts.service(names).is_enabled())
         .map(|(label, _)| *label)
         .collect();
+    let offset_line = |off: f64| {
+        format!("the clock is {off:.0} s away from chrony's reference (more than 15 minutes)")
+    };
     if !clock.synchronised() {
-        return Ok(Finding::fail("the kernel says the clock is not synchronised")
+        let f =
+            Finding::fail("the kernel says the clock is not synchronised").code("not-synchronized");
+        let f = match offset_fail {
+            Some(off) => f.problem(Status::Fail, "offset-too-large", offset_line(off)),
+            None => f,
+        };
+        return Ok(f
             .details(details)
             .detail(if enabled.is_empty() {
                 "no time service starts at boot (see time.sync-service)".to_string()
@@ -254,10 +277,9 @@ fn check_synchronized(ctx: &Context<'_>) -> Result<Finding, FactError> {
             .fix("Start the time service and let it reach a source (`systemctl restart chronyd` then `chronyc sources`; `service ntpd restart` then `ntpq -p`); open UDP 123 to the configured servers."));
     }
     if let Some(off) = offset_fail {
-        return Ok(Finding::fail(format!(
-            "the clock is {off:.0} s away from chrony's reference (more than 15 minutes)"
-        ))
-        .details(details)
+        return Ok(Finding::fail(offset_line(off))
+            .code("offset-too-large")
+            .details(details)
         .fix("Step the clock once (`chronyc makestep`) and check the time sources (`chronyc sources`)."));
     }
     Ok(Finding::pass("the kernel says the clock is synchronised").details(details))
