@@ -4,8 +4,8 @@
 
 use super::{Applies, CheckDef, Code, Context, Doc, Finding};
 use crate::facts::FactError;
-use crate::facts::os::{Family, OsFacts};
 use crate::facts::processes::ProcessFacts;
+use crate::facts::services::commands::{Release, Software, install, start_now};
 use crate::facts::services::{BootState, InitSystem};
 use crate::scenario::Scenario;
 
@@ -53,17 +53,9 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
     run: check_vm_agent,
 }];
 
-fn install_command(os: &OsFacts) -> &'static str {
-    match os.family {
-        Family::Rhel => "yum install -y WALinuxAgent && systemctl enable --now waagent",
-        Family::Suse => "zypper install python-azure-agent && systemctl enable --now waagent",
-        // Debian packages it as `waagent`, Ubuntu as `walinuxagent`.
-        Family::Debian if os.like("ubuntu") => "apt-get install walinuxagent",
-        Family::Debian => "apt-get install waagent",
-        Family::Other => {
-            "install the distribution's Azure Linux VM agent package (WALinuxAgent) and enable it at boot"
-        }
-    }
+/// The distribution's command to install and enable the agent: the commands table's.
+fn install_command(ctx: &Context<'_>, init: InitSystem) -> &'static str {
+    install(Software::AzureVmAgent, &Release::of(ctx.facts.os(), init))
 }
 
 fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
@@ -108,7 +100,7 @@ fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
             Finding::fail("the Azure Linux VM agent (waagent) is not installed")
                 .code("not-installed")
                 .details(details)
-                .fix(install_command(ctx.facts.os())),
+                .fix(install_command(ctx, e.init)),
         );
     }
     if e.init == InitSystem::Unknown {
@@ -135,7 +127,7 @@ fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
             ))
             .code("no-service")
             .details(details)
-            .fix(install_command(ctx.facts.os())));
+            .fix(install_command(ctx, e.init)));
         }
         BootState::Disabled | BootState::Masked => {
             let f = Finding::fail(format!(
@@ -186,7 +178,9 @@ fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
             .code("not-running")
             .details(details)
             .fix(format!(
-                "Start it and look at its log: `systemctl start {name}` (SysV: `service {name} start`), then /var/log/waagent.log."
+                "Start it and look at its log: `{}` (SysV: `{}`), then /var/log/waagent.log.",
+                start_now(InitSystem::Systemd, name),
+                start_now(InitSystem::SysV, name)
             )))
         }
     }

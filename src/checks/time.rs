@@ -5,7 +5,7 @@
 use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
 use crate::facts::FactError;
 use crate::facts::clock::ClockFacts;
-use crate::facts::os::Family;
+use crate::facts::services::commands::{Release, Software, install};
 use crate::facts::services::{BootState, InitSystem, ServiceEnablement};
 use crate::probe::{STA_UNSYNC, TIME_ERROR};
 use crate::scenario::Scenario;
@@ -104,32 +104,6 @@ pub const CHECKS: &[CheckDef] = &[
     },
 ];
 
-/// Install and enable commands for a system without any time service.
-fn install_command(family: Family, init: InitSystem) -> String {
-    let systemd = init == InitSystem::Systemd;
-    match family {
-        Family::Rhel => {
-            if systemd {
-                "yum install -y chrony && systemctl enable --now chronyd".into()
-            } else {
-                "yum install -y ntp && chkconfig ntpd on && service ntpd start".into()
-            }
-        }
-        Family::Suse => {
-            if systemd {
-                "zypper install chrony && systemctl enable --now chronyd".into()
-            } else {
-                "zypper install ntp && insserv ntp && rcntp start".into()
-            }
-        }
-        Family::Debian => "apt-get install chrony".into(),
-        Family::Other => {
-            "install chrony (or ntp) with the distribution's package manager and enable it at boot"
-                .into()
-        }
-    }
-}
-
 fn check_service(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let all: Vec<(&str, ServiceEnablement)> = TIME_SERVICES
         .iter()
@@ -201,7 +175,10 @@ fn check_service(ctx: &Context<'_>) -> Result<Finding, FactError> {
     Ok(Finding::fail("no time-synchronisation service is installed (looked for chronyd, ntpd, systemd-timesyncd, OpenNTPD)")
         .code("not-installed")
         .details(init_line)
-        .fix(install_command(ctx.facts.os().family, init)))
+        .fix(install(
+            Software::TimeService,
+            &Release::of(ctx.facts.os(), init),
+        )))
 }
 
 fn check_synchronized(ctx: &Context<'_>) -> Result<Finding, FactError> {
