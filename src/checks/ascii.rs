@@ -7,8 +7,9 @@ use crate::facts::FactError;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::{Applies, CheckDef, Code, Context, Doc, Finding};
-use crate::facts::names::{self, DeviceName, MountPoints, Namespace};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
+use crate::facts::names::{self, DeviceName, MountPoints, Namespace, SystemPaths};
+use crate::scan::ScanOutcome;
 use crate::text::{escape_bytes, is_allowed_byte, is_ascii_name};
 
 macro_rules! seed_names {
@@ -62,7 +63,20 @@ pub const CHECKS: &[CheckDef] = &[
                 "no published error code (mount points unique ignoring case: reference/asr-errors.md section 3, newer VMware/physical matrix)",
             ],
         },
-        codes: &[],
+        codes: &[
+            Code::error(
+                "cannot-read",
+                "the mount points could not be read (mountinfo live, /etc/fstab in an image)",
+            ),
+            Code::fail(
+                "non-ascii",
+                "a mount point has characters outside printable ASCII",
+            ),
+            Code::warn(
+                "case-collision",
+                "two mount points differ only by upper and lower case",
+            ),
+        ],
         run: check_mount_points,
     },
     CheckDef {
@@ -80,7 +94,20 @@ pub const CHECKS: &[CheckDef] = &[
                 "no published error code (device names unique ignoring case: reference/asr-errors.md section 3, newer VMware/physical matrix)",
             ],
         },
-        codes: &[],
+        codes: &[
+            Code::error(
+                "cannot-read",
+                "a source of device names could not be read, so the list is incomplete",
+            ),
+            Code::fail(
+                "non-ascii",
+                "a device name has characters outside printable ASCII",
+            ),
+            Code::warn(
+                "case-collision",
+                "two device names of one kind differ only by upper and lower case",
+            ),
+        ],
         run: check_device_names,
     },
     CheckDef {
@@ -98,7 +125,24 @@ pub const CHECKS: &[CheckDef] = &[
                 "no published error code (the seed's requirement: English-only system paths and file names)",
             ],
         },
-        codes: &[],
+        codes: &[
+            Code::fail(
+                "non-ascii",
+                "a file or directory name has characters outside printable ASCII",
+            ),
+            Code::warn(
+                "incomplete",
+                "some directories could not be read, so the names in them were not judged",
+            ),
+            Code::error(
+                "cannot-scan",
+                "a path to scan could not be looked at (it does not exist, cannot be resolved or cannot be opened)",
+            ),
+            Code::error(
+                "nothing-scanned",
+                "nothing could be walked: the paths given are files or on file systems that are not walked",
+            ),
+        ],
         run: check_system_paths,
     },
 ];
@@ -218,7 +262,9 @@ fn check_mount_points(ctx: &Context<'_>) -> Result<Finding, FactError> {
         MountPoints::Read { source, list } => (source, list),
         MountPoints::Absent(why) => return Ok(Finding::skip(why.clone())),
         MountPoints::Error(e) => {
-            return Ok(Finding::error("could not read the mount points").detail(e.clone()));
+            return Ok(Finding::error("could not read the mount points")
+                .code("cannot-read")
+                .detail(e.clone()));
         }
     };
     let bad: Vec<_> = list.iter().filter(|m| !is_ascii_name(&m.path)).collect();
@@ -226,6 +272,10 @@ fn check_mount_points(ctx: &Context<'_>) -> Result<Finding, FactError> {
     distinct.sort();
     distinct.dedup();
     let collisions = names::case_collisions(distinct.iter().copied());
+    let collision_summary = format!(
+        "{} groups of mount points differ only by upper/lower case (from {source})",
+        collisions.len()
+    );
     let collision_lines = collisions.iter().map(|g| {
         format!(
             "differ only by case: {}",
@@ -247,24 +297,29 @@ fn check_mount_points(ctx: &Context<'_>) -> Result<Finding, FactError> {
         let fix = format!(
             "Give each listed mount point an ASCII name. For the first: `umount {q} && mkdir -p '{new}'`, {fstab_hint}, then `mount '{new}'` and remove the old directory."
         );
-        return Ok(Finding::fail(format!(
+        let f = Finding::fail(format!(
             "{} of {} mount points have names outside printable ASCII (from {source})",
             bad.len(),
             distinct.len()
         ))
-        .details(
-            bad.iter()
-                .map(|m| format!("{} ({})", escape_bytes(&m.path), m.origin)),
-        )
-        .details(collision_lines)
-        .fix(fix));
+        .code("non-ascii");
+        let f = if collisions.is_empty() {
+            f
+        } else {
+            f.problem(Status::Warn, "case-collision", collision_summary)
+        };
+        return Ok(f
+            .details(
+                bad.iter()
+                    .map(|m| format!("{} ({})", escape_bytes(&m.path), m.origin)),
+            )
+            .details(collision_lines)
+            .fix(fix));
     }
     if !collisions.is_empty() {
-        return Ok(Finding::warn(format!(
-            "{} groups of mount points differ only by upper/lower case (from {source})",
-            collisions.len()
-        ))
-        .details(collision_lines)
+        return Ok(Finding::warn(collision_summary)
+            .code("case-collision")
+            .details(collision_lines)
         .fix("Rename all but one mount point of each group so that no two are equal ignoring case, and update /etc/fstab to match."));
     }
     Ok(Finding::pass(format!(
@@ -347,35 +402,54 @@ fn check_device_names(ctx: &Context<'_>) -> Result<Finding, FactError> {
     } else {
         n.sources.join(", ")
     };
+    let collision_summary = format!(
+        "{} groups of device names differ only by upper/lower case",
+        collision_lines.len()
+    );
+    let unread_summary = "some device names could not be read";
+    // The problems besides the one the summary states, each on its own line.
+    let also = |f: Finding, collisions: bool| {
+        let f = if collisions && !collision_lines.is_empty() {
+            f.problem(Status::Warn, "case-collision", collision_summary.clone())
+        } else {
+            f
+        };
+        if n.errors.is_empty() {
+            f
+        } else {
+            f.problem(Status::Error, "cannot-read", unread_summary)
+        }
+    };
     if !bad.is_empty() {
-        return Ok(Finding::fail(format!(
+        let f = Finding::fail(format!(
             "{} of {} device names have characters outside printable ASCII",
             bad.len(),
             seen.len()
         ))
-        .details(
-            bad.iter()
-                .map(|d| format!("{} ({})", escape_bytes(&d.name), d.origin)),
-        )
-        .details(collision_lines)
-        .details(n.errors.iter().map(|e| format!("could not read: {e}")))
-        .fix(format!(
-            "Give each listed device an ASCII name. For the first ({}): {}.",
-            escape_bytes(&bad[0].name),
-            device_fix(bad[0])
-        )));
+        .code("non-ascii");
+        return Ok(also(f, true)
+            .details(
+                bad.iter()
+                    .map(|d| format!("{} ({})", escape_bytes(&d.name), d.origin)),
+            )
+            .details(collision_lines)
+            .details(n.errors.iter().map(|e| format!("could not read: {e}")))
+            .fix(format!(
+                "Give each listed device an ASCII name. For the first ({}): {}.",
+                escape_bytes(&bad[0].name),
+                device_fix(bad[0])
+            )));
     }
     if !collision_lines.is_empty() {
-        return Ok(Finding::warn(format!(
-            "{} groups of device names differ only by upper/lower case",
-            collision_lines.len()
-        ))
-        .details(collision_lines)
-        .details(n.errors.iter().map(|e| format!("could not read: {e}")))
-        .fix("Rename all but one name of each group (labels with e2label/xfs_admin -L, LVM with vgrename/lvrename) and update /etc/fstab to match."));
+        let f = Finding::warn(collision_summary.clone()).code("case-collision");
+        return Ok(also(f, false)
+            .details(collision_lines)
+            .details(n.errors.iter().map(|e| format!("could not read: {e}")))
+            .fix("Rename all but one name of each group (labels with e2label/xfs_admin -L, LVM with vgrename/lvrename) and update /etc/fstab to match."));
     }
     if !n.errors.is_empty() {
-        return Ok(Finding::error("some device names could not be read")
+        return Ok(Finding::error(unread_summary)
+            .code("cannot-read")
             .details(n.errors.clone())
             .detail(format!("read: {sources}")));
     }
@@ -482,6 +556,13 @@ fn check_system_paths(ctx: &Context<'_>) -> Result<Finding, FactError> {
         "walked {where_}: {} entries in {} directories",
         o.entries, o.dirs
     ));
+    // A start that could not be opened at all was not looked at: that is an error, not a
+    // partial scan.
+    let start_unreadable = o
+        .unreadable
+        .items
+        .iter()
+        .any(|(p, _)| sp.requested.contains(p));
     let total = o.offenders.total;
     if total > 0 {
         let first = &o.offenders.items[0];
@@ -497,10 +578,31 @@ fn check_system_paths(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 escape_bytes(ctx.facts.root_base().as_os_str().as_encoded_bytes())
             )
         };
-        return Ok(Finding::fail(format!(
+        let f = Finding::fail(format!(
             "{total} names outside printable ASCII under {where_}{}",
             if incomplete { " (scan incomplete)" } else { "" }
         ))
+        .code("non-ascii");
+        // What kept the scan from being whole is a problem of its own.
+        let f = if !not_looked.is_empty() || start_unreadable {
+            f.problem(
+                Status::Error,
+                "cannot-scan",
+                format!(
+                    "{} could not be looked at",
+                    not_looked_count(&not_looked, sp, o)
+                ),
+            )
+        } else if unreadable > 0 {
+            f.problem(
+                Status::Warn,
+                "incomplete",
+                format!("{unreadable} directories could not be read"),
+            )
+        } else {
+            f
+        };
+        return Ok(f
         .details(details)
         .fix(format!(
             "Rename each listed entry to an ASCII name; for the first: `mv -- {} {}`{inside}. First check whether a package owns it (`rpm -qf PATH` or `dpkg -S PATH`): package files are removed or replaced through the package instead (the ca-certificates NetLock certificate, for example, is removed by deselecting it in /etc/ca-certificates.conf and running update-ca-certificates).",
@@ -508,13 +610,6 @@ fn check_system_paths(ctx: &Context<'_>) -> Result<Finding, FactError> {
             shell_quote(&new)
         )));
     }
-    // A start that could not be opened at all was not looked at: that is an error, not a
-    // partial scan.
-    let start_unreadable = o
-        .unreadable
-        .items
-        .iter()
-        .any(|(p, _)| sp.requested.contains(p));
     if !not_looked.is_empty() || start_unreadable {
         let first = not_looked.first().cloned().or_else(|| {
             o.unreadable
@@ -533,18 +628,22 @@ fn check_system_paths(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 n => format!(" (and {n} more paths to scan)"),
             }
         ))
+        .code("cannot-scan")
         .details(details));
     }
     if unreadable > 0 {
         return Ok(Finding::warn(format!(
             "no names outside printable ASCII found, but the scan is incomplete: {unreadable} directories could not be read"
         ))
+        .code("incomplete")
         .details(details)
         .fix("Run asr-preflight as root so that every directory can be read."));
     }
     if o.walked.is_empty() {
         if sp.from_option || !o.not_walked.is_empty() {
-            return Ok(Finding::error("nothing could be scanned").details(details));
+            return Ok(Finding::error("nothing could be scanned")
+                .code("nothing-scanned")
+                .details(details));
         }
         return Ok(Finding::skip(format!(
             "none of {} exists in this root",
@@ -557,6 +656,21 @@ fn check_system_paths(ctx: &Context<'_>) -> Result<Finding, FactError> {
         o.entries
     ))
     .details(details))
+}
+
+/// `2 paths to scan`: the paths that could not be looked at, those given and the starts that
+/// could not be opened.
+fn not_looked_count(not_looked: &[String], sp: &SystemPaths, o: &ScanOutcome) -> String {
+    let starts = o
+        .unreadable
+        .items
+        .iter()
+        .filter(|(p, _)| sp.requested.contains(p))
+        .count();
+    match not_looked.len() + starts {
+        1 => "1 path to scan".to_string(),
+        n => format!("{n} paths to scan"),
+    }
 }
 
 #[cfg(test)]

@@ -2,10 +2,10 @@
 //! Site Recovery extension, is installed, starts at boot, and (live) runs now; its version is
 //! reported.
 
-use super::{Applies, CheckDef, Context, Doc, Finding};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding};
 use crate::facts::FactError;
-use crate::facts::os::{Family, OsFacts};
 use crate::facts::processes::ProcessFacts;
+use crate::facts::services::commands::{Release, Software, install, start_now};
 use crate::facts::services::{BootState, InitSystem};
 use crate::scenario::Scenario;
 
@@ -25,21 +25,37 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
         reference: "reference/asr-errors.md section 1b (151076, 150066, 151099, 151095: VM agent missing, stopped or old; EXT, SH) and section 3 (waagent present/running/current)",
         prevents: &["151076", "150066", "151099", "151095"],
     },
-    codes: &[],
+    codes: &[
+        Code::error(
+            "cannot-read",
+            "a place the agent is installed in, or what decides whether it starts at boot, could not be read",
+        ),
+        Code::fail("not-installed", "the Azure Linux VM agent is not installed"),
+        Code::error(
+            "init-unknown",
+            "the init system the machine boots with could not be told",
+        ),
+        Code::fail(
+            "no-service",
+            "the agent is installed but has no service to start it at boot",
+        ),
+        Code::fail("disabled", "the agent's service is disabled at boot"),
+        Code::fail("masked", "the agent's service is masked: it never starts"),
+        Code::error(
+            "cannot-list-processes",
+            "the running processes could not be listed",
+        ),
+        Code::fail(
+            "not-running",
+            "the agent starts at boot but does not run now",
+        ),
+    ],
     run: check_vm_agent,
 }];
 
-fn install_command(os: &OsFacts) -> &'static str {
-    match os.family {
-        Family::Rhel => "yum install -y WALinuxAgent && systemctl enable --now waagent",
-        Family::Suse => "zypper install python-azure-agent && systemctl enable --now waagent",
-        // Debian packages it as `waagent`, Ubuntu as `walinuxagent`.
-        Family::Debian if os.like("ubuntu") => "apt-get install walinuxagent",
-        Family::Debian => "apt-get install waagent",
-        Family::Other => {
-            "install the distribution's Azure Linux VM agent package (WALinuxAgent) and enable it at boot"
-        }
-    }
+/// The distribution's command to install and enable the agent: the commands table's.
+fn install_command(ctx: &Context<'_>, init: InitSystem) -> &'static str {
+    install(Software::AzureVmAgent, &Release::of(ctx.facts.os(), init))
 }
 
 fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
@@ -76,19 +92,22 @@ fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
         if !errors.is_empty() {
             return Ok(
                 Finding::error("could not look everywhere the VM agent is installed")
+                    .code("cannot-read")
                     .details(errors),
             );
         }
         return Ok(
             Finding::fail("the Azure Linux VM agent (waagent) is not installed")
+                .code("not-installed")
                 .details(details)
-                .fix(install_command(ctx.facts.os())),
+                .fix(install_command(ctx, e.init)),
         );
     }
     if e.init == InitSystem::Unknown {
         return Ok(Finding::error(
             "could not tell which init system the machine boots with, so not whether the VM agent starts at boot",
         )
+        .code("init-unknown")
         .details(details)
         .details(errors));
     }
@@ -96,6 +115,7 @@ fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
         return Ok(Finding::error(
             "could not read everything that decides whether the VM agent starts at boot",
         )
+        .code("cannot-read")
         .details(details)
         .details(errors));
     }
@@ -105,8 +125,9 @@ fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
             return Ok(Finding::fail(format!(
                 "the VM agent{version} is installed but has no service to start it at boot"
             ))
+            .code("no-service")
             .details(details)
-            .fix(install_command(ctx.facts.os())));
+            .fix(install_command(ctx, e.init)));
         }
         BootState::Disabled | BootState::Masked => {
             let f = Finding::fail(format!(
@@ -114,6 +135,11 @@ fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 e.unit.as_deref().unwrap_or("waagent"),
                 e.state.as_str()
             ))
+            .code(if e.state == BootState::Masked {
+                "masked"
+            } else {
+                "disabled"
+            })
             .details(details);
             return match &e.remediation {
                 Some(r) => Ok(f.fix(r.clone())),
@@ -130,6 +156,7 @@ fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
         (_, ProcessFacts::Failed(err)) => Ok(Finding::error(format!(
             "could not tell whether the VM agent runs now: {err}"
         ))
+        .code("cannot-list-processes")
         .details(details)),
         (Some(pids), _) if !pids.is_empty() => Ok(Finding::pass(format!(
             "the VM agent{version} starts at boot ({unit}) and runs now (pid {})",
@@ -148,9 +175,12 @@ fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
             Ok(Finding::fail(format!(
                 "the VM agent{version} starts at boot ({unit}) but does not run now"
             ))
+            .code("not-running")
             .details(details)
             .fix(format!(
-                "Start it and look at its log: `systemctl start {name}` (SysV: `service {name} start`), then /var/log/waagent.log."
+                "Start it and look at its log: `{}` (SysV: `{}`), then /var/log/waagent.log.",
+                start_now(InitSystem::Systemd, name),
+                start_now(InitSystem::SysV, name)
             )))
         }
     }

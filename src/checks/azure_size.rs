@@ -1,7 +1,7 @@
 //! Azure-to-Azure: the virtual machine is at least the smallest size Site Recovery replicates
 //! (CPU cores and memory, from the matrix's limits). Only the running machine can tell.
 
-use super::{Applies, CheckDef, Context, Doc, Finding};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
 use crate::facts::FactError;
 use crate::facts::compute::ComputeFacts;
 use crate::matrix::model::Limits;
@@ -21,7 +21,24 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
         reference: "A2A-2026b (azure-to-azure-support-matrix, ms.date 2026-02-27), section Replicated machines: Compute settings (Size, RAM); reference/asr-matrix.md section 9",
         prevents: &["replication of an unsupported VM size"],
     },
-    codes: &[],
+    codes: &[
+        Code::fail(
+            "too-few-cores",
+            "the VM has fewer CPU cores than the matrix's minimum",
+        ),
+        Code::fail(
+            "too-little-memory",
+            "the VM has less memory than the matrix's minimum",
+        ),
+        Code::warn(
+            "memory-near-minimum",
+            "only MemTotal is known and it is just below the minimum, which the kernel's own share can explain",
+        ),
+        Code::error(
+            "cannot-measure",
+            "the number of CPU cores or the memory size could not be read",
+        ),
+    ],
     run: check_vm_size,
 }];
 
@@ -55,7 +72,10 @@ fn judge(c: &ComputeFacts, l: &Limits) -> Finding {
             Some(m) => {
                 details.push(format!("{} CPU cores (from {})", m.value, m.source));
                 if m.value < min {
-                    fails.push(format!("{} CPU cores, fewer than {min}", m.value));
+                    fails.push((
+                        "too-few-cores",
+                        format!("{} CPU cores, fewer than {min}", m.value),
+                    ));
                 }
             }
             None => unknown.push("the number of CPU cores"),
@@ -68,14 +88,30 @@ fn judge(c: &ComputeFacts, l: &Limits) -> Finding {
     details.extend(l.source.clone());
     details.extend(c.errors.iter().map(|e| format!("could not read: {e}")));
     let fix = "Resize the VM to a size with at least 2 vCPUs and 1 GiB of memory (`az vm resize --resource-group RG --name VM --size SIZE`).";
+    let unknown_line =
+        (!unknown.is_empty()).then(|| format!("could not tell {}", unknown.join(" or ")));
     if !fails.is_empty() {
-        return Finding::fail(fails.join("; ")).details(details).fix(fix);
+        let texts: Vec<&str> = fails.iter().map(|(_, t)| t.as_str()).collect();
+        let mut f = Finding::fail(texts.join("; ")).code(fails[0].0);
+        // Each problem on its own line when there are several.
+        if fails.len() > 1 || unknown_line.is_some() {
+            for (code, text) in &fails {
+                f = f.problem(Status::Fail, code, text.clone());
+            }
+        }
+        if let Some(u) = unknown_line {
+            f = f.problem(Status::Error, "cannot-measure", u);
+        }
+        return f.details(details).fix(fix);
     }
-    if !unknown.is_empty() {
-        return Finding::error(format!("could not tell {}", unknown.join(" or "))).details(details);
+    if let Some(u) = unknown_line {
+        return Finding::error(u).code("cannot-measure").details(details);
     }
     if !warns.is_empty() {
-        return Finding::warn(warns.join("; ")).details(details).fix(fix);
+        return Finding::warn(warns.join("; "))
+            .code("memory-near-minimum")
+            .details(details)
+            .fix(fix);
     }
     let cores = c.cores.as_ref().map_or(0, |m| m.value);
     let mib = c
@@ -91,7 +127,7 @@ fn memory(
     c: &ComputeFacts,
     min: u64,
     details: &mut Vec<String>,
-    fails: &mut Vec<String>,
+    fails: &mut Vec<(&'static str, String)>,
     warns: &mut Vec<String>,
     unknown: &mut Vec<&'static str>,
 ) {
@@ -104,7 +140,10 @@ fn memory(
             m.value, m.source
         ));
         if m.value < min {
-            fails.push(format!("{} MiB of memory, less than {min} MiB", m.value));
+            fails.push((
+                "too-little-memory",
+                format!("{} MiB of memory, less than {min} MiB", m.value),
+            ));
         }
         return;
     }
@@ -114,7 +153,10 @@ fn memory(
             "MemTotal is {} MiB, below {min} MiB; the kernel keeps part of the memory for itself, so check the VM size",
             m.value
         )),
-        Some(m) => fails.push(format!("{} MiB of memory, less than {min} MiB", m.value)),
+        Some(m) => fails.push((
+            "too-little-memory",
+            format!("{} MiB of memory, less than {min} MiB", m.value),
+        )),
         None => unknown.push("the memory size"),
     }
 }

@@ -6,7 +6,7 @@
 use crate::facts::FactError;
 use std::os::unix::ffi::OsStrExt;
 
-use super::{Applies, CheckDef, Context, Doc, Finding};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding};
 use crate::facts::asr_agent::{self, AgentTraces};
 use crate::scenario::Scenario;
 use crate::text::escape_bytes;
@@ -34,7 +34,24 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
             "registration of cloned machines (unsupported)",
         ],
     },
-    codes: &[],
+    codes: &[
+        Code::fail(
+            "agent-in-image",
+            "the image carries the Mobility service, so every clone would share its identity",
+        ),
+        Code::error(
+            "cannot-read",
+            "a place where the agent leaves traces, or its configuration, could not be read",
+        ),
+        Code::error(
+            "uuid-unknown",
+            "the agent recorded a BiosId but the machine's product UUID could not be read",
+        ),
+        Code::fail(
+            "bios-id-mismatch",
+            "the agent was registered on another machine: its BiosId is not this machine's",
+        ),
+    ],
     run: check_agent_clone,
 }];
 
@@ -87,6 +104,7 @@ fn check_agent_clone(ctx: &Context<'_>) -> Result<Finding, FactError> {
             if !errors.is_empty() {
                 return Ok(
                     Finding::error("could not look everywhere the agent leaves traces")
+                        .code("cannot-read")
                         .details(errors),
                 );
             }
@@ -112,6 +130,7 @@ fn check_agent_clone(ctx: &Context<'_>) -> Result<Finding, FactError> {
             lines.len(),
             if lines.len() == 1 { "" } else { "s" }
         ))
+        .code("agent-in-image")
         .details(lines)
         .details(errors)
         .fix(format!(
@@ -132,7 +151,9 @@ fn check_agent_clone(ctx: &Context<'_>) -> Result<Finding, FactError> {
         return if errors.is_empty() {
             Ok(f)
         } else {
-            Ok(Finding::error("could not read the agent's configuration").details(errors))
+            Ok(Finding::error("could not read the agent's configuration")
+                .code("cannot-read")
+                .details(errors))
         };
     };
     let dmi = ctx.facts.dmi();
@@ -140,6 +161,7 @@ fn check_agent_clone(ctx: &Context<'_>) -> Result<Finding, FactError> {
         return Ok(Finding::error(format!(
             "the agent recorded BiosId {recorded}, but the machine's product UUID could not be read"
         ))
+        .code("uuid-unknown")
         .detail("/sys/class/dmi/id/product_uuid (readable by root only)")
         .details(dmi.errors.iter().map(|e| format!("could not read: {e}")))
         .details(lines));
@@ -154,6 +176,7 @@ fn check_agent_clone(ctx: &Context<'_>) -> Result<Finding, FactError> {
         Ok(Finding::fail(format!(
             "the Mobility service was registered on another machine: BiosId {recorded} is not this machine's product UUID {uuid}"
         ))
+        .code("bios-id-mismatch")
         .detail(format!("byte-swapped form also compared: {swapped}"))
         .details(lines)
         .fix("This agent was copied from another machine (a clone of a protected machine or of an image that held the agent). Uninstall it (`/usr/local/ASR/uninstall.sh -Y`), reboot, then install and register the Mobility service on this machine."))

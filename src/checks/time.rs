@@ -2,10 +2,10 @@
 //! in an image alike) and, on the running system, the kernel says the clock is synchronised
 //! (with chrony's own offset where chrony can be asked).
 
-use super::{Applies, CheckDef, Code, Context, Doc, Finding};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
 use crate::facts::FactError;
 use crate::facts::clock::ClockFacts;
-use crate::facts::os::Family;
+use crate::facts::services::commands::{Release, Software, install};
 use crate::facts::services::{BootState, InitSystem, ServiceEnablement};
 use crate::probe::{STA_UNSYNC, TIME_ERROR};
 use crate::scenario::Scenario;
@@ -86,36 +86,23 @@ pub const CHECKS: &[CheckDef] = &[
                 "ACS50008",
             ],
         },
-        codes: &[],
+        codes: &[
+            Code::error(
+                "cannot-read-clock",
+                "the kernel's clock state (adjtimex) could not be read",
+            ),
+            Code::fail(
+                "not-synchronized",
+                "the kernel says the clock is not synchronised",
+            ),
+            Code::fail(
+                "offset-too-large",
+                "chrony reports the clock more than 15 minutes away from its reference",
+            ),
+        ],
         run: check_synchronized,
     },
 ];
-
-/// Install and enable commands for a system without any time service.
-fn install_command(family: Family, init: InitSystem) -> String {
-    let systemd = init == InitSystem::Systemd;
-    match family {
-        Family::Rhel => {
-            if systemd {
-                "yum install -y chrony && systemctl enable --now chronyd".into()
-            } else {
-                "yum install -y ntp && chkconfig ntpd on && service ntpd start".into()
-            }
-        }
-        Family::Suse => {
-            if systemd {
-                "zypper install chrony && systemctl enable --now chronyd".into()
-            } else {
-                "zypper install ntp && insserv ntp && rcntp start".into()
-            }
-        }
-        Family::Debian => "apt-get install chrony".into(),
-        Family::Other => {
-            "install chrony (or ntp) with the distribution's package manager and enable it at boot"
-                .into()
-        }
-    }
-}
 
 fn check_service(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let all: Vec<(&str, ServiceEnablement)> = TIME_SERVICES
@@ -188,7 +175,10 @@ fn check_service(ctx: &Context<'_>) -> Result<Finding, FactError> {
     Ok(Finding::fail("no time-synchronisation service is installed (looked for chronyd, ntpd, systemd-timesyncd, OpenNTPD)")
         .code("not-installed")
         .details(init_line)
-        .fix(install_command(ctx.facts.os().family, init)))
+        .fix(install(
+            Software::TimeService,
+            &Release::of(ctx.facts.os(), init),
+        )))
 }
 
 fn check_synchronized(ctx: &Context<'_>) -> Result<Finding, FactError> {
@@ -198,9 +188,10 @@ fn check_synchronized(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let clock = match kernel {
         Ok(c) => *c,
         Err(e) => {
-            return Ok(Finding::error(format!(
-                "could not read the kernel's clock state: {e}"
-            )));
+            return Ok(
+                Finding::error(format!("could not read the kernel's clock state: {e}"))
+                    .code("cannot-read-clock"),
+            );
         }
     };
     let kernel_line = format!(
@@ -243,8 +234,17 @@ fn check_synchronized(ctx: &Context<'_>) -> Result<Finding, FactError> {
         .filter(|(_, names)| ctx.facts.service(names).is_enabled())
         .map(|(label, _)| *label)
         .collect();
+    let offset_line = |off: f64| {
+        format!("the clock is {off:.0} s away from chrony's reference (more than 15 minutes)")
+    };
     if !clock.synchronised() {
-        return Ok(Finding::fail("the kernel says the clock is not synchronised")
+        let f =
+            Finding::fail("the kernel says the clock is not synchronised").code("not-synchronized");
+        let f = match offset_fail {
+            Some(off) => f.problem(Status::Fail, "offset-too-large", offset_line(off)),
+            None => f,
+        };
+        return Ok(f
             .details(details)
             .detail(if enabled.is_empty() {
                 "no time service starts at boot (see time.sync-service)".to_string()
@@ -254,10 +254,9 @@ fn check_synchronized(ctx: &Context<'_>) -> Result<Finding, FactError> {
             .fix("Start the time service and let it reach a source (`systemctl restart chronyd` then `chronyc sources`; `service ntpd restart` then `ntpq -p`); open UDP 123 to the configured servers."));
     }
     if let Some(off) = offset_fail {
-        return Ok(Finding::fail(format!(
-            "the clock is {off:.0} s away from chrony's reference (more than 15 minutes)"
-        ))
-        .details(details)
+        return Ok(Finding::fail(offset_line(off))
+            .code("offset-too-large")
+            .details(details)
         .fix("Step the clock once (`chronyc makestep`) and check the time sources (`chronyc sources`)."));
     }
     Ok(Finding::pass("the kernel says the clock is synchronised").details(details))

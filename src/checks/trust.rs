@@ -2,7 +2,7 @@
 //! the store the distribution's TLS libraries use (a PEM bundle, and on SUSE the hashed
 //! directory OpenSSL looks roots up in).
 
-use super::{Applies, CheckDef, Context, Doc, Finding};
+use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
 use crate::facts::FactError;
 use crate::facts::roots::{Family, KnownRoot, ROOTS, RootRole, Store, StoreKind};
 use crate::scenario::Scenario;
@@ -27,7 +27,22 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
             "registration: (60) Peer certificate cannot be authenticated",
         ],
     },
-    codes: &[],
+    codes: &[
+        Code::fail(
+            "store-missing",
+            "the certificate store the distribution's TLS libraries read is not there",
+        ),
+        Code::error("cannot-read", "no certificate store could be read"),
+        Code::fail(
+            "no-bundle",
+            "no certificate bundle was found in any of the known places",
+        ),
+        Code::fail(
+            "root-missing",
+            "a root the Azure endpoints chain to is not in the store",
+        ),
+        Code::fail("root-expired", "a required root in the store has expired"),
+    ],
     run: check_roots,
 }];
 
@@ -69,7 +84,8 @@ fn check_roots(ctx: &Context<'_>) -> Result<Finding, FactError> {
     for store in &t.stores {
         errors.extend(store.errors.iter().map(|e| format!("could not use: {e}")));
         let Some(certs) = &store.certs else {
-            if store.required {
+            // A store that is there but cannot be read is not missing: its error says why.
+            if store.required && store.errors.is_empty() {
                 missing_stores.push(store.path.clone());
             }
             continue;
@@ -127,18 +143,39 @@ fn check_roots(ctx: &Context<'_>) -> Result<Finding, FactError> {
         }
     }
     let fix = remediation(t.family);
+    let missing_line = || {
+        format!(
+            "roots the Azure endpoints chain to are not trusted: {}",
+            missing_roots.join("; ")
+        )
+    };
+    let expired_line = || format!("trusted roots have expired: {}", expired.join("; "));
+    // The problems after the one the summary states, each on its own line.
+    let also = |f: Finding, missing: bool| {
+        let f = if missing && !missing_roots.is_empty() {
+            f.problem(Status::Fail, "root-missing", missing_line())
+        } else {
+            f
+        };
+        if expired.is_empty() {
+            f
+        } else {
+            f.problem(Status::Fail, "root-expired", expired_line())
+        }
+    };
     if !missing_stores.is_empty() {
-        return Ok(Finding::fail(format!(
+        let f = Finding::fail(format!(
             "the distribution's certificate store is missing: {}",
             missing_stores.join(", ")
         ))
-        .details(details)
-        .details(errors)
-        .fix(fix));
+        .code("store-missing");
+        return Ok(also(f, true).details(details).details(errors).fix(fix));
     }
     if !read_any {
         if !errors.is_empty() {
-            return Ok(Finding::error("could not read the certificate store").details(errors));
+            return Ok(Finding::error("could not read the certificate store")
+                .code("cannot-read")
+                .details(errors));
         }
         return Ok(Finding::fail(format!(
             "no certificate bundle found (looked for {}, {} and {})",
@@ -146,24 +183,22 @@ fn check_roots(ctx: &Context<'_>) -> Result<Finding, FactError> {
             crate::facts::roots::DEBIAN_BUNDLE,
             crate::facts::roots::SUSE_BUNDLE
         ))
+        .code("no-bundle")
         .fix(fix));
     }
     if !missing_roots.is_empty() {
-        return Ok(Finding::fail(format!(
-            "roots the Azure endpoints chain to are not trusted: {}",
-            missing_roots.join("; ")
-        ))
-        .details(details)
-        .details(errors)
-        .fix(fix));
+        return Ok(
+            also(Finding::fail(missing_line()).code("root-missing"), false)
+                .details(details)
+                .details(errors)
+                .fix(fix),
+        );
     }
     if !expired.is_empty() {
-        return Ok(Finding::fail(format!(
-            "trusted roots have expired: {}",
-            expired.join("; ")
-        ))
-        .details(details)
-        .fix(fix));
+        return Ok(Finding::fail(expired_line())
+            .code("root-expired")
+            .details(details)
+            .fix(fix));
     }
     let f = Finding::pass("DigiCert Global Root G2 and DigiCert Global Root CA are trusted")
         .details(details);

@@ -5,10 +5,9 @@
 use super::{Applies, CheckDef, Code, Context, Doc, Finding};
 use crate::facts::FactError;
 use crate::facts::dmi::Platform;
-use crate::facts::os::Family;
-use crate::facts::services::{BootState, InitSystem};
+use crate::facts::services::BootState;
+use crate::facts::services::commands::{Release, Software, install, start_now};
 use crate::facts::vmtools::SERVICE_NAMES;
-use crate::parse::version;
 use crate::scenario::Scenario;
 
 pub const CHECKS: &[CheckDef] = &[CheckDef {
@@ -47,34 +46,10 @@ pub const CHECKS: &[CheckDef] = &[CheckDef {
 }];
 
 /// The distribution's command to install open-vm-tools, or the tarball advice where the
-/// distribution has no package (RHEL/Oracle Linux 6, SLES 11).
-fn install_advice(ctx: &Context<'_>) -> String {
-    let os = ctx.facts.os();
-    let major = os.version.as_deref().and_then(version::major);
-    // Fedora and Amazon Linux (their ID_LIKE says fedora, so does RHEL's) number their
-    // releases differently from RHEL.
-    let el_numbered = !matches!(os.id.as_deref(), Some("fedora" | "amzn"));
-    match (os.family, major) {
-        (Family::Rhel, Some(m)) if m <= 6 && el_numbered => {
-            "Install VMware Tools from vSphere (VM > Guest OS > Install VMware Tools, then run vmware-install.pl from the mounted CD), or open-vm-tools from EPEL.".into()
-        }
-        (Family::Rhel, Some(m)) if m >= 8 => {
-            "dnf install open-vm-tools && systemctl enable --now vmtoolsd".into()
-        }
-        (Family::Rhel, _) => {
-            "yum install open-vm-tools && systemctl enable vmtoolsd && systemctl start vmtoolsd".into()
-        }
-        (Family::Suse, Some(11)) => {
-            "Install VMware Tools from vSphere (VM > Guest OS > Install VMware Tools) or the vmware-tools packages of the SLES 11 SP3 update channel.".into()
-        }
-        (Family::Suse, _) => {
-            "zypper install open-vm-tools && systemctl enable --now vmtoolsd".into()
-        }
-        (Family::Debian, _) => {
-            "apt-get install open-vm-tools (the package enables and starts open-vm-tools.service)".into()
-        }
-        _ => "Install open-vm-tools from the distribution, enable its service (vmtoolsd or open-vm-tools) and start it.".into(),
-    }
+/// distribution has no package (RHEL/Oracle Linux 6, SLES 11): the commands table's.
+fn install_advice(ctx: &Context<'_>) -> &'static str {
+    let init = ctx.facts.service(SERVICE_NAMES).init;
+    install(Software::VmwareTools, &Release::of(ctx.facts.os(), init))
 }
 
 fn check_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
@@ -150,10 +125,7 @@ fn check_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
         details.push("whether it runs now is known only on the running machine".into());
         None
     };
-    let start_now = match svc.init {
-        InitSystem::Systemd => format!("systemctl start {unit}"),
-        _ => format!("service {} start", unit.trim_end_matches(".service")),
-    };
+    let start = start_now(svc.init, &unit);
     match svc.state {
         BootState::Enabled => {}
         BootState::NotInstalled => {
@@ -173,7 +145,7 @@ fn check_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 .clone()
                 .unwrap_or_else(|| format!("enable {unit} at boot"));
             let fix = if running == Some(false) {
-                format!("{how} && {start_now}")
+                format!("{how} && {start}")
             } else {
                 how
             };
@@ -196,7 +168,7 @@ fn check_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
         ))
         .code("not-running")
         .details(details)
-        .fix(start_now)),
+        .fix(start)),
         Some(true) => Ok(Finding::pass(format!(
             "{flavor} is installed, starts at boot ({unit}) and runs"
         ))
