@@ -677,6 +677,11 @@ const EXPECTED_2026: &[(&str, [&str; 2], [&str; 2])] = &[
     ("alma-9.6", ["fail", "skip"], ["pass", "fail"]),
     ("alma-10.0", ["fail", "skip"], ["pass", "pass"]),
     ("ol-8.10-rhck", ["fail", "skip"], ["pass", "pass"]),
+    // Each OL 9.0-9.3 first RHCK build, with Oracle's `.0.N`, against the Red Hat builds listed.
+    ("ol-9.0-rhck", ["pass", "pass"], ["pass", "pass"]),
+    ("ol-9.1-rhck", ["pass", "pass"], ["pass", "pass"]),
+    ("ol-9.2-rhck", ["pass", "pass"], ["pass", "pass"]),
+    ("ol-9.3-rhck", ["pass", "pass"], ["pass", "pass"]),
     ("ol-9.4-rhck", ["pass", "pass"], ["pass", "pass"]),
     ("ol-9.6-rhck", ["pass", "pass"], ["pass", "pass"]),
     ("ol-9.4-uek7", ["pass", "warn"], ["pass", "warn"]),
