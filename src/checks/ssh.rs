@@ -8,10 +8,10 @@ use super::firewall::{
 };
 use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
 use crate::facts::FactError;
-use crate::facts::os::{Conventions, Family};
+use crate::facts::os::Family;
 use crate::facts::processes::ProcessFacts;
-use crate::facts::services::commands::EnableTool;
-use crate::facts::services::{BootState, InitSystem, ServiceEnablement};
+use crate::facts::services::commands::{self, Release, Software};
+use crate::facts::services::{BootState, InitSystem};
 use crate::scenario::Scenario;
 
 /// The names the OpenSSH server goes by: RHEL and SLES `sshd`, Debian and Ubuntu `ssh`.
@@ -98,29 +98,11 @@ pub const CHECKS: &[CheckDef] = &[
 ];
 
 /// The package that provides sshd, and the command that installs and enables it.
-fn install_command(family: Family, e: &ServiceEnablement) -> (String, String) {
-    let enable = |c: Conventions| match e.init {
-        InitSystem::Systemd => EnableTool::Systemctl.enable("sshd", None),
-        _ => c.sysv_enable.enable("sshd", None),
-    };
-    match (family, family.conventions(None)) {
-        (Family::Rhel, Some(c)) => (
-            "openssh-server".into(),
-            format!("yum install -y openssh-server && {}", enable(c)),
-        ),
-        (Family::Suse, Some(c)) => (
-            "openssh".into(),
-            format!("zypper install openssh && {}", enable(c)),
-        ),
-        // The Debian package enables its service when it is installed.
-        (Family::Debian, _) => (
-            "openssh-server".into(),
-            "apt-get install openssh-server".into(),
-        ),
-        _ => (
-            "openssh-server".into(),
-            "install the distribution's OpenSSH server package (openssh-server; `openssh` on SLES) and enable sshd at boot".into(),
-        ),
+/// The SSH server package of the family (for the message; the command comes from the table).
+fn ssh_package(family: Family) -> &'static str {
+    match family {
+        Family::Suse => "openssh",
+        _ => "openssh-server",
     }
 }
 
@@ -211,7 +193,9 @@ fn check_autostart(ctx: &Context<'_>) -> Result<Finding, FactError> {
             }
         }
         BootState::NotInstalled => {
-            let (package, command) = install_command(ctx.facts.os().family, &e);
+            let os = ctx.facts.os();
+            let package = ssh_package(os.family);
+            let command = commands::install(Software::SshServer, &Release::of(os, e.init));
             Ok(with_details(
                 Finding::fail(format!(
                     "no SSH server is installed: install the {package} package"

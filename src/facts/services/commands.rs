@@ -80,6 +80,8 @@ pub enum Software {
     VmwareTools,
     /// The Azure Linux VM agent (WALinuxAgent).
     AzureVmAgent,
+    /// The OpenSSH server, enabled at boot.
+    SshServer,
 }
 
 /// What of the distribution an install command depends on.
@@ -156,6 +158,17 @@ pub fn install(what: Software, release: &Release) -> &'static str {
                 "install the distribution's Azure Linux VM agent package (WALinuxAgent) and enable it at boot"
             }
         },
+        Software::SshServer => match r.family {
+            Family::Rhel if r.systemd => "yum install -y openssh-server && systemctl enable sshd",
+            Family::Rhel => "yum install -y openssh-server && chkconfig sshd on",
+            Family::Suse if r.systemd => "zypper install openssh && systemctl enable sshd",
+            Family::Suse => "zypper install openssh && insserv sshd",
+            // The Debian package enables its service when it is installed.
+            Family::Debian => "apt-get install openssh-server",
+            Family::Other => {
+                "install the distribution's OpenSSH server package (openssh-server; `openssh` on SLES) and enable sshd at boot"
+            }
+        },
     }
 }
 
@@ -198,6 +211,10 @@ mod tests {
             install(Software::AzureVmAgent, &ubuntu),
             "apt-get install walinuxagent"
         );
+        let ssh = |r| install(Software::SshServer, &r);
+        assert!(ssh(release(Family::Rhel, Some(6), false)).ends_with("chkconfig sshd on"));
+        assert!(ssh(release(Family::Suse, Some(11), false)).ends_with("insserv sshd"));
+        assert!(ssh(release(Family::Suse, Some(15), true)).ends_with("systemctl enable sshd"));
         assert_eq!(
             install(
                 Software::AzureVmAgent,
