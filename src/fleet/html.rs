@@ -147,12 +147,7 @@ fn opt(v: &Option<String>) -> String {
 
 /// Hosts that ran with different scenarios or matrices: their verdicts are not comparable.
 fn mixed_notes(out: &mut String, f: &Fleet) {
-    for m in &f.mixed {
-        let list = if m == "scenario" {
-            &f.scenarios
-        } else {
-            &f.matrices
-        };
+    for (m, list) in f.mixed_counts() {
         let values: Vec<String> = list
             .iter()
             .map(|c| format!("{} ({})", opt(&c.value), c.hosts))

@@ -29,12 +29,7 @@ pub fn render(f: &Fleet) -> String {
         "Fleet: {} host(s): {} ready, {} not ready; {} unreadable report(s) of {}",
         t.hosts, t.ready, t.not_ready, t.unreadable, t.reports
     );
-    for m in &f.mixed {
-        let list = if m == "scenario" {
-            &f.scenarios
-        } else {
-            &f.matrices
-        };
+    for (m, list) in f.mixed_counts() {
         let values: Vec<String> = list
             .iter()
             .map(|c| format!("{} ({})", opt(&c.value), c.hosts))

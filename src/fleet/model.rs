@@ -29,6 +29,21 @@ pub struct Fleet {
     pub unreadable: Vec<UnreadableOut>,
 }
 
+impl Fleet {
+    /// The dimensions hosts differ in, each with its values: "scenario" or "matrix" and the
+    /// hosts of each value.
+    pub fn mixed_counts(&self) -> impl Iterator<Item = (&str, &[Count])> {
+        self.mixed.iter().map(|m| {
+            let list = if m == "scenario" {
+                &self.scenarios
+            } else {
+                &self.matrices
+            };
+            (m.as_str(), list.as_slice())
+        })
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Totals {
     pub reports: usize,
