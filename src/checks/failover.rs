@@ -9,8 +9,9 @@ pub mod boot;
 
 use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
 use crate::facts::FactError;
-use crate::facts::initramfs::Contents;
-use crate::facts::kernel_inventory::{HYPERV_DRIVERS, InstalledKernel};
+use crate::facts::hydration::{DracutConfig, InitramfsToolsConfig};
+use crate::facts::initramfs::{Contents, InitramfsFacts};
+use crate::facts::kernel_inventory::{HYPERV_DRIVERS, InstalledKernel, KernelInventory};
 use crate::facts::os::Family;
 use crate::facts::services::InitSystem;
 use crate::facts::space::SpaceAt;
@@ -228,6 +229,68 @@ fn no_kernels(ctx: &Context<'_>) -> Finding {
     .details(ctx.facts.kernel_inventory().errors.clone())
 }
 
+/// The finding with one problem line of `status` per (code, text).
+fn with_problems(f: Finding, status: Status, problems: Vec<(&'static str, String)>) -> Finding {
+    problems
+        .into_iter()
+        .fold(f, |f, (code, text)| f.problem(status, code, text))
+}
+
+/// The commands that remove the given kernels, leaving out the one in use.
+fn removal_cmds<'a>(ctx: &Context<'_>, releases: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let family = ctx.facts.os().family;
+    releases
+        .filter(|r| Some(*r) != default_release(ctx))
+        .map(|r| format!("`{}`", super::kernel::remove_kernel_cmd(family, r)))
+        .collect()
+}
+
+/// How each driver a kernel has is present: built in, or the module file.
+fn present_drivers(k: &InstalledKernel) -> Vec<String> {
+    k.drivers
+        .iter()
+        .filter(|d| d.present())
+        .map(|d| {
+            if d.builtin {
+                format!("{} built in", d.name)
+            } else {
+                format!("{} {}", d.name, d.module.as_deref().unwrap_or(""))
+            }
+        })
+        .collect()
+}
+
+/// One kernel's Hyper-V drivers: its problem (code and line) when it lacks some, and its
+/// detail lines.
+fn judge_kernel_drivers(
+    ctx: &Context<'_>,
+    k: &InstalledKernel,
+) -> (Option<(&'static str, String)>, Vec<String>) {
+    let name = tag(ctx, k);
+    if !k.modules_dir {
+        let line = format!(
+            "{name}: no /lib/modules/{}: its drivers cannot be found",
+            k.release
+        );
+        return (Some(("no-module-tree", line.clone())), vec![line]);
+    }
+    let missing = k.missing_drivers();
+    let (problem, mut details) = if missing.is_empty() {
+        (
+            None,
+            vec![format!("{name}: {}", present_drivers(k).join(", "))],
+        )
+    } else {
+        let mut line = format!("{name}: missing {}", missing.join(", "));
+        if !k.builtin_known {
+            line.push_str(" (no modules.builtin, so built-in drivers cannot be seen)");
+        }
+        (Some(("drivers-missing", line.clone())), vec![line])
+    };
+    details.extend(k.errors.iter().map(ToString::to_string));
+    (problem, details)
+}
+
 fn check_hyperv_drivers(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let inv = ctx.facts.kernel_inventory();
     let kernels: Vec<&InstalledKernel> = inv.installed().collect();
@@ -239,42 +302,12 @@ fn check_hyperv_drivers(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let mut problems: Vec<(&'static str, String)> = Vec::new();
     let mut details = Vec::new();
     for k in &kernels {
-        let name = tag(ctx, k);
-        if !k.modules_dir {
-            bad.push(k.release.clone());
-            let line = format!(
-                "{name}: no /lib/modules/{}: its drivers cannot be found",
-                k.release
-            );
-            problems.push(("no-module-tree", line.clone()));
-            details.push(line);
-            continue;
+        let (problem, lines) = judge_kernel_drivers(ctx, k);
+        if let Some(p) = problem {
+            bad.push(k.release.as_str());
+            problems.push(p);
         }
-        let missing = k.missing_drivers();
-        let how: Vec<String> = k
-            .drivers
-            .iter()
-            .filter(|d| d.present())
-            .map(|d| {
-                if d.builtin {
-                    format!("{} built in", d.name)
-                } else {
-                    format!("{} {}", d.name, d.module.as_deref().unwrap_or(""))
-                }
-            })
-            .collect();
-        if missing.is_empty() {
-            details.push(format!("{name}: {}", how.join(", ")));
-        } else {
-            bad.push(k.release.clone());
-            let mut line = format!("{name}: missing {}", missing.join(", "));
-            if !k.builtin_known {
-                line.push_str(" (no modules.builtin, so built-in drivers cannot be seen)");
-            }
-            problems.push(("drivers-missing", line.clone()));
-            details.push(line);
-        }
-        details.extend(k.errors.iter().map(ToString::to_string));
+        details.extend(lines);
     }
     details.extend(inv.errors.iter().map(ToString::to_string));
     if bad.is_empty() {
@@ -284,12 +317,7 @@ fn check_hyperv_drivers(ctx: &Context<'_>) -> Result<Finding, FactError> {
         ))
         .details(details));
     }
-    let family = ctx.facts.os().family;
-    let removals: Vec<String> = bad
-        .iter()
-        .filter(|r| Some(r.as_str()) != default_release(ctx))
-        .map(|r| format!("`{}`", super::kernel::remove_kernel_cmd(family, r)))
-        .collect();
+    let removals = removal_cmds(ctx, bad.iter().copied());
     let mut fix = "Install a kernel that ships the Hyper-V drivers (current distribution kernels do; RHEL/CentOS 5 and early 6 need Microsoft's Linux Integration Services)".to_string();
     if !removals.is_empty() {
         fix.push_str(&format!(
@@ -304,9 +332,7 @@ fn check_hyperv_drivers(ctx: &Context<'_>) -> Result<Finding, FactError> {
         kernels.len()
     ))
     .code(problems[0].0);
-    Ok(problems
-        .into_iter()
-        .fold(f, |f, (code, text)| f.problem(Status::Fail, code, text))
+    Ok(with_problems(f, Status::Fail, problems)
         .details(details)
         .fix(fix))
 }
@@ -342,6 +368,161 @@ fn rebuild_cmd(ctx: &Context<'_>, k: &InstalledKernel) -> String {
     }
 }
 
+/// What the initramfs images of the installed kernels showed, kernel by kernel.
+#[derive(Default)]
+struct ImageSurvey {
+    details: Vec<String>,
+    /// Images that could not be read or unpacked.
+    errors: Vec<String>,
+    /// Kernels that load the drivers as modules and have no image.
+    no_image: Vec<String>,
+    /// A rebuild command for each image that lacks drivers.
+    fixes: Vec<String>,
+    /// Each kernel's problem: its status, code and line.
+    problems: Vec<(Status, &'static str, String)>,
+}
+
+impl ImageSurvey {
+    fn has(&self, code: &str) -> bool {
+        self.problems.iter().any(|p| p.1 == code)
+    }
+}
+
+/// Where an image was read and how far, for its detail line.
+fn image_line(name: &str, img: &InitramfsFacts, c: &Contents) -> String {
+    if c.stopped_early {
+        format!(
+            "{name}: {} ({}; read up to entry {}, where every driver needed had been seen)",
+            img.path, c.segments, c.entries
+        )
+    } else {
+        format!(
+            "{name}: {} ({}; {} entries)",
+            img.path, c.segments, c.entries
+        )
+    }
+}
+
+/// Looks into one kernel's initramfs for the drivers the kernel does not have built in.
+fn survey_image(
+    ctx: &Context<'_>,
+    k: &InstalledKernel,
+    images: &[InitramfsFacts],
+    s: &mut ImageSurvey,
+) {
+    let name = tag(ctx, k);
+    let needed: Vec<&str> = HYPERV_DRIVERS
+        .iter()
+        .copied()
+        .filter(|d| !k.driver(d).is_some_and(|x| x.builtin))
+        .collect();
+    let Some(img) = images.iter().find(|i| i.release == k.release) else {
+        if needed.is_empty() {
+            s.details.push(format!(
+                "{name}: no initramfs, and the drivers are built in"
+            ));
+        } else {
+            s.no_image.push(k.release.clone());
+            let line = format!(
+                "{name}: no initramfs found (/boot/initramfs-{0}.img, initrd-{0}, initrd.img-{0})",
+                k.release
+            );
+            s.problems
+                .push((Status::Warn, "no-initramfs", line.clone()));
+            s.details.push(line);
+        }
+        return;
+    };
+    let c: &Contents = match &img.contents {
+        Ok(c) => c,
+        Err(e) => {
+            s.errors.push(format!("{name}: {e}"));
+            return;
+        }
+    };
+    let absent: Vec<&str> = needed.iter().copied().filter(|d| !c.has(d)).collect();
+    let mut line = image_line(&name, img, c);
+    if absent.is_empty() {
+        line.push_str(": drivers present");
+    } else {
+        line.push_str(&format!(": missing {}", absent.join(", ")));
+        let missing = format!("{name}: {} lacks {}", img.path, absent.join(", "));
+        if Some(k.release.as_str()) == default_release(ctx) {
+            s.problems
+                .push((Status::Fail, "boot-kernel-lacks-drivers", missing));
+        } else {
+            s.problems
+                .push((Status::Warn, "other-kernel-lacks-drivers", missing));
+        }
+        s.fixes.push(rebuild_cmd(ctx, k));
+    }
+    if !c.module_releases.is_empty() && !c.module_releases.contains(&k.release) {
+        line.push_str(&format!(
+            "; its modules are for {}, not this kernel",
+            c.module_releases.join(", ")
+        ));
+    }
+    s.details.push(line);
+}
+
+/// Images that could not be read make the whole check an error: what they lack is unknown.
+fn unreadable_images(errors: Vec<String>, details: Vec<String>) -> Finding {
+    let f = Finding::error(format!(
+        "{} initramfs image(s) could not be read",
+        errors.len()
+    ))
+    .code("cannot-read-image");
+    errors
+        .iter()
+        .fold(f, |f, e| {
+            f.problem(Status::Error, "cannot-read-image", e.clone())
+        })
+        .details(errors)
+        .details(details)
+}
+
+/// The finding once every image was read: the worst problem states the summary.
+fn judge_images(s: ImageSurvey, kernels: usize) -> Finding {
+    let finding = if s.has("boot-kernel-lacks-drivers") {
+        Finding::fail(
+            "the initramfs of the kernel that boots lacks Hyper-V drivers: the failed-over VM would not find its root disk",
+        )
+        .code("boot-kernel-lacks-drivers")
+    } else if s.has("other-kernel-lacks-drivers") {
+        Finding::warn("the initramfs of another installed kernel lacks Hyper-V drivers")
+            .code("other-kernel-lacks-drivers")
+    } else if !s.no_image.is_empty() {
+        Finding::warn(format!(
+            "no initramfs for {}: that kernel cannot boot in Azure",
+            s.no_image.join(", ")
+        ))
+        .code("no-initramfs")
+    } else {
+        return Finding::pass(format!(
+            "every initramfs of the {kernels} installed kernels holds hv_vmbus, hv_storvsc and hv_netvsc"
+        ))
+        .details(s.details);
+    };
+    let finding = s
+        .problems
+        .into_iter()
+        .fold(finding, |f, (status, code, text)| {
+            f.problem(status, code, text)
+        })
+        .details(s.details);
+    if s.fixes.is_empty() {
+        return finding.fix("Build an initramfs for each kernel that should stay installed (`dracut -f --kver RELEASE` or `update-initramfs -c -k RELEASE`), or remove the kernel.");
+    }
+    finding.fix(format!(
+        "Rebuild with the Hyper-V drivers: {}",
+        s.fixes
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    ))
+}
+
 fn check_initramfs_drivers(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let inv = ctx.facts.kernel_inventory();
     let kernels: Vec<&InstalledKernel> = inv.installed().collect();
@@ -349,136 +530,107 @@ fn check_initramfs_drivers(ctx: &Context<'_>) -> Result<Finding, FactError> {
         return Ok(no_kernels(ctx));
     }
     let images = ctx.facts.initramfs();
-    let mut details = Vec::new();
-    let mut errors = Vec::new();
-    let mut missing_default = false;
-    let mut missing_other = false;
-    let mut no_image = Vec::new();
-    let mut fixes = Vec::new();
-    // Each kernel's problem: its status, code and line.
-    let mut problems: Vec<(Status, &'static str, String)> = Vec::new();
+    let mut survey = ImageSurvey::default();
     for k in &kernels {
-        let name = tag(ctx, k);
-        let is_default = Some(k.release.as_str()) == default_release(ctx);
-        let needed: Vec<&str> = HYPERV_DRIVERS
-            .iter()
-            .copied()
-            .filter(|d| !k.driver(d).is_some_and(|x| x.builtin))
-            .collect();
-        let Some(img) = images.iter().find(|i| i.release == k.release) else {
-            if needed.is_empty() {
-                details.push(format!(
-                    "{name}: no initramfs, and the drivers are built in"
-                ));
-            } else {
-                no_image.push(k.release.clone());
-                let line = format!(
-                    "{name}: no initramfs found (/boot/initramfs-{0}.img, initrd-{0}, initrd.img-{0})",
-                    k.release
-                );
-                problems.push((Status::Warn, "no-initramfs", line.clone()));
-                details.push(line);
-            }
-            continue;
-        };
-        let c: &Contents = match &img.contents {
-            Ok(c) => c,
-            Err(e) => {
-                errors.push(format!("{name}: {e}"));
-                continue;
-            }
-        };
-        let absent: Vec<&str> = needed.iter().copied().filter(|d| !c.has(d)).collect();
-        let mut line = if c.stopped_early {
-            format!(
-                "{name}: {} ({}; read up to entry {}, where every driver needed had been seen)",
-                img.path, c.segments, c.entries
-            )
+        survey_image(ctx, k, images, &mut survey);
+    }
+    survey
+        .details
+        .extend(inv.errors.iter().map(ToString::to_string));
+    if !survey.errors.is_empty() {
+        return Ok(unreadable_images(survey.errors, survey.details));
+    }
+    Ok(judge_images(survey, kernels.len()))
+}
+
+/// What the initramfs generators' configuration showed.
+#[derive(Default)]
+struct GeneratorSurvey {
+    /// Each setting that would drop a driver: its code and line.
+    problems: Vec<(&'static str, String)>,
+    details: Vec<String>,
+    fixes: Vec<String>,
+}
+
+/// The Hyper-V drivers for which `given` is false.
+fn hyperv_drivers_not(given: impl Fn(&str) -> bool) -> Vec<&'static str> {
+    HYPERV_DRIVERS
+        .iter()
+        .copied()
+        .filter(|m| !given(m))
+        .collect()
+}
+
+/// dracut: hostonly="yes" without the drivers in add_drivers, and drivers in omit_drivers.
+fn survey_dracut(d: &DracutConfig, s: &mut GeneratorSurvey) {
+    s.details.push(format!(
+        "dracut configuration: {}",
+        if d.files.is_empty() {
+            "no files (defaults)".to_string()
         } else {
-            format!(
-                "{name}: {} ({}; {} entries)",
-                img.path, c.segments, c.entries
-            )
-        };
-        if absent.is_empty() {
-            line.push_str(": drivers present");
-        } else {
-            line.push_str(&format!(": missing {}", absent.join(", ")));
-            let missing = format!("{name}: {} lacks {}", img.path, absent.join(", "));
-            if is_default {
-                missing_default = true;
-                problems.push((Status::Fail, "boot-kernel-lacks-drivers", missing));
-            } else {
-                missing_other = true;
-                problems.push((Status::Warn, "other-kernel-lacks-drivers", missing));
-            }
-            fixes.push(rebuild_cmd(ctx, k));
+            d.files.join(", ")
         }
-        if !c.module_releases.is_empty() && !c.module_releases.contains(&k.release) {
-            line.push_str(&format!(
-                "; its modules are for {}, not this kernel",
-                c.module_releases.join(", ")
+    ));
+    let not_added = hyperv_drivers_not(|m| d.added.iter().any(|(a, _)| a == m));
+    match &d.hostonly {
+        Some(hst) if hst.value == "yes" && not_added.is_empty() => s.details.push(format!(
+            "hostonly=\"yes\" ({}), and the Hyper-V drivers are added explicitly",
+            hst.at
+        )),
+        Some(hst) if hst.value == "yes" => {
+            s.problems.push((
+                "hostonly-without-drivers",
+                format!(
+                    "dracut hostonly=\"yes\" ({}) without {} in add_drivers",
+                    hst.at,
+                    not_added.join(", ")
+                ),
             ));
+            s.fixes.push("echo 'add_drivers+=\" hv_vmbus hv_netvsc hv_storvsc \"' > /etc/dracut.conf.d/azure.conf && dracut -f --regenerate-all".to_string());
         }
-        details.push(line);
+        Some(hst) => s
+            .details
+            .push(format!("hostonly=\"{}\" ({})", hst.value, hst.at)),
+        None => s
+            .details
+            .push("hostonly not set (dracut's default builds generic images)".into()),
     }
-    details.extend(inv.errors.iter().map(ToString::to_string));
-    if !errors.is_empty() {
-        let f = Finding::error(format!(
-            "{} initramfs image(s) could not be read",
-            errors.len()
-        ))
-        .code("cannot-read-image");
-        return Ok(errors
-            .iter()
-            .fold(f, |f, e| {
-                f.problem(Status::Error, "cannot-read-image", e.clone())
-            })
-            .details(errors)
-            .details(details));
+    for (m, at) in &d.omitted {
+        if HYPERV_DRIVERS.contains(&m.as_str()) {
+            s.problems.push((
+                "omitted-driver",
+                format!("dracut omit_drivers leaves out {m} ({at})"),
+            ));
+            s.fixes.push(format!("remove {m} from omit_drivers ({at})"));
+        }
     }
-    let fix = if fixes.is_empty() {
-        None
-    } else {
-        Some(format!(
-            "Rebuild with the Hyper-V drivers: {}",
-            fixes
-                .iter()
-                .map(|f| format!("`{f}`"))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ))
-    };
-    let finding = if missing_default {
-        Finding::fail(
-            "the initramfs of the kernel that boots lacks Hyper-V drivers: the failed-over VM would not find its root disk",
-        )
-        .code("boot-kernel-lacks-drivers")
-    } else if missing_other {
-        Finding::warn("the initramfs of another installed kernel lacks Hyper-V drivers")
-            .code("other-kernel-lacks-drivers")
-    } else if !no_image.is_empty() {
-        Finding::warn(format!(
-            "no initramfs for {}: that kernel cannot boot in Azure",
-            no_image.join(", ")
-        ))
-        .code("no-initramfs")
-    } else {
-        return Ok(Finding::pass(format!(
-            "every initramfs of the {} installed kernels holds hv_vmbus, hv_storvsc and hv_netvsc",
-            kernels.len()
-        ))
-        .details(details));
-    };
-    let finding = problems
-        .into_iter()
-        .fold(finding, |f, (status, code, text)| {
-            f.problem(status, code, text)
-        })
-        .details(details);
-    match fix {
-        Some(f) => Ok(finding.fix(f)),
-        None => Ok(finding.fix("Build an initramfs for each kernel that should stay installed (`dracut -f --kver RELEASE` or `update-initramfs -c -k RELEASE`), or remove the kernel.")),
+}
+
+/// initramfs-tools: MODULES=dep without the drivers in /etc/initramfs-tools/modules.
+fn survey_initramfs_tools(t: &InitramfsToolsConfig, s: &mut GeneratorSurvey) {
+    let not_listed = hyperv_drivers_not(|m| t.listed.iter().any(|l| l == m));
+    match &t.modules {
+        Some(m) if m.value == "dep" && not_listed.is_empty() => s.details.push(format!(
+            "initramfs-tools MODULES=dep ({}), and the Hyper-V drivers are listed in /etc/initramfs-tools/modules",
+            m.at
+        )),
+        Some(m) if m.value == "dep" => {
+            s.problems.push((
+                "modules-dep-without-drivers",
+                format!(
+                    "initramfs-tools MODULES=dep ({}) without {} in /etc/initramfs-tools/modules",
+                    m.at,
+                    not_listed.join(", ")
+                ),
+            ));
+            s.fixes.push("printf 'hv_vmbus\\nhv_storvsc\\nhv_netvsc\\n' >> /etc/initramfs-tools/modules && update-initramfs -u -k all".to_string());
+        }
+        Some(m) => s
+            .details
+            .push(format!("initramfs-tools MODULES={} ({})", m.value, m.at)),
+        None => s
+            .details
+            .push("initramfs-tools MODULES not set (default: most)".into()),
     }
 }
 
@@ -489,114 +641,36 @@ fn check_dracut_hostonly(ctx: &Context<'_>) -> Result<Finding, FactError> {
             "neither dracut nor initramfs-tools is installed or configured (mkinitrd builds complete images)",
         ));
     }
-    let mut problems = Vec::new();
-    let mut details = Vec::new();
-    let mut fixes = Vec::new();
+    let mut s = GeneratorSurvey::default();
     if let Some(d) = &h.dracut {
-        details.push(format!(
-            "dracut configuration: {}",
-            if d.files.is_empty() {
-                "no files (defaults)".to_string()
-            } else {
-                d.files.join(", ")
-            }
-        ));
-        let added = |m: &str| d.added.iter().any(|(a, _)| a == m);
-        let not_added: Vec<&str> = HYPERV_DRIVERS
-            .iter()
-            .copied()
-            .filter(|m| !added(m))
-            .collect();
-        match &d.hostonly {
-            Some(hst) if hst.value == "yes" => {
-                if not_added.is_empty() {
-                    details.push(format!(
-                        "hostonly=\"yes\" ({}), and the Hyper-V drivers are added explicitly",
-                        hst.at
-                    ));
-                } else {
-                    problems.push((
-                        "hostonly-without-drivers",
-                        format!(
-                            "dracut hostonly=\"yes\" ({}) without {} in add_drivers",
-                            hst.at,
-                            not_added.join(", ")
-                        ),
-                    ));
-                    fixes.push("echo 'add_drivers+=\" hv_vmbus hv_netvsc hv_storvsc \"' > /etc/dracut.conf.d/azure.conf && dracut -f --regenerate-all".to_string());
-                }
-            }
-            Some(hst) => details.push(format!("hostonly=\"{}\" ({})", hst.value, hst.at)),
-            None => {
-                details.push("hostonly not set (dracut's default builds generic images)".into())
-            }
-        }
-        for (m, at) in &d.omitted {
-            if HYPERV_DRIVERS.contains(&m.as_str()) {
-                problems.push((
-                    "omitted-driver",
-                    format!("dracut omit_drivers leaves out {m} ({at})"),
-                ));
-                fixes.push(format!("remove {m} from omit_drivers ({at})"));
-            }
-        }
+        survey_dracut(d, &mut s);
     }
     if let Some(t) = &h.initramfs_tools {
-        let listed = |m: &str| t.listed.iter().any(|l| l == m);
-        let not_listed: Vec<&str> = HYPERV_DRIVERS
-            .iter()
-            .copied()
-            .filter(|m| !listed(m))
-            .collect();
-        match &t.modules {
-            Some(m) if m.value == "dep" => {
-                if not_listed.is_empty() {
-                    details.push(format!(
-                        "initramfs-tools MODULES=dep ({}), and the Hyper-V drivers are listed in /etc/initramfs-tools/modules",
-                        m.at
-                    ));
-                } else {
-                    problems.push((
-                        "modules-dep-without-drivers",
-                        format!(
-                            "initramfs-tools MODULES=dep ({}) without {} in /etc/initramfs-tools/modules",
-                            m.at,
-                            not_listed.join(", ")
-                        ),
-                    ));
-                    fixes.push("printf 'hv_vmbus\\nhv_storvsc\\nhv_netvsc\\n' >> /etc/initramfs-tools/modules && update-initramfs -u -k all".to_string());
-                }
-            }
-            Some(m) => details.push(format!("initramfs-tools MODULES={} ({})", m.value, m.at)),
-            None => details.push("initramfs-tools MODULES not set (default: most)".into()),
-        }
+        survey_initramfs_tools(t, &mut s);
     }
-    details.extend(h.errors.iter().map(ToString::to_string));
-    if problems.is_empty() {
+    s.details.extend(h.errors.iter().map(ToString::to_string));
+    if s.problems.is_empty() {
         return Ok(Finding::pass(
             "the initramfs generator is not limited to this machine's current drivers",
         )
-        .details(details));
+        .details(s.details));
     }
-    let texts: Vec<&str> = problems.iter().map(|p| p.1.as_str()).collect();
+    let texts: Vec<&str> = s.problems.iter().map(|p| p.1.as_str()).collect();
     let f = Finding::warn(format!(
         "the next initramfs rebuild would drop the Hyper-V drivers: {}",
         texts.join("; ")
     ))
-    .code(problems[0].0);
-    Ok(problems
-        .into_iter()
-        .fold(f, |f, (code, text)| f.problem(Status::Warn, code, text))
-        .details(details)
-        .fix(format!("`{}`", fixes.join("`; `"))))
+    .code(s.problems[0].0);
+    Ok(with_problems(f, Status::Warn, s.problems)
+        .details(s.details)
+        .fix(format!("`{}`", s.fixes.join("`; `"))))
 }
 
-fn check_hydration_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
-    let h = ctx.facts.hydration();
+/// What hydration runs on this distribution: each requirement's code, what it is, and the
+/// programs that satisfy it.
+fn hydration_needs(ctx: &Context<'_>) -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
     let debian = ctx.facts.os().family == Family::Debian;
-    let init = ctx.facts.services().init.system;
-    // Each requirement: its code, what it is, the programs that satisfy it.
-    let mut needs: Vec<(&'static str, &str, Vec<&str>)> = vec![
+    let mut needs = vec![
         (
             "no-initramfs-builder",
             "initramfs builder",
@@ -627,17 +701,35 @@ fn check_hydration_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
             },
         ),
     ];
-    if init == InitSystem::Systemd {
+    if ctx.facts.services().init.system == InitSystem::Systemd {
         needs.push((
             "no-systemctl",
             "service manager (systemd)",
             vec!["systemctl"],
         ));
     }
+    needs
+}
+
+/// The command that installs the hydration programs on this family.
+fn install_tools_cmd(family: Family) -> &'static str {
+    match family {
+        Family::Rhel => "yum install dracut kmod dhclient",
+        Family::Suse => "zypper install dracut kmod dhcp-client",
+        Family::Debian => "apt-get install initramfs-tools kmod isc-dhcp-client",
+        Family::Other => {
+            "dracut kmod dhclient (package names vary: dracut, kmod for modinfo, a DHCP client)"
+        }
+    }
+}
+
+fn check_hydration_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
+    let h = ctx.facts.hydration();
+    let init = ctx.facts.services().init.system;
     let mut missing = Vec::new();
     let mut problems = Vec::new();
     let mut details = Vec::new();
-    for (code, what, progs) in &needs {
+    for (code, what, progs) in hydration_needs(ctx) {
         match progs.iter().find_map(|p| h.tool(p)) {
             Some(path) => details.push(format!("{what}: {path}")),
             None => {
@@ -646,7 +738,7 @@ fn check_hydration_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
                     "{what}: none of {} in /usr/sbin, /sbin, /usr/bin, /bin",
                     progs.join(", ")
                 );
-                problems.push((*code, line.clone()));
+                problems.push((code, line.clone()));
                 details.push(line);
             }
         }
@@ -660,36 +752,26 @@ fn check_hydration_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
     if missing.is_empty() {
         return Ok(Finding::pass("every program hydration runs is installed").details(details));
     }
-    let fix = match ctx.facts.os().family {
-        Family::Rhel => "yum install dracut kmod dhclient",
-        Family::Suse => "zypper install dracut kmod dhcp-client",
-        Family::Debian => "apt-get install initramfs-tools kmod isc-dhcp-client",
-        Family::Other => {
-            "dracut kmod dhclient (package names vary: dracut, kmod for modinfo, a DHCP client)"
-        }
-    };
     let f = Finding::fail(format!(
         "hydration at failover would abort: missing {}",
         missing.join("; ")
     ))
     .code(problems[0].0);
-    Ok(problems
-        .into_iter()
-        .fold(f, |f, (code, text)| f.problem(Status::Fail, code, text))
+    Ok(with_problems(f, Status::Fail, problems)
         .details(details)
-        .fix(format!("Install the missing programs: `{fix}`.")))
+        .fix(format!(
+            "Install the missing programs: `{}`.",
+            install_tools_cmd(ctx.facts.os().family)
+        )))
 }
 
 fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
 }
 
-fn check_initrd_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
-    let inv = ctx.facts.kernel_inventory();
-    let total = inv.initrd_total();
-    let largest = inv.initrd_images.iter().map(|i| i.size).max().unwrap_or(0);
-    let mut details: Vec<String> = inv
-        .initrd_images
+/// One detail line per /boot/initr* image with its size.
+fn image_sizes(inv: &KernelInventory) -> Vec<String> {
+    inv.initrd_images
         .iter()
         .map(|i| match &i.link_to {
             Some(t) => format!(
@@ -699,23 +781,14 @@ fn check_initrd_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
             ),
             None => format!("{}: {}", i.path, mib(i.size)),
         })
-        .collect();
-    details.extend(inv.errors.iter().map(ToString::to_string));
-    if inv.initrd_images.is_empty() {
-        return Ok(
-            Finding::pass("no /boot/initr* images: nothing to copy or rebuild").details(details),
-        );
-    }
-    let count = inv.initrd_images.len();
-    if !ctx.facts.is_live() {
-        return Ok(Finding::skip(format!(
-            "free space is known only on the running system; the agent needs {} free in /boot and on / for {count} initramfs images",
-            mib(total)
-        ))
-        .details(details));
-    }
+        .collect()
+}
+
+/// Free bytes in /boot and on /, and whether they are one file system; the error finding
+/// when they cannot be measured.
+fn free_space(ctx: &Context<'_>, details: &[String]) -> Result<(u64, u64, bool), Finding> {
     let (Some(boot), Some(root)) = (ctx.facts.boot_space(), ctx.facts.root_space()) else {
-        return Ok(Finding::error(
+        return Err(Finding::error(
             "free space could not be measured (no probe of the running system)",
         )
         .code("cannot-measure"));
@@ -729,15 +802,26 @@ fn check_initrd_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let (b, r) = match (avail(boot), avail(root)) {
         (Ok(b), Ok(r)) => (b, r),
         (Err(e), _) | (_, Err(e)) => {
-            return Ok(Finding::error(format!("statvfs failed: {e}"))
+            return Err(Finding::error(format!("statvfs failed: {e}"))
                 .code("cannot-measure")
-                .details(details));
+                .details(details.to_vec()));
         }
     };
     let same_fs = match (&boot.mount, &root.mount) {
         (Some(bm), Some(rm)) => bm.mount_point == rm.mount_point,
         _ => boot.measured == root.measured,
     };
+    Ok((b, r, same_fs))
+}
+
+/// Where the copies of `total` bytes of images (and, on one file system, the largest image
+/// rebuilt beside them) do not fit: each shortfall's code and line.
+fn space_shortfalls(
+    (b, r, same_fs): (u64, u64, bool),
+    total: u64,
+    largest: u64,
+    details: &mut Vec<String>,
+) -> Vec<(&'static str, String)> {
     let mut short = Vec::new();
     if same_fs {
         // Copies and the image being rebuilt share one file system.
@@ -753,26 +837,53 @@ fn check_initrd_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 format!("/ (holding /boot) has {} free, needs {}", mib(r), mib(need)),
             ));
         }
-    } else {
-        details.push(format!(
-            "/boot: {} free; /: {} free; each needs {}",
-            mib(b),
-            mib(r),
-            mib(total)
-        ));
-        if b < total {
-            short.push((
-                "not-enough-space-boot",
-                format!("/boot has {} free, needs {}", mib(b), mib(total)),
-            ));
-        }
-        if r < total {
-            short.push((
-                "not-enough-space-root",
-                format!("/ has {} free, needs {}", mib(r), mib(total)),
-            ));
-        }
+        return short;
     }
+    details.push(format!(
+        "/boot: {} free; /: {} free; each needs {}",
+        mib(b),
+        mib(r),
+        mib(total)
+    ));
+    if b < total {
+        short.push((
+            "not-enough-space-boot",
+            format!("/boot has {} free, needs {}", mib(b), mib(total)),
+        ));
+    }
+    if r < total {
+        short.push((
+            "not-enough-space-root",
+            format!("/ has {} free, needs {}", mib(r), mib(total)),
+        ));
+    }
+    short
+}
+
+fn check_initrd_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
+    let inv = ctx.facts.kernel_inventory();
+    let total = inv.initrd_total();
+    let largest = inv.initrd_images.iter().map(|i| i.size).max().unwrap_or(0);
+    let mut details = image_sizes(inv);
+    details.extend(inv.errors.iter().map(ToString::to_string));
+    if inv.initrd_images.is_empty() {
+        return Ok(
+            Finding::pass("no /boot/initr* images: nothing to copy or rebuild").details(details),
+        );
+    }
+    let count = inv.initrd_images.len();
+    if !ctx.facts.is_live() {
+        return Ok(Finding::skip(format!(
+            "free space is known only on the running system; the agent needs {} free in /boot and on / for {count} initramfs images",
+            mib(total)
+        ))
+        .details(details));
+    }
+    let free = match free_space(ctx, &details) {
+        Ok(free) => free,
+        Err(f) => return Ok(f),
+    };
+    let short = space_shortfalls(free, total, largest, &mut details);
     if short.is_empty() {
         return Ok(Finding::pass(format!(
             "room for copies of the {count} initramfs images ({} in all)",
@@ -780,16 +891,7 @@ fn check_initrd_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
         ))
         .details(details));
     }
-    let removable: Vec<String> = inv
-        .installed()
-        .filter(|k| Some(k.release.as_str()) != default_release(ctx))
-        .map(|k| {
-            format!(
-                "`{}`",
-                super::kernel::remove_kernel_cmd(ctx.facts.os().family, &k.release)
-            )
-        })
-        .collect();
+    let removable = removal_cmds(ctx, inv.installed().map(|k| k.release.as_str()));
     let mut fix =
         "Free space in /boot and on / (package caches, logs), or grow the file systems".to_string();
     if !removable.is_empty() {
@@ -806,9 +908,7 @@ fn check_initrd_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
         texts.join("; ")
     ))
     .code(short[0].0);
-    Ok(short
-        .into_iter()
-        .fold(f, |f, (code, text)| f.problem(Status::Fail, code, text))
+    Ok(with_problems(f, Status::Fail, short)
         .details(details)
         .fix(fix))
 }
