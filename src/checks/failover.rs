@@ -786,12 +786,12 @@ fn image_sizes(inv: &KernelInventory) -> Vec<String> {
 
 /// Free bytes in /boot and on /, and whether they are one file system; the error finding
 /// when they cannot be measured.
-fn free_space(ctx: &Context<'_>, details: &[String]) -> Result<(u64, u64, bool), Finding> {
+fn free_space(ctx: &Context<'_>, details: &[String]) -> Result<(u64, u64, bool), Box<Finding>> {
     let (Some(boot), Some(root)) = (ctx.facts.boot_space(), ctx.facts.root_space()) else {
-        return Err(Finding::error(
-            "free space could not be measured (no probe of the running system)",
-        )
-        .code("cannot-measure"));
+        return Err(Box::new(
+            Finding::error("free space could not be measured (no probe of the running system)")
+                .code("cannot-measure"),
+        ));
     };
     let avail = |s: &SpaceAt| {
         s.space
@@ -802,9 +802,11 @@ fn free_space(ctx: &Context<'_>, details: &[String]) -> Result<(u64, u64, bool),
     let (b, r) = match (avail(boot), avail(root)) {
         (Ok(b), Ok(r)) => (b, r),
         (Err(e), _) | (_, Err(e)) => {
-            return Err(Finding::error(format!("statvfs failed: {e}"))
-                .code("cannot-measure")
-                .details(details.to_vec()));
+            return Err(Box::new(
+                Finding::error(format!("statvfs failed: {e}"))
+                    .code("cannot-measure")
+                    .details(details.to_vec()),
+            ));
         }
     };
     let same_fs = match (&boot.mount, &root.mount) {
@@ -881,7 +883,7 @@ fn check_initrd_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
     }
     let free = match free_space(ctx, &details) {
         Ok(free) => free,
-        Err(f) => return Ok(f),
+        Err(f) => return Ok(*f),
     };
     let short = space_shortfalls(free, total, largest, &mut details);
     if short.is_empty() {
