@@ -9,7 +9,8 @@
 //! the endpoint's addresses; when they are not known such a rule is a warning naming it.
 
 use super::firewall::{
-    SideResult, SideVerdict, describe_origins, evaluate_side_with, rule_sources, side_details,
+    SideResult, SideVerdict, decided, describe_origins, evaluate_side_with, rule_sources,
+    side_details,
 };
 use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
 use crate::facts::FactError;
@@ -488,18 +489,14 @@ fn outbound_short(v: &SideVerdict) -> &'static str {
     }
 }
 
-/// The rule that decided, for the summary line.
+/// The rule that decided, for the summary line: a block names the rule itself; conditions
+/// and unknowns are said as the inbound checks say them.
 fn decided_by(v: &SideVerdict) -> String {
     match v {
         SideVerdict::Blocked(o) => o.first().map(|o| format!(" by {o}")).unwrap_or_default(),
-        SideVerdict::Conditional(a) => a
-            .conditions
-            .first()
-            .map(|c| format!(" ({} decides: {})", c.kind.describe(), c.origin))
-            .unwrap_or_default(),
-        SideVerdict::Undetermined(u) | SideVerdict::Unreadable(u) => {
-            u.first().map(|x| format!(": {x}")).unwrap_or_default()
+        SideVerdict::Accepted(_) | SideVerdict::NoFirewall => String::new(),
+        SideVerdict::Conditional(_) | SideVerdict::Undetermined(_) | SideVerdict::Unreadable(_) => {
+            decided(v)
         }
-        _ => String::new(),
     }
 }
