@@ -31,6 +31,19 @@ pub const HYDRATED: &[Scenario] = &[Scenario::VmwareToAzure, Scenario::PhysicalT
 
 const HYD_REF: &str = "reference/asr-errors.md section 1d (170010, hydration) and section 3 (\"Hyper-V drivers for every installed kernel + in initramfs\"); seeds/000, Replicated machine prerequisites (\"VMs should conform with Azure prerequisites\")";
 
+/// What a kernel or initramfs without the Hyper-V drivers causes at failover.
+const HYPERV_PREVENTS: &[&str] = &[
+    "170010",
+    "E_RECOVERY_HV_DRIVERS_MISSING",
+    "LisDriversAvailable",
+];
+
+/// The code of [`no_kernels`], shared by the checks that judge each installed kernel.
+const NO_KERNEL: Code = Code::error(
+    "no-kernel",
+    "no installed kernel was found in /boot or /lib/modules",
+);
+
 pub const CHECKS: &[CheckDef] = &[
     CheckDef {
         id: "failover.hyperv-drivers",
@@ -43,17 +56,10 @@ pub const CHECKS: &[CheckDef] = &[
             why: "An Azure VM's disks and network sit on the Hyper-V VMBus. At failover, hydration checks each installed kernel for these drivers (as `modinfo -k` would) and aborts when one is missing, so the failover fails; a kernel without them cannot see its root disk in Azure either.",
             fix: "Install kernels that ship the drivers (every current distribution kernel does; RHEL/CentOS 6 before 6.4 and 5.x need Microsoft's Linux Integration Services) or remove the kernels that lack them.",
             reference: HYD_REF,
-            prevents: &[
-                "170010",
-                "E_RECOVERY_HV_DRIVERS_MISSING",
-                "LisDriversAvailable",
-            ],
+            prevents: HYPERV_PREVENTS,
         },
         codes: &[
-            Code::error(
-                "no-kernel",
-                "no installed kernel was found in /boot or /lib/modules",
-            ),
+            NO_KERNEL,
             Code::fail(
                 "no-module-tree",
                 "an installed kernel has no /lib/modules directory, so its drivers cannot be found",
@@ -76,17 +82,10 @@ pub const CHECKS: &[CheckDef] = &[
             why: "The initramfs mounts the root file system; a host-only image built on VMware or physical hardware holds only that hardware's storage drivers, and in Azure the root disk never appears (boot stops in the dracut or initramfs emergency shell). The agent's prerequisite check looks for hv_storvsc in the initramfs on RHEL 5 and 6 for the same reason.",
             fix: "Add the drivers to the generator's configuration and rebuild every initramfs: dracut `add_drivers+=\" hv_vmbus hv_netvsc hv_storvsc \"` in /etc/dracut.conf.d/azure.conf then `dracut -f --kver RELEASE`; initramfs-tools: the three names in /etc/initramfs-tools/modules then `update-initramfs -u -k all`.",
             reference: HYD_REF,
-            prevents: &[
-                "170010",
-                "E_RECOVERY_HV_DRIVERS_MISSING",
-                "LisDriversAvailable",
-            ],
+            prevents: HYPERV_PREVENTS,
         },
         codes: &[
-            Code::error(
-                "no-kernel",
-                "no installed kernel was found in /boot or /lib/modules",
-            ),
+            NO_KERNEL,
             Code::error(
                 "cannot-read-image",
                 "an initramfs image could not be read or unpacked",
@@ -225,7 +224,7 @@ fn no_kernels(ctx: &Context<'_>) -> Finding {
     Finding::error(
         "no installed kernel found: /boot has no vmlinuz-* and /lib/modules no module tree",
     )
-    .code("no-kernel")
+    .code(NO_KERNEL.name)
     .details(ctx.facts.kernel_inventory().errors.clone())
 }
 
