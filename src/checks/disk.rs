@@ -310,37 +310,58 @@ fn no_disks(st: &StorageFacts, facts: &Facts) -> Option<Finding> {
     None
 }
 
-fn check_size(ctx: &Context<'_>) -> Result<Finding, FactError> {
-    let l = ctx.matrix.limits_for(ctx.scenario);
-    if l.disk_max_gib.is_none()
-        && l.disk_min_gib.is_none()
-        && l.os_disk_max_gib_bios.is_none()
-        && l.os_disk_max_gib_uefi.is_none()
-    {
-        return Ok(Finding::skip(format!(
-            "the {} matrix sets no disk size limit for {}",
-            ctx.matrix.name(),
-            ctx.scenario.as_str()
-        ))
-        .details(l.source.clone()));
+/// The whole disks and the OS disks among them, with how those were found.
+struct Disks<'a> {
+    st: &'a StorageFacts,
+    all: Vec<&'a BlockDevice>,
+    os: Vec<&'a BlockDevice>,
+    os_how: String,
+}
+
+/// The disks to judge against the matrix's `what`; the finding instead when the matrix sets
+/// no such limit (`limited` false) or no disk can be seen.
+fn disks_to_judge<'a>(
+    ctx: &Context<'a>,
+    limited: bool,
+    what: &str,
+) -> Result<Disks<'a>, Box<Finding>> {
+    if !limited {
+        return Err(Box::new(
+            Finding::skip(format!(
+                "the {} matrix sets no {what} for {}",
+                ctx.matrix.name(),
+                ctx.scenario.as_str()
+            ))
+            .details(ctx.matrix.limits_for(ctx.scenario).source.clone()),
+        ));
     }
     let st = ctx.facts.storage();
     if let Some(f) = no_disks(st, ctx.facts) {
-        return Ok(f);
+        return Err(Box::new(f));
     }
-    let disks: Vec<&BlockDevice> = st.disks().collect();
     let (os, os_how) = os_disks(ctx.facts, st);
+    Ok(Disks {
+        st,
+        all: st.disks().collect(),
+        os,
+        os_how,
+    })
+}
+
+/// The detail lines of the size check: each disk, the OS disk, firmware and limits.
+fn size_details(
+    ctx: &Context<'_>,
+    l: &Limits,
+    d: &Disks<'_>,
+    judged: &[Judged<'_>],
+) -> Vec<String> {
     let fw = ctx.facts.firmware().firmware;
-    let judged = judge(l, &disks, &os, fw);
-    let bad: Vec<&Judged<'_>> = judged.iter().filter(|j| j.problem.is_some()).collect();
-    let maybe: Vec<&Judged<'_>> = judged.iter().filter(|j| j.maybe.is_some()).collect();
-    let largest = disks.iter().map(|d| d.size_bytes).max().unwrap_or(0);
     let mut details: Vec<String> = judged.iter().map(disk_line).collect();
-    details.extend(ignored_line(st));
-    details.push(if os.is_empty() {
-        format!("OS disk not identified: {os_how}")
+    details.extend(ignored_line(d.st));
+    details.push(if d.os.is_empty() {
+        format!("OS disk not identified: {}", d.os_how)
     } else {
-        os_how
+        d.os_how.clone()
     });
     if os_limit(l, fw).is_some() {
         details.push(format!(
@@ -354,60 +375,90 @@ fn check_size(ctx: &Context<'_>) -> Result<Finding, FactError> {
         ));
     }
     details.push(limits_line(ctx, l));
-    details.extend(st.errors.iter().map(ToString::to_string));
-    if !bad.is_empty() {
-        let names: Vec<String> = bad.iter().map(|j| j.disk.display_name()).collect();
-        let others: Vec<&str> = ctx
-            .all_matrices
-            .iter()
-            .filter(|m| m.name() != ctx.matrix.name())
-            .filter(|m| {
-                judge(m.limits_for(ctx.scenario), &disks, &os, fw)
-                    .iter()
-                    .all(|j| j.problem.is_none())
-            })
-            .map(|m| m.name())
-            .collect();
-        if let Some(m) = others.first() {
-            details.push(format!(
-                "the {m} matrix would accept these disks (--matrix {m})"
-            ));
-        }
-        let fixes: Vec<String> = bad
-            .iter()
-            .map(|j| {
-                let what = if j.is_os { "OS disk" } else { "disk" };
-                format!(
-                    "{what} {} ({}) is {}",
-                    j.disk.display_name(),
-                    gib(j.disk.size_bytes),
-                    j.problem.as_deref().unwrap_or("")
-                )
-            })
-            .collect();
-        let mut f = Finding::fail(format!(
-            "{} of {} disks outside the size limits: {}",
-            bad.len(),
-            disks.len(),
-            names.join(", ")
-        ))
-        .code(bad[0].code);
-        // One coded line per disk: a machine may break more than one limit.
-        for (j, text) in bad.iter().zip(&fixes) {
-            f = f.problem(Status::Fail, j.code, text.clone());
-        }
-        return Ok(f
-        .details(details)
-        .fix(format!(
-            "{}. Move data to additional disks and shrink the disk (file system, partition, then the virtual disk), or exclude a data disk from replication.",
-            fixes.join("; ")
-        )));
+    details.extend(d.st.errors.iter().map(ToString::to_string));
+    details
+}
+
+/// Another built-in matrix whose limits every disk meets.
+fn accepting_matrix<'a>(ctx: &Context<'a>, d: &Disks<'_>) -> Option<&'a str> {
+    let fw = ctx.facts.firmware().firmware;
+    ctx.all_matrices
+        .iter()
+        .filter(|m| m.name() != ctx.matrix.name())
+        .find(|m| {
+            judge(m.limits_for(ctx.scenario), &d.all, &d.os, fw)
+                .iter()
+                .all(|j| j.problem.is_none())
+        })
+        .map(|m| m.name())
+}
+
+/// Disks outside the limits: one coded line per disk, as a machine may break more than one.
+fn oversize(
+    ctx: &Context<'_>,
+    d: &Disks<'_>,
+    bad: &[&Judged<'_>],
+    mut details: Vec<String>,
+) -> Finding {
+    let names: Vec<String> = bad.iter().map(|j| j.disk.display_name()).collect();
+    if let Some(m) = accepting_matrix(ctx, d) {
+        details.push(format!(
+            "the {m} matrix would accept these disks (--matrix {m})"
+        ));
     }
+    let fixes: Vec<String> = bad
+        .iter()
+        .map(|j| {
+            let what = if j.is_os { "OS disk" } else { "disk" };
+            format!(
+                "{what} {} ({}) is {}",
+                j.disk.display_name(),
+                gib(j.disk.size_bytes),
+                j.problem.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    let mut f = Finding::fail(format!(
+        "{} of {} disks outside the size limits: {}",
+        bad.len(),
+        d.all.len(),
+        names.join(", ")
+    ))
+    .code(bad[0].code);
+    for (j, text) in bad.iter().zip(&fixes) {
+        f = f.problem(Status::Fail, j.code, text.clone());
+    }
+    f.details(details).fix(format!(
+        "{}. Move data to additional disks and shrink the disk (file system, partition, then the virtual disk), or exclude a data disk from replication.",
+        fixes.join("; ")
+    ))
+}
+
+fn check_size(ctx: &Context<'_>) -> Result<Finding, FactError> {
+    let l = ctx.matrix.limits_for(ctx.scenario);
+    let limited = l.disk_max_gib.is_some()
+        || l.disk_min_gib.is_some()
+        || l.os_disk_max_gib_bios.is_some()
+        || l.os_disk_max_gib_uefi.is_some();
+    let d = match disks_to_judge(ctx, limited, "disk size limit") {
+        Ok(d) => d,
+        Err(f) => return Ok(*f),
+    };
+    let judged = judge(l, &d.all, &d.os, ctx.facts.firmware().firmware);
+    let details = size_details(ctx, l, &d, &judged);
+    let bad: Vec<&Judged<'_>> = judged.iter().filter(|j| j.problem.is_some()).collect();
+    if !bad.is_empty() {
+        return Ok(oversize(ctx, &d, &bad, details));
+    }
+    let maybe: Vec<String> = judged
+        .iter()
+        .filter(|j| j.maybe.is_some())
+        .map(|j| j.disk.display_name())
+        .collect();
     if !maybe.is_empty() {
-        let names: Vec<String> = maybe.iter().map(|j| j.disk.display_name()).collect();
         return Ok(Finding::warn(format!(
             "the OS disk could not be identified and {} would exceed the OS disk limit",
-            names.join(", ")
+            maybe.join(", ")
         ))
         .code("os-disk-may-be-too-large")
         .details(details)
@@ -415,6 +466,7 @@ fn check_size(ctx: &Context<'_>) -> Result<Finding, FactError> {
             "Make sure the disk the machine boots from is within the OS disk limit of the matrix.",
         ));
     }
+    let largest = d.all.iter().map(|d| d.size_bytes).max().unwrap_or(0);
     let size_limits: Vec<String> = l
         .describe()
         .into_iter()
@@ -422,56 +474,45 @@ fn check_size(ctx: &Context<'_>) -> Result<Finding, FactError> {
         .collect();
     Ok(Finding::pass(format!(
         "{} disk{}, the largest {} ({})",
-        disks.len(),
-        if disks.len() == 1 { "" } else { "s" },
+        d.all.len(),
+        if d.all.len() == 1 { "" } else { "s" },
         gib(largest),
         size_limits.join("; ")
     ))
     .details(details))
 }
 
-fn check_count(ctx: &Context<'_>) -> Result<Finding, FactError> {
-    let l = ctx.matrix.limits_for(ctx.scenario);
-    if l.disk_count_max.is_none() && l.data_disk_count_max.is_none() {
-        return Ok(Finding::skip(format!(
-            "the {} matrix sets no limit on the number of disks for {}",
-            ctx.matrix.name(),
-            ctx.scenario.as_str()
-        ))
-        .details(l.source.clone()));
-    }
-    let st = ctx.facts.storage();
-    if let Some(f) = no_disks(st, ctx.facts) {
-        return Ok(f);
-    }
-    let disks: Vec<&BlockDevice> = st.disks().collect();
-    let (os, os_how) = os_disks(ctx.facts, st);
-    let total = disks.len() as u32;
-    // One OS disk is assumed when it cannot be identified.
-    let data = total.saturating_sub(if os.is_empty() { 1 } else { os.len() as u32 });
-    let mut details: Vec<String> = disks
+/// The detail lines of the count check: each disk, the OS disk and the limits.
+fn count_details(ctx: &Context<'_>, l: &Limits, d: &Disks<'_>) -> Vec<String> {
+    let mut details: Vec<String> = d
+        .all
         .iter()
-        .map(|d| {
-            let os_mark = if os.iter().any(|o| o.name == d.name) {
+        .map(|disk| {
+            let os_mark = if d.os.iter().any(|o| o.name == disk.name) {
                 ", OS disk"
             } else {
                 ""
             };
             format!(
                 "{}: {} bytes ({}){os_mark}",
-                d.display_name(),
-                d.size_bytes,
-                gib(d.size_bytes)
+                disk.display_name(),
+                disk.size_bytes,
+                gib(disk.size_bytes)
             )
         })
         .collect();
-    details.extend(ignored_line(st));
-    details.push(if os.is_empty() {
-        format!("OS disk not identified ({os_how}); one OS disk assumed")
+    details.extend(ignored_line(d.st));
+    details.push(if d.os.is_empty() {
+        format!("OS disk not identified ({}); one OS disk assumed", d.os_how)
     } else {
-        os_how
+        d.os_how.clone()
     });
     details.push(limits_line(ctx, l));
+    details
+}
+
+/// The count limits broken: each one's code and line.
+fn count_problems(l: &Limits, total: u32, data: u32) -> Vec<(&'static str, String)> {
     let mut problems = Vec::new();
     if let Some(max) = l.disk_count_max {
         if total > max {
@@ -489,28 +530,46 @@ fn check_count(ctx: &Context<'_>) -> Result<Finding, FactError> {
             ));
         }
     }
+    problems
+}
+
+fn check_count(ctx: &Context<'_>) -> Result<Finding, FactError> {
+    let l = ctx.matrix.limits_for(ctx.scenario);
+    let limited = l.disk_count_max.is_some() || l.data_disk_count_max.is_some();
+    let d = match disks_to_judge(ctx, limited, "limit on the number of disks") {
+        Ok(d) => d,
+        Err(f) => return Ok(*f),
+    };
+    let total = d.all.len() as u32;
+    // One OS disk is assumed when it cannot be identified.
+    let data = total.saturating_sub(if d.os.is_empty() {
+        1
+    } else {
+        d.os.len() as u32
+    });
+    let details = count_details(ctx, l, &d);
+    let problems = count_problems(l, total, data);
     if problems.is_empty() {
-        Ok(Finding::pass(format!(
+        return Ok(Finding::pass(format!(
             "{total} disk{} ({data} besides the OS disk)",
             if total == 1 { "" } else { "s" }
         ))
-        .details(details))
-    } else {
-        let excess = problems.len();
-        let texts: Vec<&str> = problems.iter().map(|p| p.1.as_str()).collect();
-        let mut f = Finding::fail(texts.join("; ")).code(problems[0].0);
-        if problems.len() > 1 {
-            for (code, text) in &problems {
-                f = f.problem(Status::Fail, code, text.clone());
-            }
-        }
-        Ok(f.details(details)
-            .fix(format!(
-                "Reduce the number of disks for {}: consolidate data onto fewer disks (each within the size limit) or detach disks that do not need protection ({excess} limit{} exceeded).",
-                ctx.scenario.as_str(),
-                if excess == 1 { "" } else { "s" }
-            )))
+        .details(details));
     }
+    let excess = problems.len();
+    let texts: Vec<&str> = problems.iter().map(|p| p.1.as_str()).collect();
+    let mut f = Finding::fail(texts.join("; ")).code(problems[0].0);
+    if problems.len() > 1 {
+        for (code, text) in &problems {
+            f = f.problem(Status::Fail, code, text.clone());
+        }
+    }
+    Ok(f.details(details)
+        .fix(format!(
+            "Reduce the number of disks for {}: consolidate data onto fewer disks (each within the size limit) or detach disks that do not need protection ({excess} limit{} exceeded).",
+            ctx.scenario.as_str(),
+            if excess == 1 { "" } else { "s" }
+        )))
 }
 
 fn check_install_space(ctx: &Context<'_>) -> Result<Finding, FactError> {

@@ -9,14 +9,15 @@
 //! the endpoint's addresses; when they are not known such a rule is a warning naming it.
 
 use super::firewall::{
-    SideResult, SideVerdict, describe_origins, evaluate_side_with, side_details,
+    SideResult, SideVerdict, decided, describe_origins, evaluate_side_with, rule_sources,
+    side_details,
 };
 use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
 use crate::facts::FactError;
-use crate::facts::firewall::Side;
-use crate::firewall::Family;
+use crate::facts::firewall::{FirewallFacts, Side};
 use crate::firewall::addr::Range;
 use crate::firewall::egress::evaluate_connect;
+use crate::firewall::{Family, Origin};
 use crate::parse::service_tags::region_key;
 use crate::scenario::Scenario;
 
@@ -254,145 +255,176 @@ fn ask(side: &Side, family: Family, port: u16, ranges: Option<&[Range]>) -> Opti
     })
 }
 
-fn check_egress(ctx: &Context<'_>) -> Result<Finding, FactError> {
-    let fw = ctx.facts.firewall();
-    let eps = endpoints(ctx);
-    let mut status = Status::Pass;
-    let mut bad: Vec<String> = Vec::new();
-    // The coded problem lines, one per line of `bad`.
-    let mut problems: Vec<(Status, &'static str, String)> = Vec::new();
-    let mut details = Vec::new();
-    let mut blockers = Vec::new();
-    let mut asked = 0usize;
-    for ep in &eps {
-        details.push(format!("{}: addresses {}", ep.name, ep.addresses));
-        for port in &ep.ports {
-            for fam in families(&ep.ranges) {
-                for (label, side) in [("now", &fw.now), ("after reboot", &fw.boot)] {
-                    let Some(r) = ask(side, fam, *port, ep.ranges.as_deref()) else {
-                        continue;
-                    };
-                    asked += 1;
-                    let head = format!("{} TCP {port} {label}", ep.name);
-                    match &r.verdict {
-                        SideVerdict::NoFirewall => details.push(format!(
-                            "{head}, {}: let out: no firewall rules filter outbound connections",
-                            fam.as_str()
-                        )),
-                        _ => side_details(&head, fam, &r, &mut details),
-                    }
-                    // IPv6 is reported; IPv4 decides when the endpoint has IPv4 addresses.
-                    let decides = fam == Family::V4 || !families(&ep.ranges).contains(&Family::V4);
-                    if !decides {
-                        continue;
-                    }
-                    let s = status_of(&r.verdict, ep.only_when.is_some());
-                    if s < Status::Pass {
-                        let mut line = format!(
-                            "{} TCP {port} {} {label}{}",
-                            ep.name,
-                            outbound_short(&r.verdict),
-                            decided_by(&r.verdict)
-                        );
-                        if let Some(w) = ep.only_when {
-                            line.push_str(&format!(" (needed only when {w})"));
-                        }
-                        problems.push((
-                            s,
-                            problem_code(&r.verdict, ep.only_when.is_some()),
-                            line.clone(),
-                        ));
-                        bad.push(line);
-                    }
-                    if let SideVerdict::Blocked(o) = &r.verdict {
-                        blockers.extend(o.iter().cloned());
-                    }
-                    status = status.min(s);
+/// What the firewall answered for every endpoint, port, family and side.
+struct EgressSurvey {
+    status: Status,
+    /// The problem lines, for the summary.
+    bad: Vec<String>,
+    /// The coded problem lines, one per line of `bad`.
+    problems: Vec<(Status, &'static str, String)>,
+    details: Vec<String>,
+    /// The rules that block a connection that decides.
+    blockers: Vec<Origin>,
+    /// How many questions the firewall could answer.
+    asked: usize,
+}
+
+impl EgressSurvey {
+    fn add_problem(&mut self, status: Status, code: &'static str, line: String) {
+        self.problems.push((status, code, line.clone()));
+        self.bad.push(line);
+    }
+}
+
+/// Asks both sides (now, after reboot) about every port and family of one endpoint.
+fn ask_endpoint(fw: &FirewallFacts, ep: &Endpoint, s: &mut EgressSurvey) {
+    s.details
+        .push(format!("{}: addresses {}", ep.name, ep.addresses));
+    for port in &ep.ports {
+        for fam in families(&ep.ranges) {
+            for (label, side) in [("now", &fw.now), ("after reboot", &fw.boot)] {
+                if let Some(r) = ask(side, fam, *port, ep.ranges.as_deref()) {
+                    s.asked += 1;
+                    judge_answer(ep, *port, fam, label, &r, s);
                 }
             }
         }
     }
+}
+
+/// One answer: its details, and its problem when it is one and its family decides.
+fn judge_answer(
+    ep: &Endpoint,
+    port: u16,
+    fam: Family,
+    label: &str,
+    r: &SideResult,
+    s: &mut EgressSurvey,
+) {
+    let head = format!("{} TCP {port} {label}", ep.name);
+    match &r.verdict {
+        SideVerdict::NoFirewall => s.details.push(format!(
+            "{head}, {}: let out: no firewall rules filter outbound connections",
+            fam.as_str()
+        )),
+        _ => side_details(&head, fam, r, &mut s.details),
+    }
+    // IPv6 is reported; IPv4 decides when the endpoint has IPv4 addresses.
+    let decides = fam == Family::V4 || !families(&ep.ranges).contains(&Family::V4);
+    if !decides {
+        return;
+    }
+    let status = status_of(&r.verdict, ep.only_when.is_some());
+    if status < Status::Pass {
+        let mut line = format!(
+            "{} TCP {port} {} {label}{}",
+            ep.name,
+            outbound_short(&r.verdict),
+            decided_by(&r.verdict)
+        );
+        if let Some(w) = ep.only_when {
+            line.push_str(&format!(" (needed only when {w})"));
+        }
+        s.add_problem(
+            status,
+            problem_code(&r.verdict, ep.only_when.is_some()),
+            line,
+        );
+    }
+    if let SideVerdict::Blocked(o) = &r.verdict {
+        s.blockers.extend(o.iter().cloned());
+    }
+    s.status = s.status.min(status);
+}
+
+/// The summary: the problems, or which endpoints are let out and when.
+fn egress_summary(fw: &FirewallFacts, eps: &[Endpoint], s: &EgressSurvey) -> String {
+    if !s.bad.is_empty() {
+        return s.bad.join("; ");
+    }
+    let names: Vec<&str> = eps.iter().map(|e| e.name.as_str()).collect();
+    let when = match (&fw.now, s.asked) {
+        (_, 0) => " (no firewall rules could be evaluated)",
+        (Side::Unknowable(_), _) => {
+            " after a reboot (the running rules cannot be known with --root)"
+        }
+        _ => " now and after a reboot",
+    };
+    format!(
+        "the local firewall lets out new TCP connections to {}{when}",
+        names.join(", ")
+    )
+}
+
+/// One paragraph per kind of problem found; `None` when there is nothing to fix.
+fn egress_fix(s: &mut EgressSurvey, tunnels: &[String]) -> Option<String> {
+    if s.status >= Status::Pass {
+        return None;
+    }
+    let mut fix = Vec::new();
+    if !s.blockers.is_empty() {
+        s.blockers.sort();
+        s.blockers.dedup();
+        fix.push(format!(
+            "Allow the connection before the rule or policy that blocks it: {}.",
+            describe_origins(&s.blockers)
+        ));
+    }
+    if !tunnels.is_empty() {
+        fix.push("Add routes for the Site Recovery, Storage and Entra ID address ranges (the Service Tags) that do not go through the tunnel, or stop sending the default route through it.".into());
+    }
+    if s.bad.iter().any(|b| b.contains("only for some")) {
+        fix.push("Rules limited to destination addresses or interfaces decide: give --service-tags FILE (Azure's ServiceTags_Public_*.json) with --source-region and --target-region so that they can be judged, or allow TCP 443 to Azure's prefixes for the regions.".into());
+    }
+    if s.status == Status::Error {
+        fix.push("Run asr-preflight as root so that it can read the firewall rules (iptables-save and nft need CAP_NET_ADMIN).".into());
+    }
+    (!fix.is_empty()).then(|| fix.join("\n"))
+}
+
+fn check_egress(ctx: &Context<'_>) -> Result<Finding, FactError> {
+    let fw = ctx.facts.firewall();
+    let eps = endpoints(ctx);
+    let mut s = EgressSurvey {
+        status: Status::Pass,
+        bad: Vec::new(),
+        problems: Vec::new(),
+        details: Vec::new(),
+        blockers: Vec::new(),
+        asked: 0,
+    };
+    for ep in &eps {
+        ask_endpoint(fw, ep, &mut s);
+    }
     let tunnels = if ctx.scenario == Scenario::AzureToAzure {
-        forced_tunnel(ctx, &mut details)
+        forced_tunnel(ctx, &mut s.details)
     } else {
         Vec::new()
     };
     if !tunnels.is_empty() {
-        status = status.min(Status::Warn);
+        s.status = s.status.min(Status::Warn);
         let line = format!(
             "the default route leaves through a tunnel or VPN interface ({}): {FORCED_TUNNEL}",
             tunnels.join("; ")
         );
-        problems.push((Status::Warn, "forced-tunnel", line.clone()));
-        bad.push(line);
+        s.add_problem(Status::Warn, "forced-tunnel", line);
     }
-    for (label, side) in [("now", &fw.now), ("after reboot", &fw.boot)] {
-        match side {
-            Side::Unknowable(why) => details.push(format!("{label}: {why}")),
-            Side::Known { sources, notes } => {
-                let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
-                if names.is_empty() {
-                    details.push(format!("{label}: no firewall rules are loaded"));
-                } else {
-                    details.push(format!("{label}: read {}", names.join(", ")));
-                }
-                details.extend(notes.iter().map(|n| format!("{label}: {n}")));
-            }
-        }
-    }
-    let names: Vec<&str> = eps.iter().map(|e| e.name.as_str()).collect();
-    let summary = if bad.is_empty() {
-        let when = match (&fw.now, asked) {
-            (_, 0) => " (no firewall rules could be evaluated)",
-            (Side::Unknowable(_), _) => {
-                " after a reboot (the running rules cannot be known with --root)"
-            }
-            _ => " now and after a reboot",
-        };
-        format!(
-            "the local firewall lets out new TCP connections to {}{when}",
-            names.join(", ")
-        )
-    } else {
-        bad.join("; ")
-    };
-    let first = problems.iter().find(|p| p.0 == status).map(|p| p.1);
-    let mut f = Finding {
-        status,
+    rule_sources(fw, &mut s.details);
+    let summary = egress_summary(fw, &eps, &s);
+    let remediation = egress_fix(&mut s, &tunnels);
+    let first = s.problems.iter().find(|p| p.0 == s.status).map(|p| p.1);
+    let f = Finding {
+        status: s.status,
         summary,
-        details,
-        remediation: None,
+        details: s.details,
+        remediation,
         if_advice: None,
         code: first,
         problems: Vec::new(),
     };
-    f = problems
+    Ok(s.problems
         .into_iter()
-        .fold(f, |f, (s, code, text)| f.problem(s, code, text));
-    if status < Status::Pass {
-        let mut fix = Vec::new();
-        if !blockers.is_empty() {
-            blockers.sort();
-            blockers.dedup();
-            fix.push(format!(
-                "Allow the connection before the rule or policy that blocks it: {}.",
-                describe_origins(&blockers)
-            ));
-        }
-        if !tunnels.is_empty() {
-            fix.push("Add routes for the Site Recovery, Storage and Entra ID address ranges (the Service Tags) that do not go through the tunnel, or stop sending the default route through it.".into());
-        }
-        if bad.iter().any(|b| b.contains("only for some")) {
-            fix.push("Rules limited to destination addresses or interfaces decide: give --service-tags FILE (Azure's ServiceTags_Public_*.json) with --source-region and --target-region so that they can be judged, or allow TCP 443 to Azure's prefixes for the regions.".into());
-        }
-        if status == Status::Error {
-            fix.push("Run asr-preflight as root so that it can read the firewall rules (iptables-save and nft need CAP_NET_ADMIN).".into());
-        }
-        if !fix.is_empty() {
-            f.remediation = Some(fix.join("\n"));
-        }
-    }
-    Ok(f)
+        .fold(f, |f, (st, code, text)| f.problem(st, code, text)))
 }
 
 /// The guidance, in our words: seeds/003, "Forced tunneling configuration".
@@ -457,18 +489,14 @@ fn outbound_short(v: &SideVerdict) -> &'static str {
     }
 }
 
-/// The rule that decided, for the summary line.
+/// The rule that decided, for the summary line: a block names the rule itself; conditions
+/// and unknowns are said as the inbound checks say them.
 fn decided_by(v: &SideVerdict) -> String {
     match v {
         SideVerdict::Blocked(o) => o.first().map(|o| format!(" by {o}")).unwrap_or_default(),
-        SideVerdict::Conditional(a) => a
-            .conditions
-            .first()
-            .map(|c| format!(" ({} decides: {})", c.kind.describe(), c.origin))
-            .unwrap_or_default(),
-        SideVerdict::Undetermined(u) | SideVerdict::Unreadable(u) => {
-            u.first().map(|x| format!(": {x}")).unwrap_or_default()
+        SideVerdict::Accepted(_) | SideVerdict::NoFirewall => String::new(),
+        SideVerdict::Conditional(_) | SideVerdict::Undetermined(_) | SideVerdict::Unreadable(_) => {
+            decided(v)
         }
-        _ => String::new(),
     }
 }

@@ -6,15 +6,16 @@
 //! which needs room.
 
 pub mod boot;
+mod drivers;
+mod hydration;
+mod space;
 
 use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
-use crate::facts::FactError;
-use crate::facts::initramfs::Contents;
-use crate::facts::kernel_inventory::{HYPERV_DRIVERS, InstalledKernel};
-use crate::facts::os::Family;
-use crate::facts::services::InitSystem;
-use crate::facts::space::SpaceAt;
+use crate::facts::kernel_inventory::InstalledKernel;
 use crate::scenario::Scenario;
+use drivers::{check_hyperv_drivers, check_initramfs_drivers};
+use hydration::{check_dracut_hostonly, check_hydration_tools};
+use space::check_initrd_space;
 
 /// Scenarios whose failover boots the machine in Azure.
 pub const TO_AZURE: &[Scenario] = &[
@@ -30,6 +31,19 @@ pub const HYDRATED: &[Scenario] = &[Scenario::VmwareToAzure, Scenario::PhysicalT
 
 const HYD_REF: &str = "reference/asr-errors.md section 1d (170010, hydration) and section 3 (\"Hyper-V drivers for every installed kernel + in initramfs\"); seeds/000, Replicated machine prerequisites (\"VMs should conform with Azure prerequisites\")";
 
+/// What a kernel or initramfs without the Hyper-V drivers causes at failover.
+const HYPERV_PREVENTS: &[&str] = &[
+    "170010",
+    "E_RECOVERY_HV_DRIVERS_MISSING",
+    "LisDriversAvailable",
+];
+
+/// The code of [`no_kernels`], shared by the checks that judge each installed kernel.
+const NO_KERNEL: Code = Code::error(
+    "no-kernel",
+    "no installed kernel was found in /boot or /lib/modules",
+);
+
 pub const CHECKS: &[CheckDef] = &[
     CheckDef {
         id: "failover.hyperv-drivers",
@@ -42,17 +56,10 @@ pub const CHECKS: &[CheckDef] = &[
             why: "An Azure VM's disks and network sit on the Hyper-V VMBus. At failover, hydration checks each installed kernel for these drivers (as `modinfo -k` would) and aborts when one is missing, so the failover fails; a kernel without them cannot see its root disk in Azure either.",
             fix: "Install kernels that ship the drivers (every current distribution kernel does; RHEL/CentOS 6 before 6.4 and 5.x need Microsoft's Linux Integration Services) or remove the kernels that lack them.",
             reference: HYD_REF,
-            prevents: &[
-                "170010",
-                "E_RECOVERY_HV_DRIVERS_MISSING",
-                "LisDriversAvailable",
-            ],
+            prevents: HYPERV_PREVENTS,
         },
         codes: &[
-            Code::error(
-                "no-kernel",
-                "no installed kernel was found in /boot or /lib/modules",
-            ),
+            NO_KERNEL,
             Code::fail(
                 "no-module-tree",
                 "an installed kernel has no /lib/modules directory, so its drivers cannot be found",
@@ -75,17 +82,10 @@ pub const CHECKS: &[CheckDef] = &[
             why: "The initramfs mounts the root file system; a host-only image built on VMware or physical hardware holds only that hardware's storage drivers, and in Azure the root disk never appears (boot stops in the dracut or initramfs emergency shell). The agent's prerequisite check looks for hv_storvsc in the initramfs on RHEL 5 and 6 for the same reason.",
             fix: "Add the drivers to the generator's configuration and rebuild every initramfs: dracut `add_drivers+=\" hv_vmbus hv_netvsc hv_storvsc \"` in /etc/dracut.conf.d/azure.conf then `dracut -f --kver RELEASE`; initramfs-tools: the three names in /etc/initramfs-tools/modules then `update-initramfs -u -k all`.",
             reference: HYD_REF,
-            prevents: &[
-                "170010",
-                "E_RECOVERY_HV_DRIVERS_MISSING",
-                "LisDriversAvailable",
-            ],
+            prevents: HYPERV_PREVENTS,
         },
         codes: &[
-            Code::error(
-                "no-kernel",
-                "no installed kernel was found in /boot or /lib/modules",
-            ),
+            NO_KERNEL,
             Code::error(
                 "cannot-read-image",
                 "an initramfs image could not be read or unpacked",
@@ -224,677 +224,22 @@ fn no_kernels(ctx: &Context<'_>) -> Finding {
     Finding::error(
         "no installed kernel found: /boot has no vmlinuz-* and /lib/modules no module tree",
     )
-    .code("no-kernel")
+    .code(NO_KERNEL.name)
     .details(ctx.facts.kernel_inventory().errors.clone())
 }
 
-fn check_hyperv_drivers(ctx: &Context<'_>) -> Result<Finding, FactError> {
-    let inv = ctx.facts.kernel_inventory();
-    let kernels: Vec<&InstalledKernel> = inv.installed().collect();
-    if kernels.is_empty() {
-        return Ok(no_kernels(ctx));
-    }
-    let mut bad = Vec::new();
-    // Each kernel without the drivers, with its code and line.
-    let mut problems: Vec<(&'static str, String)> = Vec::new();
-    let mut details = Vec::new();
-    for k in &kernels {
-        let name = tag(ctx, k);
-        if !k.modules_dir {
-            bad.push(k.release.clone());
-            let line = format!(
-                "{name}: no /lib/modules/{}: its drivers cannot be found",
-                k.release
-            );
-            problems.push(("no-module-tree", line.clone()));
-            details.push(line);
-            continue;
-        }
-        let missing = k.missing_drivers();
-        let how: Vec<String> = k
-            .drivers
-            .iter()
-            .filter(|d| d.present())
-            .map(|d| {
-                if d.builtin {
-                    format!("{} built in", d.name)
-                } else {
-                    format!("{} {}", d.name, d.module.as_deref().unwrap_or(""))
-                }
-            })
-            .collect();
-        if missing.is_empty() {
-            details.push(format!("{name}: {}", how.join(", ")));
-        } else {
-            bad.push(k.release.clone());
-            let mut line = format!("{name}: missing {}", missing.join(", "));
-            if !k.builtin_known {
-                line.push_str(" (no modules.builtin, so built-in drivers cannot be seen)");
-            }
-            problems.push(("drivers-missing", line.clone()));
-            details.push(line);
-        }
-        details.extend(k.errors.iter().map(ToString::to_string));
-    }
-    details.extend(inv.errors.iter().map(ToString::to_string));
-    if bad.is_empty() {
-        return Ok(Finding::pass(format!(
-            "hv_vmbus, hv_storvsc and hv_netvsc exist for all {} installed kernels",
-            kernels.len()
-        ))
-        .details(details));
-    }
+/// The finding with one problem line of `status` per (code, text).
+fn with_problems(f: Finding, status: Status, problems: Vec<(&'static str, String)>) -> Finding {
+    problems
+        .into_iter()
+        .fold(f, |f, (code, text)| f.problem(status, code, text))
+}
+
+/// The commands that remove the given kernels, leaving out the one in use.
+fn removal_cmds<'a>(ctx: &Context<'_>, releases: impl Iterator<Item = &'a str>) -> Vec<String> {
     let family = ctx.facts.os().family;
-    let removals: Vec<String> = bad
-        .iter()
-        .filter(|r| Some(r.as_str()) != default_release(ctx))
+    releases
+        .filter(|r| Some(*r) != default_release(ctx))
         .map(|r| format!("`{}`", super::kernel::remove_kernel_cmd(family, r)))
-        .collect();
-    let mut fix = "Install a kernel that ships the Hyper-V drivers (current distribution kernels do; RHEL/CentOS 5 and early 6 need Microsoft's Linux Integration Services)".to_string();
-    if !removals.is_empty() {
-        fix.push_str(&format!(
-            ", and remove the kernels that lack them: {}",
-            removals.join(", ")
-        ));
-    }
-    fix.push('.');
-    let f = Finding::fail(format!(
-        "{} of {} installed kernels lack Hyper-V drivers: hydration at failover would abort",
-        bad.len(),
-        kernels.len()
-    ))
-    .code(problems[0].0);
-    Ok(problems
-        .into_iter()
-        .fold(f, |f, (code, text)| f.problem(Status::Fail, code, text))
-        .details(details)
-        .fix(fix))
-}
-
-/// The command that rebuilds one kernel's initramfs with the Hyper-V drivers.
-fn rebuild_cmd(ctx: &Context<'_>, k: &InstalledKernel) -> String {
-    let h = ctx.facts.hydration();
-    let image = k
-        .initramfs
-        .as_ref()
-        .map(|(p, _)| p.clone())
-        .unwrap_or_else(|| format!("/boot/initramfs-{}.img", k.release));
-    if h.tool("dracut").is_some() {
-        format!(
-            "echo 'add_drivers+=\" hv_vmbus hv_netvsc hv_storvsc \"' > /etc/dracut.conf.d/azure.conf && dracut -f {image} {}",
-            k.release
-        )
-    } else if h.tool("update-initramfs").is_some() || h.initramfs_tools.is_some() {
-        format!(
-            "printf 'hv_vmbus\\nhv_storvsc\\nhv_netvsc\\n' >> /etc/initramfs-tools/modules && update-initramfs -u -k {}",
-            k.release
-        )
-    } else if ctx.facts.os().family == Family::Suse {
-        format!(
-            "add hv_vmbus hv_storvsc hv_netvsc to INITRD_MODULES in /etc/sysconfig/kernel, then `mkinitrd -k /boot/vmlinuz-{0} -i {image}`",
-            k.release
-        )
-    } else {
-        format!(
-            "mkinitrd --with=hv_vmbus --with=hv_storvsc --with=hv_netvsc -f {image} {}",
-            k.release
-        )
-    }
-}
-
-fn check_initramfs_drivers(ctx: &Context<'_>) -> Result<Finding, FactError> {
-    let inv = ctx.facts.kernel_inventory();
-    let kernels: Vec<&InstalledKernel> = inv.installed().collect();
-    if kernels.is_empty() {
-        return Ok(no_kernels(ctx));
-    }
-    let images = ctx.facts.initramfs();
-    let mut details = Vec::new();
-    let mut errors = Vec::new();
-    let mut missing_default = false;
-    let mut missing_other = false;
-    let mut no_image = Vec::new();
-    let mut fixes = Vec::new();
-    // Each kernel's problem: its status, code and line.
-    let mut problems: Vec<(Status, &'static str, String)> = Vec::new();
-    for k in &kernels {
-        let name = tag(ctx, k);
-        let is_default = Some(k.release.as_str()) == default_release(ctx);
-        let needed: Vec<&str> = HYPERV_DRIVERS
-            .iter()
-            .copied()
-            .filter(|d| !k.driver(d).is_some_and(|x| x.builtin))
-            .collect();
-        let Some(img) = images.iter().find(|i| i.release == k.release) else {
-            if needed.is_empty() {
-                details.push(format!(
-                    "{name}: no initramfs, and the drivers are built in"
-                ));
-            } else {
-                no_image.push(k.release.clone());
-                let line = format!(
-                    "{name}: no initramfs found (/boot/initramfs-{0}.img, initrd-{0}, initrd.img-{0})",
-                    k.release
-                );
-                problems.push((Status::Warn, "no-initramfs", line.clone()));
-                details.push(line);
-            }
-            continue;
-        };
-        let c: &Contents = match &img.contents {
-            Ok(c) => c,
-            Err(e) => {
-                errors.push(format!("{name}: {e}"));
-                continue;
-            }
-        };
-        let absent: Vec<&str> = needed.iter().copied().filter(|d| !c.has(d)).collect();
-        let mut line = if c.stopped_early {
-            format!(
-                "{name}: {} ({}; read up to entry {}, where every driver needed had been seen)",
-                img.path, c.segments, c.entries
-            )
-        } else {
-            format!(
-                "{name}: {} ({}; {} entries)",
-                img.path, c.segments, c.entries
-            )
-        };
-        if absent.is_empty() {
-            line.push_str(": drivers present");
-        } else {
-            line.push_str(&format!(": missing {}", absent.join(", ")));
-            let missing = format!("{name}: {} lacks {}", img.path, absent.join(", "));
-            if is_default {
-                missing_default = true;
-                problems.push((Status::Fail, "boot-kernel-lacks-drivers", missing));
-            } else {
-                missing_other = true;
-                problems.push((Status::Warn, "other-kernel-lacks-drivers", missing));
-            }
-            fixes.push(rebuild_cmd(ctx, k));
-        }
-        if !c.module_releases.is_empty() && !c.module_releases.contains(&k.release) {
-            line.push_str(&format!(
-                "; its modules are for {}, not this kernel",
-                c.module_releases.join(", ")
-            ));
-        }
-        details.push(line);
-    }
-    details.extend(inv.errors.iter().map(ToString::to_string));
-    if !errors.is_empty() {
-        let f = Finding::error(format!(
-            "{} initramfs image(s) could not be read",
-            errors.len()
-        ))
-        .code("cannot-read-image");
-        return Ok(errors
-            .iter()
-            .fold(f, |f, e| {
-                f.problem(Status::Error, "cannot-read-image", e.clone())
-            })
-            .details(errors)
-            .details(details));
-    }
-    let fix = if fixes.is_empty() {
-        None
-    } else {
-        Some(format!(
-            "Rebuild with the Hyper-V drivers: {}",
-            fixes
-                .iter()
-                .map(|f| format!("`{f}`"))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ))
-    };
-    let finding = if missing_default {
-        Finding::fail(
-            "the initramfs of the kernel that boots lacks Hyper-V drivers: the failed-over VM would not find its root disk",
-        )
-        .code("boot-kernel-lacks-drivers")
-    } else if missing_other {
-        Finding::warn("the initramfs of another installed kernel lacks Hyper-V drivers")
-            .code("other-kernel-lacks-drivers")
-    } else if !no_image.is_empty() {
-        Finding::warn(format!(
-            "no initramfs for {}: that kernel cannot boot in Azure",
-            no_image.join(", ")
-        ))
-        .code("no-initramfs")
-    } else {
-        return Ok(Finding::pass(format!(
-            "every initramfs of the {} installed kernels holds hv_vmbus, hv_storvsc and hv_netvsc",
-            kernels.len()
-        ))
-        .details(details));
-    };
-    let finding = problems
-        .into_iter()
-        .fold(finding, |f, (status, code, text)| {
-            f.problem(status, code, text)
-        })
-        .details(details);
-    match fix {
-        Some(f) => Ok(finding.fix(f)),
-        None => Ok(finding.fix("Build an initramfs for each kernel that should stay installed (`dracut -f --kver RELEASE` or `update-initramfs -c -k RELEASE`), or remove the kernel.")),
-    }
-}
-
-fn check_dracut_hostonly(ctx: &Context<'_>) -> Result<Finding, FactError> {
-    let h = ctx.facts.hydration();
-    if h.dracut.is_none() && h.initramfs_tools.is_none() {
-        return Ok(Finding::skip(
-            "neither dracut nor initramfs-tools is installed or configured (mkinitrd builds complete images)",
-        ));
-    }
-    let mut problems = Vec::new();
-    let mut details = Vec::new();
-    let mut fixes = Vec::new();
-    if let Some(d) = &h.dracut {
-        details.push(format!(
-            "dracut configuration: {}",
-            if d.files.is_empty() {
-                "no files (defaults)".to_string()
-            } else {
-                d.files.join(", ")
-            }
-        ));
-        let added = |m: &str| d.added.iter().any(|(a, _)| a == m);
-        let not_added: Vec<&str> = HYPERV_DRIVERS
-            .iter()
-            .copied()
-            .filter(|m| !added(m))
-            .collect();
-        match &d.hostonly {
-            Some(hst) if hst.value == "yes" => {
-                if not_added.is_empty() {
-                    details.push(format!(
-                        "hostonly=\"yes\" ({}), and the Hyper-V drivers are added explicitly",
-                        hst.at
-                    ));
-                } else {
-                    problems.push((
-                        "hostonly-without-drivers",
-                        format!(
-                            "dracut hostonly=\"yes\" ({}) without {} in add_drivers",
-                            hst.at,
-                            not_added.join(", ")
-                        ),
-                    ));
-                    fixes.push("echo 'add_drivers+=\" hv_vmbus hv_netvsc hv_storvsc \"' > /etc/dracut.conf.d/azure.conf && dracut -f --regenerate-all".to_string());
-                }
-            }
-            Some(hst) => details.push(format!("hostonly=\"{}\" ({})", hst.value, hst.at)),
-            None => {
-                details.push("hostonly not set (dracut's default builds generic images)".into())
-            }
-        }
-        for (m, at) in &d.omitted {
-            if HYPERV_DRIVERS.contains(&m.as_str()) {
-                problems.push((
-                    "omitted-driver",
-                    format!("dracut omit_drivers leaves out {m} ({at})"),
-                ));
-                fixes.push(format!("remove {m} from omit_drivers ({at})"));
-            }
-        }
-    }
-    if let Some(t) = &h.initramfs_tools {
-        let listed = |m: &str| t.listed.iter().any(|l| l == m);
-        let not_listed: Vec<&str> = HYPERV_DRIVERS
-            .iter()
-            .copied()
-            .filter(|m| !listed(m))
-            .collect();
-        match &t.modules {
-            Some(m) if m.value == "dep" => {
-                if not_listed.is_empty() {
-                    details.push(format!(
-                        "initramfs-tools MODULES=dep ({}), and the Hyper-V drivers are listed in /etc/initramfs-tools/modules",
-                        m.at
-                    ));
-                } else {
-                    problems.push((
-                        "modules-dep-without-drivers",
-                        format!(
-                            "initramfs-tools MODULES=dep ({}) without {} in /etc/initramfs-tools/modules",
-                            m.at,
-                            not_listed.join(", ")
-                        ),
-                    ));
-                    fixes.push("printf 'hv_vmbus\\nhv_storvsc\\nhv_netvsc\\n' >> /etc/initramfs-tools/modules && update-initramfs -u -k all".to_string());
-                }
-            }
-            Some(m) => details.push(format!("initramfs-tools MODULES={} ({})", m.value, m.at)),
-            None => details.push("initramfs-tools MODULES not set (default: most)".into()),
-        }
-    }
-    details.extend(h.errors.iter().map(ToString::to_string));
-    if problems.is_empty() {
-        return Ok(Finding::pass(
-            "the initramfs generator is not limited to this machine's current drivers",
-        )
-        .details(details));
-    }
-    let texts: Vec<&str> = problems.iter().map(|p| p.1.as_str()).collect();
-    let f = Finding::warn(format!(
-        "the next initramfs rebuild would drop the Hyper-V drivers: {}",
-        texts.join("; ")
-    ))
-    .code(problems[0].0);
-    Ok(problems
-        .into_iter()
-        .fold(f, |f, (code, text)| f.problem(Status::Warn, code, text))
-        .details(details)
-        .fix(format!("`{}`", fixes.join("`; `"))))
-}
-
-fn check_hydration_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
-    let h = ctx.facts.hydration();
-    let debian = ctx.facts.os().family == Family::Debian;
-    let init = ctx.facts.services().init.system;
-    // Each requirement: its code, what it is, the programs that satisfy it.
-    let mut needs: Vec<(&'static str, &str, Vec<&str>)> = vec![
-        (
-            "no-initramfs-builder",
-            "initramfs builder",
-            if debian {
-                vec!["dracut", "mkinitrd", "update-initramfs", "mkinitramfs"]
-            } else {
-                vec!["dracut", "mkinitrd"]
-            },
-        ),
-        (
-            "no-initramfs-lister",
-            "initramfs lister",
-            if debian {
-                vec!["lsinitrd", "lsinitramfs"]
-            } else {
-                vec!["lsinitrd"]
-            },
-        ),
-        ("no-modinfo", "module information", vec!["modinfo"]),
-        (
-            "no-dhcp-client",
-            "DHCP client",
-            if ctx.facts.os().family == Family::Suse {
-                // SLES 15 configures DHCP through wicked (the agent's own check accepts it).
-                vec!["dhclient", "dhcpcd", "wicked"]
-            } else {
-                vec!["dhclient", "dhcpcd"]
-            },
-        ),
-    ];
-    if init == InitSystem::Systemd {
-        needs.push((
-            "no-systemctl",
-            "service manager (systemd)",
-            vec!["systemctl"],
-        ));
-    }
-    let mut missing = Vec::new();
-    let mut problems = Vec::new();
-    let mut details = Vec::new();
-    for (code, what, progs) in &needs {
-        match progs.iter().find_map(|p| h.tool(p)) {
-            Some(path) => details.push(format!("{what}: {path}")),
-            None => {
-                missing.push(progs.join(" or "));
-                let line = format!(
-                    "{what}: none of {} in /usr/sbin, /sbin, /usr/bin, /bin",
-                    progs.join(", ")
-                );
-                problems.push((*code, line.clone()));
-                details.push(line);
-            }
-        }
-    }
-    details.push(format!(
-        "init system: {} ({})",
-        init.as_str(),
-        ctx.facts.services().init.evidence
-    ));
-    details.extend(h.errors.iter().map(ToString::to_string));
-    if missing.is_empty() {
-        return Ok(Finding::pass("every program hydration runs is installed").details(details));
-    }
-    let fix = match ctx.facts.os().family {
-        Family::Rhel => "yum install dracut kmod dhclient",
-        Family::Suse => "zypper install dracut kmod dhcp-client",
-        Family::Debian => "apt-get install initramfs-tools kmod isc-dhcp-client",
-        Family::Other => {
-            "dracut kmod dhclient (package names vary: dracut, kmod for modinfo, a DHCP client)"
-        }
-    };
-    let f = Finding::fail(format!(
-        "hydration at failover would abort: missing {}",
-        missing.join("; ")
-    ))
-    .code(problems[0].0);
-    Ok(problems
-        .into_iter()
-        .fold(f, |f, (code, text)| f.problem(Status::Fail, code, text))
-        .details(details)
-        .fix(format!("Install the missing programs: `{fix}`.")))
-}
-
-fn mib(bytes: u64) -> String {
-    format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
-}
-
-fn check_initrd_space(ctx: &Context<'_>) -> Result<Finding, FactError> {
-    let inv = ctx.facts.kernel_inventory();
-    let total = inv.initrd_total();
-    let largest = inv.initrd_images.iter().map(|i| i.size).max().unwrap_or(0);
-    let mut details: Vec<String> = inv
-        .initrd_images
-        .iter()
-        .map(|i| match &i.link_to {
-            Some(t) => format!(
-                "{} -> {t}: {} (a link: copying follows it)",
-                i.path,
-                mib(i.size)
-            ),
-            None => format!("{}: {}", i.path, mib(i.size)),
-        })
-        .collect();
-    details.extend(inv.errors.iter().map(ToString::to_string));
-    if inv.initrd_images.is_empty() {
-        return Ok(
-            Finding::pass("no /boot/initr* images: nothing to copy or rebuild").details(details),
-        );
-    }
-    let count = inv.initrd_images.len();
-    if !ctx.facts.is_live() {
-        return Ok(Finding::skip(format!(
-            "free space is known only on the running system; the agent needs {} free in /boot and on / for {count} initramfs images",
-            mib(total)
-        ))
-        .details(details));
-    }
-    let (Some(boot), Some(root)) = (ctx.facts.boot_space(), ctx.facts.root_space()) else {
-        return Ok(Finding::error(
-            "free space could not be measured (no probe of the running system)",
-        )
-        .code("cannot-measure"));
-    };
-    let avail = |s: &SpaceAt| {
-        s.space
-            .as_ref()
-            .map(|f| f.available_bytes())
-            .map_err(|e| e.clone())
-    };
-    let (b, r) = match (avail(boot), avail(root)) {
-        (Ok(b), Ok(r)) => (b, r),
-        (Err(e), _) | (_, Err(e)) => {
-            return Ok(Finding::error(format!("statvfs failed: {e}"))
-                .code("cannot-measure")
-                .details(details));
-        }
-    };
-    let same_fs = match (&boot.mount, &root.mount) {
-        (Some(bm), Some(rm)) => bm.mount_point == rm.mount_point,
-        _ => boot.measured == root.measured,
-    };
-    let mut short = Vec::new();
-    if same_fs {
-        // Copies and the image being rebuilt share one file system.
-        let need = total + largest;
-        details.push(format!(
-            "/boot is on the / file system: {} free, {} needed (copies of all images plus the largest rebuilt one)",
-            mib(r),
-            mib(need)
-        ));
-        if r < need {
-            short.push((
-                "not-enough-space-root",
-                format!("/ (holding /boot) has {} free, needs {}", mib(r), mib(need)),
-            ));
-        }
-    } else {
-        details.push(format!(
-            "/boot: {} free; /: {} free; each needs {}",
-            mib(b),
-            mib(r),
-            mib(total)
-        ));
-        if b < total {
-            short.push((
-                "not-enough-space-boot",
-                format!("/boot has {} free, needs {}", mib(b), mib(total)),
-            ));
-        }
-        if r < total {
-            short.push((
-                "not-enough-space-root",
-                format!("/ has {} free, needs {}", mib(r), mib(total)),
-            ));
-        }
-    }
-    if short.is_empty() {
-        return Ok(Finding::pass(format!(
-            "room for copies of the {count} initramfs images ({} in all)",
-            mib(total)
-        ))
-        .details(details));
-    }
-    let removable: Vec<String> = inv
-        .installed()
-        .filter(|k| Some(k.release.as_str()) != default_release(ctx))
-        .map(|k| {
-            format!(
-                "`{}`",
-                super::kernel::remove_kernel_cmd(ctx.facts.os().family, &k.release)
-            )
-        })
-        .collect();
-    let mut fix =
-        "Free space in /boot and on / (package caches, logs), or grow the file systems".to_string();
-    if !removable.is_empty() {
-        fix.push_str(&format!(
-            "; kernels other than the one in use can go with their images: {}",
-            removable.join(", ")
-        ));
-    }
-    fix.push('.');
-    let texts: Vec<&str> = short.iter().map(|s| s.1.as_str()).collect();
-    let f = Finding::fail(format!(
-        "not enough room to back up and rebuild the initramfs images ({}): {}",
-        mib(total),
-        texts.join("; ")
-    ))
-    .code(short[0].0);
-    Ok(short
-        .into_iter()
-        .fold(f, |f, (code, text)| f.problem(Status::Fail, code, text))
-        .details(details)
-        .fix(fix))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::checks::Status;
-    use crate::probe::{FakeProbe, FsSpace};
-    use std::path::PathBuf;
-
-    const MIB: u64 = 1 << 20;
-
-    /// A root whose /boot holds two images of 30 and 20 MiB (sparse files), optionally with a
-    /// captured mount table that puts /boot on the / file system; statvfs answers with the
-    /// given free MiB for / and /boot.
-    fn judge(root_free: u64, boot_free: u64, one_fs: bool) -> (Status, String) {
-        let dir = tempfile::tempdir().unwrap();
-        let boot = dir.path().join("boot");
-        std::fs::create_dir_all(&boot).unwrap();
-        for (name, size) in [
-            ("initramfs-5.14.0-70.el9.x86_64.img", 30),
-            ("initramfs-5.14.0-162.el9.x86_64.img", 20),
-        ] {
-            std::fs::File::create(boot.join(name))
-                .unwrap()
-                .set_len(size * MIB)
-                .unwrap();
-        }
-        std::fs::write(boot.join("vmlinuz-5.14.0-70.el9.x86_64"), "k").unwrap();
-        std::fs::write(boot.join("vmlinuz-5.14.0-162.el9.x86_64"), "k").unwrap();
-        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
-        std::fs::write(
-            dir.path().join("etc/os-release"),
-            "ID=\"rhel\"\nVERSION_ID=\"9.0\"\n",
-        )
-        .unwrap();
-        let mut table = "22 1 8:1 / / rw,relatime shared:1 - xfs /dev/sda2 rw\n".to_string();
-        if !one_fs {
-            table.push_str("40 22 8:1 / /boot rw,relatime shared:2 - xfs /dev/sda1 rw\n");
-        }
-        std::fs::create_dir_all(dir.path().join("proc/self")).unwrap();
-        std::fs::write(dir.path().join("proc/self/mountinfo"), table).unwrap();
-        let space = |mib: u64| FsSpace {
-            fragment_size: 4096,
-            blocks: 1 << 30,
-            blocks_free: mib * 256 + 10,
-            blocks_available: mib * 256,
-        };
-        let mut probe = FakeProbe::new("5.14.0-70.el9.x86_64", "h");
-        probe.space.push((PathBuf::from("/"), space(root_free)));
-        probe.space.push((PathBuf::from("/boot"), space(boot_free)));
-        let f = crate::checks::report_on(
-            dir.path(),
-            Some(probe),
-            Scenario::VmwareToAzure,
-            "asr-2026",
-            check_initrd_space,
-        );
-        (
-            f.status,
-            format!("{} {:?} {:?}", f.summary, f.details, f.remediation),
-        )
-    }
-
-    /// Separate /boot: each file system needs the 50 MiB total; one MiB short on either
-    /// fails and says which. On one file system the need is the total plus the largest image.
-    #[test]
-    fn initrd_space_thresholds() {
-        assert_eq!(judge(50, 50, false).0, Status::Pass);
-        let (s, text) = judge(50, 49, false);
-        assert_eq!(s, Status::Fail);
-        assert!(
-            text.contains("/boot has 49.0 MiB free, needs 50.0 MiB"),
-            "{text}"
-        );
-        assert!(
-            text.contains("yum remove kernel-5.14.0-162.el9.x86_64") || text.contains("Free space"),
-            "{text}"
-        );
-        let (s, text) = judge(49, 50, false);
-        assert_eq!(s, Status::Fail);
-        assert!(text.contains("/ has 49.0 MiB free"), "{text}");
-        assert_eq!(judge(80, 0, true).0, Status::Pass);
-        let (s, text) = judge(79, 1000, true);
-        assert_eq!(s, Status::Fail, "{text}");
-        assert!(text.contains("needs 80.0 MiB"), "{text}");
-    }
+        .collect()
 }

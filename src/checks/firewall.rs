@@ -5,7 +5,7 @@
 //! guests over IPv4); the IPv6 answer is reported alongside.
 
 use super::{Context, Status};
-use crate::facts::firewall::{Side, Source};
+use crate::facts::firewall::{FirewallFacts, Side, Source};
 use crate::firewall::egress::{Question, evaluate_out};
 use crate::firewall::eval::{Answer, Verdict, evaluate};
 use crate::firewall::{Family, IptablesService, Manager, Origin, Ruleset};
@@ -300,6 +300,12 @@ pub(super) fn all_details(ctx: &Context<'_>, results: &[PortResult]) -> Vec<Stri
             }
         }
     }
+    rule_sources(fw, &mut out);
+    out
+}
+
+/// Where each side's rules were read from (or why they cannot be), with its notes.
+pub(super) fn rule_sources(fw: &FirewallFacts, out: &mut Vec<String>) {
     for (label, side) in [("now", &fw.now), ("after reboot", &fw.boot)] {
         match side {
             Side::Unknowable(why) => out.push(format!("{label}: {why}")),
@@ -314,7 +320,6 @@ pub(super) fn all_details(ctx: &Context<'_>, results: &[PortResult]) -> Vec<Stri
             }
         }
     }
-    out
 }
 
 /// Where the decision came from, for the summary.

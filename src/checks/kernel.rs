@@ -117,6 +117,107 @@ fn label(k: &InstalledKernel, default: Option<&str>, live: bool) -> String {
     }
 }
 
+/// The matrix row whose kernel rules apply; the skip finding when there is none.
+fn kernel_rules_row(ctx: &Context<'_>, id: &str, ver: &str) -> Result<usize, Box<Finding>> {
+    match ctx.matrix.os_verdict(ctx.scenario, id, ver) {
+        OsVerdict::Listed(row, _) => Ok(row),
+        OsVerdict::NotListed(_) => Err(Box::new(Finding::skip(format!(
+            "{id} {ver} is not in the {} matrix, so it has no kernel rules (see os.supported)",
+            ctx.matrix.name()
+        )))),
+        OsVerdict::AnyAzureSupported(_) | OsVerdict::NotCovered(_) => {
+            Err(Box::new(Finding::skip(format!(
+                "the {} matrix has no kernel rules for {}",
+                ctx.matrix.name(),
+                ctx.scenario.as_str()
+            ))))
+        }
+    }
+}
+
+/// The installed kernels sorted by the matrix's verdict.
+#[derive(Default)]
+struct KernelSurvey<'a> {
+    unsupported: Vec<&'a InstalledKernel>,
+    /// Lines for kernels whose exact build must be checked by hand.
+    verify: Vec<String>,
+    /// Lines for kernels the matrix accepts.
+    ok: Vec<String>,
+}
+
+fn survey_kernels<'a>(
+    ctx: &Context<'_>,
+    row: usize,
+    kernels: &[&'a InstalledKernel],
+) -> KernelSurvey<'a> {
+    let default = ctx.facts.kernel().release.as_deref();
+    let live = ctx.facts.is_live();
+    let mut s = KernelSurvey::default();
+    for k in kernels {
+        let fl = flavor(&k.release);
+        let shown = label(k, default, live);
+        match ctx.matrix.kernel_verdict(row, &k.release, fl.as_deref()) {
+            KernelVerdict::NoConstraint => {
+                s.ok.push(format!("{shown}: no kernel constraint in the matrix"))
+            }
+            KernelVerdict::Supported(rule) => s.ok.push(format!("{shown}: {}", rule.description)),
+            KernelVerdict::Verify(rule) => s.verify.push(format!(
+                "{shown}: series supported, exact build to verify ({})",
+                rule.description
+            )),
+            KernelVerdict::Newer(_, newest) => s.verify.push(format!(
+                "{shown}: newer than the matrix of {} lists (newest listed: {newest}); check the current matrix",
+                ctx.matrix.data.os[row].ms_date.as_deref().unwrap_or("its source")
+            )),
+            KernelVerdict::Unsupported(_) => s.unsupported.push(k),
+        }
+    }
+    s
+}
+
+/// The detail lines: unsupported kernels first, then those to verify, the accepted ones and
+/// the leftover module directories.
+fn kernel_details(ctx: &Context<'_>, s: &KernelSurvey<'_>, id: &str, ver: &str) -> Vec<String> {
+    let default = ctx.facts.kernel().release.as_deref();
+    let live = ctx.facts.is_live();
+    let mut details: Vec<String> = Vec::new();
+    for k in &s.unsupported {
+        details.push(format!(
+            "{}: not accepted for {id} {ver} by the {} matrix",
+            label(k, default, live),
+            ctx.matrix.name()
+        ));
+    }
+    details.extend(s.verify.iter().cloned());
+    details.extend(s.ok.iter().cloned());
+    for l in ctx.facts.kernel_inventory().leftovers() {
+        details.push(format!(
+            "/lib/modules/{}: leftover directory without kernel image or modules (ignored)",
+            l.release
+        ));
+    }
+    details
+}
+
+/// Removing the unsupported kernels other than the default; the default itself needs a new
+/// kernel.
+fn unsupported_fix(ctx: &Context<'_>, unsupported: &[&InstalledKernel]) -> String {
+    let default = ctx.facts.kernel().release.as_deref();
+    let cmds: Vec<String> = unsupported
+        .iter()
+        .filter(|k| Some(k.release.as_str()) != default)
+        .map(|k| remove_kernel_cmd(ctx.facts.os().family, &k.release))
+        .collect();
+    if cmds.is_empty() {
+        "The default kernel itself is unsupported (see os.kernel): install a supported kernel and make it the default.".to_string()
+    } else {
+        format!(
+            "Remove the unsupported kernels ({}) or keep them from becoming the default: the next update and reboot would stop replication.",
+            cmds.join("; ")
+        )
+    }
+}
+
 fn check_installed_supported(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let inv = ctx.facts.kernel_inventory();
     let os = ctx.facts.os();
@@ -125,21 +226,9 @@ fn check_installed_supported(ctx: &Context<'_>) -> Result<Finding, FactError> {
             "the distribution is unknown, so no kernel rule applies (see os.supported)",
         ));
     };
-    let row = match ctx.matrix.os_verdict(ctx.scenario, id, ver) {
-        OsVerdict::Listed(row, _) => row,
-        OsVerdict::NotListed(_) => {
-            return Ok(Finding::skip(format!(
-                "{id} {ver} is not in the {} matrix, so it has no kernel rules (see os.supported)",
-                ctx.matrix.name()
-            )));
-        }
-        OsVerdict::AnyAzureSupported(_) | OsVerdict::NotCovered(_) => {
-            return Ok(Finding::skip(format!(
-                "the {} matrix has no kernel rules for {}",
-                ctx.matrix.name(),
-                ctx.scenario.as_str()
-            )));
-        }
+    let row = match kernel_rules_row(ctx, id, ver) {
+        Ok(row) => row,
+        Err(skip) => return Ok(*skip),
     };
     let kernels: Vec<&InstalledKernel> = inv.installed().collect();
     if kernels.is_empty() {
@@ -149,74 +238,23 @@ fn check_installed_supported(ctx: &Context<'_>) -> Result<Finding, FactError> {
         .code("no-kernel")
         .details(inv.errors.clone()));
     }
-    let default = ctx.facts.kernel().release.as_deref();
-    let live = ctx.facts.is_live();
-    let mut unsupported = Vec::new();
-    let mut verify = Vec::new();
-    let mut ok = Vec::new();
-    for k in &kernels {
-        let fl = flavor(&k.release);
-        let shown = label(k, default, live);
-        match ctx.matrix.kernel_verdict(row, &k.release, fl.as_deref()) {
-            KernelVerdict::NoConstraint => {
-                ok.push(format!("{shown}: no kernel constraint in the matrix"))
-            }
-            KernelVerdict::Supported(rule) => ok.push(format!("{shown}: {}", rule.description)),
-            KernelVerdict::Verify(rule) => verify.push(format!(
-                "{shown}: series supported, exact build to verify ({})",
-                rule.description
-            )),
-            KernelVerdict::Newer(_, newest) => verify.push(format!(
-                "{shown}: newer than the matrix of {} lists (newest listed: {newest}); check the current matrix",
-                ctx.matrix.data.os[row].ms_date.as_deref().unwrap_or("its source")
-            )),
-            KernelVerdict::Unsupported(_) => unsupported.push(k),
-        }
-    }
-    let mut details: Vec<String> = Vec::new();
-    for k in &unsupported {
-        details.push(format!(
-            "{}: not accepted for {id} {ver} by the {} matrix",
-            label(k, default, live),
-            ctx.matrix.name()
-        ));
-    }
-    details.extend(verify.iter().cloned());
-    details.extend(ok.iter().cloned());
-    for l in inv.leftovers() {
-        details.push(format!(
-            "/lib/modules/{}: leftover directory without kernel image or modules (ignored)",
-            l.release
-        ));
-    }
-    if !unsupported.is_empty() {
-        let cmds: Vec<String> = unsupported
-            .iter()
-            .filter(|k| Some(k.release.as_str()) != default)
-            .map(|k| remove_kernel_cmd(ctx.facts.os().family, &k.release))
-            .collect();
-        let fix = if cmds.is_empty() {
-            "The default kernel itself is unsupported (see os.kernel): install a supported kernel and make it the default.".to_string()
-        } else {
-            format!(
-                "Remove the unsupported kernels ({}) or keep them from becoming the default: the next update and reboot would stop replication.",
-                cmds.join("; ")
-            )
-        };
+    let s = survey_kernels(ctx, row, &kernels);
+    let details = kernel_details(ctx, &s, id, ver);
+    if !s.unsupported.is_empty() {
         return Ok(Finding::warn(format!(
             "{} of {} installed kernels are not supported by the {} matrix",
-            unsupported.len(),
+            s.unsupported.len(),
             kernels.len(),
             ctx.matrix.name()
         ))
         .code("unsupported-installed")
         .details(details)
-        .fix(fix));
+        .fix(unsupported_fix(ctx, &s.unsupported)));
     }
-    if !verify.is_empty() {
+    if !s.verify.is_empty() {
         return Ok(Finding::warn(format!(
             "{} of {} installed kernels need their exact build checked against the kernel tables",
-            verify.len(),
+            s.verify.len(),
             kernels.len()
         ))
         .code("verify")

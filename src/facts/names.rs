@@ -18,7 +18,7 @@ use std::sync::Arc;
 use super::mounts::MOUNTINFO;
 use crate::parse::mountinfo::MountInfo;
 use crate::parse::{fstab, lvm_metadata};
-use crate::root::{FileKind, Root};
+use crate::root::{DirEntry, FileKind, Root};
 use crate::scan::{self, ScanConfig, ScanOutcome, Start};
 use crate::text::{escape_bytes, is_ascii_name};
 
@@ -200,18 +200,28 @@ fn udev_unescape(s: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The entries of a directory that names devices, counted as a source when it exists; an
+/// unreadable one is an error of the device list.
+fn list_source(root: &Root, dir: &'static str, devices: &mut DeviceNames) -> Option<Vec<DirEntry>> {
+    match root.read_dir(Path::new(dir)) {
+        Ok(e) => {
+            devices.sources.push(dir.into());
+            Some(e)
+        }
+        Err(e) if e.is_not_found() => None,
+        Err(e) => {
+            devices.errors.push(e.into());
+            None
+        }
+    }
+}
+
 /// `/sys/block`: disks, their partitions, device-mapper names and the LVM names inside them.
 fn gather_block(root: &Root, devices: &mut DeviceNames) {
     let sys_block = Path::new("/sys/block");
-    let entries = match root.read_dir(sys_block) {
-        Ok(e) => e,
-        Err(e) if e.is_not_found() => return,
-        Err(e) => {
-            devices.errors.push(e.into());
-            return;
-        }
+    let Some(entries) = list_source(root, "/sys/block", devices) else {
+        return;
     };
-    devices.sources.push("/sys/block".into());
     for disk in entries {
         let disk_name = disk.name.as_bytes();
         devices.list.push(DeviceName {
@@ -252,19 +262,8 @@ fn gather_block(root: &Root, devices: &mut DeviceNames) {
             .unwrap_or_default();
         if uuid.starts_with(b"LVM-") {
             if let Some((vg, lv)) = split_dm_lvm_name(&name) {
-                devices.list.push(DeviceName {
-                    name: vg.clone(),
-                    key: Some((Namespace::LvmVg, vg.clone())),
-                    origin: format!("{origin} (LVM volume group)"),
-                });
-                let mut key = vg.clone();
-                key.push(b'/');
-                key.extend_from_slice(&lv);
-                devices.list.push(DeviceName {
-                    name: lv,
-                    key: Some((Namespace::LvmLv, key)),
-                    origin: format!("{origin} (LVM logical volume)"),
-                });
+                push_vg(devices, &vg, &origin);
+                push_lv(devices, &vg, lv, &origin);
             }
         }
         devices.list.push(DeviceName {
@@ -331,15 +330,9 @@ fn gather_labels(root: &Root, devices: &mut DeviceNames) {
 /// LVM metadata backups: every volume group and logical volume, active or not.
 fn gather_lvm_backups(root: &Root, devices: &mut DeviceNames) {
     let dir = Path::new("/etc/lvm/backup");
-    let entries = match root.read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.is_not_found() => return,
-        Err(e) => {
-            devices.errors.push(e.into());
-            return;
-        }
+    let Some(entries) = list_source(root, "/etc/lvm/backup", devices) else {
+        return;
     };
-    devices.sources.push("/etc/lvm/backup".into());
     for e in entries {
         if e.kind != FileKind::File {
             continue;
@@ -355,22 +348,32 @@ fn gather_lvm_backups(root: &Root, devices: &mut DeviceNames) {
         };
         let names = lvm_metadata::parse(&text);
         let vg = names.vg.unwrap_or_else(|| e.name.as_bytes().to_vec());
-        devices.list.push(DeviceName {
-            name: vg.clone(),
-            key: Some((Namespace::LvmVg, vg.clone())),
-            origin: format!("{origin} (LVM volume group)"),
-        });
+        push_vg(devices, &vg, &origin);
         for lv in names.lvs {
-            let mut key = vg.clone();
-            key.push(b'/');
-            key.extend_from_slice(&lv);
-            devices.list.push(DeviceName {
-                name: lv,
-                key: Some((Namespace::LvmLv, key)),
-                origin: format!("{origin} (LVM logical volume)"),
-            });
+            push_lv(devices, &vg, lv, &origin);
         }
     }
+}
+
+/// An LVM volume group's name, seen at `origin`.
+fn push_vg(devices: &mut DeviceNames, vg: &[u8], origin: &str) {
+    devices.list.push(DeviceName {
+        name: vg.to_vec(),
+        key: Some((Namespace::LvmVg, vg.to_vec())),
+        origin: format!("{origin} (LVM volume group)"),
+    });
+}
+
+/// A logical volume's name: compared for case within its volume group.
+fn push_lv(devices: &mut DeviceNames, vg: &[u8], lv: Vec<u8>, origin: &str) {
+    let mut key = vg.to_vec();
+    key.push(b'/');
+    key.extend_from_slice(&lv);
+    devices.list.push(DeviceName {
+        name: lv,
+        key: Some((Namespace::LvmLv, key)),
+        origin: format!("{origin} (LVM logical volume)"),
+    });
 }
 
 /// Groups of distinct names that are equal when case is ignored (ASCII letters, and the
@@ -476,35 +479,32 @@ fn shown_mount_points(starts: &[Start], mounts: &[PathBuf]) -> HashSet<Vec<u8>> 
     out
 }
 
-/// Judges the names at the top of `/` (default set) and walks the system directories.
-pub fn gather_system_paths(
-    root: &Root,
-    scan_opt: Option<&[PathBuf]>,
-    runtime: Option<&Result<Vec<MountInfo>, FactError>>,
-) -> SystemPaths {
-    let from_option = scan_opt.is_some();
+/// The directories asked for (`--scan-system`, else the default set), sorted, without repeats.
+fn requested_dirs(root: &Root, scan_opt: Option<&[PathBuf]>) -> Vec<PathBuf> {
     let mut requested: Vec<PathBuf> = match scan_opt {
         Some(list) => list.iter().map(|p| normalise(root, p)).collect(),
         None => DEFAULT_SYSTEM_DIRS.iter().map(PathBuf::from).collect(),
     };
     requested.sort();
     requested.dedup();
+    requested
+}
+
+/// The walks to make, one per requested directory not inside another; a requested path that
+/// is not a directory has only its own name judged (into `offenders`), as `find FILE -name`
+/// would.
+fn starts_of(
+    root: &Root,
+    requested: &[PathBuf],
+    out: &mut SystemPaths,
+    offenders: &mut Vec<Vec<u8>>,
+) -> Vec<Start> {
     // A path inside another requested one would be walked twice.
     let nested: Vec<bool> = requested
         .iter()
         .map(|p| requested.iter().any(|q| q != p && p.starts_with(q)))
         .collect();
-    let mut out = SystemPaths {
-        requested: requested
-            .iter()
-            .map(|p| p.as_os_str().as_bytes().to_vec())
-            .collect(),
-        top_level: !from_option,
-        from_option,
-        ..SystemPaths::default()
-    };
     let mut starts = Vec::new();
-    let mut extra_offenders: Vec<Vec<u8>> = Vec::new();
     for (p, nested) in requested.iter().zip(nested) {
         if nested {
             continue;
@@ -515,11 +515,10 @@ pub fn gather_system_paths(
                 Ok(host) => starts.push(Start { shown, host }),
                 Err(e) => out.errors.push(e.into()),
             },
-            // Not a directory: only its own name is judged, as `find FILE -name` would.
             Ok(Some(_)) => {
                 let base = p.file_name().map(OsStr::as_bytes).unwrap_or_default();
                 if !is_ascii_name(base) {
-                    extra_offenders.push(shown);
+                    offenders.push(shown);
                 }
             }
             Ok(None) => out.missing.push(shown),
@@ -527,24 +526,35 @@ pub fn gather_system_paths(
             Err(e) => out.errors.push(e.into()),
         }
     }
-    if !from_option {
-        match root.read_dir(Path::new("/")) {
-            Ok(entries) => {
-                for e in entries {
-                    let n = e.name.as_bytes();
-                    if !is_ascii_name(n) {
-                        let mut p = b"/".to_vec();
-                        p.extend_from_slice(n);
-                        extra_offenders.push(p);
-                    }
+    starts
+}
+
+/// The names directly under `/` that are not ASCII.
+fn top_level_offenders(root: &Root, out: &mut SystemPaths, offenders: &mut Vec<Vec<u8>>) {
+    match root.read_dir(Path::new("/")) {
+        Ok(entries) => {
+            for e in entries {
+                let n = e.name.as_bytes();
+                if !is_ascii_name(n) {
+                    let mut p = b"/".to_vec();
+                    p.extend_from_slice(n);
+                    offenders.push(p);
                 }
             }
-            Err(e) => out.errors.push(e.into()),
         }
+        Err(e) => out.errors.push(e.into()),
     }
+}
+
+/// Walks the start directories, never entering the mounts the root says not to.
+fn walk(
+    root: &Root,
+    starts: Vec<Start>,
+    runtime: Option<&Result<Vec<MountInfo>, FactError>>,
+) -> ScanOutcome {
     let never_enter = shown_mount_points(&starts, &root.mounts_not_entered());
     let hosts: Vec<PathBuf> = starts.iter().map(|s| s.host.clone()).collect();
-    let mut outcome = scan::scan(&ScanConfig {
+    let outcome = scan::scan(&ScanConfig {
         never_enter: Some(Arc::new(never_enter)),
         deadline: crate::deadline::MOUNT_DEADLINE,
         starts,
@@ -563,6 +573,32 @@ pub fn gather_system_paths(
             root.note_no_answer(h);
         }
     }
+    outcome
+}
+
+/// Judges the names at the top of `/` (default set) and walks the system directories.
+pub fn gather_system_paths(
+    root: &Root,
+    scan_opt: Option<&[PathBuf]>,
+    runtime: Option<&Result<Vec<MountInfo>, FactError>>,
+) -> SystemPaths {
+    let from_option = scan_opt.is_some();
+    let requested = requested_dirs(root, scan_opt);
+    let mut out = SystemPaths {
+        requested: requested
+            .iter()
+            .map(|p| p.as_os_str().as_bytes().to_vec())
+            .collect(),
+        top_level: !from_option,
+        from_option,
+        ..SystemPaths::default()
+    };
+    let mut extra_offenders: Vec<Vec<u8>> = Vec::new();
+    let starts = starts_of(root, &requested, &mut out, &mut extra_offenders);
+    if !from_option {
+        top_level_offenders(root, &mut out, &mut extra_offenders);
+    }
+    let mut outcome = walk(root, starts, runtime);
     if !extra_offenders.is_empty() {
         outcome.offenders.total += extra_offenders.len() as u64;
         outcome.offenders.items.extend(extra_offenders);

@@ -195,7 +195,23 @@ pub fn gather(root: &Root) -> OsFacts {
     facts
 }
 
+/// Where the distribution is read from, in the order they are trusted: the first that names
+/// it decides.
+const SOURCES: &[fn(&mut Reader<'_>) -> Option<OsFacts>] = &[
+    from_redhat_files,
+    from_os_release,
+    from_suse_release,
+    from_lsb_release,
+    from_debian_version,
+    from_system_release,
+];
+
 fn detect(r: &mut Reader<'_>) -> OsFacts {
+    SOURCES.iter().find_map(|from| from(r)).unwrap_or_default()
+}
+
+/// /etc/oracle-release, /etc/centos-release, /etc/redhat-release.
+fn from_redhat_files(r: &mut Reader<'_>) -> Option<OsFacts> {
     for (path, forced_id) in [
         ("/etc/oracle-release", Some("ol")),
         ("/etc/centos-release", Some("centos")),
@@ -209,126 +225,139 @@ fn detect(r: &mut Reader<'_>) -> OsFacts {
         // (Rocky Linux 8 ships a centos-release that says "Rocky Linux").
         let id = id_from_release_name(&line.name).or(forced_id);
         if let Some(id) = id {
-            return OsFacts {
+            return Some(OsFacts {
                 id: Some(id.to_string()),
                 version: line.version.as_deref().and_then(major_minor),
                 name: Some(line.line),
                 source: Some(path.to_string()),
                 errors: Vec::new(),
                 ..OsFacts::default()
-            };
+            });
         }
     }
-    let os_release = r
+    None
+}
+
+/// /etc/os-release, or /usr/lib/os-release when there is none.
+fn from_os_release(r: &mut Reader<'_>) -> Option<OsFacts> {
+    let (path, text) = r
         .read("/etc/os-release")
         .map(|t| ("/etc/os-release", t))
         .or_else(|| {
             r.read("/usr/lib/os-release")
                 .map(|t| ("/usr/lib/os-release", t))
-        });
-    if let Some((path, text)) = &os_release {
-        let vars = shell_vars::parse(text);
-        if let Some(id) = shell_vars::get(&vars, "ID").filter(|s| !s.is_empty()) {
-            let id = normalize_id(id);
-            let mut version = shell_vars::get(&vars, "VERSION_ID").and_then(major_minor);
-            let mut source = path.to_string();
-            if id == "debian" {
-                // Debian's os-release has only the major; debian_version has the point release.
-                if let Some(dv) = r
-                    .read("/etc/debian_version")
-                    .as_deref()
-                    .and_then(major_minor)
-                {
-                    version = Some(dv);
-                    source = format!("{path} and /etc/debian_version");
-                }
-            }
-            let id_like = shell_vars::get(&vars, "ID_LIKE")
-                .map(|l| l.split_ascii_whitespace().map(normalize_id).collect())
-                .unwrap_or_default();
-            let name = shell_vars::get(&vars, "PRETTY_NAME")
-                .or_else(|| shell_vars::get(&vars, "NAME"))
-                .map(str::to_string);
-            return OsFacts {
-                id: Some(id),
-                version,
-                name,
-                source: Some(source),
-                id_like,
-                errors: Vec::new(),
-                ..OsFacts::default()
-            };
+        })?;
+    let vars = shell_vars::parse(&text);
+    let id = normalize_id(shell_vars::get(&vars, "ID").filter(|s| !s.is_empty())?);
+    let mut version = shell_vars::get(&vars, "VERSION_ID").and_then(major_minor);
+    let mut source = path.to_string();
+    if id == "debian" {
+        // Debian's os-release has only the major; debian_version has the point release.
+        if let Some(dv) = r
+            .read("/etc/debian_version")
+            .as_deref()
+            .and_then(major_minor)
+        {
+            version = Some(dv);
+            source = format!("{path} and /etc/debian_version");
         }
     }
-    if let Some(s) = r
+    let id_like = shell_vars::get(&vars, "ID_LIKE")
+        .map(|l| l.split_ascii_whitespace().map(normalize_id).collect())
+        .unwrap_or_default();
+    let name = shell_vars::get(&vars, "PRETTY_NAME")
+        .or_else(|| shell_vars::get(&vars, "NAME"))
+        .map(str::to_string);
+    Some(OsFacts {
+        id: Some(id),
+        version,
+        name,
+        source: Some(source),
+        id_like,
+        errors: Vec::new(),
+        ..OsFacts::default()
+    })
+}
+
+/// The ID a SuSE-release product name stands for.
+fn suse_id(name: &str) -> &'static str {
+    if name.contains("Enterprise Server") || name.contains("Enterprise Desktop") {
+        if name.contains("Desktop") {
+            "sled"
+        } else {
+            "sles"
+        }
+    } else if name.to_ascii_lowercase().contains("opensuse") {
+        "opensuse"
+    } else {
+        "suse"
+    }
+}
+
+/// /etc/SuSE-release (SLES 11 and older).
+fn from_suse_release(r: &mut Reader<'_>) -> Option<OsFacts> {
+    let s = r
         .read("/etc/SuSE-release")
         .as_deref()
-        .and_then(parse_suse_release)
-    {
-        let id = if s.name.contains("Enterprise Server") || s.name.contains("Enterprise Desktop") {
-            if s.name.contains("Desktop") {
-                "sled"
-            } else {
-                "sles"
-            }
-        } else if s.name.to_ascii_lowercase().contains("opensuse") {
-            "opensuse"
-        } else {
-            "suse"
-        };
-        let version = match (&s.version, &s.patchlevel) {
-            (Some(v), Some(p)) if v.chars().all(|c| c.is_ascii_digit()) => Some(format!("{v}.{p}")),
-            (Some(v), _) => major_minor(v),
-            _ => None,
-        };
-        return OsFacts {
-            id: Some(id.to_string()),
-            version,
-            name: Some(s.name),
-            source: Some("/etc/SuSE-release".into()),
-            errors: Vec::new(),
-            ..OsFacts::default()
-        };
-    }
-    if let Some(text) = r.read("/etc/lsb-release") {
-        let vars = shell_vars::parse(&text);
-        if let Some(id) = shell_vars::get(&vars, "DISTRIB_ID").filter(|s| !s.is_empty()) {
-            return OsFacts {
-                id: Some(normalize_id(id)),
-                version: shell_vars::get(&vars, "DISTRIB_RELEASE").and_then(major_minor),
-                name: shell_vars::get(&vars, "DISTRIB_DESCRIPTION").map(str::to_string),
-                source: Some("/etc/lsb-release".into()),
-                errors: Vec::new(),
-                ..OsFacts::default()
-            };
-        }
-    }
-    if let Some(text) = r.read("/etc/debian_version") {
-        let v = text.trim();
-        return OsFacts {
-            id: Some("debian".into()),
-            version: major_minor(v),
-            name: Some(format!("Debian {v}")),
-            source: Some("/etc/debian_version".into()),
-            errors: Vec::new(),
-            ..OsFacts::default()
-        };
-    }
-    if let Some(line) = r
+        .and_then(parse_suse_release)?;
+    let version = match (&s.version, &s.patchlevel) {
+        (Some(v), Some(p)) if v.chars().all(|c| c.is_ascii_digit()) => Some(format!("{v}.{p}")),
+        (Some(v), _) => major_minor(v),
+        _ => None,
+    };
+    Some(OsFacts {
+        id: Some(suse_id(&s.name).to_string()),
+        version,
+        name: Some(s.name),
+        source: Some("/etc/SuSE-release".into()),
+        errors: Vec::new(),
+        ..OsFacts::default()
+    })
+}
+
+/// /etc/lsb-release.
+fn from_lsb_release(r: &mut Reader<'_>) -> Option<OsFacts> {
+    let text = r.read("/etc/lsb-release")?;
+    let vars = shell_vars::parse(&text);
+    let id = shell_vars::get(&vars, "DISTRIB_ID").filter(|s| !s.is_empty())?;
+    Some(OsFacts {
+        id: Some(normalize_id(id)),
+        version: shell_vars::get(&vars, "DISTRIB_RELEASE").and_then(major_minor),
+        name: shell_vars::get(&vars, "DISTRIB_DESCRIPTION").map(str::to_string),
+        source: Some("/etc/lsb-release".into()),
+        errors: Vec::new(),
+        ..OsFacts::default()
+    })
+}
+
+/// /etc/debian_version alone.
+fn from_debian_version(r: &mut Reader<'_>) -> Option<OsFacts> {
+    let text = r.read("/etc/debian_version")?;
+    let v = text.trim();
+    Some(OsFacts {
+        id: Some("debian".into()),
+        version: major_minor(v),
+        name: Some(format!("Debian {v}")),
+        source: Some("/etc/debian_version".into()),
+        errors: Vec::new(),
+        ..OsFacts::default()
+    })
+}
+
+/// /etc/system-release (Amazon Linux and other Red Hat derivatives).
+fn from_system_release(r: &mut Reader<'_>) -> Option<OsFacts> {
+    let line = r
         .read("/etc/system-release")
         .as_deref()
-        .and_then(parse_release_line)
-    {
-        return OsFacts {
-            id: id_from_release_name(&line.name).map(str::to_string),
-            version: line.version.as_deref().and_then(major_minor),
-            name: Some(line.line),
-            source: Some("/etc/system-release".into()),
-            errors: Vec::new(),
-            ..OsFacts::default()
-        };
-    }
-    OsFacts::default()
+        .and_then(parse_release_line)?;
+    Some(OsFacts {
+        id: id_from_release_name(&line.name).map(str::to_string),
+        version: line.version.as_deref().and_then(major_minor),
+        name: Some(line.line),
+        source: Some("/etc/system-release".into()),
+        errors: Vec::new(),
+        ..OsFacts::default()
+    })
 }
 
 #[cfg(test)]

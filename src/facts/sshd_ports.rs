@@ -199,6 +199,24 @@ impl Walk<'_> {
     fn read_file(&mut self, path: &Path, in_match: bool, depth: usize) {
         let shown =
             crate::text::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()));
+        let Some(text) = self.open(path, depth) else {
+            return;
+        };
+        if !self.out.files.contains(&shown) {
+            self.out.files.push(shown.clone());
+        }
+        for l in sshd_config::parse(&text) {
+            let matched = in_match || l.in_match;
+            if matched && self.refuse_in_match(&shown, l.line, &l.directive) {
+                continue;
+            }
+            self.apply(&shown, l.line, l.directive, matched, depth);
+        }
+    }
+
+    /// The text of one more file, unless the depth or file limit (sshd's own) stops the walk
+    /// or it cannot be read.
+    fn open(&mut self, path: &Path, depth: usize) -> Option<String> {
         if depth > MAX_INCLUDE_DEPTH {
             if !self.said_too_deep {
                 self.said_too_deep = true;
@@ -209,90 +227,80 @@ impl Walk<'_> {
                     ),
                 ));
             }
-            return;
+            return None;
         }
         if self.files_left == 0 {
             self.error(FactError::other(format!(
                 "Include brings in more than {MAX_FILES} files; the rest were not read"
             )));
-            return;
+            return None;
         }
         self.files_left -= 1;
-        let text = match self.src.read_text(path) {
-            Ok(t) => t,
+        match self.src.read_text(path) {
+            Ok(t) => Some(t),
             Err(e) => {
                 self.error(e);
-                return;
+                None
             }
-        };
-        if !self.out.files.contains(&shown) {
-            self.out.files.push(shown.clone());
         }
-        for l in sshd_config::parse(&text) {
-            let matched = in_match || l.in_match;
-            match l.directive {
-                Directive::Port(p) if matched => {
+    }
+
+    /// A directive sshd does not allow inside a Match block is refused (and not counted);
+    /// `false` for those it allows there.
+    fn refuse_in_match(&mut self, shown: &str, line: usize, d: &Directive) -> bool {
+        let what = match d {
+            Directive::Port(p) => {
+                self.out.notes.push(format!(
+                    "{shown} line {line}: Port {p} inside a Match block is not allowed there (sshd refuses it) and is not counted"
+                ));
+                "'Port'".to_string()
+            }
+            Directive::PortName(name) => format!("'Port' ({name})"),
+            Directive::ListenAddress { address, .. } => format!("'ListenAddress' ({address})"),
+            Directive::GlobalOnly(k) => format!("'{k}'"),
+            Directive::AddressFamily(_) => "'AddressFamily'".to_string(),
+            Directive::Subsystem(name) => format!("'Subsystem' ({name})"),
+            Directive::Invalid(_) | Directive::Include(_) => return false,
+        };
+        self.refused(format!(
+            "{shown} line {line}: Directive {what} is not allowed within a Match block"
+        ));
+        true
+    }
+
+    /// What one directive adds: ports, listen addresses, the address family, subsystems,
+    /// refusals, included files.
+    fn apply(&mut self, shown: &str, line: usize, d: Directive, matched: bool, depth: usize) {
+        match d {
+            Directive::Port(p) => self.ports.push(p),
+            Directive::PortName(name) => match self.service(&name) {
+                Some(p) => {
                     self.out.notes.push(format!(
-                        "{shown} line {}: Port {p} inside a Match block is not allowed there (sshd refuses it) and is not counted",
-                        l.line
+                        "{shown} line {line}: Port {name} is {p}/tcp in /etc/services"
                     ));
-                    self.refused(format!(
-                        "{shown} line {}: Directive 'Port' is not allowed within a Match block",
-                        l.line
-                    ));
+                    self.ports.push(p);
                 }
-                Directive::PortName(name) if matched => self.refused(format!(
-                    "{shown} line {}: Directive 'Port' ({name}) is not allowed within a Match block",
-                    l.line
+                None => self.refused(format!(
+                    "{shown} line {line}: Badly formatted port number: Port {name} (no such tcp service in /etc/services)"
                 )),
-                Directive::Port(p) => self.ports.push(p),
-                Directive::PortName(name) => match self.service(&name) {
-                    Some(p) => {
-                        self.out.notes.push(format!(
-                            "{shown} line {}: Port {name} is {p}/tcp in /etc/services",
-                            l.line
-                        ));
-                        self.ports.push(p);
-                    }
-                    None => self.refused(format!(
-                        "{shown} line {}: Badly formatted port number: Port {name} (no such tcp service in /etc/services)",
-                        l.line
-                    )),
-                },
-                Directive::ListenAddress { address, .. } if matched => self.refused(format!(
-                    "{shown} line {}: Directive 'ListenAddress' ({address}) is not allowed within a Match block",
-                    l.line
-                )),
-                Directive::ListenAddress { address, port } => self.listen.push((address, port)),
-                Directive::GlobalOnly(k) if matched => self.refused(format!(
-                    "{shown} line {}: Directive '{k}' is not allowed within a Match block",
-                    l.line
-                )),
-                Directive::GlobalOnly(_) => {}
-                Directive::AddressFamily(_) if matched => self.refused(format!(
-                    "{shown} line {}: Directive 'AddressFamily' is not allowed within a Match block",
-                    l.line
-                )),
-                Directive::AddressFamily(f) => {
-                    self.family.get_or_insert(f);
-                }
-                Directive::Subsystem(name) if matched => self.refused(format!(
-                    "{shown} line {}: Directive 'Subsystem' ({name}) is not allowed within a Match block",
-                    l.line
-                )),
-                Directive::Subsystem(name) if self.subsystems.contains(&name) => self.refused(
-                    format!("{shown} line {}: Subsystem '{name}' already defined.", l.line),
-                ),
-                Directive::Subsystem(name) => self.subsystems.push(name),
-                Directive::Invalid(m) => {
-                    self.out.notes.push(format!("{shown}: {m}"));
-                    self.refused(format!("{shown} {m}"));
-                }
-                Directive::Include(patterns) => {
-                    for pat in patterns {
-                        for f in expand(self.src, &pat, self.out) {
-                            self.read_file(&f, matched, depth + 1);
-                        }
+            },
+            Directive::ListenAddress { address, port } => self.listen.push((address, port)),
+            Directive::GlobalOnly(_) => {}
+            Directive::AddressFamily(f) => {
+                self.family.get_or_insert(f);
+            }
+            Directive::Subsystem(name) if self.subsystems.contains(&name) => self.refused(
+                format!("{shown} line {line}: Subsystem '{name}' already defined."),
+            ),
+            Directive::Subsystem(name) => self.subsystems.push(name),
+            Directive::Invalid(m) => {
+                self.out.notes.push(format!("{shown}: {m}"));
+                self.refused(format!("{shown} {m}"));
+            }
+            Directive::Include(patterns) => {
+                for pat in patterns {
+                    for f in expand(self.src, &pat, self.out) {
+                        self.read_file(&f, matched, depth + 1);
                     }
                 }
             }

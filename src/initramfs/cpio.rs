@@ -66,6 +66,15 @@ pub struct Fed {
     pub archive_end: bool,
 }
 
+/// Why feeding stopped before the input's end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// At an archive boundary, in front of a byte that starts no archive.
+    Foreign,
+    /// Right after an archive's trailer and padding.
+    ArchiveEnd,
+}
+
 /// The push parser.
 #[derive(Debug)]
 pub struct Parser {
@@ -139,80 +148,23 @@ impl Parser {
     pub fn feed_with(&mut self, data: &[u8], stop_at_end: bool) -> Result<Fed, CpioError> {
         let mut i = 0;
         while i < data.len() {
-            match self.state {
-                State::Boundary => {
-                    let zeros = data[i..].iter().take_while(|b| **b == 0).count();
-                    i += zeros;
-                    self.offset += zeros as u64;
-                    if i == data.len() {
-                        break;
-                    }
-                    if data[i] != b'0' {
-                        return Ok(Fed {
-                            consumed: i,
-                            foreign: true,
-                            archive_end: false,
-                        });
-                    }
-                    self.state = State::Header;
-                    self.header_at = self.offset;
-                    self.have = 0;
-                }
-                State::Header => {
-                    let take = (HEADER_LEN - self.have).min(data.len() - i);
-                    self.header[self.have..self.have + take].copy_from_slice(&data[i..i + take]);
-                    self.have += take;
-                    i += take;
-                    self.offset += take as u64;
-                    if self.have == HEADER_LEN {
-                        self.parse_header()?;
-                    }
-                }
-                State::Name { len } => {
-                    let take = (len - self.name.len()).min(data.len() - i);
-                    self.name.extend_from_slice(&data[i..i + take]);
-                    i += take;
-                    self.offset += take as u64;
-                    if self.name.len() == len {
-                        self.finish_name()?;
-                        if stop_at_end && self.state == State::Boundary {
-                            return Ok(Fed {
-                                consumed: i,
-                                foreign: false,
-                                archive_end: true,
-                            });
-                        }
-                    }
-                }
+            let rest = &data[i..];
+            let (took, stop) = match self.state {
+                State::Boundary => self.boundary_step(rest),
+                State::Header => (self.header_step(rest)?, None),
+                State::Name { len } => self.name_step(rest, len, stop_at_end)?,
                 State::Skip {
                     remaining,
                     then_boundary,
-                } => {
-                    let take = remaining.min((data.len() - i) as u64);
-                    i += take as usize;
-                    self.offset += take;
-                    let left = remaining - take;
-                    self.state = if left > 0 {
-                        State::Skip {
-                            remaining: left,
-                            then_boundary,
-                        }
-                    } else if then_boundary {
-                        if stop_at_end {
-                            self.state = State::Boundary;
-                            return Ok(Fed {
-                                consumed: i,
-                                foreign: false,
-                                archive_end: true,
-                            });
-                        }
-                        State::Boundary
-                    } else {
-                        self.header_at = self.offset;
-                        self.have = 0;
-                        State::Header
-                    };
-                }
+                } => self.skip_step(rest, remaining, then_boundary, stop_at_end),
+            };
+            i += took;
+            if let Some(stop) = stop {
+                return Ok(Fed {
+                    consumed: i,
+                    foreign: stop == Stop::Foreign,
+                    archive_end: stop == Stop::ArchiveEnd,
+                });
             }
         }
         Ok(Fed {
@@ -220,6 +172,85 @@ impl Parser {
             foreign: false,
             archive_end: false,
         })
+    }
+
+    /// Between archives: zero padding is skipped; a `0` starts a header, anything else is
+    /// not an archive.
+    fn boundary_step(&mut self, rest: &[u8]) -> (usize, Option<Stop>) {
+        let zeros = rest.iter().take_while(|b| **b == 0).count();
+        self.offset += zeros as u64;
+        if zeros == rest.len() {
+            return (zeros, None);
+        }
+        if rest[zeros] != b'0' {
+            return (zeros, Some(Stop::Foreign));
+        }
+        self.state = State::Header;
+        self.header_at = self.offset;
+        self.have = 0;
+        (zeros, None)
+    }
+
+    /// Collects the fixed-size header, and parses it once it is whole.
+    fn header_step(&mut self, rest: &[u8]) -> Result<usize, CpioError> {
+        let take = (HEADER_LEN - self.have).min(rest.len());
+        self.header[self.have..self.have + take].copy_from_slice(&rest[..take]);
+        self.have += take;
+        self.offset += take as u64;
+        if self.have == HEADER_LEN {
+            self.parse_header()?;
+        }
+        Ok(take)
+    }
+
+    /// Collects the entry's name of `len` bytes; a trailer's name may end the archive.
+    fn name_step(
+        &mut self,
+        rest: &[u8],
+        len: usize,
+        stop_at_end: bool,
+    ) -> Result<(usize, Option<Stop>), CpioError> {
+        let take = (len - self.name.len()).min(rest.len());
+        self.name.extend_from_slice(&rest[..take]);
+        self.offset += take as u64;
+        if self.name.len() == len {
+            self.finish_name()?;
+            if stop_at_end && self.state == State::Boundary {
+                return Ok((take, Some(Stop::ArchiveEnd)));
+            }
+        }
+        Ok((take, None))
+    }
+
+    /// Skips padding and file data; what follows is the next header or, after a trailer,
+    /// a boundary.
+    fn skip_step(
+        &mut self,
+        rest: &[u8],
+        remaining: u64,
+        then_boundary: bool,
+        stop_at_end: bool,
+    ) -> (usize, Option<Stop>) {
+        let take = remaining.min(rest.len() as u64);
+        self.offset += take;
+        let left = remaining - take;
+        let mut stop = None;
+        self.state = if left > 0 {
+            State::Skip {
+                remaining: left,
+                then_boundary,
+            }
+        } else if then_boundary {
+            if stop_at_end {
+                stop = Some(Stop::ArchiveEnd);
+            }
+            State::Boundary
+        } else {
+            self.header_at = self.offset;
+            self.have = 0;
+            State::Header
+        };
+        (take as usize, stop)
     }
 
     fn field(&self, index: usize, name: &'static str) -> Result<u64, CpioError> {

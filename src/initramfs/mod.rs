@@ -234,45 +234,31 @@ fn list_into<R: Read>(
         } else {
             last == Some(Compression::None)
         };
-        let offset = src.position();
-        if raw {
-            if at_boundary && first == 0 {
-                // Padding between archives.
-                let buf = src.fill_buf()?;
-                let zeros = buf.iter().take_while(|b| **b == 0).count();
-                sink.push(&buf[..zeros], false)?;
-                src.consume(zeros);
-                continue;
-            }
-            if at_boundary {
-                seg_start = sink.parser.entries().len();
-                segments.push(Segment {
-                    offset,
-                    compression: Compression::None,
-                    entries: 0,
-                });
-            }
-            sink.compression = Compression::None;
-            feed_raw(&mut src, sink)?;
-            last = Some(Compression::None);
-        } else {
-            let detected = detect(&head, offset);
-            if !at_boundary && !matches!(detected, Ok(c) if Some(c) == last) {
-                return Err(InitramfsError::Truncated);
-            }
-            let compression = detected?;
-            if at_boundary {
-                seg_start = sink.parser.entries().len();
-                segments.push(Segment {
-                    offset,
-                    compression,
-                    entries: 0,
-                });
-            }
-            sink.compression = compression;
-            decode(compression, &mut src, sink, offset)?;
-            last = Some(compression);
+        if raw && at_boundary && first == 0 {
+            skip_padding(&mut src, sink)?;
+            continue;
         }
+        let offset = src.position();
+        let compression = if raw {
+            Compression::None
+        } else {
+            next_compression(&head, offset, at_boundary, last)?
+        };
+        if at_boundary {
+            seg_start = sink.parser.entries().len();
+            segments.push(Segment {
+                offset,
+                compression,
+                entries: 0,
+            });
+        }
+        sink.compression = compression;
+        if raw {
+            feed_raw(&mut src, sink)?;
+        } else {
+            decode(compression, &mut src, sink, offset)?;
+        }
+        last = Some(compression);
         if let Some(s) = segments.last_mut() {
             s.entries = sink.listed() - seg_start;
         }
@@ -280,6 +266,38 @@ fn list_into<R: Read>(
             break;
         }
     }
+    finish_listing(segments, sink)
+}
+
+/// Padding between archives.
+fn skip_padding<R: Read>(
+    src: &mut PeekReader<R>,
+    sink: &mut Sink<'_>,
+) -> Result<(), InitramfsError> {
+    let buf = src.fill_buf()?;
+    let zeros = buf.iter().take_while(|b| **b == 0).count();
+    sink.push(&buf[..zeros], false)?;
+    src.consume(zeros);
+    Ok(())
+}
+
+/// The compressor of the stream starting at `head`; inside an archive member only the
+/// compressor of the previous segment may continue it.
+fn next_compression(
+    head: &[u8],
+    offset: u64,
+    at_boundary: bool,
+    last: Option<Compression>,
+) -> Result<Compression, InitramfsError> {
+    let detected = detect(head, offset);
+    if !at_boundary && !matches!(detected, Ok(c) if Some(c) == last) {
+        return Err(InitramfsError::Truncated);
+    }
+    detected
+}
+
+/// The listing once the input has ended (or the entries wanted were seen).
+fn finish_listing(segments: Vec<Segment>, sink: &mut Sink<'_>) -> Result<Listing, InitramfsError> {
     if !sink.stopped && !sink.parser.at_boundary() {
         return Err(InitramfsError::Truncated);
     }

@@ -74,89 +74,110 @@ pub fn parse(text: &str) -> Interfaces {
         let Some((&kw, args)) = words.split_first() else {
             continue;
         };
-        match kw {
-            "iface" => {
-                current = None;
-                let [name, family, method, ..] = args else {
-                    continue;
-                };
-                let inet6 = *family == "inet6";
-                if *family != "inet" && !inet6 {
-                    continue;
-                }
-                let mut cfg = IfaceConfig {
-                    name: Some(name.to_string()),
-                    line,
-                    ..IfaceConfig::default()
-                };
-                match (*method, inet6) {
-                    ("loopback", _) => cfg.loopback = true,
-                    ("dhcp" | "bootp", false) => cfg.dhcp4 = true,
-                    ("dhcp", true) => cfg.dhcp6 = true,
-                    _ => {}
-                }
-                out.ifaces.push(cfg);
-                current = Some((out.ifaces.len() - 1, inet6));
-            }
-            "auto" | "allow-auto" | "allow-hotplug" => {
-                current = None;
-                out.boot.extend(args.iter().map(|s| s.to_string()));
-            }
-            "source" => {
-                current = None;
-                if let Some(p) = args.first() {
-                    out.includes.push(Include::Files {
-                        line,
-                        pattern: p.to_string(),
-                    });
+        match (kw, current) {
+            ("address", Some((idx, _))) => add_addresses(&mut out.ifaces[idx], args, line),
+            ("netmask", Some((idx, inet6))) => apply_netmask(&mut out.ifaces[idx], args, inet6),
+            _ => {
+                if let Some(next) = top_level(kw, args, line, &mut out) {
+                    current = next;
                 }
             }
-            "source-directory" => {
-                current = None;
-                if let Some(d) = args.first() {
-                    out.includes.push(Include::Directory {
-                        line,
-                        dir: d.to_string(),
-                    });
-                }
-            }
-            "mapping" | "rename" | "no-auto-down" | "no-scripts" => current = None,
-            k if k.starts_with("allow-") => current = None,
-            "address" => {
-                let Some((idx, _)) = current else { continue };
-                let cfg = &mut out.ifaces[idx];
-                for a in args {
-                    match parse_cidr(a) {
-                        Some((addr, prefix)) => {
-                            cfg.addresses.push(StaticAddr { addr, prefix, line })
-                        }
-                        None => cfg
-                            .problems
-                            .push(format!("line {line}: address {a} is not an address")),
-                    }
-                }
-            }
-            // A `netmask` line applies to the stanza's addresses written without a length.
-            "netmask" => {
-                let Some((idx, inet6)) = current else {
-                    continue;
-                };
-                let Some(m) = args.first() else { continue };
-                let prefix = if inet6 {
-                    m.parse::<u8>().ok()
-                } else {
-                    netmask_prefix(m).or_else(|| m.parse::<u8>().ok())
-                };
-                for a in out.ifaces[idx].addresses.iter_mut() {
-                    if a.prefix.is_none() {
-                        a.prefix = prefix;
-                    }
-                }
-            }
-            _ => {}
         }
     }
     out
+}
+
+/// A line that starts a stanza or stands on its own: what it adds, and the stanza now being
+/// filled (`Some(None)`: none). `None` for an option line of the current stanza.
+fn top_level(
+    kw: &str,
+    args: &[&str],
+    line: usize,
+    out: &mut Interfaces,
+) -> Option<Option<(usize, bool)>> {
+    match kw {
+        "iface" => {
+            let Some((cfg, inet6)) = iface_stanza(args, line) else {
+                return Some(None);
+            };
+            out.ifaces.push(cfg);
+            return Some(Some((out.ifaces.len() - 1, inet6)));
+        }
+        "auto" | "allow-auto" | "allow-hotplug" => {
+            out.boot.extend(args.iter().map(|s| s.to_string()));
+        }
+        "source" => {
+            if let Some(p) = args.first() {
+                out.includes.push(Include::Files {
+                    line,
+                    pattern: p.to_string(),
+                });
+            }
+        }
+        "source-directory" => {
+            if let Some(d) = args.first() {
+                out.includes.push(Include::Directory {
+                    line,
+                    dir: d.to_string(),
+                });
+            }
+        }
+        "mapping" | "rename" | "no-auto-down" | "no-scripts" => {}
+        k if k.starts_with("allow-") => {}
+        _ => return None,
+    }
+    Some(None)
+}
+
+/// `iface NAME FAMILY METHOD`: the stanza and whether it is inet6; `None` for a family other
+/// than inet and inet6 or a short line.
+fn iface_stanza(args: &[&str], line: usize) -> Option<(IfaceConfig, bool)> {
+    let [name, family, method, ..] = args else {
+        return None;
+    };
+    let inet6 = *family == "inet6";
+    if *family != "inet" && !inet6 {
+        return None;
+    }
+    let mut cfg = IfaceConfig {
+        name: Some(name.to_string()),
+        line,
+        ..IfaceConfig::default()
+    };
+    match (*method, inet6) {
+        ("loopback", _) => cfg.loopback = true,
+        ("dhcp" | "bootp", false) => cfg.dhcp4 = true,
+        ("dhcp", true) => cfg.dhcp6 = true,
+        _ => {}
+    }
+    Some((cfg, inet6))
+}
+
+/// `address A [B...]`: each address, or a problem for what is not one.
+fn add_addresses(cfg: &mut IfaceConfig, args: &[&str], line: usize) {
+    for a in args {
+        match parse_cidr(a) {
+            Some((addr, prefix)) => cfg.addresses.push(StaticAddr { addr, prefix, line }),
+            None => cfg
+                .problems
+                .push(format!("line {line}: address {a} is not an address")),
+        }
+    }
+}
+
+/// A `netmask` line applies to the stanza's addresses written without a length.
+fn apply_netmask(cfg: &mut IfaceConfig, args: &[&str], inet6: bool) {
+    let Some(m) = args.first() else { return };
+    let prefix = if inet6 {
+        m.parse::<u8>().ok()
+    } else {
+        netmask_prefix(m).or_else(|| m.parse::<u8>().ok())
+    };
+    for a in cfg.addresses.iter_mut() {
+        if a.prefix.is_none() {
+            a.prefix = prefix;
+        }
+    }
 }
 
 #[cfg(test)]

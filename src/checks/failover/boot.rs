@@ -6,8 +6,10 @@
 use super::TO_AZURE;
 use crate::checks::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
 use crate::facts::FactError;
+use crate::facts::boot::BootFacts;
 use crate::facts::grub_config::{
-    self, Firmware, GrubFacts, GrubFileKind, expected_default, split_args,
+    DefaultEntry, DefaultGrub, Firmware, GrubFacts, GrubFile, GrubFileKind, expected_default,
+    split_args,
 };
 use crate::facts::os::Family;
 use crate::parse::fstab::{self, FstabEntry};
@@ -146,6 +148,137 @@ fn kernel_device_name(spec: &[u8]) -> bool {
     s.starts_with("/dev/") && !crate::checks::agent::device_name_ok(&s)
 }
 
+/// An fstab entry as a detail line.
+fn fstab_line(e: &FstabEntry) -> String {
+    format!(
+        "/etc/fstab line {}: {} {} {} {}",
+        e.line,
+        escape_bytes(&e.spec),
+        escape_bytes(&e.file),
+        escape_bytes(&e.vfstype),
+        escape_bytes(&e.options)
+    )
+}
+
+/// The edit that names an entry's disk by UUID, with the UUID when it is known.
+fn uuid_fix(boot: &BootFacts, e: &FstabEntry) -> String {
+    let dev = String::from_utf8_lossy(&e.spec);
+    let name = dev.trim_start_matches("/dev/");
+    match boot.uuid_of(name) {
+        Some(u) => format!("line {}: `UUID={u}` instead of {dev}", e.line),
+        None => format!(
+            "line {}: `UUID=` + the output of `blkid -s UUID -o value {dev}` instead of {dev}",
+            e.line
+        ),
+    }
+}
+
+/// The fstab entries that would trouble the first boot in Azure, by kind.
+#[derive(Default)]
+struct FstabSurvey {
+    /// / or /boot by kernel device name.
+    critical: Vec<String>,
+    /// Other entries by kernel device name without nofail or noauto.
+    others: Vec<String>,
+    /// Network file systems, which hydration comments out.
+    network: Vec<String>,
+    fixes: Vec<String>,
+    details: Vec<String>,
+}
+
+/// How / and /boot are named.
+fn survey_boot_mounts(boot: &BootFacts, entries: &[FstabEntry], s: &mut FstabSurvey) {
+    for mp in [&b"/"[..], b"/boot"] {
+        match fstab::mounted_at(entries, mp) {
+            Some(e) if kernel_device_name(&e.spec) => {
+                s.critical.push(fstab_line(e));
+                s.fixes.push(uuid_fix(boot, e));
+            }
+            Some(e) => s.details.push(format!("{} (stable name)", fstab_line(e))),
+            None if mp == b"/" => s
+                .details
+                .push("no fstab entry for / (mounted from the kernel command line)".into()),
+            None => {}
+        }
+    }
+}
+
+/// The other entries: network file systems, and device names a missing disk would stop
+/// the boot at.
+fn survey_other_mounts(entries: &[FstabEntry], s: &mut FstabSurvey) {
+    for e in entries {
+        if e.file == b"/" || e.file == b"/boot" {
+            continue;
+        }
+        if is_network(e) {
+            s.network.push(fstab_line(e));
+            continue;
+        }
+        let has = |o: &[u8]| e.options.split(|b| *b == b',').any(|x| x == o);
+        if kernel_device_name(&e.spec) && !has(b"nofail") && !has(b"noauto") {
+            s.others.push(fstab_line(e));
+            s.fixes.push(format!(
+                "line {}: add `nofail` to the options (or use UUID=)",
+                e.line
+            ));
+        }
+    }
+}
+
+/// The summary of the worst kind found; `None` when nothing was found.
+fn fstab_summary(s: &FstabSurvey) -> Option<Finding> {
+    if !s.critical.is_empty() {
+        return Some(
+            Finding::fail(format!(
+                "{} mounted by kernel device name: the failed-over VM may not find it",
+                if s.critical.len() == 2 {
+                    "/ and /boot are"
+                } else {
+                    "a boot file system is"
+                }
+            ))
+            .code("boot-device-name"),
+        );
+    }
+    if s.others.is_empty() && s.network.is_empty() {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if !s.others.is_empty() {
+        parts.push(format!(
+            "{} entries by kernel device name without nofail",
+            s.others.len()
+        ));
+    }
+    if !s.network.is_empty() {
+        parts.push(format!(
+            "{} network file systems that hydration comments out",
+            s.network.len()
+        ));
+    }
+    let code = if s.others.is_empty() {
+        "network-filesystem"
+    } else {
+        "device-name-without-nofail"
+    };
+    Some(Finding::warn(parts.join("; ")).code(code))
+}
+
+/// The fstab edits, and the reminder that network file systems come back by hand.
+fn fstab_fix(s: &FstabSurvey) -> String {
+    let mut fix = String::new();
+    if !s.fixes.is_empty() {
+        fix.push_str(&format!("Edit /etc/fstab: {}.", s.fixes.join("; ")));
+    }
+    if !s.network.is_empty() {
+        if !fix.is_empty() {
+            fix.push(' ');
+        }
+        fix.push_str("After failover, re-enable the network file system entries and make the servers reachable from Azure.");
+    }
+    fix
+}
+
 fn check_fstab_devices(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let mounts = ctx.facts.mounts();
     let Some(entries) = &mounts.fstab else {
@@ -156,126 +289,35 @@ fn check_fstab_devices(ctx: &Context<'_>) -> Result<Finding, FactError> {
         }
         return Ok(Finding::skip("no /etc/fstab"));
     };
-    let show = |e: &FstabEntry| {
-        format!(
-            "/etc/fstab line {}: {} {} {} {}",
-            e.line,
-            escape_bytes(&e.spec),
-            escape_bytes(&e.file),
-            escape_bytes(&e.vfstype),
-            escape_bytes(&e.options)
-        )
-    };
-    let boot_facts = ctx.facts.boot();
-    let uuid_fix = |e: &FstabEntry| {
-        let dev = String::from_utf8_lossy(&e.spec);
-        let name = dev.trim_start_matches("/dev/");
-        match boot_facts.uuid_of(name) {
-            Some(u) => format!("line {}: `UUID={u}` instead of {dev}", e.line),
-            None => format!(
-                "line {}: `UUID=` + the output of `blkid -s UUID -o value {dev}` instead of {dev}",
-                e.line
-            ),
-        }
-    };
-    let mut critical = Vec::new();
-    let mut fixes = Vec::new();
-    let mut others = Vec::new();
-    let mut network = Vec::new();
-    let mut details = Vec::new();
-    for mp in [&b"/"[..], b"/boot"] {
-        match fstab::mounted_at(entries, mp) {
-            Some(e) if kernel_device_name(&e.spec) => {
-                critical.push(show(e));
-                fixes.push(uuid_fix(e));
-            }
-            Some(e) => details.push(format!("{} (stable name)", show(e))),
-            None if mp == b"/" => {
-                details.push("no fstab entry for / (mounted from the kernel command line)".into())
-            }
-            None => {}
-        }
-    }
-    for e in entries {
-        if e.file == b"/" || e.file == b"/boot" {
-            continue;
-        }
-        if is_network(e) {
-            network.push(show(e));
-            continue;
-        }
-        let has = |o: &[u8]| e.options.split(|b| *b == b',').any(|x| x == o);
-        if kernel_device_name(&e.spec) && !has(b"nofail") && !has(b"noauto") {
-            others.push(show(e));
-            fixes.push(format!(
-                "line {}: add `nofail` to the options (or use UUID=)",
-                e.line
-            ));
-        }
-    }
-    let mut f = if !critical.is_empty() {
-        Finding::fail(format!(
-            "{} mounted by kernel device name: the failed-over VM may not find it",
-            if critical.len() == 2 {
-                "/ and /boot are"
-            } else {
-                "a boot file system is"
-            }
-        ))
-        .code("boot-device-name")
-    } else if !others.is_empty() || !network.is_empty() {
-        let mut parts = Vec::new();
-        if !others.is_empty() {
-            parts.push(format!(
-                "{} entries by kernel device name without nofail",
-                others.len()
-            ));
-        }
-        if !network.is_empty() {
-            parts.push(format!(
-                "{} network file systems that hydration comments out",
-                network.len()
-            ));
-        }
-        let code = if others.is_empty() {
-            "network-filesystem"
-        } else {
-            "device-name-without-nofail"
-        };
-        Finding::warn(parts.join("; ")).code(code)
-    } else {
+    let mut s = FstabSurvey::default();
+    survey_boot_mounts(ctx.facts.boot(), entries, &mut s);
+    survey_other_mounts(entries, &mut s);
+    let Some(mut f) = fstab_summary(&s) else {
         return Ok(Finding::pass("/ and /boot not by kernel device name; no device-name entries without nofail; no network file systems")
-            .details(details));
+            .details(s.details));
     };
     // One problem line per entry, each with its code.
     for (status, code, lines) in [
-        (Status::Fail, "boot-device-name", &critical),
-        (Status::Warn, "device-name-without-nofail", &others),
-        (Status::Warn, "network-filesystem", &network),
+        (Status::Fail, "boot-device-name", &s.critical),
+        (Status::Warn, "device-name-without-nofail", &s.others),
+        (Status::Warn, "network-filesystem", &s.network),
     ] {
         for l in lines {
             f = f.problem(status, code, l.clone());
         }
     }
-    f = f.details(critical.iter().map(|c| format!("boot-critical: {c}")));
-    f = f.details(others.iter().map(|c| format!("without nofail: {c}")));
-    f = f.details(
-        network
-            .iter()
-            .map(|c| format!("network file system (commented out at failover): {c}")),
-    );
-    f = f.details(details);
-    let mut fix = String::new();
-    if !fixes.is_empty() {
-        fix.push_str(&format!("Edit /etc/fstab: {}.", fixes.join("; ")));
-    }
-    if !network.is_empty() {
-        if !fix.is_empty() {
-            fix.push(' ');
-        }
-        fix.push_str("After failover, re-enable the network file system entries and make the servers reachable from Azure.");
-    }
-    Ok(f.fix(fix))
+    let fix = fstab_fix(&s);
+    Ok(
+        f.details(s.critical.iter().map(|c| format!("boot-critical: {c}")))
+            .details(s.others.iter().map(|c| format!("without nofail: {c}")))
+            .details(
+                s.network
+                    .iter()
+                    .map(|c| format!("network file system (commented out at failover): {c}")),
+            )
+            .details(s.details)
+            .fix(fix),
+    )
 }
 
 /// The EFI vendor directory a distribution installs GRUB into.
@@ -310,6 +352,65 @@ fn describe_default(d: &DefaultSpec) -> String {
     }
 }
 
+/// The arguments /etc/default/grub's kernel command lines add that the default entry's
+/// kernel line lacks: one problem per setting.
+fn cmdline_problems(defaults: &DefaultGrub, entry: &DefaultEntry) -> Vec<(&'static str, String)> {
+    let actual = split_args(&entry.args);
+    let mut problems = Vec::new();
+    for (name, setting) in [
+        ("GRUB_CMDLINE_LINUX", &defaults.cmdline_linux),
+        (
+            "GRUB_CMDLINE_LINUX_DEFAULT",
+            &defaults.cmdline_linux_default,
+        ),
+    ] {
+        let Some(s) = setting else { continue };
+        let missing: Vec<String> = split_args(&s.value)
+            .into_iter()
+            // Shell expansions are resolved by grub-mkconfig; they cannot be compared.
+            .filter(|a| !a.contains('$'))
+            .filter(|a| !actual.contains(a))
+            .collect();
+        if !missing.is_empty() {
+            problems.push((
+                "cmdline-not-applied",
+                format!(
+                    "{name} (/etc/default/grub line {}) has {} but the default entry's kernel line does not",
+                    s.line,
+                    missing.join(" ")
+                ),
+            ));
+        }
+    }
+    problems
+}
+
+/// The problem when the generated `set default` is not what GRUB_DEFAULT asks for.
+fn default_problem(
+    defaults: &DefaultGrub,
+    have: &DefaultSpec,
+    path: &str,
+) -> Option<(&'static str, String)> {
+    let want = expected_default(defaults.grub_default.as_ref().map(|s| s.value.as_str()));
+    let agrees =
+        *have == want || (want == DefaultSpec::Value("0".into()) && *have == DefaultSpec::Unset);
+    if agrees {
+        return None;
+    }
+    let line = defaults
+        .grub_default
+        .as_ref()
+        .map(|s| format!("GRUB_DEFAULT={} (line {})", s.value, s.line))
+        .unwrap_or_else(|| "no GRUB_DEFAULT (grub-mkconfig writes 0)".into());
+    Some((
+        "default-not-applied",
+        format!(
+            "/etc/default/grub has {line} but {path} has {}",
+            describe_default(have)
+        ),
+    ))
+}
+
 fn check_grub_sync(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let g: &GrubFacts = ctx.facts.grub_config();
     let Some(defaults) = &g.defaults else {
@@ -337,55 +438,13 @@ fn check_grub_sync(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let mut details = vec![format!("boot configuration: {path}")];
     match &g.default_entry {
         Some(entry) => {
-            let actual = split_args(&entry.args);
             details.push(format!("default entry: {}", entry.source));
-            for (name, setting) in [
-                ("GRUB_CMDLINE_LINUX", &defaults.cmdline_linux),
-                (
-                    "GRUB_CMDLINE_LINUX_DEFAULT",
-                    &defaults.cmdline_linux_default,
-                ),
-            ] {
-                let Some(s) = setting else { continue };
-                let missing: Vec<String> = split_args(&s.value)
-                    .into_iter()
-                    // Shell expansions are resolved by grub-mkconfig; they cannot be compared.
-                    .filter(|a| !a.contains('$'))
-                    .filter(|a| !actual.contains(a))
-                    .collect();
-                if !missing.is_empty() {
-                    problems.push((
-                        "cmdline-not-applied",
-                        format!(
-                            "{name} (/etc/default/grub line {}) has {} but the default entry's kernel line does not",
-                            s.line,
-                            missing.join(" ")
-                        ),
-                    ));
-                }
-            }
+            problems.extend(cmdline_problems(defaults, entry));
             details.push(format!("kernel line arguments: {}", entry.args));
         }
         None => details.push("no default entry could be determined in it".into()),
     }
-    let want = expected_default(defaults.grub_default.as_ref().map(|s| s.value.as_str()));
-    let have = &config.default;
-    let agrees =
-        *have == want || (want == DefaultSpec::Value("0".into()) && *have == DefaultSpec::Unset);
-    if !agrees {
-        let line = defaults
-            .grub_default
-            .as_ref()
-            .map(|s| format!("GRUB_DEFAULT={} (line {})", s.value, s.line))
-            .unwrap_or_else(|| "no GRUB_DEFAULT (grub-mkconfig writes 0)".into());
-        problems.push((
-            "default-not-applied",
-            format!(
-                "/etc/default/grub has {line} but {path} has {}",
-                describe_default(have)
-            ),
-        ));
-    }
+    problems.extend(default_problem(defaults, &config.default, path));
     details.extend(g.errors.iter().map(ToString::to_string));
     if problems.is_empty() {
         return Ok(Finding::pass(format!("{path} agrees with /etc/default/grub")).details(details));
@@ -405,156 +464,185 @@ fn check_grub_sync(ctx: &Context<'_>) -> Result<Finding, FactError> {
         )))
 }
 
-fn check_grub_location(ctx: &Context<'_>) -> Result<Finding, FactError> {
-    let g = ctx.facts.grub_config();
-    let os_id = ctx.facts.os().id.as_deref();
-    let fam = ctx.facts.os().family;
-    let vendor = vendor_dir(os_id);
-    let mut details: Vec<String> = g
-        .files
+/// One GRUB file as a detail line: what kind it is.
+fn grub_file_line(f: &GrubFile) -> String {
+    match &f.kind {
+        GrubFileKind::Grub2 { blscfg: true, .. } => {
+            format!("{}: GRUB 2 with BLS entries", f.path)
+        }
+        GrubFileKind::Grub2 { config, .. } => {
+            format!("{}: GRUB 2, {} entries", f.path, config.entries.len())
+        }
+        GrubFileKind::Legacy { config } => {
+            format!("{}: GRUB legacy, {} entries", f.path, config.entries.len())
+        }
+        GrubFileKind::Stub { target } => format!(
+            "{}: stub loading {}",
+            f.path,
+            target
+                .as_deref()
+                .unwrap_or("(a file it does not name plainly)")
+        ),
+    }
+}
+
+/// What the grub-location check looks at: the facts, the GRUB files found at the BIOS and
+/// the EFI paths, and the detail lines so far.
+struct GrubPlaces<'a> {
+    g: &'a GrubFacts,
+    fam: Family,
+    vendor: Option<&'static str>,
+    bios: Vec<&'a str>,
+    efi: Vec<&'a GrubFile>,
+    details: Vec<String>,
+}
+
+/// UEFI: the configuration in the distribution's EFI directory (or, failing that, the first
+/// EFI one) is what boots.
+fn judge_uefi(ctx: &Context<'_>, p: GrubPlaces<'_>) -> Finding {
+    let in_vendor = |f: &GrubFile| {
+        p.vendor
+            .is_some_and(|v| f.path.starts_with(&format!("/boot/efi/EFI/{v}/")))
+    };
+    let chosen = p
+        .efi
         .iter()
-        .map(|f| match &f.kind {
-            GrubFileKind::Grub2 { blscfg: true, .. } => {
-                format!("{}: GRUB 2 with BLS entries", f.path)
-            }
-            GrubFileKind::Grub2 { config, .. } => {
-                format!("{}: GRUB 2, {} entries", f.path, config.entries.len())
-            }
-            GrubFileKind::Legacy { config } => {
-                format!("{}: GRUB legacy, {} entries", f.path, config.entries.len())
-            }
-            GrubFileKind::Stub { target } => format!(
-                "{}: stub loading {}",
+        .copied()
+        .find(|f| in_vendor(f))
+        .or_else(|| p.efi.first().copied());
+    match chosen {
+        Some(f) => judge_efi_file(ctx, &p, f, in_vendor(f)),
+        None if p.fam == Family::Suse && !p.bios.is_empty() => Finding::pass(format!(
+            "UEFI: SUSE's EFI GRUB reads {} directly",
+            p.bios[0]
+        ))
+        .details(p.details),
+        None => no_efi_config(ctx, p),
+    }
+}
+
+/// The EFI configuration UEFI boots: a stub must load a file that exists, and it should be
+/// in the distribution's own directory.
+fn judge_efi_file(ctx: &Context<'_>, p: &GrubPlaces<'_>, f: &GrubFile, in_vendor: bool) -> Finding {
+    if let GrubFileKind::Stub { target } = &f.kind {
+        if target.as_ref().is_none_or(|t| p.g.file(t).is_none()) {
+            return Finding::fail(format!(
+                "{} loads {}, which does not exist",
                 f.path,
                 target
                     .as_deref()
-                    .unwrap_or("(a file it does not name plainly)")
-            ),
-        })
-        .collect();
-    details.extend(g.errors.iter().map(ToString::to_string));
-    let bios: Vec<&str> = g
-        .files
-        .iter()
-        .filter(|f| !f.path.starts_with("/boot/efi/"))
-        .map(|f| f.path.as_str())
-        .collect();
-    let efi: Vec<&grub_config::GrubFile> = g
-        .files
-        .iter()
-        .filter(|f| f.path.starts_with("/boot/efi/"))
-        .collect();
-    match &g.firmware {
-        Firmware::Uefi(why) => {
-            details.push(format!("UEFI: {why}"));
-            let in_vendor = |f: &grub_config::GrubFile| {
-                vendor.is_some_and(|v| f.path.starts_with(&format!("/boot/efi/EFI/{v}/")))
-            };
-            let chosen = efi
-                .iter()
-                .copied()
-                .find(|f| in_vendor(f))
-                .or_else(|| efi.first().copied());
-            match chosen {
-                Some(f) => {
-                    if let GrubFileKind::Stub { target } = &f.kind {
-                        let ok = target.as_ref().is_some_and(|t| g.file(t).is_some());
-                        if !ok {
-                            return Ok(Finding::fail(format!(
-                                "{} loads {}, which does not exist",
-                                f.path,
-                                target
-                                    .as_deref()
-                                    .unwrap_or("a configuration it does not name plainly")
-                            ))
-                            .code("stub-target-missing")
-                            .details(details)
-                            .fix(format!(
-                                "Generate the configuration: `{}`.",
-                                mkconfig(ctx, target.as_deref().unwrap_or("/boot/grub2/grub.cfg"))
-                            )));
-                        }
-                    }
-                    if !in_vendor(f) {
-                        if let Some(v) = vendor {
-                            return Ok(Finding::warn(format!(
-                                "the EFI configuration is {}, not in the distribution's /boot/efi/EFI/{v}/",
-                                f.path
-                            ))
-                            .code("not-in-vendor-dir")
-                            .details(details)
-                            .fix(format!(
-                                "Generate it where this distribution's boot loader reads it: `{}`.",
-                                mkconfig(ctx, &format!("/boot/efi/EFI/{v}/grub.cfg"))
-                            )));
-                        }
-                    }
-                    Ok(Finding::pass(format!("UEFI boot reads {}", f.path)).details(details))
-                }
-                None if fam == Family::Suse && !bios.is_empty() => Ok(Finding::pass(format!(
-                    "UEFI: SUSE's EFI GRUB reads {} directly",
-                    bios[0]
-                ))
-                .details(details)),
-                None => {
-                    let target = match (fam, vendor) {
-                        (Family::Debian, _) => "/boot/grub/grub.cfg".to_string(),
-                        (_, Some(v)) => format!("/boot/efi/EFI/{v}/grub.cfg"),
-                        (_, None) => "/boot/efi/EFI/<vendor>/grub.cfg".to_string(),
-                    };
-                    let (code, summary) = if bios.is_empty() {
-                        ("no-config", "UEFI machine without any GRUB configuration: hydration at failover would abort".to_string())
-                    } else {
-                        (
-                            "bios-path-only",
-                            format!(
-                                "UEFI machine, but the GRUB configuration is only at the BIOS path {}, which its boot loader does not read",
-                                bios.join(", ")
-                            ),
-                        )
-                    };
-                    Ok(Finding::fail(summary).code(code).details(details).fix(if fam == Family::Debian {
-                        "Reinstall GRUB for EFI and regenerate: `grub-install --target=x86_64-efi && update-grub`.".to_string()
-                    } else {
-                        format!("Generate it in the EFI system partition: `{}`.", mkconfig(ctx, &target))
-                    }))
-                }
-            }
-        }
-        Firmware::Bios(why) | Firmware::Unknown(why) => {
-            let unknown = matches!(g.firmware, Firmware::Unknown(_));
-            details.push(if unknown {
-                format!("firmware unknown: {why}")
-            } else {
-                format!("BIOS: {why}")
-            });
-            // A BIOS path that only holds a stub is no configuration.
-            let usable: Vec<&str> = g
-                .files
-                .iter()
-                .filter(|f| !f.path.starts_with("/boot/efi/"))
-                .filter(|f| !matches!(f.kind, GrubFileKind::Stub { .. }))
-                .map(|f| f.path.as_str())
-                .collect();
-            if let Some(p) = usable.first() {
-                return Ok(Finding::pass(format!("BIOS boot reads {p}")).details(details));
-            }
-            if unknown && !efi.is_empty() {
-                return Ok(Finding::pass(format!(
-                    "only an EFI configuration ({}): the image boots through UEFI",
-                    efi[0].path
-                ))
-                .details(details));
-            }
-            let target = if fam == Family::Debian {
-                "/boot/grub/grub.cfg"
-            } else {
-                "/boot/grub2/grub.cfg"
-            };
-            Ok(Finding::fail("no GRUB configuration at /boot/grub2/grub.cfg, /boot/grub/grub.cfg, grub.conf or menu.lst: hydration at failover would abort")
-                .code("no-config")
-                .details(details)
-                .fix(format!("Generate it: `{}`.", mkconfig(ctx, target))))
+                    .unwrap_or("a configuration it does not name plainly")
+            ))
+            .code("stub-target-missing")
+            .details(p.details.clone())
+            .fix(format!(
+                "Generate the configuration: `{}`.",
+                mkconfig(ctx, target.as_deref().unwrap_or("/boot/grub2/grub.cfg"))
+            ));
         }
     }
+    if let (false, Some(v)) = (in_vendor, p.vendor) {
+        return Finding::warn(format!(
+            "the EFI configuration is {}, not in the distribution's /boot/efi/EFI/{v}/",
+            f.path
+        ))
+        .code("not-in-vendor-dir")
+        .details(p.details.clone())
+        .fix(format!(
+            "Generate it where this distribution's boot loader reads it: `{}`.",
+            mkconfig(ctx, &format!("/boot/efi/EFI/{v}/grub.cfg"))
+        ));
+    }
+    Finding::pass(format!("UEFI boot reads {}", f.path)).details(p.details.clone())
+}
+
+/// A UEFI machine with no EFI configuration: none at all, or only at the BIOS path.
+fn no_efi_config(ctx: &Context<'_>, p: GrubPlaces<'_>) -> Finding {
+    let target = match (p.fam, p.vendor) {
+        (Family::Debian, _) => "/boot/grub/grub.cfg".to_string(),
+        (_, Some(v)) => format!("/boot/efi/EFI/{v}/grub.cfg"),
+        (_, None) => "/boot/efi/EFI/<vendor>/grub.cfg".to_string(),
+    };
+    let (code, summary) = if p.bios.is_empty() {
+        (
+            "no-config",
+            "UEFI machine without any GRUB configuration: hydration at failover would abort"
+                .to_string(),
+        )
+    } else {
+        (
+            "bios-path-only",
+            format!(
+                "UEFI machine, but the GRUB configuration is only at the BIOS path {}, which its boot loader does not read",
+                p.bios.join(", ")
+            ),
+        )
+    };
+    Finding::fail(summary).code(code).details(p.details).fix(if p.fam == Family::Debian {
+        "Reinstall GRUB for EFI and regenerate: `grub-install --target=x86_64-efi && update-grub`.".to_string()
+    } else {
+        format!("Generate it in the EFI system partition: `{}`.", mkconfig(ctx, &target))
+    })
+}
+
+/// BIOS, or firmware an image does not tell: a full configuration at a BIOS path boots; an
+/// image with only an EFI one boots through UEFI.
+fn judge_bios(ctx: &Context<'_>, p: GrubPlaces<'_>, unknown: bool) -> Finding {
+    // A BIOS path that only holds a stub is no configuration.
+    let usable =
+        p.g.files
+            .iter()
+            .filter(|f| !f.path.starts_with("/boot/efi/"))
+            .find(|f| !matches!(f.kind, GrubFileKind::Stub { .. }));
+    if let Some(f) = usable {
+        return Finding::pass(format!("BIOS boot reads {}", f.path)).details(p.details);
+    }
+    if unknown && !p.efi.is_empty() {
+        return Finding::pass(format!(
+            "only an EFI configuration ({}): the image boots through UEFI",
+            p.efi[0].path
+        ))
+        .details(p.details);
+    }
+    let target = if p.fam == Family::Debian {
+        "/boot/grub/grub.cfg"
+    } else {
+        "/boot/grub2/grub.cfg"
+    };
+    Finding::fail("no GRUB configuration at /boot/grub2/grub.cfg, /boot/grub/grub.cfg, grub.conf or menu.lst: hydration at failover would abort")
+        .code("no-config")
+        .details(p.details)
+        .fix(format!("Generate it: `{}`.", mkconfig(ctx, target)))
+}
+
+fn check_grub_location(ctx: &Context<'_>) -> Result<Finding, FactError> {
+    let g = ctx.facts.grub_config();
+    let mut details: Vec<String> = g.files.iter().map(grub_file_line).collect();
+    details.extend(g.errors.iter().map(ToString::to_string));
+    let (efi, bios): (Vec<&GrubFile>, Vec<&GrubFile>) = g
+        .files
+        .iter()
+        .partition(|f| f.path.starts_with("/boot/efi/"));
+    let mut places = GrubPlaces {
+        g,
+        fam: ctx.facts.os().family,
+        vendor: vendor_dir(ctx.facts.os().id.as_deref()),
+        bios: bios.iter().map(|f| f.path.as_str()).collect(),
+        efi,
+        details,
+    };
+    Ok(match &g.firmware {
+        Firmware::Uefi(why) => {
+            places.details.push(format!("UEFI: {why}"));
+            judge_uefi(ctx, places)
+        }
+        Firmware::Bios(why) => {
+            places.details.push(format!("BIOS: {why}"));
+            judge_bios(ctx, places, false)
+        }
+        Firmware::Unknown(why) => {
+            places.details.push(format!("firmware unknown: {why}"));
+            judge_bios(ctx, places, true)
+        }
+    })
 }

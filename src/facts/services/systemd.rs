@@ -130,28 +130,111 @@ pub(super) fn builtin_target_deps(name: &str) -> &'static [&'static str] {
     }
 }
 
+/// A dependency a target pulls in, with the evidence line for it. The line is shared by every
+/// dependency a file names: made once per file, copied only for the first target to pull a
+/// unit in (millions of edges otherwise cost a string each).
+type Pull = (String, std::rc::Rc<str>);
+
+/// The target the boot starts from: default.target's alias, or the fallback systemd takes
+/// when there is no usable one (with how it was chosen).
+fn start_target(root: &Root, errors: &mut Vec<FactError>) -> (Unit, String) {
+    let def = resolve_unit(root, "default.target", errors);
+    if def.exists() && def.masked.is_none() && def.name != "default.target" {
+        let evidence = def.aliases.join(", ");
+        return (def, evidence);
+    }
+    let fallback = if find_unit(root, "graphical.target", errors).is_some() {
+        "graphical.target"
+    } else {
+        "multi-user.target"
+    };
+    let evidence = format!(
+        "no usable default.target in {}; taking {fallback}",
+        UNIT_DIRS.join(", ")
+    );
+    let mut u = resolve_unit(root, fallback, errors);
+    u.names.push("default.target".into());
+    (u, evidence)
+}
+
+/// The units linked into the target's .wants and .requires directories.
+fn linked_pulls(root: &Root, target: &Unit, errors: &mut Vec<FactError>, pulls: &mut Vec<Pull>) {
+    for n in &target.names {
+        for d in UNIT_DIRS {
+            for suffix in [".wants", ".requires"] {
+                let dir = join(d, &format!("{n}{suffix}"));
+                for entry in list_dir(root, &dir, errors) {
+                    let via = show(&dir.join(&entry));
+                    pulls.push((entry, via.into()));
+                }
+            }
+        }
+    }
+}
+
+/// The Wants= and Requires= of the target's unit file and its drop-ins.
+fn file_pulls(
+    root: &Root,
+    target: &Unit,
+    file: &Path,
+    errors: &mut Vec<FactError>,
+    pulls: &mut Vec<Pull>,
+) {
+    let mut files = vec![(
+        file.to_path_buf(),
+        target.content.clone().unwrap_or_default(),
+    )];
+    for n in &target.names {
+        for d in UNIT_DIRS {
+            let dropins = join(d, &format!("{n}.d"));
+            for entry in list_dir(root, &dropins, errors) {
+                if entry.ends_with(".conf") {
+                    let p = dropins.join(&entry);
+                    if let Some(t) = read_optional(root, &p, errors) {
+                        files.push((p, systemd_unit::parse(&t)));
+                    }
+                }
+            }
+        }
+    }
+    for (path, u) in files {
+        for key in ["Wants", "Requires"] {
+            let via: std::rc::Rc<str> = format!("{key}= in {}", show(&path)).into();
+            for dep in u.list("Unit", key) {
+                pulls.push((dep, via.clone()));
+            }
+        }
+    }
+}
+
+/// Everything one target pulls in: links, its unit file's dependencies, or systemd's own
+/// dependencies for a target without a file.
+fn target_pulls(root: &Root, target: &Unit, errors: &mut Vec<FactError>) -> Vec<Pull> {
+    let mut pulls = Vec::new();
+    linked_pulls(root, target, errors, &mut pulls);
+    if let Some(file) = &target.file {
+        file_pulls(root, target, file, errors, &mut pulls);
+    } else {
+        for dep in builtin_target_deps(&target.name) {
+            pulls.push((
+                dep.to_string(),
+                format!(
+                    "{} (systemd's own dependency; no unit file here)",
+                    target.name
+                )
+                .into(),
+            ));
+        }
+    }
+    pulls
+}
+
 /// Walks from the default target through the targets it pulls in.
 pub fn systemd_boot(root: &Root) -> SystemdBoot {
     let mut errors = Vec::new();
     let mut boot = SystemdBoot::default();
-    let def = resolve_unit(root, "default.target", &mut errors);
-    let start = if def.exists() && def.masked.is_none() && def.name != "default.target" {
-        boot.default_evidence = def.aliases.join(", ");
-        def
-    } else {
-        let fallback = if find_unit(root, "graphical.target", &mut errors).is_some() {
-            "graphical.target"
-        } else {
-            "multi-user.target"
-        };
-        boot.default_evidence = format!(
-            "no usable default.target in {}; taking {fallback}",
-            UNIT_DIRS.join(", ")
-        );
-        let mut u = resolve_unit(root, fallback, &mut errors);
-        u.names.push("default.target".into());
-        u
-    };
+    let (start, evidence) = start_target(root, &mut errors);
+    boot.default_evidence = evidence;
     boot.default_target = start.name.clone();
     let mut queue = VecDeque::new();
     // Target names already looked up: each unit file is read once however many targets pull
@@ -163,57 +246,7 @@ pub fn systemd_boot(root: &Root) -> SystemdBoot {
         if target.masked.is_some() {
             continue;
         }
-        // The evidence line is shared by every dependency a file names: made once per file,
-        // copied only for the first target to pull a unit in (millions of edges otherwise
-        // cost a string each).
-        let mut pulls: Vec<(String, std::rc::Rc<str>)> = Vec::new();
-        for n in &target.names {
-            for d in UNIT_DIRS {
-                for suffix in [".wants", ".requires"] {
-                    let dir = join(d, &format!("{n}{suffix}"));
-                    for entry in list_dir(root, &dir, &mut errors) {
-                        let via = show(&dir.join(&entry));
-                        pulls.push((entry, via.into()));
-                    }
-                }
-            }
-        }
-        if let Some(file) = &target.file {
-            let mut files = vec![(file.clone(), target.content.clone().unwrap_or_default())];
-            for n in &target.names {
-                for d in UNIT_DIRS {
-                    let dropins = join(d, &format!("{n}.d"));
-                    for entry in list_dir(root, &dropins, &mut errors) {
-                        if entry.ends_with(".conf") {
-                            let p = dropins.join(&entry);
-                            if let Some(t) = read_optional(root, &p, &mut errors) {
-                                files.push((p, systemd_unit::parse(&t)));
-                            }
-                        }
-                    }
-                }
-            }
-            for (path, u) in files {
-                for key in ["Wants", "Requires"] {
-                    let via: std::rc::Rc<str> = format!("{key}= in {}", show(&path)).into();
-                    for dep in u.list("Unit", key) {
-                        pulls.push((dep, via.clone()));
-                    }
-                }
-            }
-        } else {
-            for dep in builtin_target_deps(&target.name) {
-                pulls.push((
-                    dep.to_string(),
-                    format!(
-                        "{} (systemd's own dependency; no unit file here)",
-                        target.name
-                    )
-                    .into(),
-                ));
-            }
-        }
-        for (unit, via) in pulls {
+        for (unit, via) in target_pulls(root, &target, &mut errors) {
             if unit.ends_with(".target") && !asked.contains(&unit) {
                 asked.insert(unit.clone());
                 let t = resolve_unit(root, &unit, &mut errors);
