@@ -610,32 +610,19 @@ fn firewalld_config(root: &Root) -> Result<firewalld::Config, String> {
             }
         }
     }
-    let keyfiles = "/etc/NetworkManager/system-connections";
-    for e in root
-        .read_dir_optional(Path::new(keyfiles))
-        .map_err(|e| e.to_string())?
-    {
-        let Some(name) = e.name.to_str() else {
-            continue;
-        };
-        let path = format!("{keyfiles}/{name}");
-        if let Ok(Some(text)) = root.read_optional(Path::new(&path)) {
-            let (mut iface, mut zone, mut section) = (None, None, String::new());
-            for l in text.lines() {
-                let l = l.trim();
-                if l.starts_with('[') {
-                    section = l.to_string();
-                } else if section == "[connection]" {
-                    if let Some(v) = l.strip_prefix("interface-name=") {
-                        iface = Some(v.to_string());
-                    } else if let Some(v) = l.strip_prefix("zone=") {
-                        zone = Some(v.to_string());
-                    }
-                }
-            }
-            if let (Some(i), Some(z)) = (iface, zone.filter(|z| !z.is_empty())) {
-                cfg.interface_zones.push((i, z, path));
-            }
+    // Only profiles NetworkManager loads bind a zone (facts/nm_profiles.rs: its directories,
+    // priorities, modes, tombstones).
+    let nm = super::nm_profiles::gather(root);
+    if let Some(e) = nm.errors.first() {
+        return Err(e.to_string());
+    }
+    for l in nm.loaded {
+        let zone = l
+            .keys
+            .string("connection", "zone")
+            .filter(|z| !z.is_empty());
+        if let (Some(i), Some(z)) = (l.profile.config.name, zone) {
+            cfg.interface_zones.push((i, z, l.path));
         }
     }
     Ok(cfg)
@@ -940,5 +927,26 @@ mod tests {
         ]);
         let e = nftables_conf(&root).ruleset.unwrap_err();
         assert!(e.contains("more than 64 MiB together"), "{e}");
+    }
+
+    /// Only profiles NetworkManager loads bind an interface to a firewalld zone: not one it
+    /// ignores for its mode, one a /run profile of the same uuid shadows, or one a tombstone
+    /// hides.
+    #[test]
+    fn zones_of_networkmanager_profiles_it_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::testutil::nm_profiles_not_loaded(dir.path(), &|name, uuid| {
+            format!(
+                "[connection]\nid={name}\ntype=ethernet\ninterface-name={name}\nuuid={uuid}\nzone=trusted\n"
+            )
+        });
+        let root = Root::image(dir.path()).unwrap();
+        let cfg = firewalld_config(&root).unwrap();
+        let bound: Vec<(&str, &str)> = cfg
+            .interface_zones
+            .iter()
+            .map(|(i, z, _)| (i.as_str(), z.as_str()))
+            .collect();
+        assert_eq!(bound, [("loaded", "trusted")]);
     }
 }

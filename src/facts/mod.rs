@@ -23,6 +23,7 @@ pub mod listeners;
 pub mod locale;
 pub mod mounts;
 pub mod names;
+pub mod netplan_config;
 pub mod network;
 pub mod nm_meta;
 pub mod nm_profiles;

@@ -18,6 +18,7 @@
 use std::path::Path;
 
 use super::nm_meta;
+use crate::parse::gkeyfile::KeyFile;
 use crate::parse::nm_keyfile::{self, Profile};
 use crate::root::{FileKind, Root};
 
@@ -33,6 +34,8 @@ pub const DIRS: [(&str, bool); 3] = [
 pub struct Loaded {
     pub path: String,
     pub text: String,
+    /// The file as GKeyFile reads it, for the keys [`Profile`] does not carry.
+    pub keys: KeyFile,
     pub profile: Profile,
 }
 
@@ -98,8 +101,13 @@ fn candidate(root: &Root, dir: usize, name: &str, out: &mut NmProfiles) -> Optio
         }
     };
     let stem = name.strip_suffix(".nmconnection").unwrap_or(name);
-    match nm_keyfile::load(stem, &text) {
-        Ok(profile) => Some(Candidate {
+    match nm_keyfile::load(stem, &text).and_then(|p| {
+        // load() read it with GKeyFile already: this cannot fail where load() succeeded.
+        KeyFile::parse(&text)
+            .map(|k| (p, k))
+            .map_err(|e| e.to_string())
+    }) {
+        Ok((profile, keys)) => Some(Candidate {
             dir,
             mtime_ns: st.mtime_ns,
             name: name.to_string(),
@@ -110,6 +118,7 @@ fn candidate(root: &Root, dir: usize, name: &str, out: &mut NmProfiles) -> Optio
             loaded: Loaded {
                 path,
                 text,
+                keys,
                 profile,
             },
         }),

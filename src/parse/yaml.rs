@@ -7,7 +7,7 @@
 //! copies beyond a budget end the parse with an error naming the line. The crate's own scanner
 //! is iterative (no recursion per level; tests/suite/hostile.rs has the large cases).
 
-use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
+use saphyr_parser::{Event, Marker, Parser, ScanError};
 use std::collections::HashMap;
 use std::fmt;
 
@@ -24,6 +24,7 @@ pub enum Kind {
     Map(Vec<(String, Node)>),
     Seq(Vec<Node>),
     Str(String),
+    /// An empty document (no value in the file at all).
     Null,
 }
 
@@ -180,12 +181,6 @@ impl Builder {
         Ok(())
     }
 
-    fn wants_key(&self) -> bool {
-        self.open
-            .last()
-            .is_some_and(|o| o.key.is_none() && matches!(o.node.kind, Kind::Map(_)))
-    }
-
     /// Puts a node into the innermost open collection (as a key, a value or an item).
     fn place(&mut self, b: Built) -> Result<(), YamlError> {
         let Some(parent) = self.open.last_mut() else {
@@ -209,11 +204,6 @@ impl Builder {
     }
 }
 
-/// Plain scalars YAML reads as null (the core schema's forms).
-fn is_null(v: &str) -> bool {
-    matches!(v, "" | "~" | "null" | "Null" | "NULL")
-}
-
 /// Parses the first document.
 pub fn parse(text: &str) -> Result<Node, YamlError> {
     let mut b = Builder::default();
@@ -227,14 +217,14 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
             Event::MappingStart(anchor, _) => b.start(Kind::Map(Vec::new()), anchor, line)?,
             Event::SequenceEnd | Event::MappingEnd => b.end()?,
             Event::Alias(id) => b.alias(id, line)?,
-            Event::Scalar(value, style, anchor, _tag) => {
-                // A key is its text (`null: x` has the key "null").
-                let kind = if style == ScalarStyle::Plain && is_null(&value) && !b.wants_key() {
-                    Kind::Null
-                } else {
-                    Kind::Str(value.into_owned())
+            Event::Scalar(value, _style, anchor, _tag) => {
+                // libyaml's loader, which netplan uses, resolves no tags: `~`, `null` and an
+                // empty value are the scalars they spell, and netplan judges them as such
+                // (`dhcp4: ~` is an invalid boolean, `mtu:` the number 0).
+                let node = Node {
+                    line,
+                    kind: Kind::Str(value.into_owned()),
                 };
-                let node = Node { line, kind };
                 b.finish(
                     Built {
                         node,
@@ -402,14 +392,15 @@ mod tests {
         assert!(parse("just text\nmore: 1\n").is_err());
     }
 
-    /// Empty files, document markers, nulls and `#` inside values.
+    /// Empty files (the only null), document markers, null-like scalars and `#` inside values.
     #[test]
     fn small_things() {
         assert_eq!(parse("").unwrap().kind, Kind::Null);
         assert_eq!(parse("# only a comment\n").unwrap().kind, Kind::Null);
         let y = parse("---\na: ~\nb:\nc: x#y\nd: 'it''s'\ne: \"q\\\"\"\n...\n").unwrap();
-        assert_eq!(y.get("a").unwrap().kind, Kind::Null);
-        assert_eq!(y.get("b").unwrap().kind, Kind::Null);
+        // Unresolved, as libyaml's loader leaves them for netplan.
+        assert_eq!(s(y.get("a").unwrap()), "~");
+        assert_eq!(s(y.get("b").unwrap()), "");
         assert_eq!(s(y.get("c").unwrap()), "x#y");
         assert_eq!(s(y.get("d").unwrap()), "it's");
         assert_eq!(s(y.get("e").unwrap()), "q\"");
