@@ -95,6 +95,7 @@ fn merge_entries(into: &mut Vec<(String, Node)>, later: &[(String, Node)]) {
             None => {
                 let mut fresh = Node {
                     line: v.line,
+                    key_line: v.key_line,
                     kind: Kind::Null,
                 };
                 merge_node(&mut fresh, v);
@@ -115,6 +116,7 @@ fn merge_node(old: &mut Node, new: &Node) {
             merge_entries(&mut entries, b);
             *old = Node {
                 line: new.line,
+                key_line: new.key_line,
                 kind: Kind::Map(entries),
             };
         }

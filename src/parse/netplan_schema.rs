@@ -23,8 +23,12 @@ pub fn check(doc: &Node) -> Result<(), YamlError> {
 }
 
 fn refuse<T>(n: &Node, message: String) -> Result<T, YamlError> {
+    refuse_at(n.line, message)
+}
+
+fn refuse_at<T>(line: usize, message: String) -> Result<T, YamlError> {
     Err(YamlError {
-        line: n.line,
+        line,
         message: format!("{message} (netplan refuses this file, and with it every netplan file)"),
     })
 }
@@ -62,7 +66,7 @@ fn expect_map(n: &Node) -> Result<&[(String, Node)], YamlError> {
 fn mapping(n: &Node, keys: &[Key], vlan: bool) -> Result<(), YamlError> {
     for (key, value) in expect_map(n)? {
         let Some((_, shape)) = keys.iter().find(|(k, _)| k == key) else {
-            return refuse(value, format!("unknown key '{key}'"));
+            return refuse_at(value.key_line, format!("unknown key '{key}'"));
         };
         shaped(value, *shape, vlan)?;
     }
@@ -91,7 +95,10 @@ fn shaped(n: &Node, shape: Shape, vlan: bool) -> Result<(), YamlError> {
             if !mac(v) {
                 return refuse(
                     n,
-                    format!("Invalid MAC address '{v}', must be XX:XX:XX:XX:XX:XX"),
+                    format!(
+                        "Invalid MAC address '{v}', must be XX:XX:XX:XX:XX:XX or {}",
+                        ["XX"; 20].join(":")
+                    ),
                 );
             }
         }
@@ -109,7 +116,8 @@ fn shaped(n: &Node, shape: Shape, vlan: bool) -> Result<(), YamlError> {
         }
         Shape::Renderer => {
             let v = expect_scalar(n)?;
-            if !matches!(v, "networkd" | "NetworkManager") && !(vlan && v == "sriov") {
+            let known = matches!(v, "networkd" | "NetworkManager") || (vlan && v == "sriov");
+            if !known {
                 return refuse(n, format!("unknown renderer '{v}'"));
             }
         }
@@ -165,10 +173,13 @@ fn devices(n: &Node, keys: &[Key]) -> Result<(), YamlError> {
     let vlan = std::ptr::eq(keys, super::netplan_keys::VLAN);
     for (id, def) in expect_map(n)? {
         if id.is_empty() || !id.bytes().all(|b| b.is_ascii_graphic()) {
-            return refuse(def, format!("Invalid name '{id}'"));
+            return refuse_at(def.key_line, format!("Invalid name '{id}'"));
         }
         if id.contains(['*', '[', ']', '?']) {
-            return refuse(def, format!("Definition ID '{id}' must not use globbing"));
+            return refuse_at(
+                def.key_line,
+                format!("Definition ID '{id}' must not use globbing"),
+            );
         }
         if id == "renderer" {
             shaped(def, Shape::Renderer, false)?;

@@ -15,6 +15,9 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
     pub line: usize,
+    /// The line of the mapping key this node is the value of (where netplan reports an
+    /// unknown key); its own line when it is no mapping value.
+    pub key_line: usize,
     pub kind: Kind,
 }
 
@@ -101,8 +104,8 @@ struct Built {
 struct Open {
     node: Node,
     anchor: usize,
-    /// A mapping's key waiting for its value.
-    key: Option<String>,
+    /// A mapping's key waiting for its value, and its line.
+    key: Option<(String, usize)>,
     height: usize,
     size: usize,
 }
@@ -124,7 +127,11 @@ impl Builder {
             );
         }
         self.open.push(Open {
-            node: Node { line, kind },
+            node: Node {
+                line,
+                key_line: line,
+                kind,
+            },
             anchor,
             key: None,
             height: 0,
@@ -192,9 +199,13 @@ impl Builder {
         match &mut parent.node.kind {
             Kind::Seq(items) => items.push(b.node),
             Kind::Map(entries) => match parent.key.take() {
-                Some(key) => entries.push((key, b.node)),
+                Some((key, key_line)) => {
+                    let mut value = b.node;
+                    value.key_line = key_line;
+                    entries.push((key, value))
+                }
                 None => match b.node.kind {
-                    Kind::Str(key) => parent.key = Some(key),
+                    Kind::Str(key) => parent.key = Some((key, b.node.line)),
                     _ => return err(b.node.line, "a mapping key that is not a scalar"),
                 },
             },
@@ -223,6 +234,7 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
                 // (`dhcp4: ~` is an invalid boolean, `mtu:` the number 0).
                 let node = Node {
                     line,
+                    key_line: line,
                     kind: Kind::Str(value.into_owned()),
                 };
                 b.finish(
@@ -239,6 +251,7 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
     }
     Ok(b.root.unwrap_or(Node {
         line: 1,
+        key_line: 1,
         kind: Kind::Null,
     }))
 }
@@ -344,7 +357,9 @@ mod tests {
             "base: &b\n  dhcp4: false\n  addresses: [198.51.100.7/24]\neth0: *b\nlist:\n  - &one 198.51.100.8/24\n  - *one\nflow: [&f x, *f, *one]\nv: &s plain\nw: *s\n",
         )
         .unwrap();
-        assert_eq!(d.get("eth0"), d.get("base"));
+        // The copy is the anchored node; only the line of the key it is under differs.
+        assert_eq!(d.get("eth0").unwrap().kind, d.get("base").unwrap().kind);
+        assert_eq!(d.get("eth0").unwrap().key_line, 4);
         let list: Vec<&str> = d.get("list").unwrap().items().iter().map(s).collect();
         assert_eq!(list, vec!["198.51.100.8/24", "198.51.100.8/24"]);
         let flow: Vec<&str> = d.get("flow").unwrap().items().iter().map(s).collect();
