@@ -111,9 +111,18 @@ pub fn gather_hosts(root: &Root) -> HostsFacts {
 }
 
 pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> NetworkFacts {
+    super::nm_profiles::with_own(root, |nm| gather_with(root, probe, nm))
+}
+
+/// [`gather`] with NetworkManager's profiles shared with other readers.
+pub fn gather_with(
+    root: &Root,
+    probe: Option<&dyn Probe>,
+    nm: super::nm_profiles::Shared<'_>,
+) -> NetworkFacts {
     match probe {
         Some(p) => live(p),
-        None => image(root),
+        None => image(root, nm),
     }
 }
 
@@ -223,7 +232,7 @@ fn read(root: &Root, path: &Path, f: &mut NetworkFacts) -> Option<String> {
     }
 }
 
-fn image(root: &Root) -> NetworkFacts {
+fn image(root: &Root, nm: super::nm_profiles::Shared<'_>) -> NetworkFacts {
     let mut f = NetworkFacts::default();
     for (dir, dialect) in [
         ("/etc/sysconfig/network-scripts", ifcfg::Dialect::RedHat),
@@ -268,12 +277,13 @@ fn image(root: &Root) -> NetworkFacts {
         nic.up = nic.name.as_ref().is_some_and(|n| boot.contains(n));
     }
     netplan_files(root, &mut f);
-    let nm = super::nm_profiles::gather(root);
-    f.errors.extend(nm.errors.into_iter().map(FactError::other));
-    f.problems.extend(nm.problems);
-    for l in nm.loaded {
+    let nm = nm();
+    f.errors
+        .extend(nm.errors.iter().map(|e| FactError::other(e.to_string())));
+    f.problems.extend(nm.problems.iter().cloned());
+    for l in &nm.loaded {
         f.sources.push(l.path.clone());
-        push_config(&mut f, &l.path, l.profile.config);
+        push_config(&mut f, &l.path, l.profile.config.clone());
     }
     f
 }

@@ -150,6 +150,16 @@ fn tombstones(
     found
 }
 
+/// The profiles, computed when first asked for: the readers of profiles (adapters, routes,
+/// bonds, firewalld zones) take this so that [`crate::facts::Facts`] reads them once for all.
+pub type Shared<'a> = &'a dyn Fn() -> &'a NmProfiles;
+
+/// Runs `f` with profiles of `root` gathered at most once, for a reader called on its own.
+pub fn with_own<T>(root: &Root, f: impl FnOnce(Shared<'_>) -> T) -> T {
+    let cell = std::cell::OnceCell::new();
+    f(&|| cell.get_or_init(|| gather(root)))
+}
+
 /// The profiles NetworkManager would load from the image's keyfile directories.
 pub fn gather(root: &Root) -> NmProfiles {
     let mut out = NmProfiles::default();

@@ -32,6 +32,15 @@ pub struct RouteFacts {
 }
 
 pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> RouteFacts {
+    super::nm_profiles::with_own(root, |nm| gather_with(root, probe, nm))
+}
+
+/// [`gather`] with NetworkManager's profiles shared with other readers.
+pub fn gather_with(
+    root: &Root,
+    probe: Option<&dyn Probe>,
+    nm: super::nm_profiles::Shared<'_>,
+) -> RouteFacts {
     let mut f = RouteFacts {
         live: probe.is_some(),
         ..RouteFacts::default()
@@ -39,7 +48,7 @@ pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> RouteFacts {
     let mut found = Vec::new();
     match probe {
         Some(p) => live(root, p, &mut f, &mut found),
-        None => image(root, &mut f, &mut found),
+        None => image(root, nm, &mut f, &mut found),
     }
     let mapped: Vec<Route> = found
         .into_iter()
@@ -126,7 +135,12 @@ fn tunnel_reason(root: &Root, dev: &str, live: bool) -> Option<String> {
     routes::is_tunnel_name(dev).then(|| format!("{dev} is named like a tunnel or VPN interface"))
 }
 
-fn image(root: &Root, f: &mut RouteFacts, out: &mut Vec<DefaultRoute>) {
+fn image(
+    root: &Root,
+    nm: super::nm_profiles::Shared<'_>,
+    f: &mut RouteFacts,
+    out: &mut Vec<DefaultRoute>,
+) {
     // RHEL-like: ifcfg GATEWAY (DEFROUTE=no opts out), GATEWAYDEV, route-DEV files.
     let net = "/etc/sysconfig/network";
     if let Ok(Some(t)) = root.read_optional(Path::new(net)) {
@@ -207,7 +221,7 @@ fn image(root: &Root, f: &mut RouteFacts, out: &mut Vec<DefaultRoute>) {
         }
     }
     netplan_routes(root, f, out);
-    nm_routes(root, f);
+    nm_routes(nm(), f);
 }
 
 /// Default routes of the netplan configuration netplan would apply (facts/netplan_config.rs):
@@ -267,9 +281,8 @@ fn netplan_routes(root: &Root, f: &mut RouteFacts, out: &mut Vec<DefaultRoute>) 
 
 /// NetworkManager's VPN-like profiles that take the default route, among the profiles
 /// NetworkManager loads (facts/nm_profiles.rs: its directories, priorities, modes, tombstones).
-fn nm_routes(root: &Root, f: &mut RouteFacts) {
-    let nm = super::nm_profiles::gather(root);
-    f.errors.extend(nm.errors);
+fn nm_routes(nm: &super::nm_profiles::NmProfiles, f: &mut RouteFacts) {
+    f.errors.extend(nm.errors.iter().cloned());
     for l in &nm.loaded {
         f.sources.push(l.path.clone());
         let Some(kind) = l.keys.string("connection", "type").filter(|k| {

@@ -44,6 +44,11 @@ pub fn teaming_name(name: &[u8]) -> bool {
 }
 
 pub fn gather(root: &Root, live: bool) -> TeamingFacts {
+    super::nm_profiles::with_own(root, |nm| gather_with(root, live, nm))
+}
+
+/// [`gather`] with NetworkManager's profiles shared with other readers.
+pub fn gather_with(root: &Root, live: bool, nm: super::nm_profiles::Shared<'_>) -> TeamingFacts {
     let mut f = TeamingFacts::default();
     if live {
         sysfs(root, &mut f);
@@ -51,7 +56,7 @@ pub fn gather(root: &Root, live: bool) -> TeamingFacts {
         ifcfg_dirs(root, &mut f);
         debian_interfaces(root, &mut f);
         netplan(root, &mut f);
-        nm_keyfiles(root, &mut f);
+        nm_keyfiles(nm(), &mut f);
     }
     f
 }
@@ -223,9 +228,8 @@ fn netplan(root: &Root, f: &mut TeamingFacts) {
 
 /// Bond and team profiles, and their ports, among the profiles NetworkManager loads
 /// (facts/nm_profiles.rs: its directories, priorities, modes, tombstones).
-fn nm_keyfiles(root: &Root, f: &mut TeamingFacts) {
-    let nm = super::nm_profiles::gather(root);
-    f.errors.extend(nm.errors);
+fn nm_keyfiles(nm: &super::nm_profiles::NmProfiles, f: &mut TeamingFacts) {
+    f.errors.extend(nm.errors.iter().cloned());
     for l in &nm.loaded {
         let kf = &l.keys;
         let teamish = |v: &str| v == "bond" || v == "team";
