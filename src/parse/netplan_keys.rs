@@ -55,7 +55,7 @@ pub type Key = (&'static str, Shape);
 
 use Shape::*;
 
-const DHCP_OVERRIDES: &[Key] = &[
+pub const DHCP_OVERRIDES: &[Key] = &[
     ("hostname", Str),
     ("route-metric", Uint),
     ("send-hostname", Bool),
@@ -67,9 +67,9 @@ const DHCP_OVERRIDES: &[Key] = &[
     ("use-routes", Bool),
 ];
 
-const NAMESERVERS: &[Key] = &[("addresses", Ips), ("search", Scalars)];
+pub const NAMESERVERS: &[Key] = &[("addresses", Ips), ("search", Scalars)];
 
-const ROUTE: &[Key] = &[
+pub const ROUTE: &[Key] = &[
     ("advertised-receive-window", Uint),
     ("congestion-window", Uint),
     ("from", Checked),
@@ -83,7 +83,7 @@ const ROUTE: &[Key] = &[
     ("via", Checked),
 ];
 
-const ROUTING_POLICY: &[Key] = &[
+pub const ROUTING_POLICY: &[Key] = &[
     ("from", Checked),
     ("mark", Uint),
     ("priority", Uint),
@@ -92,7 +92,7 @@ const ROUTING_POLICY: &[Key] = &[
     ("type-of-service", Uint),
 ];
 
-const NETWORKMANAGER: &[Key] = &[
+pub const NETWORKMANAGER: &[Key] = &[
     ("device", Str),
     ("name", Str),
     ("passthrough", Any),
@@ -100,7 +100,7 @@ const NETWORKMANAGER: &[Key] = &[
     ("uuid", Str),
 ];
 
-const OPENVSWITCH: &[Key] = &[
+pub const OPENVSWITCH: &[Key] = &[
     ("controller", Any),
     ("external-ids", Any),
     ("fail-mode", Checked),
@@ -111,9 +111,9 @@ const OPENVSWITCH: &[Key] = &[
     ("rstp", Checked),
 ];
 
-const MATCH: &[Key] = &[("driver", Any), ("macaddress", Mac), ("name", Str)];
+pub const MATCH: &[Key] = &[("driver", Any), ("macaddress", Mac), ("name", Str)];
 
-const AUTH: &[Key] = &[
+pub const AUTH: &[Key] = &[
     ("anonymous-identity", Str),
     ("ca-certificate", Str),
     ("client-certificate", Str),
@@ -126,7 +126,7 @@ const AUTH: &[Key] = &[
     ("phase2-auth", Str),
 ];
 
-const ACCESS_POINT: &[Key] = &[
+pub const ACCESS_POINT: &[Key] = &[
     ("auth", Map(AUTH)),
     ("band", Checked),
     ("bssid", Mac),
@@ -137,7 +137,7 @@ const ACCESS_POINT: &[Key] = &[
     ("password", Checked),
 ];
 
-const BOND_PARAMETERS: &[Key] = &[
+pub const BOND_PARAMETERS: &[Key] = &[
     ("ad-select", Checked),
     ("all-members-active", Bool),
     ("all-slaves-active", Bool),
@@ -163,7 +163,7 @@ const BOND_PARAMETERS: &[Key] = &[
     ("up-delay", Checked),
 ];
 
-const BRIDGE_PARAMETERS: &[Key] = &[
+pub const BRIDGE_PARAMETERS: &[Key] = &[
     ("ageing-time", Checked),
     ("aging-time", Checked),
     ("forward-delay", Checked),
@@ -175,9 +175,12 @@ const BRIDGE_PARAMETERS: &[Key] = &[
     ("stp", Bool),
 ];
 
-const PEER_KEYS: &[Key] = &[("public", Str), ("shared", Str)];
+/// The options of one `addresses` entry (`- ADDR/PREFIX: {label: ..., lifetime: ...}`).
+pub const ADDRESS_OPTIONS: &[Key] = &[("label", Str), ("lifetime", Checked)];
 
-const WIREGUARD_PEER: &[Key] = &[
+pub const PEER_KEYS: &[Key] = &[("public", Str), ("shared", Str)];
+
+pub const WIREGUARD_PEER: &[Key] = &[
     ("allowed-ips", Seq),
     ("endpoint", Checked),
     ("keepalive", Uint),

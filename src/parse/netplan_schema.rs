@@ -9,7 +9,7 @@
 //! per-type requirements checked after reading (a VLAN without `id`/`link`, a tunnel without
 //! `mode`), and the values of [`Shape::Checked`] keys.
 
-use super::netplan_keys::{Key, ROOT, Shape};
+use super::netplan_keys::{ADDRESS_OPTIONS, Key, ROOT, Shape};
 use super::yaml::{Kind, Node, YamlError};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -214,8 +214,6 @@ fn address_item(item: &Node) -> Result<(), YamlError> {
     };
     address(text).map(|_| ()).or_else(|e| refuse(item, e))
 }
-
-const ADDRESS_OPTIONS: &[Key] = &[("label", Shape::Str), ("lifetime", Shape::Checked)];
 
 /// An `addresses` entry as netplan reads it: the text after the last `/` is the prefix,
 /// read as C's `strtoull` reads it (leading blanks and a sign skipped, stopping at the first

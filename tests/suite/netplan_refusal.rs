@@ -284,6 +284,141 @@ fn netplan_key_tables_match_generator() {
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
 }
 
+/// The nested mappings of parse/netplan_keys.rs against the generator, as for device types:
+/// each key with a value of the wrong kind, other mappings' keys and misspellings unknown,
+/// with netplan's reason on the same line.
+#[test]
+fn netplan_nested_key_tables_match_generator() {
+    require_generator();
+    use netplan_keys as k;
+    // (mapping, its keys, the device type and lines that put `{kv}` into it)
+    let nested: &[(&str, &[netplan_keys::Key], &str, &str)] = &[
+        (
+            "match",
+            k::MATCH,
+            "ethernets",
+            "      match:\n        {kv}\n",
+        ),
+        (
+            "nameservers",
+            k::NAMESERVERS,
+            "ethernets",
+            "      nameservers:\n        {kv}\n",
+        ),
+        (
+            "dhcp4-overrides",
+            k::DHCP_OVERRIDES,
+            "ethernets",
+            "      dhcp4-overrides:\n        {kv}\n",
+        ),
+        (
+            "dhcp6-overrides",
+            k::DHCP_OVERRIDES,
+            "bonds",
+            "      dhcp6-overrides:\n        {kv}\n",
+        ),
+        (
+            "routes",
+            k::ROUTE,
+            "ethernets",
+            "      routes:\n        - {kv}\n",
+        ),
+        (
+            "routing-policy",
+            k::ROUTING_POLICY,
+            "vlans",
+            "      routing-policy:\n        - {kv}\n",
+        ),
+        (
+            "bond parameters",
+            k::BOND_PARAMETERS,
+            "bonds",
+            "      parameters:\n        {kv}\n",
+        ),
+        (
+            "bridge parameters",
+            k::BRIDGE_PARAMETERS,
+            "bridges",
+            "      parameters:\n        {kv}\n",
+        ),
+        ("auth", k::AUTH, "ethernets", "      auth:\n        {kv}\n"),
+        (
+            "access point",
+            k::ACCESS_POINT,
+            "wifis",
+            "      access-points:\n        home:\n          {kv}\n",
+        ),
+        (
+            "networkmanager",
+            k::NETWORKMANAGER,
+            "ethernets",
+            "      networkmanager:\n        {kv}\n",
+        ),
+        (
+            "openvswitch",
+            k::OPENVSWITCH,
+            "bonds",
+            "      openvswitch:\n        {kv}\n",
+        ),
+        (
+            "address options",
+            k::ADDRESS_OPTIONS,
+            "ethernets",
+            "      addresses:\n        - 198.51.100.1/24:\n            {kv}\n",
+        ),
+        (
+            "wireguard peer",
+            k::WIREGUARD_PEER,
+            "tunnels",
+            "      peers:\n        - {kv}\n",
+        ),
+        (
+            "wireguard peer keys",
+            k::PEER_KEYS,
+            "tunnels",
+            "      peers:\n        - keys:\n            {kv}\n",
+        ),
+    ];
+    let all: BTreeSet<&str> = nested
+        .iter()
+        .flat_map(|(_, keys, _, _)| keys.iter().map(|(k, _)| *k))
+        .collect();
+    let mut probes = Vec::new();
+    for (_, keys, kind, lines) in nested {
+        let file = |kv: String| {
+            format!(
+                "network:\n  version: 2\n  {kind}:\n    dev0:\n{}",
+                lines.replace("{kv}", &kv)
+            )
+        };
+        for (key, shape) in keys.iter() {
+            if let Some((value, _)) = wrong_kind(*shape) {
+                probes.push(file(format!("{key}: {value}")));
+            }
+        }
+        let own: BTreeSet<&str> = keys.iter().map(|(k, _)| *k).collect();
+        for key in all
+            .difference(&own)
+            .copied()
+            .chain(["zzz", "use_dns", "Name"])
+        {
+            probes.push(file(format!("\"{key}\": zzz")));
+        }
+    }
+    let mut disagreements = Vec::new();
+    for text in &probes {
+        if let Err(e) = compare(&[("50-probe.yaml".into(), text.clone())], true) {
+            disagreements.push(e);
+        }
+    }
+    eprintln!(
+        "netplan nested key tables: {} generated files compared, {} agree",
+        probes.len(),
+        probes.len() - disagreements.len()
+    );
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}
+
 /// One valid file with a device of each common type; `{extra}` is inserted into the
 /// definition of `target`.
 fn base(target: &str, extra: &str) -> String {
