@@ -65,6 +65,9 @@ pub fn gather(root: &Root) -> NetplanConfig {
             chosen.insert(e.name, path);
         }
     }
+    // netplan keeps one definition per id across all files: a later one of another device
+    // type is refused.
+    let mut kinds: std::collections::HashMap<String, String> = Default::default();
     for (_, path) in chosen {
         let text = match root.read_text(&path) {
             Ok(t) => t,
@@ -74,7 +77,7 @@ pub fn gather(root: &Root) -> NetplanConfig {
                 continue;
             }
         };
-        match netplan::parse(&text) {
+        match netplan::parse(&text).and_then(|devs| same_types(&devs, &mut kinds).map(|_| devs)) {
             Ok(devs) => out.files.push((shown(&path), devs)),
             Err(e) => {
                 out.errors.push(FactError::unparsable(&path, None, e));
@@ -87,6 +90,26 @@ pub fn gather(root: &Root) -> NetplanConfig {
         out.files.clear();
     }
     out
+}
+
+/// Records each device's type; `Err` for an id defined before with another type.
+fn same_types(
+    devs: &[Device],
+    kinds: &mut std::collections::HashMap<String, String>,
+) -> Result<(), crate::parse::yaml::YamlError> {
+    for d in devs {
+        let kind = kinds.entry(d.id.clone()).or_insert_with(|| d.kind.clone());
+        if *kind != d.kind {
+            return Err(crate::parse::yaml::YamlError {
+                line: d.id_line,
+                message: format!(
+                    "Updated definition '{}' changes device type (netplan refuses this file, and with it every netplan file)",
+                    d.id
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

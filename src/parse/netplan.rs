@@ -17,6 +17,8 @@ pub struct Device {
     pub kind: String,
     pub id: String,
     pub line: usize,
+    /// The line of the device's id.
+    pub id_line: usize,
     /// The keys this file sets for the device (a later file replaces the same keys).
     pub settings: Vec<(String, Node)>,
 }
@@ -43,6 +45,7 @@ pub fn parse(text: &str) -> Result<Vec<Device>, YamlError> {
                 kind: kind.clone(),
                 id: id.clone(),
                 line: node.line,
+                id_line: node.key_line,
                 settings: node.entries().to_vec(),
             });
         }

@@ -137,7 +137,8 @@ fn tool(dir: &std::path::Path) -> Verdict {
 
 /// Compares both sides on one tree; `Err` describes a disagreement. With `same_reason`, a
 /// refusal must also name the same line and netplan's reason.
-fn compare(files: &[(String, String)], same_reason: bool) -> Result<usize, String> {
+/// `Ok(None)` when both refuse, `Ok(Some(devices compared))` when both accept.
+fn compare(files: &[(String, String)], same_reason: bool) -> Result<Option<usize>, String> {
     let dir = tempfile::tempdir().unwrap();
     let real = generator(dir.path(), files);
     let mine = tool(dir.path());
@@ -161,7 +162,7 @@ fn compare(files: &[(String, String)], same_reason: bool) -> Result<usize, Strin
                     }
                 }
             }
-            Ok(real.devices.len())
+            Ok(Some(real.devices.len()))
         }
         (Some((line, reason)), Some((my_line, mine_text))) => {
             if same_reason && (!mine_text.contains(reason.as_str()) || line != my_line) {
@@ -170,7 +171,7 @@ fn compare(files: &[(String, String)], same_reason: bool) -> Result<usize, Strin
                     shown()
                 ));
             }
-            Ok(0)
+            Ok(None)
         }
         (r, m) => Err(format!(
             "generate refuses: {r:?}; tool refuses: {m:?}\n{}",
@@ -461,7 +462,6 @@ const VALID: &[&str] = &[
     "routes: [{to: default, via: 198.51.100.1, metric: 100}]",
     "link-local: [ipv6]",
     "renderer: networkd",
-    "dhcp4: ~",
 ];
 
 /// Lines netplan refuses (an unknown key, a value of the wrong kind or form).
@@ -475,6 +475,7 @@ const INVALID: &[&str] = &[
     "mtu: -1",
     "mtu: 4294967296",
     "mtu: ~",
+    "dhcp4: ~",
     "addresses: [203.0.113.5]",
     "addresses: [203.0.113.5/33]",
     "addresses: [\"203.0.113.5/0\"]",
@@ -508,7 +509,7 @@ const INVALID: &[&str] = &[
 fn netplan_refusal_differential() {
     require_generator();
     let (mut compared, mut refused, mut devices, mut disagreements) = (0, 0, 0, Vec::new());
-    for (i, line) in VALID.iter().chain(INVALID).enumerate() {
+    for line in VALID.iter().chain(INVALID) {
         for target in ["eth0", "bond0", "br0", "vlan10", "wlan0"] {
             let extra = format!("      {line}\n");
             let mut trees = vec![vec![("50-all.yaml".to_string(), base(target, &extra))]];
@@ -524,16 +525,45 @@ fn netplan_refusal_differential() {
             }
             for files in trees {
                 compared += 1;
-                refused += usize::from(i >= VALID.len());
                 match compare(&files, true) {
-                    Ok(n) => devices += n,
+                    Ok(Some(n)) => devices += n,
+                    Ok(None) => refused += 1,
                     Err(e) => disagreements.push(e),
                 }
             }
         }
     }
+    // One id of two device types, in one file and across files.
+    for files in [
+        vec![(
+            "50.yaml".to_string(),
+            "network:\n  ethernets:\n    eth0: {}\n  bonds:\n    eth0: {}\n".to_string(),
+        )],
+        vec![
+            ("50.yaml".to_string(), base("", "")),
+            (
+                "60.yaml".to_string(),
+                "network:\n  vlans:\n    br0:\n      id: 5\n      link: eth0\n".to_string(),
+            ),
+        ],
+        // The same id and type in two files is one definition, merged.
+        vec![
+            ("50.yaml".to_string(), base("", "")),
+            (
+                "60.yaml".to_string(),
+                "network:\n  bridges:\n    br0:\n      addresses: [192.0.2.4/24]\n".to_string(),
+            ),
+        ],
+    ] {
+        compared += 1;
+        match compare(&files, true) {
+            Ok(Some(n)) => devices += n,
+            Ok(None) => refused += 1,
+            Err(e) => disagreements.push(e),
+        }
+    }
     eprintln!(
-        "netplan refusal differential: {compared} generated trees compared ({refused} with a line netplan refuses), {} agree; {devices} devices of accepted trees compared",
+        "netplan refusal differential: {compared} generated trees compared ({refused} refused by both), {} agree; {devices} devices of accepted trees compared",
         compared - disagreements.len()
     );
     // The accepted trees configure devices: the comparison of addresses is not empty.
