@@ -56,6 +56,17 @@ pub fn gather(
     services: &ServiceFacts,
     processes: &ProcessFacts,
 ) -> FirewallFacts {
+    super::nm_profiles::with_own(root, |nm| gather_with(root, probe, services, processes, nm))
+}
+
+/// [`gather`] with NetworkManager's profiles shared with other readers.
+pub fn gather_with(
+    root: &Root,
+    probe: Option<&dyn Probe>,
+    services: &ServiceFacts,
+    processes: &ProcessFacts,
+    nm: super::nm_profiles::Shared<'_>,
+) -> FirewallFacts {
     FirewallFacts {
         now: match probe {
             Some(p) => gather_now(root, p, processes),
@@ -63,7 +74,7 @@ pub fn gather(
                 "the rules a running kernel holds cannot be seen in an image (--root); only the configuration loaded at boot is evaluated".into(),
             ),
         },
-        boot: gather_boot(root, services),
+        boot: gather_boot(root, services, nm),
     }
 }
 
@@ -384,7 +395,7 @@ fn enabled(root: &Root, services: &ServiceFacts, names: &[&str]) -> Result<Enabl
     })
 }
 
-fn gather_boot(root: &Root, svc: &ServiceFacts) -> Side {
+fn gather_boot(root: &Root, svc: &ServiceFacts, nm: super::nm_profiles::Shared<'_>) -> Side {
     let mut sources = Vec::new();
     let mut notes = Vec::new();
     let check = |label: &str, e: Result<Enablement, String>, notes: &mut Vec<String>| match e {
@@ -399,7 +410,7 @@ fn gather_boot(root: &Root, svc: &ServiceFacts) -> Side {
         Ok(true) => sources.push(Source {
             name: "firewalld (permanent configuration)".into(),
             families: vec![Family::V4, Family::V6],
-            ruleset: firewalld_config(root).and_then(|c| firewalld::compile(&c)),
+            ruleset: firewalld_config(root, nm()).and_then(|c| firewalld::compile(&c)),
         }),
         Ok(false) => {}
         Err(e) => sources.push(err_source("firewalld", e)),
@@ -560,7 +571,10 @@ fn xml_files(
     Ok(())
 }
 
-fn firewalld_config(root: &Root) -> Result<firewalld::Config, String> {
+fn firewalld_config(
+    root: &Root,
+    nm: &super::nm_profiles::NmProfiles,
+) -> Result<firewalld::Config, String> {
     let mut cfg = firewalld::Config::default();
     for conf in [
         "/etc/firewalld/firewalld.conf",
@@ -610,32 +624,18 @@ fn firewalld_config(root: &Root) -> Result<firewalld::Config, String> {
             }
         }
     }
-    let keyfiles = "/etc/NetworkManager/system-connections";
-    for e in root
-        .read_dir_optional(Path::new(keyfiles))
-        .map_err(|e| e.to_string())?
-    {
-        let Some(name) = e.name.to_str() else {
-            continue;
-        };
-        let path = format!("{keyfiles}/{name}");
-        if let Ok(Some(text)) = root.read_optional(Path::new(&path)) {
-            let (mut iface, mut zone, mut section) = (None, None, String::new());
-            for l in text.lines() {
-                let l = l.trim();
-                if l.starts_with('[') {
-                    section = l.to_string();
-                } else if section == "[connection]" {
-                    if let Some(v) = l.strip_prefix("interface-name=") {
-                        iface = Some(v.to_string());
-                    } else if let Some(v) = l.strip_prefix("zone=") {
-                        zone = Some(v.to_string());
-                    }
-                }
-            }
-            if let (Some(i), Some(z)) = (iface, zone.filter(|z| !z.is_empty())) {
-                cfg.interface_zones.push((i, z, path));
-            }
+    // Only profiles NetworkManager loads bind a zone (facts/nm_profiles.rs: its directories,
+    // priorities, modes, tombstones).
+    if let Some(e) = nm.errors.first() {
+        return Err(e.to_string());
+    }
+    for l in &nm.loaded {
+        let zone = l
+            .keys
+            .string("connection", "zone")
+            .filter(|z| !z.is_empty());
+        if let (Some(i), Some(z)) = (l.profile.config.name.clone(), zone) {
+            cfg.interface_zones.push((i, z, l.path.clone()));
         }
     }
     Ok(cfg)
@@ -940,5 +940,26 @@ mod tests {
         ]);
         let e = nftables_conf(&root).ruleset.unwrap_err();
         assert!(e.contains("more than 64 MiB together"), "{e}");
+    }
+
+    /// Only profiles NetworkManager loads bind an interface to a firewalld zone: not one it
+    /// ignores for its mode, one a /run profile of the same uuid shadows, or one a tombstone
+    /// hides.
+    #[test]
+    fn zones_of_networkmanager_profiles_it_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::testutil::nm_profiles_not_loaded(dir.path(), &|name, uuid| {
+            format!(
+                "[connection]\nid={name}\ntype=ethernet\ninterface-name={name}\nuuid={uuid}\nzone=trusted\n"
+            )
+        });
+        let root = Root::image(dir.path()).unwrap();
+        let cfg = firewalld_config(&root, &crate::facts::nm_profiles::gather(&root)).unwrap();
+        let bound: Vec<(&str, &str)> = cfg
+            .interface_zones
+            .iter()
+            .map(|(i, z, _)| (i.as_str(), z.as_str()))
+            .collect();
+        assert_eq!(bound, [("loaded", "trusted")]);
     }
 }

@@ -23,6 +23,7 @@ pub mod listeners;
 pub mod locale;
 pub mod mounts;
 pub mod names;
+pub mod netplan_config;
 pub mod network;
 pub mod nm_meta;
 pub mod nm_profiles;
@@ -143,6 +144,7 @@ pub struct Facts {
     firewall: OnceCell<firewall::FirewallFacts>,
     listeners: OnceCell<Option<listeners::ListenerFacts>>,
     network: OnceCell<network::NetworkFacts>,
+    nm_profiles: OnceCell<nm_profiles::NmProfiles>,
     hosts: OnceCell<network::HostsFacts>,
     storage: OnceCell<storage::StorageFacts>,
     mounts: OnceCell<mounts::MountFacts>,
@@ -202,6 +204,7 @@ impl Facts {
             firewall: OnceCell::new(),
             listeners: OnceCell::new(),
             network: OnceCell::new(),
+            nm_profiles: OnceCell::new(),
             hosts: OnceCell::new(),
             storage: OnceCell::new(),
             mounts: OnceCell::new(),
@@ -322,11 +325,12 @@ impl Facts {
 
     pub fn firewall(&self) -> &firewall::FirewallFacts {
         self.firewall.get_or_init(|| {
-            firewall::gather(
+            firewall::gather_with(
                 &self.sources.root,
                 self.sources.probe(),
                 self.services(),
                 self.processes(),
+                &|| self.nm_profiles(),
             )
         })
     }
@@ -345,13 +349,25 @@ impl Facts {
 
     /// Default routes: the kernel's (live) or those the configuration installs at boot.
     pub fn routes(&self) -> &routes::RouteFacts {
-        self.routes
-            .get_or_init(|| routes::gather(&self.sources.root, self.sources.probe()))
+        self.routes.get_or_init(|| {
+            routes::gather_with(&self.sources.root, self.sources.probe(), &|| {
+                self.nm_profiles()
+            })
+        })
+    }
+
+    /// The NetworkManager profiles NetworkManager would load, shared by every reader of them.
+    pub fn nm_profiles(&self) -> &nm_profiles::NmProfiles {
+        self.nm_profiles
+            .get_or_init(|| nm_profiles::gather(&self.sources.root))
     }
 
     pub fn network(&self) -> &network::NetworkFacts {
-        self.network
-            .get_or_init(|| network::gather(&self.sources.root, self.sources.probe()))
+        self.network.get_or_init(|| {
+            network::gather_with(&self.sources.root, self.sources.probe(), &|| {
+                self.nm_profiles()
+            })
+        })
     }
 
     pub fn hosts(&self) -> &network::HostsFacts {
@@ -595,8 +611,9 @@ impl Facts {
 
     /// In-guest NIC teaming or bonding: the kernel's devices live, the configuration in an image.
     pub fn teaming(&self) -> &teaming::TeamingFacts {
-        self.teaming
-            .get_or_init(|| teaming::gather(&self.sources.root, self.is_live()))
+        self.teaming.get_or_init(|| {
+            teaming::gather_with(&self.sources.root, self.is_live(), &|| self.nm_profiles())
+        })
     }
 
     /// Sector sizes and attachment (NVMe, iSCSI, multipath, DRBD) of the whole disks.

@@ -111,9 +111,18 @@ pub fn gather_hosts(root: &Root) -> HostsFacts {
 }
 
 pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> NetworkFacts {
+    super::nm_profiles::with_own(root, |nm| gather_with(root, probe, nm))
+}
+
+/// [`gather`] with NetworkManager's profiles shared with other readers.
+pub fn gather_with(
+    root: &Root,
+    probe: Option<&dyn Probe>,
+    nm: super::nm_profiles::Shared<'_>,
+) -> NetworkFacts {
     match probe {
         Some(p) => live(p),
-        None => image(root),
+        None => image(root, nm),
     }
 }
 
@@ -223,7 +232,7 @@ fn read(root: &Root, path: &Path, f: &mut NetworkFacts) -> Option<String> {
     }
 }
 
-fn image(root: &Root) -> NetworkFacts {
+fn image(root: &Root, nm: super::nm_profiles::Shared<'_>) -> NetworkFacts {
     let mut f = NetworkFacts::default();
     for (dir, dialect) in [
         ("/etc/sysconfig/network-scripts", ifcfg::Dialect::RedHat),
@@ -268,12 +277,13 @@ fn image(root: &Root) -> NetworkFacts {
         nic.up = nic.name.as_ref().is_some_and(|n| boot.contains(n));
     }
     netplan_files(root, &mut f);
-    let nm = super::nm_profiles::gather(root);
-    f.errors.extend(nm.errors.into_iter().map(FactError::other));
-    f.problems.extend(nm.problems);
-    for l in nm.loaded {
+    let nm = nm();
+    f.errors
+        .extend(nm.errors.iter().map(|e| FactError::other(e.to_string())));
+    f.problems.extend(nm.problems.iter().cloned());
+    for l in &nm.loaded {
         f.sources.push(l.path.clone());
-        push_config(&mut f, &l.path, l.profile.config);
+        push_config(&mut f, &l.path, l.profile.config.clone());
     }
     f
 }
@@ -340,51 +350,21 @@ fn ifupdown_file(
     }
 }
 
-/// netplan reads `*.yaml` of /lib/netplan, /etc/netplan and /run/netplan in the order of
-/// their file names; a file in /etc shadows one of the same name in /lib, one in /run both.
-/// Its glob skips dot-files (`.50-old.yaml` is not read).
+/// The adapters of the netplan configuration (facts/netplan_config.rs): none when netplan
+/// refuses it, and then the refusal is an error naming the file, the line and the reason.
 fn netplan_files(root: &Root, f: &mut NetworkFacts) {
-    // A map by name: a later directory replaces the file of the same name at once (a list
-    // searched per file was quadratic in the number of files), and it iterates sorted.
-    // Keyed by the name's bytes, the order netplan sorts them in.
-    let mut chosen: std::collections::BTreeMap<OsString, PathBuf> = Default::default();
-    for dir in ["/lib/netplan", "/etc/netplan", "/run/netplan"] {
-        for name in dir_files(root, Path::new(dir), f) {
-            let b = name.as_bytes();
-            if !b.ends_with(b".yaml") || b.starts_with(b".") {
-                continue;
-            }
-            let path = Path::new(dir).join(&name);
-            chosen.insert(name, path);
-        }
-    }
-    let mut parsed = Vec::new();
-    let mut paths = Vec::new();
-    for (_, path) in chosen {
-        let Some(text) = read(root, &path, f) else {
-            continue;
-        };
-        match netplan::parse(&text) {
-            Ok(devs) => {
-                paths.push(shown(&path));
-                parsed.push(devs);
-            }
-            Err(e) => f.errors.push(FactError::unparsable(
-                &path,
-                None,
-                format!("{e} (netplan file not understood)"),
-            )),
-        }
-    }
+    let config = super::netplan_config::gather(root);
+    f.errors.extend(config.errors);
     // Merged devices are attributed to the last file that defines them.
     let mut last_file: std::collections::HashMap<&str, &str> = Default::default();
-    for (devs, path) in parsed.iter().zip(&paths) {
+    for (path, devs) in &config.files {
+        f.sources.push(path.clone());
         for d in devs {
             last_file.insert(d.id.as_str(), path.as_str());
         }
     }
-    let merged = netplan::interfaces(&parsed);
-    for cfg in merged {
+    let parsed: Vec<Vec<netplan::Device>> = config.files.iter().map(|(_, d)| d.clone()).collect();
+    for cfg in netplan::interfaces(&parsed) {
         let id = cfg.label.as_ref().or(cfg.name.as_ref());
         let path = id
             .and_then(|i| last_file.get(i.as_str()))

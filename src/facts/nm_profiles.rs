@@ -18,6 +18,7 @@
 use std::path::Path;
 
 use super::nm_meta;
+use crate::parse::gkeyfile::KeyFile;
 use crate::parse::nm_keyfile::{self, Profile};
 use crate::root::{FileKind, Root};
 
@@ -33,6 +34,8 @@ pub const DIRS: [(&str, bool); 3] = [
 pub struct Loaded {
     pub path: String,
     pub text: String,
+    /// The file as GKeyFile reads it, for the keys [`Profile`] does not carry.
+    pub keys: KeyFile,
     pub profile: Profile,
 }
 
@@ -98,8 +101,13 @@ fn candidate(root: &Root, dir: usize, name: &str, out: &mut NmProfiles) -> Optio
         }
     };
     let stem = name.strip_suffix(".nmconnection").unwrap_or(name);
-    match nm_keyfile::load(stem, &text) {
-        Ok(profile) => Some(Candidate {
+    match nm_keyfile::load(stem, &text).and_then(|p| {
+        // load() read it with GKeyFile already: this cannot fail where load() succeeded.
+        KeyFile::parse(&text)
+            .map(|k| (p, k))
+            .map_err(|e| e.to_string())
+    }) {
+        Ok((profile, keys)) => Some(Candidate {
             dir,
             mtime_ns: st.mtime_ns,
             name: name.to_string(),
@@ -110,6 +118,7 @@ fn candidate(root: &Root, dir: usize, name: &str, out: &mut NmProfiles) -> Optio
             loaded: Loaded {
                 path,
                 text,
+                keys,
                 profile,
             },
         }),
@@ -139,6 +148,16 @@ fn tombstones(
         }
     }
     found
+}
+
+/// The profiles, computed when first asked for: the readers of profiles (adapters, routes,
+/// bonds, firewalld zones) take this so that [`crate::facts::Facts`] reads them once for all.
+pub type Shared<'a> = &'a dyn Fn() -> &'a NmProfiles;
+
+/// Runs `f` with profiles of `root` gathered at most once, for a reader called on its own.
+pub fn with_own<T>(root: &Root, f: impl FnOnce(Shared<'_>) -> T) -> T {
+    let cell = std::cell::OnceCell::new();
+    f(&|| cell.get_or_init(|| gather(root)))
 }
 
 /// The profiles NetworkManager would load from the image's keyfile directories.

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use crate::firewall::Family;
 use crate::parse::routes::{self, DefaultRoute};
-use crate::parse::{netplan, shell_vars, yaml};
+use crate::parse::{shell_vars, yaml};
 use crate::probe::Probe;
 use crate::root::Root;
 
@@ -32,6 +32,15 @@ pub struct RouteFacts {
 }
 
 pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> RouteFacts {
+    super::nm_profiles::with_own(root, |nm| gather_with(root, probe, nm))
+}
+
+/// [`gather`] with NetworkManager's profiles shared with other readers.
+pub fn gather_with(
+    root: &Root,
+    probe: Option<&dyn Probe>,
+    nm: super::nm_profiles::Shared<'_>,
+) -> RouteFacts {
     let mut f = RouteFacts {
         live: probe.is_some(),
         ..RouteFacts::default()
@@ -39,7 +48,7 @@ pub fn gather(root: &Root, probe: Option<&dyn Probe>) -> RouteFacts {
     let mut found = Vec::new();
     match probe {
         Some(p) => live(root, p, &mut f, &mut found),
-        None => image(root, &mut f, &mut found),
+        None => image(root, nm, &mut f, &mut found),
     }
     let mapped: Vec<Route> = found
         .into_iter()
@@ -126,7 +135,12 @@ fn tunnel_reason(root: &Root, dev: &str, live: bool) -> Option<String> {
     routes::is_tunnel_name(dev).then(|| format!("{dev} is named like a tunnel or VPN interface"))
 }
 
-fn image(root: &Root, f: &mut RouteFacts, out: &mut Vec<DefaultRoute>) {
+fn image(
+    root: &Root,
+    nm: super::nm_profiles::Shared<'_>,
+    f: &mut RouteFacts,
+    out: &mut Vec<DefaultRoute>,
+) {
     // RHEL-like: ifcfg GATEWAY (DEFROUTE=no opts out), GATEWAYDEV, route-DEV files.
     let net = "/etc/sysconfig/network";
     if let Ok(Some(t)) = root.read_optional(Path::new(net)) {
@@ -207,115 +221,71 @@ fn image(root: &Root, f: &mut RouteFacts, out: &mut Vec<DefaultRoute>) {
         }
     }
     netplan_routes(root, f, out);
-    nm_routes(root, f);
+    nm_routes(nm(), f);
 }
 
+/// Default routes of the netplan configuration netplan would apply (facts/netplan_config.rs):
+/// none when it refuses the configuration, which is then an error.
 fn netplan_routes(root: &Root, f: &mut RouteFacts, out: &mut Vec<DefaultRoute>) {
-    for dir in ["/lib/netplan", "/etc/netplan", "/run/netplan"] {
-        let Ok(entries) = root.read_dir_optional(Path::new(dir)) else {
-            continue;
-        };
-        for e in entries {
-            let Some(name) = e.name.to_str().filter(|n| n.ends_with(".yaml")) else {
-                continue;
-            };
-            let path = format!("{dir}/{name}");
-            let Ok(Some(text)) = root.read_optional(Path::new(&path)) else {
-                continue;
-            };
-            let devices = match netplan::parse(&text) {
-                Ok(d) => d,
-                Err(e) => {
-                    f.errors.push(FactError::unparsable(&path, None, e));
-                    continue;
-                }
-            };
-            f.sources.push(path.clone());
-            for d in devices {
-                for (k, v) in &d.settings {
-                    let (fam, via) = match k.as_str() {
-                        "gateway4" => (Some(Family::V4), v.as_str().map(str::to_string)),
-                        "gateway6" => (Some(Family::V6), v.as_str().map(str::to_string)),
-                        "routes" => {
-                            for r in v.items() {
-                                let to = r.get("to").and_then(yaml::Node::as_str).unwrap_or("");
-                                let fam = match to {
-                                    "default" | "0.0.0.0/0" | "0.0.0.0/1" | "128.0.0.0/1" => {
-                                        Family::V4
-                                    }
-                                    "::/0" | "::/1" | "8000::/1" => Family::V6,
-                                    _ => continue,
-                                };
-                                out.push(DefaultRoute {
-                                    family: fam,
-                                    dev: Some(d.id.clone()),
-                                    via: r
-                                        .get("via")
-                                        .and_then(yaml::Node::as_str)
-                                        .map(str::to_string),
-                                    table: r
-                                        .get("table")
-                                        .and_then(yaml::Node::as_str)
-                                        .map(str::to_string),
-                                    source: format!(
-                                        "{path} line {}: {} {}: routes to {to}",
-                                        d.line, d.kind, d.id
-                                    ),
-                                });
-                            }
-                            (None, None)
+    let config = super::netplan_config::gather(root);
+    f.errors.extend(config.errors);
+    for (path, devices) in &config.files {
+        f.sources.push(path.clone());
+        for d in devices {
+            for (k, v) in &d.settings {
+                let (fam, via) = match k.as_str() {
+                    "gateway4" => (Some(Family::V4), v.as_str().map(str::to_string)),
+                    "gateway6" => (Some(Family::V6), v.as_str().map(str::to_string)),
+                    "routes" => {
+                        for r in v.items() {
+                            let to = r.get("to").and_then(yaml::Node::as_str).unwrap_or("");
+                            let fam = match to {
+                                "default" | "0.0.0.0/0" | "0.0.0.0/1" | "128.0.0.0/1" => Family::V4,
+                                "::/0" | "::/1" | "8000::/1" => Family::V6,
+                                _ => continue,
+                            };
+                            out.push(DefaultRoute {
+                                family: fam,
+                                dev: Some(d.id.clone()),
+                                via: r
+                                    .get("via")
+                                    .and_then(yaml::Node::as_str)
+                                    .map(str::to_string),
+                                table: r
+                                    .get("table")
+                                    .and_then(yaml::Node::as_str)
+                                    .map(str::to_string),
+                                source: format!(
+                                    "{path} line {}: {} {}: routes to {to}",
+                                    d.line, d.kind, d.id
+                                ),
+                            });
                         }
-                        _ => (None, None),
-                    };
-                    if let Some(fam) = fam {
-                        out.push(DefaultRoute {
-                            family: fam,
-                            dev: Some(d.id.clone()),
-                            via,
-                            table: None,
-                            source: format!("{path} line {}: {} {}: {k}", d.line, d.kind, d.id),
-                        });
+                        (None, None)
                     }
+                    _ => (None, None),
+                };
+                if let Some(fam) = fam {
+                    out.push(DefaultRoute {
+                        family: fam,
+                        dev: Some(d.id.clone()),
+                        via,
+                        table: None,
+                        source: format!("{path} line {}: {} {}: {k}", d.line, d.kind, d.id),
+                    });
                 }
             }
         }
     }
 }
 
-fn nm_routes(root: &Root, f: &mut RouteFacts) {
-    let dir = "/etc/NetworkManager/system-connections";
-    let Ok(entries) = root.read_dir_optional(Path::new(dir)) else {
-        return;
-    };
-    for e in entries {
-        let Some(name) = e.name.to_str() else {
-            continue;
-        };
-        let path = format!("{dir}/{name}");
-        let Ok(Some(text)) = root.read_optional(Path::new(&path)) else {
-            continue;
-        };
-        let (mut section, mut kind, mut iface, mut never, mut autoconnect) =
-            (String::new(), None, None, false, true);
-        for l in text.lines() {
-            let l = l.trim();
-            if l.starts_with('[') {
-                section = l.to_string();
-                continue;
-            }
-            let Some((k, v)) = l.split_once('=') else {
-                continue;
-            };
-            match (section.as_str(), k.trim()) {
-                ("[connection]", "type") => kind = Some(v.trim().to_string()),
-                ("[connection]", "interface-name") => iface = Some(v.trim().to_string()),
-                ("[connection]", "autoconnect") => autoconnect = v.trim() != "false",
-                ("[ipv4]", "never-default") => never = v.trim() == "true",
-                _ => {}
-            }
-        }
-        f.sources.push(path.clone());
-        let Some(kind) = kind.filter(|k| {
+/// NetworkManager's VPN-like profiles that take the default route, among the profiles
+/// NetworkManager loads (facts/nm_profiles.rs: its directories, priorities, modes, tombstones).
+fn nm_routes(nm: &super::nm_profiles::NmProfiles, f: &mut RouteFacts) {
+    f.errors.extend(nm.errors.iter().cloned());
+    for l in &nm.loaded {
+        f.sources.push(l.path.clone());
+        let Some(kind) = l.keys.string("connection", "type").filter(|k| {
             matches!(
                 k.as_str(),
                 "vpn" | "wireguard" | "tun" | "pppoe" | "ip-tunnel"
@@ -323,10 +293,17 @@ fn nm_routes(root: &Root, f: &mut RouteFacts) {
         }) else {
             continue;
         };
-        if never || !autoconnect {
+        // GLib booleans: only `true`/`1` set never-default.
+        if l.keys.boolean("ipv4", "never-default") == Some(true) || !l.profile.config.on_boot {
             continue;
         }
-        let dev = iface.unwrap_or_else(|| format!("the {kind} connection's device"));
+        let dev = l
+            .profile
+            .config
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("the {kind} connection's device"));
+        let path = &l.path;
         f.routes.push(Route {
             tunnel: Some(format!("{dev} belongs to a NetworkManager {kind} connection")),
             route: DefaultRoute {
@@ -337,5 +314,66 @@ fn nm_routes(root: &Root, f: &mut RouteFacts) {
                 source: format!("{path}: a {kind} connection that connects automatically and takes the default route (no never-default=true)"),
             },
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::tree;
+
+    /// Only VPN profiles NetworkManager loads take the default route: not one it ignores for
+    /// its mode, one a /run profile of the same uuid shadows, or one a tombstone hides.
+    #[test]
+    fn networkmanager_profiles_it_does_not_load() {
+        let d = tree(&[]);
+        crate::testutil::nm_profiles_not_loaded(d.path(), &|name, uuid| {
+            format!(
+                "[connection]\nid={name}\ntype=wireguard\ninterface-name={name}\nuuid={uuid}\n[wireguard]\n"
+            )
+        });
+        let f = gather(&Root::image(d.path()).unwrap(), None);
+        let devs: Vec<&str> = f
+            .routes
+            .iter()
+            .filter_map(|r| r.route.dev.as_deref())
+            .collect();
+        assert_eq!(devs, ["loaded"], "{:#?}", f.routes);
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+    }
+
+    /// netplan's default routes come from the files netplan reads (not a dot-file); a
+    /// configuration netplan refuses gives none and is an error naming the file and line.
+    #[test]
+    fn netplan_routes_as_netplan_applies_them() {
+        let ok = "network:\n  ethernets:\n    eth0:\n      routes:\n        - to: default\n          via: 192.0.2.1\n";
+        let d = tree(&[
+            ("/etc/netplan/50.yaml", ok),
+            (
+                "/etc/netplan/.60-old.yaml",
+                "network:\n  ethernets:\n    eth1:\n      gateway4: 192.0.2.9\n",
+            ),
+        ]);
+        let f = gather(&Root::image(d.path()).unwrap(), None);
+        let devs: Vec<&str> = f
+            .routes
+            .iter()
+            .filter_map(|r| r.route.dev.as_deref())
+            .collect();
+        assert_eq!(devs, ["eth0"]);
+        let d = tree(&[
+            ("/etc/netplan/50.yaml", ok),
+            (
+                "/etc/netplan/60.yaml",
+                "network:\n  ethernets:\n    eth1:\n      gateway4: [192.0.2.9]\n",
+            ),
+        ]);
+        let f = gather(&Root::image(d.path()).unwrap(), None);
+        assert!(f.routes.is_empty(), "{:#?}", f.routes);
+        let e = f.errors[0].to_string();
+        assert!(
+            e.contains("/etc/netplan/60.yaml") && e.contains("line 4: expected scalar"),
+            "{e}"
+        );
     }
 }

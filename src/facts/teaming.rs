@@ -44,6 +44,11 @@ pub fn teaming_name(name: &[u8]) -> bool {
 }
 
 pub fn gather(root: &Root, live: bool) -> TeamingFacts {
+    super::nm_profiles::with_own(root, |nm| gather_with(root, live, nm))
+}
+
+/// [`gather`] with NetworkManager's profiles shared with other readers.
+pub fn gather_with(root: &Root, live: bool, nm: super::nm_profiles::Shared<'_>) -> TeamingFacts {
     let mut f = TeamingFacts::default();
     if live {
         sysfs(root, &mut f);
@@ -51,7 +56,7 @@ pub fn gather(root: &Root, live: bool) -> TeamingFacts {
         ifcfg_dirs(root, &mut f);
         debian_interfaces(root, &mut f);
         netplan(root, &mut f);
-        nm_keyfiles(root, &mut f);
+        nm_keyfiles(nm(), &mut f);
     }
     f
 }
@@ -206,60 +211,48 @@ fn debian_interfaces(root: &Root, f: &mut TeamingFacts) {
     }
 }
 
+/// Bonds of the netplan configuration netplan would apply (facts/netplan_config.rs); when it
+/// refuses the configuration, that is an error and no bond of it exists.
 fn netplan(root: &Root, f: &mut TeamingFacts) {
-    for dir in ["/etc/netplan", "/run/netplan", "/lib/netplan"] {
-        for name in list(root, dir, f) {
-            if !name.ends_with(".yaml") {
-                continue;
-            }
-            let path = format!("{dir}/{name}");
-            let Some(text) = read(root, &path, f) else {
-                continue;
-            };
-            for (i, line) in text.lines().enumerate() {
-                let t = line.split('#').next().unwrap_or("").trim_end();
-                if t.trim_start() == "bonds:" && t.len() > "bonds:".len() {
-                    f.evidence.push(TeamEvidence {
-                        subject: "bonds".into(),
-                        why: format!("a netplan bonds: section in {path} line {}", i + 1),
-                    });
-                }
-            }
+    let config = super::netplan_config::gather(root);
+    f.errors.extend(config.errors);
+    for (path, devices) in &config.files {
+        for d in devices.iter().filter(|d| d.kind == "bonds") {
+            f.evidence.push(TeamEvidence {
+                subject: d.id.clone(),
+                why: format!("a netplan bonds: definition in {path} line {}", d.line),
+            });
         }
     }
 }
 
-fn nm_keyfiles(root: &Root, f: &mut TeamingFacts) {
-    let dir = "/etc/NetworkManager/system-connections";
-    for name in list(root, dir, f) {
-        let path = format!("{dir}/{name}");
-        let Some(text) = read(root, &path, f) else {
-            continue;
-        };
-        let mut section = String::new();
-        for (i, line) in text.lines().enumerate() {
-            let t = line.trim();
-            if t.starts_with('[') {
-                section = t.to_string();
-                continue;
-            }
-            let Some((k, v)) = t.split_once('=') else {
-                continue;
-            };
-            let (k, v) = (k.trim(), v.trim());
-            let teamish = v == "bond" || v == "team";
-            let hit = (section == "[connection]"
-                && teamish
-                && matches!(k, "type" | "slave-type" | "port-type"))
-                || section == "[bond]"
-                || section == "[team]";
-            if hit {
-                f.evidence.push(TeamEvidence {
-                    subject: name.trim_end_matches(".nmconnection").to_string(),
-                    why: format!("{section} {k}={v} in {path} line {}", i + 1),
-                });
-                break;
-            }
+/// Bond and team profiles, and their ports, among the profiles NetworkManager loads
+/// (facts/nm_profiles.rs: its directories, priorities, modes, tombstones).
+fn nm_keyfiles(nm: &super::nm_profiles::NmProfiles, f: &mut TeamingFacts) {
+    f.errors.extend(nm.errors.iter().cloned());
+    for l in &nm.loaded {
+        let kf = &l.keys;
+        let teamish = |v: &str| v == "bond" || v == "team";
+        let key = ["type", "slave-type", "port-type"]
+            .into_iter()
+            .find_map(|k| {
+                let v = kf.string("connection", k).filter(|v| teamish(v))?;
+                Some(format!(
+                    "[connection] {k}={v} in {} line {}",
+                    l.path,
+                    kf.value("connection", k).map_or(1, |x| x.line)
+                ))
+            });
+        let group = ["bond", "team"]
+            .into_iter()
+            .find(|g| kf.has_group(g))
+            .map(|g| format!("a [{g}] group in {}", l.path));
+        if let Some(why) = key.or(group) {
+            let name = l.path.rsplit('/').next().unwrap_or(&l.path);
+            f.evidence.push(TeamEvidence {
+                subject: name.trim_end_matches(".nmconnection").to_string(),
+                why,
+            });
         }
     }
 }
@@ -310,18 +303,26 @@ mod tests {
             ),
             (
                 "/etc/NetworkManager/system-connections/t1.nmconnection",
-                "[connection]\nid=t1\ntype=team\n",
+                "[connection]\nid=t1\ntype=team\n[team]\n",
             ),
             (
                 "/etc/NetworkManager/system-connections/e.nmconnection",
                 "[connection]\nid=e\ntype=ethernet\n",
             ),
         ]);
+        // NetworkManager loads only profiles no group or other may read.
+        for n in ["t1", "e"] {
+            let p = d.path().join(format!(
+                "etc/NetworkManager/system-connections/{n}.nmconnection"
+            ));
+            std::fs::set_permissions(p, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+                .unwrap();
+        }
         let f = gather(&Root::image(d.path()).unwrap(), false);
         let subjects: Vec<&str> = f.evidence.iter().map(|e| e.subject.as_str()).collect();
         assert_eq!(
             subjects,
-            ["eth1", "t0", "agg", "eth3", "bond0", "bonds", "t1"],
+            ["eth1", "t0", "agg", "eth3", "bond0", "bond1", "t1"],
             "{:#?}",
             f.evidence
         );
@@ -331,6 +332,38 @@ mod tests {
             f.evidence[1]
         );
         assert!(f.errors.is_empty());
+    }
+
+    /// Only bond profiles NetworkManager loads count: not one it ignores for its mode, one a
+    /// /run profile of the same uuid shadows, or one a tombstone hides.
+    #[test]
+    fn networkmanager_profiles_it_does_not_load() {
+        let d = tree(&[]);
+        crate::testutil::nm_profiles_not_loaded(d.path(), &|name, uuid| {
+            format!(
+                "[connection]\nid={name}\ntype=bond\ninterface-name={name}\nuuid={uuid}\n[bond]\nmode=active-backup\n"
+            )
+        });
+        let f = gather(&Root::image(d.path()).unwrap(), false);
+        let subjects: Vec<&str> = f.evidence.iter().map(|e| e.subject.as_str()).collect();
+        assert_eq!(subjects, ["loaded"], "{:#?}", f.evidence);
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+    }
+
+    /// A netplan configuration netplan refuses defines no bond, and says why.
+    #[test]
+    fn refused_netplan_defines_no_bond() {
+        let d = tree(&[(
+            "/etc/netplan/50.yaml",
+            "network:\n  bonds:\n    bond1:\n      interfaces: [ens3]\n      parameter: {mode: 802.3ad}\n",
+        )]);
+        let f = gather(&Root::image(d.path()).unwrap(), false);
+        assert!(f.evidence.is_empty(), "{:?}", f.evidence);
+        let e = f.errors[0].to_string();
+        assert!(
+            e.contains("/etc/netplan/50.yaml") && e.contains("line 5: unknown key 'parameter'"),
+            "{e}"
+        );
     }
 
     /// Live, the kernel's device type decides.

@@ -21,6 +21,8 @@ pub mod lvm_metadata;
 pub mod mountinfo;
 pub mod netconf;
 pub mod netplan;
+pub mod netplan_keys;
+pub mod netplan_schema;
 pub mod nm_address;
 pub mod nm_keyfile;
 pub mod proc_net_tcp;

@@ -4,10 +4,12 @@
 //! them (netplan's YAML configuration reference, "General structure"): later definitions of
 //! the same device merge mappings key by key, concatenate sequences (a second file adding an
 //! IPv6 address keeps the first file's IPv4 one) and replace scalars. A key repeated in one
-//! mapping is a later definition too: netplan processes both.
+//! mapping is a later definition too: netplan processes both. A file netplan refuses (an
+//! unknown key, a value of the wrong kind: parse/netplan_schema.rs) is an error.
 
-use super::netconf::{IfaceConfig, StaticAddr, parse_cidr};
+use super::netconf::{IfaceConfig, StaticAddr};
 use super::yaml::{self, Kind, Node, YamlError};
+use super::{netplan_keys, netplan_schema};
 
 /// One device's settings from one file, before merging.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,25 +17,35 @@ pub struct Device {
     pub kind: String,
     pub id: String,
     pub line: usize,
+    /// The line of the device's id.
+    pub id_line: usize,
     /// The keys this file sets for the device (a later file replaces the same keys).
     pub settings: Vec<(String, Node)>,
 }
 
-/// Parses one file into its device definitions.
+/// Parses one file into its device definitions. A file netplan refuses (parse/netplan_schema.rs)
+/// is an error with its line and netplan's reason: netplan then applies no file at all.
 pub fn parse(text: &str) -> Result<Vec<Device>, YamlError> {
     let doc = yaml::parse(text)?;
+    netplan_schema::check(&doc)?;
     let mut out = Vec::new();
     let networks = doc.entries().iter().filter(|(k, _)| k == "network");
     for (kind, devices) in networks.flat_map(|(_, n)| n.entries()) {
-        if matches!(kind.as_str(), "version" | "renderer") {
+        // `version`, `renderer` and the global `openvswitch` settings define no device.
+        let is_type = netplan_keys::device_types().any(|(t, _)| t == kind);
+        if !is_type {
             continue;
         }
         for (id, node) in devices.entries() {
-            merge_key(node)?;
+            // A type's own `renderer:` is no device either.
+            if id == "renderer" {
+                continue;
+            }
             out.push(Device {
                 kind: kind.clone(),
                 id: id.clone(),
                 line: node.line,
+                id_line: node.key_line,
                 settings: node.entries().to_vec(),
             });
         }
@@ -41,28 +53,9 @@ pub fn parse(text: &str) -> Result<Vec<Device>, YamlError> {
     Ok(out)
 }
 
-/// netplan's loader (libyaml) does not apply YAML 1.1 merge keys, so `<<` is an unknown key
-/// of a device, which netplan refuses with the file.
-fn merge_key(n: &Node) -> Result<(), YamlError> {
-    for (k, v) in n.entries() {
-        if k == "<<" {
-            return Err(YamlError {
-                line: v.line,
-                message: "unknown key '<<' (netplan does not merge YAML merge keys)".into(),
-            });
-        }
-        merge_key(v)?;
-    }
-    Ok(())
-}
-
 /// netplan's booleans.
 fn truthy(n: &Node) -> Option<bool> {
-    match n.as_str()?.to_ascii_lowercase().as_str() {
-        "true" | "yes" | "on" | "y" => Some(true),
-        "false" | "no" | "off" | "n" => Some(false),
-        _ => None,
-    }
+    netplan_schema::boolean(n.as_str()?)
 }
 
 /// Merges the devices of every file (in netplan's order) and turns them into interfaces.
@@ -105,6 +98,7 @@ fn merge_entries(into: &mut Vec<(String, Node)>, later: &[(String, Node)]) {
             None => {
                 let mut fresh = Node {
                     line: v.line,
+                    key_line: v.key_line,
                     kind: Kind::Null,
                 };
                 merge_node(&mut fresh, v);
@@ -125,6 +119,7 @@ fn merge_node(old: &mut Node, new: &Node) {
             merge_entries(&mut entries, b);
             *old = Node {
                 line: new.line,
+                key_line: new.key_line,
                 kind: Kind::Map(entries),
             };
         }
@@ -168,27 +163,24 @@ fn device_config(m: &Device, ports: &std::collections::HashMap<String, String>) 
     }
     if let Some(list) = get("addresses") {
         for item in list.items() {
-            // `- 198.51.100.10/24` or `- 198.51.100.10/24: {label: ..., lifetime: ...}`.
+            // `- 198.51.100.10/24` or `- 198.51.100.10/24: {label: ..., lifetime: ...}`
+            // (netplan takes the first key of such a mapping).
             let text = match &item.kind {
                 Kind::Str(s) => Some(s.as_str()),
-                Kind::Map(e) if e.len() == 1 => Some(e[0].0.as_str()),
+                Kind::Map(e) => e.first().map(|(k, _)| k.as_str()),
                 _ => None,
             };
-            match text.and_then(parse_cidr) {
-                Some((addr, Some(prefix))) => cfg.addresses.push(StaticAddr {
+            match text.map(netplan_schema::address) {
+                Some(Ok((addr, prefix))) => cfg.addresses.push(StaticAddr {
                     addr,
                     prefix: Some(prefix),
                     line: item.line,
                 }),
-                // netplan's generate refuses the whole configuration for it.
-                Some((addr, None)) => cfg.problems.push(format!(
-                    "line {}: address {addr} has no /prefix length (netplan refuses it)",
-                    item.line
-                )),
+                // Unreachable after netplan_schema::check; kept so no address is guessed.
+                Some(Err(e)) => cfg.problems.push(format!("line {}: {e}", item.line)),
                 None => cfg.problems.push(format!(
-                    "line {}: addresses entry {} is not an address",
-                    item.line,
-                    text.unwrap_or("(not a scalar)")
+                    "line {}: addresses entry is not a scalar",
+                    item.line
                 )),
             }
         }
@@ -229,16 +221,36 @@ mod tests {
         assert_eq!(addrs(&ifs[0]), vec!["198.51.100.10"]);
     }
 
-    /// Bond ports are marked; addresses with options and bad entries are handled.
+    /// Bond ports are marked; addresses with options are read; a bad boolean or address makes
+    /// the whole file refused, with its line, as netplan refuses it.
     #[test]
     fn bonds_and_address_options() {
-        let a = parse("network:\n  ethernets:\n    eth2: {}\n    eth3: {dhcp4: maybe}\n  bonds:\n    bond0:\n      interfaces: [eth2, eth3]\n      addresses:\n        - 203.0.113.9/24:\n            label: bond0:1\n        - 2001:db8::9/64\n        - not-an-address\n").unwrap();
+        let a = parse("network:\n  ethernets:\n    eth2: {}\n    eth3: {dhcp4: off}\n  bonds:\n    bond0:\n      interfaces: [eth2, eth3]\n      addresses:\n        - 203.0.113.9/24:\n            label: bond0:1\n        - 2001:db8::9/64\n").unwrap();
         let ifs = interfaces(&[a]);
         assert_eq!(ifs[0].port_of.as_deref(), Some("bond0"));
-        assert_eq!(ifs[1].problems.len(), 1);
+        assert!(ifs[1].problems.is_empty() && !ifs[1].dhcp4);
         assert_eq!(addrs(&ifs[2]), vec!["203.0.113.9", "2001:db8::9"]);
-        assert_eq!(ifs[2].problems.len(), 1);
         assert_eq!(ifs[2].addresses[0].line, 9);
+        let e = parse("network:\n  ethernets:\n    eth3: {dhcp4: maybe}\n").unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(
+            e.message.starts_with("invalid boolean value 'maybe'"),
+            "{e}"
+        );
+        let e =
+            parse("network:\n  bonds:\n    bond0:\n      addresses:\n        - not-an-address\n")
+                .unwrap_err();
+        assert_eq!(e.line, 5);
+        assert!(e.message.contains("missing /prefixlength"), "{e}");
+    }
+
+    /// Devices come only from device types: `version`, `renderer`, the global
+    /// `openvswitch` settings and a type's own `renderer` are none.
+    #[test]
+    fn only_device_types_define_devices() {
+        let a = parse("network:\n  version: 2\n  renderer: networkd\n  openvswitch:\n    protocols: [OpenFlow13]\n  ethernets:\n    renderer: networkd\n    eth0: {dhcp4: true}\n").unwrap();
+        let ids: Vec<&str> = a.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, vec!["eth0"]);
     }
 
     /// A file without `network:` defines nothing; a broken one is an error with its line.

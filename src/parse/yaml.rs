@@ -7,7 +7,7 @@
 //! copies beyond a budget end the parse with an error naming the line. The crate's own scanner
 //! is iterative (no recursion per level; tests/suite/hostile.rs has the large cases).
 
-use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
+use saphyr_parser::{Event, Marker, Parser, ScanError};
 use std::collections::HashMap;
 use std::fmt;
 
@@ -15,6 +15,9 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
     pub line: usize,
+    /// The line of the mapping key this node is the value of (where netplan reports an
+    /// unknown key); its own line when it is no mapping value.
+    pub key_line: usize,
     pub kind: Kind,
 }
 
@@ -24,6 +27,7 @@ pub enum Kind {
     Map(Vec<(String, Node)>),
     Seq(Vec<Node>),
     Str(String),
+    /// An empty document (no value in the file at all).
     Null,
 }
 
@@ -100,8 +104,8 @@ struct Built {
 struct Open {
     node: Node,
     anchor: usize,
-    /// A mapping's key waiting for its value.
-    key: Option<String>,
+    /// A mapping's key waiting for its value, and its line.
+    key: Option<(String, usize)>,
     height: usize,
     size: usize,
 }
@@ -123,7 +127,11 @@ impl Builder {
             );
         }
         self.open.push(Open {
-            node: Node { line, kind },
+            node: Node {
+                line,
+                key_line: line,
+                kind,
+            },
             anchor,
             key: None,
             height: 0,
@@ -180,12 +188,6 @@ impl Builder {
         Ok(())
     }
 
-    fn wants_key(&self) -> bool {
-        self.open
-            .last()
-            .is_some_and(|o| o.key.is_none() && matches!(o.node.kind, Kind::Map(_)))
-    }
-
     /// Puts a node into the innermost open collection (as a key, a value or an item).
     fn place(&mut self, b: Built) -> Result<(), YamlError> {
         let Some(parent) = self.open.last_mut() else {
@@ -197,9 +199,13 @@ impl Builder {
         match &mut parent.node.kind {
             Kind::Seq(items) => items.push(b.node),
             Kind::Map(entries) => match parent.key.take() {
-                Some(key) => entries.push((key, b.node)),
+                Some((key, key_line)) => {
+                    let mut value = b.node;
+                    value.key_line = key_line;
+                    entries.push((key, value))
+                }
                 None => match b.node.kind {
-                    Kind::Str(key) => parent.key = Some(key),
+                    Kind::Str(key) => parent.key = Some((key, b.node.line)),
                     _ => return err(b.node.line, "a mapping key that is not a scalar"),
                 },
             },
@@ -207,11 +213,6 @@ impl Builder {
         }
         Ok(())
     }
-}
-
-/// Plain scalars YAML reads as null (the core schema's forms).
-fn is_null(v: &str) -> bool {
-    matches!(v, "" | "~" | "null" | "Null" | "NULL")
 }
 
 /// Parses the first document.
@@ -227,14 +228,15 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
             Event::MappingStart(anchor, _) => b.start(Kind::Map(Vec::new()), anchor, line)?,
             Event::SequenceEnd | Event::MappingEnd => b.end()?,
             Event::Alias(id) => b.alias(id, line)?,
-            Event::Scalar(value, style, anchor, _tag) => {
-                // A key is its text (`null: x` has the key "null").
-                let kind = if style == ScalarStyle::Plain && is_null(&value) && !b.wants_key() {
-                    Kind::Null
-                } else {
-                    Kind::Str(value.into_owned())
+            Event::Scalar(value, _style, anchor, _tag) => {
+                // libyaml's loader, which netplan uses, resolves no tags: `~`, `null` and an
+                // empty value are the scalars they spell, and netplan judges them as such
+                // (`dhcp4: ~` is an invalid boolean, `mtu:` the number 0).
+                let node = Node {
+                    line,
+                    key_line: line,
+                    kind: Kind::Str(value.into_owned()),
                 };
-                let node = Node { line, kind };
                 b.finish(
                     Built {
                         node,
@@ -249,6 +251,7 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
     }
     Ok(b.root.unwrap_or(Node {
         line: 1,
+        key_line: 1,
         kind: Kind::Null,
     }))
 }
@@ -354,7 +357,9 @@ mod tests {
             "base: &b\n  dhcp4: false\n  addresses: [198.51.100.7/24]\neth0: *b\nlist:\n  - &one 198.51.100.8/24\n  - *one\nflow: [&f x, *f, *one]\nv: &s plain\nw: *s\n",
         )
         .unwrap();
-        assert_eq!(d.get("eth0"), d.get("base"));
+        // The copy is the anchored node; only the line of the key it is under differs.
+        assert_eq!(d.get("eth0").unwrap().kind, d.get("base").unwrap().kind);
+        assert_eq!(d.get("eth0").unwrap().key_line, 4);
         let list: Vec<&str> = d.get("list").unwrap().items().iter().map(s).collect();
         assert_eq!(list, vec!["198.51.100.8/24", "198.51.100.8/24"]);
         let flow: Vec<&str> = d.get("flow").unwrap().items().iter().map(s).collect();
@@ -402,14 +407,15 @@ mod tests {
         assert!(parse("just text\nmore: 1\n").is_err());
     }
 
-    /// Empty files, document markers, nulls and `#` inside values.
+    /// Empty files (the only null), document markers, null-like scalars and `#` inside values.
     #[test]
     fn small_things() {
         assert_eq!(parse("").unwrap().kind, Kind::Null);
         assert_eq!(parse("# only a comment\n").unwrap().kind, Kind::Null);
         let y = parse("---\na: ~\nb:\nc: x#y\nd: 'it''s'\ne: \"q\\\"\"\n...\n").unwrap();
-        assert_eq!(y.get("a").unwrap().kind, Kind::Null);
-        assert_eq!(y.get("b").unwrap().kind, Kind::Null);
+        // Unresolved, as libyaml's loader leaves them for netplan.
+        assert_eq!(s(y.get("a").unwrap()), "~");
+        assert_eq!(s(y.get("b").unwrap()), "");
         assert_eq!(s(y.get("c").unwrap()), "x#y");
         assert_eq!(s(y.get("d").unwrap()), "it's");
         assert_eq!(s(y.get("e").unwrap()), "q\"");

@@ -535,9 +535,15 @@ fn forced_tunnel_from_image_files() {
             "wg-office",
         ),
     ];
+    // NetworkManager loads only profiles no group or other may read.
+    let private = |t: &Tree, path: &str| {
+        let p = t.path().join(&path[1..]);
+        std::fs::set_permissions(p, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    };
     for (path, text, dev) in cases {
         let t = rhel7(ONLY_2222);
         t.file(path, text);
+        private(&t, path);
         let (_, c) = egress(&t, &a2a);
         assert_eq!(c["status"], "warn", "{path}: {c:#}");
         let s = c["summary"].as_str().unwrap();
@@ -558,8 +564,17 @@ fn forced_tunnel_from_image_files() {
     let t = rhel7(ONLY_2222);
     t.file(
         "/etc/NetworkManager/system-connections/office.nmconnection",
-        "[connection]\ntype=wireguard\ninterface-name=wg0\n[ipv4]\nnever-default=true\n",
+        "[connection]\ntype=wireguard\ninterface-name=wg0\n[ipv4]\nmethod=manual\naddress1=10.10.0.2/24\nnever-default=true\n",
     );
+    private(
+        &t,
+        "/etc/NetworkManager/system-connections/office.nmconnection",
+    );
+    let (_, c) = egress(&t, &a2a);
+    assert_eq!(c["status"], "pass", "{c:#}");
+    // A profile NetworkManager ignores for its mode takes no route.
+    let t = rhel7(ONLY_2222);
+    t.file(cases[3].0, cases[3].1);
     let (_, c) = egress(&t, &a2a);
     assert_eq!(c["status"], "pass", "{c:#}");
 }

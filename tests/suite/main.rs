@@ -26,6 +26,7 @@ mod man_completions;
 mod mvc;
 mod net_outbound;
 mod net_proxy;
+mod netplan_refusal;
 mod network_live;
 mod network_root;
 mod nm_keyfile;

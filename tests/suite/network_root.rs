@@ -198,6 +198,39 @@ fn netplan_unreadable_is_error() {
     );
 }
 
+/// A file netplan refuses (an unknown key in a device definition) makes netplan apply no
+/// netplan file at all: both checks reading netplan say `error` naming the file, the line and
+/// netplan's reason, and count no address of the other, valid file.
+#[test]
+fn netplan_refused_key_is_error() {
+    let t = Tree::new();
+    t.file("/etc/hostname", "noble\n")
+        .file(
+            "/etc/netplan/50-cloud-init.yaml",
+            "network:\n  version: 2\n  ethernets:\n    eth0:\n      addresses: [198.51.100.60/24]\n",
+        )
+        .file(
+            "/etc/netplan/90-local.yaml",
+            "network:\n  ethernets:\n    eth0:\n      nameserver:\n        addresses: [192.0.2.53]\n",
+        )
+        .file("/etc/hosts", "198.51.100.60 noble\n");
+    for f in ["50-cloud-init.yaml", "90-local.yaml"] {
+        let p = t.path().join("etc/netplan").join(f);
+        std::fs::set_permissions(p, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    }
+    let (code, r) = check_root(t.path(), &["--only", "nic.ipv4,hosts.nic-addresses"]);
+    assert_eq!(code, 1);
+    for id in ["nic.ipv4", "hosts.nic-addresses"] {
+        assert_eq!(status(&r, id), "error", "{id}: {:#?}", check(&r, id));
+        let d = details(&r, id).join("\n");
+        assert!(
+            d.contains("/etc/netplan/90-local.yaml: line 4: unknown key 'nameserver'"),
+            "{id}: {d}"
+        );
+        assert!(!d.contains("198.51.100.60 on"), "{id}: {d}");
+    }
+}
+
 /// NetworkManager keyfiles: a static profile mapped, a DHCP profile named in a warning, a
 /// profile not started at boot not counted.
 #[test]
