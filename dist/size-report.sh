@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Prints the size of the static binary and what takes the space, per crate: builds an unstripped
 # copy with `dist/build-static.sh --keep-symbols` and sums the sizes nm reports per crate (the
-# first path segment of each demangled Rust symbol; ring's C and assembly is one group, the other
-# C symbols (musl, libunwind) another). cargo-bloat (`cargo install cargo-bloat`) gives a similar table of .text only.
+# first path segment of each demangled Rust symbol; ring's C and assembly is one group, the zstd C
+# library another, the other C symbols (musl, libunwind) a third). cargo-bloat (`cargo install cargo-bloat`) gives a similar table of .text only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stripped=$(dist/build-static.sh | tail -n 1)
@@ -23,6 +23,8 @@ nm --size-sort -S -C -t d "$symbols" | awk '
         sub(/^[^ ]+ [^ ]+ [^ ]+ /, "", name)
         if (name ~ /ring_core_|nistz256|^GFp_/) {
             crate = "ring (C and assembly)"
+        } else if (name ~ /^(ZSTD|HUF_|FSE_|HIST_)/) {
+            crate = "[C: zstd]"
         } else if (name !~ /::/) {
             crate = "[C: musl, libunwind]"
         } else {

@@ -26,6 +26,7 @@ pub mod secrets;
 #[cfg(test)]
 mod testutil;
 pub mod text;
+pub mod tls_provider;
 pub mod waivers;
 
 /// The frozen exit codes of SPEC.md.

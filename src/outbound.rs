@@ -158,7 +158,7 @@ pub fn run(plan: &Plan) -> Vec<Outcome> {
 pub fn run_with(plan: &Plan, resolver: Resolver) -> Vec<Outcome> {
     let start = Instant::now();
     let deadline = start + plan.timeout;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(crate::tls_provider::provider());
     let roots = Arc::new(root_store(&plan.trust));
     let (tx, rx) = mpsc::channel::<(usize, Outcome)>();
     let mut progress: Vec<Arc<Mutex<Stage>>> = Vec::new();

@@ -1,7 +1,7 @@
 //! Questions asked of a matrix: is this distribution and version listed for the scenario, and
 //! does a kernel satisfy the row's kernel rules.
 
-use regex::Regex;
+use regex_lite::Regex;
 
 use super::LoadedMatrix;
 use super::model::{AgentRules, Confidence, Enforcement, KernelRule, Limits, OsEntry, Policy};

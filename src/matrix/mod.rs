@@ -7,7 +7,7 @@ pub mod model;
 use std::path::Path;
 
 pub use model::Matrix;
-use regex::Regex;
+use regex_lite::Regex;
 
 /// The matrices built into the binary, with their file text.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -58,18 +58,26 @@ impl Pattern {
     /// The compiled pattern; `None` for a rule without one.
     pub fn get(&self) -> Option<&Regex> {
         self.compiled
-            .get_or_init(|| self.source.as_deref().and_then(|p| Regex::new(p).ok()))
+            .get_or_init(|| self.source.as_deref().and_then(|p| compile_pattern(p).ok()))
             .as_ref()
     }
 
     /// Compiles now, for a file: the error names what is wrong with the pattern.
-    fn check(&self) -> Result<(), regex::Error> {
+    fn check(&self) -> Result<(), regex_lite::Error> {
         if let Some(p) = &self.source {
-            let re = Regex::new(p)?;
+            let re = compile_pattern(p)?;
             let _ = self.compiled.set(Some(re));
         }
         Ok(())
     }
+}
+
+/// Compiles a kernel pattern. regex-lite allows 50 levels of nesting where regex allowed 250;
+/// the same limit as before keeps every pattern that loaded before loading.
+pub fn compile_pattern(pattern: &str) -> Result<Regex, regex_lite::Error> {
+    regex_lite::RegexBuilder::new(pattern)
+        .nest_limit(250)
+        .build()
 }
 
 impl LoadedMatrix {

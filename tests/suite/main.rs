@@ -32,6 +32,7 @@ mod network_root;
 mod nm_keyfile;
 mod os_matrix;
 mod packer;
+mod regex_lite_diff;
 mod registry;
 mod scenario_limits;
 mod services_systemd;
