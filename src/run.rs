@@ -36,9 +36,21 @@ pub fn sources_for(cfg: &CheckConfig) -> Result<Sources, RunError> {
 
 /// Runs the selected checks against `sources`.
 pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
-    let matrix = matrix::load(&cfg.matrix)?;
-    let waivers = crate::waivers::load(cfg.waivers.as_deref())?;
+    // Every run reads both built-in matrices (a report says what the other one answers); the
+    // run's own one, when built in, is one of them rather than read a second time.
     let all = matrix::builtins();
+    let from_file;
+    let matrix = match all
+        .iter()
+        .find(|m| matrix::is_builtin(&cfg.matrix) && m.name() == cfg.matrix)
+    {
+        Some(m) => m,
+        None => {
+            from_file = matrix::load(&cfg.matrix)?;
+            &from_file
+        }
+    };
+    let waivers = crate::waivers::load(cfg.waivers.as_deref())?;
     let live = sources.probe.is_some();
     let root_shown = crate::text::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(
         sources.root.base().as_os_str(),
@@ -49,7 +61,7 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
         scan: cfg.options.scan.clone(),
         install_dir: cfg.options.install_dir.clone(),
         scenario: cfg.scenario,
-        outbound: crate::outbound_plan::Request::new(&matrix, &cfg.options),
+        outbound: crate::outbound_plan::Request::new(matrix, &cfg.options),
     };
     let facts = Facts::with_targets(sources, targets);
     facts.start_live_tools(&|id| cfg.selected.contains(&id));
@@ -57,7 +69,7 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
     let ctx = Context {
         facts: &facts,
         scenario,
-        matrix: &matrix,
+        matrix,
         all_matrices: &all,
         options: &cfg.options,
     };
