@@ -23,6 +23,7 @@ pub mod netconf;
 pub mod netplan;
 pub mod nm_address;
 pub mod nm_keyfile;
+pub mod pem;
 pub mod proc_net_tcp;
 pub mod proxy_info;
 pub mod proxy_url;
