@@ -11,78 +11,112 @@ pub fn plain_certificates(bytes: &[u8]) -> Option<Vec<Vec<u8>>> {
     const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
     const END: &[u8] = b"-----END CERTIFICATE-----";
     let mut out = Vec::new();
-    // The base64 text of the open block, when one is open.
-    let mut body: Option<Vec<u8>> = None;
-    // Lines end at `\n` or `\r`, each on its own (as rustls-pki-types splits them).
-    for line in bytes.split(|b| *b == b'\n' || *b == b'\r') {
-        match &mut body {
-            None if line == BEGIN => body = Some(Vec::with_capacity(2048)),
+    // The open block, when one is.
+    let mut block: Option<Decoder> = None;
+    let mut rest = bytes;
+    loop {
+        // Lines end at `\n` or `\r`, each on its own (as rustls-pki-types splits them).
+        let end = rest
+            .iter()
+            .position(|b| *b == b'\n' || *b == b'\r')
+            .unwrap_or(rest.len());
+        let line = &rest[..end];
+        match &mut block {
+            None if line == BEGIN => block = Some(Decoder::default()),
             // Another block type, or a BEGIN line written otherwise.
             None if line.starts_with(b"-----BEGIN ") => return None,
             None => {}
-            Some(b) if line == END => {
-                out.push(decode(b)?);
-                body = None;
+            Some(d) if line == END => {
+                out.push(std::mem::take(d).finish()?);
+                block = None;
             }
-            Some(b) => {
-                if !line
-                    .iter()
-                    .all(|c| c.is_ascii_alphanumeric() || b"+/=".contains(c))
-                {
-                    return None;
-                }
-                b.extend_from_slice(line);
-            }
+            Some(d) => d.line(line)?,
         }
+        if end == rest.len() {
+            break;
+        }
+        rest = &rest[end + 1..];
     }
     // A block that never ends is an error for rustls-pki-types: it says which.
-    if body.is_some() {
+    if block.is_some() {
         return None;
     }
     Some(out)
 }
 
-/// Standard base64 with its padding, in groups of four; `None` for anything else.
-fn decode(text: &[u8]) -> Option<Vec<u8>> {
-    if text.len() % 4 != 0 {
-        return None;
+/// Standard base64 in groups of four, one or two `=` only at the very end; anything else
+/// (whitespace too) is refused.
+#[derive(Default)]
+struct Decoder {
+    der: Vec<u8>,
+    /// The symbols of the group being read, and how many.
+    group: u32,
+    symbols: u8,
+    padding: u8,
+}
+
+const INVALID: u8 = 0xff;
+const PAD: u8 = 0xfe;
+
+/// Each byte's base64 value, [`PAD`] or [`INVALID`].
+const VALUES: [u8; 256] = {
+    let mut t = [INVALID; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut i = 0;
+    while i < 64 {
+        t[alphabet[i] as usize] = i as u8;
+        i += 1;
     }
-    let pad = text.iter().rev().take_while(|c| **c == b'=').count();
-    if pad > 2 || text[..text.len() - pad].contains(&b'=') {
-        return None;
-    }
-    let mut out = Vec::with_capacity(text.len() / 4 * 3);
-    for group in text.chunks_exact(4) {
-        let mut v = 0u32;
-        let mut n = 0;
-        for &c in group {
-            if c == b'=' {
-                break;
+    t[b'=' as usize] = PAD;
+    t
+};
+
+impl Decoder {
+    fn line(&mut self, line: &[u8]) -> Option<()> {
+        for &c in line {
+            let v = VALUES[c as usize];
+            if v == INVALID {
+                return None;
             }
-            v |= u32::from(value(c)?) << (18 - 6 * n);
-            n += 1;
+            if v == PAD {
+                self.padding += 1;
+                if self.padding > 2 {
+                    return None;
+                }
+            } else if self.padding > 0 {
+                // A symbol after padding.
+                return None;
+            }
+            self.group = self.group << 6 | u32::from(v & 0x3f);
+            self.symbols += 1;
+            if self.symbols == 4 {
+                let bytes = [
+                    (self.group >> 16) as u8,
+                    (self.group >> 8) as u8,
+                    self.group as u8,
+                ];
+                // Two symbols and two `=` give one byte, three and one give two.
+                self.der
+                    .extend_from_slice(&bytes[..3 - usize::from(self.padding)]);
+                self.group = 0;
+                self.symbols = 0;
+            }
         }
-        // Four symbols give three bytes, three give two, two give one.
-        let bytes = [(v >> 16) as u8, (v >> 8) as u8, v as u8];
-        match n {
-            4 => out.extend_from_slice(&bytes),
-            3 => out.extend_from_slice(&bytes[..2]),
-            2 => out.push(bytes[0]),
-            _ => return None,
-        }
+        Some(())
     }
-    Some(out)
+
+    /// The DER, when the text ended with a whole group.
+    fn finish(self) -> Option<Vec<u8>> {
+        (self.symbols == 0).then_some(self.der)
+    }
 }
 
-fn value(c: u8) -> Option<u8> {
-    Some(match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        b'/' => 63,
-        _ => return None,
-    })
+/// Decodes one block's base64 text (tests).
+#[cfg(test)]
+fn decode(text: &[u8]) -> Option<Vec<u8>> {
+    let mut d = Decoder::default();
+    d.line(text)?;
+    d.finish()
 }
 
 #[cfg(test)]
@@ -145,5 +179,8 @@ mod tests {
         assert_eq!(decode(b"Q==="), None);
         assert_eq!(decode(b"QQ==QUJD"), None);
         assert_eq!(decode(b"QUJ"), None);
+        assert_eq!(decode(b"QUI=QQ=="), None);
+        assert_eq!(decode(b"QU=I"), None);
+        assert_eq!(decode(b"QU J"), None);
     }
 }
