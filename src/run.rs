@@ -36,21 +36,28 @@ pub fn sources_for(cfg: &CheckConfig) -> Result<Sources, RunError> {
 
 /// Runs the selected checks against `sources`.
 pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
+    // What can refuse the run comes first; then the listing programs start, and run while
+    // the built-in matrices load.
+    let from_file = match matrix::is_builtin(&cfg.matrix) {
+        true => None,
+        false => Some(matrix::load(&cfg.matrix)?),
+    };
+    let waivers = crate::waivers::load(cfg.waivers.as_deref())?;
+    sources.start_live_tools(&|id| cfg.selected.contains(&id));
     // Every run reads both built-in matrices (a report says what the other one answers); the
     // run's own one, when built in, is one of them rather than read a second time.
     let all = matrix::builtins();
-    let from_file;
-    let matrix = match all
-        .iter()
-        .find(|m| matrix::is_builtin(&cfg.matrix) && m.name() == cfg.matrix)
+    let loaded;
+    let matrix = match from_file
+        .as_ref()
+        .or_else(|| all.iter().find(|m| m.name() == cfg.matrix))
     {
         Some(m) => m,
         None => {
-            from_file = matrix::load(&cfg.matrix)?;
-            &from_file
+            loaded = matrix::load(&cfg.matrix)?;
+            &loaded
         }
     };
-    let waivers = crate::waivers::load(cfg.waivers.as_deref())?;
     let live = sources.probe.is_some();
     let root_shown = crate::text::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(
         sources.root.base().as_os_str(),
@@ -64,7 +71,6 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
         outbound: crate::outbound_plan::Request::new(matrix, &cfg.options),
     };
     let facts = Facts::with_targets(sources, targets);
-    facts.start_live_tools(&|id| cfg.selected.contains(&id));
     let (scenario, scenario_source) = facts.scenario();
     let ctx = Context {
         facts: &facts,

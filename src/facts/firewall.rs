@@ -71,7 +71,7 @@ pub fn gather(
 pub const CHECKS_READING: &[&str] = &["ssh.firewall", "mvc.port-20004"];
 
 /// The programs [`gather_now`] runs on every live system where they are installed, started
-/// ahead and together by [`crate::facts::Facts::start_live_tools`]. The plain `iptables-save`
+/// ahead and together by [`crate::facts::Sources::start_live_tools`]. The plain `iptables-save`
 /// and nft's text listing are fallbacks, run only when these could not answer.
 pub const LIVE_TOOLS: &[(&str, &[&str])] = &[
     ("iptables-legacy-save", &[]),

@@ -15,22 +15,26 @@ pub fn plain_certificates(bytes: &[u8]) -> Option<Vec<Vec<u8>>> {
     let mut block: Option<Decoder> = None;
     let mut rest = bytes;
     loop {
+        // Inside a block, the whole groups a line starts with are decoded first: the search
+        // for the line's end then covers what is left of it (usually nothing).
+        let decoded = block.as_mut().map_or(0, |d| d.whole_groups(rest));
         // Lines end at `\n` or `\r`, each on its own (as rustls-pki-types splits them).
-        let end = rest
-            .iter()
-            .position(|b| *b == b'\n' || *b == b'\r')
-            .unwrap_or(rest.len());
+        let end = decoded
+            + rest[decoded..]
+                .iter()
+                .position(|b| *b == b'\n' || *b == b'\r')
+                .unwrap_or(rest.len() - decoded);
         let line = &rest[..end];
         match &mut block {
             None if line == BEGIN => block = Some(Decoder::default()),
             // Another block type, or a BEGIN line written otherwise.
             None if line.starts_with(b"-----BEGIN ") => return None,
             None => {}
-            Some(d) if line == END => {
+            Some(d) if decoded == 0 && line == END => {
                 out.push(std::mem::take(d).finish()?);
                 block = None;
             }
-            Some(d) => d.line(line)?,
+            Some(d) => d.line(&line[decoded..])?,
         }
         if end == rest.len() {
             break;
@@ -72,31 +76,43 @@ const VALUES: [u8; 256] = {
 };
 
 impl Decoder {
-    fn line(&mut self, line: &[u8]) -> Option<()> {
-        self.der.reserve(line.len() / 4 * 3 + 3);
-        let mut rest = line;
-        // The usual case first: whole groups of four symbols, aligned with the line.
-        while self.symbols == 0 && self.padding == 0 && rest.len() >= 4 {
+    /// Decodes the groups of four base64 symbols `text` starts with (none when a group or
+    /// padding is pending) and returns how many bytes of `text` they took.
+    fn whole_groups(&mut self, text: &[u8]) -> usize {
+        if self.symbols != 0 || self.padding != 0 {
+            return 0;
+        }
+        let start = self.der.len();
+        self.der.resize(start + text.len() / 4 * 3, 0);
+        let out = &mut self.der[start..];
+        let mut groups = 0;
+        for (chunk, bytes) in text.chunks_exact(4).zip(out.chunks_exact_mut(3)) {
             let v = [
-                VALUES[rest[0] as usize],
-                VALUES[rest[1] as usize],
-                VALUES[rest[2] as usize],
-                VALUES[rest[3] as usize],
+                VALUES[chunk[0] as usize],
+                VALUES[chunk[1] as usize],
+                VALUES[chunk[2] as usize],
+                VALUES[chunk[3] as usize],
             ];
-            if v.iter().any(|x| *x >= 64) {
+            if (v[0] | v[1] | v[2] | v[3]) >= 64 {
                 break;
             }
             let g = u32::from(v[0]) << 18
                 | u32::from(v[1]) << 12
                 | u32::from(v[2]) << 6
                 | u32::from(v[3]);
-            self.der.push((g >> 16) as u8);
-            self.der.push((g >> 8) as u8);
-            self.der.push(g as u8);
-            rest = &rest[4..];
+            bytes[0] = (g >> 16) as u8;
+            bytes[1] = (g >> 8) as u8;
+            bytes[2] = g as u8;
+            groups += 1;
         }
-        // Padding, a group across lines, or a byte that is not base64.
-        for &c in rest {
+        self.der.truncate(start + groups * 3);
+        groups * 4
+    }
+
+    /// The rest of a line, symbol by symbol: padding, a group across lines, or a byte that is
+    /// not base64 (refused).
+    fn line(&mut self, line: &[u8]) -> Option<()> {
+        for &c in line {
             let v = VALUES[c as usize];
             if v == INVALID {
                 return None;
@@ -138,7 +154,8 @@ impl Decoder {
 #[cfg(test)]
 fn decode(text: &[u8]) -> Option<Vec<u8>> {
     let mut d = Decoder::default();
-    d.line(text)?;
+    let n = d.whole_groups(text);
+    d.line(&text[n..])?;
     d.finish()
 }
 
