@@ -82,6 +82,21 @@ impl Decoder {
         if self.symbols != 0 || self.padding != 0 {
             return 0;
         }
+        // `text` is the rest of the file: the output grows a window at a time, not by all of it.
+        const WINDOW: usize = 256;
+        let mut taken = 0;
+        loop {
+            let window = &text[taken..text.len().min(taken + WINDOW)];
+            let n = self.groups_of(window);
+            taken += n;
+            if n == 0 || n < window.len() / 4 * 4 {
+                return taken;
+            }
+        }
+    }
+
+    /// [`Decoder::whole_groups`] within one window.
+    fn groups_of(&mut self, text: &[u8]) -> usize {
         let start = self.der.len();
         self.der.resize(start + text.len() / 4 * 3, 0);
         let out = &mut self.der[start..];
@@ -208,6 +223,17 @@ mod tests {
             }
         }
         assert!(same > 1000 && refused > 1000, "{same} {refused}");
+    }
+
+    /// A bundle of a thousand certificates reads as rustls-pki-types reads it, and the buffer
+    /// of a certificate never grows past it (it once grew by the rest of the file per line).
+    #[test]
+    fn large_bundle() {
+        let text = crate::parse::certs::tests::DIGICERT_G2.repeat(1000);
+        let fast = plain_certificates(text.as_bytes()).expect("plain");
+        assert_eq!(fast.len(), 1000);
+        assert!(fast.iter().all(|d| d.capacity() < 2 * d.len()));
+        assert_eq!(Ok(fast), reference(text.as_bytes()));
     }
 
     /// Padding: one or two `=` end a block; more, or one inside, is refused.
