@@ -82,11 +82,11 @@ impl Decoder {
         if self.symbols != 0 || self.padding != 0 {
             return 0;
         }
-        // `text` is the rest of the file: the output grows a window at a time, not by all of it.
-        const WINDOW: usize = 256;
+        // `text` is the rest of the file: it is decoded a window at a time, until a window
+        // holds something else than whole groups.
         let mut taken = 0;
         loop {
-            let window = &text[taken..text.len().min(taken + WINDOW)];
+            let window = &text[taken..text.len().min(taken + 256)];
             let n = self.groups_of(window);
             taken += n;
             if n == 0 || n < window.len() / 4 * 4 {
@@ -95,13 +95,12 @@ impl Decoder {
         }
     }
 
-    /// [`Decoder::whole_groups`] within one window.
+    /// [`Decoder::whole_groups`] within one window (at most 256 bytes), through a buffer
+    /// on the stack: one copy into the DER per window.
     fn groups_of(&mut self, text: &[u8]) -> usize {
-        let start = self.der.len();
-        self.der.resize(start + text.len() / 4 * 3, 0);
-        let out = &mut self.der[start..];
+        let mut buf = [0u8; 256 / 4 * 3];
         let mut groups = 0;
-        for (chunk, bytes) in text.chunks_exact(4).zip(out.chunks_exact_mut(3)) {
+        for (chunk, bytes) in text.chunks_exact(4).zip(buf.chunks_exact_mut(3)) {
             let v = [
                 VALUES[chunk[0] as usize],
                 VALUES[chunk[1] as usize],
@@ -120,7 +119,7 @@ impl Decoder {
             bytes[2] = g as u8;
             groups += 1;
         }
-        self.der.truncate(start + groups * 3);
+        self.der.extend_from_slice(&buf[..groups * 3]);
         groups * 4
     }
 
