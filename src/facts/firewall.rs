@@ -68,7 +68,7 @@ pub fn gather(
 }
 
 /// The checks that read these facts.
-pub const CHECKS_READING: &[&str] = &["ssh.firewall", "mvc.port-20004"];
+pub const CHECKS_READING: &[&str] = &["ssh.firewall", "mvc.port-20004", "net.egress-firewall"];
 
 /// The programs [`gather_now`] runs on every live system where they are installed, started
 /// ahead and together by [`crate::facts::Sources::start_live_tools`]. The plain `iptables-save`
