@@ -9,6 +9,9 @@
 # assertions. Usage: benches/speed.sh [RUNS]   (default 10)
 # ASR_BENCH_BIN=PATH measures that binary instead of a host release build (for example the
 # static one: ASR_BENCH_BIN=$(dist/build-static.sh | tail -n 1) benches/speed.sh).
+# The live lines also give the instructions asr-preflight itself executed (callgrind, its
+# own threads, not the programs it runs): unlike wall time on a shared machine, repeatable.
+# ASR_BENCH_LIVE_ONLY=1 stops after the live lines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10}
@@ -45,9 +48,28 @@ print(f"{label:<44} wall {statistics.median(walls)*1000:9.1f} ms  cpu {statistic
 PY
 }
 
+# instructions LABEL CMD...: what callgrind counts for CMD's own process (children not traced).
+instructions() {
+    local label=$1; shift
+    if ! command -v valgrind >/dev/null; then
+        printf '%-44s instructions: valgrind is not installed\n' "$label"
+        return
+    fi
+    valgrind --tool=callgrind --trace-children=no --callgrind-out-file="$work/callgrind.out" \
+        "$@" >/dev/null 2>"$work/callgrind.err" || true
+    printf '%-44s instructions %15s (callgrind, own process)\n' "$label" \
+        "$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$work/callgrind.err")"
+}
+
 printf 'binary: %s bytes (%s); load average: %s\n' "$(stat -c %s "$bin")" "$bin" "$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "median of $runs runs"
 measure "check --skip ascii.system-paths (live)" "$bin" check --skip ascii.system-paths --format json
+measure "check --only os.supported (live)" "$bin" check --only os.supported --format json
+instructions "check --skip ascii.system-paths (live)" "$bin" check --skip ascii.system-paths --format json
+instructions "check --only os.supported (live)" "$bin" check --only os.supported --format json
+if [ -n "${ASR_BENCH_LIVE_ONLY:-}" ]; then
+    exit 0
+fi
 
 tree=$work/tree/usr/lib/modules/$rel/kernel
 mkdir -p "$tree"

@@ -36,9 +36,28 @@ pub fn sources_for(cfg: &CheckConfig) -> Result<Sources, RunError> {
 
 /// Runs the selected checks against `sources`.
 pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
-    let matrix = matrix::load(&cfg.matrix)?;
+    // What can refuse the run comes first; then the listing programs start, and run while
+    // the built-in matrices load.
+    let from_file = match matrix::is_builtin(&cfg.matrix) {
+        true => None,
+        false => Some(matrix::load(&cfg.matrix)?),
+    };
     let waivers = crate::waivers::load(cfg.waivers.as_deref())?;
+    sources.start_live_tools(&|id| cfg.selected.contains(&id));
+    // Every run reads both built-in matrices (a report says what the other one answers); the
+    // run's own one, when built in, is one of them rather than read a second time.
     let all = matrix::builtins();
+    let loaded;
+    let matrix = match from_file
+        .as_ref()
+        .or_else(|| all.iter().find(|m| m.name() == cfg.matrix))
+    {
+        Some(m) => m,
+        None => {
+            loaded = matrix::load(&cfg.matrix)?;
+            &loaded
+        }
+    };
     let live = sources.probe.is_some();
     let root_shown = crate::text::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(
         sources.root.base().as_os_str(),
@@ -49,15 +68,14 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
         scan: cfg.options.scan.clone(),
         install_dir: cfg.options.install_dir.clone(),
         scenario: cfg.scenario,
-        outbound: crate::outbound_plan::Request::new(&matrix, &cfg.options),
+        outbound: crate::outbound_plan::Request::new(matrix, &cfg.options),
     };
     let facts = Facts::with_targets(sources, targets);
-    facts.start_live_tools(&|id| cfg.selected.contains(&id));
     let (scenario, scenario_source) = facts.scenario();
     let ctx = Context {
         facts: &facts,
         scenario,
-        matrix: &matrix,
+        matrix,
         all_matrices: &all,
         options: &cfg.options,
     };

@@ -21,7 +21,7 @@ pub enum ClockFacts {
 pub const CHECKS_READING: &[&str] = &["time.synchronized"];
 
 /// The programs [`gather`] runs on a live system (started ahead by
-/// [`crate::facts::Facts::start_live_tools`]).
+/// [`crate::facts::Sources::start_live_tools`]).
 pub const LIVE_TOOLS: &[(&str, &[&str])] = &[("chronyc", &["-c", "tracking"])];
 
 pub fn gather(probe: Option<&dyn Probe>) -> ClockFacts {

@@ -79,10 +79,10 @@ pub fn gather_with(
 }
 
 /// The checks that read these facts.
-pub const CHECKS_READING: &[&str] = &["ssh.firewall", "mvc.port-20004"];
+pub const CHECKS_READING: &[&str] = &["ssh.firewall", "mvc.port-20004", "net.egress-firewall"];
 
 /// The programs [`gather_now`] runs on every live system where they are installed, started
-/// ahead and together by [`crate::facts::Facts::start_live_tools`]. The plain `iptables-save`
+/// ahead and together by [`crate::facts::Sources::start_live_tools`]. The plain `iptables-save`
 /// and nft's text listing are fallbacks, run only when these could not answer.
 pub const LIVE_TOOLS: &[(&str, &[&str])] = &[
     ("iptables-legacy-save", &[]),

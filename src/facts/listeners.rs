@@ -29,7 +29,7 @@ pub struct Listener {
     pub uid: u32,
     pub inode: u64,
     /// `None` when no readable /proc/PID/fd holds the socket (another user's process when not
-    /// running as root).
+    /// running as root), and on ports not in [`PORTS_WITH_OWNERS`] when none of those is used.
     pub owner: Option<Owner>,
 }
 
@@ -41,6 +41,11 @@ pub struct ListenerFacts {
     /// Processes whose descriptors could not be read.
     pub unreadable_processes: usize,
 }
+
+/// The ports whose holders a check names (`mvc.port-20004`). Finding a holder reads every
+/// process's /proc/PID/fd (hundreds of directory reads and links on a busy machine), so it is
+/// done only when one of these ports is listened on; other listeners keep `owner: None`.
+pub const PORTS_WITH_OWNERS: &[u16] = &[20004];
 
 pub fn gather(root: &Root) -> ListenerFacts {
     let mut out = ListenerFacts::default();
@@ -80,7 +85,11 @@ pub fn gather(root: &Root) -> ListenerFacts {
             Err(e) => out.errors.push(e),
         }
     }
-    if !out.listeners.is_empty() {
+    if out
+        .listeners
+        .iter()
+        .any(|l| PORTS_WITH_OWNERS.contains(&l.port))
+    {
         let (owners, unreadable) = socket_owners(root);
         out.unreadable_processes = unreadable;
         for l in &mut out.listeners {
@@ -159,6 +168,36 @@ fn describe(root: &Root, pid: u32, base: &Path) -> Owner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The holder of TCP 20004 (the port `mvc.port-20004` names holders of) is found through
+    /// /proc/PID/fd; without a listener on such a port, /proc/PID/fd is not walked.
+    #[test]
+    fn holders_are_looked_for_on_the_named_ports_only() {
+        assert!(PORTS_WITH_OWNERS.contains(&crate::checks::mvc::MVC_PORT));
+        let head = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+        let l22 = "   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 10001 1 0000000000000000 100 0 0 10 0\n";
+        let l20004 = "   1: 00000000:4E24 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 20001 1 0000000000000000 100 0 0 10 0\n";
+        let with = |table: &str| {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::create_dir_all(dir.path().join("proc/net")).unwrap();
+            std::fs::write(dir.path().join("proc/net/tcp"), table).unwrap();
+            let fd = dir.path().join("proc/700/fd");
+            std::fs::create_dir_all(&fd).unwrap();
+            std::os::unix::fs::symlink("socket:[20001]", fd.join("3")).unwrap();
+            std::os::unix::fs::symlink("socket:[10001]", fd.join("4")).unwrap();
+            std::fs::write(dir.path().join("proc/700/comm"), "holder\n").unwrap();
+            let f = gather(&Root::image(dir.path()).unwrap());
+            f.listeners
+                .iter()
+                .map(|l| (l.port, l.owner.as_ref().map(|o| o.comm.clone())))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            with(&format!("{head}{l22}{l20004}")),
+            [(22, Some("holder".into())), (20004, Some("holder".into()))]
+        );
+        assert_eq!(with(&format!("{head}{l22}")), [(22, None)]);
+    }
 
     /// A busy server's table (here 300,000 connections, 45 MB, over the cap for a file read
     /// whole) is read line by line: its listener is found and nothing is an error.

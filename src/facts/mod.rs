@@ -101,6 +101,26 @@ impl Sources {
     pub fn probe(&self) -> Option<&dyn Probe> {
         self.probe.as_deref()
     }
+
+    /// Starts, all at once and in the background, the listing programs that the facts of the
+    /// selected checks will read (`selected` says whether a check id runs), so that the run pays
+    /// for the slowest of them rather than for their sum. Nothing happens in `--root` mode.
+    /// Called before anything else of a run is read, so they run while the matrices load.
+    pub fn start_live_tools(&self, selected: &dyn Fn(&str) -> bool) {
+        let Some(probe) = self.probe() else {
+            return;
+        };
+        let mut tools: Vec<(&'static str, &'static [&'static str])> = Vec::new();
+        if firewall::CHECKS_READING.iter().any(|id| selected(id)) {
+            tools.extend_from_slice(firewall::LIVE_TOOLS);
+        }
+        if clock::CHECKS_READING.iter().any(|id| selected(id)) {
+            tools.extend_from_slice(clock::LIVE_TOOLS);
+        }
+        if !tools.is_empty() {
+            probe.start_tools(&tools);
+        }
+    }
 }
 
 /// What a run looks at besides the fixed set, decided by its options before any fact is read
@@ -239,25 +259,6 @@ impl Facts {
             teaming: OnceCell::new(),
             disk_hw: OnceCell::new(),
             routes: OnceCell::new(),
-        }
-    }
-
-    /// Starts, all at once and in the background, the listing programs that the facts of the
-    /// selected checks will read (`selected` says whether a check id runs), so that the run pays
-    /// for the slowest of them rather than for their sum. Nothing happens in `--root` mode.
-    pub fn start_live_tools(&self, selected: &dyn Fn(&str) -> bool) {
-        let Some(probe) = self.sources.probe() else {
-            return;
-        };
-        let mut tools: Vec<(&'static str, &'static [&'static str])> = Vec::new();
-        if firewall::CHECKS_READING.iter().any(|id| selected(id)) {
-            tools.extend_from_slice(firewall::LIVE_TOOLS);
-        }
-        if clock::CHECKS_READING.iter().any(|id| selected(id)) {
-            tools.extend_from_slice(clock::LIVE_TOOLS);
-        }
-        if !tools.is_empty() {
-            probe.start_tools(&tools);
         }
     }
 

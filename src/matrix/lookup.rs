@@ -1,10 +1,8 @@
 //! Questions asked of a matrix: is this distribution and version listed for the scenario, and
 //! does a kernel satisfy the row's kernel rules.
 
-use regex_lite::Regex;
-
-use super::LoadedMatrix;
 use super::model::{AgentRules, Confidence, Enforcement, KernelRule, Limits, OsEntry, Policy};
+use super::{LoadedMatrix, Pattern};
 use crate::parse::version;
 use crate::scenario::Scenario;
 
@@ -152,7 +150,7 @@ impl LoadedMatrix {
         let bare = release.strip_suffix(".x86_64").unwrap_or(release);
         let rhck = oracle_rhck_base(bare);
         for (k, rule) in entry.kernels.iter().enumerate() {
-            let pattern = self.patterns[row][k].get();
+            let pattern = &self.patterns[row][k];
             if !rule.builds.is_empty() {
                 if !rule_matches(rule, pattern, release, flavor) {
                     continue;
@@ -240,18 +238,18 @@ pub fn newest_build(rule: &KernelRule) -> Option<&str> {
         .max_by(|a, b| version::compare(a, b))
 }
 
-fn rule_matches(
-    rule: &KernelRule,
-    pattern: Option<&Regex>,
-    release: &str,
-    flavor: Option<&str>,
-) -> bool {
+fn rule_matches(rule: &KernelRule, pattern: &Pattern, release: &str, flavor: Option<&str>) -> bool {
     if let Some(f) = &rule.flavor {
         if flavor != Some(f.as_str()) {
             return false;
         }
     }
-    if let Some(re) = pattern {
+    // Text the pattern needs and the release lacks: no match, and nothing compiled. (A pattern
+    // that does not compile is refused when a file is loaded; the built-in ones are tested.)
+    if !pattern.may_match(release) {
+        return false;
+    }
+    if let Some(re) = pattern.get() {
         let Some(caps) = re.captures(release) else {
             return false;
         };

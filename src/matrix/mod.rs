@@ -15,7 +15,26 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("asr-2026", include_str!("data/asr-2026.toml")),
 ];
 
+/// The same matrices as JSON, written from that TOML by the build script (build.rs) with this
+/// crate's own TOML reader: a run hands them to serde_json without reading TOML. A test holds
+/// them to the TOML text.
+const BUILTIN_JSON: &[(&str, &str)] = &[
+    (
+        "asr-2016",
+        include_str!(concat!(env!("OUT_DIR"), "/asr-2016.json")),
+    ),
+    (
+        "asr-2026",
+        include_str!(concat!(env!("OUT_DIR"), "/asr-2026.json")),
+    ),
+];
+
 pub const DEFAULT: &str = "asr-2016";
+
+/// Whether `spec` names a built-in matrix rather than a file.
+pub fn is_builtin(spec: &str) -> bool {
+    BUILTIN_JSON.iter().any(|(n, _)| *n == spec)
+}
 
 /// A matrix could not be loaded; the message names the file and the field.
 #[derive(Debug, thiserror::Error)]
@@ -41,9 +60,16 @@ pub struct LoadedMatrix {
 /// run matches only the rows of its own distribution, so a pattern is compiled when first
 /// used. A file's patterns are compiled when it is loaded, so a bad one is refused there; the
 /// built-in ones are all compiled by a test.
+///
+/// Most rules cannot match a given release at all (`^5\.14\.0-` against a 6.1 kernel), and a
+/// pattern's compilation costs far more than a substring search (`\d` is Unicode: dozens of
+/// ranges): the literal text every match must contain is taken from the pattern, and a release
+/// without it is not matched without compiling ([`Pattern::may_match`]).
 #[derive(Debug, Clone, Default)]
 pub struct Pattern {
     source: Option<String>,
+    /// Text each match contains ([`required_literals`]); empty when nothing is known.
+    required: Vec<String>,
     compiled: std::sync::OnceLock<Option<Regex>>,
 }
 
@@ -51,8 +77,17 @@ impl Pattern {
     fn new(source: Option<&str>) -> Pattern {
         Pattern {
             source: source.map(str::to_string),
+            required: source.map(required_literals).unwrap_or_default(),
             compiled: std::sync::OnceLock::new(),
         }
+    }
+
+    /// False when `haystack` lacks text every match of the pattern contains, so the pattern
+    /// cannot match it; true otherwise (then [`Pattern::get`] decides).
+    pub fn may_match(&self, haystack: &str) -> bool {
+        self.required
+            .iter()
+            .all(|lit| haystack.contains(lit.as_str()))
     }
 
     /// The compiled pattern; `None` for a rule without one.
@@ -80,6 +115,71 @@ pub fn compile_pattern(pattern: &str) -> Result<Regex, regex_lite::Error> {
         .build()
 }
 
+/// The runs of literal characters of the top-level sequence of `pattern` (`^5\.14\.0-\d+`
+/// gives `5.14.0-`): every match contains each of them. Conservative: nothing when the pattern
+/// has an alternation or flags anywhere; scanning stops at the first group or class; a
+/// character followed by a repetition is not required.
+pub fn required_literals(pattern: &str) -> Vec<String> {
+    // `(?i)`, `(?x:...)`: flags change what a character matches. Named and non-capturing
+    // groups (`(?P<build>`, `(?<b>`, `(?:`) do not.
+    let flags = pattern
+        .match_indices("(?")
+        .any(|(i, _)| !matches!(pattern.as_bytes().get(i + 2), Some(b'P' | b'<' | b':')));
+    if pattern.contains('|') || flags {
+        return Vec::new();
+    }
+    let mut runs = Vec::new();
+    let mut run = String::new();
+    let mut end_run = |run: &mut String| {
+        if !run.is_empty() {
+            runs.push(std::mem::take(run));
+        }
+    };
+    let mut chars = pattern.chars().peekable();
+    let mut last_literal = false;
+    while let Some(c) = chars.next() {
+        let literal = match c {
+            '\\' => match chars.next() {
+                // An escaped ASCII punctuation character is that character (`\<`, `\>` are
+                // word boundaries).
+                Some(e) if e.is_ascii_punctuation() && e != '<' && e != '>' => Some(e),
+                // Classes and assertions without an argument.
+                Some('d' | 'D' | 'w' | 'W' | 's' | 'S' | 'b' | 'B' | 'A' | 'z') => None,
+                // `\x41`, `\p{L}`, `\n`...: not read further.
+                _ => break,
+            },
+            c if c.is_ascii_alphanumeric() => Some(c),
+            '-' | '_' | '/' | ',' | ':' | '=' | '@' | '%' | '!' | '~' | '\'' | '"' => Some(c),
+            '?' | '*' | '+' | '{' => {
+                // The repeated character may be absent or repeated: not part of a run.
+                if last_literal {
+                    run.pop();
+                }
+                end_run(&mut run);
+                if c == '{' {
+                    for x in chars.by_ref() {
+                        if x == '}' {
+                            break;
+                        }
+                    }
+                }
+                last_literal = false;
+                continue;
+            }
+            // A group or class: what follows is not read (the runs before it still hold).
+            '(' | '[' => break,
+            _ => None,
+        };
+        match literal {
+            Some(l) => run.push(l),
+            None => end_run(&mut run),
+        }
+        last_literal = literal.is_some();
+    }
+    end_run(&mut run);
+    runs
+}
+
 impl LoadedMatrix {
     pub fn name(&self) -> &str {
         &self.data.name
@@ -88,8 +188,8 @@ impl LoadedMatrix {
 
 /// Loads a built-in matrix by name, or a file by path (`.json` is JSON, anything else TOML).
 pub fn load(spec: &str) -> Result<LoadedMatrix, MatrixError> {
-    if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == spec) {
-        return parse_builtin(spec, text);
+    if let Some((_, json)) = BUILTIN_JSON.iter().find(|(n, _)| *n == spec) {
+        return parse_builtin(spec, json);
     }
     let path = Path::new(spec);
     let text = match read_matrix_file(path) {
@@ -162,16 +262,16 @@ pub fn parse_json(path: &str, text: &str) -> Result<LoadedMatrix, MatrixError> {
 
 /// Every built-in matrix (they are tested to load).
 pub fn builtins() -> Vec<LoadedMatrix> {
-    BUILTIN
+    BUILTIN_JSON
         .iter()
-        .filter_map(|(name, text)| parse_builtin(name, text).ok())
+        .filter_map(|(name, json)| parse_builtin(name, json).ok())
         .collect()
 }
 
-/// Parses and validates matrix text in TOML (used for files and by the fuzzer).
-/// A built-in matrix: its patterns are compiled when first used (a test compiles them all).
-fn parse_builtin(name: &str, text: &str) -> Result<LoadedMatrix, MatrixError> {
-    let data: Matrix = crate::parse::toml::from_str(text).map_err(|e| MatrixError::Invalid {
+/// A built-in matrix from its JSON form: its patterns are compiled when first used (a test
+/// compiles them all).
+fn parse_builtin(name: &str, json: &str) -> Result<LoadedMatrix, MatrixError> {
+    let data: Matrix = serde_json::from_str(json).map_err(|e| MatrixError::Invalid {
         path: name.into(),
         message: e.to_string(),
     })?;
@@ -191,6 +291,7 @@ fn check_patterns(path: &str, m: &LoadedMatrix) -> Result<(), MatrixError> {
     Ok(())
 }
 
+/// Parses and validates matrix text in TOML (used for files and by the fuzzer).
 pub fn parse_toml(path: &str, text: &str) -> Result<LoadedMatrix, MatrixError> {
     let data: Matrix = crate::parse::toml::from_str(text).map_err(|e| MatrixError::Invalid {
         path: path.into(),
@@ -293,6 +394,101 @@ mod tests {
                 assert!(m.data.scenarios.contains_key(s.as_str()), "{name}: {s:?}");
             }
         }
+    }
+
+    /// The JSON the build script wrote is the TOML text read at run time: the same matrix
+    /// (compared as serde values), for each built-in.
+    #[test]
+    fn builtin_json_is_the_toml() {
+        assert_eq!(BUILTIN.len(), BUILTIN_JSON.len());
+        for ((name, text), (json_name, json)) in BUILTIN.iter().zip(BUILTIN_JSON) {
+            assert_eq!(name, json_name);
+            let from_toml: Matrix = crate::parse::toml::from_str(text).unwrap();
+            let from_json: Matrix = serde_json::from_str(json).unwrap();
+            assert_eq!(
+                serde_json::to_value(&from_toml).unwrap(),
+                serde_json::to_value(&from_json).unwrap(),
+                "{name}"
+            );
+        }
+    }
+
+    /// The literal runs taken from patterns: repeated characters, groups, classes and
+    /// escapes with arguments end them; alternations and flags give none.
+    #[test]
+    fn required_literals_of_patterns() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                r"^5\.14\.0-\d+\.el9_\d+\.x86_64$",
+                &["5.14.0-", ".el9_", ".x86_64"],
+            ),
+            (r"^3\.2\.0-(?P<build>\d+)-amd64$", &["3.2.0-"]),
+            (r"^a(?:b)c", &["a"]),
+            (r"^a(?i:b)c", &[]),
+            (r"^4\.19\.0-\d+-amd64$", &["4.19.0-", "-amd64"]),
+            (r"\.el9uek", &[".el9uek"]),
+            (r"-(cloud-)?amd64$", &["-"]),
+            (r"-(generic|azure)$", &[]),
+            (r"(?i)^abc", &[]),
+            (r"^abc?d", &["ab", "d"]),
+            (r"^ab{2}c", &["a", "c"]),
+            (r"^a\.?b", &["a", "b"]),
+            (r"^ab*", &["a"]),
+            (r"^ab+c", &["a", "c"]),
+            (r"^ab[0-9]c", &["ab"]),
+            (r"^ab\x41c", &["ab"]),
+            (r"^a.b\sc$", &["a", "b", "c"]),
+        ];
+        for (pattern, want) in cases {
+            assert_eq!(required_literals(pattern), *want, "{pattern}");
+        }
+    }
+
+    /// The shortcut never rejects a release the pattern matches: every built-in pattern against
+    /// every release the built-in matrices name (the `builds` lists and descriptions) and a few
+    /// more, with and without a suffix.
+    #[test]
+    fn may_match_never_hides_a_match() {
+        let mut releases: Vec<String> = vec![
+            "6.1.0-18-amd64".into(),
+            "6.1.0-0.deb11.13-cloud-amd64".into(),
+            "5.14.0-427.13.1.el9_4.x86_64".into(),
+            "5.15.0-1057-azure".into(),
+            "5.4.0-42-generic".into(),
+            "3.10.0-1160.el7.x86_64".into(),
+            "5.4.17-2136.300.7.el8uek.x86_64".into(),
+            "4.12.14-122.37-default".into(),
+            "2.6.32-754.el6.x86_64".into(),
+        ];
+        let all = builtins();
+        for m in &all {
+            for os in &m.data.os {
+                for k in &os.kernels {
+                    releases.extend(k.builds.iter().cloned());
+                    releases.extend(
+                        k.description
+                            .split([' ', ',', ':', ';'])
+                            .map(str::to_string),
+                    );
+                }
+            }
+        }
+        let (mut matched, mut skipped) = (0, 0);
+        for m in &all {
+            for p in m.patterns.iter().flatten() {
+                let Some(re) = p.get() else { continue };
+                for r in &releases {
+                    for hay in [r.clone(), format!("{r}.x86_64"), format!("x{r}")] {
+                        let is = re.is_match(&hay);
+                        assert!(!is || p.may_match(&hay), "{re} matches {hay}");
+                        matched += usize::from(is);
+                        skipped += usize::from(!p.may_match(&hay));
+                    }
+                }
+            }
+        }
+        // Both sides exercised: real matches, and releases the shortcut turns away.
+        assert!(matched > 100 && skipped > 1000, "{matched} {skipped}");
     }
 
     /// A user's matrix with a bad field gets an error naming the field.

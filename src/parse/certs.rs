@@ -1,5 +1,6 @@
 //! X.509 certificates in a PEM bundle (the system's CA bundle, one file of a hash directory):
-//! bytes in, each certificate's subject and validity out. PEM framing is rustls-pki-types',
+//! bytes in, each certificate's subject and validity out. PEM framing is `parse::pem`'s for
+//! plain bundles and rustls-pki-types' for the others,
 //! the DER walk is `parse::x509_name`'s; nothing here knows where the bytes came from.
 //!
 //! Text between PEM blocks (RHEL's `# Comment` lines, p11-kit's headers) is ignored; a block
@@ -33,6 +34,16 @@ pub struct Bundle {
 /// Every certificate of a PEM bundle, in file order.
 pub fn parse_pem_bundle(bytes: &[u8]) -> Bundle {
     let mut out = Bundle::default();
+    // A plain bundle (the usual case) by the fast reader; the others exactly as rustls reads them.
+    if let Some(ders) = super::pem::plain_certificates(bytes) {
+        for (i, der) in ders.iter().enumerate() {
+            match parse_der(der) {
+                Ok(info) => out.certs.push(info),
+                Err(e) => out.errors.push(format!("certificate {}: {e}", i + 1)),
+            }
+        }
+        return out;
+    }
     for (i, item) in CertificateDer::pem_slice_iter(bytes).enumerate() {
         let n = i + 1;
         match item {
@@ -63,7 +74,7 @@ pub fn parse_der(der: &[u8]) -> Result<CertInfo, String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// DigiCert Global Root G2 as Mozilla's store ships it (a public trust anchor).

@@ -25,6 +25,7 @@ pub mod netplan_keys;
 pub mod netplan_schema;
 pub mod nm_address;
 pub mod nm_keyfile;
+pub mod pem;
 pub mod proc_net_tcp;
 pub mod proxy_info;
 pub mod proxy_url;
