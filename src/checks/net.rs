@@ -499,7 +499,6 @@ fn check_proxy(ctx: &Context<'_>) -> Result<Finding, FactError> {
 
 fn judge_proxy(ctx: &Context<'_>) -> Finding {
     let facts = ctx.facts.proxy();
-    let sources = describe_sources(facts);
     let problems = judge_proxies(facts);
     let errors: Vec<&ProxySource> = facts
         .sources
@@ -507,39 +506,7 @@ fn judge_proxy(ctx: &Context<'_>) -> Finding {
         .filter(|s| matches!(s.state, SourceState::Unreadable(_)))
         .collect();
     let worst = problems.iter().map(|p| p.status).min();
-    let mode_note = if ctx.facts.is_live() {
-        None
-    } else {
-        Some("--root: the image's files only; the environment of this run is not part of the image")
-    };
-    let finish = |f: Finding| {
-        // Every problem is a coded line; the summary names the first of its status.
-        let first = problems
-            .iter()
-            .find(|p| p.status == f.status)
-            .map(|p| p.code);
-        let f = match first {
-            Some(c) => f.code(c),
-            None => f,
-        };
-        let f = problems
-            .iter()
-            .fold(f, |f, p| f.problem(p.status, p.code, p.text.clone()));
-        let f = f
-            .details(problems.iter().map(|p| p.text.clone()))
-            .details(sources.clone());
-        let f = match mode_note {
-            Some(n) => f.detail(n),
-            None => f,
-        };
-        let fixes: Vec<String> = dedup(problems.iter().map(|p| p.fix.clone()));
-        if fixes.is_empty() {
-            f
-        } else {
-            f.fix(fixes.join(" "))
-        }
-    };
-    if worst == Some(Status::Fail) {
+    let summary = if worst == Some(Status::Fail) {
         let n = problems.iter().filter(|p| p.status == Status::Fail).count();
         let what = if problems
             .iter()
@@ -549,35 +516,38 @@ fn judge_proxy(ctx: &Context<'_>) -> Finding {
         } else {
             "an HTTPS proxy"
         };
-        return finish(Finding::fail(format!(
+        Finding::fail(format!(
             "{what} is configured, which Site Recovery does not support ({n} setting(s))"
-        )));
-    }
-    if !errors.is_empty() {
-        return finish(
-            Finding::error(format!(
-                "could not read every proxy source ({})",
-                errors
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-            .code("cannot-read"),
-        );
-    }
-    if worst == Some(Status::Warn) {
+        ))
+    } else if !errors.is_empty() {
+        Finding::error(format!(
+            "could not read every proxy source ({})",
+            errors
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .code("cannot-read")
+    } else if worst == Some(Status::Warn) {
         let n = problems.len();
-        return finish(Finding::warn(format!(
+        Finding::warn(format!(
             "the proxy configuration has {n} problem(s) the agent may trip over"
-        )));
-    }
+        ))
+    } else {
+        Finding::pass(pass_summary(facts))
+    };
+    with_proxy_problems(ctx, summary, &problems)
+}
+
+/// What the proxy check says when nothing is wrong: the proxy the agent would use, if any.
+fn pass_summary(facts: &ProxyFacts) -> String {
     let agent_view = facts
         .sources
         .iter()
         .filter(|s| s.is_active() && s.kind != SourceKind::Environment)
         .find_map(|s| s.primary().map(|(_, u)| (s.name.clone(), u.clone())));
-    let summary = match agent_view {
+    match agent_view {
         Some((name, u)) => format!("unauthenticated HTTP proxy {u} (from {name})"),
         None if facts
             .sources
@@ -588,8 +558,39 @@ fn judge_proxy(ctx: &Context<'_>) -> Finding {
             "the proxy in this run's environment is unauthenticated HTTP".into()
         }
         None => "no proxy is configured: the agent connects directly".into(),
+    }
+}
+
+/// Completes the proxy verdict: every problem is a coded line (the summary names the first of
+/// its status), then the problems, the sources and the mode as details, and the fixes joined.
+fn with_proxy_problems(ctx: &Context<'_>, f: Finding, problems: &[Problem]) -> Finding {
+    let first = problems
+        .iter()
+        .find(|p| p.status == f.status)
+        .map(|p| p.code);
+    let f = match first {
+        Some(c) => f.code(c),
+        None => f,
     };
-    finish(Finding::pass(summary))
+    let f = problems
+        .iter()
+        .fold(f, |f, p| f.problem(p.status, p.code, p.text.clone()));
+    let f = f
+        .details(problems.iter().map(|p| p.text.clone()))
+        .details(describe_sources(ctx.facts.proxy()));
+    let f = if ctx.facts.is_live() {
+        f
+    } else {
+        f.detail(
+            "--root: the image's files only; the environment of this run is not part of the image",
+        )
+    };
+    let fixes: Vec<String> = dedup(problems.iter().map(|p| p.fix.clone()));
+    if fixes.is_empty() {
+        f
+    } else {
+        f.fix(fixes.join(" "))
+    }
 }
 
 fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {
