@@ -59,62 +59,20 @@ pub(super) fn check_outbound(ctx: &Context<'_>) -> Result<Finding, FactError> {
             crate::facts::trust::BUNDLES.join(", ")
         ),
     };
+    let mut t = EndpointTally::default();
     let family = ctx.facts.os().family;
-    let mut lines = Vec::new();
-    let mut statuses = Vec::new();
-    // The coded problem lines, in the order of the detail lines.
-    let mut problems: Vec<(Status, &'static str, String)> = Vec::new();
-    let mut fixes = Vec::new();
-    let mut bad_hosts = Vec::new();
     for (item, o) in plan_items.iter().zip(outcomes.iter()) {
-        let (status, code, line, fix) = judge_endpoint(item, o, family, plan.proxy.as_ref());
-        if status != Status::Pass {
-            bad_hosts.push(o.target.to_string());
-            problems.push((status, code, line.clone()));
-        }
-        statuses.push(status);
-        lines.push(line);
-        if let Some(f) = fix {
-            fixes.push(f);
-        }
+        t.endpoint(judge_endpoint(item, o, family, plan.proxy.as_ref()), o);
     }
     // Addresses outside every prefix Azure publishes: a sign that DNS is intercepted.
     if let Some(tags) = &ctx.options.service_tags {
         for (host, line) in outside_service_tags(tags, outcomes) {
-            statuses.push(Status::Warn);
-            bad_hosts.push(host);
-            problems.push((Status::Warn, "outside-service-tags", line.clone()));
-            lines.push(line);
+            t.outside_tags(host, line);
         }
     }
-    let total = outcomes.iter().map(|o| o.elapsed).max().unwrap_or_default();
-    let worst = statuses.iter().copied().min().unwrap_or(Status::Pass);
-    let n = outcomes.len();
-    let ok = statuses.iter().filter(|s| **s == Status::Pass).count();
-    let summary = match worst {
-        Status::Pass => format!(
-            "all {n} endpoint(s) answered over verified TLS ({} at most)",
-            secs(total)
-        ),
-        _ => format!(
-            "{ok} of {n} endpoint(s) answered cleanly; problems with {}",
-            bad_hosts.join(", ")
-        ),
-    };
-    let first = problems.iter().find(|p| p.0 == worst).map(|p| p.1);
-    let f = Finding {
-        status: worst,
-        summary,
-        details: Vec::new(),
-        remediation: None,
-        if_advice: None,
-        code: first,
-        problems: Vec::new(),
-    };
-    let f = problems
-        .into_iter()
-        .fold(f, |f, (status, code, text)| f.problem(status, code, text))
-        .details(lines)
+    let fixes = dedup(std::mem::take(&mut t.fixes).into_iter());
+    let f = t
+        .finding(outcomes)
         .detail(route)
         .detail(trust_line)
         .details(trust.errors.iter().map(|e| format!("trust: {e}")))
@@ -122,11 +80,79 @@ pub(super) fn check_outbound(ctx: &Context<'_>) -> Result<Finding, FactError> {
             "all endpoints tried at once under one {} deadline",
             secs(ctx.options.timeout)
         ));
-    let fixes = dedup(fixes.into_iter());
     if fixes.is_empty() {
         Ok(f)
     } else {
         Ok(f.fix(fixes.join(" ")))
+    }
+}
+
+/// The endpoints' verdicts, in the order of their detail lines.
+#[derive(Default)]
+struct EndpointTally {
+    lines: Vec<String>,
+    statuses: Vec<Status>,
+    /// The coded problem lines, in the order of the detail lines.
+    problems: Vec<(Status, &'static str, String)>,
+    fixes: Vec<String>,
+    bad_hosts: Vec<String>,
+}
+
+impl EndpointTally {
+    fn endpoint(
+        &mut self,
+        (status, code, line, fix): (Status, &'static str, String, Option<String>),
+        o: &Outcome,
+    ) {
+        if status != Status::Pass {
+            self.bad_hosts.push(o.target.to_string());
+            self.problems.push((status, code, line.clone()));
+        }
+        self.statuses.push(status);
+        self.lines.push(line);
+        if let Some(f) = fix {
+            self.fixes.push(f);
+        }
+    }
+
+    fn outside_tags(&mut self, host: String, line: String) {
+        self.statuses.push(Status::Warn);
+        self.bad_hosts.push(host);
+        self.problems
+            .push((Status::Warn, "outside-service-tags", line.clone()));
+        self.lines.push(line);
+    }
+
+    /// The finding of the worst status, its coded problem lines and the endpoint lines.
+    fn finding(self, outcomes: &[Outcome]) -> Finding {
+        let total = outcomes.iter().map(|o| o.elapsed).max().unwrap_or_default();
+        let worst = self.statuses.iter().copied().min().unwrap_or(Status::Pass);
+        let n = outcomes.len();
+        let ok = self.statuses.iter().filter(|s| **s == Status::Pass).count();
+        let summary = match worst {
+            Status::Pass => format!(
+                "all {n} endpoint(s) answered over verified TLS ({} at most)",
+                secs(total)
+            ),
+            _ => format!(
+                "{ok} of {n} endpoint(s) answered cleanly; problems with {}",
+                self.bad_hosts.join(", ")
+            ),
+        };
+        let first = self.problems.iter().find(|p| p.0 == worst).map(|p| p.1);
+        let f = Finding {
+            status: worst,
+            summary,
+            details: Vec::new(),
+            remediation: None,
+            if_advice: None,
+            code: first,
+            problems: Vec::new(),
+        };
+        self.problems
+            .into_iter()
+            .fold(f, |f, (status, code, text)| f.problem(status, code, text))
+            .details(self.lines)
     }
 }
 
