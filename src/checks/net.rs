@@ -343,7 +343,6 @@ fn bypass_problems(s: &ProxySource) -> Vec<Problem> {
 /// Problems between sources: they disagree, the agent's file names none while the system does,
 /// or only this run's environment has a proxy.
 fn agreement_problems(facts: &ProxyFacts, active: &[&ProxySource]) -> Vec<Problem> {
-    let mut problems = Vec::new();
     // Which proxy each active source gives, to compare them.
     let mut given: Vec<(&ProxySource, &ProxyUrl)> = Vec::new();
     for s in active {
@@ -351,7 +350,6 @@ fn agreement_problems(facts: &ProxyFacts, active: &[&ProxySource]) -> Vec<Proble
             given.push((s, u));
         }
     }
-    let keys: BTreeSet<String> = given.iter().map(|(_, u)| u.key()).collect();
     let agent_file = active
         .iter()
         .find(|s| s.kind == SourceKind::AgentFile && s.primary().is_none());
@@ -359,87 +357,109 @@ fn agreement_problems(facts: &ProxyFacts, active: &[&ProxySource]) -> Vec<Proble
         .iter()
         .filter(|(s, _)| s.kind != SourceKind::Environment)
         .collect();
-    // The proxy the agent would use: its own file first, else the system files.
-    let agent_proxy = given
-        .iter()
-        .find(|(s, _)| s.kind == SourceKind::AgentFile)
-        .or_else(|| given.iter().find(|(s, _)| s.kind == SourceKind::SystemFile))
-        .map(|(_, u)| *u);
-    if keys.len() > 1 {
-        let listed: Vec<String> = given
-            .iter()
-            .map(|(s, u)| format!("{}: {u}", s.name))
-            .collect();
-        let target = agent_proxy.or(given.first().map(|(_, u)| *u));
-        problems.push(Problem {
-            status: Status::Warn,
-            code: "sources-disagree",
-            text: format!("the proxy sources disagree: {}", listed.join("; ")),
-            fix: match target {
-                Some(u) => format!(
-                    "Set one proxy everywhere: `http_proxy={}` in /etc/environment and /etc/profile, and `[proxy]` `Address=http://{}` `Port={}` in {} when the agent is installed (a different proxy for the agent alone is possible there, but then the other sources should not name another one).",
-                    u.without_credentials(),
-                    host_for_address(u),
-                    u.effective_port(),
-                    proxy::PROXY_INFO
-                ),
-                None => "Set the same proxy in every source.".into(),
-            },
-        });
-    }
+    let mut problems = Vec::new();
+    problems.extend(disagreement(&given));
     if let Some(agent) = agent_file
         && let Some((s, u)) = files_with_proxy.first()
     {
-        problems.push(Problem {
-            status: Status::Warn,
-            code: "agent-file-no-proxy",
-            text: format!(
-                "{} names no proxy, so the agent connects directly, while {} names {u}",
-                agent.name, s.name
-            ),
-            fix: format!(
-                "If this machine needs the proxy, add it to {}: `[proxy]` `Address=http://{}` `Port={}`.",
-                proxy::PROXY_INFO,
-                host_for_address(u),
-                u.effective_port()
-            ),
-        });
+        problems.push(agent_file_without_proxy(agent, s, u));
     }
     if let Some((_, u)) = given
         .iter()
         .find(|(s, _)| s.kind == SourceKind::Environment)
         && files_with_proxy.is_empty()
     {
-        let bypass: Vec<String> = facts
-            .sources
-            .iter()
-            .filter(|s| s.kind == SourceKind::Environment)
-            .flat_map(|s| s.bypass_entries())
-            .collect();
-        problems.push(Problem {
-            status: Status::Warn,
-            code: "environment-only",
-            text: format!(
-                "the proxy {u} is set only in {}; the agent reads /etc/environment, /etc/profile or its ProxyInfo.conf and would connect directly",
-                proxy::ENV_NAME
-            ),
-            fix: format!(
-                "Make the proxy system-wide: add `http_proxy={}`{} to /etc/environment.",
-                u.without_credentials(),
-                if bypass.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        " and `no_proxy={}`",
-                        crate::text::sanitize_terminal(
-                            &bypass.iter().map(|e| proxy_url::without_wildcard(e)).collect::<Vec<_>>().join(",")
-                        )
-                    )
-                }
-            ),
-        });
+        problems.push(environment_only(facts, u));
     }
     problems
+}
+
+/// The sources name more than one proxy: the fix sets the one the agent would use everywhere.
+fn disagreement(given: &[(&ProxySource, &ProxyUrl)]) -> Option<Problem> {
+    let keys: BTreeSet<String> = given.iter().map(|(_, u)| u.key()).collect();
+    if keys.len() <= 1 {
+        return None;
+    }
+    // The proxy the agent would use: its own file first, else the system files.
+    let agent_proxy = given
+        .iter()
+        .find(|(s, _)| s.kind == SourceKind::AgentFile)
+        .or_else(|| given.iter().find(|(s, _)| s.kind == SourceKind::SystemFile))
+        .map(|(_, u)| *u);
+    let listed: Vec<String> = given
+        .iter()
+        .map(|(s, u)| format!("{}: {u}", s.name))
+        .collect();
+    let target = agent_proxy.or(given.first().map(|(_, u)| *u));
+    Some(Problem {
+        status: Status::Warn,
+        code: "sources-disagree",
+        text: format!("the proxy sources disagree: {}", listed.join("; ")),
+        fix: match target {
+            Some(u) => format!(
+                "Set one proxy everywhere: `http_proxy={}` in /etc/environment and /etc/profile, and `[proxy]` `Address=http://{}` `Port={}` in {} when the agent is installed (a different proxy for the agent alone is possible there, but then the other sources should not name another one).",
+                u.without_credentials(),
+                host_for_address(u),
+                u.effective_port(),
+                proxy::PROXY_INFO
+            ),
+            None => "Set the same proxy in every source.".into(),
+        },
+    })
+}
+
+/// The agent's own file names no proxy while system file `s` names `u`.
+fn agent_file_without_proxy(agent: &ProxySource, s: &ProxySource, u: &ProxyUrl) -> Problem {
+    Problem {
+        status: Status::Warn,
+        code: "agent-file-no-proxy",
+        text: format!(
+            "{} names no proxy, so the agent connects directly, while {} names {u}",
+            agent.name, s.name
+        ),
+        fix: format!(
+            "If this machine needs the proxy, add it to {}: `[proxy]` `Address=http://{}` `Port={}`.",
+            proxy::PROXY_INFO,
+            host_for_address(u),
+            u.effective_port()
+        ),
+    }
+}
+
+/// Only this run's environment names proxy `u`: the agent does not read it.
+fn environment_only(facts: &ProxyFacts, u: &ProxyUrl) -> Problem {
+    let bypass: Vec<String> = facts
+        .sources
+        .iter()
+        .filter(|s| s.kind == SourceKind::Environment)
+        .flat_map(|s| s.bypass_entries())
+        .collect();
+    Problem {
+        status: Status::Warn,
+        code: "environment-only",
+        text: format!(
+            "the proxy {u} is set only in {}; the agent reads /etc/environment, /etc/profile or its ProxyInfo.conf and would connect directly",
+            proxy::ENV_NAME
+        ),
+        fix: format!(
+            "Make the proxy system-wide: add `http_proxy={}`{} to /etc/environment.",
+            u.without_credentials(),
+            if bypass.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " and `no_proxy={}`",
+                    crate::text::sanitize_terminal(
+                        &bypass
+                            .iter()
+                            .map(|e| proxy_url::without_wildcard(e))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    )
+                )
+            }
+        ),
+    }
 }
 
 /// `http://1.2.3.4` as ProxyInfo.conf's Address wants the host (brackets for IPv6).
