@@ -99,11 +99,7 @@ struct EndpointTally {
 }
 
 impl EndpointTally {
-    fn endpoint(
-        &mut self,
-        (status, code, line, fix): (Status, &'static str, String, Option<String>),
-        o: &Outcome,
-    ) {
+    fn endpoint(&mut self, (status, code, line, fix): EndpointVerdict, o: &Outcome) {
         if status != Status::Pass {
             self.bad_hosts.push(o.target.to_string());
             self.problems.push((status, code, line.clone()));
@@ -187,13 +183,16 @@ fn outside_service_tags(tags: &ServiceTags, outcomes: &[Outcome]) -> Vec<(String
     out
 }
 
+/// One endpoint's verdict: its status, code, detail line and fix.
+type EndpointVerdict = (Status, &'static str, String, Option<String>);
+
 /// One endpoint's status, detail line and fix.
 fn judge_endpoint(
     item: &Planned,
     o: &Outcome,
     family: Family,
     proxy: Option<&ProxyHop>,
-) -> (Status, &'static str, String, Option<String>) {
+) -> EndpointVerdict {
     let via = if o.via_proxy {
         proxy
             .map(|p| format!(" via proxy {}", p.shown))
@@ -209,43 +208,12 @@ fn judge_endpoint(
         Some(e) => format!(" [{}: {}]", e.url, e.purpose),
         None => String::new(),
     };
-    let optional = item.entry.as_ref().and_then(|e| e.only_when.as_deref());
     let issuer = o.issuer.as_ref().map(|n| n.to_string());
     if let Some(label) = &item.label {
         return judge_dated_address(o, &via, label);
     }
     match &o.failure {
-        None => {
-            let expected = item
-                .entry
-                .as_ref()
-                .map(|e| e.issuers.as_slice())
-                .unwrap_or(&[]);
-            let org = o.issuer.as_ref().and_then(|n| n.get("O")).unwrap_or("");
-            let line = format!(
-                "{}: reached, TLS verified, in {}{via}; issuer {}{about}",
-                o.target,
-                secs(o.elapsed),
-                issuer.as_deref().unwrap_or("unknown")
-            );
-            if !expected.is_empty() && !expected.iter().any(|e| org.eq_ignore_ascii_case(e)) {
-                let shown = issuer.unwrap_or_else(|| "unknown".into());
-                return (
-                    Status::Warn,
-                    "unexpected-issuer",
-                    format!(
-                        "{line} -- not an issuer this endpoint uses ({}): TLS interception?",
-                        expected.join(", ")
-                    ),
-                    Some(format!(
-                        "The certificate of {} was issued by '{shown}', not by {}: a proxy or firewall re-signs the TLS traffic (TLS inspection). Exempt the Site Recovery URLs from inspection.",
-                        o.target,
-                        expected.join(" or ")
-                    )),
-                );
-            }
-            (Status::Pass, "", line, None)
-        }
+        None => judge_reached(item, o, issuer, &via, &about),
         Some(fail) => {
             let line = format!(
                 "{}: failed at {} after {}{via}: {}{about}",
@@ -256,6 +224,7 @@ fn judge_endpoint(
             );
             let (status, code, fix) =
                 failure_verdict(item, o, &fail.kind, issuer.as_deref(), family);
+            let optional = item.entry.as_ref().and_then(|e| e.only_when.as_deref());
             if let Some(when) = optional
                 && status == Status::Fail
             {
@@ -271,12 +240,48 @@ fn judge_endpoint(
     }
 }
 
-/// An address of a dated table: a failure may mean it moved, so it only warns.
-fn judge_dated_address(
+/// An endpoint that answered over verified TLS: it warns when the issuer is not one the
+/// endpoint uses (TLS interception).
+fn judge_reached(
+    item: &Planned,
     o: &Outcome,
+    issuer: Option<String>,
     via: &str,
-    label: &str,
-) -> (Status, &'static str, String, Option<String>) {
+    about: &str,
+) -> EndpointVerdict {
+    let expected = item
+        .entry
+        .as_ref()
+        .map(|e| e.issuers.as_slice())
+        .unwrap_or(&[]);
+    let org = o.issuer.as_ref().and_then(|n| n.get("O")).unwrap_or("");
+    let line = format!(
+        "{}: reached, TLS verified, in {}{via}; issuer {}{about}",
+        o.target,
+        secs(o.elapsed),
+        issuer.as_deref().unwrap_or("unknown")
+    );
+    if expected.is_empty() || expected.iter().any(|e| org.eq_ignore_ascii_case(e)) {
+        return (Status::Pass, "", line, None);
+    }
+    let shown = issuer.unwrap_or_else(|| "unknown".into());
+    (
+        Status::Warn,
+        "unexpected-issuer",
+        format!(
+            "{line} -- not an issuer this endpoint uses ({}): TLS interception?",
+            expected.join(", ")
+        ),
+        Some(format!(
+            "The certificate of {} was issued by '{shown}', not by {}: a proxy or firewall re-signs the TLS traffic (TLS inspection). Exempt the Site Recovery URLs from inspection.",
+            o.target,
+            expected.join(" or ")
+        )),
+    )
+}
+
+/// An address of a dated table: a failure may mean it moved, so it only warns.
+fn judge_dated_address(o: &Outcome, via: &str, label: &str) -> EndpointVerdict {
     match &o.failure {
         None => (
             Status::Pass,
