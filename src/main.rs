@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use asr_preflight::cli::{Cli, ColorArg, Command};
+use asr_preflight::cli::{CheckConfig, Cli, ColorArg, Command};
 use asr_preflight::report::{self, Format, RenderOptions};
 use asr_preflight::{Exit, checks, commands, mvc, output, run};
 use clap::Parser;
@@ -84,54 +84,63 @@ fn real_main() -> Exit {
             Ok(false) => Exit::NotReady,
             Err(e) => usage(e),
         },
-        Command::Check(cfg) => {
-            if let (Some(out), Some(root)) = (&cfg.output, &cfg.root)
-                && let Err(e) = output::refuse_inside_root(out, root)
-            {
-                return usage(format!("--output {}: {e}", shown(out)));
-            }
-            let sources = match run::sources_for(&cfg) {
-                Ok(s) => s,
-                Err(e) => return usage(e),
-            };
-            let started = std::time::Instant::now();
-            let report = match run::run(&cfg, sources) {
-                Ok(r) => r,
-                Err(e) => return usage(e),
-            };
-            let status = if report.ready {
-                Exit::Ready
-            } else {
-                Exit::NotReady
-            };
-            let to_terminal = cfg.output.is_none() && std::io::stdout().is_terminal();
-            let color = match cfg.color {
-                ColorArg::Always => true,
-                ColorArg::Never => false,
-                ColorArg::Auto => {
-                    to_terminal
-                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                        && std::env::var("TERM").map(|t| t != "dumb").unwrap_or(true)
-                }
-            };
-            let opts = RenderOptions {
-                color: color && cfg.format == Format::Human,
-                strict: cfg.strict,
-                elapsed: Some(started.elapsed()),
-                finished: std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .ok()
-                    .map(|d| d.as_secs()),
-            };
-            // Every format, on standard output or in --output: no noted secret in clear.
-            let text = report::render(&report.scrubbed(), cfg.format, opts);
-            match &cfg.output {
-                Some(path) => match output::write_atomic(path, text.as_bytes()) {
-                    Ok(()) => status,
-                    Err(e) => usage(format!("--output {}: {e}", shown(path))),
-                },
-                None => print(&text, status),
-            }
+        Command::Check(cfg) => check_command(&cfg),
+    }
+}
+
+/// `check`: run the checks, render the report to standard output or `--output`; the exit
+/// code says whether the machine is ready.
+fn check_command(cfg: &CheckConfig) -> Exit {
+    if let (Some(out), Some(root)) = (&cfg.output, &cfg.root)
+        && let Err(e) = output::refuse_inside_root(out, root)
+    {
+        return usage(format!("--output {}: {e}", shown(out)));
+    }
+    let sources = match run::sources_for(cfg) {
+        Ok(s) => s,
+        Err(e) => return usage(e),
+    };
+    let started = std::time::Instant::now();
+    let report = match run::run(cfg, sources) {
+        Ok(r) => r,
+        Err(e) => return usage(e),
+    };
+    let status = if report.ready {
+        Exit::Ready
+    } else {
+        Exit::NotReady
+    };
+    let opts = RenderOptions {
+        color: use_color(cfg) && cfg.format == Format::Human,
+        strict: cfg.strict,
+        elapsed: Some(started.elapsed()),
+        finished: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .map(|d| d.as_secs()),
+    };
+    // Every format, on standard output or in --output: no noted secret in clear.
+    let text = report::render(&report.scrubbed(), cfg.format, opts);
+    match &cfg.output {
+        Some(path) => match output::write_atomic(path, text.as_bytes()) {
+            Ok(()) => status,
+            Err(e) => usage(format!("--output {}: {e}", shown(path))),
+        },
+        None => print(&text, status),
+    }
+}
+
+/// `--color`: `auto` colours a terminal on standard output unless NO_COLOR is set or TERM is
+/// `dumb`.
+fn use_color(cfg: &CheckConfig) -> bool {
+    match cfg.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            cfg.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map(|t| t != "dumb").unwrap_or(true)
         }
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
-use crate::facts::names::{self, DeviceName, MountPoints, Namespace, SystemPaths};
+use crate::facts::names::{self, DeviceName, DeviceNames, MountPoints, Namespace, SystemPaths};
 use crate::scan::ScanOutcome;
 use crate::text::{escape_bytes, is_allowed_byte, is_ascii_name};
 
@@ -371,54 +371,11 @@ fn check_device_names(ctx: &Context<'_>) -> Result<Finding, FactError> {
         .copied()
         .filter(|d| !is_ascii_name(&d.name))
         .collect();
-    let mut by_space: BTreeMap<Namespace, Vec<Vec<u8>>> = BTreeMap::new();
-    for d in &n.list {
-        if let Some((ns, key)) = &d.key {
-            by_space.entry(*ns).or_default().push(key.clone());
-        }
-    }
-    let mut collision_lines = Vec::new();
-    for (ns, keys) in &by_space {
-        for g in names::case_collisions(keys.iter().map(Vec::as_slice)) {
-            collision_lines.push(format!(
-                "{} names differ only by case: {}",
-                match ns {
-                    Namespace::Kernel => "device",
-                    Namespace::Label => "file system label",
-                    Namespace::PartLabel => "partition label",
-                    Namespace::LvmVg => "LVM volume group",
-                    Namespace::LvmLv => "LVM logical volume",
-                    Namespace::Other => "other",
-                },
-                g.iter()
-                    .map(|p| escape_bytes(p))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-    }
+    let collision_lines = device_case_collisions(n);
     let sources = if n.sources.is_empty() {
         "no source found".to_string()
     } else {
         n.sources.join(", ")
-    };
-    let collision_summary = format!(
-        "{} groups of device names differ only by upper/lower case",
-        collision_lines.len()
-    );
-    let unread_summary = "some device names could not be read";
-    // The problems besides the one the summary states, each on its own line.
-    let also = |f: Finding, collisions: bool| {
-        let f = if collisions && !collision_lines.is_empty() {
-            f.problem(Status::Warn, "case-collision", collision_summary.clone())
-        } else {
-            f
-        };
-        if n.errors.is_empty() {
-            f
-        } else {
-            f.problem(Status::Error, "cannot-read", unread_summary)
-        }
     };
     if !bad.is_empty() {
         let f = Finding::fail(format!(
@@ -427,7 +384,7 @@ fn check_device_names(ctx: &Context<'_>) -> Result<Finding, FactError> {
             seen.len()
         ))
         .code("non-ascii");
-        return Ok(also(f, true)
+        return Ok(also_device_problems(f, n, &collision_lines)
             .details(
                 bad.iter()
                     .map(|d| format!("{} ({})", escape_bytes(&d.name), d.origin)),
@@ -441,14 +398,14 @@ fn check_device_names(ctx: &Context<'_>) -> Result<Finding, FactError> {
             )));
     }
     if !collision_lines.is_empty() {
-        let f = Finding::warn(collision_summary.clone()).code("case-collision");
-        return Ok(also(f, false)
+        let f = Finding::warn(collision_summary(&collision_lines)).code("case-collision");
+        return Ok(also_device_problems(f, n, &[])
             .details(collision_lines)
             .details(n.errors.iter().map(|e| format!("could not read: {e}")))
             .fix("Rename all but one name of each group (labels with e2label/xfs_admin -L, LVM with vgrename/lvrename) and update /etc/fstab to match."));
     }
     if !n.errors.is_empty() {
-        return Ok(Finding::error(unread_summary)
+        return Ok(Finding::error(UNREAD_DEVICES)
             .code("cannot-read")
             .details(n.errors.clone())
             .detail(format!("read: {sources}")));
@@ -469,6 +426,66 @@ fn check_device_names(ctx: &Context<'_>) -> Result<Finding, FactError> {
     )))
 }
 
+const UNREAD_DEVICES: &str = "some device names could not be read";
+
+/// One line per group of device names, in one namespace, that differ only by case.
+fn device_case_collisions(n: &DeviceNames) -> Vec<String> {
+    let mut by_space: BTreeMap<Namespace, Vec<Vec<u8>>> = BTreeMap::new();
+    for d in &n.list {
+        if let Some((ns, key)) = &d.key {
+            by_space.entry(*ns).or_default().push(key.clone());
+        }
+    }
+    let mut lines = Vec::new();
+    for (ns, keys) in &by_space {
+        for g in names::case_collisions(keys.iter().map(Vec::as_slice)) {
+            lines.push(format!(
+                "{} names differ only by case: {}",
+                namespace_noun(*ns),
+                join_shown(&g)
+            ));
+        }
+    }
+    lines
+}
+
+fn namespace_noun(ns: Namespace) -> &'static str {
+    match ns {
+        Namespace::Kernel => "device",
+        Namespace::Label => "file system label",
+        Namespace::PartLabel => "partition label",
+        Namespace::LvmVg => "LVM volume group",
+        Namespace::LvmLv => "LVM logical volume",
+        Namespace::Other => "other",
+    }
+}
+
+fn collision_summary(collision_lines: &[String]) -> String {
+    format!(
+        "{} groups of device names differ only by upper/lower case",
+        collision_lines.len()
+    )
+}
+
+/// The problems besides the one the summary states, each on its own line: case collisions
+/// (when given) and unreadable sources.
+fn also_device_problems(f: Finding, n: &DeviceNames, collision_lines: &[String]) -> Finding {
+    let f = if collision_lines.is_empty() {
+        f
+    } else {
+        f.problem(
+            Status::Warn,
+            "case-collision",
+            collision_summary(collision_lines),
+        )
+    };
+    if n.errors.is_empty() {
+        f
+    } else {
+        f.problem(Status::Error, "cannot-read", UNREAD_DEVICES)
+    }
+}
+
 fn join_shown(paths: &[Vec<u8>]) -> String {
     paths
         .iter()
@@ -479,161 +496,19 @@ fn join_shown(paths: &[Vec<u8>]) -> String {
 
 fn check_system_paths(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let sp = ctx.facts.system_paths();
-    let o = &sp.outcome;
-    let where_ = {
-        let mut w = join_shown(&o.walked);
-        if w.is_empty() {
-            w = "nothing".into();
-        }
-        if sp.top_level {
-            w.push_str(" and the names at the top of /");
-        }
-        w
-    };
-    let unreadable = o.unreadable.total;
-    let user_missing = sp.from_option && !sp.missing.is_empty();
-    let incomplete = unreadable > 0 || !sp.errors.is_empty() || user_missing;
-    let mut details = Vec::new();
-    // What the scan was asked to look at and could not, said first in the summary.
-    let mut not_looked: Vec<String> = sp.errors.iter().map(ToString::to_string).collect();
-    if user_missing {
-        not_looked.extend(
-            sp.missing
-                .iter()
-                .map(|p| format!("{}: does not exist", escape_bytes(p))),
-        );
+    let scan = ScanView::new(sp);
+    let o = scan.o;
+    let details = scan.details();
+    if o.offenders.total > 0 {
+        return Ok(scan.non_ascii(ctx, details));
     }
-    if incomplete {
-        let mut parts = Vec::new();
-        if unreadable > 0 {
-            parts.push(format!("{unreadable} directories could not be read"));
-        }
-        if !not_looked.is_empty() {
-            parts.push(match not_looked.len() {
-                1 => "1 path to scan could not be looked at".to_string(),
-                n => format!("{n} paths to scan could not be looked at"),
-            });
-        }
-        details.push(format!("scan incomplete: {}", parts.join(", ")));
+    if scan.cannot_scan() {
+        return Ok(scan.cannot_scan_error(details));
     }
-    for p in &o.offenders.items {
-        details.push(escape_bytes(p));
-    }
-    let unlisted = o
-        .offenders
-        .total
-        .saturating_sub(o.offenders.items.len() as u64);
-    if unlisted > 0 {
-        details.push(format!(
-            "... and {unlisted} more not listed (the report keeps the first {} of {})",
-            o.offenders.items.len(),
-            o.offenders.total
-        ));
-    }
-    for (p, cause) in &o.unreadable.items {
-        details.push(format!("could not read {}: {cause}", escape_bytes(p)));
-    }
-    let more = unreadable.saturating_sub(o.unreadable.items.len() as u64);
-    if more > 0 {
-        details.push(format!("... and {more} more directories could not be read"));
-    }
-    details.extend(sp.errors.iter().map(|e| format!("could not look at {e}")));
-    for p in &sp.missing {
-        details.push(format!("{}: does not exist", escape_bytes(p)));
-    }
-    for (p, why) in &o.not_walked {
-        details.push(format!("{}: {why}", escape_bytes(p)));
-    }
-    if o.other_fs.total > 0 {
-        details.push(format!(
-            "{} directories not entered (another file system is mounted there): {}{}",
-            o.other_fs.total,
-            join_shown(&o.other_fs.items[..o.other_fs.items.len().min(20)]),
-            if o.other_fs.total > 20 { ", ..." } else { "" }
-        ));
-    }
-    details.push(format!(
-        "walked {where_}: {} entries in {} directories",
-        o.entries, o.dirs
-    ));
-    // A start that could not be opened at all was not looked at: that is an error, not a
-    // partial scan.
-    let start_unreadable = o
-        .unreadable
-        .items
-        .iter()
-        .any(|(p, _)| sp.requested.contains(p));
-    let total = o.offenders.total;
-    if total > 0 {
-        let first = &o.offenders.items[0];
-        let base = first.rsplit(|b| *b == b'/').next().unwrap_or(first);
-        let parent = &first[..first.len() - base.len()];
-        let mut new = parent.to_vec();
-        new.extend_from_slice(ascii_replacement(base, '_').as_bytes());
-        let inside = if ctx.facts.is_live() {
-            String::new()
-        } else {
-            format!(
-                " (paths are inside the image: run it in a chroot of {}, or put that directory in front of them)",
-                escape_bytes(ctx.facts.root_base().as_os_str().as_encoded_bytes())
-            )
-        };
-        let f = Finding::fail(format!(
-            "{total} names outside printable ASCII under {where_}{}",
-            if incomplete { " (scan incomplete)" } else { "" }
-        ))
-        .code("non-ascii");
-        // What kept the scan from being whole is a problem of its own.
-        let f = if !not_looked.is_empty() || start_unreadable {
-            f.problem(
-                Status::Error,
-                "cannot-scan",
-                format!(
-                    "{} could not be looked at",
-                    not_looked_count(&not_looked, sp, o)
-                ),
-            )
-        } else if unreadable > 0 {
-            f.problem(
-                Status::Warn,
-                "incomplete",
-                format!("{unreadable} directories could not be read"),
-            )
-        } else {
-            f
-        };
-        return Ok(f
-        .details(details)
-        .fix(format!(
-            "Rename each listed entry to an ASCII name; for the first: `mv -- {} {}`{inside}. First check whether a package owns it (`rpm -qf PATH` or `dpkg -S PATH`): package files are removed or replaced through the package instead (the ca-certificates NetLock certificate, for example, is removed by deselecting it in /etc/ca-certificates.conf and running update-ca-certificates).",
-            shell_quote(first),
-            shell_quote(&new)
-        )));
-    }
-    if !not_looked.is_empty() || start_unreadable {
-        let first = not_looked.first().cloned().or_else(|| {
-            o.unreadable
-                .items
-                .iter()
-                .find(|(p, _)| sp.requested.contains(p))
-                .map(|(p, cause)| format!("{}: {cause}", escape_bytes(p)))
-        });
-        let more = not_looked.len().saturating_sub(1);
-        return Ok(Finding::error(format!(
-            "could not look at {}{}",
-            first.unwrap_or_default(),
-            match more {
-                0 => String::new(),
-                1 => " (and 1 more path to scan)".to_string(),
-                n => format!(" (and {n} more paths to scan)"),
-            }
-        ))
-        .code("cannot-scan")
-        .details(details));
-    }
-    if unreadable > 0 {
+    if scan.unreadable > 0 {
         return Ok(Finding::warn(format!(
-            "no names outside printable ASCII found, but the scan is incomplete: {unreadable} directories could not be read"
+            "no names outside printable ASCII found, but the scan is incomplete: {} directories could not be read",
+            scan.unreadable
         ))
         .code("incomplete")
         .details(details)
@@ -652,25 +527,225 @@ fn check_system_paths(ctx: &Context<'_>) -> Result<Finding, FactError> {
         .details(details));
     }
     Ok(Finding::pass(format!(
-        "no names outside printable ASCII in {} entries under {where_}",
-        o.entries
+        "no names outside printable ASCII in {} entries under {}",
+        o.entries, scan.where_
     ))
     .details(details))
 }
 
-/// `2 paths to scan`: the paths that could not be looked at, those given and the starts that
-/// could not be opened.
-fn not_looked_count(not_looked: &[String], sp: &SystemPaths, o: &ScanOutcome) -> String {
-    let starts = o
-        .unreadable
-        .items
-        .iter()
-        .filter(|(p, _)| sp.requested.contains(p))
-        .count();
-    match not_looked.len() + starts {
-        1 => "1 path to scan".to_string(),
-        n => format!("{n} paths to scan"),
+/// What the system-path scan found, with the figures each verdict of `ascii.system-paths`
+/// needs worked out once.
+struct ScanView<'a> {
+    sp: &'a SystemPaths,
+    o: &'a ScanOutcome,
+    /// The walked starts, as the summary names them.
+    where_: String,
+    unreadable: u64,
+    incomplete: bool,
+    /// What the scan was asked to look at and could not, said first in the summary.
+    not_looked: Vec<String>,
+    /// A start that could not be opened at all was not looked at: that is an error, not a
+    /// partial scan.
+    start_unreadable: bool,
+}
+
+impl<'a> ScanView<'a> {
+    fn new(sp: &'a SystemPaths) -> Self {
+        let o = &sp.outcome;
+        let mut where_ = join_shown(&o.walked);
+        if where_.is_empty() {
+            where_ = "nothing".into();
+        }
+        if sp.top_level {
+            where_.push_str(" and the names at the top of /");
+        }
+        let unreadable = o.unreadable.total;
+        let user_missing = sp.from_option && !sp.missing.is_empty();
+        let mut not_looked: Vec<String> = sp.errors.iter().map(ToString::to_string).collect();
+        if user_missing {
+            not_looked.extend(
+                sp.missing
+                    .iter()
+                    .map(|p| format!("{}: does not exist", escape_bytes(p))),
+            );
+        }
+        ScanView {
+            sp,
+            o,
+            where_,
+            unreadable,
+            incomplete: unreadable > 0 || !sp.errors.is_empty() || user_missing,
+            not_looked,
+            start_unreadable: o
+                .unreadable
+                .items
+                .iter()
+                .any(|(p, _)| sp.requested.contains(p)),
+        }
     }
+
+    fn cannot_scan(&self) -> bool {
+        !self.not_looked.is_empty() || self.start_unreadable
+    }
+
+    /// The detail lines, in the order every verdict shows them.
+    fn details(&self) -> Vec<String> {
+        let (sp, o) = (self.sp, self.o);
+        let mut details = Vec::new();
+        if self.incomplete {
+            details.push(self.incomplete_line());
+        }
+        details.extend(o.offenders.items.iter().map(|p| escape_bytes(p)));
+        let unlisted = o
+            .offenders
+            .total
+            .saturating_sub(o.offenders.items.len() as u64);
+        if unlisted > 0 {
+            details.push(format!(
+                "... and {unlisted} more not listed (the report keeps the first {} of {})",
+                o.offenders.items.len(),
+                o.offenders.total
+            ));
+        }
+        for (p, cause) in &o.unreadable.items {
+            details.push(format!("could not read {}: {cause}", escape_bytes(p)));
+        }
+        let more = self
+            .unreadable
+            .saturating_sub(o.unreadable.items.len() as u64);
+        if more > 0 {
+            details.push(format!("... and {more} more directories could not be read"));
+        }
+        details.extend(sp.errors.iter().map(|e| format!("could not look at {e}")));
+        for p in &sp.missing {
+            details.push(format!("{}: does not exist", escape_bytes(p)));
+        }
+        for (p, why) in &o.not_walked {
+            details.push(format!("{}: {why}", escape_bytes(p)));
+        }
+        if o.other_fs.total > 0 {
+            details.push(format!(
+                "{} directories not entered (another file system is mounted there): {}{}",
+                o.other_fs.total,
+                join_shown(&o.other_fs.items[..o.other_fs.items.len().min(20)]),
+                if o.other_fs.total > 20 { ", ..." } else { "" }
+            ));
+        }
+        details.push(format!(
+            "walked {}: {} entries in {} directories",
+            self.where_, o.entries, o.dirs
+        ));
+        details
+    }
+
+    /// `scan incomplete: ...`, the first detail line of a scan that was not whole.
+    fn incomplete_line(&self) -> String {
+        let mut parts = Vec::new();
+        if self.unreadable > 0 {
+            parts.push(format!("{} directories could not be read", self.unreadable));
+        }
+        if !self.not_looked.is_empty() {
+            parts.push(match self.not_looked.len() {
+                1 => "1 path to scan could not be looked at".to_string(),
+                n => format!("{n} paths to scan could not be looked at"),
+            });
+        }
+        format!("scan incomplete: {}", parts.join(", "))
+    }
+
+    /// The failure: names outside ASCII were found, with what kept the scan from being whole
+    /// as a problem of its own.
+    fn non_ascii(&self, ctx: &Context<'_>, details: Vec<String>) -> Finding {
+        let total = self.o.offenders.total;
+        let f = Finding::fail(format!(
+            "{total} names outside printable ASCII under {}{}",
+            self.where_,
+            if self.incomplete {
+                " (scan incomplete)"
+            } else {
+                ""
+            }
+        ))
+        .code("non-ascii");
+        let f = if self.cannot_scan() {
+            f.problem(
+                Status::Error,
+                "cannot-scan",
+                format!("{} could not be looked at", self.not_looked_count()),
+            )
+        } else if self.unreadable > 0 {
+            f.problem(
+                Status::Warn,
+                "incomplete",
+                format!("{} directories could not be read", self.unreadable),
+            )
+        } else {
+            f
+        };
+        f.details(details)
+            .fix(rename_fix(ctx, &self.o.offenders.items[0]))
+    }
+
+    /// The error: a path to scan, or a start, could not be looked at.
+    fn cannot_scan_error(&self, details: Vec<String>) -> Finding {
+        let first = self.not_looked.first().cloned().or_else(|| {
+            self.o
+                .unreadable
+                .items
+                .iter()
+                .find(|(p, _)| self.sp.requested.contains(p))
+                .map(|(p, cause)| format!("{}: {cause}", escape_bytes(p)))
+        });
+        let more = self.not_looked.len().saturating_sub(1);
+        Finding::error(format!(
+            "could not look at {}{}",
+            first.unwrap_or_default(),
+            match more {
+                0 => String::new(),
+                1 => " (and 1 more path to scan)".to_string(),
+                n => format!(" (and {n} more paths to scan)"),
+            }
+        ))
+        .code("cannot-scan")
+        .details(details)
+    }
+
+    /// `2 paths to scan`: the paths that could not be looked at, those given and the starts
+    /// that could not be opened.
+    fn not_looked_count(&self) -> String {
+        let starts = self
+            .o
+            .unreadable
+            .items
+            .iter()
+            .filter(|(p, _)| self.sp.requested.contains(p))
+            .count();
+        match self.not_looked.len() + starts {
+            1 => "1 path to scan".to_string(),
+            n => format!("{n} paths to scan"),
+        }
+    }
+}
+
+/// The fix for offending names: the `mv` for the first, and the package caveat.
+fn rename_fix(ctx: &Context<'_>, first: &[u8]) -> String {
+    let base = first.rsplit(|b| *b == b'/').next().unwrap_or(first);
+    let parent = &first[..first.len() - base.len()];
+    let mut new = parent.to_vec();
+    new.extend_from_slice(ascii_replacement(base, '_').as_bytes());
+    let inside = if ctx.facts.is_live() {
+        String::new()
+    } else {
+        format!(
+            " (paths are inside the image: run it in a chroot of {}, or put that directory in front of them)",
+            escape_bytes(ctx.facts.root_base().as_os_str().as_encoded_bytes())
+        )
+    };
+    format!(
+        "Rename each listed entry to an ASCII name; for the first: `mv -- {} {}`{inside}. First check whether a package owns it (`rpm -qf PATH` or `dpkg -S PATH`): package files are removed or replaced through the package instead (the ca-certificates NetLock certificate, for example, is removed by deselecting it in /etc/ca-certificates.conf and running update-ca-certificates).",
+        shell_quote(first),
+        shell_quote(&new)
+    )
 }
 
 #[cfg(test)]

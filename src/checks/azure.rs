@@ -6,7 +6,8 @@ use super::{Applies, CheckDef, Code, Context, Doc, Finding};
 use crate::facts::FactError;
 use crate::facts::processes::ProcessFacts;
 use crate::facts::services::commands::{Release, Software, install, start_now};
-use crate::facts::services::{BootState, InitSystem};
+use crate::facts::services::{BootState, InitSystem, ServiceEnablement};
+use crate::facts::waagent::WaAgentFacts;
 use crate::scenario::Scenario;
 
 /// The VM agent's service names: RHEL and SUSE `waagent`, Debian and Ubuntu `walinuxagent`.
@@ -61,22 +62,7 @@ fn install_command(ctx: &Context<'_>, init: InitSystem) -> &'static str {
 fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let a = ctx.facts.waagent();
     let e = ctx.facts.service(WAAGENT_NAMES);
-    let mut details = Vec::new();
-    match &a.version {
-        Some((v, src)) => details.push(format!("version {v} (from {src})")),
-        None if a.installed() => details.push("version: not found in the agent's files".into()),
-        None => {}
-    }
-    if !a.updated.is_empty() {
-        details.push(format!(
-            "versions downloaded by the agent's auto-update (/var/lib/waagent): {}",
-            a.updated.join(", ")
-        ));
-    }
-    if let Some(s) = &a.script {
-        details.push(format!("entry script {s}"));
-    }
-    details.extend(e.evidence.iter().cloned());
+    let details = agent_details(a, &e);
     let errors: Vec<String> = a
         .errors
         .iter()
@@ -119,16 +105,45 @@ fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
         .details(details)
         .details(errors));
     }
+    let f =
+        boot_failure(ctx, &e, &version).unwrap_or_else(|| running_verdict(ctx, a, &e, &version));
+    Ok(f.details(details))
+}
+
+/// What was found of the agent: its version, auto-updated versions, entry script and the
+/// service evidence.
+fn agent_details(a: &WaAgentFacts, e: &ServiceEnablement) -> Vec<String> {
+    let mut details = Vec::new();
+    match &a.version {
+        Some((v, src)) => details.push(format!("version {v} (from {src})")),
+        None if a.installed() => details.push("version: not found in the agent's files".into()),
+        None => {}
+    }
+    if !a.updated.is_empty() {
+        details.push(format!(
+            "versions downloaded by the agent's auto-update (/var/lib/waagent): {}",
+            a.updated.join(", ")
+        ));
+    }
+    if let Some(s) = &a.script {
+        details.push(format!("entry script {s}"));
+    }
+    details.extend(e.evidence.iter().cloned());
+    details
+}
+
+/// The failure (without details) when the agent's service does not start at boot; `None`
+/// when it does.
+fn boot_failure(ctx: &Context<'_>, e: &ServiceEnablement, version: &str) -> Option<Finding> {
     match e.state {
-        BootState::Enabled => {}
-        BootState::NotInstalled => {
-            return Ok(Finding::fail(format!(
+        BootState::Enabled => None,
+        BootState::NotInstalled => Some(
+            Finding::fail(format!(
                 "the VM agent{version} is installed but has no service to start it at boot"
             ))
             .code("no-service")
-            .details(details)
-            .fix(install_command(ctx, e.init)));
-        }
+            .fix(install_command(ctx, e.init)),
+        ),
         BootState::Disabled | BootState::Masked => {
             let f = Finding::fail(format!(
                 "the VM agent{version} does not start at boot ({} is {})",
@@ -139,49 +154,54 @@ fn check_vm_agent(ctx: &Context<'_>) -> Result<Finding, FactError> {
                 "masked"
             } else {
                 "disabled"
+            });
+            Some(match &e.remediation {
+                Some(r) => f.fix(r.clone()),
+                None => f,
             })
-            .details(details);
-            return match &e.remediation {
-                Some(r) => Ok(f.fix(r.clone())),
-                None => Ok(f),
-            };
         }
     }
+}
+
+/// The verdict (without details) for an agent that starts at boot: whether it runs now,
+/// known on a running machine only.
+fn running_verdict(
+    ctx: &Context<'_>,
+    a: &WaAgentFacts,
+    e: &ServiceEnablement,
+    version: &str,
+) -> Finding {
     let unit = e.unit.clone().unwrap_or_else(|| "waagent".into());
     match (&a.running, ctx.facts.processes()) {
-        (_, ProcessFacts::NotLive) => Ok(Finding::pass(format!(
+        (_, ProcessFacts::NotLive) => Finding::pass(format!(
             "the VM agent{version} is installed and starts at boot ({unit})"
-        ))
-        .details(details)),
-        (_, ProcessFacts::Failed(err)) => Ok(Finding::error(format!(
+        )),
+        (_, ProcessFacts::Failed(err)) => Finding::error(format!(
             "could not tell whether the VM agent runs now: {err}"
         ))
-        .code("cannot-list-processes")
-        .details(details)),
-        (Some(pids), _) if !pids.is_empty() => Ok(Finding::pass(format!(
+        .code("cannot-list-processes"),
+        (Some(pids), _) if !pids.is_empty() => Finding::pass(format!(
             "the VM agent{version} starts at boot ({unit}) and runs now (pid {})",
             pids.iter()
                 .map(u32::to_string)
                 .collect::<Vec<_>>()
                 .join(", ")
-        ))
-        .details(details)),
+        )),
         _ => {
             let name = if unit.contains("walinuxagent") {
                 "walinuxagent"
             } else {
                 "waagent"
             };
-            Ok(Finding::fail(format!(
+            Finding::fail(format!(
                 "the VM agent{version} starts at boot ({unit}) but does not run now"
             ))
             .code("not-running")
-            .details(details)
             .fix(format!(
                 "Start it and look at its log: `{}` (SysV: `{}`), then /var/log/waagent.log.",
                 start_now(InitSystem::Systemd, name),
                 start_now(InitSystem::SysV, name)
-            )))
+            ))
         }
     }
 }

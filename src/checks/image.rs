@@ -99,88 +99,101 @@ fn check_agent_clone(ctx: &Context<'_>) -> Result<Finding, FactError> {
         .iter()
         .map(|e| format!("could not read: {e}"))
         .collect();
-    if !ctx.facts.is_live() {
-        if lines.is_empty() {
-            if !errors.is_empty() {
-                return Ok(
-                    Finding::error("could not look everywhere the agent leaves traces")
-                        .code("cannot-read")
-                        .details(errors),
-                );
-            }
-            return Ok(Finding::pass(
-                "the image holds no trace of the Site Recovery Mobility service",
-            ));
-        }
-        let base = escape_bytes(ctx.facts.root_base().as_os_str().as_bytes());
-        let remove: Vec<String> = t
-            .traces
-            .iter()
-            .map(|x| x.path.as_str())
-            .filter(|p| {
-                // Only top-level paths: their contents go with them.
-                !t.traces
-                    .iter()
-                    .any(|o| o.path != *p && p.starts_with(&format!("{}/", o.path)))
-            })
-            .map(|p| format!("{base}{p}"))
-            .collect();
-        return Ok(Finding::fail(format!(
-            "the image carries the Site Recovery Mobility service ({} trace{}): every clone would share its identity",
-            lines.len(),
-            if lines.len() == 1 { "" } else { "s" }
-        ))
-        .code("agent-in-image")
-        .details(lines)
-        .details(errors)
-        .fix(format!(
-            "Uninstall the agent on the template machine before capturing it (`/usr/local/ASR/uninstall.sh -Y`, then reboot), or remove it from the mounted image: rm -rf {}",
-            remove.join(" ")
-        )));
+    if ctx.facts.is_live() {
+        Ok(live_verdict(ctx, t, lines, errors))
+    } else {
+        Ok(image_verdict(ctx, t, lines, errors))
     }
-    // Live: an agent is legitimate when it was registered here.
-    let Some(recorded) = &t.bios_id else {
-        let f = if lines.is_empty() {
-            Finding::pass("the Site Recovery Mobility service is not installed")
-        } else {
-            Finding::pass(
-                "the Mobility service is present but not registered yet (no BiosId recorded), so it carries no other machine's identity",
-            )
-            .details(lines)
-        };
-        return if errors.is_empty() {
-            Ok(f)
-        } else {
-            Ok(Finding::error("could not read the agent's configuration")
+}
+
+/// In an image any trace of the agent is a fault: every clone would carry its identity.
+fn image_verdict(
+    ctx: &Context<'_>,
+    t: &AgentTraces,
+    lines: Vec<String>,
+    errors: Vec<String>,
+) -> Finding {
+    if lines.is_empty() {
+        if !errors.is_empty() {
+            return Finding::error("could not look everywhere the agent leaves traces")
                 .code("cannot-read")
-                .details(errors))
-        };
+                .details(errors);
+        }
+        return Finding::pass("the image holds no trace of the Site Recovery Mobility service");
+    }
+    let base = escape_bytes(ctx.facts.root_base().as_os_str().as_bytes());
+    let remove: Vec<String> = t
+        .traces
+        .iter()
+        .map(|x| x.path.as_str())
+        .filter(|p| {
+            // Only top-level paths: their contents go with them.
+            !t.traces
+                .iter()
+                .any(|o| o.path != *p && p.starts_with(&format!("{}/", o.path)))
+        })
+        .map(|p| format!("{base}{p}"))
+        .collect();
+    Finding::fail(format!(
+        "the image carries the Site Recovery Mobility service ({} trace{}): every clone would share its identity",
+        lines.len(),
+        if lines.len() == 1 { "" } else { "s" }
+    ))
+    .code("agent-in-image")
+    .details(lines)
+    .details(errors)
+    .fix(format!(
+        "Uninstall the agent on the template machine before capturing it (`/usr/local/ASR/uninstall.sh -Y`, then reboot), or remove it from the mounted image: rm -rf {}",
+        remove.join(" ")
+    ))
+}
+
+/// On a running machine an agent is legitimate when it was registered here: its recorded
+/// BiosId is this machine's product UUID.
+fn live_verdict(
+    ctx: &Context<'_>,
+    t: &AgentTraces,
+    lines: Vec<String>,
+    errors: Vec<String>,
+) -> Finding {
+    let Some(recorded) = &t.bios_id else {
+        if !errors.is_empty() {
+            return Finding::error("could not read the agent's configuration")
+                .code("cannot-read")
+                .details(errors);
+        }
+        if lines.is_empty() {
+            return Finding::pass("the Site Recovery Mobility service is not installed");
+        }
+        return Finding::pass(
+            "the Mobility service is present but not registered yet (no BiosId recorded), so it carries no other machine's identity",
+        )
+        .details(lines);
     };
     let dmi = ctx.facts.dmi();
     let Some(uuid) = &dmi.product_uuid else {
-        return Ok(Finding::error(format!(
+        return Finding::error(format!(
             "the agent recorded BiosId {recorded}, but the machine's product UUID could not be read"
         ))
         .code("uuid-unknown")
         .detail("/sys/class/dmi/id/product_uuid (readable by root only)")
         .details(dmi.errors.iter().map(|e| format!("could not read: {e}")))
-        .details(lines));
+        .details(lines);
     };
     if asr_agent::bios_id_matches(recorded, uuid) {
-        Ok(Finding::pass(format!(
+        return Finding::pass(format!(
             "the Mobility service was registered on this machine (BiosId {recorded} matches the product UUID)"
         ))
-        .details(lines))
-    } else {
-        let swapped = asr_agent::byte_swapped_uuid(uuid).unwrap_or_default();
-        Ok(Finding::fail(format!(
-            "the Mobility service was registered on another machine: BiosId {recorded} is not this machine's product UUID {uuid}"
-        ))
-        .code("bios-id-mismatch")
-        .detail(format!("byte-swapped form also compared: {swapped}"))
-        .details(lines)
-        .fix("This agent was copied from another machine (a clone of a protected machine or of an image that held the agent). Uninstall it (`/usr/local/ASR/uninstall.sh -Y`), reboot, then install and register the Mobility service on this machine."))
+        .details(lines);
     }
+    let swapped = asr_agent::byte_swapped_uuid(uuid).unwrap_or_default();
+    Finding::fail(format!(
+        "the Mobility service was registered on another machine: BiosId {recorded} is not this machine's product UUID {uuid}"
+    ))
+    .code("bios-id-mismatch")
+    .detail(format!("byte-swapped form also compared: {swapped}"))
+    .details(lines)
+    .fix("This agent was copied from another machine (a clone of a protected machine or of an image that held the agent). Uninstall it (`/usr/local/ASR/uninstall.sh -Y`), reboot, then install and register the Mobility service on this machine.")
 }
 
 #[cfg(test)]

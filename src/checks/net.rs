@@ -343,7 +343,6 @@ fn bypass_problems(s: &ProxySource) -> Vec<Problem> {
 /// Problems between sources: they disagree, the agent's file names none while the system does,
 /// or only this run's environment has a proxy.
 fn agreement_problems(facts: &ProxyFacts, active: &[&ProxySource]) -> Vec<Problem> {
-    let mut problems = Vec::new();
     // Which proxy each active source gives, to compare them.
     let mut given: Vec<(&ProxySource, &ProxyUrl)> = Vec::new();
     for s in active {
@@ -351,7 +350,6 @@ fn agreement_problems(facts: &ProxyFacts, active: &[&ProxySource]) -> Vec<Proble
             given.push((s, u));
         }
     }
-    let keys: BTreeSet<String> = given.iter().map(|(_, u)| u.key()).collect();
     let agent_file = active
         .iter()
         .find(|s| s.kind == SourceKind::AgentFile && s.primary().is_none());
@@ -359,87 +357,109 @@ fn agreement_problems(facts: &ProxyFacts, active: &[&ProxySource]) -> Vec<Proble
         .iter()
         .filter(|(s, _)| s.kind != SourceKind::Environment)
         .collect();
-    // The proxy the agent would use: its own file first, else the system files.
-    let agent_proxy = given
-        .iter()
-        .find(|(s, _)| s.kind == SourceKind::AgentFile)
-        .or_else(|| given.iter().find(|(s, _)| s.kind == SourceKind::SystemFile))
-        .map(|(_, u)| *u);
-    if keys.len() > 1 {
-        let listed: Vec<String> = given
-            .iter()
-            .map(|(s, u)| format!("{}: {u}", s.name))
-            .collect();
-        let target = agent_proxy.or(given.first().map(|(_, u)| *u));
-        problems.push(Problem {
-            status: Status::Warn,
-            code: "sources-disagree",
-            text: format!("the proxy sources disagree: {}", listed.join("; ")),
-            fix: match target {
-                Some(u) => format!(
-                    "Set one proxy everywhere: `http_proxy={}` in /etc/environment and /etc/profile, and `[proxy]` `Address=http://{}` `Port={}` in {} when the agent is installed (a different proxy for the agent alone is possible there, but then the other sources should not name another one).",
-                    u.without_credentials(),
-                    host_for_address(u),
-                    u.effective_port(),
-                    proxy::PROXY_INFO
-                ),
-                None => "Set the same proxy in every source.".into(),
-            },
-        });
-    }
+    let mut problems = Vec::new();
+    problems.extend(disagreement(&given));
     if let Some(agent) = agent_file
         && let Some((s, u)) = files_with_proxy.first()
     {
-        problems.push(Problem {
-            status: Status::Warn,
-            code: "agent-file-no-proxy",
-            text: format!(
-                "{} names no proxy, so the agent connects directly, while {} names {u}",
-                agent.name, s.name
-            ),
-            fix: format!(
-                "If this machine needs the proxy, add it to {}: `[proxy]` `Address=http://{}` `Port={}`.",
-                proxy::PROXY_INFO,
-                host_for_address(u),
-                u.effective_port()
-            ),
-        });
+        problems.push(agent_file_without_proxy(agent, s, u));
     }
     if let Some((_, u)) = given
         .iter()
         .find(|(s, _)| s.kind == SourceKind::Environment)
         && files_with_proxy.is_empty()
     {
-        let bypass: Vec<String> = facts
-            .sources
-            .iter()
-            .filter(|s| s.kind == SourceKind::Environment)
-            .flat_map(|s| s.bypass_entries())
-            .collect();
-        problems.push(Problem {
-            status: Status::Warn,
-            code: "environment-only",
-            text: format!(
-                "the proxy {u} is set only in {}; the agent reads /etc/environment, /etc/profile or its ProxyInfo.conf and would connect directly",
-                proxy::ENV_NAME
-            ),
-            fix: format!(
-                "Make the proxy system-wide: add `http_proxy={}`{} to /etc/environment.",
-                u.without_credentials(),
-                if bypass.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        " and `no_proxy={}`",
-                        crate::text::sanitize_terminal(
-                            &bypass.iter().map(|e| proxy_url::without_wildcard(e)).collect::<Vec<_>>().join(",")
-                        )
-                    )
-                }
-            ),
-        });
+        problems.push(environment_only(facts, u));
     }
     problems
+}
+
+/// The sources name more than one proxy: the fix sets the one the agent would use everywhere.
+fn disagreement(given: &[(&ProxySource, &ProxyUrl)]) -> Option<Problem> {
+    let keys: BTreeSet<String> = given.iter().map(|(_, u)| u.key()).collect();
+    if keys.len() <= 1 {
+        return None;
+    }
+    // The proxy the agent would use: its own file first, else the system files.
+    let agent_proxy = given
+        .iter()
+        .find(|(s, _)| s.kind == SourceKind::AgentFile)
+        .or_else(|| given.iter().find(|(s, _)| s.kind == SourceKind::SystemFile))
+        .map(|(_, u)| *u);
+    let listed: Vec<String> = given
+        .iter()
+        .map(|(s, u)| format!("{}: {u}", s.name))
+        .collect();
+    let target = agent_proxy.or(given.first().map(|(_, u)| *u));
+    Some(Problem {
+        status: Status::Warn,
+        code: "sources-disagree",
+        text: format!("the proxy sources disagree: {}", listed.join("; ")),
+        fix: match target {
+            Some(u) => format!(
+                "Set one proxy everywhere: `http_proxy={}` in /etc/environment and /etc/profile, and `[proxy]` `Address=http://{}` `Port={}` in {} when the agent is installed (a different proxy for the agent alone is possible there, but then the other sources should not name another one).",
+                u.without_credentials(),
+                host_for_address(u),
+                u.effective_port(),
+                proxy::PROXY_INFO
+            ),
+            None => "Set the same proxy in every source.".into(),
+        },
+    })
+}
+
+/// The agent's own file names no proxy while system file `s` names `u`.
+fn agent_file_without_proxy(agent: &ProxySource, s: &ProxySource, u: &ProxyUrl) -> Problem {
+    Problem {
+        status: Status::Warn,
+        code: "agent-file-no-proxy",
+        text: format!(
+            "{} names no proxy, so the agent connects directly, while {} names {u}",
+            agent.name, s.name
+        ),
+        fix: format!(
+            "If this machine needs the proxy, add it to {}: `[proxy]` `Address=http://{}` `Port={}`.",
+            proxy::PROXY_INFO,
+            host_for_address(u),
+            u.effective_port()
+        ),
+    }
+}
+
+/// Only this run's environment names proxy `u`: the agent does not read it.
+fn environment_only(facts: &ProxyFacts, u: &ProxyUrl) -> Problem {
+    let bypass: Vec<String> = facts
+        .sources
+        .iter()
+        .filter(|s| s.kind == SourceKind::Environment)
+        .flat_map(|s| s.bypass_entries())
+        .collect();
+    Problem {
+        status: Status::Warn,
+        code: "environment-only",
+        text: format!(
+            "the proxy {u} is set only in {}; the agent reads /etc/environment, /etc/profile or its ProxyInfo.conf and would connect directly",
+            proxy::ENV_NAME
+        ),
+        fix: format!(
+            "Make the proxy system-wide: add `http_proxy={}`{} to /etc/environment.",
+            u.without_credentials(),
+            if bypass.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " and `no_proxy={}`",
+                    crate::text::sanitize_terminal(
+                        &bypass
+                            .iter()
+                            .map(|e| proxy_url::without_wildcard(e))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    )
+                )
+            }
+        ),
+    }
 }
 
 /// `http://1.2.3.4` as ProxyInfo.conf's Address wants the host (brackets for IPv6).
@@ -499,7 +519,6 @@ fn check_proxy(ctx: &Context<'_>) -> Result<Finding, FactError> {
 
 fn judge_proxy(ctx: &Context<'_>) -> Finding {
     let facts = ctx.facts.proxy();
-    let sources = describe_sources(facts);
     let problems = judge_proxies(facts);
     let errors: Vec<&ProxySource> = facts
         .sources
@@ -507,39 +526,7 @@ fn judge_proxy(ctx: &Context<'_>) -> Finding {
         .filter(|s| matches!(s.state, SourceState::Unreadable(_)))
         .collect();
     let worst = problems.iter().map(|p| p.status).min();
-    let mode_note = if ctx.facts.is_live() {
-        None
-    } else {
-        Some("--root: the image's files only; the environment of this run is not part of the image")
-    };
-    let finish = |f: Finding| {
-        // Every problem is a coded line; the summary names the first of its status.
-        let first = problems
-            .iter()
-            .find(|p| p.status == f.status)
-            .map(|p| p.code);
-        let f = match first {
-            Some(c) => f.code(c),
-            None => f,
-        };
-        let f = problems
-            .iter()
-            .fold(f, |f, p| f.problem(p.status, p.code, p.text.clone()));
-        let f = f
-            .details(problems.iter().map(|p| p.text.clone()))
-            .details(sources.clone());
-        let f = match mode_note {
-            Some(n) => f.detail(n),
-            None => f,
-        };
-        let fixes: Vec<String> = dedup(problems.iter().map(|p| p.fix.clone()));
-        if fixes.is_empty() {
-            f
-        } else {
-            f.fix(fixes.join(" "))
-        }
-    };
-    if worst == Some(Status::Fail) {
+    let summary = if worst == Some(Status::Fail) {
         let n = problems.iter().filter(|p| p.status == Status::Fail).count();
         let what = if problems
             .iter()
@@ -549,35 +536,38 @@ fn judge_proxy(ctx: &Context<'_>) -> Finding {
         } else {
             "an HTTPS proxy"
         };
-        return finish(Finding::fail(format!(
+        Finding::fail(format!(
             "{what} is configured, which Site Recovery does not support ({n} setting(s))"
-        )));
-    }
-    if !errors.is_empty() {
-        return finish(
-            Finding::error(format!(
-                "could not read every proxy source ({})",
-                errors
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-            .code("cannot-read"),
-        );
-    }
-    if worst == Some(Status::Warn) {
+        ))
+    } else if !errors.is_empty() {
+        Finding::error(format!(
+            "could not read every proxy source ({})",
+            errors
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .code("cannot-read")
+    } else if worst == Some(Status::Warn) {
         let n = problems.len();
-        return finish(Finding::warn(format!(
+        Finding::warn(format!(
             "the proxy configuration has {n} problem(s) the agent may trip over"
-        )));
-    }
+        ))
+    } else {
+        Finding::pass(pass_summary(facts))
+    };
+    with_proxy_problems(ctx, summary, &problems)
+}
+
+/// What the proxy check says when nothing is wrong: the proxy the agent would use, if any.
+fn pass_summary(facts: &ProxyFacts) -> String {
     let agent_view = facts
         .sources
         .iter()
         .filter(|s| s.is_active() && s.kind != SourceKind::Environment)
         .find_map(|s| s.primary().map(|(_, u)| (s.name.clone(), u.clone())));
-    let summary = match agent_view {
+    match agent_view {
         Some((name, u)) => format!("unauthenticated HTTP proxy {u} (from {name})"),
         None if facts
             .sources
@@ -588,8 +578,39 @@ fn judge_proxy(ctx: &Context<'_>) -> Finding {
             "the proxy in this run's environment is unauthenticated HTTP".into()
         }
         None => "no proxy is configured: the agent connects directly".into(),
+    }
+}
+
+/// Completes the proxy verdict: every problem is a coded line (the summary names the first of
+/// its status), then the problems, the sources and the mode as details, and the fixes joined.
+fn with_proxy_problems(ctx: &Context<'_>, f: Finding, problems: &[Problem]) -> Finding {
+    let first = problems
+        .iter()
+        .find(|p| p.status == f.status)
+        .map(|p| p.code);
+    let f = match first {
+        Some(c) => f.code(c),
+        None => f,
     };
-    finish(Finding::pass(summary))
+    let f = problems
+        .iter()
+        .fold(f, |f, p| f.problem(p.status, p.code, p.text.clone()));
+    let f = f
+        .details(problems.iter().map(|p| p.text.clone()))
+        .details(describe_sources(ctx.facts.proxy()));
+    let f = if ctx.facts.is_live() {
+        f
+    } else {
+        f.detail(
+            "--root: the image's files only; the environment of this run is not part of the image",
+        )
+    };
+    let fixes: Vec<String> = dedup(problems.iter().map(|p| p.fix.clone()));
+    if fixes.is_empty() {
+        f
+    } else {
+        f.fix(fixes.join(" "))
+    }
 }
 
 fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use super::hosts::not_counted;
 use super::{Applies, CheckDef, Code, Context, Doc, Finding};
-use crate::facts::network::Origin;
+use crate::facts::network::{Nic, Origin};
 use crate::facts::teaming::teaming_name;
 use crate::scenario::Scenario;
 use crate::text::escape_bytes;
@@ -89,55 +89,19 @@ fn check_ipv4(ctx: &Context<'_>) -> Result<Finding, FactError> {
             ignored.push(format!("not counted: {} ({})", nic.shown(), nc.why));
             continue;
         }
-        let v4: Vec<String> = nic
-            .addrs
-            .iter()
-            .filter(|a| a.addr.is_ipv4())
-            .map(|a| a.addr.to_string())
-            .collect();
-        let v6 = nic.addrs.iter().filter(|a| a.addr.is_ipv6()).count();
-        if !v4.is_empty() {
-            ok.push(format!("{}: {}", nic.shown(), v4.join(", ")));
-        } else if nic.dhcp4 {
-            ok.push(format!(
-                "{}: IPv4 by DHCP ({})",
-                nic.shown(),
-                nic.described_at()
-            ));
-        } else {
-            let has = if v6 > 0 {
-                format!(
-                    "only IPv6 ({v6} address{})",
-                    if v6 == 1 { "" } else { "es" }
-                )
-            } else {
-                "no address".to_string()
-            };
-            let at = match nic.origin {
-                Origin::Kernel => String::new(),
-                Origin::Config { .. } => format!(", {}", nic.described_at()),
-            };
-            missing.push(format!("{}: {has}{at}", nic.shown()));
+        match ipv4_line(nic) {
+            Ok(line) => ok.push(line),
+            Err(line) => missing.push(line),
         }
     }
     let sources = format!("adapters from {}", net.sources.join(", "));
     if !missing.is_empty() {
-        let names: Vec<&str> = missing
-            .iter()
-            .map(|m| m.split(':').next().unwrap_or(""))
-            .collect();
-        return Ok(Finding::fail(format!(
-            "adapter{} up without an IPv4 address: {}",
-            if names.len() == 1 { "" } else { "s" },
-            names.join(", ")
-        ))
-        .code("no-ipv4-address")
-        .details(missing)
-        .details(ok)
-        .detail(sources)
-        .details(ignored)
-        .details(net.errors.clone())
-        .fix("Give each of these adapters an IPv4 address (static or DHCP) or take it down; --ignore-interface NAME leaves an adapter out on purpose."));
+        return Ok(no_ipv4_failure(&missing)
+            .details(missing)
+            .details(ok)
+            .detail(sources)
+            .details(ignored)
+            .details(net.errors.clone()));
     }
     if ok.is_empty() {
         if net.live {
@@ -168,6 +132,55 @@ fn check_ipv4(ctx: &Context<'_>) -> Result<Finding, FactError> {
     .details(ok)
     .detail(sources)
     .details(ignored))
+}
+
+/// An adapter's IPv4 line: `Ok` with its addresses (or DHCP), `Err` with what it has instead.
+fn ipv4_line(nic: &Nic) -> Result<String, String> {
+    let v4: Vec<String> = nic
+        .addrs
+        .iter()
+        .filter(|a| a.addr.is_ipv4())
+        .map(|a| a.addr.to_string())
+        .collect();
+    if !v4.is_empty() {
+        return Ok(format!("{}: {}", nic.shown(), v4.join(", ")));
+    }
+    if nic.dhcp4 {
+        return Ok(format!(
+            "{}: IPv4 by DHCP ({})",
+            nic.shown(),
+            nic.described_at()
+        ));
+    }
+    let v6 = nic.addrs.iter().filter(|a| a.addr.is_ipv6()).count();
+    let has = if v6 > 0 {
+        format!(
+            "only IPv6 ({v6} address{})",
+            if v6 == 1 { "" } else { "es" }
+        )
+    } else {
+        "no address".to_string()
+    };
+    let at = match nic.origin {
+        Origin::Kernel => String::new(),
+        Origin::Config { .. } => format!(", {}", nic.described_at()),
+    };
+    Err(format!("{}: {has}{at}", nic.shown()))
+}
+
+/// The failure (without details) naming the adapters of the `missing` lines.
+fn no_ipv4_failure(missing: &[String]) -> Finding {
+    let names: Vec<&str> = missing
+        .iter()
+        .map(|m| m.split(':').next().unwrap_or(""))
+        .collect();
+    Finding::fail(format!(
+        "adapter{} up without an IPv4 address: {}",
+        if names.len() == 1 { "" } else { "s" },
+        names.join(", ")
+    ))
+    .code("no-ipv4-address")
+    .fix("Give each of these adapters an IPv4 address (static or DHCP) or take it down; --ignore-interface NAME leaves an adapter out on purpose.")
 }
 
 fn check_teaming(ctx: &Context<'_>) -> Result<Finding, FactError> {

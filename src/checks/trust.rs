@@ -75,107 +75,28 @@ fn date(secs: u64) -> String {
 
 fn check_roots(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let t = ctx.facts.ca_roots();
-    let mut details = Vec::new();
-    let mut errors = Vec::new();
-    let mut missing_stores = Vec::new();
-    let mut missing_roots: Vec<String> = Vec::new();
-    let mut expired: Vec<String> = Vec::new();
-    let mut read_any = false;
+    let mut a = RootAudit::default();
     for store in &t.stores {
-        errors.extend(store.errors.iter().map(|e| format!("could not use: {e}")));
-        let Some(certs) = &store.certs else {
-            // A store that is there but cannot be read is not missing: its error says why.
-            if store.required && store.errors.is_empty() {
-                missing_stores.push(store.path.clone());
-            }
-            continue;
-        };
-        read_any = true;
-        let what = match store.kind {
-            StoreKind::Bundle => format!("{}: {} certificates", store.path, certs.len()),
-            StoreKind::HashDir => format!(
-                "{}: hash links of the known roots: {}",
-                store.path,
-                if store.links.is_empty() {
-                    "none".to_string()
-                } else {
-                    store.links.join(", ")
-                }
-            ),
-        };
-        details.push(what);
-        for root in ROOTS {
-            match (present(store, root), root.role) {
-                (Some(c), RootRole::Current) => {
-                    if c.not_after < t.now {
-                        expired.push(format!(
-                            "{} in {} (expired {})",
-                            root.common_name,
-                            store.path,
-                            date(c.not_after)
-                        ));
-                    }
-                    details.push(format!(
-                        "  {}: present (valid until {})",
-                        root.common_name,
-                        date(c.not_after)
-                    ));
-                }
-                (None, RootRole::Current) => {
-                    let where_ = match store.kind {
-                        StoreKind::Bundle => store.path.clone(),
-                        StoreKind::HashDir => format!("{}/{}.0", store.path, root.subject_hash),
-                    };
-                    missing_roots.push(format!("{} (missing from {where_})", root.common_name));
-                    details.push(format!("  {}: MISSING ({})", root.common_name, root.note));
-                }
-                (Some(c), RootRole::Retired) => details.push(format!(
-                    "  {}: present, not required (retired; valid until {}): {}",
-                    root.common_name,
-                    date(c.not_after),
-                    root.note
-                )),
-                (None, RootRole::Retired) => details.push(format!(
-                    "  {}: absent, not required: {}",
-                    root.common_name, root.note
-                )),
-            }
-        }
+        a.store(store, t.now);
     }
     let fix = remediation(t.family);
-    let missing_line = || {
-        format!(
-            "roots the Azure endpoints chain to are not trusted: {}",
-            missing_roots.join("; ")
-        )
-    };
-    let expired_line = || format!("trusted roots have expired: {}", expired.join("; "));
-    // The problems after the one the summary states, each on its own line.
-    let also = |f: Finding, missing: bool| {
-        let f = if missing && !missing_roots.is_empty() {
-            f.problem(Status::Fail, "root-missing", missing_line())
-        } else {
-            f
-        };
-        if expired.is_empty() {
-            f
-        } else {
-            f.problem(Status::Fail, "root-expired", expired_line())
-        }
-    };
-    if !missing_stores.is_empty() {
+    if !a.missing_stores.is_empty() {
         let f = Finding::fail(format!(
             "the distribution's certificate store is missing: {}",
-            missing_stores.join(", ")
+            a.missing_stores.join(", ")
         ))
         .code("store-missing");
-        return Ok(also(f, true).details(details).details(errors).fix(fix));
+        return Ok(a
+            .also(f, true)
+            .details(a.details)
+            .details(a.errors)
+            .fix(fix));
     }
-    if !read_any {
-        if !errors.is_empty() {
+    if !a.read_any {
+        if !a.errors.is_empty() {
             return Ok(Finding::error("could not read the certificate store")
                 .code("cannot-read")
-                .details(errors));
+                .details(a.errors));
         }
         return Ok(Finding::fail(format!(
             "no certificate bundle found (looked for {}, {} and {})",
@@ -186,27 +107,133 @@ fn check_roots(ctx: &Context<'_>) -> Result<Finding, FactError> {
         .code("no-bundle")
         .fix(fix));
     }
-    if !missing_roots.is_empty() {
-        return Ok(
-            also(Finding::fail(missing_line()).code("root-missing"), false)
-                .details(details)
-                .details(errors)
-                .fix(fix),
-        );
-    }
-    if !expired.is_empty() {
-        return Ok(Finding::fail(expired_line())
-            .code("root-expired")
-            .details(details)
+    if !a.missing_roots.is_empty() {
+        let f = Finding::fail(a.missing_line()).code("root-missing");
+        return Ok(a
+            .also(f, false)
+            .details(a.details)
+            .details(a.errors)
             .fix(fix));
     }
-    let f = Finding::pass("DigiCert Global Root G2 and DigiCert Global Root CA are trusted")
-        .details(details);
-    if errors.is_empty() {
-        Ok(f)
-    } else {
-        // Some certificates did not parse: the required ones did, so this is only noted.
-        Ok(f.details(errors))
+    if !a.expired.is_empty() {
+        return Ok(Finding::fail(a.expired_line())
+            .code("root-expired")
+            .details(a.details)
+            .fix(fix));
+    }
+    // Some certificates may not have parsed: the required ones did, so this is only noted.
+    Ok(
+        Finding::pass("DigiCert Global Root G2 and DigiCert Global Root CA are trusted")
+            .details(a.details)
+            .details(a.errors),
+    )
+}
+
+/// What the stores say about the known roots, gathered store by store.
+#[derive(Default)]
+struct RootAudit {
+    details: Vec<String>,
+    errors: Vec<String>,
+    missing_stores: Vec<String>,
+    missing_roots: Vec<String>,
+    expired: Vec<String>,
+    read_any: bool,
+}
+
+impl RootAudit {
+    fn store(&mut self, store: &Store, now: u64) {
+        self.errors
+            .extend(store.errors.iter().map(|e| format!("could not use: {e}")));
+        let Some(certs) = &store.certs else {
+            // A store that is there but cannot be read is not missing: its error says why.
+            if store.required && store.errors.is_empty() {
+                self.missing_stores.push(store.path.clone());
+            }
+            return;
+        };
+        self.read_any = true;
+        self.details.push(match store.kind {
+            StoreKind::Bundle => format!("{}: {} certificates", store.path, certs.len()),
+            StoreKind::HashDir => format!(
+                "{}: hash links of the known roots: {}",
+                store.path,
+                if store.links.is_empty() {
+                    "none".to_string()
+                } else {
+                    store.links.join(", ")
+                }
+            ),
+        });
+        for root in ROOTS {
+            self.root(store, root, now);
+        }
+    }
+
+    /// One known root in one readable store: a detail line, and a problem when a current root
+    /// is missing or expired.
+    fn root(&mut self, store: &Store, root: &KnownRoot, now: u64) {
+        let line = match (present(store, root), root.role) {
+            (Some(c), RootRole::Current) => {
+                if c.not_after < now {
+                    self.expired.push(format!(
+                        "{} in {} (expired {})",
+                        root.common_name,
+                        store.path,
+                        date(c.not_after)
+                    ));
+                }
+                format!(
+                    "  {}: present (valid until {})",
+                    root.common_name,
+                    date(c.not_after)
+                )
+            }
+            (None, RootRole::Current) => {
+                let where_ = match store.kind {
+                    StoreKind::Bundle => store.path.clone(),
+                    StoreKind::HashDir => format!("{}/{}.0", store.path, root.subject_hash),
+                };
+                self.missing_roots
+                    .push(format!("{} (missing from {where_})", root.common_name));
+                format!("  {}: MISSING ({})", root.common_name, root.note)
+            }
+            (Some(c), RootRole::Retired) => format!(
+                "  {}: present, not required (retired; valid until {}): {}",
+                root.common_name,
+                date(c.not_after),
+                root.note
+            ),
+            (None, RootRole::Retired) => format!(
+                "  {}: absent, not required: {}",
+                root.common_name, root.note
+            ),
+        };
+        self.details.push(line);
+    }
+
+    fn missing_line(&self) -> String {
+        format!(
+            "roots the Azure endpoints chain to are not trusted: {}",
+            self.missing_roots.join("; ")
+        )
+    }
+
+    fn expired_line(&self) -> String {
+        format!("trusted roots have expired: {}", self.expired.join("; "))
+    }
+
+    /// The problems after the one the summary states, each on its own line.
+    fn also(&self, f: Finding, missing: bool) -> Finding {
+        let f = if missing && !self.missing_roots.is_empty() {
+            f.problem(Status::Fail, "root-missing", self.missing_line())
+        } else {
+            f
+        };
+        if self.expired.is_empty() {
+            f
+        } else {
+            f.problem(Status::Fail, "root-expired", self.expired_line())
+        }
     }
 }
 

@@ -5,8 +5,8 @@
 use super::{Applies, CheckDef, Code, Context, Doc, Finding};
 use crate::facts::FactError;
 use crate::facts::dmi::Platform;
-use crate::facts::services::BootState;
 use crate::facts::services::commands::{Release, Software, install, start_now};
+use crate::facts::services::{BootState, ServiceEnablement};
 use crate::facts::vmtools::SERVICE_NAMES;
 use crate::scenario::Scenario;
 
@@ -53,30 +53,10 @@ fn install_advice(ctx: &Context<'_>) -> &'static str {
 }
 
 fn check_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
-    let dmi = ctx.facts.dmi();
-    if dmi.available {
-        match dmi.platform() {
-            Platform::VMware => {}
-            other => {
-                return Ok(Finding::skip(format!(
-                    "not a VMware virtual machine (DMI: {}, {}{})",
-                    dmi.sys_vendor.as_deref().unwrap_or("no vendor"),
-                    dmi.product_name.as_deref().unwrap_or("no product"),
-                    match other {
-                        Platform::Azure => ", Azure",
-                        Platform::HyperV => ", Hyper-V",
-                        _ => "",
-                    }
-                )));
-            }
-        }
-    } else if ctx.scenario != Scenario::VmwareToAzure {
-        return Ok(Finding::skip(format!(
-            "no DMI data to tell a VMware guest, and the scenario is {}, not vmware-to-azure",
-            ctx.scenario.as_str()
-        )));
+    if let Some(skip) = not_a_vmware_guest(ctx) {
+        return Ok(skip);
     }
-    let guest = if dmi.available {
+    let guest = if ctx.facts.dmi().available {
         "a VMware guest (DMI)".to_string()
     } else {
         "taken as a VMware guest: scenario vmware-to-azure (no DMI data)".to_string()
@@ -98,85 +78,129 @@ fn check_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
     details.extend(svc.evidence.iter().cloned());
     details.extend(svc.errors.iter().map(ToString::to_string));
     let unit = svc.unit.clone().unwrap_or_else(|| "vmtoolsd".into());
-    // Running now: known on a running machine only.
-    let running = if ctx.facts.is_live() {
-        match ctx.facts.processes().pids_named(&["vmtoolsd"]) {
-            Some(pids) if !pids.is_empty() => {
-                details.push(format!(
-                    "vmtoolsd runs now (pid {})",
-                    pids.iter()
-                        .map(|p| p.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-                Some(true)
-            }
-            Some(_) => {
-                details.push("no vmtoolsd process runs now".into());
-                Some(false)
-            }
-            None => {
-                return Ok(Finding::error("could not list the running processes")
-                    .code("cannot-list-processes")
-                    .details(details));
-            }
-        }
-    } else {
-        details.push("whether it runs now is known only on the running machine".into());
-        None
+    let Ok(running) = running_now(ctx, &mut details) else {
+        return Ok(Finding::error("could not list the running processes")
+            .code("cannot-list-processes")
+            .details(details));
     };
     let start = start_now(svc.init, &unit);
+    if let Some(f) = boot_failure(ctx, &svc, flavor, daemon, &unit, running, &start) {
+        return Ok(f.details(details));
+    }
+    let f = match running {
+        Some(false) => Finding::fail(format!(
+            "{flavor} starts at boot ({unit}) but is not running now"
+        ))
+        .code("not-running")
+        .fix(start),
+        Some(true) => Finding::pass(format!(
+            "{flavor} is installed, starts at boot ({unit}) and runs"
+        )),
+        None => Finding::pass(format!("{flavor} is installed and starts at boot ({unit})")),
+    };
+    Ok(f.details(details))
+}
+
+/// The skip for a machine that is not a VMware guest by its DMI data, or that has no DMI
+/// data and is not in the VMware scenario.
+fn not_a_vmware_guest(ctx: &Context<'_>) -> Option<Finding> {
+    let dmi = ctx.facts.dmi();
+    if !dmi.available {
+        return (ctx.scenario != Scenario::VmwareToAzure).then(|| {
+            Finding::skip(format!(
+                "no DMI data to tell a VMware guest, and the scenario is {}, not vmware-to-azure",
+                ctx.scenario.as_str()
+            ))
+        });
+    }
+    let other = dmi.platform();
+    (other != Platform::VMware).then(|| {
+        Finding::skip(format!(
+            "not a VMware virtual machine (DMI: {}, {}{})",
+            dmi.sys_vendor.as_deref().unwrap_or("no vendor"),
+            dmi.product_name.as_deref().unwrap_or("no product"),
+            match other {
+                Platform::Azure => ", Azure",
+                Platform::HyperV => ", Hyper-V",
+                _ => "",
+            }
+        ))
+    })
+}
+
+/// Whether vmtoolsd runs now, said in a detail line: known on a running machine only (`None`
+/// elsewhere); `Err` when the processes cannot be listed.
+fn running_now(ctx: &Context<'_>, details: &mut Vec<String>) -> Result<Option<bool>, ()> {
+    if !ctx.facts.is_live() {
+        details.push("whether it runs now is known only on the running machine".into());
+        return Ok(None);
+    }
+    match ctx.facts.processes().pids_named(&["vmtoolsd"]) {
+        Some(pids) if !pids.is_empty() => {
+            details.push(format!(
+                "vmtoolsd runs now (pid {})",
+                pids.iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            Ok(Some(true))
+        }
+        Some(_) => {
+            details.push("no vmtoolsd process runs now".into());
+            Ok(Some(false))
+        }
+        None => Err(()),
+    }
+}
+
+/// The failure when the tools' service does not start at boot (without details); `None`
+/// when it is enabled.
+fn boot_failure(
+    ctx: &Context<'_>,
+    svc: &ServiceEnablement,
+    flavor: &str,
+    daemon: &str,
+    unit: &str,
+    running: Option<bool>,
+    start: &str,
+) -> Option<Finding> {
     match svc.state {
-        BootState::Enabled => {}
-        BootState::NotInstalled => {
-            return Ok(Finding::fail(format!(
+        BootState::Enabled => None,
+        BootState::NotInstalled => Some(
+            Finding::fail(format!(
                 "{flavor} is installed ({daemon}) but no service starts it at boot"
             ))
             .code("no-service")
-            .details(details)
             .fix(format!(
                 "Reinstall the tools so that their service is installed: {}",
                 install_advice(ctx)
-            )));
-        }
+            )),
+        ),
         BootState::Disabled | BootState::Masked => {
             let how = svc
                 .remediation
                 .clone()
                 .unwrap_or_else(|| format!("enable {unit} at boot"));
+            // A stopped service is started as well as enabled.
             let fix = if running == Some(false) {
                 format!("{how} && {start}")
             } else {
                 how
             };
-            return Ok(Finding::fail(format!(
-                "{flavor} is installed but {unit} is {} at boot",
-                svc.state.as_str()
-            ))
-            .code(if svc.state == BootState::Masked {
-                "masked"
-            } else {
-                "disabled"
-            })
-            .details(details)
-            .fix(fix));
+            Some(
+                Finding::fail(format!(
+                    "{flavor} is installed but {unit} is {} at boot",
+                    svc.state.as_str()
+                ))
+                .code(if svc.state == BootState::Masked {
+                    "masked"
+                } else {
+                    "disabled"
+                })
+                .fix(fix),
+            )
         }
-    }
-    match running {
-        Some(false) => Ok(Finding::fail(format!(
-            "{flavor} starts at boot ({unit}) but is not running now"
-        ))
-        .code("not-running")
-        .details(details)
-        .fix(start)),
-        Some(true) => Ok(Finding::pass(format!(
-            "{flavor} is installed, starts at boot ({unit}) and runs"
-        ))
-        .details(details)),
-        None => Ok(
-            Finding::pass(format!("{flavor} is installed and starts at boot ({unit})"))
-                .details(details),
-        ),
     }
 }
 

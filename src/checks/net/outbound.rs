@@ -59,62 +59,20 @@ pub(super) fn check_outbound(ctx: &Context<'_>) -> Result<Finding, FactError> {
             crate::facts::trust::BUNDLES.join(", ")
         ),
     };
+    let mut t = EndpointTally::default();
     let family = ctx.facts.os().family;
-    let mut lines = Vec::new();
-    let mut statuses = Vec::new();
-    // The coded problem lines, in the order of the detail lines.
-    let mut problems: Vec<(Status, &'static str, String)> = Vec::new();
-    let mut fixes = Vec::new();
-    let mut bad_hosts = Vec::new();
     for (item, o) in plan_items.iter().zip(outcomes.iter()) {
-        let (status, code, line, fix) = judge_endpoint(item, o, family, plan.proxy.as_ref());
-        if status != Status::Pass {
-            bad_hosts.push(o.target.to_string());
-            problems.push((status, code, line.clone()));
-        }
-        statuses.push(status);
-        lines.push(line);
-        if let Some(f) = fix {
-            fixes.push(f);
-        }
+        t.endpoint(judge_endpoint(item, o, family, plan.proxy.as_ref()), o);
     }
     // Addresses outside every prefix Azure publishes: a sign that DNS is intercepted.
     if let Some(tags) = &ctx.options.service_tags {
         for (host, line) in outside_service_tags(tags, outcomes) {
-            statuses.push(Status::Warn);
-            bad_hosts.push(host);
-            problems.push((Status::Warn, "outside-service-tags", line.clone()));
-            lines.push(line);
+            t.outside_tags(host, line);
         }
     }
-    let total = outcomes.iter().map(|o| o.elapsed).max().unwrap_or_default();
-    let worst = statuses.iter().copied().min().unwrap_or(Status::Pass);
-    let n = outcomes.len();
-    let ok = statuses.iter().filter(|s| **s == Status::Pass).count();
-    let summary = match worst {
-        Status::Pass => format!(
-            "all {n} endpoint(s) answered over verified TLS ({} at most)",
-            secs(total)
-        ),
-        _ => format!(
-            "{ok} of {n} endpoint(s) answered cleanly; problems with {}",
-            bad_hosts.join(", ")
-        ),
-    };
-    let first = problems.iter().find(|p| p.0 == worst).map(|p| p.1);
-    let f = Finding {
-        status: worst,
-        summary,
-        details: Vec::new(),
-        remediation: None,
-        if_advice: None,
-        code: first,
-        problems: Vec::new(),
-    };
-    let f = problems
-        .into_iter()
-        .fold(f, |f, (status, code, text)| f.problem(status, code, text))
-        .details(lines)
+    let fixes = dedup(std::mem::take(&mut t.fixes).into_iter());
+    let f = t
+        .finding(outcomes)
         .detail(route)
         .detail(trust_line)
         .details(trust.errors.iter().map(|e| format!("trust: {e}")))
@@ -122,11 +80,75 @@ pub(super) fn check_outbound(ctx: &Context<'_>) -> Result<Finding, FactError> {
             "all endpoints tried at once under one {} deadline",
             secs(ctx.options.timeout)
         ));
-    let fixes = dedup(fixes.into_iter());
     if fixes.is_empty() {
         Ok(f)
     } else {
         Ok(f.fix(fixes.join(" ")))
+    }
+}
+
+/// The endpoints' verdicts, in the order of their detail lines.
+#[derive(Default)]
+struct EndpointTally {
+    lines: Vec<String>,
+    statuses: Vec<Status>,
+    /// The coded problem lines, in the order of the detail lines.
+    problems: Vec<(Status, &'static str, String)>,
+    fixes: Vec<String>,
+    bad_hosts: Vec<String>,
+}
+
+impl EndpointTally {
+    fn endpoint(&mut self, (status, code, line, fix): EndpointVerdict, o: &Outcome) {
+        if status != Status::Pass {
+            self.bad_hosts.push(o.target.to_string());
+            self.problems.push((status, code, line.clone()));
+        }
+        self.statuses.push(status);
+        self.lines.push(line);
+        if let Some(f) = fix {
+            self.fixes.push(f);
+        }
+    }
+
+    fn outside_tags(&mut self, host: String, line: String) {
+        self.statuses.push(Status::Warn);
+        self.bad_hosts.push(host);
+        self.problems
+            .push((Status::Warn, "outside-service-tags", line.clone()));
+        self.lines.push(line);
+    }
+
+    /// The finding of the worst status, its coded problem lines and the endpoint lines.
+    fn finding(self, outcomes: &[Outcome]) -> Finding {
+        let total = outcomes.iter().map(|o| o.elapsed).max().unwrap_or_default();
+        let worst = self.statuses.iter().copied().min().unwrap_or(Status::Pass);
+        let n = outcomes.len();
+        let ok = self.statuses.iter().filter(|s| **s == Status::Pass).count();
+        let summary = match worst {
+            Status::Pass => format!(
+                "all {n} endpoint(s) answered over verified TLS ({} at most)",
+                secs(total)
+            ),
+            _ => format!(
+                "{ok} of {n} endpoint(s) answered cleanly; problems with {}",
+                self.bad_hosts.join(", ")
+            ),
+        };
+        let first = self.problems.iter().find(|p| p.0 == worst).map(|p| p.1);
+        let f = Finding {
+            status: worst,
+            summary,
+            details: Vec::new(),
+            remediation: None,
+            if_advice: None,
+            code: first,
+            problems: Vec::new(),
+        };
+        self.problems
+            .into_iter()
+            .fold(f, |f, (status, code, text)| f.problem(status, code, text))
+            .details(self.lines)
     }
 }
 
@@ -161,13 +183,16 @@ fn outside_service_tags(tags: &ServiceTags, outcomes: &[Outcome]) -> Vec<(String
     out
 }
 
+/// One endpoint's verdict: its status, code, detail line and fix.
+type EndpointVerdict = (Status, &'static str, String, Option<String>);
+
 /// One endpoint's status, detail line and fix.
 fn judge_endpoint(
     item: &Planned,
     o: &Outcome,
     family: Family,
     proxy: Option<&ProxyHop>,
-) -> (Status, &'static str, String, Option<String>) {
+) -> EndpointVerdict {
     let via = if o.via_proxy {
         proxy
             .map(|p| format!(" via proxy {}", p.shown))
@@ -183,43 +208,12 @@ fn judge_endpoint(
         Some(e) => format!(" [{}: {}]", e.url, e.purpose),
         None => String::new(),
     };
-    let optional = item.entry.as_ref().and_then(|e| e.only_when.as_deref());
     let issuer = o.issuer.as_ref().map(|n| n.to_string());
     if let Some(label) = &item.label {
         return judge_dated_address(o, &via, label);
     }
     match &o.failure {
-        None => {
-            let expected = item
-                .entry
-                .as_ref()
-                .map(|e| e.issuers.as_slice())
-                .unwrap_or(&[]);
-            let org = o.issuer.as_ref().and_then(|n| n.get("O")).unwrap_or("");
-            let line = format!(
-                "{}: reached, TLS verified, in {}{via}; issuer {}{about}",
-                o.target,
-                secs(o.elapsed),
-                issuer.as_deref().unwrap_or("unknown")
-            );
-            if !expected.is_empty() && !expected.iter().any(|e| org.eq_ignore_ascii_case(e)) {
-                let shown = issuer.unwrap_or_else(|| "unknown".into());
-                return (
-                    Status::Warn,
-                    "unexpected-issuer",
-                    format!(
-                        "{line} -- not an issuer this endpoint uses ({}): TLS interception?",
-                        expected.join(", ")
-                    ),
-                    Some(format!(
-                        "The certificate of {} was issued by '{shown}', not by {}: a proxy or firewall re-signs the TLS traffic (TLS inspection). Exempt the Site Recovery URLs from inspection.",
-                        o.target,
-                        expected.join(" or ")
-                    )),
-                );
-            }
-            (Status::Pass, "", line, None)
-        }
+        None => judge_reached(item, o, issuer, &via, &about),
         Some(fail) => {
             let line = format!(
                 "{}: failed at {} after {}{via}: {}{about}",
@@ -230,6 +224,7 @@ fn judge_endpoint(
             );
             let (status, code, fix) =
                 failure_verdict(item, o, &fail.kind, issuer.as_deref(), family);
+            let optional = item.entry.as_ref().and_then(|e| e.only_when.as_deref());
             if let Some(when) = optional
                 && status == Status::Fail
             {
@@ -245,12 +240,48 @@ fn judge_endpoint(
     }
 }
 
-/// An address of a dated table: a failure may mean it moved, so it only warns.
-fn judge_dated_address(
+/// An endpoint that answered over verified TLS: it warns when the issuer is not one the
+/// endpoint uses (TLS interception).
+fn judge_reached(
+    item: &Planned,
     o: &Outcome,
+    issuer: Option<String>,
     via: &str,
-    label: &str,
-) -> (Status, &'static str, String, Option<String>) {
+    about: &str,
+) -> EndpointVerdict {
+    let expected = item
+        .entry
+        .as_ref()
+        .map(|e| e.issuers.as_slice())
+        .unwrap_or(&[]);
+    let org = o.issuer.as_ref().and_then(|n| n.get("O")).unwrap_or("");
+    let line = format!(
+        "{}: reached, TLS verified, in {}{via}; issuer {}{about}",
+        o.target,
+        secs(o.elapsed),
+        issuer.as_deref().unwrap_or("unknown")
+    );
+    if expected.is_empty() || expected.iter().any(|e| org.eq_ignore_ascii_case(e)) {
+        return (Status::Pass, "", line, None);
+    }
+    let shown = issuer.unwrap_or_else(|| "unknown".into());
+    (
+        Status::Warn,
+        "unexpected-issuer",
+        format!(
+            "{line} -- not an issuer this endpoint uses ({}): TLS interception?",
+            expected.join(", ")
+        ),
+        Some(format!(
+            "The certificate of {} was issued by '{shown}', not by {}: a proxy or firewall re-signs the TLS traffic (TLS inspection). Exempt the Site Recovery URLs from inspection.",
+            o.target,
+            expected.join(" or ")
+        )),
+    )
+}
+
+/// An address of a dated table: a failure may mean it moved, so it only warns.
+fn judge_dated_address(o: &Outcome, via: &str, label: &str) -> EndpointVerdict {
     match &o.failure {
         None => (
             Status::Pass,
