@@ -8,7 +8,6 @@ use std::os::unix::ffi::OsStrExt;
 
 use super::{Applies, CheckDef, Code, Context, Doc, Finding};
 use crate::facts::asr_agent::{self, AgentTraces};
-use crate::scenario::Scenario;
 use crate::text::escape_bytes;
 
 /// The agent's services (`vxagent` runs the replication, `uarespawnd` restarts it).
@@ -17,11 +16,7 @@ const AGENT_SERVICES: &[&[&str]] = &[&["vxagent"], &["uarespawnd"]];
 pub const CHECKS: &[CheckDef] = &[CheckDef {
     id: "image.agent-clone",
     title: "No Mobility service copied from another machine",
-    applies: Applies::Only(&[
-        Scenario::VmwareToAzure,
-        Scenario::PhysicalToAzure,
-        Scenario::AzureToAzure,
-    ]),
+    applies: Applies::MOBILITY_AGENT,
     live_only: false,
     online_only: false,
     doc: Doc {
@@ -225,7 +220,7 @@ mod tests {
         run_on(
             d,
             Some(FakeProbe::new("3.10.0-1160.el7.x86_64", "vm")),
-            Scenario::VmwareToAzure,
+            crate::scenario::Scenario::VmwareToAzure,
             check_agent_clone,
         )
     }

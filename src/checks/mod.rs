@@ -275,6 +275,15 @@ pub enum Applies {
 }
 
 impl Applies {
+    /// The scenarios in which the Mobility service runs inside the machine and talks to Azure
+    /// or the appliance itself: VMware, physical and Azure-to-Azure (not Hyper-V, whose host
+    /// replicates the disks).
+    pub const MOBILITY_AGENT: Applies = Applies::Only(&[
+        Scenario::VmwareToAzure,
+        Scenario::PhysicalToAzure,
+        Scenario::AzureToAzure,
+    ]);
+
     pub fn includes(self, s: Scenario) -> bool {
         match self {
             Applies::All => true,

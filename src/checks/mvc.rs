@@ -11,7 +11,6 @@ use crate::facts::FactError;
 use crate::facts::listeners::Listener;
 use crate::firewall::Family;
 use crate::firewall::egress::evaluate_connect;
-use crate::scenario::Scenario;
 
 /// The multi-VM consistency port.
 pub const MVC_PORT: u16 = 20004;
@@ -21,11 +20,7 @@ const SEED_VMWARE_ROW: &str = "seeds/000 (Prerequisites for replication using Az
 pub const CHECKS: &[CheckDef] = &[CheckDef {
     id: "mvc.port-20004",
     title: "TCP 20004 open and free for multi-VM consistency",
-    applies: Applies::Only(&[
-        Scenario::VmwareToAzure,
-        Scenario::PhysicalToAzure,
-        Scenario::AzureToAzure,
-    ]),
+    applies: Applies::MOBILITY_AGENT,
     live_only: false,
     online_only: false,
     doc: Doc {

@@ -16,11 +16,7 @@ pub const CHECKS: &[CheckDef] = &[
     CheckDef {
         id: "nic.ipv4",
         title: "Every adapter that is up has an IPv4 address",
-        applies: Applies::Only(&[
-            Scenario::VmwareToAzure,
-            Scenario::PhysicalToAzure,
-            Scenario::AzureToAzure,
-        ]),
+        applies: Applies::MOBILITY_AGENT,
         live_only: false,
         online_only: false,
         doc: Doc {

@@ -5,16 +5,11 @@
 use super::{Applies, CheckDef, Code, Context, Doc, Finding, Status};
 use crate::facts::FactError;
 use crate::facts::roots::{Family, KnownRoot, ROOTS, RootRole, Store, StoreKind};
-use crate::scenario::Scenario;
 
 pub const CHECKS: &[CheckDef] = &[CheckDef {
     id: "trust.root-cas",
     title: "Root certificates of the Azure endpoints are trusted",
-    applies: Applies::Only(&[
-        Scenario::VmwareToAzure,
-        Scenario::PhysicalToAzure,
-        Scenario::AzureToAzure,
-    ]),
+    applies: Applies::MOBILITY_AGENT,
     live_only: false,
     online_only: false,
     doc: Doc {
