@@ -79,12 +79,47 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
         all_matrices: &all,
         options: &cfg.options,
     };
+    let mut results = evaluate_selected(cfg, &ctx);
+    let hostname = facts.hostname().display();
+    let waivers = waivers.map(|w| w.apply(hostname.as_deref(), &mut results));
+    for r in &mut results {
+        r.blocks_ready = checks::severity::blocks_ready(r.status, cfg.strict, r.waived.is_some());
+    }
+    let summary = Summary::count(&results);
+    let ready = is_ready(&results);
+    Ok(Report {
+        schema_version: report::SCHEMA_VERSION,
+        tool: report::Tool {
+            name: "asr-preflight".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        scenario: scenario.as_str().into(),
+        scenario_source: scenario_source.as_str().into(),
+        matrix: matrix.name().into(),
+        mode: if live { "live" } else { "root" }.into(),
+        root: root_shown,
+        // Every value here comes from the inspected system: bounded like a finding's text.
+        system: system_info(&facts, hostname.as_ref()),
+        ready,
+        summary,
+        checks: results,
+        waivers,
+        skipped_mounts: root
+            .skipped_mounts()
+            .into_iter()
+            .map(report::SkippedMount::from)
+            .collect(),
+    })
+}
+
+/// Each selected check, in registry order, as a report entry (readiness decided later).
+fn evaluate_selected(cfg: &CheckConfig, ctx: &Context<'_>) -> Vec<CheckResult> {
     let mut results = Vec::new();
     for def in checks::registry() {
         if !cfg.selected.contains(&def.id) {
             continue;
         }
-        let f = checks::evaluate(def, &ctx);
+        let f = checks::evaluate(def, ctx);
         let findings = report::FindingLine::of(def, &f);
         results.push(CheckResult {
             id: def.id.to_string(),
@@ -101,50 +136,26 @@ pub fn run(cfg: &CheckConfig, sources: Sources) -> Result<Report, RunError> {
             findings,
         });
     }
-    let hostname = facts.hostname().display();
-    let waivers = waivers.map(|w| w.apply(hostname.as_deref(), &mut results));
-    for r in &mut results {
-        r.blocks_ready = checks::severity::blocks_ready(r.status, cfg.strict, r.waived.is_some());
-    }
-    let summary = Summary::count(&results);
-    let ready = is_ready(&results);
+    results
+}
+
+/// What the report says of the inspected system.
+fn system_info(facts: &Facts, hostname: Option<&String>) -> report::System {
     let os = facts.os();
     let kernel = facts.kernel();
-    Ok(Report {
-        schema_version: report::SCHEMA_VERSION,
-        tool: report::Tool {
-            name: "asr-preflight".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
+    report::System {
+        hostname: bounded_field(hostname),
+        os: report::OsInfo {
+            id: bounded_field(os.id.as_ref()),
+            version: bounded_field(os.version.as_ref()),
+            name: bounded_field(os.name.as_ref()),
         },
-        scenario: scenario.as_str().into(),
-        scenario_source: scenario_source.as_str().into(),
-        matrix: matrix.name().into(),
-        mode: if live { "live" } else { "root" }.into(),
-        root: root_shown,
-        // Every value here comes from the inspected system: bounded like a finding's text.
-        system: report::System {
-            hostname: bounded_field(hostname.as_ref()),
-            os: report::OsInfo {
-                id: bounded_field(os.id.as_ref()),
-                version: bounded_field(os.version.as_ref()),
-                name: bounded_field(os.name.as_ref()),
-            },
-            kernel: report::KernelInfo {
-                release: bounded_field(kernel.release.as_ref()),
-                flavor: bounded_field(kernel.flavor.as_ref()),
-            },
-            arch: bounded_field(facts.arch().arch.as_ref()),
+        kernel: report::KernelInfo {
+            release: bounded_field(kernel.release.as_ref()),
+            flavor: bounded_field(kernel.flavor.as_ref()),
         },
-        ready,
-        summary,
-        checks: results,
-        waivers,
-        skipped_mounts: root
-            .skipped_mounts()
-            .into_iter()
-            .map(report::SkippedMount::from)
-            .collect(),
-    })
+        arch: bounded_field(facts.arch().arch.as_ref()),
+    }
 }
 
 /// The reference line of a check: its source, and the error codes it prevents.

@@ -398,110 +398,172 @@ fn enabled(root: &Root, services: &ServiceFacts, names: &[&str]) -> Result<Enabl
 fn gather_boot(root: &Root, svc: &ServiceFacts, nm: super::nm_profiles::Shared<'_>) -> Side {
     let mut sources = Vec::new();
     let mut notes = Vec::new();
-    let check = |label: &str, e: Result<Enablement, String>, notes: &mut Vec<String>| match e {
-        Ok(e) => {
-            notes.push(format!("{label}: {}", e.how));
-            Ok(e.enabled)
-        }
-        Err(m) => Err(m),
+    let mut b = Boot {
+        root,
+        svc,
+        sources: &mut sources,
+        notes: &mut notes,
     };
-    // firewalld
-    match check("firewalld", enabled(root, svc, &["firewalld"]), &mut notes) {
-        Ok(true) => sources.push(Source {
-            name: "firewalld (permanent configuration)".into(),
-            families: vec![Family::V4, Family::V6],
-            ruleset: firewalld_config(root, nm()).and_then(|c| firewalld::compile(&c)),
-        }),
-        Ok(false) => {}
-        Err(e) => sources.push(err_source("firewalld", e)),
-    }
-    // RHEL's iptables and ip6tables services.
-    for (sysv, path, family) in [
-        ("iptables", "/etc/sysconfig/iptables", Family::V4),
-        ("ip6tables", "/etc/sysconfig/ip6tables", Family::V6),
-    ] {
-        match check(sysv, enabled(root, svc, &[sysv]), &mut notes) {
-            Ok(true) => push_iptables_file(
-                root,
-                &mut sources,
-                &mut notes,
-                path,
-                family,
-                sysv,
-                IptablesService::Sysconfig,
-            ),
-            Ok(false) => {}
-            Err(e) => sources.push(err_source(sysv, e)),
-        }
-    }
-    // Debian's iptables-persistent.
-    match check(
-        "netfilter-persistent",
-        enabled(root, svc, &["netfilter-persistent", "iptables-persistent"]),
-        &mut notes,
-    ) {
-        Ok(true) => {
-            for (path, family) in [
-                ("/etc/iptables/rules.v4", Family::V4),
-                ("/etc/iptables/rules.v6", Family::V6),
-            ] {
-                push_iptables_file(
-                    root,
-                    &mut sources,
-                    &mut notes,
-                    path,
-                    family,
-                    "netfilter-persistent",
-                    IptablesService::NetfilterPersistent,
-                );
-            }
-        }
-        Ok(false) => {}
-        Err(e) => sources.push(err_source("netfilter-persistent", e)),
-    }
-    // SuSEfirewall2 (SLES 11: SysV SuSEfirewall2_setup; SLES 12: SuSEfirewall2.service).
-    let sf2 = Path::new("/etc/sysconfig/SuSEfirewall2");
-    if root.exists(sf2) {
-        match check(
-            "SuSEfirewall2",
-            enabled(root, svc, &["SuSEfirewall2", "SuSEfirewall2_setup"]),
-            &mut notes,
+    b.firewalld(nm);
+    b.iptables_services();
+    b.netfilter_persistent();
+    b.susefirewall2();
+    b.ufw();
+    b.nftables();
+    Side::Known { sources, notes }
+}
+
+/// What starts at boot, one firewall manager at a time: each adds the rule sets it would load
+/// and a note saying how its enablement was decided.
+struct Boot<'a> {
+    root: &'a Root,
+    svc: &'a ServiceFacts,
+    sources: &'a mut Vec<Source>,
+    notes: &'a mut Vec<String>,
+}
+
+/// Whether a service starts at boot, noting how that was decided.
+fn note_enabled(
+    label: &str,
+    e: Result<Enablement, String>,
+    notes: &mut Vec<String>,
+) -> Result<bool, String> {
+    let e = e?;
+    notes.push(format!("{label}: {}", e.how));
+    Ok(e.enabled)
+}
+
+impl Boot<'_> {
+    /// firewalld
+    fn firewalld(&mut self, nm: super::nm_profiles::Shared<'_>) {
+        match note_enabled(
+            "firewalld",
+            enabled(self.root, self.svc, &["firewalld"]),
+            self.notes,
         ) {
-            Ok(true) => sources.push(Source {
-                name: "SuSEfirewall2 (/etc/sysconfig/SuSEfirewall2)".into(),
+            Ok(true) => self.sources.push(Source {
+                name: "firewalld (permanent configuration)".into(),
                 families: vec![Family::V4, Family::V6],
-                ruleset: susefirewall2_config(root).map(|c| susefirewall2::compile(&c)),
+                ruleset: firewalld_config(self.root, nm()).and_then(|c| firewalld::compile(&c)),
             }),
             Ok(false) => {}
-            Err(e) => sources.push(err_source("SuSEfirewall2", e)),
+            Err(e) => self.sources.push(err_source("firewalld", e)),
         }
     }
-    // ufw: ENABLED=yes in ufw.conf, started by its unit, SysV script or upstart job.
-    if let Ok(Some(conf)) = root.read_optional(Path::new("/etc/ufw/ufw.conf")) {
-        let vars = shell_vars::parse(&conf);
-        let on = shell_vars::get(&vars, "ENABLED").is_some_and(|v| v.eq_ignore_ascii_case("yes"));
-        let started = enabled(root, svc, &["ufw"]);
-        match started {
-            Ok(e) => {
-                notes.push(format!(
-                    "ufw: /etc/ufw/ufw.conf ENABLED={}; {}",
-                    if on { "yes" } else { "no" },
-                    e.how
-                ));
-                if on && e.enabled {
-                    push_ufw(root, &mut sources);
+
+    /// RHEL's iptables and ip6tables services.
+    fn iptables_services(&mut self) {
+        for (sysv, path, family) in [
+            ("iptables", "/etc/sysconfig/iptables", Family::V4),
+            ("ip6tables", "/etc/sysconfig/ip6tables", Family::V6),
+        ] {
+            match note_enabled(sysv, enabled(self.root, self.svc, &[sysv]), self.notes) {
+                Ok(true) => push_iptables_file(
+                    self.root,
+                    self.sources,
+                    self.notes,
+                    path,
+                    family,
+                    sysv,
+                    IptablesService::Sysconfig,
+                ),
+                Ok(false) => {}
+                Err(e) => self.sources.push(err_source(sysv, e)),
+            }
+        }
+    }
+
+    /// Debian's iptables-persistent.
+    fn netfilter_persistent(&mut self) {
+        match note_enabled(
+            "netfilter-persistent",
+            enabled(
+                self.root,
+                self.svc,
+                &["netfilter-persistent", "iptables-persistent"],
+            ),
+            self.notes,
+        ) {
+            Ok(true) => {
+                for (path, family) in [
+                    ("/etc/iptables/rules.v4", Family::V4),
+                    ("/etc/iptables/rules.v6", Family::V6),
+                ] {
+                    push_iptables_file(
+                        self.root,
+                        self.sources,
+                        self.notes,
+                        path,
+                        family,
+                        "netfilter-persistent",
+                        IptablesService::NetfilterPersistent,
+                    );
                 }
             }
-            Err(e) => sources.push(err_source("ufw", e)),
+            Ok(false) => {}
+            Err(e) => self.sources.push(err_source("netfilter-persistent", e)),
         }
     }
-    // nftables.service with the file its ExecStart loads.
-    match check("nftables", enabled(root, svc, &["nftables"]), &mut notes) {
-        Ok(true) => sources.push(nftables_conf(root)),
-        Ok(false) => {}
-        Err(e) => sources.push(err_source("nftables", e)),
+
+    /// SuSEfirewall2 (SLES 11: SysV SuSEfirewall2_setup; SLES 12: SuSEfirewall2.service).
+    fn susefirewall2(&mut self) {
+        let sf2 = Path::new("/etc/sysconfig/SuSEfirewall2");
+        if self.root.exists(sf2) {
+            match note_enabled(
+                "SuSEfirewall2",
+                enabled(
+                    self.root,
+                    self.svc,
+                    &["SuSEfirewall2", "SuSEfirewall2_setup"],
+                ),
+                self.notes,
+            ) {
+                Ok(true) => self.sources.push(Source {
+                    name: "SuSEfirewall2 (/etc/sysconfig/SuSEfirewall2)".into(),
+                    families: vec![Family::V4, Family::V6],
+                    ruleset: susefirewall2_config(self.root).map(|c| susefirewall2::compile(&c)),
+                }),
+                Ok(false) => {}
+                Err(e) => self.sources.push(err_source("SuSEfirewall2", e)),
+            }
+        }
     }
-    Side::Known { sources, notes }
+
+    /// ufw: ENABLED=yes in ufw.conf, started by its unit, SysV script or upstart job.
+    fn ufw(&mut self) {
+        if let Ok(Some(conf)) = self.root.read_optional(Path::new("/etc/ufw/ufw.conf")) {
+            let vars = shell_vars::parse(&conf);
+            let on =
+                shell_vars::get(&vars, "ENABLED").is_some_and(|v| v.eq_ignore_ascii_case("yes"));
+            let started = enabled(self.root, self.svc, &["ufw"]);
+            match started {
+                Ok(e) => {
+                    self.notes.push(format!(
+                        "ufw: /etc/ufw/ufw.conf ENABLED={}; {}",
+                        if on { "yes" } else { "no" },
+                        e.how
+                    ));
+                    if on && e.enabled {
+                        push_ufw(self.root, self.sources);
+                    }
+                }
+                Err(e) => self.sources.push(err_source("ufw", e)),
+            }
+        }
+    }
+
+    /// nftables.service with the file its ExecStart loads.
+    fn nftables(&mut self) {
+        match note_enabled(
+            "nftables",
+            enabled(self.root, self.svc, &["nftables"]),
+            self.notes,
+        ) {
+            Ok(true) => self.sources.push(nftables_conf(self.root)),
+            Ok(false) => {}
+            Err(e) => self.sources.push(err_source("nftables", e)),
+        }
+    }
 }
 
 fn err_source(name: &str, e: String) -> Source {
