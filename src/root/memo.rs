@@ -1,0 +1,125 @@
+//! What one run of an image root has already learnt about the image, so that a wide
+//! directory does not cost a walk from the root per entry, nor a read per reader.
+//!
+//! An image does not change while it is inspected, so both memories hold for the whole run.
+//! Both are bounded: once full they stop learning, and the walk or read happens as it did
+//! without them (a slower run, never a different answer). A live root keeps neither: its
+//! files (/proc, /run, logs) change while the checks run.
+
+use std::collections::{HashMap, HashSet};
+use std::ffi::{OsStr, OsString};
+use std::sync::{Arc, Mutex};
+
+/// Directories remembered: far more than a real image has, a few MiB of paths at most.
+const MAX_DIRS: usize = 100_000;
+/// Only files this small are kept; configuration files are, hosts files and images are not.
+pub const MAX_KEPT_FILE: usize = 64 * 1024;
+/// Bytes of content (and paths) kept in all.
+const MAX_KEPT_BYTES: usize = 48 * 1024 * 1024;
+/// Accounted per kept file besides its bytes: the map entry and the allocations' headers.
+const ENTRY_OVERHEAD: usize = 64;
+
+/// The run's memory of an image root, shared by every clone of the [`super::Root`].
+#[derive(Debug, Default)]
+pub struct Memo {
+    dirs: Mutex<HashSet<OsString>>,
+    files: Mutex<Files>,
+}
+
+#[derive(Debug, Default)]
+struct Files {
+    by_path: HashMap<OsString, Arc<[u8]>>,
+    bytes: usize,
+}
+
+impl Memo {
+    /// Whether the host path `host` was seen to be a real directory (not a link) that the
+    /// mount rules let the walk enter.
+    pub fn is_known_dir(&self, host: &OsStr) -> bool {
+        self.dirs.lock().map(|d| d.contains(host)).unwrap_or(false)
+    }
+
+    /// Remembers that `host` is such a directory.
+    pub fn learn_dir(&self, host: &OsStr) {
+        if let Ok(mut d) = self.dirs.lock()
+            && d.len() < MAX_DIRS
+        {
+            d.insert(host.to_os_string());
+        }
+    }
+
+    /// The whole content of the small regular file at the in-image path `path`, when a
+    /// reader of this run has read it already.
+    pub fn file(&self, path: &OsStr) -> Option<Arc<[u8]>> {
+        self.files
+            .lock()
+            .ok()
+            .and_then(|f| f.by_path.get(path).cloned())
+    }
+
+    /// Keeps the whole content of the regular file at `path` for the next reader.
+    pub fn keep_file(&self, path: &OsStr, content: &[u8]) {
+        if content.len() > MAX_KEPT_FILE {
+            return;
+        }
+        let cost = content.len() + path.len() + ENTRY_OVERHEAD;
+        if let Ok(mut f) = self.files.lock()
+            && f.bytes + cost <= MAX_KEPT_BYTES
+            && !f.by_path.contains_key(path)
+        {
+            f.bytes += cost;
+            f.by_path.insert(path.to_os_string(), Arc::from(content));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Content is kept until the byte budget is spent, then no more: memory stays bounded.
+    #[test]
+    fn kept_bytes_are_bounded() {
+        let memo = Memo::default();
+        let content = vec![b'x'; MAX_KEPT_FILE];
+        let fits = MAX_KEPT_BYTES / (MAX_KEPT_FILE + "/etc/f000000000".len() + ENTRY_OVERHEAD);
+        for i in 0..fits + 10 {
+            memo.keep_file(OsStr::new(&format!("/etc/f{i:09}")), &content);
+        }
+        assert!(
+            memo.file(OsStr::new(&format!("/etc/f{:09}", fits - 1)))
+                .is_some()
+        );
+        assert!(
+            memo.file(OsStr::new(&format!("/etc/f{:09}", fits + 1)))
+                .is_none()
+        );
+        let kept = memo.files.lock().unwrap().bytes;
+        assert!(kept <= MAX_KEPT_BYTES, "{kept}");
+    }
+
+    /// A file larger than the per-file limit is never kept.
+    #[test]
+    fn large_files_are_not_kept() {
+        let memo = Memo::default();
+        memo.keep_file(OsStr::new("/etc/hosts"), &vec![b'x'; MAX_KEPT_FILE + 1]);
+        assert!(memo.file(OsStr::new("/etc/hosts")).is_none());
+        memo.keep_file(OsStr::new("/etc/hostname"), b"guest\n");
+        assert_eq!(
+            &*memo.file(OsStr::new("/etc/hostname")).unwrap(),
+            b"guest\n"
+        );
+    }
+
+    /// The directory memory stops learning at its limit.
+    #[test]
+    fn known_dirs_are_bounded() {
+        let memo = Memo::default();
+        for i in 0..MAX_DIRS + 5 {
+            memo.learn_dir(OsStr::new(&format!("/d{i}")));
+        }
+        assert_eq!(memo.dirs.lock().unwrap().len(), MAX_DIRS);
+        assert!(memo.is_known_dir(OsStr::new("/d0")));
+        assert!(!memo.is_known_dir(OsStr::new(&format!("/d{}", MAX_DIRS + 1))));
+    }
+}
