@@ -603,16 +603,47 @@ impl Root {
             // The kernel resolves against the real root already.
             return Ok((Path::new("/").join(path), None));
         }
+        // The directory holding the last component, as written: a reader going through a wide
+        // directory asks for it once per entry, and after the first it is not walked again.
+        let parent = path.file_name().and(path.parent()).map(Path::as_os_str);
         // Components still to walk, last one first, so that link targets can be pushed on.
-        let mut pending: Vec<OsString> = components_reversed(path);
+        let mut pending: Vec<OsString>;
         // The base, then `depth` components each a real directory inside the image (or, last,
         // the name being resolved).
-        let mut host = self.base.clone();
-        let mut depth = 0usize;
+        let mut host: PathBuf;
+        let mut depth: usize;
+        let known = parent.and_then(|p| self.memo.dir(p));
+        let mut learn = parent.filter(|_| known.is_none());
+        if let Some(dir) = known {
+            // The mount rules were applied on the way there; a file system that can hang is
+            // still entered only under the deadline.
+            if !ON_DEADLINE_THREAD.get()
+                && let Some(m) = self.slow_holding(&dir.host)
+            {
+                return Err(ReadError::new(path, ReadErrorKind::NeedsDeadline(m)));
+            }
+            pending = path
+                .file_name()
+                .map(OsStr::to_os_string)
+                .into_iter()
+                .collect();
+            host = dir.host.clone();
+            depth = dir.depth;
+        } else {
+            pending = components_reversed(path);
+            host = self.base.clone();
+            depth = 0;
+        }
         let mut hops = 0u32;
         let mut seen = None;
         while let Some(comp) = pending.pop() {
             seen = None;
+            // Only the path's own last component is left: `host` is where its directory is.
+            if pending.is_empty()
+                && let Some(dir) = learn.take()
+            {
+                self.memo.learn_dir(dir, &host, depth);
+            }
             if comp == ".." {
                 // Never climbs above the root.
                 if depth > 0 {
@@ -637,13 +668,6 @@ impl Root {
             {
                 return Err(ReadError::new(path, ReadErrorKind::NeedsDeadline(m)));
             }
-            // A directory on the way that an earlier walk found real needs no second look (the
-            // mount rules above were applied again). The last component is always looked at:
-            // its own kind and metadata are what the caller asks about.
-            if !is_last && self.memo.is_known_dir(host.as_os_str()) {
-                depth += 1;
-                continue;
-            }
             match fs::symlink_metadata(&host) {
                 Ok(meta) if meta.file_type().is_symlink() && (!is_last || follow_last) => {
                     hops += 1;
@@ -662,9 +686,6 @@ impl Root {
                     return Err(ReadError::new(path, ReadErrorKind::NotFound));
                 }
                 Ok(meta) => {
-                    if meta.is_dir() {
-                        self.memo.learn_dir(host.as_os_str());
-                    }
                     depth += 1;
                     seen = Some(Ok(meta));
                 }

@@ -6,12 +6,13 @@
 //! without them (a slower run, never a different answer). A live root keeps neither: its
 //! files (/proc, /run, logs) change while the checks run.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-/// Directories remembered: far more than a real image has, a few MiB of paths at most.
-const MAX_DIRS: usize = 100_000;
+/// Directories remembered: far more than the facts read, a few MiB of paths at most.
+const MAX_DIRS: usize = 50_000;
 /// Only files this small are kept; configuration files are, hosts files and images are not.
 pub const MAX_KEPT_FILE: usize = 64 * 1024;
 /// Bytes of content (and paths) kept in all.
@@ -22,8 +23,18 @@ const ENTRY_OVERHEAD: usize = 64;
 /// The run's memory of an image root, shared by every clone of the [`super::Root`].
 #[derive(Debug, Default)]
 pub struct Memo {
-    dirs: Mutex<HashSet<OsString>>,
+    /// In-image directory path as a reader wrote it -> where it resolved on the host.
+    dirs: Mutex<HashMap<OsString, Arc<Resolved>>>,
     files: Mutex<Files>,
+}
+
+/// A directory resolved inside the image: every component a real directory the mount rules
+/// let the walk enter.
+#[derive(Debug)]
+pub struct Resolved {
+    pub host: PathBuf,
+    /// Its components below the root (how far `..` may climb from it).
+    pub depth: usize,
 }
 
 #[derive(Debug, Default)]
@@ -33,18 +44,18 @@ struct Files {
 }
 
 impl Memo {
-    /// Whether the host path `host` was seen to be a real directory (not a link) that the
-    /// mount rules let the walk enter.
-    pub fn is_known_dir(&self, host: &OsStr) -> bool {
-        self.dirs.lock().map(|d| d.contains(host)).unwrap_or(false)
+    /// Where the in-image directory `dir` (as written) resolved earlier in this run.
+    pub fn dir(&self, dir: &OsStr) -> Option<Arc<Resolved>> {
+        self.dirs.lock().ok().and_then(|d| d.get(dir).cloned())
     }
 
-    /// Remembers that `host` is such a directory.
-    pub fn learn_dir(&self, host: &OsStr) {
+    /// Remembers where `dir` resolved.
+    pub fn learn_dir(&self, dir: &OsStr, host: &Path, depth: usize) {
         if let Ok(mut d) = self.dirs.lock()
             && d.len() < MAX_DIRS
         {
-            d.insert(host.to_os_string());
+            let host = host.to_path_buf();
+            d.insert(dir.to_os_string(), Arc::new(Resolved { host, depth }));
         }
     }
 
@@ -65,10 +76,15 @@ impl Memo {
         let cost = content.len() + path.len() + ENTRY_OVERHEAD;
         if let Ok(mut f) = self.files.lock()
             && f.bytes + cost <= MAX_KEPT_BYTES
-            && !f.by_path.contains_key(path)
         {
             f.bytes += cost;
-            f.by_path.insert(path.to_os_string(), Arc::from(content));
+            // Kept after a miss, so hardly ever there already; if it is, it is counted once.
+            if f.by_path
+                .insert(path.to_os_string(), Arc::from(content))
+                .is_some()
+            {
+                f.bytes -= cost;
+            }
         }
     }
 }
@@ -116,10 +132,13 @@ mod tests {
     fn known_dirs_are_bounded() {
         let memo = Memo::default();
         for i in 0..MAX_DIRS + 5 {
-            memo.learn_dir(OsStr::new(&format!("/d{i}")));
+            memo.learn_dir(OsStr::new(&format!("/d{i}")), Path::new("/img/d"), 1);
         }
         assert_eq!(memo.dirs.lock().unwrap().len(), MAX_DIRS);
-        assert!(memo.is_known_dir(OsStr::new("/d0")));
-        assert!(!memo.is_known_dir(OsStr::new(&format!("/d{}", MAX_DIRS + 1))));
+        assert!(memo.dir(OsStr::new("/d0")).is_some());
+        assert!(
+            memo.dir(OsStr::new(&format!("/d{}", MAX_DIRS + 1)))
+                .is_none()
+        );
     }
 }
