@@ -28,6 +28,9 @@ use std::time::Duration;
 use crate::deadline::{self, MOUNT_DEADLINE};
 use crate::text::escape_bytes;
 
+mod memo;
+use memo::Memo;
+
 /// Largest file read whole; configuration files are far smaller, hosts files of 400,000 lines fit.
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 /// Symbolic links followed while resolving one path, as the kernel's own limit (MAXSYMLINKS).
@@ -340,6 +343,8 @@ pub struct Root {
     base: PathBuf,
     live: bool,
     mounts: Arc<Mounts>,
+    /// What this run learnt of an image (unused when live).
+    memo: Arc<Memo>,
 }
 
 impl Root {
@@ -349,6 +354,7 @@ impl Root {
             base: PathBuf::from("/"),
             live: true,
             mounts: Arc::new(Mounts::read(None, true)),
+            memo: Arc::default(),
         }
     }
 
@@ -378,6 +384,7 @@ impl Root {
             base,
             live: false,
             mounts,
+            memo: Arc::default(),
         })
     }
 
@@ -564,64 +571,132 @@ impl Root {
     }
 
     fn resolve_inner(&self, path: &Path, follow_last: bool) -> Result<PathBuf, ReadError> {
+        self.resolve_seen(path, follow_last).map(|(host, _)| host)
+    }
+
+    /// The host path of `path` with its metadata (links followed when `follow`), or the error
+    /// of looking for it (`NotFound` when only the last component is missing).
+    fn resolve_stat(
+        &self,
+        path: &Path,
+        follow: bool,
+    ) -> Result<(PathBuf, io::Result<fs::Metadata>), ReadError> {
+        let (host, seen) = self.resolve_seen(path, follow)?;
+        let meta = match seen {
+            Some(m) => m,
+            None if follow => fs::metadata(&host),
+            None => fs::symlink_metadata(&host),
+        };
+        Ok((host, meta))
+    }
+
+    /// [`Root::resolve_inner`], with what the walk's own `lstat` of the last component said:
+    /// that is the file's metadata (its target was followed when `follow_last`), so the
+    /// caller need not look again. `None` when the walk did not look (a live root, the root
+    /// itself, a final `..`).
+    fn resolve_seen(
+        &self,
+        path: &Path,
+        follow_last: bool,
+    ) -> Result<(PathBuf, Option<io::Result<fs::Metadata>>), ReadError> {
         if self.live {
             // The kernel resolves against the real root already.
-            return Ok(Path::new("/").join(path));
+            return Ok((Path::new("/").join(path), None));
         }
+        // The directory holding the last component, as written: a reader going through a wide
+        // directory asks for it once per entry, and after the first it is not walked again.
+        let parent = path.file_name().and(path.parent()).map(Path::as_os_str);
         // Components still to walk, last one first, so that link targets can be pushed on.
-        let mut pending: Vec<OsString> = components_reversed(path);
-        let mut inside: Vec<OsString> = Vec::new();
-        let mut hops = 0u32;
-        while let Some(comp) = pending.pop() {
-            if comp == ".." {
-                inside.pop(); // never climbs above the root
-                continue;
-            }
-            let mut candidate = self.base.clone();
-            candidate.extend(&inside);
-            candidate.push(&comp);
-            let is_last = pending.is_empty();
-            // Decided from the mount table, before the stat that a hung mount would not answer.
-            if let Some(fstype) = self.mounts.beneath.get(&candidate) {
-                if let Some(name) = kernel_fs(fstype) {
-                    return Err(ReadError::new(
-                        path,
-                        ReadErrorKind::KernelFs(candidate, name),
-                    ));
-                }
-                if !self.mounts.cross {
-                    return Err(ReadError::new(path, ReadErrorKind::OtherMount(candidate)));
-                }
-            }
+        let mut pending: Vec<OsString>;
+        // The base, then `depth` components each a real directory inside the image (or, last,
+        // the name being resolved).
+        let mut host: PathBuf;
+        let mut depth: usize;
+        let known = parent.and_then(|p| self.memo.dir(p));
+        let mut learn = parent.filter(|_| known.is_none());
+        if let Some(dir) = known {
+            // The mount rules were applied on the way there; a file system that can hang is
+            // still entered only under the deadline.
             if !ON_DEADLINE_THREAD.get()
-                && let Some(m) = self.slow_holding(&candidate)
+                && let Some(m) = self.slow_holding(&dir.host)
             {
                 return Err(ReadError::new(path, ReadErrorKind::NeedsDeadline(m)));
             }
-            match fs::symlink_metadata(&candidate) {
+            pending = path
+                .file_name()
+                .map(OsStr::to_os_string)
+                .into_iter()
+                .collect();
+            host = dir.host.clone();
+            depth = dir.depth;
+        } else {
+            pending = components_reversed(path);
+            host = self.base.clone();
+            depth = 0;
+        }
+        let mut hops = 0u32;
+        let mut seen = None;
+        while let Some(comp) = pending.pop() {
+            seen = None;
+            // Only the path's own last component is left: `host` is where its directory is.
+            if pending.is_empty()
+                && let Some(dir) = learn.take()
+            {
+                self.memo.learn_dir(dir, &host, depth);
+            }
+            if comp == ".." {
+                // Never climbs above the root.
+                if depth > 0 {
+                    host.pop();
+                    depth -= 1;
+                }
+                continue;
+            }
+            host.push(&comp);
+            let is_last = pending.is_empty();
+            // Decided from the mount table, before the stat that a hung mount would not answer.
+            if let Some(fstype) = self.mounts.beneath.get(&host) {
+                if let Some(name) = kernel_fs(fstype) {
+                    return Err(ReadError::new(path, ReadErrorKind::KernelFs(host, name)));
+                }
+                if !self.mounts.cross {
+                    return Err(ReadError::new(path, ReadErrorKind::OtherMount(host)));
+                }
+            }
+            if !ON_DEADLINE_THREAD.get()
+                && let Some(m) = self.slow_holding(&host)
+            {
+                return Err(ReadError::new(path, ReadErrorKind::NeedsDeadline(m)));
+            }
+            match fs::symlink_metadata(&host) {
                 Ok(meta) if meta.file_type().is_symlink() && (!is_last || follow_last) => {
                     hops += 1;
                     if hops > MAX_LINK_HOPS {
                         return Err(ReadError::new(path, ReadErrorKind::LinkLoop));
                     }
-                    let target =
-                        fs::read_link(&candidate).map_err(|e| ReadError::from_io(path, e))?;
+                    let target = fs::read_link(&host).map_err(|e| ReadError::from_io(path, e))?;
+                    host.pop();
                     if target.is_absolute() {
-                        inside.clear();
+                        host.clone_from(&self.base);
+                        depth = 0;
                     }
                     pending.extend(components_reversed(&target));
                 }
                 Ok(meta) if !is_last && !meta.is_dir() => {
                     return Err(ReadError::new(path, ReadErrorKind::NotFound));
                 }
-                Ok(_) => inside.push(comp),
-                Err(e) if e.kind() == io::ErrorKind::NotFound && is_last => inside.push(comp),
+                Ok(meta) => {
+                    depth += 1;
+                    seen = Some(Ok(meta));
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound && is_last => {
+                    depth += 1;
+                    seen = Some(Err(e));
+                }
                 Err(e) => return Err(ReadError::from_io(path, e)),
             }
         }
-        let mut out = self.base.clone();
-        out.extend(&inside);
-        Ok(out)
+        Ok((host, seen))
     }
 
     /// The kind of what `path` names, following links; `None` when nothing is there.
@@ -630,8 +705,8 @@ impl Root {
     }
 
     fn kind_now(&self, path: &Path) -> Result<Option<FileKind>, ReadError> {
-        let host = self.resolve_inner(path, true)?;
-        match fs::metadata(&host) {
+        let (_, meta) = self.resolve_stat(path, true)?;
+        match meta {
             Ok(m) => Ok(Some(FileKind::from_type(m.file_type()))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(ReadError::from_io(path, e)),
@@ -644,8 +719,8 @@ impl Root {
     }
 
     fn kind_nofollow_now(&self, path: &Path) -> Result<Option<FileKind>, ReadError> {
-        let host = self.resolve_inner(path, false)?;
-        match fs::symlink_metadata(&host) {
+        let (_, meta) = self.resolve_stat(path, false)?;
+        match meta {
             Ok(m) => Ok(Some(FileKind::from_type(m.file_type()))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(ReadError::from_io(path, e)),
@@ -660,8 +735,8 @@ impl Root {
 
     fn is_executable_file_now(&self, path: &Path) -> Result<bool, ReadError> {
         use std::os::unix::fs::PermissionsExt;
-        let host = self.resolve_inner(path, true)?;
-        match fs::metadata(&host) {
+        let (_, meta) = self.resolve_stat(path, true)?;
+        match meta {
             Ok(m) => Ok(m.is_file() && m.permissions().mode() & 0o111 != 0),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
             Err(e) => Err(ReadError::from_io(path, e)),
@@ -701,7 +776,20 @@ impl Root {
     }
 
     fn read_up_to(&self, path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
-        self.guarded(path, move |r, p| r.read_up_to_now(p, limit))
+        // Several facts read the same configuration files (ifcfg files: the NICs, teaming,
+        // routes, firewall zones); an image's small files are read from it once a run.
+        if !self.live
+            && let Some(kept) = self.memo.file(path.as_os_str())
+        {
+            let n = kept.len().min(usize::try_from(limit).unwrap_or(usize::MAX));
+            return Ok(kept[..n].to_vec());
+        }
+        let buf = self.guarded(path, move |r, p| r.read_up_to_now(p, limit))?;
+        // Shorter than the limit: the read reached the end, this is the whole file.
+        if !self.live && (buf.len() as u64) < limit {
+            self.memo.keep_file(path.as_os_str(), &buf);
+        }
+        Ok(buf)
     }
 
     fn read_up_to_now(&self, path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
@@ -721,8 +809,8 @@ impl Root {
     }
 
     fn open_file_now(&self, path: &Path) -> Result<(fs::File, u64), ReadError> {
-        let host = self.resolve_inner(path, true)?;
-        let meta = fs::metadata(&host).map_err(|e| ReadError::from_io(path, e))?;
+        let (host, meta) = self.resolve_stat(path, true)?;
+        let meta = meta.map_err(|e| ReadError::from_io(path, e))?;
         let kind = FileKind::from_type(meta.file_type());
         if kind != FileKind::File {
             return Err(ReadError::new(path, ReadErrorKind::WrongKind(kind)));
@@ -758,12 +846,7 @@ impl Root {
     fn stat_inner(&self, path: &Path, follow: bool) -> Result<Option<Stat>, ReadError> {
         self.guarded(path, move |r, p| {
             use std::os::unix::fs::MetadataExt;
-            let host = r.resolve_inner(p, follow)?;
-            let meta = if follow {
-                fs::metadata(&host)
-            } else {
-                fs::symlink_metadata(&host)
-            };
+            let (_, meta) = r.resolve_stat(p, follow)?;
             match meta {
                 Ok(m) => Ok(Some(Stat {
                     kind: FileKind::from_type(m.file_type()),
@@ -783,8 +866,8 @@ impl Root {
     }
 
     fn file_size_now(&self, path: &Path) -> Result<Option<u64>, ReadError> {
-        let host = self.resolve_inner(path, true)?;
-        match fs::metadata(&host) {
+        let (_, meta) = self.resolve_stat(path, true)?;
+        match meta {
             Ok(m) if m.is_file() => Ok(Some(m.len())),
             Ok(m) => Err(ReadError::new(
                 path,
@@ -949,6 +1032,78 @@ mod tests {
                 .len(),
             100
         );
+    }
+
+    /// Directories remembered from earlier walks change nothing: a link met later on the way
+    /// is still followed inside the image, `..` still stops at the root, and a name that is a
+    /// link is never taken for a remembered directory.
+    #[test]
+    fn remembered_directories_resolve_as_before() {
+        let (dir, root) = tree();
+        let d = dir.path();
+        fs::create_dir_all(d.join("etc/sysconfig/net")).unwrap();
+        fs::write(d.join("etc/sysconfig/net/ifcfg-a"), "a\n").unwrap();
+        fs::write(d.join("passwd"), "inside\n").unwrap();
+        symlink("/etc/sysconfig", d.join("etc/alias")).unwrap();
+        symlink("../../../../../../passwd", d.join("etc/sysconfig/net/up")).unwrap();
+        for _ in 0..2 {
+            for (path, want) in [
+                ("/etc/sysconfig/net/ifcfg-a", "a\n"),
+                ("/etc/alias/net/ifcfg-a", "a\n"),
+                ("/etc/alias/net/up", "inside\n"),
+                ("/etc/sysconfig/net/../net/ifcfg-a", "a\n"),
+                ("/etc/sysconfig/net/../../../../passwd", "inside\n"),
+            ] {
+                assert_eq!(root.read_text(Path::new(path)).unwrap(), want, "{path}");
+            }
+            assert_eq!(
+                root.kind_nofollow(Path::new("/etc/alias")).unwrap(),
+                Some(FileKind::Symlink)
+            );
+            assert_eq!(
+                root.resolve(Path::new("/etc/alias/net")).unwrap(),
+                d.canonicalize().unwrap().join("etc/sysconfig/net")
+            );
+        }
+        // A remembered directory replaced by a file is no longer walked through.
+        fs::remove_dir_all(d.join("etc/sysconfig/net")).unwrap();
+        fs::write(d.join("etc/sysconfig/net"), "").unwrap();
+        assert_eq!(
+            root.kind(Path::new("/etc/sysconfig/net")).unwrap(),
+            Some(FileKind::File)
+        );
+        assert!(
+            root.kind(Path::new("/etc/sysconfig/net/ifcfg-b"))
+                .is_err_and(|e| e.is_not_found())
+        );
+    }
+
+    /// An image's small file is read from it once a run: a second reader gets the same bytes
+    /// (here, though the file changed between), a shorter prefix when it asks for one.
+    #[test]
+    fn image_files_are_read_once_a_run() {
+        let (dir, root) = tree();
+        fs::write(dir.path().join("hostname"), "first\n").unwrap();
+        assert_eq!(root.read_text(Path::new("/hostname")).unwrap(), "first\n");
+        fs::write(dir.path().join("hostname"), "second\n").unwrap();
+        assert_eq!(root.read_text(Path::new("/hostname")).unwrap(), "first\n");
+        assert_eq!(root.read_prefix(Path::new("/hostname"), 3).unwrap(), b"fir");
+        assert!(root.read_bytes_capped(Path::new("/hostname"), 3).is_err());
+        // A fresh run sees the file as it is now.
+        let again = Root::image(dir.path()).unwrap();
+        assert_eq!(again.read_text(Path::new("/hostname")).unwrap(), "second\n");
+    }
+
+    /// The live system's files change while a run reads them: each read goes to the file.
+    #[test]
+    fn live_files_are_read_each_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("counter");
+        let live = Root::live();
+        fs::write(&file, "1\n").unwrap();
+        assert_eq!(live.read_text(&file).unwrap(), "1\n");
+        fs::write(&file, "2\n").unwrap();
+        assert_eq!(live.read_text(&file).unwrap(), "2\n");
     }
 
     /// A missing --root directory or a file given as root is a usage-level error.
