@@ -13,9 +13,7 @@ use std::collections::BTreeMap;
 mod policy;
 
 use super::path;
-use super::{
-    Action, Base, Cond, Family, Hook, Item, Kind, Manager, Policy, PortRange, Rule, Ruleset,
-};
+use super::{Action, Cond, Family, Hook, Item, Kind, Manager, Policy, PortRange, Rule, Ruleset};
 
 /// The permanent configuration, read by the caller.
 #[derive(Debug, Clone, Default)]
@@ -38,128 +36,37 @@ pub struct Config {
 const FIREWALL: &str = "firewalld (permanent configuration)";
 const TABLE: &str = "firewalld";
 
+/// Both IP versions: firewalld's chains are in an inet table.
+fn both() -> Vec<Family> {
+    vec![Family::V4, Family::V6]
+}
+
 /// Compiles the configuration; `Err` when a file firewalld needs cannot be understood.
 pub fn compile(cfg: &Config) -> Result<Ruleset, String> {
     let mut rs = Ruleset::new(FIREWALL).managed_by(Manager::Firewalld);
-    let input = rs.chain_mut(TABLE, "INPUT");
-    rs.bases.push(Base {
-        chain: input,
-        hook: Hook::Input,
-        priority: 10,
-        families: vec![Family::V4, Family::V6],
-        policy: Policy::Accept,
-        device: None,
-    });
+    let input = rs.hook_chain(TABLE, "INPUT", Hook::Input, 10, both(), Policy::Accept);
     let mut zones: BTreeMap<String, Zone> = BTreeMap::new();
     for (name, (path, xml)) in &cfg.zones {
         zones.insert(name.clone(), parse_zone(path, xml)?);
     }
-    let default = if cfg.default_zone.is_empty() {
-        "public".to_string()
-    } else {
-        cfg.default_zone.clone()
-    };
-    if !zones.contains_key(&default) {
-        return Err(format!(
-            "the default zone {default} has no definition in /etc/firewalld/zones or /usr/lib/firewalld/zones"
-        ));
-    }
+    let default = default_zone(cfg, &zones)?;
     let mut top = vec![
         accept_established(),
-        rule(
-            vec![Cond::InIface {
-                neg: false,
-                name: "lo".into(),
-            }],
+        Rule::of(
+            vec![Cond::in_iface("lo")],
             Action::Accept,
             "iifname lo accept",
         ),
     ];
     if let Some((path, xml)) = &cfg.direct {
-        // firewalld's own output chain accepts everything; only direct rules filter there.
-        let out_direct = direct_rules(path, xml, "OUTPUT", &mut rs.notes)?;
-        if !out_direct.is_empty() {
-            let c = rs.chain_mut(TABLE, "OUTPUT_direct");
-            rs.chains[c].rules = out_direct;
-            let output = rs.chain_mut(TABLE, "OUTPUT");
-            rs.chains[output].rules = vec![
-                rule(
-                    vec![Cond::CtState {
-                        neg: false,
-                        states: vec!["established".into(), "related".into()],
-                    }],
-                    Action::Accept,
-                    "ct state established,related accept",
-                ),
-                rule(
-                    vec![],
-                    Action::Jump("OUTPUT_direct".into()),
-                    "jump OUTPUT_direct",
-                ),
-            ];
-            rs.bases.push(Base {
-                chain: output,
-                hook: Hook::Output,
-                priority: 10,
-                families: vec![Family::V4, Family::V6],
-                policy: Policy::Accept,
-                device: None,
-            });
-        }
-        let direct = direct_rules(path, xml, "INPUT", &mut rs.notes)?;
-        if !direct.is_empty() {
-            let c = rs.chain_mut(TABLE, "INPUT_direct");
-            rs.chains[c].rules = direct;
-            top.push(rule(
-                vec![],
-                Action::Jump("INPUT_direct".into()),
-                "jump INPUT_direct",
-            ));
-        }
+        top.extend(add_direct(&mut rs, path, xml)?);
     }
     // Source bindings first, then interfaces, then the default zone.
     let zones_at = top.len();
-    for (name, z) in &zones {
-        for src in &z.sources {
-            top.push(rule(
-                vec![Cond::Depends {
-                    kind: Kind::Source,
-                    key: format!("source {src}"),
-                    neg: false,
-                }],
-                Action::Goto(zone_chain(name)),
-                &format!("source {src} -> zone {name} ({})", z.path),
-            ));
-        }
-    }
-    let mut bound: Vec<(String, String, String)> = Vec::new();
-    for (name, z) in &zones {
-        for i in &z.interfaces {
-            bound.push((i.clone(), name.clone(), z.path.clone()));
-        }
-    }
-    for (i, zone, from) in &cfg.interface_zones {
-        if !bound.iter().any(|(b, _, _)| b == i) {
-            bound.push((i.clone(), zone.clone(), from.clone()));
-        }
-    }
-    for (iface, zone, from) in &bound {
-        if !zones.contains_key(zone) {
-            rs.notes.push(format!(
-                "{from}: interface {iface} is bound to zone {zone}, which has no definition"
-            ));
-            continue;
-        }
-        top.push(rule(
-            vec![Cond::InIface {
-                neg: false,
-                name: iface.clone(),
-            }],
-            Action::Goto(zone_chain(zone)),
-            &format!("interface {iface} -> zone {zone} ({from})"),
-        ));
-    }
-    top.push(rule(
+    top.extend(source_dispatch(&zones));
+    let bound = bound_interfaces(cfg, &zones);
+    top.extend(interface_dispatch(&zones, &bound, &mut rs.notes));
+    top.push(Rule::of(
         vec![],
         Action::Goto(zone_chain(&default)),
         &format!("default zone {default}"),
@@ -188,29 +95,117 @@ pub fn compile(cfg: &Config) -> Result<Ruleset, String> {
     Ok(rs)
 }
 
+/// `DefaultZone` (`public` when unset), which must have a definition.
+fn default_zone(cfg: &Config, zones: &BTreeMap<String, Zone>) -> Result<String, String> {
+    let default = if cfg.default_zone.is_empty() {
+        "public".to_string()
+    } else {
+        cfg.default_zone.clone()
+    };
+    if !zones.contains_key(&default) {
+        return Err(format!(
+            "the default zone {default} has no definition in /etc/firewalld/zones or /usr/lib/firewalld/zones"
+        ));
+    }
+    Ok(default)
+}
+
+/// The chains of direct.xml; returns the rule that sends INPUT through its input rules.
+fn add_direct(rs: &mut Ruleset, path: &str, xml: &str) -> Result<Option<Rule>, String> {
+    // firewalld's own output chain accepts everything; only direct rules filter there.
+    let out_direct = direct_rules(path, xml, "OUTPUT", &mut rs.notes)?;
+    if !out_direct.is_empty() {
+        let c = rs.chain_mut(TABLE, "OUTPUT_direct");
+        rs.chains[c].rules = out_direct;
+        let output = rs.hook_chain(TABLE, "OUTPUT", Hook::Output, 10, both(), Policy::Accept);
+        rs.chains[output].rules = vec![
+            accept_established(),
+            Rule::of(
+                vec![],
+                Action::Jump("OUTPUT_direct".into()),
+                "jump OUTPUT_direct",
+            ),
+        ];
+    }
+    let direct = direct_rules(path, xml, "INPUT", &mut rs.notes)?;
+    if direct.is_empty() {
+        return Ok(None);
+    }
+    let c = rs.chain_mut(TABLE, "INPUT_direct");
+    rs.chains[c].rules = direct;
+    Ok(Some(Rule::of(
+        vec![],
+        Action::Jump("INPUT_direct".into()),
+        "jump INPUT_direct",
+    )))
+}
+
+/// A zone's source addresses send their packets to it.
+fn source_dispatch(zones: &BTreeMap<String, Zone>) -> Vec<Rule> {
+    let mut out = Vec::new();
+    for (name, z) in zones {
+        for src in &z.sources {
+            out.push(Rule::of(
+                vec![Cond::depends(Kind::Source, format!("source {src}"))],
+                Action::Goto(zone_chain(name)),
+                &format!("source {src} -> zone {name} ({})", z.path),
+            ));
+        }
+    }
+    out
+}
+
+/// (interface, zone, where it was set): the zone files' bindings, then those set elsewhere for
+/// interfaces no zone file names.
+fn bound_interfaces(cfg: &Config, zones: &BTreeMap<String, Zone>) -> Vec<(String, String, String)> {
+    let mut bound: Vec<(String, String, String)> = Vec::new();
+    for (name, z) in zones {
+        for i in &z.interfaces {
+            bound.push((i.clone(), name.clone(), z.path.clone()));
+        }
+    }
+    for (i, zone, from) in &cfg.interface_zones {
+        if !bound.iter().any(|(b, _, _)| b == i) {
+            bound.push((i.clone(), zone.clone(), from.clone()));
+        }
+    }
+    bound
+}
+
+/// A bound interface sends its packets to its zone; a binding to an undefined zone is noted.
+fn interface_dispatch(
+    zones: &BTreeMap<String, Zone>,
+    bound: &[(String, String, String)],
+    notes: &mut Vec<String>,
+) -> Vec<Rule> {
+    let mut out = Vec::new();
+    for (iface, zone, from) in bound {
+        if !zones.contains_key(zone) {
+            notes.push(format!(
+                "{from}: interface {iface} is bound to zone {zone}, which has no definition"
+            ));
+            continue;
+        }
+        out.push(Rule::of(
+            vec![Cond::in_iface(iface)],
+            Action::Goto(zone_chain(zone)),
+            &format!("interface {iface} -> zone {zone} ({from})"),
+        ));
+    }
+    out
+}
+
 fn zone_chain(name: &str) -> String {
     format!("zone {name}")
 }
 
 /// The first rule of firewalld's input and output chains: replies and related traffic pass.
 fn accept_established() -> Rule {
-    rule(
-        vec![Cond::CtState {
-            neg: false,
-            states: vec!["established".into(), "related".into()],
-        }],
+    Rule::of(
+        vec![Cond::established()],
         Action::Accept,
         "ct state established,related accept",
     )
-}
-
-fn rule(conds: Vec<Cond>, action: Action, text: &str) -> Rule {
-    let mut items: Vec<Item> = conds.into_iter().map(Item::Cond).collect();
-    items.push(Item::Act(action));
-    Rule {
-        items,
-        text: text.to_string(),
-    }
 }
 
 #[derive(Debug, Default)]
@@ -545,7 +540,7 @@ fn zone_rules(
             continue; // log, audit or mark only
         };
         let text = format!("{kind} {name} ({}): {}", z.path, r.text);
-        let compiled = rule(conds, action.clone(), &text);
+        let compiled = Rule::of(conds, action.clone(), &text);
         if r.priority < 0 {
             pre.push((r.priority, compiled));
         } else if r.priority > 0 {
@@ -575,7 +570,7 @@ fn zone_rules(
                     }
                     conds.push(Cond::DPort { neg: false, ports });
                 }
-                allow.push(rule(conds, Action::Accept, &text));
+                allow.push(Rule::of(conds, Action::Accept, &text));
             }
             Err(e) => {
                 // firewalld refuses a zone naming an unknown service; the zone is not loaded.
@@ -601,7 +596,7 @@ fn zone_rules(
         let Some(pr) = port_range(p) else {
             return Err(format!("{}: bad port {p}", z.path));
         };
-        allow.push(rule(
+        allow.push(Rule::of(
             Cond::tcp_to(vec![pr]),
             Action::Accept,
             &format!("{kind} {name} ({}): port {p}/tcp", z.path),
@@ -609,7 +604,7 @@ fn zone_rules(
     }
     for proto in &z.protocols {
         if super::proto_number(proto) == Some(6) {
-            allow.push(rule(
+            allow.push(Rule::of(
                 vec![Cond::tcp()],
                 Action::Accept,
                 &format!("{kind} {name} ({}): protocol tcp", z.path),
@@ -631,7 +626,7 @@ fn zone_rules(
         // `default`, `%%REJECT%%` and a policy's REJECT reject what no rule allowed.
         _ => Some(Action::Reject),
     };
-    out.extend(target.map(|t| rule(vec![], t, &target_text)));
+    out.extend(target.map(|t| Rule::of(vec![], t, &target_text)));
     Ok(out)
 }
 
