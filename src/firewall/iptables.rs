@@ -527,180 +527,218 @@ fn depends(kind: Kind, module: &str, o: &Opt) -> Cond {
 
 /// The conditions of one match module with its options.
 fn module_conds(module: &str, opts: &[Opt], family: Family) -> Vec<Cond> {
-    let mut out = Vec::new();
     let m = module.to_ascii_lowercase();
-    for o in opts {
-        let c = match (m.as_str(), o.name.as_str()) {
-            ("tcp" | "udp" | "sctp" | "dccp" | "udplite", "--dport" | "--destination-port") => {
-                match parse_port_range(o.arg()) {
-                    Some(r) => Cond::DPort {
-                        neg: o.neg,
-                        ports: vec![r],
-                    },
-                    None => unevaluable(&m, &o.show()),
-                }
-            }
-            ("tcp" | "udp" | "sctp" | "dccp" | "udplite", "--sport" | "--source-port") => {
-                match parse_port_range(o.arg()) {
-                    Some((0, 65535)) if !o.neg => Cond::Always,
-                    Some(r) => sport(depends(Kind::SourcePort, &m, o), o.neg, Some(vec![r])),
-                    None => unevaluable(&m, &o.show()),
-                }
-            }
-            ("tcp", "--syn") => Cond::TcpFlags {
-                neg: o.neg,
-                mask: 0x17,
-                comp: 0x02,
-            },
-            ("tcp", "--tcp-flags") => match (
-                o.args.first().and_then(|a| tcp_flags(a)),
-                o.args.get(1).and_then(|a| tcp_flags(a)),
-            ) {
-                (Some(mask), Some(comp)) => Cond::TcpFlags {
-                    neg: o.neg,
-                    mask,
-                    comp,
-                },
-                _ => unevaluable(&m, &o.show()),
-            },
-            ("multiport", "--dports" | "--destination-ports") => match port_list(o.arg()) {
-                Some(ports) => Cond::DPort { neg: o.neg, ports },
-                None => unevaluable(&m, &o.show()),
-            },
-            ("multiport", "--sports" | "--source-ports") => {
-                sport(depends(Kind::SourcePort, &m, o), o.neg, port_list(o.arg()))
-            }
-            ("multiport", "--ports") => match port_list(o.arg()) {
-                Some(ports) => Cond::EitherPort { neg: o.neg, ports },
-                None => unevaluable(&m, &o.show()),
-            },
-            ("state", "--state") | ("conntrack", "--ctstate") => Cond::CtState {
-                neg: o.neg,
-                states: o.arg().split(',').map(|s| s.to_ascii_lowercase()).collect(),
-            },
-            ("conntrack", "--ctproto") => match proto_cond(o.neg, &o.arg().to_ascii_lowercase()) {
-                Ok(c) => c,
-                Err(_) => unevaluable(&m, &o.show()),
-            },
-            // The reply's destination is the peer; the reply's source is the local address.
-            ("conntrack", "--ctorigsrc" | "--ctrepldst") => depends(Kind::Source, &m, o),
-            ("conntrack", "--ctorigdst" | "--ctreplsrc") => depends(Kind::Destination, &m, o),
-            ("conntrack", "--ctorigdstport") => match parse_port_range(o.arg()) {
+    let mut out: Vec<Cond> = opts.iter().map(|o| module_opt(&m, o)).collect();
+    if opts.is_empty() {
+        out.push(bare_module(&m));
+    }
+    let _ = family;
+    out
+}
+
+/// One option of a match module, asked of each module family in turn; an option none of
+/// them knows cannot be evaluated.
+fn module_opt(m: &str, o: &Opt) -> Cond {
+    port_opt(m, o)
+        .or_else(|| conntrack_opt(m, o))
+        .or_else(|| address_opt(m, o))
+        .or_else(|| other_opt(m, o))
+        .unwrap_or_else(|| unevaluable(m, &o.show()))
+}
+
+/// A module given without options.
+fn bare_module(m: &str) -> Cond {
+    match m {
+        // Modules without options match everything.
+        "tcp" | "comment" | "state" | "conntrack" | "multiport" | "addrtype" | "recent" => {
+            Cond::Always
+        }
+        "udp" => Cond::Proto {
+            neg: false,
+            protos: vec![17],
+        },
+        "rpfilter" => Cond::RpFilter { invert: false },
+        "icmp" => Cond::Proto {
+            neg: false,
+            protos: vec![1],
+        },
+        "icmp6" => Cond::Proto {
+            neg: false,
+            protos: vec![58],
+        },
+        _ => unevaluable(m, ""),
+    }
+}
+
+/// Ports and TCP flags: the layer-4 modules and multiport.
+fn port_opt(m: &str, o: &Opt) -> Option<Cond> {
+    Some(match (m, o.name.as_str()) {
+        ("tcp" | "udp" | "sctp" | "dccp" | "udplite", "--dport" | "--destination-port") => {
+            match parse_port_range(o.arg()) {
                 Some(r) => Cond::DPort {
                     neg: o.neg,
                     ports: vec![r],
                 },
-                None => unevaluable(&m, &o.show()),
-            },
-            ("conntrack", "--ctorigsrcport") => depends(Kind::SourcePort, &m, o),
-            ("conntrack", "--ctdir") => {
-                // The first packet travels in the ORIGINAL direction.
-                let original = o.arg().eq_ignore_ascii_case("ORIGINAL");
-                if original != o.neg {
-                    Cond::Always
-                } else {
-                    Cond::Never(o.show())
-                }
+                None => unevaluable(m, &o.show()),
             }
-            ("comment", _) => Cond::Always,
-            ("addrtype", "--dst-type") => Cond::DstType {
+        }
+        ("tcp" | "udp" | "sctp" | "dccp" | "udplite", "--sport" | "--source-port") => {
+            match parse_port_range(o.arg()) {
+                Some((0, 65535)) if !o.neg => Cond::Always,
+                Some(r) => sport(depends(Kind::SourcePort, m, o), o.neg, Some(vec![r])),
+                None => unevaluable(m, &o.show()),
+            }
+        }
+        ("tcp", "--syn") => Cond::TcpFlags {
+            neg: o.neg,
+            mask: 0x17,
+            comp: 0x02,
+        },
+        ("tcp", "--tcp-flags") => match (
+            o.args.first().and_then(|a| tcp_flags(a)),
+            o.args.get(1).and_then(|a| tcp_flags(a)),
+        ) {
+            (Some(mask), Some(comp)) => Cond::TcpFlags {
                 neg: o.neg,
-                types: o.arg().split(',').map(|s| s.to_ascii_uppercase()).collect(),
+                mask,
+                comp,
             },
-            ("addrtype", "--src-type") => Cond::SrcType {
+            _ => unevaluable(m, &o.show()),
+        },
+        ("multiport", "--dports" | "--destination-ports") => match port_list(o.arg()) {
+            Some(ports) => Cond::DPort { neg: o.neg, ports },
+            None => unevaluable(m, &o.show()),
+        },
+        ("multiport", "--sports" | "--source-ports") => {
+            sport(depends(Kind::SourcePort, m, o), o.neg, port_list(o.arg()))
+        }
+        ("multiport", "--ports") => match port_list(o.arg()) {
+            Some(ports) => Cond::EitherPort { neg: o.neg, ports },
+            None => unevaluable(m, &o.show()),
+        },
+        _ => return None,
+    })
+}
+
+/// Connection tracking: state and conntrack.
+fn conntrack_opt(m: &str, o: &Opt) -> Option<Cond> {
+    Some(match (m, o.name.as_str()) {
+        ("state", "--state") | ("conntrack", "--ctstate") => Cond::CtState {
+            neg: o.neg,
+            states: o.arg().split(',').map(|s| s.to_ascii_lowercase()).collect(),
+        },
+        ("conntrack", "--ctproto") => match proto_cond(o.neg, &o.arg().to_ascii_lowercase()) {
+            Ok(c) => c,
+            Err(_) => unevaluable(m, &o.show()),
+        },
+        // The reply's destination is the peer; the reply's source is the local address.
+        ("conntrack", "--ctorigsrc" | "--ctrepldst") => depends(Kind::Source, m, o),
+        ("conntrack", "--ctorigdst" | "--ctreplsrc") => depends(Kind::Destination, m, o),
+        ("conntrack", "--ctorigdstport") => match parse_port_range(o.arg()) {
+            Some(r) => Cond::DPort {
                 neg: o.neg,
-                types: o.arg().split(',').map(|s| s.to_ascii_uppercase()).collect(),
+                ports: vec![r],
             },
-            ("addrtype", "--limit-iface-in" | "--limit-iface-out") => Cond::Always,
-            ("iprange", "--src-range" | "--dst-range") => {
-                let src = o.name == "--src-range";
-                let inbound = depends(if src { Kind::Source } else { Kind::Destination }, &m, o);
-                let key = match &inbound {
-                    Cond::Depends { key, .. } => key.clone(),
-                    _ => String::new(),
-                };
-                path::addr(inbound, src, o.neg, &[o.arg().to_string()], key)
-            }
-            ("mac", _) => depends(Kind::Source, &m, o),
-            ("set", "--match-set") => {
-                let flags = o.args.get(1).map(String::as_str).unwrap_or("");
-                let kind = if flags.split(',').next() == Some("src") {
-                    Kind::Source
-                } else if flags.split(',').next() == Some("dst") {
-                    Kind::Destination
-                } else {
-                    Kind::Unevaluable
-                };
-                depends(kind, &m, o)
-            }
-            ("set", _) => Cond::Always,
-            ("physdev", _) => depends(Kind::Interface, &m, o),
-            ("limit" | "hashlimit" | "connlimit" | "time" | "statistic" | "quota", _) => {
-                depends(Kind::History, &m, o)
-            }
-            ("recent", "--set") => Cond::Always,
-            ("recent", "--rcheck" | "--update" | "--remove") => depends(Kind::History, &m, o),
-            ("recent", _) => Cond::Always,
-            ("icmp", _) => Cond::Proto {
-                neg: false,
-                protos: vec![1],
-            },
-            ("icmp6" | "icmpv6", _) => Cond::Proto {
-                neg: false,
-                protos: vec![58],
-            },
-            ("pkttype", "--pkt-type") => {
-                let unicast = o.arg().eq_ignore_ascii_case("unicast") || o.arg() == "host";
-                if unicast != o.neg {
-                    Cond::Always
-                } else {
-                    Cond::Never(format!("-m pkttype {}", o.show()))
-                }
-            }
-            ("rpfilter", "--invert") => Cond::RpFilter { invert: true },
-            ("rpfilter", _) => Cond::Always,
-            ("policy", "--pol") => {
-                let none = o.arg() == "none";
-                if none != o.neg {
-                    Cond::Always
-                } else {
-                    Cond::Never(format!("-m policy {} (no IPsec)", o.show()))
-                }
-            }
-            ("policy", "--dir") => Cond::Always,
-            // IPv6 extension headers: a plain SYN carries none, so these never match it.
-            ("rt" | "frag" | "hbh" | "dst" | "mh", _) => Cond::Never(format!(
-                "-m {m} {}: the connection's packets carry no such IPv6 extension header",
-                o.show()
-            )),
-            _ => unevaluable(&m, &o.show()),
-        };
-        out.push(c);
-    }
-    if opts.is_empty() {
-        out.push(match m.as_str() {
-            // Modules without options match everything.
-            "tcp" | "comment" | "state" | "conntrack" | "multiport" | "addrtype" | "recent" => {
+            None => unevaluable(m, &o.show()),
+        },
+        ("conntrack", "--ctorigsrcport") => depends(Kind::SourcePort, m, o),
+        ("conntrack", "--ctdir") => {
+            // The first packet travels in the ORIGINAL direction.
+            let original = o.arg().eq_ignore_ascii_case("ORIGINAL");
+            if original != o.neg {
                 Cond::Always
+            } else {
+                Cond::Never(o.show())
             }
-            "udp" => Cond::Proto {
-                neg: false,
-                protos: vec![17],
-            },
-            "rpfilter" => Cond::RpFilter { invert: false },
-            "icmp" => Cond::Proto {
-                neg: false,
-                protos: vec![1],
-            },
-            "icmp6" => Cond::Proto {
-                neg: false,
-                protos: vec![58],
-            },
-            _ => unevaluable(&m, ""),
-        });
-    }
-    let _ = family;
-    out
+        }
+        _ => return None,
+    })
+}
+
+/// Address types, ranges, sets, MAC addresses and bridge ports.
+fn address_opt(m: &str, o: &Opt) -> Option<Cond> {
+    Some(match (m, o.name.as_str()) {
+        ("addrtype", "--dst-type") => Cond::DstType {
+            neg: o.neg,
+            types: o.arg().split(',').map(|s| s.to_ascii_uppercase()).collect(),
+        },
+        ("addrtype", "--src-type") => Cond::SrcType {
+            neg: o.neg,
+            types: o.arg().split(',').map(|s| s.to_ascii_uppercase()).collect(),
+        },
+        ("addrtype", "--limit-iface-in" | "--limit-iface-out") => Cond::Always,
+        ("iprange", "--src-range" | "--dst-range") => {
+            let src = o.name == "--src-range";
+            let inbound = depends(if src { Kind::Source } else { Kind::Destination }, m, o);
+            let key = match &inbound {
+                Cond::Depends { key, .. } => key.clone(),
+                _ => String::new(),
+            };
+            path::addr(inbound, src, o.neg, &[o.arg().to_string()], key)
+        }
+        ("mac", _) => depends(Kind::Source, m, o),
+        ("set", "--match-set") => {
+            let flags = o.args.get(1).map(String::as_str).unwrap_or("");
+            let kind = if flags.split(',').next() == Some("src") {
+                Kind::Source
+            } else if flags.split(',').next() == Some("dst") {
+                Kind::Destination
+            } else {
+                Kind::Unevaluable
+            };
+            depends(kind, m, o)
+        }
+        ("set", _) => Cond::Always,
+        ("physdev", _) => depends(Kind::Interface, m, o),
+        _ => return None,
+    })
+}
+
+/// Comments, rate limits and history, ICMP, packet types, rpfilter, IPsec policy and IPv6
+/// extension headers.
+fn other_opt(m: &str, o: &Opt) -> Option<Cond> {
+    Some(match (m, o.name.as_str()) {
+        ("comment", _) => Cond::Always,
+        ("limit" | "hashlimit" | "connlimit" | "time" | "statistic" | "quota", _) => {
+            depends(Kind::History, m, o)
+        }
+        ("recent", "--set") => Cond::Always,
+        ("recent", "--rcheck" | "--update" | "--remove") => depends(Kind::History, m, o),
+        ("recent", _) => Cond::Always,
+        ("icmp", _) => Cond::Proto {
+            neg: false,
+            protos: vec![1],
+        },
+        ("icmp6" | "icmpv6", _) => Cond::Proto {
+            neg: false,
+            protos: vec![58],
+        },
+        ("pkttype", "--pkt-type") => {
+            let unicast = o.arg().eq_ignore_ascii_case("unicast") || o.arg() == "host";
+            if unicast != o.neg {
+                Cond::Always
+            } else {
+                Cond::Never(format!("-m pkttype {}", o.show()))
+            }
+        }
+        ("rpfilter", "--invert") => Cond::RpFilter { invert: true },
+        ("rpfilter", _) => Cond::Always,
+        ("policy", "--pol") => {
+            let none = o.arg() == "none";
+            if none != o.neg {
+                Cond::Always
+            } else {
+                Cond::Never(format!("-m policy {} (no IPsec)", o.show()))
+            }
+        }
+        ("policy", "--dir") => Cond::Always,
+        // IPv6 extension headers: a plain SYN carries none, so these never match it.
+        ("rt" | "frag" | "hbh" | "dst" | "mh", _) => Cond::Never(format!(
+            "-m {m} {}: the connection's packets carry no such IPv6 extension header",
+            o.show()
+        )),
+        _ => return None,
+    })
 }
 
 /// `SYN,ACK`, `ALL`, `NONE` as a bit mask.
