@@ -5,9 +5,7 @@
 //! kind [`Kind::Unevaluable`] quoting it, never a silently ignored one.
 
 use super::path::{self, PathCond, PathMatch};
-use super::{
-    Action, Base, Cond, Family, Hook, Item, Kind, Manager, Policy, PortRange, Rule, Ruleset,
-};
+use super::{Action, Cond, Family, Hook, Item, Kind, Manager, Policy, PortRange, Rule, Ruleset};
 
 /// A line `iptables-restore` would refuse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,23 +19,50 @@ const BUILTIN: &[&str] = &["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUT
 
 /// Parses a dump for one IP version into a rule set named `firewall`.
 pub fn parse(text: &str, family: Family, firewall: &str) -> Result<Ruleset, ParseError> {
-    let mut rs = Ruleset::new(firewall).managed_by(Manager::Iptables {
-        v6: family == Family::V6,
-        service: None,
-    });
-    let mut table: Option<String> = None;
-    // (table, chain) -> declared policy of builtin chains
-    let mut policies: Vec<(String, String, Policy)> = Vec::new();
-    let mut tables_seen: Vec<String> = Vec::new();
+    let mut r = Restore {
+        rs: Ruleset::new(firewall).managed_by(Manager::Iptables {
+            v6: family == Family::V6,
+            service: None,
+        }),
+        family,
+        table: None,
+        policies: Vec::new(),
+        tables_seen: Vec::new(),
+    };
     for (idx, raw) in text.lines().enumerate() {
-        let lineno = idx + 1;
-        let err = |m: String| ParseError {
-            line: lineno,
-            message: m,
-        };
+        r.line(raw).map_err(|message| ParseError {
+            line: idx + 1,
+            message,
+        })?;
+    }
+    if let Some(t) = &r.table {
+        r.rs.notes.push(format!(
+            "table {t} has no COMMIT line: iptables-restore would not load it"
+        ));
+    }
+    r.hook_builtins();
+    let mut rs = r.rs;
+    resolve_targets(&mut rs);
+    Ok(rs)
+}
+
+/// What `iptables-restore` holds while it reads a file.
+struct Restore {
+    rs: Ruleset,
+    family: Family,
+    /// The `*table` section being read.
+    table: Option<String>,
+    /// (table, chain, declared policy) of builtin chains.
+    policies: Vec<(String, String, Policy)>,
+    tables_seen: Vec<String>,
+}
+
+impl Restore {
+    /// One line: a table header, `COMMIT`, a chain declaration or a command.
+    fn line(&mut self, raw: &str) -> Result<(), String> {
         let mut line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
-            continue;
+            return Ok(());
         }
         // `iptables-save -c` puts the counters first.
         if line.starts_with('[') {
@@ -47,139 +72,135 @@ pub fn parse(text: &str, family: Family, firewall: &str) -> Result<Ruleset, Pars
         }
         if let Some(t) = line.strip_prefix('*') {
             let t = t.trim().to_string();
-            if !tables_seen.contains(&t) {
-                tables_seen.push(t.clone());
+            if !self.tables_seen.contains(&t) {
+                self.tables_seen.push(t.clone());
             }
-            table = Some(t);
-            continue;
+            self.table = Some(t);
+            return Ok(());
         }
         if line == "COMMIT" {
-            table = None;
-            continue;
+            self.table = None;
+            return Ok(());
         }
-        let Some(tbl) = table.clone() else {
-            return Err(err(format!("outside a *table section: {line}")));
+        let Some(tbl) = self.table.clone() else {
+            return Err(format!("outside a *table section: {line}"));
         };
-        if let Some(decl) = line.strip_prefix(':') {
-            let mut parts = decl.split_whitespace();
-            let name = parts
-                .next()
-                .ok_or_else(|| err("empty chain declaration".into()))?;
-            let policy = parts.next().unwrap_or("-");
-            // Declaring a chain flushes it, as iptables-restore does (ufw relies on it).
-            let ci = rs.chain_mut(&tbl, name);
-            rs.chains[ci].rules.clear();
-            match policy {
-                "ACCEPT" => policies.push((tbl.clone(), name.to_string(), Policy::Accept)),
-                "DROP" => policies.push((tbl.clone(), name.to_string(), Policy::Drop)),
-                "-" => {}
-                p => return Err(err(format!("chain {name}: unknown policy {p}"))),
-            }
-            continue;
+        match line.strip_prefix(':') {
+            Some(decl) => self.declare(&tbl, decl),
+            None => self.command(&tbl, line),
         }
-        let tokens = tokenize(line).map_err(|m| err(m.to_string()))?;
+    }
+
+    /// `:NAME POLICY [counters]`.
+    fn declare(&mut self, tbl: &str, decl: &str) -> Result<(), String> {
+        let mut parts = decl.split_whitespace();
+        let name = parts.next().ok_or("empty chain declaration")?;
+        let policy = parts.next().unwrap_or("-");
+        // Declaring a chain flushes it, as iptables-restore does (ufw relies on it).
+        let ci = self.rs.chain_mut(tbl, name);
+        self.rs.chains[ci].rules.clear();
+        let policy = match policy {
+            "ACCEPT" => Policy::Accept,
+            "DROP" => Policy::Drop,
+            "-" => return Ok(()),
+            p => return Err(format!("chain {name}: unknown policy {p}")),
+        };
+        self.policies
+            .push((tbl.to_string(), name.to_string(), policy));
+        Ok(())
+    }
+
+    /// `-A`, `-I`, `-N`, `-P`, `-F`, `-X`, `-Z`.
+    fn command(&mut self, tbl: &str, line: &str) -> Result<(), String> {
+        let tokens = tokenize(line).map_err(str::to_string)?;
         let Some(first) = tokens.first() else {
-            continue;
+            return Ok(());
         };
         match first.text.as_str() {
-            "-A" | "--append" | "-I" | "--insert" => {
-                let chain = tokens
-                    .get(1)
-                    .ok_or_else(|| err("rule without a chain".into()))?
-                    .text
-                    .clone();
-                let mut rest = &tokens[2..];
-                let mut position = None;
-                if matches!(first.text.as_str(), "-I" | "--insert") {
-                    position = Some(0);
-                    if let Some(n) = rest.first().and_then(|t| t.text.parse::<usize>().ok()) {
-                        position = Some(n.saturating_sub(1));
-                        rest = &rest[1..];
-                    }
-                }
-                let shown = show_rule(line);
-                let items = parse_rule(rest, family).map_err(err)?;
-                let ci = rs.chain_mut(&tbl, &chain);
-                let rule = Rule { items, text: shown };
-                let rules = &mut rs.chains[ci].rules;
-                match position {
-                    Some(p) => rules.insert(p.min(rules.len()), rule),
-                    None => rules.push(rule),
-                }
-            }
+            "-A" | "--append" | "-I" | "--insert" => self.add_rule(tbl, line, &tokens)?,
             "-N" | "--new-chain" => {
-                let name = tokens
-                    .get(1)
-                    .ok_or_else(|| err("-N without a name".into()))?;
-                rs.chain_mut(&tbl, &name.text);
+                let name = tokens.get(1).ok_or("-N without a name")?;
+                self.rs.chain_mut(tbl, &name.text);
             }
             "-P" | "--policy" => {
                 let (Some(name), Some(p)) = (tokens.get(1), tokens.get(2)) else {
-                    return Err(err("-P needs a chain and a policy".into()));
+                    return Err("-P needs a chain and a policy".into());
                 };
                 let policy = match p.text.as_str() {
                     "ACCEPT" => Policy::Accept,
                     "DROP" => Policy::Drop,
-                    other => return Err(err(format!("unknown policy {other}"))),
+                    other => return Err(format!("unknown policy {other}")),
                 };
-                policies.retain(|(t, c, _)| !(t == &tbl && c == &name.text));
-                policies.push((tbl.clone(), name.text.clone(), policy));
+                self.policies
+                    .retain(|(t, c, _)| !(t == tbl && c == &name.text));
+                self.policies
+                    .push((tbl.to_string(), name.text.clone(), policy));
             }
             "-F" | "--flush" => match tokens.get(1) {
                 Some(name) => {
-                    let ci = rs.chain_mut(&tbl, &name.text);
-                    rs.chains[ci].rules.clear();
+                    let ci = self.rs.chain_mut(tbl, &name.text);
+                    self.rs.chains[ci].rules.clear();
                 }
-                None => rs
+                None => self
+                    .rs
                     .chains
                     .iter_mut()
                     .filter(|c| c.table == tbl)
                     .for_each(|c| c.rules.clear()),
             },
             "-X" | "--delete-chain" | "-Z" | "--zero" => {}
-            other => return Err(err(format!("unknown command {other}"))),
+            other => return Err(format!("unknown command {other}")),
+        }
+        Ok(())
+    }
+
+    /// `-A CHAIN rule` appends; `-I CHAIN [N] rule` inserts at N (1 when not given).
+    fn add_rule(&mut self, tbl: &str, line: &str, tokens: &[Token]) -> Result<(), String> {
+        let chain = tokens.get(1).ok_or("rule without a chain")?.text.clone();
+        let mut rest = &tokens[2..];
+        let mut position = None;
+        if matches!(tokens[0].text.as_str(), "-I" | "--insert") {
+            position = Some(0);
+            if let Some(n) = rest.first().and_then(|t| t.text.parse::<usize>().ok()) {
+                position = Some(n.saturating_sub(1));
+                rest = &rest[1..];
+            }
+        }
+        let shown = show_rule(line);
+        let items = parse_rule(rest, self.family)?;
+        let ci = self.rs.chain_mut(tbl, &chain);
+        let rule = Rule { items, text: shown };
+        let rules = &mut self.rs.chains[ci].rules;
+        match position {
+            Some(p) => rules.insert(p.min(rules.len()), rule),
+            None => rules.push(rule),
+        }
+        Ok(())
+    }
+
+    /// The builtin chains of every table present are hooked, declared or not.
+    fn hook_builtins(&mut self) {
+        for tbl in &self.tables_seen {
+            for (hook, name) in [
+                (Hook::Prerouting, "PREROUTING"),
+                (Hook::Input, "INPUT"),
+                (Hook::Output, "OUTPUT"),
+                (Hook::Postrouting, "POSTROUTING"),
+            ] {
+                let Some(priority) = super::iptables_priority(tbl, hook) else {
+                    continue;
+                };
+                let policy = self
+                    .policies
+                    .iter()
+                    .find(|(t, c, _)| t == tbl && c == name)
+                    .map(|(_, _, p)| *p)
+                    .unwrap_or(Policy::Accept);
+                self.rs
+                    .hook_chain(tbl, name, hook, priority, vec![self.family], policy);
+            }
         }
     }
-    if let Some(t) = table {
-        rs.notes.push(format!(
-            "table {t} has no COMMIT line: iptables-restore would not load it"
-        ));
-    }
-    // The builtin chains of every table present are hooked, declared or not.
-    for tbl in tables_seen {
-        for hook in [
-            Hook::Prerouting,
-            Hook::Input,
-            Hook::Output,
-            Hook::Postrouting,
-        ] {
-            let name = match hook {
-                Hook::Prerouting => "PREROUTING",
-                Hook::Input => "INPUT",
-                Hook::Output => "OUTPUT",
-                Hook::Postrouting => "POSTROUTING",
-            };
-            let Some(priority) = super::iptables_priority(&tbl, hook) else {
-                continue;
-            };
-            let chain = rs.chain_mut(&tbl, name);
-            let policy = policies
-                .iter()
-                .find(|(t, c, _)| t == &tbl && c == name)
-                .map(|(_, _, p)| *p)
-                .unwrap_or(Policy::Accept);
-            rs.bases.push(Base {
-                chain,
-                hook,
-                priority,
-                families: vec![family],
-                policy,
-                device: None,
-            });
-        }
-    }
-    resolve_targets(&mut rs);
-    Ok(rs)
 }
 
 /// The items of a rule given as iptables arguments without the chain (`-p tcp --dport 22 -j
