@@ -332,114 +332,29 @@ enum Part {
 
 /// The items of one rule, from the words after `-A CHAIN`.
 fn parse_rule(tokens: &[Token], family: Family) -> Result<Vec<Item>, String> {
-    let mut parts: Vec<Part> = Vec::new();
-    let mut neg = false;
-    let mut proto: Option<String> = None;
-    let mut i = 0;
-    let is_opt = |t: &Token| !t.quoted && t.text.starts_with('-') && t.text.len() > 1;
-    // Takes the value of a generic option, allowing the old `-p ! tcp` negation.
-    let value = |i: &mut usize, neg: &mut bool| -> Result<String, String> {
-        *i += 1;
-        if tokens.get(*i).is_some_and(|t| t.text == "!" && !t.quoted) {
-            *neg = !*neg;
-            *i += 1;
-        }
-        tokens
-            .get(*i)
-            .map(|t| t.text.clone())
-            .ok_or_else(|| format!("{} needs a value", tokens[*i - 1].text))
+    let mut w = Words {
+        tokens,
+        i: 0,
+        neg: false,
+        proto: None,
+        parts: Vec::new(),
     };
-    while i < tokens.len() {
-        let t = &tokens[i];
+    while w.i < tokens.len() {
+        let t = &tokens[w.i];
         if t.text == "!" && !t.quoted {
-            neg = !neg;
-            i += 1;
+            w.neg = !w.neg;
+            w.i += 1;
             continue;
         }
-        match t.text.as_str() {
-            "-p" | "--protocol" => {
-                let v = value(&mut i, &mut neg)?.to_ascii_lowercase();
-                proto = Some(v.clone());
-                parts.push(Part::Generic(proto_cond(neg, &v)?));
-            }
-            "-s" | "--source" | "--src" | "-d" | "--destination" | "--dst" => {
-                let src = matches!(t.text.as_str(), "-s" | "--source" | "--src");
-                let v = value(&mut i, &mut neg)?;
-                parts.push(Part::Generic(addr_cond(src, neg, &v)));
-            }
-            "-i" | "--in-interface" => {
-                let v = value(&mut i, &mut neg)?;
-                parts.push(Part::Generic(Cond::InIface { neg, name: v }));
-            }
-            "-o" | "--out-interface" => {
-                let v = value(&mut i, &mut neg)?;
-                // Inbound packets have no output interface in PREROUTING and INPUT.
-                let inbound = if neg {
-                    Cond::Always
-                } else {
-                    Cond::Never(format!("-o {v}: inbound packets have no output interface"))
-                };
-                parts.push(Part::Generic(PathCond::wrap(
-                    inbound,
-                    PathMatch::OutIface {
-                        neg,
-                        names: vec![v],
-                    },
-                )));
-            }
-            "-f" | "--fragment" => {
-                // A SYN is the first (or only) fragment; -f matches later fragments.
-                parts.push(Part::Generic(if neg {
-                    Cond::Always
-                } else {
-                    Cond::Never("-f: matches only second and later fragments".into())
-                }));
-            }
-            "-4" | "--ipv4" => parts.push(Part::Generic(Cond::Family(Family::V4))),
-            "-6" | "--ipv6" => parts.push(Part::Generic(Cond::Family(Family::V6))),
-            "-c" | "--set-counters" => i += 2,
-            "-m" | "--match" => {
-                let v = value(&mut i, &mut neg)?;
-                parts.push(Part::Module(v, Vec::new()));
-            }
-            "-j" | "--jump" | "-g" | "--goto" => {
-                let goto = matches!(t.text.as_str(), "-g" | "--goto");
-                let v = value(&mut i, &mut neg)?;
-                parts.push(Part::Target(v, Vec::new(), goto));
-            }
-            name if is_opt(t) && name.starts_with("--") => {
-                let mut opt = Opt {
-                    neg,
-                    name: name.to_string(),
-                    args: Vec::new(),
-                };
-                while let Some(n) = tokens.get(i + 1) {
-                    if n.text == "!" && !n.quoted && opt.args.is_empty() {
-                        // Old syntax: `--dport ! 22`.
-                        opt.neg = !opt.neg;
-                        i += 1;
-                        continue;
-                    }
-                    if is_opt(n) || (n.text == "!" && !n.quoted) {
-                        break;
-                    }
-                    opt.args.push(n.text.clone());
-                    i += 1;
-                }
-                match parts.last_mut() {
-                    Some(Part::Module(_, opts)) | Some(Part::Target(_, opts, _)) => opts.push(opt),
-                    _ => match &proto {
-                        // Options of the protocol's own match, loaded implicitly by `-p`.
-                        Some(p) => parts.push(Part::Module(p.clone(), vec![opt])),
-                        None => return Err(format!("option {name} without a match module")),
-                    },
-                }
-            }
-            other => return Err(format!("unexpected word {other}")),
-        }
-        neg = false;
-        i += 1;
+        w.word(&t.text)?;
+        w.neg = false;
+        w.i += 1;
     }
+    Ok(items_of(w.parts, family))
+}
+
+/// The generic matches, the modules with their options and the target, in order.
+fn items_of(parts: Vec<Part>, family: Family) -> Vec<Item> {
     let mut items = Vec::new();
     let mut target = None;
     for p in parts {
@@ -456,7 +371,151 @@ fn parse_rule(tokens: &[Token], family: Family) -> Result<Vec<Item>, String> {
     if let Some(a) = target {
         items.push(Item::Act(a));
     }
-    Ok(items)
+    items
+}
+
+fn is_opt(t: &Token) -> bool {
+    !t.quoted && t.text.starts_with('-') && t.text.len() > 1
+}
+
+/// The words of one rule being read: where we are, a pending `!`, the `-p` protocol (whose
+/// match module options load implicitly) and the parts read so far.
+struct Words<'t> {
+    tokens: &'t [Token],
+    i: usize,
+    neg: bool,
+    proto: Option<String>,
+    parts: Vec<Part>,
+}
+
+impl Words<'_> {
+    /// The option word at `i`, with what it takes.
+    fn word(&mut self, name: &str) -> Result<(), String> {
+        let neg = self.neg;
+        let part = match name {
+            "-f" | "--fragment" => {
+                // A SYN is the first (or only) fragment; -f matches later fragments.
+                Part::Generic(if neg {
+                    Cond::Always
+                } else {
+                    Cond::Never("-f: matches only second and later fragments".into())
+                })
+            }
+            "-4" | "--ipv4" => Part::Generic(Cond::Family(Family::V4)),
+            "-6" | "--ipv6" => Part::Generic(Cond::Family(Family::V6)),
+            "-c" | "--set-counters" => {
+                self.i += 2;
+                return Ok(());
+            }
+            _ => match self.valued(name)? {
+                Some(part) => part,
+                None if is_opt(&self.tokens[self.i]) && name.starts_with("--") => {
+                    return self.module_opt(name);
+                }
+                None => return Err(format!("unexpected word {name}")),
+            },
+        };
+        self.parts.push(part);
+        Ok(())
+    }
+
+    /// Takes the value of a generic option, allowing the old `-p ! tcp` negation.
+    fn value(&mut self) -> Result<String, String> {
+        self.i += 1;
+        if self
+            .tokens
+            .get(self.i)
+            .is_some_and(|t| t.text == "!" && !t.quoted)
+        {
+            self.neg = !self.neg;
+            self.i += 1;
+        }
+        self.tokens
+            .get(self.i)
+            .map(|t| t.text.clone())
+            .ok_or_else(|| format!("{} needs a value", self.tokens[self.i - 1].text))
+    }
+
+    /// An option that takes a value (`-p`, `-s`, `-d`, `-i`, `-o`, `-m`, `-j`, `-g`);
+    /// `None` for any other word.
+    fn valued(&mut self, name: &str) -> Result<Option<Part>, String> {
+        Ok(Some(match name {
+            "-p" | "--protocol" => {
+                let v = self.value()?.to_ascii_lowercase();
+                self.proto = Some(v.clone());
+                Part::Generic(proto_cond(self.neg, &v)?)
+            }
+            "-s" | "--source" | "--src" | "-d" | "--destination" | "--dst" => {
+                let src = matches!(name, "-s" | "--source" | "--src");
+                let v = self.value()?;
+                Part::Generic(addr_cond(src, self.neg, &v))
+            }
+            "-i" | "--in-interface" => {
+                let v = self.value()?;
+                Part::Generic(Cond::InIface {
+                    neg: self.neg,
+                    name: v,
+                })
+            }
+            "-o" | "--out-interface" => {
+                let v = self.value()?;
+                Part::Generic(out_iface(self.neg, v))
+            }
+            "-m" | "--match" => Part::Module(self.value()?, Vec::new()),
+            "-j" | "--jump" | "-g" | "--goto" => {
+                let goto = matches!(name, "-g" | "--goto");
+                Part::Target(self.value()?, Vec::new(), goto)
+            }
+            _ => return Ok(None),
+        }))
+    }
+
+    /// `--name args...` of the last match module or target, or of the `-p` protocol's own
+    /// match, loaded implicitly.
+    fn module_opt(&mut self, name: &str) -> Result<(), String> {
+        let mut opt = Opt {
+            neg: self.neg,
+            name: name.to_string(),
+            args: Vec::new(),
+        };
+        while let Some(n) = self.tokens.get(self.i + 1) {
+            if n.text == "!" && !n.quoted && opt.args.is_empty() {
+                // Old syntax: `--dport ! 22`.
+                opt.neg = !opt.neg;
+                self.i += 1;
+                continue;
+            }
+            if is_opt(n) || (n.text == "!" && !n.quoted) {
+                break;
+            }
+            opt.args.push(n.text.clone());
+            self.i += 1;
+        }
+        match self.parts.last_mut() {
+            Some(Part::Module(_, opts)) | Some(Part::Target(_, opts, _)) => opts.push(opt),
+            _ => match &self.proto {
+                Some(p) => self.parts.push(Part::Module(p.clone(), vec![opt])),
+                None => return Err(format!("option {name} without a match module")),
+            },
+        }
+        Ok(())
+    }
+}
+
+/// `-o NAME`: inbound packets have no output interface in PREROUTING and INPUT.
+fn out_iface(neg: bool, v: String) -> Cond {
+    let inbound = if neg {
+        Cond::Always
+    } else {
+        Cond::Never(format!("-o {v}: inbound packets have no output interface"))
+    };
+    PathCond::wrap(
+        inbound,
+        PathMatch::OutIface {
+            neg,
+            names: vec![v],
+        },
+    )
 }
 
 fn proto_cond(neg: bool, p: &str) -> Result<Cond, String> {
