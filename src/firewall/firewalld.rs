@@ -484,63 +484,11 @@ fn zone_rules(
     let mut allow = Vec::new();
     let mut post = Vec::new();
     for r in &z.rich {
-        let mut conds = Vec::new();
-        if let Some(f) = r.family {
-            conds.push(Cond::Family(f));
-        }
-        conds.extend(r.conds.iter().cloned());
-        let mut ports: Vec<PortRange> = Vec::new();
-        let mut port_given = false;
-        if let Some(s) = &r.service {
-            port_given = true;
-            match service_ports(s, cfg) {
-                Ok((_, true, _)) => ports.push((0, 65535)),
-                Ok((p, _, _)) => ports.extend(p),
-                Err(e) => conds.push(Cond::Depends {
-                    kind: Kind::Unevaluable,
-                    key: format!("{kind} {name}: {e}"),
-                    neg: false,
-                }),
-            }
-        }
-        for (p, proto) in &r.ports {
-            port_given = true;
-            if proto == "tcp" {
-                match port_range(p) {
-                    Some(pr) => ports.push(pr),
-                    None => conds.push(Cond::Depends {
-                        kind: Kind::Unevaluable,
-                        key: format!("{kind} {name}: port {p}"),
-                        neg: false,
-                    }),
-                }
-            }
-        }
-        if let Some(proto) = &r.protocol {
-            conds.push(Cond::Proto {
-                neg: false,
-                protos: super::proto_number(proto).into_iter().collect(),
-            });
-        }
-        if port_given {
-            if ports.is_empty() {
-                conds.push(Cond::Never("no TCP port in this rule".into()));
-            } else {
-                conds.extend(Cond::tcp_to(ports));
-            }
-        }
-        if r.limited {
-            conds.push(Cond::Depends {
-                kind: Kind::History,
-                key: format!("limit in {}", r.text),
-                neg: false,
-            });
-        }
         let Some(action) = r.action.clone() else {
             continue; // log, audit or mark only
         };
         let text = format!("{kind} {name} ({}): {}", z.path, r.text);
-        let compiled = Rule::of(conds, action.clone(), &text);
+        let compiled = Rule::of(rich_conds(kind, name, r, cfg), action.clone(), &text);
         if r.priority < 0 {
             pre.push((r.priority, compiled));
         } else if r.priority > 0 {
@@ -552,43 +500,114 @@ fn zone_rules(
         }
     }
     for s in &z.services {
+        allow.extend(service_rule(kind, name, z, s, cfg, notes));
+    }
+    allow.extend(port_rules(kind, name, z)?);
+    pre.sort_by_key(|(p, _)| *p);
+    post.sort_by_key(|(p, _)| *p);
+    let mut out: Vec<Rule> = pre.into_iter().map(|(_, r)| r).collect();
+    out.extend(deny);
+    out.extend(allow);
+    out.extend(post.into_iter().map(|(_, r)| r));
+    out.extend(zone_target(kind, name, z));
+    Ok(out)
+}
+
+/// The conditions of a rich rule: family, addresses, service or ports, protocol, limits.
+fn rich_conds(kind: &str, name: &str, r: &Rich, cfg: &Config) -> Vec<Cond> {
+    let mut conds = Vec::new();
+    if let Some(f) = r.family {
+        conds.push(Cond::Family(f));
+    }
+    conds.extend(r.conds.iter().cloned());
+    let mut ports: Vec<PortRange> = Vec::new();
+    let mut port_given = false;
+    if let Some(s) = &r.service {
+        port_given = true;
         match service_ports(s, cfg) {
-            Ok((ports, all, path)) => {
-                let text = format!(
-                    "{kind} {name} ({}): service {s} ({path}: tcp {})",
-                    z.path,
-                    if all {
-                        "all".into()
-                    } else {
-                        super::show_ports(&ports)
-                    }
-                );
-                let mut conds = vec![Cond::tcp()];
-                if !all {
-                    if ports.is_empty() {
-                        continue;
-                    }
-                    conds.push(Cond::DPort { neg: false, ports });
-                }
-                allow.push(Rule::of(conds, Action::Accept, &text));
-            }
-            Err(e) => {
-                // firewalld refuses a zone naming an unknown service; the zone is not loaded.
-                notes.push(format!("{kind} {name} ({}): {e}", z.path));
-                allow.push(Rule {
-                    items: vec![
-                        Item::Cond(Cond::Depends {
-                            kind: Kind::Unevaluable,
-                            key: format!("{kind} {name}: {e}"),
-                            neg: false,
-                        }),
-                        Item::Act(Action::Accept),
-                    ],
-                    text: format!("{kind} {name} ({}): service {s}", z.path),
-                });
+            Ok((_, true, _)) => ports.push((0, 65535)),
+            Ok((p, _, _)) => ports.extend(p),
+            Err(e) => conds.push(Cond::depends(
+                Kind::Unevaluable,
+                format!("{kind} {name}: {e}"),
+            )),
+        }
+    }
+    for (p, proto) in &r.ports {
+        port_given = true;
+        if proto == "tcp" {
+            match port_range(p) {
+                Some(pr) => ports.push(pr),
+                None => conds.push(Cond::depends(
+                    Kind::Unevaluable,
+                    format!("{kind} {name}: port {p}"),
+                )),
             }
         }
     }
+    if let Some(proto) = &r.protocol {
+        conds.push(Cond::Proto {
+            neg: false,
+            protos: super::proto_number(proto).into_iter().collect(),
+        });
+    }
+    if port_given {
+        if ports.is_empty() {
+            conds.push(Cond::Never("no TCP port in this rule".into()));
+        } else {
+            conds.extend(Cond::tcp_to(ports));
+        }
+    }
+    if r.limited {
+        conds.push(Cond::depends(Kind::History, format!("limit in {}", r.text)));
+    }
+    conds
+}
+
+/// A `<service>` element: its TCP ports accepted; none when it has no TCP port. An unknown
+/// service is noted, and cannot be evaluated.
+fn service_rule(
+    kind: &str,
+    name: &str,
+    z: &Zone,
+    s: &str,
+    cfg: &Config,
+    notes: &mut Vec<String>,
+) -> Option<Rule> {
+    match service_ports(s, cfg) {
+        Ok((ports, all, path)) => {
+            let text = format!(
+                "{kind} {name} ({}): service {s} ({path}: tcp {})",
+                z.path,
+                if all {
+                    "all".into()
+                } else {
+                    super::show_ports(&ports)
+                }
+            );
+            let mut conds = vec![Cond::tcp()];
+            if !all {
+                if ports.is_empty() {
+                    return None;
+                }
+                conds.push(Cond::DPort { neg: false, ports });
+            }
+            Some(Rule::of(conds, Action::Accept, &text))
+        }
+        Err(e) => {
+            // firewalld refuses a zone naming an unknown service; the zone is not loaded.
+            notes.push(format!("{kind} {name} ({}): {e}", z.path));
+            Some(Rule::unevaluable(
+                format!("{kind} {name}: {e}"),
+                format!("{kind} {name} ({}): service {s}", z.path),
+            ))
+        }
+    }
+}
+
+/// `<port protocol="tcp">` and `<protocol value="tcp">` elements.
+fn port_rules(kind: &str, name: &str, z: &Zone) -> Result<Vec<Rule>, String> {
+    let mut out = Vec::new();
     for (p, proto) in &z.ports {
         if proto != "tcp" {
             continue;
@@ -596,7 +615,7 @@ fn zone_rules(
         let Some(pr) = port_range(p) else {
             return Err(format!("{}: bad port {p}", z.path));
         };
-        allow.push(Rule::of(
+        out.push(Rule::of(
             Cond::tcp_to(vec![pr]),
             Action::Accept,
             &format!("{kind} {name} ({}): port {p}/tcp", z.path),
@@ -604,30 +623,28 @@ fn zone_rules(
     }
     for proto in &z.protocols {
         if super::proto_number(proto) == Some(6) {
-            allow.push(Rule::of(
+            out.push(Rule::of(
                 vec![Cond::tcp()],
                 Action::Accept,
                 &format!("{kind} {name} ({}): protocol tcp", z.path),
             ));
         }
     }
-    pre.sort_by_key(|(p, _)| *p);
-    post.sort_by_key(|(p, _)| *p);
-    let mut out: Vec<Rule> = pre.into_iter().map(|(_, r)| r).collect();
-    out.extend(deny);
-    out.extend(allow);
-    out.extend(post.into_iter().map(|(_, r)| r));
-    let target_text = format!("{kind} {name} ({}): target {}", z.path, z.target);
-    let target = match z.target.as_str() {
-        "ACCEPT" => Some(Action::Accept),
-        "DROP" => Some(Action::Drop),
-        // A policy's CONTINUE leaves the packet to the next policy.
-        "CONTINUE" => None,
-        // `default`, `%%REJECT%%` and a policy's REJECT reject what no rule allowed.
-        _ => Some(Action::Reject),
-    };
-    out.extend(target.map(|t| Rule::of(vec![], t, &target_text)));
     Ok(out)
+}
+
+/// The zone's target as the chain's last rule; none for a policy's CONTINUE.
+fn zone_target(kind: &str, name: &str, z: &Zone) -> Option<Rule> {
+    let target = match z.target.as_str() {
+        "ACCEPT" => Action::Accept,
+        "DROP" => Action::Drop,
+        // A policy's CONTINUE leaves the packet to the next policy.
+        "CONTINUE" => return None,
+        // `default`, `%%REJECT%%` and a policy's REJECT reject what no rule allowed.
+        _ => Action::Reject,
+    };
+    let text = format!("{kind} {name} ({}): target {}", z.path, z.target);
+    Some(Rule::of(vec![], target, &text))
 }
 
 /// Direct rules of the filter table's chain `want` (INPUT or OUTPUT), in priority order.

@@ -216,6 +216,17 @@ impl Rule {
             text: text.to_string(),
         }
     }
+
+    /// An accepting rule that depends on what cannot be evaluated, `key` saying what.
+    pub fn unevaluable(key: String, text: String) -> Rule {
+        Rule {
+            items: vec![
+                Item::Cond(Cond::depends(Kind::Unevaluable, key)),
+                Item::Act(Action::Accept),
+            ],
+            text,
+        }
+    }
 }
 
 /// A chain; base chains are listed separately in [`Ruleset::bases`].

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Action, Cond, Family, Hook, Item, Kind, Manager, Policy, PortRange, Rule, Ruleset};
+use super::{Action, Cond, Family, Hook, Kind, Manager, Policy, PortRange, Rule, Ruleset};
 use crate::parse::shell_vars;
 
 const FIREWALL: &str = "SuSEfirewall2 (/etc/sysconfig/SuSEfirewall2)";
@@ -156,7 +156,7 @@ fn zone_rules(
 /// The TCP ports of service file `name`, named by `var`; a missing file cannot be evaluated.
 fn service_rules(var: &str, name: &str, cfg: &Config) -> Vec<Rule> {
     let Some((path, text)) = cfg.services.get(name) else {
-        return vec![unevaluable(
+        return vec![Rule::unevaluable(
             format!("{var}: service {name} has no file in /etc/sysconfig/SuSEfirewall2.d/services"),
             format!("{var}: {name}"),
         )];
@@ -185,17 +185,6 @@ fn zone_default(zone: &str, get: &dyn Fn(&str) -> String) -> Rule {
             }
         ),
     )
-}
-
-/// An accepting rule that depends on what cannot be evaluated, `key` saying why.
-fn unevaluable(key: String, text: String) -> Rule {
-    Rule {
-        items: vec![
-            Item::Cond(Cond::depends(Kind::Unevaluable, key)),
-            Item::Act(Action::Accept),
-        ],
-        text,
-    }
 }
 
 /// The script FW_CUSTOMRULES names runs inside SuSEfirewall2 and may add rules to any chain:
@@ -241,7 +230,7 @@ fn port_rule(var: &str, p: &str, cfg: &Config) -> Rule {
     let text = format!("{var}: {p}");
     match port(p, cfg) {
         Some(r) => Rule::of(Cond::tcp_to(vec![r]), Action::Accept, &text),
-        None => unevaluable(
+        None => Rule::unevaluable(
             format!("{var}: port {p} is not a number or a name in /etc/services"),
             text,
         ),
