@@ -43,106 +43,20 @@ pub(super) fn parse_file(
         };
         p.pos += 1;
         match w.as_str() {
-            "flush" => {
-                let what = p.word().unwrap_or_default();
-                match what.as_str() {
-                    "ruleset" => {
-                        doc.objects.clear();
-                        doc.index.invalidate();
-                    }
-                    "table" => {
-                        let (fam, table) = p.family_and_name()?;
-                        doc.objects.retain(|o| !belongs(o, &fam, &table, None));
-                        doc.index.invalidate();
-                    }
-                    "chain" => {
-                        let (fam, table) = p.family_and_name()?;
-                        let chain = p.word().unwrap_or_default();
-                        doc.objects
-                            .retain(|o| !belongs(o, &fam, &table, Some(&chain)));
-                        doc.index.invalidate();
-                    }
-                    _ => p.skip_statement(),
-                }
-            }
+            "flush" => p.flush(doc)?,
             "include" => {
                 let Some(Tok::Str(pattern)) = p.next().map(|t| t.tok) else {
                     return Err(err(line, "include needs a quoted file name".into()));
                 };
                 include_files(doc, name, line, &pattern, include, depth)?;
             }
-            "define" | "redefine" => {
-                let var = p
-                    .word()
-                    .ok_or_else(|| err(line, "define needs a name".into()))?;
-                if p.word().as_deref() != Some("=") {
-                    return Err(err(line, format!("define {var}: expected =")));
-                }
-                let value = expand(doc, &p.until_end_of_statement());
-                doc.defines.retain(|(n, _)| n != &var);
-                doc.defines.push((var, value));
-            }
+            "define" | "redefine" => p.define(doc, line)?,
             "undefine" => {
                 let var = p.word().unwrap_or_default();
                 doc.defines.retain(|(n, _)| n != &var);
             }
             "table" => p.table_block(doc)?,
-            "add" | "create" | "insert" => {
-                let insert = w == "insert";
-                let what = p.word().unwrap_or_default();
-                match what.as_str() {
-                    "table" => {
-                        let (fam, table) = p.family_and_name()?;
-                        if p.peek_tok() == Some(&Tok::Open) {
-                            p.table_body(doc, &fam, &table)?;
-                        }
-                    }
-                    "chain" => {
-                        let (fam, table) = p.family_and_name()?;
-                        let chain = p.word().unwrap_or_default();
-                        let mut obj = ChainObj::new(&fam, &table, &chain);
-                        if p.peek_tok() == Some(&Tok::Open) {
-                            p.pos += 1;
-                            p.chain_body(doc, &fam, &table, &chain, &mut obj)?;
-                        }
-                        upsert_chain(doc, obj);
-                    }
-                    "rule" => {
-                        let (fam, table) = p.family_and_name()?;
-                        let chain = p.word().unwrap_or_default();
-                        let toks = p.until_end_of_statement();
-                        let toks = strip_position(toks);
-                        let rule = make_rule(doc, &fam, &table, &chain, &toks);
-                        if insert {
-                            let at = doc
-                                .objects
-                                .iter()
-                                .position(|o| belongs(o, &fam, &table, Some(&chain)))
-                                .unwrap_or(doc.objects.len());
-                            doc.objects.insert(at, rule);
-                            doc.index.invalidate();
-                        } else {
-                            doc.objects.push(rule);
-                        }
-                    }
-                    "set" | "map" => {
-                        let (fam, table) = p.family_and_name()?;
-                        let set = p.word().unwrap_or_default();
-                        if p.peek_tok() == Some(&Tok::Open) {
-                            p.pos += 1;
-                            p.set_body(doc, &fam, &table, &set)?;
-                        }
-                    }
-                    "element" => {
-                        let (fam, table) = p.family_and_name()?;
-                        let set = p.word().unwrap_or_default();
-                        let toks = p.until_end_of_statement();
-                        let elems = elements(doc, &toks);
-                        add_elements(doc, &fam, &table, &set, elems);
-                    }
-                    _ => p.skip_statement(),
-                }
-            }
+            "add" | "create" | "insert" => p.add(doc, w == "insert")?,
             "delete" | "destroy" | "reset" | "list" | "rename" | "replace" => {
                 let shown = format!("{w} ...");
                 doc.objects.push(Obj::Note(format!(
@@ -154,6 +68,117 @@ pub(super) fn parse_file(
         }
     }
     Ok(())
+}
+
+/// The top-level commands other than `include`, after their keyword.
+impl Parser {
+    /// `flush ruleset`, `flush table T`, `flush chain T C`.
+    fn flush(&mut self, doc: &mut Doc) -> Result<(), ParseError> {
+        let what = self.word().unwrap_or_default();
+        match what.as_str() {
+            "ruleset" => doc.objects.clear(),
+            "table" => {
+                let (fam, table) = self.family_and_name()?;
+                doc.objects.retain(|o| !belongs(o, &fam, &table, None));
+            }
+            "chain" => {
+                let (fam, table) = self.family_and_name()?;
+                let chain = self.word().unwrap_or_default();
+                doc.objects
+                    .retain(|o| !belongs(o, &fam, &table, Some(&chain)));
+            }
+            _ => {
+                self.skip_statement();
+                return Ok(());
+            }
+        }
+        doc.index.invalidate();
+        Ok(())
+    }
+
+    /// `define NAME = VALUE`, expanded now; a later definition replaces it.
+    fn define(&mut self, doc: &mut Doc, line: usize) -> Result<(), ParseError> {
+        let var = self
+            .word()
+            .ok_or_else(|| self.err_at(line, "define needs a name".into()))?;
+        if self.word().as_deref() != Some("=") {
+            return Err(self.err_at(line, format!("define {var}: expected =")));
+        }
+        let value = expand(doc, &self.until_end_of_statement());
+        doc.defines.retain(|(n, _)| n != &var);
+        doc.defines.push((var, value));
+        Ok(())
+    }
+
+    /// `add`/`create`/`insert` of a table, chain, rule, set, map or set element.
+    fn add(&mut self, doc: &mut Doc, insert: bool) -> Result<(), ParseError> {
+        let what = self.word().unwrap_or_default();
+        if !matches!(
+            what.as_str(),
+            "table" | "chain" | "rule" | "set" | "map" | "element"
+        ) {
+            self.skip_statement();
+            return Ok(());
+        }
+        let (fam, table) = self.family_and_name()?;
+        if what == "table" {
+            if self.peek_tok() == Some(&Tok::Open) {
+                self.table_body(doc, &fam, &table)?;
+            }
+            return Ok(());
+        }
+        let name = self.word().unwrap_or_default();
+        match what.as_str() {
+            "chain" => {
+                let mut obj = ChainObj::new(&fam, &table, &name);
+                if self.peek_tok() == Some(&Tok::Open) {
+                    self.pos += 1;
+                    self.chain_body(doc, &fam, &table, &name, &mut obj)?;
+                }
+                upsert_chain(doc, obj);
+            }
+            "rule" => {
+                let toks = strip_position(self.until_end_of_statement());
+                let rule = make_rule(doc, &fam, &table, &name, &toks);
+                add_rule(doc, rule, insert, &fam, &table, &name);
+            }
+            "set" | "map" => {
+                if self.peek_tok() == Some(&Tok::Open) {
+                    self.pos += 1;
+                    self.set_body(doc, &fam, &table, &name)?;
+                }
+            }
+            _ => {
+                let toks = self.until_end_of_statement();
+                let elems = elements(doc, &toks);
+                add_elements(doc, &fam, &table, &name, elems);
+            }
+        }
+        Ok(())
+    }
+
+    fn err_at(&self, line: usize, message: String) -> ParseError {
+        ParseError {
+            file: self.file.clone(),
+            line,
+            message,
+        }
+    }
+}
+
+/// `add rule` appends to the chain; `insert rule` puts the rule before the chain's first.
+fn add_rule(doc: &mut Doc, rule: Obj, insert: bool, fam: &str, table: &str, chain: &str) {
+    if insert {
+        let at = doc
+            .objects
+            .iter()
+            .position(|o| belongs(o, fam, table, Some(chain)))
+            .unwrap_or(doc.objects.len());
+        doc.objects.insert(at, rule);
+        doc.index.invalidate();
+    } else {
+        doc.objects.push(rule);
+    }
 }
 
 /// `insert rule ... position N` / `index N` / `handle N`: the place is not followed.
