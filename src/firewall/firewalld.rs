@@ -362,68 +362,69 @@ fn parse_rich(n: roxmltree::Node<'_, '_>) -> Rich {
                 .trim()
                 .to_string(),
         );
-        match c.tag_name().name() {
-            "source" | "destination" => {
-                let src = c.tag_name().name() == "source";
-                let what = c
-                    .attribute("address")
-                    .or(c.attribute("ipset"))
-                    .or(c.attribute("mac"))
-                    .unwrap_or("?");
-                let key = format!("{} {what}", if src { "source" } else { "destination" });
-                let inbound = Cond::Depends {
-                    kind: if src { Kind::Source } else { Kind::Destination },
-                    key: key.clone(),
-                    neg: invert,
-                };
-                // The way out judges a destination address against the endpoint's.
-                r.conds.push(match c.attribute("address") {
-                    Some(a) if !src => path::addr(inbound, false, invert, &[a.to_string()], key),
-                    _ => inbound,
-                });
-            }
-            "service" => r.service = c.attribute("name").map(str::to_string),
-            "port" => r.ports.push((
-                c.attribute("port").unwrap_or("").to_string(),
-                c.attribute("protocol").unwrap_or("").to_string(),
-            )),
-            "protocol" => r.protocol = c.attribute("value").map(str::to_string),
-            "source-port" => r.conds.push(Cond::Depends {
-                kind: Kind::SourcePort,
-                key: format!("source port {}", c.attribute("port").unwrap_or("?")),
-                neg: false,
-            }),
-            "accept" => r.action = Some(Action::Accept),
-            "reject" => r.action = Some(Action::Reject),
-            "drop" => r.action = Some(Action::Drop),
-            "mark" | "log" | "audit" | "nflog" => {
-                if c.children()
-                    .any(|l| l.is_element() && l.tag_name().name() == "limit")
-                {
-                    r.limited = true;
-                }
-            }
-            "limit" => r.limited = true,
-            "icmp-type" | "icmp-block" => {
-                r.icmp = true;
-                r.conds
-                    .push(Cond::Never("an ICMP rule never matches TCP".into()));
-            }
-            other => r.conds.push(Cond::Depends {
-                kind: Kind::Unevaluable,
-                key: format!("rich rule element <{other}>"),
-                neg: false,
-            }),
-        }
+        rich_element(&mut r, c, invert);
         if c.children()
             .any(|l| l.is_element() && l.tag_name().name() == "limit")
-            && matches!(c.tag_name().name(), "accept" | "reject" | "drop")
+            && matches!(
+                c.tag_name().name(),
+                "accept" | "reject" | "drop" | "mark" | "log" | "audit" | "nflog"
+            )
         {
             r.limited = true;
         }
     }
     r.text = text.join(" ");
     r
+}
+
+/// One child element of a rich rule: what it matches, or its action.
+fn rich_element(r: &mut Rich, c: roxmltree::Node<'_, '_>, invert: bool) {
+    match c.tag_name().name() {
+        "source" | "destination" => {
+            let src = c.tag_name().name() == "source";
+            let what = c
+                .attribute("address")
+                .or(c.attribute("ipset"))
+                .or(c.attribute("mac"))
+                .unwrap_or("?");
+            let key = format!("{} {what}", if src { "source" } else { "destination" });
+            let inbound = Cond::Depends {
+                kind: if src { Kind::Source } else { Kind::Destination },
+                key: key.clone(),
+                neg: invert,
+            };
+            // The way out judges a destination address against the endpoint's.
+            r.conds.push(match c.attribute("address") {
+                Some(a) if !src => path::addr(inbound, false, invert, &[a.to_string()], key),
+                _ => inbound,
+            });
+        }
+        "service" => r.service = c.attribute("name").map(str::to_string),
+        "port" => r.ports.push((
+            c.attribute("port").unwrap_or("").to_string(),
+            c.attribute("protocol").unwrap_or("").to_string(),
+        )),
+        "protocol" => r.protocol = c.attribute("value").map(str::to_string),
+        "source-port" => r.conds.push(Cond::depends(
+            Kind::SourcePort,
+            format!("source port {}", c.attribute("port").unwrap_or("?")),
+        )),
+        "accept" => r.action = Some(Action::Accept),
+        "reject" => r.action = Some(Action::Reject),
+        "drop" => r.action = Some(Action::Drop),
+        // Their `<limit>` is read by the caller.
+        "mark" | "log" | "audit" | "nflog" => {}
+        "limit" => r.limited = true,
+        "icmp-type" | "icmp-block" => {
+            r.icmp = true;
+            r.conds
+                .push(Cond::Never("an ICMP rule never matches TCP".into()));
+        }
+        other => r.conds.push(Cond::depends(
+            Kind::Unevaluable,
+            format!("rich rule element <{other}>"),
+        )),
+    }
 }
 
 /// `22`, `1000-2000` as a range.
