@@ -588,10 +588,7 @@ fn unevaluable(module: &str, what: &str) -> Cond {
 
 /// A source-port match: its inbound meaning and the ports, for the reply path.
 fn sport(inbound: Cond, neg: bool, ports: Option<Vec<PortRange>>) -> Cond {
-    let key = match &inbound {
-        Cond::Depends { key, .. } => key.clone(),
-        _ => String::new(),
-    };
+    let key = inbound.depends_key();
     PathCond::wrap(inbound, PathMatch::SPort { neg, ports, key })
 }
 
@@ -750,10 +747,7 @@ fn address_opt(m: &str, o: &Opt) -> Option<Cond> {
         ("iprange", "--src-range" | "--dst-range") => {
             let src = o.name == "--src-range";
             let inbound = depends(if src { Kind::Source } else { Kind::Destination }, m, o);
-            let key = match &inbound {
-                Cond::Depends { key, .. } => key.clone(),
-                _ => String::new(),
-            };
+            let key = inbound.depends_key();
             path::addr(inbound, src, o.neg, &[o.arg().to_string()], key)
         }
         ("mac", _) => depends(Kind::Source, m, o),

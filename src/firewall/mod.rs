@@ -477,6 +477,14 @@ impl Cond {
         }
     }
 
+    /// The fact key of a `Depends` condition; empty for any other.
+    pub fn depends_key(&self) -> String {
+        match self {
+            Cond::Depends { key, .. } => key.clone(),
+            _ => String::new(),
+        }
+    }
+
     /// TCP to one of `ports`: what an "allow this port" entry of a configuration means.
     pub fn tcp_to(ports: Vec<PortRange>) -> Vec<Cond> {
         vec![Cond::tcp(), Cond::DPort { neg: false, ports }]

@@ -488,7 +488,7 @@ fn payload_match(x: &Match, p: &Value) -> Option<Cond> {
         }
         ("tcp" | "th", "sport") => {
             let inbound = x.depends(Kind::SourcePort);
-            let key = key_of(&inbound);
+            let key = inbound.depends_key();
             let ports = x
                 .values()
                 .and_then(|v| port_ranges(&v))
@@ -507,7 +507,7 @@ fn payload_match(x: &Match, p: &Value) -> Option<Cond> {
             };
             let src = field == "saddr";
             let inbound = x.depends(if src { Kind::Source } else { Kind::Destination });
-            let key = key_of(&inbound);
+            let key = inbound.depends_key();
             let nets = if x.eq_like {
                 x.values().and_then(|v| addr_ranges(&v))
             } else {
@@ -676,14 +676,6 @@ fn flags_match(x: &Match, and: &Value) -> Option<Cond> {
         mask,
         comp,
     })
-}
-
-/// The fact key of a `Depends` condition.
-fn key_of(c: &Cond) -> String {
-    match c {
-        Cond::Depends { key, .. } => key.clone(),
-        _ => String::new(),
-    }
 }
 
 /// Addresses, prefixes and ranges of a set or a single value; `None` if one is not an address.
