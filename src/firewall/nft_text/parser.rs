@@ -129,30 +129,50 @@ impl Parser {
         }
         let name = self.word().unwrap_or_default();
         match what.as_str() {
-            "chain" => {
-                let mut obj = ChainObj::new(&fam, &table, &name);
-                if self.peek_tok() == Some(&Tok::Open) {
-                    self.pos += 1;
-                    self.chain_body(doc, &fam, &table, &name, &mut obj)?;
-                }
-                upsert_chain(doc, obj);
-            }
+            "chain" => self.chain_decl(doc, &fam, &table, &name)?,
             "rule" => {
                 let toks = strip_position(self.until_end_of_statement());
                 let rule = make_rule(doc, &fam, &table, &name, &toks);
                 add_rule(doc, rule, insert, &fam, &table, &name);
             }
-            "set" | "map" => {
-                if self.peek_tok() == Some(&Tok::Open) {
-                    self.pos += 1;
-                    self.set_body(doc, &fam, &table, &name)?;
-                }
-            }
+            "set" | "map" => self.set_decl(doc, &fam, &table, &name)?,
             _ => {
                 let toks = self.until_end_of_statement();
                 let elems = elements(doc, &toks);
                 add_elements(doc, &fam, &table, &name, elems);
             }
+        }
+        Ok(())
+    }
+
+    /// A chain, with its body when one follows; a chain declared again is merged.
+    fn chain_decl(
+        &mut self,
+        doc: &mut Doc,
+        fam: &str,
+        table: &str,
+        chain: &str,
+    ) -> Result<(), ParseError> {
+        let mut obj = ChainObj::new(fam, table, chain);
+        if self.peek_tok() == Some(&Tok::Open) {
+            self.pos += 1;
+            self.chain_body(doc, fam, table, chain, &mut obj)?;
+        }
+        upsert_chain(doc, obj);
+        Ok(())
+    }
+
+    /// A set or map, with its body when one follows.
+    fn set_decl(
+        &mut self,
+        doc: &mut Doc,
+        fam: &str,
+        table: &str,
+        set: &str,
+    ) -> Result<(), ParseError> {
+        if self.peek_tok() == Some(&Tok::Open) {
+            self.pos += 1;
+            self.set_body(doc, fam, table, set)?;
         }
         Ok(())
     }
@@ -323,19 +343,11 @@ impl Parser {
                     match w.as_str() {
                         "chain" => {
                             let chain = self.word().unwrap_or_default();
-                            let mut obj = ChainObj::new(fam, table, &chain);
-                            if self.peek_tok() == Some(&Tok::Open) {
-                                self.pos += 1;
-                                self.chain_body(doc, fam, table, &chain, &mut obj)?;
-                            }
-                            upsert_chain(doc, obj);
+                            self.chain_decl(doc, fam, table, &chain)?;
                         }
                         "set" | "map" => {
                             let set = self.word().unwrap_or_default();
-                            if self.peek_tok() == Some(&Tok::Open) {
-                                self.pos += 1;
-                                self.set_body(doc, fam, table, &set)?;
-                            }
+                            self.set_decl(doc, fam, table, &set)?;
                         }
                         _ => self.skip_statement(),
                     }
