@@ -327,18 +327,30 @@ impl Parser {
         }
         self.table_body(doc, &fam, &table)
     }
+    /// The next token inside a block of `what` `name`, past separators; `None` after its
+    /// closing brace.
+    fn next_in_block(
+        &mut self,
+        doc: &Doc,
+        what: &str,
+        name: &str,
+    ) -> Result<Option<Tok>, ParseError> {
+        self.skip_separators();
+        self.room(doc)?;
+        match self.peek_tok().cloned() {
+            None => Err(self.err(format!("{what} {name}: missing }}"))),
+            Some(Tok::Close) => {
+                self.pos += 1;
+                Ok(None)
+            }
+            t => Ok(t),
+        }
+    }
     fn table_body(&mut self, doc: &mut Doc, fam: &str, table: &str) -> Result<(), ParseError> {
         self.pos += 1; // {
-        loop {
-            self.skip_separators();
-            self.room(doc)?;
-            match self.peek_tok().cloned() {
-                None => return Err(self.err(format!("table {table}: missing }}"))),
-                Some(Tok::Close) => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                Some(Tok::Word(w)) => {
+        while let Some(t) = self.next_in_block(doc, "table", table)? {
+            match t {
+                Tok::Word(w) => {
                     self.pos += 1;
                     match w.as_str() {
                         "chain" => {
@@ -352,9 +364,10 @@ impl Parser {
                         _ => self.skip_statement(),
                     }
                 }
-                Some(other) => return Err(self.err(format!("unexpected {other:?} in table"))),
+                other => return Err(self.err(format!("unexpected {other:?} in table"))),
             }
         }
+        Ok(())
     }
     fn chain_body(
         &mut self,
@@ -364,16 +377,9 @@ impl Parser {
         chain: &str,
         obj: &mut ChainObj,
     ) -> Result<(), ParseError> {
-        loop {
-            self.skip_separators();
-            self.room(doc)?;
-            match self.peek_tok().cloned() {
-                None => return Err(self.err(format!("chain {chain}: missing }}"))),
-                Some(Tok::Close) => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                Some(Tok::Word(w)) if w == "type" => {
+        while let Some(t) = self.next_in_block(doc, "chain", chain)? {
+            match t {
+                Tok::Word(w) if w == "type" => {
                     let toks = self.until_end_of_statement();
                     let words: Vec<String> = toks
                         .iter()
@@ -417,15 +423,15 @@ impl Parser {
                         }
                     }
                 }
-                Some(Tok::Word(w)) if w == "policy" => {
+                Tok::Word(w) if w == "policy" => {
                     self.pos += 1;
                     let p = self.word().unwrap_or_default();
                     obj.set("policy", json!(p));
                 }
-                Some(Tok::Word(w)) if w == "comment" => {
+                Tok::Word(w) if w == "comment" => {
                     self.skip_statement();
                 }
-                Some(_) => {
+                _ => {
                     let toks = self.until_end_of_statement();
                     if !toks.is_empty() {
                         let rule = make_rule(doc, fam, table, chain, &toks);
@@ -434,6 +440,7 @@ impl Parser {
                 }
             }
         }
+        Ok(())
     }
     fn set_body(
         &mut self,
