@@ -16,7 +16,7 @@
 use super::addr::{Cover, Range, cover};
 use super::eval::{Answer, Condition, Verdict, evaluate};
 use super::path::{PathCond, PathMatch};
-use super::{Base, Cond, Family, Hook, Item, Kind, Origin, Rule, Ruleset};
+use super::{Base, Cond, Family, Hook, Item, Kind, Origin, PortRange, Rule, Ruleset};
 
 /// The packet asked about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -284,34 +284,10 @@ fn lower_cond(c: &Cond, family: Family, q: &Question<'_>) -> Cond {
         Cond::DPort { neg, ports } => match q {
             Question::Connect { .. } => c.clone(),
             // The reply goes to the peer's (unknown) port.
-            Question::Reply { .. } => {
-                if ports.contains(&(0, 65535)) {
-                    truth(!*neg, "")
-                } else {
-                    open(
-                        Kind::SourcePort,
-                        &format!("peer port in {}", super::show_ports(ports)),
-                        *neg,
-                    )
-                }
-            }
+            Question::Reply { .. } if ports.contains(&(0, 65535)) => truth(!*neg, ""),
+            Question::Reply { .. } => peer_port(ports, *neg),
         },
-        Cond::EitherPort { neg, ports } => match q {
-            // The destination port is known; the source port is ephemeral.
-            Question::Connect { port, .. } if in_ports(ports, *port) => truth(!*neg, ""),
-            Question::Connect { .. } => open(
-                Kind::LocalPort,
-                &format!("local port in {}", super::show_ports(ports)),
-                *neg,
-            ),
-            // The reply's source port is the local port; its destination the peer's.
-            Question::Reply { port } if in_ports(ports, *port) => truth(!*neg, ""),
-            Question::Reply { .. } => open(
-                Kind::SourcePort,
-                &format!("peer port in {}", super::show_ports(ports)),
-                *neg,
-            ),
-        },
+        Cond::EitherPort { neg, ports } => lower_either_port(*neg, ports, q),
         Cond::CtState { neg, states } => {
             let state = if reply { "established" } else { "new" };
             truth(
@@ -338,20 +314,46 @@ fn lower_cond(c: &Cond, family: Family, q: &Question<'_>) -> Cond {
             "reverse-path filter on a packet this machine sends",
             false,
         ),
-        Cond::Depends { kind, key, neg } => {
-            // Inbound kinds name the packet's source and destination; outbound the source is
-            // this machine and the destination the remote end.
-            let kind = match (kind, reply) {
-                (Kind::Source, _) => Kind::LocalAddress,
-                (Kind::Destination, false) => Kind::Remote,
-                (Kind::Destination, true) => Kind::Source,
-                (Kind::SourcePort, _) => Kind::LocalPort,
-                (Kind::Interface, _) => Kind::OutInterface,
-                (k, _) => k.clone(),
-            };
-            open(kind, key, *neg)
-        }
+        Cond::Depends { kind, key, neg } => open(outbound_kind(kind, reply), key, *neg),
         Cond::Path(p) => lower_path(p, family, q),
+    }
+}
+
+/// Inbound kinds name the packet's source and destination; outbound the source is this
+/// machine and the destination the remote end (the peer, for a reply).
+fn outbound_kind(kind: &Kind, reply: bool) -> Kind {
+    match (kind, reply) {
+        (Kind::Source, _) => Kind::LocalAddress,
+        (Kind::Destination, false) => Kind::Remote,
+        (Kind::Destination, true) => Kind::Source,
+        (Kind::SourcePort, _) => Kind::LocalPort,
+        (Kind::Interface, _) => Kind::OutInterface,
+        (k, _) => k.clone(),
+    }
+}
+
+/// Depends on the peer's port being in `ports`.
+fn peer_port(ports: &[PortRange], neg: bool) -> Cond {
+    open(
+        Kind::SourcePort,
+        &format!("peer port in {}", super::show_ports(ports)),
+        neg,
+    )
+}
+
+/// multiport `--ports`: either port of the packet.
+fn lower_either_port(neg: bool, ports: &[PortRange], q: &Question<'_>) -> Cond {
+    match q {
+        // The destination port is known; the source port is ephemeral.
+        Question::Connect { port, .. } if in_ports(ports, *port) => truth(!neg, ""),
+        Question::Connect { .. } => open(
+            Kind::LocalPort,
+            &format!("local port in {}", super::show_ports(ports)),
+            neg,
+        ),
+        // The reply's source port is the local port; its destination the peer's.
+        Question::Reply { port } if in_ports(ports, *port) => truth(!neg, ""),
+        Question::Reply { .. } => peer_port(ports, neg),
     }
 }
 

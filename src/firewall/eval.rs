@@ -269,39 +269,15 @@ impl Walker<'_> {
     }
 
     fn step(&self, st: &mut State, work: &mut Vec<State>, ends: &mut Vec<End>) -> Step {
-        let base = self.bases[st.base];
         if !st.device_checked {
             st.device_checked = true;
-            if let Some(dev) = &base.device {
-                let key = self.intern(&format!("arrives on {dev}"));
-                match self.lookup(key) {
-                    Some(true) => {}
-                    Some(false) => return self.next_base(st),
-                    None => {
-                        self.conditions
-                            .borrow_mut()
-                            .insert((Kind::Interface, base.chain, None));
-                        let mut other = self.fork(st, key, false);
-                        match self.next_base(&mut other) {
-                            // The other branch ended at once (no later base chain).
-                            Step::Done(end) => ends.push(end),
-                            Step::Go => work.push(other),
-                        }
-                        self.assume(key, true);
-                    }
-                }
+            if let Some(step) = self.check_device(st, work, ends) {
+                return step;
             }
         }
         let chain = &self.rs.chains[st.chain];
         if st.rule >= chain.rules.len() {
-            if let Some((c, r)) = st.stack.pop() {
-                st.chain = c;
-                st.rule = r;
-                st.item = 0;
-                st.entry = 0;
-                return Step::Go;
-            }
-            return self.apply_policy(st);
+            return self.end_of_chain(st);
         }
         let rule: &Rule = &chain.rules[st.rule];
         let Some(item) = rule.items.get(st.item) else {
@@ -310,55 +286,104 @@ impl Walker<'_> {
             return Step::Go;
         };
         match item {
-            Item::Cond(c) if self.later_cond_fails(st, rule) => {
+            Item::Cond(_) if self.later_cond_fails(st, rule) => {
                 // Do not split the walk on a rule that cannot match anyway.
-                let _ = c;
                 self.next_rule(st);
                 Step::Go
             }
             // A rule that only logs or counts changes nothing: no need to split on it.
             Item::Cond(_) if !has_verdict(rule) => {
-                // Still quoted: a match that cannot be evaluated is never passed over silently.
-                for it in &rule.items {
-                    if let Item::Cond(Cond::Depends {
-                        kind: Kind::Unevaluable,
-                        key,
-                        ..
-                    }) = it
-                    {
-                        self.harmless
-                            .borrow_mut()
-                            .insert((st.chain, st.rule, key.clone()));
-                    }
-                }
+                self.note_harmless(st, rule);
                 self.next_rule(st);
                 Step::Go
             }
-            Item::Cond(c) => match self.decide(st, c, work) {
-                true => {
+            Item::Cond(c) => {
+                if self.decide(st, c, work) {
                     st.item += 1;
-                    Step::Go
-                }
-                false => {
+                } else {
                     self.next_rule(st);
-                    Step::Go
                 }
-            },
-            Item::Act(a) => self.act(st, a),
-            Item::Vmap(entries) => {
-                while st.entry < entries.len() {
-                    let (c, a) = &entries[st.entry];
-                    if self.decide(st, c, work) {
-                        st.entry = 0;
-                        return self.act(st, a);
-                    }
-                    st.entry += 1;
-                }
-                // No element matched: the rule does not match.
-                self.next_rule(st);
                 Step::Go
+            }
+            Item::Act(a) => self.act(st, a),
+            Item::Vmap(entries) => self.vmap(st, entries, work),
+        }
+    }
+
+    /// A netdev base chain sees only its device's packets: the walk forks on whether the
+    /// connection arrives on it. `Some` when this path moved on to the next base chain.
+    fn check_device(
+        &self,
+        st: &mut State,
+        work: &mut Vec<State>,
+        ends: &mut Vec<End>,
+    ) -> Option<Step> {
+        let base = self.bases[st.base];
+        let dev = base.device.as_ref()?;
+        let key = self.intern(&format!("arrives on {dev}"));
+        match self.lookup(key) {
+            Some(true) => {}
+            Some(false) => return Some(self.next_base(st)),
+            None => {
+                self.conditions
+                    .borrow_mut()
+                    .insert((Kind::Interface, base.chain, None));
+                let mut other = self.fork(st, key, false);
+                match self.next_base(&mut other) {
+                    // The other branch ended at once (no later base chain).
+                    Step::Done(end) => ends.push(end),
+                    Step::Go => work.push(other),
+                }
+                self.assume(key, true);
             }
         }
+        None
+    }
+
+    /// Past a chain's last rule: back to the calling chain, or the base chain's policy.
+    fn end_of_chain(&self, st: &mut State) -> Step {
+        match st.stack.pop() {
+            Some((c, r)) => {
+                st.chain = c;
+                st.rule = r;
+                st.item = 0;
+                st.entry = 0;
+                Step::Go
+            }
+            None => self.apply_policy(st),
+        }
+    }
+
+    /// A rule without a verdict is passed over, but a match in it that cannot be evaluated
+    /// is still quoted: never passed over silently.
+    fn note_harmless(&self, st: &State, rule: &Rule) {
+        for it in &rule.items {
+            if let Item::Cond(Cond::Depends {
+                kind: Kind::Unevaluable,
+                key,
+                ..
+            }) = it
+            {
+                self.harmless
+                    .borrow_mut()
+                    .insert((st.chain, st.rule, key.clone()));
+            }
+        }
+    }
+
+    /// A verdict map: the first entry whose condition holds acts; none, and the rule does
+    /// not match.
+    fn vmap(&self, st: &mut State, entries: &[(Cond, Action)], work: &mut Vec<State>) -> Step {
+        while st.entry < entries.len() {
+            let (c, a) = &entries[st.entry];
+            if self.decide(st, c, work) {
+                st.entry = 0;
+                return self.act(st, a);
+            }
+            st.entry += 1;
+        }
+        self.next_rule(st);
+        Step::Go
     }
 
     /// Whether `c` holds on this path; an open question forks the walk (the other branch goes

@@ -13,9 +13,7 @@ use std::collections::BTreeMap;
 mod policy;
 
 use super::path;
-use super::{
-    Action, Base, Cond, Family, Hook, Item, Kind, Manager, Policy, PortRange, Rule, Ruleset,
-};
+use super::{Action, Cond, Family, Hook, Item, Kind, Manager, Policy, PortRange, Rule, Ruleset};
 
 /// The permanent configuration, read by the caller.
 #[derive(Debug, Clone, Default)]
@@ -38,128 +36,37 @@ pub struct Config {
 const FIREWALL: &str = "firewalld (permanent configuration)";
 const TABLE: &str = "firewalld";
 
+/// Both IP versions: firewalld's chains are in an inet table.
+fn both() -> Vec<Family> {
+    vec![Family::V4, Family::V6]
+}
+
 /// Compiles the configuration; `Err` when a file firewalld needs cannot be understood.
 pub fn compile(cfg: &Config) -> Result<Ruleset, String> {
     let mut rs = Ruleset::new(FIREWALL).managed_by(Manager::Firewalld);
-    let input = rs.chain_mut(TABLE, "INPUT");
-    rs.bases.push(Base {
-        chain: input,
-        hook: Hook::Input,
-        priority: 10,
-        families: vec![Family::V4, Family::V6],
-        policy: Policy::Accept,
-        device: None,
-    });
+    let input = rs.hook_chain(TABLE, "INPUT", Hook::Input, 10, both(), Policy::Accept);
     let mut zones: BTreeMap<String, Zone> = BTreeMap::new();
     for (name, (path, xml)) in &cfg.zones {
         zones.insert(name.clone(), parse_zone(path, xml)?);
     }
-    let default = if cfg.default_zone.is_empty() {
-        "public".to_string()
-    } else {
-        cfg.default_zone.clone()
-    };
-    if !zones.contains_key(&default) {
-        return Err(format!(
-            "the default zone {default} has no definition in /etc/firewalld/zones or /usr/lib/firewalld/zones"
-        ));
-    }
+    let default = default_zone(cfg, &zones)?;
     let mut top = vec![
         accept_established(),
-        rule(
-            vec![Cond::InIface {
-                neg: false,
-                name: "lo".into(),
-            }],
+        Rule::of(
+            vec![Cond::in_iface("lo")],
             Action::Accept,
             "iifname lo accept",
         ),
     ];
     if let Some((path, xml)) = &cfg.direct {
-        // firewalld's own output chain accepts everything; only direct rules filter there.
-        let out_direct = direct_rules(path, xml, "OUTPUT", &mut rs.notes)?;
-        if !out_direct.is_empty() {
-            let c = rs.chain_mut(TABLE, "OUTPUT_direct");
-            rs.chains[c].rules = out_direct;
-            let output = rs.chain_mut(TABLE, "OUTPUT");
-            rs.chains[output].rules = vec![
-                rule(
-                    vec![Cond::CtState {
-                        neg: false,
-                        states: vec!["established".into(), "related".into()],
-                    }],
-                    Action::Accept,
-                    "ct state established,related accept",
-                ),
-                rule(
-                    vec![],
-                    Action::Jump("OUTPUT_direct".into()),
-                    "jump OUTPUT_direct",
-                ),
-            ];
-            rs.bases.push(Base {
-                chain: output,
-                hook: Hook::Output,
-                priority: 10,
-                families: vec![Family::V4, Family::V6],
-                policy: Policy::Accept,
-                device: None,
-            });
-        }
-        let direct = direct_rules(path, xml, "INPUT", &mut rs.notes)?;
-        if !direct.is_empty() {
-            let c = rs.chain_mut(TABLE, "INPUT_direct");
-            rs.chains[c].rules = direct;
-            top.push(rule(
-                vec![],
-                Action::Jump("INPUT_direct".into()),
-                "jump INPUT_direct",
-            ));
-        }
+        top.extend(add_direct(&mut rs, path, xml)?);
     }
     // Source bindings first, then interfaces, then the default zone.
     let zones_at = top.len();
-    for (name, z) in &zones {
-        for src in &z.sources {
-            top.push(rule(
-                vec![Cond::Depends {
-                    kind: Kind::Source,
-                    key: format!("source {src}"),
-                    neg: false,
-                }],
-                Action::Goto(zone_chain(name)),
-                &format!("source {src} -> zone {name} ({})", z.path),
-            ));
-        }
-    }
-    let mut bound: Vec<(String, String, String)> = Vec::new();
-    for (name, z) in &zones {
-        for i in &z.interfaces {
-            bound.push((i.clone(), name.clone(), z.path.clone()));
-        }
-    }
-    for (i, zone, from) in &cfg.interface_zones {
-        if !bound.iter().any(|(b, _, _)| b == i) {
-            bound.push((i.clone(), zone.clone(), from.clone()));
-        }
-    }
-    for (iface, zone, from) in &bound {
-        if !zones.contains_key(zone) {
-            rs.notes.push(format!(
-                "{from}: interface {iface} is bound to zone {zone}, which has no definition"
-            ));
-            continue;
-        }
-        top.push(rule(
-            vec![Cond::InIface {
-                neg: false,
-                name: iface.clone(),
-            }],
-            Action::Goto(zone_chain(zone)),
-            &format!("interface {iface} -> zone {zone} ({from})"),
-        ));
-    }
-    top.push(rule(
+    top.extend(source_dispatch(&zones));
+    let bound = bound_interfaces(cfg, &zones);
+    top.extend(interface_dispatch(&zones, &bound, &mut rs.notes));
+    top.push(Rule::of(
         vec![],
         Action::Goto(zone_chain(&default)),
         &format!("default zone {default}"),
@@ -188,29 +95,117 @@ pub fn compile(cfg: &Config) -> Result<Ruleset, String> {
     Ok(rs)
 }
 
+/// `DefaultZone` (`public` when unset), which must have a definition.
+fn default_zone(cfg: &Config, zones: &BTreeMap<String, Zone>) -> Result<String, String> {
+    let default = if cfg.default_zone.is_empty() {
+        "public".to_string()
+    } else {
+        cfg.default_zone.clone()
+    };
+    if !zones.contains_key(&default) {
+        return Err(format!(
+            "the default zone {default} has no definition in /etc/firewalld/zones or /usr/lib/firewalld/zones"
+        ));
+    }
+    Ok(default)
+}
+
+/// The chains of direct.xml; returns the rule that sends INPUT through its input rules.
+fn add_direct(rs: &mut Ruleset, path: &str, xml: &str) -> Result<Option<Rule>, String> {
+    // firewalld's own output chain accepts everything; only direct rules filter there.
+    let out_direct = direct_rules(path, xml, "OUTPUT", &mut rs.notes)?;
+    if !out_direct.is_empty() {
+        let c = rs.chain_mut(TABLE, "OUTPUT_direct");
+        rs.chains[c].rules = out_direct;
+        let output = rs.hook_chain(TABLE, "OUTPUT", Hook::Output, 10, both(), Policy::Accept);
+        rs.chains[output].rules = vec![
+            accept_established(),
+            Rule::of(
+                vec![],
+                Action::Jump("OUTPUT_direct".into()),
+                "jump OUTPUT_direct",
+            ),
+        ];
+    }
+    let direct = direct_rules(path, xml, "INPUT", &mut rs.notes)?;
+    if direct.is_empty() {
+        return Ok(None);
+    }
+    let c = rs.chain_mut(TABLE, "INPUT_direct");
+    rs.chains[c].rules = direct;
+    Ok(Some(Rule::of(
+        vec![],
+        Action::Jump("INPUT_direct".into()),
+        "jump INPUT_direct",
+    )))
+}
+
+/// A zone's source addresses send their packets to it.
+fn source_dispatch(zones: &BTreeMap<String, Zone>) -> Vec<Rule> {
+    let mut out = Vec::new();
+    for (name, z) in zones {
+        for src in &z.sources {
+            out.push(Rule::of(
+                vec![Cond::depends(Kind::Source, format!("source {src}"))],
+                Action::Goto(zone_chain(name)),
+                &format!("source {src} -> zone {name} ({})", z.path),
+            ));
+        }
+    }
+    out
+}
+
+/// (interface, zone, where it was set): the zone files' bindings, then those set elsewhere for
+/// interfaces no zone file names.
+fn bound_interfaces(cfg: &Config, zones: &BTreeMap<String, Zone>) -> Vec<(String, String, String)> {
+    let mut bound: Vec<(String, String, String)> = Vec::new();
+    for (name, z) in zones {
+        for i in &z.interfaces {
+            bound.push((i.clone(), name.clone(), z.path.clone()));
+        }
+    }
+    for (i, zone, from) in &cfg.interface_zones {
+        if !bound.iter().any(|(b, _, _)| b == i) {
+            bound.push((i.clone(), zone.clone(), from.clone()));
+        }
+    }
+    bound
+}
+
+/// A bound interface sends its packets to its zone; a binding to an undefined zone is noted.
+fn interface_dispatch(
+    zones: &BTreeMap<String, Zone>,
+    bound: &[(String, String, String)],
+    notes: &mut Vec<String>,
+) -> Vec<Rule> {
+    let mut out = Vec::new();
+    for (iface, zone, from) in bound {
+        if !zones.contains_key(zone) {
+            notes.push(format!(
+                "{from}: interface {iface} is bound to zone {zone}, which has no definition"
+            ));
+            continue;
+        }
+        out.push(Rule::of(
+            vec![Cond::in_iface(iface)],
+            Action::Goto(zone_chain(zone)),
+            &format!("interface {iface} -> zone {zone} ({from})"),
+        ));
+    }
+    out
+}
+
 fn zone_chain(name: &str) -> String {
     format!("zone {name}")
 }
 
 /// The first rule of firewalld's input and output chains: replies and related traffic pass.
 fn accept_established() -> Rule {
-    rule(
-        vec![Cond::CtState {
-            neg: false,
-            states: vec!["established".into(), "related".into()],
-        }],
+    Rule::of(
+        vec![Cond::established()],
         Action::Accept,
         "ct state established,related accept",
     )
-}
-
-fn rule(conds: Vec<Cond>, action: Action, text: &str) -> Rule {
-    let mut items: Vec<Item> = conds.into_iter().map(Item::Cond).collect();
-    items.push(Item::Act(action));
-    Rule {
-        items,
-        text: text.to_string(),
-    }
 }
 
 #[derive(Debug, Default)]
@@ -367,68 +362,69 @@ fn parse_rich(n: roxmltree::Node<'_, '_>) -> Rich {
                 .trim()
                 .to_string(),
         );
-        match c.tag_name().name() {
-            "source" | "destination" => {
-                let src = c.tag_name().name() == "source";
-                let what = c
-                    .attribute("address")
-                    .or(c.attribute("ipset"))
-                    .or(c.attribute("mac"))
-                    .unwrap_or("?");
-                let key = format!("{} {what}", if src { "source" } else { "destination" });
-                let inbound = Cond::Depends {
-                    kind: if src { Kind::Source } else { Kind::Destination },
-                    key: key.clone(),
-                    neg: invert,
-                };
-                // The way out judges a destination address against the endpoint's.
-                r.conds.push(match c.attribute("address") {
-                    Some(a) if !src => path::addr(inbound, false, invert, &[a.to_string()], key),
-                    _ => inbound,
-                });
-            }
-            "service" => r.service = c.attribute("name").map(str::to_string),
-            "port" => r.ports.push((
-                c.attribute("port").unwrap_or("").to_string(),
-                c.attribute("protocol").unwrap_or("").to_string(),
-            )),
-            "protocol" => r.protocol = c.attribute("value").map(str::to_string),
-            "source-port" => r.conds.push(Cond::Depends {
-                kind: Kind::SourcePort,
-                key: format!("source port {}", c.attribute("port").unwrap_or("?")),
-                neg: false,
-            }),
-            "accept" => r.action = Some(Action::Accept),
-            "reject" => r.action = Some(Action::Reject),
-            "drop" => r.action = Some(Action::Drop),
-            "mark" | "log" | "audit" | "nflog" => {
-                if c.children()
-                    .any(|l| l.is_element() && l.tag_name().name() == "limit")
-                {
-                    r.limited = true;
-                }
-            }
-            "limit" => r.limited = true,
-            "icmp-type" | "icmp-block" => {
-                r.icmp = true;
-                r.conds
-                    .push(Cond::Never("an ICMP rule never matches TCP".into()));
-            }
-            other => r.conds.push(Cond::Depends {
-                kind: Kind::Unevaluable,
-                key: format!("rich rule element <{other}>"),
-                neg: false,
-            }),
-        }
+        rich_element(&mut r, c, invert);
         if c.children()
             .any(|l| l.is_element() && l.tag_name().name() == "limit")
-            && matches!(c.tag_name().name(), "accept" | "reject" | "drop")
+            && matches!(
+                c.tag_name().name(),
+                "accept" | "reject" | "drop" | "mark" | "log" | "audit" | "nflog"
+            )
         {
             r.limited = true;
         }
     }
     r.text = text.join(" ");
     r
+}
+
+/// One child element of a rich rule: what it matches, or its action.
+fn rich_element(r: &mut Rich, c: roxmltree::Node<'_, '_>, invert: bool) {
+    match c.tag_name().name() {
+        "source" | "destination" => {
+            let src = c.tag_name().name() == "source";
+            let what = c
+                .attribute("address")
+                .or(c.attribute("ipset"))
+                .or(c.attribute("mac"))
+                .unwrap_or("?");
+            let key = format!("{} {what}", if src { "source" } else { "destination" });
+            let inbound = Cond::Depends {
+                kind: if src { Kind::Source } else { Kind::Destination },
+                key: key.clone(),
+                neg: invert,
+            };
+            // The way out judges a destination address against the endpoint's.
+            r.conds.push(match c.attribute("address") {
+                Some(a) if !src => path::addr(inbound, false, invert, &[a.to_string()], key),
+                _ => inbound,
+            });
+        }
+        "service" => r.service = c.attribute("name").map(str::to_string),
+        "port" => r.ports.push((
+            c.attribute("port").unwrap_or("").to_string(),
+            c.attribute("protocol").unwrap_or("").to_string(),
+        )),
+        "protocol" => r.protocol = c.attribute("value").map(str::to_string),
+        "source-port" => r.conds.push(Cond::depends(
+            Kind::SourcePort,
+            format!("source port {}", c.attribute("port").unwrap_or("?")),
+        )),
+        "accept" => r.action = Some(Action::Accept),
+        "reject" => r.action = Some(Action::Reject),
+        "drop" => r.action = Some(Action::Drop),
+        // Their `<limit>` is read by the caller.
+        "mark" | "log" | "audit" | "nflog" => {}
+        "limit" => r.limited = true,
+        "icmp-type" | "icmp-block" => {
+            r.icmp = true;
+            r.conds
+                .push(Cond::Never("an ICMP rule never matches TCP".into()));
+        }
+        other => r.conds.push(Cond::depends(
+            Kind::Unevaluable,
+            format!("rich rule element <{other}>"),
+        )),
+    }
 }
 
 /// `22`, `1000-2000` as a range.
@@ -489,63 +485,11 @@ fn zone_rules(
     let mut allow = Vec::new();
     let mut post = Vec::new();
     for r in &z.rich {
-        let mut conds = Vec::new();
-        if let Some(f) = r.family {
-            conds.push(Cond::Family(f));
-        }
-        conds.extend(r.conds.iter().cloned());
-        let mut ports: Vec<PortRange> = Vec::new();
-        let mut port_given = false;
-        if let Some(s) = &r.service {
-            port_given = true;
-            match service_ports(s, cfg) {
-                Ok((_, true, _)) => ports.push((0, 65535)),
-                Ok((p, _, _)) => ports.extend(p),
-                Err(e) => conds.push(Cond::Depends {
-                    kind: Kind::Unevaluable,
-                    key: format!("{kind} {name}: {e}"),
-                    neg: false,
-                }),
-            }
-        }
-        for (p, proto) in &r.ports {
-            port_given = true;
-            if proto == "tcp" {
-                match port_range(p) {
-                    Some(pr) => ports.push(pr),
-                    None => conds.push(Cond::Depends {
-                        kind: Kind::Unevaluable,
-                        key: format!("{kind} {name}: port {p}"),
-                        neg: false,
-                    }),
-                }
-            }
-        }
-        if let Some(proto) = &r.protocol {
-            conds.push(Cond::Proto {
-                neg: false,
-                protos: super::proto_number(proto).into_iter().collect(),
-            });
-        }
-        if port_given {
-            if ports.is_empty() {
-                conds.push(Cond::Never("no TCP port in this rule".into()));
-            } else {
-                conds.extend(Cond::tcp_to(ports));
-            }
-        }
-        if r.limited {
-            conds.push(Cond::Depends {
-                kind: Kind::History,
-                key: format!("limit in {}", r.text),
-                neg: false,
-            });
-        }
         let Some(action) = r.action.clone() else {
             continue; // log, audit or mark only
         };
         let text = format!("{kind} {name} ({}): {}", z.path, r.text);
-        let compiled = rule(conds, action.clone(), &text);
+        let compiled = Rule::of(rich_conds(kind, name, r, cfg), action.clone(), &text);
         if r.priority < 0 {
             pre.push((r.priority, compiled));
         } else if r.priority > 0 {
@@ -557,43 +501,114 @@ fn zone_rules(
         }
     }
     for s in &z.services {
+        allow.extend(service_rule(kind, name, z, s, cfg, notes));
+    }
+    allow.extend(port_rules(kind, name, z)?);
+    pre.sort_by_key(|(p, _)| *p);
+    post.sort_by_key(|(p, _)| *p);
+    let mut out: Vec<Rule> = pre.into_iter().map(|(_, r)| r).collect();
+    out.extend(deny);
+    out.extend(allow);
+    out.extend(post.into_iter().map(|(_, r)| r));
+    out.extend(zone_target(kind, name, z));
+    Ok(out)
+}
+
+/// The conditions of a rich rule: family, addresses, service or ports, protocol, limits.
+fn rich_conds(kind: &str, name: &str, r: &Rich, cfg: &Config) -> Vec<Cond> {
+    let mut conds = Vec::new();
+    if let Some(f) = r.family {
+        conds.push(Cond::Family(f));
+    }
+    conds.extend(r.conds.iter().cloned());
+    let mut ports: Vec<PortRange> = Vec::new();
+    let mut port_given = false;
+    if let Some(s) = &r.service {
+        port_given = true;
         match service_ports(s, cfg) {
-            Ok((ports, all, path)) => {
-                let text = format!(
-                    "{kind} {name} ({}): service {s} ({path}: tcp {})",
-                    z.path,
-                    if all {
-                        "all".into()
-                    } else {
-                        super::show_ports(&ports)
-                    }
-                );
-                let mut conds = vec![Cond::tcp()];
-                if !all {
-                    if ports.is_empty() {
-                        continue;
-                    }
-                    conds.push(Cond::DPort { neg: false, ports });
-                }
-                allow.push(rule(conds, Action::Accept, &text));
-            }
-            Err(e) => {
-                // firewalld refuses a zone naming an unknown service; the zone is not loaded.
-                notes.push(format!("{kind} {name} ({}): {e}", z.path));
-                allow.push(Rule {
-                    items: vec![
-                        Item::Cond(Cond::Depends {
-                            kind: Kind::Unevaluable,
-                            key: format!("{kind} {name}: {e}"),
-                            neg: false,
-                        }),
-                        Item::Act(Action::Accept),
-                    ],
-                    text: format!("{kind} {name} ({}): service {s}", z.path),
-                });
+            Ok((_, true, _)) => ports.push((0, 65535)),
+            Ok((p, _, _)) => ports.extend(p),
+            Err(e) => conds.push(Cond::depends(
+                Kind::Unevaluable,
+                format!("{kind} {name}: {e}"),
+            )),
+        }
+    }
+    for (p, proto) in &r.ports {
+        port_given = true;
+        if proto == "tcp" {
+            match port_range(p) {
+                Some(pr) => ports.push(pr),
+                None => conds.push(Cond::depends(
+                    Kind::Unevaluable,
+                    format!("{kind} {name}: port {p}"),
+                )),
             }
         }
     }
+    if let Some(proto) = &r.protocol {
+        conds.push(Cond::Proto {
+            neg: false,
+            protos: super::proto_number(proto).into_iter().collect(),
+        });
+    }
+    if port_given {
+        if ports.is_empty() {
+            conds.push(Cond::Never("no TCP port in this rule".into()));
+        } else {
+            conds.extend(Cond::tcp_to(ports));
+        }
+    }
+    if r.limited {
+        conds.push(Cond::depends(Kind::History, format!("limit in {}", r.text)));
+    }
+    conds
+}
+
+/// A `<service>` element: its TCP ports accepted; none when it has no TCP port. An unknown
+/// service is noted, and cannot be evaluated.
+fn service_rule(
+    kind: &str,
+    name: &str,
+    z: &Zone,
+    s: &str,
+    cfg: &Config,
+    notes: &mut Vec<String>,
+) -> Option<Rule> {
+    match service_ports(s, cfg) {
+        Ok((ports, all, path)) => {
+            let text = format!(
+                "{kind} {name} ({}): service {s} ({path}: tcp {})",
+                z.path,
+                if all {
+                    "all".into()
+                } else {
+                    super::show_ports(&ports)
+                }
+            );
+            let mut conds = vec![Cond::tcp()];
+            if !all {
+                if ports.is_empty() {
+                    return None;
+                }
+                conds.push(Cond::DPort { neg: false, ports });
+            }
+            Some(Rule::of(conds, Action::Accept, &text))
+        }
+        Err(e) => {
+            // firewalld refuses a zone naming an unknown service; the zone is not loaded.
+            notes.push(format!("{kind} {name} ({}): {e}", z.path));
+            Some(Rule::unevaluable(
+                format!("{kind} {name}: {e}"),
+                format!("{kind} {name} ({}): service {s}", z.path),
+            ))
+        }
+    }
+}
+
+/// `<port protocol="tcp">` and `<protocol value="tcp">` elements.
+fn port_rules(kind: &str, name: &str, z: &Zone) -> Result<Vec<Rule>, String> {
+    let mut out = Vec::new();
     for (p, proto) in &z.ports {
         if proto != "tcp" {
             continue;
@@ -601,7 +616,7 @@ fn zone_rules(
         let Some(pr) = port_range(p) else {
             return Err(format!("{}: bad port {p}", z.path));
         };
-        allow.push(rule(
+        out.push(Rule::of(
             Cond::tcp_to(vec![pr]),
             Action::Accept,
             &format!("{kind} {name} ({}): port {p}/tcp", z.path),
@@ -609,30 +624,28 @@ fn zone_rules(
     }
     for proto in &z.protocols {
         if super::proto_number(proto) == Some(6) {
-            allow.push(rule(
+            out.push(Rule::of(
                 vec![Cond::tcp()],
                 Action::Accept,
                 &format!("{kind} {name} ({}): protocol tcp", z.path),
             ));
         }
     }
-    pre.sort_by_key(|(p, _)| *p);
-    post.sort_by_key(|(p, _)| *p);
-    let mut out: Vec<Rule> = pre.into_iter().map(|(_, r)| r).collect();
-    out.extend(deny);
-    out.extend(allow);
-    out.extend(post.into_iter().map(|(_, r)| r));
-    let target_text = format!("{kind} {name} ({}): target {}", z.path, z.target);
-    let target = match z.target.as_str() {
-        "ACCEPT" => Some(Action::Accept),
-        "DROP" => Some(Action::Drop),
-        // A policy's CONTINUE leaves the packet to the next policy.
-        "CONTINUE" => None,
-        // `default`, `%%REJECT%%` and a policy's REJECT reject what no rule allowed.
-        _ => Some(Action::Reject),
-    };
-    out.extend(target.map(|t| rule(vec![], t, &target_text)));
     Ok(out)
+}
+
+/// The zone's target as the chain's last rule; none for a policy's CONTINUE.
+fn zone_target(kind: &str, name: &str, z: &Zone) -> Option<Rule> {
+    let target = match z.target.as_str() {
+        "ACCEPT" => Action::Accept,
+        "DROP" => Action::Drop,
+        // A policy's CONTINUE leaves the packet to the next policy.
+        "CONTINUE" => return None,
+        // `default`, `%%REJECT%%` and a policy's REJECT reject what no rule allowed.
+        _ => Action::Reject,
+    };
+    let text = format!("{kind} {name} ({}): target {}", z.path, z.target);
+    Some(Rule::of(vec![], target, &text))
 }
 
 /// Direct rules of the filter table's chain `want` (INPUT or OUTPUT), in priority order.

@@ -5,9 +5,7 @@
 //! kind [`Kind::Unevaluable`] quoting it, never a silently ignored one.
 
 use super::path::{self, PathCond, PathMatch};
-use super::{
-    Action, Base, Cond, Family, Hook, Item, Kind, Manager, Policy, PortRange, Rule, Ruleset,
-};
+use super::{Action, Cond, Family, Hook, Item, Kind, Manager, Policy, PortRange, Rule, Ruleset};
 
 /// A line `iptables-restore` would refuse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,23 +19,50 @@ const BUILTIN: &[&str] = &["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUT
 
 /// Parses a dump for one IP version into a rule set named `firewall`.
 pub fn parse(text: &str, family: Family, firewall: &str) -> Result<Ruleset, ParseError> {
-    let mut rs = Ruleset::new(firewall).managed_by(Manager::Iptables {
-        v6: family == Family::V6,
-        service: None,
-    });
-    let mut table: Option<String> = None;
-    // (table, chain) -> declared policy of builtin chains
-    let mut policies: Vec<(String, String, Policy)> = Vec::new();
-    let mut tables_seen: Vec<String> = Vec::new();
+    let mut r = Restore {
+        rs: Ruleset::new(firewall).managed_by(Manager::Iptables {
+            v6: family == Family::V6,
+            service: None,
+        }),
+        family,
+        table: None,
+        policies: Vec::new(),
+        tables_seen: Vec::new(),
+    };
     for (idx, raw) in text.lines().enumerate() {
-        let lineno = idx + 1;
-        let err = |m: String| ParseError {
-            line: lineno,
-            message: m,
-        };
+        r.line(raw).map_err(|message| ParseError {
+            line: idx + 1,
+            message,
+        })?;
+    }
+    if let Some(t) = &r.table {
+        r.rs.notes.push(format!(
+            "table {t} has no COMMIT line: iptables-restore would not load it"
+        ));
+    }
+    r.hook_builtins();
+    let mut rs = r.rs;
+    resolve_targets(&mut rs);
+    Ok(rs)
+}
+
+/// What `iptables-restore` holds while it reads a file.
+struct Restore {
+    rs: Ruleset,
+    family: Family,
+    /// The `*table` section being read.
+    table: Option<String>,
+    /// (table, chain, declared policy) of builtin chains.
+    policies: Vec<(String, String, Policy)>,
+    tables_seen: Vec<String>,
+}
+
+impl Restore {
+    /// One line: a table header, `COMMIT`, a chain declaration or a command.
+    fn line(&mut self, raw: &str) -> Result<(), String> {
         let mut line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
-            continue;
+            return Ok(());
         }
         // `iptables-save -c` puts the counters first.
         if line.starts_with('[') {
@@ -47,139 +72,135 @@ pub fn parse(text: &str, family: Family, firewall: &str) -> Result<Ruleset, Pars
         }
         if let Some(t) = line.strip_prefix('*') {
             let t = t.trim().to_string();
-            if !tables_seen.contains(&t) {
-                tables_seen.push(t.clone());
+            if !self.tables_seen.contains(&t) {
+                self.tables_seen.push(t.clone());
             }
-            table = Some(t);
-            continue;
+            self.table = Some(t);
+            return Ok(());
         }
         if line == "COMMIT" {
-            table = None;
-            continue;
+            self.table = None;
+            return Ok(());
         }
-        let Some(tbl) = table.clone() else {
-            return Err(err(format!("outside a *table section: {line}")));
+        let Some(tbl) = self.table.clone() else {
+            return Err(format!("outside a *table section: {line}"));
         };
-        if let Some(decl) = line.strip_prefix(':') {
-            let mut parts = decl.split_whitespace();
-            let name = parts
-                .next()
-                .ok_or_else(|| err("empty chain declaration".into()))?;
-            let policy = parts.next().unwrap_or("-");
-            // Declaring a chain flushes it, as iptables-restore does (ufw relies on it).
-            let ci = rs.chain_mut(&tbl, name);
-            rs.chains[ci].rules.clear();
-            match policy {
-                "ACCEPT" => policies.push((tbl.clone(), name.to_string(), Policy::Accept)),
-                "DROP" => policies.push((tbl.clone(), name.to_string(), Policy::Drop)),
-                "-" => {}
-                p => return Err(err(format!("chain {name}: unknown policy {p}"))),
-            }
-            continue;
+        match line.strip_prefix(':') {
+            Some(decl) => self.declare(&tbl, decl),
+            None => self.command(&tbl, line),
         }
-        let tokens = tokenize(line).map_err(|m| err(m.to_string()))?;
+    }
+
+    /// `:NAME POLICY [counters]`.
+    fn declare(&mut self, tbl: &str, decl: &str) -> Result<(), String> {
+        let mut parts = decl.split_whitespace();
+        let name = parts.next().ok_or("empty chain declaration")?;
+        let policy = parts.next().unwrap_or("-");
+        // Declaring a chain flushes it, as iptables-restore does (ufw relies on it).
+        let ci = self.rs.chain_mut(tbl, name);
+        self.rs.chains[ci].rules.clear();
+        let policy = match policy {
+            "ACCEPT" => Policy::Accept,
+            "DROP" => Policy::Drop,
+            "-" => return Ok(()),
+            p => return Err(format!("chain {name}: unknown policy {p}")),
+        };
+        self.policies
+            .push((tbl.to_string(), name.to_string(), policy));
+        Ok(())
+    }
+
+    /// `-A`, `-I`, `-N`, `-P`, `-F`, `-X`, `-Z`.
+    fn command(&mut self, tbl: &str, line: &str) -> Result<(), String> {
+        let tokens = tokenize(line).map_err(str::to_string)?;
         let Some(first) = tokens.first() else {
-            continue;
+            return Ok(());
         };
         match first.text.as_str() {
-            "-A" | "--append" | "-I" | "--insert" => {
-                let chain = tokens
-                    .get(1)
-                    .ok_or_else(|| err("rule without a chain".into()))?
-                    .text
-                    .clone();
-                let mut rest = &tokens[2..];
-                let mut position = None;
-                if matches!(first.text.as_str(), "-I" | "--insert") {
-                    position = Some(0);
-                    if let Some(n) = rest.first().and_then(|t| t.text.parse::<usize>().ok()) {
-                        position = Some(n.saturating_sub(1));
-                        rest = &rest[1..];
-                    }
-                }
-                let shown = show_rule(line);
-                let items = parse_rule(rest, family).map_err(err)?;
-                let ci = rs.chain_mut(&tbl, &chain);
-                let rule = Rule { items, text: shown };
-                let rules = &mut rs.chains[ci].rules;
-                match position {
-                    Some(p) => rules.insert(p.min(rules.len()), rule),
-                    None => rules.push(rule),
-                }
-            }
+            "-A" | "--append" | "-I" | "--insert" => self.add_rule(tbl, line, &tokens)?,
             "-N" | "--new-chain" => {
-                let name = tokens
-                    .get(1)
-                    .ok_or_else(|| err("-N without a name".into()))?;
-                rs.chain_mut(&tbl, &name.text);
+                let name = tokens.get(1).ok_or("-N without a name")?;
+                self.rs.chain_mut(tbl, &name.text);
             }
             "-P" | "--policy" => {
                 let (Some(name), Some(p)) = (tokens.get(1), tokens.get(2)) else {
-                    return Err(err("-P needs a chain and a policy".into()));
+                    return Err("-P needs a chain and a policy".into());
                 };
                 let policy = match p.text.as_str() {
                     "ACCEPT" => Policy::Accept,
                     "DROP" => Policy::Drop,
-                    other => return Err(err(format!("unknown policy {other}"))),
+                    other => return Err(format!("unknown policy {other}")),
                 };
-                policies.retain(|(t, c, _)| !(t == &tbl && c == &name.text));
-                policies.push((tbl.clone(), name.text.clone(), policy));
+                self.policies
+                    .retain(|(t, c, _)| !(t == tbl && c == &name.text));
+                self.policies
+                    .push((tbl.to_string(), name.text.clone(), policy));
             }
             "-F" | "--flush" => match tokens.get(1) {
                 Some(name) => {
-                    let ci = rs.chain_mut(&tbl, &name.text);
-                    rs.chains[ci].rules.clear();
+                    let ci = self.rs.chain_mut(tbl, &name.text);
+                    self.rs.chains[ci].rules.clear();
                 }
-                None => rs
+                None => self
+                    .rs
                     .chains
                     .iter_mut()
                     .filter(|c| c.table == tbl)
                     .for_each(|c| c.rules.clear()),
             },
             "-X" | "--delete-chain" | "-Z" | "--zero" => {}
-            other => return Err(err(format!("unknown command {other}"))),
+            other => return Err(format!("unknown command {other}")),
+        }
+        Ok(())
+    }
+
+    /// `-A CHAIN rule` appends; `-I CHAIN [N] rule` inserts at N (1 when not given).
+    fn add_rule(&mut self, tbl: &str, line: &str, tokens: &[Token]) -> Result<(), String> {
+        let chain = tokens.get(1).ok_or("rule without a chain")?.text.clone();
+        let mut rest = &tokens[2..];
+        let mut position = None;
+        if matches!(tokens[0].text.as_str(), "-I" | "--insert") {
+            position = Some(0);
+            if let Some(n) = rest.first().and_then(|t| t.text.parse::<usize>().ok()) {
+                position = Some(n.saturating_sub(1));
+                rest = &rest[1..];
+            }
+        }
+        let shown = show_rule(line);
+        let items = parse_rule(rest, self.family)?;
+        let ci = self.rs.chain_mut(tbl, &chain);
+        let rule = Rule { items, text: shown };
+        let rules = &mut self.rs.chains[ci].rules;
+        match position {
+            Some(p) => rules.insert(p.min(rules.len()), rule),
+            None => rules.push(rule),
+        }
+        Ok(())
+    }
+
+    /// The builtin chains of every table present are hooked, declared or not.
+    fn hook_builtins(&mut self) {
+        for tbl in &self.tables_seen {
+            for (hook, name) in [
+                (Hook::Prerouting, "PREROUTING"),
+                (Hook::Input, "INPUT"),
+                (Hook::Output, "OUTPUT"),
+                (Hook::Postrouting, "POSTROUTING"),
+            ] {
+                let Some(priority) = super::iptables_priority(tbl, hook) else {
+                    continue;
+                };
+                let policy = self
+                    .policies
+                    .iter()
+                    .find(|(t, c, _)| t == tbl && c == name)
+                    .map(|(_, _, p)| *p)
+                    .unwrap_or(Policy::Accept);
+                self.rs
+                    .hook_chain(tbl, name, hook, priority, vec![self.family], policy);
+            }
         }
     }
-    if let Some(t) = table {
-        rs.notes.push(format!(
-            "table {t} has no COMMIT line: iptables-restore would not load it"
-        ));
-    }
-    // The builtin chains of every table present are hooked, declared or not.
-    for tbl in tables_seen {
-        for hook in [
-            Hook::Prerouting,
-            Hook::Input,
-            Hook::Output,
-            Hook::Postrouting,
-        ] {
-            let name = match hook {
-                Hook::Prerouting => "PREROUTING",
-                Hook::Input => "INPUT",
-                Hook::Output => "OUTPUT",
-                Hook::Postrouting => "POSTROUTING",
-            };
-            let Some(priority) = super::iptables_priority(&tbl, hook) else {
-                continue;
-            };
-            let chain = rs.chain_mut(&tbl, name);
-            let policy = policies
-                .iter()
-                .find(|(t, c, _)| t == &tbl && c == name)
-                .map(|(_, _, p)| *p)
-                .unwrap_or(Policy::Accept);
-            rs.bases.push(Base {
-                chain,
-                hook,
-                priority,
-                families: vec![family],
-                policy,
-                device: None,
-            });
-        }
-    }
-    resolve_targets(&mut rs);
-    Ok(rs)
 }
 
 /// The items of a rule given as iptables arguments without the chain (`-p tcp --dport 22 -j
@@ -311,114 +332,29 @@ enum Part {
 
 /// The items of one rule, from the words after `-A CHAIN`.
 fn parse_rule(tokens: &[Token], family: Family) -> Result<Vec<Item>, String> {
-    let mut parts: Vec<Part> = Vec::new();
-    let mut neg = false;
-    let mut proto: Option<String> = None;
-    let mut i = 0;
-    let is_opt = |t: &Token| !t.quoted && t.text.starts_with('-') && t.text.len() > 1;
-    // Takes the value of a generic option, allowing the old `-p ! tcp` negation.
-    let value = |i: &mut usize, neg: &mut bool| -> Result<String, String> {
-        *i += 1;
-        if tokens.get(*i).is_some_and(|t| t.text == "!" && !t.quoted) {
-            *neg = !*neg;
-            *i += 1;
-        }
-        tokens
-            .get(*i)
-            .map(|t| t.text.clone())
-            .ok_or_else(|| format!("{} needs a value", tokens[*i - 1].text))
+    let mut w = Words {
+        tokens,
+        i: 0,
+        neg: false,
+        proto: None,
+        parts: Vec::new(),
     };
-    while i < tokens.len() {
-        let t = &tokens[i];
+    while w.i < tokens.len() {
+        let t = &tokens[w.i];
         if t.text == "!" && !t.quoted {
-            neg = !neg;
-            i += 1;
+            w.neg = !w.neg;
+            w.i += 1;
             continue;
         }
-        match t.text.as_str() {
-            "-p" | "--protocol" => {
-                let v = value(&mut i, &mut neg)?.to_ascii_lowercase();
-                proto = Some(v.clone());
-                parts.push(Part::Generic(proto_cond(neg, &v)?));
-            }
-            "-s" | "--source" | "--src" | "-d" | "--destination" | "--dst" => {
-                let src = matches!(t.text.as_str(), "-s" | "--source" | "--src");
-                let v = value(&mut i, &mut neg)?;
-                parts.push(Part::Generic(addr_cond(src, neg, &v)));
-            }
-            "-i" | "--in-interface" => {
-                let v = value(&mut i, &mut neg)?;
-                parts.push(Part::Generic(Cond::InIface { neg, name: v }));
-            }
-            "-o" | "--out-interface" => {
-                let v = value(&mut i, &mut neg)?;
-                // Inbound packets have no output interface in PREROUTING and INPUT.
-                let inbound = if neg {
-                    Cond::Always
-                } else {
-                    Cond::Never(format!("-o {v}: inbound packets have no output interface"))
-                };
-                parts.push(Part::Generic(PathCond::wrap(
-                    inbound,
-                    PathMatch::OutIface {
-                        neg,
-                        names: vec![v],
-                    },
-                )));
-            }
-            "-f" | "--fragment" => {
-                // A SYN is the first (or only) fragment; -f matches later fragments.
-                parts.push(Part::Generic(if neg {
-                    Cond::Always
-                } else {
-                    Cond::Never("-f: matches only second and later fragments".into())
-                }));
-            }
-            "-4" | "--ipv4" => parts.push(Part::Generic(Cond::Family(Family::V4))),
-            "-6" | "--ipv6" => parts.push(Part::Generic(Cond::Family(Family::V6))),
-            "-c" | "--set-counters" => i += 2,
-            "-m" | "--match" => {
-                let v = value(&mut i, &mut neg)?;
-                parts.push(Part::Module(v, Vec::new()));
-            }
-            "-j" | "--jump" | "-g" | "--goto" => {
-                let goto = matches!(t.text.as_str(), "-g" | "--goto");
-                let v = value(&mut i, &mut neg)?;
-                parts.push(Part::Target(v, Vec::new(), goto));
-            }
-            name if is_opt(t) && name.starts_with("--") => {
-                let mut opt = Opt {
-                    neg,
-                    name: name.to_string(),
-                    args: Vec::new(),
-                };
-                while let Some(n) = tokens.get(i + 1) {
-                    if n.text == "!" && !n.quoted && opt.args.is_empty() {
-                        // Old syntax: `--dport ! 22`.
-                        opt.neg = !opt.neg;
-                        i += 1;
-                        continue;
-                    }
-                    if is_opt(n) || (n.text == "!" && !n.quoted) {
-                        break;
-                    }
-                    opt.args.push(n.text.clone());
-                    i += 1;
-                }
-                match parts.last_mut() {
-                    Some(Part::Module(_, opts)) | Some(Part::Target(_, opts, _)) => opts.push(opt),
-                    _ => match &proto {
-                        // Options of the protocol's own match, loaded implicitly by `-p`.
-                        Some(p) => parts.push(Part::Module(p.clone(), vec![opt])),
-                        None => return Err(format!("option {name} without a match module")),
-                    },
-                }
-            }
-            other => return Err(format!("unexpected word {other}")),
-        }
-        neg = false;
-        i += 1;
+        w.word(&t.text)?;
+        w.neg = false;
+        w.i += 1;
     }
+    Ok(items_of(w.parts, family))
+}
+
+/// The generic matches, the modules with their options and the target, in order.
+fn items_of(parts: Vec<Part>, family: Family) -> Vec<Item> {
     let mut items = Vec::new();
     let mut target = None;
     for p in parts {
@@ -435,7 +371,151 @@ fn parse_rule(tokens: &[Token], family: Family) -> Result<Vec<Item>, String> {
     if let Some(a) = target {
         items.push(Item::Act(a));
     }
-    Ok(items)
+    items
+}
+
+fn is_opt(t: &Token) -> bool {
+    !t.quoted && t.text.starts_with('-') && t.text.len() > 1
+}
+
+/// The words of one rule being read: where we are, a pending `!`, the `-p` protocol (whose
+/// match module options load implicitly) and the parts read so far.
+struct Words<'t> {
+    tokens: &'t [Token],
+    i: usize,
+    neg: bool,
+    proto: Option<String>,
+    parts: Vec<Part>,
+}
+
+impl Words<'_> {
+    /// The option word at `i`, with what it takes.
+    fn word(&mut self, name: &str) -> Result<(), String> {
+        let neg = self.neg;
+        let part = match name {
+            "-f" | "--fragment" => {
+                // A SYN is the first (or only) fragment; -f matches later fragments.
+                Part::Generic(if neg {
+                    Cond::Always
+                } else {
+                    Cond::Never("-f: matches only second and later fragments".into())
+                })
+            }
+            "-4" | "--ipv4" => Part::Generic(Cond::Family(Family::V4)),
+            "-6" | "--ipv6" => Part::Generic(Cond::Family(Family::V6)),
+            "-c" | "--set-counters" => {
+                self.i += 2;
+                return Ok(());
+            }
+            _ => match self.valued(name)? {
+                Some(part) => part,
+                None if is_opt(&self.tokens[self.i]) && name.starts_with("--") => {
+                    return self.module_opt(name);
+                }
+                None => return Err(format!("unexpected word {name}")),
+            },
+        };
+        self.parts.push(part);
+        Ok(())
+    }
+
+    /// Takes the value of a generic option, allowing the old `-p ! tcp` negation.
+    fn value(&mut self) -> Result<String, String> {
+        self.i += 1;
+        if self
+            .tokens
+            .get(self.i)
+            .is_some_and(|t| t.text == "!" && !t.quoted)
+        {
+            self.neg = !self.neg;
+            self.i += 1;
+        }
+        self.tokens
+            .get(self.i)
+            .map(|t| t.text.clone())
+            .ok_or_else(|| format!("{} needs a value", self.tokens[self.i - 1].text))
+    }
+
+    /// An option that takes a value (`-p`, `-s`, `-d`, `-i`, `-o`, `-m`, `-j`, `-g`);
+    /// `None` for any other word.
+    fn valued(&mut self, name: &str) -> Result<Option<Part>, String> {
+        Ok(Some(match name {
+            "-p" | "--protocol" => {
+                let v = self.value()?.to_ascii_lowercase();
+                self.proto = Some(v.clone());
+                Part::Generic(proto_cond(self.neg, &v)?)
+            }
+            "-s" | "--source" | "--src" | "-d" | "--destination" | "--dst" => {
+                let src = matches!(name, "-s" | "--source" | "--src");
+                let v = self.value()?;
+                Part::Generic(addr_cond(src, self.neg, &v))
+            }
+            "-i" | "--in-interface" => {
+                let v = self.value()?;
+                Part::Generic(Cond::InIface {
+                    neg: self.neg,
+                    name: v,
+                })
+            }
+            "-o" | "--out-interface" => {
+                let v = self.value()?;
+                Part::Generic(out_iface(self.neg, v))
+            }
+            "-m" | "--match" => Part::Module(self.value()?, Vec::new()),
+            "-j" | "--jump" | "-g" | "--goto" => {
+                let goto = matches!(name, "-g" | "--goto");
+                Part::Target(self.value()?, Vec::new(), goto)
+            }
+            _ => return Ok(None),
+        }))
+    }
+
+    /// `--name args...` of the last match module or target, or of the `-p` protocol's own
+    /// match, loaded implicitly.
+    fn module_opt(&mut self, name: &str) -> Result<(), String> {
+        let mut opt = Opt {
+            neg: self.neg,
+            name: name.to_string(),
+            args: Vec::new(),
+        };
+        while let Some(n) = self.tokens.get(self.i + 1) {
+            if n.text == "!" && !n.quoted && opt.args.is_empty() {
+                // Old syntax: `--dport ! 22`.
+                opt.neg = !opt.neg;
+                self.i += 1;
+                continue;
+            }
+            if is_opt(n) || (n.text == "!" && !n.quoted) {
+                break;
+            }
+            opt.args.push(n.text.clone());
+            self.i += 1;
+        }
+        match self.parts.last_mut() {
+            Some(Part::Module(_, opts)) | Some(Part::Target(_, opts, _)) => opts.push(opt),
+            _ => match &self.proto {
+                Some(p) => self.parts.push(Part::Module(p.clone(), vec![opt])),
+                None => return Err(format!("option {name} without a match module")),
+            },
+        }
+        Ok(())
+    }
+}
+
+/// `-o NAME`: inbound packets have no output interface in PREROUTING and INPUT.
+fn out_iface(neg: bool, v: String) -> Cond {
+    let inbound = if neg {
+        Cond::Always
+    } else {
+        Cond::Never(format!("-o {v}: inbound packets have no output interface"))
+    };
+    PathCond::wrap(
+        inbound,
+        PathMatch::OutIface {
+            neg,
+            names: vec![v],
+        },
+    )
 }
 
 fn proto_cond(neg: bool, p: &str) -> Result<Cond, String> {
@@ -508,10 +588,7 @@ fn unevaluable(module: &str, what: &str) -> Cond {
 
 /// A source-port match: its inbound meaning and the ports, for the reply path.
 fn sport(inbound: Cond, neg: bool, ports: Option<Vec<PortRange>>) -> Cond {
-    let key = match &inbound {
-        Cond::Depends { key, .. } => key.clone(),
-        _ => String::new(),
-    };
+    let key = inbound.depends_key();
     PathCond::wrap(inbound, PathMatch::SPort { neg, ports, key })
 }
 
@@ -527,180 +604,215 @@ fn depends(kind: Kind, module: &str, o: &Opt) -> Cond {
 
 /// The conditions of one match module with its options.
 fn module_conds(module: &str, opts: &[Opt], family: Family) -> Vec<Cond> {
-    let mut out = Vec::new();
     let m = module.to_ascii_lowercase();
-    for o in opts {
-        let c = match (m.as_str(), o.name.as_str()) {
-            ("tcp" | "udp" | "sctp" | "dccp" | "udplite", "--dport" | "--destination-port") => {
-                match parse_port_range(o.arg()) {
-                    Some(r) => Cond::DPort {
-                        neg: o.neg,
-                        ports: vec![r],
-                    },
-                    None => unevaluable(&m, &o.show()),
-                }
-            }
-            ("tcp" | "udp" | "sctp" | "dccp" | "udplite", "--sport" | "--source-port") => {
-                match parse_port_range(o.arg()) {
-                    Some((0, 65535)) if !o.neg => Cond::Always,
-                    Some(r) => sport(depends(Kind::SourcePort, &m, o), o.neg, Some(vec![r])),
-                    None => unevaluable(&m, &o.show()),
-                }
-            }
-            ("tcp", "--syn") => Cond::TcpFlags {
-                neg: o.neg,
-                mask: 0x17,
-                comp: 0x02,
-            },
-            ("tcp", "--tcp-flags") => match (
-                o.args.first().and_then(|a| tcp_flags(a)),
-                o.args.get(1).and_then(|a| tcp_flags(a)),
-            ) {
-                (Some(mask), Some(comp)) => Cond::TcpFlags {
-                    neg: o.neg,
-                    mask,
-                    comp,
-                },
-                _ => unevaluable(&m, &o.show()),
-            },
-            ("multiport", "--dports" | "--destination-ports") => match port_list(o.arg()) {
-                Some(ports) => Cond::DPort { neg: o.neg, ports },
-                None => unevaluable(&m, &o.show()),
-            },
-            ("multiport", "--sports" | "--source-ports") => {
-                sport(depends(Kind::SourcePort, &m, o), o.neg, port_list(o.arg()))
-            }
-            ("multiport", "--ports") => match port_list(o.arg()) {
-                Some(ports) => Cond::EitherPort { neg: o.neg, ports },
-                None => unevaluable(&m, &o.show()),
-            },
-            ("state", "--state") | ("conntrack", "--ctstate") => Cond::CtState {
-                neg: o.neg,
-                states: o.arg().split(',').map(|s| s.to_ascii_lowercase()).collect(),
-            },
-            ("conntrack", "--ctproto") => match proto_cond(o.neg, &o.arg().to_ascii_lowercase()) {
-                Ok(c) => c,
-                Err(_) => unevaluable(&m, &o.show()),
-            },
-            // The reply's destination is the peer; the reply's source is the local address.
-            ("conntrack", "--ctorigsrc" | "--ctrepldst") => depends(Kind::Source, &m, o),
-            ("conntrack", "--ctorigdst" | "--ctreplsrc") => depends(Kind::Destination, &m, o),
-            ("conntrack", "--ctorigdstport") => match parse_port_range(o.arg()) {
+    let mut out: Vec<Cond> = opts.iter().map(|o| module_opt(&m, o)).collect();
+    if opts.is_empty() {
+        out.push(bare_module(&m));
+    }
+    let _ = family;
+    out
+}
+
+/// One option of a match module, asked of each module family in turn; an option none of
+/// them knows cannot be evaluated.
+fn module_opt(m: &str, o: &Opt) -> Cond {
+    port_opt(m, o)
+        .or_else(|| conntrack_opt(m, o))
+        .or_else(|| address_opt(m, o))
+        .or_else(|| other_opt(m, o))
+        .unwrap_or_else(|| unevaluable(m, &o.show()))
+}
+
+/// A module given without options.
+fn bare_module(m: &str) -> Cond {
+    match m {
+        // Modules without options match everything.
+        "tcp" | "comment" | "state" | "conntrack" | "multiport" | "addrtype" | "recent" => {
+            Cond::Always
+        }
+        "udp" => Cond::Proto {
+            neg: false,
+            protos: vec![17],
+        },
+        "rpfilter" => Cond::RpFilter { invert: false },
+        "icmp" => Cond::Proto {
+            neg: false,
+            protos: vec![1],
+        },
+        "icmp6" => Cond::Proto {
+            neg: false,
+            protos: vec![58],
+        },
+        _ => unevaluable(m, ""),
+    }
+}
+
+/// Ports and TCP flags: the layer-4 modules and multiport.
+fn port_opt(m: &str, o: &Opt) -> Option<Cond> {
+    Some(match (m, o.name.as_str()) {
+        ("tcp" | "udp" | "sctp" | "dccp" | "udplite", "--dport" | "--destination-port") => {
+            match parse_port_range(o.arg()) {
                 Some(r) => Cond::DPort {
                     neg: o.neg,
                     ports: vec![r],
                 },
-                None => unevaluable(&m, &o.show()),
-            },
-            ("conntrack", "--ctorigsrcport") => depends(Kind::SourcePort, &m, o),
-            ("conntrack", "--ctdir") => {
-                // The first packet travels in the ORIGINAL direction.
-                let original = o.arg().eq_ignore_ascii_case("ORIGINAL");
-                if original != o.neg {
-                    Cond::Always
-                } else {
-                    Cond::Never(o.show())
-                }
+                None => unevaluable(m, &o.show()),
             }
-            ("comment", _) => Cond::Always,
-            ("addrtype", "--dst-type") => Cond::DstType {
+        }
+        ("tcp" | "udp" | "sctp" | "dccp" | "udplite", "--sport" | "--source-port") => {
+            match parse_port_range(o.arg()) {
+                Some((0, 65535)) if !o.neg => Cond::Always,
+                Some(r) => sport(depends(Kind::SourcePort, m, o), o.neg, Some(vec![r])),
+                None => unevaluable(m, &o.show()),
+            }
+        }
+        ("tcp", "--syn") => Cond::TcpFlags {
+            neg: o.neg,
+            mask: 0x17,
+            comp: 0x02,
+        },
+        ("tcp", "--tcp-flags") => match (
+            o.args.first().and_then(|a| tcp_flags(a)),
+            o.args.get(1).and_then(|a| tcp_flags(a)),
+        ) {
+            (Some(mask), Some(comp)) => Cond::TcpFlags {
                 neg: o.neg,
-                types: o.arg().split(',').map(|s| s.to_ascii_uppercase()).collect(),
+                mask,
+                comp,
             },
-            ("addrtype", "--src-type") => Cond::SrcType {
+            _ => unevaluable(m, &o.show()),
+        },
+        ("multiport", "--dports" | "--destination-ports") => match port_list(o.arg()) {
+            Some(ports) => Cond::DPort { neg: o.neg, ports },
+            None => unevaluable(m, &o.show()),
+        },
+        ("multiport", "--sports" | "--source-ports") => {
+            sport(depends(Kind::SourcePort, m, o), o.neg, port_list(o.arg()))
+        }
+        ("multiport", "--ports") => match port_list(o.arg()) {
+            Some(ports) => Cond::EitherPort { neg: o.neg, ports },
+            None => unevaluable(m, &o.show()),
+        },
+        _ => return None,
+    })
+}
+
+/// Connection tracking: state and conntrack.
+fn conntrack_opt(m: &str, o: &Opt) -> Option<Cond> {
+    Some(match (m, o.name.as_str()) {
+        ("state", "--state") | ("conntrack", "--ctstate") => Cond::CtState {
+            neg: o.neg,
+            states: o.arg().split(',').map(|s| s.to_ascii_lowercase()).collect(),
+        },
+        ("conntrack", "--ctproto") => match proto_cond(o.neg, &o.arg().to_ascii_lowercase()) {
+            Ok(c) => c,
+            Err(_) => unevaluable(m, &o.show()),
+        },
+        // The reply's destination is the peer; the reply's source is the local address.
+        ("conntrack", "--ctorigsrc" | "--ctrepldst") => depends(Kind::Source, m, o),
+        ("conntrack", "--ctorigdst" | "--ctreplsrc") => depends(Kind::Destination, m, o),
+        ("conntrack", "--ctorigdstport") => match parse_port_range(o.arg()) {
+            Some(r) => Cond::DPort {
                 neg: o.neg,
-                types: o.arg().split(',').map(|s| s.to_ascii_uppercase()).collect(),
+                ports: vec![r],
             },
-            ("addrtype", "--limit-iface-in" | "--limit-iface-out") => Cond::Always,
-            ("iprange", "--src-range" | "--dst-range") => {
-                let src = o.name == "--src-range";
-                let inbound = depends(if src { Kind::Source } else { Kind::Destination }, &m, o);
-                let key = match &inbound {
-                    Cond::Depends { key, .. } => key.clone(),
-                    _ => String::new(),
-                };
-                path::addr(inbound, src, o.neg, &[o.arg().to_string()], key)
-            }
-            ("mac", _) => depends(Kind::Source, &m, o),
-            ("set", "--match-set") => {
-                let flags = o.args.get(1).map(String::as_str).unwrap_or("");
-                let kind = if flags.split(',').next() == Some("src") {
-                    Kind::Source
-                } else if flags.split(',').next() == Some("dst") {
-                    Kind::Destination
-                } else {
-                    Kind::Unevaluable
-                };
-                depends(kind, &m, o)
-            }
-            ("set", _) => Cond::Always,
-            ("physdev", _) => depends(Kind::Interface, &m, o),
-            ("limit" | "hashlimit" | "connlimit" | "time" | "statistic" | "quota", _) => {
-                depends(Kind::History, &m, o)
-            }
-            ("recent", "--set") => Cond::Always,
-            ("recent", "--rcheck" | "--update" | "--remove") => depends(Kind::History, &m, o),
-            ("recent", _) => Cond::Always,
-            ("icmp", _) => Cond::Proto {
-                neg: false,
-                protos: vec![1],
-            },
-            ("icmp6" | "icmpv6", _) => Cond::Proto {
-                neg: false,
-                protos: vec![58],
-            },
-            ("pkttype", "--pkt-type") => {
-                let unicast = o.arg().eq_ignore_ascii_case("unicast") || o.arg() == "host";
-                if unicast != o.neg {
-                    Cond::Always
-                } else {
-                    Cond::Never(format!("-m pkttype {}", o.show()))
-                }
-            }
-            ("rpfilter", "--invert") => Cond::RpFilter { invert: true },
-            ("rpfilter", _) => Cond::Always,
-            ("policy", "--pol") => {
-                let none = o.arg() == "none";
-                if none != o.neg {
-                    Cond::Always
-                } else {
-                    Cond::Never(format!("-m policy {} (no IPsec)", o.show()))
-                }
-            }
-            ("policy", "--dir") => Cond::Always,
-            // IPv6 extension headers: a plain SYN carries none, so these never match it.
-            ("rt" | "frag" | "hbh" | "dst" | "mh", _) => Cond::Never(format!(
-                "-m {m} {}: the connection's packets carry no such IPv6 extension header",
-                o.show()
-            )),
-            _ => unevaluable(&m, &o.show()),
-        };
-        out.push(c);
-    }
-    if opts.is_empty() {
-        out.push(match m.as_str() {
-            // Modules without options match everything.
-            "tcp" | "comment" | "state" | "conntrack" | "multiport" | "addrtype" | "recent" => {
+            None => unevaluable(m, &o.show()),
+        },
+        ("conntrack", "--ctorigsrcport") => depends(Kind::SourcePort, m, o),
+        ("conntrack", "--ctdir") => {
+            // The first packet travels in the ORIGINAL direction.
+            let original = o.arg().eq_ignore_ascii_case("ORIGINAL");
+            if original != o.neg {
                 Cond::Always
+            } else {
+                Cond::Never(o.show())
             }
-            "udp" => Cond::Proto {
-                neg: false,
-                protos: vec![17],
-            },
-            "rpfilter" => Cond::RpFilter { invert: false },
-            "icmp" => Cond::Proto {
-                neg: false,
-                protos: vec![1],
-            },
-            "icmp6" => Cond::Proto {
-                neg: false,
-                protos: vec![58],
-            },
-            _ => unevaluable(&m, ""),
-        });
-    }
-    let _ = family;
-    out
+        }
+        _ => return None,
+    })
+}
+
+/// Address types, ranges, sets, MAC addresses and bridge ports.
+fn address_opt(m: &str, o: &Opt) -> Option<Cond> {
+    Some(match (m, o.name.as_str()) {
+        ("addrtype", "--dst-type") => Cond::DstType {
+            neg: o.neg,
+            types: o.arg().split(',').map(|s| s.to_ascii_uppercase()).collect(),
+        },
+        ("addrtype", "--src-type") => Cond::SrcType {
+            neg: o.neg,
+            types: o.arg().split(',').map(|s| s.to_ascii_uppercase()).collect(),
+        },
+        ("addrtype", "--limit-iface-in" | "--limit-iface-out") => Cond::Always,
+        ("iprange", "--src-range" | "--dst-range") => {
+            let src = o.name == "--src-range";
+            let inbound = depends(if src { Kind::Source } else { Kind::Destination }, m, o);
+            let key = inbound.depends_key();
+            path::addr(inbound, src, o.neg, &[o.arg().to_string()], key)
+        }
+        ("mac", _) => depends(Kind::Source, m, o),
+        ("set", "--match-set") => {
+            let flags = o.args.get(1).map(String::as_str).unwrap_or("");
+            let kind = if flags.split(',').next() == Some("src") {
+                Kind::Source
+            } else if flags.split(',').next() == Some("dst") {
+                Kind::Destination
+            } else {
+                Kind::Unevaluable
+            };
+            depends(kind, m, o)
+        }
+        ("set", _) => Cond::Always,
+        ("physdev", _) => depends(Kind::Interface, m, o),
+        _ => return None,
+    })
+}
+
+/// Comments, rate limits and history, ICMP, packet types, rpfilter, IPsec policy and IPv6
+/// extension headers.
+fn other_opt(m: &str, o: &Opt) -> Option<Cond> {
+    Some(match (m, o.name.as_str()) {
+        ("comment", _) => Cond::Always,
+        ("limit" | "hashlimit" | "connlimit" | "time" | "statistic" | "quota", _) => {
+            depends(Kind::History, m, o)
+        }
+        ("recent", "--set") => Cond::Always,
+        ("recent", "--rcheck" | "--update" | "--remove") => depends(Kind::History, m, o),
+        ("recent", _) => Cond::Always,
+        ("icmp", _) => Cond::Proto {
+            neg: false,
+            protos: vec![1],
+        },
+        ("icmp6" | "icmpv6", _) => Cond::Proto {
+            neg: false,
+            protos: vec![58],
+        },
+        ("pkttype", "--pkt-type") => {
+            let unicast = o.arg().eq_ignore_ascii_case("unicast") || o.arg() == "host";
+            if unicast != o.neg {
+                Cond::Always
+            } else {
+                Cond::Never(format!("-m pkttype {}", o.show()))
+            }
+        }
+        ("rpfilter", "--invert") => Cond::RpFilter { invert: true },
+        ("rpfilter", _) => Cond::Always,
+        ("policy", "--pol") => {
+            let none = o.arg() == "none";
+            if none != o.neg {
+                Cond::Always
+            } else {
+                Cond::Never(format!("-m policy {} (no IPsec)", o.show()))
+            }
+        }
+        ("policy", "--dir") => Cond::Always,
+        // IPv6 extension headers: a plain SYN carries none, so these never match it.
+        ("rt" | "frag" | "hbh" | "dst" | "mh", _) => Cond::Never(format!(
+            "-m {m} {}: the connection's packets carry no such IPv6 extension header",
+            o.show()
+        )),
+        _ => return None,
+    })
 }
 
 /// `SYN,ACK`, `ALL`, `NONE` as a bit mask.

@@ -206,6 +206,29 @@ pub struct Rule {
     pub text: String,
 }
 
+impl Rule {
+    /// Conditions, then one action: a rule a compiler of a persistent format writes.
+    pub fn of(conds: Vec<Cond>, action: Action, text: &str) -> Rule {
+        let mut items: Vec<Item> = conds.into_iter().map(Item::Cond).collect();
+        items.push(Item::Act(action));
+        Rule {
+            items,
+            text: text.to_string(),
+        }
+    }
+
+    /// An accepting rule that depends on what cannot be evaluated, `key` saying what.
+    pub fn unevaluable(key: String, text: String) -> Rule {
+        Rule {
+            items: vec![
+                Item::Cond(Cond::depends(Kind::Unevaluable, key)),
+                Item::Act(Action::Accept),
+            ],
+            text,
+        }
+    }
+}
+
 /// A chain; base chains are listed separately in [`Ruleset::bases`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chain {
@@ -346,6 +369,29 @@ impl Ruleset {
         self.indexed = self.chains.len();
     }
 
+    /// Hooks the chain `name` of `table` (created empty if needed) at `hook` for every packet
+    /// of `families`: the base chains the compilers of persistent formats build.
+    pub fn hook_chain(
+        &mut self,
+        table: &str,
+        name: &str,
+        hook: Hook,
+        priority: i32,
+        families: Vec<Family>,
+        policy: Policy,
+    ) -> usize {
+        let chain = self.chain_mut(table, name);
+        self.bases.push(Base {
+            chain,
+            hook,
+            priority,
+            families,
+            policy,
+            device: None,
+        });
+        chain
+    }
+
     /// Whether anything at all would act on an inbound packet.
     pub fn is_empty(&self) -> bool {
         self.bases
@@ -403,6 +449,39 @@ impl Cond {
         Cond::Proto {
             neg: false,
             protos: vec![6],
+        }
+    }
+
+    /// The packet arrives on interface `name`.
+    pub fn in_iface(name: &str) -> Cond {
+        Cond::InIface {
+            neg: false,
+            name: name.to_string(),
+        }
+    }
+
+    /// The packet belongs to a connection already seen (a reply) or related to one.
+    pub fn established() -> Cond {
+        Cond::CtState {
+            neg: false,
+            states: vec!["established".into(), "related".into()],
+        }
+    }
+
+    /// Depends on the open fact `key` of kind `kind`, matching when it holds.
+    pub fn depends(kind: Kind, key: impl Into<String>) -> Cond {
+        Cond::Depends {
+            kind,
+            key: key.into(),
+            neg: false,
+        }
+    }
+
+    /// The fact key of a `Depends` condition; empty for any other.
+    pub fn depends_key(&self) -> String {
+        match self {
+            Cond::Depends { key, .. } => key.clone(),
+            _ => String::new(),
         }
     }
 

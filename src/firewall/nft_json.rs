@@ -418,208 +418,264 @@ fn match_cond(m: &Value, table: &str, sets: &Sets) -> Cond {
     }
 }
 
+/// One match statement, as its kind-specific readers need it.
+struct Match<'a> {
+    op: &'a str,
+    right: &'a Value,
+    neg: bool,
+    /// `==`, `!=` or `in`: a comparison of sets or single values.
+    eq_like: bool,
+    table: &'a str,
+    sets: &'a Sets,
+    shown: &'a str,
+}
+
+impl Match<'_> {
+    /// The right-hand values, sets resolved.
+    fn values(&self) -> Option<Vec<Value>> {
+        values(self.right, self.table, self.sets)
+    }
+
+    /// Depends on the fact the statement tests, keyed by its `==` form.
+    fn depends(&self, kind: Kind) -> Cond {
+        Cond::Depends {
+            kind,
+            key: self.shown.trim_start_matches("!= ").replace(" != ", " == "),
+            neg: self.neg,
+        }
+    }
+}
+
 fn try_match(m: &Value, table: &str, sets: &Sets, shown: &str) -> Option<Cond> {
     let op = m.get("op").and_then(Value::as_str).unwrap_or("==");
     let left = m.get("left")?;
-    let right = m.get("right")?;
-    let neg = op == "!=";
-    let eq_like = matches!(op, "==" | "!=" | "in");
-    let depends = |kind: Kind| Cond::Depends {
-        kind,
-        key: shown.trim_start_matches("!= ").replace(" != ", " == "),
-        neg,
+    let x = Match {
+        op,
+        right: m.get("right")?,
+        neg: op == "!=",
+        eq_like: matches!(op, "==" | "!=" | "in"),
+        table,
+        sets,
+        shown,
     };
     if let Some(p) = left.get("payload") {
-        let proto = p.get("protocol").and_then(Value::as_str)?;
-        let field = p.get("field").and_then(Value::as_str)?;
-        return Some(match (proto, field) {
-            ("tcp" | "th", "dport") => {
-                let vals = values(right, table, sets)?;
-                let (n, ports) = compare_ports(op, port_ranges(&vals)?)?;
-                Cond::DPort { neg: n, ports }
-            }
-            ("tcp" | "th", "sport") => {
-                let inbound = depends(Kind::SourcePort);
-                let key = key_of(&inbound);
-                let ports = values(right, table, sets)
-                    .and_then(|v| port_ranges(&v))
-                    .and_then(|p| compare_ports(op, p));
-                let (n, ports) = match ports {
-                    Some((n, p)) => (n, Some(p)),
-                    None => (neg, None),
-                };
-                PathCond::wrap(inbound, PathMatch::SPort { neg: n, ports, key })
-            }
-            ("ip" | "ip6", "saddr" | "daddr") => {
-                let fam = if proto == "ip" {
-                    Family::V4
-                } else {
-                    Family::V6
-                };
-                let src = field == "saddr";
-                let inbound = depends(if src { Kind::Source } else { Kind::Destination });
-                let key = key_of(&inbound);
-                let nets = if eq_like {
-                    values(right, table, sets).and_then(|v| addr_ranges(&v))
-                } else {
-                    None
-                };
-                let c = PathCond::wrap(
-                    inbound,
-                    PathMatch::Addr {
-                        src,
-                        neg,
-                        nets,
-                        key,
-                    },
-                );
-                family_and(fam, c)
-            }
-            ("ip", "protocol") | ("ip6", "nexthdr") if eq_like => {
-                let fam = if proto == "ip" {
-                    Family::V4
-                } else {
-                    Family::V6
-                };
-                let protos = proto_list(&values(right, table, sets)?)?;
-                family_and(fam, Cond::Proto { neg, protos })
-            }
-            ("ip", _) => family_and(Family::V4, unevaluable(shown.to_string())),
-            ("ip6", _) => family_and(Family::V6, unevaluable(shown.to_string())),
-            // A match on another protocol's header implies that protocol: not TCP.
-            (
-                "udp" | "udplite" | "sctp" | "dccp" | "icmp" | "icmpv6" | "esp" | "ah" | "comp"
-                | "igmp" | "gre" | "arp",
-                _,
-            ) => Cond::Never(format!("{shown}: not a TCP packet")),
-            _ => return None,
-        });
+        return payload_match(&x, p);
     }
     if let Some(meta) = left.get("meta") {
-        let key = meta.get("key").and_then(Value::as_str)?;
-        let vals = values(right, table, sets)?;
-        return Some(match key {
-            "l4proto" if eq_like => Cond::Proto {
-                neg,
-                protos: proto_list(&vals)?,
-            },
-            "nfproto" | "protocol" if eq_like => {
-                let s = strings(&vals)?;
-                let v4 = s.iter().any(|x| x == "ipv4" || x == "ip");
-                let v6 = s.iter().any(|x| x == "ipv6" || x == "ip6");
-                match (v4 != neg, v6 != neg) {
-                    (true, true) => Cond::Always,
-                    (true, false) => Cond::Family(Family::V4),
-                    (false, true) => Cond::Family(Family::V6),
-                    (false, false) => Cond::Never(shown.to_string()),
-                }
-            }
-            "iifname" | "iif" if eq_like => iface_cond(&strings(&vals)?, neg, shown),
-            "oifname" | "oif" if eq_like => {
-                // Packets to the local host have no output interface at prerouting and input.
-                let inbound = if neg {
-                    Cond::Always
-                } else {
-                    Cond::Never(format!("{shown}: inbound packets have no output interface"))
-                };
-                PathCond::wrap(
-                    inbound,
-                    PathMatch::OutIface {
-                        neg,
-                        names: strings(&vals)?,
-                    },
-                )
-            }
-            "iiftype" if eq_like => {
-                let s = strings(&vals)?;
-                if s.iter().all(|t| t == "loopback") {
-                    if neg {
-                        Cond::Always
-                    } else {
-                        Cond::Never(shown.to_string())
-                    }
-                } else {
-                    depends(Kind::Interface)
-                }
-            }
-            "iifgroup" | "iifkind" => depends(Kind::Interface),
-            "pkttype" if eq_like => {
-                let s = strings(&vals)?;
-                if s.iter().any(|t| t == "host" || t == "unicast") != neg {
-                    Cond::Always
-                } else {
-                    Cond::Never(shown.to_string())
-                }
-            }
-            "time" | "day" | "hour" => depends(Kind::History),
-            _ => return None,
-        });
+        return meta_match(&x, meta);
     }
     if let Some(ct) = left.get("ct") {
-        let key = ct.get("key").and_then(Value::as_str)?;
-        return Some(match key {
-            "state" => {
-                let s = strings(&values(right, table, sets)?)?;
-                Cond::CtState { neg, states: s }
-            }
-            "direction" => {
-                let s = strings(&values(right, table, sets)?)?;
-                if s.iter().any(|x| x == "original") != neg {
-                    Cond::Always
-                } else {
-                    Cond::Never(shown.to_string())
-                }
-            }
-            "saddr" | "ip saddr" | "ip6 saddr" => depends(Kind::Source),
-            "daddr" | "ip daddr" | "ip6 daddr" => depends(Kind::Destination),
-            "l3proto" => return None,
-            _ => return None,
-        });
+        return ct_match(&x, ct);
     }
     if let Some(fib) = left.get("fib") {
-        let result = fib.get("result").and_then(Value::as_str)?;
-        let flags = strings(fib.get("flags").and_then(Value::as_array)?)?;
-        if result == "type" && flags.iter().any(|f| f == "daddr") && eq_like {
-            return Some(Cond::DstType {
-                neg,
-                types: strings(&values(right, table, sets)?)?
-                    .into_iter()
-                    .map(|t| t.to_ascii_uppercase())
-                    .collect(),
-            });
-        }
-        if result == "oif" && flags.iter().any(|f| f == "saddr") {
-            // Reverse-path check: for a peer routed back the way it came, oif exists.
-            let missing = matches!(right, Value::Bool(false))
-                || right.as_str() == Some("missing")
-                || right.as_u64() == Some(0);
-            let matches_missing = missing != neg;
-            return Some(Cond::RpFilter {
-                invert: matches_missing,
-            });
-        }
-        return None;
+        return fib_match(&x, fib);
     }
     if let Some(and) = left.get("&") {
-        // `tcp flags & (syn | ack) == syn`
-        let parts = and.as_array()?;
-        let p = parts.first()?.get("payload")?;
-        if p.get("protocol")?.as_str()? != "tcp" || p.get("field")?.as_str()? != "flags" {
-            return None;
-        }
-        let mask = flag_bits(parts.get(1)?)?;
-        let comp = flag_bits(right)?;
-        return Some(Cond::TcpFlags { neg, mask, comp });
+        return flags_match(&x, and);
     }
     None
 }
 
-/// The fact key of a `Depends` condition.
-fn key_of(c: &Cond) -> String {
-    match c {
-        Cond::Depends { key, .. } => key.clone(),
-        _ => String::new(),
+/// `tcp dport`, `ip saddr`, `ip protocol`, other protocols' headers.
+fn payload_match(x: &Match, p: &Value) -> Option<Cond> {
+    let proto = p.get("protocol").and_then(Value::as_str)?;
+    let field = p.get("field").and_then(Value::as_str)?;
+    Some(match (proto, field) {
+        ("tcp" | "th", "dport") => {
+            let vals = x.values()?;
+            let (n, ports) = compare_ports(x.op, port_ranges(&vals)?)?;
+            Cond::DPort { neg: n, ports }
+        }
+        ("tcp" | "th", "sport") => {
+            let inbound = x.depends(Kind::SourcePort);
+            let key = inbound.depends_key();
+            let ports = x
+                .values()
+                .and_then(|v| port_ranges(&v))
+                .and_then(|p| compare_ports(x.op, p));
+            let (n, ports) = match ports {
+                Some((n, p)) => (n, Some(p)),
+                None => (x.neg, None),
+            };
+            PathCond::wrap(inbound, PathMatch::SPort { neg: n, ports, key })
+        }
+        ("ip" | "ip6", "saddr" | "daddr") => {
+            let fam = if proto == "ip" {
+                Family::V4
+            } else {
+                Family::V6
+            };
+            let src = field == "saddr";
+            let inbound = x.depends(if src { Kind::Source } else { Kind::Destination });
+            let key = inbound.depends_key();
+            let nets = if x.eq_like {
+                x.values().and_then(|v| addr_ranges(&v))
+            } else {
+                None
+            };
+            let c = PathCond::wrap(
+                inbound,
+                PathMatch::Addr {
+                    src,
+                    neg: x.neg,
+                    nets,
+                    key,
+                },
+            );
+            family_and(fam, c)
+        }
+        ("ip", "protocol") | ("ip6", "nexthdr") if x.eq_like => {
+            let fam = if proto == "ip" {
+                Family::V4
+            } else {
+                Family::V6
+            };
+            let protos = proto_list(&x.values()?)?;
+            family_and(fam, Cond::Proto { neg: x.neg, protos })
+        }
+        ("ip", _) => family_and(Family::V4, unevaluable(x.shown.to_string())),
+        ("ip6", _) => family_and(Family::V6, unevaluable(x.shown.to_string())),
+        // A match on another protocol's header implies that protocol: not TCP.
+        (
+            "udp" | "udplite" | "sctp" | "dccp" | "icmp" | "icmpv6" | "esp" | "ah" | "comp"
+            | "igmp" | "gre" | "arp",
+            _,
+        ) => Cond::Never(format!("{}: not a TCP packet", x.shown)),
+        _ => return None,
+    })
+}
+
+/// `meta l4proto`, `nfproto`, interfaces, packet type, time.
+fn meta_match(x: &Match, meta: &Value) -> Option<Cond> {
+    let key = meta.get("key").and_then(Value::as_str)?;
+    let vals = x.values()?;
+    Some(match key {
+        "l4proto" if x.eq_like => Cond::Proto {
+            neg: x.neg,
+            protos: proto_list(&vals)?,
+        },
+        "nfproto" | "protocol" if x.eq_like => {
+            let s = strings(&vals)?;
+            let v4 = s.iter().any(|p| p == "ipv4" || p == "ip");
+            let v6 = s.iter().any(|p| p == "ipv6" || p == "ip6");
+            match (v4 != x.neg, v6 != x.neg) {
+                (true, true) => Cond::Always,
+                (true, false) => Cond::Family(Family::V4),
+                (false, true) => Cond::Family(Family::V6),
+                (false, false) => Cond::Never(x.shown.to_string()),
+            }
+        }
+        "iifname" | "iif" if x.eq_like => iface_cond(&strings(&vals)?, x.neg, x.shown),
+        "oifname" | "oif" if x.eq_like => {
+            // Packets to the local host have no output interface at prerouting and input.
+            let inbound = if x.neg {
+                Cond::Always
+            } else {
+                Cond::Never(format!(
+                    "{}: inbound packets have no output interface",
+                    x.shown
+                ))
+            };
+            PathCond::wrap(
+                inbound,
+                PathMatch::OutIface {
+                    neg: x.neg,
+                    names: strings(&vals)?,
+                },
+            )
+        }
+        "iiftype" if x.eq_like => {
+            let s = strings(&vals)?;
+            if s.iter().all(|t| t == "loopback") {
+                if x.neg {
+                    Cond::Always
+                } else {
+                    Cond::Never(x.shown.to_string())
+                }
+            } else {
+                x.depends(Kind::Interface)
+            }
+        }
+        "iifgroup" | "iifkind" => x.depends(Kind::Interface),
+        "pkttype" if x.eq_like => {
+            let s = strings(&vals)?;
+            if s.iter().any(|t| t == "host" || t == "unicast") != x.neg {
+                Cond::Always
+            } else {
+                Cond::Never(x.shown.to_string())
+            }
+        }
+        "time" | "day" | "hour" => x.depends(Kind::History),
+        _ => return None,
+    })
+}
+
+/// `ct state`, `ct direction`, the original addresses.
+fn ct_match(x: &Match, ct: &Value) -> Option<Cond> {
+    let key = ct.get("key").and_then(Value::as_str)?;
+    Some(match key {
+        "state" => {
+            let s = strings(&x.values()?)?;
+            Cond::CtState {
+                neg: x.neg,
+                states: s,
+            }
+        }
+        "direction" => {
+            let s = strings(&x.values()?)?;
+            if s.iter().any(|d| d == "original") != x.neg {
+                Cond::Always
+            } else {
+                Cond::Never(x.shown.to_string())
+            }
+        }
+        "saddr" | "ip saddr" | "ip6 saddr" => x.depends(Kind::Source),
+        "daddr" | "ip daddr" | "ip6 daddr" => x.depends(Kind::Destination),
+        "l3proto" => return None,
+        _ => return None,
+    })
+}
+
+/// `fib daddr type` (address type) and `fib saddr . iif oif` (reverse path).
+fn fib_match(x: &Match, fib: &Value) -> Option<Cond> {
+    let result = fib.get("result").and_then(Value::as_str)?;
+    let flags = strings(fib.get("flags").and_then(Value::as_array)?)?;
+    if result == "type" && flags.iter().any(|f| f == "daddr") && x.eq_like {
+        return Some(Cond::DstType {
+            neg: x.neg,
+            types: strings(&x.values()?)?
+                .into_iter()
+                .map(|t| t.to_ascii_uppercase())
+                .collect(),
+        });
     }
+    if result == "oif" && flags.iter().any(|f| f == "saddr") {
+        // Reverse-path check: for a peer routed back the way it came, oif exists.
+        let missing = matches!(x.right, Value::Bool(false))
+            || x.right.as_str() == Some("missing")
+            || x.right.as_u64() == Some(0);
+        let matches_missing = missing != x.neg;
+        return Some(Cond::RpFilter {
+            invert: matches_missing,
+        });
+    }
+    None
+}
+
+/// `tcp flags & (syn | ack) == syn`
+fn flags_match(x: &Match, and: &Value) -> Option<Cond> {
+    let parts = and.as_array()?;
+    let p = parts.first()?.get("payload")?;
+    if p.get("protocol")?.as_str()? != "tcp" || p.get("field")?.as_str()? != "flags" {
+        return None;
+    }
+    let mask = flag_bits(parts.get(1)?)?;
+    let comp = flag_bits(x.right)?;
+    Some(Cond::TcpFlags {
+        neg: x.neg,
+        mask,
+        comp,
+    })
 }
 
 /// Addresses, prefixes and ranges of a set or a single value; `None` if one is not an address.

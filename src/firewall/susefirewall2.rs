@@ -12,9 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{
-    Action, Base, Cond, Family, Hook, Item, Kind, Manager, Policy, PortRange, Rule, Ruleset,
-};
+use super::{Action, Cond, Family, Hook, Kind, Manager, Policy, PortRange, Rule, Ruleset};
 use crate::parse::shell_vars;
 
 const FIREWALL: &str = "SuSEfirewall2 (/etc/sysconfig/SuSEfirewall2)";
@@ -42,38 +40,39 @@ pub fn compile(cfg: &Config) -> Ruleset {
     } else {
         vec![Family::V4, Family::V6]
     };
-    let input = rs.chain_mut(TABLE, "INPUT");
-    rs.bases.push(Base {
-        chain: input,
-        hook: Hook::Input,
-        priority: 0,
-        families: families.clone(),
-        policy: Policy::Drop,
-        device: None,
-    });
+    let input = rs.hook_chain(
+        TABLE,
+        "INPUT",
+        Hook::Input,
+        0,
+        families.clone(),
+        Policy::Drop,
+    );
     let custom = custom_rules(&get("FW_CUSTOMRULES"));
     output_chain(&mut rs, families, custom.clone());
+    rs.chains[input].rules = input_rules(&get, custom);
+    for (zone, upper) in [("ext", "EXT"), ("dmz", "DMZ"), ("int", "INT")] {
+        let rules = zone_rules(zone, upper, &get, cfg, &mut rs.notes);
+        let c = rs.chain_mut(TABLE, &format!("input_{zone}"));
+        rs.chains[c].rules = rules;
+    }
+    rs
+}
+
+/// INPUT: loopback and replies, stateless IPv6, the custom script, then each zone's
+/// interfaces to the zone's chain (interfaces in no zone are external).
+fn input_rules(get: &dyn Fn(&str) -> String, custom: Option<Rule>) -> Vec<Rule> {
     let mut top = vec![
-        rule(
-            vec![Cond::InIface {
-                neg: false,
-                name: "lo".into(),
-            }],
-            Action::Accept,
-            "lo accepted",
-        ),
-        rule(
-            vec![Cond::CtState {
-                neg: false,
-                states: vec!["established".into(), "related".into()],
-            }],
+        Rule::of(vec![Cond::in_iface("lo")], Action::Accept, "lo accepted"),
+        Rule::of(
+            vec![Cond::established()],
             Action::Accept,
             "established connections accepted",
         ),
     ];
     if let v6 @ ("drop" | "reject") = get("FW_IPv6").as_str() {
         // Stateless IPv6: only replies (ACK set) and some ICMPv6 get in.
-        top.push(rule(
+        top.push(Rule::of(
             vec![Cond::Family(Family::V6)],
             if v6 == "drop" {
                 Action::Drop
@@ -89,106 +88,110 @@ pub fn compile(cfg: &Config) -> Ruleset {
         ("dmz", "FW_DEV_DMZ"),
         ("ext", "FW_DEV_EXT"),
     ] {
-        for dev in get(var).split_whitespace() {
-            if dev == "any" {
-                continue;
-            }
-            top.push(rule(
-                vec![Cond::InIface {
-                    neg: false,
-                    name: dev.to_string(),
-                }],
+        for dev in get(var).split_whitespace().filter(|d| *d != "any") {
+            top.push(Rule::of(
+                vec![Cond::in_iface(dev)],
                 Action::Goto(format!("input_{zone}")),
                 &format!("{var}: {dev}"),
             ));
         }
     }
-    top.push(rule(
+    top.push(Rule::of(
         vec![],
         Action::Goto("input_ext".into()),
         "interfaces in no zone are external",
     ));
-    rs.chains[input].rules = top;
-    let reject = get("FW_REJECT").eq_ignore_ascii_case("yes");
-    for (zone, upper) in [("ext", "EXT"), ("dmz", "DMZ"), ("int", "INT")] {
-        let mut rules = Vec::new();
-        if zone == "int" && !get("FW_PROTECT_FROM_INT").eq_ignore_ascii_case("yes") {
-            rules.push(rule(
-                vec![],
+    top
+}
+
+/// The chain of one zone (`upper` is its name in the variables): what is trusted, dropped,
+/// rejected and accepted, the open ports and service files, then FW_REJECT's verdict.
+fn zone_rules(
+    zone: &str,
+    upper: &str,
+    get: &dyn Fn(&str) -> String,
+    cfg: &Config,
+    notes: &mut Vec<String>,
+) -> Vec<Rule> {
+    let mut rules = Vec::new();
+    if zone == "int" && !get("FW_PROTECT_FROM_INT").eq_ignore_ascii_case("yes") {
+        rules.push(Rule::of(
+            vec![],
+            Action::Accept,
+            "FW_PROTECT_FROM_INT is not yes: the internal zone is trusted",
+        ));
+    }
+    for (var, action) in [
+        (format!("FW_SERVICES_DROP_{upper}"), Action::Drop),
+        (format!("FW_SERVICES_REJECT_{upper}"), Action::Reject),
+        (format!("FW_SERVICES_ACCEPT_{upper}"), Action::Accept),
+    ] {
+        for entry in get(&var).split_whitespace() {
+            rules.push(net_rule(&var, entry, action.clone(), cfg, notes));
+        }
+    }
+    if zone == "ext" {
+        for entry in get("FW_TRUSTED_NETS").split_whitespace() {
+            rules.push(net_rule(
+                "FW_TRUSTED_NETS",
+                entry,
                 Action::Accept,
-                "FW_PROTECT_FROM_INT is not yes: the internal zone is trusted",
+                cfg,
+                notes,
             ));
         }
-        for (var, action) in [
-            (format!("FW_SERVICES_DROP_{upper}"), Action::Drop),
-            (format!("FW_SERVICES_REJECT_{upper}"), Action::Reject),
-            (format!("FW_SERVICES_ACCEPT_{upper}"), Action::Accept),
-        ] {
-            for entry in get(&var).split_whitespace() {
-                rules.push(net_rule(&var, entry, action.clone(), cfg, &mut rs.notes));
-            }
-        }
-        if zone == "ext" {
-            for entry in get("FW_TRUSTED_NETS").split_whitespace() {
-                rules.push(net_rule(
-                    "FW_TRUSTED_NETS",
-                    entry,
-                    Action::Accept,
-                    cfg,
-                    &mut rs.notes,
-                ));
-            }
-        }
-        let var = format!("FW_SERVICES_{upper}_TCP");
-        for p in get(&var).split_whitespace() {
-            rules.push(port_rule(&var, p, cfg));
-        }
-        let var = format!("FW_CONFIGURATIONS_{upper}");
-        for name in get(&var).split_whitespace() {
-            match cfg.services.get(name) {
-                Some((path, text)) => {
-                    let svars = shell_vars::parse(text);
-                    for p in shell_vars::get(&svars, "TCP").unwrap_or("").split_whitespace() {
-                        rules.push(port_rule(&format!("{var} {name} ({path}) TCP"), p, cfg));
-                    }
-                }
-                None => rules.push(Rule {
-                    items: vec![
-                        Item::Cond(Cond::Depends {
-                            kind: Kind::Unevaluable,
-                            key: format!("{var}: service {name} has no file in /etc/sysconfig/SuSEfirewall2.d/services"),
-                            neg: false,
-                        }),
-                        Item::Act(Action::Accept),
-                    ],
-                    text: format!("{var}: {name}"),
-                }),
-            }
-        }
-        rules.push(rule(
-            vec![],
-            if reject { Action::Reject } else { Action::Drop },
-            &format!(
-                "zone {zone}: anything else is {} (FW_REJECT={})",
-                if reject { "rejected" } else { "dropped" },
-                if get("FW_REJECT").is_empty() {
-                    "no".into()
-                } else {
-                    get("FW_REJECT")
-                }
-            ),
-        ));
-        let c = rs.chain_mut(TABLE, &format!("input_{zone}"));
-        rs.chains[c].rules = rules;
     }
-    rs
+    let var = format!("FW_SERVICES_{upper}_TCP");
+    for p in get(&var).split_whitespace() {
+        rules.push(port_rule(&var, p, cfg));
+    }
+    let var = format!("FW_CONFIGURATIONS_{upper}");
+    for name in get(&var).split_whitespace() {
+        rules.extend(service_rules(&var, name, cfg));
+    }
+    rules.push(zone_default(zone, get));
+    rules
+}
+
+/// The TCP ports of service file `name`, named by `var`; a missing file cannot be evaluated.
+fn service_rules(var: &str, name: &str, cfg: &Config) -> Vec<Rule> {
+    let Some((path, text)) = cfg.services.get(name) else {
+        return vec![Rule::unevaluable(
+            format!("{var}: service {name} has no file in /etc/sysconfig/SuSEfirewall2.d/services"),
+            format!("{var}: {name}"),
+        )];
+    };
+    let svars = shell_vars::parse(text);
+    shell_vars::get(&svars, "TCP")
+        .unwrap_or("")
+        .split_whitespace()
+        .map(|p| port_rule(&format!("{var} {name} ({path}) TCP"), p, cfg))
+        .collect()
+}
+
+/// What a zone does with anything its settings did not decide: FW_REJECT=yes rejects.
+fn zone_default(zone: &str, get: &dyn Fn(&str) -> String) -> Rule {
+    let reject = get("FW_REJECT").eq_ignore_ascii_case("yes");
+    Rule::of(
+        vec![],
+        if reject { Action::Reject } else { Action::Drop },
+        &format!(
+            "zone {zone}: anything else is {} (FW_REJECT={})",
+            if reject { "rejected" } else { "dropped" },
+            if get("FW_REJECT").is_empty() {
+                "no".into()
+            } else {
+                get("FW_REJECT")
+            }
+        ),
+    )
 }
 
 /// The script FW_CUSTOMRULES names runs inside SuSEfirewall2 and may add rules to any chain:
 /// a verdict this tool cannot follow, in both directions.
 fn custom_rules(path: &str) -> Option<Rule> {
     (!path.is_empty()).then(|| {
-        rule(
+        Rule::of(
             vec![],
             Action::Unknown(
                 "the custom rules script is not evaluated; it may add input and output rules"
@@ -201,31 +204,14 @@ fn custom_rules(path: &str) -> Option<Rule> {
 
 /// OUTPUT as the script leaves it: policy ACCEPT, loopback accepted, nothing else filtered.
 fn output_chain(rs: &mut Ruleset, families: Vec<Family>, custom: Option<Rule>) {
-    let output = rs.chain_mut(TABLE, "OUTPUT");
-    rs.bases.push(Base {
-        chain: output,
-        hook: Hook::Output,
-        priority: 0,
-        families,
-        policy: Policy::Accept,
-        device: None,
-    });
+    let output = rs.hook_chain(TABLE, "OUTPUT", Hook::Output, 0, families, Policy::Accept);
     let mut rules: Vec<Rule> = custom.into_iter().collect();
-    rules.push(rule(
+    rules.push(Rule::of(
         vec![],
         Action::Accept,
         "SuSEfirewall2 lets every connection this machine opens out (OUTPUT policy ACCEPT; no FW_* setting filters outbound TCP)",
     ));
     rs.chains[output].rules = rules;
-}
-
-fn rule(conds: Vec<Cond>, action: Action, text: &str) -> Rule {
-    let mut items: Vec<Item> = conds.into_iter().map(Item::Cond).collect();
-    items.push(Item::Act(action));
-    Rule {
-        items,
-        text: text.to_string(),
-    }
 }
 
 fn port(p: &str, cfg: &Config) -> Option<PortRange> {
@@ -243,18 +229,11 @@ fn port(p: &str, cfg: &Config) -> Option<PortRange> {
 fn port_rule(var: &str, p: &str, cfg: &Config) -> Rule {
     let text = format!("{var}: {p}");
     match port(p, cfg) {
-        Some(r) => rule(Cond::tcp_to(vec![r]), Action::Accept, &text),
-        None => Rule {
-            items: vec![
-                Item::Cond(Cond::Depends {
-                    kind: Kind::Unevaluable,
-                    key: format!("{var}: port {p} is not a number or a name in /etc/services"),
-                    neg: false,
-                }),
-                Item::Act(Action::Accept),
-            ],
+        Some(r) => Rule::of(Cond::tcp_to(vec![r]), Action::Accept, &text),
+        None => Rule::unevaluable(
+            format!("{var}: port {p} is not a number or a name in /etc/services"),
             text,
-        },
+        ),
     }
 }
 
@@ -307,7 +286,7 @@ fn net_rule(var: &str, entry: &str, action: Action, cfg: &Config, notes: &mut Ve
             neg: false,
         });
     }
-    rule(conds, action, &text)
+    Rule::of(conds, action, &text)
 }
 
 #[cfg(test)]

@@ -14,11 +14,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{Config, Zone, accept_established, parse_xml, read_entries, rule, zone_rules};
+use super::{Config, Zone, accept_established, parse_xml, read_entries, zone_rules};
 use crate::firewall::path::{self, PathCond, PathMatch};
-use crate::firewall::{
-    Action, Base, Cond, Family, Hook, Kind, Policy as ChainPolicy, Rule, Ruleset,
-};
+use crate::firewall::{Action, Cond, Hook, Kind, Policy as ChainPolicy, Rule, Ruleset};
 
 /// One policy file.
 #[derive(Debug)]
@@ -112,7 +110,7 @@ pub(super) fn add_output(
     }
     let mut top = vec![
         accept_established(),
-        rule(
+        Rule::of(
             vec![out_iface(false, vec!["lo".into()])],
             Action::Accept,
             "oifname lo accept",
@@ -124,16 +122,15 @@ pub(super) fn add_output(
         let c = rs.chain_mut(super::TABLE, &chain_name(p));
         rs.chains[c].rules = rules;
     }
-    let output = rs.chain_mut(super::TABLE, "filter_OUTPUT");
+    let output = rs.hook_chain(
+        super::TABLE,
+        "filter_OUTPUT",
+        Hook::Output,
+        10,
+        super::both(),
+        ChainPolicy::Accept,
+    );
     rs.chains[output].rules = top;
-    rs.bases.push(Base {
-        chain: output,
-        hook: Hook::Output,
-        priority: 10,
-        families: vec![Family::V4, Family::V6],
-        policy: ChainPolicy::Accept,
-        device: None,
-    });
     Ok(())
 }
 
@@ -144,7 +141,7 @@ fn dispatch(p: &Policy, z: &Zones<'_>, notes: &mut Vec<String>) -> Vec<Rule> {
     let mut out = Vec::new();
     for e in &p.egress {
         if e == "ANY" {
-            out.push(rule(
+            out.push(Rule::of(
                 vec![],
                 jump(),
                 &format!("egress-zone ANY -> policy {} ({path})", p.name),
@@ -160,7 +157,7 @@ fn dispatch(p: &Policy, z: &Zones<'_>, notes: &mut Vec<String>) -> Vec<Rule> {
             continue;
         };
         for (iface, _, from) in z.bound.iter().filter(|(_, zn, _)| zn == e) {
-            out.push(rule(
+            out.push(Rule::of(
                 vec![out_iface(false, vec![iface.clone()])],
                 jump(),
                 &format!(
@@ -182,7 +179,7 @@ fn dispatch(p: &Policy, z: &Zones<'_>, notes: &mut Vec<String>) -> Vec<Rule> {
             } else {
                 path::addr(inbound, false, false, std::slice::from_ref(src), key)
             };
-            out.push(rule(
+            out.push(Rule::of(
                 vec![cond],
                 jump(),
                 &format!("daddr {src} (zone {e}) -> policy {} ({path})", p.name),
@@ -201,7 +198,7 @@ fn dispatch(p: &Policy, z: &Zones<'_>, notes: &mut Vec<String>) -> Vec<Rule> {
             } else {
                 vec![out_iface(true, others)]
             };
-            out.push(rule(
+            out.push(Rule::of(
                 conds,
                 jump(),
                 &format!("default zone {e} -> policy {} ({path})", p.name),
@@ -218,7 +215,7 @@ pub(super) fn inbound_unknowns(policies: &[Policy]) -> Vec<Rule> {
         .iter()
         .filter(|p| p.egress.iter().any(|e| e == "HOST") && could_decide_tcp(&p.zone))
         .map(|p| {
-            rule(
+            Rule::of(
                 vec![],
                 Action::Unknown(format!(
                     "policy {} ({}) into HOST is not evaluated for connections coming in",

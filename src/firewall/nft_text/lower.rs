@@ -228,118 +228,148 @@ fn word_at(toks: &[T], i: usize) -> Option<&str> {
 /// rule comment) and the index after it.
 fn expr_at(doc: &Doc, toks: &[T], i: usize) -> Option<(Value, usize)> {
     let w = word_at(toks, i)?;
-    match w {
-        "accept" | "drop" | "return" | "continue" => return Some((json!({ w: null }), i + 1)),
-        "jump" | "goto" => {
-            let target = match toks.get(i + 1).map(|t| &t.tok) {
-                Some(Tok::Word(t) | Tok::Str(t)) => t.clone(),
-                _ => return None,
-            };
-            return Some((json!({ w: {"target": target} }), i + 2));
+    match statement_at(doc, toks, i, w) {
+        Some(stmt) => stmt,
+        None => match_at(doc, toks, i),
+    }
+}
+
+/// A statement named by its keyword `w` (verdicts, counters, logging, NAT, set updates):
+/// `None` when `w` names none, so that the words are read as a match.
+fn statement_at(doc: &Doc, toks: &[T], i: usize, w: &str) -> Option<Option<(Value, usize)>> {
+    Some(match w {
+        "accept" | "drop" | "return" | "continue" | "notrack" | "masquerade" => {
+            Some((json!({ w: null }), i + 1))
         }
-        "reject" => {
-            // `reject [with icmp|icmpx|icmpv6 [type] X | with tcp reset]`: terminal.
-            let mut j = i + 1;
-            if word_at(toks, j) == Some("with") {
-                j += 1;
-                while let Some(x) = word_at(toks, j) {
-                    if x == "comment" {
-                        break;
-                    }
-                    j += 1;
-                }
-            }
-            return Some((json!({"reject": null}), j));
-        }
-        "counter" => {
-            let mut j = i + 1;
-            while matches!(word_at(toks, j), Some("packets" | "bytes" | "name")) {
-                j += 2;
-            }
-            return Some((json!({"counter": null}), j));
-        }
-        "log" => {
-            let mut j = i + 1;
-            while let Some(x) = word_at(toks, j) {
-                match x {
-                    "prefix" | "level" | "group" | "snaplen" | "queue-threshold" => j += 2,
-                    "flags" => {
-                        j += 2;
-                        while toks.get(j).map(|t| &t.tok) == Some(&Tok::Comma) {
-                            j += 2;
-                        }
-                    }
-                    _ => break,
-                }
-            }
-            return Some((json!({"log": null}), j));
-        }
-        "comment" => return Some((Value::Null, i + 2)),
-        "limit" => {
-            // limit rate [over] N/unit [burst N packets|bytes]
-            let mut j = i + 1;
-            let mut parts = Vec::new();
-            while let Some(x) = word_at(toks, j) {
-                if matches!(
-                    x,
-                    "accept"
-                        | "drop"
-                        | "reject"
-                        | "jump"
-                        | "goto"
-                        | "return"
-                        | "log"
-                        | "counter"
-                        | "comment"
-                ) {
-                    break;
-                }
-                parts.push(x.to_string());
-                j += 1;
-            }
-            return Some((json!({"limit": {"text": parts.join(" ")}}), j));
-        }
-        "notrack" | "masquerade" => return Some((json!({ w: null }), i + 1)),
+        "jump" | "goto" => match toks.get(i + 1).map(|t| &t.tok) {
+            Some(Tok::Word(t) | Tok::Str(t)) => Some((json!({ w: {"target": t} }), i + 2)),
+            _ => None,
+        },
+        "reject" => Some((json!({"reject": null}), reject_end(toks, i))),
+        "counter" => Some((json!({"counter": null}), counter_end(toks, i))),
+        "log" => Some((json!({"log": null}), log_end(toks, i))),
+        "comment" => Some((Value::Null, i + 2)),
+        "limit" => Some(limit_at(toks, i)),
         "queue" | "dnat" | "snat" | "redirect" | "tproxy" | "synproxy" | "fwd" | "dup" => {
-            // Consumes the rest of the rule: these end it in practice.
-            let rest = render(&toks[i..]);
-            let mut obj = json!({"text": rest});
-            // `dnat tcp dport map { 1000 : addr, ... }`: keep the map's keys.
-            if let Some(k) = (i..toks.len().saturating_sub(3)).find(|&k| {
-                matches!(word_at(toks, k), Some("tcp" | "th"))
-                    && word_at(toks, k + 1) == Some("dport")
-                    && word_at(toks, k + 2) == Some("map")
-            }) {
-                let (set, _) = value_at(doc, toks, k + 3)?;
-                let keys: Vec<Value> = set
-                    .get("set")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .map(|e| json!([e.get(0).cloned().unwrap_or(e.clone()), null]))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                obj["addr"] = json!({"map": {
-                    "key": {"payload": {"protocol": "tcp", "field": "dport"}},
-                    "data": {"set": keys}
-                }});
-            }
-            return Some((json!({ w: obj }), toks.len()));
+            redirect_at(doc, toks, i, w)
         }
         "add" | "update" | "delete" if word_at(toks, i + 1).is_some_and(|s| s.starts_with('@')) => {
-            let mut j = i + 2;
-            if toks.get(j).map(|t| &t.tok) == Some(&Tok::Open) {
-                while j < toks.len() && toks[j].tok != Tok::Close {
-                    j += 1;
-                }
-                j += 1;
-            }
-            return Some((json!({"set": {"op": w}}), j));
+            Some((json!({"set": {"op": w}}), set_update_end(toks, i)))
         }
-        _ => {}
+        _ => return None,
+    })
+}
+
+/// `reject [with icmp|icmpx|icmpv6 [type] X | with tcp reset]`: terminal.
+fn reject_end(toks: &[T], i: usize) -> usize {
+    let mut j = i + 1;
+    if word_at(toks, j) == Some("with") {
+        j += 1;
+        while let Some(x) = word_at(toks, j) {
+            if x == "comment" {
+                break;
+            }
+            j += 1;
+        }
     }
-    // Selectors: payload, meta, ct, fib.
+    j
+}
+
+/// `counter [packets N bytes N | name X]`.
+fn counter_end(toks: &[T], i: usize) -> usize {
+    let mut j = i + 1;
+    while matches!(word_at(toks, j), Some("packets" | "bytes" | "name")) {
+        j += 2;
+    }
+    j
+}
+
+/// `log [prefix X] [level X] [group N] [snaplen N] [queue-threshold N] [flags a, b]`.
+fn log_end(toks: &[T], i: usize) -> usize {
+    let mut j = i + 1;
+    while let Some(x) = word_at(toks, j) {
+        match x {
+            "prefix" | "level" | "group" | "snaplen" | "queue-threshold" => j += 2,
+            "flags" => {
+                j += 2;
+                while toks.get(j).map(|t| &t.tok) == Some(&Tok::Comma) {
+                    j += 2;
+                }
+            }
+            _ => break,
+        }
+    }
+    j
+}
+
+/// `limit rate [over] N/unit [burst N packets|bytes]`, up to the next statement.
+fn limit_at(toks: &[T], i: usize) -> (Value, usize) {
+    let mut j = i + 1;
+    let mut parts = Vec::new();
+    while let Some(x) = word_at(toks, j) {
+        if matches!(
+            x,
+            "accept"
+                | "drop"
+                | "reject"
+                | "jump"
+                | "goto"
+                | "return"
+                | "log"
+                | "counter"
+                | "comment"
+        ) {
+            break;
+        }
+        parts.push(x.to_string());
+        j += 1;
+    }
+    (json!({"limit": {"text": parts.join(" ")}}), j)
+}
+
+/// NAT, queues and other redirections, which end the rule in practice.
+fn redirect_at(doc: &Doc, toks: &[T], i: usize, w: &str) -> Option<(Value, usize)> {
+    let rest = render(&toks[i..]);
+    let mut obj = json!({"text": rest});
+    // `dnat tcp dport map { 1000 : addr, ... }`: keep the map's keys.
+    if let Some(k) = (i..toks.len().saturating_sub(3)).find(|&k| {
+        matches!(word_at(toks, k), Some("tcp" | "th"))
+            && word_at(toks, k + 1) == Some("dport")
+            && word_at(toks, k + 2) == Some("map")
+    }) {
+        let (set, _) = value_at(doc, toks, k + 3)?;
+        let keys: Vec<Value> = set
+            .get("set")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|e| json!([e.get(0).cloned().unwrap_or(e.clone()), null]))
+                    .collect()
+            })
+            .unwrap_or_default();
+        obj["addr"] = json!({"map": {
+            "key": {"payload": {"protocol": "tcp", "field": "dport"}},
+            "data": {"set": keys}
+        }});
+    }
+    Some((json!({ w: obj }), toks.len()))
+}
+
+/// `add @set { ... }`, `update @set ...`: past the element.
+fn set_update_end(toks: &[T], i: usize) -> usize {
+    let mut j = i + 2;
+    if toks.get(j).map(|t| &t.tok) == Some(&Tok::Open) {
+        while j < toks.len() && toks[j].tok != Tok::Close {
+            j += 1;
+        }
+        j += 1;
+    }
+    j
+}
+
+/// A selector (payload, meta, ct, fib), then a statement on it (`set`, `vmap`) or a
+/// comparison with a value.
+fn match_at(doc: &Doc, toks: &[T], i: usize) -> Option<(Value, usize)> {
     let (left, mut j) = selector(toks, i)?;
     // `meta mark set X`, `ct mark set X`: statements.
     if word_at(toks, j) == Some("set") {
@@ -357,22 +387,7 @@ fn expr_at(doc: &Doc, toks: &[T], i: usize) -> Option<(Value, usize)> {
         left = json!({"&": [left, mask]});
         j = after;
     }
-    let mut op = "==".to_string();
-    if let Some(o) = word_at(toks, j) {
-        if OPS.contains(&o) {
-            op = match o {
-                "eq" => "==",
-                "ne" => "!=",
-                "lt" => "<",
-                "gt" => ">",
-                "le" => "<=",
-                "ge" => ">=",
-                x => x,
-            }
-            .to_string();
-            j += 1;
-        }
-    }
+    let (op, j) = op_at(toks, j);
     let (right, after) = if left.get("&").is_some() {
         flags_expr(toks, j)?
     } else {
@@ -391,6 +406,25 @@ fn expr_at(doc: &Doc, toks: &[T], i: usize) -> Option<(Value, usize)> {
         json!({"match": {"op": op, "left": left, "right": right}}),
         after,
     ))
+}
+
+/// The comparison operator at `j`, in its symbol form (`==` when none is written).
+fn op_at(toks: &[T], j: usize) -> (String, usize) {
+    match word_at(toks, j) {
+        Some(o) if OPS.contains(&o) => {
+            let op = match o {
+                "eq" => "==",
+                "ne" => "!=",
+                "lt" => "<",
+                "gt" => ">",
+                "le" => "<=",
+                "ge" => ">=",
+                x => x,
+            };
+            (op.to_string(), j + 1)
+        }
+        _ => ("==".to_string(), j),
+    }
 }
 
 fn selector(toks: &[T], i: usize) -> Option<(Value, usize)> {

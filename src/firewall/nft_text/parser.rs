@@ -43,106 +43,20 @@ pub(super) fn parse_file(
         };
         p.pos += 1;
         match w.as_str() {
-            "flush" => {
-                let what = p.word().unwrap_or_default();
-                match what.as_str() {
-                    "ruleset" => {
-                        doc.objects.clear();
-                        doc.index.invalidate();
-                    }
-                    "table" => {
-                        let (fam, table) = p.family_and_name()?;
-                        doc.objects.retain(|o| !belongs(o, &fam, &table, None));
-                        doc.index.invalidate();
-                    }
-                    "chain" => {
-                        let (fam, table) = p.family_and_name()?;
-                        let chain = p.word().unwrap_or_default();
-                        doc.objects
-                            .retain(|o| !belongs(o, &fam, &table, Some(&chain)));
-                        doc.index.invalidate();
-                    }
-                    _ => p.skip_statement(),
-                }
-            }
+            "flush" => p.flush(doc)?,
             "include" => {
                 let Some(Tok::Str(pattern)) = p.next().map(|t| t.tok) else {
                     return Err(err(line, "include needs a quoted file name".into()));
                 };
                 include_files(doc, name, line, &pattern, include, depth)?;
             }
-            "define" | "redefine" => {
-                let var = p
-                    .word()
-                    .ok_or_else(|| err(line, "define needs a name".into()))?;
-                if p.word().as_deref() != Some("=") {
-                    return Err(err(line, format!("define {var}: expected =")));
-                }
-                let value = expand(doc, &p.until_end_of_statement());
-                doc.defines.retain(|(n, _)| n != &var);
-                doc.defines.push((var, value));
-            }
+            "define" | "redefine" => p.define(doc, line)?,
             "undefine" => {
                 let var = p.word().unwrap_or_default();
                 doc.defines.retain(|(n, _)| n != &var);
             }
             "table" => p.table_block(doc)?,
-            "add" | "create" | "insert" => {
-                let insert = w == "insert";
-                let what = p.word().unwrap_or_default();
-                match what.as_str() {
-                    "table" => {
-                        let (fam, table) = p.family_and_name()?;
-                        if p.peek_tok() == Some(&Tok::Open) {
-                            p.table_body(doc, &fam, &table)?;
-                        }
-                    }
-                    "chain" => {
-                        let (fam, table) = p.family_and_name()?;
-                        let chain = p.word().unwrap_or_default();
-                        let mut obj = ChainObj::new(&fam, &table, &chain);
-                        if p.peek_tok() == Some(&Tok::Open) {
-                            p.pos += 1;
-                            p.chain_body(doc, &fam, &table, &chain, &mut obj)?;
-                        }
-                        upsert_chain(doc, obj);
-                    }
-                    "rule" => {
-                        let (fam, table) = p.family_and_name()?;
-                        let chain = p.word().unwrap_or_default();
-                        let toks = p.until_end_of_statement();
-                        let toks = strip_position(toks);
-                        let rule = make_rule(doc, &fam, &table, &chain, &toks);
-                        if insert {
-                            let at = doc
-                                .objects
-                                .iter()
-                                .position(|o| belongs(o, &fam, &table, Some(&chain)))
-                                .unwrap_or(doc.objects.len());
-                            doc.objects.insert(at, rule);
-                            doc.index.invalidate();
-                        } else {
-                            doc.objects.push(rule);
-                        }
-                    }
-                    "set" | "map" => {
-                        let (fam, table) = p.family_and_name()?;
-                        let set = p.word().unwrap_or_default();
-                        if p.peek_tok() == Some(&Tok::Open) {
-                            p.pos += 1;
-                            p.set_body(doc, &fam, &table, &set)?;
-                        }
-                    }
-                    "element" => {
-                        let (fam, table) = p.family_and_name()?;
-                        let set = p.word().unwrap_or_default();
-                        let toks = p.until_end_of_statement();
-                        let elems = elements(doc, &toks);
-                        add_elements(doc, &fam, &table, &set, elems);
-                    }
-                    _ => p.skip_statement(),
-                }
-            }
+            "add" | "create" | "insert" => p.add(doc, w == "insert")?,
             "delete" | "destroy" | "reset" | "list" | "rename" | "replace" => {
                 let shown = format!("{w} ...");
                 doc.objects.push(Obj::Note(format!(
@@ -154,6 +68,137 @@ pub(super) fn parse_file(
         }
     }
     Ok(())
+}
+
+/// The top-level commands other than `include`, after their keyword.
+impl Parser {
+    /// `flush ruleset`, `flush table T`, `flush chain T C`.
+    fn flush(&mut self, doc: &mut Doc) -> Result<(), ParseError> {
+        let what = self.word().unwrap_or_default();
+        match what.as_str() {
+            "ruleset" => doc.objects.clear(),
+            "table" => {
+                let (fam, table) = self.family_and_name()?;
+                doc.objects.retain(|o| !belongs(o, &fam, &table, None));
+            }
+            "chain" => {
+                let (fam, table) = self.family_and_name()?;
+                let chain = self.word().unwrap_or_default();
+                doc.objects
+                    .retain(|o| !belongs(o, &fam, &table, Some(&chain)));
+            }
+            _ => {
+                self.skip_statement();
+                return Ok(());
+            }
+        }
+        doc.index.invalidate();
+        Ok(())
+    }
+
+    /// `define NAME = VALUE`, expanded now; a later definition replaces it.
+    fn define(&mut self, doc: &mut Doc, line: usize) -> Result<(), ParseError> {
+        let var = self
+            .word()
+            .ok_or_else(|| self.err_at(line, "define needs a name".into()))?;
+        if self.word().as_deref() != Some("=") {
+            return Err(self.err_at(line, format!("define {var}: expected =")));
+        }
+        let value = expand(doc, &self.until_end_of_statement());
+        doc.defines.retain(|(n, _)| n != &var);
+        doc.defines.push((var, value));
+        Ok(())
+    }
+
+    /// `add`/`create`/`insert` of a table, chain, rule, set, map or set element.
+    fn add(&mut self, doc: &mut Doc, insert: bool) -> Result<(), ParseError> {
+        let what = self.word().unwrap_or_default();
+        if !matches!(
+            what.as_str(),
+            "table" | "chain" | "rule" | "set" | "map" | "element"
+        ) {
+            self.skip_statement();
+            return Ok(());
+        }
+        let (fam, table) = self.family_and_name()?;
+        if what == "table" {
+            if self.peek_tok() == Some(&Tok::Open) {
+                self.table_body(doc, &fam, &table)?;
+            }
+            return Ok(());
+        }
+        let name = self.word().unwrap_or_default();
+        match what.as_str() {
+            "chain" => self.chain_decl(doc, &fam, &table, &name)?,
+            "rule" => {
+                let toks = strip_position(self.until_end_of_statement());
+                let rule = make_rule(doc, &fam, &table, &name, &toks);
+                add_rule(doc, rule, insert, &fam, &table, &name);
+            }
+            "set" | "map" => self.set_decl(doc, &fam, &table, &name)?,
+            _ => {
+                let toks = self.until_end_of_statement();
+                let elems = elements(doc, &toks);
+                add_elements(doc, &fam, &table, &name, elems);
+            }
+        }
+        Ok(())
+    }
+
+    /// A chain, with its body when one follows; a chain declared again is merged.
+    fn chain_decl(
+        &mut self,
+        doc: &mut Doc,
+        fam: &str,
+        table: &str,
+        chain: &str,
+    ) -> Result<(), ParseError> {
+        let mut obj = ChainObj::new(fam, table, chain);
+        if self.peek_tok() == Some(&Tok::Open) {
+            self.pos += 1;
+            self.chain_body(doc, fam, table, chain, &mut obj)?;
+        }
+        upsert_chain(doc, obj);
+        Ok(())
+    }
+
+    /// A set or map, with its body when one follows.
+    fn set_decl(
+        &mut self,
+        doc: &mut Doc,
+        fam: &str,
+        table: &str,
+        set: &str,
+    ) -> Result<(), ParseError> {
+        if self.peek_tok() == Some(&Tok::Open) {
+            self.pos += 1;
+            self.set_body(doc, fam, table, set)?;
+        }
+        Ok(())
+    }
+
+    fn err_at(&self, line: usize, message: String) -> ParseError {
+        ParseError {
+            file: self.file.clone(),
+            line,
+            message,
+        }
+    }
+}
+
+/// `add rule` appends to the chain; `insert rule` puts the rule before the chain's first.
+fn add_rule(doc: &mut Doc, rule: Obj, insert: bool, fam: &str, table: &str, chain: &str) {
+    if insert {
+        let at = doc
+            .objects
+            .iter()
+            .position(|o| belongs(o, fam, table, Some(chain)))
+            .unwrap_or(doc.objects.len());
+        doc.objects.insert(at, rule);
+        doc.index.invalidate();
+    } else {
+        doc.objects.push(rule);
+    }
 }
 
 /// `insert rule ... position N` / `index N` / `handle N`: the place is not followed.
@@ -282,42 +327,47 @@ impl Parser {
         }
         self.table_body(doc, &fam, &table)
     }
+    /// The next token inside a block of `what` `name`, past separators; `None` after its
+    /// closing brace.
+    fn next_in_block(
+        &mut self,
+        doc: &Doc,
+        what: &str,
+        name: &str,
+    ) -> Result<Option<Tok>, ParseError> {
+        self.skip_separators();
+        self.room(doc)?;
+        match self.peek_tok().cloned() {
+            None => Err(self.err(format!("{what} {name}: missing }}"))),
+            Some(Tok::Close) => {
+                self.pos += 1;
+                Ok(None)
+            }
+            t => Ok(t),
+        }
+    }
     fn table_body(&mut self, doc: &mut Doc, fam: &str, table: &str) -> Result<(), ParseError> {
         self.pos += 1; // {
-        loop {
-            self.skip_separators();
-            self.room(doc)?;
-            match self.peek_tok().cloned() {
-                None => return Err(self.err(format!("table {table}: missing }}"))),
-                Some(Tok::Close) => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                Some(Tok::Word(w)) => {
+        while let Some(t) = self.next_in_block(doc, "table", table)? {
+            match t {
+                Tok::Word(w) => {
                     self.pos += 1;
                     match w.as_str() {
                         "chain" => {
                             let chain = self.word().unwrap_or_default();
-                            let mut obj = ChainObj::new(fam, table, &chain);
-                            if self.peek_tok() == Some(&Tok::Open) {
-                                self.pos += 1;
-                                self.chain_body(doc, fam, table, &chain, &mut obj)?;
-                            }
-                            upsert_chain(doc, obj);
+                            self.chain_decl(doc, fam, table, &chain)?;
                         }
                         "set" | "map" => {
                             let set = self.word().unwrap_or_default();
-                            if self.peek_tok() == Some(&Tok::Open) {
-                                self.pos += 1;
-                                self.set_body(doc, fam, table, &set)?;
-                            }
+                            self.set_decl(doc, fam, table, &set)?;
                         }
                         _ => self.skip_statement(),
                     }
                 }
-                Some(other) => return Err(self.err(format!("unexpected {other:?} in table"))),
+                other => return Err(self.err(format!("unexpected {other:?} in table"))),
             }
         }
+        Ok(())
     }
     fn chain_body(
         &mut self,
@@ -327,16 +377,9 @@ impl Parser {
         chain: &str,
         obj: &mut ChainObj,
     ) -> Result<(), ParseError> {
-        loop {
-            self.skip_separators();
-            self.room(doc)?;
-            match self.peek_tok().cloned() {
-                None => return Err(self.err(format!("chain {chain}: missing }}"))),
-                Some(Tok::Close) => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                Some(Tok::Word(w)) if w == "type" => {
+        while let Some(t) = self.next_in_block(doc, "chain", chain)? {
+            match t {
+                Tok::Word(w) if w == "type" => {
                     let toks = self.until_end_of_statement();
                     let words: Vec<String> = toks
                         .iter()
@@ -380,15 +423,15 @@ impl Parser {
                         }
                     }
                 }
-                Some(Tok::Word(w)) if w == "policy" => {
+                Tok::Word(w) if w == "policy" => {
                     self.pos += 1;
                     let p = self.word().unwrap_or_default();
                     obj.set("policy", json!(p));
                 }
-                Some(Tok::Word(w)) if w == "comment" => {
+                Tok::Word(w) if w == "comment" => {
                     self.skip_statement();
                 }
-                Some(_) => {
+                _ => {
                     let toks = self.until_end_of_statement();
                     if !toks.is_empty() {
                         let rule = make_rule(doc, fam, table, chain, &toks);
@@ -397,6 +440,7 @@ impl Parser {
                 }
             }
         }
+        Ok(())
     }
     fn set_body(
         &mut self,
