@@ -6,6 +6,7 @@ use super::{Applies, CheckDef, Code, Context, Doc, Finding};
 use crate::facts::FactError;
 use crate::facts::kernel_inventory::InstalledKernel;
 use crate::facts::os::Family;
+use crate::facts::services::commands;
 use crate::matrix::lookup::{KernelVerdict, OsVerdict};
 use crate::parse::kernel_release::flavor;
 use crate::scenario::Scenario;
@@ -301,12 +302,7 @@ fn check_modules_dir(ctx: &Context<'_>) -> Result<Finding, FactError> {
 }
 
 fn reinstall_cmd(ctx: &Context<'_>, release: &str) -> String {
-    let cmd = match ctx.facts.os().family {
-        Family::Rhel => format!("yum reinstall kernel-{release}"),
-        Family::Suse => "zypper install --force kernel-default".to_string(),
-        Family::Debian => format!("apt-get install --reinstall linux-image-{release}"),
-        Family::Other => format!("reinstall the package of kernel {release}"),
-    };
+    let cmd = commands::reinstall_kernel(ctx.facts.os().family, release);
     format!(
         "Reinstall the kernel's package (`{cmd}`), or boot a kernel whose package is installed."
     )

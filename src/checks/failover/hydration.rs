@@ -8,6 +8,7 @@ use crate::facts::hydration::{DracutConfig, InitramfsToolsConfig};
 use crate::facts::kernel_inventory::HYPERV_DRIVERS;
 use crate::facts::os::Family;
 use crate::facts::services::InitSystem;
+use crate::facts::services::commands::{self, Release, Software};
 
 /// What the initramfs generators' configuration showed.
 #[derive(Default)]
@@ -177,18 +178,6 @@ fn hydration_needs(ctx: &Context<'_>) -> Vec<(&'static str, &'static str, Vec<&'
     needs
 }
 
-/// The command that installs the hydration programs on this family.
-fn install_tools_cmd(family: Family) -> &'static str {
-    match family {
-        Family::Rhel => "yum install dracut kmod dhclient",
-        Family::Suse => "zypper install dracut kmod dhcp-client",
-        Family::Debian => "apt-get install initramfs-tools kmod isc-dhcp-client",
-        Family::Other => {
-            "dracut kmod dhclient (package names vary: dracut, kmod for modinfo, a DHCP client)"
-        }
-    }
-}
-
 pub(super) fn check_hydration_tools(ctx: &Context<'_>) -> Result<Finding, FactError> {
     let h = ctx.facts.hydration();
     let init = ctx.facts.services().init.system;
@@ -227,6 +216,6 @@ pub(super) fn check_hydration_tools(ctx: &Context<'_>) -> Result<Finding, FactEr
         .details(details)
         .fix(format!(
             "Install the missing programs: `{}`.",
-            install_tools_cmd(ctx.facts.os().family)
+            commands::install(Software::HydrationTools, &Release::of(ctx.facts.os(), init),)
         )))
 }

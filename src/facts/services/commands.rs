@@ -82,6 +82,9 @@ pub enum Software {
     AzureVmAgent,
     /// The OpenSSH server, enabled at boot.
     SshServer,
+    /// What rebuilds and lists an initramfs and configures the network after failover: the
+    /// initramfs builder, kmod (modinfo) and a DHCP client.
+    HydrationTools,
 }
 
 /// What of the distribution an install command depends on.
@@ -169,6 +172,25 @@ pub fn install(what: Software, release: &Release) -> &'static str {
                 "install the distribution's OpenSSH server package (openssh-server; `openssh` on SLES) and enable sshd at boot"
             }
         },
+        Software::HydrationTools => match r.family {
+            Family::Rhel => "yum install dracut kmod dhclient",
+            Family::Suse => "zypper install dracut kmod dhcp-client",
+            Family::Debian => "apt-get install initramfs-tools kmod isc-dhcp-client",
+            Family::Other => {
+                "dracut kmod dhclient (package names vary: dracut, kmod for modinfo, a DHCP client)"
+            }
+        },
+    }
+}
+
+/// The command that reinstalls the package of kernel `release` (SLES reinstalls its flavour's
+/// package, which holds the running release).
+pub fn reinstall_kernel(family: Family, release: &str) -> String {
+    match family {
+        Family::Rhel => format!("yum reinstall kernel-{release}"),
+        Family::Suse => "zypper install --force kernel-default".to_string(),
+        Family::Debian => format!("apt-get install --reinstall linux-image-{release}"),
+        Family::Other => format!("reinstall the package of kernel {release}"),
     }
 }
 
