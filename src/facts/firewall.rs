@@ -126,9 +126,11 @@ fn iptables_dumps(
     sources: &mut Vec<Source>,
     notes: &mut Vec<String>,
 ) -> Dumps {
-    let mut nft_backed: Vec<(String, String)> = Vec::new();
-    let mut legacy_read = false;
-    let mut nft_variant_read = false;
+    let mut d = Dumps {
+        nft_backed: Vec::new(),
+        legacy_read: false,
+        nft_variant_read: false,
+    };
     for (family, base, nft_family) in [
         (Family::V4, "iptables", "ip"),
         (Family::V6, "ip6tables", "ip6"),
@@ -140,50 +142,13 @@ fn iptables_dumps(
             Ok(None) => {}
             Ok(Some(out)) => {
                 *found = true;
-                let is_nft = out.stdout.contains("(nf_tables)")
-                    || out.stdout.contains("xtables-save")
-                    || out.resolved.to_string_lossy().contains("nft");
-                // iptables-nft prints tables it cannot represent as empty, with a comment:
-                // those are read from nft instead.
-                let incompatible: Vec<String> = out
-                    .stdout
-                    .lines()
-                    .filter(|l| l.starts_with("# Table `") && l.contains("incompatible"))
-                    .filter_map(|l| l.split('`').nth(1)?.split('\'').next().map(str::to_string))
-                    .collect();
-                if is_nft {
-                    nft_variant_read = true;
-                    for l in out.stdout.lines() {
-                        if let Some(t) = l.strip_prefix('*') {
-                            let t = t.trim().to_string();
-                            if !incompatible.contains(&t) {
-                                nft_backed.push((nft_family.to_string(), t));
-                            }
-                        }
-                    }
-                } else {
-                    legacy_read = true;
-                }
-                let label = format!(
-                    "{prog} ({}{})",
-                    if is_nft { "nf_tables" } else { "legacy" },
-                    if firewalld {
-                        ", loaded by firewalld"
-                    } else {
-                        ""
-                    }
-                );
-                sources.push(Source {
-                    name: label.clone(),
-                    families: vec![family],
-                    ruleset: iptables::parse(&out.stdout, family, &label)
-                        .map(|mut rs| {
-                            rs.bases
-                                .retain(|b| !incompatible.contains(&rs.chains[b.chain].table));
-                            rs
-                        })
-                        .map_err(|e| format!("{prog} output: {e}")),
-                });
+                let dump = Dump {
+                    prog,
+                    family,
+                    nft_family,
+                    firewalld,
+                };
+                sources.push(dump.source(&out.stdout, &out.resolved, &mut d));
             }
             Err(e) => {
                 *found = true;
@@ -204,10 +169,66 @@ fn iptables_dumps(
             notes.push(format!("{plain} is not installed"));
         }
     }
-    Dumps {
-        nft_backed,
-        legacy_read,
-        nft_variant_read,
+    d
+}
+
+/// One iptables-save program's output, and what it is a dump of.
+struct Dump<'a> {
+    prog: &'a str,
+    family: Family,
+    /// The nft family its tables appear under when iptables-nft manages them.
+    nft_family: &'a str,
+    firewalld: bool,
+}
+
+impl Dump<'_> {
+    /// The rule set the dump gives, noting in `d` which backend it came from and which of its
+    /// tables nft will show again.
+    fn source(&self, stdout: &str, resolved: &Path, d: &mut Dumps) -> Source {
+        let is_nft = stdout.contains("(nf_tables)")
+            || stdout.contains("xtables-save")
+            || resolved.to_string_lossy().contains("nft");
+        // iptables-nft prints tables it cannot represent as empty, with a comment: those are
+        // read from nft instead.
+        let incompatible: Vec<String> = stdout
+            .lines()
+            .filter(|l| l.starts_with("# Table `") && l.contains("incompatible"))
+            .filter_map(|l| l.split('`').nth(1)?.split('\'').next().map(str::to_string))
+            .collect();
+        if is_nft {
+            d.nft_variant_read = true;
+            for l in stdout.lines() {
+                if let Some(t) = l.strip_prefix('*') {
+                    let t = t.trim().to_string();
+                    if !incompatible.contains(&t) {
+                        d.nft_backed.push((self.nft_family.to_string(), t));
+                    }
+                }
+            }
+        } else {
+            d.legacy_read = true;
+        }
+        let label = format!(
+            "{} ({}{})",
+            self.prog,
+            if is_nft { "nf_tables" } else { "legacy" },
+            if self.firewalld {
+                ", loaded by firewalld"
+            } else {
+                ""
+            }
+        );
+        Source {
+            name: label.clone(),
+            families: vec![self.family],
+            ruleset: iptables::parse(stdout, self.family, &label)
+                .map(|mut rs| {
+                    rs.bases
+                        .retain(|b| !incompatible.contains(&rs.chains[b.chain].table));
+                    rs
+                })
+                .map_err(|e| format!("{} output: {e}", self.prog)),
+        }
     }
 }
 

@@ -164,21 +164,14 @@ pub struct GrubError {
 /// GRUB 2's `grub.cfg`: menuentry and submenu blocks, linux lines, `set default=`. One pass,
 /// constant work per line (the path of open menu items is kept, not recomputed).
 pub fn parse_grub2(text: &str) -> Result<GrubConfig, GrubError> {
-    let mut entries = Vec::new();
+    let mut m = Menu::default();
     let mut default = DefaultSpec::Unset;
-    // Open blocks: whether each is a menu item (menuentry or submenu).
-    let mut stack: Vec<bool> = Vec::new();
-    // The open menu items, outermost first: (title, id, index within its parent).
-    let mut menu_path: Vec<(String, String, usize)> = Vec::new();
-    // Count of menu items seen at each depth of submenus.
-    let mut counters: Vec<usize> = vec![0];
-    let mut current: Option<BootEntry> = None;
     for (idx, raw) in text.lines().enumerate() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        if line.ends_with('{') && stack.len() >= MAX_BLOCK_DEPTH {
+        if line.ends_with('{') && m.stack.len() >= MAX_BLOCK_DEPTH {
             return Err(GrubError { line: idx + 1 });
         }
         let w = words(line);
@@ -186,59 +179,15 @@ pub fn parse_grub2(text: &str) -> Result<GrubConfig, GrubError> {
             continue;
         };
         match first {
-            "menuentry" | "submenu" => {
-                let title = w.get(1).cloned().unwrap_or_default();
-                let id = w
-                    .iter()
-                    .position(|x| x == "$menuentry_id_option" || x == "--id")
-                    .and_then(|p| w.get(p + 1))
-                    .cloned()
-                    .unwrap_or_default();
-                let depth = menu_path.len();
-                if counters.len() <= depth {
-                    counters.resize(depth + 1, 0);
-                }
-                let pos = counters[depth];
-                counters[depth] += 1;
-                if first == "menuentry" {
-                    let mut titles: Vec<String> = menu_path.iter().map(|s| s.0.clone()).collect();
-                    let mut ids: Vec<String> = menu_path.iter().map(|s| s.1.clone()).collect();
-                    let mut index_path: Vec<usize> = menu_path.iter().map(|s| s.2).collect();
-                    titles.push(title.clone());
-                    ids.push(id.clone());
-                    index_path.push(pos);
-                    current = Some(BootEntry {
-                        titles,
-                        ids,
-                        index_path,
-                        kernel: None,
-                        args: String::new(),
-                        line: idx + 1,
-                    });
-                } else {
-                    counters.truncate(depth + 1);
-                    counters.push(0);
-                }
-                if line.ends_with('{') {
-                    stack.push(true);
-                    menu_path.push((title, id, pos));
-                }
-            }
-            "}" => {
-                if let Some(true) = stack.pop() {
-                    menu_path.pop();
-                    if let Some(e) = current.take() {
-                        entries.push(e);
-                    }
-                }
-            }
+            "menuentry" | "submenu" => m.open_item(first, &w, line.ends_with('{'), idx + 1),
+            "}" => m.close_block(),
             "linux" | "linux16" | "linuxefi" | "kernel" => {
-                if let Some(e) = current.as_mut() {
+                if let Some(e) = m.current.as_mut() {
                     e.kernel = w.get(1).map(|k| strip_device_prefix(k));
                     e.args = w.get(2..).map(|a| a.join(" ")).unwrap_or_default();
                 }
             }
-            "set" if menu_path.is_empty() => {
+            "set" if m.path.is_empty() => {
                 if let Some(v) = w.get(1).and_then(|a| a.strip_prefix("default=")) {
                     default = if v.contains("saved_entry") {
                         DefaultSpec::Saved
@@ -247,11 +196,90 @@ pub fn parse_grub2(text: &str) -> Result<GrubConfig, GrubError> {
                     };
                 }
             }
-            _ if line.ends_with('{') => stack.push(false),
+            _ if line.ends_with('{') => m.stack.push(false),
             _ => {}
         }
     }
-    Ok(GrubConfig { entries, default })
+    Ok(GrubConfig {
+        entries: m.entries,
+        default,
+    })
+}
+
+/// Where a grub.cfg reader is in the menu: the open blocks and menu items, and the entries.
+struct Menu {
+    entries: Vec<BootEntry>,
+    /// Open blocks: whether each is a menu item (menuentry or submenu).
+    stack: Vec<bool>,
+    /// The open menu items, outermost first: (title, id, index within its parent).
+    path: Vec<(String, String, usize)>,
+    /// Count of menu items seen at each depth of submenus.
+    counters: Vec<usize>,
+    current: Option<BootEntry>,
+}
+
+impl Default for Menu {
+    fn default() -> Self {
+        Menu {
+            entries: Vec::new(),
+            stack: Vec::new(),
+            path: Vec::new(),
+            counters: vec![0],
+            current: None,
+        }
+    }
+}
+
+impl Menu {
+    /// A `menuentry` or `submenu` line: its title, id and place in the menu.
+    fn open_item(&mut self, kind: &str, w: &[String], opens_block: bool, line: usize) {
+        let title = w.get(1).cloned().unwrap_or_default();
+        let id = w
+            .iter()
+            .position(|x| x == "$menuentry_id_option" || x == "--id")
+            .and_then(|p| w.get(p + 1))
+            .cloned()
+            .unwrap_or_default();
+        let depth = self.path.len();
+        if self.counters.len() <= depth {
+            self.counters.resize(depth + 1, 0);
+        }
+        let pos = self.counters[depth];
+        self.counters[depth] += 1;
+        if kind == "menuentry" {
+            let mut titles: Vec<String> = self.path.iter().map(|s| s.0.clone()).collect();
+            let mut ids: Vec<String> = self.path.iter().map(|s| s.1.clone()).collect();
+            let mut index_path: Vec<usize> = self.path.iter().map(|s| s.2).collect();
+            titles.push(title.clone());
+            ids.push(id.clone());
+            index_path.push(pos);
+            self.current = Some(BootEntry {
+                titles,
+                ids,
+                index_path,
+                kernel: None,
+                args: String::new(),
+                line,
+            });
+        } else {
+            self.counters.truncate(depth + 1);
+            self.counters.push(0);
+        }
+        if opens_block {
+            self.stack.push(true);
+            self.path.push((title, id, pos));
+        }
+    }
+
+    /// A `}`: a menu item's block ends its entry.
+    fn close_block(&mut self) {
+        if let Some(true) = self.stack.pop() {
+            self.path.pop();
+            if let Some(e) = self.current.take() {
+                self.entries.push(e);
+            }
+        }
+    }
 }
 
 /// `grubenv`: `key=value` lines; values may contain blanks.
