@@ -135,6 +135,59 @@ fn tunnel_reason(root: &Root, dev: &str, live: bool) -> Option<String> {
     routes::is_tunnel_name(dev).then(|| format!("{dev} is named like a tunnel or VPN interface"))
 }
 
+/// The default routes of one file of a sysconfig network directory: an ifcfg file's GATEWAY
+/// (unless DEFROUTE=no), a route-DEV or route6-DEV file, SUSE's routes and ifroute-DEV files.
+/// False when the file is none of these.
+fn sysconfig_file(name: &str, path: &str, text: &str, out: &mut Vec<DefaultRoute>) -> bool {
+    if let Some(dev) = name.strip_prefix("ifcfg-") {
+        let vars = shell_vars::parse(text);
+        let dev = shell_vars::get(&vars, "DEVICE").unwrap_or(dev);
+        let defroute =
+            shell_vars::get(&vars, "DEFROUTE").is_none_or(|v| !v.eq_ignore_ascii_case("no"));
+        if let Some(gw) = shell_vars::get(&vars, "GATEWAY").filter(|g| !g.is_empty())
+            && defroute
+        {
+            out.push(DefaultRoute {
+                family: Family::V4,
+                dev: Some(dev.to_string()),
+                via: Some(gw.to_string()),
+                table: None,
+                source: format!("{path}: GATEWAY={gw}"),
+            });
+        }
+    } else if let Some(dev) = name
+        .strip_prefix("route6-")
+        .or_else(|| name.strip_prefix("route-"))
+    {
+        out.extend(routes::route_file(dev, text, path));
+    } else if name == "routes" || name.starts_with("ifroute-") {
+        // SUSE: `DEST GATEWAY NETMASK DEVICE`, `default 192.0.2.1 - eth0`.
+        let dev_default = name.strip_prefix("ifroute-");
+        for l in text.lines() {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            if w.first()
+                .is_some_and(|d| matches!(*d, "default" | "0.0.0.0/0" | "::/0"))
+            {
+                let dev = w
+                    .get(3)
+                    .filter(|d| **d != "-")
+                    .map(|d| d.to_string())
+                    .or(dev_default.map(str::to_string));
+                out.push(DefaultRoute {
+                    family: Family::V4,
+                    dev,
+                    via: w.get(1).map(|s| s.to_string()),
+                    table: None,
+                    source: format!("{path}: {}", w.join(" ")),
+                });
+            }
+        }
+    } else {
+        return false;
+    }
+    true
+}
+
 fn image(
     root: &Root,
     nm: super::nm_profiles::Shared<'_>,
@@ -171,51 +224,7 @@ fn image(
             let Ok(Some(text)) = root.read_optional(Path::new(&path)) else {
                 continue;
             };
-            if let Some(dev) = name.strip_prefix("ifcfg-") {
-                let vars = shell_vars::parse(&text);
-                let dev = shell_vars::get(&vars, "DEVICE").unwrap_or(dev);
-                let defroute = shell_vars::get(&vars, "DEFROUTE")
-                    .is_none_or(|v| !v.eq_ignore_ascii_case("no"));
-                if let Some(gw) = shell_vars::get(&vars, "GATEWAY").filter(|g| !g.is_empty())
-                    && defroute
-                {
-                    out.push(DefaultRoute {
-                        family: Family::V4,
-                        dev: Some(dev.to_string()),
-                        via: Some(gw.to_string()),
-                        table: None,
-                        source: format!("{path}: GATEWAY={gw}"),
-                    });
-                }
-                f.sources.push(path);
-            } else if let Some(dev) = name
-                .strip_prefix("route6-")
-                .or_else(|| name.strip_prefix("route-"))
-            {
-                out.extend(routes::route_file(dev, &text, &path));
-                f.sources.push(path);
-            } else if name == "routes" || name.starts_with("ifroute-") {
-                // SUSE: `DEST GATEWAY NETMASK DEVICE`, `default 192.0.2.1 - eth0`.
-                let dev_default = name.strip_prefix("ifroute-");
-                for l in text.lines() {
-                    let w: Vec<&str> = l.split_whitespace().collect();
-                    if w.first()
-                        .is_some_and(|d| matches!(*d, "default" | "0.0.0.0/0" | "::/0"))
-                    {
-                        let dev = w
-                            .get(3)
-                            .filter(|d| **d != "-")
-                            .map(|d| d.to_string())
-                            .or(dev_default.map(str::to_string));
-                        out.push(DefaultRoute {
-                            family: Family::V4,
-                            dev,
-                            via: w.get(1).map(|s| s.to_string()),
-                            table: None,
-                            source: format!("{path}: {}", w.join(" ")),
-                        });
-                    }
-                }
+            if sysconfig_file(name, &path, &text, out) {
                 f.sources.push(path);
             }
         }
